@@ -1,0 +1,276 @@
+//! Normalises metadata and reports every problem that stops it from being published.
+//!
+//! Drafts may be saved with problems (the response lists them); publishing refuses them all
+//! at once. Normalising fills derived values (a person's display name, vocabulary titles,
+//! bare identifiers) so that what is stored is what is shown.
+
+use crate::metadata::{Creator, I18n, Metadata, PartyType, SchemeId, VocabRef};
+use crate::problem::Problem;
+use crate::{edtf, identifiers, vocab};
+
+/// Normalises `md` in place and returns every problem found, each tied to its field.
+pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut report = |field: String, message: String| problems.push(Problem::new(field, message));
+
+    match &mut md.resource_type {
+        None => report("metadata.resource_type".into(), "a resource type is required".into()),
+        Some(rt) => match vocab::resource_type_title(&rt.id) {
+            Some(title) => rt.title = Some(english(title)),
+            None => report("metadata.resource_type.id".into(), format!("unknown resource type '{}'", rt.id)),
+        },
+    }
+
+    match md.title.as_deref().map(str::trim) {
+        None | Some("") => report("metadata.title".into(), "a title is required".into()),
+        Some(title) => md.title = Some(title.to_string()),
+    }
+
+    match md.publication_date.as_deref() {
+        None | Some("") => report("metadata.publication_date".into(), "a publication date is required".into()),
+        Some(date) => {
+            if let Err(message) = edtf::check(date) {
+                report("metadata.publication_date".into(), message);
+            }
+        }
+    }
+
+    if md.creators.is_empty() {
+        report("metadata.creators".into(), "at least one creator is required".into());
+    }
+    for (group, people) in [("creators", &mut md.creators), ("contributors", &mut md.contributors)] {
+        for (i, creator) in people.iter_mut().enumerate() {
+            check_creator(creator, &format!("metadata.{group}.{i}"), &mut report);
+        }
+    }
+
+    for (i, right) in md.rights.iter_mut().enumerate() {
+        let field = format!("metadata.rights.{i}");
+        match right.id.as_deref() {
+            Some(id) => match vocab::license(id) {
+                Some(license) => {
+                    right.id = Some(license.id());
+                    right.title = Some(english(license.title));
+                    right.props = Some(serde_json::json!({"scheme": "spdx", "url": license.url()}));
+                }
+                None => report(format!("{field}.id"), format!("'{id}' is not a licence id on the SPDX list")),
+            },
+            None if right.title.as_ref().is_none_or(BTreeMapExt::all_blank) => {
+                report(field, "a licence needs an SPDX id, or a title for a custom licence".into())
+            }
+            None => {}
+        }
+    }
+
+    for (i, lang) in md.languages.iter_mut().enumerate() {
+        fill_language(lang, &format!("metadata.languages.{i}"), &mut report);
+    }
+    for (group, texts) in [("additional_titles", &mut md.additional_titles), ("additional_descriptions", &mut md.additional_descriptions)] {
+        for (i, text) in texts.iter_mut().enumerate() {
+            if let Some(lang) = &mut text.lang {
+                fill_language(lang, &format!("metadata.{group}.{i}.lang"), &mut report);
+            }
+        }
+    }
+
+    for (i, subject) in md.subjects.iter().enumerate() {
+        if subject.id.is_none() && subject.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            report(format!("metadata.subjects.{i}"), "a subject needs an id or a term".into());
+        }
+    }
+
+    for (i, date) in md.dates.iter().enumerate() {
+        if let Err(message) = edtf::check(&date.date) {
+            report(format!("metadata.dates.{i}.date"), message);
+        }
+    }
+
+    check_identifiers(&mut md.identifiers, "metadata.identifiers", &mut report);
+    for (i, related) in md.related_identifiers.iter_mut().enumerate() {
+        let field = format!("metadata.related_identifiers.{i}");
+        match identifiers::normalize(&related.scheme, &related.identifier) {
+            Ok(bare) => related.identifier = bare,
+            Err(message) => report(format!("{field}.identifier"), message),
+        }
+        if related.relation_type.id.trim().is_empty() {
+            report(format!("{field}.relation_type.id"), "a relation type is required".into());
+        }
+    }
+
+    for (i, funding) in md.funding.iter_mut().enumerate() {
+        let field = format!("metadata.funding.{i}.funder");
+        match (&funding.funder.id, &funding.funder.name) {
+            (None, None) => report(field, "a funder needs a ROR id or a name".into()),
+            (Some(id), _) => match identifiers::normalize_ror(id) {
+                Ok(bare) => funding.funder.id = Some(bare),
+                Err(message) => report(format!("{field}.id"), message),
+            },
+            _ => {}
+        }
+    }
+
+    problems
+}
+
+fn check_creator(creator: &mut Creator, field: &str, report: &mut impl FnMut(String, String)) {
+    let party = &mut creator.person_or_org;
+    let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    match party.kind {
+        PartyType::Personal => {
+            let family = trimmed(&party.family_name);
+            let given = trimmed(&party.given_name);
+            match &family {
+                None => report(format!("{field}.person_or_org.family_name"), "a person needs a family name".into()),
+                Some(family) => {
+                    party.name = Some(match &given {
+                        Some(given) => format!("{family}, {given}"),
+                        None => family.clone(),
+                    })
+                }
+            }
+            party.family_name = family;
+            party.given_name = given;
+        }
+        PartyType::Organizational => match trimmed(&party.name) {
+            None => report(format!("{field}.person_or_org.name"), "an organization needs a name".into()),
+            name => party.name = name,
+        },
+    }
+    check_identifiers(&mut party.identifiers, &format!("{field}.person_or_org.identifiers"), report);
+    for (i, affiliation) in creator.affiliations.iter_mut().enumerate() {
+        let at = format!("{field}.affiliations.{i}");
+        match (&affiliation.id, &affiliation.name) {
+            (None, None) => report(at, "an affiliation needs a ROR id or a name".into()),
+            (Some(id), _) => match identifiers::normalize_ror(id) {
+                Ok(bare) => affiliation.id = Some(bare),
+                Err(message) => report(format!("{at}.id"), message),
+            },
+            _ => {}
+        }
+    }
+}
+
+fn check_identifiers(ids: &mut [SchemeId], field: &str, report: &mut impl FnMut(String, String)) {
+    for (i, id) in ids.iter_mut().enumerate() {
+        id.scheme = id.scheme.trim().to_ascii_lowercase();
+        if id.scheme.is_empty() {
+            report(format!("{field}.{i}.scheme"), "an identifier needs a scheme".into());
+            continue;
+        }
+        match identifiers::normalize(&id.scheme, &id.identifier) {
+            Ok(bare) => id.identifier = bare,
+            Err(message) => report(format!("{field}.{i}.identifier"), message),
+        }
+    }
+}
+
+fn fill_language(lang: &mut VocabRef, field: &str, report: &mut impl FnMut(String, String)) {
+    match vocab::language_name(&lang.id) {
+        Some(name) => lang.title = Some(english(name)),
+        None => report(format!("{field}.id"), format!("'{}' is not an ISO 639-3 language code", lang.id)),
+    }
+}
+
+fn english(text: &str) -> I18n {
+    I18n::from([("en".to_string(), text.to_string())])
+}
+
+trait BTreeMapExt {
+    fn all_blank(&self) -> bool;
+}
+
+impl BTreeMapExt for I18n {
+    fn all_blank(&self) -> bool {
+        self.values().all(|v| v.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: serde_json::Value, expect_fields: &[&str]) -> Metadata {
+        let mut md: Metadata = serde_json::from_value(input).expect("well-formed metadata");
+        let problems = check_metadata(&mut md);
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, expect_fields, "{problems:#?}");
+        md
+    }
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "resource_type": {"id": "dataset"},
+            "title": "  River temperatures ",
+            "publication_date": "2024-05",
+            "creators": [{"person_or_org": {"type": "personal", "given_name": "Ada", "family_name": "Lovelace",
+                "identifiers": [{"scheme": "orcid", "identifier": "https://orcid.org/0000-0002-1825-0097"}]},
+                "affiliations": [{"id": "https://ror.org/01ggx4157"}]}],
+            "rights": [{"id": "CC-BY-4.0"}],
+            "languages": [{"id": "eng"}],
+        })
+    }
+
+    #[test]
+    fn minimal_record_is_normalised() {
+        let md = check(minimal(), &[]);
+        assert_eq!(md.title.as_deref(), Some("River temperatures"));
+        let person = &md.creators[0].person_or_org;
+        assert_eq!(person.name.as_deref(), Some("Lovelace, Ada"));
+        assert_eq!(person.identifiers[0].identifier, "0000-0002-1825-0097");
+        assert_eq!(md.creators[0].affiliations[0].id.as_deref(), Some("01ggx4157"));
+        assert_eq!(md.rights[0].id.as_deref(), Some("cc-by-4.0"));
+        assert_eq!(md.languages[0].title.as_ref().and_then(|t| t.get("en")).map(String::as_str), Some("English"));
+    }
+
+    #[test]
+    fn empty_record_lists_every_required_field() {
+        check(
+            serde_json::json!({}),
+            &["metadata.resource_type", "metadata.title", "metadata.publication_date", "metadata.creators"],
+        );
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_together() {
+        let mut input = minimal();
+        input["resource_type"]["id"] = "spaceship".into();
+        input["publication_date"] = "2024-13".into();
+        input["creators"][0]["person_or_org"]["identifiers"][0]["identifier"] = "0000-0002-1825-0098".into();
+        input["creators"][0]["affiliations"][0]["id"] = "01ggx4158".into();
+        input["rights"][0]["id"] = "made-up-1.0".into();
+        input["languages"][0]["id"] = "english".into();
+        input["related_identifiers"] = serde_json::json!([{"identifier": "11.x/y", "scheme": "doi", "relation_type": {"id": "cites"}}]);
+        input["dates"] = serde_json::json!([{"date": "later", "type": {"id": "collected"}}]);
+        check(
+            input,
+            &[
+                "metadata.resource_type.id",
+                "metadata.publication_date",
+                "metadata.creators.0.person_or_org.identifiers.0.identifier",
+                "metadata.creators.0.affiliations.0.id",
+                "metadata.rights.0.id",
+                "metadata.languages.0.id",
+                "metadata.dates.0.date",
+                "metadata.related_identifiers.0.identifier",
+            ],
+        );
+    }
+
+    #[test]
+    fn organizations_need_names_and_people_family_names() {
+        let mut input = minimal();
+        input["creators"] = serde_json::json!([
+            {"person_or_org": {"type": "organizational"}},
+            {"person_or_org": {"type": "personal", "given_name": "Solo"}},
+        ]);
+        check(input, &["metadata.creators.0.person_or_org.name", "metadata.creators.1.person_or_org.family_name"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let mut input = minimal();
+        input["colour"] = "blue".into();
+        let err = serde_json::from_value::<Metadata>(input).unwrap_err();
+        assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+    }
+}

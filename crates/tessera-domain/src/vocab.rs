@@ -1,0 +1,95 @@
+//! Controlled vocabularies that metadata refers to by id: licences (the SPDX licence list,
+//! shipped inside the binary), languages (ISO 639-3) and resource types (InvenioRDM's ids).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A licence from the SPDX list. Ids are matched case-insensitively and stored lowercase,
+/// as InvenioRDM stores them (`cc-by-4.0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct License {
+    pub spdx_id: &'static str,
+    pub title: &'static str,
+}
+
+impl License {
+    pub fn id(&self) -> String {
+        self.spdx_id.to_ascii_lowercase()
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://spdx.org/licenses/{}.html", self.spdx_id)
+    }
+}
+
+pub fn license(id: &str) -> Option<License> {
+    static BY_LOWER: OnceLock<HashMap<String, License>> = OnceLock::new();
+    let table = BY_LOWER.get_or_init(|| {
+        spdx::identifiers::LICENSES
+            .iter()
+            .map(|(spdx_id, title, _)| (spdx_id.to_ascii_lowercase(), License { spdx_id, title }))
+            .collect()
+    });
+    table.get(&id.to_ascii_lowercase()).copied()
+}
+
+/// Every licence, for type-ahead and the vocabulary endpoint.
+pub fn licenses() -> impl Iterator<Item = License> {
+    spdx::identifiers::LICENSES.iter().map(|(spdx_id, title, _)| License { spdx_id, title })
+}
+
+/// The English name of an ISO 639-3 language code.
+pub fn language_name(code: &str) -> Option<&'static str> {
+    isolang::Language::from_639_3(code).map(|lang| lang.to_name())
+}
+
+/// InvenioRDM's resource types: id and English title.
+pub const RESOURCE_TYPES: &[(&str, &str)] = &[
+    ("dataset", "Dataset"),
+    ("image", "Image"),
+    ("image-photo", "Photo"),
+    ("image-figure", "Figure"),
+    ("image-drawing", "Drawing"),
+    ("image-diagram", "Diagram"),
+    ("image-plot", "Plot"),
+    ("audio", "Audio"),
+    ("video", "Video"),
+    ("model", "Model"),
+    ("physicalobject", "Physical object"),
+    ("publication", "Publication"),
+    ("publication-article", "Journal article"),
+    ("publication-book", "Book"),
+    ("publication-report", "Report"),
+    ("publication-thesis", "Thesis"),
+    ("publication-preprint", "Preprint"),
+    ("poster", "Poster"),
+    ("presentation", "Presentation"),
+    ("event", "Event"),
+    ("lesson", "Lesson"),
+    ("software", "Software"),
+    ("software-computationalnotebook", "Computational notebook"),
+    ("workflow", "Workflow"),
+    ("other", "Other"),
+];
+
+pub fn resource_type_title(id: &str) -> Option<&'static str> {
+    RESOURCE_TYPES.iter().find(|(known, _)| *known == id).map(|(_, title)| *title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        let cc = license("CC-BY-4.0").expect("cc-by-4.0 is on the SPDX list");
+        assert_eq!(cc.id(), "cc-by-4.0");
+        assert_eq!(cc.title, "Creative Commons Attribution 4.0 International");
+        assert_eq!(license("mit").map(|l| l.spdx_id), Some("MIT"));
+        assert!(license("not-a-licence").is_none());
+        assert_eq!(language_name("cym"), Some("Welsh"));
+        assert_eq!(language_name("xx"), None);
+        assert_eq!(resource_type_title("dataset"), Some("Dataset"));
+        assert!(licenses().count() > 500);
+    }
+}

@@ -1,0 +1,14 @@
+//! The one error type of the OCFL layer.
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("no OCFL object with id '{id}'")]
+    NotFound { id: String },
+    #[error("OCFL object '{id}' is corrupt: {reason}")]
+    CorruptObject { id: String, reason: String },
+    #[error("version {version} of OCFL object '{id}' has no file '{path}'")]
+    NoSuchFile { id: String, version: u32, path: String },
+    #[error(transparent)]
+    Storage(#[from] tessera_storage::Error),
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod inventory;
+mod layout;
+mod repo;
+pub mod validate;
+
+pub use error::Error;
+pub use inventory::{Inventory, User, Version};
+pub use layout::object_root;
+pub use repo::{FileSource, NewVersion, OcflRepo};
+pub use validate::{Finding, Report, validate_object};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The inventory `type` this crate writes.
+pub const INVENTORY_TYPE: &str = "https://ocfl.io/1.1/spec/#inventory";

@@ -1,0 +1,680 @@
+//! Validation of an OCFL object (OCFL 1.0 and 1.1 §3), reporting the specification's own
+//! error and warning codes, and recomputing every content digest.
+//!
+//! Inventories are read as plain JSON here, not as `Inventory`, so that a malformed one is
+//! described precisely instead of failing to parse.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+use tessera_storage::Store;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::inventory::version_number;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One thing found wrong, with its code from the OCFL validation-codes list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Content files whose digests were recomputed, and their bytes.
+    pub files_checked: u64,
+    pub bytes_checked: u64,
+}
+
+impl Report {
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity == Severity::Error)
+    }
+
+    fn error(&mut self, code: &'static str, message: impl Into<String>) {
+        self.findings.push(Finding { severity: Severity::Error, code, message: message.into() });
+    }
+
+    fn warn(&mut self, code: &'static str, message: impl Into<String>) {
+        self.findings.push(Finding { severity: Severity::Warning, code, message: message.into() });
+    }
+}
+
+/// How many content files are hashed at once: enough to keep every core and the disk busy.
+fn hashing_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// Validates the object whose root is `root` (a key prefix in `store`).
+pub async fn validate_object(store: &dyn Store, root: &str) -> Report {
+    let mut report = Report::default();
+    let keys = match store.list(root).await {
+        Ok(keys) => keys,
+        Err(err) => {
+            report.error("E003", format!("cannot list the object: {err}"));
+            return report;
+        }
+    };
+    let prefix = format!("{root}/");
+    let relative: BTreeSet<String> = keys.iter().filter_map(|k| k.strip_prefix(&prefix)).map(str::to_string).collect();
+    let Some(spec) = check_declaration(store, root, &relative, &mut report).await else {
+        return report;
+    };
+
+    let Some(root_inv) = read_checked_inventory(store, root, "", &relative, &mut report).await else {
+        if !relative.contains("inventory.json") {
+            report.error("E063", "the object has no root inventory.json");
+        }
+        return report;
+    };
+    let Some(inv) = check_inventory(&root_inv.json, spec, "inventory.json", &mut report) else {
+        return report;
+    };
+
+    check_root_entries(&relative, &inv, &mut report);
+    check_versions_on_disk(store, root, &relative, &inv, &root_inv, &mut report).await;
+    check_content(store, root, &relative, &inv, &mut report).await;
+    report
+}
+
+/// The object declaration (OCFL §3.1): `0=ocfl_object_1.x` holding that same text.
+async fn check_declaration(store: &dyn Store, root: &str, files: &BTreeSet<String>, report: &mut Report) -> Option<&'static str> {
+    let declared: Vec<&String> = files.iter().filter(|f| f.starts_with("0=")).collect();
+    let [name] = declared.as_slice() else {
+        report.error("E003", "the object has no single 0=ocfl_object_1.x declaration file");
+        return None;
+    };
+    let spec = match name.as_str() {
+        "0=ocfl_object_1.1" => "1.1",
+        "0=ocfl_object_1.0" => "1.0",
+        other => {
+            report.error("E003", format!("unknown object declaration '{other}'"));
+            return None;
+        }
+    };
+    let content = store.get_bytes(&format!("{root}/{name}")).await.unwrap_or_default();
+    if content.as_ref() != format!("ocfl_object_{spec}\n").as_bytes() {
+        report.error("E007", format!("the declaration file must contain 'ocfl_object_{spec}' and a newline"));
+    }
+    Some(spec)
+}
+
+struct RawInventory {
+    json: Value,
+    digest: String,
+    algorithm: String,
+}
+
+/// Reads `{dir}inventory.json`, checks its sidecar (E058, E060, E061) and parses it (E033).
+async fn read_checked_inventory(store: &dyn Store, root: &str, dir: &str, files: &BTreeSet<String>, report: &mut Report) -> Option<RawInventory> {
+    let where_ = if dir.is_empty() { "the root".to_string() } else { dir.trim_end_matches('/').to_string() };
+    if !files.contains(&format!("{dir}inventory.json")) {
+        return None;
+    }
+    let bytes = match store.get_bytes(&format!("{root}/{dir}inventory.json")).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            report.error("E063", format!("cannot read the inventory in {where_}: {err}"));
+            return None;
+        }
+    };
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(json) => json,
+        Err(err) => {
+            report.error("E033", format!("the inventory in {where_} is not JSON: {err}"));
+            return None;
+        }
+    };
+    let algorithm = json.get("digestAlgorithm").and_then(Value::as_str).unwrap_or("sha512").to_string();
+    let digest = digest_bytes(&algorithm, &bytes).unwrap_or_default();
+    let sidecar_name = format!("{dir}inventory.json.{algorithm}");
+    if !files.contains(&sidecar_name) {
+        report.error("E058", format!("the inventory in {where_} has no sidecar inventory.json.{algorithm}"));
+    } else {
+        let sidecar = store.get_bytes(&format!("{root}/{sidecar_name}")).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&sidecar);
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        match parts.as_slice() {
+            [given, "inventory.json"] if given.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                if !given.eq_ignore_ascii_case(&digest) {
+                    report.error("E060", format!("the inventory in {where_} does not match the digest in its sidecar"));
+                }
+            }
+            _ => report.error("E061", format!("the sidecar in {where_} is not '<digest> inventory.json'")),
+        }
+    }
+    Some(RawInventory { json, digest, algorithm })
+}
+
+/// What the rest of validation needs from a structurally checked inventory.
+struct Checked {
+    head: u32,
+    content_dir: String,
+    algorithm: String,
+    kind: String,
+    /// Content path → digest.
+    manifest: BTreeMap<String, String>,
+    /// Version number → logical path → digest.
+    states: BTreeMap<u32, BTreeMap<String, String>>,
+    /// Algorithm → content path → digest.
+    fixity: Vec<(String, String, String)>,
+}
+
+fn check_inventory(json: &Value, spec: &str, name: &str, report: &mut Report) -> Option<Checked> {
+    let Some(obj) = json.as_object() else {
+        report.error("E033", format!("{name} is not a JSON object"));
+        return None;
+    };
+    let field = |key: &str| obj.get(key).and_then(Value::as_str);
+    let mut ok = true;
+    for key in ["id", "type", "digestAlgorithm", "head"] {
+        if field(key).is_none() {
+            report.error("E036", format!("{name} has no string '{key}'"));
+            ok = false;
+        }
+    }
+    let kind = field("type").unwrap_or_default().to_string();
+    if !kind.is_empty() && kind != format!("https://ocfl.io/{spec}/spec/#inventory") && !(spec == "1.1" && kind == "https://ocfl.io/1.0/spec/#inventory") {
+        report.error("E038", format!("{name} has type '{kind}', which is not an OCFL {spec} inventory"));
+    }
+    let algorithm = field("digestAlgorithm").unwrap_or("sha512").to_string();
+    match algorithm.as_str() {
+        "sha512" => {}
+        "sha256" => report.warn("W004", format!("{name} uses sha256; sha512 is recommended")),
+        other => {
+            report.error("E025", format!("{name} uses digest algorithm '{other}'; only sha512 and sha256 are allowed"));
+            ok = false;
+        }
+    }
+    if let Some(id) = field("id") {
+        if !id.contains(':') {
+            report.warn("W005", format!("{name} has an id that is not a URI"));
+        }
+    }
+    let content_dir = match obj.get("contentDirectory") {
+        None => "content".to_string(),
+        Some(Value::String(dir)) if !dir.is_empty() && !dir.contains('/') && dir != "." && dir != ".." => dir.clone(),
+        Some(_) => {
+            report.error("E017", format!("{name} has an invalid contentDirectory"));
+            "content".to_string()
+        }
+    };
+
+    let manifest = check_manifest(obj.get("manifest"), name, &content_dir, report);
+    let Some(versions) = obj.get("versions").and_then(Value::as_object).filter(|v| !v.is_empty()) else {
+        report.error("E008", format!("{name} has no versions"));
+        return None;
+    };
+    let (states, head) = check_version_blocks(versions, field("head"), name, &manifest, report);
+    let used: HashSet<&String> = states.values().flat_map(|s| s.values()).collect();
+    for digest in manifest.values().collect::<BTreeSet<_>>() {
+        if !used.contains(digest) {
+            report.error("E107", format!("{name} lists content {digest} that no version uses"));
+        }
+    }
+    let fixity = check_fixity(obj.get("fixity"), name, &manifest, report);
+    (ok && head > 0).then_some(Checked { head, content_dir, algorithm, kind, manifest, states, fixity })
+}
+
+/// Digest → paths, with valid, unique content paths (E041, E096, E099–E101, E015).
+fn check_manifest(value: Option<&Value>, name: &str, content_dir: &str, report: &mut Report) -> BTreeMap<String, String> {
+    let mut by_path = BTreeMap::new();
+    let Some(manifest) = value.and_then(Value::as_object) else {
+        report.error("E041", format!("{name} has no manifest object"));
+        return by_path;
+    };
+    let mut seen_digests = HashSet::new();
+    for (digest, paths) in manifest {
+        if !seen_digests.insert(digest.to_ascii_lowercase()) {
+            report.error("E096", format!("{name} lists digest {digest} twice"));
+        }
+        for path in paths.as_array().into_iter().flatten() {
+            let Some(path) = path.as_str() else {
+                report.error("E092", format!("{name} has a manifest path that is not a string"));
+                continue;
+            };
+            if !valid_path(path) {
+                report.error("E099", format!("{name} has an invalid content path '{path}'"));
+                continue;
+            }
+            let mut segments = path.split('/');
+            let in_version = segments.next().and_then(version_number).is_some();
+            if !in_version || segments.next() != Some(content_dir) || segments.next().is_none() {
+                report.error("E015", format!("content path '{path}' in {name} is not inside a version's content directory"));
+            }
+            if by_path.insert(path.to_string(), digest.clone()).is_some() {
+                report.error("E101", format!("{name} lists content path '{path}' more than once"));
+            }
+        }
+    }
+    if let Some(conflict) = path_conflict(by_path.keys()) {
+        report.error("E101", format!("{name} uses '{conflict}' as both a file and a folder"));
+    }
+    by_path
+}
+
+fn check_version_blocks(
+    versions: &Map<String, Value>,
+    head: Option<&str>,
+    name: &str,
+    manifest: &BTreeMap<String, String>,
+    report: &mut Report,
+) -> (BTreeMap<u32, BTreeMap<String, String>>, u32) {
+    let digests: HashSet<&String> = manifest.values().collect();
+    let mut states = BTreeMap::new();
+    let mut widths = BTreeSet::new();
+    for (version, block) in versions {
+        let Some(number) = version_number(version) else {
+            report.error("E046", format!("{name} has a version named '{version}'"));
+            continue;
+        };
+        widths.insert(if version.starts_with("v0") { version.len() } else { 0 });
+        let mut state = BTreeMap::new();
+        let Some(block) = block.as_object() else {
+            report.error("E047", format!("version {version} in {name} is not an object"));
+            continue;
+        };
+        match block.get("created").and_then(Value::as_str) {
+            Some(created) if valid_created(created) => {}
+            _ => report.error("E049", format!("version {version} in {name} needs 'created' as an RFC 3339 time with seconds and a time zone")),
+        }
+        match block.get("message") {
+            None => report.warn("W007", format!("version {version} in {name} has no message")),
+            Some(Value::String(_)) => {}
+            Some(_) => report.error("E094", format!("the message of version {version} in {name} is not a string")),
+        }
+        match block.get("user") {
+            None => report.warn("W007", format!("version {version} in {name} has no user")),
+            Some(Value::Object(user)) => {
+                if !user.get("name").is_some_and(Value::is_string) {
+                    report.error("E054", format!("the user of version {version} in {name} has no name"));
+                }
+                match user.get("address") {
+                    None => report.warn("W008", format!("the user of version {version} in {name} has no address")),
+                    Some(Value::String(address)) if !address.contains(':') => report.warn("W009", "a user address is not a URI"),
+                    Some(Value::String(_)) => {}
+                    Some(_) => report.error("E054", format!("the user address of version {version} in {name} is not a string")),
+                }
+            }
+            Some(_) => report.error("E054", format!("the user of version {version} in {name} is not an object")),
+        }
+        match block.get("state").and_then(Value::as_object) {
+            None => report.error("E048", format!("version {version} in {name} has no state object")),
+            Some(entries) => {
+                for (digest, paths) in entries {
+                    if !digests.contains(digest) {
+                        report.error("E050", format!("version {version} in {name} uses digest {digest}, which is not in the manifest"));
+                    }
+                    for path in paths.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                        if !valid_path(path) {
+                            report.error("E053", format!("version {version} in {name} has an invalid logical path '{path}'"));
+                        } else if state.insert(path.to_string(), digest.clone()).is_some() {
+                            report.error("E095", format!("version {version} in {name} lists logical path '{path}' twice"));
+                        }
+                    }
+                }
+                if let Some(conflict) = path_conflict(state.keys()) {
+                    report.error("E095", format!("version {version} in {name} uses '{conflict}' as both a file and a folder"));
+                }
+            }
+        }
+        states.insert(number, state);
+    }
+    if widths.len() > 1 {
+        report.error("E011", format!("{name} mixes zero-padded and unpadded version names"));
+    } else if widths.iter().any(|w| *w > 0) {
+        report.warn("W001", format!("{name} uses zero-padded version names"));
+    }
+    let highest = states.keys().max().copied().unwrap_or(0);
+    if states.keys().copied().ne(1..=highest) {
+        report.error("E010", format!("the versions in {name} are not v1 to v{highest} without gaps"));
+    }
+    let head_number = head.and_then(version_number).unwrap_or(0);
+    if head_number != highest || head.is_some_and(|h| h.len() != versions.keys().max_by_key(|k| version_number(k)).map_or(0, String::len)) {
+        report.error("E040", format!("the head of {name} is not its latest version v{highest}"));
+    }
+    (states, highest)
+}
+
+fn check_fixity(value: Option<&Value>, name: &str, manifest: &BTreeMap<String, String>, report: &mut Report) -> Vec<(String, String, String)> {
+    let mut entries = Vec::new();
+    let Some(fixity) = value else { return entries };
+    let Some(fixity) = fixity.as_object() else {
+        report.error("E056", format!("the fixity block of {name} is not an object"));
+        return entries;
+    };
+    for (algorithm, digests) in fixity {
+        let mut seen = HashSet::new();
+        for (digest, paths) in digests.as_object().into_iter().flatten() {
+            if !seen.insert(digest.to_ascii_lowercase()) {
+                report.error("E097", format!("the {algorithm} fixity of {name} lists digest {digest} twice"));
+            }
+            for path in paths.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !valid_path(path) || !manifest.contains_key(path) {
+                    report.error("E100", format!("the fixity of {name} names '{path}', which is not a content path in the manifest"));
+                } else {
+                    entries.push((algorithm.clone(), path.to_string(), digest.clone()));
+                }
+            }
+        }
+    }
+    entries
+}
+
+/// Only the declaration, inventories, version folders, `extensions/` and `logs/` belong in an object root (E001, E067).
+fn check_root_entries(files: &BTreeSet<String>, inv: &Checked, report: &mut Report) {
+    let sidecar = format!("inventory.json.{}", inv.algorithm);
+    let mut reported = HashSet::new();
+    for file in files {
+        let (top, rest) = file.split_once('/').map_or((file.as_str(), None), |(t, r)| (t, Some(r)));
+        let allowed = match (top, rest) {
+            (_, None) => top.starts_with("0=") || top == "inventory.json" || top == sidecar,
+            ("extensions", Some(rest)) => {
+                if !rest.contains('/') {
+                    report.error("E067", format!("'{file}' is a file directly in the extensions folder"));
+                }
+                true
+            }
+            ("logs", Some(_)) => true,
+            (version, Some(_)) => match version_number(version) {
+                Some(n) if n > inv.head => {
+                    if reported.insert(top) {
+                        report.error("E046", format!("folder {version} is newer than the root inventory's head"));
+                    }
+                    true
+                }
+                Some(_) => true,
+                None => false,
+            },
+        };
+        if !allowed && reported.insert(top) {
+            report.error("E001", format!("'{top}' does not belong in an object root"));
+        }
+    }
+}
+
+/// Each version folder: its inventory agrees with the root one, and it holds nothing unexpected.
+async fn check_versions_on_disk(store: &dyn Store, root: &str, files: &BTreeSet<String>, inv: &Checked, root_raw: &RawInventory, report: &mut Report) {
+    let version_names: BTreeMap<u32, String> = root_raw
+        .json
+        .get("versions")
+        .and_then(Value::as_object)
+        .map(|v| v.keys().filter_map(|k| Some((version_number(k)?, k.clone()))).collect())
+        .unwrap_or_default();
+    let mut previous_kind = String::new();
+    for (&number, name) in &version_names {
+        let dir = format!("{name}/");
+        if !files.iter().any(|f| f.starts_with(&dir)) {
+            if number > 0 {
+                report.error("E010", format!("version folder {name} is missing"));
+            }
+            continue;
+        }
+        for file in files.iter().filter_map(|f| f.strip_prefix(&dir)) {
+            let top = file.split('/').next().unwrap_or_default();
+            let is_inventory = file == "inventory.json" || file.starts_with("inventory.json.");
+            if !file.contains('/') && !is_inventory {
+                report.error("E015", format!("'{name}/{file}' is a file outside the content folder"));
+            } else if file.contains('/') && top != inv.content_dir {
+                report.warn("W002", format!("'{name}/{top}' is an unexpected folder in a version folder"));
+            }
+        }
+        let Some(raw) = read_checked_inventory(store, root, &dir, files, report).await else {
+            report.warn("W010", format!("version folder {name} has no inventory"));
+            continue;
+        };
+        let Some(version_inv) = check_inventory(&raw.json, "1.1", &format!("{name}/inventory.json"), report) else {
+            continue;
+        };
+        if raw.json.get("id") != root_raw.json.get("id") {
+            report.error("E037", format!("the inventory in {name} has a different id from the root inventory"));
+        }
+        if version_inv.head != number {
+            report.error("E040", format!("the inventory in {name} says its head is v{}", version_inv.head));
+        }
+        if version_inv.content_dir != inv.content_dir {
+            report.error("E019", format!("the inventory in {name} uses a different content directory"));
+        }
+        if !previous_kind.is_empty() && spec_rank(&version_inv.kind) < spec_rank(&previous_kind) {
+            report.error("E103", format!("version {name} follows an older OCFL specification than the version before it"));
+        }
+        previous_kind = version_inv.kind.clone();
+        if number == inv.head {
+            if raw.digest != root_raw.digest || raw.algorithm != root_raw.algorithm {
+                report.error("E064", format!("the root inventory differs from the inventory of the latest version {name}"));
+            }
+        } else {
+            // Earlier versions must describe the same files at the same content paths (E066).
+            for (v, state) in &version_inv.states {
+                let resolve = |s: &BTreeMap<String, String>, m: &BTreeMap<String, String>| -> BTreeMap<String, BTreeSet<String>> {
+                    let mut by_digest: HashMap<&String, BTreeSet<String>> = HashMap::new();
+                    for (path, digest) in m {
+                        by_digest.entry(digest).or_default().insert(path.clone());
+                    }
+                    s.iter().map(|(logical, digest)| (logical.clone(), by_digest.get(digest).cloned().unwrap_or_default())).collect()
+                };
+                let here = resolve(state, &version_inv.manifest);
+                let there = inv.states.get(v).map(|s| resolve(s, &inv.manifest)).unwrap_or_default();
+                let same = here.len() == there.len() && here.iter().all(|(path, content)| there.get(path).is_some_and(|c| !c.is_disjoint(content)));
+                if !same {
+                    report.error("E066", format!("the inventory in {name} describes version v{v} differently from the root inventory"));
+                }
+            }
+            // Content written up to this version must all be in its manifest (E023).
+            for file in files {
+                let mut segments = file.splitn(3, '/');
+                let (Some(v), Some(dir), Some(_)) = (segments.next(), segments.next(), segments.next()) else { continue };
+                if version_number(v).is_some_and(|n| n <= number) && dir == inv.content_dir && !version_inv.manifest.contains_key(file) {
+                    report.error("E023", format!("'{file}' is missing from the manifest of the inventory in {name}"));
+                }
+            }
+            if version_inv.algorithm == inv.algorithm {
+                for (path, digest) in &version_inv.manifest {
+                    if inv.manifest.get(path).is_some_and(|root_digest| !root_digest.eq_ignore_ascii_case(digest)) {
+                        report.error("E066", format!("the inventory in {name} gives '{path}' a different digest from the root inventory"));
+                    }
+                }
+            } else {
+                // Content this inventory describes must match under its own algorithm too (E092).
+                let entries: Vec<(String, String, String)> =
+                    version_inv.manifest.iter().map(|(path, digest)| (version_inv.algorithm.clone(), path.clone(), digest.clone())).collect();
+                hash_and_compare(store, root, files, entries, "E092", report).await;
+            }
+        }
+    }
+}
+
+/// Every content file is in the manifest (E023), every manifest path exists, and every digest matches (E092, E093).
+async fn check_content(store: &dyn Store, root: &str, files: &BTreeSet<String>, inv: &Checked, report: &mut Report) {
+    for file in files {
+        let mut segments = file.splitn(3, '/');
+        let (Some(version), Some(dir), Some(_)) = (segments.next(), segments.next(), segments.next()) else { continue };
+        if version_number(version).is_some() && dir == inv.content_dir && !inv.manifest.contains_key(file) {
+            report.error("E023", format!("'{file}' is not in the manifest"));
+        }
+    }
+    let entries = inv.manifest.iter().map(|(path, digest)| (inv.algorithm.clone(), path.clone(), digest.clone())).collect();
+    hash_and_compare(store, root, files, entries, "E092", report).await;
+    hash_and_compare(store, root, files, inv.fixity.clone(), "E093", report).await;
+}
+
+async fn hash_and_compare(store: &dyn Store, root: &str, files: &BTreeSet<String>, entries: Vec<(String, String, String)>, code: &'static str, report: &mut Report) {
+    let mut checks = Vec::new();
+    for (algorithm, path, expected) in entries {
+        if !files.contains(&path) {
+            report.error(code, format!("content file '{path}' does not exist"));
+            continue;
+        }
+        if digest_bytes(&algorithm, b"").is_none() {
+            continue; // An algorithm this validator cannot compute, such as blake2b in fixity.
+        }
+        checks.push((algorithm, path, expected));
+    }
+    let results: Vec<_> = futures::stream::iter(checks)
+        .map(|(algorithm, path, expected)| async move {
+            let key = format!("{root}/{path}");
+            let outcome = hash_stream(store, &key, &algorithm).await;
+            (path, expected, outcome)
+        })
+        .buffer_unordered(hashing_parallelism())
+        .collect()
+        .await;
+    for (path, expected, outcome) in results {
+        match outcome {
+            Ok((digest, size)) => {
+                report.files_checked += 1;
+                report.bytes_checked += size;
+                if !digest.eq_ignore_ascii_case(&expected) {
+                    report.error(code, format!("content file '{path}' has digest {digest}, not {expected}"));
+                }
+            }
+            Err(err) => report.error(code, format!("cannot read content file '{path}': {err}")),
+        }
+    }
+}
+
+async fn hash_stream(store: &dyn Store, key: &str, algorithm: &str) -> Result<(String, u64), String> {
+    let mut stream = store.get_stream(key, None).await.map_err(|e| e.to_string())?;
+    let mut hasher = Hasher::new(algorithm).ok_or("unsupported algorithm")?;
+    let mut size = 0;
+    while let Some(chunk) = stream.try_next().await.map_err(|e| e.to_string())? {
+        size += chunk.len() as u64;
+        // Hash large chunks off the async threads, so hashing uses every core.
+        hasher = tokio::task::spawn_blocking(move || {
+            hasher.update(&chunk);
+            hasher
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok((hasher.finish_hex(), size))
+}
+
+enum Hasher {
+    Ring(ring::digest::Context),
+    Md5(md5::Md5),
+}
+
+impl Hasher {
+    fn new(algorithm: &str) -> Option<Self> {
+        use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA512};
+        Some(match algorithm {
+            "sha512" => Hasher::Ring(Context::new(&SHA512)),
+            "sha256" => Hasher::Ring(Context::new(&SHA256)),
+            "sha1" => Hasher::Ring(Context::new(&SHA1_FOR_LEGACY_USE_ONLY)),
+            "md5" => Hasher::Md5(<md5::Md5 as md5::Digest>::new()),
+            _ => return None,
+        })
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Ring(ctx) => ctx.update(bytes),
+            Hasher::Md5(md5) => md5::Digest::update(md5, bytes),
+        }
+    }
+
+    fn finish_hex(self) -> String {
+        match self {
+            Hasher::Ring(ctx) => tessera_storage::hex(ctx.finish().as_ref()),
+            Hasher::Md5(md5) => tessera_storage::hex(&md5::Digest::finalize(md5)),
+        }
+    }
+}
+
+fn digest_bytes(algorithm: &str, bytes: &[u8]) -> Option<String> {
+    let mut hasher = Hasher::new(algorithm)?;
+    hasher.update(bytes);
+    Some(hasher.finish_hex())
+}
+
+fn spec_rank(kind: &str) -> u32 {
+    if kind.contains("/1.1/") { 11 } else { 10 }
+}
+
+/// A content or logical path: relative, `/`-separated, without empty, `.` or `..` segments.
+fn valid_path(path: &str) -> bool {
+    !path.is_empty() && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// A path that is also used as a folder of another path, if any.
+fn path_conflict<'a>(paths: impl Iterator<Item = &'a String>) -> Option<String> {
+    let paths: BTreeSet<&String> = paths.collect();
+    paths.iter().find_map(|path| {
+        let mut prefix = String::new();
+        for segment in path.split('/').collect::<Vec<_>>().split_last()?.1 {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(segment);
+            if paths.contains(&prefix) {
+                return Some(prefix);
+            }
+        }
+        None
+    })
+}
+
+fn valid_created(created: &str) -> bool {
+    // RFC 3339 requires seconds and an offset; OCFL adds that both must be present.
+    OffsetDateTime::parse(created, &Rfc3339).is_ok() && created.len() >= 20 && created.as_bytes().get(16) == Some(&b':')
+}
+
+/// Validates every object in `store` under the layout; used by tests and `tessera verify`.
+pub async fn validate_all(store: Arc<dyn Store>, roots: Vec<String>) -> Vec<(String, Report)> {
+    let mut out = Vec::with_capacity(roots.len());
+    for root in roots {
+        let report = validate_object(store.as_ref(), &root).await;
+        out.push((root, report));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use tessera_storage::LocalStore;
+
+    fn fixtures() -> PathBuf {
+        let dir = std::env::var("TESSERA_FIXTURES").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
+        assert!(dir.join("ocfl").is_dir(), "OCFL fixtures not found at {}; set TESSERA_FIXTURES to the shared fixtures folder", dir.display());
+        dir.join("ocfl")
+    }
+
+    /// Every fixture object of the OCFL community's suite is classified as its folder says.
+    #[tokio::test]
+    async fn fixtures_are_classified() {
+        let mut wrong = Vec::new();
+        for spec in ["1.0", "1.1"] {
+            for (kind, want_valid) in [("good-objects", true), ("warn-objects", true), ("bad-objects", false)] {
+                let dir = fixtures().join(spec).join(kind);
+                let store = LocalStore::new(&dir).unwrap();
+                let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+                names.sort();
+                for name in names {
+                    let report = validate_object(&store, &name).await;
+                    if report.is_valid() != want_valid {
+                        wrong.push(format!("{spec}/{kind}/{name}: {:?}", report.errors().collect::<Vec<_>>()));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+    }
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+mod digest;
+mod error;
+mod local;
+mod store;
+
+pub use digest::{Digests, HashingWriter, Sha512, hex, sha256_hex};
+pub use error::Error;
+pub use local::LocalStore;
+pub use store::{ByteStream, Store, check_key};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

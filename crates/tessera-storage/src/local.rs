@@ -1,0 +1,249 @@
+//! A store on the local filesystem: each key is a file under the root folder.
+//!
+//! Durability: content is fsynced before it gets its final name, and the folder is fsynced
+//! after, so an object that exists after a crash is complete.
+
+use std::io::{self, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::store::{ByteStream, Store, check_key};
+use crate::{Error, Result};
+
+/// Chunk size for streamed reads: large enough for throughput, small enough to keep memory flat.
+const READ_CHUNK: usize = 256 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    fn dir_path(&self, prefix: &str) -> Result<PathBuf> {
+        if prefix.is_empty() { Ok(self.root.clone()) } else { self.path(prefix) }
+    }
+}
+
+fn temp_sibling(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    path.with_file_name(name)
+}
+
+/// Makes a new or renamed entry in `dir` durable.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+fn put_file_blocking(src: &Path, dest: &Path) -> io::Result<()> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    if dest.exists() {
+        return Err(io::ErrorKind::AlreadyExists.into());
+    }
+    // A hard link publishes the already-durable file without copying a byte; across
+    // filesystems fall back to copy, fsync and rename.
+    if std::fs::hard_link(src, dest).is_err() {
+        let tmp = temp_sibling(dest);
+        std::fs::copy(src, &tmp)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, dest)?;
+    }
+    sync_dir(parent)
+}
+
+fn put_bytes_blocking(dest: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let tmp = temp_sibling(dest);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, dest)?;
+    sync_dir(parent)
+}
+
+fn list_blocking(root: &Path, dir: &Path) -> io::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = match std::fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                keys.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+#[async_trait]
+impl Store for LocalStore {
+    async fn put_file(&self, key: &str, src: &Path) -> Result<()> {
+        let dest = self.path(key)?;
+        let src = src.to_path_buf();
+        blocking(key, move || put_file_blocking(&src, &dest)).await
+    }
+
+    async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
+        let dest = self.path(key)?;
+        blocking(key, move || put_bytes_blocking(&dest, &bytes)).await
+    }
+
+    async fn get_bytes(&self, key: &str) -> Result<Bytes> {
+        let path = self.path(key)?;
+        tokio::fs::read(&path).await.map(Bytes::from).map_err(|e| Error::io(key, e))
+    }
+
+    async fn get_stream(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream> {
+        let path = self.path(key)?;
+        let mut file = tokio::fs::File::open(&path).await.map_err(|e| Error::io(key, e))?;
+        let stream = match range {
+            None => ReaderStream::with_capacity(file, READ_CHUNK).boxed(),
+            Some(range) => {
+                file.seek(SeekFrom::Start(range.start)).await.map_err(|e| Error::io(key, e))?;
+                let limited = file.take(range.end.saturating_sub(range.start));
+                ReaderStream::with_capacity(limited, READ_CHUNK).boxed()
+            }
+        };
+        Ok(stream)
+    }
+
+    async fn size(&self, key: &str) -> Result<Option<u64>> {
+        let path = self.path(key)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+            Ok(_) => Ok(None),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(Error::io(key, err)),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let dir = self.dir_path(prefix)?;
+        let root = self.root.clone();
+        blocking(prefix, move || list_blocking(&root, &dir)).await
+    }
+
+    async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>> {
+        let dir = self.dir_path(prefix)?;
+        blocking(prefix, move || {
+            let mut names = Vec::new();
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(names),
+                Err(err) => return Err(err),
+            };
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    names.push(entry.file_name().to_string_lossy().into_owned());
+                }
+            }
+            names.sort();
+            Ok(names)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let path = self.path(key)?;
+        match tokio::fs::remove_file(&path).await {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(Error::io(key, err)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<()> {
+        let dir = self.path(prefix)?;
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => Err(Error::io(prefix, err)),
+            _ => Ok(()),
+        }
+    }
+
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
+    }
+}
+
+async fn blocking<T: Send + 'static>(key: &str, work: impl FnOnce() -> io::Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| Error::io(key, io::Error::other(join)))?
+        .map_err(|e| Error::io(key, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+
+    async fn read_all(store: &LocalStore, key: &str, range: Option<Range<u64>>) -> Vec<u8> {
+        let chunks: Vec<Bytes> = store.get_stream(key, range).await.unwrap().try_collect().await.unwrap();
+        chunks.concat()
+    }
+
+    /// The contract every store must meet; a later S3 store runs the same body.
+    #[tokio::test]
+    async fn contract() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("root")).unwrap();
+        store.put_bytes("a/b/one.txt", Bytes::from_static(b"0123456789")).await.unwrap();
+        store.put_bytes("a/b/one.txt", Bytes::from_static(b"replaced!!")).await.unwrap();
+        assert_eq!(&store.get_bytes("a/b/one.txt").await.unwrap()[..], b"replaced!!");
+        assert_eq!(read_all(&store, "a/b/one.txt", Some(2..5)).await, b"pla");
+        assert_eq!(store.size("a/b/one.txt").await.unwrap(), Some(10));
+        assert_eq!(store.size("a/b").await.unwrap(), None);
+        assert_eq!(store.size("missing").await.unwrap(), None);
+
+        let src = dir.path().join("src");
+        std::fs::write(&src, b"file content").unwrap();
+        store.put_file("a/c/two.bin", &src).await.unwrap();
+        assert!(matches!(store.put_file("a/c/two.bin", &src).await, Err(Error::AlreadyExists { .. })));
+        assert_eq!(read_all(&store, "a/c/two.bin", None).await, b"file content");
+
+        assert_eq!(store.list("").await.unwrap(), ["a/b/one.txt", "a/c/two.bin"]);
+        assert_eq!(store.list("a/c").await.unwrap(), ["a/c/two.bin"]);
+        assert_eq!(store.list_dirs("a").await.unwrap(), ["b", "c"]);
+        assert!(store.list("nothing").await.unwrap().is_empty());
+
+        store.delete("a/b/one.txt").await.unwrap();
+        store.delete("a/b/one.txt").await.unwrap();
+        store.delete_prefix("a/c").await.unwrap();
+        assert!(store.list("").await.unwrap().is_empty());
+        assert!(matches!(store.get_bytes("a/b/one.txt").await, Err(Error::NotFound { .. })));
+        assert!(matches!(store.get_bytes("../escape").await, Err(Error::InvalidKey { .. })));
+    }
+}

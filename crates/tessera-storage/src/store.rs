@@ -1,0 +1,74 @@
+//! The byte-store interface that OCFL storage is written through.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+
+use crate::{Error, Result};
+
+/// A stream of an object's bytes, in chunks.
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// Keys are `/`-separated relative paths. Every put is atomic: a reader sees the whole new
+/// object or the old one, never part of one. There is no rename, so that object stores fit.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores the content of the local file `src` under `key`, refusing to replace an existing
+    /// object. The source file must not change afterwards: a store may link to it.
+    async fn put_file(&self, key: &str, src: &Path) -> Result<()>;
+
+    /// Stores `bytes` under `key`, replacing any existing object.
+    async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()>;
+
+    /// Reads a small object (an inventory, a sidecar) whole.
+    async fn get_bytes(&self, key: &str) -> Result<Bytes>;
+
+    /// Streams an object, or the given byte range of it.
+    async fn get_stream(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream>;
+
+    /// The object's size, or `None` if there is none.
+    async fn size(&self, key: &str) -> Result<Option<u64>>;
+
+    /// Every key under `prefix` (a folder path without the trailing `/`, or `""` for all), sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>>;
+
+    /// The names directly under `prefix` that have objects below them (like S3's common prefixes).
+    async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>>;
+
+    /// Deletes one object; deleting what is not there is not an error.
+    async fn delete(&self, key: &str) -> Result<()>;
+
+    /// Deletes every object under `prefix`.
+    async fn delete_prefix(&self, prefix: &str) -> Result<()>;
+
+    /// Where the object is on the local filesystem, if it is a local store (for diagnostics).
+    fn local_path(&self, key: &str) -> Option<PathBuf>;
+}
+
+/// Refuses keys that could escape the store's root or mean different things on different stores.
+pub fn check_key(key: &str) -> Result<()> {
+    let valid = !key.is_empty()
+        && !key.starts_with('/')
+        && !key.contains('\\')
+        && !key.contains('\0')
+        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+    if valid { Ok(()) } else { Err(Error::InvalidKey { key: key.to_string() }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        for ok in ["a", "a/b.txt", "0=ocfl_object_1.1", "v1/content/x y.csv"] {
+            assert!(check_key(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/a", "a/../b", "..", "a//b", "a/", "a\\b", "./a", "a\0"] {
+            assert!(check_key(bad).is_err(), "{bad:?}");
+        }
+    }
+}
