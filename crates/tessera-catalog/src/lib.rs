@@ -1,1 +1,11 @@
-//! tessera-catalog
+#![doc = include_str!("../README.md")]
+
+mod catalog;
+mod error;
+mod rows;
+
+pub use catalog::{Catalog, Engine};
+pub use error::Error;
+pub use rows::{DraftFileRow, DraftRow, FileRow, RecordRow, UserRow};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

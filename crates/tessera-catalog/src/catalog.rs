@@ -1,0 +1,467 @@
+//! `Catalog`: every query Tessera makes, written once and run on SQLite or PostgreSQL.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row};
+use tessera_domain::{ParentId, RecordId, UserId};
+
+use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, UserRow};
+use crate::{Error, Result};
+
+/// Every engine the catalogue runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    pool: Pool,
+}
+
+/// Runs the same body on whichever pool the catalogue holds; `$pool` is bound to it.
+macro_rules! on_pool {
+    ($catalog:expr, $pool:ident => $body:expr) => {
+        match &$catalog.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+macro_rules! user_row {
+    ($row:expr) => {
+        UserRow {
+            id: UserId($row.try_get("id")?),
+            email: $row.try_get("email")?,
+            is_admin: $row.try_get("is_admin")?,
+            created: $row.try_get("created")?,
+        }
+    };
+}
+
+macro_rules! draft_row {
+    ($row:expr) => {
+        DraftRow {
+            id: RecordId($row.try_get("id")?),
+            parent_id: ParentId($row.try_get("parent_id")?),
+            owner_id: UserId($row.try_get("owner_id")?),
+            kind: $row.try_get("kind")?,
+            doc: $row.try_get("doc")?,
+            created: $row.try_get("created")?,
+            updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! draft_file_row {
+    ($row:expr) => {
+        DraftFileRow {
+            draft_id: RecordId($row.try_get("draft_id")?),
+            key: $row.try_get("key")?,
+            status: $row.try_get("status")?,
+            size: $row.try_get("size")?,
+            md5: $row.try_get("md5")?,
+            sha512: $row.try_get("sha512")?,
+            staged: $row.try_get("staged")?,
+            created: $row.try_get("created")?,
+            updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! record_row {
+    ($row:expr) => {
+        RecordRow {
+            id: RecordId($row.try_get("id")?),
+            parent_id: ParentId($row.try_get("parent_id")?),
+            version_index: $row.try_get("version_index")?,
+            owner_id: $row.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+            ocfl_version: $row.try_get("ocfl_version")?,
+            doc: $row.try_get("doc")?,
+            created: $row.try_get("created")?,
+            updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! file_row {
+    ($row:expr) => {
+        FileRow { key: $row.try_get("key")?, size: $row.try_get("size")?, md5: $row.try_get("md5")?, sha512: $row.try_get("sha512")? }
+    };
+}
+
+const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
+const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
+/// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
+const INSERT_BATCH: usize = 1000;
+
+fn migrator(engine: Engine) -> Migrator {
+    let sql = match engine {
+        Engine::Sqlite => include_str!("../migrations/sqlite/0001_initial.sql"),
+        Engine::Postgres => include_str!("../migrations/postgres/0001_initial.sql"),
+    };
+    let migrations = vec![Migration::new(1, Cow::Borrowed("initial"), MigrationType::Simple, Cow::Borrowed(sql), false)];
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+}
+
+impl Catalog {
+    /// Connects to `sqlite:PATH` (created if missing) or `postgres://…` and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = if let Some(path) = url.strip_prefix("sqlite:") {
+            let options = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // With WAL, NORMAL loses at most the last transactions on power loss, never consistency;
+                // what matters for durability (published data) is in OCFL storage, fsynced.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10));
+            Pool::Sqlite(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Pool::Postgres(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?)
+        } else {
+            return Err(Error::UnsupportedUrl { url: url.to_string() });
+        };
+        let catalog = Self { pool };
+        on_pool!(catalog, pool => migrator(catalog.engine()).run(pool).await?);
+        Ok(catalog)
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Whether the database answers; for `/ready`.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    // Identifiers.
+
+    /// The next record or parent id; ids are never reused.
+    pub async fn next_id(&self) -> Result<i64> {
+        let sql = "UPDATE counters SET value = value + 1 WHERE name = 'pid' RETURNING value";
+        Ok(on_pool!(self, pool => sqlx::query(sql).fetch_one(pool).await?.try_get::<i64, _>("value")?))
+    }
+
+    /// Makes sure future ids are above `at_least` (after a rebuild from storage).
+    pub async fn reserve_ids_through(&self, at_least: i64) -> Result<()> {
+        let sql = "UPDATE counters SET value = $1 WHERE name = 'pid' AND value < $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(at_least).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    // Users and tokens.
+
+    pub async fn create_user(&self, email: &str, is_admin: bool, created: &str) -> Result<UserRow> {
+        let sql = "INSERT INTO users (email, is_admin, created) VALUES ($1, $2, $3) RETURNING id, email, is_admin, created";
+        let result = on_pool!(self, pool => sqlx::query(sql).bind(email).bind(is_admin).bind(created).fetch_one(pool).await.map(|row| -> Result<UserRow> { Ok(user_row!(row)) }));
+        match result {
+            Ok(row) => row,
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
+        let sql = "SELECT id, email, is_admin, created FROM users WHERE email = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(email).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(user_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn create_token(&self, user: UserId, token_hash: &str, created: &str) -> Result<()> {
+        let sql = "INSERT INTO tokens (user_id, token_hash, created) VALUES ($1, $2, $3)";
+        on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(token_hash).bind(created).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// The user a token belongs to, looked up by the token's hash.
+    pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserRow>> {
+        let sql = "SELECT u.id, u.email, u.is_admin, u.created FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(token_hash).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(user_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    // Drafts.
+
+    pub async fn insert_draft(&self, draft: &DraftRow) -> Result<()> {
+        let sql = "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let result = on_pool!(self, pool => sqlx::query(sql)
+            .bind(draft.id.0).bind(draft.parent_id.0).bind(draft.owner_id.0).bind(&draft.kind).bind(&draft.doc).bind(&draft.created).bind(&draft.updated)
+            .execute(pool).await.map(drop));
+        match result {
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a draft of record {}", draft.id) }),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn draft(&self, id: RecordId) -> Result<Option<DraftRow>> {
+        let sql = "SELECT id, parent_id, owner_id, kind, doc, created, updated FROM drafts WHERE id = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(id.0).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(draft_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// The open draft of any version of `parent`, if there is one (a parent has at most one).
+    pub async fn draft_of_parent(&self, parent: ParentId) -> Result<Option<DraftRow>> {
+        let sql = "SELECT id, parent_id, owner_id, kind, doc, created, updated FROM drafts WHERE parent_id = $1 ORDER BY id LIMIT 1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(parent.0).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(draft_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn update_draft_doc(&self, id: RecordId, doc: &str, updated: &str) -> Result<()> {
+        let sql = "UPDATE drafts SET doc = $2, updated = $3 WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(id.0).bind(doc).bind(updated).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn delete_draft(&self, id: RecordId) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn drafts_of_owner(&self, owner: UserId) -> Result<Vec<DraftRow>> {
+        let sql = "SELECT id, parent_id, owner_id, kind, doc, created, updated FROM drafts WHERE owner_id = $1 ORDER BY id DESC";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(owner.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(draft_row!(row))).collect()
+        })
+    }
+
+    /// Every draft id, for cleaning staging folders that no draft owns.
+    pub async fn draft_ids(&self) -> Result<Vec<RecordId>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id FROM drafts").fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(RecordId(row.try_get("id")?))).collect()
+        })
+    }
+
+    // Draft files.
+
+    pub async fn insert_draft_files(&self, files: &[DraftFileRow]) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in files.chunks(INSERT_BATCH) {
+                let mut insert = QueryBuilder::new(format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) "));
+                insert.push_values(chunk, |mut b, f| {
+                    b.push_bind(f.draft_id.0).push_bind(&f.key).push_bind(&f.status).push_bind(f.size).push_bind(&f.md5)
+                        .push_bind(&f.sha512).push_bind(f.staged).push_bind(&f.created).push_bind(&f.updated);
+                });
+                if let Err(err) = insert.build().execute(&mut *tx).await {
+                    return if is_unique_violation(&err) { Err(Error::Conflict { what: "a file with that key".into() }) } else { Err(err.into()) };
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn draft_file(&self, draft: RecordId, key: &str) -> Result<Option<DraftFileRow>> {
+        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key = $2");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(draft_file_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// A draft's files in key order; `limit` of `None` means all.
+    pub async fn draft_files(&self, draft: RecordId, offset: i64, limit: Option<i64>) -> Result<Vec<DraftFileRow>> {
+        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 ORDER BY key LIMIT $2 OFFSET $3");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(draft_file_row!(row))).collect()
+        })
+    }
+
+    pub async fn update_draft_file(&self, file: &DraftFileRow) -> Result<()> {
+        let sql = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 WHERE draft_id = $1 AND key = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5)
+            .bind(&file.sha512).bind(file.staged).bind(&file.updated).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn delete_draft_file(&self, draft: RecordId, key: &str) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    // Published records.
+
+    /// Stores a published record (replacing its row), its files when given, and removes the
+    /// draft it came from and the parent's pending-commit entry, all in one transaction.
+    pub async fn apply_published(&self, record: &RecordRow, files: Option<&[FileRow]>, draft: Option<RecordId>) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&format!(
+                "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, ocfl_version = $5, doc = $6, created = $7, updated = $8"))
+                .bind(record.id.0).bind(record.parent_id.0).bind(record.version_index).bind(record.owner_id.map(|u| u.0))
+                .bind(record.ocfl_version).bind(&record.doc).bind(&record.created).bind(&record.updated)
+                .execute(&mut *tx).await?;
+            if let Some(files) = files {
+                sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
+                for chunk in files.chunks(INSERT_BATCH) {
+                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512) ");
+                    insert.push_values(chunk, |mut b, f| {
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            if let Some(draft) = draft {
+                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM drafts WHERE id = $1").bind(draft.0).execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(record.parent_id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn record(&self, id: RecordId) -> Result<Option<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(id.0).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(record_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// Every published version of `parent`, oldest first.
+    pub async fn records_of_parent(&self, parent: ParentId) -> Result<Vec<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE parent_id = $1 ORDER BY version_index");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(parent.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(record_row!(row))).collect()
+        })
+    }
+
+    pub async fn records_of_owner(&self, owner: UserId) -> Result<Vec<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE owner_id = $1 ORDER BY id DESC");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(owner.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(record_row!(row))).collect()
+        })
+    }
+
+    /// Published records by id, in the order asked, skipping ids that are not there.
+    pub async fn records_by_ids(&self, ids: &[RecordId]) -> Result<Vec<RecordRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<RecordRow> = on_pool!(self, pool => {
+            let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ("));
+            let mut list = select.separated(", ");
+            for id in ids {
+                list.push_bind(id.0);
+            }
+            select.push(")");
+            let fetched = select.build().fetch_all(pool).await?;
+            fetched.iter().map(|row| Ok(record_row!(row))).collect::<Result<Vec<_>>>()?
+        });
+        rows.sort_by_key(|row| ids.iter().position(|id| *id == row.id));
+        Ok(rows)
+    }
+
+    /// A page of a record's files in key order, and how many there are in all.
+    pub async fn record_files(&self, record: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileRow>, i64)> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT key, size, md5, sha512 FROM record_files WHERE record_id = $1 ORDER BY key LIMIT $2 OFFSET $3")
+                .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
+            let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?.try_get("n")?;
+            let files = rows.iter().map(|row| Ok(file_row!(row))).collect::<Result<Vec<_>>>()?;
+            Ok((files, total))
+        })
+    }
+
+    pub async fn record_file(&self, record: RecordId, key: &str) -> Result<Option<FileRow>> {
+        on_pool!(self, pool => match sqlx::query("SELECT key, size, md5, sha512 FROM record_files WHERE record_id = $1 AND key = $2")
+            .bind(record.0).bind(key).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(file_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// Total count and bytes of a record's files.
+    pub async fn record_files_summary(&self, record: RecordId) -> Result<(i64, i64)> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?;
+            Ok((row.try_get("n")?, row.try_get("bytes")?))
+        })
+    }
+
+    /// Removes every published record (the derived tables) before a rebuild from storage.
+    pub async fn clear_records(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM record_files").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM records").execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every published record id in id order, in pages, for re-indexing.
+    pub async fn record_ids_after(&self, after: i64, limit: i64) -> Result<Vec<RecordId>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id FROM records WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(RecordId(row.try_get("id")?))).collect()
+        })
+    }
+
+    // The pending-commit journal.
+
+    /// Notes that a commit to `parent`'s object is about to start.
+    pub async fn begin_commit(&self, parent: ParentId, started: &str) -> Result<()> {
+        let sql = "INSERT INTO pending_commits (parent_id, started) VALUES ($1, $2) ON CONFLICT (parent_id) DO UPDATE SET started = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(parent.0).bind(started).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn end_commit(&self, parent: ParentId) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(parent.0).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn pending_commits(&self) -> Result<Vec<ParentId>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT parent_id FROM pending_commits ORDER BY parent_id").fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(ParentId(row.try_get("parent_id")?))).collect()
+        })
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|db| db.is_unique_violation())
+}

@@ -1,0 +1,59 @@
+//! Rows as the catalogue stores them. Documents are JSON text; `tessera-app` gives them meaning.
+
+use tessera_domain::{ParentId, RecordId, UserId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub is_admin: bool,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftRow {
+    pub id: RecordId,
+    pub parent_id: ParentId,
+    pub owner_id: UserId,
+    /// `new`, `edit` (of a published record) or `version` (a new version of one).
+    pub kind: String,
+    pub doc: String,
+    pub created: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftFileRow {
+    pub draft_id: RecordId,
+    pub key: String,
+    /// `pending` until its content is committed, then `completed`.
+    pub status: String,
+    pub size: Option<i64>,
+    pub md5: Option<String>,
+    pub sha512: Option<String>,
+    /// True when the content is in the staging area; false when it is carried over from storage.
+    pub staged: bool,
+    pub created: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRow {
+    pub id: RecordId,
+    pub parent_id: ParentId,
+    pub version_index: i64,
+    pub owner_id: Option<UserId>,
+    /// The OCFL version of the parent's object that holds this record's current state.
+    pub ocfl_version: i64,
+    pub doc: String,
+    pub created: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRow {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+    pub sha512: String,
+}

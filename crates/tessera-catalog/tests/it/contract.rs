@@ -1,0 +1,138 @@
+//! Every catalogue operation, checked the same way on each engine.
+
+use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, RecordRow};
+use tessera_domain::{ParentId, RecordId, UserId};
+
+const NOW: &str = "2026-01-01T00:00:00Z";
+
+async fn contract(catalog: Catalog) {
+    // Ids come from one sequence and can be moved past what a rebuild finds.
+    let first = catalog.next_id().await.unwrap();
+    assert_eq!(catalog.next_id().await.unwrap(), first + 1);
+    catalog.reserve_ids_through(100).await.unwrap();
+    assert_eq!(catalog.next_id().await.unwrap(), 101);
+    catalog.reserve_ids_through(5).await.unwrap();
+    assert_eq!(catalog.next_id().await.unwrap(), 102);
+
+    // Users and tokens.
+    let user = catalog.create_user("ada@example.org", false, NOW).await.unwrap();
+    assert!(matches!(catalog.create_user("ada@example.org", true, NOW).await, Err(Error::Conflict { .. })));
+    assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap(), Some(user.clone()));
+    catalog.create_token(user.id, "hash-1", NOW).await.unwrap();
+    assert_eq!(catalog.user_by_token_hash("hash-1").await.unwrap(), Some(user.clone()));
+    assert_eq!(catalog.user_by_token_hash("hash-2").await.unwrap(), None);
+
+    // Drafts and their files.
+    let draft = DraftRow {
+        id: RecordId(102),
+        parent_id: ParentId(101),
+        owner_id: user.id,
+        kind: "new".into(),
+        doc: "{}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    catalog.insert_draft(&draft).await.unwrap();
+    assert!(matches!(catalog.insert_draft(&draft).await, Err(Error::Conflict { .. })));
+    catalog.update_draft_doc(draft.id, "{\"a\":1}", "2026-01-02T00:00:00Z").await.unwrap();
+    let stored = catalog.draft(draft.id).await.unwrap().unwrap();
+    assert_eq!((stored.doc.as_str(), stored.updated.as_str()), ("{\"a\":1}", "2026-01-02T00:00:00Z"));
+    assert_eq!(catalog.draft_of_parent(ParentId(101)).await.unwrap().map(|d| d.id), Some(draft.id));
+    assert_eq!(catalog.drafts_of_owner(user.id).await.unwrap().len(), 1);
+
+    let files: Vec<DraftFileRow> = (0..2500)
+        .map(|i| DraftFileRow {
+            draft_id: draft.id,
+            key: format!("f{i:05}.txt"),
+            status: "pending".into(),
+            size: None,
+            md5: None,
+            sha512: None,
+            staged: true,
+            created: NOW.into(),
+            updated: NOW.into(),
+        })
+        .collect();
+    catalog.insert_draft_files(&files).await.unwrap();
+    assert!(matches!(catalog.insert_draft_files(&files[..1]).await, Err(Error::Conflict { .. })));
+    let page = catalog.draft_files(draft.id, 10, Some(5)).await.unwrap();
+    assert_eq!(page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(), ["f00010.txt", "f00011.txt", "f00012.txt", "f00013.txt", "f00014.txt"]);
+    let mut done = files[0].clone();
+    done.status = "completed".into();
+    done.size = Some(3);
+    done.md5 = Some("m".into());
+    done.sha512 = Some("s".into());
+    catalog.update_draft_file(&done).await.unwrap();
+    assert_eq!(catalog.draft_file(draft.id, "f00000.txt").await.unwrap(), Some(done.clone()));
+    catalog.delete_draft_file(draft.id, "f00001.txt").await.unwrap();
+    assert_eq!(catalog.draft_files(draft.id, 0, None).await.unwrap().len(), 2499);
+
+    // Publishing replaces the draft with a record in one transaction and clears the journal.
+    catalog.begin_commit(ParentId(101), NOW).await.unwrap();
+    catalog.begin_commit(ParentId(101), NOW).await.unwrap();
+    assert_eq!(catalog.pending_commits().await.unwrap(), [ParentId(101)]);
+    let record = RecordRow {
+        id: draft.id,
+        parent_id: ParentId(101),
+        version_index: 1,
+        owner_id: Some(user.id),
+        ocfl_version: 1,
+        doc: "{\"r\":1}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let record_files: Vec<FileRow> =
+        (0..1500).map(|i| FileRow { key: format!("k{i:04}"), size: i, md5: "m".into(), sha512: "s".into() }).collect();
+    catalog.apply_published(&record, Some(&record_files), Some(draft.id)).await.unwrap();
+    assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
+    assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
+    assert!(catalog.pending_commits().await.unwrap().is_empty());
+    assert_eq!(catalog.record(record.id).await.unwrap(), Some(record.clone()));
+    let (page, total) = catalog.record_files(record.id, 1498, Some(10)).await.unwrap();
+    assert_eq!((page.len(), total), (2, 1500));
+    assert_eq!(catalog.record_files_summary(record.id).await.unwrap(), (1500, (0..1500).sum::<i64>()));
+    assert_eq!(catalog.record_file(record.id, "k0007").await.unwrap().map(|f| f.size), Some(7));
+
+    // A metadata edit replaces the row and keeps the files.
+    let edited = RecordRow { ocfl_version: 2, doc: "{\"r\":2}".into(), ..record.clone() };
+    catalog.apply_published(&edited, None, None).await.unwrap();
+    assert_eq!(catalog.record(record.id).await.unwrap(), Some(edited));
+    assert_eq!(catalog.record_files_summary(record.id).await.unwrap().0, 1500);
+
+    let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
+    catalog.apply_published(&second, Some(&[]), None).await.unwrap();
+    let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
+    assert_eq!(versions, [1, 2]);
+    let by_ids: Vec<RecordId> = catalog.records_by_ids(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(by_ids, [RecordId(103), RecordId(102)]);
+    assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
+    assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);
+    assert_eq!(catalog.record_ids_after(102, 10).await.unwrap(), [RecordId(103)]);
+
+    catalog.clear_records().await.unwrap();
+    assert_eq!(catalog.record(record.id).await.unwrap(), None);
+    assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap().map(|u| u.id), Some(user.id), "users survive a rebuild");
+    catalog.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::connect(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await.unwrap();
+    assert_eq!(catalog.engine(), Engine::Sqlite);
+    contract(catalog).await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    let database = tessera_testkit::fresh_postgres().await;
+    let catalog = Catalog::connect(&database.url).await.unwrap();
+    assert_eq!(catalog.engine(), Engine::Postgres);
+    contract(catalog.clone()).await;
+    catalog.close().await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    assert!(matches!(Catalog::connect("mysql://x").await, Err(Error::UnsupportedUrl { .. })));
+}

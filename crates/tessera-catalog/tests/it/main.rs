@@ -1,0 +1,3 @@
+//! The catalogue contract: one body of tests, run on SQLite and on PostgreSQL.
+
+mod contract;
