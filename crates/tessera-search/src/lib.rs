@@ -1,1 +1,11 @@
-//! tessera-search
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod index;
+mod schema;
+
+pub use error::Error;
+pub use index::{FacetCounts, IndexDoc, SearchIndex, SearchRequest, SearchResult, Sort};
+pub use schema::FACETS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,362 @@
+//! `SearchIndex`: adding, removing and finding records.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+
+use crate::schema::{FACETS, Fields, SCHEMA_VERSION, schema};
+use crate::Result;
+
+/// What the index knows of one published record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndexDoc {
+    pub id: u64,
+    /// Whether this is the latest published version of its dataset.
+    pub is_latest: bool,
+    pub title: String,
+    pub description: String,
+    pub creators: Vec<String>,
+    pub subjects: Vec<String>,
+    /// Other searchable text: identifiers, publisher, additional titles.
+    pub other_text: Vec<String>,
+    /// Unix seconds.
+    pub created: i64,
+    pub updated: i64,
+    /// Facet values, in the order of `FACETS`.
+    pub facets: [Vec<String>; FACETS.len()],
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// By relevance when there is a query, else newest first.
+    #[default]
+    BestMatch,
+    Newest,
+    Oldest,
+    UpdatedDesc,
+    UpdatedAsc,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// (facet name, value) pairs; values of one facet are alternatives, different facets all apply.
+    pub filters: Vec<(String, String)>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// Include every version, not only the latest of each dataset.
+    pub all_versions: bool,
+}
+
+/// Facet name → (value, count), most frequent first.
+pub type FacetCounts = BTreeMap<&'static str, Vec<(String, u64)>>;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchResult {
+    pub total: usize,
+    pub ids: Vec<u64>,
+    pub facets: FacetCounts,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    /// True when the index was just created (or recreated) and must be filled.
+    fresh: bool,
+}
+
+/// Memory for the indexing buffer; bounded so the server's footprint stays small.
+const WRITER_MEMORY: usize = 30_000_000;
+/// Most facet values reported per facet.
+const FACET_VALUES: usize = 20;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (and marking it fresh) when it is missing or was
+    /// written with another schema version.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let (schema, fields) = schema();
+        let version_file = dir.join("tessera-schema-version");
+        let current = std::fs::read_to_string(&version_file).ok();
+        let fresh = current.as_deref() != Some(SCHEMA_VERSION);
+        if fresh {
+            if dir.exists() {
+                tracing::info!(dir = %dir.display(), "recreating the search index");
+                std::fs::remove_dir_all(dir)?;
+            }
+            std::fs::create_dir_all(dir)?;
+            Index::create_in_dir(dir, schema)?;
+            std::fs::write(&version_file, SCHEMA_VERSION)?;
+        }
+        let index = Index::open_in_dir(dir)?;
+        Self::with_index(index, fields, fresh)
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields, true)
+    }
+
+    fn with_index(index: Index, fields: Fields, fresh: bool) -> Result<Self> {
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { index, fields, reader, writer: Mutex::new(writer), fresh })
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// Adds or replaces these records and makes them searchable at once.
+    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        for doc in docs {
+            writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
+            writer.add_document(self.document(doc))?;
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn delete(&self, id: u64) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_term(Term::from_field_u64(self.fields.id, id));
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes everything, before a full rebuild.
+    pub fn clear(&self) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_all_documents()?;
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn document(&self, doc: &IndexDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut out = TantivyDocument::new();
+        out.add_u64(f.id, doc.id);
+        out.add_text(f.latest, if doc.is_latest { "1" } else { "0" });
+        out.add_text(f.title, &doc.title);
+        out.add_text(f.description, &doc.description);
+        for creator in &doc.creators {
+            out.add_text(f.creators, creator);
+        }
+        for subject in &doc.subjects {
+            out.add_text(f.subjects_text, subject);
+        }
+        for text in &doc.other_text {
+            out.add_text(f.all, text);
+        }
+        out.add_i64(f.created, doc.created);
+        out.add_i64(f.updated, doc.updated);
+        for (field, values) in f.facets.iter().zip(&doc.facets) {
+            for value in values {
+                out.add_facet(*field, Facet::from_path([value.as_str()]));
+            }
+        }
+        out
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResult> {
+        let f = &self.fields;
+        let text = request.query.trim();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if text.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else {
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description, f.creators, f.subjects_text, f.all]);
+            parser.set_conjunction_by_default();
+            parser.set_field_boost(f.title, 3.0);
+            parser.set_field_boost(f.creators, 2.0);
+            // Lenient parsing: a stray quote or colon in a user's query still searches.
+            let (query, _errors) = parser.parse_query_lenient(text);
+            clauses.push((Occur::Must, query));
+        }
+        if !request.all_versions {
+            clauses.push((Occur::Must, term_query(Term::from_field_text(f.latest, "1"))));
+        }
+        for (position, name) in FACETS.iter().enumerate() {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = request
+                .filters
+                .iter()
+                .filter(|(facet, _)| facet == name)
+                .map(|(_, value)| (Occur::Should, term_query(Term::from_facet(f.facets[position], &Facet::from_path([value.as_str()])))))
+                .collect();
+            if !alternatives.is_empty() {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let mut collectors = MultiCollector::new();
+        let count_handle = collectors.add_collector(Count);
+        let facet_handles: Vec<_> = FACETS
+            .iter()
+            .map(|name| {
+                let mut collector = FacetCollector::for_field(format!("f_{name}"));
+                collector.add_facet(Facet::root());
+                collectors.add_collector(collector)
+            })
+            .collect();
+        let limit = request.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(request.offset);
+        let sort = match (request.sort, text.is_empty()) {
+            (Sort::BestMatch, true) => Sort::Newest,
+            (sort, _) => sort,
+        };
+        let ids: Vec<u64>;
+        let mut fruits;
+        match sort {
+            Sort::BestMatch => {
+                let handle = collectors.add_collector(top);
+                fruits = searcher.search(&query, &collectors)?;
+                ids = self.ids(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
+            }
+            Sort::Newest | Sort::Oldest | Sort::UpdatedDesc | Sort::UpdatedAsc => {
+                let (field, order) = match sort {
+                    Sort::Newest => ("created", Order::Desc),
+                    Sort::Oldest => ("created", Order::Asc),
+                    Sort::UpdatedDesc => ("updated", Order::Desc),
+                    _ => ("updated", Order::Asc),
+                };
+                let handle = collectors.add_collector(top.order_by_fast_field::<i64>(field, order));
+                fruits = searcher.search(&query, &collectors)?;
+                ids = self.ids(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
+            }
+        }
+        let total = count_handle.extract(&mut fruits);
+        let mut facets = FacetCounts::new();
+        for (name, handle) in FACETS.iter().zip(facet_handles) {
+            let counts = handle.extract(&mut fruits);
+            let mut values: Vec<(String, u64)> = counts
+                .get("/")
+                .filter_map(|(facet, count)| facet.to_path().first().map(|value| (value.to_string(), count)))
+                .collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            values.truncate(FACET_VALUES);
+            facets.insert(*name, values);
+        }
+        Ok(SearchResult { total, ids, facets })
+    }
+
+    fn ids(&self, searcher: &tantivy::Searcher, addresses: impl Iterator<Item = DocAddress>) -> Result<Vec<u64>> {
+        addresses
+            .map(|address| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                Ok(doc.get_first(self.fields.id).and_then(|v| v.as_u64()).unwrap_or_default())
+            })
+            .collect()
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: u64, title: &str, resource_type: &str, year: &str, latest: bool) -> IndexDoc {
+        let mut facets: [Vec<String>; 7] = Default::default();
+        facets[0] = vec![resource_type.into()];
+        facets[1] = vec!["Hydrology".into(), "Rivers/Lakes".into()];
+        facets[4] = vec![year.into()];
+        IndexDoc {
+            id,
+            is_latest: latest,
+            title: title.into(),
+            description: "Measurements".into(),
+            creators: vec!["Lovelace, Ada".into()],
+            subjects: vec!["hydrology".into()],
+            other_text: vec!["10.1234/abc".into()],
+            created: id as i64,
+            updated: 100 - id as i64,
+            facets,
+        }
+    }
+
+    fn check(index: &SearchIndex, request: SearchRequest, ids: &[u64], total: usize) -> SearchResult {
+        let result = index.search(&SearchRequest { limit: 10, ..request }).unwrap();
+        assert_eq!((result.ids.as_slice(), result.total), (ids, total));
+        result
+    }
+
+    #[test]
+    fn search_filter_sort_and_count() {
+        let index = SearchIndex::in_memory().unwrap();
+        index
+            .upsert(&[
+                doc(1, "River temperatures", "dataset", "2020", true),
+                doc(2, "Lake levels", "dataset", "2021", true),
+                doc(3, "River maps", "image", "2021", false),
+                doc(4, "Afon Taf: tymheredd y dŵr", "dataset", "2022", true),
+            ])
+            .unwrap();
+        check(&index, SearchRequest::default(), &[4, 2, 1], 3);
+        check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[4, 3, 2, 1], 4);
+        check(&index, SearchRequest { query: "river".into(), ..Default::default() }, &[1], 1);
+        check(&index, SearchRequest { query: "dŵr".into(), ..Default::default() }, &[4], 1);
+        check(&index, SearchRequest { query: "lovelace river".into(), all_versions: true, ..Default::default() }, &[1, 3], 2);
+        check(&index, SearchRequest { query: "10.1234/abc AND \"unbalanced".into(), ..Default::default() }, &[], 0);
+        check(&index, SearchRequest { sort: Sort::Oldest, ..Default::default() }, &[1, 2, 4], 3);
+        check(&index, SearchRequest { sort: Sort::UpdatedDesc, offset: 1, ..Default::default() }, &[2, 4], 3);
+        let filtered = check(
+            &index,
+            SearchRequest {
+                filters: vec![("publication_year".into(), "2021".into()), ("publication_year".into(), "2022".into()), ("resource_type".into(), "dataset".into())],
+                ..Default::default()
+            },
+            &[4, 2],
+            2,
+        );
+        assert_eq!(filtered.facets["publication_year"], [("2021".to_string(), 1), ("2022".to_string(), 1)]);
+        let all = check(&index, SearchRequest::default(), &[4, 2, 1], 3);
+        assert_eq!(all.facets["resource_type"], [("dataset".to_string(), 3)]);
+        assert_eq!(all.facets["subject"], [("Hydrology".to_string(), 3), ("Rivers/Lakes".to_string(), 3)]);
+        check(&index, SearchRequest { filters: vec![("subject".into(), "Rivers/Lakes".into())], ..Default::default() }, &[4, 2, 1], 3);
+
+        index.upsert(&[doc(2, "Lake depths", "dataset", "2021", true)]).unwrap();
+        check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[2], 1);
+        index.delete(2).unwrap();
+        check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
+        index.clear().unwrap();
+        assert_eq!(index.count(), 0);
+    }
+
+    #[test]
+    fn reopening_keeps_documents_and_a_schema_change_recreates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index");
+        let index = SearchIndex::open(&path).unwrap();
+        assert!(index.is_fresh());
+        index.upsert(&[doc(1, "River", "dataset", "2020", true)]).unwrap();
+        drop(index);
+        let index = SearchIndex::open(&path).unwrap();
+        assert!(!index.is_fresh());
+        assert_eq!(index.count(), 1);
+        drop(index);
+        std::fs::write(path.join("tessera-schema-version"), "0").unwrap();
+        let index = SearchIndex::open(&path).unwrap();
+        assert!(index.is_fresh());
+        assert_eq!(index.count(), 0);
+    }
+}
