@@ -1,1 +1,23 @@
-//! tessera-app
+#![doc = include_str!("../README.md")]
+
+mod drafts;
+mod error;
+mod files;
+mod index_doc;
+mod maintenance;
+mod model;
+mod publish;
+mod records;
+mod staging;
+mod tessera;
+
+pub use error::Error;
+pub use maintenance::{RebuildReport, VerifyReport};
+pub use records::ReadableFiles;
+pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use tessera::{Tessera, TesseraConfig};
+pub use tessera_domain as domain;
+pub use tessera_search::{SearchRequest, Sort};
+pub use tessera_storage::ByteStream;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

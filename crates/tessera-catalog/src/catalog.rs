@@ -99,7 +99,13 @@ macro_rules! record_row {
 
 macro_rules! file_row {
     ($row:expr) => {
-        FileRow { key: $row.try_get("key")?, size: $row.try_get("size")?, md5: $row.try_get("md5")?, sha512: $row.try_get("sha512")? }
+        FileRow {
+            key: $row.try_get("key")?,
+            size: $row.try_get("size")?,
+            md5: $row.try_get("md5")?,
+            sha512: $row.try_get("sha512")?,
+            content_key: $row.try_get("content_key")?,
+        }
     };
 }
 
@@ -333,9 +339,9 @@ impl Catalog {
             if let Some(files) = files {
                 sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
                 for chunk in files.chunks(INSERT_BATCH) {
-                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512) ");
+                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key) ");
                     insert.push_values(chunk, |mut b, f| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512);
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512).push_bind(&f.content_key);
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
@@ -397,7 +403,7 @@ impl Catalog {
     /// A page of a record's files in key order, and how many there are in all.
     pub async fn record_files(&self, record: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileRow>, i64)> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT key, size, md5, sha512 FROM record_files WHERE record_id = $1 ORDER BY key LIMIT $2 OFFSET $3")
+            let rows = sqlx::query("SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 ORDER BY key LIMIT $2 OFFSET $3")
                 .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
             let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?.try_get("n")?;
             let files = rows.iter().map(|row| Ok(file_row!(row))).collect::<Result<Vec<_>>>()?;
@@ -406,7 +412,7 @@ impl Catalog {
     }
 
     pub async fn record_file(&self, record: RecordId, key: &str) -> Result<Option<FileRow>> {
-        on_pool!(self, pool => match sqlx::query("SELECT key, size, md5, sha512 FROM record_files WHERE record_id = $1 AND key = $2")
+        on_pool!(self, pool => match sqlx::query("SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 AND key = $2")
             .bind(record.0).bind(key).fetch_optional(pool).await? {
             Some(row) => Ok(Some(file_row!(row))),
             None => Ok(None),

@@ -56,4 +56,6 @@ pub struct FileRow {
     pub size: i64,
     pub md5: String,
     pub sha512: String,
+    /// The storage key of the content, so a download reads no inventory.
+    pub content_key: String,
 }

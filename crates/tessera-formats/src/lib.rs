@@ -1,1 +1,3 @@
-//! tessera-formats
+#![doc = include_str!("../README.md")]
+
+pub mod zip;

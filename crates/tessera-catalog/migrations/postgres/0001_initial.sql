@@ -62,6 +62,8 @@ CREATE TABLE record_files (
     size BIGINT NOT NULL,
     md5 TEXT NOT NULL,
     sha512 TEXT NOT NULL,
+    -- Where the content is, relative to the storage root, so a download needs no inventory.
+    content_key TEXT NOT NULL,
     PRIMARY KEY (record_id, key)
 );
 

@@ -82,7 +82,7 @@ async fn contract(catalog: Catalog) {
         updated: NOW.into(),
     };
     let record_files: Vec<FileRow> =
-        (0..1500).map(|i| FileRow { key: format!("k{i:04}"), size: i, md5: "m".into(), sha512: "s".into() }).collect();
+        (0..1500).map(|i| FileRow { key: format!("k{i:04}"), size: i, md5: "m".into(), sha512: "s".into(), content_key: format!("o/v1/content/{i}") }).collect();
     catalog.apply_published(&record, Some(&record_files), Some(draft.id)).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());

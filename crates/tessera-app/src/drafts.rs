@@ -1,0 +1,184 @@
+//! Drafts: creating, reading, editing and discarding them, and opening edit and new-version
+//! drafts of published records.
+
+use tessera_catalog::{DraftFileRow, DraftRow, RecordRow};
+use tessera_domain::authz::{Action, ResourceFacts, Subject};
+use tessera_domain::validate::check_metadata;
+use tessera_domain::{RecordId, UserId};
+
+use crate::model::{DraftDoc, DraftView, RecordDoc, RecordInput, RecordView};
+use crate::tessera::now;
+use crate::{Error, Result, Tessera};
+
+pub(crate) const KIND_NEW: &str = "new";
+pub(crate) const KIND_EDIT: &str = "edit";
+pub(crate) const KIND_VERSION: &str = "version";
+
+impl Tessera {
+    pub async fn create_draft(&self, subject: Subject, input: RecordInput) -> Result<DraftView> {
+        self.authorize(subject, Action::CreateDraft, &ResourceFacts::default(), "new draft")?;
+        let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
+        let parent_id = tessera_domain::ParentId(self.catalog.next_id().await?);
+        let id = RecordId(self.catalog.next_id().await?);
+        let mut doc = DraftDoc {
+            metadata: input.metadata,
+            access: input.access.unwrap_or_default(),
+            files_enabled: input.files_enabled.unwrap_or(true),
+            version_index: 1,
+        };
+        let _ = check_metadata(&mut doc.metadata);
+        let stamp = now();
+        let row = DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
+        self.catalog.insert_draft(&row).await?;
+        self.draft_view(row).await
+    }
+
+    pub async fn draft(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+        let row = self.draft_row(subject, id, Action::ReadDraft).await?;
+        self.draft_view(row).await
+    }
+
+    /// Replaces the draft's metadata (and access and files settings, when given).
+    pub async fn update_draft(&self, subject: Subject, id: RecordId, input: RecordInput) -> Result<DraftView> {
+        let row = self.draft_row(subject, id, Action::EditDraft).await?;
+        let mut doc: DraftDoc = from_json(&row.doc)?;
+        if let Some(enabled) = input.files_enabled {
+            if row.kind == KIND_EDIT && enabled != doc.files_enabled {
+                return Err(Error::BadRequest("files.enabled cannot change on a published version; create a new version".into()));
+            }
+            doc.files_enabled = enabled;
+        }
+        doc.metadata = input.metadata;
+        if let Some(access) = input.access {
+            doc.access = access;
+        }
+        let _ = check_metadata(&mut doc.metadata);
+        self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
+        self.draft(subject, id).await
+    }
+
+    /// Discards a draft and its staged files; a published version it edits is untouched.
+    pub async fn delete_draft(&self, subject: Subject, id: RecordId) -> Result<()> {
+        self.draft_row(subject, id, Action::EditDraft).await?;
+        self.catalog.delete_draft(id).await?;
+        self.staging.remove_draft(id).await
+    }
+
+    /// Opens a draft to edit the metadata of published record `id` (its files stay as they are).
+    pub async fn edit_record(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+        let record = self.published_row(id).await?;
+        let doc: RecordDoc = from_json(&record.doc)?;
+        self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("record {id}"))?;
+        if let Some(existing) = self.catalog.draft(id).await? {
+            return self.draft_view(existing).await;
+        }
+        let draft = DraftDoc { metadata: doc.metadata.clone(), access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: doc.version_index };
+        let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
+        self.open_draft_from(&record, id, KIND_EDIT, owner, draft).await
+    }
+
+    /// Opens a draft of the next version of record `id`'s dataset, starting with the latest
+    /// version's metadata and files (carried by reference, never copied).
+    pub async fn new_version(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+        let record = self.published_row(id).await?;
+        let versions = self.catalog.records_of_parent(record.parent_id).await?;
+        let latest = versions.last().cloned().unwrap_or(record);
+        let doc: RecordDoc = from_json(&latest.doc)?;
+        self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("record {id}"))?;
+        if let Some(existing) = self.catalog.draft_of_parent(latest.parent_id).await?.filter(|d| d.kind == KIND_VERSION) {
+            return self.draft_view(existing).await;
+        }
+        let mut metadata = doc.metadata.clone();
+        metadata.version = None;
+        let draft = DraftDoc { metadata, access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: latest.version_index + 1 };
+        let new_id = RecordId(self.catalog.next_id().await?);
+        let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
+        self.open_draft_from(&latest, new_id, KIND_VERSION, owner, draft).await
+    }
+
+    async fn open_draft_from(&self, record: &RecordRow, id: RecordId, kind: &str, owner: UserId, doc: DraftDoc) -> Result<DraftView> {
+        let stamp = now();
+        let row = DraftRow { id, parent_id: record.parent_id, owner_id: owner, kind: kind.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp.clone() };
+        self.catalog.insert_draft(&row).await?;
+        let (files, _) = self.catalog.record_files(record.id, 0, None).await?;
+        let carried: Vec<DraftFileRow> = files
+            .into_iter()
+            .map(|f| DraftFileRow {
+                draft_id: id,
+                key: f.key,
+                status: "completed".into(),
+                size: Some(f.size),
+                md5: Some(f.md5),
+                sha512: Some(f.sha512),
+                staged: false,
+                created: stamp.clone(),
+                updated: stamp.clone(),
+            })
+            .collect();
+        self.catalog.insert_draft_files(&carried).await?;
+        self.draft_view(row).await
+    }
+
+    /// The caller's drafts and published records, newest first.
+    pub async fn user_records(&self, subject: Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records")?;
+        let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
+        let mut drafts = Vec::new();
+        for row in self.catalog.drafts_of_owner(owner).await? {
+            drafts.push(self.draft_view(row).await?);
+        }
+        let mut records = Vec::new();
+        for row in self.catalog.records_of_owner(owner).await? {
+            records.push(self.record_view(row).await?);
+        }
+        Ok((drafts, records))
+    }
+
+    /// Loads a draft and checks the caller may do `action` to it.
+    pub(crate) async fn draft_row(&self, subject: Subject, id: RecordId, action: Action) -> Result<DraftRow> {
+        let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
+        let doc: DraftDoc = from_json(&row.doc)?;
+        let facts = ResourceFacts { owner: Some(row.owner_id), access: doc.access };
+        self.authorize(subject, action, &facts, &format!("draft {id}"))?;
+        Ok(row)
+    }
+
+    pub(crate) async fn draft_view(&self, row: DraftRow) -> Result<DraftView> {
+        let mut doc: DraftDoc = from_json(&row.doc)?;
+        let problems = check_metadata(&mut doc.metadata);
+        let files = self.catalog.draft_files(row.id, 0, None).await?;
+        let is_published = row.kind == KIND_EDIT;
+        Ok(DraftView {
+            id: row.id,
+            parent_id: row.parent_id,
+            owner: row.owner_id,
+            kind: row.kind,
+            version_index: doc.version_index,
+            created: row.created,
+            updated: row.updated,
+            metadata: doc.metadata,
+            access: doc.access,
+            files_enabled: doc.files_enabled,
+            files_count: files.len() as i64,
+            files_bytes: files.iter().filter_map(|f| f.size).sum(),
+            problems,
+            is_published,
+        })
+    }
+
+    pub(crate) async fn published_row(&self, id: RecordId) -> Result<RecordRow> {
+        self.catalog.record(id).await?.ok_or_else(|| Error::not_found(format!("record {id}")))
+    }
+}
+
+pub(crate) fn facts_of_record(doc: &RecordDoc) -> ResourceFacts {
+    ResourceFacts { owner: doc.owner, access: doc.access.clone() }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Corrupt(e.to_string()))
+}

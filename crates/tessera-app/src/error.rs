@@ -1,0 +1,40 @@
+//! The one error type of the application layer; the web layer maps each variant to a status.
+
+use tessera_domain::Problem;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("permission denied: {reason}")]
+    Forbidden { reason: &'static str },
+    #[error("validation failed")]
+    Validation(Vec<Problem>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("content is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the catalogue failed: {0}")]
+    Catalog(#[from] tessera_catalog::Error),
+    #[error("storage failed: {0}")]
+    Storage(#[from] tessera_storage::Error),
+    #[error("OCFL storage failed: {0}")]
+    Ocfl(#[from] tessera_ocfl::Error),
+    #[error("the search index failed: {0}")]
+    Search(#[from] tessera_search::Error),
+    #[error("i/o failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a stored document is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl Error {
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+}

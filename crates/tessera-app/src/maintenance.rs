@@ -1,0 +1,82 @@
+//! Rebuilding derived state from storage, re-indexing, and verifying storage.
+
+use tessera_ocfl::validate::Report;
+
+use crate::{Error, Result, Tessera};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub objects: usize,
+    pub records: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    /// Each object root with what its validation found.
+    pub objects: Vec<(String, Report)>,
+}
+
+impl VerifyReport {
+    pub fn is_valid(&self) -> bool {
+        self.objects.iter().all(|(_, report)| report.is_valid())
+    }
+}
+
+impl Tessera {
+    /// Recreates the catalogue's record tables and the search index from OCFL storage alone.
+    /// Users, tokens and drafts are kept. `progress` is called after each object.
+    pub async fn rebuild(&self, mut progress: impl FnMut(usize, usize)) -> Result<RebuildReport> {
+        let roots = self.ocfl.object_roots().await?;
+        self.catalog.clear_records().await?;
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || search.clear()).await.map_err(std::io::Error::other)??;
+        let mut report = RebuildReport::default();
+        let mut highest = 0;
+        for (done, root) in roots.iter().enumerate() {
+            let inventory = self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
+            let inventory = self.ocfl.recover(&inventory.id).await?.unwrap_or(inventory);
+            highest = highest.max(self.load_object(&inventory).await?);
+            report.objects += 1;
+            progress(done + 1, roots.len());
+        }
+        self.catalog.reserve_ids_through(highest).await?;
+        report.records = self.reindex().await?;
+        self.staging_cleanup().await?;
+        Ok(report)
+    }
+
+    /// Fills the search index from the catalogue; returns how many records it indexed.
+    pub async fn reindex(&self) -> Result<usize> {
+        let mut after = 0;
+        let mut seen_parents = std::collections::HashSet::new();
+        let mut count = 0;
+        loop {
+            let ids = self.catalog.record_ids_after(after, 500).await?;
+            let Some(last) = ids.last() else { break };
+            after = last.0;
+            for row in self.catalog.records_by_ids(&ids).await? {
+                count += 1;
+                if seen_parents.insert(row.parent_id) {
+                    self.index_parent(row.parent_id).await?;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    async fn staging_cleanup(&self) -> Result<()> {
+        self.staging.clean(&self.catalog.draft_ids().await?).await
+    }
+
+    /// Validates every object in storage and recomputes every digest.
+    pub async fn verify(&self, mut progress: impl FnMut(usize, usize, &str)) -> Result<VerifyReport> {
+        let roots = self.ocfl.object_roots().await?;
+        let mut report = VerifyReport::default();
+        for (done, root) in roots.iter().enumerate() {
+            let object = tessera_ocfl::validate_object(self.ocfl.store().as_ref(), root).await;
+            progress(done + 1, roots.len(), root);
+            report.objects.push((root.clone(), object));
+        }
+        Ok(report)
+    }
+}

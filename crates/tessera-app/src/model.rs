@@ -1,0 +1,110 @@
+//! The documents Tessera stores for drafts and records, and the views it hands to adapters.
+
+use serde::{Deserialize, Serialize};
+use tessera_domain::{Access, Metadata, ParentId, Problem, RecordId, UserId};
+
+/// A published record version as stored: `{id}/record.json` in its dataset's OCFL object,
+/// and (without the file entries) the `doc` column of the catalogue. Everything needed to
+/// recreate the catalogue row is here, so `rebuild` needs nothing but storage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordDoc {
+    pub id: RecordId,
+    pub parent_id: ParentId,
+    /// 1 for a dataset's first version, 2 for the next, and so on.
+    pub version_index: i64,
+    pub owner: Option<UserId>,
+    pub created: String,
+    pub updated: String,
+    pub metadata: Metadata,
+    pub access: Access,
+    pub files: FilesDoc,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilesDoc {
+    pub enabled: bool,
+    /// The files with their sizes and MD5s; their SHA-512s are the OCFL state's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<FileEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+}
+
+/// A draft as stored in the catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DraftDoc {
+    pub(crate) metadata: Metadata,
+    pub(crate) access: Access,
+    pub(crate) files_enabled: bool,
+    pub(crate) version_index: i64,
+}
+
+/// What a client sends to create or update a draft.
+#[derive(Clone, Debug, Default)]
+pub struct RecordInput {
+    pub metadata: Metadata,
+    pub access: Option<Access>,
+    pub files_enabled: Option<bool>,
+}
+
+/// A published record as an adapter shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordView {
+    pub doc: RecordDoc,
+    pub is_latest: bool,
+    pub latest_id: RecordId,
+    pub versions_count: i64,
+    pub files_count: i64,
+    pub files_bytes: i64,
+}
+
+/// A draft as an adapter shows it, with every problem that would stop it being published.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DraftView {
+    pub id: RecordId,
+    pub parent_id: ParentId,
+    pub owner: UserId,
+    /// `new`, `edit` or `version`.
+    pub kind: String,
+    pub version_index: i64,
+    pub created: String,
+    pub updated: String,
+    pub metadata: Metadata,
+    pub access: Access,
+    pub files_enabled: bool,
+    pub files_count: i64,
+    pub files_bytes: i64,
+    pub problems: Vec<Problem>,
+    /// Whether a published version with this id exists (an edit draft).
+    pub is_published: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftFileView {
+    pub key: String,
+    pub status: String,
+    pub size: Option<i64>,
+    pub md5: Option<String>,
+    pub created: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileView {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+    pub sha512: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchPage {
+    pub total: usize,
+    pub hits: Vec<RecordView>,
+    pub facets: tessera_search::FacetCounts,
+}

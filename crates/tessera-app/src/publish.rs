@@ -1,0 +1,205 @@
+//! Publishing: a draft becomes a new OCFL version of its dataset's object, then catalogue
+//! rows and index entries derived from what was committed.
+//!
+//! Order matters for crash safety: the pending-commit journal entry is written first, the
+//! OCFL version second (content, then inventory), the catalogue last in one transaction
+//! that also clears the journal. Start-up reconciles any parent left in the journal from
+//! storage, the same way `rebuild` does, so a crash at any point leaves the old state or
+//! the new one.
+
+use tessera_catalog::{FileRow, RecordRow};
+use tessera_domain::authz::{Action, Subject};
+use tessera_domain::validate::check_metadata;
+use tessera_domain::{ParentId, Problem, RecordId};
+use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
+
+use crate::drafts::{KIND_EDIT, from_json, to_json};
+use crate::model::{DraftDoc, FileEntry, FilesDoc, RecordDoc, RecordView};
+use crate::tessera::{now, object_id, parse_time};
+use crate::{Error, Result, Tessera};
+
+impl Tessera {
+    pub async fn publish(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+        let row = self.draft_row(subject, id, Action::PublishDraft).await?;
+        let mut draft: DraftDoc = from_json(&row.doc)?;
+        let mut problems = check_metadata(&mut draft.metadata);
+        let files = self.catalog.draft_files(id, 0, None).await?;
+        if draft.files_enabled && files.is_empty() {
+            problems.push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
+        }
+        if !draft.files_enabled && !files.is_empty() {
+            problems.push(Problem::new("files.enabled", "files are disabled but the draft has files; delete them or enable files"));
+        }
+        for file in files.iter().filter(|f| f.status != "completed") {
+            problems.push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
+        }
+        if draft.access.embargo.active {
+            match draft.access.embargo.until.as_deref() {
+                Some(until) if until.len() == 10 && tessera_domain::edtf::check(until).is_ok() => {}
+                _ => problems.push(Problem::new("access.embargo.until", "an active embargo needs an end date (YYYY-MM-DD)")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
+
+        let stamp = now();
+        let created = match row.kind.as_str() {
+            KIND_EDIT => from_json::<RecordDoc>(&self.published_row(id).await?.doc)?.created,
+            _ => stamp.clone(),
+        };
+        let doc = RecordDoc {
+            id,
+            parent_id: row.parent_id,
+            version_index: draft.version_index,
+            owner: Some(row.owner_id),
+            created,
+            updated: stamp.clone(),
+            metadata: draft.metadata,
+            access: draft.access,
+            files: FilesDoc {
+                enabled: draft.files_enabled,
+                entries: files.iter().map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() }).collect(),
+            },
+        };
+
+        let object = object_id(row.parent_id);
+        let previous = self.ocfl.inventory(&object).await?;
+        let own_prefix = format!("{id}/");
+        let mut state: Vec<(String, FileSource)> = previous
+            .as_ref()
+            .and_then(Inventory::head_version)
+            .map(|head| {
+                head.files()
+                    .filter(|(path, _)| !path.starts_with(&own_prefix))
+                    .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
+        state.push((format!("{id}/record.json"), FileSource::Bytes(record_json.into())));
+        for file in &files {
+            let sha512 = file.sha512.clone().unwrap_or_default();
+            let source = if file.staged {
+                FileSource::LocalFile { path: self.staging.content_path(id, &sha512), sha512 }
+            } else {
+                FileSource::Existing { sha512 }
+            };
+            state.push((format!("{id}/files/{}", file.key), source));
+        }
+        let message = match row.kind.as_str() {
+            KIND_EDIT => format!("Edit the metadata of record {id}"),
+            _ => format!("Publish record {id} (version {})", doc.version_index),
+        };
+        let version = NewVersion {
+            state,
+            message,
+            user: User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) },
+            created: parse_time(&stamp),
+        };
+
+        self.catalog.begin_commit(row.parent_id, &stamp).await?;
+        let inventory = match self.ocfl.commit(&object, version).await {
+            Ok(inventory) => inventory,
+            Err(err) => {
+                // Put storage and catalogue back in agreement before reporting the failure.
+                if let Err(recovery) = self.reconcile_parent(row.parent_id).await {
+                    tracing::error!(parent = row.parent_id.0, error = %recovery, "reconciling after a failed publish");
+                }
+                return Err(err.into());
+            }
+        };
+        let (record, record_files) = derive_rows(&inventory, doc)?;
+        let files_changed = row.kind != KIND_EDIT;
+        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id)).await?;
+        self.staging.remove_draft(id).await?;
+        self.index_parent(row.parent_id).await?;
+        tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
+        self.record_view(record).await
+    }
+
+    /// Makes the catalogue agree with the object of `parent` in storage, after recovering the
+    /// object from an interrupted commit. Used at start-up and by `rebuild`.
+    pub(crate) async fn reconcile_parent(&self, parent: ParentId) -> Result<()> {
+        match self.ocfl.recover(&object_id(parent)).await? {
+            Some(inventory) => {
+                self.load_object(&inventory).await?;
+            }
+            None => self.catalog.end_commit(parent).await?,
+        }
+        self.index_parent(parent).await
+    }
+
+    /// Writes catalogue rows for every record in the head version of an object; returns the
+    /// highest id seen.
+    pub(crate) async fn load_object(&self, inventory: &Inventory) -> Result<i64> {
+        let mut highest = 0;
+        let Some(head) = inventory.head_version() else { return Ok(highest) };
+        let record_paths: Vec<&str> = head.files().map(|(path, _)| path).filter(|p| p.ends_with("/record.json") && p.matches('/').count() == 1).collect();
+        for path in record_paths {
+            let bytes = self.ocfl.read_bytes(inventory, inventory.head_number(), path).await?;
+            let doc: RecordDoc = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))?;
+            highest = highest.max(doc.id.0).max(doc.parent_id.0);
+            let id = doc.id;
+            let (record, files) = derive_rows(inventory, doc)?;
+            // A new or new-version draft whose record now exists was published before a crash.
+            let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT).map(|d| d.id);
+            self.catalog.apply_published(&record, Some(&files), published_draft).await?;
+            if let Some(draft) = published_draft {
+                self.staging.remove_draft(draft).await?;
+            }
+        }
+        Ok(highest)
+    }
+
+    /// Re-indexes every version of a dataset (publishing one changes which is the latest).
+    pub(crate) async fn index_parent(&self, parent: ParentId) -> Result<()> {
+        let mut docs = Vec::new();
+        let mut hidden = Vec::new();
+        for row in self.catalog.records_of_parent(parent).await? {
+            let view = self.record_view(row).await?;
+            match crate::index_doc::index_doc(&view) {
+                Some(doc) => docs.push(doc),
+                None => hidden.push(view.doc.id),
+            }
+        }
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || {
+            for id in hidden {
+                search.delete(id.0 as u64)?;
+            }
+            search.upsert(&docs)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
+    }
+}
+
+/// The catalogue rows for a record as committed in `inventory`.
+fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>)> {
+    let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
+    let root = object_root(&inventory.id);
+    let prefix = format!("{}/files/", doc.id);
+    let mut files = Vec::with_capacity(doc.files.entries.len());
+    let sizes: std::collections::HashMap<&str, (i64, &str)> = doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
+    for (path, digest) in head.files() {
+        let Some(key) = path.strip_prefix(&prefix) else { continue };
+        let content_path = inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
+        let (size, md5) = sizes.get(key).copied().ok_or_else(|| Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)))?;
+        files.push(FileRow { key: key.to_string(), size, md5: md5.to_string(), sha512: digest.to_string(), content_key: format!("{root}/{content_path}") });
+    }
+    // The catalogue keeps file details in its own table, not in the document.
+    doc.files.entries.clear();
+    let record = RecordRow {
+        id: doc.id,
+        parent_id: doc.parent_id,
+        version_index: doc.version_index,
+        owner_id: doc.owner,
+        ocfl_version: i64::from(inventory.head_number()),
+        doc: to_json(&doc)?,
+        created: doc.created.clone(),
+        updated: doc.updated.clone(),
+    };
+    Ok((record, files))
+}

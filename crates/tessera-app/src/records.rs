@@ -1,0 +1,117 @@
+//! Reading published records: metadata, versions, file listings, downloads and search.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use tessera_catalog::{FileRow, RecordRow};
+use tessera_domain::authz::{Action, Subject};
+use tessera_domain::RecordId;
+use tessera_search::SearchRequest;
+use tessera_storage::{ByteStream, Store};
+
+use crate::drafts::{facts_of_record, from_json};
+use crate::model::{FileView, RecordDoc, RecordView, SearchPage};
+use crate::{Error, Result, Tessera};
+
+/// The files of one record that a caller was allowed to read: a capability handed out by
+/// the decision point, so adapters can stream many files (an archive) after one check.
+pub struct ReadableFiles {
+    pub record: RecordView,
+    pub files: Vec<FileView>,
+    keys: Vec<String>,
+    store: Arc<dyn Store>,
+}
+
+impl ReadableFiles {
+    pub async fn open(&self, index: usize) -> Result<ByteStream> {
+        let key = self.keys.get(index).ok_or_else(|| Error::not_found("file"))?;
+        Ok(self.store.get_stream(key, None).await?)
+    }
+}
+
+impl Tessera {
+    pub async fn record(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+        let row = self.published_row(id).await?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {id}"))?;
+        self.record_view(row).await
+    }
+
+    /// Every published version of the dataset record `id` belongs to, newest first.
+    pub async fn versions(&self, subject: Subject, id: RecordId) -> Result<Vec<RecordView>> {
+        let row = self.published_row(id).await?;
+        let mut views = Vec::new();
+        for version in self.catalog.records_of_parent(row.parent_id).await?.into_iter().rev() {
+            let doc: RecordDoc = from_json(&version.doc)?;
+            if self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {}", version.id)).is_ok() {
+                views.push(self.record_view(version).await?);
+            }
+        }
+        Ok(views)
+    }
+
+    pub async fn latest_version(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+        let row = self.published_row(id).await?;
+        let latest = self.catalog.records_of_parent(row.parent_id).await?.pop().ok_or_else(|| Error::not_found(format!("record {id}")))?;
+        self.record(subject, latest.id).await
+    }
+
+    /// A page of a record's files, and how many it has.
+    pub async fn record_files(&self, subject: Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
+        self.readable_record(subject, id).await?;
+        let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
+        Ok((rows.into_iter().map(file_view).collect(), total))
+    }
+
+    /// Opens one file of a record, or a byte range of it.
+    pub async fn open_file(&self, subject: Subject, id: RecordId, key: &str, range: Option<Range<u64>>) -> Result<(FileView, ByteStream)> {
+        self.readable_record(subject, id).await?;
+        let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
+        let stream = self.ocfl.store().get_stream(&row.content_key, range).await?;
+        Ok((file_view(row), stream))
+    }
+
+    /// Every file of a record, checked once, for streaming an archive.
+    pub async fn readable_files(&self, subject: Subject, id: RecordId) -> Result<ReadableFiles> {
+        let record = self.readable_record(subject, id).await?;
+        let (rows, _) = self.catalog.record_files(id, 0, None).await?;
+        let keys = rows.iter().map(|r| r.content_key.clone()).collect();
+        Ok(ReadableFiles { record, files: rows.into_iter().map(file_view).collect(), keys, store: self.ocfl.store().clone() })
+    }
+
+    async fn readable_record(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+        let row = self.published_row(id).await?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        let facts = facts_of_record(&doc);
+        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
+        self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}"))?;
+        self.record_view(row).await
+    }
+
+    pub async fn search(&self, subject: Subject, request: SearchRequest) -> Result<SearchPage> {
+        let search = self.search.clone();
+        let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
+        let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();
+        let mut hits = Vec::with_capacity(ids.len());
+        for row in self.catalog.records_by_ids(&ids).await? {
+            let doc: RecordDoc = from_json(&row.doc)?;
+            // Only public metadata is indexed; the check keeps that true if the index lags.
+            if self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {}", row.id)).is_ok() {
+                hits.push(self.record_view(row).await?);
+            }
+        }
+        Ok(SearchPage { total: result.total, hits, facets: result.facets })
+    }
+
+    pub(crate) async fn record_view(&self, row: RecordRow) -> Result<RecordView> {
+        let doc: RecordDoc = from_json(&row.doc)?;
+        let versions = self.catalog.records_of_parent(row.parent_id).await?;
+        let latest_id = versions.last().map_or(row.id, |v| v.id);
+        let (files_count, files_bytes) = self.catalog.record_files_summary(row.id).await?;
+        Ok(RecordView { is_latest: latest_id == row.id, latest_id, versions_count: versions.len() as i64, files_count, files_bytes, doc })
+    }
+}
+
+fn file_view(row: FileRow) -> FileView {
+    FileView { key: row.key, size: row.size, md5: row.md5, sha512: row.sha512 }
+}

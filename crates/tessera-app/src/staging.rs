@@ -1,0 +1,116 @@
+//! The staging area: files uploaded to drafts, on local disk until they are published.
+//!
+//! An upload is written to `{draft}/upload-{uuid}.part`, hashed on the way, fsynced, then
+//! renamed to `{draft}/{sha512}`: content-addressed, so a staged file never changes and can be
+//! linked into OCFL storage. Partial uploads left by a crash are removed at start-up.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use tessera_domain::RecordId;
+use tessera_storage::{Digests, HashingWriter};
+
+use crate::{Error, Result};
+
+#[derive(Clone, Debug)]
+pub(crate) struct Staging {
+    root: PathBuf,
+}
+
+impl Staging {
+    pub(crate) fn new(root: PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root })
+    }
+
+    fn draft_dir(&self, draft: RecordId) -> PathBuf {
+        self.root.join(draft.to_string())
+    }
+
+    /// Where the staged content with this digest lives.
+    pub(crate) fn content_path(&self, draft: RecordId, sha512: &str) -> PathBuf {
+        self.draft_dir(draft).join(sha512)
+    }
+
+    /// Streams `body` into the draft's staging folder, refusing more than `limit` bytes.
+    pub(crate) async fn write<S, E>(&self, draft: RecordId, mut body: S, limit: u64) -> Result<Digests>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let dir = self.draft_dir(draft);
+        tokio::fs::create_dir_all(&dir).await?;
+        let part = dir.join(format!("upload-{}.part", uuid::Uuid::new_v4().simple()));
+        let mut writer = HashingWriter::create(&part)?;
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(err) => {
+                    writer.abort().await;
+                    return Err(Error::BadRequest(format!("the upload was interrupted: {err}")));
+                }
+            };
+            written += chunk.len() as u64;
+            if written > limit {
+                writer.abort().await;
+                return Err(Error::TooLarge { limit });
+            }
+            if let Err(err) = writer.write(chunk).await {
+                writer.abort().await;
+                return Err(err.into());
+            }
+        }
+        let digests = match writer.finish().await {
+            Ok(digests) => digests,
+            Err(err) => {
+                let _ = tokio::fs::remove_file(&part).await;
+                return Err(err.into());
+            }
+        };
+        let target = self.content_path(draft, &digests.sha512);
+        if tokio::fs::try_exists(&target).await? {
+            tokio::fs::remove_file(&part).await?;
+        } else {
+            tokio::fs::rename(&part, &target).await?;
+            sync_dir(&dir).await?;
+        }
+        Ok(digests)
+    }
+
+    pub(crate) async fn remove_draft(&self, draft: RecordId) -> Result<()> {
+        match tokio::fs::remove_dir_all(self.draft_dir(draft)).await {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes partial uploads, and the folders of drafts that no longer exist.
+    pub(crate) async fn clean(&self, live_drafts: &[RecordId]) -> Result<()> {
+        let mut entries = tokio::fs::read_dir(&self.root).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let live = name.parse::<RecordId>().is_ok_and(|id| live_drafts.contains(&id));
+            if !live {
+                tracing::info!(folder = name, "removing staging folder of a draft that no longer exists");
+                let path = entry.path();
+                let _ = if entry.file_type().await?.is_dir() { tokio::fs::remove_dir_all(&path).await } else { tokio::fs::remove_file(&path).await };
+                continue;
+            }
+            let mut files = tokio::fs::read_dir(entry.path()).await?;
+            while let Some(file) = files.next_entry().await? {
+                if file.file_name().to_string_lossy().ends_with(".part") {
+                    tracing::info!(path = %file.path().display(), "removing a partial upload");
+                    tokio::fs::remove_file(file.path()).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all()).await.map_err(std::io::Error::other)?
+}

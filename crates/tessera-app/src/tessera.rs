@@ -1,0 +1,143 @@
+//! The façade: `Tessera` holds the catalogue, OCFL storage, the search index and the staging
+//! area, and is the only way adapters reach them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tessera_catalog::{Catalog, UserRow};
+use tessera_domain::authz::{self, Action, Decision, ResourceFacts, Subject};
+use tessera_domain::{ParentId, Visibility};
+use tessera_ocfl::OcflRepo;
+use tessera_search::SearchIndex;
+use tessera_storage::Store;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::staging::Staging;
+use crate::{Error, Result};
+
+#[derive(Clone, Debug)]
+pub struct TesseraConfig {
+    /// Where drafts' uploaded files wait until they are published.
+    pub staging_dir: PathBuf,
+    /// Where the search index lives.
+    pub index_dir: PathBuf,
+    /// The largest file accepted in one upload, in bytes.
+    pub max_file_bytes: u64,
+}
+
+#[derive(Clone)]
+pub struct Tessera {
+    pub(crate) catalog: Catalog,
+    pub(crate) ocfl: Arc<OcflRepo>,
+    pub(crate) search: Arc<SearchIndex>,
+    pub(crate) staging: Staging,
+    pub(crate) config: TesseraConfig,
+}
+
+impl Tessera {
+    /// Opens Tessera over its parts and brings them into agreement: commits interrupted by a
+    /// crash are reconciled from storage, partial uploads removed, and a new index filled.
+    pub async fn open(catalog: Catalog, store: Arc<dyn Store>, config: TesseraConfig) -> Result<Self> {
+        let ocfl = Arc::new(OcflRepo::open(store).await?);
+        let index_dir = config.index_dir.clone();
+        let search = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await.map_err(std::io::Error::other)??);
+        let staging = Staging::new(config.staging_dir.clone())?;
+        let tessera = Self { catalog, ocfl, search, staging, config };
+        for parent in tessera.catalog.pending_commits().await? {
+            tracing::warn!(parent = parent.0, "reconciling a publish that was interrupted");
+            tessera.reconcile_parent(parent).await?;
+        }
+        tessera.staging.clean(&tessera.catalog.draft_ids().await?).await?;
+        if tessera.search.is_fresh() {
+            let count = tessera.reindex().await?;
+            tracing::info!(records = count, "filled the new search index from the catalogue");
+        }
+        Ok(tessera)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The single authorization decision point: every use case calls it before it reads or
+    /// writes, and every decision about non-public data is logged for audit.
+    pub(crate) fn authorize(&self, subject: Subject, action: Action, resource: &ResourceFacts, target: &str) -> Result<Decision> {
+        let decision = authz::authorize(subject, action, resource);
+        let sensitive = resource.access.record != Visibility::Public
+            || (action == Action::ReadFiles && (resource.access.files != Visibility::Public || resource.access.embargo.active));
+        if sensitive || !decision.allowed {
+            tracing::info!(
+                target: "audit",
+                subject = ?subject.user_id().map(|u| u.0),
+                action = ?action,
+                resource = target,
+                allowed = decision.allowed,
+                reason = decision.reason,
+            );
+        }
+        match (decision.allowed, subject) {
+            (true, _) => Ok(decision),
+            (false, Subject::Anonymous) => Err(Error::Unauthenticated),
+            (false, Subject::User { .. }) => Err(Error::Forbidden { reason: decision.reason }),
+        }
+    }
+
+    // Identity: accounts and tokens, until full identity management arrives.
+
+    /// Who presents this API token, or an error if it is unknown.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Subject> {
+        match self.catalog.user_by_token_hash(&token_hash(token)).await? {
+            Some(user) => Ok(Subject::User { id: user.id, is_admin: user.is_admin }),
+            None => Err(Error::Unauthenticated),
+        }
+    }
+
+    pub async fn create_user(&self, email: &str, is_admin: bool) -> Result<UserRow> {
+        let email = email.trim();
+        if !email.contains('@') || email.len() < 3 || email.chars().any(char::is_whitespace) {
+            return Err(Error::BadRequest(format!("'{email}' is not an email address")));
+        }
+        self.catalog.create_user(email, is_admin, &now()).await.map_err(|err| match err {
+            tessera_catalog::Error::Conflict { what } => Error::Conflict(format!("{what} already exists")),
+            other => other.into(),
+        })
+    }
+
+    /// Creates a new API token for the user with this email and returns it; only its hash is kept.
+    pub async fn create_token(&self, email: &str) -> Result<String> {
+        let user = self.catalog.user_by_email(email.trim()).await?.ok_or_else(|| Error::not_found(format!("user {email}")))?;
+        let mut bytes = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).map_err(|_| std::io::Error::other("no system randomness"))?;
+        let token = tessera_storage::hex(&bytes);
+        self.catalog.create_token(user.id, &token_hash(&token), &now()).await?;
+        Ok(token)
+    }
+
+    /// Whether the catalogue answers, for readiness checks.
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.catalog.ping().await?)
+    }
+}
+
+/// Tokens are random, so a fast hash is enough to keep them unusable if the database leaks.
+fn token_hash(token: &str) -> String {
+    tessera_storage::sha256_hex(token.as_bytes())
+}
+
+pub(crate) fn now() -> String {
+    format_time(OffsetDateTime::now_utc())
+}
+
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
+}
+
+pub(crate) fn parse_time(s: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The OCFL object id of a dataset: all of its versions live in one object.
+pub(crate) fn object_id(parent: ParentId) -> String {
+    format!("urn:tessera:parent:{parent}")
+}
