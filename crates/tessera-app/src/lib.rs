@@ -19,5 +19,6 @@ pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;
+pub use tessera_catalog::Error as CatalogError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

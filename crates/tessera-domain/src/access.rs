@@ -42,9 +42,6 @@ pub struct Access {
     pub files: Visibility,
     #[serde(default)]
     pub embargo: Embargo,
-    /// Derived on output (`open`, `restricted`, `embargoed`, `metadata-only`); ignored on input.
-    #[serde(default, skip_deserializing)]
-    pub status: String,
 }
 
 impl Access {

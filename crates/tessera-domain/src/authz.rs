@@ -118,7 +118,7 @@ mod tests {
 
     fn facts(record: Visibility, files: Visibility, embargoed: bool) -> ResourceFacts {
         let embargo = Embargo { active: embargoed, ..Embargo::default() };
-        ResourceFacts { owner: Some(OWNER), access: Access { record, files, embargo, status: String::new() } }
+        ResourceFacts { owner: Some(OWNER), access: Access { record, files, embargo } }
     }
 
     /// Rows: subject, then for each action the expected outcome on (open, restricted files,

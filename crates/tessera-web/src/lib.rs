@@ -1,1 +1,14 @@
-//! tessera-web
+#![doc = include_str!("../README.md")]
+
+mod api;
+mod error;
+mod extract;
+mod health;
+mod openapi;
+mod router;
+mod state;
+mod ui;
+mod wire;
+
+pub use router::router;
+pub use state::{AppState, WebConfig};

@@ -1,0 +1,123 @@
+//! Files of drafts: declare keys, upload content (streamed to disk), commit, read, delete.
+//! Keys may contain `/`, so one wildcard route takes `KEY`, `KEY/content` and `KEY/commit`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller, record_id};
+use crate::state::AppState;
+use crate::wire::{draft_file_json, files_list_json};
+
+#[derive(Deserialize)]
+pub(crate) struct NewFile {
+    key: String,
+}
+
+/// Declare files to upload: `[{"key": "data.csv"}, ...]`.
+#[utoipa::path(post, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The declared files, pending upload"), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
+pub(crate) async fn init_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>, ApiJson(files): ApiJson<Vec<NewFile>>) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    let keys = files.into_iter().map(|f| f.key).collect();
+    let created = state.tessera.init_files(subject, id, keys).await?;
+    let entries = created.iter().map(|f| draft_file_json(&state, id, f)).collect();
+    let total = created.len() as i64;
+    Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total))).into_response())
+}
+
+/// List a draft's files.
+#[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The draft's files")))]
+pub(crate) async fn list_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let draft = state.tessera.draft(subject, id).await?;
+    let files = state.tessera.draft_files(subject, id).await?;
+    let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
+    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, files.len() as i64)))
+}
+
+enum FileAction<'a> {
+    File(&'a str),
+    Content(&'a str),
+    Commit(&'a str),
+}
+
+fn split_action(rest: &str) -> FileAction<'_> {
+    if let Some(key) = rest.strip_suffix("/content") {
+        FileAction::Content(key)
+    } else if let Some(key) = rest.strip_suffix("/commit") {
+        FileAction::Commit(key)
+    } else {
+        FileAction::File(rest)
+    }
+}
+
+/// Read one file's details.
+#[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The file")))]
+pub(crate) async fn get_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    match split_action(&rest) {
+        FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(subject, id, key).await?))),
+        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+    }
+}
+
+/// Upload a file's content as `application/octet-stream`; it is streamed to disk and hashed.
+#[utoipa::path(put, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The file, with its size and checksum"), (status = 413, description = "Larger than the configured limit")))]
+pub(crate) async fn put_content(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, rest)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let FileAction::Content(key) = split_action(&rest) else {
+        return Err(ApiError::NotFound(format!("'{rest}'")));
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with("application/octet-stream") {
+        return Err(ApiError::bad_request(format!("upload file content with Content-Type: application/octet-stream, not '{content_type}'")));
+    }
+    let stream = body.into_data_stream().map_err(|err| err.to_string());
+    let file = state.tessera.upload_content(subject, id, key, stream).await?;
+    Ok(Json(draft_file_json(&state, id, &file)))
+}
+
+/// Commit an uploaded file.
+#[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/commit", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The committed file, with size and checksum")))]
+pub(crate) async fn commit_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let FileAction::Commit(key) = split_action(&rest) else {
+        return Err(ApiError::NotFound(format!("'{rest}'")));
+    };
+    Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(subject, id, key).await?)))
+}
+
+/// Remove a file from a draft.
+#[utoipa::path(delete, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 204, description = "Removed")))]
+pub(crate) async fn delete_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    let id = record_id(&id)?;
+    match split_action(&rest) {
+        FileAction::File(key) => {
+            state.tessera.delete_draft_file(subject, id, key).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+    }
+}

@@ -1,0 +1,68 @@
+//! Drafts: create, read, update, discard, publish; edit and new-version drafts of records.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Caller, record_id};
+use crate::state::AppState;
+use crate::wire::{draft_json, record_input, record_json};
+
+/// Create a draft.
+#[utoipa::path(post, path = "/api/records", tag = "drafts",
+    responses((status = 201, description = "The new draft, with its links"), (status = 400, description = "Malformed body"), (status = 401, description = "No valid token")))]
+pub(crate) async fn create_draft(State(state): State<AppState>, Caller(subject): Caller, ApiJson(body): ApiJson<Value>) -> ApiResult<Response> {
+    let draft = state.tessera.create_draft(subject, record_input(body)?).await?;
+    Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
+}
+
+/// Read a draft, with every problem that would stop it being published under `errors`.
+#[utoipa::path(get, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The draft"), (status = 404, description = "No such draft")))]
+pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let draft = state.tessera.draft(subject, record_id(&id)?).await?;
+    Ok(Json(draft_json(&state, &draft)))
+}
+
+/// Replace a draft's metadata, access and files settings.
+#[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The updated draft"), (status = 400, description = "Malformed body or unknown field")))]
+pub(crate) async fn update_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> ApiResult<Json<Value>> {
+    let draft = state.tessera.update_draft(subject, record_id(&id)?, record_input(body)?).await?;
+    Ok(Json(draft_json(&state, &draft)))
+}
+
+/// Discard a draft and its uploaded files.
+#[utoipa::path(delete, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 204, description = "Discarded")))]
+pub(crate) async fn delete_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    state.tessera.delete_draft(subject, record_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open a draft to edit a published record's metadata (its files cannot change).
+#[utoipa::path(post, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The edit draft")))]
+pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let draft = state.tessera.edit_record(subject, record_id(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
+}
+
+/// Publish a draft as a new version (or a metadata edit) of its dataset.
+#[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 202, description = "The published record"), (status = 400, description = "Every problem with the draft, under errors")))]
+pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let record = state.tessera.publish(subject, record_id(&id)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(record_json(&state, &record))).into_response())
+}
+
+/// Start a new version of a dataset, beginning with the latest version's metadata and files.
+#[utoipa::path(post, path = "/api/records/{id}/versions", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The new-version draft")))]
+pub(crate) async fn create_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let draft = state.tessera.new_version(subject, record_id(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
+}

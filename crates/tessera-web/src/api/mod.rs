@@ -1,0 +1,7 @@
+//! The REST API, InvenioRDM-compatible, one module per resource.
+
+pub(crate) mod draft_files;
+pub(crate) mod drafts;
+pub(crate) mod record_files;
+pub(crate) mod records;
+pub(crate) mod search;

@@ -1,0 +1,206 @@
+//! Files of published records: listing, details, downloads with HTTP Range and ETag, and a
+//! streamed zip of all files with no size cap and no temporary file.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tessera_app::domain::RecordId;
+use tessera_app::{FileView, ReadableFiles};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, record_id};
+use crate::state::AppState;
+use crate::wire::{file_json, files_list_json};
+
+/// List a record's files; `page` and `size` page through records with many files.
+#[utoipa::path(get, path = "/api/records/{id}/files", tag = "record files", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The files"), (status = 403, description = "The files are restricted")))]
+pub(crate) async fn list_record_files(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
+    let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
+    let offset = size.map_or(0, |size| (page - 1) * size);
+    let (files, total) = state.tessera.record_files(subject, id, offset, size).await?;
+    let entries = files.iter().map(|f| file_json(&state, id, f)).collect();
+    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/files")), true, entries, total)))
+}
+
+/// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
+#[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
+pub(crate) async fn get_record_file(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, rest)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    match rest.strip_suffix("/content") {
+        Some(key) => download(&state, subject, id, key, &headers).await,
+        None => {
+            let (files, _) = state.tessera.record_files(subject, id, 0, None).await?;
+            let file = files.iter().find(|f| f.key == rest).ok_or_else(|| ApiError::NotFound(format!("file '{rest}'")))?;
+            Ok(Json(file_json(&state, id, file)).into_response())
+        }
+    }
+}
+
+async fn download(state: &AppState, subject: tessera_app::domain::Subject, id: RecordId, key: &str, headers: &HeaderMap) -> ApiResult<Response> {
+    // The decision point runs before anything about the file, even its size, is revealed.
+    let (file, _) = state.tessera.open_file(subject, id, key, Some(0..0)).await?;
+    let etag = format!("\"{}\"", file.md5);
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), &file, &etag));
+    }
+    let size = file.size as u64;
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(value) if if_range_matches(headers, &etag) => parse_range(value, size)?,
+        _ => None,
+    };
+    let (status, start, end) = match range {
+        Some((start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
+        None => (StatusCode::OK, 0, size),
+    };
+    let (_, stream) = state.tessera.open_file(subject, id, key, Some(start..end)).await?;
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = status;
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+    if status == StatusCode::PARTIAL_CONTENT {
+        response_headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {start}-{}/{size}", end - 1)));
+    }
+    Ok(with_file_headers(response, &file, &etag))
+}
+
+fn with_file_headers(mut response: Response, file: &FileView, etag: &str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, header_value(etag));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&content_disposition(file.key.rsplit('/').next().unwrap_or(&file.key))));
+    headers.insert("digest", header_value(&format!("md5={}", file.md5)));
+    response
+}
+
+/// `attachment` with an ASCII fallback name and the exact name in RFC 5987 form.
+fn content_disposition(name: &str) -> String {
+    let fallback: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", crate::wire::escape_segment(name))
+}
+
+fn header_value(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `If-Range` with an ETag: ranges apply only if the file is still the one the client has.
+fn if_range_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.trim() == etag)
+}
+
+/// One `bytes=` range, as a half-open interval. Several ranges are answered with the whole
+/// file, which RFC 9110 §14.2 allows.
+fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return Ok(None) };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else { return Ok(None) };
+    let unsatisfiable = ApiError::RangeNotSatisfiable { size };
+    let range = match (first.trim(), last.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| ApiError::bad_request("malformed Range header"))?;
+            if n == 0 || size == 0 {
+                return Err(unsatisfiable);
+            }
+            (size.saturating_sub(n), size)
+        }
+        (start, end) => {
+            let start: u64 = start.parse().map_err(|_| ApiError::bad_request("malformed Range header"))?;
+            let end = if end.is_empty() { size.saturating_sub(1) } else { end.parse::<u64>().map_err(|_| ApiError::bad_request("malformed Range header"))?.min(size.saturating_sub(1)) };
+            if start >= size || end < start {
+                return Err(unsatisfiable);
+            }
+            (start, end + 1)
+        }
+    };
+    Ok(Some(range))
+}
+
+/// All files of a record as one zip, streamed as it is made.
+#[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "A zip of every file", content_type = "application/zip")))]
+pub(crate) async fn download_archive(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    let readable = state.tessera.readable_files(subject, id).await?;
+    let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::spawn(async move {
+        if let Err(err) = write_archive(&readable, &mut sender).await {
+            tracing::warn!(record = id.0, error = %err, "the archive stream stopped");
+            let _ = sender.send(Err(std::io::Error::other(err))).await;
+        }
+    });
+    let mut response = Response::new(Body::from_stream(receiver));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"record-{id}.zip\"")));
+    Ok(response)
+}
+
+async fn write_archive(readable: &ReadableFiles, sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>) -> Result<(), String> {
+    let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut zip = tessera_formats::zip::ZipWriter::new();
+    let send = |sender: &mut futures::channel::mpsc::Sender<_>, bytes: Bytes| {
+        let mut sender = sender.clone();
+        async move { sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string()) }
+    };
+    for (index, file) in readable.files.iter().enumerate() {
+        send(sender, zip.start_entry(&file.key, modified)).await?;
+        let mut stream = readable.open(index).await.map_err(|e| e.to_string())?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| e.to_string())?;
+            zip.write(&chunk);
+            send(sender, chunk).await?;
+        }
+        send(sender, zip.finish_entry()).await?;
+    }
+    send(sender, zip.finish()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let ok = |v: &str| parse_range(v, 100).unwrap();
+        assert_eq!(ok("bytes=0-9"), Some((0, 10)));
+        assert_eq!(ok("bytes=90-"), Some((90, 100)));
+        assert_eq!(ok("bytes=-5"), Some((95, 100)));
+        assert_eq!(ok("bytes=-500"), Some((0, 100)));
+        assert_eq!(ok("bytes=50-1000"), Some((50, 100)));
+        assert_eq!(ok("bytes=0-1,5-6"), None);
+        assert_eq!(ok("items=0-1"), None);
+        assert!(matches!(parse_range("bytes=100-", 100), Err(ApiError::RangeNotSatisfiable { size: 100 })));
+        assert!(matches!(parse_range("bytes=5-2", 100), Err(ApiError::RangeNotSatisfiable { .. })));
+        assert!(matches!(parse_range("bytes=x-2", 100), Err(ApiError::BadRequest { .. })));
+    }
+
+    #[test]
+    fn dispositions() {
+        assert_eq!(content_disposition("data.csv"), "attachment; filename=\"data.csv\"; filename*=UTF-8''data.csv");
+        assert_eq!(content_disposition("tŷ \"x\".txt"), "attachment; filename=\"t_ _x_.txt\"; filename*=UTF-8''t%C5%B7%20%22x%22.txt");
+    }
+}

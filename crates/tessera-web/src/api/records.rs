@@ -1,0 +1,46 @@
+//! Published records: read one, its versions, the latest version, and the caller's own.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use crate::error::ApiResult;
+use crate::extract::{Caller, record_id};
+use crate::state::AppState;
+use crate::wire::{draft_json, record_json};
+
+/// Read a published record.
+#[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The record"), (status = 404, description = "No published record with this id")))]
+pub(crate) async fn read_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let record = state.tessera.record(subject, record_id(&id)?).await?;
+    Ok(Json(record_json(&state, &record)))
+}
+
+/// Every published version of the record's dataset, newest first.
+#[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The versions, as search hits")))]
+pub(crate) async fn list_versions(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let versions = state.tessera.versions(subject, id).await?;
+    let hits: Vec<Value> = versions.iter().map(|v| record_json(&state, v)).collect();
+    Ok(Json(json!({"hits": {"hits": hits, "total": hits.len()}, "links": {"self": state.link(&format!("/api/records/{id}/versions"))}})))
+}
+
+/// The latest published version of the record's dataset.
+#[utoipa::path(get, path = "/api/records/{id}/versions/latest", tag = "records", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The latest version")))]
+pub(crate) async fn latest_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let record = state.tessera.latest_version(subject, record_id(&id)?).await?;
+    Ok(Json(record_json(&state, &record)))
+}
+
+/// The caller's drafts and published records.
+#[utoipa::path(get, path = "/api/user/records", tag = "records",
+    responses((status = 200, description = "Drafts first, then published records"), (status = 401, description = "No valid token")))]
+pub(crate) async fn list_user_records(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    let (drafts, records) = state.tessera.user_records(subject).await?;
+    let mut hits: Vec<Value> = drafts.iter().map(|d| draft_json(&state, d)).collect();
+    hits.extend(records.iter().map(|r| record_json(&state, r)));
+    Ok(Json(json!({"hits": {"hits": hits, "total": hits.len()}, "links": {"self": state.link("/api/user/records")}})))
+}

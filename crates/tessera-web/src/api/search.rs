@@ -1,0 +1,140 @@
+//! Search over published records, in InvenioRDM's response shape with facets.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde_json::{Map, Value, json};
+use tessera_app::domain::vocab;
+use tessera_app::{SearchPage, SearchRequest, Sort};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::state::AppState;
+use crate::wire::record_json;
+
+/// The most hits one page may ask for.
+pub(crate) const MAX_PAGE_SIZE: usize = 100;
+
+pub(crate) const FACET_LABELS: [(&str, &str); 7] = [
+    ("resource_type", "Resource types"),
+    ("subject", "Subjects"),
+    ("license", "Licences"),
+    ("affiliation", "Affiliations"),
+    ("publication_year", "Publication year"),
+    ("language", "Languages"),
+    ("access_status", "Access status"),
+];
+
+/// A search as the query string states it: `q`, `sort`, `page`, `size`, `allversions`, and
+/// facet filters either as `FACET=VALUE` or as InvenioRDM's `f=FACET:VALUE`.
+pub(crate) struct ParsedSearch {
+    pub(crate) request: SearchRequest,
+    pub(crate) page: usize,
+    pub(crate) size: usize,
+    pub(crate) sort_name: String,
+}
+
+pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearch> {
+    let mut request = SearchRequest::default();
+    let mut page: usize = 1;
+    let mut size: usize = 10;
+    let mut sort_name = String::new();
+    for (name, value) in params {
+        match name.as_str() {
+            "q" => request.query = value.clone(),
+            "sort" => sort_name = value.clone(),
+            "page" => page = value.parse().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_field("page", "must be a whole number from 1"))?,
+            "size" => {
+                size = value.parse().ok().filter(|s| (1..=MAX_PAGE_SIZE).contains(s)).ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {MAX_PAGE_SIZE}")))?
+            }
+            "allversions" => request.all_versions = matches!(value.as_str(), "true" | "1" | "yes"),
+            "f" => match value.split_once(':') {
+                Some((facet, v)) if FACET_LABELS.iter().any(|(n, _)| *n == facet) => request.filters.push((facet.to_string(), v.to_string())),
+                _ => return Err(ApiError::invalid_field("f", format!("'{value}' is not FACET:VALUE with a known facet"))),
+            },
+            facet if FACET_LABELS.iter().any(|(n, _)| *n == facet) => request.filters.push((facet.to_string(), value.clone())),
+            _ => {} // Other parameters (access_token, InvenioRDM's UI flags) do not affect the search.
+        }
+    }
+    request.sort = match sort_name.as_str() {
+        "" => Sort::BestMatch,
+        "bestmatch" => Sort::BestMatch,
+        "newest" => Sort::Newest,
+        "oldest" => Sort::Oldest,
+        "updated-desc" | "mostrecent" => Sort::UpdatedDesc,
+        "updated-asc" => Sort::UpdatedAsc,
+        other => return Err(ApiError::invalid_field("sort", format!("'{other}' is not one of bestmatch, newest, oldest, updated-desc, updated-asc"))),
+    };
+    if sort_name.is_empty() {
+        sort_name = if request.query.trim().is_empty() { "newest".into() } else { "bestmatch".into() };
+    }
+    request.offset = (page - 1).saturating_mul(size);
+    request.limit = size;
+    Ok(ParsedSearch { request, page, size, sort_name })
+}
+
+/// The label of a facet value, from its vocabulary when it has one.
+pub(crate) fn bucket_label(facet: &str, key: &str) -> String {
+    let label = match facet {
+        "resource_type" => vocab::resource_type_title(key).map(str::to_string),
+        "license" => vocab::license(key).map(|l| l.title.to_string()),
+        "language" => vocab::language_name(key).map(str::to_string),
+        "access_status" => Some(match key {
+            "open" => "Open".into(),
+            "restricted" => "Restricted".into(),
+            "embargoed" => "Embargoed".into(),
+            "metadata-only" => "Metadata-only".into(),
+            other => other.to_string(),
+        }),
+        _ => None,
+    };
+    label.unwrap_or_else(|| key.to_string())
+}
+
+pub(crate) fn aggregations(page: &SearchPage, filters: &[(String, String)]) -> Value {
+    let mut out = Map::new();
+    for (facet, label) in FACET_LABELS {
+        let buckets: Vec<Value> = page
+            .facets
+            .get(facet)
+            .into_iter()
+            .flatten()
+            .map(|(key, count)| {
+                let selected = filters.iter().any(|(f, v)| f == facet && v == key);
+                json!({"key": key, "doc_count": count, "label": bucket_label(facet, key), "is_selected": selected})
+            })
+            .collect();
+        out.insert(facet.to_string(), json!({"buckets": buckets, "label": label}));
+    }
+    Value::Object(out)
+}
+
+/// Search published records.
+#[utoipa::path(get, path = "/api/records", tag = "records",
+    params(("q" = Option<String>, Query, description = "Query text"), ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
+        ("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100")),
+    responses((status = 200, description = "Hits, total and aggregations")))]
+pub(crate) async fn search_records(State(state): State<AppState>, Caller(subject): Caller, Query(params): Query<Vec<(String, String)>>) -> ApiResult<Json<Value>> {
+    let parsed = parse_search(&params)?;
+    let filters = parsed.request.filters.clone();
+    let result = state.tessera.search(subject, parsed.request).await?;
+    let hits: Vec<Value> = result.hits.iter().map(|h| record_json(&state, h)).collect();
+    let page_link = |page: usize| {
+        let mut query: Vec<String> = params.iter().filter(|(k, _)| k != "page" && k != "access_token").map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v))).collect();
+        query.push(format!("page={page}"));
+        state.link(&format!("/api/records?{}", query.join("&")))
+    };
+    let mut links = Map::new();
+    links.insert("self".into(), page_link(parsed.page).into());
+    if parsed.page > 1 {
+        links.insert("prev".into(), page_link(parsed.page - 1).into());
+    }
+    if parsed.page * parsed.size < result.total {
+        links.insert("next".into(), page_link(parsed.page + 1).into());
+    }
+    Ok(Json(json!({
+        "hits": {"hits": hits, "total": result.total},
+        "aggregations": aggregations(&result, &filters),
+        "sortBy": parsed.sort_name,
+        "links": links,
+    })))
+}

@@ -1,0 +1,103 @@
+//! `ApiError`: every failure an API handler can return, rendered as RFC 9457 problem+json.
+//!
+//! The body also carries InvenioRDM's `message` and `errors` fields, so clients written for
+//! InvenioRDM read Tessera's errors unchanged. Internal causes are logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tessera_app::Error as AppError;
+use tessera_app::domain::Problem;
+
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    App(AppError),
+    /// Malformed input caught before the application layer: bad JSON, wrong content type.
+    BadRequest { detail: String, problems: Vec<Problem> },
+    PayloadTooLarge(String),
+    RangeNotSatisfiable { size: u64 },
+    NotFound(String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        ApiError::App(err)
+    }
+}
+
+impl ApiError {
+    pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::BadRequest { detail: detail.into(), problems: Vec::new() }
+    }
+
+    pub(crate) fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::BadRequest { detail: format!("{field}: {message}"), problems: vec![Problem::new(field, message)] }
+    }
+
+    /// The status, problem type and a safe detail, in one exhaustive match.
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            ApiError::App(err) => match err {
+                AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", err.to_string()),
+                AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token".into()),
+                AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+                AppError::Validation(_) => (StatusCode::BAD_REQUEST, "validation", "A validation error occurred.".into()),
+                AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad-request", message.clone()),
+                AppError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
+                AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", err.to_string()),
+                AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())
+                }
+                AppError::Catalog(_) | AppError::Storage(_) | AppError::Ocfl(_) | AppError::Search(_) | AppError::Io(_) | AppError::Corrupt(_) => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged".into())
+                }
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged".into()),
+            },
+            ApiError::BadRequest { detail, .. } => (StatusCode::BAD_REQUEST, "bad-request", detail.clone()),
+            ApiError::PayloadTooLarge(detail) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail.clone()),
+            ApiError::RangeNotSatisfiable { size } => (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable", format!("the file has {size} bytes")),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", format!("{what} not found")),
+        }
+    }
+
+    fn problems(&self) -> &[Problem] {
+        match self {
+            ApiError::App(AppError::Validation(problems)) | ApiError::BadRequest { problems, .. } => problems,
+            _ => &[],
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, detail) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let errors: Vec<_> = self.problems().iter().map(|p| json!({"field": p.field, "messages": [p.message]})).collect();
+        let mut body = json!({
+            "type": format!("/problems/{kind}"),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+            "message": detail,
+        });
+        if !errors.is_empty() {
+            body["errors"] = errors.into();
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let ApiError::RangeNotSatisfiable { size } = self {
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

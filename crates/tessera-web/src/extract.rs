@@ -1,0 +1,69 @@
+//! Extractors whose failures are `ApiError`s, so malformed input gets the same problem+json
+//! as everything else: the caller's identity, JSON bodies and record ids.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use tessera_app::domain::{RecordId, Subject};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Who is calling: from `Authorization: Bearer TOKEN` or the `access_token` query parameter
+/// (both are what InvenioRDM and Zenodo clients send). A token that is sent but unknown is
+/// refused rather than treated as anonymous, so a client learns its token is wrong.
+pub(crate) struct Caller(pub(crate) Subject);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header_token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_string());
+        let token = match header_token {
+            Some(token) => Some(token),
+            None => Query::<HashMap<String, String>>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.get("access_token").cloned()),
+        };
+        match token {
+            None => Ok(Caller(Subject::Anonymous)),
+            Some(token) => Ok(Caller(state.tessera.authenticate_token(&token).await?)),
+        }
+    }
+}
+
+/// A JSON body, with every way it can be wrong reported as a clear 400 (or 413 when too large).
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request("expected a JSON body with Content-Type: application/json"),
+        JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(format!("the body is not valid JSON: {}", err.body_text())),
+        JsonRejection::JsonDataError(err) => ApiError::bad_request(format!("the JSON does not have the expected shape: {}", err.body_text())),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the JSON body is larger than the configured limit".into()),
+        other => ApiError::bad_request(other.body_text()),
+    }
+}
+
+/// A record id from the path; anything but a positive integer names no record.
+pub(crate) fn record_id(raw: &str) -> ApiResult<RecordId> {
+    raw.parse().map_err(|()| ApiError::NotFound(format!("record '{raw}'")))
+}

@@ -1,0 +1,35 @@
+//! The OpenAPI document, generated from the handlers' annotations and served as JSON.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api::{draft_files, drafts, record_files, records, search};
+use crate::health;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tessera", description = "Research data repository API, compatible with InvenioRDM's records API. Errors are RFC 9457 problem+json."),
+    paths(
+        drafts::create_draft, drafts::read_draft, drafts::update_draft, drafts::delete_draft, drafts::edit_record, drafts::publish_draft, drafts::create_version,
+        draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::put_content, draft_files::commit_file, draft_files::delete_file,
+        records::read_record, records::list_versions, records::latest_version, records::list_user_records,
+        record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
+        search::search_records, health::health, health::ready,
+    ),
+    modifiers(&BearerAuth),
+)]
+pub(crate) struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,45 @@
+//! The router: every route Tessera serves, and the layers around them.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use crate::api::{draft_files, drafts, record_files, records, search};
+use crate::state::AppState;
+use crate::{health, openapi, ui};
+
+pub fn router(state: AppState) -> Router {
+    let json_limit = state.config.max_json_bytes;
+    // Uploads stream to disk with their own size limit, so the JSON limit does not apply.
+    let uploads = Router::new()
+        .route(
+            "/api/records/{id}/draft/files/{*rest}",
+            get(draft_files::get_file).put(draft_files::put_content).post(draft_files::commit_file).delete(draft_files::delete_file),
+        )
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/api/records", post(drafts::create_draft).get(search::search_records))
+        .route("/api/user/records", get(records::list_user_records))
+        .route("/api/records/{id}", get(records::read_record))
+        .route("/api/records/{id}/draft", get(drafts::read_draft).put(drafts::update_draft).delete(drafts::delete_draft).post(drafts::edit_record))
+        .route("/api/records/{id}/draft/actions/publish", post(drafts::publish_draft))
+        .route("/api/records/{id}/draft/files", get(draft_files::list_files).post(draft_files::init_files))
+        .route("/api/records/{id}/versions", get(records::list_versions).post(drafts::create_version))
+        .route("/api/records/{id}/versions/latest", get(records::latest_version))
+        .route("/api/records/{id}/files", get(record_files::list_record_files))
+        .route("/api/records/{id}/files/{*rest}", get(record_files::get_record_file))
+        .route("/api/records/{id}/files-archive", get(record_files::download_archive))
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/records/{id}", get(ui::landing_page))
+        .route("/search", get(ui::search_page))
+        .route("/", get(|| async { Redirect::to("/search") }))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .merge(uploads)
+        .fallback(|| async { crate::error::ApiError::NotFound("this address".into()) })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,281 @@
+//! The landing and search pages, and the HTML rendering of errors.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use tessera_app::domain::RecordId;
+use tessera_app::{Error as AppError, RecordView};
+
+use crate::api::search::{FACET_LABELS, aggregations, bucket_label, parse_search};
+use crate::error::ApiError;
+use crate::extract::Caller;
+use crate::state::AppState;
+use crate::wire::escape_segment;
+
+/// Files listed per page on a landing page.
+const FILES_PER_PAGE: i64 = 100;
+
+struct FileRow {
+    key: String,
+    size: String,
+    md5: String,
+    url: String,
+}
+
+struct VersionRow {
+    id: RecordId,
+    index: i64,
+    date: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    id: RecordId,
+    title: String,
+    creators: Vec<String>,
+    description: String,
+    subjects: Vec<String>,
+    resource_type: String,
+    publication_date: String,
+    version_index: i64,
+    is_latest: bool,
+    latest_id: RecordId,
+    license: Option<(String, String)>,
+    files: Vec<FileRow>,
+    files_total: i64,
+    files_bytes: String,
+    files_page: i64,
+    files_pages: i64,
+    files_restricted: bool,
+    versions: Vec<VersionRow>,
+    citation: String,
+}
+
+struct Bucket {
+    label: String,
+    count: u64,
+    href: String,
+    selected: bool,
+}
+
+struct FacetBox {
+    label: &'static str,
+    buckets: Vec<Bucket>,
+}
+
+struct Hit {
+    id: RecordId,
+    title: String,
+    creators: String,
+    date: String,
+    resource_type: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    q: String,
+    total: usize,
+    hits: Vec<Hit>,
+    facets: Vec<FacetBox>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    heading: String,
+    detail: String,
+}
+
+/// An error shown as a page, with the status the API would give.
+pub(crate) struct HtmlError(ApiError);
+
+impl<E: Into<ApiError>> From<E> for HtmlError {
+    fn from(err: E) -> Self {
+        HtmlError(err.into())
+    }
+}
+
+impl IntoResponse for HtmlError {
+    fn into_response(self) -> Response {
+        let status = self.0.into_response().status();
+        let (heading, detail) = match status {
+            StatusCode::NOT_FOUND => ("Not found", "There is no record at this address."),
+            StatusCode::UNAUTHORIZED => ("Sign-in required", "This record is not public."),
+            StatusCode::FORBIDDEN => ("Permission denied", "You do not have access to this record."),
+            StatusCode::BAD_REQUEST => ("Bad request", "The address or search could not be understood."),
+            _ => ("Something went wrong", "The error has been logged. Please try again later."),
+        };
+        render(status, &ErrorPage { heading: heading.into(), detail: detail.into() })
+    }
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering a page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "rendering failed").into_response()
+        }
+    }
+}
+
+pub(crate) fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// A citation in the style of APA 7 for data sets.
+fn citation(state: &AppState, view: &RecordView) -> String {
+    let md = &view.doc.metadata;
+    let creators: Vec<&str> = md.creator_names().collect();
+    let year = md.publication_year().map_or("n.d.".to_string(), |y| y.to_string());
+    let kind = md.resource_type.as_ref().and_then(|r| tessera_app::domain::vocab::resource_type_title(&r.id)).unwrap_or("Data set");
+    let mut text = format!("{} ({year}). {}", creators.join(", "), md.title.as_deref().unwrap_or("Untitled"));
+    if let Some(version) = &md.version {
+        text.push_str(&format!(" (Version {version})"));
+    }
+    text.push_str(&format!(" [{kind}]."));
+    if let Some(publisher) = &md.publisher {
+        text.push_str(&format!(" {publisher}."));
+    }
+    text.push_str(&format!(" {}", state.link(&format!("/records/{}", view.doc.id))));
+    text
+}
+
+pub(crate) async fn landing_page(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, HtmlError> {
+    let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
+    let view = state.tessera.record(subject, id).await?;
+    let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let (files, files_restricted) = match state.tessera.record_files(subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
+        Ok((files, _)) => (files, false),
+        Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), true),
+        Err(err) => return Err(err.into()),
+    };
+    let versions = state
+        .tessera
+        .versions(subject, id)
+        .await?
+        .iter()
+        .map(|v| VersionRow { id: v.doc.id, index: v.doc.version_index, date: v.doc.created.get(..10).unwrap_or_default().to_string(), current: v.doc.id == id })
+        .collect();
+    let md = &view.doc.metadata;
+    let page = RecordPage {
+        id,
+        title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
+        creators: md.creator_names().map(str::to_string).collect(),
+        description: md.description.clone().unwrap_or_default(),
+        subjects: md.subjects.iter().filter_map(|s| s.subject.clone()).collect(),
+        resource_type: md.resource_type.as_ref().map(|r| bucket_label("resource_type", &r.id)).unwrap_or_default(),
+        publication_date: md.publication_date.clone().unwrap_or_default(),
+        version_index: view.doc.version_index,
+        is_latest: view.is_latest,
+        latest_id: view.latest_id,
+        license: md.rights.first().map(|r| {
+            let title = r.title.as_ref().and_then(|t| t.get("en").or(t.values().next())).cloned().unwrap_or_else(|| r.id.clone().unwrap_or_default());
+            let url = r.link.clone().or_else(|| r.id.as_deref().and_then(tessera_app::domain::vocab::license).map(|l| l.url())).unwrap_or_default();
+            (title, url)
+        }),
+        files: files
+            .into_iter()
+            .map(|f| FileRow {
+                url: format!("/api/records/{id}/files/{}/content", f.key.split('/').map(escape_segment).collect::<Vec<_>>().join("/")),
+                size: human_size(f.size),
+                md5: f.md5,
+                key: f.key,
+            })
+            .collect(),
+        files_total: view.files_count,
+        files_bytes: human_size(view.files_bytes),
+        files_page,
+        files_pages: (view.files_count + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
+        files_restricted,
+        versions,
+        citation: citation(&state, &view),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub(crate) async fn search_page(State(state): State<AppState>, Caller(subject): Caller, Query(params): Query<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+    let parsed = parse_search(&params)?;
+    let filters = parsed.request.filters.clone();
+    let q = parsed.request.query.clone();
+    let (page_number, size) = (parsed.page, parsed.size);
+    let result = state.tessera.search(subject, parsed.request).await?;
+    let link_with = |params: &[(String, String)]| {
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", escape_segment(v))).collect();
+        format!("/search?{}", query.join("&"))
+    };
+    let without_page: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "page").cloned().collect();
+    let aggregations = aggregations(&result, &filters);
+    let facets = FACET_LABELS
+        .iter()
+        .map(|(name, label)| FacetBox {
+            label,
+            buckets: aggregations[name]["buckets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| {
+                    let key = b["key"].as_str().unwrap_or_default().to_string();
+                    let selected = b["is_selected"].as_bool().unwrap_or(false);
+                    // A selected value's link removes it; any other adds it.
+                    let mut toggled: Vec<(String, String)> = without_page.iter().filter(|(k, v)| !(k == name && *v == key)).cloned().collect();
+                    if !selected {
+                        toggled.push((name.to_string(), key.clone()));
+                    }
+                    Bucket { label: b["label"].as_str().unwrap_or_default().to_string(), count: b["doc_count"].as_u64().unwrap_or(0), href: link_with(&toggled), selected }
+                })
+                .collect(),
+        })
+        .collect();
+    let hits = result
+        .hits
+        .iter()
+        .map(|h| {
+            let md = &h.doc.metadata;
+            let description = md.description.clone().unwrap_or_default();
+            Hit {
+                id: h.doc.id,
+                title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
+                creators: md.creator_names().collect::<Vec<_>>().join("; "),
+                date: md.publication_date.clone().unwrap_or_default(),
+                resource_type: md.resource_type.as_ref().map(|r| bucket_label("resource_type", &r.id)).unwrap_or_default(),
+                summary: description.chars().take(300).collect(),
+            }
+        })
+        .collect();
+    let page_link = |page: usize| {
+        let mut with_page = without_page.clone();
+        with_page.push(("page".into(), page.to_string()));
+        link_with(&with_page)
+    };
+    let page = SearchPage {
+        q,
+        total: result.total,
+        hits,
+        facets,
+        prev: (page_number > 1).then(|| page_link(page_number - 1)),
+        next: (page_number * size < result.total).then(|| page_link(page_number + 1)),
+    };
+    Ok(render(StatusCode::OK, &page))
+}

@@ -1,0 +1,178 @@
+//! Wire shapes: Tessera's views turned into InvenioRDM's JSON, and request bodies parsed.
+//! Converted by hand, so the API's shape is visible here and cannot drift by accident.
+
+use serde_json::{Map, Value, json};
+use tessera_app::domain::{Access, Metadata};
+use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Fields that clients echo back from a GET and that are ignored on input, as InvenioRDM does.
+const READ_ONLY_FIELDS: &[&str] = &[
+    "id", "links", "created", "updated", "revision_id", "parent", "versions", "is_published", "is_draft", "status",
+    "expires_at", "errors", "stats", "pids", "custom_fields", "media_files", "deletion_status", "tombstone", "owners", "conceptrecid", "recid",
+];
+
+/// Parses a create or update body: `metadata`, `access` and `files.enabled`.
+pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
+    let Value::Object(mut body) = body else {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    };
+    if let Some(unknown) = body.keys().find(|k| !["metadata", "access", "files"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::invalid_field(unknown, "unknown field"));
+    }
+    let metadata: Metadata = match body.remove("metadata") {
+        None | Some(Value::Null) => Metadata::default(),
+        Some(value) => serde_json::from_value(value).map_err(|e| ApiError::invalid_field("metadata", e.to_string()))?,
+    };
+    let access: Option<Access> = match body.remove("access") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(mut access)) => {
+            // Derived on output; a client sending back what it read must not be refused.
+            access.remove("status");
+            access.remove("owned_by");
+            Some(serde_json::from_value(Value::Object(access)).map_err(|e| ApiError::invalid_field("access", e.to_string()))?)
+        }
+        Some(_) => return Err(ApiError::invalid_field("access", "must be an object")),
+    };
+    let files_enabled = match body.remove("files") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(files)) => match files.get("enabled") {
+            None => None,
+            Some(Value::Bool(enabled)) => Some(*enabled),
+            Some(_) => return Err(ApiError::invalid_field("files.enabled", "must be true or false")),
+        },
+        Some(_) => return Err(ApiError::invalid_field("files", "must be an object")),
+    };
+    Ok(RecordInput { metadata, access, files_enabled })
+}
+
+fn access_json(access: &Access, has_files: bool) -> Value {
+    let mut value = serde_json::to_value(access).unwrap_or_default();
+    value["status"] = access.status(has_files).into();
+    value
+}
+
+pub(crate) fn record_json(state: &AppState, view: &RecordView) -> Value {
+    let doc = &view.doc;
+    let id = doc.id;
+    json!({
+        "id": id.to_string(),
+        "created": doc.created,
+        "updated": doc.updated,
+        "parent": {"id": doc.parent_id.to_string(), "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))}},
+        "versions": {"index": doc.version_index, "is_latest": view.is_latest, "is_latest_draft": view.is_latest},
+        "is_published": true,
+        "is_draft": false,
+        "status": "published",
+        "metadata": doc.metadata,
+        "access": access_json(&doc.access, view.files_count > 0),
+        "files": {"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []},
+        "pids": {},
+        "custom_fields": {},
+        "links": {
+            "self": state.link(&format!("/api/records/{id}")),
+            "self_html": state.link(&format!("/records/{id}")),
+            "files": state.link(&format!("/api/records/{id}/files")),
+            "archive": state.link(&format!("/api/records/{id}/files-archive")),
+            "versions": state.link(&format!("/api/records/{id}/versions")),
+            "latest": state.link(&format!("/api/records/{id}/versions/latest")),
+            "latest_html": state.link(&format!("/records/{}", view.latest_id)),
+            "draft": state.link(&format!("/api/records/{id}/draft")),
+        },
+    })
+}
+
+pub(crate) fn draft_json(state: &AppState, view: &DraftView) -> Value {
+    let id = view.id;
+    let errors: Vec<Value> = view.problems.iter().map(|p| json!({"field": p.field, "messages": [p.message]})).collect();
+    let status = match view.kind.as_str() {
+        "edit" => "published",
+        "version" => "new_version_draft",
+        _ => "draft",
+    };
+    let mut value = json!({
+        "id": id.to_string(),
+        "created": view.created,
+        "updated": view.updated,
+        "parent": {"id": view.parent_id.to_string(), "access": {"owned_by": {"user": view.owner.to_string()}}},
+        "versions": {"index": view.version_index, "is_latest": false, "is_latest_draft": true},
+        "is_published": view.is_published,
+        "is_draft": true,
+        "status": status,
+        "metadata": view.metadata,
+        "access": access_json(&view.access, view.files_count > 0),
+        "files": {"enabled": view.files_enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []},
+        "pids": {},
+        "custom_fields": {},
+        "links": {
+            "self": state.link(&format!("/api/records/{id}/draft")),
+            "self_html": state.link(&format!("/uploads/{id}")),
+            "files": state.link(&format!("/api/records/{id}/draft/files")),
+            "publish": state.link(&format!("/api/records/{id}/draft/actions/publish")),
+            "record": state.link(&format!("/api/records/{id}")),
+            "record_html": state.link(&format!("/records/{id}")),
+            "versions": state.link(&format!("/api/records/{id}/versions")),
+            "latest": state.link(&format!("/api/records/{id}/versions/latest")),
+        },
+    });
+    if !errors.is_empty() {
+        value["errors"] = errors.into();
+    }
+    value
+}
+
+fn key_path(key: &str) -> String {
+    key.split('/').map(escape_segment).collect::<Vec<_>>().join("/")
+}
+
+/// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
+pub(crate) fn escape_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub(crate) fn draft_file_json(state: &AppState, id: tessera_app::domain::RecordId, file: &DraftFileView) -> Value {
+    let base = format!("/api/records/{id}/draft/files/{}", key_path(&file.key));
+    json!({
+        "key": file.key,
+        "created": file.created,
+        "updated": file.updated,
+        "status": file.status,
+        "size": file.size,
+        "checksum": file.md5.as_ref().map(|m| format!("md5:{m}")),
+        "mimetype": "application/octet-stream",
+        "metadata": null,
+        "links": {
+            "self": state.link(&base),
+            "content": state.link(&format!("{base}/content")),
+            "commit": state.link(&format!("{base}/commit")),
+        },
+    })
+}
+
+pub(crate) fn file_json(state: &AppState, id: tessera_app::domain::RecordId, file: &FileView) -> Value {
+    let base = format!("/api/records/{id}/files/{}", key_path(&file.key));
+    json!({
+        "key": file.key,
+        "size": file.size,
+        "checksum": format!("md5:{}", file.md5),
+        "mimetype": "application/octet-stream",
+        "status": "completed",
+        "metadata": null,
+        "links": {"self": state.link(&base), "content": state.link(&format!("{base}/content"))},
+    })
+}
+
+pub(crate) fn files_list_json(self_link: String, enabled: bool, entries: Vec<Value>, total: i64) -> Value {
+    let mut links = Map::new();
+    links.insert("self".into(), self_link.into());
+    json!({"enabled": enabled, "default_preview": null, "order": [], "entries": entries, "total": total, "links": links})
+}

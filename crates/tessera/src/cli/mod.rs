@@ -1,0 +1,101 @@
+//! The subcommands, each in its own module, and what they share: opening a local installation
+//! and logging.
+
+mod admin;
+mod deposit;
+mod get;
+mod maintenance;
+mod remote;
+mod serve;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tessera_app::{Tessera, TesseraConfig};
+use tessera_catalog::Catalog;
+use tessera_storage::LocalStore;
+
+use crate::config::{Config, LocalArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about = "Tessera: deposit, preserve, find and share research data")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the repository server.
+    Serve {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// Address and port to listen on [env: TESSERA_BIND] [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+    },
+    /// Manage accounts and tokens.
+    Admin {
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Recreate the catalogue's record tables and the search index from OCFL storage alone.
+    Rebuild {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Check every OCFL object and every stored file's digest; exits non-zero on any problem.
+    Verify {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Upload files or folders as a new dataset through a server's API.
+    Deposit(deposit::DepositArgs),
+    /// Download a record's files, verifying their checksums.
+    Get(get::GetArgs),
+}
+
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { local, bind } => serve::serve(Config::load(&local, bind.as_deref())?).await,
+        Command::Admin { command, local } => admin::run(command, &Config::load(&local, None)?).await,
+        Command::Rebuild { local } => maintenance::rebuild(&Config::load(&local, None)?).await,
+        Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
+        Command::Deposit(args) => deposit::deposit(args).await,
+        Command::Get(args) => get::get(args).await,
+    }
+}
+
+/// Opens the local installation a configuration describes.
+pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
+    std::fs::create_dir_all(config.data_dir()).with_context(|| format!("creating the data folder {}", config.data_dir().display()))?;
+    let catalog = Catalog::connect(&config.database_url).await.context("opening the catalogue database")?;
+    let store = LocalStore::new(&config.storage_root).with_context(|| format!("opening the storage root {}", config.storage_root.display()))?;
+    let app_config = TesseraConfig { staging_dir: config.staging_dir.clone(), index_dir: config.index_dir.clone(), max_file_bytes: config.max_file_bytes };
+    Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
+}
+
+/// Logs go to standard error, so standard output carries only a command's results.
+pub(crate) fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TESSERA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("TESSERA_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A progress bar on standard error, hidden when that is not a terminal.
+pub(crate) fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,73 @@
+//! What `deposit` and `get` share: which server, which token, and readable API errors.
+
+use anyhow::bail;
+use serde_json::Value;
+
+#[derive(Clone, Debug, clap::Args)]
+pub(crate) struct RemoteArgs {
+    /// The server's base URL [env: TESSERA_SERVER]
+    #[arg(long, env = "TESSERA_SERVER", default_value = "http://127.0.0.1:8080", hide_env = true)]
+    pub(crate) server: String,
+    /// An API token (create one with `tessera admin create-token`) [env: TESSERA_TOKEN]
+    #[arg(long, env = "TESSERA_TOKEN", hide_env_values = true, hide_env = true)]
+    pub(crate) token: Option<String>,
+}
+
+pub(crate) struct Remote {
+    pub(crate) client: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Remote {
+    pub(crate) fn new(args: &RemoteArgs) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder().user_agent(concat!("tessera-cli/", env!("CARGO_PKG_VERSION"))).build()?;
+        Ok(Self { client, base: args.server.trim_end_matches('/').to_string(), token: args.token.clone() })
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Sends a request and returns its JSON body, turning problem+json answers into errors
+    /// that list every problem the server reported.
+    pub(crate) async fn json(&self, request: reqwest::RequestBuilder, what: &str) -> anyhow::Result<Value> {
+        let response = request.send().await.map_err(|e| anyhow::anyhow!("{what}: cannot reach the server: {e}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            let detail = body["detail"].as_str().or(body["message"].as_str()).unwrap_or("no details");
+            let mut message = format!("{what}: the server answered {status}: {detail}");
+            for error in body["errors"].as_array().into_iter().flatten() {
+                let messages: Vec<&str> = error["messages"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                message.push_str(&format!("\n  {}: {}", error["field"].as_str().unwrap_or(""), messages.join("; ")));
+            }
+            bail!(message);
+        }
+        Ok(body)
+    }
+}
+
+/// Percent-encodes each segment of a file key for use in a URL path.
+pub(crate) fn key_path(key: &str) -> String {
+    key.split('/')
+        .map(|segment| {
+            segment.bytes().fold(String::new(), |mut out, b| {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+                    _ => out.push_str(&format!("%{b:02X}")),
+                }
+                out
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

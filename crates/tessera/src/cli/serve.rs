@@ -1,0 +1,42 @@
+//! `tessera serve`: the HTTP server, until SIGTERM or Ctrl-C.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tessera_web::{AppState, WebConfig};
+
+use crate::config::Config;
+
+pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let tessera = super::open(&config).await?;
+    let state = AppState::new(tessera.clone(), WebConfig { public_url: config.public_url.clone(), max_json_bytes: config.max_json_bytes });
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
+    tracing::info!(address = %config.bind, data_dir = %config.data_dir().display(), "Tessera is listening");
+    axum::serve(listener, tessera_web::router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    tessera.catalog().close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C; requests in flight are finished first.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,196 @@
+//! Configuration: defaults, overridden by an optional TOML file, then by `TESSERA_*`
+//! environment variables, then by command-line flags. Only the binary reads any of these;
+//! library crates receive the resulting values.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The settings file, as written. Every field is optional; unknown keys are an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileConfig {
+    /// Folder holding everything by default. Env: `TESSERA_DATA_DIR`. Default `./tessera-data`.
+    data_dir: Option<PathBuf>,
+    #[serde(default)]
+    http: HttpFile,
+    #[serde(default)]
+    database: DatabaseFile,
+    #[serde(default)]
+    storage: StorageFile,
+    #[serde(default)]
+    search: SearchFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpFile {
+    /// Address to listen on. Env: `TESSERA_BIND`. Default `127.0.0.1:8080`.
+    bind: Option<String>,
+    /// URL users reach the server at, for links. Env: `TESSERA_PUBLIC_URL`. Default `http://BIND`.
+    public_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseFile {
+    /// `sqlite:PATH` or `postgres://…`. Env: `TESSERA_DATABASE_URL` (or `TESSERA_DATABASE_URL_FILE`). Default `sqlite:DATA_DIR/catalog.db`.
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageFile {
+    /// The OCFL storage root folder. Env: `TESSERA_STORAGE_ROOT`. Default `DATA_DIR/ocfl`.
+    root: Option<PathBuf>,
+    /// Where drafts' uploads wait. Env: `TESSERA_STAGING_DIR`. Default `DATA_DIR/staging`.
+    staging: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchFile {
+    /// The search index folder. Env: `TESSERA_INDEX_DIR`. Default `DATA_DIR/index`.
+    index_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    /// Largest JSON body in bytes. Env: `TESSERA_MAX_JSON_BYTES`. Default 1 MiB.
+    max_json_bytes: Option<usize>,
+    /// Largest uploaded file in bytes. Env: `TESSERA_MAX_FILE_BYTES`. Default 1 TiB.
+    max_file_bytes: Option<u64>,
+}
+
+/// The resolved configuration every command works from.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) bind: SocketAddr,
+    pub(crate) public_url: String,
+    pub(crate) database_url: String,
+    pub(crate) storage_root: PathBuf,
+    pub(crate) staging_dir: PathBuf,
+    pub(crate) index_dir: PathBuf,
+    pub(crate) max_json_bytes: usize,
+    pub(crate) max_file_bytes: u64,
+}
+
+/// Every environment variable Tessera reads; `docs/config.md` must describe each one.
+#[cfg(test)]
+pub(crate) const ENV_VARS: &[&str] = &[
+    "TESSERA_DATA_DIR",
+    "TESSERA_CONFIG",
+    "TESSERA_BIND",
+    "TESSERA_PUBLIC_URL",
+    "TESSERA_DATABASE_URL",
+    "TESSERA_DATABASE_URL_FILE",
+    "TESSERA_STORAGE_ROOT",
+    "TESSERA_STAGING_DIR",
+    "TESSERA_INDEX_DIR",
+    "TESSERA_MAX_JSON_BYTES",
+    "TESSERA_MAX_FILE_BYTES",
+    "TESSERA_LOG",
+    "TESSERA_LOG_FORMAT",
+    "TESSERA_SERVER",
+    "TESSERA_TOKEN",
+];
+
+/// What the command line says about where things are.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub(crate) struct LocalArgs {
+    /// The data folder [env: TESSERA_DATA_DIR] [default: ./tessera-data]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// A TOML settings file [env: TESSERA_CONFIG]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn env_parsed<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match env(name) {
+        None => Ok(None),
+        Some(raw) => raw.parse().map(Some).map_err(|_| anyhow::anyhow!("{name}='{raw}' is not a valid value")),
+    }
+}
+
+/// Reads a secret from the file a `*_FILE` variable names, refusing files others can read.
+fn secret_file(name: &str) -> anyhow::Result<Option<String>> {
+    let Some(path) = env(name) else { return Ok(None) };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).with_context(|| format!("reading {name}={path}"))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!("{name}={path} can be read by other users (mode {:o}); run chmod 600 on it", mode & 0o777);
+        }
+    }
+    Ok(Some(std::fs::read_to_string(&path).with_context(|| format!("reading {name}={path}"))?.trim().to_string()))
+}
+
+impl Config {
+    pub(crate) fn load(args: &LocalArgs, bind_flag: Option<&str>) -> anyhow::Result<Self> {
+        let config_path = args.config.clone().or_else(|| env("TESSERA_CONFIG").map(PathBuf::from));
+        let file: FileConfig = match &config_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading the settings file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("in the settings file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.clone().or_else(|| env("TESSERA_DATA_DIR").map(PathBuf::from)).or(file.data_dir).unwrap_or_else(|| PathBuf::from("./tessera-data"));
+        let under = |name: &str| data_dir.join(name);
+        let bind_text = bind_flag.map(str::to_string).or_else(|| env("TESSERA_BIND")).or(file.http.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().with_context(|| format!("'{bind_text}' is not an address and port such as 127.0.0.1:8080"))?;
+        let public_url = env("TESSERA_PUBLIC_URL").or(file.http.public_url).unwrap_or_else(|| format!("http://{bind}"));
+        let database_url = match (env("TESSERA_DATABASE_URL"), secret_file("TESSERA_DATABASE_URL_FILE")?, file.database.url) {
+            (Some(url), _, _) | (None, Some(url), _) | (None, None, Some(url)) => url,
+            (None, None, None) => format!("sqlite:{}", under("catalog.db").display()),
+        };
+        Ok(Self {
+            bind,
+            public_url,
+            database_url,
+            storage_root: env("TESSERA_STORAGE_ROOT").map(PathBuf::from).or(file.storage.root).unwrap_or_else(|| under("ocfl")),
+            staging_dir: env("TESSERA_STAGING_DIR").map(PathBuf::from).or(file.storage.staging).unwrap_or_else(|| under("staging")),
+            index_dir: env("TESSERA_INDEX_DIR").map(PathBuf::from).or(file.search.index_dir).unwrap_or_else(|| under("index")),
+            max_json_bytes: env_parsed("TESSERA_MAX_JSON_BYTES")?.or(file.limits.max_json_bytes).unwrap_or(1 << 20),
+            max_file_bytes: env_parsed("TESSERA_MAX_FILE_BYTES")?.or(file.limits.max_file_bytes).unwrap_or(1 << 40),
+            data_dir,
+        })
+    }
+
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_describe_every_variable() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/config.md")).expect("docs/config.md exists");
+        for name in ENV_VARS {
+            assert!(docs.contains(name), "docs/config.md does not describe {name}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = toml::from_str::<FileConfig>("[http]\nbnd = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("unknown field `bnd`"), "{err}");
+        let ok: FileConfig = toml::from_str("data_dir = \"/srv\"\n[http]\nbind = \"0.0.0.0:80\"\n[limits]\nmax_file_bytes = 10").unwrap();
+        assert_eq!(ok.limits.max_file_bytes, Some(10));
+    }
+}
