@@ -28,7 +28,8 @@ impl Tessera {
         };
         let _ = check_metadata(&mut doc.metadata);
         let stamp = now();
-        let row = DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
+        let row =
+            DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
         self.catalog.insert_draft(&row).await?;
         self.draft_view(row).await
     }
@@ -72,7 +73,12 @@ impl Tessera {
         if let Some(existing) = self.catalog.draft(id).await? {
             return self.draft_view(existing).await;
         }
-        let draft = DraftDoc { metadata: doc.metadata.clone(), access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: doc.version_index };
+        let draft = DraftDoc {
+            metadata: doc.metadata.clone(),
+            access: doc.access.clone(),
+            files_enabled: doc.files.enabled,
+            version_index: doc.version_index,
+        };
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
         self.open_draft_from(&record, id, KIND_EDIT, owner, draft).await
     }
@@ -90,7 +96,8 @@ impl Tessera {
         }
         let mut metadata = doc.metadata.clone();
         metadata.version = None;
-        let draft = DraftDoc { metadata, access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: latest.version_index + 1 };
+        let draft =
+            DraftDoc { metadata, access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: latest.version_index + 1 };
         let new_id = RecordId(self.catalog.next_id().await?);
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
         self.open_draft_from(&latest, new_id, KIND_VERSION, owner, draft).await
@@ -98,7 +105,15 @@ impl Tessera {
 
     async fn open_draft_from(&self, record: &RecordRow, id: RecordId, kind: &str, owner: UserId, doc: DraftDoc) -> Result<DraftView> {
         let stamp = now();
-        let row = DraftRow { id, parent_id: record.parent_id, owner_id: owner, kind: kind.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp.clone() };
+        let row = DraftRow {
+            id,
+            parent_id: record.parent_id,
+            owner_id: owner,
+            kind: kind.into(),
+            doc: to_json(&doc)?,
+            created: stamp.clone(),
+            updated: stamp.clone(),
+        };
         self.catalog.insert_draft(&row).await?;
         let (files, _) = self.catalog.record_files(record.id, 0, None).await?;
         let carried: Vec<DraftFileRow> = files

@@ -15,15 +15,12 @@ pub(crate) fn index_doc(view: &RecordView) -> Option<IndexDoc> {
     }
     let md = &doc.metadata;
     let subjects: Vec<String> = md.subjects.iter().filter_map(|s| s.subject.clone().or_else(|| s.id.clone())).collect();
-    let mut affiliations: Vec<String> = md
-        .creators
-        .iter()
-        .flat_map(|c| &c.affiliations)
-        .filter_map(|a| a.name.clone().or_else(|| a.id.clone()))
-        .collect();
+    let mut affiliations: Vec<String> =
+        md.creators.iter().flat_map(|c| &c.affiliations).filter_map(|a| a.name.clone().or_else(|| a.id.clone())).collect();
     affiliations.sort();
     affiliations.dedup();
-    let licenses = md.rights.iter().filter_map(|r| r.id.clone().or_else(|| r.title.as_ref().and_then(|t| t.values().next().cloned()))).collect();
+    let licenses =
+        md.rights.iter().filter_map(|r| r.id.clone().or_else(|| r.title.as_ref().and_then(|t| t.values().next().cloned()))).collect();
     let mut other_text: Vec<String> = md.identifiers.iter().map(|i| i.identifier.clone()).collect();
     other_text.extend(md.additional_titles.iter().map(|t| t.title.clone()));
     other_text.extend(md.publisher.clone());

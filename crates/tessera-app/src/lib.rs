@@ -13,12 +13,12 @@ mod tessera;
 
 pub use error::Error;
 pub use maintenance::{RebuildReport, VerifyReport};
-pub use records::ReadableFiles;
 pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use records::ReadableFiles;
 pub use tessera::{Tessera, TesseraConfig};
+pub use tessera_catalog::Error as CatalogError;
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;
-pub use tessera_catalog::Error as CatalogError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -33,7 +33,8 @@ impl Tessera {
         let mut report = RebuildReport::default();
         let mut highest = 0;
         for (done, root) in roots.iter().enumerate() {
-            let inventory = self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
+            let inventory =
+                self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
             let inventory = self.ocfl.recover(&inventory.id).await?.unwrap_or(inventory);
             highest = highest.max(self.load_object(&inventory).await?);
             report.objects += 1;

@@ -25,13 +25,15 @@ impl Tessera {
         let mut problems = check_metadata(&mut draft.metadata);
         let files = self.catalog.draft_files(id, 0, None).await?;
         if draft.files_enabled && files.is_empty() {
-            problems.push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
+            problems
+                .push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
         }
         if !draft.files_enabled && !files.is_empty() {
             problems.push(Problem::new("files.enabled", "files are disabled but the draft has files; delete them or enable files"));
         }
         for file in files.iter().filter(|f| f.status != "completed") {
-            problems.push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
+            problems
+                .push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
         }
         if draft.access.embargo.active {
             match draft.access.embargo.until.as_deref() {
@@ -59,7 +61,10 @@ impl Tessera {
             access: draft.access,
             files: FilesDoc {
                 enabled: draft.files_enabled,
-                entries: files.iter().map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() }).collect(),
+                entries: files
+                    .iter()
+                    .map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() })
+                    .collect(),
             },
         };
 
@@ -135,7 +140,8 @@ impl Tessera {
     pub(crate) async fn load_object(&self, inventory: &Inventory) -> Result<i64> {
         let mut highest = 0;
         let Some(head) = inventory.head_version() else { return Ok(highest) };
-        let record_paths: Vec<&str> = head.files().map(|(path, _)| path).filter(|p| p.ends_with("/record.json") && p.matches('/').count() == 1).collect();
+        let record_paths: Vec<&str> =
+            head.files().map(|(path, _)| path).filter(|p| p.ends_with("/record.json") && p.matches('/').count() == 1).collect();
         for path in record_paths {
             let bytes = self.ocfl.read_bytes(inventory, inventory.head_number(), path).await?;
             let doc: RecordDoc = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))?;
@@ -182,12 +188,21 @@ fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, 
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
     let mut files = Vec::with_capacity(doc.files.entries.len());
-    let sizes: std::collections::HashMap<&str, (i64, &str)> = doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
+    let sizes: std::collections::HashMap<&str, (i64, &str)> =
+        doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
     for (path, digest) in head.files() {
         let Some(key) = path.strip_prefix(&prefix) else { continue };
-        let content_path = inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
-        let (size, md5) = sizes.get(key).copied().ok_or_else(|| Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)))?;
-        files.push(FileRow { key: key.to_string(), size, md5: md5.to_string(), sha512: digest.to_string(), content_key: format!("{root}/{content_path}") });
+        let content_path =
+            inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
+        let (size, md5) =
+            sizes.get(key).copied().ok_or_else(|| Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)))?;
+        files.push(FileRow {
+            key: key.to_string(),
+            size,
+            md5: md5.to_string(),
+            sha512: digest.to_string(),
+            content_key: format!("{root}/{content_path}"),
+        });
     }
     // The catalogue keeps file details in its own table, not in the document.
     doc.files.entries.clear();

@@ -4,8 +4,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tessera_catalog::{FileRow, RecordRow};
-use tessera_domain::authz::{Action, Subject};
 use tessera_domain::RecordId;
+use tessera_domain::authz::{Action, Subject};
 use tessera_search::SearchRequest;
 use tessera_storage::{ByteStream, Store};
 

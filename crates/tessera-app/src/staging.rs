@@ -95,7 +95,11 @@ impl Staging {
             if !live {
                 tracing::info!(folder = name, "removing staging folder of a draft that no longer exists");
                 let path = entry.path();
-                let _ = if entry.file_type().await?.is_dir() { tokio::fs::remove_dir_all(&path).await } else { tokio::fs::remove_file(&path).await };
+                let _ = if entry.file_type().await?.is_dir() {
+                    tokio::fs::remove_dir_all(&path).await
+                } else {
+                    tokio::fs::remove_file(&path).await
+                };
                 continue;
             }
             let mut files = tokio::fs::read_dir(entry.path()).await?;

@@ -36,24 +36,30 @@ pub struct Tessera {
 }
 
 impl Tessera {
-    /// Opens Tessera over its parts and brings them into agreement: commits interrupted by a
-    /// crash are reconciled from storage, partial uploads removed, and a new index filled.
+    /// Opens Tessera over its parts, changing nothing; a server calls `recover` next.
     pub async fn open(catalog: Catalog, store: Arc<dyn Store>, config: TesseraConfig) -> Result<Self> {
         let ocfl = Arc::new(OcflRepo::open(store).await?);
         let index_dir = config.index_dir.clone();
         let search = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await.map_err(std::io::Error::other)??);
         let staging = Staging::new(config.staging_dir.clone())?;
-        let tessera = Self { catalog, ocfl, search, staging, config };
-        for parent in tessera.catalog.pending_commits().await? {
+        Ok(Self { catalog, ocfl, search, staging, config })
+    }
+
+    /// Brings the parts into agreement after a stop or crash: commits left in the journal are
+    /// reconciled from storage, partial uploads removed, and a new or outdated index filled.
+    /// Only the process that owns the installation (the server, or `rebuild`) may call this:
+    /// beside a running server it would undo that server's commits in progress.
+    pub async fn recover(&self) -> Result<()> {
+        for parent in self.catalog.pending_commits().await? {
             tracing::warn!(parent = parent.0, "reconciling a publish that was interrupted");
-            tessera.reconcile_parent(parent).await?;
+            self.reconcile_parent(parent).await?;
         }
-        tessera.staging.clean(&tessera.catalog.draft_ids().await?).await?;
-        if tessera.search.is_fresh() {
-            let count = tessera.reindex().await?;
+        self.staging.clean(&self.catalog.draft_ids().await?).await?;
+        if self.search.is_fresh() {
+            let count = self.reindex().await?;
             tracing::info!(records = count, "filled the new search index from the catalogue");
         }
-        Ok(tessera)
+        Ok(())
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -108,7 +114,8 @@ impl Tessera {
     pub async fn create_token(&self, email: &str) -> Result<String> {
         let user = self.catalog.user_by_email(email.trim()).await?.ok_or_else(|| Error::not_found(format!("user {email}")))?;
         let mut bytes = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).map_err(|_| std::io::Error::other("no system randomness"))?;
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+            .map_err(|_| std::io::Error::other("no system randomness"))?;
         let token = tessera_storage::hex(&bytes);
         self.catalog.create_token(user.id, &token_hash(&token), &now()).await?;
         Ok(token)

@@ -47,10 +47,7 @@ fn crockford_digit(b: u8) -> Option<u8> {
 
 /// Returns the bare DOI (`10.1234/abc`) if `raw` is one, accepting `doi:` and resolver URLs.
 pub fn normalize_doi(raw: &str) -> Result<String, String> {
-    let bare = strip_prefixes(
-        raw.trim(),
-        &["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"],
-    );
+    let bare = strip_prefixes(raw.trim(), &["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"]);
     let valid = bare.split_once('/').is_some_and(|(prefix, suffix)| {
         let registrant = prefix.strip_prefix("10.").unwrap_or("");
         !registrant.is_empty()

@@ -224,10 +224,7 @@ mod tests {
 
     #[test]
     fn empty_record_lists_every_required_field() {
-        check(
-            serde_json::json!({}),
-            &["metadata.resource_type", "metadata.title", "metadata.publication_date", "metadata.creators"],
-        );
+        check(serde_json::json!({}), &["metadata.resource_type", "metadata.title", "metadata.publication_date", "metadata.creators"]);
     }
 
     #[test]

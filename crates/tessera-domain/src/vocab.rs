@@ -25,10 +25,7 @@ impl License {
 pub fn license(id: &str) -> Option<License> {
     static BY_LOWER: OnceLock<HashMap<String, License>> = OnceLock::new();
     let table = BY_LOWER.get_or_init(|| {
-        spdx::identifiers::LICENSES
-            .iter()
-            .map(|(spdx_id, title, _)| (spdx_id.to_ascii_lowercase(), License { spdx_id, title }))
-            .collect()
+        spdx::identifiers::LICENSES.iter().map(|(spdx_id, title, _)| (spdx_id.to_ascii_lowercase(), License { spdx_id, title })).collect()
     });
     table.get(&id.to_ascii_lowercase()).copied()
 }

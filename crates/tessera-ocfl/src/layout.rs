@@ -1,16 +1,35 @@
-//! The storage root and its layout: OCFL extension 0004-hashed-n-tuple-storage-layout with
-//! SHA-256, three tuples of three characters, so objects spread evenly over folders.
+//! The storage root and its layout: OCFL extension 0003-hash-and-id-n-tuple-storage-layout
+//! with SHA-256 and three tuples of three characters, so objects spread evenly over folders,
+//! and the object's id (percent-encoded) as the last folder, so a person can find an object.
 
 use tessera_storage::Sha512;
 
-pub(crate) const LAYOUT_EXTENSION: &str = "0004-hashed-n-tuple-storage-layout";
+pub(crate) const LAYOUT_EXTENSION: &str = "0003-hash-and-id-n-tuple-storage-layout";
 pub(crate) const ROOT_NAMASTE: &str = "0=ocfl_1.1";
 pub(crate) const OBJECT_NAMASTE: &str = "0=ocfl_object_1.1";
 
 /// The path of the object root for `id`, relative to the storage root.
 pub fn object_root(id: &str) -> String {
     let hash = tessera_storage::sha256_hex(id.as_bytes());
-    format!("{}/{}/{}/{}", &hash[0..3], &hash[3..6], &hash[6..9], hash)
+    format!("{}/{}/{}/{}", &hash[0..3], &hash[3..6], &hash[6..9], encapsulation_dir(id, &hash))
+}
+
+/// The id with every byte outside `[A-Za-z0-9_-]` percent-encoded (lowercase hex); ids whose
+/// encoding passes 100 characters are cut there and end with the hash (extension 0003).
+fn encapsulation_dir(id: &str, hash: &str) -> String {
+    let mut dir = String::with_capacity(id.len());
+    for b in id.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => dir.push(b as char),
+            _ => dir.push_str(&format!("%{b:02x}")),
+        }
+    }
+    if dir.len() > 100 {
+        dir.truncate(100);
+        dir.push('-');
+        dir.push_str(hash);
+    }
+    dir
 }
 
 /// The files that declare a storage root: namaste, layout and the extension's config.
@@ -21,7 +40,7 @@ pub(crate) fn root_declaration() -> Vec<(String, String)> {
             "ocfl_layout.json".to_string(),
             serde_json::json!({
                 "extension": LAYOUT_EXTENSION,
-                "description": "Hashed N-tuple storage layout: sha256 of the object id, three tuples of three characters",
+                "description": "Hashed truncated n-tuple trees with an object id encapsulating directory: sha256, three tuples of three characters",
             })
             .to_string(),
         ),
@@ -32,7 +51,6 @@ pub(crate) fn root_declaration() -> Vec<(String, String)> {
                 "digestAlgorithm": "sha256",
                 "tupleSize": 3,
                 "numberOfTuples": 3,
-                "shortObjectRoot": false,
             })
             .to_string(),
         ),
@@ -49,11 +67,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn layout_matches_the_extension_example() {
-        // The example from the 0004 extension's specification.
-        assert_eq!(
-            object_root("object-01"),
-            "3c0/ff4/240/3c0ff4240c1e116dba14c7627f2319b58aa3d77606d0d90dfc6161608ac987d4"
-        );
+    fn layout_matches_the_extension_examples() {
+        // The examples from the 0003 extension's specification.
+        assert_eq!(object_root("object-01"), "3c0/ff4/240/object-01");
+        assert_eq!(object_root("..hor/rib:le-$id"), "487/326/d8c/%2e%2ehor%2frib%3ale-%24id");
+        let long = "abcdefghij".repeat(11);
+        let root = object_root(&long);
+        assert!(root.ends_with(&format!("{}-{}", &long[..100], tessera_storage::sha256_hex(long.as_bytes()))), "{root}");
     }
 }

@@ -69,7 +69,13 @@ impl OcflRepo {
     }
 
     /// Streams the content of `logical_path` as it was in version `version`.
-    pub async fn read_file(&self, inventory: &Inventory, version: u32, logical_path: &str, range: Option<std::ops::Range<u64>>) -> Result<ByteStream> {
+    pub async fn read_file(
+        &self,
+        inventory: &Inventory,
+        version: u32,
+        logical_path: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<ByteStream> {
         let key = self.content_key(inventory, version, logical_path)?;
         Ok(self.store.get_stream(&key, range).await?)
     }
@@ -185,6 +191,12 @@ impl OcflRepo {
                 store.delete_prefix(&format!("{root}/{dir}")).await?;
             }
         }
+        for key in store.list(&root).await? {
+            if store.is_temporary(&key) {
+                tracing::warn!(object = id, key, "removing the temporary file of an interrupted write");
+                store.delete(&key).await?;
+            }
+        }
         Ok(Some(inventory))
     }
 
@@ -254,20 +266,26 @@ mod tests {
         let big_digest = Sha512::digest_hex(b"large content");
 
         let v1 = repo
-            .commit("obj", version(vec![
-                ("1/files/data.bin", FileSource::LocalFile { path: big.clone(), sha512: big_digest.clone() }),
-                ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
-            ]))
+            .commit(
+                "obj",
+                version(vec![
+                    ("1/files/data.bin", FileSource::LocalFile { path: big.clone(), sha512: big_digest.clone() }),
+                    ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
+                ]),
+            )
             .await
             .unwrap();
         assert_eq!(v1.head, "v1");
         let v2 = repo
-            .commit("obj", version(vec![
-                ("1/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
-                ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
-                ("2/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
-                ("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}"))),
-            ]))
+            .commit(
+                "obj",
+                version(vec![
+                    ("1/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                    ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
+                    ("2/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                    ("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}"))),
+                ]),
+            )
             .await
             .unwrap();
         assert_eq!(v2.head, "v2");
@@ -296,6 +314,13 @@ mod tests {
         assert_eq!(recovered.head, "v1");
         assert!(store.list(&format!("{root}/v2")).await.unwrap().is_empty());
         assert!(crate::validate_object(store.as_ref(), &root).await.is_valid());
+
+        // A crash in the middle of replacing the root inventory leaves a temporary file.
+        let temporary = format!("{root}/inventory.json.tmp-0123456789abcdef");
+        store.put_bytes(&temporary, Bytes::from_static(b"{")).await.unwrap();
+        assert!(!crate::validate_object(store.as_ref(), &root).await.is_valid());
+        repo.recover("obj").await.unwrap();
+        assert_eq!(store.size(&temporary).await.unwrap(), None);
 
         // A crash between replacing the root inventory and its sidecar.
         let v2 = repo.commit("obj", version(vec![("a", FileSource::Bytes(Bytes::from_static(b"two")))])).await.unwrap();

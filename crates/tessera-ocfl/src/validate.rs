@@ -121,7 +121,13 @@ struct RawInventory {
 }
 
 /// Reads `{dir}inventory.json`, checks its sidecar (E058, E060, E061) and parses it (E033).
-async fn read_checked_inventory(store: &dyn Store, root: &str, dir: &str, files: &BTreeSet<String>, report: &mut Report) -> Option<RawInventory> {
+async fn read_checked_inventory(
+    store: &dyn Store,
+    root: &str,
+    dir: &str,
+    files: &BTreeSet<String>,
+    report: &mut Report,
+) -> Option<RawInventory> {
     let where_ = if dir.is_empty() { "the root".to_string() } else { dir.trim_end_matches('/').to_string() };
     if !files.contains(&format!("{dir}inventory.json")) {
         return None;
@@ -189,7 +195,10 @@ fn check_inventory(json: &Value, spec: &str, name: &str, report: &mut Report) ->
         }
     }
     let kind = field("type").unwrap_or_default().to_string();
-    if !kind.is_empty() && kind != format!("https://ocfl.io/{spec}/spec/#inventory") && !(spec == "1.1" && kind == "https://ocfl.io/1.0/spec/#inventory") {
+    if !kind.is_empty()
+        && kind != format!("https://ocfl.io/{spec}/spec/#inventory")
+        && !(spec == "1.1" && kind == "https://ocfl.io/1.0/spec/#inventory")
+    {
         report.error("E038", format!("{name} has type '{kind}', which is not an OCFL {spec} inventory"));
     }
     let algorithm = field("digestAlgorithm").unwrap_or("sha512").to_string();
@@ -291,7 +300,8 @@ fn check_version_blocks(
         };
         match block.get("created").and_then(Value::as_str) {
             Some(created) if valid_created(created) => {}
-            _ => report.error("E049", format!("version {version} in {name} needs 'created' as an RFC 3339 time with seconds and a time zone")),
+            _ => report
+                .error("E049", format!("version {version} in {name} needs 'created' as an RFC 3339 time with seconds and a time zone")),
         }
         match block.get("message") {
             None => report.warn("W007", format!("version {version} in {name} has no message")),
@@ -351,7 +361,12 @@ fn check_version_blocks(
     (states, highest)
 }
 
-fn check_fixity(value: Option<&Value>, name: &str, manifest: &BTreeMap<String, String>, report: &mut Report) -> Vec<(String, String, String)> {
+fn check_fixity(
+    value: Option<&Value>,
+    name: &str,
+    manifest: &BTreeMap<String, String>,
+    report: &mut Report,
+) -> Vec<(String, String, String)> {
     let mut entries = Vec::new();
     let Some(fixity) = value else { return entries };
     let Some(fixity) = fixity.as_object() else {
@@ -409,7 +424,14 @@ fn check_root_entries(files: &BTreeSet<String>, inv: &Checked, report: &mut Repo
 }
 
 /// Each version folder: its inventory agrees with the root one, and it holds nothing unexpected.
-async fn check_versions_on_disk(store: &dyn Store, root: &str, files: &BTreeSet<String>, inv: &Checked, root_raw: &RawInventory, report: &mut Report) {
+async fn check_versions_on_disk(
+    store: &dyn Store,
+    root: &str,
+    files: &BTreeSet<String>,
+    inv: &Checked,
+    root_raw: &RawInventory,
+    report: &mut Report,
+) {
     let version_names: BTreeMap<u32, String> = root_raw
         .json
         .get("versions")
@@ -470,7 +492,8 @@ async fn check_versions_on_disk(store: &dyn Store, root: &str, files: &BTreeSet<
                 };
                 let here = resolve(state, &version_inv.manifest);
                 let there = inv.states.get(v).map(|s| resolve(s, &inv.manifest)).unwrap_or_default();
-                let same = here.len() == there.len() && here.iter().all(|(path, content)| there.get(path).is_some_and(|c| !c.is_disjoint(content)));
+                let same = here.len() == there.len()
+                    && here.iter().all(|(path, content)| there.get(path).is_some_and(|c| !c.is_disjoint(content)));
                 if !same {
                     report.error("E066", format!("the inventory in {name} describes version v{v} differently from the root inventory"));
                 }
@@ -491,8 +514,11 @@ async fn check_versions_on_disk(store: &dyn Store, root: &str, files: &BTreeSet<
                 }
             } else {
                 // Content this inventory describes must match under its own algorithm too (E092).
-                let entries: Vec<(String, String, String)> =
-                    version_inv.manifest.iter().map(|(path, digest)| (version_inv.algorithm.clone(), path.clone(), digest.clone())).collect();
+                let entries: Vec<(String, String, String)> = version_inv
+                    .manifest
+                    .iter()
+                    .map(|(path, digest)| (version_inv.algorithm.clone(), path.clone(), digest.clone()))
+                    .collect();
                 hash_and_compare(store, root, files, entries, "E092", report).await;
             }
         }
@@ -513,7 +539,14 @@ async fn check_content(store: &dyn Store, root: &str, files: &BTreeSet<String>, 
     hash_and_compare(store, root, files, inv.fixity.clone(), "E093", report).await;
 }
 
-async fn hash_and_compare(store: &dyn Store, root: &str, files: &BTreeSet<String>, entries: Vec<(String, String, String)>, code: &'static str, report: &mut Report) {
+async fn hash_and_compare(
+    store: &dyn Store,
+    root: &str,
+    files: &BTreeSet<String>,
+    entries: Vec<(String, String, String)>,
+    code: &'static str,
+    report: &mut Report,
+) {
     let mut checks = Vec::new();
     for (algorithm, path, expected) in entries {
         if !files.contains(&path) {
@@ -652,8 +685,14 @@ mod tests {
     use tessera_storage::LocalStore;
 
     fn fixtures() -> PathBuf {
-        let dir = std::env::var("TESSERA_FIXTURES").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
-        assert!(dir.join("ocfl").is_dir(), "OCFL fixtures not found at {}; set TESSERA_FIXTURES to the shared fixtures folder", dir.display());
+        let dir = std::env::var("TESSERA_FIXTURES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
+        assert!(
+            dir.join("ocfl").is_dir(),
+            "OCFL fixtures not found at {}; set TESSERA_FIXTURES to the shared fixtures folder",
+            dir.display()
+        );
         dir.join("ocfl")
     }
 
@@ -665,7 +704,8 @@ mod tests {
             for (kind, want_valid) in [("good-objects", true), ("warn-objects", true), ("bad-objects", false)] {
                 let dir = fixtures().join(spec).join(kind);
                 let store = LocalStore::new(&dir).unwrap();
-                let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+                let mut names: Vec<_> =
+                    std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
                 names.sort();
                 for name in names {
                     let report = validate_object(&store, &name).await;

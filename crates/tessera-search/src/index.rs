@@ -9,8 +9,8 @@ use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuer
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
-use crate::schema::{FACETS, Fields, SCHEMA_VERSION, schema};
 use crate::Result;
+use crate::schema::{FACETS, Fields, SCHEMA_VERSION, schema};
 
 /// What the index knows of one published record.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -68,7 +68,9 @@ pub struct SearchIndex {
     index: Index,
     fields: Fields,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Opened on the first write, so read-only users (verify, admin commands beside a running
+    /// server) never take the index's single-writer lock.
+    writer: Mutex<Option<IndexWriter>>,
     /// True when the index was just created (or recreated) and must be filled.
     fresh: bool,
 }
@@ -106,42 +108,51 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields, fresh: bool) -> Result<Self> {
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, fields, reader, writer: Mutex::new(writer), fresh })
+        Ok(Self { index, fields, reader, writer: Mutex::new(None), fresh })
     }
 
     pub fn is_fresh(&self) -> bool {
         self.fresh
     }
 
-    /// Adds or replaces these records and makes them searchable at once.
-    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        for doc in docs {
-            writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
-            writer.add_document(self.document(doc))?;
-        }
+    /// Runs `change` with the writer, then commits and makes the change visible to searches.
+    fn write(&self, change: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
+        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let writer = match &mut *slot {
+            Some(writer) => writer,
+            empty => empty.insert(self.index.writer_with_num_threads(1, WRITER_MEMORY)?),
+        };
+        change(writer)?;
         writer.commit()?;
         self.reader.reload()?;
         Ok(())
     }
 
+    /// Adds or replaces these records and makes them searchable at once.
+    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<()> {
+        self.write(|writer| {
+            for doc in docs {
+                writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
+                writer.add_document(self.document(doc))?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn delete(&self, id: u64) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        writer.delete_term(Term::from_field_u64(self.fields.id, id));
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(())
+        self.write(|writer| {
+            writer.delete_term(Term::from_field_u64(self.fields.id, id));
+            Ok(())
+        })
     }
 
     /// Removes everything, before a full rebuild.
     pub fn clear(&self) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        writer.delete_all_documents()?;
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(())
+        self.write(|writer| {
+            writer.delete_all_documents()?;
+            Ok(())
+        })
     }
 
     pub fn count(&self) -> u64 {
@@ -246,10 +257,8 @@ impl SearchIndex {
         let mut facets = FacetCounts::new();
         for (name, handle) in FACETS.iter().zip(facet_handles) {
             let counts = handle.extract(&mut fruits);
-            let mut values: Vec<(String, u64)> = counts
-                .get("/")
-                .filter_map(|(facet, count)| facet.to_path().first().map(|value| (value.to_string(), count)))
-                .collect();
+            let mut values: Vec<(String, u64)> =
+                counts.get("/").filter_map(|(facet, count)| facet.to_path().first().map(|value| (value.to_string(), count))).collect();
             values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             values.truncate(FACET_VALUES);
             facets.insert(*name, values);
@@ -322,7 +331,11 @@ mod tests {
         let filtered = check(
             &index,
             SearchRequest {
-                filters: vec![("publication_year".into(), "2021".into()), ("publication_year".into(), "2022".into()), ("resource_type".into(), "dataset".into())],
+                filters: vec![
+                    ("publication_year".into(), "2021".into()),
+                    ("publication_year".into(), "2022".into()),
+                    ("resource_type".into(), "dataset".into()),
+                ],
                 ..Default::default()
             },
             &[4, 2],

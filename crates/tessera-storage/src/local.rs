@@ -45,9 +45,12 @@ impl LocalStore {
     }
 }
 
+/// Temporary files sit beside their target, so the final rename never crosses filesystems.
+const TEMP_MARKER: &str = ".tmp-";
+
 fn temp_sibling(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    name.push(format!("{TEMP_MARKER}{}", uuid::Uuid::new_v4().simple()));
     path.with_file_name(name)
 }
 
@@ -196,13 +199,14 @@ impl Store for LocalStore {
     fn local_path(&self, key: &str) -> Option<PathBuf> {
         self.path(key).ok()
     }
+
+    fn is_temporary(&self, key: &str) -> bool {
+        key.rsplit('/').next().is_some_and(|name| name.contains(TEMP_MARKER))
+    }
 }
 
 async fn blocking<T: Send + 'static>(key: &str, work: impl FnOnce() -> io::Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|join| Error::io(key, io::Error::other(join)))?
-        .map_err(|e| Error::io(key, e))
+    tokio::task::spawn_blocking(work).await.map_err(|join| Error::io(key, io::Error::other(join)))?.map_err(|e| Error::io(key, e))
 }
 
 #[cfg(test)]
@@ -245,5 +249,7 @@ mod tests {
         assert!(store.list("").await.unwrap().is_empty());
         assert!(matches!(store.get_bytes("a/b/one.txt").await, Err(Error::NotFound { .. })));
         assert!(matches!(store.get_bytes("../escape").await, Err(Error::InvalidKey { .. })));
+        assert!(store.is_temporary(&temp_sibling(Path::new("a/inventory.json")).to_string_lossy()));
+        assert!(!store.is_temporary("a/inventory.json"));
     }
 }

@@ -46,6 +46,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Where the object is on the local filesystem, if it is a local store (for diagnostics).
     fn local_path(&self, key: &str) -> Option<PathBuf>;
+
+    /// Whether `key` is a temporary file of an atomic write that a crash interrupted; such
+    /// leftovers are removed by recovery. Stores with atomic puts of their own have none.
+    fn is_temporary(&self, _key: &str) -> bool {
+        false
+    }
 }
 
 /// Refuses keys that could escape the store's root or mean different things on different stores.

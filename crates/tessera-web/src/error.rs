@@ -13,9 +13,14 @@ use tessera_app::domain::Problem;
 pub(crate) enum ApiError {
     App(AppError),
     /// Malformed input caught before the application layer: bad JSON, wrong content type.
-    BadRequest { detail: String, problems: Vec<Problem> },
+    BadRequest {
+        detail: String,
+        problems: Vec<Problem>,
+    },
     PayloadTooLarge(String),
-    RangeNotSatisfiable { size: u64 },
+    RangeNotSatisfiable {
+        size: u64,
+    },
     NotFound(String),
 }
 
@@ -49,14 +54,21 @@ impl ApiError {
                 AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())
                 }
-                AppError::Catalog(_) | AppError::Storage(_) | AppError::Ocfl(_) | AppError::Search(_) | AppError::Io(_) | AppError::Corrupt(_) => {
+                AppError::Catalog(_)
+                | AppError::Storage(_)
+                | AppError::Ocfl(_)
+                | AppError::Search(_)
+                | AppError::Io(_)
+                | AppError::Corrupt(_) => {
                     (StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged".into())
                 }
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged".into()),
             },
             ApiError::BadRequest { detail, .. } => (StatusCode::BAD_REQUEST, "bad-request", detail.clone()),
             ApiError::PayloadTooLarge(detail) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail.clone()),
-            ApiError::RangeNotSatisfiable { size } => (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable", format!("the file has {size} bytes")),
+            ApiError::RangeNotSatisfiable { size } => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable", format!("the file has {size} bytes"))
+            }
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", format!("{what} not found")),
         }
     }

@@ -57,8 +57,12 @@ fn json_error(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::bad_request("expected a JSON body with Content-Type: application/json"),
         JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(format!("the body is not valid JSON: {}", err.body_text())),
-        JsonRejection::JsonDataError(err) => ApiError::bad_request(format!("the JSON does not have the expected shape: {}", err.body_text())),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge("the JSON body is larger than the configured limit".into()),
+        JsonRejection::JsonDataError(err) => {
+            ApiError::bad_request(format!("the JSON does not have the expected shape: {}", err.body_text()))
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge("the JSON body is larger than the configured limit".into())
+        }
         other => ApiError::bad_request(other.body_text()),
     }
 }

@@ -23,7 +23,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
         .route("/api/records/{id}", get(records::read_record))
-        .route("/api/records/{id}/draft", get(drafts::read_draft).put(drafts::update_draft).delete(drafts::delete_draft).post(drafts::edit_record))
+        .route(
+            "/api/records/{id}/draft",
+            get(drafts::read_draft).put(drafts::update_draft).delete(drafts::delete_draft).post(drafts::edit_record),
+        )
         .route("/api/records/{id}/draft/actions/publish", post(drafts::publish_draft))
         .route("/api/records/{id}/draft/files", get(draft_files::list_files).post(draft_files::init_files))
         .route("/api/records/{id}/versions", get(records::list_versions).post(drafts::create_version))

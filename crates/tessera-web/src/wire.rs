@@ -10,8 +10,27 @@ use crate::state::AppState;
 
 /// Fields that clients echo back from a GET and that are ignored on input, as InvenioRDM does.
 const READ_ONLY_FIELDS: &[&str] = &[
-    "id", "links", "created", "updated", "revision_id", "parent", "versions", "is_published", "is_draft", "status",
-    "expires_at", "errors", "stats", "pids", "custom_fields", "media_files", "deletion_status", "tombstone", "owners", "conceptrecid", "recid",
+    "id",
+    "links",
+    "created",
+    "updated",
+    "revision_id",
+    "parent",
+    "versions",
+    "is_published",
+    "is_draft",
+    "status",
+    "expires_at",
+    "errors",
+    "stats",
+    "pids",
+    "custom_fields",
+    "media_files",
+    "deletion_status",
+    "tombstone",
+    "owners",
+    "conceptrecid",
+    "recid",
 ];
 
 /// Parses a create or update body: `metadata`, `access` and `files.enabled`.
@@ -19,7 +38,9 @@ pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
-    if let Some(unknown) = body.keys().find(|k| !["metadata", "access", "files"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str())) {
+    if let Some(unknown) =
+        body.keys().find(|k| !["metadata", "access", "files"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str()))
+    {
         return Err(ApiError::invalid_field(unknown, "unknown field"));
     }
     let metadata: Metadata = match body.remove("metadata") {

@@ -147,10 +147,17 @@ impl Config {
             }
             None => FileConfig::default(),
         };
-        let data_dir = args.data_dir.clone().or_else(|| env("TESSERA_DATA_DIR").map(PathBuf::from)).or(file.data_dir).unwrap_or_else(|| PathBuf::from("./tessera-data"));
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or_else(|| env("TESSERA_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./tessera-data"));
         let under = |name: &str| data_dir.join(name);
-        let bind_text = bind_flag.map(str::to_string).or_else(|| env("TESSERA_BIND")).or(file.http.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind: SocketAddr = bind_text.parse().with_context(|| format!("'{bind_text}' is not an address and port such as 127.0.0.1:8080"))?;
+        let bind_text =
+            bind_flag.map(str::to_string).or_else(|| env("TESSERA_BIND")).or(file.http.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr =
+            bind_text.parse().with_context(|| format!("'{bind_text}' is not an address and port such as 127.0.0.1:8080"))?;
         let public_url = env("TESSERA_PUBLIC_URL").or(file.http.public_url).unwrap_or_else(|| format!("http://{bind}"));
         let database_url = match (env("TESSERA_DATABASE_URL"), secret_file("TESSERA_DATABASE_URL_FILE")?, file.database.url) {
             (Some(url), _, _) | (None, Some(url), _) | (None, None, Some(url)) => url,

@@ -56,7 +56,10 @@ async fn contract(catalog: Catalog) {
     catalog.insert_draft_files(&files).await.unwrap();
     assert!(matches!(catalog.insert_draft_files(&files[..1]).await, Err(Error::Conflict { .. })));
     let page = catalog.draft_files(draft.id, 10, Some(5)).await.unwrap();
-    assert_eq!(page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(), ["f00010.txt", "f00011.txt", "f00012.txt", "f00013.txt", "f00014.txt"]);
+    assert_eq!(
+        page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(),
+        ["f00010.txt", "f00011.txt", "f00012.txt", "f00013.txt", "f00014.txt"]
+    );
     let mut done = files[0].clone();
     done.status = "completed".into();
     done.size = Some(3);
@@ -81,8 +84,15 @@ async fn contract(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    let record_files: Vec<FileRow> =
-        (0..1500).map(|i| FileRow { key: format!("k{i:04}"), size: i, md5: "m".into(), sha512: "s".into(), content_key: format!("o/v1/content/{i}") }).collect();
+    let record_files: Vec<FileRow> = (0..1500)
+        .map(|i| FileRow {
+            key: format!("k{i:04}"),
+            size: i,
+            md5: "m".into(),
+            sha512: "s".into(),
+            content_key: format!("o/v1/content/{i}"),
+        })
+        .collect();
     catalog.apply_published(&record, Some(&record_files), Some(draft.id)).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
@@ -103,7 +113,8 @@ async fn contract(catalog: Catalog) {
     catalog.apply_published(&second, Some(&[]), None).await.unwrap();
     let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
     assert_eq!(versions, [1, 2]);
-    let by_ids: Vec<RecordId> = catalog.records_by_ids(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap().iter().map(|r| r.id).collect();
+    let by_ids: Vec<RecordId> =
+        catalog.records_by_ids(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(by_ids, [RecordId(103), RecordId(102)]);
     assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
     assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);

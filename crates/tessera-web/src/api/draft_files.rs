@@ -23,13 +23,19 @@ pub(crate) struct NewFile {
 /// Declare files to upload: `[{"key": "data.csv"}, ...]`.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The declared files, pending upload"), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
-pub(crate) async fn init_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>, ApiJson(files): ApiJson<Vec<NewFile>>) -> ApiResult<Response> {
+pub(crate) async fn init_files(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(files): ApiJson<Vec<NewFile>>,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let keys = files.into_iter().map(|f| f.key).collect();
     let created = state.tessera.init_files(subject, id, keys).await?;
     let entries = created.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let total = created.len() as i64;
-    Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total))).into_response())
+    Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total)))
+        .into_response())
 }
 
 /// List a draft's files.
@@ -63,7 +69,11 @@ fn split_action(rest: &str) -> FileAction<'_> {
 #[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The file")))]
-pub(crate) async fn get_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub(crate) async fn get_file(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, rest)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     match split_action(&rest) {
         FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(subject, id, key).await?))),
@@ -88,7 +98,9 @@ pub(crate) async fn put_content(
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("application/octet-stream") {
-        return Err(ApiError::bad_request(format!("upload file content with Content-Type: application/octet-stream, not '{content_type}'")));
+        return Err(ApiError::bad_request(format!(
+            "upload file content with Content-Type: application/octet-stream, not '{content_type}'"
+        )));
     }
     let stream = body.into_data_stream().map_err(|err| err.to_string());
     let file = state.tessera.upload_content(subject, id, key, stream).await?;
@@ -99,7 +111,11 @@ pub(crate) async fn put_content(
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/commit", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The committed file, with size and checksum")))]
-pub(crate) async fn commit_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub(crate) async fn commit_file(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, rest)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     let FileAction::Commit(key) = split_action(&rest) else {
         return Err(ApiError::NotFound(format!("'{rest}'")));
@@ -111,7 +127,11 @@ pub(crate) async fn commit_file(State(state): State<AppState>, Caller(subject): 
 #[utoipa::path(delete, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 204, description = "Removed")))]
-pub(crate) async fn delete_file(State(state): State<AppState>, Caller(subject): Caller, Path((id, rest)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete_file(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, rest)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let id = record_id(&id)?;
     match split_action(&rest) {
         FileAction::File(key) => {

@@ -14,7 +14,11 @@ use crate::wire::{draft_json, record_input, record_json};
 /// Create a draft.
 #[utoipa::path(post, path = "/api/records", tag = "drafts",
     responses((status = 201, description = "The new draft, with its links"), (status = 400, description = "Malformed body"), (status = 401, description = "No valid token")))]
-pub(crate) async fn create_draft(State(state): State<AppState>, Caller(subject): Caller, ApiJson(body): ApiJson<Value>) -> ApiResult<Response> {
+pub(crate) async fn create_draft(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
     let draft = state.tessera.create_draft(subject, record_input(body)?).await?;
     Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
 }
@@ -30,7 +34,12 @@ pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): C
 /// Replace a draft's metadata, access and files settings.
 #[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The updated draft"), (status = 400, description = "Malformed body or unknown field")))]
-pub(crate) async fn update_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>, ApiJson(body): ApiJson<Value>) -> ApiResult<Json<Value>> {
+pub(crate) async fn update_draft(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
     let draft = state.tessera.update_draft(subject, record_id(&id)?, record_input(body)?).await?;
     Ok(Json(draft_json(&state, &draft)))
 }

@@ -58,11 +58,21 @@ pub(crate) async fn get_record_file(
     }
 }
 
-async fn download(state: &AppState, subject: tessera_app::domain::Subject, id: RecordId, key: &str, headers: &HeaderMap) -> ApiResult<Response> {
+async fn download(
+    state: &AppState,
+    subject: tessera_app::domain::Subject,
+    id: RecordId,
+    key: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     // The decision point runs before anything about the file, even its size, is revealed.
     let (file, _) = state.tessera.open_file(subject, id, key, Some(0..0)).await?;
     let etag = format!("\"{}\"", file.md5);
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
         return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), &file, &etag));
     }
     let size = file.size as u64;
@@ -129,7 +139,11 @@ fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
         }
         (start, end) => {
             let start: u64 = start.parse().map_err(|_| ApiError::bad_request("malformed Range header"))?;
-            let end = if end.is_empty() { size.saturating_sub(1) } else { end.parse::<u64>().map_err(|_| ApiError::bad_request("malformed Range header"))?.min(size.saturating_sub(1)) };
+            let end = if end.is_empty() {
+                size.saturating_sub(1)
+            } else {
+                end.parse::<u64>().map_err(|_| ApiError::bad_request("malformed Range header"))?.min(size.saturating_sub(1))
+            };
             if start >= size || end < start {
                 return Err(unsatisfiable);
             }
@@ -142,7 +156,11 @@ fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
 /// All files of a record as one zip, streamed as it is made.
 #[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "A zip of every file", content_type = "application/zip")))]
-pub(crate) async fn download_archive(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+pub(crate) async fn download_archive(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let readable = state.tessera.readable_files(subject, id).await?;
     let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
@@ -159,8 +177,12 @@ pub(crate) async fn download_archive(State(state): State<AppState>, Caller(subje
     Ok(response)
 }
 
-async fn write_archive(readable: &ReadableFiles, sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>) -> Result<(), String> {
-    let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+async fn write_archive(
+    readable: &ReadableFiles,
+    sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
+) -> Result<(), String> {
+    let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut zip = tessera_formats::zip::ZipWriter::new();
     let send = |sender: &mut futures::channel::mpsc::Sender<_>, bytes: Bytes| {
         let mut sender = sender.clone();

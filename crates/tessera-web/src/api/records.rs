@@ -20,7 +20,11 @@ pub(crate) async fn read_record(State(state): State<AppState>, Caller(subject): 
 /// Every published version of the record's dataset, newest first.
 #[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The versions, as search hits")))]
-pub(crate) async fn list_versions(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_versions(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     let versions = state.tessera.versions(subject, id).await?;
     let hits: Vec<Value> = versions.iter().map(|v| record_json(&state, v)).collect();
@@ -30,7 +34,11 @@ pub(crate) async fn list_versions(State(state): State<AppState>, Caller(subject)
 /// The latest published version of the record's dataset.
 #[utoipa::path(get, path = "/api/records/{id}/versions/latest", tag = "records", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The latest version")))]
-pub(crate) async fn latest_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn latest_version(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let record = state.tessera.latest_version(subject, record_id(&id)?).await?;
     Ok(Json(record_json(&state, &record)))
 }

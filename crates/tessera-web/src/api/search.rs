@@ -42,13 +42,25 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
         match name.as_str() {
             "q" => request.query = value.clone(),
             "sort" => sort_name = value.clone(),
-            "page" => page = value.parse().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::invalid_field("page", "must be a whole number from 1"))?,
+            "page" => {
+                page = value
+                    .parse()
+                    .ok()
+                    .filter(|p| *p >= 1)
+                    .ok_or_else(|| ApiError::invalid_field("page", "must be a whole number from 1"))?
+            }
             "size" => {
-                size = value.parse().ok().filter(|s| (1..=MAX_PAGE_SIZE).contains(s)).ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {MAX_PAGE_SIZE}")))?
+                size = value
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=MAX_PAGE_SIZE).contains(s))
+                    .ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {MAX_PAGE_SIZE}")))?
             }
             "allversions" => request.all_versions = matches!(value.as_str(), "true" | "1" | "yes"),
             "f" => match value.split_once(':') {
-                Some((facet, v)) if FACET_LABELS.iter().any(|(n, _)| *n == facet) => request.filters.push((facet.to_string(), v.to_string())),
+                Some((facet, v)) if FACET_LABELS.iter().any(|(n, _)| *n == facet) => {
+                    request.filters.push((facet.to_string(), v.to_string()))
+                }
                 _ => return Err(ApiError::invalid_field("f", format!("'{value}' is not FACET:VALUE with a known facet"))),
             },
             facet if FACET_LABELS.iter().any(|(n, _)| *n == facet) => request.filters.push((facet.to_string(), value.clone())),
@@ -62,7 +74,12 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
         "oldest" => Sort::Oldest,
         "updated-desc" | "mostrecent" => Sort::UpdatedDesc,
         "updated-asc" => Sort::UpdatedAsc,
-        other => return Err(ApiError::invalid_field("sort", format!("'{other}' is not one of bestmatch, newest, oldest, updated-desc, updated-asc"))),
+        other => {
+            return Err(ApiError::invalid_field(
+                "sort",
+                format!("'{other}' is not one of bestmatch, newest, oldest, updated-desc, updated-asc"),
+            ));
+        }
     };
     if sort_name.is_empty() {
         sort_name = if request.query.trim().is_empty() { "newest".into() } else { "bestmatch".into() };
@@ -113,13 +130,21 @@ pub(crate) fn aggregations(page: &SearchPage, filters: &[(String, String)]) -> V
     params(("q" = Option<String>, Query, description = "Query text"), ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
         ("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100")),
     responses((status = 200, description = "Hits, total and aggregations")))]
-pub(crate) async fn search_records(State(state): State<AppState>, Caller(subject): Caller, Query(params): Query<Vec<(String, String)>>) -> ApiResult<Json<Value>> {
+pub(crate) async fn search_records(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
     let parsed = parse_search(&params)?;
     let filters = parsed.request.filters.clone();
     let result = state.tessera.search(subject, parsed.request).await?;
     let hits: Vec<Value> = result.hits.iter().map(|h| record_json(&state, h)).collect();
     let page_link = |page: usize| {
-        let mut query: Vec<String> = params.iter().filter(|(k, _)| k != "page" && k != "access_token").map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v))).collect();
+        let mut query: Vec<String> = params
+            .iter()
+            .filter(|(k, _)| k != "page" && k != "access_token")
+            .map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v)))
+            .collect();
         query.push(format!("page={page}"));
         state.link(&format!("/api/records?{}", query.join("&")))
     };

@@ -145,7 +145,7 @@ fn citation(state: &AppState, view: &RecordView) -> String {
     let creators: Vec<&str> = md.creator_names().collect();
     let year = md.publication_year().map_or("n.d.".to_string(), |y| y.to_string());
     let kind = md.resource_type.as_ref().and_then(|r| tessera_app::domain::vocab::resource_type_title(&r.id)).unwrap_or("Data set");
-    let mut text = format!("{} ({year}). {}", creators.join(", "), md.title.as_deref().unwrap_or("Untitled"));
+    let mut text = format!("{} ({year}). {}", creators.join("; "), md.title.as_deref().unwrap_or("Untitled"));
     if let Some(version) = &md.version {
         text.push_str(&format!(" (Version {version})"));
     }
@@ -166,17 +166,23 @@ pub(crate) async fn landing_page(
     let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
     let view = state.tessera.record(subject, id).await?;
     let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let (files, files_restricted) = match state.tessera.record_files(subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
-        Ok((files, _)) => (files, false),
-        Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), true),
-        Err(err) => return Err(err.into()),
-    };
+    let (files, files_restricted) =
+        match state.tessera.record_files(subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
+            Ok((files, _)) => (files, false),
+            Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), true),
+            Err(err) => return Err(err.into()),
+        };
     let versions = state
         .tessera
         .versions(subject, id)
         .await?
         .iter()
-        .map(|v| VersionRow { id: v.doc.id, index: v.doc.version_index, date: v.doc.created.get(..10).unwrap_or_default().to_string(), current: v.doc.id == id })
+        .map(|v| VersionRow {
+            id: v.doc.id,
+            index: v.doc.version_index,
+            date: v.doc.created.get(..10).unwrap_or_default().to_string(),
+            current: v.doc.id == id,
+        })
         .collect();
     let md = &view.doc.metadata;
     let page = RecordPage {
@@ -191,8 +197,17 @@ pub(crate) async fn landing_page(
         is_latest: view.is_latest,
         latest_id: view.latest_id,
         license: md.rights.first().map(|r| {
-            let title = r.title.as_ref().and_then(|t| t.get("en").or(t.values().next())).cloned().unwrap_or_else(|| r.id.clone().unwrap_or_default());
-            let url = r.link.clone().or_else(|| r.id.as_deref().and_then(tessera_app::domain::vocab::license).map(|l| l.url())).unwrap_or_default();
+            let title = r
+                .title
+                .as_ref()
+                .and_then(|t| t.get("en").or(t.values().next()))
+                .cloned()
+                .unwrap_or_else(|| r.id.clone().unwrap_or_default());
+            let url = r
+                .link
+                .clone()
+                .or_else(|| r.id.as_deref().and_then(tessera_app::domain::vocab::license).map(|l| l.url()))
+                .unwrap_or_default();
             (title, url)
         }),
         files: files
@@ -215,7 +230,11 @@ pub(crate) async fn landing_page(
     Ok(render(StatusCode::OK, &page))
 }
 
-pub(crate) async fn search_page(State(state): State<AppState>, Caller(subject): Caller, Query(params): Query<Vec<(String, String)>>) -> Result<Response, HtmlError> {
+pub(crate) async fn search_page(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     let parsed = parse_search(&params)?;
     let filters = parsed.request.filters.clone();
     let q = parsed.request.query.clone();
@@ -239,11 +258,17 @@ pub(crate) async fn search_page(State(state): State<AppState>, Caller(subject): 
                     let key = b["key"].as_str().unwrap_or_default().to_string();
                     let selected = b["is_selected"].as_bool().unwrap_or(false);
                     // A selected value's link removes it; any other adds it.
-                    let mut toggled: Vec<(String, String)> = without_page.iter().filter(|(k, v)| !(k == name && *v == key)).cloned().collect();
+                    let mut toggled: Vec<(String, String)> =
+                        without_page.iter().filter(|(k, v)| !(k == name && *v == key)).cloned().collect();
                     if !selected {
                         toggled.push((name.to_string(), key.clone()));
                     }
-                    Bucket { label: b["label"].as_str().unwrap_or_default().to_string(), count: b["doc_count"].as_u64().unwrap_or(0), href: link_with(&toggled), selected }
+                    Bucket {
+                        label: b["label"].as_str().unwrap_or_default().to_string(),
+                        count: b["doc_count"].as_u64().unwrap_or(0),
+                        href: link_with(&toggled),
+                        selected,
+                    }
                 })
                 .collect(),
         })

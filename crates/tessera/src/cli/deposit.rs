@@ -53,11 +53,18 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     for (key, path, _) in &files {
         bar.set_message(key.clone());
         let local_md5 = upload(&remote, &id, key, path, &bar).await?;
-        let committed = remote.json(remote.request(Method::POST, &format!("/api/records/{id}/draft/files/{}/commit", key_path(key))), &format!("committing {key}")).await?;
+        let committed = remote
+            .json(
+                remote.request(Method::POST, &format!("/api/records/{id}/draft/files/{}/commit", key_path(key))),
+                &format!("committing {key}"),
+            )
+            .await?;
         let checksum = committed["checksum"].as_str().unwrap_or_default();
         if checksum != format!("md5:{local_md5}") {
             bar.abandon();
-            bail!("the server's checksum of {key} ({checksum}) differs from the local file's (md5:{local_md5}); the draft {id} is kept for inspection");
+            bail!(
+                "the server's checksum of {key} ({checksum}) differs from the local file's (md5:{local_md5}); the draft {id} is kept for inspection"
+            );
         }
     }
     bar.finish_and_clear();

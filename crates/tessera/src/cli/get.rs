@@ -27,12 +27,19 @@ pub(crate) struct GetArgs {
 pub(crate) async fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;
     let id = &args.id;
-    let listing = remote.json(remote.request(Method::GET, &format!("/api/records/{id}/files")), &format!("listing the files of record {id}")).await?;
+    let listing =
+        remote.json(remote.request(Method::GET, &format!("/api/records/{id}/files")), &format!("listing the files of record {id}")).await?;
     let entries: Vec<(String, u64, String)> = listing["entries"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e: &Value| (e["key"].as_str().unwrap_or_default().to_string(), e["size"].as_u64().unwrap_or(0), e["checksum"].as_str().unwrap_or_default().to_string()))
+        .map(|e: &Value| {
+            (
+                e["key"].as_str().unwrap_or_default().to_string(),
+                e["size"].as_u64().unwrap_or(0),
+                e["checksum"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(id));
     let total: u64 = entries.iter().map(|(_, size, _)| size).sum();

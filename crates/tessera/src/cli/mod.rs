@@ -74,8 +74,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
     std::fs::create_dir_all(config.data_dir()).with_context(|| format!("creating the data folder {}", config.data_dir().display()))?;
     let catalog = Catalog::connect(&config.database_url).await.context("opening the catalogue database")?;
-    let store = LocalStore::new(&config.storage_root).with_context(|| format!("opening the storage root {}", config.storage_root.display()))?;
-    let app_config = TesseraConfig { staging_dir: config.staging_dir.clone(), index_dir: config.index_dir.clone(), max_file_bytes: config.max_file_bytes };
+    let store =
+        LocalStore::new(&config.storage_root).with_context(|| format!("opening the storage root {}", config.storage_root.display()))?;
+    let app_config = TesseraConfig {
+        staging_dir: config.staging_dir.clone(),
+        index_dir: config.index_dir.clone(),
+        max_file_bytes: config.max_file_bytes,
+    };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }
 

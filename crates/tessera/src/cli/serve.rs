@@ -9,6 +9,7 @@ use crate::config::Config;
 
 pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let tessera = super::open(&config).await?;
+    tessera.recover().await.context("recovering after the last stop")?;
     let state = AppState::new(tessera.clone(), WebConfig { public_url: config.public_url.clone(), max_json_bytes: config.max_json_bytes });
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!(address = %config.bind, data_dir = %config.data_dir().display(), "Tessera is listening");

@@ -1,1 +1,8 @@
-//! End-to-end tests against the real binary.
+//! End-to-end tests: each starts the real `tessera` binary on a free port with its own data
+//! folder, and drives it over HTTP and through its CLI.
+
+mod bad_input;
+mod cli;
+mod crash;
+mod helpers;
+mod lifecycle;

@@ -1,0 +1,107 @@
+//! Bad input gets a clear problem+json error, never a panic, a partial write or a change.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tessera_testkit::TestServerConfig;
+
+use crate::helpers::{Api, metadata, start};
+
+/// Files left in a draft's staging folder (partial uploads would show up here).
+fn staged_files(data_dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for draft in std::fs::read_dir(data_dir.join("staging")).unwrap() {
+        for file in std::fs::read_dir(draft.unwrap().path()).unwrap() {
+            found.push(file.unwrap().file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_cleanly() {
+    let env =
+        vec![("TESSERA_MAX_JSON_BYTES".to_string(), "20000".to_string()), ("TESSERA_MAX_FILE_BYTES".to_string(), "100000".to_string())];
+    let server = start(TestServerConfig { env, ..Default::default() }).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let id = api.draft_with_files(metadata("Bad input"), &[("ok.txt", b"fine")]).await;
+    let files = format!("/api/records/{id}/draft/files");
+
+    // Unsafe keys, each refused with 400 and the reason.
+    for key in
+        ["../etc/passwd", "/abs", "a/../../b", "a\\b", "nul\u{0}byte", "dot/./x", "", "a//b", "zero\u{200B}width", "\u{FF0E}\u{FF0E}/x"]
+    {
+        let (status, problem) = api.post(&files, json!([{"key": key}])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key:?}: {problem}");
+        assert_eq!(problem["type"], "/problems/validation");
+        assert!(problem["errors"][0]["messages"][0].as_str().is_some(), "{problem}");
+    }
+    // Traversal through the URL path is refused too.
+    let (status, _) = api.upload(&format!("/api/records/{id}/draft/files/..%2F..%2Fescape/content"), b"x".to_vec()).await;
+    assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND, "{status}");
+    // Keys that are the same after Unicode normalisation collide.
+    assert_eq!(api.post(&files, json!([{"key": "caf\u{e9}.txt"}])).await.0, StatusCode::CREATED);
+    assert_eq!(api.post(&files, json!([{"key": "cafe\u{301}.txt"}])).await.0, StatusCode::CONFLICT);
+    assert_eq!(api.post(&files, json!([{"key": "twice"}, {"key": "twice"}])).await.0, StatusCode::BAD_REQUEST);
+
+    // Oversize bodies: 413, and no partial file is left behind.
+    let staged_before = staged_files(&server.data_dir);
+    api.post(&files, json!([{"key": "big.bin"}])).await;
+    let (status, problem) = api.upload(&format!("{files}/big.bin/content"), vec![7u8; 200_000]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    assert_eq!(staged_files(&server.data_dir), staged_before);
+    assert_eq!(api.get(&format!("{files}/big.bin")).await.1["size"], Value::Null);
+    let huge_title = "x".repeat(30_000);
+    let (status, problem) = api.put(&format!("/api/records/{id}/draft"), json!({"metadata": {"title": huge_title}})).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+
+    // Malformed JSON, wrong content types, wrong shapes, unknown fields: clear 400s.
+    let draft = format!("/api/records/{id}/draft");
+    let (status, problem) =
+        api.send(api.request(Method::PUT, &draft).header("content-type", "application/json").body("{\"metadata\": ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(problem["detail"].as_str().unwrap().contains("not valid JSON"), "{problem}");
+    let (status, problem) = api.send(api.request(Method::PUT, &draft).header("content-type", "text/plain").body("{}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(problem["detail"].as_str().unwrap().contains("Content-Type: application/json"), "{problem}");
+    let (status, problem) =
+        api.send(api.request(Method::PUT, &format!("{files}/ok.txt/content")).header("content-type", "text/plain").body("x")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let mut unknown = metadata("Bad input");
+    unknown["colour"] = "blue".into();
+    let (status, problem) = api.put(&draft, json!({"metadata": unknown})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(problem["detail"].as_str().unwrap().contains("unknown field `colour`"), "{problem}");
+    assert_eq!(api.put(&draft, json!({"metadata": metadata("x"), "surprise": 1})).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.put(&draft, json!({"metadata": {"creators": "Ada"}})).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.put(&draft, json!([1, 2])).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.get("/api/records/abc").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/api/records/-1").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/api/records?page=0").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(api.get("/api/records?sort=sideways").await.0, StatusCode::BAD_REQUEST);
+    let (status, problem) = api.get("/api/records?q=%22unbalanced%20AND%20(").await;
+    assert_eq!(status, StatusCode::OK, "a stray quote still searches: {problem}");
+
+    // A publish with invalid metadata changes nothing.
+    let mut invalid = metadata("Bad input");
+    invalid["creators"][0]["person_or_org"]["identifiers"][0]["identifier"] = "0000-0002-1825-0098".into();
+    invalid["rights"] = json!([{"id": "no-such-licence"}]);
+    let (_, saved) = api.put(&draft, json!({"metadata": invalid})).await;
+    assert_eq!(saved["errors"].as_array().unwrap().len(), 2, "{saved}");
+    api.send(api.request(Method::DELETE, &format!("{files}/big.bin"))).await;
+    api.send(api.request(Method::DELETE, &format!("{files}/caf\u{e9}.txt"))).await;
+    let (_, before) = api.get(&draft).await;
+    let (status, problem) = api.post_empty(&format!("{draft}/actions/publish")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["metadata.creators.0.person_or_org.identifiers.0.identifier", "metadata.rights.0.id"]);
+    assert_eq!(api.get(&format!("/api/records/{id}")).await.0, StatusCode::NOT_FOUND);
+    assert!(
+        std::fs::read_dir(server.data_dir.join("ocfl")).unwrap().all(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.starts_with("0=") || name == "extensions" || name == "ocfl_layout.json"
+        }),
+        "nothing was written to storage"
+    );
+    assert_eq!(api.get(&draft).await.1, before);
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}

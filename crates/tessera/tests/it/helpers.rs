@@ -1,0 +1,120 @@
+//! A small HTTP client for the tests, and the record bodies they deposit.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tessera_testkit::{TestServer, TestServerConfig};
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+
+pub(crate) async fn start(config: TestServerConfig) -> TestServer {
+    TestServer::start(BIN, config).await
+}
+
+/// Requests on behalf of one token (or none).
+#[derive(Clone)]
+pub(crate) struct Api {
+    pub(crate) base: String,
+    pub(crate) token: Option<String>,
+    pub(crate) client: reqwest::Client,
+}
+
+impl Api {
+    pub(crate) fn new(server: &TestServer, token: Option<String>) -> Self {
+        Self { base: server.base_url.clone(), token, client: reqwest::Client::new() }
+    }
+
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.expect("body read");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, body)
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).json(&body)).await
+    }
+
+    pub(crate) async fn post_empty(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path)).await
+    }
+
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::PUT, path).json(&body)).await
+    }
+
+    pub(crate) async fn upload(&self, path: &str, content: Vec<u8>) -> (StatusCode, Value) {
+        self.send(self.request(Method::PUT, path).header("content-type", "application/octet-stream").body(content)).await
+    }
+
+    /// Creates a draft, uploads and commits `files`, and returns the draft id.
+    pub(crate) async fn draft_with_files(&self, metadata: Value, files: &[(&str, &[u8])]) -> String {
+        let (status, draft) = self.post("/api/records", json!({"metadata": metadata})).await;
+        assert_eq!(status, StatusCode::CREATED, "{draft}");
+        let id = draft["id"].as_str().expect("draft id").to_string();
+        let keys: Vec<Value> = files.iter().map(|(key, _)| json!({"key": key})).collect();
+        if !keys.is_empty() {
+            let (status, body) = self.post(&format!("/api/records/{id}/draft/files"), Value::Array(keys)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        for (key, content) in files {
+            let (status, body) = self.upload(&format!("/api/records/{id}/draft/files/{key}/content"), content.to_vec()).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let (status, body) = self.post_empty(&format!("/api/records/{id}/draft/files/{key}/commit")).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        id
+    }
+
+    pub(crate) async fn publish(&self, id: &str) -> Value {
+        let (status, record) = self.post_empty(&format!("/api/records/{id}/draft/actions/publish")).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{record}");
+        record
+    }
+
+    pub(crate) async fn bytes(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.request(Method::GET, path).send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().await.expect("body").to_vec())
+    }
+}
+
+/// Metadata that passes every check, with a chosen title.
+pub(crate) fn metadata(title: &str) -> Value {
+    json!({
+        "resource_type": {"id": "dataset"},
+        "title": title,
+        "publication_date": "2024-05-17",
+        "description": "Hourly water temperature at three gauging stations.",
+        "creators": [
+            {"person_or_org": {"type": "personal", "given_name": "Ada", "family_name": "Lovelace",
+                "identifiers": [{"scheme": "orcid", "identifier": "0000-0002-1825-0097"}]},
+             "affiliations": [{"id": "01ggx4157", "name": "CERN"}]},
+            {"person_or_org": {"type": "organizational", "name": "Afon Data Group"}}
+        ],
+        "rights": [{"id": "cc-by-4.0"}],
+        "subjects": [{"subject": "Hydrology"}],
+        "languages": [{"id": "eng"}],
+        "publisher": "Tessera",
+        "identifiers": [{"scheme": "doi", "identifier": "10.1234/river.5"}],
+    })
+}
+
+/// Where the shared conformance fixtures live.
+pub(crate) fn ocfl_validator() -> String {
+    std::env::var("TESSERA_OCFL_VALIDATE")
+        .expect("TESSERA_OCFL_VALIDATE must name ocfl-py's ocfl-validate.py; scripts/test.sh installs it into a virtual environment")
+}

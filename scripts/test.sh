@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, then every test on SQLite and on a
+# real PostgreSQL, with the OCFL reference validator. Installs what it needs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}
+export TESSERA_FIXTURES=${TESSERA_FIXTURES:-$root/../shared/fixtures}
+if [ ! -d "$TESSERA_FIXTURES/ocfl" ]; then
+  echo "The conformance fixtures are missing at $TESSERA_FIXTURES." >&2
+  echo "Put the shared fixtures (OCFL, BagIt and XSD corpora) beside the repository as ../shared/fixtures, or set TESSERA_FIXTURES." >&2
+  exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Reference validators (Python virtual environment)"
+venv=${TESSERA_VENV:-$HOME/.cache/tessera-venv}
+if [ ! -x "$venv/bin/ocfl-validate.py" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
+
+step "PostgreSQL"
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres.sh start)}
+echo "$TEST_DATABASE_URL"
+
+step "cargo fmt"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo nextest"
+cargo nextest run --workspace --no-fail-fast --config-file .config/nextest.toml
