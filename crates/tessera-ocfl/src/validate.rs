@@ -210,10 +210,10 @@ fn check_inventory(json: &Value, spec: &str, name: &str, report: &mut Report) ->
             ok = false;
         }
     }
-    if let Some(id) = field("id") {
-        if !id.contains(':') {
-            report.warn("W005", format!("{name} has an id that is not a URI"));
-        }
+    if let Some(id) = field("id")
+        && !id.contains(':')
+    {
+        report.warn("W005", format!("{name} has an id that is not a URI"));
     }
     let content_dir = match obj.get("contentDirectory") {
         None => "content".to_string(),

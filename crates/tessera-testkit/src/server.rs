@@ -76,10 +76,10 @@ impl TestServer {
         let deadline = Instant::now() + Duration::from_secs(60);
         let client = reqwest::Client::new();
         loop {
-            if let Ok(res) = client.get(format!("{}/health", self.base_url)).send().await {
-                if res.status().is_success() {
-                    return;
-                }
+            if let Ok(res) = client.get(format!("{}/health", self.base_url)).send().await
+                && res.status().is_success()
+            {
+                return;
             }
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 panic!("tessera serve exited with {status} before it was ready:\n{}", self.log());

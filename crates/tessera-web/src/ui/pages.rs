@@ -261,7 +261,7 @@ pub(crate) async fn search_page(
                     let mut toggled: Vec<(String, String)> =
                         without_page.iter().filter(|(k, v)| !(k == name && *v == key)).cloned().collect();
                     if !selected {
-                        toggled.push((name.to_string(), key.clone()));
+                        toggled.push((name.to_string(), key));
                     }
                     Bucket {
                         label: b["label"].as_str().unwrap_or_default().to_string(),
