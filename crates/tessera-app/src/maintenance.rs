@@ -4,6 +4,9 @@ use tessera_ocfl::validate::Report;
 
 use crate::{Error, Result, Tessera};
 
+/// Records indexed per commit when the whole index is filled.
+const REINDEX_PAGE: i64 = 2000;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebuildReport {
     pub objects: usize,
@@ -46,21 +49,18 @@ impl Tessera {
         Ok(report)
     }
 
-    /// Fills the search index from the catalogue; returns how many records it indexed.
+    /// Fills the search index from the catalogue in pages, one index commit per page;
+    /// returns how many records it indexed.
     pub async fn reindex(&self) -> Result<usize> {
         let mut after = 0;
-        let mut seen_parents = std::collections::HashSet::new();
         let mut count = 0;
         loop {
-            let ids = self.catalog.record_ids_after(after, 500).await?;
+            let ids = self.catalog.record_ids_after(after, REINDEX_PAGE).await?;
             let Some(last) = ids.last() else { break };
             after = last.0;
-            for row in self.catalog.records_by_ids(&ids).await? {
-                count += 1;
-                if seen_parents.insert(row.parent_id) {
-                    self.index_parent(row.parent_id).await?;
-                }
-            }
+            let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
+            count += views.len();
+            self.index_views(views).await?;
         }
         Ok(count)
     }

@@ -160,24 +160,23 @@ impl Tessera {
 
     /// Re-indexes every version of a dataset (publishing one changes which is the latest).
     pub(crate) async fn index_parent(&self, parent: ParentId) -> Result<()> {
-        let mut docs = Vec::new();
+        let views = self.record_views(self.catalog.records_of_parent(parent).await?).await?;
+        self.index_views(views).await
+    }
+
+    /// Adds or replaces these records in the index in one commit; records whose metadata is
+    /// not public are removed from it.
+    pub(crate) async fn index_views(&self, views: Vec<RecordView>) -> Result<()> {
+        let mut docs = Vec::with_capacity(views.len());
         let mut hidden = Vec::new();
-        for row in self.catalog.records_of_parent(parent).await? {
-            let view = self.record_view(row).await?;
-            match crate::index_doc::index_doc(&view) {
+        for view in &views {
+            match crate::index_doc::index_doc(view) {
                 Some(doc) => docs.push(doc),
-                None => hidden.push(view.doc.id),
+                None => hidden.push(view.doc.id.0 as u64),
             }
         }
         let search = self.search.clone();
-        tokio::task::spawn_blocking(move || {
-            for id in hidden {
-                search.delete(id.0 as u64)?;
-            }
-            search.upsert(&docs)
-        })
-        .await
-        .map_err(std::io::Error::other)??;
+        tokio::task::spawn_blocking(move || search.replace(&docs, &hidden)).await.map_err(std::io::Error::other)??;
         Ok(())
     }
 }

@@ -400,6 +400,42 @@ impl Catalog {
         Ok(rows)
     }
 
+    /// (parent, record id, version index) of every version of these parents.
+    pub async fn versions_of_parents(&self, parents: &[ParentId]) -> Result<Vec<(ParentId, RecordId, i64)>> {
+        if parents.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut select = QueryBuilder::new("SELECT parent_id, id, version_index FROM records WHERE parent_id IN (");
+            let mut list = select.separated(", ");
+            for parent in parents {
+                list.push_bind(parent.0);
+            }
+            select.push(")");
+            let rows = select.build().fetch_all(pool).await?;
+            rows.iter().map(|row| Ok((ParentId(row.try_get("parent_id")?), RecordId(row.try_get("id")?), row.try_get("version_index")?))).collect()
+        })
+    }
+
+    /// (record, file count, total bytes) for these records; records without files are absent.
+    pub async fn files_summaries(&self, records: &[RecordId]) -> Result<Vec<(RecordId, i64, i64)>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut select = QueryBuilder::new(
+                "SELECT record_id, COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM record_files WHERE record_id IN (",
+            );
+            let mut list = select.separated(", ");
+            for record in records {
+                list.push_bind(record.0);
+            }
+            select.push(") GROUP BY record_id");
+            let rows = select.build().fetch_all(pool).await?;
+            rows.iter().map(|row| Ok((RecordId(row.try_get("record_id")?), row.try_get("n")?, row.try_get("bytes")?))).collect()
+        })
+    }
+
     /// A page of a record's files in key order, and how many there are in all.
     pub async fn record_files(&self, record: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileRow>, i64)> {
         on_pool!(self, pool => {

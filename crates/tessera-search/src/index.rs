@@ -140,6 +140,20 @@ impl SearchIndex {
         })
     }
 
+    /// Adds or replaces `docs` and removes `removed`, in one commit.
+    pub fn replace(&self, docs: &[IndexDoc], removed: &[u64]) -> Result<()> {
+        self.write(|writer| {
+            for id in removed {
+                writer.delete_term(Term::from_field_u64(self.fields.id, *id));
+            }
+            for doc in docs {
+                writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
+                writer.add_document(self.document(doc))?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn delete(&self, id: u64) -> Result<()> {
         self.write(|writer| {
             writer.delete_term(Term::from_field_u64(self.fields.id, id));

@@ -119,6 +119,10 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
     assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);
     assert_eq!(catalog.record_ids_after(102, 10).await.unwrap(), [RecordId(103)]);
+    let mut versions = catalog.versions_of_parents(&[ParentId(101), ParentId(7)]).await.unwrap();
+    versions.sort();
+    assert_eq!(versions, [(ParentId(101), RecordId(102), 1), (ParentId(101), RecordId(103), 2)]);
+    assert_eq!(catalog.files_summaries(&[RecordId(102), RecordId(103)]).await.unwrap(), [(RecordId(102), 1500, (0..1500).sum::<i64>())]);
 
     catalog.clear_records().await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), None);

@@ -1,0 +1,229 @@
+//! Workloads that drive a running server over HTTP, as clients would.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+fn metadata(title: &str) -> Value {
+    json!({"metadata": {"resource_type": {"id": "dataset"}, "title": title, "publication_date": "2026",
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "Bench", "given_name": "Mark"}}]}})
+}
+
+async fn call(client: &Client, method: Method, url: String, token: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    let mut request = client.request(method, &url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let value: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("{url}: {status}: {value}");
+    }
+    Ok(value)
+}
+
+pub(crate) async fn deposit_file(server: &str, token: &str, file: &Path) -> anyhow::Result<()> {
+    let client = Client::new();
+    let size = std::fs::metadata(file)?.len();
+    let started = Instant::now();
+    let draft = call(&client, Method::POST, format!("{server}/api/records"), token, Some(metadata("One large file"))).await?;
+    let id = draft["id"].as_str().context("draft id")?.to_string();
+    call(&client, Method::POST, format!("{server}/api/records/{id}/draft/files"), token, Some(json!([{"key": "large.bin"}]))).await?;
+    let upload_started = Instant::now();
+    let body = tokio_util_stream(file).await?;
+    let response = client
+        .put(format!("{server}/api/records/{id}/draft/files/large.bin/content"))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await?;
+    if response.status() != StatusCode::OK {
+        bail!("upload: {}", response.status());
+    }
+    let upload = upload_started.elapsed();
+    call(&client, Method::POST, format!("{server}/api/records/{id}/draft/files/large.bin/commit"), token, None).await?;
+    let publish_started = Instant::now();
+    call(&client, Method::POST, format!("{server}/api/records/{id}/draft/actions/publish"), token, None).await?;
+    let publish = publish_started.elapsed();
+    let total = started.elapsed();
+    let mib = size as f64 / (1024.0 * 1024.0);
+    println!(
+        "deposit {mib:.0} MiB: upload {:.2} s ({:.0} MiB/s), publish {:.3} s, whole deposit {:.2} s = {:.0} MiB/s",
+        upload.as_secs_f64(),
+        mib / upload.as_secs_f64(),
+        publish.as_secs_f64(),
+        total.as_secs_f64(),
+        mib / total.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Streams a file as a request body without reading it whole.
+async fn tokio_util_stream(file: &Path) -> anyhow::Result<reqwest::Body> {
+    let file = tokio::fs::File::open(file).await?;
+    let stream = futures::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = vec![0u8; 256 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(buffer), file))
+            }
+            Err(err) => Some((Err(err), file)),
+        }
+    });
+    Ok(reqwest::Body::wrap_stream(stream))
+}
+
+pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyhow::Result<()> {
+    let client = Client::new();
+    let draft = call(&client, Method::POST, format!("{server}/api/records"), token, Some(metadata("Many small files"))).await?;
+    let id = draft["id"].as_str().context("draft id")?.to_string();
+    let keys: Vec<String> = (0..files).map(|i| format!("dir-{:02}/file-{i:06}.txt", i % 50)).collect();
+    for chunk in keys.chunks(500) {
+        let body: Vec<Value> = chunk.iter().map(|k| json!({"key": k})).collect();
+        call(&client, Method::POST, format!("{server}/api/records/{id}/draft/files"), token, Some(Value::Array(body))).await?;
+    }
+    let upload_started = Instant::now();
+    let uploads = futures::stream::iter(keys.iter().cloned())
+        .map(|key| {
+            let (client, id) = (client.clone(), id.clone());
+            async move {
+                let url = format!("{server}/api/records/{id}/draft/files/{key}");
+                let response = client
+                    .put(format!("{url}/content"))
+                    .bearer_auth(token)
+                    .header("content-type", "application/octet-stream")
+                    .body(format!("content of {key}\n"))
+                    .send()
+                    .await?;
+                if !response.status().is_success() {
+                    bail!("upload {key}: {}", response.status());
+                }
+                call(&client, Method::POST, format!("{url}/commit"), token, None).await?;
+                Ok(())
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<anyhow::Result<()>>>()
+        .await;
+    uploads.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+    let upload = upload_started.elapsed();
+    let publish_started = Instant::now();
+    call(&client, Method::POST, format!("{server}/api/records/{id}/draft/actions/publish"), token, None).await?;
+    let publish = publish_started.elapsed();
+    println!(
+        "{files} files: upload and commit {:.1} s ({:.0} files/s over HTTP), publish {:.2} s",
+        upload.as_secs_f64(),
+        files as f64 / upload.as_secs_f64(),
+        publish.as_secs_f64()
+    );
+    for (what, url) in [
+        ("landing page (first page of files)", format!("{server}/records/{id}")),
+        ("landing page (page 50 of files)", format!("{server}/records/{id}?files_page=50")),
+        ("file listing, 100 per page", format!("{server}/api/records/{id}/files?size=100&page=37")),
+        ("record", format!("{server}/api/records/{id}")),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            let response = client.get(&url).send().await?;
+            if !response.status().is_success() {
+                bail!("{url}: {}", response.status());
+            }
+            response.bytes().await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!("{what}: median {:.1} ms, p99 {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
+    }
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+const WORDS: &[&str] = &[
+    "river",
+    "temperature",
+    "soil",
+    "carbon",
+    "survey",
+    "genome",
+    "letters",
+    "census",
+    "coral",
+    "glacier",
+    "Cardiff",
+    "Bangor",
+    "measurements",
+    "images",
+];
+const FACETS: &[(&str, &[&str])] = &[
+    ("resource_type", &["dataset", "image", "software"]),
+    ("language", &["eng", "cym", "fra"]),
+    ("subject", &["Hydrology", "Ecology", "History"]),
+    ("license", &["cc-by-4.0", "cc0-1.0"]),
+    ("publication_year", &["2019", "2020", "2021", "2022"]),
+];
+
+pub(crate) async fn search(server: &str, clients: usize, requests: usize) -> anyhow::Result<()> {
+    let client = Client::builder().pool_max_idle_per_host(clients).build()?;
+    let per_client = requests / clients;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (client, server) = (client.clone(), server.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(c as u64);
+            let mut times = Vec::with_capacity(per_client);
+            let mut hits = 0u64;
+            for _ in 0..per_client {
+                let word = WORDS.choose(&mut rng).unwrap_or(&"river");
+                let mut facets = FACETS.to_vec();
+                facets.shuffle(&mut rng);
+                let filters: Vec<String> =
+                    facets[..2].iter().map(|(name, values)| format!("{name}={}", values[rng.gen_range(0..values.len())])).collect();
+                let url = format!("{server}/api/records?q={word}&{}&size=20", filters.join("&"));
+                let begun = Instant::now();
+                let response = client.get(&url).send().await?;
+                if !response.status().is_success() {
+                    bail!("{url}: {}", response.status());
+                }
+                let body: Value = response.json().await?;
+                hits += body["hits"]["total"].as_u64().unwrap_or(0);
+                times.push(begun.elapsed());
+            }
+            Ok::<_, anyhow::Error>((times, hits))
+        }));
+    }
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for task in tasks {
+        let (t, h) = task.await??;
+        times.extend(t);
+        hits += h;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let pick = |q: usize| ms(times[(times.len() * q / 100).min(times.len() - 1)]);
+    println!(
+        "search, 2 facets, top 20, {clients} clients: {} queries in {elapsed:.1} s = {:.0} queries/s; median {:.1} ms, p99 {:.1} ms (mean {:.0} hits per query)",
+        times.len(),
+        times.len() as f64 / elapsed,
+        pick(50),
+        pick(99),
+        hits as f64 / times.len() as f64
+    );
+    Ok(())
+}
