@@ -39,6 +39,11 @@ enum Command {
         #[arg(long)]
         files: usize,
     },
+    /// Time each digest implementation over a file held in memory.
+    HashSpeed {
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
         #[arg(long)]
@@ -57,5 +62,28 @@ async fn main() -> anyhow::Result<()> {
         Command::DepositFile { server, token, file } => load::deposit_file(&server, &token, &file).await,
         Command::ManyFiles { server, token, files } => load::many_files(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
+        Command::HashSpeed { file } => hash_speed(&file),
     }
+}
+
+fn hash_speed(file: &std::path::Path) -> anyhow::Result<()> {
+    use md5::Digest as _;
+    let data = std::fs::read(file)?;
+    let mib = data.len() as f64 / (1024.0 * 1024.0);
+    let time = |name: &str, work: &dyn Fn()| {
+        let started = std::time::Instant::now();
+        work();
+        let seconds = started.elapsed().as_secs_f64();
+        println!("{name}: {seconds:.2} s = {:.0} MiB/s", mib / seconds);
+    };
+    time("sha512 (ring)", &|| {
+        std::hint::black_box(ring::digest::digest(&ring::digest::SHA512, &data));
+    });
+    time("sha512 (sha2)", &|| {
+        std::hint::black_box(sha2::Sha512::digest(&data));
+    });
+    time("md5 (md-5)", &|| {
+        std::hint::black_box(md5::Md5::digest(&data));
+    });
+    Ok(())
 }

@@ -59,12 +59,15 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// How many chunks may wait for each thread; bounds memory to a few MiB per upload.
 const QUEUE_CHUNKS: usize = 16;
+/// Written bytes are flushed to disk every this many, so the disk works while the upload is
+/// still arriving and the final fsync has only the tail left.
+const SYNC_EVERY: u64 = 64 * 1024 * 1024;
 
 /// Streams chunks to a new local file, hashing them, and makes the file durable on `finish`.
+/// One thread writes and computes SHA-512, another computes MD5.
 pub struct HashingWriter {
     path: PathBuf,
-    to_file: mpsc::Sender<Bytes>,
-    to_md5: mpsc::Sender<Bytes>,
+    senders: Vec<mpsc::Sender<Bytes>>,
     file_thread: JoinHandle<io::Result<(u64, String)>>,
     md5_thread: JoinHandle<String>,
 }
@@ -74,18 +77,24 @@ impl HashingWriter {
     pub fn create(path: &Path) -> io::Result<Self> {
         let mut file = File::options().write(true).create_new(true).open(path)?;
         let (to_file, mut file_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
-        let (to_md5, mut md5_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let file_thread = tokio::task::spawn_blocking(move || {
             let mut sha512 = Sha512::default();
             let mut size = 0u64;
+            let mut unsynced = 0u64;
             while let Some(chunk) = file_rx.blocking_recv() {
                 file.write_all(&chunk)?;
                 sha512.update(&chunk);
                 size += chunk.len() as u64;
+                unsynced += chunk.len() as u64;
+                if unsynced >= SYNC_EVERY {
+                    file.sync_data()?;
+                    unsynced = 0;
+                }
             }
             file.sync_all()?;
             Ok((size, sha512.finish_hex()))
         });
+        let (to_md5, mut md5_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let md5_thread = tokio::task::spawn_blocking(move || {
             let mut md5 = md5::Md5::new();
             while let Some(chunk) = md5_rx.blocking_recv() {
@@ -93,21 +102,22 @@ impl HashingWriter {
             }
             hex(&md5.finalize())
         });
-        Ok(Self { path: path.to_path_buf(), to_file, to_md5, file_thread, md5_thread })
+        Ok(Self { path: path.to_path_buf(), senders: vec![to_file, to_md5], file_thread, md5_thread })
     }
 
     pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
-        if self.to_file.send(chunk.clone()).await.is_err() || self.to_md5.send(chunk).await.is_err() {
-            // The file thread stopped early; its own error says why (for example a full disk).
-            return Err(io::Error::other("the writer stopped; see finish() for the cause"));
+        for sender in &self.senders {
+            if sender.send(chunk.clone()).await.is_err() {
+                // The file thread stopped early; its own error says why (for example a full disk).
+                return Err(io::Error::other("the writer stopped; see finish() for the cause"));
+            }
         }
         Ok(())
     }
 
     /// Flushes and fsyncs the file and returns its size and digests.
     pub async fn finish(self) -> io::Result<Digests> {
-        drop(self.to_file);
-        drop(self.to_md5);
+        drop(self.senders);
         let (size, sha512) = self.file_thread.await.map_err(io::Error::other)??;
         let md5 = self.md5_thread.await.map_err(io::Error::other)?;
         Ok(Digests { size, sha512, md5 })
@@ -115,8 +125,7 @@ impl HashingWriter {
 
     /// Stops writing and removes the partial file.
     pub async fn abort(self) {
-        drop(self.to_file);
-        drop(self.to_md5);
+        drop(self.senders);
         let _ = self.file_thread.await;
         let _ = self.md5_thread.await;
         let _ = tokio::fs::remove_file(&self.path).await;

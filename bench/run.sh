@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs Tessera's benchmarks on this machine and prints the figures for docs/performance.md:
+#   1. depositing a 1 GiB file through the API, next to `openssl dgst -sha512` on the same file,
+#      with the server's peak memory;
+#   2. publishing a dataset of 10,000 small files, then its landing page and paged file listing;
+#   3. search with two facets from 8 concurrent clients over 100,000 generated records,
+#      after a full re-index.
+# Usage: bench/run.sh [RECORDS]   (RECORDS defaults to 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-100000}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}
+cargo build --release --quiet -p tessera -p tessera-bench
+bin=$CARGO_TARGET_DIR/release
+work=$(mktemp -d /tmp/tessera-bench.XXXXXX)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+port=18181
+url=http://127.0.0.1:$port
+
+start_server() { # data folder
+  "$bin/tessera" serve --data-dir "$1" --bind 127.0.0.1:$port >"$1.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
+  echo "the server did not start:"; cat "$1.log"; exit 1
+}
+stop_server() { kill -TERM "$server"; wait "$server" || true; }
+peak_memory() { awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$server/status"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(date -u +%Y-%m-%d)"
+
+echo "== 1. one 1 GiB file"
+head -c 1073741824 /dev/urandom >"$work/large.bin"
+best=999
+for _ in 1 2 3; do
+  t=$( { /usr/bin/time -f %e openssl dgst -sha512 "$work/large.bin" >/dev/null; } 2>&1 )
+  best=$(echo "$t $best" | awk '{print ($1 < $2) ? $1 : $2}')
+done
+echo "openssl dgst -sha512: best of 3 $best s = $(echo "$best" | awk '{printf "%.0f", 1024/$1}') MiB/s"
+start_server "$work/data"
+"$bin/tessera" admin create-user bench@example.org --data-dir "$work/data" 2>/dev/null
+token=$("$bin/tessera" admin create-token bench@example.org --data-dir "$work/data" 2>/dev/null)
+"$bin/tessera-bench" deposit-file --server "$url" --token "$token" --file "$work/large.bin"
+echo "server peak memory (VmHWM) after the 1 GiB deposit: $(peak_memory)"
+rm -f "$work/large.bin"
+
+echo "== 2. 10,000 small files"
+"$bin/tessera-bench" many-files --server "$url" --token "$token" --files 10000
+echo "server peak memory (VmHWM): $(peak_memory)"
+stop_server
+
+echo "== 3. search over $records records"
+"$bin/tessera-bench" generate --data-dir "$work/search" --records "$records"
+start_server "$work/search"
+"$bin/tessera-bench" search --server "$url" --clients 8 --requests 400 >/dev/null # warm up
+"$bin/tessera-bench" search --server "$url" --clients 8 --requests 8000
+echo "server peak memory (VmHWM): $(peak_memory)"
+stop_server
