@@ -93,15 +93,15 @@ impl Tessera {
         let search = self.search.clone();
         let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
         let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();
-        let mut readable = Vec::with_capacity(ids.len());
-        for row in self.catalog.records_by_ids(&ids).await? {
-            let doc: RecordDoc = from_json(&row.doc)?;
-            // Only public metadata is indexed; the check keeps that true if the index lags.
-            if self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {}", row.id)).is_ok() {
-                readable.push(row);
-            }
-        }
-        Ok(SearchPage { total: result.total, hits: self.record_views(readable).await?, facets: result.facets })
+        let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
+        // Only public metadata is indexed; the check keeps that true if the index lags.
+        let hits = views
+            .into_iter()
+            .filter(|view| {
+                self.authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc), &format!("record {}", view.doc.id)).is_ok()
+            })
+            .collect();
+        Ok(SearchPage { total: result.total, hits, facets: result.facets })
     }
 
     pub(crate) async fn record_view(&self, row: RecordRow) -> Result<RecordView> {

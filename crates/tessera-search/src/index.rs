@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 use crate::Result;
@@ -280,11 +280,13 @@ impl SearchIndex {
         Ok(SearchResult { total, ids, facets })
     }
 
+    /// Record ids of hits, read from the `id` fast field rather than the compressed document
+    /// store, which would decompress a block per hit.
     fn ids(&self, searcher: &tantivy::Searcher, addresses: impl Iterator<Item = DocAddress>) -> Result<Vec<u64>> {
         addresses
             .map(|address| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                Ok(doc.get_first(self.fields.id).and_then(|v| v.as_u64()).unwrap_or_default())
+                let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?;
+                Ok(column.first(address.doc_id).unwrap_or_default())
             })
             .collect()
     }
