@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real `tessera` binary on a free port with its own data
 //! folder, and drives it over HTTP and through its CLI.
 
+mod access;
 mod bad_input;
 mod cli;
 mod crash;

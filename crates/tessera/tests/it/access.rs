@@ -1,0 +1,80 @@
+//! Access settings are enforced on every path to a restricted record's files, and `tessera
+//! verify` notices when stored bytes change.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tessera_testkit::{TestServerConfig, describe};
+
+use crate::helpers::{Api, metadata, start};
+
+#[tokio::test]
+async fn restricted_files_are_refused_everywhere() {
+    let server = start(TestServerConfig::default()).await;
+    let owner = Api::new(&server, Some(server.user_token("owner@example.org")));
+    let other = Api::new(&server, Some(server.user_token("other@example.org")));
+    let anonymous = Api::new(&server, None);
+    let id = owner.draft_with_files(metadata("Clinic visits"), &[("visits.csv", b"patient,visit\n1,2024-01-02\n")]).await;
+    let (status, draft) = owner
+        .put(
+            &format!("/api/records/{id}/draft"),
+            json!({"metadata": metadata("Clinic visits"), "access": {"record": "public", "files": "restricted"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    let record = owner.publish(&id).await;
+    assert_eq!(record["access"]["status"], "restricted");
+
+    let content = format!("/api/records/{id}/files/visits.csv/content");
+    for (path, _) in [(content.clone(), ""), (format!("/api/records/{id}/files"), ""), (format!("/api/records/{id}/files-archive"), "")] {
+        assert_eq!(anonymous.get(&path).await.0, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(other.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(owner.get(&path).await.0, StatusCode::OK, "{path}");
+    }
+    // The metadata stays public and findable; the landing page says the files are restricted.
+    assert_eq!(anonymous.get(&format!("/api/records/{id}")).await.0, StatusCode::OK);
+    assert_eq!(anonymous.get("/api/records?q=clinic").await.1["hits"]["total"], 1);
+    let page = reqwest::get(server.url(&format!("/records/{id}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("The files of this record are restricted."), "{page}");
+    assert!(!page.contains("visits.csv"), "the page must not list restricted files: {page}");
+    assert!(server.log().contains("files are restricted") || server.log().contains("restricted files"), "refusals are logged for audit");
+
+    // A restricted record's metadata is hidden too, and it is not in search.
+    let hidden = owner.draft_with_files(metadata("Hidden study"), &[("a.txt", b"a")]).await;
+    owner
+        .put(
+            &format!("/api/records/{hidden}/draft"),
+            json!({"metadata": metadata("Hidden study"), "access": {"record": "restricted", "files": "restricted"}}),
+        )
+        .await;
+    owner.publish(&hidden).await;
+    assert_eq!(anonymous.get(&format!("/api/records/{hidden}")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(other.get(&format!("/api/records/{hidden}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(owner.get(&format!("/api/records/{hidden}")).await.0, StatusCode::OK);
+    assert_eq!(anonymous.get("/api/records?q=hidden").await.1["hits"]["total"], 0);
+    assert_eq!(reqwest::get(server.url(&format!("/records/{hidden}"))).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn verify_reports_a_damaged_file() {
+    let server = start(TestServerConfig::default()).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let id = api.draft_with_files(metadata("Fragile"), &[("data.bin", b"original bytes")]).await;
+    api.publish(&id).await;
+    assert!(server.cli(&["verify"]).status.success());
+
+    let stored = walk(&server.data_dir.join("ocfl")).into_iter().find(|p| p.ends_with("files/data.bin")).expect("the stored file");
+    std::fs::write(&stored, b"changed bytes!").unwrap();
+    let verify = server.cli(&["verify"]);
+    assert_eq!(verify.status.code(), Some(1), "{}", describe(&verify));
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    assert!(stdout.contains("ERROR E092") && stdout.contains("files/data.bin"), "{stdout}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
