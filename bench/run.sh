@@ -24,7 +24,9 @@ start_server() { # data folder
   echo "the server did not start:"; cat "$1.log"; exit 1
 }
 stop_server() { kill -TERM "$server"; wait "$server" || true; }
-peak_memory() { awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$server/status"; }
+# VmHWM counts the catalogue's memory-mapped pages (shared page cache) once per connection;
+# RssAnon is the server's own memory.
+peak_memory() { awk '/VmHWM/ {h=$2} /RssAnon/ {a=$2} END {printf "VmHWM %.0f MB, RssAnon now %.0f MB", h/1024, a/1024}' "/proc/$server/status"; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r); $(date -u +%Y-%m-%d)"
 

@@ -18,8 +18,12 @@ case "${1:-start}" in
       rm -rf "$dir" && mkdir -p "$dir"
       [ "$(id -u)" = 0 ] && chown postgres: "$dir"
       as_owner "$pgbin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1
-      as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null
+      if ! as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" start >/dev/null; then
+        echo "PostgreSQL did not start (is port $port taken? set TESSERA_PG_PORT); its log:" >&2
+        tail -n 5 "$dir/log" >&2
+        exit 1
+      fi
     fi
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;

@@ -24,7 +24,11 @@ fi
 export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
 
 step "PostgreSQL"
-export TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/postgres.sh start)}
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  # Assigned on its own line so that a failed start stops the script (set -e).
+  url=$(scripts/postgres.sh start)
+  export TEST_DATABASE_URL=$url
+fi
 echo "$TEST_DATABASE_URL"
 
 step "cargo fmt"
