@@ -14,7 +14,7 @@ mod tessera;
 pub use error::Error;
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
-pub use records::ReadableFiles;
+pub use records::{ReadableFile, ReadableFiles};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::Error as CatalogError;
 pub use tessera_domain as domain;

@@ -23,6 +23,20 @@ pub struct ReadableFiles {
     store: Arc<dyn Store>,
 }
 
+/// One file a caller was allowed to read, from `Tessera::readable_file`.
+pub struct ReadableFile {
+    pub file: FileView,
+    content_key: String,
+    store: Arc<dyn Store>,
+}
+
+impl ReadableFile {
+    /// Streams the file, or a byte range of it.
+    pub async fn open(&self, range: Option<Range<u64>>) -> Result<ByteStream> {
+        Ok(self.store.get_stream(&self.content_key, range).await?)
+    }
+}
+
 impl ReadableFiles {
     pub async fn open(&self, index: usize) -> Result<ByteStream> {
         let key = self.keys.get(index).ok_or_else(|| Error::not_found("file"))?;
@@ -64,12 +78,11 @@ impl Tessera {
         Ok((rows.into_iter().map(file_view).collect(), total))
     }
 
-    /// Opens one file of a record, or a byte range of it.
-    pub async fn open_file(&self, subject: Subject, id: RecordId, key: &str, range: Option<Range<u64>>) -> Result<(FileView, ByteStream)> {
+    /// One file of a record, checked once; its details are known before any byte is read.
+    pub async fn readable_file(&self, subject: Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
         self.readable_record(subject, id).await?;
         let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
-        let stream = self.ocfl.store().get_stream(&row.content_key, range).await?;
-        Ok((file_view(row), stream))
+        Ok(ReadableFile { content_key: row.content_key.clone(), file: file_view(row), store: self.ocfl.store().clone() })
     }
 
     /// Every file of a record, checked once, for streaming an archive.

@@ -4,7 +4,7 @@
 //! renamed to `{draft}/{sha512}`: content-addressed, so a staged file never changes and can be
 //! linked into OCFL storage. Partial uploads left by a crash are removed at start-up.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -74,7 +74,8 @@ impl Staging {
             tokio::fs::remove_file(&part).await?;
         } else {
             tokio::fs::rename(&part, &target).await?;
-            sync_dir(&dir).await?;
+            let folder = dir.clone();
+            tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&folder)).await.map_err(std::io::Error::other)??;
         }
         Ok(digests)
     }
@@ -112,9 +113,4 @@ impl Staging {
         }
         Ok(())
     }
-}
-
-async fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all()).await.map_err(std::io::Error::other)?
 }

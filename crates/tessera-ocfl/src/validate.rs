@@ -5,7 +5,6 @@
 //! described precisely instead of failing to parse.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
@@ -666,16 +665,6 @@ fn path_conflict<'a>(paths: impl Iterator<Item = &'a String>) -> Option<String> 
 fn valid_created(created: &str) -> bool {
     // RFC 3339 requires seconds and an offset; OCFL adds that both must be present.
     OffsetDateTime::parse(created, &Rfc3339).is_ok() && created.len() >= 20 && created.as_bytes().get(16) == Some(&b':')
-}
-
-/// Validates every object in `store` under the layout; used by tests and `tessera verify`.
-pub async fn validate_all(store: Arc<dyn Store>, roots: Vec<String>) -> Vec<(String, Report)> {
-    let mut out = Vec::with_capacity(roots.len());
-    for root in roots {
-        let report = validate_object(store.as_ref(), &root).await;
-        out.push((root, report));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ fn temp_sibling(path: &Path) -> PathBuf {
 }
 
 /// Makes a new or renamed entry in `dir` durable.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
@@ -194,10 +194,6 @@ impl Store for LocalStore {
             Err(err) if err.kind() != io::ErrorKind::NotFound => Err(Error::io(prefix, err)),
             _ => Ok(()),
         }
-    }
-
-    fn local_path(&self, key: &str) -> Option<PathBuf> {
-        self.path(key).ok()
     }
 
     fn is_temporary(&self, key: &str) -> bool {

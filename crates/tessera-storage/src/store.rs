@@ -1,7 +1,7 @@
 //! The byte-store interface that OCFL storage is written through.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -43,9 +43,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes every object under `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<()>;
-
-    /// Where the object is on the local filesystem, if it is a local store (for diagnostics).
-    fn local_path(&self, key: &str) -> Option<PathBuf>;
 
     /// Whether `key` is a temporary file of an atomic write that a crash interrupted; such
     /// leftovers are removed by recovery. Stores with atomic puts of their own have none.

@@ -12,3 +12,4 @@ mod wire;
 
 pub use router::router;
 pub use state::{AppState, WebConfig};
+pub use wire::key_path;

@@ -144,7 +144,8 @@ pub(crate) fn draft_json(state: &AppState, view: &DraftView) -> Value {
     value
 }
 
-fn key_path(key: &str) -> String {
+/// A file key as a URL path: each `/`-separated segment percent-encoded.
+pub fn key_path(key: &str) -> String {
     key.split('/').map(escape_segment).collect::<Vec<_>>().join("/")
 }
 

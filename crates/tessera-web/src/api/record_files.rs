@@ -66,14 +66,15 @@ async fn download(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     // The decision point runs before anything about the file, even its size, is revealed.
-    let (file, _) = state.tessera.open_file(subject, id, key, Some(0..0)).await?;
+    let readable = state.tessera.readable_file(subject, id, key).await?;
+    let file = &readable.file;
     let etag = format!("\"{}\"", file.md5);
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
-        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), &file, &etag));
+        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), file, &etag));
     }
     let size = file.size as u64;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -84,7 +85,7 @@ async fn download(
         Some((start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
         None => (StatusCode::OK, 0, size),
     };
-    let (_, stream) = state.tessera.open_file(subject, id, key, Some(start..end)).await?;
+    let stream = readable.open(Some(start..end)).await?;
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
@@ -92,7 +93,7 @@ async fn download(
     if status == StatusCode::PARTIAL_CONTENT {
         response_headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {start}-{}/{size}", end - 1)));
     }
-    Ok(with_file_headers(response, &file, &etag))
+    Ok(with_file_headers(response, file, &etag))
 }
 
 fn with_file_headers(mut response: Response, file: &FileView, etag: &str) -> Response {

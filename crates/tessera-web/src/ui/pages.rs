@@ -213,7 +213,7 @@ pub(crate) async fn landing_page(
         files: files
             .into_iter()
             .map(|f| FileRow {
-                url: format!("/api/records/{id}/files/{}/content", f.key.split('/').map(escape_segment).collect::<Vec<_>>().join("/")),
+                url: format!("/api/records/{id}/files/{}/content", crate::wire::key_path(&f.key)),
                 size: human_size(f.size),
                 md5: f.md5,
                 key: f.key,

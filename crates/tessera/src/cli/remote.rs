@@ -56,18 +56,4 @@ impl Remote {
     }
 }
 
-/// Percent-encodes each segment of a file key for use in a URL path.
-pub(crate) fn key_path(key: &str) -> String {
-    key.split('/')
-        .map(|segment| {
-            segment.bytes().fold(String::new(), |mut out, b| {
-                match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-                    _ => out.push_str(&format!("%{b:02X}")),
-                }
-                out
-            })
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
+pub(crate) use tessera_web::key_path;
