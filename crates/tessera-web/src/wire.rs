@@ -1,6 +1,7 @@
 //! Wire shapes: Tessera's views turned into InvenioRDM's JSON, and request bodies parsed.
 //! Converted by hand, so the API's shape is visible here and cannot drift by accident.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tessera_app::domain::{Access, Metadata};
 use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView};
@@ -70,39 +71,82 @@ pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
 }
 
 fn access_json(access: &Access, has_files: bool) -> Value {
-    let mut value = serde_json::to_value(access).unwrap_or_default();
-    value["status"] = access.status(has_files).into();
-    value
+    serde_json::to_value(AccessWire { access, status: access.status(has_files) }).unwrap_or_default()
+}
+
+/// `access` as stored, plus the derived `status`.
+#[derive(Serialize)]
+struct AccessWire<'a> {
+    #[serde(flatten)]
+    access: &'a Access,
+    status: &'static str,
+}
+
+/// A published record in InvenioRDM's shape, borrowing from the view so search pages are
+/// serialised without building an intermediate `Value` per hit.
+#[derive(Serialize)]
+pub(crate) struct RecordWire<'a> {
+    id: String,
+    created: &'a str,
+    updated: &'a str,
+    parent: Value,
+    versions: Value,
+    is_published: bool,
+    is_draft: bool,
+    status: &'static str,
+    metadata: &'a Metadata,
+    access: AccessWire<'a>,
+    files: Value,
+    pids: Value,
+    custom_fields: Value,
+    links: RecordLinks,
+}
+
+#[derive(Serialize)]
+struct RecordLinks {
+    #[serde(rename = "self")]
+    self_: String,
+    self_html: String,
+    files: String,
+    archive: String,
+    versions: String,
+    latest: String,
+    latest_html: String,
+    draft: String,
+}
+
+pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordWire<'a> {
+    let doc = &view.doc;
+    let id = doc.id;
+    RecordWire {
+        id: id.to_string(),
+        created: &doc.created,
+        updated: &doc.updated,
+        parent: json!({"id": doc.parent_id.to_string(), "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))}}),
+        versions: json!({"index": doc.version_index, "is_latest": view.is_latest, "is_latest_draft": view.is_latest}),
+        is_published: true,
+        is_draft: false,
+        status: "published",
+        metadata: &doc.metadata,
+        access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
+        files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
+        pids: json!({}),
+        custom_fields: json!({}),
+        links: RecordLinks {
+            self_: state.link(&format!("/api/records/{id}")),
+            self_html: state.link(&format!("/records/{id}")),
+            files: state.link(&format!("/api/records/{id}/files")),
+            archive: state.link(&format!("/api/records/{id}/files-archive")),
+            versions: state.link(&format!("/api/records/{id}/versions")),
+            latest: state.link(&format!("/api/records/{id}/versions/latest")),
+            latest_html: state.link(&format!("/records/{}", view.latest_id)),
+            draft: state.link(&format!("/api/records/{id}/draft")),
+        },
+    }
 }
 
 pub(crate) fn record_json(state: &AppState, view: &RecordView) -> Value {
-    let doc = &view.doc;
-    let id = doc.id;
-    json!({
-        "id": id.to_string(),
-        "created": doc.created,
-        "updated": doc.updated,
-        "parent": {"id": doc.parent_id.to_string(), "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))}},
-        "versions": {"index": doc.version_index, "is_latest": view.is_latest, "is_latest_draft": view.is_latest},
-        "is_published": true,
-        "is_draft": false,
-        "status": "published",
-        "metadata": doc.metadata,
-        "access": access_json(&doc.access, view.files_count > 0),
-        "files": {"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []},
-        "pids": {},
-        "custom_fields": {},
-        "links": {
-            "self": state.link(&format!("/api/records/{id}")),
-            "self_html": state.link(&format!("/records/{id}")),
-            "files": state.link(&format!("/api/records/{id}/files")),
-            "archive": state.link(&format!("/api/records/{id}/files-archive")),
-            "versions": state.link(&format!("/api/records/{id}/versions")),
-            "latest": state.link(&format!("/api/records/{id}/versions/latest")),
-            "latest_html": state.link(&format!("/records/{}", view.latest_id)),
-            "draft": state.link(&format!("/api/records/{id}/draft")),
-        },
-    })
+    serde_json::to_value(record_wire(state, view)).unwrap_or_default()
 }
 
 pub(crate) fn draft_json(state: &AppState, view: &DraftView) -> Value {

@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tessera_app::domain::vocab;
 use tessera_app::{SearchPage, SearchRequest, Sort};
@@ -9,7 +11,7 @@ use tessera_app::{SearchPage, SearchRequest, Sort};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::state::AppState;
-use crate::wire::record_json;
+use crate::wire::{RecordWire, record_wire};
 
 /// The most hits one page may ask for.
 pub(crate) const MAX_PAGE_SIZE: usize = 100;
@@ -134,11 +136,11 @@ pub(crate) async fn search_records(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Query(params): Query<Vec<(String, String)>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let parsed = parse_search(&params)?;
     let filters = parsed.request.filters.clone();
     let result = state.tessera.search(subject, parsed.request).await?;
-    let hits: Vec<Value> = result.hits.iter().map(|h| record_json(&state, h)).collect();
+    let hits: Vec<_> = result.hits.iter().map(|h| record_wire(&state, h)).collect();
     let page_link = |page: usize| {
         let mut query: Vec<String> = params
             .iter()
@@ -156,10 +158,27 @@ pub(crate) async fn search_records(
     if parsed.page * parsed.size < result.total {
         links.insert("next".into(), page_link(parsed.page + 1).into());
     }
-    Ok(Json(json!({
-        "hits": {"hits": hits, "total": result.total},
-        "aggregations": aggregations(&result, &filters),
-        "sortBy": parsed.sort_name,
-        "links": links,
-    })))
+    let body = SearchResponse {
+        hits: Hits { hits, total: result.total },
+        aggregations: aggregations(&result, &filters),
+        sort_by: parsed.sort_name,
+        links: Value::Object(links),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// A search answer in InvenioRDM's shape.
+#[derive(Serialize)]
+struct SearchResponse<'a> {
+    hits: Hits<'a>,
+    aggregations: Value,
+    #[serde(rename = "sortBy")]
+    sort_by: String,
+    links: Value,
+}
+
+#[derive(Serialize)]
+struct Hits<'a> {
+    hits: Vec<RecordWire<'a>>,
+    total: usize,
 }
