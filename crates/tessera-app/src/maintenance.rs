@@ -73,6 +73,15 @@ impl Tessera {
     pub async fn verify(&self, mut progress: impl FnMut(usize, usize, &str)) -> Result<VerifyReport> {
         let roots = self.ocfl.object_roots().await?;
         let mut report = VerifyReport::default();
+        for dir in self.ocfl.empty_hierarchy_dirs().await? {
+            let mut finding = Report::default();
+            finding.findings.push(tessera_ocfl::Finding {
+                severity: tessera_ocfl::validate::Severity::Error,
+                code: "E073",
+                message: "a folder in the storage hierarchy holds no OCFL object".into(),
+            });
+            report.objects.push((dir, finding));
+        }
         for (done, root) in roots.iter().enumerate() {
             let object = tessera_ocfl::validate_object(self.ocfl.store().as_ref(), root).await;
             progress(done + 1, roots.len(), root);

@@ -218,6 +218,29 @@ impl OcflRepo {
         Ok(level)
     }
 
+    /// Folders of the layout's tuple levels that lead to no object (OCFL 1.1 §4.2 forbids them).
+    pub async fn empty_hierarchy_dirs(&self) -> Result<Vec<String>> {
+        let mut empty = Vec::new();
+        let mut level = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for prefix in &level {
+                let dirs = self.store.list_dirs(prefix).await?;
+                if dirs.is_empty() && !prefix.is_empty() && self.store.list(prefix).await?.is_empty() {
+                    empty.push(prefix.clone());
+                }
+                for name in dirs {
+                    if prefix.is_empty() && name == "extensions" {
+                        continue;
+                    }
+                    next.push(if prefix.is_empty() { name } else { format!("{prefix}/{name}") });
+                }
+            }
+            level = next;
+        }
+        Ok(empty)
+    }
+
     /// Reads the inventory at an object root, whatever its id.
     pub async fn inventory_at(&self, root: &str) -> Result<Option<Inventory>> {
         read_inventory(self.store.as_ref(), root, root).await
@@ -335,5 +358,8 @@ mod tests {
         store.put_bytes(&format!("{other}/{OBJECT_NAMASTE}"), Bytes::from_static(b"ocfl_object_1.1\n")).await.unwrap();
         assert_eq!(repo.recover("other").await.unwrap(), None);
         assert!(store.list(&other).await.unwrap().is_empty());
+        assert!(repo.empty_hierarchy_dirs().await.unwrap().is_empty(), "no empty tuple folders are left behind (E073)");
+        std::fs::create_dir_all(dir.path().join("abc/def")).unwrap();
+        assert_eq!(repo.empty_hierarchy_dirs().await.unwrap(), ["abc/def"]);
     }
 }

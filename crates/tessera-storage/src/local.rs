@@ -40,6 +40,18 @@ impl LocalStore {
         Ok(self.root.join(key))
     }
 
+    /// Removes the now-empty folders above `path`, up to the root: like an object store, a
+    /// local store has no empty folders (an OCFL storage hierarchy must not contain any).
+    async fn prune_empty_parents(&self, path: &Path) {
+        let mut current = path.parent();
+        while let Some(dir) = current {
+            if dir == self.root || !dir.starts_with(&self.root) || tokio::fs::remove_dir(dir).await.is_err() {
+                break;
+            }
+            current = dir.parent();
+        }
+    }
+
     fn dir_path(&self, prefix: &str) -> Result<PathBuf> {
         if prefix.is_empty() { Ok(self.root.clone()) } else { self.path(prefix) }
     }
@@ -184,7 +196,10 @@ impl Store for LocalStore {
         let path = self.path(key)?;
         match tokio::fs::remove_file(&path).await {
             Err(err) if err.kind() != io::ErrorKind::NotFound => Err(Error::io(key, err)),
-            _ => Ok(()),
+            _ => {
+                self.prune_empty_parents(&path).await;
+                Ok(())
+            }
         }
     }
 
@@ -192,7 +207,10 @@ impl Store for LocalStore {
         let dir = self.path(prefix)?;
         match tokio::fs::remove_dir_all(&dir).await {
             Err(err) if err.kind() != io::ErrorKind::NotFound => Err(Error::io(prefix, err)),
-            _ => Ok(()),
+            _ => {
+                self.prune_empty_parents(&dir).await;
+                Ok(())
+            }
         }
     }
 
@@ -243,6 +261,8 @@ mod tests {
         store.delete("a/b/one.txt").await.unwrap();
         store.delete_prefix("a/c").await.unwrap();
         assert!(store.list("").await.unwrap().is_empty());
+        assert!(store.list_dirs("").await.unwrap().is_empty(), "deletes leave no empty folders behind");
+        assert!(store.root().exists(), "the root itself stays");
         assert!(matches!(store.get_bytes("a/b/one.txt").await, Err(Error::NotFound { .. })));
         assert!(matches!(store.get_bytes("../escape").await, Err(Error::InvalidKey { .. })));
         assert!(store.is_temporary(&temp_sibling(Path::new("a/inventory.json")).to_string_lossy()));

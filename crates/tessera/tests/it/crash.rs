@@ -68,8 +68,10 @@ async fn sigkill_during_uploads_and_publishes() {
                     .await;
             });
         }
-        // Early kills catch commits in progress; later ones let some publishes finish.
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(20..700))).await;
+        // Early kills catch commits in progress; later ones let some publishes finish. The last
+        // round waits long enough that acknowledged publishes exist whatever the dice said.
+        let delay = if round == ROUNDS - 1 { 2000 } else { rng.gen_range(20..700) };
+        tokio::time::sleep(Duration::from_millis(delay)).await;
         server.kill();
         let mut acknowledged_now = 0;
         for task in tasks {
