@@ -12,7 +12,7 @@ use tessera_app::domain::{Access, Metadata, ParentId, RecordId, UserId};
 use tessera_app::{RecordDoc, Tessera, TesseraConfig};
 use tessera_catalog::{Catalog, RecordRow};
 
-const TOPICS: &[&str] = &[
+pub(crate) const TOPICS: &[&str] = &[
     "river",
     "temperature",
     "soil",
@@ -35,7 +35,7 @@ const TOPICS: &[&str] = &[
     "estuary",
 ];
 const KINDS: &[&str] = &["measurements", "observations", "transcriptions", "images", "interviews", "samples", "records", "maps"];
-const PLACES: &[&str] = &["Cardiff", "Aberystwyth", "Bangor", "Swansea", "Edinburgh", "Leeds", "Bristol", "Norwich"];
+pub(crate) const PLACES: &[&str] = &["Cardiff", "Aberystwyth", "Bangor", "Swansea", "Edinburgh", "Leeds", "Bristol", "Norwich"];
 const NON_LATIN: &[&str] =
     &["河流温度观测", "Наблюдения за рекой", "ρέμα θερμοκρασία", "نهر درجة الحرارة", "川の水温の記録", "नदी का तापमान"];
 const FAMILY: &[&str] = &[
@@ -66,11 +66,11 @@ const AFFILIATIONS: &[&str] = &[
     "Velindre NHS Trust",
     "Amgueddfa Cymru",
 ];
-const SUBJECTS: &[&str] =
+pub(crate) const SUBJECTS: &[&str] =
     &["Hydrology", "Ecology", "History", "Linguistics", "Genomics", "Climate", "Archaeology", "Public health", "Geology", "Oceanography"];
-const LANGUAGES: &[&str] = &["eng", "cym", "fra", "deu", "zho", "rus", "jpn", "ara"];
-const TYPES: &[&str] = &["dataset", "dataset", "dataset", "image", "software", "publication-article", "audio", "video"];
-const LICENCES: &[&str] = &["cc-by-4.0", "cc0-1.0", "cc-by-sa-4.0", "mit", "odbl-1.0"];
+pub(crate) const LANGUAGES: &[&str] = &["eng", "cym", "fra", "deu", "zho", "rus", "jpn", "ara"];
+pub(crate) const TYPES: &[&str] = &["dataset", "dataset", "dataset", "image", "software", "publication-article", "audio", "video"];
+pub(crate) const LICENCES: &[&str] = &["cc-by-4.0", "cc0-1.0", "cc-by-sa-4.0", "mit", "odbl-1.0"];
 
 fn metadata(rng: &mut impl Rng, n: usize) -> Metadata {
     let title = if n.is_multiple_of(10) {

@@ -10,6 +10,8 @@ use rand::{Rng, SeedableRng};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::generate::{LANGUAGES, LICENCES, PLACES, SUBJECTS, TOPICS, TYPES};
+
 fn metadata(title: &str) -> Value {
     json!({"metadata": {"resource_type": {"id": "dataset"}, "title": title, "publication_date": "2026",
         "creators": [{"person_or_org": {"type": "personal", "family_name": "Bench", "given_name": "Mark"}}]}})
@@ -153,27 +155,12 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-const WORDS: &[&str] = &[
-    "river",
-    "temperature",
-    "soil",
-    "carbon",
-    "survey",
-    "genome",
-    "letters",
-    "census",
-    "coral",
-    "glacier",
-    "Cardiff",
-    "Bangor",
-    "measurements",
-    "images",
-];
+/// Searches use the generator's own words and facet values, so they find what it wrote.
 const FACETS: &[(&str, &[&str])] = &[
-    ("resource_type", &["dataset", "image", "software"]),
-    ("language", &["eng", "cym", "fra"]),
-    ("subject", &["Hydrology", "Ecology", "History"]),
-    ("license", &["cc-by-4.0", "cc0-1.0"]),
+    ("resource_type", TYPES),
+    ("language", LANGUAGES),
+    ("subject", SUBJECTS),
+    ("license", LICENCES),
     ("publication_year", &["2019", "2020", "2021", "2022"]),
 ];
 
@@ -189,7 +176,7 @@ pub(crate) async fn search(server: &str, clients: usize, requests: usize) -> any
             let mut times = Vec::with_capacity(per_client);
             let mut hits = 0u64;
             for _ in 0..per_client {
-                let word = WORDS.choose(&mut rng).unwrap_or(&"river");
+                let word = if rng.gen_bool(0.7) { TOPICS.choose(&mut rng) } else { PLACES.choose(&mut rng) }.unwrap_or(&"river");
                 let mut facets = FACETS.to_vec();
                 facets.shuffle(&mut rng);
                 let filters: Vec<String> =

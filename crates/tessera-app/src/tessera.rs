@@ -132,11 +132,9 @@ fn token_hash(token: &str) -> String {
     tessera_storage::sha256_hex(token.as_bytes())
 }
 
+/// The current time in RFC 3339, to the second.
 pub(crate) fn now() -> String {
-    format_time(OffsetDateTime::now_utc())
-}
-
-pub(crate) fn format_time(t: OffsetDateTime) -> String {
+    let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
 }
 

@@ -53,11 +53,6 @@ impl FileKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The last segment: the name a download is saved under.
-    pub fn file_name(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or(&self.0)
-    }
 }
 
 /// Characters that render as nothing and would let two different keys look the same.

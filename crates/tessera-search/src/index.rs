@@ -129,17 +129,6 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Adds or replaces these records and makes them searchable at once.
-    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<()> {
-        self.write(|writer| {
-            for doc in docs {
-                writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
-                writer.add_document(self.document(doc))?;
-            }
-            Ok(())
-        })
-    }
-
     /// Adds or replaces `docs` and removes `removed`, in one commit.
     pub fn replace(&self, docs: &[IndexDoc], removed: &[u64]) -> Result<()> {
         self.write(|writer| {
@@ -150,13 +139,6 @@ impl SearchIndex {
                 writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
                 writer.add_document(self.document(doc))?;
             }
-            Ok(())
-        })
-    }
-
-    pub fn delete(&self, id: u64) -> Result<()> {
-        self.write(|writer| {
-            writer.delete_term(Term::from_field_u64(self.fields.id, id));
             Ok(())
         })
     }
@@ -329,12 +311,15 @@ mod tests {
     fn search_filter_sort_and_count() {
         let index = SearchIndex::in_memory().unwrap();
         index
-            .upsert(&[
-                doc(1, "River temperatures", "dataset", "2020", true),
-                doc(2, "Lake levels", "dataset", "2021", true),
-                doc(3, "River maps", "image", "2021", false),
-                doc(4, "Afon Taf: tymheredd y dŵr", "dataset", "2022", true),
-            ])
+            .replace(
+                &[
+                    doc(1, "River temperatures", "dataset", "2020", true),
+                    doc(2, "Lake levels", "dataset", "2021", true),
+                    doc(3, "River maps", "image", "2021", false),
+                    doc(4, "Afon Taf: tymheredd y dŵr", "dataset", "2022", true),
+                ],
+                &[],
+            )
             .unwrap();
         check(&index, SearchRequest::default(), &[4, 2, 1], 3);
         check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[4, 3, 2, 1], 4);
@@ -363,9 +348,9 @@ mod tests {
         assert_eq!(all.facets["subject"], [("Hydrology".to_string(), 3), ("Rivers/Lakes".to_string(), 3)]);
         check(&index, SearchRequest { filters: vec![("subject".into(), "Rivers/Lakes".into())], ..Default::default() }, &[4, 2, 1], 3);
 
-        index.upsert(&[doc(2, "Lake depths", "dataset", "2021", true)]).unwrap();
+        index.replace(&[doc(2, "Lake depths", "dataset", "2021", true)], &[]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[2], 1);
-        index.delete(2).unwrap();
+        index.replace(&[], &[2]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
         index.clear().unwrap();
         assert_eq!(index.count(), 0);
@@ -377,7 +362,7 @@ mod tests {
         let path = dir.path().join("index");
         let index = SearchIndex::open(&path).unwrap();
         assert!(index.is_fresh());
-        index.upsert(&[doc(1, "River", "dataset", "2020", true)]).unwrap();
+        index.replace(&[doc(1, "River", "dataset", "2020", true)], &[]).unwrap();
         drop(index);
         let index = SearchIndex::open(&path).unwrap();
         assert!(!index.is_fresh());
