@@ -62,6 +62,8 @@ impl Tessera {
             count += views.len();
             self.index_views(views).await?;
         }
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || search.compact()).await.map_err(std::io::Error::other)??;
         Ok(count)
     }
 

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use tessera_catalog::{FileRow, RecordRow};
+use tessera_catalog::{FileRow, RecordRow, RecordStats};
+use tessera_domain::RecordId;
 use tessera_domain::authz::{Action, Subject};
-use tessera_domain::{ParentId, RecordId};
 use tessera_search::SearchRequest;
 use tessera_storage::{ByteStream, Store};
 
@@ -122,28 +122,22 @@ impl Tessera {
         views.pop().ok_or_else(|| Error::Corrupt("a record view went missing".into()))
     }
 
-    /// Views of many records with three queries in all, whatever their number.
+    /// Views of many records with one query in all, whatever their number.
     pub(crate) async fn record_views(&self, rows: Vec<RecordRow>) -> Result<Vec<RecordView>> {
-        let mut parents: Vec<_> = rows.iter().map(|r| r.parent_id).collect();
-        parents.sort();
-        parents.dedup();
-        let mut latest: HashMap<ParentId, (i64, RecordId, i64)> = HashMap::new();
-        for (parent, id, index) in self.catalog.versions_of_parents(&parents).await? {
-            let entry = latest.entry(parent).or_insert((index, id, 0));
-            if index > entry.0 {
-                (entry.0, entry.1) = (index, id);
-            }
-            entry.2 += 1;
-        }
         let ids: Vec<RecordId> = rows.iter().map(|r| r.id).collect();
-        let files: HashMap<RecordId, (i64, i64)> =
-            self.catalog.files_summaries(&ids).await?.into_iter().map(|(id, n, bytes)| (id, (n, bytes))).collect();
+        let stats: HashMap<RecordId, RecordStats> = self.catalog.record_stats(&ids).await?.into_iter().map(|s| (s.id, s)).collect();
         rows.into_iter()
             .map(|row| {
                 let doc: RecordDoc = from_json(&row.doc)?;
-                let (_, latest_id, versions_count) = latest.get(&row.parent_id).copied().unwrap_or((0, row.id, 1));
-                let (files_count, files_bytes) = files.get(&row.id).copied().unwrap_or((0, 0));
-                Ok(RecordView { is_latest: latest_id == row.id, latest_id, versions_count, files_count, files_bytes, doc })
+                let stats = stats.get(&row.id).ok_or_else(|| Error::Corrupt(format!("record {} has no catalogue row", row.id)))?;
+                Ok(RecordView {
+                    is_latest: stats.latest_id == row.id,
+                    latest_id: stats.latest_id,
+                    versions_count: stats.versions_count,
+                    files_count: stats.files_count,
+                    files_bytes: stats.files_bytes,
+                    doc,
+                })
             })
             .collect()
     }

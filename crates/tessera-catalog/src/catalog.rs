@@ -10,7 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::{ParentId, RecordId, UserId};
 
-use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, UserRow};
+use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UserRow};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -404,39 +404,38 @@ impl Catalog {
         Ok(rows)
     }
 
-    /// (parent, record id, version index) of every version of these parents.
-    pub async fn versions_of_parents(&self, parents: &[ParentId]) -> Result<Vec<(ParentId, RecordId, i64)>> {
-        if parents.is_empty() {
-            return Ok(Vec::new());
-        }
-        on_pool!(self, pool => {
-            let mut select = QueryBuilder::new("SELECT parent_id, id, version_index FROM records WHERE parent_id IN (");
-            let mut list = select.separated(", ");
-            for parent in parents {
-                list.push_bind(parent.0);
-            }
-            select.push(")");
-            let rows = select.build().fetch_all(pool).await?;
-            rows.iter().map(|row| Ok((ParentId(row.try_get("parent_id")?), RecordId(row.try_get("id")?), row.try_get("version_index")?))).collect()
-        })
-    }
-
-    /// (record, file count, total bytes) for these records; records without files are absent.
-    pub async fn files_summaries(&self, records: &[RecordId]) -> Result<Vec<(RecordId, i64, i64)>> {
+    /// What a record's view needs beside its row: its dataset's versions and its files' totals,
+    /// for many records in one query.
+    pub async fn record_stats(&self, records: &[RecordId]) -> Result<Vec<RecordStats>> {
         if records.is_empty() {
             return Ok(Vec::new());
         }
         on_pool!(self, pool => {
             let mut select = QueryBuilder::new(
-                "SELECT record_id, COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM record_files WHERE record_id IN (",
+                "SELECT r.id, \
+                   (SELECT v.id FROM records v WHERE v.parent_id = r.parent_id ORDER BY v.version_index DESC LIMIT 1) AS latest_id, \
+                   (SELECT COUNT(*) FROM records v WHERE v.parent_id = r.parent_id) AS versions_count, \
+                   (SELECT COUNT(*) FROM record_files f WHERE f.record_id = r.id) AS files_count, \
+                   (SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM record_files f WHERE f.record_id = r.id) AS files_bytes \
+                 FROM records r WHERE r.id IN (",
             );
             let mut list = select.separated(", ");
             for record in records {
                 list.push_bind(record.0);
             }
-            select.push(") GROUP BY record_id");
+            select.push(")");
             let rows = select.build().fetch_all(pool).await?;
-            rows.iter().map(|row| Ok((RecordId(row.try_get("record_id")?), row.try_get("n")?, row.try_get("bytes")?))).collect()
+            rows.iter()
+                .map(|row| {
+                    Ok(RecordStats {
+                        id: RecordId(row.try_get("id")?),
+                        latest_id: RecordId(row.try_get("latest_id")?),
+                        versions_count: row.try_get("versions_count")?,
+                        files_count: row.try_get("files_count")?,
+                        files_bytes: row.try_get("files_bytes")?,
+                    })
+                })
+                .collect()
         })
     }
 

@@ -50,6 +50,16 @@ pub struct RecordRow {
     pub updated: String,
 }
 
+/// A published record's place among its dataset's versions, and its files' totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordStats {
+    pub id: RecordId,
+    pub latest_id: RecordId,
+    pub versions_count: i64,
+    pub files_count: i64,
+    pub files_bytes: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRow {
     pub key: String,

@@ -116,7 +116,7 @@ impl SearchIndex {
         self.fresh
     }
 
-    /// Runs `change` with the writer, then commits and makes the change visible to searches.
+    /// Runs `change` with the writer, then makes its effect visible to searches.
     fn write(&self, change: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
         let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let writer = match &mut *slot {
@@ -124,7 +124,6 @@ impl SearchIndex {
             empty => empty.insert(self.index.writer_with_num_threads(1, WRITER_MEMORY)?),
         };
         change(writer)?;
-        writer.commit()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -139,6 +138,7 @@ impl SearchIndex {
                 writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
                 writer.add_document(self.document(doc))?;
             }
+            writer.commit()?;
             Ok(())
         })
     }
@@ -147,6 +147,21 @@ impl SearchIndex {
     pub fn clear(&self) -> Result<()> {
         self.write(|writer| {
             writer.delete_all_documents()?;
+            writer.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Merges every segment into one, after a full re-index: each search then opens one
+    /// segment's postings and facet columns instead of one set per indexing batch.
+    pub fn compact(&self) -> Result<()> {
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() < 2 {
+            return Ok(());
+        }
+        self.write(|writer| {
+            writer.merge(&segments).wait()?;
+            writer.garbage_collect_files().wait()?;
             Ok(())
         })
     }
@@ -168,7 +183,8 @@ impl SearchIndex {
         for subject in &doc.subjects {
             out.add_text(f.subjects_text, subject);
         }
-        for text in &doc.other_text {
+        let everything = [&doc.title, &doc.description].into_iter().chain(&doc.creators).chain(&doc.subjects).chain(&doc.other_text);
+        for text in everything {
             out.add_text(f.all, text);
         }
         out.add_i64(f.created, doc.created);
@@ -188,13 +204,16 @@ impl SearchIndex {
         if text.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         } else {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.description, f.creators, f.subjects_text, f.all]);
-            parser.set_conjunction_by_default();
-            parser.set_field_boost(f.title, 3.0);
-            parser.set_field_boost(f.creators, 2.0);
             // Lenient parsing: a stray quote or colon in a user's query still searches.
-            let (query, _errors) = parser.parse_query_lenient(text);
-            clauses.push((Occur::Must, query));
+            let mut parser = QueryParser::for_index(&self.index, vec![f.all]);
+            parser.set_conjunction_by_default();
+            clauses.push((Occur::Must, parser.parse_query_lenient(text).0));
+            // Words in the title or among the creators rank higher; this clause only scores the
+            // documents the required clauses found.
+            let mut boost = QueryParser::for_index(&self.index, vec![f.title, f.creators]);
+            boost.set_field_boost(f.title, 3.0);
+            boost.set_field_boost(f.creators, 2.0);
+            clauses.push((Occur::Should, boost.parse_query_lenient(text).0));
         }
         if !request.all_versions {
             clauses.push((Occur::Must, term_query(Term::from_field_text(f.latest, "1"))));
@@ -352,8 +371,28 @@ mod tests {
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[2], 1);
         index.replace(&[], &[2]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
+        index.replace(&[doc(5, "Estuary", "dataset", "2023", true)], &[]).unwrap();
+        assert!(index.index.searchable_segment_ids().unwrap().len() > 1);
+        index.compact().unwrap();
+        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
+        check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[5, 4, 3, 1], 4);
         index.clear().unwrap();
         assert_eq!(index.count(), 0);
+    }
+
+    #[test]
+    fn any_field_matches_and_title_matches_rank_first() {
+        let index = SearchIndex::in_memory().unwrap();
+        let in_description = IndexDoc { description: "Samples from the Severn".into(), ..doc(1, "Lake levels", "dataset", "2020", true) };
+        let in_subject = IndexDoc { subjects: vec!["Severn estuary".into()], ..doc(2, "Tides", "dataset", "2020", true) };
+        let in_title = doc(3, "Severn flows", "dataset", "2020", true);
+        index.replace(&[in_description, in_subject, in_title], &[]).unwrap();
+        let result = index.search(&SearchRequest { query: "severn".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(result.ids.first(), Some(&3));
+        assert_eq!(result.total, 3);
+        // Both words must match, each in any field.
+        let both = index.search(&SearchRequest { query: "severn lovelace tides".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(both.ids, [2]);
     }
 
     #[test]

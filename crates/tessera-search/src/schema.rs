@@ -3,7 +3,7 @@
 
 use tantivy::schema::{FAST, FacetOptions, Field, INDEXED, STORED, STRING, Schema, TEXT};
 
-pub(crate) const SCHEMA_VERSION: &str = "1";
+pub(crate) const SCHEMA_VERSION: &str = "2";
 
 /// The facets, by the names the API uses for their aggregations and filters.
 pub const FACETS: [&str; 7] = ["resource_type", "subject", "license", "affiliation", "publication_year", "language", "access_status"];
@@ -30,7 +30,8 @@ pub(crate) fn schema() -> (Schema, Fields) {
     let description = builder.add_text_field("description", TEXT);
     let creators = builder.add_text_field("creators", TEXT);
     let subjects_text = builder.add_text_field("subjects", TEXT);
-    // Identifiers, publisher, version and other text that a query may name.
+    // Every searchable word of the record, the fields above included, so a query word is one
+    // posting list rather than a union over five fields.
     let all = builder.add_text_field("all", TEXT);
     let created = builder.add_i64_field("created", FAST);
     let updated = builder.add_i64_field("updated", FAST);

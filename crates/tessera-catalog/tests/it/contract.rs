@@ -1,6 +1,6 @@
 //! Every catalogue operation, checked the same way on each engine.
 
-use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, RecordRow};
+use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, RecordRow, RecordStats};
 use tessera_domain::{ParentId, RecordId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
@@ -119,10 +119,16 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
     assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);
     assert_eq!(catalog.record_ids_after(102, 10).await.unwrap(), [RecordId(103)]);
-    let mut versions = catalog.versions_of_parents(&[ParentId(101), ParentId(7)]).await.unwrap();
-    versions.sort();
-    assert_eq!(versions, [(ParentId(101), RecordId(102), 1), (ParentId(101), RecordId(103), 2)]);
-    assert_eq!(catalog.files_summaries(&[RecordId(102), RecordId(103)]).await.unwrap(), [(RecordId(102), 1500, (0..1500).sum::<i64>())]);
+    let mut stats = catalog.record_stats(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap();
+    stats.sort_by_key(|s| s.id);
+    let files_bytes = (0..1500).sum::<i64>();
+    assert_eq!(
+        stats,
+        [
+            RecordStats { id: RecordId(102), latest_id: RecordId(103), versions_count: 2, files_count: 1500, files_bytes },
+            RecordStats { id: RecordId(103), latest_id: RecordId(103), versions_count: 2, files_count: 0, files_bytes: 0 },
+        ]
+    );
 
     catalog.clear_records().await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), None);
