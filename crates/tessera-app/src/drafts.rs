@@ -4,7 +4,7 @@
 use tessera_catalog::{DraftFileRow, DraftRow, RecordRow};
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::validate::check_metadata;
-use tessera_domain::{RecordId, UserId};
+use tessera_domain::{Access, OrgId, Problem, RecordId, UserId};
 
 use crate::model::{DraftDoc, DraftView, RecordDoc, RecordInput, RecordView};
 use crate::tessera::now;
@@ -15,14 +15,20 @@ pub(crate) const KIND_EDIT: &str = "edit";
 pub(crate) const KIND_VERSION: &str = "version";
 
 impl Tessera {
-    pub async fn create_draft(&self, subject: Subject, input: RecordInput) -> Result<DraftView> {
-        self.authorize(subject, Action::CreateDraft, &ResourceFacts::default(), "new draft")?;
+    pub async fn create_draft(&self, subject: &Subject, input: RecordInput) -> Result<DraftView> {
+        let organization = input.organization.clone();
+        let facts = ResourceFacts { organization: organization.clone(), ..ResourceFacts::default() };
+        self.authorize(subject, Action::CreateDraft, &facts, "new draft")?;
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
+        if let Some(org) = &organization {
+            self.catalog.organization(org).await?.ok_or_else(|| Error::BadRequest(format!("there is no organization '{org}'")))?;
+        }
         let parent_id = tessera_domain::ParentId(self.catalog.next_id().await?);
         let id = RecordId(self.catalog.next_id().await?);
         let mut doc = DraftDoc {
+            organization,
             metadata: input.metadata,
-            access: input.access.unwrap_or_default(),
+            access: settled(input.access.unwrap_or_default())?,
             files_enabled: input.files_enabled.unwrap_or(true),
             version_index: 1,
         };
@@ -34,13 +40,13 @@ impl Tessera {
         self.draft_view(row).await
     }
 
-    pub async fn draft(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+    pub async fn draft(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let row = self.draft_row(subject, id, Action::ReadDraft).await?;
         self.draft_view(row).await
     }
 
     /// Replaces the draft's metadata (and access and files settings, when given).
-    pub async fn update_draft(&self, subject: Subject, id: RecordId, input: RecordInput) -> Result<DraftView> {
+    pub async fn update_draft(&self, subject: &Subject, id: RecordId, input: RecordInput) -> Result<DraftView> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         let mut doc: DraftDoc = from_json(&row.doc)?;
         if let Some(enabled) = input.files_enabled {
@@ -51,7 +57,7 @@ impl Tessera {
         }
         doc.metadata = input.metadata;
         if let Some(access) = input.access {
-            doc.access = access;
+            doc.access = settled(access)?;
         }
         let _ = check_metadata(&mut doc.metadata);
         self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
@@ -59,14 +65,14 @@ impl Tessera {
     }
 
     /// Discards a draft and its staged files; a published version it edits is untouched.
-    pub async fn delete_draft(&self, subject: Subject, id: RecordId) -> Result<()> {
+    pub async fn delete_draft(&self, subject: &Subject, id: RecordId) -> Result<()> {
         self.draft_row(subject, id, Action::EditDraft).await?;
         self.catalog.delete_draft(id).await?;
         self.staging.remove_draft(id).await
     }
 
     /// Opens a draft to edit the metadata of published record `id` (its files stay as they are).
-    pub async fn edit_record(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+    pub async fn edit_record(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let record = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&record.doc)?;
         self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("record {id}"))?;
@@ -74,6 +80,7 @@ impl Tessera {
             return self.draft_view(existing).await;
         }
         let draft = DraftDoc {
+            organization: doc.organization.clone(),
             metadata: doc.metadata.clone(),
             access: doc.access.clone(),
             files_enabled: doc.files.enabled,
@@ -85,7 +92,7 @@ impl Tessera {
 
     /// Opens a draft of the next version of record `id`'s dataset, starting with the latest
     /// version's metadata and files (carried by reference, never copied).
-    pub async fn new_version(&self, subject: Subject, id: RecordId) -> Result<DraftView> {
+    pub async fn new_version(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let record = self.published_row(id).await?;
         let versions = self.catalog.records_of_parent(record.parent_id).await?;
         let latest = versions.last().cloned().unwrap_or(record);
@@ -96,8 +103,13 @@ impl Tessera {
         }
         let mut metadata = doc.metadata.clone();
         metadata.version = None;
-        let draft =
-            DraftDoc { metadata, access: doc.access.clone(), files_enabled: doc.files.enabled, version_index: latest.version_index + 1 };
+        let draft = DraftDoc {
+            organization: doc.organization.clone(),
+            metadata,
+            access: doc.access.clone(),
+            files_enabled: doc.files.enabled,
+            version_index: latest.version_index + 1,
+        };
         let new_id = RecordId(self.catalog.next_id().await?);
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
         self.open_draft_from(&latest, new_id, KIND_VERSION, owner, draft).await
@@ -135,7 +147,7 @@ impl Tessera {
     }
 
     /// The caller's drafts and published records, newest first.
-    pub async fn user_records(&self, subject: Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
+    pub async fn user_records(&self, subject: &Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
         self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records")?;
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
         let mut drafts = Vec::new();
@@ -150,10 +162,10 @@ impl Tessera {
     }
 
     /// Loads a draft and checks the caller may do `action` to it.
-    pub(crate) async fn draft_row(&self, subject: Subject, id: RecordId, action: Action) -> Result<DraftRow> {
+    pub(crate) async fn draft_row(&self, subject: &Subject, id: RecordId, action: Action) -> Result<DraftRow> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let doc: DraftDoc = from_json(&row.doc)?;
-        let facts = ResourceFacts { owner: Some(row.owner_id), access: doc.access };
+        let facts = facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access);
         self.authorize(subject, action, &facts, &format!("draft {id}"))?;
         Ok(row)
     }
@@ -167,6 +179,7 @@ impl Tessera {
             id: row.id,
             parent_id: row.parent_id,
             owner: row.owner_id,
+            organization: doc.organization,
             kind: row.kind,
             version_index: doc.version_index,
             created: row.created,
@@ -187,7 +200,27 @@ impl Tessera {
 }
 
 pub(crate) fn facts_of_record(doc: &RecordDoc) -> ResourceFacts {
-    ResourceFacts { owner: doc.owner, access: doc.access.clone() }
+    facts_of(doc.owner, doc.organization.clone(), &doc.access)
+}
+
+fn facts_of(owner: Option<UserId>, organization: Option<OrgId>, access: &Access) -> ResourceFacts {
+    ResourceFacts {
+        owner,
+        organization,
+        data_class: access.data_class(),
+        partners: access.partners.clone(),
+        metadata_stub: access.metadata_stub(),
+        embargoed: access.embargo.active,
+        ..ResourceFacts::default()
+    }
+}
+
+/// Access settings with `files` and `data_class` made to agree, or every reason they cannot.
+fn settled(mut access: Access) -> Result<Access> {
+    match access.settle() {
+        Ok(()) => Ok(access),
+        Err(problems) => Err(Error::Validation(problems.into_iter().map(|(field, message)| Problem::new(field, message)).collect())),
+    }
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

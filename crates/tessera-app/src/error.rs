@@ -9,6 +9,9 @@ pub enum Error {
     NotFound { what: String },
     #[error("sign-in required")]
     Unauthenticated,
+    /// A credential was presented and refused: unknown, expired or revoked.
+    #[error("{reason}")]
+    BadCredentials { reason: &'static str },
     #[error("permission denied: {reason}")]
     Forbidden { reason: &'static str },
     #[error("validation failed")]

@@ -14,7 +14,7 @@ use crate::{Error, Result, Tessera};
 
 impl Tessera {
     /// Declares new files on a draft (InvenioRDM's "initialize upload").
-    pub async fn init_files(&self, subject: Subject, id: RecordId, keys: Vec<String>) -> Result<Vec<DraftFileView>> {
+    pub async fn init_files(&self, subject: &Subject, id: RecordId, keys: Vec<String>) -> Result<Vec<DraftFileView>> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         let mut problems = Vec::new();
@@ -55,7 +55,7 @@ impl Tessera {
     }
 
     /// Streams a file's content into the staging area, hashing it on the way.
-    pub async fn upload_content<S, E>(&self, subject: Subject, id: RecordId, key: &str, body: S) -> Result<DraftFileView>
+    pub async fn upload_content<S, E>(&self, subject: &Subject, id: RecordId, key: &str, body: S) -> Result<DraftFileView>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -77,7 +77,7 @@ impl Tessera {
     }
 
     /// Marks an uploaded file complete (InvenioRDM's "commit").
-    pub async fn commit_file(&self, subject: Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
+    pub async fn commit_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         let mut file = self.draft_file_row(id, key).await?;
@@ -90,17 +90,17 @@ impl Tessera {
         Ok(file_view(file))
     }
 
-    pub async fn draft_file(&self, subject: Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
+    pub async fn draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
         Ok(file_view(self.draft_file_row(id, key).await?))
     }
 
-    pub async fn draft_files(&self, subject: Subject, id: RecordId) -> Result<Vec<DraftFileView>> {
+    pub async fn draft_files(&self, subject: &Subject, id: RecordId) -> Result<Vec<DraftFileView>> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
         Ok(self.catalog.draft_files(id, 0, None).await?.into_iter().map(file_view).collect())
     }
 
-    pub async fn delete_draft_file(&self, subject: Subject, id: RecordId, key: &str) -> Result<()> {
+    pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         self.draft_file_row(id, key).await?;

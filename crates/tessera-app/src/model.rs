@@ -1,7 +1,7 @@
 //! The documents Tessera stores for drafts and records, and the views it hands to adapters.
 
 use serde::{Deserialize, Serialize};
-use tessera_domain::{Access, Metadata, ParentId, Problem, RecordId, UserId};
+use tessera_domain::{Access, Metadata, OrgId, ParentId, Problem, RecordId, UserId};
 
 /// A published record version as stored: `{id}/record.json` in its dataset's OCFL object,
 /// and (without the file entries) the `doc` column of the catalogue. Everything needed to
@@ -13,6 +13,9 @@ pub struct RecordDoc {
     /// 1 for a dataset's first version, 2 for the next, and so on.
     pub version_index: i64,
     pub owner: Option<UserId>,
+    /// The member institution that owns the dataset; its curators and stewards look after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrgId>,
     pub created: String,
     pub updated: String,
     pub metadata: Metadata,
@@ -38,6 +41,8 @@ pub struct FileEntry {
 /// A draft as stored in the catalogue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DraftDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) organization: Option<OrgId>,
     pub(crate) metadata: Metadata,
     pub(crate) access: Access,
     pub(crate) files_enabled: bool,
@@ -47,6 +52,8 @@ pub(crate) struct DraftDoc {
 /// What a client sends to create or update a draft.
 #[derive(Clone, Debug, Default)]
 pub struct RecordInput {
+    /// Only when a draft is created; the dataset keeps its organization after that.
+    pub organization: Option<OrgId>,
     pub metadata: Metadata,
     pub access: Option<Access>,
     pub files_enabled: Option<bool>,
@@ -69,6 +76,7 @@ pub struct DraftView {
     pub id: RecordId,
     pub parent_id: ParentId,
     pub owner: UserId,
+    pub organization: Option<OrgId>,
     /// `new`, `edit` or `version`.
     pub kind: String,
     pub version_index: i64,

@@ -19,7 +19,7 @@ use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
 impl Tessera {
-    pub async fn publish(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+    pub async fn publish(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.draft_row(subject, id, Action::PublishDraft).await?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
         let mut problems = check_metadata(&mut draft.metadata);
@@ -55,6 +55,7 @@ impl Tessera {
             parent_id: row.parent_id,
             version_index: draft.version_index,
             owner: Some(row.owner_id),
+            organization: draft.organization,
             created,
             updated: stamp.clone(),
             metadata: draft.metadata,

@@ -45,7 +45,7 @@ impl ReadableFiles {
 }
 
 impl Tessera {
-    pub async fn record(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+    pub async fn record(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
         self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {id}"))?;
@@ -53,7 +53,7 @@ impl Tessera {
     }
 
     /// Every published version of the dataset record `id` belongs to, newest first.
-    pub async fn versions(&self, subject: Subject, id: RecordId) -> Result<Vec<RecordView>> {
+    pub async fn versions(&self, subject: &Subject, id: RecordId) -> Result<Vec<RecordView>> {
         let row = self.published_row(id).await?;
         let mut views = Vec::new();
         for version in self.catalog.records_of_parent(row.parent_id).await?.into_iter().rev() {
@@ -65,35 +65,35 @@ impl Tessera {
         Ok(views)
     }
 
-    pub async fn latest_version(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+    pub async fn latest_version(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.published_row(id).await?;
         let latest = self.catalog.records_of_parent(row.parent_id).await?.pop().ok_or_else(|| Error::not_found(format!("record {id}")))?;
         self.record(subject, latest.id).await
     }
 
     /// A page of a record's files, and how many it has.
-    pub async fn record_files(&self, subject: Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
+    pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
         self.readable_record(subject, id).await?;
         let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
         Ok((rows.into_iter().map(file_view).collect(), total))
     }
 
     /// One file of a record, checked once; its details are known before any byte is read.
-    pub async fn readable_file(&self, subject: Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
+    pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
         self.readable_record(subject, id).await?;
         let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
         Ok(ReadableFile { content_key: row.content_key.clone(), file: file_view(row), store: self.ocfl.store().clone() })
     }
 
     /// Every file of a record, checked once, for streaming an archive.
-    pub async fn readable_files(&self, subject: Subject, id: RecordId) -> Result<ReadableFiles> {
+    pub async fn readable_files(&self, subject: &Subject, id: RecordId) -> Result<ReadableFiles> {
         let record = self.readable_record(subject, id).await?;
         let (rows, _) = self.catalog.record_files(id, 0, None).await?;
         let keys = rows.iter().map(|r| r.content_key.clone()).collect();
         Ok(ReadableFiles { record, files: rows.into_iter().map(file_view).collect(), keys, store: self.ocfl.store().clone() })
     }
 
-    async fn readable_record(&self, subject: Subject, id: RecordId) -> Result<RecordView> {
+    async fn readable_record(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
         let facts = facts_of_record(&doc);
@@ -102,7 +102,7 @@ impl Tessera {
         self.record_view(row).await
     }
 
-    pub async fn search(&self, subject: Subject, request: SearchRequest) -> Result<SearchPage> {
+    pub async fn search(&self, subject: &Subject, request: SearchRequest) -> Result<SearchPage> {
         let search = self.search.clone();
         let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
         let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();

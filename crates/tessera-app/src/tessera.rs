@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tessera_catalog::{Catalog, UserRow};
+use tessera_catalog::Catalog;
 use tessera_domain::authz::{self, Action, Decision, ResourceFacts, Subject};
-use tessera_domain::{ParentId, Visibility};
+use tessera_domain::{DataClass, ParentId};
 use tessera_ocfl::OcflRepo;
 use tessera_search::SearchIndex;
 use tessera_storage::Store;
@@ -68,10 +68,11 @@ impl Tessera {
 
     /// The single authorization decision point: every use case calls it before it reads or
     /// writes, and every decision about non-public data is logged for audit.
-    pub(crate) fn authorize(&self, subject: Subject, action: Action, resource: &ResourceFacts, target: &str) -> Result<Decision> {
+    pub(crate) fn authorize(&self, subject: &Subject, action: Action, resource: &ResourceFacts, target: &str) -> Result<Decision> {
         let decision = authz::authorize(subject, action, resource);
-        let sensitive = resource.access.record != Visibility::Public
-            || (action == Action::ReadFiles && (resource.access.files != Visibility::Public || resource.access.embargo.active));
+        let sensitive = resource.metadata_stub
+            || (action == Action::ReadFiles && (resource.data_class != DataClass::Public || resource.embargoed))
+            || matches!(action, Action::DecideAccess | Action::ManageOrganization | Action::AdministerPlatform);
         if sensitive || !decision.allowed {
             tracing::info!(
                 target: "audit",
@@ -82,54 +83,17 @@ impl Tessera {
                 reason = decision.reason,
             );
         }
-        match (decision.allowed, subject) {
-            (true, _) => Ok(decision),
-            (false, Subject::Anonymous) => Err(Error::Unauthenticated),
-            (false, Subject::User { .. }) => Err(Error::Forbidden { reason: decision.reason }),
+        match decision {
+            Decision { allowed: true, .. } => Ok(decision),
+            Decision { reason: authz::SIGN_IN_REQUIRED, .. } => Err(Error::Unauthenticated),
+            Decision { reason, .. } => Err(Error::Forbidden { reason }),
         }
-    }
-
-    // Identity: accounts and tokens, until full identity management arrives.
-
-    /// Who presents this API token, or an error if it is unknown.
-    pub async fn authenticate_token(&self, token: &str) -> Result<Subject> {
-        match self.catalog.user_by_token_hash(&token_hash(token)).await? {
-            Some(user) => Ok(Subject::User { id: user.id, is_admin: user.is_admin }),
-            None => Err(Error::Unauthenticated),
-        }
-    }
-
-    pub async fn create_user(&self, email: &str, is_admin: bool) -> Result<UserRow> {
-        let email = email.trim();
-        if !email.contains('@') || email.len() < 3 || email.chars().any(char::is_whitespace) {
-            return Err(Error::BadRequest(format!("'{email}' is not an email address")));
-        }
-        self.catalog.create_user(email, is_admin, &now()).await.map_err(|err| match err {
-            tessera_catalog::Error::Conflict { what } => Error::Conflict(format!("{what} already exists")),
-            other => other.into(),
-        })
-    }
-
-    /// Creates a new API token for the user with this email and returns it; only its hash is kept.
-    pub async fn create_token(&self, email: &str) -> Result<String> {
-        let user = self.catalog.user_by_email(email.trim()).await?.ok_or_else(|| Error::not_found(format!("user {email}")))?;
-        let mut bytes = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-            .map_err(|_| std::io::Error::other("no system randomness"))?;
-        let token = tessera_storage::hex(&bytes);
-        self.catalog.create_token(user.id, &token_hash(&token), &now()).await?;
-        Ok(token)
     }
 
     /// Whether the catalogue answers, for readiness checks.
     pub async fn ready(&self) -> Result<()> {
         Ok(self.catalog.ping().await?)
     }
-}
-
-/// Tokens are random, so a fast hash is enough to keep them unusable if the database leaks.
-fn token_hash(token: &str) -> String {
-    tessera_storage::sha256_hex(token.as_bytes())
 }
 
 /// The current time in RFC 3339, to the second.

@@ -10,7 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::{ParentId, RecordId, UserId};
 
-use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UserRow};
+use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -41,11 +41,13 @@ macro_rules! on_pool {
     };
 }
 
+/// Used by the identity queries.
 macro_rules! user_row {
     ($row:expr) => {
         UserRow {
             id: UserId($row.try_get("id")?),
             email: $row.try_get("email")?,
+            name: $row.try_get("name")?,
             is_admin: $row.try_get("is_admin")?,
             created: $row.try_get("created")?,
         }
@@ -109,17 +111,32 @@ macro_rules! file_row {
     };
 }
 
+mod identity;
+
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_BATCH: usize = 1000;
 
+/// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
+const MIGRATIONS: [(i64, &str, &str, &str); 2] = [
+    (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"), include_str!("../migrations/postgres/0001_initial.sql")),
+    (
+        2,
+        "organizations and tokens",
+        include_str!("../migrations/sqlite/0002_organizations_and_tokens.sql"),
+        include_str!("../migrations/postgres/0002_organizations_and_tokens.sql"),
+    ),
+];
+
 fn migrator(engine: Engine) -> Migrator {
-    let sql = match engine {
-        Engine::Sqlite => include_str!("../migrations/sqlite/0001_initial.sql"),
-        Engine::Postgres => include_str!("../migrations/postgres/0001_initial.sql"),
-    };
-    let migrations = vec![Migration::new(1, Cow::Borrowed("initial"), MigrationType::Simple, Cow::Borrowed(sql), false)];
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sqlite, postgres)| {
+            let sql = if engine == Engine::Sqlite { sqlite } else { postgres };
+            Migration::new(*version, Cow::Borrowed(description), MigrationType::Simple, Cow::Borrowed(sql), false)
+        })
+        .collect();
     Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
 }
 
@@ -179,41 +196,6 @@ impl Catalog {
         let sql = "UPDATE counters SET value = $1 WHERE name = 'pid' AND value < $1";
         on_pool!(self, pool => sqlx::query(sql).bind(at_least).execute(pool).await.map(drop)?);
         Ok(())
-    }
-
-    // Users and tokens.
-
-    pub async fn create_user(&self, email: &str, is_admin: bool, created: &str) -> Result<UserRow> {
-        let sql = "INSERT INTO users (email, is_admin, created) VALUES ($1, $2, $3) RETURNING id, email, is_admin, created";
-        let result = on_pool!(self, pool => sqlx::query(sql).bind(email).bind(is_admin).bind(created).fetch_one(pool).await.map(|row| -> Result<UserRow> { Ok(user_row!(row)) }));
-        match result {
-            Ok(row) => row,
-            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
-        let sql = "SELECT id, email, is_admin, created FROM users WHERE email = $1";
-        on_pool!(self, pool => match sqlx::query(sql).bind(email).fetch_optional(pool).await? {
-            Some(row) => Ok(Some(user_row!(row))),
-            None => Ok(None),
-        })
-    }
-
-    pub async fn create_token(&self, user: UserId, token_hash: &str, created: &str) -> Result<()> {
-        let sql = "INSERT INTO tokens (user_id, token_hash, created) VALUES ($1, $2, $3)";
-        on_pool!(self, pool => sqlx::query(sql).bind(user.0).bind(token_hash).bind(created).execute(pool).await.map(drop)?);
-        Ok(())
-    }
-
-    /// The user a token belongs to, looked up by the token's hash.
-    pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserRow>> {
-        let sql = "SELECT u.id, u.email, u.is_admin, u.created FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-        on_pool!(self, pool => match sqlx::query(sql).bind(token_hash).fetch_optional(pool).await? {
-            Some(row) => Ok(Some(user_row!(row))),
-            None => Ok(None),
-        })
     }
 
     // Drafts.

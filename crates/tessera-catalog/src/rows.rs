@@ -1,11 +1,12 @@
 //! Rows as the catalogue stores them. Documents are JSON text; `tessera-app` gives them meaning.
 
-use tessera_domain::{ParentId, RecordId, UserId};
+use tessera_domain::{OrgId, ParentId, RecordId, Role, Scopes, TokenId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRow {
     pub id: UserId,
     pub email: String,
+    pub name: Option<String>,
     pub is_admin: bool,
     pub created: String,
 }
@@ -68,4 +69,34 @@ pub struct FileRow {
     pub sha512: String,
     /// The storage key of the content, so a download reads no inventory.
     pub content_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgRow {
+    pub id: OrgId,
+    pub name: String,
+    /// The organization's ROR id, when it has one.
+    pub ror: Option<String>,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub org: OrgId,
+    pub user: UserId,
+    pub email: String,
+    pub role: Role,
+}
+
+/// An API token as its owner sees it; the secret itself is never stored, only its hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: TokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub created: String,
+    /// RFC 3339 UTC; None never expires.
+    pub expires: Option<String>,
+    pub revoked: Option<String>,
 }

@@ -1,33 +1,181 @@
 //! The authorization table: who may do what to which record.
 //!
-//! This is the pure half of Tessera's single decision point; `tessera-app` calls it for every
-//! read and write and records the outcome. Keeping it free of IO lets the whole table of
-//! subjects × actions × access settings be tested exhaustively.
+//! This is the pure half of Tessera's single decision point; `tessera-app` gathers the facts
+//! (memberships, the record's organization and people, the caller's grant), calls
+//! [`authorize`] for every read and write, and records the outcome. Keeping it free of IO lets
+//! the whole table of roles × actions × data classes × grant states be tested exhaustively.
 
-use crate::access::{Access, Visibility};
-use crate::ids::UserId;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::access::DataClass;
+use crate::ids::{OrgId, UserId};
+
+/// A person's role in one organization. One person may hold several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Deposits datasets on the organization's behalf.
+    Depositor,
+    /// Checks and describes the organization's datasets: reads and edits them all.
+    Curator,
+    /// Decides who may use the organization's restricted data.
+    Steward,
+    /// Manages the organization's members and partners.
+    OrgAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Self::Depositor, Self::Curator, Self::Steward, Self::OrgAdmin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Depositor => "depositor",
+            Self::Curator => "curator",
+            Self::Steward => "steward",
+            Self::OrgAdmin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a role (depositor, curator, steward, admin)"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Membership {
+    pub org: OrgId,
+    pub role: Role,
+}
+
+/// What an API token may be used for. A signed-in browser session has every scope the
+/// person's roles allow; a token has the ones chosen when it was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Read metadata and download files.
+    Read,
+    /// Create, edit and publish datasets.
+    Deposit,
+    /// Decide access requests and grants.
+    Steward,
+    /// Manage organizations and the platform.
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Self::Read, Self::Deposit, Self::Steward, Self::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Deposit => "deposit",
+            Self::Steward => "steward",
+            Self::Admin => "admin",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a scope (read, deposit, steward, admin)"))
+    }
+}
+
+/// A set of scopes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub const ALL: Scopes = Scopes(0b1111);
+    /// What a token gets when its maker names no scopes.
+    pub const DEFAULT_TOKEN: Scopes = Scopes(Scope::Read.bit() | Scope::Deposit.bit());
+
+    pub fn of(scopes: impl IntoIterator<Item = Scope>) -> Self {
+        Scopes(scopes.into_iter().fold(0, |bits, scope| bits | scope.bit()))
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |scope| self.contains(*scope))
+    }
+
+    /// Space-separated, as OAuth writes scopes: `read deposit`.
+    pub fn to_text(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        text.split([' ', ',']).filter(|s| !s.is_empty()).map(str::parse).collect::<Result<Vec<Scope>, _>>().map(Self::of)
+    }
+}
 
 /// Who is asking.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Subject {
-    Anonymous,
-    User { id: UserId, is_admin: bool },
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// None for an anonymous caller.
+    pub user: Option<UserId>,
+    pub is_admin: bool,
+    pub memberships: Vec<Membership>,
+    pub scopes: Scopes,
 }
 
 impl Subject {
+    /// Scopes only narrow what a token may do; an anonymous caller is limited by the table.
+    pub fn anonymous() -> Self {
+        Self { scopes: Scopes::ALL, ..Self::default() }
+    }
+
+    /// A signed-in person with every scope, no memberships and no platform role.
+    pub fn user(id: UserId) -> Self {
+        Self { user: Some(id), scopes: Scopes::ALL, ..Self::default() }
+    }
+
+    /// Someone at the server's console (`tessera admin`): a platform administrator without
+    /// an account, trusted because they hold the data folder.
+    pub fn operator() -> Self {
+        Self { is_admin: true, scopes: Scopes::ALL, ..Self::default() }
+    }
+
     pub fn user_id(&self) -> Option<UserId> {
-        match self {
-            Subject::Anonymous => None,
-            Subject::User { id, .. } => Some(*id),
-        }
+        self.user
+    }
+
+    pub fn has_role(&self, org: &OrgId, role: Role) -> bool {
+        self.memberships.iter().any(|m| &m.org == org && m.role == role)
+    }
+
+    pub fn is_member_of(&self, org: &OrgId) -> bool {
+        self.memberships.iter().any(|m| &m.org == org)
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Start a new dataset.
+    /// Start a new dataset (for the resource's organization, when it names one).
     CreateDraft,
-    /// List one's own drafts and records.
+    /// List one's own drafts, records, requests and tokens.
     ListOwn,
     ReadDraft,
     /// Change a draft's metadata or files, or discard it.
@@ -35,17 +183,58 @@ pub enum Action {
     PublishDraft,
     /// Open an edit draft or a new-version draft of a published record.
     EditRecord,
-    /// See a published record's metadata (landing page, API, search hit).
+    /// See a published record's full metadata; everyone may see a metadata-only stub.
     ReadMetadata,
     /// Download a published record's files.
     ReadFiles,
+    /// Ask the record's stewards for access.
+    RequestAccess,
+    /// See the record's access requests and grant, refuse or revoke access.
+    DecideAccess,
+    /// Manage an organization's members, partners and trust.
+    ManageOrganization,
+    /// Create organizations and accounts, and run the platform.
+    AdministerPlatform,
 }
 
-/// What the decision needs to know about the record acted on.
+impl Action {
+    /// The token scope the action needs.
+    pub fn scope(self) -> Scope {
+        match self {
+            Action::ListOwn | Action::ReadDraft | Action::ReadMetadata | Action::ReadFiles | Action::RequestAccess => Scope::Read,
+            Action::CreateDraft | Action::EditDraft | Action::PublishDraft | Action::EditRecord => Scope::Deposit,
+            Action::DecideAccess => Scope::Steward,
+            Action::ManageOrganization | Action::AdministerPlatform => Scope::Admin,
+        }
+    }
+}
+
+/// The caller's grant for the record acted on, as the catalogue has it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GrantState {
+    #[default]
+    None,
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// What the decision needs to know about the record (or file) acted on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceFacts {
+    /// The depositor.
     pub owner: Option<UserId>,
-    pub access: Access,
+    pub organization: Option<OrgId>,
+    /// People named on the record beside the organization's curators and stewards.
+    pub curators: Vec<UserId>,
+    pub stewards: Vec<UserId>,
+    /// The class of the files acted on (a file's own class, else the record's).
+    pub data_class: DataClass,
+    pub partners: Vec<OrgId>,
+    /// Only a metadata-only stub is public.
+    pub metadata_stub: bool,
+    pub embargoed: bool,
+    pub grant: GrantState,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,90 +253,332 @@ impl Decision {
     }
 }
 
-pub fn authorize(subject: Subject, action: Action, resource: &ResourceFacts) -> Decision {
-    let (user, is_admin) = match subject {
-        Subject::Anonymous => (None, false),
-        Subject::User { id, is_admin } => (Some(id), is_admin),
-    };
-    if is_admin {
-        return Decision::allow("platform administrator");
+/// The people who look after a record: its depositor, its curators and its stewards.
+struct Relation {
+    signed_in: bool,
+    owner: bool,
+    curator: bool,
+    steward: bool,
+    member: bool,
+    partner: bool,
+    org_admin: bool,
+    /// Holds an active grant (only a signed-in person can).
+    granted: bool,
+}
+
+fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
+    let user = subject.user;
+    let named = |people: &[UserId]| user.is_some_and(|u| people.contains(&u));
+    let org_role = |role| resource.organization.as_ref().is_some_and(|org| subject.has_role(org, role));
+    let member = resource.organization.as_ref().is_some_and(|org| subject.is_member_of(org));
+    Relation {
+        signed_in: user.is_some(),
+        owner: user.is_some() && user == resource.owner,
+        curator: named(&resource.curators) || org_role(Role::Curator),
+        steward: named(&resource.stewards) || org_role(Role::Steward),
+        member,
+        partner: member || resource.partners.iter().any(|org| subject.is_member_of(org)),
+        org_admin: org_role(Role::OrgAdmin),
+        granted: user.is_some() && resource.grant == GrantState::Active,
     }
-    let is_owner = user.is_some() && user == resource.owner;
+}
+
+/// The reason given when signing in could change the answer.
+pub const SIGN_IN_REQUIRED: &str = "sign-in required";
+
+pub fn authorize(subject: &Subject, action: Action, resource: &ResourceFacts) -> Decision {
+    if !subject.scopes.contains(action.scope()) {
+        return Decision::deny("the token's scopes do not cover this");
+    }
+    let who = relation(subject, resource);
+    let sign_in = || Decision::deny(SIGN_IN_REQUIRED);
     match action {
-        Action::CreateDraft | Action::ListOwn => match user {
-            Some(_) => Decision::allow("signed in"),
-            None => Decision::deny("sign-in required"),
+        Action::CreateDraft => match &resource.organization {
+            _ if !who.signed_in => sign_in(),
+            None => Decision::allow("signed in"),
+            Some(_) if who.member => Decision::allow("member of the organization"),
+            Some(_) => Decision::deny("only members deposit for an organization"),
         },
+        Action::ListOwn => {
+            if who.signed_in {
+                Decision::allow("signed in")
+            } else {
+                sign_in()
+            }
+        }
         Action::ReadDraft | Action::EditDraft | Action::PublishDraft | Action::EditRecord => {
-            if is_owner {
-                Decision::allow("owner")
-            } else if user.is_none() {
-                Decision::deny("sign-in required")
+            if who.owner {
+                Decision::allow("depositor")
+            } else if who.curator {
+                Decision::allow("curator")
+            } else if action == Action::ReadDraft && subject.is_admin {
+                Decision::allow("platform administrator")
+            } else if !who.signed_in {
+                sign_in()
             } else {
-                Decision::deny("only the owner may do this")
+                Decision::deny("only the depositor and curators may do this")
             }
         }
-        Action::ReadMetadata => match resource.access.record {
-            Visibility::Public => Decision::allow("public record"),
-            Visibility::Restricted if is_owner => Decision::allow("owner"),
-            Visibility::Restricted => Decision::deny("restricted record"),
-        },
-        Action::ReadFiles => {
-            let access = &resource.access;
-            let open = access.record == Visibility::Public && access.files == Visibility::Public && !access.embargo.active;
-            if open {
-                Decision::allow("open files")
-            } else if is_owner {
-                Decision::allow("owner")
-            } else if access.embargo.active {
-                Decision::deny("files are under embargo")
+        Action::ReadMetadata => {
+            if !resource.metadata_stub {
+                Decision::allow("public metadata")
+            } else if who.owner || who.curator || who.steward || who.org_admin || subject.is_admin {
+                Decision::allow("looks after the record")
+            } else if who.granted {
+                Decision::allow("active grant")
             } else {
-                Decision::deny("restricted files")
+                Decision::deny("only a metadata-only stub is public")
             }
         }
+        Action::ReadFiles => read_files(resource, &who),
+        Action::RequestAccess => {
+            if !who.signed_in {
+                sign_in()
+            } else if matches!(resource.data_class, DataClass::Public | DataClass::Registered) {
+                Decision::deny("the files are open to every signed-in user; there is nothing to request")
+            } else if resource.data_class != DataClass::Enclave && read_files(resource, &who).allowed {
+                Decision::deny("you may download the files already")
+            } else if who.granted {
+                Decision::deny("an active grant exists already")
+            } else {
+                Decision::allow("signed in")
+            }
+        }
+        Action::DecideAccess => {
+            if who.steward {
+                Decision::allow("steward")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only the record's stewards decide access")
+            }
+        }
+        Action::ManageOrganization => {
+            if who.org_admin {
+                Decision::allow("organization administrator")
+            } else if subject.is_admin {
+                Decision::allow("platform administrator")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only the organization's administrators may do this")
+            }
+        }
+        Action::AdministerPlatform => {
+            if subject.is_admin {
+                Decision::allow("platform administrator")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only platform administrators may do this")
+            }
+        }
+    }
+}
+
+fn read_files(resource: &ResourceFacts, who: &Relation) -> Decision {
+    if resource.data_class == DataClass::Enclave {
+        return Decision::deny("enclave data never leaves the enclave");
+    }
+    // The people who look after a record keep access through an embargo and any class.
+    if who.owner {
+        return Decision::allow("depositor");
+    }
+    if who.curator || who.steward {
+        return Decision::allow("looks after the record");
+    }
+    if resource.embargoed {
+        return Decision::deny("the files are under embargo");
+    }
+    match resource.data_class {
+        DataClass::Public => Decision::allow("public files"),
+        DataClass::Registered if who.signed_in => Decision::allow("signed in"),
+        DataClass::Partner if who.partner => Decision::allow("member of a partner organization"),
+        DataClass::Partner | DataClass::Restricted if who.granted => Decision::allow("active grant"),
+        _ if !who.signed_in => Decision::deny(SIGN_IN_REQUIRED),
+        DataClass::Partner => Decision::deny("only members of partner organizations, or holders of a grant"),
+        _ => Decision::deny(match resource.grant {
+            GrantState::Expired => "the grant has expired",
+            GrantState::Revoked => "the grant was revoked",
+            _ => "an active grant is needed",
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::Embargo;
 
     const OWNER: UserId = UserId(1);
-    const OTHER: UserId = UserId(2);
+    const NAMED_STEWARD: UserId = UserId(2);
+    const OTHER: UserId = UserId(3);
 
-    fn facts(record: Visibility, files: Visibility, embargoed: bool) -> ResourceFacts {
-        let embargo = Embargo { active: embargoed, ..Embargo::default() };
-        ResourceFacts { owner: Some(OWNER), access: Access { record, files, embargo } }
+    fn org(slug: &str) -> OrgId {
+        OrgId(slug.into())
     }
 
-    /// Rows: subject, then for each action the expected outcome on (open, restricted files,
-    /// restricted record, embargoed files). `y` allowed, `n` refused.
+    fn member(role: Role, of: &str) -> Subject {
+        Subject { memberships: vec![Membership { org: org(of), role }], ..Subject::user(OTHER) }
+    }
+
+    fn resource(class: DataClass, stub: bool, embargoed: bool, grant: GrantState) -> ResourceFacts {
+        ResourceFacts {
+            owner: Some(OWNER),
+            organization: Some(org("home")),
+            curators: vec![],
+            stewards: vec![NAMED_STEWARD],
+            data_class: class,
+            partners: vec![org("partner")],
+            metadata_stub: stub,
+            embargoed,
+            grant,
+        }
+    }
+
+    /// The subjects of the table, by the name its rows use.
+    fn subjects() -> Vec<(&'static str, Subject)> {
+        vec![
+            ("anonymous", Subject::anonymous()),
+            ("stranger", Subject::user(OTHER)),
+            ("owner", Subject::user(OWNER)),
+            ("named steward", Subject::user(NAMED_STEWARD)),
+            ("depositor", member(Role::Depositor, "home")),
+            ("curator", member(Role::Curator, "home")),
+            ("steward", member(Role::Steward, "home")),
+            ("org admin", member(Role::OrgAdmin, "home")),
+            ("partner", member(Role::Depositor, "partner")),
+            ("other org", member(Role::Steward, "elsewhere")),
+            ("platform admin", Subject { is_admin: true, ..Subject::user(OTHER) }),
+        ]
+    }
+
+    /// The resources of the table, one column each: the five classes with no grant, then
+    /// `restricted` with each grant state, then an embargo and a metadata-only stub.
+    fn columns() -> Vec<ResourceFacts> {
+        use DataClass::*;
+        use GrantState as G;
+        vec![
+            resource(Public, false, false, G::None),
+            resource(Registered, false, false, G::None),
+            resource(Partner, false, false, G::None),
+            resource(Restricted, false, false, G::None),
+            resource(Enclave, false, false, G::None),
+            resource(Restricted, false, false, G::Active),
+            resource(Restricted, false, false, G::Expired),
+            resource(Restricted, false, false, G::Revoked),
+            resource(Partner, false, false, G::Active),
+            resource(Public, false, true, G::None),
+            resource(Restricted, true, false, G::None),
+            resource(Restricted, true, false, G::Active),
+        ]
+    }
+
+    /// Columns as in `columns()`: pub reg par res enc | res+active res+expired res+revoked
+    /// par+active | embargoed stub stub+active. `y` allowed, `.` refused.
+    #[rustfmt::skip]
+    const TABLE: &[(&str, Action, &str)] = &[
+        ("anonymous",      Action::ReadMetadata, "yyyyy yyyy y.."),
+        ("stranger",       Action::ReadMetadata, "yyyyy yyyy y.y"),
+        ("owner",          Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("named steward",  Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("depositor",      Action::ReadMetadata, "yyyyy yyyy y.y"),
+        ("curator",        Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("steward",        Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("org admin",      Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("partner",        Action::ReadMetadata, "yyyyy yyyy y.y"),
+        ("other org",      Action::ReadMetadata, "yyyyy yyyy y.y"),
+        ("platform admin", Action::ReadMetadata, "yyyyy yyyy yyy"),
+
+        ("anonymous",      Action::ReadFiles,    "y.... .... ..."),
+        ("stranger",       Action::ReadFiles,    "yy... y..y ..y"),
+        ("owner",          Action::ReadFiles,    "yyyy. yyyy yyy"),
+        ("named steward",  Action::ReadFiles,    "yyyy. yyyy yyy"),
+        ("depositor",      Action::ReadFiles,    "yyy.. y..y ..y"),
+        ("curator",        Action::ReadFiles,    "yyyy. yyyy yyy"),
+        ("steward",        Action::ReadFiles,    "yyyy. yyyy yyy"),
+        ("org admin",      Action::ReadFiles,    "yyy.. y..y ..y"),
+        ("partner",        Action::ReadFiles,    "yyy.. y..y ..y"),
+        ("other org",      Action::ReadFiles,    "yy... y..y ..y"),
+        ("platform admin", Action::ReadFiles,    "yy... y..y ..y"),
+
+        ("anonymous",      Action::RequestAccess, "..... .... ..."),
+        ("stranger",       Action::RequestAccess, "..yyy .yy. .y."),
+        ("partner",        Action::RequestAccess, "...yy .yy. .y."),
+        ("owner",          Action::RequestAccess, "....y .... ..."),
+
+        ("anonymous",      Action::DecideAccess, "..... .... ..."),
+        ("stranger",       Action::DecideAccess, "..... .... ..."),
+        ("owner",          Action::DecideAccess, "..... .... ..."),
+        ("named steward",  Action::DecideAccess, "yyyyy yyyy yyy"),
+        ("curator",        Action::DecideAccess, "..... .... ..."),
+        ("steward",        Action::DecideAccess, "yyyyy yyyy yyy"),
+        ("org admin",      Action::DecideAccess, "..... .... ..."),
+        ("other org",      Action::DecideAccess, "..... .... ..."),
+        ("platform admin", Action::DecideAccess, "..... .... ..."),
+
+        ("anonymous",      Action::EditRecord,   "..... .... ..."),
+        ("stranger",       Action::EditRecord,   "..... .... ..."),
+        ("owner",          Action::EditRecord,   "yyyyy yyyy yyy"),
+        ("depositor",      Action::EditRecord,   "..... .... ..."),
+        ("curator",        Action::EditRecord,   "yyyyy yyyy yyy"),
+        ("steward",        Action::EditRecord,   "..... .... ..."),
+        ("platform admin", Action::EditRecord,   "..... .... ..."),
+
+        ("stranger",       Action::ReadDraft,    "..... .... ..."),
+        ("owner",          Action::ReadDraft,    "yyyyy yyyy yyy"),
+        ("curator",        Action::ReadDraft,    "yyyyy yyyy yyy"),
+        ("platform admin", Action::ReadDraft,    "yyyyy yyyy yyy"),
+        ("platform admin", Action::PublishDraft, "..... .... ..."),
+
+        ("anonymous",      Action::CreateDraft,  "..... .... ..."),
+        ("stranger",       Action::CreateDraft,  "..... .... ..."),
+        ("depositor",      Action::CreateDraft,  "yyyyy yyyy yyy"),
+        ("partner",        Action::CreateDraft,  "..... .... ..."),
+
+        ("anonymous",      Action::ManageOrganization, "..... .... ..."),
+        ("steward",        Action::ManageOrganization, "..... .... ..."),
+        ("org admin",      Action::ManageOrganization, "yyyyy yyyy yyy"),
+        ("other org",      Action::ManageOrganization, "..... .... ..."),
+        ("platform admin", Action::ManageOrganization, "yyyyy yyyy yyy"),
+        ("org admin",      Action::AdministerPlatform, "..... .... ..."),
+        ("platform admin", Action::AdministerPlatform, "yyyyy yyyy yyy"),
+    ];
+
     #[test]
     fn table() {
-        use Action::*;
-        use Visibility::{Public as Pu, Restricted as Re};
-        let resources = [facts(Pu, Pu, false), facts(Pu, Re, false), facts(Re, Re, false), facts(Pu, Pu, true)];
-        let anonymous = Subject::Anonymous;
-        let owner = Subject::User { id: OWNER, is_admin: false };
-        let other = Subject::User { id: OTHER, is_admin: false };
-        let admin = Subject::User { id: OTHER, is_admin: true };
-        #[rustfmt::skip]
-        let table: &[(Subject, Action, &str)] = &[
-            (anonymous, CreateDraft,  "nnnn"), (owner, CreateDraft,  "yyyy"), (other, CreateDraft,  "yyyy"), (admin, CreateDraft,  "yyyy"),
-            (anonymous, ListOwn,      "nnnn"), (owner, ListOwn,      "yyyy"), (other, ListOwn,      "yyyy"), (admin, ListOwn,      "yyyy"),
-            (anonymous, ReadDraft,    "nnnn"), (owner, ReadDraft,    "yyyy"), (other, ReadDraft,    "nnnn"), (admin, ReadDraft,    "yyyy"),
-            (anonymous, EditDraft,    "nnnn"), (owner, EditDraft,    "yyyy"), (other, EditDraft,    "nnnn"), (admin, EditDraft,    "yyyy"),
-            (anonymous, PublishDraft, "nnnn"), (owner, PublishDraft, "yyyy"), (other, PublishDraft, "nnnn"), (admin, PublishDraft, "yyyy"),
-            (anonymous, EditRecord,   "nnnn"), (owner, EditRecord,   "yyyy"), (other, EditRecord,   "nnnn"), (admin, EditRecord,   "yyyy"),
-            (anonymous, ReadMetadata, "yyny"), (owner, ReadMetadata, "yyyy"), (other, ReadMetadata, "yyny"), (admin, ReadMetadata, "yyyy"),
-            (anonymous, ReadFiles,    "ynnn"), (owner, ReadFiles,    "yyyy"), (other, ReadFiles,    "ynnn"), (admin, ReadFiles,    "yyyy"),
-        ];
-        for (subject, action, expected) in table {
-            for (resource, want) in resources.iter().zip(expected.chars()) {
-                let decision = authorize(*subject, *action, resource);
-                assert_eq!(decision.allowed, want == 'y', "{subject:?} {action:?} {:?}: {}", resource.access, decision.reason);
+        let subjects = subjects();
+        let columns = columns();
+        for (name, action, expected) in TABLE {
+            let subject = &subjects.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no subject {name}")).1;
+            let expected: Vec<char> = expected.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(expected.len(), columns.len(), "{name} {action:?}");
+            for (column, (resource, want)) in columns.iter().zip(expected).enumerate() {
+                let decision = authorize(subject, *action, resource);
+                assert_eq!(decision.allowed, want == 'y', "{name} {action:?} column {column} {resource:?}: {}", decision.reason);
             }
         }
+    }
+
+    #[test]
+    fn every_subject_and_action_has_a_row_for_reads() {
+        // The read rows cover every subject, so a new kind of subject needs a decision there.
+        for (name, _) in subjects() {
+            for action in [Action::ReadMetadata, Action::ReadFiles] {
+                assert!(TABLE.iter().any(|(n, a, _)| *n == name && *a == action), "no row for {name} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scopes_limit_tokens() {
+        let reader = Subject { scopes: Scopes::of([Scope::Read]), ..Subject::user(OWNER) };
+        let open = resource(DataClass::Public, false, false, GrantState::None);
+        assert!(authorize(&reader, Action::ReadFiles, &open).allowed);
+        let refused = authorize(&reader, Action::EditRecord, &open);
+        assert_eq!((refused.allowed, refused.reason), (false, "the token's scopes do not cover this"));
+        let steward_without_scope = Subject { scopes: Scopes::DEFAULT_TOKEN, ..member(Role::Steward, "home") };
+        assert!(!authorize(&steward_without_scope, Action::DecideAccess, &open).allowed);
+        assert_eq!(Scopes::parse("read, steward").map(Scopes::to_text), Ok("read steward".to_string()));
+        assert!(Scopes::parse("read write").is_err());
     }
 }

@@ -11,9 +11,9 @@ pub mod problem;
 pub mod validate;
 pub mod vocab;
 
-pub use access::{Access, Embargo, Visibility};
-pub use authz::{Action, Decision, ResourceFacts, Subject, authorize};
+pub use access::{Access, DataClass, Embargo, Visibility};
+pub use authz::{Action, Decision, GrantState, Membership, ResourceFacts, Role, Scope, Scopes, Subject, authorize};
 pub use file_key::FileKey;
-pub use ids::{ParentId, RecordId, UserId};
+pub use ids::{GrantId, OrgId, ParentId, RecordId, TokenId, UserId};
 pub use metadata::Metadata;
 pub use problem::Problem;

@@ -46,6 +46,7 @@ impl ApiError {
             ApiError::App(err) => match err {
                 AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", err.to_string()),
                 AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token".into()),
+                AppError::BadCredentials { reason } => (StatusCode::UNAUTHORIZED, "bad-credentials", (*reason).to_string()),
                 AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden", err.to_string()),
                 AppError::Validation(_) => (StatusCode::BAD_REQUEST, "validation", "A validation error occurred.".into()),
                 AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad-request", message.clone()),

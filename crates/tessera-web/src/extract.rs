@@ -33,7 +33,7 @@ impl FromRequestParts<AppState> for Caller {
             None => Query::<HashMap<String, String>>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.get("access_token").cloned()),
         };
         match token {
-            None => Ok(Caller(Subject::Anonymous)),
+            None => Ok(Caller(Subject::anonymous())),
             Some(token) => Ok(Caller(state.tessera.authenticate_token(&token).await?)),
         }
     }

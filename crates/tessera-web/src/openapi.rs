@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{draft_files, drafts, record_files, records, search};
+use crate::api::{draft_files, drafts, identity, record_files, records, search};
 use crate::health;
 
 #[derive(OpenApi)]
@@ -15,6 +15,9 @@ use crate::health;
         records::read_record, records::list_versions, records::latest_version, records::list_user_records,
         record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
         search::search_records, health::health, health::ready,
+        identity::list_tokens, identity::create_token, identity::revoke_token,
+        identity::list_organizations, identity::create_organization, identity::read_organization,
+        identity::list_members, identity::add_member, identity::remove_member,
     ),
     modifiers(&BearerAuth),
 )]

@@ -3,10 +3,10 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{draft_files, drafts, record_files, records, search};
+use crate::api::{draft_files, drafts, identity, record_files, records, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -22,6 +22,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
+        .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))
+        .route("/api/user/tokens/{id}", delete(identity::revoke_token))
+        .route("/api/organizations", get(identity::list_organizations).post(identity::create_organization))
+        .route("/api/organizations/{org}", get(identity::read_organization))
+        .route("/api/organizations/{org}/members", get(identity::list_members).post(identity::add_member))
+        .route("/api/organizations/{org}/members/{user}", delete(identity::remove_member))
         .route("/api/records/{id}", get(records::read_record))
         .route(
             "/api/records/{id}/draft",

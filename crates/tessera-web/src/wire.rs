@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tessera_app::domain::{Access, Metadata};
+use tessera_app::domain::{Access, Metadata, OrgId};
 use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView};
 
 use crate::error::{ApiError, ApiResult};
@@ -39,8 +39,9 @@ pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
-    if let Some(unknown) =
-        body.keys().find(|k| !["metadata", "access", "files"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str()))
+    if let Some(unknown) = body
+        .keys()
+        .find(|k| !["metadata", "access", "files", "organization"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str()))
     {
         return Err(ApiError::invalid_field(unknown, "unknown field"));
     }
@@ -67,7 +68,12 @@ pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
         },
         Some(_) => return Err(ApiError::invalid_field("files", "must be an object")),
     };
-    Ok(RecordInput { metadata, access, files_enabled })
+    let organization = match body.remove("organization") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(OrgId::parse(&id).map_err(|e| ApiError::invalid_field("organization", e))?),
+        Some(_) => return Err(ApiError::invalid_field("organization", "must be an organization id")),
+    };
+    Ok(RecordInput { organization, metadata, access, files_enabled })
 }
 
 fn access_json(access: &Access, has_files: bool) -> Value {
@@ -94,6 +100,8 @@ pub(crate) struct RecordWire<'a> {
     is_published: bool,
     is_draft: bool,
     status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization: Option<&'a OrgId>,
     metadata: &'a Metadata,
     access: AccessWire<'a>,
     files: Value,
@@ -127,6 +135,7 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         is_published: true,
         is_draft: false,
         status: "published",
+        organization: doc.organization.as_ref(),
         metadata: &doc.metadata,
         access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
         files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
@@ -182,6 +191,9 @@ pub(crate) fn draft_json(state: &AppState, view: &DraftView) -> Value {
             "latest": state.link(&format!("/api/records/{id}/versions/latest")),
         },
     });
+    if let Some(org) = &view.organization {
+        value["organization"] = org.as_str().into();
+    }
     if !errors.is_empty() {
         value["errors"] = errors.into();
     }

@@ -1,7 +1,7 @@
 //! Every catalogue operation, checked the same way on each engine.
 
-use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, RecordRow, RecordStats};
-use tessera_domain::{ParentId, RecordId, UserId};
+use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, OrgRow, RecordRow, RecordStats, TokenRow};
+use tessera_domain::{OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -15,12 +15,49 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.next_id().await.unwrap(), 102);
 
     // Users and tokens.
-    let user = catalog.create_user("ada@example.org", false, NOW).await.unwrap();
-    assert!(matches!(catalog.create_user("ada@example.org", true, NOW).await, Err(Error::Conflict { .. })));
+    let user = catalog.create_user("ada@example.org", Some("Ada Lovelace"), false, NOW).await.unwrap();
+    assert!(matches!(catalog.create_user("ada@example.org", None, true, NOW).await, Err(Error::Conflict { .. })));
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap(), Some(user.clone()));
-    catalog.create_token(user.id, "hash-1", NOW).await.unwrap();
-    assert_eq!(catalog.user_by_token_hash("hash-1").await.unwrap(), Some(user.clone()));
-    assert_eq!(catalog.user_by_token_hash("hash-2").await.unwrap(), None);
+    assert_eq!(catalog.user(user.id).await.unwrap(), Some(user.clone()));
+    let token = TokenRow {
+        id: TokenId(0),
+        user_id: user.id,
+        name: "laptop".into(),
+        scopes: Scopes::of([Scope::Read]),
+        created: NOW.into(),
+        expires: Some("2030-01-01T00:00:00Z".into()),
+        revoked: None,
+    };
+    let token_id = catalog.create_token(&token, "hash-1").await.unwrap();
+    let (found, owner) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!((found.clone(), owner), (TokenRow { id: token_id, ..token.clone() }, user.clone()));
+    assert_eq!(catalog.token_by_hash("hash-2").await.unwrap(), None);
+    assert_eq!(catalog.tokens_of(user.id).await.unwrap(), [found]);
+    assert!(!catalog.revoke_token(UserId(999), token_id, NOW).await.unwrap(), "only the owner revokes");
+    assert!(catalog.revoke_token(user.id, token_id, "2026-02-02T00:00:00Z").await.unwrap());
+    assert!(catalog.revoke_token(user.id, token_id, "2026-03-03T00:00:00Z").await.unwrap());
+    assert_eq!(catalog.tokens_of(user.id).await.unwrap()[0].revoked.as_deref(), Some("2026-02-02T00:00:00Z"), "the first revocation stays");
+
+    // Organizations and memberships.
+    let org = OrgRow {
+        id: OrgId::parse("cardiff-uni").unwrap(),
+        name: "Cardiff University".into(),
+        ror: Some("https://ror.org/03kk7td41".into()),
+        created: NOW.into(),
+    };
+    catalog.create_organization(&org).await.unwrap();
+    assert!(matches!(catalog.create_organization(&org).await, Err(Error::Conflict { .. })));
+    assert_eq!(catalog.organization(&org.id).await.unwrap(), Some(org.clone()));
+    assert_eq!(catalog.organizations().await.unwrap(), std::slice::from_ref(&org));
+    catalog.add_membership(&org.id, user.id, Role::Steward, NOW).await.unwrap();
+    catalog.add_membership(&org.id, user.id, Role::Steward, NOW).await.unwrap();
+    catalog.add_membership(&org.id, user.id, Role::Curator, NOW).await.unwrap();
+    let roles: Vec<Role> = catalog.memberships_of(user.id).await.unwrap().iter().map(|m| m.role).collect();
+    assert_eq!(roles, [Role::Curator, Role::Steward]);
+    assert_eq!(catalog.members_of(&org.id).await.unwrap()[0].email, "ada@example.org");
+    assert!(catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
+    assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
+    assert_eq!(catalog.memberships_of(user.id).await.unwrap().len(), 1);
 
     // Drafts and their files.
     let draft = DraftRow {

@@ -31,7 +31,7 @@ pub(crate) async fn init_files(
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let keys = files.into_iter().map(|f| f.key).collect();
-    let created = state.tessera.init_files(subject, id, keys).await?;
+    let created = state.tessera.init_files(&subject, id, keys).await?;
     let entries = created.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let total = created.len() as i64;
     Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total)))
@@ -43,8 +43,8 @@ pub(crate) async fn init_files(
     responses((status = 200, description = "The draft's files")))]
 pub(crate) async fn list_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let draft = state.tessera.draft(subject, id).await?;
-    let files = state.tessera.draft_files(subject, id).await?;
+    let draft = state.tessera.draft(&subject, id).await?;
+    let files = state.tessera.draft_files(&subject, id).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
     Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, files.len() as i64)))
 }
@@ -76,7 +76,7 @@ pub(crate) async fn get_file(
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     match split_action(&rest) {
-        FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(subject, id, key).await?))),
+        FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?))),
         _ => Err(ApiError::NotFound(format!("'{rest}'"))),
     }
 }
@@ -103,7 +103,7 @@ pub(crate) async fn put_content(
         )));
     }
     let stream = body.into_data_stream().map_err(|err| err.to_string());
-    let file = state.tessera.upload_content(subject, id, key, stream).await?;
+    let file = state.tessera.upload_content(&subject, id, key, stream).await?;
     Ok(Json(draft_file_json(&state, id, &file)))
 }
 
@@ -120,7 +120,7 @@ pub(crate) async fn commit_file(
     let FileAction::Commit(key) = split_action(&rest) else {
         return Err(ApiError::NotFound(format!("'{rest}'")));
     };
-    Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(subject, id, key).await?)))
+    Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?)))
 }
 
 /// Remove a file from a draft.
@@ -135,7 +135,7 @@ pub(crate) async fn delete_file(
     let id = record_id(&id)?;
     match split_action(&rest) {
         FileAction::File(key) => {
-            state.tessera.delete_draft_file(subject, id, key).await?;
+            state.tessera.delete_draft_file(&subject, id, key).await?;
             Ok(StatusCode::NO_CONTENT)
         }
         _ => Err(ApiError::NotFound(format!("'{rest}'"))),

@@ -19,7 +19,7 @@ pub(crate) async fn create_draft(
     Caller(subject): Caller,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Response> {
-    let draft = state.tessera.create_draft(subject, record_input(body)?).await?;
+    let draft = state.tessera.create_draft(&subject, record_input(body)?).await?;
     Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
 }
 
@@ -27,7 +27,7 @@ pub(crate) async fn create_draft(
 #[utoipa::path(get, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The draft"), (status = 404, description = "No such draft")))]
 pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let draft = state.tessera.draft(subject, record_id(&id)?).await?;
+    let draft = state.tessera.draft(&subject, record_id(&id)?).await?;
     Ok(Json(draft_json(&state, &draft)))
 }
 
@@ -40,7 +40,7 @@ pub(crate) async fn update_draft(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    let draft = state.tessera.update_draft(subject, record_id(&id)?, record_input(body)?).await?;
+    let draft = state.tessera.update_draft(&subject, record_id(&id)?, record_input(body)?).await?;
     Ok(Json(draft_json(&state, &draft)))
 }
 
@@ -48,7 +48,7 @@ pub(crate) async fn update_draft(
 #[utoipa::path(delete, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 204, description = "Discarded")))]
 pub(crate) async fn delete_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    state.tessera.delete_draft(subject, record_id(&id)?).await?;
+    state.tessera.delete_draft(&subject, record_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -56,7 +56,7 @@ pub(crate) async fn delete_draft(State(state): State<AppState>, Caller(subject):
 #[utoipa::path(post, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The edit draft")))]
 pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let draft = state.tessera.edit_record(subject, record_id(&id)?).await?;
+    let draft = state.tessera.edit_record(&subject, record_id(&id)?).await?;
     Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
 }
 
@@ -64,7 +64,7 @@ pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): 
 #[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 202, description = "The published record"), (status = 400, description = "Every problem with the draft, under errors")))]
 pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let record = state.tessera.publish(subject, record_id(&id)?).await?;
+    let record = state.tessera.publish(&subject, record_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(record_json(&state, &record))).into_response())
 }
 
@@ -72,6 +72,6 @@ pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject)
 #[utoipa::path(post, path = "/api/records/{id}/versions", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The new-version draft")))]
 pub(crate) async fn create_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let draft = state.tessera.new_version(subject, record_id(&id)?).await?;
+    let draft = state.tessera.new_version(&subject, record_id(&id)?).await?;
     Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
 }

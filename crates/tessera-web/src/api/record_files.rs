@@ -32,7 +32,7 @@ pub(crate) async fn list_record_files(
     let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
     let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
     let offset = size.map_or(0, |size| (page - 1) * size);
-    let (files, total) = state.tessera.record_files(subject, id, offset, size).await?;
+    let (files, total) = state.tessera.record_files(&subject, id, offset, size).await?;
     let entries = files.iter().map(|f| file_json(&state, id, f)).collect();
     Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/files")), true, entries, total)))
 }
@@ -51,7 +51,7 @@ pub(crate) async fn get_record_file(
     match rest.strip_suffix("/content") {
         Some(key) => download(&state, subject, id, key, &headers).await,
         None => {
-            let (files, _) = state.tessera.record_files(subject, id, 0, None).await?;
+            let (files, _) = state.tessera.record_files(&subject, id, 0, None).await?;
             let file = files.iter().find(|f| f.key == rest).ok_or_else(|| ApiError::NotFound(format!("file '{rest}'")))?;
             Ok(Json(file_json(&state, id, file)).into_response())
         }
@@ -66,7 +66,7 @@ async fn download(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     // The decision point runs before anything about the file, even its size, is revealed.
-    let readable = state.tessera.readable_file(subject, id, key).await?;
+    let readable = state.tessera.readable_file(&subject, id, key).await?;
     let file = &readable.file;
     let etag = format!("\"{}\"", file.md5);
     if headers
@@ -163,7 +163,7 @@ pub(crate) async fn download_archive(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    let readable = state.tessera.readable_files(subject, id).await?;
+    let readable = state.tessera.readable_files(&subject, id).await?;
     let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
         if let Err(err) = write_archive(&readable, &mut sender).await {

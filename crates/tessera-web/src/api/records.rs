@@ -13,7 +13,7 @@ use crate::wire::{draft_json, record_json};
 #[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The record"), (status = 404, description = "No published record with this id")))]
 pub(crate) async fn read_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let record = state.tessera.record(subject, record_id(&id)?).await?;
+    let record = state.tessera.record(&subject, record_id(&id)?).await?;
     Ok(Json(record_json(&state, &record)))
 }
 
@@ -26,7 +26,7 @@ pub(crate) async fn list_versions(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let versions = state.tessera.versions(subject, id).await?;
+    let versions = state.tessera.versions(&subject, id).await?;
     let hits: Vec<Value> = versions.iter().map(|v| record_json(&state, v)).collect();
     Ok(Json(json!({"hits": {"hits": hits, "total": hits.len()}, "links": {"self": state.link(&format!("/api/records/{id}/versions"))}})))
 }
@@ -39,7 +39,7 @@ pub(crate) async fn latest_version(
     Caller(subject): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let record = state.tessera.latest_version(subject, record_id(&id)?).await?;
+    let record = state.tessera.latest_version(&subject, record_id(&id)?).await?;
     Ok(Json(record_json(&state, &record)))
 }
 
@@ -47,7 +47,7 @@ pub(crate) async fn latest_version(
 #[utoipa::path(get, path = "/api/user/records", tag = "records",
     responses((status = 200, description = "Drafts first, then published records"), (status = 401, description = "No valid token")))]
 pub(crate) async fn list_user_records(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
-    let (drafts, records) = state.tessera.user_records(subject).await?;
+    let (drafts, records) = state.tessera.user_records(&subject).await?;
     let mut hits: Vec<Value> = drafts.iter().map(|d| draft_json(&state, d)).collect();
     hits.extend(records.iter().map(|r| record_json(&state, r)));
     Ok(Json(json!({"hits": {"hits": hits, "total": hits.len()}, "links": {"self": state.link("/api/user/records")}})))

@@ -139,7 +139,7 @@ pub(crate) async fn search_records(
 ) -> ApiResult<Response> {
     let parsed = parse_search(&params)?;
     let filters = parsed.request.filters.clone();
-    let result = state.tessera.search(subject, parsed.request).await?;
+    let result = state.tessera.search(&subject, parsed.request).await?;
     let hits: Vec<_> = result.hits.iter().map(|h| record_wire(&state, h)).collect();
     let page_link = |page: usize| {
         let mut query: Vec<String> = params

@@ -164,17 +164,17 @@ pub(crate) async fn landing_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HtmlError> {
     let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
-    let view = state.tessera.record(subject, id).await?;
+    let view = state.tessera.record(&subject, id).await?;
     let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     let (files, files_restricted) =
-        match state.tessera.record_files(subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
+        match state.tessera.record_files(&subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
             Ok((files, _)) => (files, false),
             Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), true),
             Err(err) => return Err(err.into()),
         };
     let versions = state
         .tessera
-        .versions(subject, id)
+        .versions(&subject, id)
         .await?
         .iter()
         .map(|v| VersionRow {
@@ -239,7 +239,7 @@ pub(crate) async fn search_page(
     let filters = parsed.request.filters.clone();
     let q = parsed.request.query.clone();
     let (page_number, size) = (parsed.page, parsed.size);
-    let result = state.tessera.search(subject, parsed.request).await?;
+    let result = state.tessera.search(&subject, parsed.request).await?;
     let link_with = |params: &[(String, String)]| {
         let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", escape_segment(v))).collect();
         format!("/search?{}", query.join("&"))

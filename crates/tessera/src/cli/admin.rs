@@ -1,6 +1,10 @@
-//! `tessera admin`: accounts and API tokens on a local installation.
+//! `tessera admin`: accounts, organizations and API tokens on a local installation. Whoever
+//! can run it holds the data folder, so it acts as a platform administrator.
 
 use std::process::ExitCode;
+
+use tessera_app::TokenRequest;
+use tessera_app::domain::{OrgId, Role, Scopes, Subject};
 
 use crate::config::Config;
 
@@ -9,24 +13,82 @@ pub(crate) enum AdminCommand {
     /// Create an account.
     CreateUser {
         email: String,
+        /// The person's name, as others will see it.
+        #[arg(long)]
+        name: Option<String>,
         /// Make the account a platform administrator.
         #[arg(long)]
         admin: bool,
     },
     /// Create an API token for an account and print it (only the token, on standard output).
-    CreateToken { email: String },
+    CreateToken {
+        email: String,
+        /// What the token may do, comma- or space-separated: read, deposit, steward, admin.
+        #[arg(long, default_value = "read,deposit", value_parser = parse_scopes)]
+        scopes: Scopes,
+        /// When it stops working: a date (2027-06-30, end of day UTC) or an RFC 3339 time.
+        #[arg(long)]
+        expires: Option<String>,
+        /// A label to recognise it by.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Add a member institution.
+    CreateOrg {
+        /// A short lowercase id such as `cardiff-uni`; records name their organization by it.
+        id: String,
+        name: String,
+        /// The organization's ROR id.
+        #[arg(long)]
+        ror: Option<String>,
+    },
+    /// Give a person a role in an organization: depositor, curator, steward or admin.
+    AddMember { org: String, email: String, role: String },
+    /// List organizations, or one organization's members.
+    ListOrgs {
+        /// Show this organization's members.
+        org: Option<String>,
+    },
+}
+
+fn parse_scopes(text: &str) -> Result<Scopes, String> {
+    Scopes::parse(text)
 }
 
 pub(crate) async fn run(command: AdminCommand, config: &Config) -> anyhow::Result<ExitCode> {
     let tessera = super::open(config).await?;
+    let operator = Subject::operator();
     match command {
-        AdminCommand::CreateUser { email, admin } => {
-            let user = tessera.create_user(&email, admin).await?;
+        AdminCommand::CreateUser { email, name, admin } => {
+            let user = tessera.create_user(&operator, &email, name.as_deref(), admin).await?;
             eprintln!("created user {} ({}){}", user.id, user.email, if user.is_admin { " as an administrator" } else { "" });
         }
-        AdminCommand::CreateToken { email } => {
-            let token = tessera.create_token(&email).await?;
-            println!("{token}");
+        AdminCommand::CreateToken { email, scopes, expires, name } => {
+            let made = tessera.create_token_for(&operator, &email, TokenRequest { name, scopes: Some(scopes), expires }).await?;
+            let until = made.token.expires.as_deref().map(|e| format!(", until {e}")).unwrap_or_default();
+            eprintln!("created token {} for {email} ({}{until})", made.token.id, made.token.scopes.to_text());
+            println!("{}", made.secret);
+        }
+        AdminCommand::CreateOrg { id, name, ror } => {
+            let org = tessera.create_organization(&operator, &id, &name, ror.as_deref()).await?;
+            eprintln!("created organization {} ({})", org.id, org.name);
+        }
+        AdminCommand::AddMember { org, email, role } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let org = OrgId::parse(&org).map_err(anyhow::Error::msg)?;
+            let member = tessera.add_member(&operator, &org, &email, role).await?;
+            eprintln!("{} is now {} in {}", member.email, member.role, member.org);
+        }
+        AdminCommand::ListOrgs { org: None } => {
+            for org in tessera.organizations().await? {
+                println!("{}\t{}\t{}", org.id, org.name, org.ror.unwrap_or_default());
+            }
+        }
+        AdminCommand::ListOrgs { org: Some(org) } => {
+            let org = OrgId::parse(&org).map_err(anyhow::Error::msg)?;
+            for member in tessera.members(&operator, &org).await? {
+                println!("{}\t{}\t{}", member.user, member.email, member.role);
+            }
         }
     }
     tessera.catalog().close().await;

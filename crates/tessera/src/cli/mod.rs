@@ -36,7 +36,7 @@ enum Command {
         #[arg(long, value_name = "ADDR:PORT")]
         bind: Option<String>,
     },
-    /// Manage accounts and tokens.
+    /// Manage accounts, organizations and tokens.
     Admin {
         #[command(subcommand)]
         command: admin::AdminCommand,

@@ -51,6 +51,10 @@ impl Api {
         self.send(self.request(Method::POST, path)).await
     }
 
+    pub(crate) async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
     pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.request(Method::PUT, path).json(&body)).await
     }
@@ -61,7 +65,12 @@ impl Api {
 
     /// Creates a draft, uploads and commits `files`, and returns the draft id.
     pub(crate) async fn draft_with_files(&self, metadata: Value, files: &[(&str, &[u8])]) -> String {
-        let (status, draft) = self.post("/api/records", json!({"metadata": metadata})).await;
+        self.draft_from(json!({"metadata": metadata}), files).await
+    }
+
+    /// Creates a draft from a whole body (organization, metadata, access), with `files`.
+    pub(crate) async fn draft_from(&self, body: Value, files: &[(&str, &[u8])]) -> String {
+        let (status, draft) = self.post("/api/records", body).await;
         assert_eq!(status, StatusCode::CREATED, "{draft}");
         let id = draft["id"].as_str().expect("draft id").to_string();
         let keys: Vec<Value> = files.iter().map(|(key, _)| json!({"key": key})).collect();

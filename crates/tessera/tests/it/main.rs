@@ -6,4 +6,5 @@ mod bad_input;
 mod cli;
 mod crash;
 mod helpers;
+mod identity;
 mod lifecycle;

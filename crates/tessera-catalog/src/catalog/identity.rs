@@ -1,0 +1,186 @@
+//! Users, organizations, memberships and API tokens.
+
+use sqlx::Row;
+use tessera_domain::{OrgId, Role, Scopes, TokenId, UserId};
+
+use super::{Catalog, Pool, is_unique_violation};
+use crate::rows::{MemberRow, OrgRow, TokenRow, UserRow};
+use crate::{Error, Result};
+
+const USER_COLUMNS: &str = "id, email, name, is_admin, created";
+const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, created, expires, revoked";
+
+macro_rules! token_row {
+    ($row:expr) => {
+        TokenRow {
+            id: TokenId($row.try_get("id")?),
+            user_id: UserId($row.try_get("user_id")?),
+            name: $row.try_get("name")?,
+            scopes: stored(Scopes::parse(&$row.try_get::<String, _>("scopes")?))?,
+            created: $row.try_get("created")?,
+            expires: $row.try_get("expires")?,
+            revoked: $row.try_get("revoked")?,
+        }
+    };
+}
+
+macro_rules! org_row {
+    ($row:expr) => {
+        OrgRow {
+            id: stored(OrgId::parse(&$row.try_get::<String, _>("id")?))?,
+            name: $row.try_get("name")?,
+            ror: $row.try_get("ror")?,
+            created: $row.try_get("created")?,
+        }
+    };
+}
+
+const MEMBER_SELECT: &str = "SELECT m.org_id, m.user_id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id";
+
+macro_rules! member_row {
+    ($row:expr) => {
+        MemberRow {
+            org: stored(OrgId::parse(&$row.try_get::<String, _>("org_id")?))?,
+            user: UserId($row.try_get("user_id")?),
+            email: $row.try_get("email")?,
+            role: stored($row.try_get::<String, _>("role")?.parse())?,
+        }
+    };
+}
+
+/// A value the catalogue wrote itself no longer parses: the database was changed by hand.
+fn stored<T>(parsed: std::result::Result<T, String>) -> Result<T> {
+    parsed.map_err(|message| Error::Query(sqlx::Error::Decode(message.into())))
+}
+
+impl Catalog {
+    pub async fn create_user(&self, email: &str, name: Option<&str>, is_admin: bool, created: &str) -> Result<UserRow> {
+        let sql = format!("INSERT INTO users (email, name, is_admin, created) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}");
+        let result = on_pool!(self, pool => sqlx::query(&sql).bind(email).bind(name).bind(is_admin).bind(created).fetch_one(pool).await.map(|row| -> Result<UserRow> { Ok(user_row!(row)) }));
+        match result {
+            Ok(row) => row,
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(email).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(user_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(id.0).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(user_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    // Organizations and memberships.
+
+    pub async fn create_organization(&self, org: &OrgRow) -> Result<()> {
+        let sql = "INSERT INTO organizations (id, name, ror, created) VALUES ($1, $2, $3, $4)";
+        let result = on_pool!(self, pool => sqlx::query(sql).bind(org.id.as_str()).bind(&org.name).bind(&org.ror).bind(&org.created).execute(pool).await.map(drop));
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("organization {}", org.id) }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn organization(&self, id: &OrgId) -> Result<Option<OrgRow>> {
+        let sql = "SELECT id, name, ror, created FROM organizations WHERE id = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(id.as_str()).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(org_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn organizations(&self) -> Result<Vec<OrgRow>> {
+        let sql = "SELECT id, name, ror, created FROM organizations ORDER BY id";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(org_row!(row))).collect()
+        })
+    }
+
+    /// Gives `user` a role in `org`; giving it twice changes nothing.
+    pub async fn add_membership(&self, org: &OrgId, user: UserId, role: Role, created: &str) -> Result<()> {
+        let sql = "INSERT INTO memberships (org_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+        on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).bind(created).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Whether there was such a membership to remove.
+    pub async fn remove_membership(&self, org: &OrgId, user: UserId, role: Role) -> Result<bool> {
+        let sql = "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    /// Every role `user` holds, in every organization.
+    pub async fn memberships_of(&self, user: UserId) -> Result<Vec<MemberRow>> {
+        let sql = format!("{MEMBER_SELECT} WHERE m.user_id = $1 ORDER BY m.org_id, m.role");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(user.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(member_row!(row))).collect()
+        })
+    }
+
+    pub async fn members_of(&self, org: &OrgId) -> Result<Vec<MemberRow>> {
+        let sql = format!("{MEMBER_SELECT} WHERE m.org_id = $1 ORDER BY u.email, m.role");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(org.as_str()).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(member_row!(row))).collect()
+        })
+    }
+
+    // API tokens.
+
+    pub async fn create_token(&self, token: &TokenRow, token_hash: &str) -> Result<TokenId> {
+        let sql = "INSERT INTO tokens (user_id, token_hash, name, scopes, created, expires) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let id = on_pool!(self, pool => sqlx::query(sql)
+            .bind(token.user_id.0).bind(token_hash).bind(&token.name).bind(token.scopes.to_text()).bind(&token.created).bind(&token.expires)
+            .fetch_one(pool).await?.try_get("id")?);
+        Ok(TokenId(id))
+    }
+
+    /// The token with this hash and its owner, whether or not it is still valid.
+    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<(TokenRow, UserRow)>> {
+        let sql = "SELECT t.id, t.user_id, t.name, t.scopes, t.created, t.expires, t.revoked, \
+                   u.id AS uid, u.email, u.name AS user_name, u.is_admin, u.created AS user_created \
+                   FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(token_hash).fetch_optional(pool).await? {
+            Some(row) => {
+                let user = UserRow {
+                    id: UserId(row.try_get("uid")?),
+                    email: row.try_get("email")?,
+                    name: row.try_get("user_name")?,
+                    is_admin: row.try_get("is_admin")?,
+                    created: row.try_get("user_created")?,
+                };
+                Ok(Some((token_row!(row), user)))
+            }
+            None => Ok(None),
+        })
+    }
+
+    pub async fn tokens_of(&self, user: UserId) -> Result<Vec<TokenRow>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 ORDER BY id");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(user.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(token_row!(row))).collect()
+        })
+    }
+
+    /// Revokes one of `user`'s tokens; false when `user` has no such token.
+    pub async fn revoke_token(&self, user: UserId, token: TokenId, at: &str) -> Result<bool> {
+        let sql = "UPDATE tokens SET revoked = COALESCE(revoked, $1) WHERE id = $2 AND user_id = $3";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(token.0).bind(user.0).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+}

@@ -1,0 +1,181 @@
+//! The caller's API tokens, and organizations with their members.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tessera_app::TokenRequest;
+use tessera_app::domain::{OrgId, Role, Scopes, TokenId, UserId};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller};
+use crate::state::AppState;
+
+fn token_json(token: &tessera_app::TokenRow) -> Value {
+    json!({
+        "id": token.id.to_string(),
+        "name": token.name,
+        "scopes": token.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "created": token.created,
+        "expires": token.expires,
+        "revoked": token.revoked,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    #[serde(default)]
+    name: String,
+    /// `["read", "deposit"]` or `"read deposit"`.
+    #[serde(default)]
+    scopes: Option<Value>,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+/// List the caller's API tokens (never their secrets).
+#[utoipa::path(get, path = "/api/user/tokens", tag = "identity", responses((status = 200, description = "The caller's tokens")))]
+pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    let tokens = state.tessera.tokens(&subject).await?;
+    Ok(Json(json!({"hits": {"hits": tokens.iter().map(token_json).collect::<Vec<_>>(), "total": tokens.len()}})))
+}
+
+/// Make an API token; its secret is in the answer, and only there.
+#[utoipa::path(post, path = "/api/user/tokens", tag = "identity",
+    responses((status = 201, description = "The token, with its secret under `token`"), (status = 400, description = "Unknown scope or bad expiry")))]
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let body: TokenBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let scopes = match body.scopes {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(Scopes::parse(&text).map_err(|e| ApiError::invalid_field("scopes", e))?),
+        Some(Value::Array(items)) => {
+            let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            let names = names.ok_or_else(|| ApiError::invalid_field("scopes", "must be a list of scope names"))?;
+            Some(Scopes::parse(&names.join(" ")).map_err(|e| ApiError::invalid_field("scopes", e))?)
+        }
+        Some(_) => return Err(ApiError::invalid_field("scopes", "must be a list of scope names")),
+    };
+    let made = state.tessera.create_token(&subject, TokenRequest { name: body.name, scopes, expires: body.expires }).await?;
+    let mut answer = token_json(&made.token);
+    answer["token"] = made.secret.into();
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// Revoke one of the caller's tokens; it stops working at once.
+#[utoipa::path(delete, path = "/api/user/tokens/{id}", tag = "identity", params(("id" = String, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "The caller has no such token")))]
+pub(crate) async fn revoke_token(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let id: TokenId = id.parse().map_err(|_| ApiError::NotFound(format!("token {id}")))?;
+    state.tessera.revoke_token(&subject, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn org_json(org: &tessera_app::OrgRow) -> Value {
+    json!({"id": org.id.as_str(), "name": org.name, "ror": org.ror, "created": org.created})
+}
+
+fn org_id(text: &str) -> ApiResult<OrgId> {
+    OrgId::parse(text).map_err(|_| ApiError::NotFound(format!("organization {text}")))
+}
+
+/// The member institutions.
+#[utoipa::path(get, path = "/api/organizations", tag = "organizations", responses((status = 200, description = "Every organization")))]
+pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let orgs = state.tessera.organizations().await?;
+    Ok(Json(json!({"hits": {"hits": orgs.iter().map(org_json).collect::<Vec<_>>(), "total": orgs.len()}})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgBody {
+    id: String,
+    name: String,
+    #[serde(default)]
+    ror: Option<String>,
+}
+
+/// Add a member institution (platform administrators).
+#[utoipa::path(post, path = "/api/organizations", tag = "organizations",
+    responses((status = 201, description = "The organization"), (status = 409, description = "The id is taken")))]
+pub(crate) async fn create_organization(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let body: OrgBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let org = state.tessera.create_organization(&subject, &body.id, &body.name, body.ror.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/organizations/{org}", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization"), (status = 404, description = "No such organization")))]
+pub(crate) async fn read_organization(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(org_json(&state.tessera.organization(&org_id(&org)?).await?)))
+}
+
+fn member_json(member: &tessera_app::MemberRow) -> Value {
+    json!({"organization": member.org.as_str(), "user": member.user.to_string(), "email": member.email, "role": member.role.as_str()})
+}
+
+/// An organization's members and their roles (its administrators).
+#[utoipa::path(get, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "Members"), (status = 403, description = "Not an administrator of the organization")))]
+pub(crate) async fn list_members(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let members = state.tessera.members(&subject, &org_id(&org)?).await?;
+    Ok(Json(json!({"hits": {"hits": members.iter().map(member_json).collect::<Vec<_>>(), "total": members.len()}})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberBody {
+    email: String,
+    role: String,
+}
+
+/// Give a person a role in the organization (its administrators).
+#[utoipa::path(post, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+    responses((status = 201, description = "The membership"), (status = 404, description = "No such person or organization")))]
+pub(crate) async fn add_member(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let body: MemberBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let role: Role = body.role.parse().map_err(|e: String| ApiError::invalid_field("role", e))?;
+    let member = state.tessera.add_member(&subject, &org_id(&org)?, &body.email, role).await?;
+    Ok((StatusCode::CREATED, Json(member_json(&member))).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleQuery {
+    role: String,
+}
+
+/// Take a role away from a member (its administrators).
+#[utoipa::path(delete, path = "/api/organizations/{org}/members/{user}", tag = "organizations",
+    params(("org" = String, Path, description = "Organization id"), ("user" = String, Path, description = "User id"), ("role" = String, Query, description = "The role to take away")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such membership")))]
+pub(crate) async fn remove_member(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((org, user)): Path<(String, String)>,
+    Query(query): Query<RoleQuery>,
+) -> ApiResult<StatusCode> {
+    let role: Role = query.role.parse().map_err(|e: String| ApiError::invalid_field("role", e))?;
+    let user: UserId = user.parse().map_err(|_| ApiError::NotFound(format!("user {user}")))?;
+    state.tessera.remove_member(&subject, &org_id(&org)?, user, role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
