@@ -178,7 +178,7 @@ fn conflict(err: tessera_catalog::Error) -> Error {
 }
 
 /// An expiry as RFC 3339 UTC, from RFC 3339 or a plain date (the end of that day, UTC).
-fn expiry(text: &str) -> Result<String> {
+pub(crate) fn expiry(text: &str) -> Result<String> {
     let text = text.trim();
     let bad = || Error::BadRequest(format!("'{text}' is not a date (2027-06-30) or an RFC 3339 time"));
     let parsed = match OffsetDateTime::parse(text, &Rfc3339) {

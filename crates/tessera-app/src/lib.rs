@@ -3,6 +3,7 @@
 mod drafts;
 mod error;
 mod files;
+mod grants;
 mod identity;
 mod index_doc;
 mod maintenance;
@@ -13,12 +14,13 @@ mod staging;
 mod tessera;
 
 pub use error::Error;
+pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
 pub use records::{ReadableFile, ReadableFiles};
 pub use tessera::{Tessera, TesseraConfig};
-pub use tessera_catalog::{Error as CatalogError, MemberRow, OrgRow, TokenRow};
+pub use tessera_catalog::{AccessRequestRow, Error as CatalogError, GrantRow, MemberRow, OrgRow, TokenRow};
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;

@@ -48,7 +48,8 @@ impl Tessera {
     pub async fn record(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
-        self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {id}"))?;
+        let facts = self.record_facts(subject, &doc, None).await?;
+        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
         self.record_view(row).await
     }
 
@@ -58,7 +59,8 @@ impl Tessera {
         let mut views = Vec::new();
         for version in self.catalog.records_of_parent(row.parent_id).await?.into_iter().rev() {
             let doc: RecordDoc = from_json(&version.doc)?;
-            if self.authorize(subject, Action::ReadMetadata, &facts_of_record(&doc), &format!("record {}", version.id)).is_ok() {
+            let facts = self.record_facts(subject, &doc, None).await?;
+            if self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", version.id)).is_ok() {
                 views.push(self.record_view(version).await?);
             }
         }
@@ -73,30 +75,31 @@ impl Tessera {
 
     /// A page of a record's files, and how many it has.
     pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
-        self.readable_record(subject, id).await?;
+        self.readable_record(subject, id, None).await?;
         let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
         Ok((rows.into_iter().map(file_view).collect(), total))
     }
 
     /// One file of a record, checked once; its details are known before any byte is read.
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
-        self.readable_record(subject, id).await?;
+        self.readable_record(subject, id, Some(key)).await?;
         let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
         Ok(ReadableFile { content_key: row.content_key.clone(), file: file_view(row), store: self.ocfl.store().clone() })
     }
 
     /// Every file of a record, checked once, for streaming an archive.
     pub async fn readable_files(&self, subject: &Subject, id: RecordId) -> Result<ReadableFiles> {
-        let record = self.readable_record(subject, id).await?;
+        let record = self.readable_record(subject, id, None).await?;
         let (rows, _) = self.catalog.record_files(id, 0, None).await?;
         let keys = rows.iter().map(|r| r.content_key.clone()).collect();
         Ok(ReadableFiles { record, files: rows.into_iter().map(file_view).collect(), keys, store: self.ocfl.store().clone() })
     }
 
-    async fn readable_record(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
+    /// A record whose files (or one file, `key`) the caller may read.
+    async fn readable_record(&self, subject: &Subject, id: RecordId, key: Option<&str>) -> Result<RecordView> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
-        let facts = facts_of_record(&doc);
+        let facts = self.record_facts(subject, &doc, key).await?;
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
         self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}"))?;
         self.record_view(row).await

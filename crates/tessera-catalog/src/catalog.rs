@@ -111,6 +111,7 @@ macro_rules! file_row {
     };
 }
 
+mod access;
 mod identity;
 
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
@@ -119,13 +120,19 @@ const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_versi
 const INSERT_BATCH: usize = 1000;
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 2] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 3] = [
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"), include_str!("../migrations/postgres/0001_initial.sql")),
     (
         2,
         "organizations and tokens",
         include_str!("../migrations/sqlite/0002_organizations_and_tokens.sql"),
         include_str!("../migrations/postgres/0002_organizations_and_tokens.sql"),
+    ),
+    (
+        3,
+        "access requests and grants",
+        include_str!("../migrations/sqlite/0003_access_requests_and_grants.sql"),
+        include_str!("../migrations/postgres/0003_access_requests_and_grants.sql"),
     ),
 ];
 

@@ -1,6 +1,6 @@
 //! Rows as the catalogue stores them. Documents are JSON text; `tessera-app` gives them meaning.
 
-use tessera_domain::{OrgId, ParentId, RecordId, Role, Scopes, TokenId, UserId};
+use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, Scopes, TokenId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRow {
@@ -99,4 +99,52 @@ pub struct TokenRow {
     /// RFC 3339 UTC; None never expires.
     pub expires: Option<String>,
     pub revoked: Option<String>,
+}
+
+/// Someone's request for access to a dataset, and the stewards' decision on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRequestRow {
+    pub id: i64,
+    pub parent_id: ParentId,
+    pub record_id: RecordId,
+    pub org_id: Option<OrgId>,
+    pub requester_id: UserId,
+    pub purpose: String,
+    pub project: String,
+    pub intended_use: String,
+    pub requested_days: Option<i64>,
+    /// A JSON list of file keys; None asks for every file.
+    pub files: Option<String>,
+    /// `pending`, `approved` (waiting for the requester to accept), `refused`, `accepted` or `withdrawn`.
+    pub status: String,
+    pub decided_by: Option<UserId>,
+    pub decided: Option<String>,
+    /// Why it was refused.
+    pub reason: Option<String>,
+    /// The conditions of an approval.
+    pub expires: Option<String>,
+    pub field_of_use: Option<String>,
+    pub agreement: Option<String>,
+    pub created: String,
+    pub updated: String,
+}
+
+/// Access to a dataset's restricted files, for one person, under conditions, until a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRow {
+    pub id: GrantId,
+    pub request_id: Option<i64>,
+    pub parent_id: ParentId,
+    pub user_id: UserId,
+    /// A JSON list of file keys; None covers every file.
+    pub files: Option<String>,
+    pub purpose: String,
+    pub field_of_use: Option<String>,
+    pub agreement: Option<String>,
+    pub granted_by: Option<UserId>,
+    pub created: String,
+    pub expires: String,
+    pub revoked: Option<String>,
+    pub revoked_by: Option<UserId>,
+    pub revoke_reason: Option<String>,
 }

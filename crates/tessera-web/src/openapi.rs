@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{draft_files, drafts, identity, record_files, records, search};
+use crate::api::{access, draft_files, drafts, identity, record_files, records, search};
 use crate::health;
 
 #[derive(OpenApi)]
@@ -18,6 +18,8 @@ use crate::health;
         identity::list_tokens, identity::create_token, identity::revoke_token,
         identity::list_organizations, identity::create_organization, identity::read_organization,
         identity::list_members, identity::add_member, identity::remove_member,
+        access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,
+        access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,
     ),
     modifiers(&BearerAuth),
 )]

@@ -6,7 +6,7 @@ use axum::response::Redirect;
 use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{draft_files, drafts, identity, record_files, records, search};
+use crate::api::{access, draft_files, drafts, identity, record_files, records, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -24,6 +24,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/user/records", get(records::list_user_records))
         .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))
         .route("/api/user/tokens/{id}", delete(identity::revoke_token))
+        .route("/api/user/access-requests", get(access::my_requests))
+        .route("/api/user/access-queue", get(access::steward_queue))
+        .route("/api/user/grants", get(access::my_grants))
+        .route("/api/records/{id}/access", get(access::record_access))
+        .route("/api/records/{id}/access/requests", post(access::create_request))
+        .route("/api/access/requests/{request}", get(access::read_request))
+        .route("/api/access/requests/{request}/approve", post(access::approve_request))
+        .route("/api/access/requests/{request}/refuse", post(access::refuse_request))
+        .route("/api/access/requests/{request}/accept", post(access::accept_request))
+        .route("/api/access/grants/{grant}/revoke", post(access::revoke_grant))
         .route("/api/organizations", get(identity::list_organizations).post(identity::create_organization))
         .route("/api/organizations/{org}", get(identity::read_organization))
         .route("/api/organizations/{org}/members", get(identity::list_members).post(identity::add_member))

@@ -1,7 +1,9 @@
 //! Every catalogue operation, checked the same way on each engine.
 
-use tessera_catalog::{Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, OrgRow, RecordRow, RecordStats, TokenRow};
-use tessera_domain::{OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
+use tessera_catalog::{
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, TokenRow,
+};
+use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -58,6 +60,68 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
     assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
     assert_eq!(catalog.memberships_of(user.id).await.unwrap().len(), 1);
+
+    // Access requests, decisions and grants.
+    let request = AccessRequestRow {
+        id: 0,
+        parent_id: ParentId(500),
+        record_id: RecordId(501),
+        org_id: Some(org.id.clone()),
+        requester_id: user.id,
+        purpose: "a study".into(),
+        project: "P1".into(),
+        intended_use: "statistics".into(),
+        requested_days: Some(30),
+        files: None,
+        status: "pending".into(),
+        decided_by: None,
+        decided: None,
+        reason: None,
+        expires: None,
+        field_of_use: None,
+        agreement: None,
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let request_id = catalog.insert_access_request(&request).await.unwrap();
+    let stored = catalog.access_request(request_id).await.unwrap().unwrap();
+    assert_eq!(stored, AccessRequestRow { id: request_id, ..request.clone() });
+    assert_eq!(catalog.pending_access_requests_of_org(&org.id).await.unwrap().len(), 1);
+    let approved =
+        AccessRequestRow { status: "approved".into(), decided_by: Some(user.id), expires: Some("2030-01-01T00:00:00Z".into()), ..stored };
+    assert!(catalog.decide_access_request(&approved, "pending").await.unwrap());
+    assert!(!catalog.decide_access_request(&approved, "pending").await.unwrap(), "a decided request is not decided again");
+    assert!(catalog.pending_access_requests_of_org(&org.id).await.unwrap().is_empty());
+    let grant = GrantRow {
+        id: GrantId(0),
+        request_id: Some(request_id),
+        parent_id: ParentId(500),
+        user_id: user.id,
+        files: Some("[\"a.csv\"]".into()),
+        purpose: "a study".into(),
+        field_of_use: Some("health research".into()),
+        agreement: None,
+        granted_by: Some(user.id),
+        created: NOW.into(),
+        expires: "2030-01-01T00:00:00Z".into(),
+        revoked: None,
+        revoked_by: None,
+        revoke_reason: None,
+    };
+    let grant_id = catalog.accept_access_request(request_id, &grant).await.unwrap().unwrap();
+    assert_eq!(catalog.accept_access_request(request_id, &grant).await.unwrap(), None, "accepted once only");
+    assert_eq!(catalog.access_request(request_id).await.unwrap().unwrap().status, "accepted");
+    assert_eq!(catalog.grant(grant_id).await.unwrap(), Some(GrantRow { id: grant_id, ..grant.clone() }));
+    let second = catalog.insert_grant(&GrantRow { request_id: None, ..grant.clone() }).await.unwrap();
+    let newest_first: Vec<GrantId> = catalog.grants_for(user.id, ParentId(500)).await.unwrap().iter().map(|g| g.id).collect();
+    assert_eq!(newest_first, [second, grant_id]);
+    assert_eq!(catalog.grants_of_user(user.id).await.unwrap().len(), 2);
+    assert_eq!(catalog.grants_of_parent(ParentId(500)).await.unwrap().len(), 2);
+    assert_eq!(catalog.access_requests_of_parent(ParentId(500)).await.unwrap().len(), 1);
+    assert_eq!(catalog.access_requests_of_requester(user.id).await.unwrap().len(), 1);
+    assert!(catalog.revoke_grant(grant_id, user.id, "misuse", NOW).await.unwrap());
+    assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW).await.unwrap());
+    assert_eq!(catalog.grant(grant_id).await.unwrap().unwrap().revoke_reason.as_deref(), Some("misuse"));
 
     // Drafts and their files.
     let draft = DraftRow {

@@ -1,5 +1,6 @@
 //! The REST API, InvenioRDM-compatible, one module per resource.
 
+pub(crate) mod access;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;
 pub(crate) mod identity;

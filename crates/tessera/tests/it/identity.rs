@@ -149,3 +149,152 @@ async fn organizations_are_managed_by_their_administrators() {
     assert_eq!(keeper.delete(&format!("/api/organizations/museum/members/{user}?role=curator")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(keeper.get("/api/organizations/nowhere/members").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn access_is_requested_approved_accepted_and_revoked() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = person(&server, "owner@example.org", Some(("trust", "depositor")));
+    server.cli_ok(&["admin", "create-user", "steward@example.org"]);
+    server.cli_ok(&["admin", "add-member", "trust", "steward@example.org", "steward"]);
+    let steward_token = server.cli_ok(&["admin", "create-token", "steward@example.org", "--scopes", "read steward"]);
+    let steward = Api::new(&server, Some(steward_token.trim().into()));
+    let researcher = person(&server, "researcher@example.org", None);
+    let other = person(&server, "other@example.org", None);
+
+    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n"), ("readme.txt", b"about")]).await;
+    owner.publish(&id).await;
+    let content = format!("/api/records/{id}/files/admissions.csv/content");
+    assert_eq!(researcher.get(&content).await.0, StatusCode::FORBIDDEN);
+
+    // Asking needs a purpose; a complete request waits in the stewards' queue.
+    let requests = format!("/api/records/{id}/access/requests");
+    let (status, body) = researcher.post(&requests, json!({"project": "P"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let ask = json!({"purpose": "Bed planning study", "project": "BP-7", "intended_use": "aggregate statistics", "duration_days": 90});
+    let (status, request) = researcher.post(&requests, ask.clone()).await;
+    assert_eq!((status, request["status"].as_str()), (StatusCode::CREATED, Some("pending")), "{request}");
+    assert_eq!(researcher.post(&requests, ask.clone()).await.0, StatusCode::CONFLICT, "one waiting request at a time");
+    let rid = request["id"].as_str().unwrap().to_string();
+    let (_, queue) = steward.get("/api/user/access-queue").await;
+    assert_eq!(queue["hits"]["hits"][0]["purpose"], "Bed planning study", "{queue}");
+    assert_eq!(other.get(&format!("/api/access/requests/{rid}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        owner.post(&format!("/api/access/requests/{rid}/approve"), json!({})).await.0,
+        StatusCode::FORBIDDEN,
+        "depositors do not decide"
+    );
+
+    // The steward approves with conditions; the grant starts only when the requester accepts.
+    let conditions = json!({"expires": "2099-12-31", "field_of_use": "NHS service planning", "agreement": "No re-identification."});
+    let (status, approved) = steward.post(&format!("/api/access/requests/{rid}/approve"), conditions).await;
+    assert_eq!((status, approved["status"].as_str()), (StatusCode::OK, Some("approved")), "{approved}");
+    assert_eq!(steward.post(&format!("/api/access/requests/{rid}/refuse"), json!({"reason": "late"})).await.0, StatusCode::CONFLICT);
+    assert_eq!(researcher.get(&content).await.0, StatusCode::FORBIDDEN, "no access before accepting");
+    let accept = format!("/api/access/requests/{rid}/accept");
+    assert_eq!(researcher.post(&accept, json!({})).await.0, StatusCode::BAD_REQUEST, "the agreement must be accepted");
+    assert_eq!(other.post(&accept, json!({"agreement_accepted": true})).await.0, StatusCode::FORBIDDEN);
+    let (status, grant) = researcher.post(&accept, json!({"agreement_accepted": true})).await;
+    assert_eq!((status, grant["expires"].as_str()), (StatusCode::CREATED, Some("2099-12-31T23:59:59Z")), "{grant}");
+    assert_eq!(researcher.get(&content).await.0, StatusCode::OK);
+    assert_eq!(researcher.get(&format!("/api/records/{id}/files-archive")).await.0, StatusCode::OK);
+    assert_eq!(other.get(&content).await.0, StatusCode::FORBIDDEN, "a grant is personal");
+    assert_eq!(researcher.get("/api/user/grants").await.1["hits"]["total"], 1);
+    let (_, overview) = steward.get(&format!("/api/records/{id}/access")).await;
+    assert_eq!(
+        (overview["requests"][0]["status"].as_str(), overview["grants"][0]["field_of_use"].as_str()),
+        (Some("accepted"), Some("NHS service planning"))
+    );
+
+    // Revoking ends access at once; the requester may ask again.
+    let gid = grant["id"].as_str().unwrap();
+    let (status, revoked) = steward.post(&format!("/api/access/grants/{gid}/revoke"), json!({"reason": "project ended"})).await;
+    assert_eq!((status, revoked["revoke_reason"].as_str()), (StatusCode::OK, Some("project ended")), "{revoked}");
+    let (status, body) = researcher.get(&content).await;
+    assert_eq!((status, body["detail"].as_str()), (StatusCode::FORBIDDEN, Some("permission denied: the grant was revoked")), "{body}");
+
+    // A refusal carries its reason; a request for some files only covers those.
+    let (status, second) = researcher
+        .post(&requests, json!({"purpose": "Follow-up", "intended_use": "tables", "files": ["readme.txt"], "duration_days": 5}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let second_id = second["id"].as_str().unwrap();
+    assert_eq!(steward.post(&format!("/api/access/requests/{second_id}/refuse"), json!({})).await.0, StatusCode::BAD_REQUEST);
+    let (_, refused) = steward.post(&format!("/api/access/requests/{second_id}/refuse"), json!({"reason": "use the summary tables"})).await;
+    assert_eq!(refused["reason"], "use the summary tables");
+    let (_, third) = researcher
+        .post(&requests, json!({"purpose": "Follow-up", "intended_use": "tables", "files": ["readme.txt"], "duration_days": 5}))
+        .await;
+    let third_id = third["id"].as_str().unwrap();
+    let (status, approved) = steward.post(&format!("/api/access/requests/{third_id}/approve"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "the requested duration sets the expiry: {approved}");
+    researcher.post(&format!("/api/access/requests/{third_id}/accept"), json!({})).await;
+    assert_eq!(researcher.get(&format!("/api/records/{id}/files/readme.txt/content")).await.0, StatusCode::OK);
+    assert_eq!(researcher.get(&content).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(researcher.get(&format!("/api/records/{id}/files-archive")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(researcher.get("/api/user/access-requests").await.1["hits"]["total"], 3);
+    let log = server.log();
+    assert!(log.contains("access requested") && log.contains("grant started") && log.contains("grant revoked"), "decisions are logged");
+}
+
+/// Walks every route in the router's source with every method, as an anonymous caller and as a
+/// signed-in stranger without a grant: no answer may carry a restricted file's name or bytes,
+/// and nothing they send may change the dataset. A route added later is walked too.
+#[tokio::test]
+async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
+    const SECRET_KEY: &str = "secret-cohort.csv";
+    const SECRET: &[u8] = b"patient,diagnosis\nSECRET-MARKER-4711,x\n";
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    server.cli_ok(&["admin", "create-user", "owner@example.org"]);
+    server.cli_ok(&["admin", "add-member", "trust", "owner@example.org", "steward"]);
+    server.cli_ok(&["admin", "add-member", "trust", "owner@example.org", "admin"]);
+    let token = server.cli_ok(&["admin", "create-token", "owner@example.org", "--scopes", "read deposit steward admin"]);
+    let owner = Api::new(&server, Some(token.trim().into()));
+    let requester = person(&server, "requester@example.org", None);
+    let body = json!({"organization": "trust", "metadata": metadata("Cohort"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[(SECRET_KEY, SECRET)]).await;
+    owner.publish(&id).await;
+    // An open edit draft, a request naming the file, and a grant, so every route has something to find.
+    owner.post_empty(&format!("/api/records/{id}/draft")).await;
+    let ask = json!({"purpose": "p", "intended_use": "u", "files": [SECRET_KEY], "duration_days": 3});
+    let (_, request) = requester.post(&format!("/api/records/{id}/access/requests"), ask).await;
+    let rid = request["id"].as_str().expect("request id").to_string();
+    owner.post(&format!("/api/access/requests/{rid}/approve"), json!({})).await;
+    let (_, grant) = requester.post(&format!("/api/access/requests/{rid}/accept"), json!({})).await;
+    let gid = grant["id"].as_str().expect("grant id").to_string();
+    let user = owner.get("/api/organizations/trust/members").await.1["hits"]["hits"][0]["user"].as_str().unwrap_or("1").to_string();
+
+    let router = include_str!("../../../tessera-web/src/router.rs");
+    let routes: Vec<&str> = router.split(".route(\"").skip(1).filter_map(|r| r.split('"').next()).collect();
+    assert!(routes.len() > 25, "routes read from the router: {routes:?}");
+    let anonymous = Api::new(&server, None);
+    let stranger = person(&server, "stranger@example.org", None);
+    for route in &routes {
+        let path = route
+            .replace("{id}", &id)
+            .replace("{*rest}", &format!("{SECRET_KEY}/content"))
+            .replace("{request}", &rid)
+            .replace("{grant}", &gid)
+            .replace("{org}", "trust")
+            .replace("{user}", &user);
+        for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE] {
+            for (who, api) in [("anonymous", &anonymous), ("stranger", &stranger)] {
+                let request =
+                    api.request(method.clone(), &format!("{path}?role=steward")).header("content-type", "application/json").body("{}");
+                let response = request.send().await.expect("request sent");
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                let leak = text.contains("SECRET-MARKER") || text.contains(SECRET_KEY);
+                assert!(!leak, "{method} {path} as {who} ({status}) shows the restricted file: {text}");
+            }
+        }
+    }
+    // Nothing the two sent changed the dataset, its draft, the request or the grant.
+    let (status, _, bytes) = owner.bytes(&format!("/api/records/{id}/files/{SECRET_KEY}/content")).await;
+    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, SECRET));
+    assert_eq!(owner.get(&format!("/api/records/{id}/draft")).await.0, StatusCode::OK, "the edit draft is still there");
+    assert_eq!(owner.get(&format!("/api/records/{id}/access")).await.1["grants"][0]["revoked"], serde_json::Value::Null);
+    assert_eq!(requester.get(&format!("/api/records/{id}/files/{SECRET_KEY}/content")).await.0, StatusCode::OK);
+}

@@ -1,0 +1,339 @@
+//! Access requests and grants: a signed-in person asks for a dataset's restricted files with a
+//! purpose; the dataset's stewards approve with conditions or refuse with a reason; the
+//! requester accepts the conditions and holds a grant until it expires or is revoked.
+
+use tessera_catalog::{AccessRequestRow, GrantRow};
+use tessera_domain::authz::{Action, GrantState, ResourceFacts, Role, Subject};
+use tessera_domain::{GrantId, ParentId, RecordId};
+use time::OffsetDateTime;
+
+use crate::drafts::{facts_of_record, from_json, to_json};
+use crate::identity::expiry;
+use crate::model::RecordDoc;
+use crate::tessera::{now, parse_time};
+use crate::{Error, Result, Tessera};
+
+/// The longest grant anyone may ask for, in days.
+const MAX_DAYS: i64 = 3650;
+
+/// What a requester says about the use they intend.
+#[derive(Clone, Debug, Default)]
+pub struct AccessRequestInput {
+    pub purpose: String,
+    pub project: String,
+    pub intended_use: String,
+    /// How long the access is wanted for.
+    pub days: Option<i64>,
+    /// Some of the files only; None asks for all of them.
+    pub files: Option<Vec<String>>,
+}
+
+/// A steward's conditions when approving.
+#[derive(Clone, Debug, Default)]
+pub struct Approval {
+    /// A date (`2027-06-30`) or RFC 3339 time; None gives the requested duration from today.
+    pub expires: Option<String>,
+    pub field_of_use: Option<String>,
+    /// The text the requester must accept before the grant starts.
+    pub agreement: Option<String>,
+}
+
+impl Tessera {
+    /// The facts for deciding about `doc`, with the caller's grant for the dataset (covering
+    /// `key`, or every file when None).
+    pub(crate) async fn record_facts(&self, subject: &Subject, doc: &RecordDoc, key: Option<&str>) -> Result<ResourceFacts> {
+        let mut facts = facts_of_record(doc);
+        if let Some(user) = subject.user {
+            let grants = self.catalog.grants_for(user, doc.parent_id).await?;
+            facts.grant = grant_state(&grants, key);
+        }
+        Ok(facts)
+    }
+
+    /// The latest published version of a dataset, and the facts for deciding about it.
+    async fn dataset(&self, subject: &Subject, parent: ParentId) -> Result<(RecordDoc, ResourceFacts)> {
+        let latest = self.catalog.records_of_parent(parent).await?.pop().ok_or_else(|| Error::not_found(format!("dataset {parent}")))?;
+        let doc: RecordDoc = from_json(&latest.doc)?;
+        let facts = self.record_facts(subject, &doc, None).await?;
+        Ok((doc, facts))
+    }
+
+    pub async fn request_access(&self, subject: &Subject, id: RecordId, input: AccessRequestInput) -> Result<AccessRequestRow> {
+        let row = self.published_row(id).await?;
+        let (doc, facts) = self.dataset(subject, row.parent_id).await?;
+        self.authorize(subject, Action::RequestAccess, &facts, &format!("record {id}"))?;
+        let requester = subject.user.ok_or(Error::Unauthenticated)?;
+        let mut problems = Vec::new();
+        for (field, value) in [("purpose", &input.purpose), ("intended_use", &input.intended_use)] {
+            if value.trim().is_empty() {
+                problems.push(tessera_domain::Problem::new(field, "is required: stewards decide on it"));
+            }
+        }
+        if input.days.is_some_and(|days| !(1..=MAX_DAYS).contains(&days)) {
+            problems.push(tessera_domain::Problem::new("duration_days", format!("must be from 1 to {MAX_DAYS}")));
+        }
+        if let Some(keys) = &input.files {
+            for key in keys {
+                if self.catalog.record_file(id, key).await?.is_none() {
+                    problems.push(tessera_domain::Problem::new("files", format!("the record has no file '{key}'")));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
+        let open = self.catalog.access_requests_of_requester(requester).await?;
+        if open.iter().any(|r| r.parent_id == row.parent_id && matches!(r.status.as_str(), "pending" | "approved")) {
+            return Err(Error::Conflict("you have a request for this dataset waiting already".into()));
+        }
+        let stamp = now();
+        let mut request = AccessRequestRow {
+            id: 0,
+            parent_id: row.parent_id,
+            record_id: id,
+            org_id: doc.organization.clone(),
+            requester_id: requester,
+            purpose: input.purpose.trim().into(),
+            project: input.project.trim().into(),
+            intended_use: input.intended_use.trim().into(),
+            requested_days: input.days,
+            files: input.files.as_ref().map(to_json).transpose()?,
+            status: "pending".into(),
+            decided_by: None,
+            decided: None,
+            reason: None,
+            expires: None,
+            field_of_use: None,
+            agreement: None,
+            created: stamp.clone(),
+            updated: stamp,
+        };
+        request.id = self.catalog.insert_access_request(&request).await?;
+        tracing::info!(target: "audit", request = request.id, record = id.0, requester = requester.0, purpose = %request.purpose, "access requested");
+        Ok(request)
+    }
+
+    /// A request, with the facts about its dataset; only its requester and the dataset's
+    /// stewards may see it.
+    async fn visible_request(&self, subject: &Subject, id: i64) -> Result<(AccessRequestRow, ResourceFacts)> {
+        let request = self.catalog.access_request(id).await?.ok_or_else(|| Error::not_found(format!("access request {id}")))?;
+        let (_, facts) = self.dataset(subject, request.parent_id).await?;
+        if subject.user != Some(request.requester_id) {
+            self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+        }
+        Ok((request, facts))
+    }
+
+    pub async fn access_request(&self, subject: &Subject, id: i64) -> Result<AccessRequestRow> {
+        Ok(self.visible_request(subject, id).await?.0)
+    }
+
+    /// The caller's own requests.
+    pub async fn my_access_requests(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own access requests")?;
+        Ok(self.catalog.access_requests_of_requester(subject.user.ok_or(Error::Unauthenticated)?).await?)
+    }
+
+    /// Requests waiting for a decision in every organization where the caller is a steward.
+    pub async fn steward_queue(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
+        let mut queue = Vec::new();
+        for membership in subject.memberships.iter().filter(|m| m.role == Role::Steward) {
+            let facts = ResourceFacts { organization: Some(membership.org.clone()), ..ResourceFacts::default() };
+            self.authorize(subject, Action::DecideAccess, &facts, &format!("access requests of {}", membership.org))?;
+            queue.extend(self.catalog.pending_access_requests_of_org(&membership.org).await?);
+        }
+        Ok(queue)
+    }
+
+    /// Every request and grant for the dataset of record `id`, for its stewards.
+    pub async fn access_of_record(&self, subject: &Subject, id: RecordId) -> Result<(Vec<AccessRequestRow>, Vec<GrantRow>)> {
+        let row = self.published_row(id).await?;
+        let (_, facts) = self.dataset(subject, row.parent_id).await?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access to record {id}"))?;
+        Ok((self.catalog.access_requests_of_parent(row.parent_id).await?, self.catalog.grants_of_parent(row.parent_id).await?))
+    }
+
+    pub async fn approve_access_request(&self, subject: &Subject, id: i64, approval: Approval) -> Result<AccessRequestRow> {
+        let (request, facts) = self.visible_request(subject, id).await?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+        let expires = match approval.expires {
+            Some(text) => expiry(&text)?,
+            None => {
+                let days = request
+                    .requested_days
+                    .ok_or_else(|| Error::BadRequest("the request names no duration, so the approval needs an expiry date".into()))?;
+                expiry(
+                    &(OffsetDateTime::now_utc() + time::Duration::days(days))
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
+                )?
+            }
+        };
+        let stamp = now();
+        let decided = AccessRequestRow {
+            status: "approved".into(),
+            decided_by: subject.user,
+            decided: Some(stamp.clone()),
+            expires: Some(expires),
+            field_of_use: approval.field_of_use.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()),
+            agreement: approval.agreement.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            updated: stamp,
+            ..request
+        };
+        self.decide(decided, "approved").await
+    }
+
+    pub async fn refuse_access_request(&self, subject: &Subject, id: i64, reason: &str) -> Result<AccessRequestRow> {
+        let (request, facts) = self.visible_request(subject, id).await?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+        if reason.trim().is_empty() {
+            return Err(Error::Validation(vec![tessera_domain::Problem::new("reason", "a refusal needs a reason for the requester")]));
+        }
+        let stamp = now();
+        let decided = AccessRequestRow {
+            status: "refused".into(),
+            decided_by: subject.user,
+            decided: Some(stamp.clone()),
+            reason: Some(reason.trim().into()),
+            updated: stamp,
+            ..request
+        };
+        self.decide(decided, "refused").await
+    }
+
+    async fn decide(&self, decided: AccessRequestRow, outcome: &str) -> Result<AccessRequestRow> {
+        if !self.catalog.decide_access_request(&decided, "pending").await? {
+            return Err(Error::Conflict(format!("access request {} has been decided already", decided.id)));
+        }
+        tracing::info!(target: "audit", request = decided.id, by = ?decided.decided_by.map(|u| u.0), outcome, "access request decided");
+        Ok(decided)
+    }
+
+    /// The requester accepts an approval's conditions and receives the grant.
+    pub async fn accept_access_request(&self, subject: &Subject, id: i64, agreement_accepted: bool) -> Result<GrantRow> {
+        let (request, _) = self.visible_request(subject, id).await?;
+        if subject.user != Some(request.requester_id) {
+            return Err(Error::Forbidden { reason: "only the requester accepts an approval" });
+        }
+        if request.status != "approved" {
+            return Err(Error::Conflict(format!("access request {id} is {}, not approved", request.status)));
+        }
+        if request.agreement.is_some() && !agreement_accepted {
+            return Err(Error::Validation(vec![tessera_domain::Problem::new("agreement_accepted", "the agreement must be accepted")]));
+        }
+        let expires = request.expires.clone().ok_or_else(|| Error::Corrupt(format!("approved request {id} has no expiry")))?;
+        let mut grant = GrantRow {
+            id: GrantId(0),
+            request_id: Some(id),
+            parent_id: request.parent_id,
+            user_id: request.requester_id,
+            files: request.files.clone(),
+            purpose: request.purpose.clone(),
+            field_of_use: request.field_of_use.clone(),
+            agreement: request.agreement.clone(),
+            granted_by: request.decided_by,
+            created: now(),
+            expires,
+            revoked: None,
+            revoked_by: None,
+            revoke_reason: None,
+        };
+        grant.id = self
+            .catalog
+            .accept_access_request(id, &grant)
+            .await?
+            .ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
+        tracing::info!(target: "audit", grant = grant.id.0, request = id, user = grant.user_id.0, expires = %grant.expires, "grant started");
+        Ok(grant)
+    }
+
+    pub async fn my_grants(&self, subject: &Subject) -> Result<Vec<GrantRow>> {
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own grants")?;
+        Ok(self.catalog.grants_of_user(subject.user.ok_or(Error::Unauthenticated)?).await?)
+    }
+
+    /// A steward ends a grant at once.
+    pub async fn revoke_grant(&self, subject: &Subject, id: GrantId, reason: &str) -> Result<GrantRow> {
+        let grant = self.catalog.grant(id).await?.ok_or_else(|| Error::not_found(format!("grant {id}")))?;
+        let (_, facts) = self.dataset(subject, grant.parent_id).await?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("grant {id}"))?;
+        let by = subject.user.ok_or(Error::Unauthenticated)?;
+        if !self.catalog.revoke_grant(id, by, reason.trim(), &now()).await? {
+            return Err(Error::Conflict(format!("grant {id} was revoked already")));
+        }
+        tracing::info!(target: "audit", grant = id.0, by = by.0, reason = reason.trim(), "grant revoked");
+        self.catalog.grant(id).await?.ok_or_else(|| Error::not_found(format!("grant {id}")))
+    }
+}
+
+/// The state of the caller's access from their grants (newest first): active if any grant
+/// covering the file is current, else what became of the newest one.
+pub(crate) fn grant_state(grants: &[GrantRow], key: Option<&str>) -> GrantState {
+    let now = OffsetDateTime::now_utc();
+    let covering = grants.iter().filter(|grant| covers(grant, key));
+    let mut newest = GrantState::None;
+    for (position, grant) in covering.enumerate() {
+        let state = if grant.revoked.is_some() {
+            GrantState::Revoked
+        } else if parse_time(&grant.expires) <= now {
+            GrantState::Expired
+        } else {
+            GrantState::Active
+        };
+        if state == GrantState::Active {
+            return state;
+        }
+        if position == 0 {
+            newest = state;
+        }
+    }
+    newest
+}
+
+/// Whether a grant covers one file (`Some(key)`) or every file (`None`).
+fn covers(grant: &GrantRow, key: Option<&str>) -> bool {
+    let Some(files) = &grant.files else { return true };
+    let keys: Vec<String> = serde_json::from_str(files).unwrap_or_default();
+    key.is_some_and(|key| keys.iter().any(|k| k == key))
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_domain::UserId;
+
+    use super::*;
+
+    fn grant(files: Option<&str>, expires: &str, revoked: bool) -> GrantRow {
+        GrantRow {
+            id: GrantId(1),
+            request_id: None,
+            parent_id: ParentId(1),
+            user_id: UserId(1),
+            files: files.map(str::to_string),
+            purpose: String::new(),
+            field_of_use: None,
+            agreement: None,
+            granted_by: None,
+            created: String::new(),
+            expires: expires.into(),
+            revoked: revoked.then(|| "2026-01-01T00:00:00Z".into()),
+            revoked_by: None,
+            revoke_reason: None,
+        }
+    }
+
+    #[test]
+    fn states_follow_the_newest_covering_grant_unless_one_is_active() {
+        let future = "2999-01-01T00:00:00Z";
+        let past = "2001-01-01T00:00:00Z";
+        assert_eq!(grant_state(&[], None), GrantState::None);
+        assert_eq!(grant_state(&[grant(None, future, false)], Some("a.csv")), GrantState::Active);
+        assert_eq!(grant_state(&[grant(None, past, false)], None), GrantState::Expired);
+        assert_eq!(grant_state(&[grant(None, future, true), grant(None, past, false)], None), GrantState::Revoked);
+        assert_eq!(grant_state(&[grant(None, past, false), grant(None, future, false)], None), GrantState::Active);
+        let some_files = grant(Some("[\"a.csv\"]"), future, false);
+        assert_eq!(grant_state(std::slice::from_ref(&some_files), Some("a.csv")), GrantState::Active);
+        assert_eq!(grant_state(std::slice::from_ref(&some_files), Some("b.csv")), GrantState::None);
+        assert_eq!(grant_state(&[some_files], None), GrantState::None, "a grant for some files does not open the whole archive");
+    }
+}

@@ -1,0 +1,181 @@
+//! Access requests and grants.
+
+use sqlx::Row;
+use tessera_domain::{GrantId, OrgId, ParentId, RecordId, UserId};
+
+use super::{Catalog, Pool};
+use crate::Result;
+use crate::rows::{AccessRequestRow, GrantRow};
+
+const REQUEST_COLUMNS: &str = "id, parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, files, \
+                               status, decided_by, decided, reason, expires, field_of_use, agreement, created, updated";
+const GRANT_COLUMNS: &str = "id, request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires, \
+                             revoked, revoked_by, revoke_reason";
+
+macro_rules! request_row {
+    ($row:expr) => {
+        AccessRequestRow {
+            id: $row.try_get("id")?,
+            parent_id: ParentId($row.try_get("parent_id")?),
+            record_id: RecordId($row.try_get("record_id")?),
+            org_id: $row.try_get::<Option<String>, _>("org_id")?.map(OrgId),
+            requester_id: UserId($row.try_get("requester_id")?),
+            purpose: $row.try_get("purpose")?,
+            project: $row.try_get("project")?,
+            intended_use: $row.try_get("intended_use")?,
+            requested_days: $row.try_get("requested_days")?,
+            files: $row.try_get("files")?,
+            status: $row.try_get("status")?,
+            decided_by: $row.try_get::<Option<i64>, _>("decided_by")?.map(UserId),
+            decided: $row.try_get("decided")?,
+            reason: $row.try_get("reason")?,
+            expires: $row.try_get("expires")?,
+            field_of_use: $row.try_get("field_of_use")?,
+            agreement: $row.try_get("agreement")?,
+            created: $row.try_get("created")?,
+            updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! grant_row {
+    ($row:expr) => {
+        GrantRow {
+            id: GrantId($row.try_get("id")?),
+            request_id: $row.try_get("request_id")?,
+            parent_id: ParentId($row.try_get("parent_id")?),
+            user_id: UserId($row.try_get("user_id")?),
+            files: $row.try_get("files")?,
+            purpose: $row.try_get("purpose")?,
+            field_of_use: $row.try_get("field_of_use")?,
+            agreement: $row.try_get("agreement")?,
+            granted_by: $row.try_get::<Option<i64>, _>("granted_by")?.map(UserId),
+            created: $row.try_get("created")?,
+            expires: $row.try_get("expires")?,
+            revoked: $row.try_get("revoked")?,
+            revoked_by: $row.try_get::<Option<i64>, _>("revoked_by")?.map(UserId),
+            revoke_reason: $row.try_get("revoke_reason")?,
+        }
+    };
+}
+
+/// The requests or grants a query selects; `$bind` is its one parameter.
+macro_rules! select_all {
+    ($catalog:expr, $sql:expr, $bind:expr, $row:ident) => {
+        on_pool!($catalog, pool => {
+            let rows = sqlx::query(&$sql).bind($bind).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok($row!(row))).collect()
+        })
+    };
+}
+
+/// Inserts a grant through `$executor` and evaluates to its id.
+macro_rules! insert_grant {
+    ($executor:expr, $grant:expr) => {{
+        let g = $grant;
+        let sql = "INSERT INTO grants (request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+        sqlx::query(sql)
+            .bind(g.request_id).bind(g.parent_id.0).bind(g.user_id.0).bind(&g.files).bind(&g.purpose).bind(&g.field_of_use)
+            .bind(&g.agreement).bind(g.granted_by.map(|u| u.0)).bind(&g.created).bind(&g.expires)
+            .fetch_one($executor).await?.try_get::<i64, _>("id")?
+    }};
+}
+
+impl Catalog {
+    pub async fn insert_access_request(&self, r: &AccessRequestRow) -> Result<i64> {
+        let sql = "INSERT INTO access_requests (parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, \
+                   files, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql)
+            .bind(r.parent_id.0).bind(r.record_id.0).bind(r.org_id.as_ref().map(OrgId::as_str)).bind(r.requester_id.0)
+            .bind(&r.purpose).bind(&r.project).bind(&r.intended_use).bind(r.requested_days).bind(&r.files).bind(&r.status)
+            .bind(&r.created).bind(&r.updated)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE id = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(id).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(request_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// Records a decision: the status and whatever came with it. Only a request whose status is
+    /// still `from` changes, so two stewards deciding at once cannot both win.
+    pub async fn decide_access_request(&self, r: &AccessRequestRow, from: &str) -> Result<bool> {
+        let sql = "UPDATE access_requests SET status = $1, decided_by = $2, decided = $3, reason = $4, expires = $5, field_of_use = $6, \
+                   agreement = $7, updated = $8 WHERE id = $9 AND status = $10";
+        let done = on_pool!(self, pool => sqlx::query(sql)
+            .bind(&r.status).bind(r.decided_by.map(|u| u.0)).bind(&r.decided).bind(&r.reason).bind(&r.expires).bind(&r.field_of_use)
+            .bind(&r.agreement).bind(&r.updated).bind(r.id).bind(from)
+            .execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    pub async fn access_requests_of_parent(&self, parent: ParentId) -> Result<Vec<AccessRequestRow>> {
+        select_all!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE parent_id = $1 ORDER BY id"), parent.0, request_row)
+    }
+
+    pub async fn access_requests_of_requester(&self, user: UserId) -> Result<Vec<AccessRequestRow>> {
+        select_all!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE requester_id = $1 ORDER BY id"), user.0, request_row)
+    }
+
+    /// Requests still waiting for a steward of this organization.
+    pub async fn pending_access_requests_of_org(&self, org: &OrgId) -> Result<Vec<AccessRequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE org_id = $1 AND status = 'pending' ORDER BY id");
+        select_all!(self, sql, org.as_str(), request_row)
+    }
+
+    /// Marks the request accepted and creates its grant, in one transaction.
+    pub async fn accept_access_request(&self, request: i64, grant: &GrantRow) -> Result<Option<GrantId>> {
+        let accept = "UPDATE access_requests SET status = 'accepted', updated = $1 WHERE id = $2 AND status = 'approved'";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if sqlx::query(accept).bind(&grant.created).bind(request).execute(&mut *tx).await?.rows_affected() == 0 {
+                return Ok(None);
+            }
+            let id = insert_grant!(&mut *tx, grant);
+            tx.commit().await?;
+            Ok(Some(GrantId(id)))
+        })
+    }
+
+    /// A grant given without a request's acceptance step (a trusted partner's member).
+    pub async fn insert_grant(&self, grant: &GrantRow) -> Result<GrantId> {
+        Ok(GrantId(on_pool!(self, pool => insert_grant!(pool, grant))))
+    }
+
+    pub async fn grant(&self, id: GrantId) -> Result<Option<GrantRow>> {
+        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(id.0).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(grant_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn grants_of_user(&self, user: UserId) -> Result<Vec<GrantRow>> {
+        select_all!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 ORDER BY id"), user.0, grant_row)
+    }
+
+    pub async fn grants_of_parent(&self, parent: ParentId) -> Result<Vec<GrantRow>> {
+        select_all!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id = $1 ORDER BY id"), parent.0, grant_row)
+    }
+
+    /// `user`'s grants for one dataset, newest first.
+    pub async fn grants_for(&self, user: UserId, parent: ParentId) -> Result<Vec<GrantRow>> {
+        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 AND parent_id = $2 ORDER BY id DESC");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(user.0).bind(parent.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(grant_row!(row))).collect()
+        })
+    }
+
+    /// Revokes a grant at once; false if it was revoked already or does not exist.
+    pub async fn revoke_grant(&self, id: GrantId, by: UserId, reason: &str, at: &str) -> Result<bool> {
+        let sql = "UPDATE grants SET revoked = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked IS NULL";
+        let done =
+            on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+}

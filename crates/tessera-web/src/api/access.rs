@@ -1,0 +1,230 @@
+//! Access requests, stewards' decisions and grants.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tessera_app::domain::GrantId;
+use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, GrantRow};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller, record_id};
+use crate::state::AppState;
+
+fn files_json(files: &Option<String>) -> Value {
+    files.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or(Value::Null)
+}
+
+fn request_json(state: &AppState, r: &AccessRequestRow) -> Value {
+    json!({
+        "id": r.id.to_string(),
+        "record": r.record_id.to_string(),
+        "organization": r.org_id.as_ref().map(|o| o.as_str()),
+        "requester": r.requester_id.to_string(),
+        "purpose": r.purpose,
+        "project": r.project,
+        "intended_use": r.intended_use,
+        "duration_days": r.requested_days,
+        "files": files_json(&r.files),
+        "status": r.status,
+        "decided_by": r.decided_by.map(|u| u.to_string()),
+        "decided": r.decided,
+        "reason": r.reason,
+        "conditions": {"expires": r.expires, "field_of_use": r.field_of_use, "agreement": r.agreement},
+        "created": r.created,
+        "updated": r.updated,
+        "links": {
+            "self": state.link(&format!("/api/access/requests/{}", r.id)),
+            "record": state.link(&format!("/api/records/{}", r.record_id)),
+        },
+    })
+}
+
+fn grant_json(g: &GrantRow) -> Value {
+    json!({
+        "id": g.id.to_string(),
+        "request": g.request_id.map(|r| r.to_string()),
+        "user": g.user_id.to_string(),
+        "files": files_json(&g.files),
+        "purpose": g.purpose,
+        "field_of_use": g.field_of_use,
+        "agreement": g.agreement,
+        "granted_by": g.granted_by.map(|u| u.to_string()),
+        "created": g.created,
+        "expires": g.expires,
+        "revoked": g.revoked,
+        "revoke_reason": g.revoke_reason,
+    })
+}
+
+fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value> {
+    Json(json!({"hits": {"hits": items.iter().map(to_json).collect::<Vec<_>>(), "total": items.len()}}))
+}
+
+/// Parses a body into `T`, naming the field at fault.
+fn body<T: DeserializeOwned>(value: Value) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn request_id(text: &str) -> ApiResult<i64> {
+    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("access request {text}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestBody {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    intended_use: String,
+    #[serde(default)]
+    duration_days: Option<i64>,
+    #[serde(default)]
+    files: Option<Vec<String>>,
+}
+
+/// Ask a record's stewards for access to its files, saying why.
+#[utoipa::path(post, path = "/api/records/{id}/access/requests", tag = "access", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The request, pending"), (status = 400, description = "Purpose or intended use missing"),
+        (status = 403, description = "Nothing to request, or a grant exists"), (status = 409, description = "A request is waiting already")))]
+pub(crate) async fn create_request(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let b: RequestBody = body(value)?;
+    let input =
+        AccessRequestInput { purpose: b.purpose, project: b.project, intended_use: b.intended_use, days: b.duration_days, files: b.files };
+    let request = state.tessera.request_access(&subject, record_id(&id)?, input).await?;
+    Ok((StatusCode::CREATED, Json(request_json(&state, &request))).into_response())
+}
+
+/// Every request and grant for a record's dataset (its stewards).
+#[utoipa::path(get, path = "/api/records/{id}/access", tag = "access", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "`requests` and `grants`"), (status = 403, description = "Not a steward of the record")))]
+pub(crate) async fn record_access(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (requests, grants) = state.tessera.access_of_record(&subject, record_id(&id)?).await?;
+    Ok(Json(json!({
+        "requests": requests.iter().map(|r| request_json(&state, r)).collect::<Vec<_>>(),
+        "grants": grants.iter().map(grant_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// One request (its requester and the dataset's stewards).
+#[utoipa::path(get, path = "/api/access/requests/{request}", tag = "access", params(("request" = String, Path, description = "Request id")),
+    responses((status = 200, description = "The request"), (status = 404, description = "No such request")))]
+pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(request_json(&state, &state.tessera.access_request(&subject, request_id(&id)?).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalBody {
+    #[serde(default)]
+    expires: Option<String>,
+    #[serde(default)]
+    field_of_use: Option<String>,
+    #[serde(default)]
+    agreement: Option<String>,
+}
+
+/// Approve with conditions: expiry, field of use, and an agreement the requester must accept.
+#[utoipa::path(post, path = "/api/access/requests/{request}/approve", tag = "access", params(("request" = String, Path, description = "Request id")),
+    responses((status = 200, description = "Approved; waiting for the requester to accept"), (status = 409, description = "Decided already")))]
+pub(crate) async fn approve_request(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    let b: ApprovalBody = body(value)?;
+    let approval = Approval { expires: b.expires, field_of_use: b.field_of_use, agreement: b.agreement };
+    let request = state.tessera.approve_access_request(&subject, request_id(&id)?, approval).await?;
+    Ok(Json(request_json(&state, &request)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefusalBody {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Refuse, with a reason for the requester.
+#[utoipa::path(post, path = "/api/access/requests/{request}/refuse", tag = "access", params(("request" = String, Path, description = "Request id")),
+    responses((status = 200, description = "Refused"), (status = 400, description = "No reason given")))]
+pub(crate) async fn refuse_request(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    let b: RefusalBody = body(value)?;
+    let request = state.tessera.refuse_access_request(&subject, request_id(&id)?, &b.reason).await?;
+    Ok(Json(request_json(&state, &request)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptBody {
+    #[serde(default)]
+    agreement_accepted: bool,
+}
+
+/// The requester accepts the approval's conditions and receives the grant.
+#[utoipa::path(post, path = "/api/access/requests/{request}/accept", tag = "access", params(("request" = String, Path, description = "Request id")),
+    responses((status = 201, description = "The grant"), (status = 400, description = "The agreement was not accepted"), (status = 409, description = "Not approved")))]
+pub(crate) async fn accept_request(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let b: AcceptBody = body(value)?;
+    let grant = state.tessera.accept_access_request(&subject, request_id(&id)?, b.agreement_accepted).await?;
+    Ok((StatusCode::CREATED, Json(grant_json(&grant))).into_response())
+}
+
+/// End a grant at once (the dataset's stewards).
+#[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", tag = "access", params(("grant" = String, Path, description = "Grant id")),
+    responses((status = 200, description = "The revoked grant"), (status = 409, description = "Revoked already")))]
+pub(crate) async fn revoke_grant(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Json<Value>> {
+    let b: RefusalBody = body(value)?;
+    let id: GrantId = id.parse().map_err(|_| ApiError::NotFound(format!("grant {id}")))?;
+    Ok(Json(grant_json(&state.tessera.revoke_grant(&subject, id, &b.reason).await?)))
+}
+
+/// The caller's own access requests.
+#[utoipa::path(get, path = "/api/user/access-requests", tag = "access", responses((status = 200, description = "The caller's requests")))]
+pub(crate) async fn my_requests(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    let requests = state.tessera.my_access_requests(&subject).await?;
+    Ok(list(&requests, |r| request_json(&state, r)))
+}
+
+/// Requests waiting in the organizations where the caller is a steward.
+#[utoipa::path(get, path = "/api/user/access-queue", tag = "access", responses((status = 200, description = "Pending requests")))]
+pub(crate) async fn steward_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    let requests = state.tessera.steward_queue(&subject).await?;
+    Ok(list(&requests, |r| request_json(&state, r)))
+}
+
+/// The caller's grants, current and past.
+#[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants")))]
+pub(crate) async fn my_grants(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    Ok(list(&state.tessera.my_grants(&subject).await?, grant_json))
+}
