@@ -1,18 +1,22 @@
 //! What the search index is told about a record.
 
-use tessera_domain::Visibility;
 use tessera_search::IndexDoc;
 
 use crate::model::RecordView;
 use crate::tessera::parse_time;
 
-/// The index entry for a record, or `None` for a record whose metadata is not public (it
-/// must not appear in search results or facet counts).
-pub(crate) fn index_doc(view: &RecordView) -> Option<IndexDoc> {
+/// The index entry for a record. A metadata-only record is indexed by its public stub alone,
+/// so nothing else of it reaches search results or facet counts.
+pub(crate) fn index_doc(view: &RecordView) -> IndexDoc {
+    let status = view.doc.access.status(view.files_count > 0);
+    let stub;
+    let view = if view.doc.access.metadata_stub() && !view.is_stub {
+        stub = view.clone().into_stub();
+        &stub
+    } else {
+        view
+    };
     let doc = &view.doc;
-    if doc.access.record != Visibility::Public {
-        return None;
-    }
     let md = &doc.metadata;
     let subjects: Vec<String> = md.subjects.iter().filter_map(|s| s.subject.clone().or_else(|| s.id.clone())).collect();
     let mut affiliations: Vec<String> =
@@ -25,7 +29,7 @@ pub(crate) fn index_doc(view: &RecordView) -> Option<IndexDoc> {
     other_text.extend(md.additional_titles.iter().map(|t| t.title.clone()));
     other_text.extend(md.publisher.clone());
     other_text.extend(md.contributors.iter().filter_map(|c| c.person_or_org.name.clone()));
-    Some(IndexDoc {
+    IndexDoc {
         id: doc.id.0 as u64,
         is_latest: view.is_latest,
         title: md.title.clone().unwrap_or_default(),
@@ -42,7 +46,7 @@ pub(crate) fn index_doc(view: &RecordView) -> Option<IndexDoc> {
             affiliations,
             md.publication_year().map(|y| y.to_string()).into_iter().collect(),
             md.languages.iter().map(|l| l.id.clone()).collect(),
-            vec![doc.access.status(view.files_count > 0).to_string()],
+            vec![status.to_string()],
         ],
-    })
+    }
 }

@@ -63,11 +63,31 @@ pub struct RecordInput {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordView {
     pub doc: RecordDoc,
+    /// Only the public stub of a metadata-only record: title, creators, resource type,
+    /// publication date and access settings, no files.
+    pub is_stub: bool,
     pub is_latest: bool,
     pub latest_id: RecordId,
     pub versions_count: i64,
     pub files_count: i64,
     pub files_bytes: i64,
+}
+
+impl RecordView {
+    /// The metadata-only stub of this view, for people without full access.
+    pub(crate) fn into_stub(mut self) -> Self {
+        let full = std::mem::take(&mut self.doc.metadata);
+        self.doc.metadata = Metadata {
+            resource_type: full.resource_type,
+            creators: full.creators,
+            title: full.title,
+            publication_date: full.publication_date,
+            ..Metadata::default()
+        };
+        self.doc.files.entries.clear();
+        (self.files_count, self.files_bytes, self.is_stub) = (0, 0, true);
+        self
+    }
 }
 
 /// A draft as an adapter shows it, with every problem that would stop it being published.

@@ -165,19 +165,11 @@ impl Tessera {
         self.index_views(views).await
     }
 
-    /// Adds or replaces these records in the index in one commit; records whose metadata is
-    /// not public are removed from it.
+    /// Adds or replaces these records in the index in one commit.
     pub(crate) async fn index_views(&self, views: Vec<RecordView>) -> Result<()> {
-        let mut docs = Vec::with_capacity(views.len());
-        let mut hidden = Vec::new();
-        for view in &views {
-            match crate::index_doc::index_doc(view) {
-                Some(doc) => docs.push(doc),
-                None => hidden.push(view.doc.id.0 as u64),
-            }
-        }
+        let docs: Vec<_> = views.iter().map(crate::index_doc::index_doc).collect();
         let search = self.search.clone();
-        tokio::task::spawn_blocking(move || search.replace(&docs, &hidden)).await.map_err(std::io::Error::other)??;
+        tokio::task::spawn_blocking(move || search.replace(&docs, &[])).await.map_err(std::io::Error::other)??;
         Ok(())
     }
 }

@@ -47,21 +47,28 @@ impl ReadableFiles {
 impl Tessera {
     pub async fn record(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.published_row(id).await?;
-        let doc: RecordDoc = from_json(&row.doc)?;
-        let facts = self.record_facts(subject, &doc, None).await?;
-        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
-        self.record_view(row).await
+        let view = self.record_view(row).await?;
+        self.visible(subject, view).await
+    }
+
+    /// The view as the caller may see it: whole, as a metadata-only stub, or refused.
+    async fn visible(&self, subject: &Subject, view: RecordView) -> Result<RecordView> {
+        let facts = self.record_facts(subject, &view.doc, None).await?;
+        match self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", view.doc.id)) {
+            Ok(_) => Ok(view),
+            Err(Error::Forbidden { .. } | Error::Unauthenticated) if view.doc.access.metadata_stub() => Ok(view.into_stub()),
+            Err(refused) => Err(refused),
+        }
     }
 
     /// Every published version of the dataset record `id` belongs to, newest first.
     pub async fn versions(&self, subject: &Subject, id: RecordId) -> Result<Vec<RecordView>> {
         let row = self.published_row(id).await?;
         let mut views = Vec::new();
-        for version in self.catalog.records_of_parent(row.parent_id).await?.into_iter().rev() {
-            let doc: RecordDoc = from_json(&version.doc)?;
-            let facts = self.record_facts(subject, &doc, None).await?;
-            if self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", version.id)).is_ok() {
-                views.push(self.record_view(version).await?);
+        let versions = self.catalog.records_of_parent(row.parent_id).await?.into_iter().rev().collect();
+        for view in self.record_views(versions).await? {
+            if let Ok(visible) = self.visible(subject, view).await {
+                views.push(visible);
             }
         }
         Ok(views)
@@ -110,13 +117,17 @@ impl Tessera {
         let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
         let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();
         let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
-        // Only public metadata is indexed; the check keeps that true if the index lags.
-        let hits = views
-            .into_iter()
-            .filter(|view| {
-                self.authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc), &format!("record {}", view.doc.id)).is_ok()
-            })
-            .collect();
+        // Metadata-only records are indexed by their stub alone; each hit is still checked, so
+        // the answer stays right while the index lags behind a change of access.
+        let mut hits = Vec::with_capacity(views.len());
+        for view in views {
+            let public = !view.doc.access.metadata_stub();
+            if public && self.authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc), "search hit").is_ok() {
+                hits.push(view);
+            } else if let Ok(visible) = self.visible(subject, view).await {
+                hits.push(visible);
+            }
+        }
         Ok(SearchPage { total: result.total, hits, facets: result.facets })
     }
 
@@ -134,6 +145,7 @@ impl Tessera {
                 let doc: RecordDoc = from_json(&row.doc)?;
                 let stats = stats.get(&row.id).ok_or_else(|| Error::Corrupt(format!("record {} has no catalogue row", row.id)))?;
                 Ok(RecordView {
+                    is_stub: false,
                     is_latest: stats.latest_id == row.id,
                     latest_id: stats.latest_id,
                     versions_count: stats.versions_count,

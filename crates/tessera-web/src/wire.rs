@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tessera_app::domain::{Access, Metadata, OrgId};
+use tessera_app::domain::{Access, DataClass, Metadata, OrgId};
 use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView};
 
 use crate::error::{ApiError, ApiResult};
@@ -102,6 +102,9 @@ pub(crate) struct RecordWire<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     organization: Option<&'a OrgId>,
+    /// Only the public stub of a metadata-only record is shown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    metadata_only: bool,
     metadata: &'a Metadata,
     access: AccessWire<'a>,
     files: Value,
@@ -121,6 +124,9 @@ struct RecordLinks {
     latest: String,
     latest_html: String,
     draft: String,
+    /// Where to ask for the files, when they are not open to everyone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_access: Option<String>,
 }
 
 pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordWire<'a> {
@@ -136,6 +142,7 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         is_draft: false,
         status: "published",
         organization: doc.organization.as_ref(),
+        metadata_only: view.is_stub,
         metadata: &doc.metadata,
         access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
         files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
@@ -150,6 +157,8 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
             latest: state.link(&format!("/api/records/{id}/versions/latest")),
             latest_html: state.link(&format!("/records/{}", view.latest_id)),
             draft: state.link(&format!("/api/records/{id}/draft")),
+            request_access: (doc.access.data_class() > DataClass::Registered)
+                .then(|| state.link(&format!("/api/records/{id}/access/requests"))),
         },
     }
 }

@@ -52,6 +52,8 @@ struct RecordPage {
     files_page: i64,
     files_pages: i64,
     files_restricted: bool,
+    /// Only the record's public stub is shown.
+    metadata_only: bool,
     versions: Vec<VersionRow>,
     citation: String,
 }
@@ -224,6 +226,7 @@ pub(crate) async fn landing_page(
         files_page,
         files_pages: (view.files_count + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
         files_restricted,
+        metadata_only: view.is_stub,
         versions,
         citation: citation(&state, &view),
     };

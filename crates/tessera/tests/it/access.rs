@@ -38,7 +38,8 @@ async fn restricted_files_are_refused_everywhere() {
     assert!(!page.contains("visits.csv"), "the page must not list restricted files: {page}");
     assert!(server.log().contains("an active grant is needed"), "refusals are logged for audit");
 
-    // A metadata-only record's metadata is hidden too, and it is not in search.
+    // A metadata-only record shows everyone its stub: title, creators, type, date; nothing else,
+    // in the API, in search and on its page.
     let hidden = owner.draft_with_files(metadata("Hidden study"), &[("a.txt", b"a")]).await;
     owner
         .put(
@@ -47,11 +48,27 @@ async fn restricted_files_are_refused_everywhere() {
         )
         .await;
     owner.publish(&hidden).await;
-    assert_eq!(anonymous.get(&format!("/api/records/{hidden}")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(other.get(&format!("/api/records/{hidden}")).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(owner.get(&format!("/api/records/{hidden}")).await.0, StatusCode::OK);
-    assert_eq!(anonymous.get("/api/records?q=hidden").await.1["hits"]["total"], 0);
-    assert_eq!(reqwest::get(server.url(&format!("/records/{hidden}"))).await.unwrap().status(), StatusCode::FORBIDDEN);
+    for api in [&anonymous, &other] {
+        let (status, stub) = api.get(&format!("/api/records/{hidden}")).await;
+        assert_eq!((status, stub["metadata_only"].as_bool()), (StatusCode::OK, Some(true)), "{stub}");
+        assert_eq!(stub["metadata"]["title"], "Hidden study");
+        assert_eq!(stub["metadata"]["creators"][0]["person_or_org"]["family_name"], "Lovelace");
+        for private in ["description", "subjects", "rights", "identifiers", "publisher"] {
+            assert!(stub["metadata"].get(private).is_none(), "the stub shows {private}: {stub}");
+        }
+        assert_eq!(stub["files"]["count"], 0);
+        assert!(stub["links"]["request_access"].is_string(), "{stub}");
+    }
+    let (_, full) = owner.get(&format!("/api/records/{hidden}")).await;
+    assert_eq!((full["metadata_only"].as_bool(), full["metadata"]["publisher"].as_str()), (None, Some("Tessera")));
+    let (_, found) = anonymous.get("/api/records?q=hidden").await;
+    assert_eq!((found["hits"]["total"].as_u64(), found["hits"]["hits"][0]["metadata_only"].as_bool()), (Some(1), Some(true)), "{found}");
+    assert!(found["hits"]["hits"][0]["metadata"].get("description").is_none());
+    // Words only the full metadata holds do not find it, and facets do not count its subjects.
+    let (_, by_publisher) = anonymous.get("/api/records?q=hidden%20tessera").await;
+    assert_eq!(by_publisher["hits"]["total"], 0, "{by_publisher}");
+    let page = reqwest::get(server.url(&format!("/records/{hidden}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Only a short description of this record is public") && !page.contains("gauging stations"), "{page}");
 }
 
 #[tokio::test]
