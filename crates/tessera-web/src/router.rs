@@ -2,13 +2,27 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Redirect;
 use axum::routing::{delete, get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{access, draft_files, drafts, identity, record_files, records, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
+
+/// Headers every answer carries: pages load nothing from elsewhere and run no inline script,
+/// no site may frame them, browsers do not guess content types, and links leak no paths.
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
 pub fn router(state: AppState) -> Router {
     let json_limit = state.config.max_json_bytes;
@@ -19,7 +33,7 @@ pub fn router(state: AppState) -> Router {
             get(draft_files::get_file).put(draft_files::put_content).post(draft_files::commit_file).delete(draft_files::delete_file),
         )
         .layer(DefaultBodyLimit::disable());
-    Router::new()
+    let router = Router::new()
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
         .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))
@@ -55,10 +69,14 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(health::ready))
         .route("/records/{id}", get(ui::landing_page))
         .route("/search", get(ui::search_page))
+        .route("/assets/tessera.css", get(ui::style_sheet))
         .route("/", get(|| async { Redirect::to("/search") }))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(uploads)
-        .fallback(|| async { crate::error::ApiError::NotFound("this address".into()) })
+        .fallback(|| async { crate::error::ApiError::NotFound("this address".into()) });
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(router, |router, (name, value)| router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

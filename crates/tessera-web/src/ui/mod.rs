@@ -3,4 +3,15 @@
 
 mod pages;
 
+use axum::http::header;
+use axum::response::IntoResponse;
 pub(crate) use pages::{landing_page, search_page};
+
+/// The pages' style sheet, a file of its own so the content security policy needs no inline
+/// styles; built into the binary.
+pub(crate) async fn style_sheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/tessera.css"),
+    )
+}

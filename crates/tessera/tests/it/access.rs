@@ -95,3 +95,18 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let server = start(TestServerConfig::default()).await;
+    for path in ["/search", "/api/records", "/api/records/999", "/nowhere", "/assets/tessera.css"] {
+        let response = reqwest::get(server.url(path)).await.unwrap();
+        let headers = response.headers();
+        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+    }
+    let page = reqwest::get(server.url("/search")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("<style") && !page.contains("<script") && page.contains("/assets/tessera.css"), "no inline code: {page}");
+}
