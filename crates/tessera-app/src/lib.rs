@@ -6,6 +6,7 @@ mod files;
 mod grants;
 mod identity;
 mod index_doc;
+mod jobs;
 mod maintenance;
 mod model;
 mod publish;

@@ -97,31 +97,32 @@ impl Tessera {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
-        let version = NewVersion {
-            state,
-            message,
-            user: User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) },
-            created: parse_time(&stamp),
-        };
-
-        self.catalog.begin_commit(row.parent_id, &stamp).await?;
-        let inventory = match self.ocfl.commit(&object, version).await {
-            Ok(inventory) => inventory,
-            Err(err) => {
-                // Put storage and catalogue back in agreement before reporting the failure.
-                if let Err(recovery) = self.reconcile_parent(row.parent_id).await {
-                    tracing::error!(parent = row.parent_id.0, error = %recovery, "reconciling after a failed publish");
-                }
-                return Err(err.into());
-            }
-        };
+        let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
+        let inventory = self.commit_version(row.parent_id, NewVersion { state, message, user, created: parse_time(&stamp) }).await?;
         let (record, record_files) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;
         self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id)).await?;
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
+        self.schedule_embargo_lift(&record).await?;
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
         self.record_view(record).await
+    }
+
+    /// Commits a new version of a dataset's object, journalled so that a crash at any point
+    /// leaves the old state or the new one.
+    pub(crate) async fn commit_version(&self, parent: ParentId, version: NewVersion) -> Result<Inventory> {
+        self.catalog.begin_commit(parent, &now()).await?;
+        match self.ocfl.commit(&object_id(parent), version).await {
+            Ok(inventory) => Ok(inventory),
+            Err(err) => {
+                // Put storage and catalogue back in agreement before reporting the failure.
+                if let Err(recovery) = self.reconcile_parent(parent).await {
+                    tracing::error!(parent = parent.0, error = %recovery, "reconciling after a failed commit");
+                }
+                Err(err.into())
+            }
+        }
     }
 
     /// Makes the catalogue agree with the object of `parent` in storage, after recovering the
@@ -148,10 +149,15 @@ impl Tessera {
             let doc: RecordDoc = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))?;
             highest = highest.max(doc.id.0).max(doc.parent_id.0);
             let id = doc.id;
+            let embargoed = doc.access.embargo.active;
             let (record, files) = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.
             let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT).map(|d| d.id);
             self.catalog.apply_published(&record, Some(&files), published_draft).await?;
+            if embargoed {
+                // Jobs live in the catalogue; after a rebuild, storage says which are owed.
+                self.schedule_embargo_lift(&record).await?;
+            }
             if let Some(draft) = published_draft {
                 self.staging.remove_draft(draft).await?;
             }
@@ -175,7 +181,7 @@ impl Tessera {
 }
 
 /// The catalogue rows for a record as committed in `inventory`.
-fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>)> {
+pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>)> {
     let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);

@@ -113,6 +113,7 @@ macro_rules! file_row {
 
 mod access;
 mod identity;
+mod jobs;
 
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
@@ -120,7 +121,7 @@ const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_versi
 const INSERT_BATCH: usize = 1000;
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 3] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 4] = [
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"), include_str!("../migrations/postgres/0001_initial.sql")),
     (
         2,
@@ -134,6 +135,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 3] = [
         include_str!("../migrations/sqlite/0003_access_requests_and_grants.sql"),
         include_str!("../migrations/postgres/0003_access_requests_and_grants.sql"),
     ),
+    (4, "jobs", include_str!("../migrations/sqlite/0004_jobs.sql"), include_str!("../migrations/postgres/0004_jobs.sql")),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -148,3 +148,14 @@ pub struct GrantRow {
     pub revoked_by: Option<UserId>,
     pub revoke_reason: Option<String>,
 }
+
+/// A piece of background work waiting to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub run_at: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}

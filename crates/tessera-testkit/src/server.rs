@@ -124,6 +124,12 @@ impl TestServer {
         self.spawn().await;
     }
 
+    /// Changes a `TESSERA_*` setting for the next start.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.config.env.retain(|(k, _)| k != key);
+        self.config.env.push((key.to_string(), value.to_string()));
+    }
+
     /// Runs `tessera ARGS --data-dir DIR` against this server's data folder and database.
     pub fn cli(&self, args: &[&str]) -> Output {
         self.command().args(args).arg("--data-dir").arg(&self.data_dir).stdin(Stdio::null()).output().expect("running tessera")

@@ -24,6 +24,15 @@ pub(crate) struct FileConfig {
     search: SearchFile,
     #[serde(default)]
     limits: LimitsFile,
+    #[serde(default)]
+    jobs: JobsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobsFile {
+    /// Seconds between looks at the job table. Env: `TESSERA_JOBS_INTERVAL_SECONDS`. Default 60.
+    interval_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +88,8 @@ pub(crate) struct Config {
     pub(crate) index_dir: PathBuf,
     pub(crate) max_json_bytes: usize,
     pub(crate) max_file_bytes: u64,
+    /// How often the server runs due background jobs (embargo lifting).
+    pub(crate) jobs_interval: std::time::Duration,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -95,6 +106,7 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_INDEX_DIR",
     "TESSERA_MAX_JSON_BYTES",
     "TESSERA_MAX_FILE_BYTES",
+    "TESSERA_JOBS_INTERVAL_SECONDS",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -172,6 +184,9 @@ impl Config {
             index_dir: env("TESSERA_INDEX_DIR").map(PathBuf::from).or(file.search.index_dir).unwrap_or_else(|| under("index")),
             max_json_bytes: env_parsed("TESSERA_MAX_JSON_BYTES")?.or(file.limits.max_json_bytes).unwrap_or(1 << 20),
             max_file_bytes: env_parsed("TESSERA_MAX_FILE_BYTES")?.or(file.limits.max_file_bytes).unwrap_or(1 << 40),
+            jobs_interval: std::time::Duration::from_secs(
+                env_parsed("TESSERA_JOBS_INTERVAL_SECONDS")?.or(file.jobs.interval_seconds).unwrap_or(60).max(1),
+            ),
             data_dir,
         })
     }

@@ -123,6 +123,22 @@ async fn contract(catalog: Catalog) {
     assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW).await.unwrap());
     assert_eq!(catalog.grant(grant_id).await.unwrap().unwrap().revoke_reason.as_deref(), Some("misuse"));
 
+    // Jobs: one per kind and key, due by time, retried after a failure.
+    catalog.schedule_job("lift-embargo", "7", "2026-05-01T00:00:00Z", NOW).await.unwrap();
+    catalog.schedule_job("lift-embargo", "7", "2026-03-01T00:00:00Z", NOW).await.unwrap();
+    catalog.schedule_job("lift-embargo", "8", "2027-01-01T00:00:00Z", NOW).await.unwrap();
+    let due = catalog.due_jobs("2026-04-01T00:00:00Z", 10).await.unwrap();
+    assert_eq!(due.iter().map(|j| (j.key.as_str(), j.run_at.as_str())).collect::<Vec<_>>(), [("7", "2026-03-01T00:00:00Z")]);
+    catalog.fail_job(due[0].id, "disk full", "2026-04-02T00:00:00Z").await.unwrap();
+    assert!(catalog.due_jobs("2026-04-01T00:00:00Z", 10).await.unwrap().is_empty());
+    let retried = catalog.due_jobs("2026-04-03T00:00:00Z", 10).await.unwrap();
+    assert_eq!((retried[0].attempts, retried[0].last_error.as_deref()), (1, Some("disk full")));
+    catalog.finish_job(&due[0]).await.unwrap();
+    assert_eq!(catalog.due_jobs("2026-04-03T00:00:00Z", 10).await.unwrap().len(), 1, "a job moved since it was read stays");
+    catalog.finish_job(&retried[0]).await.unwrap();
+    catalog.cancel_job("lift-embargo", "8").await.unwrap();
+    assert!(catalog.due_jobs("2099-01-01T00:00:00Z", 10).await.unwrap().is_empty());
+
     // Drafts and their files.
     let draft = DraftRow {
         id: RecordId(102),

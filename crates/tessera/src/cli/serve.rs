@@ -13,10 +13,25 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let state = AppState::new(tessera.clone(), WebConfig { public_url: config.public_url.clone(), max_json_bytes: config.max_json_bytes });
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!(address = %config.bind, data_dir = %config.data_dir().display(), "Tessera is listening");
+    let jobs = tokio::spawn(run_jobs(tessera.clone(), config.jobs_interval));
     axum::serve(listener, tessera_web::router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    jobs.abort();
     tessera.catalog().close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs due background jobs now and then every `interval`, until the server stops. A job
+/// interrupted by the stop stays in the table and runs after the next start.
+async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = tessera.run_due_jobs().await {
+            tracing::error!(error = %err, "running background jobs");
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C; requests in flight are finished first.

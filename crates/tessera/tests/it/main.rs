@@ -5,6 +5,7 @@ mod access;
 mod bad_input;
 mod cli;
 mod crash;
+mod embargo;
 mod helpers;
 mod identity;
 mod lifecycle;

@@ -1,0 +1,109 @@
+//! Background work from the durable job table: today, lifting embargoes on their date. Each
+//! job stays in the table until it has run, so a restart (or a crash) loses none; a failed
+//! job is tried again later with its error kept.
+
+use tessera_catalog::{JobRow, RecordRow};
+use tessera_domain::RecordId;
+use tessera_ocfl::{FileSource, NewVersion, User};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::drafts::from_json;
+use crate::model::RecordDoc;
+use crate::publish::derive_rows;
+use crate::tessera::{now, object_id, parse_time};
+use crate::{Error, Result, Tessera};
+
+const LIFT_EMBARGO: &str = "lift-embargo";
+/// Jobs run per pass; the rest wait for the next pass.
+const JOBS_PER_PASS: i64 = 100;
+/// How long a failed job waits before it is tried again.
+const RETRY_AFTER: time::Duration = time::Duration::minutes(10);
+
+impl Tessera {
+    /// Runs every job that is due; returns how many ran (successfully or not).
+    pub async fn run_due_jobs(&self) -> Result<usize> {
+        let jobs = self.catalog.due_jobs(&now(), JOBS_PER_PASS).await?;
+        for job in &jobs {
+            match self.run_job(job).await {
+                Ok(()) => self.catalog.finish_job(job).await?,
+                Err(err) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, attempts = job.attempts + 1, error = %err, "job failed; will retry");
+                    let retry = (OffsetDateTime::now_utc() + RETRY_AFTER).format(&Rfc3339).unwrap_or_default();
+                    self.catalog.fail_job(job.id, &err.to_string(), &retry).await?;
+                }
+            }
+        }
+        Ok(jobs.len())
+    }
+
+    async fn run_job(&self, job: &JobRow) -> Result<()> {
+        match job.kind.as_str() {
+            LIFT_EMBARGO => {
+                let id: RecordId = job.key.parse().map_err(|()| Error::Corrupt(format!("job {} names no record: {}", job.id, job.key)))?;
+                self.lift_embargo(id).await
+            }
+            other => Err(Error::Corrupt(format!("job {} has an unknown kind '{other}'", job.id))),
+        }
+    }
+
+    /// After a publish: a job to lift the record's embargo at its end date, or none.
+    pub(crate) async fn schedule_embargo_lift(&self, record: &RecordRow) -> Result<()> {
+        let doc: RecordDoc = from_json(&record.doc)?;
+        let key = record.id.to_string();
+        match embargo_end(&doc) {
+            Some(end) => self.catalog.schedule_job(LIFT_EMBARGO, &key, &end, &now()).await?,
+            None => self.catalog.cancel_job(LIFT_EMBARGO, &key).await?,
+        }
+        Ok(())
+    }
+
+    /// Lifts the embargo of record `id` if its date has come: a new version of the dataset's
+    /// object records the change, so the record's history shows when its files opened.
+    async fn lift_embargo(&self, id: RecordId) -> Result<()> {
+        let Some(row) = self.catalog.record(id).await? else { return Ok(()) };
+        let mut doc: RecordDoc = from_json(&row.doc)?;
+        let Some(end) = embargo_end(&doc) else { return Ok(()) };
+        if parse_time(&end) > OffsetDateTime::now_utc() {
+            // The date moved later in an edit since this job was scheduled.
+            return self.catalog.schedule_job(LIFT_EMBARGO, &id.to_string(), &end, &now()).await.map_err(Into::into);
+        }
+        let stamp = now();
+        doc.access.embargo.active = false;
+        doc.updated = stamp.clone();
+        let inventory =
+            self.ocfl.inventory(&object_id(row.parent_id)).await?.ok_or_else(|| Error::not_found(format!("the object of record {id}")))?;
+        let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
+        let record_path = format!("{id}/record.json");
+        let mut state: Vec<(String, FileSource)> = head
+            .files()
+            .filter(|(path, _)| *path != record_path)
+            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
+            .collect();
+        // The stored record keeps its file entries; the catalogue's copy leaves them out.
+        let stored: RecordDoc = serde_json::from_slice(&self.ocfl.read_bytes(&inventory, inventory.head_number(), &record_path).await?)
+            .map_err(|e| Error::Corrupt(format!("{record_path}: {e}")))?;
+        doc.files = stored.files;
+        let until = doc.access.embargo.until.clone().unwrap_or_default();
+        let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
+        state.push((record_path, FileSource::Bytes(json.into())));
+        let version = NewVersion {
+            state,
+            message: format!("Lift the embargo of record {id}, which ended on {until}"),
+            user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
+            created: parse_time(&stamp),
+        };
+        let inventory = self.commit_version(row.parent_id, version).await?;
+        let (record, _) = derive_rows(&inventory, doc)?;
+        self.catalog.apply_published(&record, None, None).await?;
+        self.index_parent(row.parent_id).await?;
+        tracing::info!(target: "audit", record = id.0, until = %until, ocfl_version = inventory.head, "embargo lifted");
+        Ok(())
+    }
+}
+
+/// When an active embargo ends (the start of its `until` day, UTC), if the record has one.
+fn embargo_end(doc: &RecordDoc) -> Option<String> {
+    let embargo = &doc.access.embargo;
+    embargo.active.then(|| embargo.until.as_ref().map(|until| format!("{until}T00:00:00Z"))).flatten()
+}

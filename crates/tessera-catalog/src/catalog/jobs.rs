@@ -1,0 +1,56 @@
+//! The durable job queue.
+
+use sqlx::Row;
+
+use super::{Catalog, Pool};
+use crate::Result;
+use crate::rows::JobRow;
+
+impl Catalog {
+    /// Schedules a job, or moves an existing job of the same kind and key to `run_at`.
+    pub async fn schedule_job(&self, kind: &str, key: &str, run_at: &str, created: &str) -> Result<()> {
+        let sql = "INSERT INTO jobs (kind, key, run_at, created) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (kind, key) DO UPDATE SET run_at = excluded.run_at, attempts = 0, last_error = NULL";
+        on_pool!(self, pool => sqlx::query(sql).bind(kind).bind(key).bind(run_at).bind(created).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn cancel_job(&self, kind: &str, key: &str) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM jobs WHERE kind = $1 AND key = $2").bind(kind).bind(key).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Jobs due at `now`, oldest first.
+    pub async fn due_jobs(&self, now: &str, limit: i64) -> Result<Vec<JobRow>> {
+        let sql = "SELECT id, kind, key, run_at, attempts, last_error FROM jobs WHERE run_at <= $1 ORDER BY run_at, id LIMIT $2";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(now).bind(limit).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(JobRow {
+                        id: row.try_get("id")?,
+                        kind: row.try_get("kind")?,
+                        key: row.try_get("key")?,
+                        run_at: row.try_get("run_at")?,
+                        attempts: row.try_get("attempts")?,
+                        last_error: row.try_get("last_error")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// A job that ran: gone, unless it was rescheduled meanwhile.
+    pub async fn finish_job(&self, job: &JobRow) -> Result<()> {
+        let sql = "DELETE FROM jobs WHERE id = $1 AND run_at = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(job.id).bind(&job.run_at).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// A job that failed: tried again at `retry_at`, with the error kept for operators.
+    pub async fn fail_job(&self, id: i64, error: &str, retry_at: &str) -> Result<()> {
+        let sql = "UPDATE jobs SET attempts = attempts + 1, last_error = $1, run_at = $2 WHERE id = $3";
+        on_pool!(self, pool => sqlx::query(sql).bind(error).bind(retry_at).bind(id).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+}
