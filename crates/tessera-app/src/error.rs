@@ -12,6 +12,9 @@ pub enum Error {
     /// A credential was presented and refused: unknown, expired or revoked.
     #[error("{reason}")]
     BadCredentials { reason: &'static str },
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: u64 },
     #[error("permission denied: {reason}")]
     Forbidden { reason: &'static str },
     #[error("validation failed")]

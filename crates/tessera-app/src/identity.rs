@@ -86,10 +86,7 @@ impl Tessera {
             return Err(Error::BadRequest("a token needs at least one scope: read, deposit, steward or admin".into()));
         }
         let expires = expires.map(|text| expiry(&text)).transpose()?;
-        let mut bytes = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-            .map_err(|_| std::io::Error::other("no system randomness"))?;
-        let secret = tessera_storage::hex(&bytes);
+        let secret = crate::accounts::random_token()?;
         let mut token =
             TokenRow { id: TokenId(0), user_id: user, name: name.trim().to_string(), scopes, created: now(), expires, revoked: None };
         token.id = self.catalog.create_token(&token, &token_hash(&secret)).await?;
@@ -166,7 +163,7 @@ impl Tessera {
 }
 
 /// Tokens are random, so a fast hash is enough to keep them unusable if the database leaks.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     tessera_storage::sha256_hex(token.as_bytes())
 }
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod accounts;
 mod drafts;
 mod error;
 mod files;
@@ -14,6 +15,7 @@ mod records;
 mod staging;
 mod tessera;
 
+pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};

@@ -33,6 +33,7 @@ pub struct Tessera {
     pub(crate) search: Arc<SearchIndex>,
     pub(crate) staging: Staging,
     pub(crate) config: TesseraConfig,
+    pub(crate) throttle: crate::accounts::Throttle,
 }
 
 impl Tessera {
@@ -42,7 +43,7 @@ impl Tessera {
         let index_dir = config.index_dir.clone();
         let search = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await.map_err(std::io::Error::other)??);
         let staging = Staging::new(config.staging_dir.clone())?;
-        Ok(Self { catalog, ocfl, search, staging, config })
+        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default() })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are

@@ -159,3 +159,12 @@ pub struct JobRow {
     pub attempts: i64,
     pub last_error: Option<String>,
 }
+
+/// A signed-in browser session; the catalogue knows only the hash of its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub user_id: UserId,
+    pub csrf: String,
+    pub created: String,
+    pub expires: String,
+}

@@ -135,6 +135,23 @@ impl TestServer {
         self.command().args(args).arg("--data-dir").arg(&self.data_dir).stdin(Stdio::null()).output().expect("running tessera")
     }
 
+    /// Runs a CLI command with `input` on its standard input.
+    pub fn cli_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running tessera");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("writing stdin");
+        child.wait_with_output().expect("tessera finished")
+    }
+
     /// Runs a CLI command that must succeed and returns its standard output.
     pub fn cli_ok(&self, args: &[&str]) -> String {
         let output = self.cli(args);

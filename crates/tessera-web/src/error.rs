@@ -22,6 +22,9 @@ pub(crate) enum ApiError {
         size: u64,
     },
     NotFound(String),
+    /// A request with a session cookie that changes something came without the session's
+    /// CSRF token.
+    Csrf,
 }
 
 impl From<AppError> for ApiError {
@@ -47,6 +50,7 @@ impl ApiError {
                 AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", err.to_string()),
                 AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token".into()),
                 AppError::BadCredentials { reason } => (StatusCode::UNAUTHORIZED, "bad-credentials", (*reason).to_string()),
+                AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", err.to_string()),
                 AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden", err.to_string()),
                 AppError::Validation(_) => (StatusCode::BAD_REQUEST, "validation", "A validation error occurred.".into()),
                 AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad-request", message.clone()),
@@ -71,6 +75,7 @@ impl ApiError {
                 (StatusCode::RANGE_NOT_SATISFIABLE, "range-not-satisfiable", format!("the file has {size} bytes"))
             }
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", format!("{what} not found")),
+            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf", "the request lacks this session's CSRF token (X-CSRF-Token)".into()),
         }
     }
 
@@ -105,6 +110,9 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
         {
             response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+        if let ApiError::App(AppError::TooManyAttempts { retry_after }) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -14,9 +14,25 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Who is calling: from `Authorization: Bearer TOKEN` or the `access_token` query parameter
-/// (both are what InvenioRDM and Zenodo clients send). A token that is sent but unknown is
-/// refused rather than treated as anonymous, so a client learns its token is wrong.
+/// (both are what InvenioRDM and Zenodo clients send), else from the session cookie. A
+/// credential that is sent but not valid is refused rather than treated as anonymous, so a
+/// client learns it is wrong. A request that changes something on the strength of a cookie
+/// must carry the session's CSRF token in `X-CSRF-Token`.
 pub(crate) struct Caller(pub(crate) Subject);
+
+/// The cookie holding a browser session's secret.
+pub(crate) const SESSION_COOKIE: &str = "tessera_session";
+
+/// The value of cookie `name`, if the request has it.
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -32,11 +48,25 @@ impl FromRequestParts<AppState> for Caller {
             Some(token) => Some(token),
             None => Query::<HashMap<String, String>>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.get("access_token").cloned()),
         };
-        match token {
-            None => Ok(Caller(Subject::anonymous())),
-            Some(token) => Ok(Caller(state.tessera.authenticate_token(&token).await?)),
+        if let Some(token) = token {
+            return Ok(Caller(state.tessera.authenticate_token(&token).await?));
         }
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(Caller(Subject::anonymous())) };
+        let session = state.tessera.authenticate_session(secret).await?;
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !crate::extract::same_secret(sent, &session.csrf) {
+                return Err(ApiError::Csrf);
+            }
+        }
+        Ok(Caller(session.subject))
     }
+}
+
+/// Compares two secrets in constant time.
+pub(crate) fn same_secret(sent: &str, expected: &str) -> bool {
+    let (sent, expected) = (sent.as_bytes(), expected.as_bytes());
+    !expected.is_empty() && sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
 /// A JSON body, with every way it can be wrong reported as a clear 400 (or 413 when too large).

@@ -15,7 +15,7 @@ use crate::health;
         records::read_record, records::list_versions, records::latest_version, records::list_user_records,
         record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
         search::search_records, health::health, health::ready,
-        identity::list_tokens, identity::create_token, identity::revoke_token,
+        crate::ui::session::current_session, identity::list_tokens, identity::create_token, identity::revoke_token,
         identity::list_organizations, identity::create_organization, identity::read_organization,
         identity::list_members, identity::add_member, identity::remove_member,
         access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,

@@ -4,7 +4,7 @@ use sqlx::Row;
 use tessera_domain::{OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
-use crate::rows::{MemberRow, OrgRow, TokenRow, UserRow};
+use crate::rows::{MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
 use crate::{Error, Result};
 
 const USER_COLUMNS: &str = "id, email, name, is_admin, created";
@@ -78,6 +78,55 @@ impl Catalog {
             Some(row) => Ok(Some(user_row!(row))),
             None => Ok(None),
         })
+    }
+
+    /// Sets (or, with None, removes) a user's password hash; their sessions end with it.
+    pub async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The user with this email and their password hash, if they have one.
+    pub async fn user_with_password(&self, email: &str) -> Result<Option<(UserRow, Option<String>)>> {
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(email).fetch_optional(pool).await? {
+            Some(row) => Ok(Some((user_row!(row), row.try_get("password_hash")?))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn create_session(&self, id_hash: &str, session: &SessionRow) -> Result<()> {
+        let sql = "INSERT INTO sessions (id_hash, user_id, csrf, created, expires) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, pool => sqlx::query(sql).bind(id_hash).bind(session.user_id.0).bind(&session.csrf).bind(&session.created).bind(&session.expires).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// The session with this id hash and its user, whether or not it has expired.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<(SessionRow, UserRow)>> {
+        let sql = "SELECT s.user_id, s.csrf, s.created AS session_created, s.expires, u.id, u.email, u.name, u.is_admin, u.created \
+                   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(id_hash).fetch_optional(pool).await? {
+            Some(row) => {
+                let session = SessionRow {
+                    user_id: UserId(row.try_get("user_id")?),
+                    csrf: row.try_get("csrf")?,
+                    created: row.try_get("session_created")?,
+                    expires: row.try_get("expires")?,
+                };
+                Ok(Some((session, user_row!(row))))
+            }
+            None => Ok(None),
+        })
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await.map(drop)?);
+        Ok(())
     }
 
     // Organizations and memberships.

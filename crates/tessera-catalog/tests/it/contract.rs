@@ -1,7 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, SessionRow,
+    TokenRow,
 };
 use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
@@ -39,6 +40,19 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.revoke_token(user.id, token_id, "2026-02-02T00:00:00Z").await.unwrap());
     assert!(catalog.revoke_token(user.id, token_id, "2026-03-03T00:00:00Z").await.unwrap());
     assert_eq!(catalog.tokens_of(user.id).await.unwrap()[0].revoked.as_deref(), Some("2026-02-02T00:00:00Z"), "the first revocation stays");
+
+    // Passwords and sessions; a new password ends every session.
+    assert_eq!(catalog.user_with_password("ada@example.org").await.unwrap().map(|(_, hash)| hash), Some(None));
+    let session = SessionRow { user_id: user.id, csrf: "c".into(), created: NOW.into(), expires: "2030-01-01T00:00:00Z".into() };
+    catalog.create_session("s-hash", &session).await.unwrap();
+    assert_eq!(catalog.session("s-hash").await.unwrap(), Some((session.clone(), user.clone())));
+    catalog.set_password_hash(user.id, Some("$argon2id$x")).await.unwrap();
+    assert_eq!(catalog.session("s-hash").await.unwrap(), None);
+    assert_eq!(catalog.user_with_password("ada@example.org").await.unwrap().and_then(|(_, hash)| hash).as_deref(), Some("$argon2id$x"));
+    catalog.create_session("s-2", &session).await.unwrap();
+    catalog.delete_session("s-2").await.unwrap();
+    assert_eq!(catalog.session("s-2").await.unwrap(), None);
+    assert_eq!(catalog.user_with_password("nobody@example.org").await.unwrap(), None);
 
     // Organizations and memberships.
     let org = OrgRow {

@@ -2,10 +2,12 @@
 //! checked at compile time; the full, bilingual interface grows from these.
 
 mod pages;
+pub(crate) mod session;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 pub(crate) use pages::{landing_page, search_page};
+pub(crate) use session::{current_session, login, login_form, logout};
 
 /// The pages' style sheet, a file of its own so the content security policy needs no inline
 /// styles; built into the binary.

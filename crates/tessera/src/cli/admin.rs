@@ -33,6 +33,9 @@ pub(crate) enum AdminCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// Set an account's password for signing in on the web, read from standard input (one
+    /// line, at least 12 characters). The account's sessions end.
+    SetPassword { email: String },
     /// Add a member institution.
     CreateOrg {
         /// A short lowercase id such as `cardiff-uni`; records name their organization by it.
@@ -68,6 +71,16 @@ pub(crate) async fn run(command: AdminCommand, config: &Config) -> anyhow::Resul
             let until = made.token.expires.as_deref().map(|e| format!(", until {e}")).unwrap_or_default();
             eprintln!("created token {} for {email} ({}{until})", made.token.id, made.token.scopes.to_text());
             println!("{}", made.secret);
+        }
+        AdminCommand::SetPassword { email } => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                eprint!("new password for {email} (shown as you type; pipe it in to hide it): ");
+            }
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            tessera.set_password(&operator, &email, line.trim_end_matches(['\r', '\n'])).await?;
+            eprintln!("password set for {email}");
         }
         AdminCommand::CreateOrg { id, name, ror } => {
             let org = tessera.create_organization(&operator, &id, &name, ror.as_deref()).await?;

@@ -14,7 +14,8 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!(address = %config.bind, data_dir = %config.data_dir().display(), "Tessera is listening");
     let jobs = tokio::spawn(run_jobs(tessera.clone(), config.jobs_interval));
-    axum::serve(listener, tessera_web::router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    let app = tessera_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     jobs.abort();
     tessera.catalog().close().await;
     tracing::info!("stopped");

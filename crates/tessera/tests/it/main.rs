@@ -9,3 +9,4 @@ mod embargo;
 mod helpers;
 mod identity;
 mod lifecycle;
+mod sessions;

@@ -1,0 +1,132 @@
+//! Signing in with a password: cookies, CSRF, throttling, and the same answer for an unknown
+//! email as for a wrong password.
+
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tessera_testkit::{TestServer, TestServerConfig};
+
+use crate::helpers::{metadata, start};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn browser() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+/// `name=value` of the cookie `name` the response sets, with its attributes.
+fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+fn value(cookie: &str) -> &str {
+    cookie.split(';').next().unwrap_or_default()
+}
+
+/// Opens the sign-in form and posts it; returns the answer.
+async fn sign_in(server: &TestServer, email: &str, password: &str, extra_cookie: Option<&str>) -> Response {
+    let client = browser();
+    let form = client.get(server.url("/login")).send().await.unwrap();
+    let csrf_cookie = set_cookie(&form, "tessera_login_csrf").expect("the form sets its CSRF cookie");
+    let page = form.text().await.unwrap();
+    let csrf = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("CSRF field").to_string();
+    let cookies = [Some(value(&csrf_cookie)), extra_cookie].into_iter().flatten().collect::<Vec<_>>().join("; ");
+    let body = [("email", email), ("password", password), ("csrf_token", &csrf), ("next", "/search?q=river")];
+    client.post(server.url("/login")).header("cookie", cookies).form(&body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn password_sign_in_sessions_and_csrf() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-user", "ada@example.org"]);
+    let short = server.cli_with_input(&["admin", "set-password", "ada@example.org"], "short\n");
+    assert!(!short.status.success(), "short passwords are refused");
+    let set = server.cli_with_input(&["admin", "set-password", "ada@example.org"], &format!("{PASSWORD}\n"));
+    assert!(set.status.success(), "{}", tessera_testkit::describe(&set));
+
+    // A wrong password and an unknown email get the same answer.
+    let wrong = sign_in(&server, "ada@example.org", "not the password at all", None).await;
+    let unknown = sign_in(&server, "nobody@example.org", "not the password at all", None).await;
+    assert_eq!((wrong.status(), unknown.status()), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert!(set_cookie(&wrong, "tessera_session").is_none());
+    let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert!(wrong.contains("The email or password is wrong.") && unknown.contains("The email or password is wrong."));
+
+    // Without the form's CSRF token, nothing happens.
+    let forged = browser().post(server.url("/login")).form(&[("email", "ada@example.org"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // Success: a secure cookie and a redirect to where the person was going, on this site only.
+    let planted = "tessera_session=0000planted";
+    let ok = sign_in(&server, "ada@example.org", PASSWORD, Some(planted)).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()["location"], "/search?q=river");
+    let cookie = set_cookie(&ok, "tessera_session").expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert_ne!(value(&cookie), planted, "sign-in makes a new session id");
+    let session = value(&cookie).to_string();
+    let again = sign_in(&server, "ada@example.org", PASSWORD, Some(&session)).await;
+    let renewed = value(&set_cookie(&again, "tessera_session").unwrap()).to_string();
+    assert_ne!(renewed, session, "each sign-in renews the id");
+    let client = browser();
+    let get = |path: &str, cookie: &str| client.get(server.url(path)).header("cookie", cookie.to_string()).send();
+    assert_eq!(get("/api/user/records", &session).await.unwrap().status(), StatusCode::UNAUTHORIZED, "the old session ended");
+
+    // With the cookie: reads work; changes need the session's CSRF token.
+    let me: Value = get("/api/user/session", &renewed).await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], "ada@example.org");
+    let csrf = me["csrf_token"].as_str().unwrap().to_string();
+    let create = |token: Option<&str>| {
+        let request = client.post(server.url("/api/records")).header("cookie", renewed.clone()).json(&json!({"metadata": metadata("x")}));
+        match token {
+            Some(token) => request.header("x-csrf-token", token.to_string()),
+            None => request,
+        }
+        .send()
+    };
+    let refused = create(None).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(refused.json::<Value>().await.unwrap()["type"], "/problems/csrf");
+    assert_eq!(create(Some("not-the-token")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(create(Some(&csrf)).await.unwrap().status(), StatusCode::CREATED);
+
+    // A forged cookie is refused and logged.
+    let forged = get("/api/user/records", "tessera_session=forged").await.unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(forged.json::<Value>().await.unwrap()["detail"], "the session is not valid; sign in again");
+    assert!(server.log().contains("session refused") && server.log().contains("sign-in refused"));
+
+    // Signing out needs the token too, and ends the session.
+    let out = client.post(server.url("/logout")).header("cookie", renewed.clone()).form(&[("csrf_token", "wrong")]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::FORBIDDEN);
+    let out =
+        client.post(server.url("/logout")).header("cookie", renewed.clone()).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&out, "tessera_session").is_some_and(|c| c.contains("Max-Age=0")));
+    assert_eq!(get("/api/user/records", &renewed).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_with_the_right_password() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-user", "ada@example.org"]);
+    server.cli_with_input(&["admin", "set-password", "ada@example.org"], PASSWORD);
+    for _ in 0..5 {
+        assert_eq!(sign_in(&server, "ada@example.org", "guess guess guess", None).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = sign_in(&server, "ada@example.org", PASSWORD, None).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = blocked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert!(server.log().contains("sign-in throttled"));
+    // Another account from the same address is not locked by these five.
+    server.cli_ok(&["admin", "create-user", "bob@example.org"]);
+    server.cli_with_input(&["admin", "set-password", "bob@example.org"], PASSWORD);
+    assert_eq!(sign_in(&server, "bob@example.org", PASSWORD, None).await.status(), StatusCode::SEE_OTHER);
+}
