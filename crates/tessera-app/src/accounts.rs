@@ -128,7 +128,7 @@ impl Tessera {
         }
         let memberships =
             self.catalog.memberships_of(user.id).await?.into_iter().map(|m| Membership { org: m.org, role: m.role }).collect();
-        let subject = Subject { user: Some(user.id), is_admin: user.is_admin, memberships, scopes: Scopes::ALL };
+        let subject = Subject { user: Some(user.id), is_admin: user.is_admin, memberships, scopes: Scopes::ALL, link: None };
         Ok(Session { subject, email: user.email, csrf: session.csrf })
     }
 

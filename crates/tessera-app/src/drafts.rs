@@ -200,7 +200,7 @@ impl Tessera {
 }
 
 pub(crate) fn facts_of_record(doc: &RecordDoc) -> ResourceFacts {
-    facts_of(doc.owner, doc.organization.clone(), &doc.access)
+    ResourceFacts { parent: Some(doc.parent_id), ..facts_of(doc.owner, doc.organization.clone(), &doc.access) }
 }
 
 fn facts_of(owner: Option<UserId>, organization: Option<OrgId>, access: &Access) -> ResourceFacts {

@@ -46,7 +46,7 @@ impl Tessera {
         }
         let memberships =
             self.catalog.memberships_of(user.id).await?.into_iter().map(|m| Membership { org: m.org, role: m.role }).collect();
-        Ok(Subject { user: Some(user.id), is_admin: user.is_admin, memberships, scopes: token.scopes })
+        Ok(Subject { user: Some(user.id), is_admin: user.is_admin, memberships, scopes: token.scopes, link: None })
     }
 
     pub async fn create_user(&self, subject: &Subject, email: &str, name: Option<&str>, is_admin: bool) -> Result<UserRow> {

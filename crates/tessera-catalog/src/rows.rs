@@ -168,3 +168,16 @@ pub struct SessionRow {
     pub created: String,
     pub expires: String,
 }
+
+/// A link for someone without an account; the secret itself is never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretLinkRow {
+    pub id: i64,
+    pub parent_id: ParentId,
+    /// `metadata` or `files`.
+    pub permission: String,
+    pub created_by: Option<UserId>,
+    pub created: String,
+    pub expires: Option<String>,
+    pub revoked: Option<String>,
+}

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::access::DataClass;
-use crate::ids::{OrgId, UserId};
+use crate::ids::{OrgId, ParentId, UserId};
 
 /// A person's role in one organization. One person may hold several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,6 +131,41 @@ impl Scopes {
     }
 }
 
+/// What a secret link lets its holder do with its dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkPermission {
+    /// See the full metadata, also of a metadata-only record.
+    Metadata,
+    /// See the metadata and download the files (never enclave files), also under embargo.
+    Files,
+}
+
+impl LinkPermission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Metadata => "metadata",
+            Self::Files => "files",
+        }
+    }
+}
+
+impl FromStr for LinkPermission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Self::Metadata, Self::Files]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not a link permission (metadata, files)"))
+    }
+}
+
+/// A secret link presented with a request: for one dataset, with one permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecretLink {
+    pub parent: ParentId,
+    pub permission: LinkPermission,
+}
+
 /// Who is asking.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Subject {
@@ -139,6 +174,8 @@ pub struct Subject {
     pub is_admin: bool,
     pub memberships: Vec<Membership>,
     pub scopes: Scopes,
+    /// A secret link sent with the request (`?token=`), signed in or not.
+    pub link: Option<SecretLink>,
 }
 
 impl Subject {
@@ -222,6 +259,8 @@ pub enum GrantState {
 /// What the decision needs to know about the record (or file) acted on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceFacts {
+    /// The dataset, so a secret link can be matched to it.
+    pub parent: Option<ParentId>,
     /// The depositor.
     pub owner: Option<UserId>,
     pub organization: Option<OrgId>,
@@ -264,6 +303,8 @@ struct Relation {
     org_admin: bool,
     /// Holds an active grant (only a signed-in person can).
     granted: bool,
+    /// Presents a secret link to this dataset.
+    link: Option<LinkPermission>,
 }
 
 fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
@@ -280,6 +321,7 @@ fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
         partner: member || resource.partners.iter().any(|org| subject.is_member_of(org)),
         org_admin: org_role(Role::OrgAdmin),
         granted: user.is_some() && resource.grant == GrantState::Active,
+        link: subject.link.filter(|link| resource.parent == Some(link.parent)).map(|link| link.permission),
     }
 }
 
@@ -326,6 +368,8 @@ pub fn authorize(subject: &Subject, action: Action, resource: &ResourceFacts) ->
                 Decision::allow("looks after the record")
             } else if who.granted {
                 Decision::allow("active grant")
+            } else if who.link.is_some() {
+                Decision::allow("secret link")
             } else {
                 Decision::deny("only a metadata-only stub is public")
             }
@@ -387,6 +431,10 @@ fn read_files(resource: &ResourceFacts, who: &Relation) -> Decision {
     if who.curator || who.steward {
         return Decision::allow("looks after the record");
     }
+    // A reviewer's link opens the files, also under embargo, which is what it is for.
+    if who.link == Some(LinkPermission::Files) {
+        return Decision::allow("secret link");
+    }
     if resource.embargoed {
         return Decision::deny("the files are under embargo");
     }
@@ -423,6 +471,7 @@ mod tests {
 
     fn resource(class: DataClass, stub: bool, embargoed: bool, grant: GrantState) -> ResourceFacts {
         ResourceFacts {
+            parent: Some(ParentId(7)),
             owner: Some(OWNER),
             organization: Some(org("home")),
             curators: vec![],
@@ -433,6 +482,10 @@ mod tests {
             embargoed,
             grant,
         }
+    }
+
+    fn link(parent: i64, permission: LinkPermission) -> Subject {
+        Subject { link: Some(SecretLink { parent: ParentId(parent), permission }), ..Subject::anonymous() }
     }
 
     /// The subjects of the table, by the name its rows use.
@@ -449,6 +502,9 @@ mod tests {
             ("partner", member(Role::Depositor, "partner")),
             ("other org", member(Role::Steward, "elsewhere")),
             ("platform admin", Subject { is_admin: true, ..Subject::user(OTHER) }),
+            ("files link", link(7, LinkPermission::Files)),
+            ("metadata link", link(7, LinkPermission::Metadata)),
+            ("other dataset's link", link(8, LinkPermission::Files)),
         ]
     }
 
@@ -488,6 +544,9 @@ mod tests {
         ("partner",        Action::ReadMetadata, "yyyyy yyyy y.y"),
         ("other org",      Action::ReadMetadata, "yyyyy yyyy y.y"),
         ("platform admin", Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("files link",     Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("metadata link",  Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("other dataset's link", Action::ReadMetadata, "yyyyy yyyy y.."),
 
         ("anonymous",      Action::ReadFiles,    "y.... .... ..."),
         ("stranger",       Action::ReadFiles,    "yy... y..y ..y"),
@@ -500,6 +559,11 @@ mod tests {
         ("partner",        Action::ReadFiles,    "yyy.. y..y ..y"),
         ("other org",      Action::ReadFiles,    "yy... y..y ..y"),
         ("platform admin", Action::ReadFiles,    "yy... y..y ..y"),
+        ("files link",     Action::ReadFiles,    "yyyy. yyyy yyy"),
+        ("metadata link",  Action::ReadFiles,    "y.... .... ..."),
+        ("other dataset's link", Action::ReadFiles, "y.... .... ..."),
+        ("files link",     Action::EditRecord,   "..... .... ..."),
+        ("files link",     Action::RequestAccess, "..... .... ..."),
 
         ("anonymous",      Action::RequestAccess, "..... .... ..."),
         ("stranger",       Action::RequestAccess, "..yyy .yy. .y."),

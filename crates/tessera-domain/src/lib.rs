@@ -12,7 +12,9 @@ pub mod validate;
 pub mod vocab;
 
 pub use access::{Access, DataClass, Embargo, Visibility};
-pub use authz::{Action, Decision, GrantState, Membership, ResourceFacts, Role, Scope, Scopes, Subject, authorize};
+pub use authz::{
+    Action, Decision, GrantState, LinkPermission, Membership, ResourceFacts, Role, Scope, Scopes, SecretLink, Subject, authorize,
+};
 pub use file_key::FileKey;
 pub use ids::{GrantId, OrgId, ParentId, RecordId, TokenId, UserId};
 pub use metadata::Metadata;

@@ -38,29 +38,36 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header_token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|t| t.trim().to_string());
-        let token = match header_token {
-            Some(token) => Some(token),
-            None => Query::<HashMap<String, String>>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.get("access_token").cloned()),
-        };
-        if let Some(token) = token {
-            return Ok(Caller(state.tessera.authenticate_token(&token).await?));
+        let query = Query::<HashMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
+        let mut subject = person(parts, state, &query).await?;
+        // A secret link (`?token=`, as InvenioRDM's share links) adds to whoever is calling.
+        if let Some(secret) = query.get("token") {
+            subject.link = Some(state.tessera.authenticate_link(secret).await?);
         }
-        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(Caller(Subject::anonymous())) };
-        let session = state.tessera.authenticate_session(secret).await?;
-        if !parts.method.is_safe() {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !crate::extract::same_secret(sent, &session.csrf) {
-                return Err(ApiError::Csrf);
-            }
-        }
-        Ok(Caller(session.subject))
+        Ok(Caller(subject))
     }
+}
+
+/// The person calling, from a token or a session cookie, or anonymous.
+async fn person(parts: &Parts, state: &AppState, query: &HashMap<String, String>) -> Result<Subject, ApiError> {
+    let header_token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_string());
+    if let Some(token) = header_token.or_else(|| query.get("access_token").cloned()) {
+        return Ok(state.tessera.authenticate_token(&token).await?);
+    }
+    let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(Subject::anonymous()) };
+    let session = state.tessera.authenticate_session(secret).await?;
+    if !parts.method.is_safe() {
+        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !same_secret(sent, &session.csrf) {
+            return Err(ApiError::Csrf);
+        }
+    }
+    Ok(session.subject)
 }
 
 /// Compares two secrets in constant time.

@@ -20,6 +20,7 @@ use crate::health;
         identity::list_members, identity::add_member, identity::remove_member,
         access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,
         access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,
+        access::create_link, access::list_links, access::revoke_link,
     ),
     modifiers(&BearerAuth),
 )]

@@ -43,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/user/grants", get(access::my_grants))
         .route("/api/records/{id}/access", get(access::record_access))
         .route("/api/records/{id}/access/requests", post(access::create_request))
+        .route("/api/records/{id}/access/links", get(access::list_links).post(access::create_link))
+        .route("/api/records/{id}/access/links/{link}", delete(access::revoke_link))
         .route("/api/access/requests/{request}", get(access::read_request))
         .route("/api/access/requests/{request}/approve", post(access::approve_request))
         .route("/api/access/requests/{request}/refuse", post(access::refuse_request))

@@ -5,10 +5,11 @@ use tessera_domain::{GrantId, OrgId, ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool};
 use crate::Result;
-use crate::rows::{AccessRequestRow, GrantRow};
+use crate::rows::{AccessRequestRow, GrantRow, SecretLinkRow};
 
 const REQUEST_COLUMNS: &str = "id, parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, files, \
                                status, decided_by, decided, reason, expires, field_of_use, agreement, created, updated";
+const LINK_COLUMNS: &str = "id, parent_id, permission, created_by, created, expires, revoked";
 const GRANT_COLUMNS: &str = "id, request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires, \
                              revoked, revoked_by, revoke_reason";
 
@@ -34,6 +35,20 @@ macro_rules! request_row {
             agreement: $row.try_get("agreement")?,
             created: $row.try_get("created")?,
             updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! link_row {
+    ($row:expr) => {
+        SecretLinkRow {
+            id: $row.try_get("id")?,
+            parent_id: ParentId($row.try_get("parent_id")?),
+            permission: $row.try_get("permission")?,
+            created_by: $row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
+            created: $row.try_get("created")?,
+            expires: $row.try_get("expires")?,
+            revoked: $row.try_get("revoked")?,
         }
     };
 }
@@ -176,6 +191,34 @@ impl Catalog {
         let sql = "UPDATE grants SET revoked = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked IS NULL";
         let done =
             on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    // Secret links.
+
+    pub async fn create_secret_link(&self, link: &SecretLinkRow, token_hash: &str) -> Result<i64> {
+        let sql = "INSERT INTO secret_links (parent_id, token_hash, permission, created_by, created, expires) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql)
+            .bind(link.parent_id.0).bind(token_hash).bind(&link.permission).bind(link.created_by.map(|u| u.0)).bind(&link.created).bind(&link.expires)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    pub async fn secret_link_by_hash(&self, token_hash: &str) -> Result<Option<SecretLinkRow>> {
+        let sql = format!("SELECT {LINK_COLUMNS} FROM secret_links WHERE token_hash = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(token_hash).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(link_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    pub async fn secret_links_of_parent(&self, parent: ParentId) -> Result<Vec<SecretLinkRow>> {
+        select_all!(self, format!("SELECT {LINK_COLUMNS} FROM secret_links WHERE parent_id = $1 ORDER BY id"), parent.0, link_row)
+    }
+
+    /// Revokes a link of this dataset; false when it has no such link.
+    pub async fn revoke_secret_link(&self, parent: ParentId, id: i64, at: &str) -> Result<bool> {
+        let sql = "UPDATE secret_links SET revoked = COALESCE(revoked, $1) WHERE id = $2 AND parent_id = $3";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(id).bind(parent.0).execute(pool).await?.rows_affected());
         Ok(done > 0)
     }
 }

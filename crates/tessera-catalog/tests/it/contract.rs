@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, SessionRow,
-    TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, SecretLinkRow,
+    SessionRow, TokenRow,
 };
 use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
@@ -136,6 +136,22 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.revoke_grant(grant_id, user.id, "misuse", NOW).await.unwrap());
     assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW).await.unwrap());
     assert_eq!(catalog.grant(grant_id).await.unwrap().unwrap().revoke_reason.as_deref(), Some("misuse"));
+
+    // Secret links.
+    let link = SecretLinkRow {
+        id: 0,
+        parent_id: ParentId(500),
+        permission: "files".into(),
+        created_by: Some(user.id),
+        created: NOW.into(),
+        expires: Some("2030-01-01T00:00:00Z".into()),
+        revoked: None,
+    };
+    let link_id = catalog.create_secret_link(&link, "link-hash").await.unwrap();
+    assert_eq!(catalog.secret_link_by_hash("link-hash").await.unwrap(), Some(SecretLinkRow { id: link_id, ..link.clone() }));
+    assert!(!catalog.revoke_secret_link(ParentId(501), link_id, NOW).await.unwrap(), "only through its own dataset");
+    assert!(catalog.revoke_secret_link(ParentId(500), link_id, NOW).await.unwrap());
+    assert_eq!(catalog.secret_links_of_parent(ParentId(500)).await.unwrap()[0].revoked.as_deref(), Some(NOW));
 
     // Jobs: one per kind and key, due by time, retried after a failure.
     catalog.schedule_job("lift-embargo", "7", "2026-05-01T00:00:00Z", NOW).await.unwrap();

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tessera_app::domain::GrantId;
-use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, GrantRow};
+use tessera_app::domain::{GrantId, LinkPermission};
+use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, GrantRow, SecretLinkRow};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
@@ -227,4 +227,68 @@ pub(crate) async fn steward_queue(State(state): State<AppState>, Caller(subject)
 #[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants")))]
 pub(crate) async fn my_grants(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.my_grants(&subject).await?, grant_json))
+}
+
+fn link_json(state: &AppState, record: &str, link: &SecretLinkRow, secret: Option<&str>) -> Value {
+    let mut value = json!({
+        "id": link.id.to_string(),
+        "permission": link.permission,
+        "created_by": link.created_by.map(|u| u.to_string()),
+        "created": link.created,
+        "expires": link.expires,
+        "revoked": link.revoked,
+    });
+    if let Some(secret) = secret {
+        value["token"] = secret.into();
+        value["links"] = json!({
+            "html": state.link(&format!("/records/{record}?token={secret}")),
+            "record": state.link(&format!("/api/records/{record}?token={secret}")),
+        });
+    }
+    value
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkBody {
+    permission: String,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+/// Make a secret link for someone without an account (the depositor and curators).
+#[utoipa::path(post, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The link, with its secret under `token` (shown only now)"), (status = 403, description = "Not the depositor or a curator")))]
+pub(crate) async fn create_link(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let b: LinkBody = body(value)?;
+    let permission: LinkPermission = b.permission.parse().map_err(|e: String| ApiError::invalid_field("permission", e))?;
+    let (link, secret) = state.tessera.create_secret_link(&subject, record_id(&id)?, permission, b.expires).await?;
+    Ok((StatusCode::CREATED, Json(link_json(&state, &id, &link, Some(&secret)))).into_response())
+}
+
+/// A record's secret links (never their secrets).
+#[utoipa::path(get, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The links")))]
+pub(crate) async fn list_links(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let links = state.tessera.secret_links(&subject, record_id(&id)?).await?;
+    Ok(list(&links, |l| link_json(&state, &id, l, None)))
+}
+
+/// Revoke a secret link; it stops working at once.
+#[utoipa::path(delete, path = "/api/records/{id}/access/links/{link}", tag = "access",
+    params(("id" = String, Path, description = "Record id"), ("link" = String, Path, description = "Link id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No such link")))]
+pub(crate) async fn revoke_link(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, link)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let link: i64 = link.parse().map_err(|_| ApiError::NotFound(format!("link {link}")))?;
+    state.tessera.revoke_secret_link(&subject, record_id(&id)?, link).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -54,6 +54,8 @@ struct RecordPage {
     files_restricted: bool,
     /// Only the record's public stub is shown.
     metadata_only: bool,
+    /// `?token=…` when the page was opened with a secret link, for the download links.
+    link: String,
     versions: Vec<VersionRow>,
     citation: String,
 }
@@ -186,6 +188,8 @@ pub(crate) async fn landing_page(
             current: v.doc.id == id,
         })
         .collect();
+    // A reviewer's secret link must follow them to the files.
+    let link = query.get("token").map(|t| format!("?token={}", escape_segment(t))).unwrap_or_default();
     let md = &view.doc.metadata;
     let page = RecordPage {
         id,
@@ -215,7 +219,7 @@ pub(crate) async fn landing_page(
         files: files
             .into_iter()
             .map(|f| FileRow {
-                url: format!("/api/records/{id}/files/{}/content", crate::wire::key_path(&f.key)),
+                url: format!("/api/records/{id}/files/{}/content{link}", crate::wire::key_path(&f.key)),
                 size: human_size(f.size),
                 md5: f.md5,
                 key: f.key,
@@ -227,6 +231,7 @@ pub(crate) async fn landing_page(
         files_pages: (view.files_count + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
         files_restricted,
         metadata_only: view.is_stub,
+        link,
         versions,
         citation: citation(&state, &view),
     };

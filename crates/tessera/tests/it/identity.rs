@@ -278,7 +278,8 @@ async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
             .replace("{request}", &rid)
             .replace("{grant}", &gid)
             .replace("{org}", "trust")
-            .replace("{user}", &user);
+            .replace("{user}", &user)
+            .replace("{link}", "1");
         for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE] {
             for (who, api) in [("anonymous", &anonymous), ("stranger", &stranger)] {
                 let request =
@@ -297,4 +298,57 @@ async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
     assert_eq!(owner.get(&format!("/api/records/{id}/draft")).await.0, StatusCode::OK, "the edit draft is still there");
     assert_eq!(owner.get(&format!("/api/records/{id}/access")).await.1["grants"][0]["revoked"], serde_json::Value::Null);
     assert_eq!(requester.get(&format!("/api/records/{id}/files/{SECRET_KEY}/content")).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn secret_links_let_reviewers_in_until_revoked() {
+    let server = start(TestServerConfig::default()).await;
+    let owner = person(&server, "owner@example.org", None);
+    let stranger = person(&server, "stranger@example.org", None);
+    let anonymous = Api::new(&server, None);
+    let access = json!({"record": "restricted", "files": "restricted", "embargo": {"active": true, "until": "2999-01-01"}});
+    let body = json!({"metadata": metadata("Under review"), "access": access});
+    let id = owner.draft_from(body, &[("results.csv", b"effect,0.4\n")]).await;
+    owner.publish(&id).await;
+    let other = owner.draft_with_files(metadata("Elsewhere"), &[("x.csv", b"x")]).await;
+    owner.publish(&other).await;
+
+    let links = format!("/api/records/{id}/access/links");
+    assert_eq!(stranger.post(&links, json!({"permission": "files"})).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = owner.post(&links, json!({"permission": "everything"})).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("permission")), "{body}");
+    let (status, files_link) = owner.post(&links, json!({"permission": "files", "expires": "2099-01-01"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{files_link}");
+    let (_, metadata_link) = owner.post(&links, json!({"permission": "metadata"})).await;
+    let files_token = files_link["token"].as_str().unwrap().to_string();
+    let metadata_token = metadata_link["token"].as_str().unwrap().to_string();
+
+    // A reviewer with the files link sees everything, during the embargo, without an account.
+    let content = format!("/api/records/{id}/files/results.csv/content");
+    let (_, record) = anonymous.get(&format!("/api/records/{id}?token={files_token}")).await;
+    assert_eq!((record["metadata_only"].as_bool(), record["metadata"]["publisher"].as_str()), (None, Some("Tessera")), "{record}");
+    assert_eq!(anonymous.get(&format!("{content}?token={files_token}")).await.0, StatusCode::OK);
+    assert_eq!(anonymous.get(&format!("/api/records/{id}/files-archive?token={files_token}")).await.0, StatusCode::OK);
+    let page = reqwest::get(server.url(&format!("/records/{id}?token={files_token}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("results.csv/content?token={files_token}")), "the page's download links keep the link: {page}");
+    // The metadata link shows the record but not its files; neither opens another dataset.
+    let (_, record) = anonymous.get(&format!("/api/records/{id}?token={metadata_token}")).await;
+    assert_eq!(record["metadata_only"].as_bool(), None);
+    assert_eq!(anonymous.get(&format!("{content}?token={metadata_token}")).await.0, StatusCode::FORBIDDEN);
+    let (_, elsewhere) = anonymous.get(&format!("/api/records/{other}?token={files_token}")).await;
+    assert_eq!(elsewhere["metadata"]["title"], "Elsewhere", "public records stay readable with any link");
+    assert_eq!(anonymous.get(&content).await.0, StatusCode::FORBIDDEN, "no link, no files");
+
+    // Listing shows no secrets; revoking stops the link at once; bad links are refused.
+    let (_, list) = owner.get(&links).await;
+    assert_eq!(list["hits"]["total"], 2);
+    assert!(list["hits"]["hits"][0].get("token").is_none());
+    let link_id = files_link["id"].as_str().unwrap();
+    assert_eq!(stranger.delete(&format!("{links}/{link_id}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(owner.delete(&format!("{links}/{link_id}")).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = anonymous.get(&format!("{content}?token={files_token}")).await;
+    assert_eq!((status, body["detail"].as_str()), (StatusCode::UNAUTHORIZED, Some("the link was revoked")));
+    let (status, body) = anonymous.get(&format!("{content}?token=made-up")).await;
+    assert_eq!((status, body["detail"].as_str()), (StatusCode::UNAUTHORIZED, Some("the link is not valid")));
+    assert!(server.log().contains("secret link refused") && server.log().contains("secret link made"));
 }
