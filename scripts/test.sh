@@ -15,13 +15,17 @@ fi
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "Reference validators (Python virtual environment)"
+step "Reference validators and the mail sink (Python virtual environment)"
 venv=${TESSERA_VENV:-$HOME/.cache/tessera-venv}
-if [ ! -x "$venv/bin/ocfl-validate.py" ]; then
-  python3 -m venv "$venv"
+# Reinstalled whenever the requirements change; the copy beside the venv says what it holds.
+if ! cmp -s scripts/requirements-test.txt "$venv/requirements-test.txt"; then
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  cp scripts/requirements-test.txt "$venv/requirements-test.txt"
 fi
 export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
+# aiosmtpd, the mail sink notifications are delivered to in tests.
+export TESSERA_TEST_PYTHON="$venv/bin/python"
 
 step "PostgreSQL"
 if [ -z "${TEST_DATABASE_URL:-}" ]; then

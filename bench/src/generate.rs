@@ -147,7 +147,13 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
         catalog.apply_published(&row, Some(&[]), None).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
-    let config = TesseraConfig { staging_dir: data_dir.join("staging"), index_dir: data_dir.join("index"), max_file_bytes: 1 << 40 };
+    let config = TesseraConfig {
+        staging_dir: data_dir.join("staging"),
+        index_dir: data_dir.join("index"),
+        max_file_bytes: 1 << 40,
+        mail: None,
+        public_url: String::new(),
+    };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     let tessera = Tessera::open(catalog, Arc::new(store), config).await?;
     let started = Instant::now();

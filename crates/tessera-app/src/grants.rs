@@ -110,6 +110,17 @@ impl Tessera {
         };
         request.id = self.catalog.insert_access_request(&request).await?;
         tracing::info!(target: "audit", request = request.id, record = id.0, requester = requester.0, purpose = %request.purpose, "access requested");
+        let body = format!(
+            "{} asks for access to \"{}\" (record {id}).\n\nPurpose: {}\nProject: {}\nIntended use: {}\nDuration: {}\n\nDecide at {}\n",
+            self.email_of(requester).await?,
+            title(&doc),
+            request.purpose,
+            request.project,
+            request.intended_use,
+            request.requested_days.map_or("not given".to_string(), |d| format!("{d} days")),
+            self.url(&format!("/api/access/requests/{}", request.id)),
+        );
+        self.notify(&self.stewards_of(&doc).await?, format!("Access request for \"{}\"", title(&doc)), body).await?;
         Ok(request)
     }
 
@@ -206,6 +217,23 @@ impl Tessera {
             return Err(Error::Conflict(format!("access request {} has been decided already", decided.id)));
         }
         tracing::info!(target: "audit", request = decided.id, by = ?decided.decided_by.map(|u| u.0), outcome, "access request decided");
+        let (doc, _) = self.dataset(&Subject::operator(), decided.parent_id).await?;
+        let body = match outcome {
+            "approved" => format!(
+                "Your request for access to \"{}\" was approved.\n\nUntil: {}\nField of use: {}\nAgreement: {}\n\nAccept the conditions at {}/accept to start your access.\n",
+                title(&doc),
+                decided.expires.as_deref().unwrap_or_default(),
+                decided.field_of_use.as_deref().unwrap_or("not restricted"),
+                decided.agreement.as_deref().unwrap_or("none"),
+                self.url(&format!("/api/access/requests/{}", decided.id)),
+            ),
+            _ => format!(
+                "Your request for access to \"{}\" was refused.\n\nReason: {}\n",
+                title(&doc),
+                decided.reason.as_deref().unwrap_or_default()
+            ),
+        };
+        self.notify(&[decided.requester_id], format!("Your access request was {outcome}"), body).await?;
         Ok(decided)
     }
 
@@ -244,6 +272,14 @@ impl Tessera {
             .await?
             .ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
         tracing::info!(target: "audit", grant = grant.id.0, request = id, user = grant.user_id.0, expires = %grant.expires, "grant started");
+        let (doc, _) = self.dataset(subject, grant.parent_id).await?;
+        let body = format!(
+            "{} accepted the conditions and now has access to \"{}\" until {}.\n",
+            self.email_of(grant.user_id).await?,
+            title(&doc),
+            grant.expires
+        );
+        self.notify(&self.stewards_of(&doc).await?, format!("Access granted to \"{}\"", title(&doc)), body).await?;
         Ok(grant)
     }
 
@@ -262,8 +298,34 @@ impl Tessera {
             return Err(Error::Conflict(format!("grant {id} was revoked already")));
         }
         tracing::info!(target: "audit", grant = id.0, by = by.0, reason = reason.trim(), "grant revoked");
+        let (doc, _) = self.dataset(subject, grant.parent_id).await?;
+        let body = format!("Your access to \"{}\" has ended: a steward revoked it.\n\nReason: {}\n", title(&doc), reason.trim());
+        self.notify(&[grant.user_id], "Your access was revoked".into(), body).await?;
         self.catalog.grant(id).await?.ok_or_else(|| Error::not_found(format!("grant {id}")))
     }
+}
+
+impl Tessera {
+    /// Who decides access to a dataset: its organization's stewards, or its depositor when it
+    /// has no organization.
+    async fn stewards_of(&self, doc: &RecordDoc) -> Result<Vec<tessera_domain::UserId>> {
+        match &doc.organization {
+            Some(org) => Ok(self.catalog.members_of(org).await?.into_iter().filter(|m| m.role == Role::Steward).map(|m| m.user).collect()),
+            None => Ok(doc.owner.into_iter().collect()),
+        }
+    }
+
+    async fn email_of(&self, user: tessera_domain::UserId) -> Result<String> {
+        Ok(self.catalog.user(user).await?.map(|u| u.email).unwrap_or_else(|| format!("user {user}")))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.public_url.trim_end_matches('/'))
+    }
+}
+
+fn title(doc: &RecordDoc) -> &str {
+    doc.metadata.title.as_deref().unwrap_or("Untitled")
 }
 
 /// The state of the caller's access from their grants (newest first): active if any grant

@@ -43,6 +43,7 @@ impl Tessera {
                 let id: RecordId = job.key.parse().map_err(|()| Error::Corrupt(format!("job {} names no record: {}", job.id, job.key)))?;
                 self.lift_embargo(id).await
             }
+            crate::mail::SEND_MAIL => self.send_mail(job.payload.as_deref().unwrap_or_default()).await,
             other => Err(Error::Corrupt(format!("job {} has an unknown kind '{other}'", job.id))),
         }
     }
@@ -52,7 +53,7 @@ impl Tessera {
         let doc: RecordDoc = from_json(&record.doc)?;
         let key = record.id.to_string();
         match embargo_end(&doc) {
-            Some(end) => self.catalog.schedule_job(LIFT_EMBARGO, &key, &end, &now()).await?,
+            Some(end) => self.catalog.schedule_job(LIFT_EMBARGO, &key, &end, None, &now()).await?,
             None => self.catalog.cancel_job(LIFT_EMBARGO, &key).await?,
         }
         Ok(())
@@ -66,7 +67,7 @@ impl Tessera {
         let Some(end) = embargo_end(&doc) else { return Ok(()) };
         if parse_time(&end) > OffsetDateTime::now_utc() {
             // The date moved later in an edit since this job was scheduled.
-            return self.catalog.schedule_job(LIFT_EMBARGO, &id.to_string(), &end, &now()).await.map_err(Into::into);
+            return self.catalog.schedule_job(LIFT_EMBARGO, &id.to_string(), &end, None, &now()).await.map_err(Into::into);
         }
         let stamp = now();
         doc.access.embargo.active = false;

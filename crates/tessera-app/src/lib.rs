@@ -9,6 +9,7 @@ mod identity;
 mod index_doc;
 mod jobs;
 mod links;
+mod mail;
 mod maintenance;
 mod model;
 mod publish;
@@ -20,6 +21,7 @@ pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, ran
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};
+pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
 pub use records::{ReadableFile, ReadableFiles};

@@ -24,6 +24,10 @@ pub struct TesseraConfig {
     pub index_dir: PathBuf,
     /// The largest file accepted in one upload, in bytes.
     pub max_file_bytes: u64,
+    /// Where notifications are mailed; None logs them instead.
+    pub mail: Option<crate::MailConfig>,
+    /// The address users reach the server at, for links in notifications.
+    pub public_url: String,
 }
 
 #[derive(Clone)]
@@ -34,6 +38,7 @@ pub struct Tessera {
     pub(crate) staging: Staging,
     pub(crate) config: TesseraConfig,
     pub(crate) throttle: crate::accounts::Throttle,
+    pub(crate) mailer: Option<crate::mail::Mailer>,
 }
 
 impl Tessera {
@@ -43,7 +48,8 @@ impl Tessera {
         let index_dir = config.index_dir.clone();
         let search = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await.map_err(std::io::Error::other)??);
         let staging = Staging::new(config.staging_dir.clone())?;
-        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default() })
+        let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
+        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are

@@ -121,7 +121,7 @@ const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_versi
 const INSERT_BATCH: usize = 1000;
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 6] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 7] = [
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"), include_str!("../migrations/postgres/0001_initial.sql")),
     (
         2,
@@ -147,6 +147,12 @@ const MIGRATIONS: [(i64, &str, &str, &str); 6] = [
         "secret links",
         include_str!("../migrations/sqlite/0006_secret_links.sql"),
         include_str!("../migrations/postgres/0006_secret_links.sql"),
+    ),
+    (
+        7,
+        "job payloads",
+        include_str!("../migrations/sqlite/0007_job_payloads.sql"),
+        include_str!("../migrations/postgres/0007_job_payloads.sql"),
     ),
 ];
 

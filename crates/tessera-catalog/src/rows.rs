@@ -156,6 +156,7 @@ pub struct JobRow {
     pub kind: String,
     pub key: String,
     pub run_at: String,
+    pub payload: Option<String>,
     pub attempts: i64,
     pub last_error: Option<String>,
 }

@@ -312,11 +312,13 @@ fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
     let named = |people: &[UserId]| user.is_some_and(|u| people.contains(&u));
     let org_role = |role| resource.organization.as_ref().is_some_and(|org| subject.has_role(org, role));
     let member = resource.organization.as_ref().is_some_and(|org| subject.is_member_of(org));
+    let owner = user.is_some() && user == resource.owner;
     Relation {
         signed_in: user.is_some(),
-        owner: user.is_some() && user == resource.owner,
+        owner,
         curator: named(&resource.curators) || org_role(Role::Curator),
-        steward: named(&resource.stewards) || org_role(Role::Steward),
+        // A dataset without an organization has its depositor as its steward.
+        steward: named(&resource.stewards) || org_role(Role::Steward) || (resource.organization.is_none() && owner),
         member,
         partner: member || resource.partners.iter().any(|org| subject.is_member_of(org)),
         org_admin: org_role(Role::OrgAdmin),
@@ -631,6 +633,15 @@ mod tests {
                 assert!(TABLE.iter().any(|(n, a, _)| *n == name && *a == action), "no row for {name} {action:?}");
             }
         }
+    }
+
+    #[test]
+    fn without_an_organization_the_depositor_decides_access() {
+        let personal = ResourceFacts { organization: None, ..resource(DataClass::Restricted, false, false, GrantState::None) };
+        assert!(authorize(&Subject::user(OWNER), Action::DecideAccess, &personal).allowed);
+        assert!(!authorize(&Subject::user(OTHER), Action::DecideAccess, &personal).allowed);
+        let owned = resource(DataClass::Restricted, false, false, GrantState::None);
+        assert!(!authorize(&Subject::user(OWNER), Action::DecideAccess, &owned).allowed, "an organization's stewards decide");
     }
 
     #[test]

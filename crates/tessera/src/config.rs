@@ -26,6 +26,17 @@ pub(crate) struct FileConfig {
     limits: LimitsFile,
     #[serde(default)]
     jobs: JobsFile,
+    #[serde(default)]
+    mail: MailFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    /// The SMTP server for notifications. Env: `TESSERA_SMTP_URL` (or `TESSERA_SMTP_URL_FILE`). Default: none (logged only).
+    smtp_url: Option<String>,
+    /// The sender. Env: `TESSERA_MAIL_FROM`. Default `Tessera <tessera@localhost>`.
+    from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,8 +99,9 @@ pub(crate) struct Config {
     pub(crate) index_dir: PathBuf,
     pub(crate) max_json_bytes: usize,
     pub(crate) max_file_bytes: u64,
-    /// How often the server runs due background jobs (embargo lifting).
+    /// How often the server runs due background jobs (embargo lifting, mail).
     pub(crate) jobs_interval: std::time::Duration,
+    pub(crate) mail: Option<tessera_app::MailConfig>,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -107,6 +119,9 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_MAX_JSON_BYTES",
     "TESSERA_MAX_FILE_BYTES",
     "TESSERA_JOBS_INTERVAL_SECONDS",
+    "TESSERA_SMTP_URL",
+    "TESSERA_SMTP_URL_FILE",
+    "TESSERA_MAIL_FROM",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -175,7 +190,13 @@ impl Config {
             (Some(url), _, _) | (None, Some(url), _) | (None, None, Some(url)) => url,
             (None, None, None) => format!("sqlite:{}", under("catalog.db").display()),
         };
+        let smtp_url = match (env("TESSERA_SMTP_URL"), secret_file("TESSERA_SMTP_URL_FILE")?) {
+            (Some(url), _) | (None, Some(url)) => Some(url),
+            (None, None) => file.mail.smtp_url,
+        };
+        let from = env("TESSERA_MAIL_FROM").or(file.mail.from).unwrap_or_else(|| "Tessera <tessera@localhost>".into());
         Ok(Self {
+            mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,
             database_url,

@@ -8,10 +8,10 @@ use crate::rows::JobRow;
 
 impl Catalog {
     /// Schedules a job, or moves an existing job of the same kind and key to `run_at`.
-    pub async fn schedule_job(&self, kind: &str, key: &str, run_at: &str, created: &str) -> Result<()> {
-        let sql = "INSERT INTO jobs (kind, key, run_at, created) VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (kind, key) DO UPDATE SET run_at = excluded.run_at, attempts = 0, last_error = NULL";
-        on_pool!(self, pool => sqlx::query(sql).bind(kind).bind(key).bind(run_at).bind(created).execute(pool).await.map(drop)?);
+    pub async fn schedule_job(&self, kind: &str, key: &str, run_at: &str, payload: Option<&str>, created: &str) -> Result<()> {
+        let sql = "INSERT INTO jobs (kind, key, run_at, payload, created) VALUES ($1, $2, $3, $4, $5) \
+                   ON CONFLICT (kind, key) DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = NULL";
+        on_pool!(self, pool => sqlx::query(sql).bind(kind).bind(key).bind(run_at).bind(payload).bind(created).execute(pool).await.map(drop)?);
         Ok(())
     }
 
@@ -22,7 +22,7 @@ impl Catalog {
 
     /// Jobs due at `now`, oldest first.
     pub async fn due_jobs(&self, now: &str, limit: i64) -> Result<Vec<JobRow>> {
-        let sql = "SELECT id, kind, key, run_at, attempts, last_error FROM jobs WHERE run_at <= $1 ORDER BY run_at, id LIMIT $2";
+        let sql = "SELECT id, kind, key, run_at, payload, attempts, last_error FROM jobs WHERE run_at <= $1 ORDER BY run_at, id LIMIT $2";
         on_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(now).bind(limit).fetch_all(pool).await?;
             rows.iter()
@@ -32,6 +32,7 @@ impl Catalog {
                         kind: row.try_get("kind")?,
                         key: row.try_get("key")?,
                         run_at: row.try_get("run_at")?,
+                        payload: row.try_get("payload")?,
                         attempts: row.try_get("attempts")?,
                         last_error: row.try_get("last_error")?,
                     })

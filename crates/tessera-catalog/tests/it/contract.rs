@@ -154,15 +154,16 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.secret_links_of_parent(ParentId(500)).await.unwrap()[0].revoked.as_deref(), Some(NOW));
 
     // Jobs: one per kind and key, due by time, retried after a failure.
-    catalog.schedule_job("lift-embargo", "7", "2026-05-01T00:00:00Z", NOW).await.unwrap();
-    catalog.schedule_job("lift-embargo", "7", "2026-03-01T00:00:00Z", NOW).await.unwrap();
-    catalog.schedule_job("lift-embargo", "8", "2027-01-01T00:00:00Z", NOW).await.unwrap();
+    catalog.schedule_job("lift-embargo", "7", "2026-05-01T00:00:00Z", None, NOW).await.unwrap();
+    catalog.schedule_job("lift-embargo", "7", "2026-03-01T00:00:00Z", Some("{\"n\":1}"), NOW).await.unwrap();
+    catalog.schedule_job("lift-embargo", "8", "2027-01-01T00:00:00Z", None, NOW).await.unwrap();
     let due = catalog.due_jobs("2026-04-01T00:00:00Z", 10).await.unwrap();
     assert_eq!(due.iter().map(|j| (j.key.as_str(), j.run_at.as_str())).collect::<Vec<_>>(), [("7", "2026-03-01T00:00:00Z")]);
     catalog.fail_job(due[0].id, "disk full", "2026-04-02T00:00:00Z").await.unwrap();
     assert!(catalog.due_jobs("2026-04-01T00:00:00Z", 10).await.unwrap().is_empty());
     let retried = catalog.due_jobs("2026-04-03T00:00:00Z", 10).await.unwrap();
     assert_eq!((retried[0].attempts, retried[0].last_error.as_deref()), (1, Some("disk full")));
+    assert_eq!(retried[0].payload.as_deref(), Some("{\"n\":1}"));
     catalog.finish_job(&due[0]).await.unwrap();
     assert_eq!(catalog.due_jobs("2026-04-03T00:00:00Z", 10).await.unwrap().len(), 1, "a job moved since it was read stays");
     catalog.finish_job(&retried[0]).await.unwrap();

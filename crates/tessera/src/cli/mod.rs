@@ -80,6 +80,8 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         staging_dir: config.staging_dir.clone(),
         index_dir: config.index_dir.clone(),
         max_file_bytes: config.max_file_bytes,
+        mail: config.mail.clone(),
+        public_url: config.public_url.clone(),
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

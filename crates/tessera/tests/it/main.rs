@@ -9,4 +9,5 @@ mod embargo;
 mod helpers;
 mod identity;
 mod lifecycle;
+mod mail;
 mod sessions;
