@@ -4,7 +4,7 @@
 
 use tessera_catalog::{AccessRequestRow, GrantRow};
 use tessera_domain::authz::{Action, GrantState, ResourceFacts, Role, Subject};
-use tessera_domain::{GrantId, ParentId, RecordId};
+use tessera_domain::{GrantId, OrgId, ParentId, RecordId};
 use time::OffsetDateTime;
 
 use crate::drafts::{facts_of_record, from_json, to_json};
@@ -86,6 +86,7 @@ impl Tessera {
         if open.iter().any(|r| r.parent_id == row.parent_id && matches!(r.status.as_str(), "pending" | "approved")) {
             return Err(Error::Conflict("you have a request for this dataset waiting already".into()));
         }
+        let trusted = self.trusted_partner(subject, &doc, facts.data_class).await?;
         let stamp = now();
         let mut request = AccessRequestRow {
             id: 0,
@@ -110,6 +111,9 @@ impl Tessera {
         };
         request.id = self.catalog.insert_access_request(&request).await?;
         tracing::info!(target: "audit", request = request.id, record = id.0, requester = requester.0, purpose = %request.purpose, "access requested");
+        if let Some(partner) = trusted {
+            return self.grant_to_trusted_partner(request, &doc, &partner).await;
+        }
         let body = format!(
             "{} asks for access to \"{}\" (record {id}).\n\nPurpose: {}\nProject: {}\nIntended use: {}\nDuration: {}\n\nDecide at {}\n",
             self.email_of(requester).await?,
@@ -122,6 +126,66 @@ impl Tessera {
         );
         self.notify(&self.stewards_of(&doc).await?, format!("Access request for \"{}\"", title(&doc)), body).await?;
         Ok(request)
+    }
+
+    /// The organization the caller belongs to that the dataset's organization trusts for this
+    /// class of data, if any.
+    async fn trusted_partner(&self, subject: &Subject, doc: &RecordDoc, class: tessera_domain::DataClass) -> Result<Option<OrgId>> {
+        let Some(org) = &doc.organization else { return Ok(None) };
+        let trusts = self.catalog.trusts_of(org).await?;
+        Ok(trusts
+            .into_iter()
+            .find(|(partner, trusted_class)| *trusted_class == class && subject.is_member_of(partner))
+            .map(|(partner, _)| partner))
+    }
+
+    /// A trusted partner's request is granted at once, for the requested time (a year if none
+    /// was given), and still recorded as a decided request and a grant.
+    async fn grant_to_trusted_partner(&self, request: AccessRequestRow, doc: &RecordDoc, partner: &OrgId) -> Result<AccessRequestRow> {
+        let days = request.requested_days.unwrap_or(365);
+        let expires = (OffsetDateTime::now_utc() + time::Duration::days(days)).replace_nanosecond(0).unwrap_or(OffsetDateTime::now_utc());
+        let expires = expires.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let stamp = now();
+        let decided = AccessRequestRow {
+            status: "approved".into(),
+            decided: Some(stamp.clone()),
+            reason: Some(format!("member of {partner}, a trusted partner")),
+            expires: Some(expires.clone()),
+            updated: stamp.clone(),
+            ..request
+        };
+        self.catalog.decide_access_request(&decided, "pending").await?;
+        let grant = GrantRow {
+            id: GrantId(0),
+            request_id: Some(decided.id),
+            parent_id: decided.parent_id,
+            user_id: decided.requester_id,
+            files: decided.files.clone(),
+            purpose: decided.purpose.clone(),
+            field_of_use: None,
+            agreement: None,
+            granted_by: None,
+            created: stamp.clone(),
+            expires,
+            revoked: None,
+            revoked_by: None,
+            revoke_reason: None,
+        };
+        let grant_id = self
+            .catalog
+            .accept_access_request(decided.id, &grant)
+            .await?
+            .ok_or_else(|| Error::Conflict("the request changed meanwhile".into()))?;
+        tracing::info!(target: "audit", grant = grant_id.0, request = decided.id, partner = %partner, "grant started for a trusted partner");
+        let body = format!(
+            "{} of {partner}, a trusted partner, was granted access to \"{}\" until {}.\n\nPurpose: {}\n",
+            self.email_of(decided.requester_id).await?,
+            title(doc),
+            grant.expires,
+            decided.purpose
+        );
+        self.notify(&self.stewards_of(doc).await?, format!("Access granted to \"{}\"", title(doc)), body).await?;
+        Ok(AccessRequestRow { status: "accepted".into(), ..decided })
     }
 
     /// A request, with the facts about its dataset; only its requester and the dataset's

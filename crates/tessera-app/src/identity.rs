@@ -2,7 +2,7 @@
 
 use tessera_catalog::{MemberRow, OrgRow, TokenRow, UserRow};
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Role, Scopes, Subject};
-use tessera_domain::{OrgId, TokenId, UserId};
+use tessera_domain::{DataClass, OrgId, TokenId, UserId};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -152,6 +152,33 @@ impl Tessera {
         }
         tracing::info!(target: "audit", org = %org, user = user.0, role = %role, by = ?subject.user.map(|u| u.0), "role taken away");
         Ok(())
+    }
+
+    /// `org` trusts `trusted` for `class`: its members' requests for such datasets of `org`
+    /// are granted at once.
+    pub async fn add_trust(&self, subject: &Subject, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<()> {
+        self.authorize_org(subject, org).await?;
+        self.organization(trusted).await?;
+        if matches!(class, DataClass::Public | DataClass::Registered) {
+            return Err(Error::BadRequest(format!("{class} data needs no grant, so there is nothing to trust a partner with")));
+        }
+        self.catalog.add_trust(org, trusted, class, &now()).await?;
+        tracing::info!(target: "audit", org = %org, trusted = %trusted, class = %class, by = ?subject.user.map(|u| u.0), "partner trusted");
+        Ok(())
+    }
+
+    pub async fn remove_trust(&self, subject: &Subject, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<()> {
+        self.authorize_org(subject, org).await?;
+        if !self.catalog.remove_trust(org, trusted, class).await? {
+            return Err(Error::not_found(format!("trust of {org} in {trusted} for {class} data")));
+        }
+        tracing::info!(target: "audit", org = %org, trusted = %trusted, class = %class, by = ?subject.user.map(|u| u.0), "partner trust ended");
+        Ok(())
+    }
+
+    pub async fn trusts(&self, org: &OrgId) -> Result<Vec<(OrgId, DataClass)>> {
+        self.organization(org).await?;
+        Ok(self.catalog.trusts_of(org).await?)
     }
 
     async fn authorize_org(&self, subject: &Subject, org: &OrgId) -> Result<()> {

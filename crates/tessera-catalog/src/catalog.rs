@@ -120,40 +120,28 @@ const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_versi
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_BATCH: usize = 1000;
 
+/// One migration: the same file name in each engine's folder.
+macro_rules! migration {
+    ($version:literal, $description:literal, $file:literal) => {
+        (
+            $version,
+            $description,
+            include_str!(concat!("../migrations/sqlite/", $file)),
+            include_str!(concat!("../migrations/postgres/", $file)),
+        )
+    };
+}
+
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 7] = [
-    (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"), include_str!("../migrations/postgres/0001_initial.sql")),
-    (
-        2,
-        "organizations and tokens",
-        include_str!("../migrations/sqlite/0002_organizations_and_tokens.sql"),
-        include_str!("../migrations/postgres/0002_organizations_and_tokens.sql"),
-    ),
-    (
-        3,
-        "access requests and grants",
-        include_str!("../migrations/sqlite/0003_access_requests_and_grants.sql"),
-        include_str!("../migrations/postgres/0003_access_requests_and_grants.sql"),
-    ),
-    (4, "jobs", include_str!("../migrations/sqlite/0004_jobs.sql"), include_str!("../migrations/postgres/0004_jobs.sql")),
-    (
-        5,
-        "passwords and sessions",
-        include_str!("../migrations/sqlite/0005_passwords_and_sessions.sql"),
-        include_str!("../migrations/postgres/0005_passwords_and_sessions.sql"),
-    ),
-    (
-        6,
-        "secret links",
-        include_str!("../migrations/sqlite/0006_secret_links.sql"),
-        include_str!("../migrations/postgres/0006_secret_links.sql"),
-    ),
-    (
-        7,
-        "job payloads",
-        include_str!("../migrations/sqlite/0007_job_payloads.sql"),
-        include_str!("../migrations/postgres/0007_job_payloads.sql"),
-    ),
+const MIGRATIONS: [(i64, &str, &str, &str); 8] = [
+    migration!(1, "initial", "0001_initial.sql"),
+    migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
+    migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
+    migration!(4, "jobs", "0004_jobs.sql"),
+    migration!(5, "passwords and sessions", "0005_passwords_and_sessions.sql"),
+    migration!(6, "secret links", "0006_secret_links.sql"),
+    migration!(7, "job payloads", "0007_job_payloads.sql"),
+    migration!(8, "organization trust", "0008_organization_trust.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/organizations/{org}", get(identity::read_organization))
         .route("/api/organizations/{org}/members", get(identity::list_members).post(identity::add_member))
         .route("/api/organizations/{org}/members/{user}", delete(identity::remove_member))
+        .route("/api/organizations/{org}/trust", get(identity::list_trust).post(identity::add_trust))
+        .route("/api/organizations/{org}/trust/{partner}", delete(identity::remove_trust))
         .route("/api/records/{id}", get(records::read_record))
         .route(
             "/api/records/{id}/draft",

@@ -1,7 +1,7 @@
 //! Users, organizations, memberships and API tokens.
 
 use sqlx::Row;
-use tessera_domain::{OrgId, Role, Scopes, TokenId, UserId};
+use tessera_domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
 use crate::rows::{MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
@@ -185,6 +185,32 @@ impl Catalog {
         on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(org.as_str()).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(member_row!(row))).collect()
+        })
+    }
+
+    // Trust between organizations.
+
+    pub async fn add_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass, created: &str) -> Result<()> {
+        let sql =
+            "INSERT INTO organization_trust (org_id, trusted_org_id, data_class, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+        on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()).bind(created).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn remove_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<bool> {
+        let sql = "DELETE FROM organization_trust WHERE org_id = $1 AND trusted_org_id = $2 AND data_class = $3";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    /// (trusted organization, data class) pairs `org` has declared.
+    pub async fn trusts_of(&self, org: &OrgId) -> Result<Vec<(OrgId, DataClass)>> {
+        let sql = "SELECT trusted_org_id, data_class FROM organization_trust WHERE org_id = $1 ORDER BY trusted_org_id, data_class";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(org.as_str()).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| Ok((stored(OrgId::parse(&row.try_get::<String, _>("trusted_org_id")?))?, stored(row.try_get::<String, _>("data_class")?.parse())?)))
+                .collect()
         })
     }
 

@@ -4,7 +4,7 @@ use tessera_catalog::{
     AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, SecretLinkRow,
     SessionRow, TokenRow,
 };
-use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
+use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 
@@ -74,6 +74,16 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
     assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
     assert_eq!(catalog.memberships_of(user.id).await.unwrap().len(), 1);
+
+    // Trust between organizations.
+    let partner = OrgRow { id: OrgId::parse("partner-uni").unwrap(), name: "Partner".into(), ror: None, created: NOW.into() };
+    catalog.create_organization(&partner).await.unwrap();
+    catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW).await.unwrap();
+    catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW).await.unwrap();
+    assert_eq!(catalog.trusts_of(&org.id).await.unwrap(), [(partner.id.clone(), DataClass::Restricted)]);
+    assert!(catalog.trusts_of(&partner.id).await.unwrap().is_empty(), "trust goes one way");
+    assert!(catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted).await.unwrap());
+    assert!(!catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted).await.unwrap());
 
     // Access requests, decisions and grants.
     let request = AccessRequestRow {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tessera_app::TokenRequest;
-use tessera_app::domain::{OrgId, Role, Scopes, TokenId, UserId};
+use tessera_app::domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller};
@@ -177,5 +177,62 @@ pub(crate) async fn remove_member(
     let role: Role = query.role.parse().map_err(|e: String| ApiError::invalid_field("role", e))?;
     let user: UserId = user.parse().map_err(|_| ApiError::NotFound(format!("user {user}")))?;
     state.tessera.remove_member(&subject, &org_id(&org)?, user, role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn trust_list(org: &OrgId, trusts: &[(OrgId, DataClass)]) -> Json<Value> {
+    let hits: Vec<Value> =
+        trusts.iter().map(|(partner, class)| json!({"organization": partner.as_str(), "data_class": class.as_str()})).collect();
+    Json(json!({"organization": org.as_str(), "hits": {"hits": hits, "total": trusts.len()}}))
+}
+
+/// The partners an organization trusts, and for which data classes.
+#[utoipa::path(get, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+    responses((status = 200, description = "Trusted partners")))]
+pub(crate) async fn list_trust(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
+    let org = org_id(&org)?;
+    Ok(trust_list(&org, &state.tessera.trusts(&org).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustBody {
+    organization: String,
+    data_class: String,
+}
+
+/// Trust a partner for a data class: its members' requests are granted at once (the organization's administrators).
+#[utoipa::path(post, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+    responses((status = 201, description = "Trusted"), (status = 403, description = "Not an administrator of the organization")))]
+pub(crate) async fn add_trust(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let body: TrustBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let class: DataClass = body.data_class.parse().map_err(|e: String| ApiError::invalid_field("data_class", e))?;
+    let (org, partner) = (org_id(&org)?, OrgId::parse(&body.organization).map_err(|e| ApiError::invalid_field("organization", e))?);
+    state.tessera.add_trust(&subject, &org, &partner, class).await?;
+    Ok((StatusCode::CREATED, trust_list(&org, &state.tessera.trusts(&org).await?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ClassQuery {
+    data_class: String,
+}
+
+/// Stop trusting a partner for a data class.
+#[utoipa::path(delete, path = "/api/organizations/{org}/trust/{partner}", tag = "organizations",
+    params(("org" = String, Path, description = "Organization id"), ("partner" = String, Path, description = "Trusted organization"), ("data_class" = String, Query, description = "The class")),
+    responses((status = 204, description = "No longer trusted"), (status = 404, description = "No such trust")))]
+pub(crate) async fn remove_trust(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((org, partner)): Path<(String, String)>,
+    Query(query): Query<ClassQuery>,
+) -> ApiResult<StatusCode> {
+    let class: DataClass = query.data_class.parse().map_err(|e: String| ApiError::invalid_field("data_class", e))?;
+    state.tessera.remove_trust(&subject, &org_id(&org)?, &org_id(&partner)?, class).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use tessera_app::TokenRequest;
-use tessera_app::domain::{OrgId, Role, Scopes, Subject};
+use tessera_app::domain::{DataClass, OrgId, Role, Scopes, Subject};
 
 use crate::config::Config;
 
@@ -47,6 +47,9 @@ pub(crate) enum AdminCommand {
     },
     /// Give a person a role in an organization: depositor, curator, steward or admin.
     AddMember { org: String, email: String, role: String },
+    /// Let ORG trust PARTNER for a data class (partner, restricted or enclave): requests from
+    /// PARTNER's members for ORG's datasets of that class are granted at once.
+    Trust { org: String, partner: String, data_class: String },
     /// List organizations, or one organization's members.
     ListOrgs {
         /// Show this organization's members.
@@ -91,6 +94,12 @@ pub(crate) async fn run(command: AdminCommand, config: &Config) -> anyhow::Resul
             let org = OrgId::parse(&org).map_err(anyhow::Error::msg)?;
             let member = tessera.add_member(&operator, &org, &email, role).await?;
             eprintln!("{} is now {} in {}", member.email, member.role, member.org);
+        }
+        AdminCommand::Trust { org, partner, data_class } => {
+            let (org, partner) = (OrgId::parse(&org).map_err(anyhow::Error::msg)?, OrgId::parse(&partner).map_err(anyhow::Error::msg)?);
+            let class: DataClass = data_class.parse().map_err(anyhow::Error::msg)?;
+            tessera.add_trust(&operator, &org, &partner, class).await?;
+            eprintln!("{org} now trusts {partner} for {class} data");
         }
         AdminCommand::ListOrgs { org: None } => {
             for org in tessera.organizations().await? {

@@ -279,7 +279,8 @@ async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
             .replace("{grant}", &gid)
             .replace("{org}", "trust")
             .replace("{user}", &user)
-            .replace("{link}", "1");
+            .replace("{link}", "1")
+            .replace("{partner}", "trust");
         for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::PUT, reqwest::Method::DELETE] {
             for (who, api) in [("anonymous", &anonymous), ("stranger", &stranger)] {
                 let request =
@@ -351,4 +352,48 @@ async fn secret_links_let_reviewers_in_until_revoked() {
     let (status, body) = anonymous.get(&format!("{content}?token=made-up")).await;
     assert_eq!((status, body["detail"].as_str()), (StatusCode::UNAUTHORIZED, Some("the link is not valid")));
     assert!(server.log().contains("secret link refused") && server.log().contains("secret link made"));
+}
+
+#[tokio::test]
+async fn trusted_partners_are_granted_at_once() {
+    let server = start(TestServerConfig::default()).await;
+    for (id, name) in [("trust", "Hospital Trust"), ("uni", "University"), ("other", "Other")] {
+        server.cli_ok(&["admin", "create-org", id, name]);
+    }
+    let owner = person(&server, "owner@example.org", Some(("trust", "depositor")));
+    let member = person(&server, "member@example.org", Some(("uni", "depositor")));
+    let outsider = person(&server, "outsider@example.org", Some(("other", "depositor")));
+    server.cli_ok(&["admin", "create-user", "admin@example.org"]);
+    server.cli_ok(&["admin", "add-member", "trust", "admin@example.org", "admin"]);
+    let admin =
+        Api::new(&server, Some(server.cli_ok(&["admin", "create-token", "admin@example.org", "--scopes", "read admin"]).trim().into()));
+
+    // Only the organization's administrators declare trust, and only where a grant is needed.
+    let trust = json!({"organization": "uni", "data_class": "restricted"});
+    assert_eq!(member.post("/api/organizations/trust/trust", trust.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.post("/api/organizations/trust/trust", json!({"organization": "uni", "data_class": "public"})).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, list) = admin.post("/api/organizations/trust/trust", trust).await;
+    assert_eq!((status, list["hits"]["hits"][0]["organization"].as_str()), (StatusCode::CREATED, Some("uni")), "{list}");
+
+    let body = json!({"organization": "trust", "metadata": metadata("Outcomes"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("outcomes.csv", b"a\n")]).await;
+    owner.publish(&id).await;
+    let content = format!("/api/records/{id}/files/outcomes.csv/content");
+    let ask = json!({"purpose": "Joint audit", "intended_use": "tables", "duration_days": 10});
+    let (status, granted) = member.post(&format!("/api/records/{id}/access/requests"), ask.clone()).await;
+    assert_eq!((status, granted["status"].as_str()), (StatusCode::CREATED, Some("accepted")), "{granted}");
+    assert!(granted["reason"].as_str().unwrap_or_default().contains("trusted partner"));
+    assert_eq!(member.get(&content).await.0, StatusCode::OK);
+    let (_, grants) = member.get("/api/user/grants").await;
+    assert_eq!(grants["hits"]["total"], 1, "recorded as a grant with an expiry: {grants}");
+    assert!(grants["hits"]["hits"][0]["expires"].is_string());
+    // Others still wait for a steward.
+    let (_, pending) = outsider.post(&format!("/api/records/{id}/access/requests"), ask).await;
+    assert_eq!(pending["status"], "pending");
+    assert_eq!(outsider.get(&content).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(admin.delete("/api/organizations/trust/trust/uni?data_class=restricted").await.0, StatusCode::NO_CONTENT);
+    assert_eq!(Api::new(&server, None).get("/api/organizations/trust/trust").await.1["hits"]["total"], 0);
 }
