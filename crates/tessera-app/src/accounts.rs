@@ -15,9 +15,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use tessera_catalog::SessionRow;
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Scopes, Subject};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::tessera::{now, parse_time};
+use crate::tessera::{from_now, now, parse_time};
 use crate::{Error, Result, Tessera};
 
 /// How long a session lasts after sign-in.
@@ -106,8 +105,7 @@ impl Tessera {
         };
         self.throttle.clear(&account_key);
         let (secret, csrf) = (random_token()?, random_token()?);
-        let expires = (OffsetDateTime::now_utc() + SESSION_LIFETIME).replace_nanosecond(0).unwrap_or(OffsetDateTime::now_utc());
-        let expires = expires.format(&Rfc3339).unwrap_or_default();
+        let expires = from_now(time::Duration::seconds(SESSION_LIFETIME.as_secs() as i64));
         let session = SessionRow { user_id: user.id, csrf: csrf.clone(), created: now(), expires: expires.clone() };
         self.catalog.create_session(&crate::identity::token_hash(&secret), &session).await?;
         tracing::info!(target: "audit", user = user.id.0, %address, "signed in");

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::drafts::{facts_of_record, from_json, to_json};
 use crate::identity::expiry;
 use crate::model::RecordDoc;
-use crate::tessera::{now, parse_time};
+use crate::tessera::{from_now, now, parse_time};
 use crate::{Error, Result, Tessera};
 
 /// The longest grant anyone may ask for, in days.
@@ -143,8 +143,7 @@ impl Tessera {
     /// was given), and still recorded as a decided request and a grant.
     async fn grant_to_trusted_partner(&self, request: AccessRequestRow, doc: &RecordDoc, partner: &OrgId) -> Result<AccessRequestRow> {
         let days = request.requested_days.unwrap_or(365);
-        let expires = (OffsetDateTime::now_utc() + time::Duration::days(days)).replace_nanosecond(0).unwrap_or(OffsetDateTime::now_utc());
-        let expires = expires.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let expires = from_now(time::Duration::days(days));
         let stamp = now();
         let decided = AccessRequestRow {
             status: "approved".into(),
@@ -237,11 +236,7 @@ impl Tessera {
                 let days = request
                     .requested_days
                     .ok_or_else(|| Error::BadRequest("the request names no duration, so the approval needs an expiry date".into()))?;
-                expiry(
-                    &(OffsetDateTime::now_utc() + time::Duration::days(days))
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default(),
-                )?
+                from_now(time::Duration::days(days))
             }
         };
         let stamp = now();

@@ -6,12 +6,11 @@ use tessera_catalog::{JobRow, RecordRow};
 use tessera_domain::RecordId;
 use tessera_ocfl::{FileSource, NewVersion, User};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::drafts::from_json;
 use crate::model::RecordDoc;
 use crate::publish::derive_rows;
-use crate::tessera::{now, object_id, parse_time};
+use crate::tessera::{from_now, now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
 const LIFT_EMBARGO: &str = "lift-embargo";
@@ -29,8 +28,7 @@ impl Tessera {
                 Ok(()) => self.catalog.finish_job(job).await?,
                 Err(err) => {
                     tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, attempts = job.attempts + 1, error = %err, "job failed; will retry");
-                    let retry = (OffsetDateTime::now_utc() + RETRY_AFTER).format(&Rfc3339).unwrap_or_default();
-                    self.catalog.fail_job(job.id, &err.to_string(), &retry).await?;
+                    self.catalog.fail_job(job.id, &err.to_string(), &from_now(RETRY_AFTER)).await?;
                 }
             }
         }

@@ -105,7 +105,12 @@ impl Tessera {
 
 /// The current time in RFC 3339, to the second.
 pub(crate) fn now() -> String {
-    let t = OffsetDateTime::now_utc();
+    from_now(time::Duration::ZERO)
+}
+
+/// The time `after` from now in RFC 3339, to the second: expiries and retries.
+pub(crate) fn from_now(after: time::Duration) -> String {
+    let t = OffsetDateTime::now_utc() + after;
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_default()
 }
 

@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tessera_app::domain::{GrantId, LinkPermission};
 use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, GrantRow, SecretLinkRow};
@@ -64,18 +63,13 @@ fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value> {
     Json(json!({"hits": {"hits": items.iter().map(to_json).collect::<Vec<_>>(), "total": items.len()}}))
 }
 
-/// Parses a body into `T`, naming the field at fault.
-fn body<T: DeserializeOwned>(value: Value) -> ApiResult<T> {
-    serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
 fn request_id(text: &str) -> ApiResult<i64> {
     text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("access request {text}")))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RequestBody {
+pub(crate) struct RequestBody {
     #[serde(default)]
     purpose: String,
     #[serde(default)]
@@ -96,9 +90,8 @@ pub(crate) async fn create_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<RequestBody>,
 ) -> ApiResult<Response> {
-    let b: RequestBody = body(value)?;
     let input =
         AccessRequestInput { purpose: b.purpose, project: b.project, intended_use: b.intended_use, days: b.duration_days, files: b.files };
     let request = state.tessera.request_access(&subject, record_id(&id)?, input).await?;
@@ -129,7 +122,7 @@ pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject):
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ApprovalBody {
+pub(crate) struct ApprovalBody {
     #[serde(default)]
     expires: Option<String>,
     #[serde(default)]
@@ -145,9 +138,8 @@ pub(crate) async fn approve_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<ApprovalBody>,
 ) -> ApiResult<Json<Value>> {
-    let b: ApprovalBody = body(value)?;
     let approval = Approval { expires: b.expires, field_of_use: b.field_of_use, agreement: b.agreement };
     let request = state.tessera.approve_access_request(&subject, request_id(&id)?, approval).await?;
     Ok(Json(request_json(&state, &request)))
@@ -155,7 +147,7 @@ pub(crate) async fn approve_request(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RefusalBody {
+pub(crate) struct RefusalBody {
     #[serde(default)]
     reason: String,
 }
@@ -167,16 +159,15 @@ pub(crate) async fn refuse_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<RefusalBody>,
 ) -> ApiResult<Json<Value>> {
-    let b: RefusalBody = body(value)?;
     let request = state.tessera.refuse_access_request(&subject, request_id(&id)?, &b.reason).await?;
     Ok(Json(request_json(&state, &request)))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AcceptBody {
+pub(crate) struct AcceptBody {
     #[serde(default)]
     agreement_accepted: bool,
 }
@@ -188,9 +179,8 @@ pub(crate) async fn accept_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<AcceptBody>,
 ) -> ApiResult<Response> {
-    let b: AcceptBody = body(value)?;
     let grant = state.tessera.accept_access_request(&subject, request_id(&id)?, b.agreement_accepted).await?;
     Ok((StatusCode::CREATED, Json(grant_json(&grant))).into_response())
 }
@@ -202,9 +192,8 @@ pub(crate) async fn revoke_grant(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<RefusalBody>,
 ) -> ApiResult<Json<Value>> {
-    let b: RefusalBody = body(value)?;
     let id: GrantId = id.parse().map_err(|_| ApiError::NotFound(format!("grant {id}")))?;
     Ok(Json(grant_json(&state.tessera.revoke_grant(&subject, id, &b.reason).await?)))
 }
@@ -250,7 +239,7 @@ fn link_json(state: &AppState, record: &str, link: &SecretLinkRow, secret: Optio
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LinkBody {
+pub(crate) struct LinkBody {
     permission: String,
     #[serde(default)]
     expires: Option<String>,
@@ -263,9 +252,8 @@ pub(crate) async fn create_link(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    ApiJson(value): ApiJson<Value>,
+    ApiJson(b): ApiJson<LinkBody>,
 ) -> ApiResult<Response> {
-    let b: LinkBody = body(value)?;
     let permission: LinkPermission = b.permission.parse().map_err(|e: String| ApiError::invalid_field("permission", e))?;
     let (link, secret) = state.tessera.create_secret_link(&subject, record_id(&id)?, permission, b.expires).await?;
     Ok((StatusCode::CREATED, Json(link_json(&state, &id, &link, Some(&secret)))).into_response())

@@ -26,7 +26,7 @@ fn token_json(token: &tessera_app::TokenRow) -> Value {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TokenBody {
+pub(crate) struct TokenBody {
     #[serde(default)]
     name: String,
     /// `["read", "deposit"]` or `"read deposit"`.
@@ -49,9 +49,8 @@ pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): 
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     Caller(subject): Caller,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<TokenBody>,
 ) -> ApiResult<Response> {
-    let body: TokenBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let scopes = match body.scopes {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(Scopes::parse(&text).map_err(|e| ApiError::invalid_field("scopes", e))?),
@@ -94,7 +93,7 @@ pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResu
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct OrgBody {
+pub(crate) struct OrgBody {
     id: String,
     name: String,
     #[serde(default)]
@@ -107,9 +106,8 @@ struct OrgBody {
 pub(crate) async fn create_organization(
     State(state): State<AppState>,
     Caller(subject): Caller,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<OrgBody>,
 ) -> ApiResult<Response> {
-    let body: OrgBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let org = state.tessera.create_organization(&subject, &body.id, &body.name, body.ror.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
 }
@@ -139,7 +137,7 @@ pub(crate) async fn list_members(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MemberBody {
+pub(crate) struct MemberBody {
     email: String,
     role: String,
 }
@@ -151,9 +149,8 @@ pub(crate) async fn add_member(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<MemberBody>,
 ) -> ApiResult<Response> {
-    let body: MemberBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let role: Role = body.role.parse().map_err(|e: String| ApiError::invalid_field("role", e))?;
     let member = state.tessera.add_member(&subject, &org_id(&org)?, &body.email, role).await?;
     Ok((StatusCode::CREATED, Json(member_json(&member))).into_response())
@@ -196,7 +193,7 @@ pub(crate) async fn list_trust(State(state): State<AppState>, Path(org): Path<St
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TrustBody {
+pub(crate) struct TrustBody {
     organization: String,
     data_class: String,
 }
@@ -208,9 +205,8 @@ pub(crate) async fn add_trust(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<Value>,
+    ApiJson(body): ApiJson<TrustBody>,
 ) -> ApiResult<Response> {
-    let body: TrustBody = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let class: DataClass = body.data_class.parse().map_err(|e: String| ApiError::invalid_field("data_class", e))?;
     let (org, partner) = (org_id(&org)?, OrgId::parse(&body.organization).map_err(|e| ApiError::invalid_field("organization", e))?);
     state.tessera.add_trust(&subject, &org, &partner, class).await?;
