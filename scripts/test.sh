@@ -27,6 +27,21 @@ export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
 # aiosmtpd, the mail sink notifications are delivered to in tests.
 export TESSERA_TEST_PYTHON="$venv/bin/python"
 
+step "The OpenID provider single sign-on is tested against (Node.js oidc-provider)"
+if ! command -v npm >/dev/null; then
+  echo "Node.js is missing; installing Debian's nodejs and npm" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+fi
+op=${TESSERA_NODE_DIR:-$HOME/.cache/tessera-node}/oidc-provider
+# The script runs from beside its node_modules; reinstalled whenever the lock file changes.
+mkdir -p "$op"
+if ! cmp -s scripts/oidc-provider/package-lock.json "$op/package-lock.json" || [ ! -d "$op/node_modules/oidc-provider" ]; then
+  cp scripts/oidc-provider/package.json scripts/oidc-provider/package-lock.json "$op/"
+  (cd "$op" && npm ci --silent --no-audit --no-fund)
+fi
+cp scripts/oidc-provider/provider.mjs "$op/"
+export TESSERA_OIDC_PROVIDER="$op/provider.mjs"
+
 step "PostgreSQL"
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   # Assigned on its own line so that a failed start stops the script (set -e).

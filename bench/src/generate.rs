@@ -153,6 +153,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
         max_file_bytes: 1 << 40,
         mail: None,
         public_url: String::new(),
+        sso: Vec::new(),
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     let tessera = Tessera::open(catalog, Arc::new(store), config).await?;

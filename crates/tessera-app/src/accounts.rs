@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use tessera_catalog::SessionRow;
+use tessera_domain::UserId;
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Scopes, Subject};
 use time::OffsetDateTime;
 
@@ -104,11 +105,16 @@ impl Tessera {
             return Err(Error::BadCredentials { reason: WRONG_CREDENTIALS });
         };
         self.throttle.clear(&account_key);
+        tracing::info!(target: "audit", user = user.id.0, %address, "signed in");
+        self.start_session(user.id).await
+    }
+
+    /// A new session for someone who has just proved who they are.
+    pub(crate) async fn start_session(&self, user: UserId) -> Result<NewSession> {
         let (secret, csrf) = (random_token()?, random_token()?);
         let expires = from_now(time::Duration::seconds(SESSION_LIFETIME.as_secs() as i64));
-        let session = SessionRow { user_id: user.id, csrf: csrf.clone(), created: now(), expires: expires.clone() };
+        let session = SessionRow { user_id: user, csrf: csrf.clone(), created: now(), expires: expires.clone() };
         self.catalog.create_session(&crate::identity::token_hash(&secret), &session).await?;
-        tracing::info!(target: "audit", user = user.id.0, %address, "signed in");
         Ok(NewSession { secret, csrf, expires })
     }
 
@@ -163,6 +169,12 @@ async fn verify_password(password: &str, stored: Option<&str>) -> Result<bool> {
     })
     .await
     .map_err(std::io::Error::other)?
+}
+
+/// Compares two secrets in constant time; an empty expected secret matches nothing.
+pub fn same_secret(sent: &str, expected: &str) -> bool {
+    let (sent, expected) = (sent.as_bytes(), expected.as_bytes());
+    !expected.is_empty() && sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
 /// 256 random bits as hex: session ids, API tokens and CSRF tokens.

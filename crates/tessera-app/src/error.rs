@@ -12,6 +12,13 @@ pub enum Error {
     /// A credential was presented and refused: unknown, expired or revoked.
     #[error("{reason}")]
     BadCredentials { reason: &'static str },
+    /// Signing in through an OpenID provider failed: its answer was refused or the person
+    /// cannot be matched to an account.
+    #[error("{0}")]
+    SignInRefused(String),
+    /// An OpenID provider could not be reached or answered nonsense.
+    #[error("{0}")]
+    ProviderUnavailable(String),
     /// Too many failed sign-ins; try again after this many seconds.
     #[error("too many failed attempts; try again in {retry_after} seconds")]
     TooManyAttempts { retry_after: u64 },

@@ -59,7 +59,10 @@ impl Tessera {
     pub(crate) async fn notify(&self, to: &[UserId], subject: String, body: String) -> Result<()> {
         let mut addresses = Vec::new();
         for user in to {
-            if let Some(user) = self.catalog.user(*user).await? {
+            // Accounts whose provider shared no email have one under .invalid, which no mail reaches.
+            if let Some(user) = self.catalog.user(*user).await?
+                && !user.email.ends_with(".invalid")
+            {
                 addresses.push(user.email);
             }
         }

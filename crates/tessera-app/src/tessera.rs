@@ -28,6 +28,8 @@ pub struct TesseraConfig {
     pub mail: Option<crate::MailConfig>,
     /// The address users reach the server at, for links in notifications.
     pub public_url: String,
+    /// The OpenID providers people may sign in with.
+    pub sso: Vec<crate::SsoProvider>,
 }
 
 #[derive(Clone)]
@@ -39,6 +41,7 @@ pub struct Tessera {
     pub(crate) config: TesseraConfig,
     pub(crate) throttle: crate::accounts::Throttle,
     pub(crate) mailer: Option<crate::mail::Mailer>,
+    pub(crate) sso: crate::sso::Sso,
 }
 
 impl Tessera {
@@ -49,7 +52,8 @@ impl Tessera {
         let search = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::open(&index_dir)).await.map_err(std::io::Error::other)??);
         let staging = Staging::new(config.staging_dir.clone())?;
         let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
-        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer })
+        let sso = crate::sso::Sso::new(config.sso.clone(), &config.public_url)?;
+        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are

@@ -11,6 +11,17 @@ pub struct UserRow {
     pub created: String,
 }
 
+/// Whom a new identity at an OpenID provider belongs to.
+#[derive(Clone, Copy, Debug)]
+pub enum IdentityUser<'a> {
+    /// A new account, made with the identity.
+    New {
+        email: &'a str,
+        name: Option<&'a str>,
+    },
+    Existing(UserId),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DraftRow {
     pub id: RecordId,

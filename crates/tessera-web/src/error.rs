@@ -50,6 +50,8 @@ impl ApiError {
                 AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", err.to_string()),
                 AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send a valid API token".into()),
                 AppError::BadCredentials { reason } => (StatusCode::UNAUTHORIZED, "bad-credentials", (*reason).to_string()),
+                AppError::SignInRefused(message) => (StatusCode::UNAUTHORIZED, "sign-in-refused", message.clone()),
+                AppError::ProviderUnavailable(message) => (StatusCode::BAD_GATEWAY, "provider-unavailable", message.clone()),
                 AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", err.to_string()),
                 AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden", err.to_string()),
                 AppError::Validation(_) => (StatusCode::BAD_REQUEST, "validation", "A validation error occurred.".into()),

@@ -63,17 +63,11 @@ async fn person(parts: &Parts, state: &AppState, query: &HashMap<String, String>
     let session = state.tessera.authenticate_session(secret).await?;
     if !parts.method.is_safe() {
         let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        if !same_secret(sent, &session.csrf) {
+        if !tessera_app::same_secret(sent, &session.csrf) {
             return Err(ApiError::Csrf);
         }
     }
     Ok(session.subject)
-}
-
-/// Compares two secrets in constant time.
-pub(crate) fn same_secret(sent: &str, expected: &str) -> bool {
-    let (sent, expected) = (sent.as_bytes(), expected.as_bytes());
-    !expected.is_empty() && sent.len() == expected.len() && sent.iter().zip(expected).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
 }
 
 /// A JSON body, with every way it can be wrong reported as a clear 400 (or 413 when too large).

@@ -76,6 +76,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/tessera.css", get(ui::style_sheet))
         .route("/login", get(ui::login_form).post(ui::login))
         .route("/logout", post(ui::logout))
+        .route("/login/sso/{provider}", get(ui::sso_login))
+        .route("/auth/callback", get(ui::sso_callback))
         .route("/api/user/session", get(ui::current_session))
         .route("/", get(|| async { Redirect::to("/search") }))
         .layer(DefaultBodyLimit::max(json_limit))

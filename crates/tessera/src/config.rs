@@ -28,6 +28,60 @@ pub(crate) struct FileConfig {
     jobs: JobsFile,
     #[serde(default)]
     mail: MailFile,
+    /// OpenID providers for single sign-on, each a `[[oidc]]` table.
+    #[serde(default)]
+    oidc: Vec<OidcFile>,
+}
+
+/// One OpenID provider. Tessera's callback at the provider is `PUBLIC_URL/auth/callback`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcFile {
+    /// A short name for URLs, such as `uni-york`; never change it once people have signed in.
+    id: String,
+    /// The name on the sign-in button. Default: the id.
+    name: Option<String>,
+    /// The issuer URL; Tessera reads `ISSUER/.well-known/openid-configuration`.
+    issuer: String,
+    client_id: String,
+    /// The client secret, or a file holding it (readable only by its owner).
+    client_secret: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    /// Scopes besides `openid`. Default `["email", "profile"]`.
+    scopes: Option<Vec<String>>,
+    /// Everyone who signs in through this provider becomes a depositor of this organization.
+    organization: Option<String>,
+    /// A claim naming the person's organizations (a string or a list of organization ids).
+    organization_claim: Option<String>,
+    /// Join a first sign-in to an existing account with the same, provider-verified email.
+    /// Only for providers that verify emails. Default false.
+    #[serde(default)]
+    link_by_email: bool,
+}
+
+impl OidcFile {
+    fn resolve(self) -> anyhow::Result<tessera_app::SsoProvider> {
+        let valid_id = !self.id.is_empty() && self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid_id {
+            bail!("the OpenID provider id '{}' may only hold lower-case letters, digits and hyphens", self.id);
+        }
+        let client_secret = match (self.client_secret, self.client_secret_file) {
+            (Some(secret), None) => secret,
+            (None, Some(path)) => read_secret(&path, &format!("the client secret file of OpenID provider {}", self.id))?,
+            _ => bail!("OpenID provider {} needs one of client_secret or client_secret_file", self.id),
+        };
+        Ok(tessera_app::SsoProvider {
+            name: self.name.unwrap_or_else(|| self.id.clone()),
+            id: self.id,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            client_secret,
+            scopes: self.scopes.unwrap_or_else(|| vec!["email".into(), "profile".into()]),
+            organization: self.organization,
+            organization_claim: self.organization_claim,
+            link_by_email: self.link_by_email,
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +156,7 @@ pub(crate) struct Config {
     /// How often the server runs due background jobs (embargo lifting, mail).
     pub(crate) jobs_interval: std::time::Duration,
     pub(crate) mail: Option<tessera_app::MailConfig>,
+    pub(crate) sso: Vec<tessera_app::SsoProvider>,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -150,18 +205,23 @@ fn env_parsed<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
     }
 }
 
-/// Reads a secret from the file a `*_FILE` variable names, refusing files others can read.
+/// Reads a secret from the file a `*_FILE` variable names.
 fn secret_file(name: &str) -> anyhow::Result<Option<String>> {
     let Some(path) = env(name) else { return Ok(None) };
+    read_secret(Path::new(&path), &format!("{name}={path}")).map(Some)
+}
+
+/// Reads a secret from a file, refusing files others can read.
+fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).with_context(|| format!("reading {name}={path}"))?.permissions().mode();
+        let mode = std::fs::metadata(path).with_context(|| format!("reading {what}"))?.permissions().mode();
         if mode & 0o077 != 0 {
-            bail!("{name}={path} can be read by other users (mode {:o}); run chmod 600 on it", mode & 0o777);
+            bail!("{what} can be read by other users (mode {:o}); run chmod 600 on it", mode & 0o777);
         }
     }
-    Ok(Some(std::fs::read_to_string(&path).with_context(|| format!("reading {name}={path}"))?.trim().to_string()))
+    Ok(std::fs::read_to_string(path).with_context(|| format!("reading {what}"))?.trim().to_string())
 }
 
 impl Config {
@@ -195,7 +255,12 @@ impl Config {
             (None, None) => file.mail.smtp_url,
         };
         let from = env("TESSERA_MAIL_FROM").or(file.mail.from).unwrap_or_else(|| "Tessera <tessera@localhost>".into());
+        let sso = file.oidc.into_iter().map(OidcFile::resolve).collect::<anyhow::Result<Vec<_>>>()?;
+        if let Some(twice) = sso.iter().enumerate().find_map(|(i, p)| sso[..i].iter().any(|q| q.id == p.id).then_some(&p.id)) {
+            bail!("two OpenID providers have the id {twice}");
+        }
         Ok(Self {
+            sso,
             mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,
@@ -235,5 +300,27 @@ mod tests {
         assert!(err.to_string().contains("unknown field `bnd`"), "{err}");
         let ok: FileConfig = toml::from_str("data_dir = \"/srv\"\n[http]\nbind = \"0.0.0.0:80\"\n[limits]\nmax_file_bytes = 10").unwrap();
         assert_eq!(ok.limits.max_file_bytes, Some(10));
+    }
+
+    #[test]
+    fn openid_providers_need_a_valid_id_and_exactly_one_secret() {
+        let parse = |text: &str| toml::from_str::<FileConfig>(text).unwrap().oidc.into_iter().next().unwrap().resolve();
+        let base = "[[oidc]]\nissuer = \"https://idp.example.org\"\nclient_id = \"tessera\"\n";
+        let provider = parse(&format!("{base}id = \"uni\"\nclient_secret = \"s\"")).unwrap();
+        assert_eq!((provider.name.as_str(), provider.scopes.len(), provider.link_by_email), ("uni", 2, false));
+        assert!(parse(&format!("{base}id = \"Uni York\"\nclient_secret = \"s\"")).unwrap_err().to_string().contains("lower-case"));
+        assert!(parse(&format!("{base}id = \"uni\"")).unwrap_err().to_string().contains("client_secret"));
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "from-file\n").unwrap();
+        let from_file = format!("{base}id = \"uni\"\nclient_secret_file = \"{}\"", secret.display());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(parse(&from_file).unwrap_err().to_string().contains("chmod 600"));
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert_eq!(parse(&from_file).unwrap().client_secret, "from-file");
     }
 }

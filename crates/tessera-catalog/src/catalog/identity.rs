@@ -4,7 +4,7 @@ use sqlx::Row;
 use tessera_domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
-use crate::rows::{MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
+use crate::rows::{IdentityUser, MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
 use crate::{Error, Result};
 
 const USER_COLUMNS: &str = "id, email, name, is_admin, created";
@@ -127,6 +127,56 @@ impl Catalog {
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await.map(drop)?);
         Ok(())
+    }
+
+    // Identities at OpenID providers.
+
+    /// The user a provider's subject signed in as before.
+    pub async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserRow>> {
+        let sql = "SELECT u.id, u.email, u.name, u.is_admin, u.created FROM identities i JOIN users u ON u.id = i.user_id \
+                   WHERE i.provider = $1 AND i.subject = $2";
+        on_pool!(self, pool => match sqlx::query(sql).bind(provider).bind(subject).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(user_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// Links a provider's subject to a user; with `new_user`, creates that user in the same
+    /// transaction, so a crash leaves no account that nobody can sign in to.
+    pub async fn link_identity(&self, provider: &str, subject: &str, user: IdentityUser<'_>, created: &str) -> Result<UserRow> {
+        let insert_user = format!("INSERT INTO users (email, name, is_admin, created) VALUES ($1, $2, FALSE, $3) RETURNING {USER_COLUMNS}");
+        let select_user = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let link = "INSERT INTO identities (provider, subject, user_id, created) VALUES ($1, $2, $3, $4)";
+        let result = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let row = match user {
+                    IdentityUser::New { email, name } => sqlx::query(&insert_user).bind(email).bind(name).bind(created).fetch_one(&mut *tx).await?,
+                    IdentityUser::Existing(id) => sqlx::query(&select_user).bind(id.0).fetch_one(&mut *tx).await?,
+                };
+                let user = user_row!(row);
+                sqlx::query(link).bind(provider).bind(subject).bind(user.id.0).bind(created).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok::<_, Error>(user)
+            }
+            .await
+        });
+        match result {
+            Err(Error::Query(err)) if is_unique_violation(&err) => {
+                Err(Error::Conflict { what: format!("an account for this person (provider {provider}, or their email)") })
+            }
+            other => other,
+        }
+    }
+
+    /// Updates the email and name a provider reports.
+    pub async fn update_profile(&self, user: UserId, email: &str, name: Option<&str>) -> Result<()> {
+        let sql = "UPDATE users SET email = $1, name = $2 WHERE id = $3";
+        let result = on_pool!(self, pool => sqlx::query(sql).bind(email).bind(name).bind(user.0).execute(pool).await.map(drop));
+        match result {
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
+            other => Ok(other?),
+        }
     }
 
     // Organizations and memberships.

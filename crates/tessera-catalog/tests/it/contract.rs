@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, OrgRow, RecordRow, RecordStats, SecretLinkRow,
-    SessionRow, TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OrgRow, RecordRow, RecordStats,
+    SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
@@ -22,6 +22,22 @@ async fn contract(catalog: Catalog) {
     assert!(matches!(catalog.create_user("ada@example.org", None, true, NOW).await, Err(Error::Conflict { .. })));
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap(), Some(user.clone()));
     assert_eq!(catalog.user(user.id).await.unwrap(), Some(user.clone()));
+
+    // Identities at OpenID providers: a new person is created with their identity, a known
+    // one linked; a subject or an email taken twice is a conflict and leaves nothing behind.
+    let grace = catalog.link_identity("uni", "g-1", IdentityUser::New { email: "grace@uni.test", name: Some("Grace") }, NOW).await.unwrap();
+    assert_eq!(catalog.user_by_identity("uni", "g-1").await.unwrap(), Some(grace.clone()));
+    assert_eq!(catalog.user_by_identity("other", "g-1").await.unwrap(), None);
+    assert!(matches!(
+        catalog.link_identity("uni", "g-2", IdentityUser::New { email: "ada@example.org", name: None }, NOW).await,
+        Err(Error::Conflict { .. })
+    ));
+    assert!(matches!(catalog.link_identity("uni", "g-1", IdentityUser::Existing(user.id), NOW).await, Err(Error::Conflict { .. })));
+    assert_eq!(catalog.link_identity("orcid", "0000-1", IdentityUser::Existing(user.id), NOW).await.unwrap(), user);
+    assert_eq!(catalog.user_by_identity("orcid", "0000-1").await.unwrap(), Some(user.clone()));
+    catalog.update_profile(grace.id, "grace@new.test", Some("Grace H.")).await.unwrap();
+    assert_eq!(catalog.user(grace.id).await.unwrap().unwrap().email, "grace@new.test");
+    assert!(matches!(catalog.update_profile(grace.id, "ada@example.org", None).await, Err(Error::Conflict { .. })));
     let token = TokenRow {
         id: TokenId(0),
         user_id: user.id,

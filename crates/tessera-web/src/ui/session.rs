@@ -8,16 +8,16 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tessera_app::{Error as AppError, SESSION_LIFETIME};
+use tessera_app::{Error as AppError, NewSession, PendingSignIn, SESSION_LIFETIME, SsoCallback, same_secret};
 
 use super::pages::render;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{SESSION_COOKIE, cookie, same_secret};
+use crate::extract::{SESSION_COOKIE, cookie};
 use crate::state::AppState;
 
 const LOGIN_CSRF_COOKIE: &str = "tessera_login_csrf";
@@ -29,6 +29,8 @@ struct LoginPage {
     next: String,
     email: String,
     message: String,
+    /// Single sign-on: each provider's id and name.
+    providers: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -55,7 +57,13 @@ fn set_cookie(response: &mut Response, value: String) {
 
 fn login_page(state: &AppState, status: StatusCode, next: &str, email: &str, message: &str) -> ApiResult<Response> {
     let csrf = tessera_app::random_token()?;
-    let page = LoginPage { csrf: csrf.clone(), next: local_path(next), email: email.to_string(), message: message.to_string() };
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        next: local_path(next),
+        email: email.to_string(),
+        message: message.to_string(),
+        providers: state.tessera.sso_providers(),
+    };
     let mut response = render(status, &page);
     set_cookie(&mut response, format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; Max-Age=3600{}", cookie_attributes(state)));
     Ok(response)
@@ -99,14 +107,67 @@ pub(crate) async fn login(
         }
         Err(other) => return Err(other.into()),
     };
-    // End the session the browser brought, if any: sign-in always starts a fresh one.
-    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+    let mut response = signed_in(&state, &headers, &session, &form.next).await?;
+    set_cookie(&mut response, format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0{}", cookie_attributes(&state)));
+    Ok(response)
+}
+
+/// Sends a browser that has just signed in on to `next`, with its new session. The session it
+/// brought, if any, ends: sign-in always starts a fresh one.
+async fn signed_in(state: &AppState, headers: &HeaderMap, session: &NewSession, next: &str) -> ApiResult<Response> {
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
         state.tessera.sign_out(old).await?;
     }
-    let mut response = Redirect::to(&local_path(&form.next)).into_response();
-    let attributes = cookie_attributes(&state);
+    let mut response = Redirect::to(&local_path(next)).into_response();
+    let attributes = cookie_attributes(state);
     set_cookie(&mut response, format!("{SESSION_COOKIE}={}; Path=/; Max-Age={}{attributes}", session.secret, SESSION_LIFETIME.as_secs()));
-    set_cookie(&mut response, format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0{attributes}"));
+    Ok(response)
+}
+
+/// Where the provider sends the browser back to; the pending sign-in cookie lives only there.
+const SSO_COOKIE: &str = "tessera_sso";
+const CALLBACK_PATH: &str = "/auth/callback";
+
+/// Leaves for an OpenID provider's sign-in page, remembering in a cookie what must come back.
+pub(crate) async fn sso_login(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    Query(query): Query<NextQuery>,
+) -> ApiResult<Response> {
+    let (url, pending) = match state.tessera.sso_begin(&provider, &local_path(&query.next)).await {
+        Ok(started) => started,
+        Err(err @ AppError::ProviderUnavailable(_)) => {
+            return login_page(&state, StatusCode::BAD_GATEWAY, &query.next, "", &err.to_string());
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let mut response = Redirect::to(&url).into_response();
+    set_cookie(&mut response, format!("{SSO_COOKIE}={}; Path={CALLBACK_PATH}; Max-Age=900{}", pending.encode(), cookie_attributes(&state)));
+    Ok(response)
+}
+
+/// The provider's answer: a session when it holds, the sign-in page with the reason when not.
+pub(crate) async fn sso_callback(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(callback): Query<SsoCallback>,
+) -> ApiResult<Response> {
+    let Some(pending) = cookie(&headers, SSO_COOKIE).and_then(PendingSignIn::decode) else {
+        tracing::warn!(target: "audit", address = %peer.ip(), "single sign-on answer without a sign-in in progress");
+        let message = "This sign-in was not started here, or took too long. Please start again.";
+        return login_page(&state, StatusCode::BAD_REQUEST, "/", "", message);
+    };
+    let mut response = match state.tessera.sso_finish(&pending, &callback, peer.ip()).await {
+        Ok(session) => signed_in(&state, &headers, &session, &pending.next).await?,
+        Err(err @ (AppError::SignInRefused(_) | AppError::ProviderUnavailable(_))) => {
+            let status = if matches!(err, AppError::SignInRefused(_)) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_GATEWAY };
+            login_page(&state, status, &pending.next, "", &capitalised(&err.to_string()))?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    // The pending sign-in is used up either way.
+    set_cookie(&mut response, format!("{SSO_COOKIE}=; Path={CALLBACK_PATH}; Max-Age=0{}", cookie_attributes(&state)));
     Ok(response)
 }
 

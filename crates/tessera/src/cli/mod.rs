@@ -82,6 +82,7 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         max_file_bytes: config.max_file_bytes,
         mail: config.mail.clone(),
         public_url: config.public_url.clone(),
+        sso: config.sso.clone(),
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

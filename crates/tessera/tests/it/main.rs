@@ -11,3 +11,4 @@ mod identity;
 mod lifecycle;
 mod mail;
 mod sessions;
+mod sso;
