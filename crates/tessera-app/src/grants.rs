@@ -43,6 +43,9 @@ impl Tessera {
     /// `key`, or every file when None).
     pub(crate) async fn record_facts(&self, subject: &Subject, doc: &RecordDoc, key: Option<&str>) -> Result<ResourceFacts> {
         let mut facts = facts_of_record(doc);
+        if let Some(key) = key {
+            facts.data_class = doc.access.class_of(key);
+        }
         if let Some(user) = subject.user {
             let grants = self.catalog.grants_for(user, doc.parent_id).await?;
             facts.grant = grant_state(&grants, key);

@@ -85,6 +85,7 @@ impl RecordView {
             ..Metadata::default()
         };
         self.doc.files.entries.clear();
+        self.doc.access.file_classes.clear();
         (self.files_count, self.files_bytes, self.is_stub) = (0, 0, true);
         self
     }
@@ -125,6 +126,8 @@ pub struct DraftFileView {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileView {
     pub key: String,
+    /// The file's own class, or the record's.
+    pub data_class: tessera_domain::DataClass,
     pub size: i64,
     pub md5: String,
     pub sha512: String,

@@ -35,6 +35,9 @@ impl Tessera {
             problems
                 .push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
         }
+        for key in draft.access.file_classes.keys().filter(|key| !files.iter().any(|f| &f.key == *key)) {
+            problems.push(Problem::new(format!("access.file_classes.{key}"), format!("names '{key}', which is not a file of this draft")));
+        }
         if draft.access.embargo.active {
             match draft.access.embargo.until.as_deref() {
                 Some(until) if until.len() == 10 && tessera_domain::edtf::check(until).is_ok() => {}

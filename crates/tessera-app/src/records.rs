@@ -5,12 +5,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tessera_catalog::{FileRow, RecordRow, RecordStats};
-use tessera_domain::RecordId;
-use tessera_domain::authz::{Action, Subject};
+use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
+use tessera_domain::{Access, RecordId};
 use tessera_search::SearchRequest;
 use tessera_storage::{ByteStream, Store};
 
 use crate::drafts::{facts_of_record, from_json};
+use crate::grants::grant_state;
 use crate::model::{FileView, RecordDoc, RecordView, SearchPage};
 use crate::{Error, Result, Tessera};
 
@@ -55,7 +56,7 @@ impl Tessera {
     async fn visible(&self, subject: &Subject, view: RecordView) -> Result<RecordView> {
         let facts = self.record_facts(subject, &view.doc, None).await?;
         match self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", view.doc.id)) {
-            Ok(_) => Ok(view),
+            Ok(_) => Ok(without_file_names(subject, view)),
             Err(Error::Forbidden { .. } | Error::Unauthenticated) if view.doc.access.metadata_stub() => Ok(view.into_stub()),
             Err(refused) => Err(refused),
         }
@@ -82,24 +83,50 @@ impl Tessera {
 
     /// A page of a record's files, and how many it has.
     pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
-        self.readable_record(subject, id, None).await?;
-        let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
-        Ok((rows.into_iter().map(file_view).collect(), total))
+        let (view, readable) = self.readable(subject, id).await?;
+        let access = &view.doc.access;
+        match readable {
+            Readable::All => {
+                let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
+                Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
+            }
+            Readable::Only(rows) => {
+                let total = rows.len() as i64;
+                let page = rows.into_iter().skip(offset.max(0) as usize).take(limit.map_or(usize::MAX, |l| l.max(0) as usize));
+                Ok((page.map(|row| file_view(row, access)).collect(), total))
+            }
+        }
     }
 
     /// One file of a record, checked once; its details are known before any byte is read.
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
-        self.readable_record(subject, id, Some(key)).await?;
+        let record = self.readable_record(subject, id, Some(key)).await?;
         let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
-        Ok(ReadableFile { content_key: row.content_key.clone(), file: file_view(row), store: self.ocfl.store().clone() })
+        Ok(ReadableFile {
+            content_key: row.content_key.clone(),
+            file: file_view(row, &record.doc.access),
+            store: self.ocfl.store().clone(),
+        })
     }
 
-    /// Every file of a record, checked once, for streaming an archive.
+    /// Every file of a record the caller may read, checked once, for streaming an archive.
     pub async fn readable_files(&self, subject: &Subject, id: RecordId) -> Result<ReadableFiles> {
-        let record = self.readable_record(subject, id, None).await?;
-        let (rows, _) = self.catalog.record_files(id, 0, None).await?;
+        let (record, readable) = self.readable(subject, id).await?;
+        let rows = match readable {
+            Readable::All => self.catalog.record_files(id, 0, None).await?.0,
+            Readable::Only(rows) => {
+                // Each file of a class of its own that goes into the archive is audited.
+                let facts = self.record_facts(subject, &record.doc, None).await?;
+                for row in &rows {
+                    let file_facts = ResourceFacts { data_class: record.doc.access.class_of(&row.key), ..facts.clone() };
+                    self.authorize(subject, Action::ReadFiles, &file_facts, &format!("file '{}' of record {id}", row.key))?;
+                }
+                rows
+            }
+        };
         let keys = rows.iter().map(|r| r.content_key.clone()).collect();
-        Ok(ReadableFiles { record, files: rows.into_iter().map(file_view).collect(), keys, store: self.ocfl.store().clone() })
+        let files = rows.into_iter().map(|row| file_view(row, &record.doc.access)).collect();
+        Ok(ReadableFiles { record, files, keys, store: self.ocfl.store().clone() })
     }
 
     /// A record whose files (or one file, `key`) the caller may read.
@@ -110,6 +137,41 @@ impl Tessera {
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
         self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}"))?;
         self.record_view(row).await
+    }
+
+    /// A record whose metadata the caller may read, and which of its files they may read:
+    /// all or none when every file has the record's class, else file by file. The names of
+    /// files the caller may not read are never handed out.
+    async fn readable(&self, subject: &Subject, id: RecordId) -> Result<(RecordView, Readable)> {
+        let row = self.published_row(id).await?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        let facts = self.record_facts(subject, &doc, None).await?;
+        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}"))?;
+        if doc.access.file_classes.is_empty() {
+            self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}"))?;
+            return Ok((self.record_view(row).await?, Readable::All));
+        }
+        let grants = match subject.user {
+            Some(user) => self.catalog.grants_for(user, doc.parent_id).await?,
+            None => Vec::new(),
+        };
+        let (rows, _) = self.catalog.record_files(id, 0, None).await?;
+        let readable: Vec<FileRow> = rows
+            .into_iter()
+            .filter(|row| {
+                let file = ResourceFacts {
+                    data_class: doc.access.class_of(&row.key),
+                    grant: grant_state(&grants, Some(&row.key)),
+                    ..facts.clone()
+                };
+                authz::authorize(subject, Action::ReadFiles, &file).allowed
+            })
+            .collect();
+        if readable.is_empty() {
+            // Nothing to show: refuse as the record's own class does, with its reason.
+            self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}"))?;
+        }
+        Ok((self.record_view(row).await?, Readable::Only(readable)))
     }
 
     pub async fn search(&self, subject: &Subject, request: SearchRequest) -> Result<SearchPage> {
@@ -123,7 +185,7 @@ impl Tessera {
         for view in views {
             let public = !view.doc.access.metadata_stub();
             if public && self.authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc), "search hit").is_ok() {
-                hits.push(view);
+                hits.push(without_file_names(subject, view));
             } else if let Ok(visible) = self.visible(subject, view).await {
                 hits.push(visible);
             }
@@ -158,6 +220,22 @@ impl Tessera {
     }
 }
 
-fn file_view(row: FileRow) -> FileView {
-    FileView { key: row.key, size: row.size, md5: row.md5, sha512: row.sha512 }
+/// The view without the keys of `access.file_classes`, unless the caller may edit the record:
+/// a file's name can say too much. Others see each file's class in the file listing, which
+/// holds only the files they may read.
+fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
+    if !view.doc.access.file_classes.is_empty() && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {
+        view.doc.access.file_classes.clear();
+    }
+    view
+}
+
+/// Which files of a record a caller may read.
+enum Readable {
+    All,
+    Only(Vec<FileRow>),
+}
+
+fn file_view(row: FileRow, access: &Access) -> FileView {
+    FileView { data_class: access.class_of(&row.key), key: row.key, size: row.size, md5: row.md5, sha512: row.sha512 }
 }

@@ -5,6 +5,7 @@
 //! exactly when the data class is `public`, and `record: restricted` means that people without
 //! full access see a metadata-only stub.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -96,6 +97,10 @@ pub struct Access {
     /// For the `partner` class: organizations whose members may download, beside the owner's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partners: Vec<OrgId>,
+    /// Files whose class differs from the record's, by key: an open README beside restricted
+    /// data, or one sensitive table in an open dataset.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub file_classes: BTreeMap<String, DataClass>,
 }
 
 impl Access {
@@ -104,6 +109,11 @@ impl Access {
             Visibility::Public => DataClass::Public,
             Visibility::Restricted => DataClass::Restricted,
         })
+    }
+
+    /// The class of one file: its own, or the record's.
+    pub fn class_of(&self, key: &str) -> DataClass {
+        self.file_classes.get(key).copied().unwrap_or_else(|| self.data_class())
     }
 
     /// Whether only a metadata-only stub is shown to people without full access.
@@ -124,9 +134,12 @@ impl Access {
             }
             _ => {}
         }
-        if class != DataClass::Partner && !self.partners.is_empty() {
+        let partner_files = self.file_classes.values().any(|c| *c == DataClass::Partner);
+        if class != DataClass::Partner && !partner_files && !self.partners.is_empty() {
             problems.push(("access.partners", format!("names partner organizations but the data class is {class}, not partner")));
         }
+        // A file of the record's own class needs no entry.
+        self.file_classes.retain(|_, file_class| *file_class != class);
         self.partners.sort();
         self.partners.dedup();
         if !problems.is_empty() {
@@ -173,6 +186,16 @@ mod tests {
         assert_eq!(fields, ["access.files", "access.partners"]);
         assert!(access(Visibility::Restricted, Some(DataClass::Public), &[]).settle().is_err());
         assert_eq!("enclave".parse(), Ok(DataClass::Enclave));
+
+        // Files may differ from the record; partners may serve a partner file alone.
+        let mut mixed = access(Visibility::Restricted, None, &["a-org"]);
+        mixed.file_classes = [("README.md", DataClass::Public), ("shared.csv", DataClass::Partner), ("x.csv", DataClass::Restricted)]
+            .map(|(k, c)| (k.to_string(), c))
+            .into();
+        mixed.settle().unwrap();
+        assert_eq!(mixed.file_classes.len(), 2, "the entry repeating the record's class is dropped");
+        assert_eq!((mixed.class_of("README.md"), mixed.class_of("data.csv")), (DataClass::Public, DataClass::Restricted));
+
         assert!("secret".parse::<DataClass>().unwrap_err().contains("not a data class"));
     }
 }

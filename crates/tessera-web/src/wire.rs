@@ -254,6 +254,7 @@ pub(crate) fn file_json(state: &AppState, id: tessera_app::domain::RecordId, fil
         "mimetype": "application/octet-stream",
         "status": "completed",
         "metadata": null,
+        "access": {"data_class": file.data_class},
         "links": {"self": state.link(&base), "content": state.link(&format!("{base}/content"))},
     })
 }

@@ -51,7 +51,8 @@ struct RecordPage {
     files_bytes: String,
     files_page: i64,
     files_pages: i64,
-    files_restricted: bool,
+    /// How many files the caller may not have.
+    files_restricted: i64,
     /// Only the record's public stub is shown.
     metadata_only: bool,
     /// `?token=…` when the page was opened with a secret link, for the download links.
@@ -170,10 +171,11 @@ pub(crate) async fn landing_page(
     let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
     let view = state.tessera.record(&subject, id).await?;
     let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
-    let (files, files_restricted) =
+    // The files the caller may have; when files have classes of their own, that can be some.
+    let (files, files_total, refused) =
         match state.tessera.record_files(&subject, id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await {
-            Ok((files, _)) => (files, false),
-            Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), true),
+            Ok((files, total)) => (files, total, false),
+            Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), 0, true),
             Err(err) => return Err(err.into()),
         };
     let versions = state
@@ -225,11 +227,12 @@ pub(crate) async fn landing_page(
                 key: f.key,
             })
             .collect(),
-        files_total: view.files_count,
+        files_total,
         files_bytes: human_size(view.files_bytes),
         files_page,
-        files_pages: (view.files_count + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
-        files_restricted,
+        files_pages: (files_total + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
+        // A metadata-only stub counts no files, yet has some the caller may not have.
+        files_restricted: if refused { view.files_count.max(1) } else { view.files_count - files_total },
         metadata_only: view.is_stub,
         link,
         versions,

@@ -266,14 +266,20 @@ async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
     let gid = grant["id"].as_str().expect("grant id").to_string();
     let user = owner.get("/api/organizations/trust/members").await.1["hits"]["hits"][0]["user"].as_str().unwrap_or("1").to_string();
 
+    // A record open by default whose one sensitive file is restricted, so its name sits in
+    // `access.file_classes`: no answer to a stranger may carry it either.
+    let body = json!({"metadata": metadata("Mixed"), "access": {"file_classes": {SECRET_KEY: "restricted"}}});
+    let mixed = owner.draft_from(body, &[(SECRET_KEY, SECRET), ("README.md", b"open")]).await;
+    owner.publish(&mixed).await;
+
     let router = include_str!("../../../tessera-web/src/router.rs");
     let routes: Vec<&str> = router.split(".route(\"").skip(1).filter_map(|r| r.split('"').next()).collect();
     assert!(routes.len() > 25, "routes read from the router: {routes:?}");
     let anonymous = Api::new(&server, None);
     let stranger = person(&server, "stranger@example.org", None);
-    for route in &routes {
+    for (route, id) in routes.iter().flat_map(|route| [(route, &id), (route, &mixed)]) {
         let path = route
-            .replace("{id}", &id)
+            .replace("{id}", id)
             .replace("{*rest}", &format!("{SECRET_KEY}/content"))
             .replace("{request}", &rid)
             .replace("{grant}", &gid)
@@ -299,6 +305,56 @@ async fn every_route_keeps_restricted_files_from_callers_without_a_grant() {
     assert_eq!(owner.get(&format!("/api/records/{id}/draft")).await.0, StatusCode::OK, "the edit draft is still there");
     assert_eq!(owner.get(&format!("/api/records/{id}/access")).await.1["grants"][0]["revoked"], serde_json::Value::Null);
     assert_eq!(requester.get(&format!("/api/records/{id}/files/{SECRET_KEY}/content")).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn files_can_have_classes_of_their_own() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-user", "owner@example.org"]);
+    let token = server.cli_ok(&["admin", "create-token", "owner@example.org", "--scopes", "read deposit steward"]);
+    let owner = Api::new(&server, Some(token.trim().into()));
+    let researcher = person(&server, "researcher@example.org", None);
+    let anonymous = Api::new(&server, None);
+
+    // A restricted dataset with an open README.
+    let access = json!({"files": "restricted", "file_classes": {"README.md": "public", "missing.csv": "public"}});
+    let id = owner
+        .draft_from(json!({"metadata": metadata("Cohort"), "access": access}), &[("README.md", b"read me"), ("cohort.csv", b"a,b\n")])
+        .await;
+    let (status, body) = owner.post_empty(&format!("/api/records/{id}/draft/actions/publish")).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("access.file_classes.missing.csv")), "{body}");
+    let fixed = json!({"metadata": metadata("Cohort"), "access": {"files": "restricted", "file_classes": {"README.md": "public"}}});
+    assert_eq!(owner.put(&format!("/api/records/{id}/draft"), fixed).await.0, StatusCode::OK);
+    owner.publish(&id).await;
+
+    // Anyone reads the README, and sees only it; the data's name stays hidden.
+    let (status, files) = anonymous.get(&format!("/api/records/{id}/files")).await;
+    assert_eq!((status, files["total"].as_i64()), (StatusCode::OK, Some(1)), "{files}");
+    assert_eq!(
+        (files["entries"][0]["key"].as_str(), files["entries"][0]["access"]["data_class"].as_str()),
+        (Some("README.md"), Some("public"))
+    );
+    assert_eq!(anonymous.bytes(&format!("/api/records/{id}/files/README.md/content")).await.2, b"read me");
+    assert_eq!(anonymous.get(&format!("/api/records/{id}/files/cohort.csv/content")).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, archive) = anonymous.bytes(&format!("/api/records/{id}/files-archive")).await;
+    let archive = String::from_utf8_lossy(&archive);
+    assert!(status == StatusCode::OK && archive.contains("README.md") && !archive.contains("cohort.csv"), "{status}");
+    let (_, record) = anonymous.get(&format!("/api/records/{id}")).await;
+    assert_eq!(record["access"]["file_classes"], serde_json::Value::Null, "file names are for the depositor: {record}");
+    assert_eq!(owner.get(&format!("/api/records/{id}")).await.1["access"]["file_classes"]["README.md"], "public");
+    let page = reqwest::get(server.url(&format!("/records/{id}"))).await.unwrap().text().await.unwrap();
+    assert!(page.contains("README.md") && !page.contains("cohort.csv") && page.contains("1 of its 2 files are open to you"), "{page}");
+
+    // A grant for the data opens it, and the listing shows both.
+    let ask = json!({"purpose": "p", "intended_use": "u", "files": ["cohort.csv"], "duration_days": 30});
+    let (_, request) = researcher.post(&format!("/api/records/{id}/access/requests"), ask).await;
+    let rid = request["id"].as_str().expect("request id").to_string();
+    let (status, approved) = owner.post(&format!("/api/access/requests/{rid}/approve"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    let (status, grant) = researcher.post(&format!("/api/access/requests/{rid}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{grant}");
+    assert_eq!(researcher.get(&format!("/api/records/{id}/files")).await.1["total"], 2);
+    assert_eq!(researcher.bytes(&format!("/api/records/{id}/files/cohort.csv/content")).await.2, b"a,b\n");
 }
 
 #[tokio::test]
