@@ -75,7 +75,7 @@ impl Tessera {
     pub async fn edit_record(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let record = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&record.doc)?;
-        self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}"))?;
         if let Some(existing) = self.catalog.draft(id).await? {
             return self.draft_view(existing).await;
         }
@@ -97,7 +97,7 @@ impl Tessera {
         let versions = self.catalog.records_of_parent(record.parent_id).await?;
         let latest = versions.last().cloned().unwrap_or(record);
         let doc: RecordDoc = from_json(&latest.doc)?;
-        self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}"))?;
         if let Some(existing) = self.catalog.draft_of_parent(latest.parent_id).await?.filter(|d| d.kind == KIND_VERSION) {
             return self.draft_view(existing).await;
         }
@@ -165,8 +165,8 @@ impl Tessera {
     pub(crate) async fn draft_row(&self, subject: &Subject, id: RecordId, action: Action) -> Result<DraftRow> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let doc: DraftDoc = from_json(&row.doc)?;
-        let facts = facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access);
-        self.authorize(subject, action, &facts, &format!("draft {id}"))?;
+        let facts = ResourceFacts { parent: Some(row.parent_id), ..facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access) };
+        self.authorize(subject, action, &self.with_named_people(facts).await?, &format!("draft {id}"))?;
         Ok(row)
     }
 

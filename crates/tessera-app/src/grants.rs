@@ -42,7 +42,7 @@ impl Tessera {
     /// The facts for deciding about `doc`, with the caller's grant for the dataset (covering
     /// `key`, or every file when None).
     pub(crate) async fn record_facts(&self, subject: &Subject, doc: &RecordDoc, key: Option<&str>) -> Result<ResourceFacts> {
-        let mut facts = facts_of_record(doc);
+        let mut facts = self.with_named_people(facts_of_record(doc)).await?;
         if let Some(key) = key {
             facts.data_class = doc.access.class_of(key);
         }
@@ -211,7 +211,8 @@ impl Tessera {
         Ok(self.catalog.access_requests_of_requester(subject.user.ok_or(Error::Unauthenticated)?).await?)
     }
 
-    /// Requests waiting for a decision in every organization where the caller is a steward.
+    /// Requests waiting for a decision in every organization where the caller is a steward, and
+    /// for every dataset they steward themselves.
     pub async fn steward_queue(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
         let mut queue = Vec::new();
         for membership in subject.memberships.iter().filter(|m| m.role == Role::Steward) {
@@ -219,6 +220,14 @@ impl Tessera {
             self.authorize(subject, Action::DecideAccess, &facts, &format!("access requests of {}", membership.org))?;
             queue.extend(self.catalog.pending_access_requests_of_org(&membership.org).await?);
         }
+        // Datasets the caller stewards by name, or as the depositor of one without an organization.
+        let own = ResourceFacts { owner: subject.user, ..ResourceFacts::default() };
+        self.authorize(subject, Action::DecideAccess, &own, "access requests of the caller's datasets")?;
+        if let Some(user) = subject.user {
+            queue.extend(self.catalog.pending_access_requests_for_steward(user).await?);
+        }
+        queue.sort_by_key(|request| request.id);
+        queue.dedup_by_key(|request| request.id);
         Ok(queue)
     }
 
@@ -368,13 +377,15 @@ impl Tessera {
 }
 
 impl Tessera {
-    /// Who decides access to a dataset: its organization's stewards, or its depositor when it
-    /// has no organization.
+    /// Who decides access to a dataset: the stewards named on it, and its organization's
+    /// stewards, or its depositor when it has no organization.
     async fn stewards_of(&self, doc: &RecordDoc) -> Result<Vec<tessera_domain::UserId>> {
-        match &doc.organization {
-            Some(org) => Ok(self.catalog.members_of(org).await?.into_iter().filter(|m| m.role == Role::Steward).map(|m| m.user).collect()),
-            None => Ok(doc.owner.into_iter().collect()),
-        }
+        let mut stewards: Vec<_> = match &doc.organization {
+            Some(org) => self.catalog.members_of(org).await?.into_iter().filter(|m| m.role == Role::Steward).map(|m| m.user).collect(),
+            None => doc.owner.into_iter().collect(),
+        };
+        stewards.extend(self.named_stewards(doc.parent_id).await?);
+        Ok(stewards)
     }
 
     async fn email_of(&self, user: tessera_domain::UserId) -> Result<String> {

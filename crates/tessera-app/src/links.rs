@@ -6,7 +6,7 @@ use tessera_domain::authz::{Action, LinkPermission, SecretLink, Subject};
 use tessera_domain::{ParentId, RecordId};
 use time::OffsetDateTime;
 
-use crate::drafts::{facts_of_record, from_json};
+use crate::drafts::from_json;
 use crate::identity::{expiry, token_hash};
 use crate::model::RecordDoc;
 use crate::tessera::{now, parse_time};
@@ -18,7 +18,7 @@ impl Tessera {
     async fn link_manager(&self, subject: &Subject, id: RecordId) -> Result<ParentId> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
-        self.authorize(subject, Action::EditRecord, &facts_of_record(&doc), &format!("links of record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("links of record {id}"))?;
         Ok(row.parent_id)
     }
 

@@ -133,7 +133,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 9] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 10] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -143,6 +143,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 9] = [
     migration!(7, "job payloads", "0007_job_payloads.sql"),
     migration!(8, "organization trust", "0008_organization_trust.sql"),
     migration!(9, "identities", "0009_identities.sql"),
+    migration!(10, "dataset people", "0010_dataset_people.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, draft_files, drafts, identity, record_files, records, search};
+use crate::api::{access, draft_files, drafts, identity, people, record_files, records, search};
 use crate::health;
 
 #[derive(OpenApi)]
@@ -20,7 +20,7 @@ use crate::health;
         identity::list_members, identity::add_member, identity::remove_member, identity::list_trust, identity::add_trust, identity::remove_trust,
         access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,
         access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,
-        access::create_link, access::list_links, access::revoke_link,
+        access::create_link, access::list_links, access::revoke_link, people::read_people, people::name_people,
     ),
     modifiers(&BearerAuth),
 )]

@@ -8,7 +8,7 @@ use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{access, draft_files, drafts, identity, record_files, records, search};
+use crate::api::{access, draft_files, drafts, identity, people, record_files, records, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}/access/requests", post(access::create_request))
         .route("/api/records/{id}/access/links", get(access::list_links).post(access::create_link))
         .route("/api/records/{id}/access/links/{link}", delete(access::revoke_link))
+        .route("/api/records/{id}/people", get(people::read_people).put(people::name_people))
         .route("/api/access/requests/{request}", get(access::read_request))
         .route("/api/access/requests/{request}/approve", post(access::approve_request))
         .route("/api/access/requests/{request}/refuse", post(access::refuse_request))

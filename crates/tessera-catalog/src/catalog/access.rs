@@ -1,11 +1,11 @@
-//! Access requests and grants.
+//! Access requests and grants, secret links, and the people named on datasets.
 
 use sqlx::Row;
-use tessera_domain::{GrantId, OrgId, ParentId, RecordId, UserId};
+use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, UserId};
 
 use super::{Catalog, Pool};
-use crate::Result;
-use crate::rows::{AccessRequestRow, GrantRow, SecretLinkRow};
+use crate::rows::{AccessRequestRow, GrantRow, SecretLinkRow, UserRow};
+use crate::{Error, Result};
 
 const REQUEST_COLUMNS: &str = "id, parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, files, \
                                status, decided_by, decided, reason, expires, field_of_use, agreement, created, updated";
@@ -142,6 +142,17 @@ impl Catalog {
         select_all!(self, sql, org.as_str(), request_row)
     }
 
+    /// Pending requests for the datasets `user` stewards by name, or as the depositor of a
+    /// dataset without an organization.
+    pub async fn pending_access_requests_for_steward(&self, user: UserId) -> Result<Vec<AccessRequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM access_requests WHERE status = 'pending' AND ( \
+               parent_id IN (SELECT parent_id FROM dataset_people WHERE user_id = $1 AND role = 'steward') \
+               OR (org_id IS NULL AND parent_id IN (SELECT parent_id FROM records WHERE owner_id = $1))) ORDER BY id"
+        );
+        select_all!(self, sql, user.0, request_row)
+    }
+
     /// Marks the request accepted and creates its grant, in one transaction.
     pub async fn accept_access_request(&self, request: i64, grant: &GrantRow) -> Result<Option<GrantId>> {
         let accept = "UPDATE access_requests SET status = 'accepted', updated = $1 WHERE id = $2 AND status = 'approved'";
@@ -175,6 +186,35 @@ impl Catalog {
 
     pub async fn grants_of_parent(&self, parent: ParentId) -> Result<Vec<GrantRow>> {
         select_all!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id = $1 ORDER BY id"), parent.0, grant_row)
+    }
+
+    /// The people named on a dataset, with their role (curator or steward), by role and email.
+    pub async fn dataset_people(&self, parent: ParentId) -> Result<Vec<(Role, UserRow)>> {
+        let sql = "SELECT p.role, u.id, u.email, u.name, u.is_admin, u.created FROM dataset_people p JOIN users u ON u.id = p.user_id \
+                   WHERE p.parent_id = $1 ORDER BY p.role, u.email";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(parent.0).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let role: Role = row.try_get::<String, _>("role")?.parse().map_err(|e: String| Error::Query(sqlx::Error::Decode(e.into())))?;
+                    Ok((role, user_row!(row)))
+                })
+                .collect()
+        })
+    }
+
+    /// Names exactly these people in `role` on a dataset, in one transaction.
+    pub async fn set_dataset_people(&self, parent: ParentId, role: Role, users: &[UserId], created: &str) -> Result<()> {
+        let insert = "INSERT INTO dataset_people (parent_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM dataset_people WHERE parent_id = $1 AND role = $2").bind(parent.0).bind(role.as_str()).execute(&mut *tx).await?;
+            for user in users {
+                sqlx::query(insert).bind(parent.0).bind(user.0).bind(role.as_str()).bind(created).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// `user`'s grants for one dataset, newest first.

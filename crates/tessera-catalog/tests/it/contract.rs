@@ -38,6 +38,19 @@ async fn contract(catalog: Catalog) {
     catalog.update_profile(grace.id, "grace@new.test", Some("Grace H.")).await.unwrap();
     assert_eq!(catalog.user(grace.id).await.unwrap().unwrap().email, "grace@new.test");
     assert!(matches!(catalog.update_profile(grace.id, "ada@example.org", None).await, Err(Error::Conflict { .. })));
+
+    // People named on a dataset: each role's list is replaced whole.
+    let dataset = ParentId(500);
+    catalog.set_dataset_people(dataset, Role::Curator, &[grace.id, user.id, grace.id], NOW).await.unwrap();
+    catalog.set_dataset_people(dataset, Role::Steward, &[user.id], NOW).await.unwrap();
+    let named = |people: Vec<(Role, tessera_catalog::UserRow)>| people.into_iter().map(|(r, u)| (r, u.id)).collect::<Vec<_>>();
+    assert_eq!(
+        named(catalog.dataset_people(dataset).await.unwrap()),
+        [(Role::Curator, user.id), (Role::Curator, grace.id), (Role::Steward, user.id)]
+    );
+    catalog.set_dataset_people(dataset, Role::Curator, &[], NOW).await.unwrap();
+    assert_eq!(named(catalog.dataset_people(dataset).await.unwrap()), [(Role::Steward, user.id)]);
+    assert!(catalog.dataset_people(ParentId(501)).await.unwrap().is_empty());
     let token = TokenRow {
         id: TokenId(0),
         user_id: user.id,

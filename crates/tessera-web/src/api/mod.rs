@@ -4,6 +4,7 @@ pub(crate) mod access;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;
 pub(crate) mod identity;
+pub(crate) mod people;
 pub(crate) mod record_files;
 pub(crate) mod records;
 pub(crate) mod search;

@@ -358,6 +358,59 @@ async fn files_can_have_classes_of_their_own() {
 }
 
 #[tokio::test]
+async fn datasets_name_their_curators_and_stewards() {
+    let server = start(TestServerConfig::default()).await;
+    let scoped = |email: &str| {
+        server.cli_ok(&["admin", "create-user", email]);
+        let token = server.cli_ok(&["admin", "create-token", email, "--scopes", "read deposit steward"]);
+        Api::new(&server, Some(token.trim().into()))
+    };
+    let (owner, curator, steward, researcher) =
+        (scoped("owner@example.org"), scoped("cura@example.org"), scoped("stew@example.org"), scoped("researcher@example.org"));
+    let body = json!({"metadata": metadata("Interviews"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("interviews.csv", b"q,a\n")]).await;
+    owner.publish(&id).await;
+    let people = format!("/api/records/{id}/people");
+    let (_, named) = owner.get(&people).await;
+    assert_eq!((named["depositor"]["email"].as_str(), named["stewards"].as_array().map(Vec::len)), (Some("owner@example.org"), Some(0)));
+
+    // Before being named, neither may do anything to the dataset.
+    let ask = json!({"purpose": "p", "intended_use": "u", "duration_days": 10});
+    let (_, request) = researcher.post(&format!("/api/records/{id}/access/requests"), ask).await;
+    let approve = format!("/api/access/requests/{}/approve", request["id"].as_str().expect("request id"));
+    assert_eq!(steward.post(&approve, json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(curator.post_empty(&format!("/api/records/{id}/draft")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(curator.get(&people).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(Api::new(&server, None).get(&people).await.0, StatusCode::UNAUTHORIZED);
+
+    // Everyone named needs an account; then the depositor (steward of a dataset without an
+    // organization) names both.
+    let (status, body) = owner.put(&people, json!({"stewards": ["stew@example.org", "nobody@example.org"]})).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("stewards.1")), "{body}");
+    let (status, named) = owner.put(&people, json!({"curators": ["cura@example.org"], "stewards": ["stew@example.org"]})).await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(
+        (named["curators"][0]["email"].as_str(), named["stewards"][0]["email"].as_str()),
+        (Some("cura@example.org"), Some("stew@example.org"))
+    );
+    assert!(server.log().contains("people named on a dataset"));
+
+    // The named steward sees the request in their queue and decides; the named curator
+    // edits, but may not name stewards.
+    assert_eq!(steward.get("/api/user/access-queue").await.1["hits"]["total"], 1);
+    assert_eq!(owner.get("/api/user/access-queue").await.1["hits"]["total"], 1, "the depositor stewards it too");
+    assert_eq!(steward.post(&approve, json!({})).await.0, StatusCode::OK);
+    assert_eq!(steward.get("/api/user/access-queue").await.1["hits"]["total"], 0);
+    assert_eq!(curator.post_empty(&format!("/api/records/{id}/draft")).await.0, StatusCode::CREATED);
+    assert_eq!(curator.put(&people, json!({"stewards": ["cura@example.org"]})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(researcher.get(&people).await.0, StatusCode::FORBIDDEN);
+
+    // A list sent replaces the one before: the curator is no longer one.
+    assert_eq!(owner.put(&people, json!({"curators": []})).await.1["stewards"][0]["email"], "stew@example.org");
+    assert_eq!(curator.get(&format!("/api/records/{id}/draft")).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn secret_links_let_reviewers_in_until_revoked() {
     let server = start(TestServerConfig::default()).await;
     let owner = person(&server, "owner@example.org", None);
