@@ -27,6 +27,8 @@ pub struct ReadableFiles {
 /// One file a caller was allowed to read, from `Tessera::readable_file`.
 pub struct ReadableFile {
     pub file: FileView,
+    /// Whether anyone at all may read it, so shared caches may keep it.
+    pub open_to_all: bool,
     content_key: String,
     store: Arc<dyn Store>,
 }
@@ -102,9 +104,11 @@ impl Tessera {
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
         let record = self.readable_record(subject, id, Some(key)).await?;
         let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
+        let facts = ResourceFacts { data_class: record.doc.access.class_of(key), ..facts_of_record(&record.doc) };
         Ok(ReadableFile {
             content_key: row.content_key.clone(),
             file: file_view(row, &record.doc.access),
+            open_to_all: authz::authorize(&Subject::anonymous(), Action::ReadFiles, &facts).allowed,
             store: self.ocfl.store().clone(),
         })
     }

@@ -14,7 +14,8 @@ use crate::{health, openapi, ui};
 
 /// Headers every answer carries: pages load nothing from elsewhere and run no inline script,
 /// no site may frame them, browsers do not guess content types, and links leak no paths.
-const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+/// Answers depend on who asks, so no cache keeps one unless its handler says otherwise.
+const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
     (
         header::CONTENT_SECURITY_POLICY,
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -22,6 +23,7 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
     (header::X_FRAME_OPTIONS, "DENY"),
+    (header::CACHE_CONTROL, "no-store"),
 ];
 
 pub fn router(state: AppState) -> Router {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tessera_app::domain::RecordId;
-use tessera_app::{FileView, ReadableFiles};
+use tessera_app::{ReadableFile, ReadableFiles};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
@@ -74,7 +74,7 @@ async fn download(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
-        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), file, &etag));
+        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), &readable, &etag));
     }
     let size = file.size as u64;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -93,11 +93,16 @@ async fn download(
     if status == StatusCode::PARTIAL_CONTENT {
         response_headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {start}-{}/{size}", end - 1)));
     }
-    Ok(with_file_headers(response, file, &etag))
+    Ok(with_file_headers(response, &readable, &etag))
 }
 
-fn with_file_headers(mut response: Response, file: &FileView, etag: &str) -> Response {
+fn with_file_headers(mut response: Response, readable: &ReadableFile, etag: &str) -> Response {
+    let file = &readable.file;
     let headers = response.headers_mut();
+    // Shared caches may keep what anyone may read (checking back each time, as access can
+    // change); everything else stays out of every cache.
+    let cache = if readable.open_to_all { "public, no-cache" } else { "private, no-store" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::ETAG, header_value(etag));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));

@@ -30,6 +30,9 @@ async fn restricted_files_are_refused_everywhere() {
         assert_eq!(other.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(owner.get(&path).await.0, StatusCode::OK, "{path}");
     }
+    // What the owner downloads stays out of every cache.
+    let (_, headers, _) = owner.bytes(&content).await;
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("private, no-store"));
     // The metadata stays public and findable; the landing page says the files are restricted.
     assert_eq!(anonymous.get(&format!("/api/records/{id}")).await.0, StatusCode::OK);
     assert_eq!(anonymous.get("/api/records?q=clinic").await.1["hits"]["total"], 1);
@@ -106,7 +109,16 @@ async fn every_answer_carries_the_security_headers() {
         assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert_eq!(headers.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]), "{path}");
         assert!(headers.contains_key("referrer-policy"), "{path}");
+        let cache = headers.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let expected = if path.starts_with("/assets/") { "public, max-age=3600" } else { "no-store" };
+        assert_eq!(cache, expected, "{path}");
     }
+    // An open file may be kept by shared caches, which check back (ETag) before reusing it.
+    let owner = Api::new(&server, Some(server.user_token("owner@example.org")));
+    let id = owner.draft_with_files(metadata("Open"), &[("open.csv", b"a\n")]).await;
+    owner.publish(&id).await;
+    let (status, headers, _) = Api::new(&server, None).bytes(&format!("/api/records/{id}/files/open.csv/content")).await;
+    assert_eq!((status, headers.get("cache-control").and_then(|v| v.to_str().ok())), (StatusCode::OK, Some("public, no-cache")));
     let page = reqwest::get(server.url("/search")).await.unwrap().text().await.unwrap();
     assert!(!page.contains("<style") && !page.contains("<script") && page.contains("/assets/tessera.css"), "no inline code: {page}");
 }
