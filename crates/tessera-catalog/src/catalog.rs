@@ -289,6 +289,8 @@ impl Catalog {
                         .push_bind(&f.sha512).push_bind(f.staged).push_bind(&f.created).push_bind(&f.updated);
                 });
                 if let Err(err) = insert.build().execute(&mut *tx).await {
+                    // At once, not when dropped: SQLite would keep the write lock meanwhile.
+                    tx.rollback().await?;
                     return if is_unique_violation(&err) { Err(Error::Conflict { what: "a file with that key".into() }) } else { Err(err.into()) };
                 }
             }

@@ -159,6 +159,8 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if sqlx::query(accept).bind(&grant.created).bind(request).execute(&mut *tx).await?.rows_affected() == 0 {
+                // At once, not when dropped: SQLite would keep the write lock meanwhile.
+                tx.rollback().await?;
                 return Ok(None);
             }
             let id = insert_grant!(&mut *tx, grant);

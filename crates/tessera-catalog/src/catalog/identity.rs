@@ -148,18 +148,25 @@ impl Catalog {
         let select_user = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let link = "INSERT INTO identities (provider, subject, user_id, created) VALUES ($1, $2, $3, $4)";
         let result = on_pool!(self, pool => {
-            async {
-                let mut tx = pool.begin().await?;
+            let mut tx = pool.begin().await?;
+            let linked = async {
                 let row = match user {
                     IdentityUser::New { email, name } => sqlx::query(&insert_user).bind(email).bind(name).bind(created).fetch_one(&mut *tx).await?,
                     IdentityUser::Existing(id) => sqlx::query(&select_user).bind(id.0).fetch_one(&mut *tx).await?,
                 };
                 let user = user_row!(row);
                 sqlx::query(link).bind(provider).bind(subject).bind(user.id.0).bind(created).execute(&mut *tx).await?;
-                tx.commit().await?;
                 Ok::<_, Error>(user)
             }
-            .await
+            .await;
+            // Rolled back at once, not when dropped: SQLite would keep the write lock meanwhile.
+            match linked {
+                Ok(user) => tx.commit().await.map(|()| user).map_err(Error::from),
+                Err(err) => {
+                    tx.rollback().await?;
+                    Err(err)
+                }
+            }
         });
         match result {
             Err(Error::Query(err)) if is_unique_violation(&err) => {

@@ -32,7 +32,8 @@ async fn contract(catalog: Catalog) {
         catalog.link_identity("uni", "g-2", IdentityUser::New { email: "ada@example.org", name: None }, NOW).await,
         Err(Error::Conflict { .. })
     ));
-    assert!(matches!(catalog.link_identity("uni", "g-1", IdentityUser::Existing(user.id), NOW).await, Err(Error::Conflict { .. })));
+    let twice = catalog.link_identity("uni", "g-1", IdentityUser::Existing(user.id), NOW).await;
+    assert!(matches!(twice, Err(Error::Conflict { .. })), "{twice:?}");
     assert_eq!(catalog.link_identity("orcid", "0000-1", IdentityUser::Existing(user.id), NOW).await.unwrap(), user);
     assert_eq!(catalog.user_by_identity("orcid", "0000-1").await.unwrap(), Some(user.clone()));
     catalog.update_profile(grace.id, "grace@new.test", Some("Grace H.")).await.unwrap();
