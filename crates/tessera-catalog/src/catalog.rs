@@ -112,6 +112,7 @@ macro_rules! file_row {
 }
 
 mod access;
+mod audit;
 mod identity;
 mod jobs;
 
@@ -133,7 +134,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 10] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 11] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -144,6 +145,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 10] = [
     migration!(8, "organization trust", "0008_organization_trust.sql"),
     migration!(9, "identities", "0009_identities.sql"),
     migration!(10, "dataset people", "0010_dataset_people.sql"),
+    migration!(11, "audit log", "0011_audit_log.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -4,6 +4,7 @@ use tessera_catalog::{
     AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OrgRow, RecordRow, RecordStats,
     SecretLinkRow, SessionRow, TokenRow,
 };
+use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
@@ -317,6 +318,47 @@ async fn contract(catalog: Catalog) {
             RecordStats { id: RecordId(103), latest_id: RecordId(103), versions_count: 2, files_count: 0, files_bytes: 0 },
         ]
     );
+
+    // The audit trail: numbered and chained on append, also when many append at once.
+    assert_eq!(catalog.audit_head().await.unwrap(), (0, GENESIS.to_string()));
+    let entry = |n: usize| AuditEntry {
+        at: NOW.into(),
+        action: "read-files".into(),
+        target: format!("t{n}"),
+        outcome: "allowed".into(),
+        detail: "{}".into(),
+        ..AuditEntry::default()
+    };
+    let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
+    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (1, 2, first[0].hash.as_str()));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let catalog = catalog.clone();
+            tokio::spawn(async move {
+                for n in 0..5 {
+                    catalog.append_audit(vec![entry(w * 10 + n)]).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let (mut walk, mut seen) = (ChainWalk::default(), 0);
+    loop {
+        let page = catalog.audit_entries(walk.seq, 7).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        for entry in &page {
+            walk.next(entry).unwrap();
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 42);
+    assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
+    assert_eq!(catalog.audit_entry(2).await.unwrap(), Some(first[1].clone()));
+    assert_eq!(catalog.audit_entry(43).await.unwrap(), None);
 
     catalog.clear_records().await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), None);

@@ -1,0 +1,88 @@
+//! The audit trail: appended in order under the head row's lock, read back in pages by number.
+
+use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
+
+use super::{Catalog, Pool};
+use crate::{Error, Result};
+
+const COLUMNS: &str = "seq, at, actor, action, dataset, target, outcome, detail, prev, hash";
+
+macro_rules! audit_row {
+    ($row:expr) => {
+        AuditEntry {
+            seq: $row.try_get("seq")?,
+            at: $row.try_get("at")?,
+            actor: $row.try_get("actor")?,
+            action: $row.try_get("action")?,
+            dataset: $row.try_get("dataset")?,
+            target: $row.try_get("target")?,
+            outcome: $row.try_get("outcome")?,
+            detail: $row.try_get("detail")?,
+            prev: $row.try_get("prev")?,
+            hash: $row.try_get("hash")?,
+        }
+    };
+}
+
+impl Catalog {
+    /// Appends entries after the current head, numbering and chaining them, in one
+    /// transaction; returns them sealed. Concurrent appends wait for each other.
+    pub async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<Vec<AuditEntry>> {
+        if entries.is_empty() {
+            return Ok(entries);
+        }
+        let count = entries.len() as i64;
+        let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Taking the head row first locks it (PostgreSQL) or the database (SQLite) for this
+            // transaction, so the numbers and links handed out below are this writer's alone.
+            let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(count)
+                .fetch_one(&mut *tx)
+                .await?;
+            let (last, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+            let mut sealed = Vec::with_capacity(entries.len());
+            for (offset, entry) in entries.into_iter().enumerate() {
+                let entry = entry.seal(last - count + 1 + offset as i64, &prev);
+                sqlx::query(&insert)
+                    .bind(entry.seq).bind(&entry.at).bind(entry.actor).bind(&entry.action).bind(entry.dataset)
+                    .bind(&entry.target).bind(&entry.outcome).bind(&entry.detail).bind(&entry.prev).bind(&entry.hash)
+                    .execute(&mut *tx)
+                    .await?;
+                prev = entry.hash.clone();
+                sealed.push(entry);
+            }
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(sealed)
+        })
+    }
+
+    /// Up to `limit` entries numbered above `after`, in order: for walking the whole trail.
+    pub async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(audit_row!(row))).collect()
+        })
+    }
+
+    /// The entry numbered `seq`.
+    pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
+        let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq = $1");
+        on_pool!(self, pool => match sqlx::query(&sql).bind(seq).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(audit_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// The number and hash of the last entry appended (0 and the genesis hash when none).
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        on_pool!(self, pool => {
+            let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
+            Ok::<_, Error>((row.try_get("seq")?, row.try_get("hash")?))
+        })
+    }
+}
