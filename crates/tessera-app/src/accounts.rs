@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde_json::json;
 use tessera_catalog::SessionRow;
 use tessera_domain::UserId;
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Scopes, Subject};
 use time::OffsetDateTime;
 
+use crate::audit::Event;
 use crate::tessera::{from_now, now, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -78,11 +80,11 @@ impl Throttle {
 impl Tessera {
     /// Sets a person's password, from the server's console. Their sessions end.
     pub async fn set_password(&self, subject: &Subject, email: &str, password: &str) -> Result<()> {
-        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts")?;
+        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts").await?;
         let user = self.catalog.user_by_email(email.trim()).await?.ok_or_else(|| Error::not_found(format!("user {}", email.trim())))?;
         let hash = hash_password(password).await?;
         self.catalog.set_password_hash(user.id, Some(&hash)).await?;
-        tracing::info!(target: "audit", user = user.id.0, "password set");
+        self.audit(Event::new("password-set", subject.user_id(), format!("user {}", user.id))).await?;
         Ok(())
     }
 
@@ -91,7 +93,8 @@ impl Tessera {
         let email = email.trim().to_string();
         let (account_key, address_key) = (format!("account:{email}"), format!("address:{address}"));
         if let Some(seconds) = self.throttle.wait(&account_key, ACCOUNT_FAILURES).or(self.throttle.wait(&address_key, ADDRESS_FAILURES)) {
-            tracing::warn!(target: "audit", email, %address, "sign-in throttled");
+            let event = Event::new("sign-in-throttled", None, format!("account {email}")).outcome("refused");
+            self.audit(event.detail(json!({"address": address.to_string()}))).await?;
             return Err(Error::TooManyAttempts { retry_after: seconds });
         }
         let found = self.catalog.user_with_password(&email).await?;
@@ -101,11 +104,13 @@ impl Tessera {
         let Some((user, _)) = found.filter(|_| valid) else {
             self.throttle.fail(account_key);
             self.throttle.fail(address_key);
-            tracing::warn!(target: "audit", email, %address, "sign-in refused");
+            let event = Event::new("sign-in-refused", None, format!("account {email}")).outcome("refused");
+            self.audit(event.detail(json!({"address": address.to_string(), "method": "password"}))).await?;
             return Err(Error::BadCredentials { reason: WRONG_CREDENTIALS });
         };
         self.throttle.clear(&account_key);
-        tracing::info!(target: "audit", user = user.id.0, %address, "signed in");
+        let event = Event::new("signed-in", Some(user.id), format!("user {}", user.id));
+        self.audit(event.detail(json!({"address": address.to_string(), "method": "password"}))).await?;
         self.start_session(user.id).await
     }
 

@@ -18,7 +18,7 @@ impl Tessera {
     pub async fn create_draft(&self, subject: &Subject, input: RecordInput) -> Result<DraftView> {
         let organization = input.organization.clone();
         let facts = ResourceFacts { organization: organization.clone(), ..ResourceFacts::default() };
-        self.authorize(subject, Action::CreateDraft, &facts, "new draft")?;
+        self.authorize(subject, Action::CreateDraft, &facts, "new draft").await?;
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
         if let Some(org) = &organization {
             self.catalog.organization(org).await?.ok_or_else(|| Error::BadRequest(format!("there is no organization '{org}'")))?;
@@ -75,7 +75,7 @@ impl Tessera {
     pub async fn edit_record(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let record = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&record.doc)?;
-        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}")).await?;
         if let Some(existing) = self.catalog.draft(id).await? {
             return self.draft_view(existing).await;
         }
@@ -97,7 +97,7 @@ impl Tessera {
         let versions = self.catalog.records_of_parent(record.parent_id).await?;
         let latest = versions.last().cloned().unwrap_or(record);
         let doc: RecordDoc = from_json(&latest.doc)?;
-        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {id}")).await?;
         if let Some(existing) = self.catalog.draft_of_parent(latest.parent_id).await?.filter(|d| d.kind == KIND_VERSION) {
             return self.draft_view(existing).await;
         }
@@ -148,7 +148,7 @@ impl Tessera {
 
     /// The caller's drafts and published records, newest first.
     pub async fn user_records(&self, subject: &Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records").await?;
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
         let mut drafts = Vec::new();
         for row in self.catalog.drafts_of_owner(owner).await? {
@@ -166,7 +166,7 @@ impl Tessera {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let doc: DraftDoc = from_json(&row.doc)?;
         let facts = ResourceFacts { parent: Some(row.parent_id), ..facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access) };
-        self.authorize(subject, action, &self.with_named_people(facts).await?, &format!("draft {id}"))?;
+        self.authorize(subject, action, &self.with_named_people(facts).await?, &format!("draft {id}")).await?;
         Ok(row)
     }
 

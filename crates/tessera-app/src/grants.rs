@@ -2,11 +2,13 @@
 //! purpose; the dataset's stewards approve with conditions or refuse with a reason; the
 //! requester accepts the conditions and holds a grant until it expires or is revoked.
 
+use serde_json::json;
 use tessera_catalog::{AccessRequestRow, GrantRow};
 use tessera_domain::authz::{Action, GrantState, ResourceFacts, Role, Subject};
 use tessera_domain::{GrantId, OrgId, ParentId, RecordId};
 use time::OffsetDateTime;
 
+use crate::audit::Event;
 use crate::drafts::{facts_of_record, from_json, to_json};
 use crate::identity::expiry;
 use crate::model::RecordDoc;
@@ -64,7 +66,7 @@ impl Tessera {
     pub async fn request_access(&self, subject: &Subject, id: RecordId, input: AccessRequestInput) -> Result<AccessRequestRow> {
         let row = self.published_row(id).await?;
         let (doc, facts) = self.dataset(subject, row.parent_id).await?;
-        self.authorize(subject, Action::RequestAccess, &facts, &format!("record {id}"))?;
+        self.authorize(subject, Action::RequestAccess, &facts, &format!("record {id}")).await?;
         let requester = subject.user.ok_or(Error::Unauthenticated)?;
         let mut problems = Vec::new();
         for (field, value) in [("purpose", &input.purpose), ("intended_use", &input.intended_use)] {
@@ -113,7 +115,8 @@ impl Tessera {
             updated: stamp,
         };
         request.id = self.catalog.insert_access_request(&request).await?;
-        tracing::info!(target: "audit", request = request.id, record = id.0, requester = requester.0, purpose = %request.purpose, "access requested");
+        let event = Event::new("access-requested", Some(requester), format!("access request {}", request.id)).dataset(request.parent_id);
+        self.audit(event.detail(json!({"record": id.0, "purpose": request.purpose, "files": request.files}))).await?;
         if let Some(partner) = trusted {
             return self.grant_to_trusted_partner(request, &doc, &partner).await;
         }
@@ -178,7 +181,8 @@ impl Tessera {
             .accept_access_request(decided.id, &grant)
             .await?
             .ok_or_else(|| Error::Conflict("the request changed meanwhile".into()))?;
-        tracing::info!(target: "audit", grant = grant_id.0, request = decided.id, partner = %partner, "grant started for a trusted partner");
+        let event = Event::new("grant-started", Some(decided.requester_id), format!("grant {grant_id}")).dataset(decided.parent_id);
+        self.audit(event.detail(json!({"request": decided.id, "trusted_partner": partner.as_str(), "expires": decided.expires}))).await?;
         let body = format!(
             "{} of {partner}, a trusted partner, was granted access to \"{}\" until {}.\n\nPurpose: {}\n",
             self.email_of(decided.requester_id).await?,
@@ -196,7 +200,7 @@ impl Tessera {
         let request = self.catalog.access_request(id).await?.ok_or_else(|| Error::not_found(format!("access request {id}")))?;
         let (_, facts) = self.dataset(subject, request.parent_id).await?;
         if subject.user != Some(request.requester_id) {
-            self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+            self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}")).await?;
         }
         Ok((request, facts))
     }
@@ -207,7 +211,7 @@ impl Tessera {
 
     /// The caller's own requests.
     pub async fn my_access_requests(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own access requests")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own access requests").await?;
         Ok(self.catalog.access_requests_of_requester(subject.user.ok_or(Error::Unauthenticated)?).await?)
     }
 
@@ -217,12 +221,12 @@ impl Tessera {
         let mut queue = Vec::new();
         for membership in subject.memberships.iter().filter(|m| m.role == Role::Steward) {
             let facts = ResourceFacts { organization: Some(membership.org.clone()), ..ResourceFacts::default() };
-            self.authorize(subject, Action::DecideAccess, &facts, &format!("access requests of {}", membership.org))?;
+            self.authorize(subject, Action::DecideAccess, &facts, &format!("access requests of {}", membership.org)).await?;
             queue.extend(self.catalog.pending_access_requests_of_org(&membership.org).await?);
         }
         // Datasets the caller stewards by name, or as the depositor of one without an organization.
         let own = ResourceFacts { owner: subject.user, ..ResourceFacts::default() };
-        self.authorize(subject, Action::DecideAccess, &own, "access requests of the caller's datasets")?;
+        self.authorize(subject, Action::DecideAccess, &own, "access requests of the caller's datasets").await?;
         if let Some(user) = subject.user {
             queue.extend(self.catalog.pending_access_requests_for_steward(user).await?);
         }
@@ -235,13 +239,13 @@ impl Tessera {
     pub async fn access_of_record(&self, subject: &Subject, id: RecordId) -> Result<(Vec<AccessRequestRow>, Vec<GrantRow>)> {
         let row = self.published_row(id).await?;
         let (_, facts) = self.dataset(subject, row.parent_id).await?;
-        self.authorize(subject, Action::DecideAccess, &facts, &format!("access to record {id}"))?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access to record {id}")).await?;
         Ok((self.catalog.access_requests_of_parent(row.parent_id).await?, self.catalog.grants_of_parent(row.parent_id).await?))
     }
 
     pub async fn approve_access_request(&self, subject: &Subject, id: i64, approval: Approval) -> Result<AccessRequestRow> {
         let (request, facts) = self.visible_request(subject, id).await?;
-        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}")).await?;
         let expires = match approval.expires {
             Some(text) => expiry(&text)?,
             None => {
@@ -267,7 +271,7 @@ impl Tessera {
 
     pub async fn refuse_access_request(&self, subject: &Subject, id: i64, reason: &str) -> Result<AccessRequestRow> {
         let (request, facts) = self.visible_request(subject, id).await?;
-        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}"))?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("access request {id}")).await?;
         if reason.trim().is_empty() {
             return Err(Error::Validation(vec![tessera_domain::Problem::new("reason", "a refusal needs a reason for the requester")]));
         }
@@ -287,7 +291,9 @@ impl Tessera {
         if !self.catalog.decide_access_request(&decided, "pending").await? {
             return Err(Error::Conflict(format!("access request {} has been decided already", decided.id)));
         }
-        tracing::info!(target: "audit", request = decided.id, by = ?decided.decided_by.map(|u| u.0), outcome, "access request decided");
+        let event = Event::new(format!("access-request-{outcome}"), decided.decided_by, format!("access request {}", decided.id));
+        let conditions = json!({"reason": decided.reason, "expires": decided.expires, "field_of_use": decided.field_of_use, "agreement": decided.agreement});
+        self.audit(event.dataset(decided.parent_id).detail(conditions)).await?;
         let (doc, _) = self.dataset(&Subject::operator(), decided.parent_id).await?;
         let body = match outcome {
             "approved" => format!(
@@ -342,7 +348,9 @@ impl Tessera {
             .accept_access_request(id, &grant)
             .await?
             .ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
-        tracing::info!(target: "audit", grant = grant.id.0, request = id, user = grant.user_id.0, expires = %grant.expires, "grant started");
+        let event = Event::new("grant-started", Some(grant.user_id), format!("grant {}", grant.id)).dataset(grant.parent_id);
+        let terms = json!({"request": id, "expires": grant.expires, "purpose": grant.purpose, "agreement": grant.agreement});
+        self.audit(event.detail(terms)).await?;
         let (doc, _) = self.dataset(subject, grant.parent_id).await?;
         let body = format!(
             "{} accepted the conditions and now has access to \"{}\" until {}.\n",
@@ -355,7 +363,7 @@ impl Tessera {
     }
 
     pub async fn my_grants(&self, subject: &Subject) -> Result<Vec<GrantRow>> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own grants")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own grants").await?;
         Ok(self.catalog.grants_of_user(subject.user.ok_or(Error::Unauthenticated)?).await?)
     }
 
@@ -363,12 +371,13 @@ impl Tessera {
     pub async fn revoke_grant(&self, subject: &Subject, id: GrantId, reason: &str) -> Result<GrantRow> {
         let grant = self.catalog.grant(id).await?.ok_or_else(|| Error::not_found(format!("grant {id}")))?;
         let (_, facts) = self.dataset(subject, grant.parent_id).await?;
-        self.authorize(subject, Action::DecideAccess, &facts, &format!("grant {id}"))?;
+        self.authorize(subject, Action::DecideAccess, &facts, &format!("grant {id}")).await?;
         let by = subject.user.ok_or(Error::Unauthenticated)?;
         if !self.catalog.revoke_grant(id, by, reason.trim(), &now()).await? {
             return Err(Error::Conflict(format!("grant {id} was revoked already")));
         }
-        tracing::info!(target: "audit", grant = id.0, by = by.0, reason = reason.trim(), "grant revoked");
+        let event = Event::new("grant-revoked", Some(by), format!("grant {id}")).dataset(grant.parent_id);
+        self.audit(event.detail(json!({"reason": reason.trim(), "holder": grant.user_id.0}))).await?;
         let (doc, _) = self.dataset(subject, grant.parent_id).await?;
         let body = format!("Your access to \"{}\" has ended: a steward revoked it.\n\nReason: {}\n", title(&doc), reason.trim());
         self.notify(&[grant.user_id], "Your access was revoked".into(), body).await?;

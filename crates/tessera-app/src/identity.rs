@@ -1,11 +1,13 @@
 //! Accounts, organizations and their members, and API tokens.
 
+use serde_json::json;
 use tessera_catalog::{MemberRow, OrgRow, TokenRow, UserRow};
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Role, Scopes, Subject};
 use tessera_domain::{DataClass, OrgId, TokenId, UserId};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::audit::Event;
 use crate::tessera::{now, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -50,7 +52,7 @@ impl Tessera {
     }
 
     pub async fn create_user(&self, subject: &Subject, email: &str, name: Option<&str>, is_admin: bool) -> Result<UserRow> {
-        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts")?;
+        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts").await?;
         let email = email.trim();
         if !email.contains('@') || email.len() < 3 || email.chars().any(char::is_whitespace) {
             return Err(Error::BadRequest(format!("'{email}' is not an email address")));
@@ -65,7 +67,7 @@ impl Tessera {
     /// Makes a token for the caller. A token can make only tokens with no more scopes than
     /// its own.
     pub async fn create_token(&self, subject: &Subject, request: TokenRequest) -> Result<NewToken> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens").await?;
         let user = subject.user.ok_or(Error::Unauthenticated)?;
         let scopes = request.scopes.unwrap_or(Scopes::DEFAULT_TOKEN);
         if let Some(extra) = scopes.iter().find(|scope| !subject.scopes.contains(*scope)) {
@@ -76,7 +78,7 @@ impl Tessera {
 
     /// Makes a token for the user with this email, from the server's console.
     pub async fn create_token_for(&self, subject: &Subject, email: &str, request: TokenRequest) -> Result<NewToken> {
-        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts")?;
+        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts").await?;
         let user = self.user_by_email(email).await?;
         self.issue_token(user.id, request.name, request.scopes.unwrap_or(Scopes::DEFAULT_TOKEN), request.expires).await
     }
@@ -94,25 +96,25 @@ impl Tessera {
     }
 
     pub async fn tokens(&self, subject: &Subject) -> Result<Vec<TokenRow>> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens").await?;
         Ok(self.catalog.tokens_of(subject.user.ok_or(Error::Unauthenticated)?).await?)
     }
 
     /// Revokes one of the caller's tokens at once.
     pub async fn revoke_token(&self, subject: &Subject, id: TokenId) -> Result<()> {
-        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens")?;
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens").await?;
         let user = subject.user.ok_or(Error::Unauthenticated)?;
         if !self.catalog.revoke_token(user, id, &now()).await? {
             return Err(Error::not_found(format!("token {id}")));
         }
-        tracing::info!(target: "audit", user = user.0, token = id.0, "API token revoked");
+        self.audit(Event::new("token-revoked", Some(user), format!("token {id}"))).await?;
         Ok(())
     }
 
     // Organizations.
 
     pub async fn create_organization(&self, subject: &Subject, id: &str, name: &str, ror: Option<&str>) -> Result<OrgRow> {
-        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "organizations")?;
+        self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "organizations").await?;
         let id = OrgId::parse(id.trim()).map_err(Error::BadRequest)?;
         let name = name.trim();
         if name.is_empty() {
@@ -141,7 +143,8 @@ impl Tessera {
         self.authorize_org(subject, org).await?;
         let user = self.user_by_email(email).await?;
         self.catalog.add_membership(org, user.id, role, &now()).await?;
-        tracing::info!(target: "audit", org = %org, user = user.id.0, role = %role, by = ?subject.user.map(|u| u.0), "role given");
+        let event = Event::new("role-given", subject.user_id(), format!("organization {org}"));
+        self.audit(event.detail(json!({"user": user.id.0, "role": role.as_str()}))).await?;
         Ok(MemberRow { org: org.clone(), user: user.id, email: user.email, role })
     }
 
@@ -150,7 +153,8 @@ impl Tessera {
         if !self.catalog.remove_membership(org, user, role).await? {
             return Err(Error::not_found(format!("{role} membership of user {user} in {org}")));
         }
-        tracing::info!(target: "audit", org = %org, user = user.0, role = %role, by = ?subject.user.map(|u| u.0), "role taken away");
+        let event = Event::new("role-taken-away", subject.user_id(), format!("organization {org}"));
+        self.audit(event.detail(json!({"user": user.0, "role": role.as_str()}))).await?;
         Ok(())
     }
 
@@ -163,7 +167,8 @@ impl Tessera {
             return Err(Error::BadRequest(format!("{class} data needs no grant, so there is nothing to trust a partner with")));
         }
         self.catalog.add_trust(org, trusted, class, &now()).await?;
-        tracing::info!(target: "audit", org = %org, trusted = %trusted, class = %class, by = ?subject.user.map(|u| u.0), "partner trusted");
+        let event = Event::new("partner-trusted", subject.user_id(), format!("organization {org}"));
+        self.audit(event.detail(json!({"partner": trusted.as_str(), "data_class": class}))).await?;
         Ok(())
     }
 
@@ -172,7 +177,8 @@ impl Tessera {
         if !self.catalog.remove_trust(org, trusted, class).await? {
             return Err(Error::not_found(format!("trust of {org} in {trusted} for {class} data")));
         }
-        tracing::info!(target: "audit", org = %org, trusted = %trusted, class = %class, by = ?subject.user.map(|u| u.0), "partner trust ended");
+        let event = Event::new("partner-trust-ended", subject.user_id(), format!("organization {org}"));
+        self.audit(event.detail(json!({"partner": trusted.as_str(), "data_class": class}))).await?;
         Ok(())
     }
 
@@ -184,7 +190,7 @@ impl Tessera {
     async fn authorize_org(&self, subject: &Subject, org: &OrgId) -> Result<()> {
         self.organization(org).await?;
         let facts = ResourceFacts { organization: Some(org.clone()), ..ResourceFacts::default() };
-        self.authorize(subject, Action::ManageOrganization, &facts, &format!("organization {org}"))?;
+        self.authorize(subject, Action::ManageOrganization, &facts, &format!("organization {org}")).await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use tessera_domain::RecordId;
 use tessera_ocfl::{FileSource, NewVersion, User};
 use time::OffsetDateTime;
 
+use crate::audit::Event;
 use crate::drafts::from_json;
 use crate::model::RecordDoc;
 use crate::publish::derive_rows;
@@ -96,7 +97,8 @@ impl Tessera {
         let (record, _) = derive_rows(&inventory, doc)?;
         self.catalog.apply_published(&record, None, None).await?;
         self.index_parent(row.parent_id).await?;
-        tracing::info!(target: "audit", record = id.0, until = %until, ocfl_version = inventory.head, "embargo lifted");
+        let event = Event::new("embargo-lifted", None, format!("record {id}")).dataset(row.parent_id);
+        self.audit(event.detail(serde_json::json!({"until": until, "ocfl_version": inventory.head}))).await?;
         Ok(())
     }
 }

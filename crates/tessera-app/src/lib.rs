@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod accounts;
+mod audit;
 mod drafts;
 mod error;
 mod files;
@@ -20,6 +21,7 @@ mod staging;
 mod tessera;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
+pub use audit::{AuditReport, Checkpoint};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};

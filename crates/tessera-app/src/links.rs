@@ -1,11 +1,13 @@
 //! Secret links: the people who look after a dataset give a reviewer without an account a link
 //! to see it (and, if they choose, download its files) until a date; links can be revoked.
 
+use serde_json::json;
 use tessera_catalog::SecretLinkRow;
 use tessera_domain::authz::{Action, LinkPermission, SecretLink, Subject};
 use tessera_domain::{ParentId, RecordId};
 use time::OffsetDateTime;
 
+use crate::audit::Event;
 use crate::drafts::from_json;
 use crate::identity::{expiry, token_hash};
 use crate::model::RecordDoc;
@@ -18,7 +20,8 @@ impl Tessera {
     async fn link_manager(&self, subject: &Subject, id: RecordId) -> Result<ParentId> {
         let row = self.published_row(id).await?;
         let doc: RecordDoc = from_json(&row.doc)?;
-        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("links of record {id}"))?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("links of record {id}"))
+            .await?;
         Ok(row.parent_id)
     }
 
@@ -43,7 +46,8 @@ impl Tessera {
             revoked: None,
         };
         link.id = self.catalog.create_secret_link(&link, &token_hash(&secret)).await?;
-        tracing::info!(target: "audit", link = link.id, record = id.0, permission = permission.as_str(), by = ?subject.user.map(|u| u.0), "secret link made");
+        let event = Event::new("secret-link-made", subject.user_id(), format!("secret link {} of record {id}", link.id)).dataset(parent);
+        self.audit(event.detail(json!({"permission": permission.as_str(), "expires": link.expires}))).await?;
         Ok((link, secret))
     }
 
@@ -57,7 +61,8 @@ impl Tessera {
         if !self.catalog.revoke_secret_link(parent, link, &now()).await? {
             return Err(Error::not_found(format!("link {link} of record {id}")));
         }
-        tracing::info!(target: "audit", link, record = id.0, by = ?subject.user.map(|u| u.0), "secret link revoked");
+        self.audit(Event::new("secret-link-revoked", subject.user_id(), format!("secret link {link} of record {id}")).dataset(parent))
+            .await?;
         Ok(())
     }
 

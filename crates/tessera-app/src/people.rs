@@ -6,6 +6,7 @@ use tessera_catalog::UserRow;
 use tessera_domain::authz::{self, Action, Decision, ResourceFacts, Role, Subject};
 use tessera_domain::{ParentId, Problem, RecordId, UserId};
 
+use crate::audit::Event;
 use crate::drafts::from_json;
 use crate::model::RecordDoc;
 use crate::tessera::now;
@@ -46,7 +47,7 @@ impl Tessera {
     /// The people who look after the dataset of record `id`, for those who look after it too.
     pub async fn dataset_people(&self, subject: &Subject, id: RecordId) -> Result<DatasetPeople> {
         let (doc, facts) = self.people_facts(subject, id).await?;
-        self.authorize_any(subject, &[Action::EditRecord, Action::DecideAccess, Action::ManageOrganization], &facts, id)?;
+        self.authorize_any(subject, &[Action::EditRecord, Action::DecideAccess, Action::ManageOrganization], &facts, id).await?;
         self.people_of(&doc).await
     }
 
@@ -60,7 +61,7 @@ impl Tessera {
             let Some(emails) = emails else { continue };
             let deciders: &[Action] =
                 if role == Role::Curator { &[Action::EditRecord] } else { &[Action::DecideAccess, Action::ManageOrganization] };
-            self.authorize_any(subject, deciders, &facts, id)?;
+            self.authorize_any(subject, deciders, &facts, id).await?;
             let mut users = Vec::new();
             for (index, email) in emails.iter().enumerate() {
                 match self.catalog.user_by_email(email.trim()).await? {
@@ -77,7 +78,8 @@ impl Tessera {
         for (role, users) in changes {
             self.catalog.set_dataset_people(parent, role, &users, &now()).await?;
             let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
-            tracing::info!(target: "audit", by = ?subject.user_id().map(|u| u.0), dataset = parent.0, role = role.as_str(), users = ?ids, "people named on a dataset");
+            let event = Event::new("people-named", subject.user_id(), format!("dataset {parent}")).dataset(parent);
+            self.audit(event.detail(serde_json::json!({"role": role.as_str(), "users": ids}))).await?;
         }
         self.people_of(&doc).await
     }
@@ -112,9 +114,9 @@ impl Tessera {
 
     /// Allowed when any of `actions` is; the decision logged is the one that allowed it, or
     /// the first one's refusal.
-    fn authorize_any(&self, subject: &Subject, actions: &[Action], facts: &ResourceFacts, id: RecordId) -> Result<Decision> {
+    async fn authorize_any(&self, subject: &Subject, actions: &[Action], facts: &ResourceFacts, id: RecordId) -> Result<Decision> {
         let action = actions.iter().copied().find(|action| authz::authorize(subject, *action, facts).allowed).unwrap_or(actions[0]);
-        self.authorize(subject, action, facts, &format!("people of record {id}"))
+        self.authorize(subject, action, facts, &format!("people of record {id}")).await
     }
 
     /// The named stewards of a dataset, for notifications.

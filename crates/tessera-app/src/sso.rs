@@ -22,11 +22,12 @@ use openidconnect::{
     SignatureVerificationError, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tessera_catalog::{IdentityUser, UserRow};
 use tessera_domain::{OrgId, Role};
 
 use crate::accounts::NewSession;
+use crate::audit::Event;
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -250,10 +251,26 @@ impl Tessera {
     /// account, and starts a session. Every refusal is logged.
     pub async fn sso_finish(&self, pending: &PendingSignIn, callback: &SsoCallback, address: IpAddr) -> Result<NewSession> {
         let provider = self.sso.provider(&pending.provider)?;
-        let refuse = |reason: String| {
-            tracing::warn!(target: "audit", provider = provider.id, %address, reason, "single sign-on refused");
-            Error::SignInRefused(format!("signing in with {} failed: {reason}", provider.name))
-        };
+        let detail =
+            |reason: Option<&str>| json!({"address": address.to_string(), "method": "sso", "provider": provider.id, "reason": reason});
+        match self.sso_person(provider, pending, callback).await {
+            Ok(user) => {
+                self.audit(Event::new("signed-in", Some(user.id), format!("user {}", user.id)).detail(detail(None))).await?;
+                self.start_session(user.id).await
+            }
+            Err(Error::SignInRefused(reason)) => {
+                let event = Event::new("sign-in-refused", None, format!("provider {}", provider.id)).outcome("refused");
+                self.audit(event.detail(detail(Some(&reason)))).await?;
+                Err(Error::SignInRefused(format!("signing in with {} failed: {reason}", provider.name)))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The person a provider's answer proves, with their account made or brought up to date;
+    /// `SignInRefused` says why an answer does not hold.
+    async fn sso_person(&self, provider: &SsoProvider, pending: &PendingSignIn, callback: &SsoCallback) -> Result<UserRow> {
+        let refuse = Error::SignInRefused;
         if let Some(error) = &callback.error {
             let description = callback.error_description.as_deref().unwrap_or("no reason given");
             return Err(refuse(format!("the provider answered {error} ({description})")));
@@ -302,15 +319,11 @@ impl Tessera {
                 .map_err(|e| refuse(format!("the user info answer is not valid: {}", chain(&e))))?;
             merge_user_info(&mut profile, &info, provider);
         }
-        let user = self.sso_user(provider, claims.subject().as_str(), &profile).await.map_err(|e| match e {
-            Error::SignInRefused(reason) => refuse(reason),
-            other => other,
-        })?;
+        let user = self.sso_user(provider, claims.subject().as_str(), &profile).await?;
         for org in &profile.organizations {
             self.join_by_claim(user.id, org).await?;
         }
-        tracing::info!(target: "audit", user = user.id.0, provider = provider.id, %address, "signed in with a provider");
-        self.start_session(user.id).await
+        Ok(user)
     }
 
     /// The account this provider's subject belongs to, made or linked on first sign-in, and
@@ -344,7 +357,8 @@ impl Tessera {
             }
         };
         let user = self.catalog.link_identity(&provider.id, subject, owner, &now()).await?;
-        tracing::info!(target: "audit", user = user.id.0, provider = provider.id, "identity linked to an account");
+        let event = Event::new("identity-linked", Some(user.id), format!("user {}", user.id));
+        self.audit(event.detail(json!({"provider": provider.id, "subject": subject}))).await?;
         Ok(user)
     }
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde_json::json;
 use tessera_catalog::Catalog;
 use tessera_domain::authz::{self, Action, Decision, ResourceFacts, Subject};
 use tessera_domain::{DataClass, ParentId};
@@ -13,6 +14,7 @@ use tessera_storage::Store;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::audit::Event;
 use crate::staging::Staging;
 use crate::{Error, Result};
 
@@ -78,21 +80,26 @@ impl Tessera {
     }
 
     /// The single authorization decision point: every use case calls it before it reads or
-    /// writes, and every decision about non-public data is logged for audit.
-    pub(crate) fn authorize(&self, subject: &Subject, action: Action, resource: &ResourceFacts, target: &str) -> Result<Decision> {
+    /// writes. Every decision about non-public data, and every refusal, goes into the audit
+    /// trail with its reason.
+    pub(crate) async fn authorize(&self, subject: &Subject, action: Action, resource: &ResourceFacts, target: &str) -> Result<Decision> {
         let decision = authz::authorize(subject, action, resource);
         let sensitive = resource.metadata_stub
             || (action == Action::ReadFiles && (resource.data_class != DataClass::Public || resource.embargoed))
             || matches!(action, Action::DecideAccess | Action::ManageOrganization | Action::AdministerPlatform);
         if sensitive || !decision.allowed {
-            tracing::info!(
-                target: "audit",
-                subject = ?subject.user_id().map(|u| u.0),
-                action = ?action,
-                resource = target,
-                allowed = decision.allowed,
-                reason = decision.reason,
-            );
+            let mut event = Event::new(action_name(action), subject.user_id(), target)
+                .outcome(if decision.allowed { "allowed" } else { "refused" })
+                .detail(json!({
+                    "reason": decision.reason,
+                    "data_class": resource.data_class,
+                    "grant": format!("{:?}", resource.grant).to_lowercase(),
+                    "link": subject.link.map(|link| link.permission.as_str()),
+                }));
+            if let Some(parent) = resource.parent {
+                event = event.dataset(parent);
+            }
+            self.audit(event).await?;
         }
         match decision {
             Decision { allowed: true, .. } => Ok(decision),
@@ -105,6 +112,18 @@ impl Tessera {
     pub async fn ready(&self) -> Result<()> {
         Ok(self.catalog.ping().await?)
     }
+}
+
+/// An action's name in the audit trail: `ReadFiles` is `read-files`.
+fn action_name(action: Action) -> String {
+    let mut name = String::new();
+    for c in format!("{action:?}").chars() {
+        if c.is_uppercase() && !name.is_empty() {
+            name.push('-');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
 }
 
 /// The current time in RFC 3339, to the second.

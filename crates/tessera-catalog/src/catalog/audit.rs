@@ -69,6 +69,17 @@ impl Catalog {
         })
     }
 
+    /// The first and last entry numbers written at or after `from` and before `until` (RFC 3339
+    /// texts, compared as such), if any were.
+    pub async fn audit_seq_range(&self, from: &str, until: &str) -> Result<Option<(i64, i64)>> {
+        let sql = "SELECT MIN(seq) AS first, MAX(seq) AS last FROM audit_log WHERE at >= $1 AND at < $2";
+        on_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(from).bind(until).fetch_one(pool).await?;
+            let (first, last): (Option<i64>, Option<i64>) = (row.try_get("first")?, row.try_get("last")?);
+            Ok::<_, Error>(first.zip(last))
+        })
+    }
+
     /// The entry numbered `seq`.
     pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
         let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq = $1");

@@ -2,6 +2,7 @@
 //! and logging.
 
 mod admin;
+mod audit;
 mod deposit;
 mod get;
 mod maintenance;
@@ -43,6 +44,13 @@ enum Command {
         #[command(flatten)]
         local: LocalArgs,
     },
+    /// Prove the audit trail intact, export it, or checkpoint it into storage.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+        #[command(flatten)]
+        local: LocalArgs,
+    },
     /// Recreate the catalogue's record tables and the search index from OCFL storage alone.
     Rebuild {
         #[command(flatten)]
@@ -63,6 +71,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { local, bind } => serve::serve(Config::load(&local, bind.as_deref())?).await,
         Command::Admin { command, local } => admin::run(command, &Config::load(&local, None)?).await,
+        Command::Audit { command, local } => audit::run(command, &Config::load(&local, None)?).await,
         Command::Rebuild { local } => maintenance::rebuild(&Config::load(&local, None)?).await,
         Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
         Command::Deposit(args) => deposit::deposit(args).await,

@@ -17,6 +17,10 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = tessera_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     jobs.abort();
+    // The trail's newest entries are covered by a checkpoint before the server goes.
+    if let Err(err) = tessera.checkpoint_audit().await {
+        tracing::error!(error = %err, "checkpointing the audit trail");
+    }
     tessera.catalog().close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -31,6 +35,9 @@ async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) 
         ticks.tick().await;
         if let Err(err) = tessera.run_due_jobs().await {
             tracing::error!(error = %err, "running background jobs");
+        }
+        if let Err(err) = tessera.checkpoint_audit().await {
+            tracing::error!(error = %err, "checkpointing the audit trail");
         }
     }
 }

@@ -393,7 +393,7 @@ async fn datasets_name_their_curators_and_stewards() {
         (named["curators"][0]["email"].as_str(), named["stewards"][0]["email"].as_str()),
         (Some("cura@example.org"), Some("stew@example.org"))
     );
-    assert!(server.log().contains("people named on a dataset"));
+    assert!(server.log().contains("people named"));
 
     // The named steward sees the request in their queue and decides; the named curator
     // edits, but may not name stewards.

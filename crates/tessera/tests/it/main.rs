@@ -2,6 +2,7 @@
 //! folder, and drives it over HTTP and through its CLI.
 
 mod access;
+mod audit;
 mod bad_input;
 mod cli;
 mod crash;

@@ -100,7 +100,7 @@ async fn password_sign_in_sessions_and_csrf() {
     let forged = get("/api/user/records", "tessera_session=forged").await.unwrap();
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(forged.json::<Value>().await.unwrap()["detail"], "the session is not valid; sign in again");
-    assert!(server.log().contains("session refused") && server.log().contains("sign-in refused"));
+    assert!(server.log().contains("session refused") && server.log().contains("sign in refused"));
 
     // Signing out needs the token too, and ends the session.
     let out = client.post(server.url("/logout")).header("cookie", renewed.clone()).form(&[("csrf_token", "wrong")]).send().await.unwrap();
@@ -124,7 +124,7 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = blocked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&wait), "{wait}");
-    assert!(server.log().contains("sign-in throttled"));
+    assert!(server.log().contains("sign in throttled"));
     // Another account from the same address is not locked by these five.
     server.cli_ok(&["admin", "create-user", "bob@example.org"]);
     server.cli_with_input(&["admin", "set-password", "bob@example.org"], PASSWORD);

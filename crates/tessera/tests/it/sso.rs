@@ -155,7 +155,7 @@ async fn people_sign_in_with_their_institution() {
     assert_eq!(ada["email"], "ada@example.test");
     let members = server.cli_ok(&["admin", "list-orgs", "oidc-uni"]);
     assert!(members.contains("ada@example.test") && members.contains("depositor"), "{members}");
-    assert!(server.log().contains("signed in with a provider"));
+    assert!(server.log().contains("signed in") && server.log().contains(r#""method":"sso","provider":"uni""#));
 
     // Signing in again, from another browser, is the same person.
     let again = Browser::new().sign_in(&server, "uni", "ada").await;
@@ -183,7 +183,7 @@ async fn tampered_answers_are_refused_and_logged() {
     let (op_port, settings) = (free_port(), tempfile::tempdir().unwrap());
     let server = tessera_with(op_port, settings.path()).await;
     let provider = Provider::start(op_port, &server.url("/auth/callback"), "one").await;
-    let refused = |server: &TestServer| server.log().matches("single sign-on refused").count();
+    let refused = |server: &TestServer| server.log().matches("sign in refused").count();
 
     // A state that is not the browser's own: the answer was meant for another sign-in.
     let browser = Browser::new();

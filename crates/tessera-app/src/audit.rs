@@ -1,0 +1,186 @@
+//! The tamper-evident audit trail: what happened is appended to a hash chain in the
+//! catalogue, and the chain's head is copied now and then into the storage root, so that even
+//! someone who can edit the database cannot rewrite, remove or reorder entries, nor cut off
+//! the newest ones, without `verify_audit` saying where.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tessera_domain::audit::{AuditEntry, ChainBreak, ChainWalk};
+use tessera_domain::{ParentId, UserId};
+
+use crate::tessera::now;
+use crate::{Error, Result, Tessera};
+
+/// Where checkpoints live: a local extension folder of the OCFL storage root.
+const CHECKPOINTS: &str = "extensions/tessera-audit/checkpoints";
+/// Entries read per query while walking the chain.
+const PAGE: i64 = 10_000;
+
+/// One thing that happened, before the chain numbers it.
+pub(crate) struct Event {
+    pub(crate) action: String,
+    pub(crate) actor: Option<UserId>,
+    pub(crate) dataset: Option<ParentId>,
+    pub(crate) target: String,
+    pub(crate) outcome: &'static str,
+    pub(crate) detail: Value,
+}
+
+impl Event {
+    pub(crate) fn new(action: impl Into<String>, actor: Option<UserId>, target: impl Into<String>) -> Self {
+        Self { action: action.into(), actor, dataset: None, target: target.into(), outcome: "done", detail: Value::Null }
+    }
+
+    pub(crate) fn dataset(mut self, dataset: ParentId) -> Self {
+        self.dataset = Some(dataset);
+        self
+    }
+
+    pub(crate) fn outcome(mut self, outcome: &'static str) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub(crate) fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The chain's head as copied into storage at some moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+}
+
+/// What `verify_audit` found.
+#[derive(Clone, Debug)]
+pub struct AuditReport {
+    /// Entries that were checked and found intact, from the first.
+    pub entries: i64,
+    pub checkpoints: usize,
+    /// The first problem, if any.
+    pub problem: Option<String>,
+}
+
+impl Tessera {
+    /// Appends an event to the audit trail, and to the log.
+    pub(crate) async fn audit(&self, event: Event) -> Result<()> {
+        let detail = if event.detail.is_null() { "{}".to_string() } else { event.detail.to_string() };
+        tracing::info!(
+            target: "audit",
+            action = %event.action,
+            actor = ?event.actor.map(|u| u.0),
+            dataset = ?event.dataset.map(|d| d.0),
+            target = %event.target,
+            outcome = event.outcome,
+            detail = %detail,
+            "{}",
+            event.action.replace('-', " "),
+        );
+        let entry = AuditEntry {
+            at: now(),
+            actor: event.actor.map(|u| u.0),
+            action: event.action,
+            dataset: event.dataset.map(|d| d.0),
+            target: event.target,
+            outcome: event.outcome.into(),
+            detail,
+            ..AuditEntry::default()
+        };
+        self.catalog.append_audit(vec![entry]).await?;
+        Ok(())
+    }
+
+    /// Copies the chain's head into the storage root, unless the last checkpoint has it already.
+    pub async fn checkpoint_audit(&self) -> Result<Option<Checkpoint>> {
+        let (seq, hash) = self.catalog.audit_head().await?;
+        if seq == 0 || self.checkpoints().await?.last().is_some_and(|c| c.seq == seq) {
+            return Ok(None);
+        }
+        let checkpoint = Checkpoint { seq, hash, at: now() };
+        let bytes = serde_json::to_vec_pretty(&checkpoint).map_err(|e| Error::Corrupt(e.to_string()))?;
+        self.ocfl.store().put_bytes(&format!("{CHECKPOINTS}/{seq:020}.json"), bytes.into()).await?;
+        Ok(Some(checkpoint))
+    }
+
+    /// Every checkpoint in storage, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let mut checkpoints = Vec::new();
+        for key in self.ocfl.store().list(CHECKPOINTS).await? {
+            let bytes = self.ocfl.store().get_bytes(&key).await?;
+            checkpoints.push(serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("the audit checkpoint {key}: {e}")))?);
+        }
+        checkpoints.sort_by_key(|c: &Checkpoint| c.seq);
+        Ok(checkpoints)
+    }
+
+    /// Walks the whole chain from the first entry, then holds it against every checkpoint in
+    /// storage: an entry changed, removed, inserted or moved, or entries cut off the end, are
+    /// reported with the first entry where it shows. `progress` hears the entries checked.
+    pub async fn verify_audit(&self, mut progress: impl FnMut(i64, i64)) -> Result<AuditReport> {
+        let (head, _) = self.catalog.audit_head().await?;
+        let checkpoints = self.checkpoints().await?;
+        let mut report = AuditReport { entries: 0, checkpoints: checkpoints.len(), problem: None };
+        let mut walk = ChainWalk::default();
+        let mut pending = checkpoints.iter().peekable();
+        'pages: loop {
+            let page = self.catalog.audit_entries(walk.seq, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            for entry in &page {
+                if let Err(broken) = walk.next(entry) {
+                    report.problem = Some(broken.to_string());
+                    break 'pages;
+                }
+                while let Some(checkpoint) = pending.next_if(|c| c.seq <= walk.seq) {
+                    if checkpoint.seq == walk.seq && checkpoint.hash != walk.hash {
+                        report.problem = Some(ChainBreak::Altered { seq: walk.seq }.to_string() + " (it differs from the checkpoint)");
+                        break 'pages;
+                    }
+                }
+            }
+            report.entries = walk.seq;
+            progress(walk.seq, head.max(walk.seq));
+        }
+        if report.problem.is_none()
+            && let Some(last) = checkpoints.last().filter(|c| c.seq > walk.seq)
+        {
+            report.problem = Some(format!(
+                "the trail ends at entry {}, but a checkpoint made at {} records entry {}: entries {} to {} were removed",
+                walk.seq,
+                last.at,
+                last.seq,
+                walk.seq + 1,
+                last.seq
+            ));
+        }
+        Ok(report)
+    }
+
+    /// The first and last entry numbers written in a period (`from` inclusive, `until`
+    /// exclusive, RFC 3339).
+    pub async fn audit_period(&self, from: &str, until: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self.catalog.audit_seq_range(from, until).await?)
+    }
+
+    /// The entries numbered `from` to `to` (inclusive), for export; each carries the hash of
+    /// the one before, so an export can be checked on its own.
+    pub async fn audit_range(&self, from: i64, to: i64, mut each: impl FnMut(&AuditEntry) -> Result<()>) -> Result<i64> {
+        let mut after = from.max(1) - 1;
+        let mut count = 0;
+        while after < to {
+            let page = self.catalog.audit_entries(after, PAGE.min(to - after)).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for entry in &page {
+                each(entry)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,146 @@
+//! `tessera audit`: prove the audit trail intact, export it, checkpoint it.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use tessera_app::domain::audit::{AuditEntry, ChainWalk};
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check every entry against the one before it and against the checkpoints in storage;
+    /// exits non-zero and names the first bad entry when anything was changed, removed,
+    /// inserted, moved or cut off.
+    Verify {
+        /// Check an exported JSON Lines file on its own instead of the catalogue.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write entries as JSON Lines (one object per line, with its hash and the previous one's).
+    Export {
+        /// The first day (2026-01-31) or moment (RFC 3339) to include. Default: the beginning.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day or moment to include. Default: now.
+        #[arg(long)]
+        to: Option<String>,
+        /// Where to write; default standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Copy the trail's newest entry number and hash into the storage root now (the server
+    /// does this by itself after its background jobs and when it stops).
+    Checkpoint,
+}
+
+pub(crate) async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { file: Some(file) } => verify_file(&file),
+        AuditCommand::Verify { file: None } => verify(config).await,
+        AuditCommand::Export { from, to, output } => export(config, from, to, output).await,
+        AuditCommand::Checkpoint => {
+            let tessera = super::open(config).await?;
+            match tessera.checkpoint_audit().await? {
+                Some(checkpoint) => println!("checkpoint written at entry {} ({})", checkpoint.seq, checkpoint.hash),
+                None => println!("the last checkpoint is up to date"),
+            }
+            tessera.catalog().close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
+    let tessera = super::open(config).await?;
+    let bar = super::progress_bar(0, "{spinner} verifying the audit trail [{bar:40}] {pos}/{len} entries ({elapsed})");
+    let report = tessera
+        .verify_audit(|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    tessera.catalog().close().await;
+    match report.problem {
+        None => {
+            println!("the audit trail is intact: {} entries, {} checkpoints agree", report.entries, report.checkpoints);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            println!("the audit trail is broken: {problem} ({} entries before it are intact)", report.entries);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Checks an export by itself: each entry follows the one before, from the first one's link.
+fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut walk: Option<ChainWalk> = None;
+    let mut count = 0;
+    for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        let entry: AuditEntry =
+            serde_json::from_str(&line).with_context(|| format!("line {} of {} is not an audit entry", number + 1, path.display()))?;
+        let walk = walk.get_or_insert_with(|| ChainWalk { seq: entry.seq - 1, hash: entry.prev.clone() });
+        if let Err(broken) = walk.next(&entry) {
+            println!("the export is broken at line {}: {broken}", number + 1);
+            return Ok(ExitCode::FAILURE);
+        }
+        count += 1;
+    }
+    println!("the export is intact: {count} entries, each following the one before");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(config: &Config, from: Option<String>, to: Option<String>, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let tessera = super::open(config).await?;
+    let from = from.map(|f| bound(&f)).transpose()?.unwrap_or_default();
+    // A day includes all of its moments: every RFC 3339 time of that day sorts before "DAYT9".
+    let until = match to {
+        Some(to) if to.len() == 10 => format!("{}T9", bound(&to)?),
+        Some(to) => format!("{}\u{1}", bound(&to)?),
+        None => "9999".to_string(),
+    };
+    let mut out: Box<dyn Write> = match &output {
+        Some(path) => {
+            Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let count = match tessera.audit_period(&from, &until).await? {
+        Some((first, last)) => {
+            tessera
+                .audit_range(first, last, |entry| {
+                    serde_json::to_writer(&mut out, entry).map_err(std::io::Error::other)?;
+                    out.write_all(b"\n")?;
+                    Ok(())
+                })
+                .await?
+        }
+        None => 0,
+    };
+    out.flush()?;
+    tessera.catalog().close().await;
+    if output.is_some() {
+        eprintln!("exported {count} entries");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A date (`2026-01-31`) or an RFC 3339 time, checked.
+fn bound(text: &str) -> anyhow::Result<String> {
+    let format = time::format_description::well_known::Rfc3339;
+    let valid = if text.len() == 10 {
+        time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+    } else {
+        time::OffsetDateTime::parse(text, &format).is_ok()
+    };
+    if !valid {
+        bail!("'{text}' is neither a date such as 2026-01-31 nor an RFC 3339 time");
+    }
+    Ok(text.to_string())
+}

@@ -1,0 +1,141 @@
+//! The audit trail records who read restricted data and who was refused, and `tessera audit
+//! verify` finds any entry changed, removed, inserted or moved in the database, and a tail
+//! cut off behind the last checkpoint, on both engines.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use tessera_app::domain::audit::AuditEntry;
+use tessera_testkit::{TestServer, TestServerConfig, describe};
+
+use crate::helpers::{Api, metadata, start};
+
+/// Direct access to the catalogue, as someone who can edit the database has.
+enum Database {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Database {
+    async fn open(server: &TestServer, url: Option<&str>) -> Self {
+        match url {
+            Some(url) => Database::Postgres(sqlx::PgPool::connect(url).await.unwrap()),
+            None => Database::Sqlite(
+                sqlx::SqlitePool::connect(&format!("sqlite:{}", server.data_dir.join("catalog.db").display())).await.unwrap(),
+            ),
+        }
+    }
+
+    async fn run(&self, sql: &str) {
+        match self {
+            Database::Sqlite(pool) => drop(sqlx::raw_sql(sql).execute(pool).await.unwrap()),
+            Database::Postgres(pool) => drop(sqlx::raw_sql(sql).execute(pool).await.unwrap()),
+        }
+    }
+
+    async fn text(&self, sql: &str) -> String {
+        match self {
+            Database::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+            Database::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        }
+    }
+}
+
+/// `tessera audit verify`: whether it passed, and what it printed.
+fn verify(server: &TestServer) -> (bool, String) {
+    let output = server.cli(&["audit", "verify"]);
+    (output.status.success(), format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+}
+
+async fn tampering_is_found(database_url: Option<String>) {
+    let mut server = start(TestServerConfig { database_url: database_url.clone(), ..Default::default() }).await;
+    let owner = Api::new(&server, Some(server.user_token("owner@example.org")));
+    let stranger = Api::new(&server, Some(server.user_token("stranger@example.org")));
+    let body = json!({"metadata": metadata("Cohort"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("cohort.csv", b"a,b\n")]).await;
+    owner.publish(&id).await;
+    let content = format!("/api/records/{id}/files/cohort.csv/content");
+    for _ in 0..3 {
+        assert_eq!(owner.get(&content).await.0, StatusCode::OK);
+        assert_eq!(stranger.get(&content).await.0, StatusCode::FORBIDDEN);
+    }
+    // Stopping checkpoints the head into the storage root.
+    server.stop();
+
+    let (ok, said) = verify(&server);
+    assert!(ok, "{said}");
+    let exported = server.data_dir.join("audit.jsonl");
+    server.cli_ok(&["audit", "export", "--from", "2000-01-01", "--output", exported.to_str().unwrap()]);
+    let lines: Vec<AuditEntry> =
+        std::fs::read_to_string(&exported).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let reads = lines.iter().filter(|e| e.action == "read-files").count();
+    assert_eq!(reads, 6, "every restricted download and refusal is recorded: {lines:#?}");
+    let refused = lines.iter().find(|e| e.action == "read-files" && e.outcome == "refused").unwrap();
+    assert!(refused.detail.contains("an active grant is needed") && refused.dataset.is_some(), "{refused:?}");
+    assert!(server.cli_ok(&["audit", "verify", "--file", exported.to_str().unwrap()]).contains("intact"));
+    let total = lines.len();
+    assert!(total >= 8, "{total}");
+
+    let db = Database::open(&server, database_url.as_deref()).await;
+    db.run("CREATE TABLE audit_saved AS SELECT * FROM audit_log").await;
+    let restore = "DELETE FROM audit_log; INSERT INTO audit_log SELECT * FROM audit_saved";
+
+    // One entry edited.
+    db.run("UPDATE audit_log SET target = target || ' (edited)' WHERE seq = 4").await;
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("entry 4 was changed"), "{said}");
+    db.run(restore).await;
+    assert!(verify(&server).0);
+
+    // One entry removed.
+    db.run("DELETE FROM audit_log WHERE seq = 5").await;
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("entry 5 is missing"), "{said}");
+    db.run(restore).await;
+
+    // Two entries swapped.
+    db.run("UPDATE audit_log SET seq = -1 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = -1").await;
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("entry 2 "), "{said}");
+    db.run(restore).await;
+
+    // A well-formed entry inserted after entry 3, the later ones moved up to make room.
+    let prev = db.text("SELECT hash FROM audit_log WHERE seq = 3").await;
+    let forged = AuditEntry {
+        at: "2026-01-01T00:00:00Z".into(),
+        action: "read-files".into(),
+        target: "nothing".into(),
+        outcome: "allowed".into(),
+        detail: "{}".into(),
+        ..AuditEntry::default()
+    }
+    .seal(4, &prev);
+    db.run("UPDATE audit_log SET seq = seq + 1000000 WHERE seq > 3; UPDATE audit_log SET seq = seq - 999999 WHERE seq > 1000000").await;
+    db.run(&format!(
+        "INSERT INTO audit_log (seq, at, actor, action, dataset, target, outcome, detail, prev, hash) VALUES (4, '{}', NULL, '{}', NULL, '{}', '{}', '{}', '{}', '{}')",
+        forged.at, forged.action, forged.target, forged.outcome, forged.detail, forged.prev, forged.hash
+    ))
+    .await;
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("entry 5 "), "{said}");
+    db.run(restore).await;
+
+    // The newest entries cut off, the head moved back to match: the checkpoint remembers.
+    db.run(&format!("DELETE FROM audit_log WHERE seq > {}", total - 2)).await;
+    let hash = db.text(&format!("SELECT hash FROM audit_log WHERE seq = {}", total - 2)).await;
+    db.run(&format!("UPDATE audit_head SET seq = {}, hash = '{hash}' WHERE id = 1", total - 2)).await;
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains(&format!("entries {} to {total} were removed", total - 1)), "{said}");
+    let output = server.cli(&["audit", "verify"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+}
+
+#[tokio::test]
+async fn tampering_is_found_on_sqlite() {
+    tampering_is_found(None).await;
+}
+
+#[tokio::test]
+async fn tampering_is_found_on_postgres() {
+    let database = tessera_testkit::fresh_postgres().await;
+    tampering_is_found(Some(database.url.clone())).await;
+}
