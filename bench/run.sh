@@ -4,11 +4,13 @@
 #      with the server's peak memory;
 #   2. publishing a dataset of 10,000 small files, then its landing page and paged file listing;
 #   3. search with two facets from 8 concurrent clients over 100,000 generated records,
-#      after a full re-index.
-# Usage: bench/run.sh [RECORDS]   (RECORDS defaults to 100000)
+#      after a full re-index;
+#   4. the audit trail: append 10 million entries, then verify the whole chain.
+# Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES]   (defaults 100000 and 10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-100000}
+audit_entries=${2:-10000000}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}
 cargo build --release --quiet -p tessera -p tessera-bench
 bin=$CARGO_TARGET_DIR/release
@@ -57,3 +59,6 @@ start_server "$work/search"
 "$bin/tessera-bench" search --server "$url" --clients 8 --requests 8000
 echo "server peak memory (VmHWM): $(peak_memory)"
 stop_server
+
+echo "== 4. the audit trail: $audit_entries entries"
+"$bin/tessera-bench" audit --data-dir "$work/audit" --entries "$audit_entries"

@@ -1,5 +1,6 @@
 //! `tessera-bench`: workloads for Tessera's benchmarks; `bench/run.sh` runs them.
 
+mod audit;
 mod generate;
 mod load;
 
@@ -44,6 +45,13 @@ enum Command {
         #[arg(long)]
         file: std::path::PathBuf,
     },
+    /// Append N audit entries to a new catalogue in batches, then time verifying the chain.
+    Audit {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long)]
+        entries: usize,
+    },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
         #[arg(long)]
@@ -63,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ManyFiles { server, token, files } => load::many_files(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
         Command::HashSpeed { file } => hash_speed(&file),
+        Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,
     }
 }
 

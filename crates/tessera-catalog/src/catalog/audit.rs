@@ -1,9 +1,9 @@
 //! The audit trail: appended in order under the head row's lock, read back in pages by number.
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 
-use super::{Catalog, Pool};
+use super::{Catalog, INSERT_BATCH, Pool};
 use crate::{Error, Result};
 
 const COLUMNS: &str = "seq, at, actor, action, dataset, target, outcome, detail, prev, hash";
@@ -33,7 +33,6 @@ impl Catalog {
             return Ok(entries);
         }
         let count = entries.len() as i64;
-        let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // Taking the head row first locks it (PostgreSQL) or the database (SQLite) for this
@@ -46,13 +45,16 @@ impl Catalog {
             let mut sealed = Vec::with_capacity(entries.len());
             for (offset, entry) in entries.into_iter().enumerate() {
                 let entry = entry.seal(last - count + 1 + offset as i64, &prev);
-                sqlx::query(&insert)
-                    .bind(entry.seq).bind(&entry.at).bind(entry.actor).bind(&entry.action).bind(entry.dataset)
-                    .bind(&entry.target).bind(&entry.outcome).bind(&entry.detail).bind(&entry.prev).bind(&entry.hash)
-                    .execute(&mut *tx)
-                    .await?;
                 prev = entry.hash.clone();
                 sealed.push(entry);
+            }
+            for chunk in sealed.chunks(INSERT_BATCH) {
+                let mut insert = QueryBuilder::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
+                insert.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.seq).push_bind(&e.at).push_bind(e.actor).push_bind(&e.action).push_bind(e.dataset)
+                        .push_bind(&e.target).push_bind(&e.outcome).push_bind(&e.detail).push_bind(&e.prev).push_bind(&e.hash);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
             sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *tx).await?;
             tx.commit().await?;
