@@ -1,11 +1,9 @@
 //! The audit trail at scale: append N entries in batches, checkpoint, then verify the chain.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use tessera_app::domain::audit::AuditEntry;
-use tessera_app::{Tessera, TesseraConfig};
 use tessera_catalog::Catalog;
 
 /// Entries per transaction while filling: what a busy server's many small appends add up to.
@@ -37,16 +35,7 @@ pub(crate) async fn audit(data_dir: &Path, entries: usize) -> anyhow::Result<()>
     let seconds = started.elapsed().as_secs_f64();
     println!("append: {written} entries in {seconds:.1} s = {:.0} entries/s (batches of {BATCH})", written as f64 / seconds);
 
-    let config = TesseraConfig {
-        staging_dir: data_dir.join("staging"),
-        index_dir: data_dir.join("index"),
-        max_file_bytes: 1 << 40,
-        mail: None,
-        public_url: String::new(),
-        sso: Vec::new(),
-    };
-    let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
-    let tessera = Tessera::open(catalog, Arc::new(store), config).await?;
+    let tessera = crate::generate::open(data_dir, catalog).await?;
     tessera.checkpoint_audit().await?;
     let started = Instant::now();
     let report = tessera.verify_audit(|_, _| {}).await?;

@@ -147,6 +147,16 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
         catalog.apply_published(&row, Some(&[]), None).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
+    let tessera = open(data_dir, catalog).await?;
+    let started = Instant::now();
+    let indexed = tessera.reindex().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("reindex: {indexed} records in {seconds:.2} s = {:.0} records/s", indexed as f64 / seconds);
+    Ok(())
+}
+
+/// Tessera over a bench catalogue, with its other parts beside it in `data_dir`.
+pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Tessera> {
     let config = TesseraConfig {
         staging_dir: data_dir.join("staging"),
         index_dir: data_dir.join("index"),
@@ -156,10 +166,5 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
         sso: Vec::new(),
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
-    let tessera = Tessera::open(catalog, Arc::new(store), config).await?;
-    let started = Instant::now();
-    let indexed = tessera.reindex().await?;
-    let seconds = started.elapsed().as_secs_f64();
-    println!("reindex: {indexed} records in {seconds:.2} s = {:.0} records/s", indexed as f64 / seconds);
-    Ok(())
+    Ok(Tessera::open(catalog, Arc::new(store), config).await?)
 }
