@@ -42,7 +42,8 @@ pub(crate) async fn audit(data_dir: &Path, entries: usize) -> anyhow::Result<()>
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(report.problem.is_none(), "the chain is broken: {:?}", report.problem);
     println!("verify: {} entries in {seconds:.1} s = {:.0} entries/s", report.entries, report.entries as f64 / seconds);
-    let size = std::fs::metadata(data_dir.join("catalog.db"))?.len();
+    // What has not yet been moved from the write-ahead log into the database counts too.
+    let size: u64 = ["catalog.db", "catalog.db-wal"].iter().filter_map(|f| std::fs::metadata(data_dir.join(f)).ok()).map(|m| m.len()).sum();
     println!("catalogue size: {:.2} GB ({:.0} bytes an entry)", size as f64 / 1e9, size as f64 / written as f64);
     Ok(())
 }
