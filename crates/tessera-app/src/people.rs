@@ -33,15 +33,24 @@ impl Tessera {
     /// Adds the people named on the dataset `facts.parent` to the facts.
     pub(crate) async fn with_named_people(&self, mut facts: ResourceFacts) -> Result<ResourceFacts> {
         if let Some(parent) = facts.parent {
-            for (role, user) in self.catalog.dataset_people(parent).await? {
-                match role {
-                    Role::Curator => facts.curators.push(user.id),
-                    Role::Steward => facts.stewards.push(user.id),
-                    _ => {}
-                }
-            }
+            let (curators, stewards) = self.named(parent).await?;
+            facts.curators.extend(curators.iter().map(|u| u.id));
+            facts.stewards.extend(stewards.iter().map(|u| u.id));
         }
         Ok(facts)
+    }
+
+    /// The curators and the stewards named on a dataset.
+    async fn named(&self, parent: ParentId) -> Result<(Vec<UserRow>, Vec<UserRow>)> {
+        let (mut curators, mut stewards) = (Vec::new(), Vec::new());
+        for (role, user) in self.catalog.dataset_people(parent).await? {
+            match role {
+                Role::Curator => curators.push(user),
+                Role::Steward => stewards.push(user),
+                _ => {}
+            }
+        }
+        Ok((curators, stewards))
     }
 
     /// The people who look after the dataset of record `id`, for those who look after it too.
@@ -94,15 +103,8 @@ impl Tessera {
     }
 
     async fn people_of(&self, doc: &RecordDoc) -> Result<DatasetPeople> {
-        let mut people = DatasetPeople { depositor: self.user_row(doc.owner).await?, ..DatasetPeople::default() };
-        for (role, user) in self.catalog.dataset_people(doc.parent_id).await? {
-            match role {
-                Role::Curator => people.curators.push(user),
-                Role::Steward => people.stewards.push(user),
-                _ => {}
-            }
-        }
-        Ok(people)
+        let (curators, stewards) = self.named(doc.parent_id).await?;
+        Ok(DatasetPeople { depositor: self.user_row(doc.owner).await?, curators, stewards })
     }
 
     async fn user_row(&self, user: Option<UserId>) -> Result<Option<UserRow>> {
@@ -121,6 +123,6 @@ impl Tessera {
 
     /// The named stewards of a dataset, for notifications.
     pub(crate) async fn named_stewards(&self, parent: ParentId) -> Result<Vec<UserId>> {
-        Ok(self.catalog.dataset_people(parent).await?.into_iter().filter(|(role, _)| *role == Role::Steward).map(|(_, u)| u.id).collect())
+        Ok(self.named(parent).await?.1.into_iter().map(|u| u.id).collect())
     }
 }

@@ -93,9 +93,13 @@ impl Tessera {
                 let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
                 Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
             }
-            Readable::Only(rows) => {
-                let total = rows.len() as i64;
-                let page = rows.into_iter().skip(offset.max(0) as usize).take(limit.map_or(usize::MAX, |l| l.max(0) as usize));
+            Readable::Only(files) => {
+                let total = files.len() as i64;
+                let page = files
+                    .into_iter()
+                    .map(|(row, _)| row)
+                    .skip(offset.max(0) as usize)
+                    .take(limit.map_or(usize::MAX, |l| l.max(0) as usize));
                 Ok((page.map(|row| file_view(row, access)).collect(), total))
             }
         }
@@ -119,14 +123,12 @@ impl Tessera {
         let (record, readable) = self.readable(subject, id).await?;
         let rows = match readable {
             Readable::All => self.catalog.record_files(id, 0, None).await?.0,
-            Readable::Only(rows) => {
+            Readable::Only(files) => {
                 // Each file of a class of its own that goes into the archive is audited.
-                let facts = self.record_facts(subject, &record.doc, None).await?;
-                for row in &rows {
-                    let file_facts = ResourceFacts { data_class: record.doc.access.class_of(&row.key), ..facts.clone() };
-                    self.authorize(subject, Action::ReadFiles, &file_facts, &format!("file '{}' of record {id}", row.key)).await?;
+                for (row, facts) in &files {
+                    self.authorize(subject, Action::ReadFiles, facts, &format!("file '{}' of record {id}", row.key)).await?;
                 }
-                rows
+                files.into_iter().map(|(row, _)| row).collect()
             }
         };
         let keys = rows.iter().map(|r| r.content_key.clone()).collect();
@@ -161,16 +163,17 @@ impl Tessera {
             None => Vec::new(),
         };
         let (rows, _) = self.catalog.record_files(id, 0, None).await?;
-        let readable: Vec<FileRow> = rows
+        let readable: Vec<(FileRow, ResourceFacts)> = rows
             .into_iter()
-            .filter(|row| {
+            .map(|row| {
                 let file = ResourceFacts {
                     data_class: doc.access.class_of(&row.key),
                     grant: grant_state(&grants, Some(&row.key)),
                     ..facts.clone()
                 };
-                authz::authorize(subject, Action::ReadFiles, &file).allowed
+                (row, file)
             })
+            .filter(|(_, file)| authz::authorize(subject, Action::ReadFiles, file).allowed)
             .collect();
         if readable.is_empty() {
             // Nothing to show: refuse as the record's own class does, with its reason.
@@ -235,10 +238,11 @@ fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
     view
 }
 
-/// Which files of a record a caller may read.
+/// Which files of a record a caller may read: all, or these, each with the facts (its own
+/// class, the caller's grant for it) it was decided on.
 enum Readable {
     All,
-    Only(Vec<FileRow>),
+    Only(Vec<(FileRow, ResourceFacts)>),
 }
 
 fn file_view(row: FileRow, access: &Access) -> FileView {

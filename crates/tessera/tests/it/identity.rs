@@ -355,6 +355,9 @@ async fn files_can_have_classes_of_their_own() {
     assert_eq!(status, StatusCode::CREATED, "{grant}");
     assert_eq!(researcher.get(&format!("/api/records/{id}/files")).await.1["total"], 2);
     assert_eq!(researcher.bytes(&format!("/api/records/{id}/files/cohort.csv/content")).await.2, b"a,b\n");
+    let (status, _, archive) = researcher.bytes(&format!("/api/records/{id}/files-archive")).await;
+    assert_eq!(status, StatusCode::OK, "a grant for one file opens the archive too");
+    assert!(String::from_utf8_lossy(&archive).contains("cohort.csv"));
 }
 
 #[tokio::test]
