@@ -133,6 +133,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
             metadata: metadata(&mut rng, n),
             access: Access::default(),
             files: Default::default(),
+            deletions: Vec::new(),
         };
         let row = RecordRow {
             id: doc.id,

@@ -3,14 +3,20 @@
 //! someone who can edit the database cannot rewrite, remove or reorder entries, nor cut off
 //! the newest ones, without `verify_audit` saying where.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_domain::audit::{AuditEntry, ChainBreak, ChainWalk};
-use tessera_domain::{ParentId, UserId};
+use tessera_domain::audit::{AuditEntry, ChainBreak, ChainWalk, Period};
+use tessera_domain::authz::{Action, ResourceFacts, Subject};
+use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
+use crate::drafts::from_json;
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
+/// Entries per page of an audit view.
+pub const AUDIT_PAGE: i64 = 1000;
 /// Where checkpoints live: a local extension folder of the OCFL storage root.
 const CHECKPOINTS: &str = "extensions/tessera-audit/checkpoints";
 /// Entries read per query while walking the chain.
@@ -184,5 +190,61 @@ impl Tessera {
             }
         }
         Ok(count)
+    }
+
+    /// Who did what to the dataset of record `id` in a period, a page of entries numbered
+    /// above `after`: for its stewards, its organization's administrators and auditors, and
+    /// platform administrators. Reading it is itself an entry.
+    pub async fn dataset_audit(&self, subject: &Subject, id: RecordId, period: &Period, after: i64) -> Result<Vec<AuditEntry>> {
+        let row = self.published_row(id).await?;
+        let facts = self.record_facts(subject, &from_json(&row.doc)?, None).await?;
+        self.authorize(subject, Action::ReadAudit, &facts, &format!("audit trail of record {id}")).await?;
+        Ok(self.catalog.audit_of_dataset(row.parent_id, &period.from, &period.until, after, AUDIT_PAGE).await?)
+    }
+
+    /// The caller's own doings in a period: their downloads, requests, refusals and sign-ins.
+    pub async fn own_audit(&self, subject: &Subject, period: &Period, after: i64) -> Result<Vec<AuditEntry>> {
+        let user = subject.user.ok_or(Error::Unauthenticated)?;
+        Ok(self.catalog.audit_of_actor(user, &period.from, &period.until, after, AUDIT_PAGE).await?)
+    }
+
+    /// Every entry about an organization's datasets in a period, in order, for its
+    /// administrators, auditors and stewards; returns how many there were.
+    pub async fn organization_audit(
+        &self,
+        subject: &Subject,
+        org: &OrgId,
+        period: &Period,
+        mut each: impl FnMut(&AuditEntry) -> Result<()>,
+    ) -> Result<usize> {
+        self.catalog.organization(org).await?.ok_or_else(|| Error::not_found(format!("organization {org}")))?;
+        let facts = ResourceFacts { organization: Some(org.clone()), ..ResourceFacts::default() };
+        self.authorize(subject, Action::ReadAudit, &facts, &format!("audit trail of {org}")).await?;
+        let mut entries = Vec::new();
+        for parent in self.datasets_of(org).await? {
+            let mut after = 0;
+            loop {
+                let page = self.catalog.audit_of_dataset(parent, &period.from, &period.until, after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                entries.extend(page);
+            }
+        }
+        entries.sort_by_key(|e| e.seq);
+        for entry in &entries {
+            each(entry)?;
+        }
+        Ok(entries.len())
+    }
+
+    /// The datasets an organization owns, as the catalogue's records say.
+    async fn datasets_of(&self, org: &OrgId) -> Result<BTreeSet<ParentId>> {
+        let mut parents = BTreeSet::new();
+        let mut after = 0;
+        while let Some((last, docs)) = self.record_docs_after(after).await? {
+            after = last;
+            parents.extend(docs.into_iter().filter(|doc| doc.organization.as_ref() == Some(org)).map(|doc| doc.parent_id));
+        }
+        Ok(parents)
     }
 }

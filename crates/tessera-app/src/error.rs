@@ -30,6 +30,9 @@ pub enum Error {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// It existed and was deleted on purpose; the message says when and why.
+    #[error("{0}")]
+    Gone(String),
     #[error("content is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("the catalogue failed: {0}")]

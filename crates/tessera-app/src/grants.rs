@@ -50,7 +50,7 @@ impl Tessera {
         }
         if let Some(user) = subject.user {
             let grants = self.catalog.grants_for(user, doc.parent_id).await?;
-            facts.grant = grant_state(&grants, key);
+            (facts.grant, facts.grant_id) = deciding_grant(&grants, key);
         }
         Ok(facts)
     }
@@ -410,13 +410,13 @@ fn title(doc: &RecordDoc) -> &str {
     doc.metadata.title.as_deref().unwrap_or("Untitled")
 }
 
-/// The state of the caller's access from their grants (newest first): active if any grant
-/// covering the file is current, else what became of the newest one.
-pub(crate) fn grant_state(grants: &[GrantRow], key: Option<&str>) -> GrantState {
+/// The grant that decides the caller's access to a file (or to every file) from their grants
+/// (newest first), and its state: active if any grant covering the file is current, else what
+/// became of the newest one.
+pub(crate) fn deciding_grant(grants: &[GrantRow], key: Option<&str>) -> (GrantState, Option<GrantId>) {
     let now = OffsetDateTime::now_utc();
-    let covering = grants.iter().filter(|grant| covers(grant, key));
-    let mut newest = GrantState::None;
-    for (position, grant) in covering.enumerate() {
+    let mut newest = (GrantState::None, None);
+    for (position, grant) in grants.iter().filter(|grant| covers(grant, key)).enumerate() {
         let state = if grant.revoked.is_some() {
             GrantState::Revoked
         } else if parse_time(&grant.expires) <= now {
@@ -425,10 +425,10 @@ pub(crate) fn grant_state(grants: &[GrantRow], key: Option<&str>) -> GrantState 
             GrantState::Active
         };
         if state == GrantState::Active {
-            return state;
+            return (state, Some(grant.id));
         }
         if position == 0 {
-            newest = state;
+            newest = (state, Some(grant.id));
         }
     }
     newest
@@ -470,14 +470,14 @@ mod tests {
     fn states_follow_the_newest_covering_grant_unless_one_is_active() {
         let future = "2999-01-01T00:00:00Z";
         let past = "2001-01-01T00:00:00Z";
-        assert_eq!(grant_state(&[], None), GrantState::None);
-        assert_eq!(grant_state(&[grant(None, future, false)], Some("a.csv")), GrantState::Active);
-        assert_eq!(grant_state(&[grant(None, past, false)], None), GrantState::Expired);
-        assert_eq!(grant_state(&[grant(None, future, true), grant(None, past, false)], None), GrantState::Revoked);
-        assert_eq!(grant_state(&[grant(None, past, false), grant(None, future, false)], None), GrantState::Active);
+        assert_eq!(deciding_grant(&[], None).0, GrantState::None);
+        assert_eq!(deciding_grant(&[grant(None, future, false)], Some("a.csv")).0, GrantState::Active);
+        assert_eq!(deciding_grant(&[grant(None, past, false)], None).0, GrantState::Expired);
+        assert_eq!(deciding_grant(&[grant(None, future, true), grant(None, past, false)], None).0, GrantState::Revoked);
+        assert_eq!(deciding_grant(&[grant(None, past, false), grant(None, future, false)], None).0, GrantState::Active);
         let some_files = grant(Some("[\"a.csv\"]"), future, false);
-        assert_eq!(grant_state(std::slice::from_ref(&some_files), Some("a.csv")), GrantState::Active);
-        assert_eq!(grant_state(std::slice::from_ref(&some_files), Some("b.csv")), GrantState::None);
-        assert_eq!(grant_state(&[some_files], None), GrantState::None, "a grant for some files does not open the whole archive");
+        assert_eq!(deciding_grant(std::slice::from_ref(&some_files), Some("a.csv")).0, GrantState::Active);
+        assert_eq!(deciding_grant(std::slice::from_ref(&some_files), Some("b.csv")).0, GrantState::None);
+        assert_eq!(deciding_grant(&[some_files], None).0, GrantState::None, "a grant for some files does not open the whole archive");
     }
 }

@@ -80,10 +80,7 @@ impl Tessera {
             .filter(|(path, _)| *path != record_path)
             .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
             .collect();
-        // The stored record keeps its file entries; the catalogue's copy leaves them out.
-        let stored: RecordDoc = serde_json::from_slice(&self.ocfl.read_bytes(&inventory, inventory.head_number(), &record_path).await?)
-            .map_err(|e| Error::Corrupt(format!("{record_path}: {e}")))?;
-        doc.files = stored.files;
+        doc.files = self.stored_record(&inventory, id).await?.files;
         let until = doc.access.embargo.until.clone().unwrap_or_default();
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
         state.push((record_path, FileSource::Bytes(json.into())));

@@ -16,23 +16,28 @@ mod model;
 mod people;
 mod publish;
 mod records;
+mod retention;
 mod sso;
 mod staging;
 mod tessera;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
-pub use audit::{AuditReport, Checkpoint};
+pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
-pub use model::{DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
 pub use people::{DatasetPeople, PeopleInput};
 pub use records::{ReadableFile, ReadableFiles};
+pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
-pub use tessera_catalog::{AccessRequestRow, Error as CatalogError, GrantRow, MemberRow, OrgRow, SecretLinkRow, TokenRow, UserRow};
+pub use tessera_catalog::{
+    AccessRequestRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ScheduleRow, SecretLinkRow,
+    TokenRow, UserRow,
+};
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;

@@ -21,6 +21,30 @@ pub struct RecordDoc {
     pub metadata: Metadata,
     pub access: Access,
     pub files: FilesDoc,
+    /// Files deleted from storage (under a retention schedule, or on request), oldest first:
+    /// what remains of them is this tombstone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deletions: Vec<Deletion>,
+}
+
+/// Files whose bytes were purged from storage, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletion {
+    /// When, in RFC 3339.
+    pub date: String,
+    /// Why, in words for the landing page.
+    pub reason: String,
+    /// What decided it: `record` (its own date), `schedule:{id}` or `request:{id}`.
+    pub basis: String,
+    pub files: Vec<DeletedFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedFile {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+    pub sha512: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -86,6 +110,9 @@ impl RecordView {
         };
         self.doc.files.entries.clear();
         self.doc.access.file_classes.clear();
+        for deletion in &mut self.doc.deletions {
+            deletion.files.clear();
+        }
         (self.files_count, self.files_bytes, self.is_stub) = (0, 0, true);
         self
     }

@@ -49,9 +49,13 @@ impl Tessera {
         }
 
         let stamp = now();
-        let created = match row.kind.as_str() {
-            KIND_EDIT => from_json::<RecordDoc>(&self.published_row(id).await?.doc)?.created,
-            _ => stamp.clone(),
+        // An edit keeps the record's first publication date and the tombstones of its files.
+        let (created, deletions) = match row.kind.as_str() {
+            KIND_EDIT => {
+                let published: RecordDoc = from_json(&self.published_row(id).await?.doc)?;
+                (published.created, published.deletions)
+            }
+            _ => (stamp.clone(), Vec::new()),
         };
         let doc = RecordDoc {
             id,
@@ -70,6 +74,7 @@ impl Tessera {
                     .map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() })
                     .collect(),
             },
+            deletions,
         };
 
         let object = object_id(row.parent_id);
@@ -115,9 +120,15 @@ impl Tessera {
     /// Commits a new version of a dataset's object, journalled so that a crash at any point
     /// leaves the old state or the new one.
     pub(crate) async fn commit_version(&self, parent: ParentId, version: NewVersion) -> Result<Inventory> {
+        self.journalled(parent, self.ocfl.commit(&object_id(parent), version)).await
+    }
+
+    /// Runs a change to a dataset's object with the catalogue's journal around it: whatever
+    /// happens, the catalogue ends up agreeing with storage.
+    pub(crate) async fn journalled<T>(&self, parent: ParentId, change: impl Future<Output = tessera_ocfl::Result<T>>) -> Result<T> {
         self.catalog.begin_commit(parent, &now()).await?;
-        match self.ocfl.commit(&object_id(parent), version).await {
-            Ok(inventory) => Ok(inventory),
+        match change.await {
+            Ok(done) => Ok(done),
             Err(err) => {
                 // Put storage and catalogue back in agreement before reporting the failure.
                 if let Err(recovery) = self.reconcile_parent(parent).await {
@@ -166,6 +177,14 @@ impl Tessera {
             }
         }
         Ok(highest)
+    }
+
+    /// Record `id` as stored in the head of its object: unlike the catalogue's copy, it lists
+    /// its files.
+    pub(crate) async fn stored_record(&self, inventory: &Inventory, id: RecordId) -> Result<RecordDoc> {
+        let path = format!("{id}/record.json");
+        let bytes = self.ocfl.read_bytes(inventory, inventory.head_number(), &path).await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))
     }
 
     /// Re-indexes every version of a dataset (publishing one changes which is the latest).

@@ -11,7 +11,7 @@ use tessera_search::SearchRequest;
 use tessera_storage::{ByteStream, Store};
 
 use crate::drafts::{facts_of_record, from_json};
-use crate::grants::grant_state;
+use crate::grants::deciding_grant;
 use crate::model::{FileView, RecordDoc, RecordView, SearchPage};
 use crate::{Error, Result, Tessera};
 
@@ -108,7 +108,17 @@ impl Tessera {
     /// One file of a record, checked once; its details are known before any byte is read.
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
         let record = self.readable_record(subject, id, Some(key)).await?;
-        let row = self.catalog.record_file(id, key).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of record {id}")))?;
+        let Some(row) = self.catalog.record_file(id, key).await? else {
+            let deleted = record.doc.deletions.iter().find(|d| d.files.iter().any(|f| f.key == key));
+            return Err(match deleted {
+                Some(deletion) => Error::Gone(format!(
+                    "file '{key}' of record {id} was deleted on {}: {}",
+                    deletion.date.get(..10).unwrap_or(&deletion.date),
+                    deletion.reason
+                )),
+                None => Error::not_found(format!("file '{key}' of record {id}")),
+            });
+        };
         let facts = ResourceFacts { data_class: record.doc.access.class_of(key), ..facts_of_record(&record.doc) };
         Ok(ReadableFile {
             content_key: row.content_key.clone(),
@@ -166,11 +176,8 @@ impl Tessera {
         let readable: Vec<(FileRow, ResourceFacts)> = rows
             .into_iter()
             .map(|row| {
-                let file = ResourceFacts {
-                    data_class: doc.access.class_of(&row.key),
-                    grant: grant_state(&grants, Some(&row.key)),
-                    ..facts.clone()
-                };
+                let (grant, grant_id) = deciding_grant(&grants, Some(&row.key));
+                let file = ResourceFacts { data_class: doc.access.class_of(&row.key), grant, grant_id, ..facts.clone() };
                 (row, file)
             })
             .filter(|(_, file)| authz::authorize(subject, Action::ReadFiles, file).allowed)
@@ -201,6 +208,16 @@ impl Tessera {
         Ok(SearchPage { total: result.total, hits, facets: result.facets })
     }
 
+    /// The next page of published records numbered above `after`, with the last number, for
+    /// sweeps over the whole catalogue; None when there are no more.
+    pub(crate) async fn record_docs_after(&self, after: i64) -> Result<Option<(i64, Vec<RecordDoc>)>> {
+        const PAGE: i64 = 500;
+        let ids = self.catalog.record_ids_after(after, PAGE).await?;
+        let Some(last) = ids.last() else { return Ok(None) };
+        let docs = self.catalog.records_by_ids(&ids).await?.iter().map(|row| from_json(&row.doc)).collect::<Result<_>>()?;
+        Ok(Some((last.0, docs)))
+    }
+
     pub(crate) async fn record_view(&self, row: RecordRow) -> Result<RecordView> {
         let mut views = self.record_views(vec![row]).await?;
         views.pop().ok_or_else(|| Error::Corrupt("a record view went missing".into()))
@@ -228,12 +245,16 @@ impl Tessera {
     }
 }
 
-/// The view without the keys of `access.file_classes`, unless the caller may edit the record:
-/// a file's name can say too much. Others see each file's class in the file listing, which
-/// holds only the files they may read.
+/// The view without the keys of `access.file_classes` and of deleted files, unless the caller
+/// may edit the record: a file's name can say too much. Others see each file's class in the
+/// file listing, which holds only the files they may read, and how many files were deleted.
 fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
-    if !view.doc.access.file_classes.is_empty() && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {
+    let named = !view.doc.access.file_classes.is_empty() || view.doc.deletions.iter().any(|d| !d.files.is_empty());
+    if named && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {
         view.doc.access.file_classes.clear();
+        for deletion in &mut view.doc.deletions {
+            deletion.files.clear();
+        }
     }
     view
 }

@@ -86,7 +86,7 @@ impl Tessera {
         let decision = authz::authorize(subject, action, resource);
         let sensitive = resource.metadata_stub
             || (action == Action::ReadFiles && (resource.data_class != DataClass::Public || resource.embargoed))
-            || matches!(action, Action::DecideAccess | Action::ManageOrganization | Action::AdministerPlatform);
+            || matches!(action, Action::DecideAccess | Action::ReadAudit | Action::ManageOrganization | Action::AdministerPlatform);
         if sensitive || !decision.allowed {
             let mut event = Event::new(action_name(action), subject.user_id(), target)
                 .outcome(if decision.allowed { "allowed" } else { "refused" })
@@ -98,6 +98,16 @@ impl Tessera {
                 }));
             if let Some(parent) = resource.parent {
                 event = event.dataset(parent);
+            }
+            // Which grant, for what purpose and on which terms, so a read can be traced to them.
+            if let Some(grant) = resource.grant_id
+                && let Some(row) = self.catalog.grant(grant).await?
+                && let Some(detail) = event.detail.as_object_mut()
+            {
+                detail.insert("grant_id".into(), json!(grant.to_string()));
+                detail.insert("purpose".into(), json!(row.purpose));
+                detail.insert("field_of_use".into(), json!(row.field_of_use));
+                detail.insert("agreement".into(), json!(row.agreement));
             }
             self.audit(event).await?;
         }

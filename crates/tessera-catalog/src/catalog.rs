@@ -115,6 +115,7 @@ mod access;
 mod audit;
 mod identity;
 mod jobs;
+mod retention;
 
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
@@ -134,7 +135,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 11] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 12] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -146,6 +147,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 11] = [
     migration!(9, "identities", "0009_identities.sql"),
     migration!(10, "dataset people", "0010_dataset_people.sql"),
     migration!(11, "audit log", "0011_audit_log.sql"),
+    migration!(12, "retention", "0012_retention.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

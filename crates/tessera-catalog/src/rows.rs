@@ -193,3 +193,47 @@ pub struct SecretLinkRow {
     pub expires: Option<String>,
     pub revoked: Option<String>,
 }
+
+/// A retention rule as stored; `tessera-domain::retention::Schedule` gives it meaning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleRow {
+    pub id: i64,
+    pub org_id: Option<OrgId>,
+    pub data_class: Option<String>,
+    pub years: i64,
+    /// `publication` or `project-end`.
+    pub anchor: String,
+    /// `delete-files` or `review`.
+    pub action: String,
+    pub note: String,
+    pub created_by: Option<UserId>,
+    pub created: String,
+}
+
+/// A legal hold on a dataset: while it is in force no file of the dataset is deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldRow {
+    pub id: i64,
+    pub parent_id: ParentId,
+    pub reason: String,
+    pub placed_by: Option<UserId>,
+    pub placed: String,
+    pub released_by: Option<UserId>,
+    pub released: Option<String>,
+}
+
+/// A depositor's request that a record's files be deleted, and the curators' decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletionRequestRow {
+    pub id: i64,
+    pub record_id: RecordId,
+    pub parent_id: ParentId,
+    pub requested_by: Option<UserId>,
+    pub reason: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    pub decided_by: Option<UserId>,
+    pub decided: Option<String>,
+    pub note: Option<String>,
+    pub created: String,
+}

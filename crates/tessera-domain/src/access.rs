@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::OrgId;
+use crate::retention::Retention;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +102,10 @@ pub struct Access {
     /// data, or one sensitive table in an open dataset.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub file_classes: BTreeMap<String, DataClass>,
+    /// How long the files are kept when the record says so itself; otherwise the retention
+    /// schedules of its classes and organization decide.
+    #[serde(default, skip_serializing_if = "Retention::is_unset")]
+    pub retention: Retention,
 }
 
 impl Access {
@@ -142,6 +147,7 @@ impl Access {
         self.file_classes.retain(|_, file_class| *file_class != class);
         self.partners.sort();
         self.partners.dedup();
+        problems.extend(self.retention.problems());
         if !problems.is_empty() {
             return Err(problems);
         }

@@ -98,6 +98,39 @@ impl ChainWalk {
     }
 }
 
+/// A span of time to read entries from: `from` inclusive, `until` exclusive, both compared
+/// as RFC 3339 texts, which sort as times do when written the way Tessera writes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub from: String,
+    pub until: String,
+}
+
+impl Period {
+    /// From a first and a last day (`2026-01-31`) or moment (RFC 3339), each optional; a last
+    /// day includes all of its moments.
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
+        for text in [from, to].into_iter().flatten() {
+            let valid = if text.len() == 10 {
+                crate::retention::parse_date(text).is_some()
+            } else {
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok()
+            };
+            if !valid {
+                return Err(format!("'{text}' is neither a date such as 2026-01-31 nor an RFC 3339 time"));
+            }
+        }
+        // Every RFC 3339 time of a day sorts before "DAYT9"; a moment is included by the
+        // smallest text after it.
+        let until = match to {
+            Some(day) if day.len() == 10 => format!("{day}T9"),
+            Some(moment) => format!("{moment}\u{1}"),
+            None => "9999".to_string(),
+        };
+        Ok(Self { from: from.unwrap_or_default().to_string(), until })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +187,16 @@ mod tests {
         let mut inserted = entries.clone();
         inserted.insert(2, inserted[1].clone().seal(3, &entries[1].hash));
         assert!(walk(&inserted).is_err());
+    }
+
+    #[test]
+    fn periods_take_days_and_moments() {
+        let day = Period::parse(Some("2026-01-01"), Some("2026-01-31")).unwrap();
+        assert!(day.from.as_str() <= "2026-01-01T00:00:00Z" && "2026-01-31T23:59:59Z" < day.until.as_str());
+        assert!("2026-02-01T00:00:00Z" >= day.until.as_str());
+        let open = Period::parse(None, None).unwrap();
+        assert!(open.from.as_str() <= "0000" && "9000-01-01" < open.until.as_str());
+        assert!(Period::parse(Some("January"), None).unwrap_err().contains("'January'"));
+        assert!(Period::parse(None, Some("2026-02-30")).is_err());
     }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::access::DataClass;
-use crate::ids::{OrgId, ParentId, UserId};
+use crate::ids::{GrantId, OrgId, ParentId, UserId};
 
 /// A person's role in one organization. One person may hold several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,12 +20,14 @@ pub enum Role {
     Curator,
     /// Decides who may use the organization's restricted data.
     Steward,
-    /// Manages the organization's members and partners.
+    /// Manages the organization's members, partners and retention schedules.
     OrgAdmin,
+    /// Reads the organization's audit trail and compliance reports, and nothing more.
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Self::Depositor, Self::Curator, Self::Steward, Self::OrgAdmin];
+    pub const ALL: [Role; 5] = [Self::Depositor, Self::Curator, Self::Steward, Self::OrgAdmin, Self::Auditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +35,7 @@ impl Role {
             Self::Curator => "curator",
             Self::Steward => "steward",
             Self::OrgAdmin => "admin",
+            Self::Auditor => "auditor",
         }
     }
 }
@@ -43,7 +46,7 @@ impl FromStr for Role {
         Self::ALL
             .into_iter()
             .find(|role| role.as_str() == s)
-            .ok_or_else(|| format!("'{s}' is not a role (depositor, curator, steward, admin)"))
+            .ok_or_else(|| format!("'{s}' is not a role (depositor, curator, steward, admin, auditor)"))
     }
 }
 
@@ -228,7 +231,13 @@ pub enum Action {
     RequestAccess,
     /// See the record's access requests and grant, refuse or revoke access.
     DecideAccess,
-    /// Manage an organization's members, partners and trust.
+    /// Place or lift a legal hold, decide deletion requests, take a record down.
+    GovernRecord,
+    /// Ask the curators to delete a record's files.
+    RequestDeletion,
+    /// See who did what to the record: its audit trail.
+    ReadAudit,
+    /// Manage an organization's members, partners, trust and retention schedules.
     ManageOrganization,
     /// Create organizations and accounts, and run the platform.
     AdministerPlatform,
@@ -239,8 +248,8 @@ impl Action {
     pub fn scope(self) -> Scope {
         match self {
             Action::ListOwn | Action::ReadDraft | Action::ReadMetadata | Action::ReadFiles | Action::RequestAccess => Scope::Read,
-            Action::CreateDraft | Action::EditDraft | Action::PublishDraft | Action::EditRecord => Scope::Deposit,
-            Action::DecideAccess => Scope::Steward,
+            Action::CreateDraft | Action::EditDraft | Action::PublishDraft | Action::EditRecord | Action::RequestDeletion => Scope::Deposit,
+            Action::DecideAccess | Action::GovernRecord | Action::ReadAudit => Scope::Steward,
             Action::ManageOrganization | Action::AdministerPlatform => Scope::Admin,
         }
     }
@@ -274,6 +283,8 @@ pub struct ResourceFacts {
     pub metadata_stub: bool,
     pub embargoed: bool,
     pub grant: GrantState,
+    /// The grant `grant` describes, for the audit trail; decisions never read it.
+    pub grant_id: Option<GrantId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,6 +312,7 @@ struct Relation {
     member: bool,
     partner: bool,
     org_admin: bool,
+    auditor: bool,
     /// Holds an active grant (only a signed-in person can).
     granted: bool,
     /// Presents a secret link to this dataset.
@@ -322,6 +334,7 @@ fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
         member,
         partner: member || resource.partners.iter().any(|org| subject.is_member_of(org)),
         org_admin: org_role(Role::OrgAdmin),
+        auditor: org_role(Role::Auditor),
         granted: user.is_some() && resource.grant == GrantState::Active,
         link: subject.link.filter(|link| resource.parent == Some(link.parent)).map(|link| link.permission),
     }
@@ -397,6 +410,41 @@ pub fn authorize(subject: &Subject, action: Action, resource: &ResourceFacts) ->
                 sign_in()
             } else {
                 Decision::deny("only the record's stewards decide access")
+            }
+        }
+        Action::GovernRecord => {
+            if who.curator || who.steward || who.org_admin {
+                Decision::allow("looks after the record")
+            } else if subject.is_admin {
+                Decision::allow("platform administrator")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only the record's curators, stewards and administrators may do this")
+            }
+        }
+        Action::RequestDeletion => {
+            if who.owner {
+                Decision::allow("depositor")
+            } else if who.curator {
+                Decision::allow("curator")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only the depositor and curators may ask for deletion")
+            }
+        }
+        Action::ReadAudit => {
+            if who.steward || who.org_admin {
+                Decision::allow("looks after the record")
+            } else if who.auditor {
+                Decision::allow("auditor")
+            } else if subject.is_admin {
+                Decision::allow("platform administrator")
+            } else if !who.signed_in {
+                sign_in()
+            } else {
+                Decision::deny("only the record's stewards and the organization's auditors may see its audit trail")
             }
         }
         Action::ManageOrganization => {
@@ -483,6 +531,7 @@ mod tests {
             metadata_stub: stub,
             embargoed,
             grant,
+            grant_id: None,
         }
     }
 
@@ -501,6 +550,7 @@ mod tests {
             ("curator", member(Role::Curator, "home")),
             ("steward", member(Role::Steward, "home")),
             ("org admin", member(Role::OrgAdmin, "home")),
+            ("auditor", member(Role::Auditor, "home")),
             ("partner", member(Role::Depositor, "partner")),
             ("other org", member(Role::Steward, "elsewhere")),
             ("platform admin", Subject { is_admin: true, ..Subject::user(OTHER) }),
@@ -543,6 +593,7 @@ mod tests {
         ("curator",        Action::ReadMetadata, "yyyyy yyyy yyy"),
         ("steward",        Action::ReadMetadata, "yyyyy yyyy yyy"),
         ("org admin",      Action::ReadMetadata, "yyyyy yyyy yyy"),
+        ("auditor",        Action::ReadMetadata, "yyyyy yyyy y.y"),
         ("partner",        Action::ReadMetadata, "yyyyy yyyy y.y"),
         ("other org",      Action::ReadMetadata, "yyyyy yyyy y.y"),
         ("platform admin", Action::ReadMetadata, "yyyyy yyyy yyy"),
@@ -558,6 +609,7 @@ mod tests {
         ("curator",        Action::ReadFiles,    "yyyy. yyyy yyy"),
         ("steward",        Action::ReadFiles,    "yyyy. yyyy yyy"),
         ("org admin",      Action::ReadFiles,    "yyy.. y..y ..y"),
+        ("auditor",        Action::ReadFiles,    "yyy.. y..y ..y"),
         ("partner",        Action::ReadFiles,    "yyy.. y..y ..y"),
         ("other org",      Action::ReadFiles,    "yy... y..y ..y"),
         ("platform admin", Action::ReadFiles,    "yy... y..y ..y"),
@@ -600,6 +652,38 @@ mod tests {
         ("stranger",       Action::CreateDraft,  "..... .... ..."),
         ("depositor",      Action::CreateDraft,  "yyyyy yyyy yyy"),
         ("partner",        Action::CreateDraft,  "..... .... ..."),
+
+        ("anonymous",      Action::GovernRecord, "..... .... ..."),
+        ("stranger",       Action::GovernRecord, "..... .... ..."),
+        ("owner",          Action::GovernRecord, "..... .... ..."),
+        ("named steward",  Action::GovernRecord, "yyyyy yyyy yyy"),
+        ("curator",        Action::GovernRecord, "yyyyy yyyy yyy"),
+        ("steward",        Action::GovernRecord, "yyyyy yyyy yyy"),
+        ("org admin",      Action::GovernRecord, "yyyyy yyyy yyy"),
+        ("auditor",        Action::GovernRecord, "..... .... ..."),
+        ("other org",      Action::GovernRecord, "..... .... ..."),
+        ("platform admin", Action::GovernRecord, "yyyyy yyyy yyy"),
+        ("files link",     Action::GovernRecord, "..... .... ..."),
+
+        ("anonymous",      Action::RequestDeletion, "..... .... ..."),
+        ("stranger",       Action::RequestDeletion, "..... .... ..."),
+        ("owner",          Action::RequestDeletion, "yyyyy yyyy yyy"),
+        ("depositor",      Action::RequestDeletion, "..... .... ..."),
+        ("curator",        Action::RequestDeletion, "yyyyy yyyy yyy"),
+        ("steward",        Action::RequestDeletion, "..... .... ..."),
+        ("platform admin", Action::RequestDeletion, "..... .... ..."),
+
+        ("anonymous",      Action::ReadAudit,    "..... .... ..."),
+        ("stranger",       Action::ReadAudit,    "..... .... ..."),
+        ("owner",          Action::ReadAudit,    "..... .... ..."),
+        ("named steward",  Action::ReadAudit,    "yyyyy yyyy yyy"),
+        ("curator",        Action::ReadAudit,    "..... .... ..."),
+        ("steward",        Action::ReadAudit,    "yyyyy yyyy yyy"),
+        ("org admin",      Action::ReadAudit,    "yyyyy yyyy yyy"),
+        ("auditor",        Action::ReadAudit,    "yyyyy yyyy yyy"),
+        ("other org",      Action::ReadAudit,    "..... .... ..."),
+        ("platform admin", Action::ReadAudit,    "yyyyy yyyy yyy"),
+        ("files link",     Action::ReadAudit,    "..... .... ..."),
 
         ("anonymous",      Action::ManageOrganization, "..... .... ..."),
         ("steward",        Action::ManageOrganization, "..... .... ..."),

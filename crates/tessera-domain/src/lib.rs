@@ -9,6 +9,7 @@ pub mod identifiers;
 pub mod ids;
 pub mod metadata;
 pub mod problem;
+pub mod retention;
 pub mod validate;
 pub mod vocab;
 

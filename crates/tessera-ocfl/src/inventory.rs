@@ -58,6 +58,25 @@ impl Inventory {
         self.versions.get(&self.head)
     }
 
+    /// The inventory as it stood at version `number`: the versions up to it, and the content
+    /// they refer to. Each version folder holds this for its own number.
+    pub fn truncated(&self, number: u32) -> Inventory {
+        let versions: BTreeMap<String, Version> = self
+            .versions
+            .iter()
+            .filter(|(name, _)| version_number(name).is_some_and(|n| n <= number))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let referenced: std::collections::BTreeSet<&String> = versions.values().flat_map(|v| v.state.keys()).collect();
+        Inventory {
+            head: format!("v{number}"),
+            manifest: self.manifest.iter().filter(|(digest, _)| referenced.contains(digest)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            versions,
+            fixity: None,
+            ..self.clone()
+        }
+    }
+
     /// Where the content with `digest` is stored, relative to the object root.
     pub fn content_path(&self, digest: &str) -> Option<&str> {
         self.manifest.get(digest).and_then(|paths| paths.first()).map(String::as_str)

@@ -4,7 +4,7 @@
 //! inventory and its sidecar. Replacing the root `inventory.json` is the commit point: until
 //! then readers and `recover` see the previous version, after it the new one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -100,6 +100,73 @@ impl OcflRepo {
         let _guard = lock.lock().await;
         let root = layout::object_root(id);
         let previous = read_inventory(self.store.as_ref(), &root, id).await?;
+        let inventory = self.write_version(id, previous, new).await?;
+        self.write_root_inventory(&inventory).await?;
+        Ok(inventory)
+    }
+
+    /// Removes `paths` from every version of object `id` and commits `next` (which must not
+    /// name them) as a new version explaining why. Content no remaining path refers to is
+    /// erased from storage; content another path still holds is kept.
+    ///
+    /// OCFL versions are otherwise immutable, so this rewrites each earlier version's
+    /// inventory as the new root inventory truncated to that version. The root inventory is
+    /// still the commit point: `recover` brings the version inventories and content in line
+    /// with whichever root inventory a crash left.
+    pub async fn purge(&self, id: &str, paths: &BTreeSet<String>, next: NewVersion) -> Result<(Inventory, Vec<Purged>)> {
+        let lock = self.lock_for(id);
+        let _guard = lock.lock().await;
+        let root = layout::object_root(id);
+        let mut previous = read_inventory(self.store.as_ref(), &root, id)
+            .await?
+            .ok_or_else(|| Error::CorruptObject { id: id.to_string(), reason: "there is no such object to purge".into() })?;
+        let mut purged: Vec<Purged> = previous
+            .head_version()
+            .map(|head| head.files().filter(|(path, _)| paths.contains(*path)).map(|(path, digest)| Purged::new(path, digest)).collect())
+            .unwrap_or_default();
+        // Content some other path still holds stays, and so does its history: erasing a path
+        // from old versions while its bytes remain would leave them unaccounted for.
+        let kept: BTreeSet<String> = previous
+            .versions
+            .values()
+            .flat_map(|v| v.files())
+            .filter(|(path, _)| !paths.contains(*path))
+            .map(|(_, digest)| digest.to_string())
+            .collect();
+        for item in &mut purged {
+            item.erased = !kept.contains(&item.digest);
+        }
+        purged.sort_by(|a, b| a.path.cmp(&b.path));
+        for version in previous.versions.values_mut() {
+            for (digest, logical) in version.state.iter_mut() {
+                if !kept.contains(digest) {
+                    logical.retain(|path| !paths.contains(path));
+                }
+            }
+            version.state.retain(|_, logical| !logical.is_empty());
+        }
+        let old_manifest = previous.manifest.clone();
+        previous.manifest.retain(|digest, _| previous.versions.values().any(|v| v.state.contains_key(digest)));
+
+        let inventory = self.write_version(id, Some(previous), next).await?;
+        for number in 1..inventory.head_number() {
+            self.write_version_inventory(&inventory.truncated(number)).await?;
+        }
+        self.write_root_inventory(&inventory).await?;
+        for (digest, content_paths) in &old_manifest {
+            if !inventory.manifest.contains_key(digest) {
+                for content_path in content_paths {
+                    self.store.delete(&format!("{root}/{content_path}")).await?;
+                }
+            }
+        }
+        Ok((inventory, purged))
+    }
+
+    /// Writes a new version's content and its version inventory; the caller commits it by
+    /// writing the root inventory.
+    async fn write_version(&self, id: &str, previous: Option<Inventory>, new: NewVersion) -> Result<Inventory> {
+        let root = layout::object_root(id);
         let number = previous.as_ref().map_or(1, |inv| inv.head_number() + 1);
         let version_dir = format!("v{number}");
         // Anything already there is the debris of a commit that crashed before its commit point.
@@ -144,20 +211,34 @@ impl OcflRepo {
             id: id.to_string(),
             kind: INVENTORY_TYPE.to_string(),
             digest_algorithm: "sha512".to_string(),
-            head: version_dir.clone(),
+            head: version_dir,
             content_directory: None,
             manifest,
             versions,
             fixity: None,
         };
-        let bytes = Bytes::from(serde_json::to_vec_pretty(&inventory).map_err(|e| corrupt(id, e))?);
+        self.write_version_inventory(&inventory).await?;
+        Ok(inventory)
+    }
+
+    /// Writes `inventory` and its sidecar into its head version's folder.
+    async fn write_version_inventory(&self, inventory: &Inventory) -> Result<()> {
+        let dir = format!("{}/{}", layout::object_root(&inventory.id), inventory.head);
+        let bytes = inventory_bytes(inventory)?;
         let sidecar = Bytes::from(layout::sidecar(&bytes));
-        self.store.put_bytes(&format!("{root}/{version_dir}/inventory.json"), bytes.clone()).await?;
-        self.store.put_bytes(&format!("{root}/{version_dir}/inventory.json.sha512"), sidecar.clone()).await?;
-        // The commit point.
+        self.store.put_bytes(&format!("{dir}/inventory.json"), bytes).await?;
+        self.store.put_bytes(&format!("{dir}/inventory.json.sha512"), sidecar).await?;
+        Ok(())
+    }
+
+    /// The commit point: the root inventory, then its sidecar.
+    async fn write_root_inventory(&self, inventory: &Inventory) -> Result<()> {
+        let root = layout::object_root(&inventory.id);
+        let bytes = inventory_bytes(inventory)?;
+        let sidecar = Bytes::from(layout::sidecar(&bytes));
         self.store.put_bytes(&format!("{root}/inventory.json"), bytes).await?;
         self.store.put_bytes(&format!("{root}/inventory.json.sha512"), sidecar).await?;
-        Ok(inventory)
+        Ok(())
     }
 
     /// Brings object `id` back to a valid state after a crash during `commit`: repairs a root
@@ -191,9 +272,24 @@ impl OcflRepo {
                 store.delete_prefix(&format!("{root}/{dir}")).await?;
             }
         }
+        // A purge rewrites earlier version inventories before its commit point and erases
+        // content after it; either half may have been cut short.
+        for number in 1..inventory.head_number() {
+            let expected = inventory.truncated(number);
+            let key = format!("{root}/v{number}/inventory.json");
+            let stored: Option<Inventory> = store.get_bytes(&key).await.ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            if stored.as_ref() != Some(&expected) {
+                tracing::warn!(object = id, version = number, "rewriting a version inventory after an interrupted purge");
+                self.write_version_inventory(&expected).await?;
+            }
+        }
+        let content: BTreeSet<String> = inventory.manifest.values().flatten().map(|path| format!("{root}/{path}")).collect();
         for key in store.list(&root).await? {
             if store.is_temporary(&key) {
                 tracing::warn!(object = id, key, "removing the temporary file of an interrupted write");
+                store.delete(&key).await?;
+            } else if is_content(&root, &key) && !content.contains(&key) {
+                tracing::warn!(object = id, key, "erasing content an interrupted purge left behind");
                 store.delete(&key).await?;
             }
         }
@@ -245,6 +341,32 @@ impl OcflRepo {
     pub async fn inventory_at(&self, root: &str) -> Result<Option<Inventory>> {
         read_inventory(self.store.as_ref(), root, root).await
     }
+}
+
+/// One logical file a purge removed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Purged {
+    pub path: String,
+    pub digest: String,
+    /// Whether its bytes left storage: false when another path still holds the same content.
+    pub erased: bool,
+}
+
+impl Purged {
+    fn new(path: &str, digest: &str) -> Self {
+        Self { path: path.to_string(), digest: digest.to_string(), erased: false }
+    }
+}
+
+/// Whether `key` lies in a version's content folder (`{root}/vN/content/...`).
+fn is_content(root: &str, key: &str) -> bool {
+    let Some(rest) = key.strip_prefix(root).and_then(|rest| rest.strip_prefix('/')) else { return false };
+    let mut parts = rest.splitn(3, '/');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(dir), Some("content"), Some(_)) if version_number(dir).is_some())
+}
+
+fn inventory_bytes(inventory: &Inventory) -> Result<Bytes> {
+    serde_json::to_vec_pretty(inventory).map(Bytes::from).map_err(|e| corrupt(&inventory.id, e))
 }
 
 async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Option<Inventory>> {
@@ -361,5 +483,68 @@ mod tests {
         assert!(repo.empty_hierarchy_dirs().await.unwrap().is_empty(), "no empty tuple folders are left behind (E073)");
         std::fs::create_dir_all(dir.path().join("abc/def")).unwrap();
         assert_eq!(repo.empty_hierarchy_dirs().await.unwrap(), ["abc/def"]);
+    }
+
+    #[tokio::test]
+    async fn purging_removes_paths_from_every_version_and_stays_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+        let repo = OcflRepo::open(store.clone()).await.unwrap();
+        let root = layout::object_root("obj");
+        let bytes = |b: &'static [u8]| FileSource::Bytes(Bytes::from_static(b));
+        let digest = |b: &[u8]| FileSource::Existing { sha512: Sha512::digest_hex(b) };
+        repo.commit(
+            "obj",
+            version(vec![
+                ("1/files/secret.csv", bytes(b"secret")),
+                ("1/files/shared.txt", bytes(b"shared")),
+                ("1/record.json", bytes(b"{1}")),
+            ]),
+        )
+        .await
+        .unwrap();
+        repo.commit(
+            "obj",
+            version(vec![
+                ("1/files/secret.csv", digest(b"secret")),
+                ("1/files/shared.txt", digest(b"shared")),
+                ("1/record.json", digest(b"{1}")),
+                ("2/files/shared.txt", digest(b"shared")),
+                ("2/record.json", bytes(b"{2}")),
+            ]),
+        )
+        .await
+        .unwrap();
+
+        let paths: BTreeSet<String> = ["1/files/secret.csv".to_string(), "1/files/shared.txt".to_string()].into();
+        let next = version(vec![
+            ("1/record.json", bytes(b"{1 purged}")),
+            ("2/files/shared.txt", digest(b"shared")),
+            ("2/record.json", digest(b"{2}")),
+        ]);
+        let (inventory, purged) = repo.purge("obj", &paths, next).await.unwrap();
+        assert_eq!(inventory.head, "v3");
+        let erased: Vec<(&str, bool)> = purged.iter().map(|p| (p.path.as_str(), p.erased)).collect();
+        assert_eq!(erased, [("1/files/secret.csv", true), ("1/files/shared.txt", false)], "content another record holds stays");
+        assert_eq!(store.size(&format!("{root}/v1/content/1/files/secret.csv")).await.unwrap(), None);
+        for v in 1..=3 {
+            assert!(inventory.version(v).unwrap().digest_of("1/files/secret.csv").is_none(), "gone from v{v}");
+        }
+        assert!(inventory.version(1).unwrap().digest_of("1/files/shared.txt").is_some(), "kept content keeps its history");
+        assert!(inventory.version(3).unwrap().digest_of("1/files/shared.txt").is_none());
+        assert_eq!(read(&repo, &inventory, 3, "2/files/shared.txt").await, b"shared");
+        let report = crate::validate_object(store.as_ref(), &root).await;
+        assert!(report.is_valid(), "{report:?}");
+
+        // A purge cut short: the old content is back and a version inventory is stale.
+        let purged_v2 = store.get_bytes(&format!("{root}/v2/inventory.json")).await.unwrap();
+        store.put_bytes(&format!("{root}/v2/inventory.json"), Bytes::from_static(b"{}")).await.unwrap();
+        store.put_bytes(&format!("{root}/v1/content/1/files/secret.csv"), Bytes::from_static(b"secret")).await.unwrap();
+        assert!(!crate::validate_object(store.as_ref(), &root).await.is_valid());
+        repo.recover("obj").await.unwrap();
+        assert_eq!(store.get_bytes(&format!("{root}/v2/inventory.json")).await.unwrap(), purged_v2);
+        assert_eq!(store.size(&format!("{root}/v1/content/1/files/secret.csv")).await.unwrap(), None);
+        let report = crate::validate_object(store.as_ref(), &root).await;
+        assert!(report.is_valid(), "{report:?}");
     }
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, draft_files, drafts, identity, people, record_files, records, search};
+use crate::api::{access, audit, draft_files, drafts, identity, people, record_files, records, retention, search};
 use crate::health;
 
 #[derive(OpenApi)]
@@ -21,6 +21,9 @@ use crate::health;
         access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,
         access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,
         access::create_link, access::list_links, access::revoke_link, people::read_people, people::name_people,
+        retention::list_schedules, retention::add_schedule, retention::remove_schedule, retention::upcoming, retention::list_holds,
+        retention::place_hold, retention::release_hold, retention::request_deletion, retention::deletion_queue,
+        retention::approve_deletion, retention::refuse_deletion, audit::dataset_audit, audit::own_audit, audit::organization_audit,
     ),
     modifiers(&BearerAuth),
 )]

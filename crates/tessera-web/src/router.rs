@@ -8,7 +8,7 @@ use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{access, draft_files, drafts, identity, people, record_files, records, search};
+use crate::api::{access, audit, draft_files, drafts, identity, people, record_files, records, retention, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -48,6 +48,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}/access/links", get(access::list_links).post(access::create_link))
         .route("/api/records/{id}/access/links/{link}", delete(access::revoke_link))
         .route("/api/records/{id}/people", get(people::read_people).put(people::name_people))
+        .route("/api/records/{id}/holds", get(retention::list_holds).post(retention::place_hold))
+        .route("/api/records/{id}/holds/{hold}", delete(retention::release_hold))
+        .route("/api/records/{id}/deletion-requests", post(retention::request_deletion))
+        .route("/api/user/deletion-queue", get(retention::deletion_queue))
+        .route("/api/deletion-requests/{request}/approve", post(retention::approve_deletion))
+        .route("/api/deletion-requests/{request}/refuse", post(retention::refuse_deletion))
+        .route("/api/retention/schedules", get(retention::list_schedules).post(retention::add_schedule))
+        .route("/api/retention/schedules/{schedule}", delete(retention::remove_schedule))
+        .route("/api/retention/upcoming", get(retention::upcoming))
+        .route("/api/records/{id}/audit", get(audit::dataset_audit))
+        .route("/api/user/audit", get(audit::own_audit))
+        .route("/api/organizations/{org}/audit", get(audit::organization_audit))
         .route("/api/access/requests/{request}", get(access::read_request))
         .route("/api/access/requests/{request}/approve", post(access::approve_request))
         .route("/api/access/requests/{request}/refuse", post(access::refuse_request))

@@ -108,6 +108,10 @@ pub(crate) struct RecordWire<'a> {
     metadata: &'a Metadata,
     access: AccessWire<'a>,
     files: Value,
+    /// Tombstones of files deleted from storage: when, why, and (for those who may edit the
+    /// record) which.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    deletions: &'a [tessera_app::Deletion],
     pids: Value,
     custom_fields: Value,
     links: RecordLinks,
@@ -146,6 +150,7 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         metadata: &doc.metadata,
         access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
         files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
+        deletions: &doc.deletions,
         pids: json!({}),
         custom_fields: json!({}),
         links: RecordLinks {

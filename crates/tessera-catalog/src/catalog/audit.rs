@@ -2,6 +2,7 @@
 
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
+use tessera_domain::{ParentId, UserId};
 
 use super::{Catalog, INSERT_BATCH, Pool};
 use crate::{Error, Result};
@@ -79,6 +80,34 @@ impl Catalog {
             let row = sqlx::query(sql).bind(from).bind(until).fetch_one(pool).await?;
             let (first, last): (Option<i64>, Option<i64>) = (row.try_get("first")?, row.try_get("last")?);
             Ok::<_, Error>(first.zip(last))
+        })
+    }
+
+    /// Up to `limit` entries about one dataset written in a period, numbered above `after`.
+    pub async fn audit_of_dataset(&self, dataset: ParentId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where("dataset", dataset.0, from, until, after, limit).await
+    }
+
+    /// Up to `limit` entries of one person's doings written in a period, numbered above `after`.
+    pub async fn audit_of_actor(&self, actor: UserId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where("actor", actor.0, from, until, after, limit).await
+    }
+
+    /// `column` is one of the indexed columns above, never input.
+    async fn audit_where(
+        &self,
+        column: &'static str,
+        value: i64,
+        from: &str,
+        until: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM audit_log WHERE {column} = $1 AND at >= $2 AND at < $3 AND seq > $4 ORDER BY seq LIMIT $5");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(value).bind(from).bind(until).bind(after).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(audit_row!(row))).collect()
         })
     }
 

@@ -59,7 +59,7 @@ fn grant_json(g: &GrantRow) -> Value {
     })
 }
 
-fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value> {
+pub(crate) fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value> {
     Json(json!({"hits": {"hits": items.iter().map(to_json).collect::<Vec<_>>(), "total": items.len()}}))
 }
 

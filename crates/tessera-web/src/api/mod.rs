@@ -1,10 +1,12 @@
 //! The REST API, InvenioRDM-compatible, one module per resource.
 
 pub(crate) mod access;
+pub(crate) mod audit;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;
 pub(crate) mod identity;
 pub(crate) mod people;
 pub(crate) mod record_files;
 pub(crate) mod records;
+pub(crate) mod retention;
 pub(crate) mod search;

@@ -59,6 +59,8 @@ struct RecordPage {
     link: String,
     versions: Vec<VersionRow>,
     citation: String,
+    /// Tombstones of deleted files: (day, reason, how many files when the caller may know).
+    deletions: Vec<(String, String, usize)>,
 }
 
 struct Bucket {
@@ -226,6 +228,12 @@ pub(crate) async fn landing_page(
                 md5: f.md5,
                 key: f.key,
             })
+            .collect(),
+        deletions: view
+            .doc
+            .deletions
+            .iter()
+            .map(|d| (d.date.get(..10).unwrap_or(&d.date).to_string(), d.reason.clone(), d.files.len()))
             .collect(),
         files_total,
         files_bytes: human_size(view.files_bytes),

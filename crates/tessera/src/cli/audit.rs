@@ -4,8 +4,8 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use tessera_app::domain::audit::{AuditEntry, ChainWalk};
+use anyhow::Context;
+use tessera_app::domain::audit::{AuditEntry, ChainWalk, Period};
 
 use crate::config::Config;
 
@@ -98,13 +98,7 @@ fn verify_file(path: &PathBuf) -> anyhow::Result<ExitCode> {
 
 async fn export(config: &Config, from: Option<String>, to: Option<String>, output: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let tessera = super::open(config).await?;
-    let from = from.map(|f| bound(&f)).transpose()?.unwrap_or_default();
-    // A day includes all of its moments: every RFC 3339 time of that day sorts before "DAYT9".
-    let until = match to {
-        Some(to) if to.len() == 10 => format!("{}T9", bound(&to)?),
-        Some(to) => format!("{}\u{1}", bound(&to)?),
-        None => "9999".to_string(),
-    };
+    let Period { from, until } = Period::parse(from.as_deref(), to.as_deref()).map_err(anyhow::Error::msg)?;
     let mut out: Box<dyn Write> = match &output {
         Some(path) => {
             Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?))
@@ -129,18 +123,4 @@ async fn export(config: &Config, from: Option<String>, to: Option<String>, outpu
         eprintln!("exported {count} entries");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A date (`2026-01-31`) or an RFC 3339 time, checked.
-fn bound(text: &str) -> anyhow::Result<String> {
-    let format = time::format_description::well_known::Rfc3339;
-    let valid = if text.len() == 10 {
-        time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
-    } else {
-        time::OffsetDateTime::parse(text, &format).is_ok()
-    };
-    if !valid {
-        bail!("'{text}' is neither a date such as 2026-01-31 nor an RFC 3339 time");
-    }
-    Ok(text.to_string())
 }

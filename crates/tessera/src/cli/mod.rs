@@ -7,6 +7,7 @@ mod deposit;
 mod get;
 mod maintenance;
 mod remote;
+mod retention;
 mod serve;
 
 use std::process::ExitCode;
@@ -51,6 +52,13 @@ enum Command {
         #[command(flatten)]
         local: LocalArgs,
     },
+    /// Enforce retention schedules by hand, or list the deletions they will bring.
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
+        #[command(flatten)]
+        local: LocalArgs,
+    },
     /// Recreate the catalogue's record tables and the search index from OCFL storage alone.
     Rebuild {
         #[command(flatten)]
@@ -72,6 +80,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { local, bind } => serve::serve(Config::load(&local, bind.as_deref())?).await,
         Command::Admin { command, local } => admin::run(command, &Config::load(&local, None)?).await,
         Command::Audit { command, local } => audit::run(command, &Config::load(&local, None)?).await,
+        Command::Retention { command, local } => retention::run(command, &Config::load(&local, None)?).await,
         Command::Rebuild { local } => maintenance::rebuild(&Config::load(&local, None)?).await,
         Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
         Command::Deposit(args) => deposit::deposit(args).await,

@@ -26,15 +26,29 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs due background jobs now and then every `interval`, until the server stops. A job
-/// interrupted by the stop stays in the table and runs after the next start.
+/// Runs due background jobs now and then every `interval`, and the retention sweep once a
+/// day, until the server stops. A job interrupted by the stop stays in the table and runs
+/// after the next start; an interrupted sweep runs again.
 async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut swept: Option<time::Date> = None;
     loop {
         ticks.tick().await;
         if let Err(err) = tessera.run_due_jobs().await {
             tracing::error!(error = %err, "running background jobs");
+        }
+        let today = time::OffsetDateTime::now_utc().date();
+        if swept != Some(today) {
+            match tessera.enforce_retention(today).await {
+                Ok(run) => {
+                    swept = Some(today);
+                    if run.deleted.len() + run.held.len() + run.failed.len() > 0 {
+                        tracing::info!(deleted = run.deleted.len(), held = run.held.len(), failed = run.failed.len(), "retention sweep");
+                    }
+                }
+                Err(err) => tracing::error!(error = %err, "running the retention sweep"),
+            }
         }
         if let Err(err) = tessera.checkpoint_audit().await {
             tracing::error!(error = %err, "checkpointing the audit trail");

@@ -7,7 +7,7 @@ use serde_json::json;
 use tessera_app::domain::audit::AuditEntry;
 use tessera_testkit::{TestServer, TestServerConfig, describe};
 
-use crate::helpers::{Api, metadata, start};
+use crate::helpers::{Api, member, metadata, person, start};
 
 /// Direct access to the catalogue, as someone who can edit the database has.
 enum Database {
@@ -138,4 +138,93 @@ async fn tampering_is_found_on_sqlite() {
 async fn tampering_is_found_on_postgres() {
     let database = tessera_testkit::fresh_postgres().await;
     tampering_is_found(Some(database.url.clone())).await;
+}
+
+/// A grant that was revoked or has run out opens nothing, and each refusal, like each
+/// download under a grant, is an audit entry naming the grant, its purpose and its terms.
+#[tokio::test]
+async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = person(&server, "owner@example.org", Some(("trust", "depositor")));
+    let steward = member(&server, "steward@example.org", "trust", "steward");
+    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
+    owner.publish(&id).await;
+    let content = format!("/api/records/{id}/files/admissions.csv/content");
+
+    let mut grants = Vec::new();
+    for (email, purpose) in [("revoked@example.org", "Bed planning"), ("expired@example.org", "Winter pressures")] {
+        let researcher = person(&server, email, None);
+        let ask = json!({"purpose": purpose, "intended_use": "aggregate tables", "duration_days": 30});
+        let (_, request) = researcher.post(&format!("/api/records/{id}/access/requests"), ask).await;
+        let rid = request["id"].as_str().unwrap();
+        let terms = json!({"field_of_use": "service planning", "agreement": "No re-identification."});
+        assert_eq!(steward.post(&format!("/api/access/requests/{rid}/approve"), terms).await.0, StatusCode::OK);
+        let (status, grant) = researcher.post(&format!("/api/access/requests/{rid}/accept"), json!({"agreement_accepted": true})).await;
+        assert_eq!(status, StatusCode::CREATED, "{grant}");
+        assert_eq!(researcher.get(&content).await.0, StatusCode::OK);
+        grants.push((researcher, grant["id"].as_str().unwrap().to_string()));
+    }
+    let (status, _) = steward.post(&format!("/api/access/grants/{}/revoke", grants[0].1), json!({"reason": "study closed"})).await;
+    assert_eq!(status, StatusCode::OK);
+    // The second grant's time runs out.
+    let db = Database::open(&server, None).await;
+    db.run(&format!("UPDATE grants SET expires = '2020-01-01T00:00:00Z' WHERE id = {}", grants[1].1)).await;
+
+    let (status, body) = grants[0].0.get(&content).await;
+    assert_eq!((status, body["detail"].as_str()), (StatusCode::FORBIDDEN, Some("permission denied: the grant was revoked")));
+    let (status, body) = grants[1].0.get(&content).await;
+    assert_eq!((status, body["detail"].as_str()), (StatusCode::FORBIDDEN, Some("permission denied: the grant has expired")));
+    assert_eq!(grants[1].0.get(&format!("/api/records/{id}/files-archive")).await.0, StatusCode::FORBIDDEN);
+
+    let trail: Vec<AuditEntry> = server.cli_ok(&["audit", "export"]).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let reads = |grant: &str, outcome: &str| -> Vec<serde_json::Value> {
+        trail
+            .iter()
+            .filter(|e| e.action == "read-files" && e.outcome == outcome)
+            .map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).unwrap())
+            .filter(|d| d["grant_id"] == grant)
+            .collect()
+    };
+    for ((_, grant), (state, purpose)) in grants.iter().zip([("revoked", "Bed planning"), ("expired", "Winter pressures")]) {
+        let allowed = reads(grant, "allowed");
+        assert_eq!((allowed.len(), allowed[0]["grant"].as_str()), (1, Some("active")), "{allowed:?}");
+        let refused = reads(grant, "refused");
+        assert!(!refused.is_empty(), "the refusal under grant {grant} is audited: {trail:#?}");
+        assert_eq!(
+            (refused[0]["grant"].as_str(), refused[0]["purpose"].as_str(), refused[0]["agreement"].as_str()),
+            (Some(state), Some(purpose), Some("No re-identification."))
+        );
+    }
+
+    // Stewards and auditors see who read the dataset; researchers see only their own doings.
+    server.cli_ok(&["admin", "create-org", "museum", "City Museum"]);
+    let auditor = member(&server, "auditor@example.org", "trust", "auditor");
+    let outsider = member(&server, "outsider@example.org", "museum", "auditor");
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let dataset_trail = format!("/api/records/{id}/audit?from={today}&to={today}");
+    for reader in [&steward, &auditor] {
+        let (status, page) = reader.get(&dataset_trail).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let reads = page["hits"]["hits"].as_array().unwrap().iter().filter(|e| e["action"] == "read-files").count();
+        assert_eq!(reads, 5, "two downloads, two refusals and the refused archive: {page}");
+    }
+    assert_eq!(auditor.get(&format!("/api/records/{id}/audit?from=yesterday")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(outsider.get(&dataset_trail).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(grants[0].0.get(&dataset_trail).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(auditor.get(&content).await.0, StatusCode::FORBIDDEN, "auditors see the trail, not the data");
+    let (_, own) = grants[1].0.get("/api/user/audit").await;
+    let own = own["hits"]["hits"].as_array().unwrap();
+    assert!(own.iter().any(|e| e["outcome"] == "refused") && own.iter().all(|e| e["actor"] == own[0]["actor"]), "{own:?}");
+
+    // An organization's export holds only its datasets' entries, each with its chain hashes.
+    let export = auditor.request(reqwest::Method::GET, "/api/organizations/trust/audit").send().await.unwrap();
+    assert_eq!(export.headers()["content-type"], "application/jsonl");
+    let lines: Vec<AuditEntry> = export.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() >= 10 && lines.iter().all(|e| e.dataset == lines[0].dataset && e.dataset.is_some()), "{lines:#?}");
+    assert!(lines.iter().all(|e| e.clone().seal(e.seq, &e.prev).hash == e.hash), "every line carries its own true hash");
+    assert_eq!(outsider.get("/api/organizations/trust/audit").await.0, StatusCode::FORBIDDEN);
+    let trail = server.cli_ok(&["audit", "export"]);
+    assert!(trail.contains("\"read-audit\"") && trail.contains("audit trail of trust"), "reading the trail is itself audited");
 }

@@ -101,6 +101,23 @@ impl Api {
     }
 }
 
+/// A new user with a token of the default scopes, and a role in an organization if given.
+pub(crate) fn person(server: &TestServer, email: &str, org_role: Option<(&str, &str)>) -> Api {
+    let token = server.user_token(email);
+    if let Some((org, role)) = org_role {
+        server.cli_ok(&["admin", "add-member", org, email, role]);
+    }
+    Api::new(server, Some(token))
+}
+
+/// A new member of `org` in `role` whose token has every scope; the role limits it.
+pub(crate) fn member(server: &TestServer, email: &str, org: &str, role: &str) -> Api {
+    server.cli_ok(&["admin", "create-user", email]);
+    server.cli_ok(&["admin", "add-member", org, email, role]);
+    let token = server.cli_ok(&["admin", "create-token", email, "--scopes", "read deposit steward admin"]);
+    Api::new(server, Some(token.trim().to_string()))
+}
+
 /// Metadata that passes every check, with a chosen title.
 pub(crate) fn metadata(title: &str) -> Value {
     json!({

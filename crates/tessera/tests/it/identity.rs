@@ -2,17 +2,9 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tessera_testkit::{TestServer, TestServerConfig};
+use tessera_testkit::TestServerConfig;
 
-use crate::helpers::{Api, metadata, start};
-
-fn person(server: &TestServer, email: &str, org_role: Option<(&str, &str)>) -> Api {
-    let token = server.user_token(email);
-    if let Some((org, role)) = org_role {
-        server.cli_ok(&["admin", "add-member", org, email, role]);
-    }
-    Api::new(server, Some(token))
-}
+use crate::helpers::{Api, metadata, person, start};
 
 #[tokio::test]
 async fn data_classes_decide_who_downloads() {

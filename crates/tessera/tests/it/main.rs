@@ -11,5 +11,6 @@ mod helpers;
 mod identity;
 mod lifecycle;
 mod mail;
+mod retention;
 mod sessions;
 mod sso;

@@ -1,0 +1,171 @@
+//! Retention schedules, legal holds and deletion requests.
+
+use sqlx::Row;
+use tessera_domain::{OrgId, ParentId, RecordId, UserId};
+
+use super::{Catalog, Pool};
+use crate::Result;
+use crate::rows::{DeletionRequestRow, HoldRow, ScheduleRow};
+
+const SCHEDULE_COLUMNS: &str = "id, org_id, data_class, years, anchor, action, note, created_by, created";
+const HOLD_COLUMNS: &str = "id, parent_id, reason, placed_by, placed, released_by, released";
+const DELETION_COLUMNS: &str = "id, record_id, parent_id, requested_by, reason, status, decided_by, decided, note, created";
+
+macro_rules! schedule_row {
+    ($row:expr) => {
+        ScheduleRow {
+            id: $row.try_get("id")?,
+            org_id: $row.try_get::<Option<String>, _>("org_id")?.map(OrgId),
+            data_class: $row.try_get("data_class")?,
+            years: $row.try_get("years")?,
+            anchor: $row.try_get("anchor")?,
+            action: $row.try_get("action")?,
+            note: $row.try_get("note")?,
+            created_by: $row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
+            created: $row.try_get("created")?,
+        }
+    };
+}
+
+macro_rules! hold_row {
+    ($row:expr) => {
+        HoldRow {
+            id: $row.try_get("id")?,
+            parent_id: ParentId($row.try_get("parent_id")?),
+            reason: $row.try_get("reason")?,
+            placed_by: $row.try_get::<Option<i64>, _>("placed_by")?.map(UserId),
+            placed: $row.try_get("placed")?,
+            released_by: $row.try_get::<Option<i64>, _>("released_by")?.map(UserId),
+            released: $row.try_get("released")?,
+        }
+    };
+}
+
+macro_rules! deletion_row {
+    ($row:expr) => {
+        DeletionRequestRow {
+            id: $row.try_get("id")?,
+            record_id: RecordId($row.try_get("record_id")?),
+            parent_id: ParentId($row.try_get("parent_id")?),
+            requested_by: $row.try_get::<Option<i64>, _>("requested_by")?.map(UserId),
+            reason: $row.try_get("reason")?,
+            status: $row.try_get("status")?,
+            decided_by: $row.try_get::<Option<i64>, _>("decided_by")?.map(UserId),
+            decided: $row.try_get("decided")?,
+            note: $row.try_get("note")?,
+            created: $row.try_get("created")?,
+        }
+    };
+}
+
+/// Every row a query without parameters, or with one, selects.
+macro_rules! select_rows {
+    ($catalog:expr, $sql:expr, $row:ident $(, $bind:expr)?) => {{
+        let rows: Result<Vec<_>> = on_pool!($catalog, pool => {
+            let rows = sqlx::query(&$sql)$(.bind($bind))?.fetch_all(pool).await?;
+            rows.iter().map(|row| Ok($row!(row))).collect()
+        });
+        rows
+    }};
+}
+
+impl Catalog {
+    pub async fn insert_schedule(&self, s: &ScheduleRow) -> Result<i64> {
+        let sql = "INSERT INTO retention_schedules (org_id, data_class, years, anchor, action, note, created_by, created) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql)
+            .bind(s.org_id.as_ref().map(OrgId::as_str)).bind(&s.data_class).bind(s.years).bind(&s.anchor).bind(&s.action)
+            .bind(&s.note).bind(s.created_by.map(|u| u.0)).bind(&s.created)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    pub async fn schedules(&self) -> Result<Vec<ScheduleRow>> {
+        select_rows!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules ORDER BY id"), schedule_row)
+    }
+
+    pub async fn schedule(&self, id: i64) -> Result<Option<ScheduleRow>> {
+        let rows: Vec<ScheduleRow> =
+            select_rows!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules WHERE id = $1"), schedule_row, id)?;
+        Ok(rows.into_iter().next())
+    }
+
+    pub async fn delete_schedule(&self, id: i64) -> Result<bool> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM retention_schedules WHERE id = $1").bind(id).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    pub async fn place_hold(&self, parent: ParentId, reason: &str, by: Option<UserId>, at: &str) -> Result<i64> {
+        let sql = "INSERT INTO legal_holds (parent_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql).bind(parent.0).bind(reason).bind(by.map(|u| u.0)).bind(at)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    /// Lifts a hold still in force; false if there is none with this id.
+    pub async fn release_hold(&self, id: i64, by: Option<UserId>, at: &str) -> Result<bool> {
+        let sql = "UPDATE legal_holds SET released = $1, released_by = $2 WHERE id = $3 AND released IS NULL";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(id).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    pub async fn hold(&self, id: i64) -> Result<Option<HoldRow>> {
+        let rows: Vec<HoldRow> = select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE id = $1"), hold_row, id)?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Every hold still in force, on any dataset.
+    pub async fn active_holds(&self) -> Result<Vec<HoldRow>> {
+        select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE released IS NULL ORDER BY id"), hold_row)
+    }
+
+    /// Every hold on a dataset, lifted or not, oldest first.
+    pub async fn holds_of_parent(&self, parent: ParentId) -> Result<Vec<HoldRow>> {
+        select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE parent_id = $1 ORDER BY id"), hold_row, parent.0)
+    }
+
+    pub async fn insert_deletion_request(&self, r: &DeletionRequestRow) -> Result<i64> {
+        let sql = "INSERT INTO deletion_requests (record_id, parent_id, requested_by, reason, status, created) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql)
+            .bind(r.record_id.0).bind(r.parent_id.0).bind(r.requested_by.map(|u| u.0)).bind(&r.reason).bind(&r.status).bind(&r.created)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    pub async fn deletion_request(&self, id: i64) -> Result<Option<DeletionRequestRow>> {
+        let rows: Vec<DeletionRequestRow> =
+            select_rows!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE id = $1"), deletion_row, id)?;
+        Ok(rows.into_iter().next())
+    }
+
+    pub async fn deletion_requests_of_record(&self, record: RecordId) -> Result<Vec<DeletionRequestRow>> {
+        select_rows!(
+            self,
+            format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE record_id = $1 ORDER BY id"),
+            deletion_row,
+            record.0
+        )
+    }
+
+    pub async fn pending_deletion_requests(&self) -> Result<Vec<DeletionRequestRow>> {
+        select_rows!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE status = 'pending' ORDER BY id"), deletion_row)
+    }
+
+    /// Records a curator's decision on a request still pending; false if it was decided already.
+    pub async fn decide_deletion_request(&self, id: i64, status: &str, by: UserId, at: &str, note: Option<&str>) -> Result<bool> {
+        let sql = "UPDATE deletion_requests SET status = $1, decided_by = $2, decided = $3, note = $4 WHERE id = $5 AND status = 'pending'";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(status).bind(by.0).bind(at).bind(note).bind(id).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    /// Drops, from the drafts of a dataset, files carried over from storage whose content a
+    /// purge erased: they can no longer be published.
+    pub async fn drop_carried_draft_files(&self, parent: ParentId, sha512s: &[String]) -> Result<u64> {
+        let mut dropped = 0;
+        for sha512 in sha512s {
+            let sql =
+                "DELETE FROM draft_files WHERE sha512 = $1 AND staged = $2 AND draft_id IN (SELECT id FROM drafts WHERE parent_id = $3)";
+            dropped +=
+                on_pool!(self, pool => sqlx::query(sql).bind(sha512).bind(false).bind(parent.0).execute(pool).await?.rows_affected());
+        }
+        Ok(dropped)
+    }
+}
