@@ -38,6 +38,8 @@ pub struct Approval {
     pub field_of_use: Option<String>,
     /// The text the requester must accept before the grant starts.
     pub agreement: Option<String>,
+    /// An agreement policy the requester must accept, in the version in force when they do.
+    pub agreement_policy: Option<String>,
 }
 
 impl Tessera {
@@ -111,6 +113,7 @@ impl Tessera {
             expires: None,
             field_of_use: None,
             agreement: None,
+            policy_id: None,
             created: stamp.clone(),
             updated: stamp,
         };
@@ -175,6 +178,9 @@ impl Tessera {
             revoked: None,
             revoked_by: None,
             revoke_reason: None,
+            policy_id: None,
+            policy_version: None,
+            reaccept_version: None,
         };
         let grant_id = self
             .catalog
@@ -255,6 +261,11 @@ impl Tessera {
                 from_now(time::Duration::days(days))
             }
         };
+        let mut agreement = approval.agreement.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        if let Some(policy) = &approval.agreement_policy {
+            let policy = self.agreement_for(policy, request.org_id.as_ref()).await?;
+            agreement.get_or_insert_with(|| policy.current().title.clone());
+        }
         let stamp = now();
         let decided = AccessRequestRow {
             status: "approved".into(),
@@ -262,7 +273,8 @@ impl Tessera {
             decided: Some(stamp.clone()),
             expires: Some(expires),
             field_of_use: approval.field_of_use.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()),
-            agreement: approval.agreement.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            agreement,
+            policy_id: approval.agreement_policy,
             updated: stamp,
             ..request
         };
@@ -314,8 +326,16 @@ impl Tessera {
         Ok(decided)
     }
 
-    /// The requester accepts an approval's conditions and receives the grant.
-    pub async fn accept_access_request(&self, subject: &Subject, id: i64, agreement_accepted: bool) -> Result<GrantRow> {
+    /// The requester accepts an approval's conditions and receives the grant. When the
+    /// approval names an agreement policy, the grant records the version in force now; a
+    /// requester who read another version (`agreement_version`) is told so instead.
+    pub async fn accept_access_request(
+        &self,
+        subject: &Subject,
+        id: i64,
+        agreement_accepted: bool,
+        agreement_version: Option<i64>,
+    ) -> Result<GrantRow> {
         let (request, _) = self.visible_request(subject, id).await?;
         if subject.user != Some(request.requester_id) {
             return Err(Error::Forbidden { reason: "only the requester accepts an approval" });
@@ -327,6 +347,16 @@ impl Tessera {
             return Err(Error::Validation(vec![tessera_domain::Problem::new("agreement_accepted", "the agreement must be accepted")]));
         }
         let expires = request.expires.clone().ok_or_else(|| Error::Corrupt(format!("approved request {id} has no expiry")))?;
+        let mut policy_version = None;
+        if let Some(policy) = &request.policy_id {
+            let current = self.policy(policy).await?.current().version;
+            if agreement_version.is_some_and(|read| read != current) {
+                return Err(Error::Conflict(format!(
+                    "the agreement '{policy}' is at version {current} now; read it and accept that version"
+                )));
+            }
+            policy_version = Some(current);
+        }
         let mut grant = GrantRow {
             id: GrantId(0),
             request_id: Some(id),
@@ -342,6 +372,9 @@ impl Tessera {
             revoked: None,
             revoked_by: None,
             revoke_reason: None,
+            policy_id: request.policy_id.clone(),
+            policy_version,
+            reaccept_version: None,
         };
         grant.id = self
             .catalog
@@ -349,7 +382,8 @@ impl Tessera {
             .await?
             .ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
         let event = Event::new("grant-started", Some(grant.user_id), format!("grant {}", grant.id)).dataset(grant.parent_id);
-        let terms = json!({"request": id, "expires": grant.expires, "purpose": grant.purpose, "agreement": grant.agreement});
+        let terms = json!({"request": id, "expires": grant.expires, "purpose": grant.purpose, "agreement": grant.agreement,
+            "policy": grant.policy_id, "policy_version": grant.policy_version});
         self.audit(event.detail(terms)).await?;
         let (doc, _) = self.dataset(subject, grant.parent_id).await?;
         let body = format!(
@@ -401,7 +435,7 @@ impl Tessera {
         Ok(self.catalog.user(user).await?.map(|u| u.email).unwrap_or_else(|| format!("user {user}")))
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.public_url.trim_end_matches('/'))
     }
 }
@@ -421,6 +455,8 @@ pub(crate) fn deciding_grant(grants: &[GrantRow], key: Option<&str>) -> (GrantSt
             GrantState::Revoked
         } else if parse_time(&grant.expires) <= now {
             GrantState::Expired
+        } else if grant.reaccept_version.is_some() {
+            GrantState::Suspended
         } else {
             GrantState::Active
         };
@@ -463,6 +499,9 @@ mod tests {
             revoked: revoked.then(|| "2026-01-01T00:00:00Z".into()),
             revoked_by: None,
             revoke_reason: None,
+            policy_id: None,
+            policy_version: None,
+            reaccept_version: None,
         }
     }
 

@@ -39,7 +39,11 @@ impl Tessera {
             let inventory =
                 self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
             let inventory = self.ocfl.recover(&inventory.id).await?.unwrap_or(inventory);
-            highest = highest.max(self.load_object(&inventory).await?);
+            if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
+                self.load_policy(&inventory).await?;
+            } else {
+                highest = highest.max(self.load_object(&inventory).await?);
+            }
             report.objects += 1;
             progress(done + 1, roots.len());
         }

@@ -71,7 +71,7 @@ impl Tessera {
     /// Adds a schedule: an organization's administrators for their organization, platform
     /// administrators for everyone's.
     pub async fn add_retention_schedule(&self, subject: &Subject, input: ScheduleInput) -> Result<ScheduleRow> {
-        self.authorize_schedule(subject, input.organization.as_ref()).await?;
+        self.authorize_governance(subject, input.organization.as_ref(), "retention schedules").await?;
         let mut problems = Vec::new();
         if !(1..=MAX_YEARS).contains(&input.years) {
             problems.push(Problem::new("years", format!("must be a whole number of years from 1 to {MAX_YEARS}")));
@@ -103,19 +103,10 @@ impl Tessera {
 
     pub async fn remove_retention_schedule(&self, subject: &Subject, id: i64) -> Result<()> {
         let row = self.catalog.schedule(id).await?.ok_or_else(|| Error::not_found(format!("retention schedule {id}")))?;
-        self.authorize_schedule(subject, row.org_id.as_ref()).await?;
+        self.authorize_governance(subject, row.org_id.as_ref(), "retention schedules").await?;
         self.catalog.delete_schedule(id).await?;
         let event = Event::new("retention-schedule-removed", subject.user, format!("retention schedule {id}"));
         self.audit(event.detail(json!({"schedule": describe(&row)}))).await
-    }
-
-    async fn authorize_schedule(&self, subject: &Subject, organization: Option<&OrgId>) -> Result<()> {
-        let (action, target) = match organization {
-            Some(org) => (Action::ManageOrganization, format!("retention schedules of {org}")),
-            None => (Action::AdministerPlatform, "retention schedules of the platform".to_string()),
-        };
-        let facts = ResourceFacts { organization: organization.cloned(), ..ResourceFacts::default() };
-        self.authorize(subject, action, &facts, &target).await.map(drop)
     }
 
     /// Deletions due within `days` (and any overdue) on the datasets the caller looks after.

@@ -115,6 +115,7 @@ mod access;
 mod audit;
 mod identity;
 mod jobs;
+mod policies;
 mod retention;
 
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
@@ -135,7 +136,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 12] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 13] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -148,6 +149,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 12] = [
     migration!(10, "dataset people", "0010_dataset_people.sql"),
     migration!(11, "audit log", "0011_audit_log.sql"),
     migration!(12, "retention", "0012_retention.sql"),
+    migration!(13, "policies", "0013_policies.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -471,12 +473,14 @@ impl Catalog {
         })
     }
 
-    /// Removes every published record (the derived tables) before a rebuild from storage.
+    /// Removes every published record and policy (the derived tables) before a rebuild from storage.
     pub async fn clear_records(&self) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM record_files").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM records").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM policy_versions").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM policies").execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -8,7 +8,7 @@ pub use catalog::{Catalog, Engine};
 pub use error::Error;
 pub use rows::{
     AccessRequestRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HoldRow, IdentityUser, JobRow, MemberRow, OrgRow,
-    RecordRow, RecordStats, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UserRow,
+    PolicyVersionRow, RecordRow, RecordStats, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

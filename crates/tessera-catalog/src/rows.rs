@@ -136,6 +136,8 @@ pub struct AccessRequestRow {
     pub expires: Option<String>,
     pub field_of_use: Option<String>,
     pub agreement: Option<String>,
+    /// The agreement policy the approval names, whose version in force the grant records.
+    pub policy_id: Option<String>,
     pub created: String,
     pub updated: String,
 }
@@ -158,6 +160,11 @@ pub struct GrantRow {
     pub revoked: Option<String>,
     pub revoked_by: Option<UserId>,
     pub revoke_reason: Option<String>,
+    /// The agreement policy, and the version of it the holder accepted.
+    pub policy_id: Option<String>,
+    pub policy_version: Option<i64>,
+    /// A newer version the holder must accept before access resumes.
+    pub reaccept_version: Option<i64>,
 }
 
 /// A piece of background work waiting to run.
@@ -235,5 +242,19 @@ pub struct DeletionRequestRow {
     pub decided_by: Option<UserId>,
     pub decided: Option<String>,
     pub note: Option<String>,
+    pub created: String,
+}
+
+/// One version of a policy, as the catalogue keeps it: the stored document and what queries need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyVersionRow {
+    pub policy_id: String,
+    /// `agreement` or `licence`.
+    pub kind: String,
+    pub org_id: Option<OrgId>,
+    pub version: i64,
+    pub effective: String,
+    /// The version as stored (`policy.json`).
+    pub doc: String,
     pub created: String,
 }

@@ -263,6 +263,8 @@ pub enum GrantState {
     Active,
     Expired,
     Revoked,
+    /// Current, but paused until its holder accepts the new version of its agreement.
+    Suspended,
 }
 
 /// What the decision needs to know about the record (or file) acted on.
@@ -498,6 +500,7 @@ fn read_files(resource: &ResourceFacts, who: &Relation) -> Decision {
         _ => Decision::deny(match resource.grant {
             GrantState::Expired => "the grant has expired",
             GrantState::Revoked => "the grant was revoked",
+            GrantState::Suspended => "the data use agreement has a new version; accept it to continue",
             _ => "an active grant is needed",
         }),
     }
@@ -739,5 +742,15 @@ mod tests {
         assert!(!authorize(&steward_without_scope, Action::DecideAccess, &open).allowed);
         assert_eq!(Scopes::parse("read, steward").map(Scopes::to_text), Ok("read steward".to_string()));
         assert!(Scopes::parse("read write").is_err());
+    }
+
+    #[test]
+    fn a_suspended_grant_opens_nothing_until_the_agreement_is_accepted_again() {
+        let suspended = resource(DataClass::Restricted, false, false, GrantState::Suspended);
+        let decision = authorize(&Subject::user(OTHER), Action::ReadFiles, &suspended);
+        assert_eq!((decision.allowed, decision.reason), (false, "the data use agreement has a new version; accept it to continue"));
+        assert!(authorize(&Subject::user(OWNER), Action::ReadFiles, &suspended).allowed, "the depositor is not held by a grant");
+        let partner = resource(DataClass::Partner, false, false, GrantState::Suspended);
+        assert!(!authorize(&Subject::user(OTHER), Action::ReadFiles, &partner).allowed);
     }
 }

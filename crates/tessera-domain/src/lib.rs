@@ -8,6 +8,7 @@ pub mod file_key;
 pub mod identifiers;
 pub mod ids;
 pub mod metadata;
+pub mod policy;
 pub mod problem;
 pub mod retention;
 pub mod validate;

@@ -8,7 +8,7 @@ use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{access, audit, draft_files, drafts, identity, people, record_files, records, retention, search};
+use crate::api::{access, audit, draft_files, drafts, identity, people, policies, record_files, records, retention, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -65,6 +65,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/access/requests/{request}/refuse", post(access::refuse_request))
         .route("/api/access/requests/{request}/accept", post(access::accept_request))
         .route("/api/access/grants/{grant}/revoke", post(access::revoke_grant))
+        .route("/api/access/grants/{grant}/reaccept", post(access::reaccept_grant))
+        .route("/api/policies", get(policies::list_policies).post(policies::create_policy))
+        .route("/api/policies/{policy}", get(policies::read_policy))
+        .route("/api/policies/{policy}/versions", post(policies::add_version))
+        .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))
+        .route("/policies/{policy}", get(ui::policy_page))
         .route("/api/organizations", get(identity::list_organizations).post(identity::create_organization))
         .route("/api/organizations/{org}", get(identity::read_organization))
         .route("/api/organizations/{org}/members", get(identity::list_members).post(identity::add_member))

@@ -8,10 +8,10 @@ use crate::rows::{AccessRequestRow, GrantRow, SecretLinkRow, UserRow};
 use crate::{Error, Result};
 
 const REQUEST_COLUMNS: &str = "id, parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, files, \
-                               status, decided_by, decided, reason, expires, field_of_use, agreement, created, updated";
+                               status, decided_by, decided, reason, expires, field_of_use, agreement, policy_id, created, updated";
 const LINK_COLUMNS: &str = "id, parent_id, permission, created_by, created, expires, revoked";
 const GRANT_COLUMNS: &str = "id, request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires, \
-                             revoked, revoked_by, revoke_reason";
+                             revoked, revoked_by, revoke_reason, policy_id, policy_version, reaccept_version";
 
 macro_rules! request_row {
     ($row:expr) => {
@@ -33,6 +33,7 @@ macro_rules! request_row {
             expires: $row.try_get("expires")?,
             field_of_use: $row.try_get("field_of_use")?,
             agreement: $row.try_get("agreement")?,
+            policy_id: $row.try_get("policy_id")?,
             created: $row.try_get("created")?,
             updated: $row.try_get("updated")?,
         }
@@ -70,6 +71,9 @@ macro_rules! grant_row {
             revoked: $row.try_get("revoked")?,
             revoked_by: $row.try_get::<Option<i64>, _>("revoked_by")?.map(UserId),
             revoke_reason: $row.try_get("revoke_reason")?,
+            policy_id: $row.try_get("policy_id")?,
+            policy_version: $row.try_get("policy_version")?,
+            reaccept_version: $row.try_get("reaccept_version")?,
         }
     };
 }
@@ -88,11 +92,11 @@ macro_rules! select_all {
 macro_rules! insert_grant {
     ($executor:expr, $grant:expr) => {{
         let g = $grant;
-        let sql = "INSERT INTO grants (request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+        let sql = "INSERT INTO grants (request_id, parent_id, user_id, files, purpose, field_of_use, agreement, granted_by, created, expires, \
+                   policy_id, policy_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
         sqlx::query(sql)
             .bind(g.request_id).bind(g.parent_id.0).bind(g.user_id.0).bind(&g.files).bind(&g.purpose).bind(&g.field_of_use)
-            .bind(&g.agreement).bind(g.granted_by.map(|u| u.0)).bind(&g.created).bind(&g.expires)
+            .bind(&g.agreement).bind(g.granted_by.map(|u| u.0)).bind(&g.created).bind(&g.expires).bind(&g.policy_id).bind(g.policy_version)
             .fetch_one($executor).await?.try_get::<i64, _>("id")?
     }};
 }
@@ -120,10 +124,10 @@ impl Catalog {
     /// still `from` changes, so two stewards deciding at once cannot both win.
     pub async fn decide_access_request(&self, r: &AccessRequestRow, from: &str) -> Result<bool> {
         let sql = "UPDATE access_requests SET status = $1, decided_by = $2, decided = $3, reason = $4, expires = $5, field_of_use = $6, \
-                   agreement = $7, updated = $8 WHERE id = $9 AND status = $10";
+                   agreement = $7, updated = $8, policy_id = $9 WHERE id = $10 AND status = $11";
         let done = on_pool!(self, pool => sqlx::query(sql)
             .bind(&r.status).bind(r.decided_by.map(|u| u.0)).bind(&r.decided).bind(&r.reason).bind(&r.expires).bind(&r.field_of_use)
-            .bind(&r.agreement).bind(&r.updated).bind(r.id).bind(from)
+            .bind(&r.agreement).bind(&r.updated).bind(&r.policy_id).bind(r.id).bind(from)
             .execute(pool).await?.rows_affected());
         Ok(done > 0)
     }

@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OrgRow, RecordRow, RecordStats,
-    SecretLinkRow, SessionRow, TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OrgRow, PolicyVersionRow, RecordRow,
+    RecordStats, SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -135,6 +135,7 @@ async fn contract(catalog: Catalog) {
         expires: None,
         field_of_use: None,
         agreement: None,
+        policy_id: None,
         created: NOW.into(),
         updated: NOW.into(),
     };
@@ -162,12 +163,38 @@ async fn contract(catalog: Catalog) {
         revoked: None,
         revoked_by: None,
         revoke_reason: None,
+        policy_id: None,
+        policy_version: None,
+        reaccept_version: None,
     };
     let grant_id = catalog.accept_access_request(request_id, &grant).await.unwrap().unwrap();
     assert_eq!(catalog.accept_access_request(request_id, &grant).await.unwrap(), None, "accepted once only");
     assert_eq!(catalog.access_request(request_id).await.unwrap().unwrap().status, "accepted");
     assert_eq!(catalog.grant(grant_id).await.unwrap(), Some(GrantRow { id: grant_id, ..grant.clone() }));
-    let second = catalog.insert_grant(&GrantRow { request_id: None, ..grant.clone() }).await.unwrap();
+    // A grant under version 1 of an agreement, asked to accept version 2.
+    let under_policy = GrantRow { request_id: None, policy_id: Some("dua".into()), policy_version: Some(1), ..grant.clone() };
+    let second = catalog.insert_grant(&under_policy).await.unwrap();
+    let v1 = PolicyVersionRow {
+        policy_id: "dua".into(),
+        kind: "agreement".into(),
+        org_id: Some(org.id.clone()),
+        version: 1,
+        effective: "2026-01-01".into(),
+        doc: "{\"v\":1}".into(),
+        created: NOW.into(),
+    };
+    let v2 = PolicyVersionRow { version: 2, effective: "2026-02-01".into(), doc: "{\"v\":2}".into(), ..v1.clone() };
+    for version in [&v1, &v2, &v2] {
+        catalog.put_policy_version(version).await.unwrap();
+    }
+    assert_eq!(catalog.policy_ids().await.unwrap(), ["dua"]);
+    assert_eq!(catalog.policy_versions("dua").await.unwrap(), ["{\"v\":1}", "{\"v\":2}"], "storing a version twice keeps one");
+    assert_eq!(catalog.require_reacceptance("dua", 2, NOW).await.unwrap(), [second]);
+    assert_eq!(catalog.grant(second).await.unwrap().unwrap().reaccept_version, Some(2));
+    assert!(!catalog.reaccept_grant(second, 3).await.unwrap(), "only the version asked for");
+    assert!(catalog.reaccept_grant(second, 2).await.unwrap());
+    let reaccepted = catalog.grant(second).await.unwrap().unwrap();
+    assert_eq!((reaccepted.policy_version, reaccepted.reaccept_version), (Some(2), None));
     let newest_first: Vec<GrantId> = catalog.grants_for(user.id, ParentId(500)).await.unwrap().iter().map(|g| g.id).collect();
     assert_eq!(newest_first, [second, grant_id]);
     assert_eq!(catalog.grants_of_user(user.id).await.unwrap().len(), 2);

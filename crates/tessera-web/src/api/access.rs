@@ -32,7 +32,7 @@ fn request_json(state: &AppState, r: &AccessRequestRow) -> Value {
         "decided_by": r.decided_by.map(|u| u.to_string()),
         "decided": r.decided,
         "reason": r.reason,
-        "conditions": {"expires": r.expires, "field_of_use": r.field_of_use, "agreement": r.agreement},
+        "conditions": {"expires": r.expires, "field_of_use": r.field_of_use, "agreement": r.agreement, "agreement_policy": r.policy_id},
         "created": r.created,
         "updated": r.updated,
         "links": {
@@ -56,6 +56,7 @@ fn grant_json(g: &GrantRow) -> Value {
         "expires": g.expires,
         "revoked": g.revoked,
         "revoke_reason": g.revoke_reason,
+        "agreement_policy": g.policy_id.as_ref().map(|id| json!({"id": id, "version": g.policy_version, "reaccept_version": g.reaccept_version})),
     })
 }
 
@@ -129,9 +130,13 @@ pub(crate) struct ApprovalBody {
     field_of_use: Option<String>,
     #[serde(default)]
     agreement: Option<String>,
+    #[serde(default)]
+    agreement_policy: Option<String>,
 }
 
-/// Approve with conditions: expiry, field of use, and an agreement the requester must accept.
+/// Approve with conditions: expiry, field of use, and an agreement the requester must accept
+/// (free text, or `agreement_policy`: a versioned agreement whose version in force the grant
+/// records).
 #[utoipa::path(post, path = "/api/access/requests/{request}/approve", tag = "access", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "Approved; waiting for the requester to accept"), (status = 409, description = "Decided already")))]
 pub(crate) async fn approve_request(
@@ -140,7 +145,8 @@ pub(crate) async fn approve_request(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ApprovalBody>,
 ) -> ApiResult<Json<Value>> {
-    let approval = Approval { expires: b.expires, field_of_use: b.field_of_use, agreement: b.agreement };
+    let approval =
+        Approval { expires: b.expires, field_of_use: b.field_of_use, agreement: b.agreement, agreement_policy: b.agreement_policy };
     let request = state.tessera.approve_access_request(&subject, request_id(&id)?, approval).await?;
     Ok(Json(request_json(&state, &request)))
 }
@@ -170,6 +176,9 @@ pub(crate) async fn refuse_request(
 pub(crate) struct AcceptBody {
     #[serde(default)]
     agreement_accepted: bool,
+    /// The version of the agreement policy the requester read; refused if another is in force.
+    #[serde(default)]
+    agreement_version: Option<i64>,
 }
 
 /// The requester accepts the approval's conditions and receives the grant.
@@ -181,8 +190,27 @@ pub(crate) async fn accept_request(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<AcceptBody>,
 ) -> ApiResult<Response> {
-    let grant = state.tessera.accept_access_request(&subject, request_id(&id)?, b.agreement_accepted).await?;
+    let grant = state.tessera.accept_access_request(&subject, request_id(&id)?, b.agreement_accepted, b.agreement_version).await?;
     Ok((StatusCode::CREATED, Json(grant_json(&grant))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReacceptBody {
+    version: i64,
+}
+
+/// The holder accepts the new version of the grant's agreement they were asked to; access resumes.
+#[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", tag = "access", params(("grant" = String, Path, description = "Grant id")),
+    responses((status = 200, description = "The grant, on the new version"), (status = 409, description = "Not the version asked for")))]
+pub(crate) async fn reaccept_grant(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReacceptBody>,
+) -> ApiResult<Json<Value>> {
+    let id: GrantId = id.parse().map_err(|_| ApiError::NotFound(format!("grant {id}")))?;
+    Ok(Json(grant_json(&state.tessera.reaccept_agreement(&subject, id, b.version).await?)))
 }
 
 /// End a grant at once (the dataset's stewards).

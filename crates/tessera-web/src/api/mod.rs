@@ -6,6 +6,7 @@ pub(crate) mod draft_files;
 pub(crate) mod drafts;
 pub(crate) mod identity;
 pub(crate) mod people;
+pub(crate) mod policies;
 pub(crate) mod record_files;
 pub(crate) mod records;
 pub(crate) mod retention;

@@ -11,6 +11,7 @@ mod helpers;
 mod identity;
 mod lifecycle;
 mod mail;
+mod policies;
 mod retention;
 mod sessions;
 mod sso;

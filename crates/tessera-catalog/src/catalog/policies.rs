@@ -1,0 +1,62 @@
+//! Policies and their versions, and the agreement versions grants were accepted under.
+
+use sqlx::Row;
+use tessera_domain::{GrantId, OrgId};
+
+use super::{Catalog, Pool};
+use crate::rows::PolicyVersionRow;
+use crate::{Error, Result};
+
+impl Catalog {
+    /// Stores one version of a policy (creating the policy with its first); storing a version
+    /// again replaces it, so a rebuild may repeat itself.
+    pub async fn put_policy_version(&self, v: &PolicyVersionRow) -> Result<()> {
+        let policy = "INSERT INTO policies (id, kind, org_id, created) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
+        let version = "INSERT INTO policy_versions (policy_id, version, effective, doc) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (policy_id, version) DO UPDATE SET effective = excluded.effective, doc = excluded.doc";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(policy).bind(&v.policy_id).bind(&v.kind).bind(v.org_id.as_ref().map(OrgId::as_str)).bind(&v.created).execute(&mut *tx).await?;
+            sqlx::query(version).bind(&v.policy_id).bind(v.version).bind(&v.effective).bind(&v.doc).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        })
+    }
+
+    pub async fn policy_ids(&self) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id FROM policies ORDER BY id").fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+        })
+    }
+
+    /// Every version of a policy as stored, oldest first; empty when there is no such policy.
+    pub async fn policy_versions(&self, id: &str) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM policy_versions WHERE policy_id = $1 ORDER BY version").bind(id).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get("doc")?)).collect()
+        })
+    }
+
+    /// Asks every holder of a current grant under an older version of `policy` to accept
+    /// `version`; returns the grants concerned.
+    pub async fn require_reacceptance(&self, policy: &str, version: i64, now: &str) -> Result<Vec<GrantId>> {
+        let select = "SELECT id FROM grants WHERE policy_id = $1 AND policy_version < $2 AND revoked IS NULL AND expires > $3";
+        let update =
+            "UPDATE grants SET reaccept_version = $2 WHERE policy_id = $1 AND policy_version < $2 AND revoked IS NULL AND expires > $3";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let rows = sqlx::query(select).bind(policy).bind(version).bind(now).fetch_all(&mut *tx).await?;
+            sqlx::query(update).bind(policy).bind(version).bind(now).execute(&mut *tx).await?;
+            tx.commit().await?;
+            rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect()
+        })
+    }
+
+    /// The holder accepted `version`: access resumes. False if that version was not asked for.
+    pub async fn reaccept_grant(&self, id: GrantId, version: i64) -> Result<bool> {
+        let sql = "UPDATE grants SET policy_version = $2, reaccept_version = NULL WHERE id = $1 AND reaccept_version = $2";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(id.0).bind(version).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+}
