@@ -24,6 +24,9 @@ pub enum Error {
     TooManyAttempts { retry_after: u64 },
     #[error("permission denied: {reason}")]
     Forbidden { reason: &'static str },
+    /// The record is taken down pending review of a reported problem.
+    #[error("this record is taken down pending review of a reported problem")]
+    TakenDown,
     #[error("validation failed")]
     Validation(Vec<Problem>),
     #[error("{0}")]

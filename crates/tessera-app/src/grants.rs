@@ -54,6 +54,7 @@ impl Tessera {
             let grants = self.catalog.grants_for(user, doc.parent_id).await?;
             (facts.grant, facts.grant_id) = deciding_grant(&grants, key);
         }
+        facts.taken_down = self.catalog.active_takedown(doc.parent_id).await?.is_some();
         Ok(facts)
     }
 
@@ -422,7 +423,7 @@ impl Tessera {
 impl Tessera {
     /// Who decides access to a dataset: the stewards named on it, and its organization's
     /// stewards, or its depositor when it has no organization.
-    async fn stewards_of(&self, doc: &RecordDoc) -> Result<Vec<tessera_domain::UserId>> {
+    pub(crate) async fn stewards_of(&self, doc: &RecordDoc) -> Result<Vec<tessera_domain::UserId>> {
         let mut stewards: Vec<_> = match &doc.organization {
             Some(org) => self.catalog.members_of(org).await?.into_iter().filter(|m| m.role == Role::Steward).map(|m| m.user).collect(),
             None => doc.owner.into_iter().collect(),

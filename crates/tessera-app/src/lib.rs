@@ -7,6 +7,7 @@ mod error;
 mod files;
 mod grants;
 mod identity;
+mod incidents;
 mod index_doc;
 mod jobs;
 mod links;
@@ -27,6 +28,7 @@ pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};
+pub use incidents::{REPORT_KINDS, ReportInput};
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
@@ -37,8 +39,8 @@ pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
-    AccessRequestRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ScheduleRow, SecretLinkRow,
-    TokenRow, UserRow,
+    AccessRequestRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ReportRow, ScheduleRow,
+    SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};

@@ -66,6 +66,11 @@ impl Tessera {
                 addresses.push(user.email);
             }
         }
+        self.mail_to(addresses, subject, body).await
+    }
+
+    /// Queues a message to these addresses, such as a reporter's without an account.
+    pub(crate) async fn mail_to(&self, mut addresses: Vec<String>, subject: String, body: String) -> Result<()> {
         addresses.sort();
         addresses.dedup();
         if addresses.is_empty() {

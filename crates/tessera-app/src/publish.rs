@@ -188,8 +188,16 @@ impl Tessera {
     }
 
     /// Re-indexes every version of a dataset (publishing one changes which is the latest).
+    /// A dataset taken down stays out of the index until it is restored.
     pub(crate) async fn index_parent(&self, parent: ParentId) -> Result<()> {
-        let views = self.record_views(self.catalog.records_of_parent(parent).await?).await?;
+        let rows = self.catalog.records_of_parent(parent).await?;
+        if self.is_taken_down(parent).await? {
+            let ids: Vec<u64> = rows.iter().map(|r| r.id.0 as u64).collect();
+            let search = self.search.clone();
+            tokio::task::spawn_blocking(move || search.replace(&[], &ids)).await.map_err(std::io::Error::other)??;
+            return Ok(());
+        }
+        let views = self.record_views(rows).await?;
         self.index_views(views).await
     }
 

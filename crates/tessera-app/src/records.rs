@@ -1,12 +1,12 @@
 //! Reading published records: metadata, versions, file listings, downloads and search.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
 use tessera_catalog::{FileRow, RecordRow, RecordStats};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
-use tessera_domain::{Access, RecordId};
+use tessera_domain::{Access, ParentId, RecordId};
 use tessera_search::SearchRequest;
 use tessera_storage::{ByteStream, Store};
 
@@ -58,7 +58,7 @@ impl Tessera {
     async fn visible(&self, subject: &Subject, view: RecordView) -> Result<RecordView> {
         let facts = self.record_facts(subject, &view.doc, None).await?;
         // Seeing the public stub instead of the whole record is no refusal worth auditing.
-        if view.doc.access.metadata_stub() && !authz::authorize(subject, Action::ReadMetadata, &facts).allowed {
+        if view.doc.access.metadata_stub() && !facts.taken_down && !authz::authorize(subject, Action::ReadMetadata, &facts).allowed {
             return Ok(view.into_stub());
         }
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", view.doc.id)).await?;
@@ -194,10 +194,19 @@ impl Tessera {
         let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
         let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();
         let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
+        let taken_down: HashSet<ParentId> = self.catalog.taken_down_parents().await?.into_iter().collect();
         // Metadata-only records are indexed by their stub alone; each hit is still checked, so
         // the answer stays right while the index lags behind a change of access.
         let mut hits = Vec::with_capacity(views.len());
         for view in views {
+            if taken_down.contains(&view.doc.parent_id) {
+                // Found only by those who review it; listing it is no read worth an entry.
+                let facts = self.record_facts(subject, &view.doc, None).await?;
+                if authz::authorize(subject, Action::ReadMetadata, &facts).allowed {
+                    hits.push(without_file_names(subject, view));
+                }
+                continue;
+            }
             let public = !view.doc.access.metadata_stub();
             if public && authz::authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc)).allowed {
                 hits.push(without_file_names(subject, view));

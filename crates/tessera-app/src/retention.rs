@@ -369,7 +369,7 @@ impl Tessera {
     }
 
     /// The facts of record `id` once the caller is known to govern it.
-    async fn governed(&self, subject: &Subject, id: RecordId, what: &str) -> Result<ResourceFacts> {
+    pub(crate) async fn governed(&self, subject: &Subject, id: RecordId, what: &str) -> Result<ResourceFacts> {
         let row = self.published_row(id).await?;
         let facts = self.record_facts(subject, &from_json(&row.doc)?, None).await?;
         self.authorize(subject, Action::GovernRecord, &facts, &format!("{what} of record {id}")).await?;

@@ -114,6 +114,7 @@ impl Tessera {
         match decision {
             Decision { allowed: true, .. } => Ok(decision),
             Decision { reason: authz::SIGN_IN_REQUIRED, .. } => Err(Error::Unauthenticated),
+            Decision { reason: authz::TAKEN_DOWN, .. } => Err(Error::TakenDown),
             Decision { reason, .. } => Err(Error::Forbidden { reason }),
         }
     }

@@ -42,6 +42,18 @@ macro_rules! on_pool {
 }
 
 /// Used by the identity queries.
+/// Every row a query selects, made by `$row!`, as `Result<Vec<_>>`; the query takes one
+/// bound parameter or none.
+macro_rules! rows_of {
+    ($catalog:expr, $sql:expr, $row:ident $(, $bind:expr)?) => {{
+        let rows: Result<Vec<_>> = on_pool!($catalog, pool => {
+            let rows = sqlx::query(&$sql)$(.bind($bind))?.fetch_all(pool).await?;
+            rows.iter().map(|row| Ok($row!(row))).collect()
+        });
+        rows
+    }};
+}
+
 macro_rules! user_row {
     ($row:expr) => {
         UserRow {
@@ -114,6 +126,7 @@ macro_rules! file_row {
 mod access;
 mod audit;
 mod identity;
+mod incidents;
 mod jobs;
 mod policies;
 mod retention;
@@ -136,7 +149,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 13] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 14] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -150,6 +163,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 13] = [
     migration!(11, "audit log", "0011_audit_log.sql"),
     migration!(12, "retention", "0012_retention.sql"),
     migration!(13, "policies", "0013_policies.sql"),
+    migration!(14, "incidents", "0014_incidents.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -258,3 +258,39 @@ pub struct PolicyVersionRow {
     pub doc: String,
     pub created: String,
 }
+
+/// A problem someone reported with a record, and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRow {
+    pub id: i64,
+    pub record_id: RecordId,
+    pub parent_id: ParentId,
+    /// `privacy-breach`, `wrong-data`, `rights-claim` or `other`.
+    pub kind: String,
+    pub description: String,
+    pub reporter_id: Option<UserId>,
+    /// Where to tell a reporter without an account the outcome.
+    pub reporter_email: Option<String>,
+    /// `open`, `investigating` or `closed`.
+    pub status: String,
+    /// Once closed: `restored`, `deleted`, `corrected` or `dismissed`.
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+    pub created: String,
+    pub updated: String,
+}
+
+/// A dataset taken down: while in force, only those who review it reach it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TakedownRow {
+    pub id: i64,
+    pub parent_id: ParentId,
+    pub report_id: Option<i64>,
+    pub reason: String,
+    pub placed_by: Option<UserId>,
+    pub placed: String,
+    pub lifted_by: Option<UserId>,
+    pub lifted: Option<String>,
+    /// `restored` or `deleted`, once lifted.
+    pub outcome: Option<String>,
+}

@@ -287,6 +287,8 @@ pub struct ResourceFacts {
     pub grant: GrantState,
     /// The grant `grant` describes, for the audit trail; decisions never read it.
     pub grant_id: Option<GrantId>,
+    /// Taken down pending review: only those who review it reach the record.
+    pub taken_down: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -344,6 +346,8 @@ fn relation(subject: &Subject, resource: &ResourceFacts) -> Relation {
 
 /// The reason given when signing in could change the answer.
 pub const SIGN_IN_REQUIRED: &str = "sign-in required";
+/// The reason given for a record taken down pending review.
+pub const TAKEN_DOWN: &str = "the record is taken down pending review";
 
 pub fn authorize(subject: &Subject, action: Action, resource: &ResourceFacts) -> Decision {
     if !subject.scopes.contains(action.scope()) {
@@ -351,6 +355,10 @@ pub fn authorize(subject: &Subject, action: Action, resource: &ResourceFacts) ->
     }
     let who = relation(subject, resource);
     let sign_in = || Decision::deny(SIGN_IN_REQUIRED);
+    let reviews = who.curator || who.steward || who.org_admin || subject.is_admin;
+    if resource.taken_down && matches!(action, Action::ReadMetadata | Action::ReadFiles | Action::RequestAccess) && !reviews {
+        return Decision::deny(TAKEN_DOWN);
+    }
     match action {
         Action::CreateDraft => match &resource.organization {
             _ if !who.signed_in => sign_in(),
@@ -535,6 +543,7 @@ mod tests {
             embargoed,
             grant,
             grant_id: None,
+            taken_down: false,
         }
     }
 
@@ -752,5 +761,20 @@ mod tests {
         assert!(authorize(&Subject::user(OWNER), Action::ReadFiles, &suspended).allowed, "the depositor is not held by a grant");
         let partner = resource(DataClass::Partner, false, false, GrantState::Suspended);
         assert!(!authorize(&Subject::user(OTHER), Action::ReadFiles, &partner).allowed);
+    }
+
+    #[test]
+    fn a_record_taken_down_is_reached_only_by_those_who_review_it() {
+        let down = ResourceFacts { taken_down: true, ..resource(DataClass::Public, false, false, GrantState::Active) };
+        for (name, subject) in subjects() {
+            let reviews = ["named steward", "curator", "steward", "org admin", "platform admin"].contains(&name);
+            let read = authorize(&subject, Action::ReadMetadata, &down);
+            assert_eq!(read.allowed, reviews, "{name}: {}", read.reason);
+            if !reviews {
+                assert_eq!(read.reason, TAKEN_DOWN);
+                assert!(!authorize(&subject, Action::ReadFiles, &down).allowed, "{name}");
+            }
+        }
+        assert!(authorize(&member(Role::Curator, "home"), Action::EditRecord, &down).allowed, "curators can still correct it");
     }
 }

@@ -58,6 +58,7 @@ impl ApiError {
                 AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad-request", message.clone()),
                 AppError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone()),
                 AppError::Gone(message) => (StatusCode::GONE, "gone", message.clone()),
+                AppError::TakenDown => (StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, "taken-down", err.to_string()),
                 AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", err.to_string()),
                 AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())

@@ -8,7 +8,7 @@ use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{access, audit, draft_files, drafts, identity, people, policies, record_files, records, retention, search};
+use crate::api::{access, audit, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -58,6 +58,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/retention/schedules/{schedule}", delete(retention::remove_schedule))
         .route("/api/retention/upcoming", get(retention::upcoming))
         .route("/api/records/{id}/audit", get(audit::dataset_audit))
+        .route("/api/records/{id}/reports", post(incidents::create_report))
+        .route("/api/user/report-queue", get(incidents::report_queue))
+        .route("/api/reports/{report}", get(incidents::read_report))
+        .route("/api/reports/{report}/triage", post(incidents::triage_report))
+        .route("/api/records/{id}/takedown", post(incidents::take_down))
+        .route("/api/records/{id}/takedown/restore", post(incidents::restore))
+        .route("/api/records/{id}/takedown/delete", post(incidents::delete))
+        .route("/records/{id}/report", post(ui::report_form))
         .route("/api/user/audit", get(audit::own_audit))
         .route("/api/organizations/{org}/audit", get(audit::organization_audit))
         .route("/api/access/requests/{request}", get(access::read_request))

@@ -58,17 +58,6 @@ macro_rules! deletion_row {
     };
 }
 
-/// Every row a query without parameters, or with one, selects.
-macro_rules! select_rows {
-    ($catalog:expr, $sql:expr, $row:ident $(, $bind:expr)?) => {{
-        let rows: Result<Vec<_>> = on_pool!($catalog, pool => {
-            let rows = sqlx::query(&$sql)$(.bind($bind))?.fetch_all(pool).await?;
-            rows.iter().map(|row| Ok($row!(row))).collect()
-        });
-        rows
-    }};
-}
-
 impl Catalog {
     pub async fn insert_schedule(&self, s: &ScheduleRow) -> Result<i64> {
         let sql = "INSERT INTO retention_schedules (org_id, data_class, years, anchor, action, note, created_by, created) \
@@ -80,12 +69,12 @@ impl Catalog {
     }
 
     pub async fn schedules(&self) -> Result<Vec<ScheduleRow>> {
-        select_rows!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules ORDER BY id"), schedule_row)
+        rows_of!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules ORDER BY id"), schedule_row)
     }
 
     pub async fn schedule(&self, id: i64) -> Result<Option<ScheduleRow>> {
         let rows: Vec<ScheduleRow> =
-            select_rows!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules WHERE id = $1"), schedule_row, id)?;
+            rows_of!(self, format!("SELECT {SCHEDULE_COLUMNS} FROM retention_schedules WHERE id = $1"), schedule_row, id)?;
         Ok(rows.into_iter().next())
     }
 
@@ -108,18 +97,18 @@ impl Catalog {
     }
 
     pub async fn hold(&self, id: i64) -> Result<Option<HoldRow>> {
-        let rows: Vec<HoldRow> = select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE id = $1"), hold_row, id)?;
+        let rows: Vec<HoldRow> = rows_of!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE id = $1"), hold_row, id)?;
         Ok(rows.into_iter().next())
     }
 
     /// Every hold still in force, on any dataset.
     pub async fn active_holds(&self) -> Result<Vec<HoldRow>> {
-        select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE released IS NULL ORDER BY id"), hold_row)
+        rows_of!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE released IS NULL ORDER BY id"), hold_row)
     }
 
     /// Every hold on a dataset, lifted or not, oldest first.
     pub async fn holds_of_parent(&self, parent: ParentId) -> Result<Vec<HoldRow>> {
-        select_rows!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE parent_id = $1 ORDER BY id"), hold_row, parent.0)
+        rows_of!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE parent_id = $1 ORDER BY id"), hold_row, parent.0)
     }
 
     pub async fn insert_deletion_request(&self, r: &DeletionRequestRow) -> Result<i64> {
@@ -132,21 +121,16 @@ impl Catalog {
 
     pub async fn deletion_request(&self, id: i64) -> Result<Option<DeletionRequestRow>> {
         let rows: Vec<DeletionRequestRow> =
-            select_rows!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE id = $1"), deletion_row, id)?;
+            rows_of!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE id = $1"), deletion_row, id)?;
         Ok(rows.into_iter().next())
     }
 
     pub async fn deletion_requests_of_record(&self, record: RecordId) -> Result<Vec<DeletionRequestRow>> {
-        select_rows!(
-            self,
-            format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE record_id = $1 ORDER BY id"),
-            deletion_row,
-            record.0
-        )
+        rows_of!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE record_id = $1 ORDER BY id"), deletion_row, record.0)
     }
 
     pub async fn pending_deletion_requests(&self) -> Result<Vec<DeletionRequestRow>> {
-        select_rows!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE status = 'pending' ORDER BY id"), deletion_row)
+        rows_of!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE status = 'pending' ORDER BY id"), deletion_row)
     }
 
     /// Records a curator's decision on a request still pending; false if it was decided already.

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;
 pub(crate) mod identity;
+pub(crate) mod incidents;
 pub(crate) mod people;
 pub(crate) mod policies;
 pub(crate) mod record_files;

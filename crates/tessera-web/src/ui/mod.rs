@@ -3,12 +3,14 @@
 
 mod pages;
 mod policy;
+mod report;
 pub(crate) mod session;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 pub(crate) use pages::{landing_page, search_page};
 pub(crate) use policy::policy_page;
+pub(crate) use report::report_form;
 pub(crate) use session::{current_session, login, login_form, logout, sso_callback, sso_login};
 
 /// The pages' style sheet, a file of its own so the content security policy needs no inline

@@ -95,11 +95,12 @@ struct SearchPage {
     next: Option<String>,
 }
 
+/// A page with a heading and a paragraph: errors, and confirmations of forms.
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
-    heading: String,
-    detail: String,
+pub(super) struct ErrorPage {
+    pub(super) heading: String,
+    pub(super) detail: String,
 }
 
 /// An error shown as a page, with the status the API would give.
@@ -119,6 +120,10 @@ impl IntoResponse for HtmlError {
             StatusCode::UNAUTHORIZED => ("Sign-in required", "This record is not public."),
             StatusCode::FORBIDDEN => ("Permission denied", "You do not have access to this record."),
             StatusCode::BAD_REQUEST => ("Bad request", "The address or search could not be understood."),
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => (
+                "Taken down",
+                "This record is taken down while a reported problem is reviewed. Its curators and stewards will restore or remove it.",
+            ),
             _ => ("Something went wrong", "The error has been logged. Please try again later."),
         };
         render(status, &ErrorPage { heading: heading.into(), detail: detail.into() })

@@ -11,7 +11,7 @@ use tessera_testkit::TestServerConfig;
 use crate::helpers::{Api, metadata, start};
 
 /// aiosmtpd on a free port, storing every message as a file; stopped when dropped.
-struct MailSink {
+pub(crate) struct MailSink {
     child: Child,
     port: u16,
     maildir: PathBuf,
@@ -19,7 +19,7 @@ struct MailSink {
 }
 
 impl MailSink {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let python = std::env::var("TESSERA_TEST_PYTHON")
             .expect("TESSERA_TEST_PYTHON must name the venv's python with aiosmtpd; scripts/test.sh sets it");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -44,7 +44,7 @@ impl MailSink {
     }
 
     /// Every message received so far, as text, with quoted-printable line breaks undone.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let read = |dir: &Path| -> Vec<String> {
             std::fs::read_dir(dir).into_iter().flatten().flatten().filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect()
         };
@@ -52,7 +52,7 @@ impl MailSink {
     }
 
     /// Waits until a message to `to` whose text contains `needle` has arrived.
-    async fn wait_for(&self, to: &str, needle: &str) -> String {
+    pub(crate) async fn wait_for(&self, to: &str, needle: &str) -> String {
         for _ in 0..100 {
             if let Some(found) = self.messages().into_iter().find(|m| m.contains(&format!("To: {to}")) && m.contains(needle)) {
                 return found;
@@ -60,6 +60,17 @@ impl MailSink {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("no message to {to} containing {needle:?}; got {:#?}", self.messages());
+    }
+}
+
+impl MailSink {
+    /// The settings that make a server mail through this sink and send at once.
+    pub(crate) fn server_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("TESSERA_SMTP_URL".to_string(), format!("smtp://127.0.0.1:{}", self.port)),
+            ("TESSERA_MAIL_FROM".to_string(), "Tessera <repository@example.org>".to_string()),
+            ("TESSERA_JOBS_INTERVAL_SECONDS".to_string(), "1".to_string()),
+        ]
     }
 }
 
@@ -73,12 +84,7 @@ impl Drop for MailSink {
 #[tokio::test]
 async fn access_requests_and_decisions_are_mailed() {
     let sink = MailSink::start().await;
-    let env = vec![
-        ("TESSERA_SMTP_URL".to_string(), format!("smtp://127.0.0.1:{}", sink.port)),
-        ("TESSERA_MAIL_FROM".to_string(), "Tessera <repository@example.org>".to_string()),
-        ("TESSERA_JOBS_INTERVAL_SECONDS".to_string(), "1".to_string()),
-    ];
-    let server = start(TestServerConfig { env, ..Default::default() }).await;
+    let server = start(TestServerConfig { env: sink.server_env(), ..Default::default() }).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let owner = Api::new(&server, Some(server.user_token("owner@example.org")));
     server.cli_ok(&["admin", "add-member", "trust", "owner@example.org", "depositor"]);

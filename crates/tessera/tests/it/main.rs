@@ -9,6 +9,7 @@ mod crash;
 mod embargo;
 mod helpers;
 mod identity;
+mod incidents;
 mod lifecycle;
 mod mail;
 mod policies;

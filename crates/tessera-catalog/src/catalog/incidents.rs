@@ -1,0 +1,100 @@
+//! Problems reported with records, and takedowns.
+
+use sqlx::Row;
+use tessera_domain::{ParentId, RecordId, UserId};
+
+use super::{Catalog, Pool};
+use crate::Result;
+use crate::rows::{ReportRow, TakedownRow};
+
+const REPORT_COLUMNS: &str =
+    "id, record_id, parent_id, kind, description, reporter_id, reporter_email, status, outcome, note, created, updated";
+const TAKEDOWN_COLUMNS: &str = "id, parent_id, report_id, reason, placed_by, placed, lifted_by, lifted, outcome";
+
+macro_rules! report_row {
+    ($row:expr) => {
+        ReportRow {
+            id: $row.try_get("id")?,
+            record_id: RecordId($row.try_get("record_id")?),
+            parent_id: ParentId($row.try_get("parent_id")?),
+            kind: $row.try_get("kind")?,
+            description: $row.try_get("description")?,
+            reporter_id: $row.try_get::<Option<i64>, _>("reporter_id")?.map(UserId),
+            reporter_email: $row.try_get("reporter_email")?,
+            status: $row.try_get("status")?,
+            outcome: $row.try_get("outcome")?,
+            note: $row.try_get("note")?,
+            created: $row.try_get("created")?,
+            updated: $row.try_get("updated")?,
+        }
+    };
+}
+
+macro_rules! takedown_row {
+    ($row:expr) => {
+        TakedownRow {
+            id: $row.try_get("id")?,
+            parent_id: ParentId($row.try_get("parent_id")?),
+            report_id: $row.try_get("report_id")?,
+            reason: $row.try_get("reason")?,
+            placed_by: $row.try_get::<Option<i64>, _>("placed_by")?.map(UserId),
+            placed: $row.try_get("placed")?,
+            lifted_by: $row.try_get::<Option<i64>, _>("lifted_by")?.map(UserId),
+            lifted: $row.try_get("lifted")?,
+            outcome: $row.try_get("outcome")?,
+        }
+    };
+}
+
+impl Catalog {
+    pub async fn insert_report(&self, r: &ReportRow) -> Result<i64> {
+        let sql = "INSERT INTO incident_reports (record_id, parent_id, kind, description, reporter_id, reporter_email, status, created, updated) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql)
+            .bind(r.record_id.0).bind(r.parent_id.0).bind(&r.kind).bind(&r.description).bind(r.reporter_id.map(|u| u.0))
+            .bind(&r.reporter_email).bind(&r.status).bind(&r.created).bind(&r.updated)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    pub async fn report(&self, id: i64) -> Result<Option<ReportRow>> {
+        Ok(rows_of!(self, format!("SELECT {REPORT_COLUMNS} FROM incident_reports WHERE id = $1"), report_row, id)?.pop())
+    }
+
+    /// Reports not yet closed, oldest first.
+    pub async fn open_reports(&self) -> Result<Vec<ReportRow>> {
+        rows_of!(self, format!("SELECT {REPORT_COLUMNS} FROM incident_reports WHERE status <> 'closed' ORDER BY id"), report_row)
+    }
+
+    /// Moves a report on; false if it was closed already.
+    pub async fn update_report(&self, id: i64, status: &str, outcome: Option<&str>, note: Option<&str>, at: &str) -> Result<bool> {
+        let sql = "UPDATE incident_reports SET status = $1, outcome = $2, note = $3, updated = $4 WHERE id = $5 AND status <> 'closed'";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(status).bind(outcome).bind(note).bind(at).bind(id).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+
+    pub async fn place_takedown(&self, parent: ParentId, report: Option<i64>, reason: &str, by: Option<UserId>, at: &str) -> Result<i64> {
+        let sql = "INSERT INTO takedowns (parent_id, report_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        Ok(on_pool!(self, pool => sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at)
+            .fetch_one(pool).await?.try_get("id")?))
+    }
+
+    /// The takedown in force on a dataset, if any.
+    pub async fn active_takedown(&self, parent: ParentId) -> Result<Option<TakedownRow>> {
+        let sql = format!("SELECT {TAKEDOWN_COLUMNS} FROM takedowns WHERE parent_id = $1 AND lifted IS NULL ORDER BY id");
+        Ok(rows_of!(self, sql, takedown_row, parent.0)?.pop())
+    }
+
+    /// Every dataset under a takedown now.
+    pub async fn taken_down_parents(&self) -> Result<Vec<ParentId>> {
+        let rows: Vec<TakedownRow> =
+            rows_of!(self, format!("SELECT {TAKEDOWN_COLUMNS} FROM takedowns WHERE lifted IS NULL"), takedown_row)?;
+        Ok(rows.into_iter().map(|t| t.parent_id).collect())
+    }
+
+    /// Ends a takedown with its outcome; false if none was in force.
+    pub async fn lift_takedown(&self, parent: ParentId, outcome: &str, by: Option<UserId>, at: &str) -> Result<bool> {
+        let sql = "UPDATE takedowns SET lifted = $1, lifted_by = $2, outcome = $3 WHERE parent_id = $4 AND lifted IS NULL";
+        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0).execute(pool).await?.rows_affected());
+        Ok(done > 0)
+    }
+}

@@ -1,0 +1,165 @@
+//! Reported problems, triage and takedowns.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tessera_app::{ReportInput, ReportRow, TakedownRow};
+
+use super::access::list;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller, record_id};
+use crate::state::AppState;
+
+fn report_json(state: &AppState, r: &ReportRow) -> Value {
+    json!({
+        "id": r.id.to_string(),
+        "record": r.record_id.to_string(),
+        "kind": r.kind,
+        "description": r.description,
+        "reporter": r.reporter_id.map(|u| u.to_string()),
+        "status": r.status,
+        "outcome": r.outcome,
+        "note": r.note,
+        "created": r.created,
+        "updated": r.updated,
+        "links": {"self": state.link(&format!("/api/reports/{}", r.id)), "record": state.link(&format!("/api/records/{}", r.record_id))},
+    })
+}
+
+fn takedown_json(t: &TakedownRow) -> Value {
+    json!({"id": t.id.to_string(), "reason": t.reason, "report": t.report_id.map(|r| r.to_string()), "placed": t.placed})
+}
+
+fn report_id(text: &str) -> ApiResult<i64> {
+    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("report {text}")))
+}
+
+/// A report, as JSON from the API or as the landing page's form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReportBody {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+impl From<ReportBody> for ReportInput {
+    fn from(b: ReportBody) -> Self {
+        ReportInput { kind: b.kind, description: b.description, email: b.email }
+    }
+}
+
+/// Report a problem with a record (anyone, signed in or not): `{"kind": "privacy-breach" |
+/// "wrong-data" | "rights-claim" | "other", "description", "email"}`; the email, for someone
+/// without an account, is where the outcome is sent.
+#[utoipa::path(post, path = "/api/records/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The report, open"), (status = 400, description = "A field is wrong")))]
+pub(crate) async fn create_report(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ReportBody>,
+) -> ApiResult<Response> {
+    let report = state.tessera.report_problem(&subject, record_id(&id)?, b.into()).await?;
+    Ok((StatusCode::CREATED, Json(report_json(&state, &report))).into_response())
+}
+
+/// Reports not yet closed on the datasets the caller reviews (curators, stewards, administrators).
+#[utoipa::path(get, path = "/api/user/report-queue", tag = "incidents", responses((status = 200, description = "Open reports")))]
+pub(crate) async fn report_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
+    Ok(list(&state.tessera.report_queue(&subject).await?, |r| report_json(&state, r)))
+}
+
+/// One report (its reporter, and those who review the dataset).
+#[utoipa::path(get, path = "/api/reports/{report}", tag = "incidents", params(("report" = String, Path, description = "Report id")),
+    responses((status = 200, description = "The report"), (status = 403, description = "Neither reporter nor reviewer")))]
+pub(crate) async fn read_report(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(report_json(&state, &state.tessera.report(&subject, report_id(&id)?).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TriageBody {
+    status: String,
+    #[serde(default)]
+    outcome: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Move a report on: `{"status": "investigating"}`, or `{"status": "closed", "outcome":
+/// "dismissed" | "corrected", "note"}` (the reporter is told).
+#[utoipa::path(post, path = "/api/reports/{report}/triage", tag = "incidents", params(("report" = String, Path, description = "Report id")),
+    responses((status = 200, description = "The report"), (status = 400, description = "A status or outcome is wrong"), (status = 409, description = "Closed already")))]
+pub(crate) async fn triage_report(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TriageBody>,
+) -> ApiResult<Json<Value>> {
+    let report = state.tessera.triage_report(&subject, report_id(&id)?, &b.status, b.outcome.as_deref(), b.note.as_deref()).await?;
+    Ok(Json(report_json(&state, &report)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TakedownBody {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    report: Option<String>,
+}
+
+/// Take a record's dataset down at once, pending review: `{"reason", "report"}`.
+#[utoipa::path(post, path = "/api/records/{id}/takedown", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The takedown"), (status = 409, description = "Taken down already")))]
+pub(crate) async fn take_down(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TakedownBody>,
+) -> ApiResult<Response> {
+    let report = b.report.as_deref().map(report_id).transpose()?;
+    let takedown = state.tessera.take_down(&subject, record_id(&id)?, &b.reason, report).await?;
+    Ok((StatusCode::CREATED, Json(takedown_json(&takedown))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EndBody {
+    #[serde(default)]
+    note: String,
+}
+
+/// End a takedown by giving access back; open reports close as `restored`.
+#[utoipa::path(post, path = "/api/records/{id}/takedown/restore", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+    responses((status = 204, description = "Restored"), (status = 409, description = "Not taken down")))]
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EndBody>,
+) -> ApiResult<StatusCode> {
+    state.tessera.end_takedown(&subject, record_id(&id)?, true, &b.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End a takedown by deleting every file of the dataset (the metadata stays, with a
+/// tombstone); open reports close as `deleted`.
+#[utoipa::path(post, path = "/api/records/{id}/takedown/delete", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+    responses((status = 204, description = "Deleted"), (status = 409, description = "Not taken down, or a legal hold")))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EndBody>,
+) -> ApiResult<StatusCode> {
+    state.tessera.end_takedown(&subject, record_id(&id)?, false, &b.note).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,39 @@
+//! The landing page's "report a problem" form.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use tessera_app::Error as AppError;
+use tessera_app::domain::RecordId;
+use tessera_app::domain::authz::Subject;
+
+use super::pages::{ErrorPage, HtmlError, render};
+use crate::api::incidents::ReportBody;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Files the report as from someone without an account, whoever's browser sends it: a form
+/// any site could post carries no one's authority, so it needs no CSRF token.
+pub(crate) async fn report_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<ReportBody>,
+) -> Result<Response, HtmlError> {
+    let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
+    match state.tessera.report_problem(&Subject::anonymous(), id, form.into()).await {
+        Ok(report) => {
+            let detail = format!(
+                "Report {} about record {id} was sent to its curators and stewards.{}",
+                report.id,
+                if report.reporter_email.is_some() { " You will hear the outcome by email." } else { "" }
+            );
+            Ok(render(StatusCode::CREATED, &ErrorPage { heading: "Thank you".into(), detail }))
+        }
+        Err(AppError::Validation(problems)) => {
+            let detail = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join(". ");
+            Ok(render(StatusCode::BAD_REQUEST, &ErrorPage { heading: "The report could not be sent".into(), detail }))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
