@@ -3,12 +3,10 @@
 //! someone who can edit the database cannot rewrite, remove or reorder entries, nor cut off
 //! the newest ones, without `verify_audit` saying where.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_domain::audit::{AuditEntry, ChainBreak, ChainWalk, Period};
-use tessera_domain::authz::{Action, ResourceFacts, Subject};
+use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
 use crate::drafts::from_json;
@@ -217,34 +215,15 @@ impl Tessera {
         period: &Period,
         mut each: impl FnMut(&AuditEntry) -> Result<()>,
     ) -> Result<usize> {
-        self.catalog.organization(org).await?.ok_or_else(|| Error::not_found(format!("organization {org}")))?;
-        let facts = ResourceFacts { organization: Some(org.clone()), ..ResourceFacts::default() };
-        self.authorize(subject, Action::ReadAudit, &facts, &format!("audit trail of {org}")).await?;
+        self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
         let mut entries = Vec::new();
-        for parent in self.datasets_of(org).await? {
-            let mut after = 0;
-            loop {
-                let page = self.catalog.audit_of_dataset(parent, &period.from, &period.until, after, PAGE).await?;
-                let Some(last) = page.last() else { break };
-                after = last.seq;
-                entries.extend(page);
-            }
+        for parent in self.datasets(org).await?.0.keys() {
+            entries.extend(self.dataset_entries(*parent, period).await?);
         }
         entries.sort_by_key(|e| e.seq);
         for entry in &entries {
             each(entry)?;
         }
         Ok(entries.len())
-    }
-
-    /// The datasets an organization owns, as the catalogue's records say.
-    async fn datasets_of(&self, org: &OrgId) -> Result<BTreeSet<ParentId>> {
-        let mut parents = BTreeSet::new();
-        let mut after = 0;
-        while let Some((last, docs)) = self.record_docs_after(after).await? {
-            after = last;
-            parents.extend(docs.into_iter().filter(|doc| doc.organization.as_ref() == Some(org)).map(|doc| doc.parent_id));
-        }
-        Ok(parents)
     }
 }

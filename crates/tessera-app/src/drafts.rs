@@ -1,11 +1,13 @@
 //! Drafts: creating, reading, editing and discarding them, and opening edit and new-version
 //! drafts of published records.
 
+use serde_json::json;
 use tessera_catalog::{DraftFileRow, DraftRow, RecordRow};
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{Access, OrgId, Problem, RecordId, UserId};
 
+use crate::audit::Event;
 use crate::model::{DraftDoc, DraftView, RecordDoc, RecordInput, RecordView};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
@@ -37,7 +39,14 @@ impl Tessera {
         let row =
             DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
         self.catalog.insert_draft(&row).await?;
+        self.audit_draft("draft-created", subject, &row).await?;
         self.draft_view(row).await
+    }
+
+    /// A change to a draft, in the audit trail.
+    async fn audit_draft(&self, action: &str, subject: &Subject, row: &DraftRow) -> Result<()> {
+        let event = Event::new(action, subject.user_id(), format!("draft {}", row.id)).dataset(row.parent_id);
+        self.audit(event.detail(json!({"kind": row.kind}))).await
     }
 
     pub async fn draft(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
@@ -61,13 +70,15 @@ impl Tessera {
         }
         let _ = check_metadata(&mut doc.metadata);
         self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
+        self.audit_draft("draft-updated", subject, &row).await?;
         self.draft(subject, id).await
     }
 
     /// Discards a draft and its staged files; a published version it edits is untouched.
     pub async fn delete_draft(&self, subject: &Subject, id: RecordId) -> Result<()> {
-        self.draft_row(subject, id, Action::EditDraft).await?;
+        let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.catalog.delete_draft(id).await?;
+        self.audit_draft("draft-discarded", subject, &row).await?;
         self.staging.remove_draft(id).await
     }
 
@@ -87,7 +98,7 @@ impl Tessera {
             version_index: doc.version_index,
         };
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
-        self.open_draft_from(&record, id, KIND_EDIT, owner, draft).await
+        self.open_draft_from(subject, &record, id, KIND_EDIT, owner, draft).await
     }
 
     /// Opens a draft of the next version of record `id`'s dataset, starting with the latest
@@ -112,10 +123,18 @@ impl Tessera {
         };
         let new_id = RecordId(self.catalog.next_id().await?);
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
-        self.open_draft_from(&latest, new_id, KIND_VERSION, owner, draft).await
+        self.open_draft_from(subject, &latest, new_id, KIND_VERSION, owner, draft).await
     }
 
-    async fn open_draft_from(&self, record: &RecordRow, id: RecordId, kind: &str, owner: UserId, doc: DraftDoc) -> Result<DraftView> {
+    async fn open_draft_from(
+        &self,
+        subject: &Subject,
+        record: &RecordRow,
+        id: RecordId,
+        kind: &str,
+        owner: UserId,
+        doc: DraftDoc,
+    ) -> Result<DraftView> {
         let stamp = now();
         let row = DraftRow {
             id,
@@ -143,6 +162,7 @@ impl Tessera {
             })
             .collect();
         self.catalog.insert_draft_files(&carried).await?;
+        self.audit_draft("draft-created", subject, &row).await?;
         self.draft_view(row).await
     }
 

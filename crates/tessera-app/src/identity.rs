@@ -57,7 +57,11 @@ impl Tessera {
         if !email.contains('@') || email.len() < 3 || email.chars().any(char::is_whitespace) {
             return Err(Error::BadRequest(format!("'{email}' is not an email address")));
         }
-        self.catalog.create_user(email, name.map(str::trim).filter(|n| !n.is_empty()), is_admin, &now()).await.map_err(conflict)
+        let user =
+            self.catalog.create_user(email, name.map(str::trim).filter(|n| !n.is_empty()), is_admin, &now()).await.map_err(conflict)?;
+        let event = Event::new("account-created", subject.user_id(), format!("user {}", user.id));
+        self.audit(event.detail(json!({"platform_administrator": is_admin}))).await?;
+        Ok(user)
     }
 
     async fn user_by_email(&self, email: &str) -> Result<UserRow> {
@@ -92,6 +96,8 @@ impl Tessera {
         let mut token =
             TokenRow { id: TokenId(0), user_id: user, name: name.trim().to_string(), scopes, created: now(), expires, revoked: None };
         token.id = self.catalog.create_token(&token, &token_hash(&secret)).await?;
+        let event = Event::new("token-created", Some(user), format!("token {}", token.id));
+        self.audit(event.detail(json!({"scopes": scopes.to_text(), "expires": token.expires}))).await?;
         Ok(NewToken { secret, token })
     }
 
@@ -123,6 +129,7 @@ impl Tessera {
         let ror = ror.map(str::trim).filter(|r| !r.is_empty()).map(normalise_ror).transpose()?;
         let org = OrgRow { id, name: name.to_string(), ror, created: now() };
         self.catalog.create_organization(&org).await.map_err(conflict)?;
+        self.audit(Event::new("organization-created", subject.user_id(), format!("organization {}", org.id))).await?;
         Ok(org)
     }
 
@@ -135,12 +142,12 @@ impl Tessera {
     }
 
     pub async fn members(&self, subject: &Subject, org: &OrgId) -> Result<Vec<MemberRow>> {
-        self.authorize_org(subject, org).await?;
+        self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         Ok(self.catalog.members_of(org).await?)
     }
 
     pub async fn add_member(&self, subject: &Subject, org: &OrgId, email: &str, role: Role) -> Result<MemberRow> {
-        self.authorize_org(subject, org).await?;
+        self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         let user = self.user_by_email(email).await?;
         self.catalog.add_membership(org, user.id, role, &now()).await?;
         let event = Event::new("role-given", subject.user_id(), format!("organization {org}"));
@@ -149,7 +156,7 @@ impl Tessera {
     }
 
     pub async fn remove_member(&self, subject: &Subject, org: &OrgId, user: UserId, role: Role) -> Result<()> {
-        self.authorize_org(subject, org).await?;
+        self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         if !self.catalog.remove_membership(org, user, role).await? {
             return Err(Error::not_found(format!("{role} membership of user {user} in {org}")));
         }
@@ -161,7 +168,7 @@ impl Tessera {
     /// `org` trusts `trusted` for `class`: its members' requests for such datasets of `org`
     /// are granted at once.
     pub async fn add_trust(&self, subject: &Subject, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<()> {
-        self.authorize_org(subject, org).await?;
+        self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         self.organization(trusted).await?;
         if matches!(class, DataClass::Public | DataClass::Registered) {
             return Err(Error::BadRequest(format!("{class} data needs no grant, so there is nothing to trust a partner with")));
@@ -173,7 +180,7 @@ impl Tessera {
     }
 
     pub async fn remove_trust(&self, subject: &Subject, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<()> {
-        self.authorize_org(subject, org).await?;
+        self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         if !self.catalog.remove_trust(org, trusted, class).await? {
             return Err(Error::not_found(format!("trust of {org} in {trusted} for {class} data")));
         }
@@ -187,10 +194,12 @@ impl Tessera {
         Ok(self.catalog.trusts_of(org).await?)
     }
 
-    async fn authorize_org(&self, subject: &Subject, org: &OrgId) -> Result<()> {
+    /// Decides `action` on an organization as a whole (it must exist); `target` names it in
+    /// the audit trail.
+    pub(crate) async fn authorize_org(&self, subject: &Subject, org: &OrgId, action: Action, target: &str) -> Result<()> {
         self.organization(org).await?;
         let facts = ResourceFacts { organization: Some(org.clone()), ..ResourceFacts::default() };
-        self.authorize(subject, Action::ManageOrganization, &facts, &format!("organization {org}")).await?;
+        self.authorize(subject, action, &facts, target).await?;
         Ok(())
     }
 }

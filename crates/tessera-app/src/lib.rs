@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod compliance;
 mod drafts;
 mod error;
 mod files;
@@ -25,6 +26,7 @@ mod tessera;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
 pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint};
+pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};
@@ -39,7 +41,7 @@ pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
-    AccessRequestRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ReportRow, ScheduleRow,
+    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ReportRow, ScheduleRow,
     SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;

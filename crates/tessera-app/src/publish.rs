@@ -7,12 +7,14 @@
 //! storage, the same way `rebuild` does, so a crash at any point leaves the old state or
 //! the new one.
 
+use serde_json::json;
 use tessera_catalog::{FileRow, RecordRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{ParentId, Problem, RecordId};
 use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
 
+use crate::audit::Event;
 use crate::drafts::{KIND_EDIT, from_json, to_json};
 use crate::model::{DraftDoc, FileEntry, FilesDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
@@ -50,12 +52,16 @@ impl Tessera {
 
         let stamp = now();
         // An edit keeps the record's first publication date and the tombstones of its files.
-        let (created, deletions) = match row.kind.as_str() {
+        let (created, deletions, before) = match row.kind.as_str() {
             KIND_EDIT => {
                 let published: RecordDoc = from_json(&self.published_row(id).await?.doc)?;
-                (published.created, published.deletions)
+                (published.created, published.deletions, Some(published.access))
             }
-            _ => (stamp.clone(), Vec::new()),
+            _ => {
+                let previous = self.catalog.records_of_parent(row.parent_id).await?.pop();
+                let before = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?.map(|d| d.access);
+                (stamp.clone(), Vec::new(), before)
+            }
         };
         let doc = RecordDoc {
             id,
@@ -113,6 +119,14 @@ impl Tessera {
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(&record).await?;
+        let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
+        let published: RecordDoc = from_json(&record.doc)?;
+        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": record_files.len()});
+        self.audit(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail)).await?;
+        if let Some(before) = before.filter(|before| *before != published.access) {
+            let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
+            self.audit(event.detail(json!({"before": before, "after": published.access}))).await?;
+        }
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
         self.record_view(record).await
     }

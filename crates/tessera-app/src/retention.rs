@@ -378,7 +378,7 @@ impl Tessera {
 }
 
 /// A stored schedule as the rules see it; a row that no longer parses is skipped, loudly.
-fn schedule_of(row: &ScheduleRow) -> Option<Schedule> {
+pub(crate) fn schedule_of(row: &ScheduleRow) -> Option<Schedule> {
     let parsed = (|| {
         Some(Schedule {
             id: row.id,

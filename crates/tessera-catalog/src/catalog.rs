@@ -125,6 +125,7 @@ macro_rules! file_row {
 
 mod access;
 mod audit;
+mod checks;
 mod identity;
 mod incidents;
 mod jobs;
@@ -149,7 +150,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 14] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 15] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -164,6 +165,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 14] = [
     migration!(12, "retention", "0012_retention.sql"),
     migration!(13, "policies", "0013_policies.sql"),
     migration!(14, "incidents", "0014_incidents.sql"),
+    migration!(15, "download checks", "0015_download_checks.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -7,8 +7,8 @@ mod rows;
 pub use catalog::{Catalog, Engine};
 pub use error::Error;
 pub use rows::{
-    AccessRequestRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HoldRow, IdentityUser, JobRow, MemberRow, OrgRow,
-    PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UserRow,
+    AccessRequestRow, CheckRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HoldRow, IdentityUser, JobRow, MemberRow,
+    OrgRow, PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

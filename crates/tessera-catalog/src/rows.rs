@@ -294,3 +294,16 @@ pub struct TakedownRow {
     /// `restored` or `deleted`, once lifted.
     pub outcome: Option<String>,
 }
+
+/// A steward's check of one sampled download (an audit entry) and what they found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckRow {
+    /// The audit entry checked.
+    pub seq: i64,
+    pub org_id: OrgId,
+    pub checked_by: Option<UserId>,
+    pub checked: String,
+    /// `fine` or `concern`.
+    pub verdict: String,
+    pub finding: String,
+}

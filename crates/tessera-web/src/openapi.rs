@@ -3,7 +3,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, audit, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search};
+use crate::api::{
+    access, audit, compliance, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search,
+};
 use crate::health;
 
 #[derive(OpenApi)]
@@ -26,7 +28,8 @@ use crate::health;
         retention::approve_deletion, retention::refuse_deletion, audit::dataset_audit, audit::own_audit, audit::organization_audit,
         access::reaccept_grant, policies::list_policies, policies::create_policy, policies::read_policy, policies::add_version,
         policies::require_reacceptance, incidents::create_report, incidents::report_queue, incidents::read_report,
-        incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete,
+        incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete, compliance::report, compliance::sample,
+        compliance::check, compliance::figures,
     ),
     modifiers(&BearerAuth),
 )]

@@ -8,7 +8,9 @@ use axum::routing::{delete, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{access, audit, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search};
+use crate::api::{
+    access, audit, compliance, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search,
+};
 use crate::state::AppState;
 use crate::{health, openapi, ui};
 
@@ -68,6 +70,10 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}/report", post(ui::report_form))
         .route("/api/user/audit", get(audit::own_audit))
         .route("/api/organizations/{org}/audit", get(audit::organization_audit))
+        .route("/api/organizations/{org}/compliance", get(compliance::report))
+        .route("/api/organizations/{org}/compliance/sample", get(compliance::sample))
+        .route("/api/organizations/{org}/compliance/checks", post(compliance::check))
+        .route("/api/organizations/{org}/figures", get(compliance::figures))
         .route("/api/access/requests/{request}", get(access::read_request))
         .route("/api/access/requests/{request}/approve", post(access::approve_request))
         .route("/api/access/requests/{request}/refuse", post(access::refuse_request))

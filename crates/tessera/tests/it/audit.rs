@@ -227,4 +227,26 @@ async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
     assert_eq!(outsider.get("/api/organizations/trust/audit").await.0, StatusCode::FORBIDDEN);
     let trail = server.cli_ok(&["audit", "export"]);
     assert!(trail.contains("\"read-audit\"") && trail.contains("audit trail of trust"), "reading the trail is itself audited");
+
+    // Changes are entries too: drafts, publishing, edits and access changes, accounts, tokens.
+    assert_eq!(owner.post_empty(&format!("/api/records/{id}/draft")).await.0, StatusCode::CREATED);
+    let edit = json!({"metadata": metadata("Admissions 2025"), "access": {"record": "restricted", "files": "restricted"}});
+    assert_eq!(owner.put(&format!("/api/records/{id}/draft"), edit).await.0, StatusCode::OK);
+    owner.publish(&id).await;
+    let trail: Vec<AuditEntry> = server.cli_ok(&["audit", "export"]).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        "organization-created",
+        "account-created",
+        "token-created",
+        "draft-created",
+        "draft-updated",
+        "record-published",
+        "metadata-edited",
+    ] {
+        assert!(actions.contains(&action), "{action} is audited: {actions:?}");
+    }
+    let changed = trail.iter().find(|e| e.action == "access-changed").expect("the access change is audited");
+    let detail: serde_json::Value = serde_json::from_str(&changed.detail).unwrap();
+    assert_eq!((detail["before"]["record"].as_str(), detail["after"]["record"].as_str()), (Some("public"), Some("restricted")));
 }

@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod bad_input;
 mod cli;
+mod compliance;
 mod crash;
 mod embargo;
 mod helpers;
