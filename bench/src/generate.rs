@@ -165,6 +165,7 @@ pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Te
         mail: None,
         public_url: String::new(),
         sso: Vec::new(),
+        audit_signing_key: None,
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)

@@ -3,6 +3,10 @@
 //! someone who can edit the database cannot rewrite, remove or reorder entries, nor cut off
 //! the newest ones, without `verify_audit` saying where.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ring::rand::SystemRandom;
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_domain::audit::{AuditEntry, ChainBreak, ChainWalk, Period};
@@ -51,12 +55,50 @@ impl Event {
     }
 }
 
-/// The chain's head as copied into storage at some moment.
+/// The chain's head as copied into storage at some moment, signed when the installation has
+/// an Ed25519 key for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     pub at: String,
+    /// The signer's Ed25519 public key and the signature of `signed_text`, base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl Checkpoint {
+    /// What a signature covers: every field but the signature itself.
+    fn signed_text(&self) -> String {
+        format!("tessera audit checkpoint\n{}\n{}\n{}\n", self.seq, self.hash, self.at)
+    }
+
+    /// Whether the signature (if any) is the public key's signature of this checkpoint.
+    fn signature_holds(&self) -> bool {
+        let decode = |text: &Option<String>| text.as_deref().and_then(|t| BASE64.decode(t).ok());
+        match (decode(&self.public_key), decode(&self.signature)) {
+            (Some(key), Some(signature)) => UnparsedPublicKey::new(&ED25519, key).verify(self.signed_text().as_bytes(), &signature).is_ok(),
+            _ => self.signature.is_none(),
+        }
+    }
+}
+
+/// Makes a new Ed25519 signing key: its PKCS#8 document, base64, for a key file, and its
+/// public key, base64, to publish.
+pub fn new_signing_key() -> Result<(String, String)> {
+    let document = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| Error::Corrupt("no randomness for a key".into()))?;
+    let text = BASE64.encode(document.as_ref());
+    let pair = signing_key(&text)?;
+    Ok((text, BASE64.encode(pair.public_key().as_ref())))
+}
+
+/// The key pair in a key file's text, or why it is not one.
+pub(crate) fn signing_key(text: &str) -> Result<Ed25519KeyPair> {
+    let refused = |why: String| Error::BadRequest(format!("the audit signing key is not an Ed25519 key from tessera audit keygen: {why}"));
+    let pkcs8 = BASE64.decode(text.trim()).map_err(|e| refused(e.to_string()))?;
+    Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| refused(e.to_string()))
 }
 
 /// What `verify_audit` found.
@@ -65,6 +107,8 @@ pub struct AuditReport {
     /// Entries that were checked and found intact, from the first.
     pub entries: i64,
     pub checkpoints: usize,
+    /// How many of the checkpoints are signed.
+    pub signed: usize,
     /// The first problem, if any.
     pub problem: Option<String>,
 }
@@ -106,7 +150,11 @@ impl Tessera {
         if seq == 0 || self.ocfl.store().size(&key).await?.is_some() {
             return Ok(None);
         }
-        let checkpoint = Checkpoint { seq, hash, at: now() };
+        let mut checkpoint = Checkpoint { seq, hash, at: now(), public_key: None, signature: None };
+        if let Some(key) = &self.signing_key {
+            checkpoint.signature = Some(BASE64.encode(key.sign(checkpoint.signed_text().as_bytes()).as_ref()));
+            checkpoint.public_key = Some(BASE64.encode(key.public_key().as_ref()));
+        }
         let bytes = serde_json::to_vec_pretty(&checkpoint).map_err(|e| Error::Corrupt(e.to_string()))?;
         self.ocfl.store().put_bytes(&key, bytes.into()).await?;
         Ok(Some(checkpoint))
@@ -129,7 +177,12 @@ impl Tessera {
     pub async fn verify_audit(&self, mut progress: impl FnMut(i64, i64)) -> Result<AuditReport> {
         let (head, _) = self.catalog.audit_head().await?;
         let checkpoints = self.checkpoints().await?;
-        let mut report = AuditReport { entries: 0, checkpoints: checkpoints.len(), problem: None };
+        let signed = checkpoints.iter().filter(|c| c.signature.is_some()).count();
+        let mut report = AuditReport { entries: 0, checkpoints: checkpoints.len(), signed, problem: None };
+        if let Some(problem) = self.checkpoint_problem(&checkpoints) {
+            report.problem = Some(problem);
+            return Ok(report);
+        }
         let mut walk = ChainWalk::default();
         let mut pending = checkpoints.iter().peekable();
         'pages: loop {
@@ -165,6 +218,29 @@ impl Tessera {
             ));
         }
         Ok(report)
+    }
+
+    /// What is wrong with the checkpoints themselves: a signature that does not hold, one made
+    /// with another key than this installation's, or an unsigned checkpoint after signed ones.
+    fn checkpoint_problem(&self, checkpoints: &[Checkpoint]) -> Option<String> {
+        let ours = self.signing_key.as_ref().map(|key| BASE64.encode(key.public_key().as_ref()));
+        let mut signed_before = false;
+        for checkpoint in checkpoints {
+            let (seq, at) = (checkpoint.seq, &checkpoint.at);
+            if !checkpoint.signature_holds() {
+                return Some(format!("the checkpoint of entry {seq} (made at {at}) does not match its signature: it was altered"));
+            }
+            if let (Some(ours), Some(theirs)) = (&ours, &checkpoint.public_key)
+                && ours != theirs
+            {
+                return Some(format!("the checkpoint of entry {seq} (made at {at}) is signed with another key than this installation's"));
+            }
+            if ours.is_some() && signed_before && checkpoint.signature.is_none() {
+                return Some(format!("the checkpoint of entry {seq} (made at {at}) is unsigned, though earlier ones are signed"));
+            }
+            signed_before |= checkpoint.signature.is_some();
+        }
+        None
     }
 
     /// The first and last entry numbers written in a period (`from` inclusive, `until`

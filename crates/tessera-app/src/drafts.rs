@@ -39,14 +39,14 @@ impl Tessera {
         let row =
             DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
         self.catalog.insert_draft(&row).await?;
-        self.audit_draft("draft-created", subject, &row).await?;
+        self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
         self.draft_view(row).await
     }
 
     /// A change to a draft, in the audit trail.
-    async fn audit_draft(&self, action: &str, subject: &Subject, row: &DraftRow) -> Result<()> {
+    pub(crate) async fn audit_draft(&self, action: &str, subject: &Subject, row: &DraftRow, detail: serde_json::Value) -> Result<()> {
         let event = Event::new(action, subject.user_id(), format!("draft {}", row.id)).dataset(row.parent_id);
-        self.audit(event.detail(json!({"kind": row.kind}))).await
+        self.audit(event.detail(detail)).await
     }
 
     pub async fn draft(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
@@ -70,7 +70,7 @@ impl Tessera {
         }
         let _ = check_metadata(&mut doc.metadata);
         self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
-        self.audit_draft("draft-updated", subject, &row).await?;
+        self.audit_draft("draft-updated", subject, &row, json!({"kind": row.kind})).await?;
         self.draft(subject, id).await
     }
 
@@ -78,7 +78,7 @@ impl Tessera {
     pub async fn delete_draft(&self, subject: &Subject, id: RecordId) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.catalog.delete_draft(id).await?;
-        self.audit_draft("draft-discarded", subject, &row).await?;
+        self.audit_draft("draft-discarded", subject, &row, json!({"kind": row.kind})).await?;
         self.staging.remove_draft(id).await
     }
 
@@ -162,7 +162,7 @@ impl Tessera {
             })
             .collect();
         self.catalog.insert_draft_files(&carried).await?;
-        self.audit_draft("draft-created", subject, &row).await?;
+        self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
         self.draft_view(row).await
     }
 

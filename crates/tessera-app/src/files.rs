@@ -87,6 +87,8 @@ impl Tessera {
         file.status = "completed".into();
         file.updated = now();
         self.catalog.update_draft_file(&file).await?;
+        let detail = serde_json::json!({"key": file.key, "size": file.size, "sha512": file.sha512});
+        self.audit_draft("draft-file-committed", subject, &row, detail).await?;
         Ok(file_view(file))
     }
 
@@ -103,9 +105,10 @@ impl Tessera {
     pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
-        self.draft_file_row(id, key).await?;
+        let file = self.draft_file_row(id, key).await?;
         // The staged bytes stay until the draft is published or discarded: another key may share them.
-        Ok(self.catalog.delete_draft_file(id, key).await?)
+        self.catalog.delete_draft_file(id, key).await?;
+        self.audit_draft("draft-file-deleted", subject, &row, serde_json::json!({"key": file.key, "sha512": file.sha512})).await
     }
 
     async fn draft_file_row(&self, id: RecordId, key: &str) -> Result<DraftFileRow> {

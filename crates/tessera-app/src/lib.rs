@@ -25,7 +25,7 @@ mod staging;
 mod tessera;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
-pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint};
+pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint, new_signing_key};
 pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};

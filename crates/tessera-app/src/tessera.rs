@@ -32,6 +32,9 @@ pub struct TesseraConfig {
     pub public_url: String,
     /// The OpenID providers people may sign in with.
     pub sso: Vec<crate::SsoProvider>,
+    /// An Ed25519 key that signs the audit trail's checkpoints, as `new_signing_key` writes
+    /// it (PKCS#8, base64), if any.
+    pub audit_signing_key: Option<String>,
 }
 
 #[derive(Clone)]
@@ -44,6 +47,7 @@ pub struct Tessera {
     pub(crate) throttle: crate::accounts::Throttle,
     pub(crate) mailer: Option<crate::mail::Mailer>,
     pub(crate) sso: crate::sso::Sso,
+    pub(crate) signing_key: Option<Arc<ring::signature::Ed25519KeyPair>>,
 }
 
 impl Tessera {
@@ -55,7 +59,8 @@ impl Tessera {
         let staging = Staging::new(config.staging_dir.clone())?;
         let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
         let sso = crate::sso::Sso::new(config.sso.clone(), &config.public_url)?;
-        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso })
+        let signing_key = config.audit_signing_key.as_deref().map(crate::audit::signing_key).transpose()?.map(Arc::new);
+        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso, signing_key })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are

@@ -31,6 +31,16 @@ pub(crate) struct FileConfig {
     /// OpenID providers for single sign-on, each a `[[oidc]]` table.
     #[serde(default)]
     oidc: Vec<OidcFile>,
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    /// A file holding the Ed25519 key that signs the audit trail's checkpoints (made by
+    /// `tessera audit keygen`; chmod 600). Env: `TESSERA_AUDIT_SIGNING_KEY_FILE`. Default: unsigned.
+    signing_key_file: Option<PathBuf>,
 }
 
 /// One OpenID provider. Tessera's callback at the provider is `PUBLIC_URL/auth/callback`.
@@ -157,6 +167,8 @@ pub(crate) struct Config {
     pub(crate) jobs_interval: std::time::Duration,
     pub(crate) mail: Option<tessera_app::MailConfig>,
     pub(crate) sso: Vec<tessera_app::SsoProvider>,
+    /// The key that signs audit checkpoints, as its file holds it.
+    pub(crate) audit_signing_key: Option<String>,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -177,6 +189,7 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_SMTP_URL",
     "TESSERA_SMTP_URL_FILE",
     "TESSERA_MAIL_FROM",
+    "TESSERA_AUDIT_SIGNING_KEY_FILE",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -259,8 +272,12 @@ impl Config {
         if let Some(twice) = sso.iter().enumerate().find_map(|(i, p)| sso[..i].iter().any(|q| q.id == p.id).then_some(&p.id)) {
             bail!("two OpenID providers have the id {twice}");
         }
+        let key_file = env("TESSERA_AUDIT_SIGNING_KEY_FILE").map(PathBuf::from).or(file.audit.signing_key_file);
+        let audit_signing_key =
+            key_file.map(|path| read_secret(&path, &format!("the audit signing key {}", path.display()))).transpose()?;
         Ok(Self {
             sso,
+            audit_signing_key,
             mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,

@@ -34,6 +34,12 @@ pub(crate) enum AuditCommand {
     /// Copy the trail's newest entry number and hash into the storage root now (the server
     /// does this by itself after its background jobs and when it stops).
     Checkpoint,
+    /// Make an Ed25519 key for signing checkpoints: the key goes into FILE (readable by its
+    /// owner only; name it in `audit.signing_key_file`), the public key to standard output.
+    Keygen {
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 pub(crate) async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<ExitCode> {
@@ -41,6 +47,7 @@ pub(crate) async fn run(command: AuditCommand, config: &Config) -> anyhow::Resul
         AuditCommand::Verify { file: Some(file) } => verify_file(&file),
         AuditCommand::Verify { file: None } => verify(config).await,
         AuditCommand::Export { from, to, output } => export(config, from, to, output).await,
+        AuditCommand::Keygen { output } => keygen(&output),
         AuditCommand::Checkpoint => {
             let tessera = super::open(config).await?;
             match tessera.checkpoint_audit().await? {
@@ -66,7 +73,10 @@ async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
     tessera.catalog().close().await;
     match report.problem {
         None => {
-            println!("the audit trail is intact: {} entries, {} checkpoints agree", report.entries, report.checkpoints);
+            println!(
+                "the audit trail is intact: {} entries, {} checkpoints agree ({} signed)",
+                report.entries, report.checkpoints, report.signed
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(problem) => {
@@ -122,5 +132,20 @@ async fn export(config: &Config, from: Option<String>, to: Option<String>, outpu
     if output.is_some() {
         eprintln!("exported {count} entries");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn keygen(output: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let (key, public_key) = tessera_app::new_signing_key()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(output).with_context(|| format!("creating {} (it must not exist yet)", output.display()))?;
+    file.write_all(key.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()?;
+    println!("{public_key}");
+    eprintln!("wrote the signing key to {}; publish the public key above so others can check signed checkpoints", output.display());
     Ok(ExitCode::SUCCESS)
 }

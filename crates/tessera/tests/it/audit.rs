@@ -240,6 +240,7 @@ async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
         "account-created",
         "token-created",
         "draft-created",
+        "draft-file-committed",
         "draft-updated",
         "record-published",
         "metadata-edited",
@@ -249,4 +250,58 @@ async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
     let changed = trail.iter().find(|e| e.action == "access-changed").expect("the access change is audited");
     let detail: serde_json::Value = serde_json::from_str(&changed.detail).unwrap();
     assert_eq!((detail["before"]["record"].as_str(), detail["after"]["record"].as_str()), (Some("public"), Some("restricted")));
+}
+
+/// With a signing key, every checkpoint is signed; an altered checkpoint, or an unsigned one
+/// after signed ones, makes `tessera audit verify` fail even for someone who can write storage.
+#[tokio::test]
+async fn signed_checkpoints_cannot_be_forged() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("audit.key");
+    let (key, public_key) = tessera_app::new_signing_key().unwrap();
+    std::fs::write(&key_file, key).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&key_file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let env = vec![("TESSERA_AUDIT_SIGNING_KEY_FILE".to_string(), key_file.display().to_string())];
+    let mut server = start(TestServerConfig { env, ..Default::default() }).await;
+    let owner = Api::new(&server, Some(server.user_token("owner@example.org")));
+    let id = owner.draft_from(json!({"metadata": metadata("Cohort"), "access": {"files": "restricted"}}), &[("c.csv", b"c\n")]).await;
+    owner.publish(&id).await;
+    server.stop();
+    server.start_again().await;
+    assert_eq!(owner.get(&format!("/api/records/{id}/files/c.csv/content")).await.0, StatusCode::OK);
+    server.stop();
+
+    let dir = server.data_dir.join("ocfl/extensions/tessera-audit/checkpoints");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    let newest = files.last().unwrap().clone();
+    let original = std::fs::read_to_string(&newest).unwrap();
+    let checkpoint: serde_json::Value = serde_json::from_str(&original).unwrap();
+    assert_eq!(checkpoint["public_key"].as_str(), Some(public_key.as_str()));
+    let (ok, said) = verify(&server);
+    assert!(ok && said.contains(&format!("{} checkpoints agree ({} signed)", files.len(), files.len())), "{said}");
+
+    // A forger rewrites the newest checkpoint's hash, then drops its signature instead.
+    let mut forged = checkpoint;
+    forged["hash"] = json!("0".repeat(64));
+    std::fs::write(&newest, forged.to_string()).unwrap();
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("does not match its signature"), "{said}");
+    let mut unsigned = forged;
+    unsigned.as_object_mut().unwrap().retain(|k, _| k != "signature" && k != "public_key");
+    std::fs::write(&newest, unsigned.to_string()).unwrap();
+    let (ok, said) = verify(&server);
+    assert!(!ok && said.contains("is unsigned, though earlier ones are signed"), "{said}");
+    std::fs::write(&newest, original).unwrap();
+    assert!(verify(&server).0);
+
+    // The key comes from `tessera audit keygen`, which never overwrites a key.
+    let made = keys.path().join("new.key");
+    let public = server.cli_ok(&["audit", "keygen", "-o", made.to_str().unwrap()]);
+    assert_eq!(public.trim().len(), 44, "a base64 Ed25519 public key: {public}");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&made).unwrap().permissions()) & 0o777, 0o600);
+    assert!(!server.cli(&["audit", "keygen", "-o", made.to_str().unwrap()]).status.success());
 }
