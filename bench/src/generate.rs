@@ -145,7 +145,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
             created: stamp.clone(),
             updated: stamp,
         };
-        catalog.apply_published(&row, Some(&[]), None).await?;
+        catalog.apply_published(&row, Some(&[]), None, Vec::new()).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
     let tessera = open(data_dir, catalog).await?;

@@ -116,6 +116,13 @@ pub struct AuditReport {
 impl Tessera {
     /// Appends an event to the audit trail, and to the log.
     pub(crate) async fn audit(&self, event: Event) -> Result<()> {
+        self.catalog.append_audit(vec![self.entry(event)]).await?;
+        Ok(())
+    }
+
+    /// An event as an entry for the catalogue to chain, in the same transaction as the change
+    /// it records; it goes to the log now.
+    pub(crate) fn entry(&self, event: Event) -> AuditEntry {
         let detail = if event.detail.is_null() { "{}".to_string() } else { event.detail.to_string() };
         tracing::info!(
             target: "audit",
@@ -128,7 +135,7 @@ impl Tessera {
             "{}",
             event.action.replace('-', " "),
         );
-        let entry = AuditEntry {
+        AuditEntry {
             at: now(),
             actor: event.actor.map(|u| u.0),
             action: event.action,
@@ -137,9 +144,7 @@ impl Tessera {
             outcome: event.outcome.into(),
             detail,
             ..AuditEntry::default()
-        };
-        self.catalog.append_audit(vec![entry]).await?;
-        Ok(())
+        }
     }
 
     /// Copies the chain's head into the storage root, unless the last checkpoint has it already.

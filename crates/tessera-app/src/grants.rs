@@ -163,7 +163,7 @@ impl Tessera {
             updated: stamp.clone(),
             ..request
         };
-        self.catalog.decide_access_request(&decided, "pending").await?;
+        self.catalog.decide_access_request(&decided, "pending", Vec::new()).await?;
         let grant = GrantRow {
             id: GrantId(0),
             request_id: Some(decided.id),
@@ -183,13 +183,14 @@ impl Tessera {
             policy_version: None,
             reaccept_version: None,
         };
-        let grant_id = self
-            .catalog
-            .accept_access_request(decided.id, &grant)
+        let started = |grant: GrantId| {
+            let event = Event::new("grant-started", Some(decided.requester_id), format!("grant {grant}")).dataset(decided.parent_id);
+            vec![self.entry(event.detail(json!({"request": decided.id, "trusted_partner": partner.as_str(), "expires": decided.expires})))]
+        };
+        self.catalog
+            .accept_access_request(decided.id, &grant, started)
             .await?
             .ok_or_else(|| Error::Conflict("the request changed meanwhile".into()))?;
-        let event = Event::new("grant-started", Some(decided.requester_id), format!("grant {grant_id}")).dataset(decided.parent_id);
-        self.audit(event.detail(json!({"request": decided.id, "trusted_partner": partner.as_str(), "expires": decided.expires}))).await?;
         let body = format!(
             "{} of {partner}, a trusted partner, was granted access to \"{}\" until {}.\n\nPurpose: {}\n",
             self.email_of(decided.requester_id).await?,
@@ -301,12 +302,13 @@ impl Tessera {
     }
 
     async fn decide(&self, decided: AccessRequestRow, outcome: &str) -> Result<AccessRequestRow> {
-        if !self.catalog.decide_access_request(&decided, "pending").await? {
+        let event = Event::new(format!("access-request-{outcome}"), decided.decided_by, format!("access request {}", decided.id));
+        let conditions = json!({"reason": decided.reason, "expires": decided.expires, "field_of_use": decided.field_of_use,
+            "agreement": decided.agreement, "policy": decided.policy_id});
+        let entry = self.entry(event.dataset(decided.parent_id).detail(conditions));
+        if !self.catalog.decide_access_request(&decided, "pending", vec![entry]).await? {
             return Err(Error::Conflict(format!("access request {} has been decided already", decided.id)));
         }
-        let event = Event::new(format!("access-request-{outcome}"), decided.decided_by, format!("access request {}", decided.id));
-        let conditions = json!({"reason": decided.reason, "expires": decided.expires, "field_of_use": decided.field_of_use, "agreement": decided.agreement});
-        self.audit(event.dataset(decided.parent_id).detail(conditions)).await?;
         let (doc, _) = self.dataset(&Subject::operator(), decided.parent_id).await?;
         let body = match outcome {
             "approved" => format!(
@@ -377,15 +379,14 @@ impl Tessera {
             policy_version,
             reaccept_version: None,
         };
-        grant.id = self
-            .catalog
-            .accept_access_request(id, &grant)
-            .await?
-            .ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
-        let event = Event::new("grant-started", Some(grant.user_id), format!("grant {}", grant.id)).dataset(grant.parent_id);
-        let terms = json!({"request": id, "expires": grant.expires, "purpose": grant.purpose, "agreement": grant.agreement,
-            "policy": grant.policy_id, "policy_version": grant.policy_version});
-        self.audit(event.detail(terms)).await?;
+        let started = |grant_id: GrantId| {
+            let event = Event::new("grant-started", Some(grant.user_id), format!("grant {grant_id}")).dataset(grant.parent_id);
+            let terms = json!({"request": id, "expires": grant.expires, "purpose": grant.purpose, "agreement": grant.agreement,
+                "policy": grant.policy_id, "policy_version": grant.policy_version});
+            vec![self.entry(event.detail(terms))]
+        };
+        let started = self.catalog.accept_access_request(id, &grant, started).await?;
+        grant.id = started.ok_or_else(|| Error::Conflict(format!("access request {id} was accepted already")))?;
         let (doc, _) = self.dataset(subject, grant.parent_id).await?;
         let body = format!(
             "{} accepted the conditions and now has access to \"{}\" until {}.\n",
@@ -408,11 +409,11 @@ impl Tessera {
         let (_, facts) = self.dataset(subject, grant.parent_id).await?;
         self.authorize(subject, Action::DecideAccess, &facts, &format!("grant {id}")).await?;
         let by = subject.user.ok_or(Error::Unauthenticated)?;
-        if !self.catalog.revoke_grant(id, by, reason.trim(), &now()).await? {
+        let event = Event::new("grant-revoked", Some(by), format!("grant {id}")).dataset(grant.parent_id);
+        let entry = self.entry(event.detail(json!({"reason": reason.trim(), "holder": grant.user_id.0})));
+        if !self.catalog.revoke_grant(id, by, reason.trim(), &now(), vec![entry]).await? {
             return Err(Error::Conflict(format!("grant {id} was revoked already")));
         }
-        let event = Event::new("grant-revoked", Some(by), format!("grant {id}")).dataset(grant.parent_id);
-        self.audit(event.detail(json!({"reason": reason.trim(), "holder": grant.user_id.0}))).await?;
         let (doc, _) = self.dataset(subject, grant.parent_id).await?;
         let body = format!("Your access to \"{}\" has ended: a steward revoked it.\n\nReason: {}\n", title(&doc), reason.trim());
         self.notify(&[grant.user_id], "Your access was revoked".into(), body).await?;

@@ -115,18 +115,18 @@ impl Tessera {
         let inventory = self.commit_version(row.parent_id, NewVersion { state, message, user, created: parse_time(&stamp) }).await?;
         let (record, record_files) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;
-        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id)).await?;
+        let published: RecordDoc = from_json(&record.doc)?;
+        let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
+        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": record_files.len()});
+        let mut audit = vec![self.entry(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail))];
+        if let Some(before) = before.filter(|before| *before != published.access) {
+            let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
+            audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
+        }
+        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id), audit).await?;
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(&record).await?;
-        let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
-        let published: RecordDoc = from_json(&record.doc)?;
-        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": record_files.len()});
-        self.audit(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail)).await?;
-        if let Some(before) = before.filter(|before| *before != published.access) {
-            let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
-            self.audit(event.detail(json!({"before": before, "after": published.access}))).await?;
-        }
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
         self.record_view(record).await
     }
@@ -180,8 +180,14 @@ impl Tessera {
             let embargoed = doc.access.embargo.active;
             let (record, files) = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.
-            let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT).map(|d| d.id);
-            self.catalog.apply_published(&record, Some(&files), published_draft).await?;
+            let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT);
+            // Its entry never reached the trail: the catalogue's transaction did not happen.
+            let audit = published_draft.iter().map(|draft| {
+                let event = Event::new("record-published", Some(draft.owner_id), format!("record {id}")).dataset(record.parent_id);
+                self.entry(event.detail(json!({"ocfl_version": inventory.head, "files": files.len(), "recovered": true})))
+            });
+            let published_draft = published_draft.as_ref().map(|d| d.id);
+            self.catalog.apply_published(&record, Some(&files), published_draft, audit.collect()).await?;
             if embargoed {
                 // Jobs live in the catalogue; after a rebuild, storage says which are owed.
                 self.schedule_embargo_lift(&record).await?;

@@ -249,10 +249,6 @@ impl Tessera {
         let version = NewVersion { state, message, user, created: parse_time(&stamp) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
         let (record, files) = derive_rows(&inventory, doc)?;
-        self.catalog.apply_published(&record, Some(&files), None).await?;
-        let erased: Vec<String> = purged.iter().filter(|p| p.erased).map(|p| p.digest.clone()).collect();
-        self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
-        self.index_parent(row.parent_id).await?;
         let detail = json!({
             "reason": reason,
             "basis": basis,
@@ -264,7 +260,11 @@ impl Tessera {
                 "erased": purged.iter().any(|p| p.digest == f.sha512 && p.erased),
             })).collect::<Vec<_>>(),
         });
-        self.audit(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail)).await?;
+        let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
+        self.catalog.apply_published(&record, Some(&files), None, vec![entry]).await?;
+        let erased: Vec<String> = purged.iter().filter(|p| p.erased).map(|p| p.digest.clone()).collect();
+        self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
+        self.index_parent(row.parent_id).await?;
         tracing::info!(record = id.0, files = deletion.files.len(), ocfl_version = inventory.head, "deleted files");
         Ok(deletion)
     }

@@ -8,6 +8,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row};
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, RecordId, UserId};
 
 use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats};
@@ -42,6 +43,69 @@ macro_rules! on_pool {
 }
 
 /// Used by the identity queries.
+/// Appends audit entries after the chain's head inside the transaction `$tx`, numbering and
+/// chaining them; evaluates to the sealed entries. Taking the head row first locks it
+/// (PostgreSQL) or the database (SQLite) until the transaction ends, so concurrent appends
+/// wait, and an entry is written exactly when the change it records is.
+macro_rules! append_in_tx {
+    ($tx:expr, $entries:expr) => {{
+        let entries: Vec<tessera_domain::audit::AuditEntry> = $entries;
+        let mut sealed = Vec::with_capacity(entries.len());
+        if !entries.is_empty() {
+            let count = entries.len() as i64;
+            let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(count)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let (last, mut prev): (i64, String) = (sqlx::Row::try_get(&head, "seq")?, sqlx::Row::try_get(&head, "hash")?);
+            for (offset, entry) in entries.into_iter().enumerate() {
+                let entry = entry.seal(last - count + 1 + offset as i64, &prev);
+                prev = entry.hash.clone();
+                sealed.push(entry);
+            }
+            for chunk in sealed.chunks($crate::catalog::INSERT_BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_log (seq, at, actor, action, dataset, target, outcome, detail, prev, hash) ",
+                );
+                insert.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.seq)
+                        .push_bind(&e.at)
+                        .push_bind(e.actor)
+                        .push_bind(&e.action)
+                        .push_bind(e.dataset)
+                        .push_bind(&e.target)
+                        .push_bind(&e.outcome)
+                        .push_bind(&e.detail)
+                        .push_bind(&e.prev)
+                        .push_bind(&e.hash);
+                });
+                insert.build().execute(&mut *$tx).await?;
+            }
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *$tx).await?;
+        }
+        sealed
+    }};
+}
+
+/// Runs `$query` (a conditional UPDATE) in a transaction that also appends `$audit` when it
+/// changed a row, and rolls back at once when it changed none; evaluates to whether it did.
+macro_rules! update_audited {
+    ($catalog:expr, $audit:expr, $query:expr) => {{
+        let changed: Result<bool> = on_pool!($catalog, pool => {
+            let mut tx = pool.begin().await?;
+            if $query.execute(&mut *tx).await?.rows_affected() == 0 {
+                tx.rollback().await?;
+                Ok(false)
+            } else {
+                append_in_tx!(tx, $audit);
+                tx.commit().await?;
+                Ok(true)
+            }
+        });
+        changed
+    }};
+}
+
 /// Every row a query selects, made by `$row!`, as `Result<Vec<_>>`; the query takes one
 /// bound parameter or none.
 macro_rules! rows_of {
@@ -135,7 +199,7 @@ mod retention;
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
-const INSERT_BATCH: usize = 1000;
+pub(crate) const INSERT_BATCH: usize = 1000;
 
 /// One migration: the same file name in each engine's folder.
 macro_rules! migration {
@@ -354,9 +418,18 @@ impl Catalog {
 
     /// Stores a published record (replacing its row), its files when given, and removes the
     /// draft it came from and the parent's pending-commit entry, all in one transaction.
-    pub async fn apply_published(&self, record: &RecordRow, files: Option<&[FileRow]>, draft: Option<RecordId>) -> Result<()> {
+    /// Writes a published record's rows, removes the draft it came from and the journal entry,
+    /// and appends `audit` (what happened), all in one transaction.
+    pub async fn apply_published(
+        &self,
+        record: &RecordRow,
+        files: Option<&[FileRow]>,
+        draft: Option<RecordId>,
+        audit: Vec<AuditEntry>,
+    ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            append_in_tx!(tx, audit);
             sqlx::query(&format!(
                 "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, ocfl_version = $5, doc = $6, created = $7, updated = $8"))

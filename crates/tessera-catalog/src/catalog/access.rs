@@ -1,6 +1,7 @@
 //! Access requests and grants, secret links, and the people named on datasets.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, UserId};
 
 use super::{Catalog, Pool};
@@ -120,16 +121,28 @@ impl Catalog {
         })
     }
 
-    /// Records a decision: the status and whatever came with it. Only a request whose status is
-    /// still `from` changes, so two stewards deciding at once cannot both win.
-    pub async fn decide_access_request(&self, r: &AccessRequestRow, from: &str) -> Result<bool> {
+    /// Records a decision: the status and whatever came with it, and its audit entries, in one
+    /// transaction. Only a request whose status is still `from` changes, so two stewards
+    /// deciding at once cannot both win.
+    pub async fn decide_access_request(&self, r: &AccessRequestRow, from: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE access_requests SET status = $1, decided_by = $2, decided = $3, reason = $4, expires = $5, field_of_use = $6, \
                    agreement = $7, updated = $8, policy_id = $9 WHERE id = $10 AND status = $11";
-        let done = on_pool!(self, pool => sqlx::query(sql)
-            .bind(&r.status).bind(r.decided_by.map(|u| u.0)).bind(&r.decided).bind(&r.reason).bind(&r.expires).bind(&r.field_of_use)
-            .bind(&r.agreement).bind(&r.updated).bind(&r.policy_id).bind(r.id).bind(from)
-            .execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(&r.status)
+                .bind(r.decided_by.map(|u| u.0))
+                .bind(&r.decided)
+                .bind(&r.reason)
+                .bind(&r.expires)
+                .bind(&r.field_of_use)
+                .bind(&r.agreement)
+                .bind(&r.updated)
+                .bind(&r.policy_id)
+                .bind(r.id)
+                .bind(from)
+        )
     }
 
     pub async fn access_requests_of_parent(&self, parent: ParentId) -> Result<Vec<AccessRequestRow>> {
@@ -158,7 +171,14 @@ impl Catalog {
     }
 
     /// Marks the request accepted and creates its grant, in one transaction.
-    pub async fn accept_access_request(&self, request: i64, grant: &GrantRow) -> Result<Option<GrantId>> {
+    /// Accepts an approved request and starts its grant, with the audit entries `audit` makes
+    /// for the new grant, in one transaction; None if the request is no longer approved.
+    pub async fn accept_access_request(
+        &self,
+        request: i64,
+        grant: &GrantRow,
+        audit: impl FnOnce(GrantId) -> Vec<AuditEntry>,
+    ) -> Result<Option<GrantId>> {
         let accept = "UPDATE access_requests SET status = 'accepted', updated = $1 WHERE id = $2 AND status = 'approved'";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -167,9 +187,10 @@ impl Catalog {
                 tx.rollback().await?;
                 return Ok(None);
             }
-            let id = insert_grant!(&mut *tx, grant);
+            let id = GrantId(insert_grant!(&mut *tx, grant));
+            append_in_tx!(tx, audit(id));
             tx.commit().await?;
-            Ok(Some(GrantId(id)))
+            Ok(Some(id))
         })
     }
 
@@ -233,11 +254,10 @@ impl Catalog {
     }
 
     /// Revokes a grant at once; false if it was revoked already or does not exist.
-    pub async fn revoke_grant(&self, id: GrantId, by: UserId, reason: &str, at: &str) -> Result<bool> {
+    /// Ends a grant at once and appends `audit`, in one transaction; false if it had ended.
+    pub async fn revoke_grant(&self, id: GrantId, by: UserId, reason: &str, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE grants SET revoked = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked IS NULL";
-        let done =
-            on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0))
     }
 
     // Secret links.

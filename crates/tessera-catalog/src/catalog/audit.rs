@@ -1,10 +1,10 @@
 //! The audit trail: appended in order under the head row's lock, read back in pages by number.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, UserId};
 
-use super::{Catalog, INSERT_BATCH, Pool};
+use super::{Catalog, Pool};
 use crate::{Error, Result};
 
 const COLUMNS: &str = "seq, at, actor, action, dataset, target, outcome, detail, prev, hash";
@@ -27,37 +27,15 @@ macro_rules! audit_row {
 }
 
 impl Catalog {
-    /// Appends entries after the current head, numbering and chaining them, in one
-    /// transaction; returns them sealed. Concurrent appends wait for each other.
+    /// Appends entries after the current head, numbering and chaining them, in a transaction
+    /// of their own; returns them sealed. Concurrent appends wait for each other.
     pub async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<Vec<AuditEntry>> {
         if entries.is_empty() {
             return Ok(entries);
         }
-        let count = entries.len() as i64;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Taking the head row first locks it (PostgreSQL) or the database (SQLite) for this
-            // transaction, so the numbers and links handed out below are this writer's alone.
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-                .bind(count)
-                .fetch_one(&mut *tx)
-                .await?;
-            let (last, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-            let mut sealed = Vec::with_capacity(entries.len());
-            for (offset, entry) in entries.into_iter().enumerate() {
-                let entry = entry.seal(last - count + 1 + offset as i64, &prev);
-                prev = entry.hash.clone();
-                sealed.push(entry);
-            }
-            for chunk in sealed.chunks(INSERT_BATCH) {
-                let mut insert = QueryBuilder::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
-                insert.push_values(chunk, |mut b, e| {
-                    b.push_bind(e.seq).push_bind(&e.at).push_bind(e.actor).push_bind(&e.action).push_bind(e.dataset)
-                        .push_bind(&e.target).push_bind(&e.outcome).push_bind(&e.detail).push_bind(&e.prev).push_bind(&e.hash);
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *tx).await?;
+            let sealed = append_in_tx!(tx, entries);
             tx.commit().await?;
             Ok(sealed)
         })

@@ -145,8 +145,8 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.pending_access_requests_of_org(&org.id).await.unwrap().len(), 1);
     let approved =
         AccessRequestRow { status: "approved".into(), decided_by: Some(user.id), expires: Some("2030-01-01T00:00:00Z".into()), ..stored };
-    assert!(catalog.decide_access_request(&approved, "pending").await.unwrap());
-    assert!(!catalog.decide_access_request(&approved, "pending").await.unwrap(), "a decided request is not decided again");
+    assert!(catalog.decide_access_request(&approved, "pending", Vec::new()).await.unwrap());
+    assert!(!catalog.decide_access_request(&approved, "pending", Vec::new()).await.unwrap(), "a decided request is not decided again");
     assert!(catalog.pending_access_requests_of_org(&org.id).await.unwrap().is_empty());
     let grant = GrantRow {
         id: GrantId(0),
@@ -167,8 +167,8 @@ async fn contract(catalog: Catalog) {
         policy_version: None,
         reaccept_version: None,
     };
-    let grant_id = catalog.accept_access_request(request_id, &grant).await.unwrap().unwrap();
-    assert_eq!(catalog.accept_access_request(request_id, &grant).await.unwrap(), None, "accepted once only");
+    let grant_id = catalog.accept_access_request(request_id, &grant, |_| Vec::new()).await.unwrap().unwrap();
+    assert_eq!(catalog.accept_access_request(request_id, &grant, |_| Vec::new()).await.unwrap(), None, "accepted once only");
     assert_eq!(catalog.access_request(request_id).await.unwrap().unwrap().status, "accepted");
     assert_eq!(catalog.grant(grant_id).await.unwrap(), Some(GrantRow { id: grant_id, ..grant.clone() }));
     // A grant under version 1 of an agreement, asked to accept version 2.
@@ -201,8 +201,21 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.grants_of_parent(ParentId(500)).await.unwrap().len(), 2);
     assert_eq!(catalog.access_requests_of_parent(ParentId(500)).await.unwrap().len(), 1);
     assert_eq!(catalog.access_requests_of_requester(user.id).await.unwrap().len(), 1);
-    assert!(catalog.revoke_grant(grant_id, user.id, "misuse", NOW).await.unwrap());
-    assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW).await.unwrap());
+    // A change and its audit entry are written together, or neither is.
+    let entry = |action: &str| AuditEntry {
+        at: NOW.into(),
+        action: action.into(),
+        target: "grant".into(),
+        outcome: "done".into(),
+        detail: "{}".into(),
+        ..AuditEntry::default()
+    };
+    let (before, _) = catalog.audit_head().await.unwrap();
+    assert!(catalog.revoke_grant(grant_id, user.id, "misuse", NOW, vec![entry("grant-revoked")]).await.unwrap());
+    assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW, vec![entry("grant-revoked-again")]).await.unwrap());
+    let (after, _) = catalog.audit_head().await.unwrap();
+    assert_eq!(after, before + 1, "the refused change appended nothing");
+    assert_eq!(catalog.audit_entry(after).await.unwrap().unwrap().action, "grant-revoked");
     assert_eq!(catalog.grant(grant_id).await.unwrap().unwrap().revoke_reason.as_deref(), Some("misuse"));
 
     // Secret links.
@@ -309,7 +322,7 @@ async fn contract(catalog: Catalog) {
             content_key: format!("o/v1/content/{i}"),
         })
         .collect();
-    catalog.apply_published(&record, Some(&record_files), Some(draft.id)).await.unwrap();
+    catalog.apply_published(&record, Some(&record_files), Some(draft.id), Vec::new()).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
     assert!(catalog.pending_commits().await.unwrap().is_empty());
@@ -321,12 +334,12 @@ async fn contract(catalog: Catalog) {
 
     // A metadata edit replaces the row and keeps the files.
     let edited = RecordRow { ocfl_version: 2, doc: "{\"r\":2}".into(), ..record.clone() };
-    catalog.apply_published(&edited, None, None).await.unwrap();
+    catalog.apply_published(&edited, None, None, Vec::new()).await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), Some(edited));
     assert_eq!(catalog.record_files_summary(record.id).await.unwrap().0, 1500);
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
-    catalog.apply_published(&second, Some(&[]), None).await.unwrap();
+    catalog.apply_published(&second, Some(&[]), None, Vec::new()).await.unwrap();
     let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
     assert_eq!(versions, [1, 2]);
     let by_ids: Vec<RecordId> =
@@ -347,7 +360,8 @@ async fn contract(catalog: Catalog) {
     );
 
     // The audit trail: numbered and chained on append, also when many append at once.
-    assert_eq!(catalog.audit_head().await.unwrap(), (0, GENESIS.to_string()));
+    // The grant's revocation above is entry 1, chained from the start.
+    assert_eq!(catalog.audit_entry(1).await.unwrap().unwrap().prev, GENESIS);
     let entry = |n: usize| AuditEntry {
         at: NOW.into(),
         action: "read-files".into(),
@@ -357,7 +371,7 @@ async fn contract(catalog: Catalog) {
         ..AuditEntry::default()
     };
     let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
-    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (1, 2, first[0].hash.as_str()));
+    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (2, 3, first[0].hash.as_str()));
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let catalog = catalog.clone();
@@ -382,10 +396,10 @@ async fn contract(catalog: Catalog) {
             seen += 1;
         }
     }
-    assert_eq!(seen, 42);
+    assert_eq!(seen, 43);
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
-    assert_eq!(catalog.audit_entry(2).await.unwrap(), Some(first[1].clone()));
-    assert_eq!(catalog.audit_entry(43).await.unwrap(), None);
+    assert_eq!(catalog.audit_entry(3).await.unwrap(), Some(first[1].clone()));
+    assert_eq!(catalog.audit_entry(44).await.unwrap(), None);
 
     catalog.clear_records().await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), None);

@@ -96,14 +96,23 @@ async fn sigkill_during_uploads_and_publishes() {
         }
     }
     // Unacknowledged publishes either happened completely or not at all.
+    let mut published_ids: Vec<&String> = acknowledged.keys().collect();
     for id in &unacknowledged {
         let published = api.get(&format!("/api/records/{id}")).await.0 == StatusCode::OK;
         let drafted = api.get(&format!("/api/records/{id}/draft")).await.0 == StatusCode::OK;
         assert!(published ^ drafted, "record {id}: published {published}, draft {drafted}");
         if published {
             assert_eq!(api.get(&format!("/api/records/{id}/files")).await.1["entries"].as_array().unwrap().len(), 4, "record {id}");
+            published_ids.push(id);
         }
     }
+    // Each publish that happened is in the audit trail exactly once, whenever the kill came.
+    let trail = server.cli_ok(&["audit", "export"]);
+    for id in published_ids {
+        let entries = trail.lines().filter(|l| l.contains("\"record-published\"") && l.contains(&format!("\"record {id}\""))).count();
+        assert_eq!(entries, 1, "record {id} has {entries} publish entries");
+    }
+    assert!(server.cli(&["audit", "verify"]).status.success());
     assert!(!acknowledged.is_empty(), "no publish finished before any kill; the test proved nothing");
     let verify = server.cli(&["verify"]);
     assert!(verify.status.success(), "{}", describe(&verify));
