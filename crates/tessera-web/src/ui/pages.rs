@@ -116,7 +116,7 @@ impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let status = self.0.into_response().status();
         let (heading, detail) = match status {
-            StatusCode::NOT_FOUND => ("Not found", "There is no record at this address."),
+            StatusCode::NOT_FOUND => ("Not found", "There is nothing at this address."),
             StatusCode::UNAUTHORIZED => ("Sign-in required", "This record is not public."),
             StatusCode::FORBIDDEN => ("Permission denied", "You do not have access to this record."),
             StatusCode::BAD_REQUEST => ("Bad request", "The address or search could not be understood."),

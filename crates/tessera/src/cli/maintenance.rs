@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::config::Config;
 
 pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
+    let _lock = super::lock_installation(config)?;
     let tessera = super::open(config).await?;
     let bar = super::progress_bar(0, "{spinner} rebuilding [{bar:40}] {pos}/{len} objects ({elapsed})");
     let report = tessera

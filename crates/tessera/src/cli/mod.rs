@@ -106,6 +106,28 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }
 
+/// Takes the installation's write lock, held until the returned file is dropped (or the
+/// process dies): the server and the commands that write to storage beside it (`rebuild`,
+/// `retention run`) never run at once.
+pub(crate) fn lock_installation(config: &Config) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(config.data_dir()).with_context(|| format!("creating the data folder {}", config.data_dir().display()))?;
+    let path = config.data_dir().join("tessera.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another Tessera process (a running server, a rebuild or a retention run) is using {}; stop it first",
+            config.data_dir().display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => Err(err).with_context(|| format!("locking {}", path.display())),
+    }
+}
+
 /// Logs go to standard error, so standard output carries only a command's results.
 pub(crate) fn init_logging() {
     use tracing_subscriber::EnvFilter;

@@ -12,7 +12,8 @@ use crate::config::Config;
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum RetentionCommand {
     /// Delete every file whose retention has ended (the server does this by itself once a
-    /// day). Files of a dataset under a legal hold are kept and listed.
+    /// day; this refuses to run beside it). Files of a dataset under a legal hold are kept
+    /// and listed.
     Run {
         /// Run as if today were this day (YYYY-MM-DD), to enforce or rehearse a date ahead.
         #[arg(long, value_name = "DATE")]
@@ -40,6 +41,7 @@ pub(crate) async fn run(command: RetentionCommand, config: &Config) -> anyhow::R
             if dry_run {
                 print_due(&tessera.files_due(as_of).await?, "would delete");
             } else {
+                let _lock = super::lock_installation(config)?;
                 let run = tessera.enforce_retention(as_of).await?;
                 print_due(&run.deleted, "deleted");
                 print_due(&run.held, "held");

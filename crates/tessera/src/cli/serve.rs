@@ -8,6 +8,7 @@ use tessera_web::{AppState, WebConfig};
 use crate::config::Config;
 
 pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let _lock = super::lock_installation(&config)?;
     let tessera = super::open(&config).await?;
     tessera.recover().await.context("recovering after the last stop")?;
     let state = AppState::new(tessera.clone(), WebConfig { public_url: config.public_url.clone(), max_json_bytes: config.max_json_bytes });

@@ -86,7 +86,10 @@ async fn files_are_deleted_when_their_retention_ends() {
     assert_eq!((status, hold["active"].as_bool()), (StatusCode::CREATED, Some(true)), "{hold}");
 
     // The sweep runs with a clock past the study's end date (2031-06-30) but before the open
-    // survey's (2046). The operator may rehearse it first; a rehearsal changes nothing.
+    // survey's (2046). Not beside a running server, which writes to the same storage; the
+    // operator may rehearse it first, and a rehearsal changes nothing.
+    let refused = server.cli(&["retention", "run", "--as-of", "2031-07-01"]);
+    assert!(!refused.status.success() && describe(&refused).contains("stop it first"), "{}", describe(&refused));
     server.stop();
     let rehearsal = server.cli_ok(&["retention", "run", "--as-of", "2031-07-01", "--dry-run"]);
     assert!(rehearsal.contains(&format!("would delete 2031-06-30 record {study} (1 files")), "{rehearsal}");
