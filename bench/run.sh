@@ -5,7 +5,8 @@
 #   2. publishing a dataset of 10,000 small files, then its landing page and paged file listing;
 #   3. search with two facets from 8 concurrent clients over 100,000 generated records,
 #      after a full re-index;
-#   4. the audit trail: append 10 million entries, then verify the whole chain.
+#   4. the audit trail: append 10 million entries, then verify the whole chain;
+#   5. the retention sweep's scan for due files over RECORDS records of three files each.
 # Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES]   (defaults 100000 and 10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,3 +63,6 @@ stop_server
 
 echo "== 4. the audit trail: $audit_entries entries"
 "$bin/tessera-bench" audit --data-dir "$work/audit" --entries "$audit_entries"
+
+echo "== 5. the retention scan over $records records"
+"$bin/tessera-bench" retention --data-dir "$work/retention" --records "$records"

@@ -72,7 +72,7 @@ pub(crate) const LANGUAGES: &[&str] = &["eng", "cym", "fra", "deu", "zho", "rus"
 pub(crate) const TYPES: &[&str] = &["dataset", "dataset", "dataset", "image", "software", "publication-article", "audio", "video"];
 pub(crate) const LICENCES: &[&str] = &["cc-by-4.0", "cc0-1.0", "cc-by-sa-4.0", "mit", "odbl-1.0"];
 
-fn metadata(rng: &mut impl Rng, n: usize) -> Metadata {
+pub(crate) fn metadata(rng: &mut impl Rng, n: usize) -> Metadata {
     let title = if n.is_multiple_of(10) {
         format!("{} {}", NON_LATIN.choose(rng).unwrap_or(&""), n)
     } else {
@@ -140,6 +140,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
             parent_id: doc.parent_id,
             version_index: 1,
             owner_id: doc.owner,
+            org_id: None,
             ocfl_version: 1,
             doc: serde_json::to_string(&doc)?,
             created: stamp.clone(),

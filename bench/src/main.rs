@@ -3,6 +3,7 @@
 mod audit;
 mod generate;
 mod load;
+mod retention;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,14 @@ enum Command {
         #[arg(long)]
         entries: usize,
     },
+    /// Write N records (three files each) and two retention schedules into a new catalogue,
+    /// then time the retention sweep's scan for due files.
+    Retention {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long)]
+        records: usize,
+    },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
         #[arg(long)]
@@ -72,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,
+        Command::Retention { data_dir, records } => retention::retention(&data_dir, records).await,
     }
 }
 

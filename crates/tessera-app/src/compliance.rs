@@ -14,6 +14,7 @@ use tessera_domain::{DataClass, OrgId, ParentId, Problem, RecordId};
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::Event;
+use crate::drafts::from_json;
 use crate::model::RecordDoc;
 use crate::retention::DueFiles;
 use crate::tessera::{from_now, now, parse_time};
@@ -243,13 +244,9 @@ impl Tessera {
     /// The latest version of each of an organization's datasets.
     pub(crate) async fn datasets(&self, org: &OrgId) -> Result<Datasets> {
         let mut latest = BTreeMap::new();
-        let mut after = 0;
-        while let Some((last, docs)) = self.record_docs_after(after).await? {
-            after = last;
-            for doc in docs.into_iter().filter(|doc| doc.organization.as_ref() == Some(org)) {
-                // Ids grow with each version, so the last seen is the latest.
-                latest.insert(doc.parent_id, doc);
-            }
+        // In version order, so the last of each dataset is its latest.
+        for row in self.catalog.records_of_org(org).await? {
+            latest.insert(row.parent_id, from_json::<RecordDoc>(&row.doc)?);
         }
         Ok(Datasets(latest))
     }

@@ -259,6 +259,7 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
         parent_id: doc.parent_id,
         version_index: doc.version_index,
         owner_id: doc.owner,
+        org_id: doc.organization.clone(),
         ocfl_version: i64::from(inventory.head_number()),
         doc: to_json(&doc)?,
         created: doc.created.clone(),

@@ -3,10 +3,10 @@
 //! which curators decide. A purge removes the files' bytes from the dataset's OCFL object and
 //! leaves a tombstone in the record: its metadata, the date, the reason and the digests.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::json;
-use tessera_catalog::{DeletionRequestRow, HoldRow, ScheduleRow};
+use tessera_catalog::{DeletionRequestRow, FileRow, HoldRow, ScheduleRow};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
 use tessera_domain::retention::{self, Anchor, Basis, EndAction, Schedule};
 use tessera_domain::{DataClass, OrgId, ParentId, Problem, RecordId, UserId};
@@ -163,9 +163,18 @@ impl Tessera {
         let mut after = 0;
         while let Some((last, docs)) = self.record_docs_after(after).await? {
             after = last;
+            // Without a schedule only a record's own date can make anything due.
+            if schedules.is_empty() && docs.iter().all(|doc| doc.access.retention.delete_files_on.is_none()) {
+                continue;
+            }
+            let ids: Vec<RecordId> = docs.iter().map(|doc| doc.id).collect();
+            let mut files_of: HashMap<RecordId, Vec<FileRow>> = HashMap::new();
+            for (record, file) in self.catalog.files_of_records(&ids).await? {
+                files_of.entry(record).or_default().push(file);
+            }
             for doc in docs {
                 let published = doc.created.get(..10).and_then(retention::parse_date).unwrap_or(Date::MIN);
-                let (files, _) = self.catalog.record_files(doc.id, 0, None).await?;
+                let files = files_of.remove(&doc.id).unwrap_or_default();
                 let mut groups: BTreeMap<(Date, &str, String), Vec<String>> = BTreeMap::new();
                 for file in files {
                     let class = doc.access.class_of(&file.key);

@@ -9,7 +9,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
-use tessera_domain::{ParentId, RecordId, UserId};
+use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
 use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats};
 use crate::{Error, Result};
@@ -167,6 +167,7 @@ macro_rules! record_row {
             parent_id: ParentId($row.try_get("parent_id")?),
             version_index: $row.try_get("version_index")?,
             owner_id: $row.try_get::<Option<i64>, _>("owner_id")?.map(UserId),
+            org_id: $row.try_get::<Option<String>, _>("org_id")?.map(OrgId),
             ocfl_version: $row.try_get("ocfl_version")?,
             doc: $row.try_get("doc")?,
             created: $row.try_get("created")?,
@@ -197,7 +198,7 @@ mod policies;
 mod retention;
 
 const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
-const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, ocfl_version, doc, created, updated";
+const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, org_id, ocfl_version, doc, created, updated";
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 pub(crate) const INSERT_BATCH: usize = 1000;
 
@@ -214,7 +215,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 15] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 16] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -230,6 +231,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 15] = [
     migration!(13, "policies", "0013_policies.sql"),
     migration!(14, "incidents", "0014_incidents.sql"),
     migration!(15, "download checks", "0015_download_checks.sql"),
+    migration!(16, "records' organizations", "0016_records_organization.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -431,10 +433,11 @@ impl Catalog {
             let mut tx = pool.begin().await?;
             append_in_tx!(tx, audit);
             sqlx::query(&format!(
-                "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, ocfl_version = $5, doc = $6, created = $7, updated = $8"))
+                "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, org_id = $5, ocfl_version = $6, doc = $7, \
+                 created = $8, updated = $9"))
                 .bind(record.id.0).bind(record.parent_id.0).bind(record.version_index).bind(record.owner_id.map(|u| u.0))
-                .bind(record.ocfl_version).bind(&record.doc).bind(&record.created).bind(&record.updated)
+                .bind(record.org_id.as_ref().map(OrgId::as_str)).bind(record.ocfl_version).bind(&record.doc).bind(&record.created).bind(&record.updated)
                 .execute(&mut *tx).await?;
             if let Some(files) = files {
                 sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
@@ -543,6 +546,32 @@ impl Catalog {
             let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?.try_get("n")?;
             let files = rows.iter().map(|row| Ok(file_row!(row))).collect::<Result<Vec<_>>>()?;
             Ok((files, total))
+        })
+    }
+
+    /// The files of many records in one query, each with its record's id, by record and key.
+    pub async fn files_of_records(&self, records: &[RecordId]) -> Result<Vec<(RecordId, FileRow)>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut select = QueryBuilder::new("SELECT record_id, key, size, md5, sha512, content_key FROM record_files WHERE record_id IN (");
+            let mut list = select.separated(", ");
+            for id in records {
+                list.push_bind(id.0);
+            }
+            select.push(") ORDER BY record_id, key");
+            let fetched = select.build().fetch_all(pool).await?;
+            fetched.iter().map(|row| Ok((RecordId(row.try_get("record_id")?), file_row!(row)))).collect()
+        })
+    }
+
+    /// Every version of every dataset an organization owns, by dataset and version.
+    pub async fn records_of_org(&self, org: &OrgId) -> Result<Vec<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE org_id = $1 ORDER BY parent_id, version_index");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(org.as_str()).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(record_row!(row))).collect()
         })
     }
 

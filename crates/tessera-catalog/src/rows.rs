@@ -55,6 +55,8 @@ pub struct RecordRow {
     pub parent_id: ParentId,
     pub version_index: i64,
     pub owner_id: Option<UserId>,
+    /// The organization that owns the dataset, as its document says.
+    pub org_id: Option<OrgId>,
     /// The OCFL version of the parent's object that holds this record's current state.
     pub ocfl_version: i64,
     pub doc: String,

@@ -308,6 +308,7 @@ async fn contract(catalog: Catalog) {
         parent_id: ParentId(101),
         version_index: 1,
         owner_id: Some(user.id),
+        org_id: Some(org.id.clone()),
         ocfl_version: 1,
         doc: "{\"r\":1}".into(),
         created: NOW.into(),
@@ -342,6 +343,11 @@ async fn contract(catalog: Catalog) {
     catalog.apply_published(&second, Some(&[]), None, Vec::new()).await.unwrap();
     let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
     assert_eq!(versions, [1, 2]);
+    let of_org: Vec<RecordId> = catalog.records_of_org(&org.id).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(of_org, [record.id, second.id]);
+    assert!(catalog.records_of_org(&OrgId("elsewhere".into())).await.unwrap().is_empty());
+    let files = catalog.files_of_records(&[second.id, record.id]).await.unwrap();
+    assert_eq!((files.len(), files[0].0, files[0].1.key.as_str()), (1500, record.id, "k0000"));
     let by_ids: Vec<RecordId> =
         catalog.records_by_ids(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(by_ids, [RecordId(103), RecordId(102)]);
