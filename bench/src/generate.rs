@@ -122,30 +122,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     for n in 0..records {
         let (parent, id) = (catalog.next_id().await?, catalog.next_id().await?);
         let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
-        let doc = RecordDoc {
-            id: RecordId(id),
-            parent_id: ParentId(parent),
-            version_index: 1,
-            owner: Some(UserId(owner.0)),
-            organization: None,
-            created: stamp.clone(),
-            updated: stamp.clone(),
-            metadata: metadata(&mut rng, n),
-            access: Access::default(),
-            files: Default::default(),
-            deletions: Vec::new(),
-        };
-        let row = RecordRow {
-            id: doc.id,
-            parent_id: doc.parent_id,
-            version_index: 1,
-            owner_id: doc.owner,
-            org_id: None,
-            ocfl_version: 1,
-            doc: serde_json::to_string(&doc)?,
-            created: stamp.clone(),
-            updated: stamp,
-        };
+        let row = record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?;
         catalog.apply_published(&row, Some(&[]), None, Vec::new()).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
@@ -155,6 +132,41 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     let seconds = started.elapsed().as_secs_f64();
     println!("reindex: {indexed} records in {seconds:.2} s = {:.0} records/s", indexed as f64 / seconds);
     Ok(())
+}
+
+/// The catalogue row of a first version published at `stamp`, as publishing would write it.
+pub(crate) fn record_row(
+    id: RecordId,
+    parent_id: ParentId,
+    owner: Option<UserId>,
+    stamp: &str,
+    metadata: Metadata,
+    access: Access,
+) -> anyhow::Result<RecordRow> {
+    let doc = RecordDoc {
+        id,
+        parent_id,
+        version_index: 1,
+        owner,
+        organization: None,
+        created: stamp.to_string(),
+        updated: stamp.to_string(),
+        metadata,
+        access,
+        files: Default::default(),
+        deletions: Vec::new(),
+    };
+    Ok(RecordRow {
+        id,
+        parent_id,
+        version_index: 1,
+        owner_id: owner,
+        org_id: None,
+        ocfl_version: 1,
+        doc: serde_json::to_string(&doc)?,
+        created: stamp.to_string(),
+        updated: stamp.to_string(),
+    })
 }
 
 /// Tessera over a bench catalogue, with its other parts beside it in `data_dir`.

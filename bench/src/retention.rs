@@ -4,12 +4,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use rand::SeedableRng;
-use tessera_app::RecordDoc;
 use tessera_app::domain::retention::parse_date;
 use tessera_app::domain::{Access, DataClass, ParentId, RecordId, Visibility};
-use tessera_catalog::{Catalog, FileRow, RecordRow, ScheduleRow};
+use tessera_catalog::{Catalog, FileRow, ScheduleRow};
 
-use crate::generate::{metadata, open};
+use crate::generate::{metadata, open, record_row};
 
 /// Files per generated record.
 const FILES: usize = 3;
@@ -44,30 +43,7 @@ pub(crate) async fn retention(data_dir: &Path, records: usize) -> anyhow::Result
             data_class: Some(if restricted { DataClass::Restricted } else { DataClass::Public }),
             ..Access::default()
         };
-        let doc = RecordDoc {
-            id: RecordId(id),
-            parent_id: ParentId(parent),
-            version_index: 1,
-            owner: None,
-            organization: None,
-            created: stamp.clone(),
-            updated: stamp.clone(),
-            metadata: metadata(&mut rng, n),
-            access,
-            files: Default::default(),
-            deletions: Vec::new(),
-        };
-        let row = RecordRow {
-            id: doc.id,
-            parent_id: doc.parent_id,
-            version_index: 1,
-            owner_id: None,
-            org_id: None,
-            ocfl_version: 1,
-            doc: serde_json::to_string(&doc)?,
-            created: stamp.clone(),
-            updated: stamp,
-        };
+        let row = record_row(RecordId(id), ParentId(parent), None, &stamp, metadata(&mut rng, n), access)?;
         let files: Vec<FileRow> = (0..FILES)
             .map(|f| FileRow {
                 key: format!("part-{f}.csv"),

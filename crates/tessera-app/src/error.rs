@@ -43,13 +43,23 @@ pub enum Error {
     #[error("storage failed: {0}")]
     Storage(#[from] tessera_storage::Error),
     #[error("OCFL storage failed: {0}")]
-    Ocfl(#[from] tessera_ocfl::Error),
+    Ocfl(tessera_ocfl::Error),
     #[error("the search index failed: {0}")]
     Search(#[from] tessera_search::Error),
     #[error("i/o failed: {0}")]
     Io(#[from] std::io::Error),
     #[error("a stored document is unreadable: {0}")]
     Corrupt(String),
+}
+
+impl From<tessera_ocfl::Error> for Error {
+    fn from(err: tessera_ocfl::Error) -> Self {
+        match err {
+            // Someone else changed the dataset first; trying again builds on their change.
+            tessera_ocfl::Error::Changed { .. } => Error::Conflict(format!("{err}; try again")),
+            other => Error::Ocfl(other),
+        }
+    }
 }
 
 impl Error {

@@ -85,6 +85,7 @@ impl Tessera {
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
         state.push((record_path, FileSource::Bytes(json.into())));
         let version = NewVersion {
+            base: inventory.head_number(),
             state,
             message: format!("Lift the embargo of record {id}, which ended on {until}"),
             user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },

@@ -113,7 +113,11 @@ impl Tessera {
             None => User { name: "Tessera operator".into(), address: Some("urn:tessera:operator".into()) },
         };
         let message = format!("{} version {}: {}", version.title, version.version, version.changes);
+        // Policy versions are the object's versions, one for one.
+        let base = u32::try_from(version.version - 1)
+            .map_err(|_| Error::Corrupt(format!("policy {} has version {}", version.id, version.version)))?;
         let new = NewVersion {
+            base,
             state: vec![(POLICY_FILE.into(), FileSource::Bytes(Bytes::from(json)))],
             message,
             user,

@@ -112,7 +112,8 @@ impl Tessera {
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
-        let inventory = self.commit_version(row.parent_id, NewVersion { state, message, user, created: parse_time(&stamp) }).await?;
+        let base = previous.as_ref().map_or(0, Inventory::head_number);
+        let inventory = self.commit_version(row.parent_id, NewVersion { base, state, message, user, created: parse_time(&stamp) }).await?;
         let (record, record_files) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;

@@ -256,7 +256,7 @@ impl Tessera {
 
 /// The view without the keys of `access.file_classes` and of deleted files, unless the caller
 /// may edit the record: a file's name can say too much. Others see each file's class in the
-/// file listing, which holds only the files they may read, and how many files were deleted.
+/// file listing, which holds only the files they may read, and when and why files were deleted.
 fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
     let named = !view.doc.access.file_classes.is_empty() || view.doc.deletions.iter().any(|d| !d.files.is_empty());
     if named && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {

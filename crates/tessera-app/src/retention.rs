@@ -255,7 +255,7 @@ impl Tessera {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
         };
-        let version = NewVersion { state, message, user, created: parse_time(&stamp) };
+        let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
         let (record, files) = derive_rows(&inventory, doc)?;
         let detail = json!({

@@ -31,6 +31,9 @@ pub enum FileSource {
 /// A version to commit: the complete state (logical path → content) plus who and why.
 #[derive(Clone, Debug)]
 pub struct NewVersion {
+    /// The head version number the state was built from (0 for a new object). A commit
+    /// refuses when the object has moved on meanwhile, so no concurrent change is lost.
+    pub base: u32,
     pub state: Vec<(String, FileSource)>,
     pub message: String,
     pub user: User,
@@ -167,7 +170,11 @@ impl OcflRepo {
     /// writing the root inventory.
     async fn write_version(&self, id: &str, previous: Option<Inventory>, new: NewVersion) -> Result<Inventory> {
         let root = layout::object_root(id);
-        let number = previous.as_ref().map_or(1, |inv| inv.head_number() + 1);
+        let head = previous.as_ref().map_or(0, Inventory::head_number);
+        if head != new.base {
+            return Err(Error::Changed { id: id.to_string(), base: new.base, head });
+        }
+        let number = head + 1;
         let version_dir = format!("v{number}");
         // Anything already there is the debris of a commit that crashed before its commit point.
         self.store.delete_prefix(&format!("{root}/{version_dir}")).await?;
@@ -387,8 +394,9 @@ mod tests {
     use futures::TryStreamExt;
     use tessera_storage::LocalStore;
 
-    fn version(files: Vec<(&str, FileSource)>) -> NewVersion {
+    fn version(base: u32, files: Vec<(&str, FileSource)>) -> NewVersion {
         NewVersion {
+            base,
             state: files.into_iter().map(|(p, s)| (p.to_string(), s)).collect(),
             message: "test".into(),
             user: User { name: "Tester".into(), address: Some("mailto:t@example.org".into()) },
@@ -413,10 +421,13 @@ mod tests {
         let v1 = repo
             .commit(
                 "obj",
-                version(vec![
-                    ("1/files/data.bin", FileSource::LocalFile { path: big.clone(), sha512: big_digest.clone() }),
-                    ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
-                ]),
+                version(
+                    0,
+                    vec![
+                        ("1/files/data.bin", FileSource::LocalFile { path: big.clone(), sha512: big_digest.clone() }),
+                        ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
+                    ],
+                ),
             )
             .await
             .unwrap();
@@ -424,16 +435,21 @@ mod tests {
         let v2 = repo
             .commit(
                 "obj",
-                version(vec![
-                    ("1/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
-                    ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
-                    ("2/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
-                    ("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}"))),
-                ]),
+                version(
+                    1,
+                    vec![
+                        ("1/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                        ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
+                        ("2/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                        ("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}"))),
+                    ],
+                ),
             )
             .await
             .unwrap();
         assert_eq!(v2.head, "v2");
+        let stale = repo.commit("obj", version(1, vec![("1/record.json", FileSource::Bytes(Bytes::from_static(b"{}")))])).await;
+        assert!(matches!(stale, Err(Error::Changed { base: 1, head: 2, .. })), "a version built on an old head is refused: {stale:?}");
         assert_eq!(v2.manifest.len(), 3, "the shared file and the unchanged record are stored once");
         assert_eq!(read(&repo, &v2, 2, "2/record.json").await, b"{\"v\":2}");
         assert_eq!(read(&repo, &v2, 1, "1/files/data.bin").await, b"large content");
@@ -450,7 +466,7 @@ mod tests {
         let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
         let repo = OcflRepo::open(store.clone()).await.unwrap();
         let root = layout::object_root("obj");
-        repo.commit("obj", version(vec![("a", FileSource::Bytes(Bytes::from_static(b"one")))])).await.unwrap();
+        repo.commit("obj", version(0, vec![("a", FileSource::Bytes(Bytes::from_static(b"one")))])).await.unwrap();
 
         // A crash after writing v2's content and inventory but before the root inventory.
         store.put_bytes(&format!("{root}/v2/content/a"), Bytes::from_static(b"two")).await.unwrap();
@@ -468,7 +484,7 @@ mod tests {
         assert_eq!(store.size(&temporary).await.unwrap(), None);
 
         // A crash between replacing the root inventory and its sidecar.
-        let v2 = repo.commit("obj", version(vec![("a", FileSource::Bytes(Bytes::from_static(b"two")))])).await.unwrap();
+        let v2 = repo.commit("obj", version(1, vec![("a", FileSource::Bytes(Bytes::from_static(b"two")))])).await.unwrap();
         let v1_sidecar = store.get_bytes(&format!("{root}/v1/inventory.json.sha512")).await.unwrap();
         store.put_bytes(&format!("{root}/inventory.json.sha512"), v1_sidecar).await.unwrap();
         assert!(!crate::validate_object(store.as_ref(), &root).await.is_valid());
@@ -495,33 +511,34 @@ mod tests {
         let digest = |b: &[u8]| FileSource::Existing { sha512: Sha512::digest_hex(b) };
         repo.commit(
             "obj",
-            version(vec![
-                ("1/files/secret.csv", bytes(b"secret")),
-                ("1/files/shared.txt", bytes(b"shared")),
-                ("1/record.json", bytes(b"{1}")),
-            ]),
+            version(
+                0,
+                vec![("1/files/secret.csv", bytes(b"secret")), ("1/files/shared.txt", bytes(b"shared")), ("1/record.json", bytes(b"{1}"))],
+            ),
         )
         .await
         .unwrap();
         repo.commit(
             "obj",
-            version(vec![
-                ("1/files/secret.csv", digest(b"secret")),
-                ("1/files/shared.txt", digest(b"shared")),
-                ("1/record.json", digest(b"{1}")),
-                ("2/files/shared.txt", digest(b"shared")),
-                ("2/record.json", bytes(b"{2}")),
-            ]),
+            version(
+                1,
+                vec![
+                    ("1/files/secret.csv", digest(b"secret")),
+                    ("1/files/shared.txt", digest(b"shared")),
+                    ("1/record.json", digest(b"{1}")),
+                    ("2/files/shared.txt", digest(b"shared")),
+                    ("2/record.json", bytes(b"{2}")),
+                ],
+            ),
         )
         .await
         .unwrap();
 
         let paths: BTreeSet<String> = ["1/files/secret.csv".to_string(), "1/files/shared.txt".to_string()].into();
-        let next = version(vec![
-            ("1/record.json", bytes(b"{1 purged}")),
-            ("2/files/shared.txt", digest(b"shared")),
-            ("2/record.json", digest(b"{2}")),
-        ]);
+        let next = version(
+            2,
+            vec![("1/record.json", bytes(b"{1 purged}")), ("2/files/shared.txt", digest(b"shared")), ("2/record.json", digest(b"{2}"))],
+        );
         let (inventory, purged) = repo.purge("obj", &paths, next).await.unwrap();
         assert_eq!(inventory.head, "v3");
         let erased: Vec<(&str, bool)> = purged.iter().map(|p| (p.path.as_str(), p.erased)).collect();
