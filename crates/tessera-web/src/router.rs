@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/access/grants/{grant}/revoke", post(access::revoke_grant))
         .route("/api/access/grants/{grant}/reaccept", post(access::reaccept_grant))
         .route("/api/policies", get(policies::list_policies).post(policies::create_policy))
+        .route("/api/vocabularies/licenses", get(policies::list_licenses))
         .route("/api/policies/{policy}", get(policies::read_policy))
         .route("/api/policies/{policy}/versions", post(policies::add_version))
         .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))

@@ -41,6 +41,12 @@ async fn agreements_have_versions_and_grants_keep_theirs() {
         "text": "Research use only.", "terms": {"field_of_use": "non-commercial health research", "duration_days": 365}});
     let (status, body) = admin.post("/api/policies", licence).await;
     assert_eq!((status, body["versions"][0]["terms"]["duration_days"].as_i64()), (StatusCode::CREATED, Some(365)), "{body}");
+    // The licence vocabulary holds the SPDX list and the trust's own licence.
+    let (_, spdx) = anonymous.get("/api/vocabularies/licenses?q=cc-by-4").await;
+    assert_eq!(spdx["hits"]["hits"][0]["id"], "cc-by-4.0", "{spdx}");
+    let (_, own) = anonymous.get("/api/vocabularies/licenses?q=research-only").await;
+    assert_eq!((own["hits"]["total"].as_u64(), own["hits"]["hits"][0]["props"]["scheme"].as_str()), (Some(1), Some("tessera")), "{own}");
+    assert_eq!(own["hits"]["hits"][0]["terms"]["field_of_use"], "non-commercial health research");
 
     // A restricted dataset; the approval names the agreement; the grant records version 1.
     let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
