@@ -88,7 +88,8 @@ impl Tessera {
             effective: input.effective.unwrap_or_else(today),
             text: input.text,
             changes: input.changes.unwrap_or_default(),
-            terms: input.terms,
+            // A licence's terms carry over unless the new version states its own.
+            terms: if input.terms.is_empty() { latest.terms.clone() } else { input.terms },
             created: now(),
             created_by: subject.user,
             ..latest.clone()

@@ -47,6 +47,14 @@ async fn agreements_have_versions_and_grants_keep_theirs() {
     let (_, own) = anonymous.get("/api/vocabularies/licenses?q=research-only").await;
     assert_eq!((own["hits"]["total"].as_u64(), own["hits"]["hits"][0]["props"]["scheme"].as_str()), (Some(1), Some("tessera")), "{own}");
     assert_eq!(own["hits"]["hits"][0]["terms"]["field_of_use"], "non-commercial health research");
+    let (status, body) = admin
+        .post("/api/policies/trust-research-only/versions", json!({"text": "Research use only, cited.", "changes": "Citation asked for."}))
+        .await;
+    assert_eq!(
+        (status, body["versions"][1]["terms"]["duration_days"].as_i64()),
+        (StatusCode::CREATED, Some(365)),
+        "terms carry over: {body}"
+    );
 
     // A restricted dataset; the approval names the agreement; the grant records version 1.
     let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
