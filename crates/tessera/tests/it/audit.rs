@@ -202,8 +202,10 @@ async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
     server.cli_ok(&["admin", "create-org", "museum", "City Museum"]);
     let auditor = member(&server, "auditor@example.org", "trust", "auditor");
     let outsider = member(&server, "outsider@example.org", "museum", "auditor");
-    let today = time::OffsetDateTime::now_utc().date().to_string();
-    let dataset_trail = format!("/api/records/{id}/audit?from={today}&to={today}");
+    // A period of days around now, so a test that runs across midnight still finds its entries.
+    let today = time::OffsetDateTime::now_utc().date();
+    let (from, to) = (today - time::Duration::days(1), today + time::Duration::days(1));
+    let dataset_trail = format!("/api/records/{id}/audit?from={from}&to={to}");
     for reader in [&steward, &auditor] {
         let (status, page) = reader.get(&dataset_trail).await;
         assert_eq!(status, StatusCode::OK, "{page}");
