@@ -143,11 +143,13 @@ impl Tessera {
                 })?),
                 None => None,
             };
-        self.catalog.place_takedown(parent, report, reason.trim(), subject.user, &now()).await?;
+        let placed = |takedown: i64| {
+            let event = Event::new("record-taken-down", subject.user, format!("record {id}")).dataset(parent);
+            vec![self.entry(event.detail(json!({"takedown": takedown, "reason": reason.trim(), "report": report})))]
+        };
+        self.catalog.place_takedown(parent, report, reason.trim(), subject.user, &now(), placed).await?;
         // Out of the index at once; the takedown also stops every read that the index misses.
         self.index_parent(parent).await?;
-        let event = Event::new("record-taken-down", subject.user, format!("record {id}")).dataset(parent);
-        self.audit(event.detail(json!({"reason": reason.trim(), "report": report}))).await?;
         if let Some(linked) = linked.filter(|r| r.status == "open") {
             self.move_report(subject, linked, "investigating", None, Some("The record was taken down while this is reviewed.")).await?;
         }
@@ -175,10 +177,12 @@ impl Tessera {
                 }
             }
         }
-        self.catalog.lift_takedown(parent, outcome, subject.user, &now()).await?;
-        self.index_parent(parent).await?;
         let event = Event::new(format!("record-{outcome}"), subject.user, format!("record {id}")).dataset(parent);
-        self.audit(event.detail(json!({"takedown": takedown.id, "note": note}))).await?;
+        let entry = self.entry(event.detail(json!({"takedown": takedown.id, "note": note})));
+        if !self.catalog.lift_takedown(parent, outcome, subject.user, &now(), vec![entry]).await? {
+            return Err(Error::Conflict(format!("the takedown of record {id} was ended meanwhile")));
+        }
+        self.index_parent(parent).await?;
         for report in self.catalog.open_reports().await?.into_iter().filter(|r| r.parent_id == parent) {
             self.move_report(subject, report, "closed", Some(outcome), Some(note)).await?;
         }

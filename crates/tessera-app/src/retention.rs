@@ -286,9 +286,11 @@ impl Tessera {
             return Err(Error::Validation(vec![Problem::new("reason", "is required: say why the data must be kept")]));
         }
         let parent = facts.parent.ok_or_else(|| Error::Corrupt(format!("record {id} has no dataset")))?;
-        let hold = self.catalog.place_hold(parent, reason.trim(), subject.user, &now()).await?;
-        let event = Event::new("legal-hold-placed", subject.user, format!("record {id}")).dataset(parent);
-        self.audit(event.detail(json!({"hold": hold, "reason": reason.trim()}))).await?;
+        let placed = |hold: i64| {
+            let event = Event::new("legal-hold-placed", subject.user, format!("record {id}")).dataset(parent);
+            vec![self.entry(event.detail(json!({"hold": hold, "reason": reason.trim()})))]
+        };
+        let hold = self.catalog.place_hold(parent, reason.trim(), subject.user, &now(), placed).await?;
         self.catalog.hold(hold).await?.ok_or_else(|| Error::not_found(format!("legal hold {hold}")))
     }
 
@@ -296,11 +298,11 @@ impl Tessera {
         let facts = self.governed(subject, id, "legal holds").await?;
         let row = self.catalog.hold(hold).await?.filter(|h| Some(h.parent_id) == facts.parent);
         let row = row.ok_or_else(|| Error::not_found(format!("legal hold {hold} of record {id}")))?;
-        if !self.catalog.release_hold(hold, subject.user, &now()).await? {
+        let event = Event::new("legal-hold-released", subject.user, format!("record {id}")).dataset(row.parent_id);
+        let entry = self.entry(event.detail(json!({"hold": hold, "reason": row.reason})));
+        if !self.catalog.release_hold(hold, subject.user, &now(), vec![entry]).await? {
             return Err(Error::Conflict(format!("legal hold {hold} was lifted already")));
         }
-        let event = Event::new("legal-hold-released", subject.user, format!("record {id}")).dataset(row.parent_id);
-        self.audit(event.detail(json!({"hold": hold, "reason": row.reason}))).await?;
         self.catalog.hold(hold).await?.ok_or_else(|| Error::not_found(format!("legal hold {hold}")))
     }
 
@@ -364,11 +366,11 @@ impl Tessera {
             return Err(Error::Conflict(format!("a legal hold on the dataset of record {id} stops every deletion; lift it first")));
         }
         let status = if approve { "approved" } else { "refused" };
-        if !self.catalog.decide_deletion_request(request, status, decider, &now(), note).await? {
+        let event = Event::new(format!("deletion-{status}"), subject.user, format!("record {id}")).dataset(found.parent_id);
+        let entry = self.entry(event.detail(json!({"request": request, "note": note})));
+        if !self.catalog.decide_deletion_request(request, status, decider, &now(), note, vec![entry]).await? {
             return Err(Error::Conflict(format!("deletion request {request} was decided already")));
         }
-        let event = Event::new(format!("deletion-{status}"), subject.user, format!("record {id}")).dataset(found.parent_id);
-        self.audit(event.detail(json!({"request": request, "note": note}))).await?;
         if approve {
             let keys: Vec<String> = self.catalog.record_files(id, 0, None).await?.0.into_iter().map(|f| f.key).collect();
             let reason = format!("deleted at the depositor's request: {}", found.reason);

@@ -106,6 +106,21 @@ macro_rules! update_audited {
     }};
 }
 
+/// Runs `$query` (an INSERT … RETURNING id) in a transaction that also appends the entries
+/// `$audit` makes for the new id; evaluates to the id.
+macro_rules! insert_audited {
+    ($catalog:expr, $audit:expr, $query:expr) => {{
+        let id: Result<i64> = on_pool!($catalog, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::Row::try_get(&$query.fetch_one(&mut *tx).await?, "id")?;
+            append_in_tx!(tx, $audit(id));
+            tx.commit().await?;
+            Ok(id)
+        });
+        id
+    }};
+}
+
 /// Every row a query selects, made by `$row!`, as `Result<Vec<_>>`; the query takes one
 /// bound parameter or none.
 macro_rules! rows_of {

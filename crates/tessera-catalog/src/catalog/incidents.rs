@@ -1,6 +1,7 @@
 //! Problems reported with records, and takedowns.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool};
@@ -72,10 +73,18 @@ impl Catalog {
         Ok(done > 0)
     }
 
-    pub async fn place_takedown(&self, parent: ParentId, report: Option<i64>, reason: &str, by: Option<UserId>, at: &str) -> Result<i64> {
+    /// Takes a dataset down, with the audit entries `audit` makes for it, in one transaction.
+    pub async fn place_takedown(
+        &self,
+        parent: ParentId,
+        report: Option<i64>,
+        reason: &str,
+        by: Option<UserId>,
+        at: &str,
+        audit: impl FnOnce(i64) -> Vec<AuditEntry>,
+    ) -> Result<i64> {
         let sql = "INSERT INTO takedowns (parent_id, report_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(self, audit, sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at))
     }
 
     /// The takedown in force on a dataset, if any.
@@ -91,10 +100,16 @@ impl Catalog {
         Ok(rows.into_iter().map(|t| t.parent_id).collect())
     }
 
-    /// Ends a takedown with its outcome; false if none was in force.
-    pub async fn lift_takedown(&self, parent: ParentId, outcome: &str, by: Option<UserId>, at: &str) -> Result<bool> {
+    /// Ends a takedown with its outcome, and appends `audit`; false if none was in force.
+    pub async fn lift_takedown(
+        &self,
+        parent: ParentId,
+        outcome: &str,
+        by: Option<UserId>,
+        at: &str,
+        audit: Vec<AuditEntry>,
+    ) -> Result<bool> {
         let sql = "UPDATE takedowns SET lifted = $1, lifted_by = $2, outcome = $3 WHERE parent_id = $4 AND lifted IS NULL";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0))
     }
 }

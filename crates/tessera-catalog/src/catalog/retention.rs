@@ -1,6 +1,7 @@
 //! Retention schedules, legal holds and deletion requests.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool};
@@ -83,17 +84,23 @@ impl Catalog {
         Ok(done > 0)
     }
 
-    pub async fn place_hold(&self, parent: ParentId, reason: &str, by: Option<UserId>, at: &str) -> Result<i64> {
+    /// Places a hold, with the audit entries `audit` makes for it, in one transaction.
+    pub async fn place_hold(
+        &self,
+        parent: ParentId,
+        reason: &str,
+        by: Option<UserId>,
+        at: &str,
+        audit: impl FnOnce(i64) -> Vec<AuditEntry>,
+    ) -> Result<i64> {
         let sql = "INSERT INTO legal_holds (parent_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql).bind(parent.0).bind(reason).bind(by.map(|u| u.0)).bind(at)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(self, audit, sqlx::query(sql).bind(parent.0).bind(reason).bind(by.map(|u| u.0)).bind(at))
     }
 
-    /// Lifts a hold still in force; false if there is none with this id.
-    pub async fn release_hold(&self, id: i64, by: Option<UserId>, at: &str) -> Result<bool> {
+    /// Lifts a hold still in force and appends `audit`; false if there is none with this id.
+    pub async fn release_hold(&self, id: i64, by: Option<UserId>, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE legal_holds SET released = $1, released_by = $2 WHERE id = $3 AND released IS NULL";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(id).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(id))
     }
 
     pub async fn hold(&self, id: i64) -> Result<Option<HoldRow>> {
@@ -133,11 +140,19 @@ impl Catalog {
         rows_of!(self, format!("SELECT {DELETION_COLUMNS} FROM deletion_requests WHERE status = 'pending' ORDER BY id"), deletion_row)
     }
 
-    /// Records a curator's decision on a request still pending; false if it was decided already.
-    pub async fn decide_deletion_request(&self, id: i64, status: &str, by: UserId, at: &str, note: Option<&str>) -> Result<bool> {
+    /// Records a curator's decision on a request still pending, and `audit`; false if it was
+    /// decided already.
+    pub async fn decide_deletion_request(
+        &self,
+        id: i64,
+        status: &str,
+        by: UserId,
+        at: &str,
+        note: Option<&str>,
+        audit: Vec<AuditEntry>,
+    ) -> Result<bool> {
         let sql = "UPDATE deletion_requests SET status = $1, decided_by = $2, decided = $3, note = $4 WHERE id = $5 AND status = 'pending'";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(status).bind(by.0).bind(at).bind(note).bind(id).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(status).bind(by.0).bind(at).bind(note).bind(id))
     }
 
     /// Drops, from the drafts of a dataset, files carried over from storage whose content a
