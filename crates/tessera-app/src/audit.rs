@@ -298,7 +298,7 @@ impl Tessera {
     ) -> Result<usize> {
         self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
         let mut entries = Vec::new();
-        for parent in self.datasets(org).await?.0.keys() {
+        for parent in self.datasets(org).await?.keys() {
             entries.extend(self.dataset_entries(*parent, period).await?);
         }
         entries.sort_by_key(|e| e.seq);

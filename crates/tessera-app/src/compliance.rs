@@ -59,9 +59,6 @@ pub struct ComplianceReport {
     pub checks: Vec<CheckRow>,
 }
 
-/// An organization's datasets: the latest version of each, from the catalogue.
-pub(crate) struct Datasets(pub(crate) BTreeMap<ParentId, RecordDoc>);
-
 impl Tessera {
     /// The compliance report of an organization for a period (accesses are counted in it;
     /// grants and fields are as they stand): its administrators, auditors and stewards.
@@ -70,7 +67,7 @@ impl Tessera {
         let datasets = self.datasets(org).await?;
         let mut report = ComplianceReport::default();
         let now_time = OffsetDateTime::now_utc();
-        for parent in datasets.0.keys() {
+        for parent in datasets.keys() {
             for grant in self.catalog.grants_of_parent(*parent).await? {
                 let expires = parse_time(&grant.expires);
                 if grant.revoked.is_some() {
@@ -85,7 +82,7 @@ impl Tessera {
                 }
             }
         }
-        for (parent, doc) in &datasets.0 {
+        for (parent, doc) in &datasets {
             let restricted =
                 doc.access.data_class() > DataClass::Registered || doc.access.file_classes.values().any(|c| *c > DataClass::Registered);
             if !restricted {
@@ -118,11 +115,11 @@ impl Tessera {
 
     /// Records whose dataset has nobody to decide access, no licence, or nothing that ever
     /// ends how long their files are kept.
-    async fn missing_fields(&self, org: &OrgId, datasets: &Datasets) -> Result<Vec<MissingFields>> {
+    async fn missing_fields(&self, org: &OrgId, datasets: &BTreeMap<ParentId, RecordDoc>) -> Result<Vec<MissingFields>> {
         let org_has_stewards = self.catalog.members_of(org).await?.iter().any(|m| m.role == Role::Steward);
         let schedules: Vec<_> = self.catalog.schedules().await?.iter().filter_map(crate::retention::schedule_of).collect();
         let mut missing = Vec::new();
-        for (parent, doc) in &datasets.0 {
+        for (parent, doc) in datasets {
             let mut lacks = Vec::new();
             if !org_has_stewards && self.named_stewards(*parent).await?.is_empty() {
                 lacks.push("steward");
@@ -149,7 +146,7 @@ impl Tessera {
         let period = Period { from: from_now(-Duration::days(days.clamp(1, 366))), until: "9999".into() };
         let checked: BTreeSet<i64> = self.catalog.checks_of(org).await?.iter().map(|c| c.seq).collect();
         let mut candidates = Vec::new();
-        for parent in self.datasets(org).await?.0.keys() {
+        for parent in self.datasets(org).await?.keys() {
             for entry in self.dataset_entries(*parent, &period).await? {
                 if entry.action == "read-files" && entry.outcome == "allowed" && !checked.contains(&entry.seq) {
                     let detail: Value = serde_json::from_str(&entry.detail).unwrap_or_default();
@@ -184,7 +181,7 @@ impl Tessera {
         let entry = self.catalog.audit_entry(seq).await?.filter(|e| e.action == "read-files" && e.outcome == "allowed");
         let entry = entry.ok_or_else(|| Error::not_found(format!("download {seq}")))?;
         let parents = self.datasets(org).await?;
-        if !entry.dataset.is_some_and(|d| parents.0.contains_key(&ParentId(d))) {
+        if !entry.dataset.is_some_and(|d| parents.contains_key(&ParentId(d))) {
             return Err(Error::not_found(format!("download {seq} of {org}'s data")));
         }
         let check = CheckRow {
@@ -211,7 +208,7 @@ impl Tessera {
         let mut by_class: BTreeMap<&str, usize> = BTreeMap::new();
         let (mut requests, mut approved, mut refused, mut downloads, mut grants_active) = (0, 0, 0, 0, 0);
         let now_time = OffsetDateTime::now_utc();
-        for (parent, doc) in &datasets.0 {
+        for (parent, doc) in &datasets {
             *by_class.entry(doc.access.data_class().as_str()).or_default() += 1;
             for entry in self.dataset_entries(*parent, period).await? {
                 match (entry.action.as_str(), entry.outcome.as_str()) {
@@ -233,7 +230,7 @@ impl Tessera {
         Ok(json!({
             "organization": org,
             "period": {"from": period.from, "until": period.until},
-            "datasets": datasets.0.len(),
+            "datasets": datasets.len(),
             "datasets_by_class": by_class,
             "access_requests": {"received": requests, "approved": approved, "refused": refused},
             "grants_active": grants_active,
@@ -241,14 +238,14 @@ impl Tessera {
         }))
     }
 
-    /// The latest version of each of an organization's datasets.
-    pub(crate) async fn datasets(&self, org: &OrgId) -> Result<Datasets> {
+    /// The latest version of each of an organization's datasets, by dataset.
+    pub(crate) async fn datasets(&self, org: &OrgId) -> Result<BTreeMap<ParentId, RecordDoc>> {
         let mut latest = BTreeMap::new();
         // In version order, so the last of each dataset is its latest.
         for row in self.catalog.records_of_org(org).await? {
             latest.insert(row.parent_id, from_json::<RecordDoc>(&row.doc)?);
         }
-        Ok(Datasets(latest))
+        Ok(latest)
     }
 
     /// Every audit entry about one dataset in a period.

@@ -54,7 +54,7 @@ impl Tessera {
             let grants = self.catalog.grants_for(user, doc.parent_id).await?;
             (facts.grant, facts.grant_id) = deciding_grant(&grants, key);
         }
-        facts.taken_down = self.catalog.active_takedown(doc.parent_id).await?.is_some();
+        facts.taken_down = self.is_taken_down(doc.parent_id).await?;
         Ok(facts)
     }
 

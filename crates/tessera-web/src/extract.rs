@@ -102,3 +102,14 @@ fn json_error(rejection: JsonRejection) -> ApiError {
 pub(crate) fn record_id(raw: &str) -> ApiResult<RecordId> {
     raw.parse().map_err(|()| ApiError::NotFound(format!("record '{raw}'")))
 }
+
+/// A positive number naming `what` in a path (a request, a report, a hold); anything else
+/// names nothing there.
+pub(crate) fn number_id(raw: &str, what: &str) -> ApiResult<i64> {
+    raw.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("{what} {raw}")))
+}
+
+/// An organization's slug in a path.
+pub(crate) fn org_id(raw: &str) -> ApiResult<tessera_app::domain::OrgId> {
+    tessera_app::domain::OrgId::parse(raw).map_err(|_| ApiError::NotFound(format!("organization {raw}")))
+}

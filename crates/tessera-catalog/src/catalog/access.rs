@@ -79,16 +79,6 @@ macro_rules! grant_row {
     };
 }
 
-/// The requests or grants a query selects; `$bind` is its one parameter.
-macro_rules! select_all {
-    ($catalog:expr, $sql:expr, $bind:expr, $row:ident) => {
-        on_pool!($catalog, pool => {
-            let rows = sqlx::query(&$sql).bind($bind).fetch_all(pool).await?;
-            rows.iter().map(|row| Ok($row!(row))).collect()
-        })
-    };
-}
-
 /// Inserts a grant through `$executor` and evaluates to its id.
 macro_rules! insert_grant {
     ($executor:expr, $grant:expr) => {{
@@ -146,17 +136,17 @@ impl Catalog {
     }
 
     pub async fn access_requests_of_parent(&self, parent: ParentId) -> Result<Vec<AccessRequestRow>> {
-        select_all!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE parent_id = $1 ORDER BY id"), parent.0, request_row)
+        rows_of!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE parent_id = $1 ORDER BY id"), request_row, parent.0)
     }
 
     pub async fn access_requests_of_requester(&self, user: UserId) -> Result<Vec<AccessRequestRow>> {
-        select_all!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE requester_id = $1 ORDER BY id"), user.0, request_row)
+        rows_of!(self, format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE requester_id = $1 ORDER BY id"), request_row, user.0)
     }
 
     /// Requests still waiting for a steward of this organization.
     pub async fn pending_access_requests_of_org(&self, org: &OrgId) -> Result<Vec<AccessRequestRow>> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM access_requests WHERE org_id = $1 AND status = 'pending' ORDER BY id");
-        select_all!(self, sql, org.as_str(), request_row)
+        rows_of!(self, sql, request_row, org.as_str())
     }
 
     /// Pending requests for the datasets `user` stewards by name, or as the depositor of a
@@ -167,7 +157,7 @@ impl Catalog {
                parent_id IN (SELECT parent_id FROM dataset_people WHERE user_id = $1 AND role = 'steward') \
                OR (org_id IS NULL AND parent_id IN (SELECT parent_id FROM records WHERE owner_id = $1))) ORDER BY id"
         );
-        select_all!(self, sql, user.0, request_row)
+        rows_of!(self, sql, request_row, user.0)
     }
 
     /// Marks the request accepted and creates its grant, in one transaction.
@@ -208,11 +198,11 @@ impl Catalog {
     }
 
     pub async fn grants_of_user(&self, user: UserId) -> Result<Vec<GrantRow>> {
-        select_all!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 ORDER BY id"), user.0, grant_row)
+        rows_of!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 ORDER BY id"), grant_row, user.0)
     }
 
     pub async fn grants_of_parent(&self, parent: ParentId) -> Result<Vec<GrantRow>> {
-        select_all!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id = $1 ORDER BY id"), parent.0, grant_row)
+        rows_of!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id = $1 ORDER BY id"), grant_row, parent.0)
     }
 
     /// The people named on a dataset, with their role (curator or steward), by role and email.
@@ -278,7 +268,7 @@ impl Catalog {
     }
 
     pub async fn secret_links_of_parent(&self, parent: ParentId) -> Result<Vec<SecretLinkRow>> {
-        select_all!(self, format!("SELECT {LINK_COLUMNS} FROM secret_links WHERE parent_id = $1 ORDER BY id"), parent.0, link_row)
+        rows_of!(self, format!("SELECT {LINK_COLUMNS} FROM secret_links WHERE parent_id = $1 ORDER BY id"), link_row, parent.0)
     }
 
     /// Revokes a link of this dataset; false when it has no such link.

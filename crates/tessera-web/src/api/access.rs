@@ -10,7 +10,7 @@ use tessera_app::domain::{GrantId, LinkPermission};
 use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, GrantRow, SecretLinkRow};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller, record_id};
+use crate::extract::{ApiJson, Caller, number_id, record_id};
 use crate::state::AppState;
 
 fn files_json(files: &Option<String>) -> Value {
@@ -42,10 +42,11 @@ fn request_json(state: &AppState, r: &AccessRequestRow) -> Value {
     })
 }
 
-fn grant_json(g: &GrantRow) -> Value {
+pub(crate) fn grant_json(g: &GrantRow) -> Value {
     json!({
         "id": g.id.to_string(),
         "request": g.request_id.map(|r| r.to_string()),
+        "dataset": g.parent_id.to_string(),
         "user": g.user_id.to_string(),
         "files": files_json(&g.files),
         "purpose": g.purpose,
@@ -62,10 +63,6 @@ fn grant_json(g: &GrantRow) -> Value {
 
 pub(crate) fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value> {
     Json(json!({"hits": {"hits": items.iter().map(to_json).collect::<Vec<_>>(), "total": items.len()}}))
-}
-
-fn request_id(text: &str) -> ApiResult<i64> {
-    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("access request {text}")))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +115,7 @@ pub(crate) async fn record_access(
 #[utoipa::path(get, path = "/api/access/requests/{request}", tag = "access", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "The request"), (status = 404, description = "No such request")))]
 pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(request_json(&state, &state.tessera.access_request(&subject, request_id(&id)?).await?)))
+    Ok(Json(request_json(&state, &state.tessera.access_request(&subject, number_id(&id, "access request")?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -147,7 +144,7 @@ pub(crate) async fn approve_request(
 ) -> ApiResult<Json<Value>> {
     let approval =
         Approval { expires: b.expires, field_of_use: b.field_of_use, agreement: b.agreement, agreement_policy: b.agreement_policy };
-    let request = state.tessera.approve_access_request(&subject, request_id(&id)?, approval).await?;
+    let request = state.tessera.approve_access_request(&subject, number_id(&id, "access request")?, approval).await?;
     Ok(Json(request_json(&state, &request)))
 }
 
@@ -167,7 +164,7 @@ pub(crate) async fn refuse_request(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<RefusalBody>,
 ) -> ApiResult<Json<Value>> {
-    let request = state.tessera.refuse_access_request(&subject, request_id(&id)?, &b.reason).await?;
+    let request = state.tessera.refuse_access_request(&subject, number_id(&id, "access request")?, &b.reason).await?;
     Ok(Json(request_json(&state, &request)))
 }
 
@@ -190,7 +187,8 @@ pub(crate) async fn accept_request(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<AcceptBody>,
 ) -> ApiResult<Response> {
-    let grant = state.tessera.accept_access_request(&subject, request_id(&id)?, b.agreement_accepted, b.agreement_version).await?;
+    let grant =
+        state.tessera.accept_access_request(&subject, number_id(&id, "access request")?, b.agreement_accepted, b.agreement_version).await?;
     Ok((StatusCode::CREATED, Json(grant_json(&grant))).into_response())
 }
 

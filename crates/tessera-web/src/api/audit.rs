@@ -23,7 +23,7 @@ pub(crate) struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn period(&self) -> ApiResult<Period> {
+    pub(crate) fn period(&self) -> ApiResult<Period> {
         Period::parse(self.from.as_deref(), self.to.as_deref()).map_err(|e| ApiError::invalid_field("from", e))
     }
 }

@@ -7,34 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tessera_app::domain::OrgId;
-use tessera_app::domain::audit::Period;
 use tessera_app::{CheckRow, GrantRow};
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller};
+use super::access::grant_json;
+use super::audit::PeriodQuery;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Caller, org_id};
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub(crate) struct PeriodQuery {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-impl PeriodQuery {
-    fn period(&self) -> ApiResult<Period> {
-        Period::parse(self.from.as_deref(), self.to.as_deref()).map_err(|e| ApiError::invalid_field("from", e))
-    }
-}
-
-fn org_id(text: &str) -> ApiResult<OrgId> {
-    OrgId::parse(text).map_err(|_| ApiError::NotFound(format!("organization {text}")))
-}
-
-fn grant_json(g: &GrantRow) -> Value {
-    json!({"id": g.id.to_string(), "dataset": g.parent_id.to_string(), "user": g.user_id.to_string(), "purpose": g.purpose,
-        "expires": g.expires, "revoked": g.revoked})
-}
 
 fn check_json(c: &CheckRow) -> Value {
     json!({"seq": c.seq, "checked_by": c.checked_by.map(|u| u.to_string()), "checked": c.checked, "verdict": c.verdict, "finding": c.finding})

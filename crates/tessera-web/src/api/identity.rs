@@ -10,7 +10,7 @@ use tessera_app::TokenRequest;
 use tessera_app::domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, org_id};
 use crate::state::AppState;
 
 fn token_json(token: &tessera_app::TokenRow) -> Value {
@@ -78,10 +78,6 @@ pub(crate) async fn revoke_token(State(state): State<AppState>, Caller(subject):
 
 fn org_json(org: &tessera_app::OrgRow) -> Value {
     json!({"id": org.id.as_str(), "name": org.name, "ror": org.ror, "created": org.created})
-}
-
-fn org_id(text: &str) -> ApiResult<OrgId> {
-    OrgId::parse(text).map_err(|_| ApiError::NotFound(format!("organization {text}")))
 }
 
 /// The member institutions.

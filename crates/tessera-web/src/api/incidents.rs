@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use tessera_app::{ReportInput, ReportRow, TakedownRow};
 
 use super::access::list;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller, record_id};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Caller, number_id, record_id};
 use crate::state::AppState;
 
 fn report_json(state: &AppState, r: &ReportRow) -> Value {
@@ -31,10 +31,6 @@ fn report_json(state: &AppState, r: &ReportRow) -> Value {
 
 fn takedown_json(t: &TakedownRow) -> Value {
     json!({"id": t.id.to_string(), "reason": t.reason, "report": t.report_id.map(|r| r.to_string()), "placed": t.placed})
-}
-
-fn report_id(text: &str) -> ApiResult<i64> {
-    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("report {text}")))
 }
 
 /// A report, as JSON from the API or as the landing page's form.
@@ -80,7 +76,7 @@ pub(crate) async fn report_queue(State(state): State<AppState>, Caller(subject):
 #[utoipa::path(get, path = "/api/reports/{report}", tag = "incidents", params(("report" = String, Path, description = "Report id")),
     responses((status = 200, description = "The report"), (status = 403, description = "Neither reporter nor reviewer")))]
 pub(crate) async fn read_report(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(report_json(&state, &state.tessera.report(&subject, report_id(&id)?).await?)))
+    Ok(Json(report_json(&state, &state.tessera.report(&subject, number_id(&id, "report")?).await?)))
 }
 
 #[derive(Deserialize)]
@@ -103,7 +99,8 @@ pub(crate) async fn triage_report(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<TriageBody>,
 ) -> ApiResult<Json<Value>> {
-    let report = state.tessera.triage_report(&subject, report_id(&id)?, &b.status, b.outcome.as_deref(), b.note.as_deref()).await?;
+    let report =
+        state.tessera.triage_report(&subject, number_id(&id, "report")?, &b.status, b.outcome.as_deref(), b.note.as_deref()).await?;
     Ok(Json(report_json(&state, &report)))
 }
 
@@ -125,7 +122,7 @@ pub(crate) async fn take_down(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<TakedownBody>,
 ) -> ApiResult<Response> {
-    let report = b.report.as_deref().map(report_id).transpose()?;
+    let report = b.report.as_deref().map(|r| number_id(r, "report")).transpose()?;
     let takedown = state.tessera.take_down(&subject, record_id(&id)?, &b.reason, report).await?;
     Ok((StatusCode::CREATED, Json(takedown_json(&takedown))).into_response())
 }

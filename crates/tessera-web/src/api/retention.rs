@@ -12,7 +12,7 @@ use tessera_app::{DeletionRequestRow, DueFiles, HoldRow, ScheduleInput, Schedule
 
 use super::access::list;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Caller, record_id};
+use crate::extract::{ApiJson, Caller, number_id, record_id};
 use crate::state::AppState;
 
 fn schedule_json(s: &ScheduleRow) -> Value {
@@ -65,10 +65,6 @@ fn deletion_request_json(r: &DeletionRequestRow) -> Value {
         "note": r.note,
         "created": r.created,
     })
-}
-
-fn number(text: &str, what: &str) -> ApiResult<i64> {
-    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::NotFound(format!("{what} {text}")))
 }
 
 fn parsed<T: std::str::FromStr<Err = String>>(field: &str, text: Option<&str>) -> ApiResult<Option<T>> {
@@ -126,7 +122,7 @@ pub(crate) async fn remove_schedule(
     Caller(subject): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.tessera.remove_retention_schedule(&subject, number(&id, "retention schedule")?).await?;
+    state.tessera.remove_retention_schedule(&subject, number_id(&id, "retention schedule")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,7 +182,7 @@ pub(crate) async fn release_hold(
     Caller(subject): Caller,
     Path((id, hold)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let hold = state.tessera.release_hold(&subject, record_id(&id)?, number(&hold, "legal hold")?).await?;
+    let hold = state.tessera.release_hold(&subject, record_id(&id)?, number_id(&hold, "legal hold")?).await?;
     Ok(Json(hold_json(&hold)))
 }
 
@@ -226,7 +222,7 @@ pub(crate) async fn approve_deletion(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
-    let request = state.tessera.decide_deletion(&subject, number(&id, "deletion request")?, true, b.note.as_deref()).await?;
+    let request = state.tessera.decide_deletion(&subject, number_id(&id, "deletion request")?, true, b.note.as_deref()).await?;
     Ok(Json(deletion_request_json(&request)))
 }
 
@@ -239,6 +235,6 @@ pub(crate) async fn refuse_deletion(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
-    let request = state.tessera.decide_deletion(&subject, number(&id, "deletion request")?, false, b.note.as_deref()).await?;
+    let request = state.tessera.decide_deletion(&subject, number_id(&id, "deletion request")?, false, b.note.as_deref()).await?;
     Ok(Json(deletion_request_json(&request)))
 }
