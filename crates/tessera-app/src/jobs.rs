@@ -92,10 +92,10 @@ impl Tessera {
             created: parse_time(&stamp),
         };
         let inventory = self.commit_version(row.parent_id, version).await?;
-        let (record, _) = derive_rows(&inventory, doc)?;
+        let (record, _, sets) = derive_rows(&inventory, doc)?;
         let event = Event::new("embargo-lifted", None, format!("record {id}")).dataset(row.parent_id);
         let entry = self.entry(event.detail(serde_json::json!({"until": until, "ocfl_version": inventory.head})));
-        self.catalog.apply_published(&record, None, None, vec![entry]).await?;
+        self.catalog.apply_published(&record, None, None, &sets, vec![entry]).await?;
         self.index_parent(row.parent_id).await?;
         Ok(())
     }

@@ -15,6 +15,7 @@ mod links;
 mod mail;
 mod maintenance;
 mod model;
+mod oai;
 mod people;
 mod policies;
 mod publish;
@@ -34,6 +35,7 @@ pub use incidents::{REPORT_KINDS, ReportInput};
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use oai::{ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};
 pub use records::{ReadableFile, ReadableFiles};
@@ -41,8 +43,8 @@ pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
-    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OrgRow, ReportRow, ScheduleRow,
-    SecretLinkRow, TakedownRow, TokenRow, UserRow,
+    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OaiRange, OrgRow, ReportRow,
+    ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};

@@ -100,14 +100,7 @@ pub struct RecordView {
 impl RecordView {
     /// The metadata-only stub of this view, for people without full access.
     pub(crate) fn into_stub(mut self) -> Self {
-        let full = std::mem::take(&mut self.doc.metadata);
-        self.doc.metadata = Metadata {
-            resource_type: full.resource_type,
-            creators: full.creators,
-            title: full.title,
-            publication_date: full.publication_date,
-            ..Metadata::default()
-        };
+        self.doc.metadata = stub_metadata(std::mem::take(&mut self.doc.metadata));
         self.doc.files.entries.clear();
         self.doc.access.file_classes.clear();
         for deletion in &mut self.doc.deletions {
@@ -115,6 +108,17 @@ impl RecordView {
         }
         (self.files_count, self.files_bytes, self.is_stub) = (0, 0, true);
         self
+    }
+}
+
+/// What a metadata-only stub shows of a record's metadata.
+pub(crate) fn stub_metadata(full: Metadata) -> Metadata {
+    Metadata {
+        resource_type: full.resource_type,
+        creators: full.creators,
+        title: full.title,
+        publication_date: full.publication_date,
+        ..Metadata::default()
     }
 }
 

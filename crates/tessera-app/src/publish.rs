@@ -114,7 +114,7 @@ impl Tessera {
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
         let base = previous.as_ref().map_or(0, Inventory::head_number);
         let inventory = self.commit_version(row.parent_id, NewVersion { base, state, message, user, created: parse_time(&stamp) }).await?;
-        let (record, record_files) = derive_rows(&inventory, doc)?;
+        let (record, record_files, sets) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
         let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
@@ -124,7 +124,7 @@ impl Tessera {
             let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
             audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
         }
-        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id), audit).await?;
+        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id), &sets, audit).await?;
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(&record).await?;
@@ -179,7 +179,7 @@ impl Tessera {
             highest = highest.max(doc.id.0).max(doc.parent_id.0);
             let id = doc.id;
             let embargoed = doc.access.embargo.active;
-            let (record, files) = derive_rows(inventory, doc)?;
+            let (record, files, sets) = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.
             let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT);
             // Its entry never reached the trail: the catalogue's transaction did not happen.
@@ -188,7 +188,7 @@ impl Tessera {
                 self.entry(event.detail(json!({"ocfl_version": inventory.head, "files": files.len(), "recovered": true})))
             });
             let published_draft = published_draft.as_ref().map(|d| d.id);
-            self.catalog.apply_published(&record, Some(&files), published_draft, audit.collect()).await?;
+            self.catalog.apply_published(&record, Some(&files), published_draft, &sets, audit.collect()).await?;
             if embargoed {
                 // Jobs live in the catalogue; after a rebuild, storage says which are owed.
                 self.schedule_embargo_lift(&record).await?;
@@ -231,8 +231,8 @@ impl Tessera {
     }
 }
 
-/// The catalogue rows for a record as committed in `inventory`.
-pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>)> {
+/// The catalogue rows for a record as committed in `inventory`, and its OAI-PMH sets.
+pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>, Vec<String>)> {
     let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
@@ -266,5 +266,5 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
         created: doc.created.clone(),
         updated: doc.updated.clone(),
     };
-    Ok((record, files))
+    Ok((record, files, crate::oai::sets_of(&doc)))
 }

@@ -257,7 +257,7 @@ impl Tessera {
         };
         let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
-        let (record, files) = derive_rows(&inventory, doc)?;
+        let (record, files, sets) = derive_rows(&inventory, doc)?;
         let detail = json!({
             "reason": reason,
             "basis": basis,
@@ -270,7 +270,7 @@ impl Tessera {
             })).collect::<Vec<_>>(),
         });
         let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
-        self.catalog.apply_published(&record, Some(&files), None, vec![entry]).await?;
+        self.catalog.apply_published(&record, Some(&files), None, &sets, vec![entry]).await?;
         let erased: Vec<String> = purged.iter().filter(|p| p.erased).map(|p| p.digest.clone()).collect();
         self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
         self.index_parent(row.parent_id).await?;

@@ -73,6 +73,10 @@ impl Tessera {
             self.reconcile_parent(parent).await?;
         }
         self.staging.clean(&self.catalog.draft_ids().await?).await?;
+        let added = self.fill_oai_feed().await?;
+        if added > 0 {
+            tracing::info!(records = added, "added records to the OAI-PMH feed");
+        }
         if self.search.is_fresh() {
             let count = self.reindex().await?;
             tracing::info!(records = count, "filled the new search index from the catalogue");

@@ -87,6 +87,58 @@ macro_rules! append_in_tx {
     }};
 }
 
+/// Moves published records to the end of the OAI-PMH feed inside the transaction `$tx`:
+/// each gets the next number and a datestamp no earlier than `$at` nor than any before it,
+/// and is marked deleted exactly when its dataset is under a takedown. `$sets` replaces the
+/// records' sets when given. Taking the counter row first makes concurrent writers wait, so
+/// numbers become visible in order and a resumed harvest never jumps past an uncommitted one.
+macro_rules! touch_oai_in_tx {
+    ($tx:expr, $records:expr, $sets:expr, $at:expr) => {{
+        let records: &[tessera_domain::RecordId] = $records;
+        let sets: Option<&[String]> = $sets;
+        if !records.is_empty() {
+            let count = records.len() as i64;
+            let last: i64 = sqlx::Row::try_get(
+                &sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'oai' RETURNING value").bind(count).fetch_one(&mut *$tx).await?,
+                "value",
+            )?;
+            let latest: Option<String> =
+                sqlx::Row::try_get(&sqlx::query("SELECT MAX(datestamp) AS latest FROM oai_items").fetch_one(&mut *$tx).await?, "latest")?;
+            let stamp = $crate::catalog::oai_datestamp($at).max(latest.unwrap_or_default());
+            for (offset, record) in records.iter().enumerate() {
+                let seq = last - count + 1 + offset as i64;
+                sqlx::query(
+                    "INSERT INTO oai_items (record_id, seq, datestamp, deleted) VALUES ($1, $2, $3, \
+                       EXISTS (SELECT 1 FROM takedowns t JOIN records r ON r.parent_id = t.parent_id WHERE r.id = $1 AND t.lifted IS NULL)) \
+                     ON CONFLICT (record_id) DO UPDATE SET seq = excluded.seq, datestamp = excluded.datestamp, deleted = excluded.deleted",
+                )
+                .bind(record.0).bind(seq).bind(&stamp).execute(&mut *$tx).await?;
+                match sets {
+                    Some(sets) => {
+                        sqlx::query("DELETE FROM oai_item_sets WHERE record_id = $1").bind(record.0).execute(&mut *$tx).await?;
+                        for set in sets {
+                            sqlx::query("INSERT INTO oai_item_sets (set_spec, record_id, datestamp, seq) VALUES ($1, $2, $3, $4)")
+                                .bind(set).bind(record.0).bind(&stamp).bind(seq).execute(&mut *$tx).await?;
+                        }
+                    }
+                    None => {
+                        sqlx::query("UPDATE oai_item_sets SET datestamp = $1, seq = $2 WHERE record_id = $3")
+                            .bind(&stamp).bind(seq).bind(record.0).execute(&mut *$tx).await?;
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// The ids of every published version of `$parent`, read inside the transaction `$tx`.
+macro_rules! versions_in_tx {
+    ($tx:expr, $parent:expr) => {{
+        let rows = sqlx::query("SELECT id FROM records WHERE parent_id = $1 ORDER BY id").bind($parent.0).fetch_all(&mut *$tx).await?;
+        rows.iter().map(|row| Ok(tessera_domain::RecordId(sqlx::Row::try_get(row, "id")?))).collect::<Result<Vec<_>>>()?
+    }};
+}
+
 /// Runs `$query` (a conditional UPDATE) in a transaction that also appends `$audit` when it
 /// changed a row, and rolls back at once when it changed none; evaluates to whether it did.
 macro_rules! update_audited {
@@ -209,6 +261,9 @@ mod checks;
 mod identity;
 mod incidents;
 mod jobs;
+mod oai;
+
+pub use oai::OaiRange;
 mod policies;
 mod retention;
 
@@ -230,7 +285,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 16] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 17] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -247,6 +302,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 16] = [
     migration!(14, "incidents", "0014_incidents.sql"),
     migration!(15, "download checks", "0015_download_checks.sql"),
     migration!(16, "records' organizations", "0016_records_organization.sql"),
+    migration!(17, "OAI-PMH feed", "0017_oai_feed.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -433,15 +489,15 @@ impl Catalog {
 
     // Published records.
 
-    /// Stores a published record (replacing its row), its files when given, and removes the
-    /// draft it came from and the parent's pending-commit entry, all in one transaction.
-    /// Writes a published record's rows, removes the draft it came from and the journal entry,
-    /// and appends `audit` (what happened), all in one transaction.
+    /// Writes a published record's row (replacing it) and its files when given, moves it to the
+    /// end of the OAI-PMH feed with its `sets`, removes the draft it came from and the journal
+    /// entry, and appends `audit` (what happened), all in one transaction.
     pub async fn apply_published(
         &self,
         record: &RecordRow,
         files: Option<&[FileRow]>,
         draft: Option<RecordId>,
+        sets: &[String],
         audit: Vec<AuditEntry>,
     ) -> Result<()> {
         on_pool!(self, pool => {
@@ -469,6 +525,7 @@ impl Catalog {
                 sqlx::query("DELETE FROM drafts WHERE id = $1").bind(draft.0).execute(&mut *tx).await?;
             }
             sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(record.parent_id.0).execute(&mut *tx).await?;
+            touch_oai_in_tx!(tx, &[record.id], Some(sets), &record.updated);
             tx.commit().await?;
         });
         Ok(())
@@ -647,6 +704,11 @@ impl Catalog {
             rows.iter().map(|row| Ok(ParentId(row.try_get("parent_id")?))).collect()
         })
     }
+}
+
+/// An RFC 3339 UTC time as an OAI-PMH datestamp, to the second: `2026-11-29T19:04:28Z`.
+pub(crate) fn oai_datestamp(at: &str) -> String {
+    format!("{}Z", at.get(..19).unwrap_or(at))
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {

@@ -4,11 +4,12 @@ mod catalog;
 mod error;
 mod rows;
 
-pub use catalog::{Catalog, Engine};
+pub use catalog::{Catalog, Engine, OaiRange};
 pub use error::Error;
 pub use rows::{
     AccessRequestRow, CheckRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HoldRow, IdentityUser, JobRow, MemberRow,
-    OrgRow, PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UserRow,
+    OaiItemRow, OrgRow, PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow,
+    UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

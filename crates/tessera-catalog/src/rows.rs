@@ -64,6 +64,19 @@ pub struct RecordRow {
     pub updated: String,
 }
 
+/// A published record version as OAI-PMH harvesters see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OaiItemRow {
+    pub record_id: RecordId,
+    /// Its place in the feed, after `datestamp`: the order changes are made in.
+    pub seq: i64,
+    pub datestamp: String,
+    pub deleted: bool,
+    /// The record's document.
+    pub doc: String,
+    pub sets: Vec<String>,
+}
+
 /// A published record's place among its dataset's versions, and its files' totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordStats {

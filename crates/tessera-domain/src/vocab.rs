@@ -40,6 +40,11 @@ pub fn language_name(code: &str) -> Option<&'static str> {
     isolang::Language::from_639_3(code).map(|lang| lang.to_name())
 }
 
+/// The ISO 639-1 code of an ISO 639-3 one, where the language has one (`eng` → `en`).
+pub fn language_639_1(code: &str) -> Option<&'static str> {
+    isolang::Language::from_639_3(code).and_then(|lang| lang.to_639_1())
+}
+
 /// InvenioRDM's resource types: id and English title.
 pub const RESOURCE_TYPES: &[(&str, &str)] = &[
     ("dataset", "Dataset"),
@@ -86,6 +91,7 @@ mod tests {
         assert!(license("not-a-licence").is_none());
         assert_eq!(language_name("cym"), Some("Welsh"));
         assert_eq!(language_name("xx"), None);
+        assert_eq!((language_639_1("cym"), language_639_1("ang")), (Some("cy"), None));
         assert_eq!(resource_type_title("dataset"), Some("Dataset"));
         assert!(licenses().count() > 500);
     }

@@ -4,6 +4,7 @@ mod api;
 mod error;
 mod extract;
 mod health;
+mod oai;
 mod openapi;
 mod router;
 mod state;

@@ -12,7 +12,7 @@ use crate::api::{
     access, audit, compliance, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search,
 };
 use crate::state::AppState;
-use crate::{health, openapi, ui};
+use crate::{health, oai, openapi, ui};
 
 /// Headers every answer carries: pages load nothing from elsewhere and run no inline script,
 /// no site may frame them, browsers do not guess content types, and links leak no paths.
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::disable());
     let router = Router::new()
+        .route("/oai", get(oai::get).post(oai::post))
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
         .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))

@@ -33,6 +33,18 @@ pub(crate) struct FileConfig {
     oidc: Vec<OidcFile>,
     #[serde(default)]
     audit: AuditFile,
+    #[serde(default)]
+    repository: RepositoryFile,
+}
+
+/// How the repository names itself to harvesters (OAI-PMH `Identify`) and in citations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepositoryFile {
+    /// Env: `TESSERA_REPOSITORY_NAME`. Default `Tessera`.
+    name: Option<String>,
+    /// Env: `TESSERA_ADMIN_EMAIL`. Default: the address mail is sent from, or `tessera@` the public host.
+    admin_email: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +181,8 @@ pub(crate) struct Config {
     pub(crate) sso: Vec<tessera_app::SsoProvider>,
     /// The key that signs audit checkpoints, as its file holds it.
     pub(crate) audit_signing_key: Option<String>,
+    pub(crate) repository_name: String,
+    pub(crate) admin_email: String,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -190,6 +204,8 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_SMTP_URL_FILE",
     "TESSERA_MAIL_FROM",
     "TESSERA_AUDIT_SIGNING_KEY_FILE",
+    "TESSERA_REPOSITORY_NAME",
+    "TESSERA_ADMIN_EMAIL",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -237,6 +253,26 @@ fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
     Ok(std::fs::read_to_string(path).with_context(|| format!("reading {what}"))?.trim().to_string())
 }
 
+/// The address harvesters are given when none is set: the sender of mail, or one at the
+/// public host; OAI-PMH wants a domain with a dot in it.
+fn default_admin_email(mail_from: &str, public_url: &str) -> String {
+    let sender = match (mail_from.find('<'), mail_from.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &mail_from[start + 1..end],
+        _ => mail_from.trim(),
+    };
+    let host = public_url.split("://").nth(1).unwrap_or(public_url).split(['/', ':']).next().unwrap_or_default();
+    [sender.to_string(), format!("tessera@{host}")]
+        .into_iter()
+        .find(|candidate| is_dotted_address(candidate))
+        .unwrap_or_else(|| "tessera@localhost.localdomain".into())
+}
+
+fn is_dotted_address(email: &str) -> bool {
+    email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !email.contains(char::is_whitespace) && domain.contains('.') && !domain.ends_with('.')
+    })
+}
+
 impl Config {
     pub(crate) fn load(args: &LocalArgs, bind_flag: Option<&str>) -> anyhow::Result<Self> {
         let config_path = args.config.clone().or_else(|| env("TESSERA_CONFIG").map(PathBuf::from));
@@ -275,9 +311,17 @@ impl Config {
         let key_file = env("TESSERA_AUDIT_SIGNING_KEY_FILE").map(PathBuf::from).or(file.audit.signing_key_file);
         let audit_signing_key =
             key_file.map(|path| read_secret(&path, &format!("the audit signing key {}", path.display()))).transpose()?;
+        let repository_name = env("TESSERA_REPOSITORY_NAME").or(file.repository.name).unwrap_or_else(|| "Tessera".into());
+        let admin_email = match env("TESSERA_ADMIN_EMAIL").or(file.repository.admin_email) {
+            Some(email) if is_dotted_address(&email) => email,
+            Some(email) => bail!("the admin email '{email}' is not an address such as data@example.org"),
+            None => default_admin_email(&from, &public_url),
+        };
         Ok(Self {
             sso,
             audit_signing_key,
+            repository_name,
+            admin_email,
             mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,
@@ -309,6 +353,14 @@ mod tests {
         for name in ENV_VARS {
             assert!(docs.contains(name), "docs/config.md does not describe {name}");
         }
+    }
+
+    #[test]
+    fn harvesters_get_an_address_with_a_domain() {
+        assert_eq!(default_admin_email("Data <data@uni.ac.uk>", "https://repo.uni.ac.uk"), "data@uni.ac.uk");
+        assert_eq!(default_admin_email("Tessera <tessera@localhost>", "https://repo.uni.ac.uk/"), "tessera@repo.uni.ac.uk");
+        assert_eq!(default_admin_email("tessera@localhost", "http://localhost:8080"), "tessera@localhost.localdomain");
+        assert!(!is_dotted_address("a b@x.org") && !is_dotted_address("@x.org") && is_dotted_address("a@127.0.0.1"));
     }
 
     #[test]

@@ -73,7 +73,8 @@ impl Catalog {
         Ok(done > 0)
     }
 
-    /// Takes a dataset down, with the audit entries `audit` makes for it, in one transaction.
+    /// Takes a dataset down, with the audit entries `audit` makes for it, in one transaction
+    /// that also tells OAI-PMH harvesters its versions are deleted.
     pub async fn place_takedown(
         &self,
         parent: ParentId,
@@ -84,7 +85,15 @@ impl Catalog {
         audit: impl FnOnce(i64) -> Vec<AuditEntry>,
     ) -> Result<i64> {
         let sql = "INSERT INTO takedowns (parent_id, report_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        insert_audited!(self, audit, sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at))
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at).fetch_one(&mut *tx).await?.try_get("id")?;
+            append_in_tx!(tx, audit(id));
+            let versions = versions_in_tx!(tx, parent);
+            touch_oai_in_tx!(tx, &versions, None, at);
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// The takedown in force on a dataset, if any.
@@ -100,7 +109,8 @@ impl Catalog {
         Ok(rows.into_iter().map(|t| t.parent_id).collect())
     }
 
-    /// Ends a takedown with its outcome, and appends `audit`; false if none was in force.
+    /// Ends a takedown with its outcome, appends `audit` and brings the versions back to
+    /// harvesters, in one transaction; false if none was in force.
     pub async fn lift_takedown(
         &self,
         parent: ParentId,
@@ -110,6 +120,17 @@ impl Catalog {
         audit: Vec<AuditEntry>,
     ) -> Result<bool> {
         let sql = "UPDATE takedowns SET lifted = $1, lifted_by = $2, outcome = $3 WHERE parent_id = $4 AND lifted IS NULL";
-        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0))
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0).execute(&mut *tx).await?.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            append_in_tx!(tx, audit);
+            let versions = versions_in_tx!(tx, parent);
+            touch_oai_in_tx!(tx, &versions, None, at);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 }

@@ -1,13 +1,17 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OrgRow, PolicyVersionRow, RecordRow,
-    RecordStats, SecretLinkRow, SessionRow, TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow,
+    RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
+
+fn sets(specs: &[&str]) -> Vec<String> {
+    specs.iter().map(|s| s.to_string()).collect()
+}
 
 async fn contract(catalog: Catalog) {
     // Ids come from one sequence and can be moved past what a rebuild finds.
@@ -323,7 +327,7 @@ async fn contract(catalog: Catalog) {
             content_key: format!("o/v1/content/{i}"),
         })
         .collect();
-    catalog.apply_published(&record, Some(&record_files), Some(draft.id), Vec::new()).await.unwrap();
+    catalog.apply_published(&record, Some(&record_files), Some(draft.id), &sets(&["org", "org:x"]), Vec::new()).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
     assert!(catalog.pending_commits().await.unwrap().is_empty());
@@ -335,12 +339,12 @@ async fn contract(catalog: Catalog) {
 
     // A metadata edit replaces the row and keeps the files.
     let edited = RecordRow { ocfl_version: 2, doc: "{\"r\":2}".into(), ..record.clone() };
-    catalog.apply_published(&edited, None, None, Vec::new()).await.unwrap();
+    catalog.apply_published(&edited, None, None, &sets(&["org", "org:x", "type"]), Vec::new()).await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), Some(edited));
     assert_eq!(catalog.record_files_summary(record.id).await.unwrap().0, 1500);
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
-    catalog.apply_published(&second, Some(&[]), None, Vec::new()).await.unwrap();
+    catalog.apply_published(&second, Some(&[]), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
     let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
     assert_eq!(versions, [1, 2]);
     let of_org: Vec<RecordId> = catalog.records_of_org(&org.id).await.unwrap().iter().map(|r| r.id).collect();
@@ -364,6 +368,41 @@ async fn contract(catalog: Catalog) {
             RecordStats { id: RecordId(103), latest_id: RecordId(103), versions_count: 2, files_count: 0, files_bytes: 0 },
         ]
     );
+
+    // The OAI-PMH feed: in the order of the last change, resumable after any item's place,
+    // by set, and told of takedowns in the same transaction.
+    let feed = |range: OaiRange, after: Option<(String, i64)>| {
+        let catalog = catalog.clone();
+        async move {
+            let items = catalog.oai_items(&range, after.as_ref(), 10).await.unwrap();
+            items.into_iter().map(|i| (i.record_id.0, i.datestamp, i.deleted, i.sets, i.seq)).collect::<Vec<_>>()
+        }
+    };
+    let all = feed(OaiRange::default(), None).await;
+    let ids: Vec<i64> = all.iter().map(|i| i.0).collect();
+    assert_eq!(ids, [102, 103], "the edit moved 102 behind its first publication");
+    assert_eq!((all[0].1.as_str(), all[0].2, all[0].3.clone()), (NOW, false, sets(&["org", "org:x", "type"])));
+    let after_first = Some((all[0].1.clone(), all[0].4));
+    assert_eq!(feed(OaiRange::default(), after_first.clone()).await.iter().map(|i| i.0).collect::<Vec<_>>(), [103]);
+    let images = OaiRange { set: Some("type:image".into()), ..OaiRange::default() };
+    assert_eq!(feed(images.clone(), None).await.iter().map(|i| i.0).collect::<Vec<_>>(), [103]);
+    assert_eq!(catalog.oai_count(&OaiRange { set: Some("type".into()), ..OaiRange::default() }).await.unwrap(), 2);
+    assert_eq!(catalog.oai_count(&OaiRange { until: Some("2025-12-31T23:59:59Z".into()), ..OaiRange::default() }).await.unwrap(), 0);
+    assert_eq!(catalog.oai_sets().await.unwrap(), sets(&["org", "org:x", "type", "type:image"]));
+    assert_eq!(catalog.oai_earliest().await.unwrap().as_deref(), Some(NOW));
+    let later = "2026-01-02T10:00:00.5Z";
+    catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
+    let taken = feed(OaiRange::default(), after_first.clone()).await;
+    assert_eq!(
+        taken.iter().map(|i| (i.0, i.1.as_str(), i.2)).collect::<Vec<_>>(),
+        [(102, "2026-01-02T10:00:00Z", true), (103, "2026-01-02T10:00:00Z", true)]
+    );
+    assert!(feed(images, None).await[0].2, "sets keep their items through a takedown");
+    // A clock that went back does not move datestamps backwards.
+    catalog.lift_takedown(ParentId(101), "restored", None, NOW, Vec::new()).await.unwrap();
+    let restored = catalog.oai_item(RecordId(102)).await.unwrap().unwrap();
+    assert_eq!((restored.datestamp.as_str(), restored.deleted, restored.doc.as_str()), ("2026-01-02T10:00:00Z", false, "{\"r\":2}"));
+    assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
 
     // The audit trail: numbered and chained on append, also when many append at once.
     // The grant's revocation above is entry 1, chained from the start.

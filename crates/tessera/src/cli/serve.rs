@@ -11,7 +11,15 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let _lock = super::lock_installation(&config)?;
     let tessera = super::open(&config).await?;
     tessera.recover().await.context("recovering after the last stop")?;
-    let state = AppState::new(tessera.clone(), WebConfig { public_url: config.public_url.clone(), max_json_bytes: config.max_json_bytes });
+    let state = AppState::new(
+        tessera.clone(),
+        WebConfig {
+            public_url: config.public_url.clone(),
+            max_json_bytes: config.max_json_bytes,
+            repository_name: config.repository_name.clone(),
+            admin_email: config.admin_email.clone(),
+        },
+    );
     let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("listening on {}", config.bind))?;
     tracing::info!(address = %config.bind, data_dir = %config.data_dir().display(), "Tessera is listening");
     let jobs = tokio::spawn(run_jobs(tessera.clone(), config.jobs_interval));

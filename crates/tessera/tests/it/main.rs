@@ -13,6 +13,7 @@ mod identity;
 mod incidents;
 mod lifecycle;
 mod mail;
+mod oai;
 mod policies;
 mod retention;
 mod sessions;

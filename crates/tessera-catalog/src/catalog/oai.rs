@@ -1,0 +1,160 @@
+//! The OAI-PMH feed: published record versions in the order they last changed, with their sets.
+
+use sqlx::{QueryBuilder, Row};
+use tessera_domain::{OrgId, ParentId, RecordId, UserId};
+
+use super::{Catalog, Pool};
+use crate::Result;
+use crate::rows::{OaiItemRow, RecordRow};
+
+/// Which part of the feed a harvest asks for. Datestamps compare as text, which orders them
+/// because they are all written alike (`2026-11-29T19:04:28Z`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OaiRange {
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub set: Option<String>,
+}
+
+/// Adds the range's conditions, and the place after which to resume, to a query over the
+/// feed table aliased `o`.
+fn push_range<'a, DB: sqlx::Database>(query: &mut QueryBuilder<'a, DB>, range: &'a OaiRange, after: Option<&'a (String, i64)>)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    query.push(" WHERE 1 = 1");
+    if let Some(set) = &range.set {
+        query.push(" AND o.set_spec = ").push_bind(set.clone());
+    }
+    if let Some(from) = &range.from {
+        query.push(" AND o.datestamp >= ").push_bind(from.clone());
+    }
+    if let Some(until) = &range.until {
+        query.push(" AND o.datestamp <= ").push_bind(until.clone());
+    }
+    if let Some((datestamp, seq)) = after {
+        // (datestamp, seq) > after, written so the index on (datestamp, seq) serves it.
+        query.push(" AND o.datestamp >= ").push_bind(datestamp.clone());
+        query.push(" AND (o.datestamp > ").push_bind(datestamp.clone()).push(" OR o.seq > ").push_bind(*seq).push(")");
+    }
+}
+
+/// The feed to read for a range, aliased `o`, and where its items' deleted flags are: a set's
+/// own copy of the order, or the whole feed.
+fn feed(range: &OaiRange) -> (&'static str, &'static str) {
+    if range.set.is_some() {
+        ("oai_item_sets o JOIN oai_items i ON i.record_id = o.record_id", "i.deleted")
+    } else {
+        ("oai_items o", "o.deleted")
+    }
+}
+
+impl Catalog {
+    /// Up to `limit` items of the range after the place `after`, in feed order, with their
+    /// records' documents and sets.
+    pub async fn oai_items(&self, range: &OaiRange, after: Option<&(String, i64)>, limit: i64) -> Result<Vec<OaiItemRow>> {
+        let mut items: Vec<OaiItemRow> = on_pool!(self, pool => {
+            let (feed, deleted) = feed(range);
+            let mut select = QueryBuilder::new(format!(
+                "SELECT o.record_id, o.seq, o.datestamp, {deleted} AS deleted, r.doc FROM {feed} JOIN records r ON r.id = o.record_id"
+            ));
+            push_range(&mut select, range, after);
+            select.push(" ORDER BY o.datestamp, o.seq LIMIT ").push_bind(limit);
+            let rows = select.build().fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(OaiItemRow {
+                record_id: RecordId(row.try_get("record_id")?),
+                seq: row.try_get("seq")?,
+                datestamp: row.try_get("datestamp")?,
+                deleted: row.try_get("deleted")?,
+                doc: row.try_get("doc")?,
+                sets: Vec::new(),
+            })).collect::<Result<Vec<_>>>()?
+        });
+        self.fill_sets(&mut items).await?;
+        Ok(items)
+    }
+
+    /// How many items the range holds now.
+    pub async fn oai_count(&self, range: &OaiRange) -> Result<i64> {
+        on_pool!(self, pool => {
+            let mut count = QueryBuilder::new(format!("SELECT COUNT(*) AS n FROM {}", feed(range).0));
+            push_range(&mut count, range, None);
+            Ok(count.build().fetch_one(pool).await?.try_get("n")?)
+        })
+    }
+
+    /// One record's item, if it is in the feed.
+    pub async fn oai_item(&self, record: RecordId) -> Result<Option<OaiItemRow>> {
+        let sql = "SELECT o.record_id, o.seq, o.datestamp, o.deleted, r.doc FROM oai_items o JOIN records r ON r.id = o.record_id WHERE o.record_id = $1";
+        let item = on_pool!(self, pool => match sqlx::query(sql).bind(record.0).fetch_optional(pool).await? {
+            Some(row) => Some(OaiItemRow {
+                record_id: record,
+                seq: row.try_get("seq")?,
+                datestamp: row.try_get("datestamp")?,
+                deleted: row.try_get("deleted")?,
+                doc: row.try_get("doc")?,
+                sets: Vec::new(),
+            }),
+            None => None,
+        });
+        let mut items: Vec<_> = item.into_iter().collect();
+        self.fill_sets(&mut items).await?;
+        Ok(items.pop())
+    }
+
+    /// Every set some item is in, in order.
+    pub async fn oai_sets(&self) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT DISTINCT set_spec FROM oai_item_sets ORDER BY set_spec").fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get("set_spec")?)).collect()
+        })
+    }
+
+    /// The datestamp of the item that changed longest ago.
+    pub async fn oai_earliest(&self) -> Result<Option<String>> {
+        on_pool!(self, pool => Ok(sqlx::query("SELECT MIN(datestamp) AS earliest FROM oai_items").fetch_one(pool).await?.try_get("earliest")?))
+    }
+
+    /// Published records the feed does not have yet (those published before it existed, or
+    /// restored by a rebuild), up to `limit`.
+    pub async fn records_missing_from_oai(&self, limit: i64) -> Result<Vec<RecordRow>> {
+        let sql = format!(
+            "SELECT {} FROM records r WHERE NOT EXISTS (SELECT 1 FROM oai_items o WHERE o.record_id = r.id) ORDER BY r.updated, r.id LIMIT $1",
+            super::RECORD_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        rows_of!(self, sql, record_row, limit)
+    }
+
+    /// Adds a record to the end of the feed with its sets, or moves it there.
+    pub async fn touch_oai(&self, record: RecordId, sets: &[String], at: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            touch_oai_in_tx!(tx, &[record], Some(sets), at);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    async fn fill_sets(&self, items: &mut [OaiItemRow]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let pairs: Vec<(i64, String)> = on_pool!(self, pool => {
+            let mut select = QueryBuilder::new("SELECT record_id, set_spec FROM oai_item_sets WHERE record_id IN (");
+            let mut list = select.separated(", ");
+            for item in items.iter() {
+                list.push_bind(item.record_id.0);
+            }
+            select.push(") ORDER BY set_spec");
+            let rows = select.build().fetch_all(pool).await?;
+            rows.iter().map(|row| Ok((row.try_get("record_id")?, row.try_get("set_spec")?))).collect::<Result<Vec<_>>>()?
+        });
+        for (record, set) in pairs {
+            if let Some(item) = items.iter_mut().find(|item| item.record_id.0 == record) {
+                item.sets.push(set);
+            }
+        }
+        Ok(())
+    }
+}

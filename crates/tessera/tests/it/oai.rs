@@ -1,0 +1,275 @@
+//! OAI-PMH: every verb and error answer validates against the official OAI-PMH, oai_dc and
+//! DataCite 4.6 schemas for varied records, and a harvest that resumes while records are
+//! edited, added and taken down ends with exactly the repository's records.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tessera_testkit::{TestServer, TestServerConfig};
+
+use crate::helpers::{Api, member, metadata, person, start};
+
+/// An OAI-PMH answer's body.
+async fn oai(server: &TestServer, query: &str) -> String {
+    let response = reqwest::get(server.url(&format!("/oai?{query}"))).await.expect("request sent");
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    assert_eq!(response.headers()["content-type"], "text/xml; charset=utf-8");
+    response.text().await.expect("body read")
+}
+
+/// The text of the first `<tag>` in `xml` after `from`, unescaped enough for the tests.
+fn text_of<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(&xml[start..end])
+}
+
+fn error_code(xml: &str) -> Option<&str> {
+    let start = xml.find("<error code=\"")? + "<error code=\"".len();
+    Some(&xml[start..start + xml[start..].find('"')?])
+}
+
+/// Runs the schema validator over answers saved as files; panics naming every invalid one.
+fn validate(kind: &str, documents: &[(String, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (n, (what, xml)) in documents.iter().enumerate() {
+        let path = dir.path().join(format!("{n:03}-{}.xml", what.replace(|c: char| !c.is_ascii_alphanumeric(), "_")));
+        std::fs::write(&path, xml).unwrap();
+        paths.push(path);
+    }
+    let python = std::env::var("TESSERA_TEST_PYTHON")
+        .expect("TESSERA_TEST_PYTHON must name the Python with xmlschema; scripts/test.sh installs it into a virtual environment");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/validate-xml.py");
+    let output = std::process::Command::new(python).arg(script).arg(kind).args(&paths).output().expect("the validator runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains(&format!("{} valid, 0 invalid", documents.len())), "{report}");
+}
+
+/// Records that stretch the mappings: many people, other scripts, embargoed, metadata-only,
+/// taken down, and text XML cannot carry as it is.
+async fn varied_records(depositor: &Api, steward: &Api) -> BTreeMap<&'static str, String> {
+    let mut many = metadata("Forty hands");
+    many["creators"] = Value::Array(
+        (0..40)
+            .map(|n| json!({"person_or_org": {"type": "personal", "given_name": format!("Given{n}"), "family_name": "Family"}}))
+            .collect(),
+    );
+    many["contributors"] = json!([
+        {"person_or_org": {"type": "personal", "given_name": "Grace", "family_name": "Hopper"}, "role": {"id": "datacollector"}},
+        {"person_or_org": {"type": "organizational", "name": "Afon Trust"}, "role": {"id": "sponsor"}}
+    ]);
+    many["additional_titles"] = json!([{"title": "Deugain llaw", "type": {"id": "translated-title"}, "lang": {"id": "cym"}}]);
+    many["additional_descriptions"] = json!([{"description": "Counted by hand.", "type": {"id": "methods"}}]);
+    many["dates"] = json!([{"date": "2020/2021", "type": {"id": "collected"}}]);
+    many["related_identifiers"] = json!([
+        {"identifier": "10.1234/paper.1", "scheme": "doi", "relation_type": {"id": "iscitedby"}, "resource_type": {"id": "publication-article"}},
+        {"identifier": "https://example.org/x", "scheme": "url", "relation_type": {"id": "references"}}
+    ]);
+    many["funding"] = json!([{"funder": {"id": "00k4n6c32", "name": "European Commission"}, "award": {"number": "101000001", "title": {"en": "Rivers"}}}]);
+    many["locations"] = json!({"features": [{"geometry": {"type": "Point", "coordinates": [-3.53, 50.72]}, "place": "Exeter"}]});
+    many["version"] = json!("v2.1");
+    many["sizes"] = json!(["3 tables"]);
+    many["formats"] = json!(["text/csv"]);
+    let mut scripts = metadata("河流温度 · Αφόν · نهر");
+    scripts["creators"] = json!([{"person_or_org": {"type": "personal", "given_name": "Siân", "family_name": "Llŷr-Øster"}}]);
+    scripts["description"] = json!("Temperatures < 4 °C & \"ice\" \u{1} days");
+    scripts["languages"] = json!([{"id": "cym"}, {"id": "zho"}]);
+    let mut photo = metadata("Heron at dawn");
+    photo["resource_type"] = json!({"id": "image-photo"});
+    let embargo = json!({"record": "public", "files": "restricted", "embargo": {"active": true, "until": "2999-01-01", "reason": "paper"}});
+    let hidden = json!({"record": "restricted", "files": "restricted"});
+    let bodies = [
+        ("many", json!({"organization": "uni", "metadata": many})),
+        ("scripts", json!({"organization": "uni", "metadata": scripts})),
+        ("photo", json!({"metadata": photo})),
+        ("embargoed", json!({"organization": "uni", "metadata": metadata("Embargoed survey"), "access": embargo})),
+        ("hidden", json!({"organization": "uni", "metadata": metadata("Hidden cohort"), "access": hidden})),
+        ("withdrawn", json!({"organization": "uni", "metadata": metadata("Withdrawn list")})),
+    ];
+    let mut ids = BTreeMap::new();
+    for (name, body) in bodies {
+        let id = depositor.draft_from(body, &[("data.csv", b"a,b\n1,2\n")]).await;
+        depositor.publish(&id).await;
+        ids.insert(name, id);
+    }
+    let (status, body) = steward.post(&format!("/api/records/{}/takedown", ids["withdrawn"]), json!({"reason": "Consent withdrawn"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    ids
+}
+
+#[tokio::test]
+async fn every_answer_validates_against_the_official_schemas() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    let depositor = person(&server, "depositor@example.org", Some(("uni", "depositor")));
+    let steward = member(&server, "steward@example.org", "uni", "steward");
+    let ids = varied_records(&depositor, &steward).await;
+    let host = "oai:127.0.0.1:";
+
+    let mut answers = Vec::new();
+    for query in [
+        "verb=Identify",
+        "verb=ListMetadataFormats",
+        &format!("verb=ListMetadataFormats&identifier={host}{}", ids["many"]),
+        "verb=ListSets",
+        "verb=ListIdentifiers&metadataPrefix=oai_dc",
+        "verb=ListRecords&metadataPrefix=oai_dc",
+        "verb=ListRecords&metadataPrefix=oai_datacite",
+        "verb=ListRecords&metadataPrefix=oai_dc&set=type:image",
+        "verb=ListRecords&metadataPrefix=oai_datacite&from=2000-01-01&until=2999-12-31",
+    ] {
+        let xml = oai(&server, query).await;
+        assert_eq!(error_code(&xml), None, "{query}: {xml}");
+        answers.push((query.to_string(), xml));
+    }
+    for (name, id) in &ids {
+        for prefix in ["oai_dc", "oai_datacite"] {
+            let xml = oai(&server, &format!("verb=GetRecord&metadataPrefix={prefix}&identifier={host}{id}")).await;
+            answers.push((format!("{name}-{prefix}"), xml));
+        }
+    }
+    let errors = [
+        ("", "badVerb"),
+        ("verb=Harvest", "badVerb"),
+        ("verb=Identify&verb=ListSets", "badVerb"),
+        ("verb=ListRecords", "badArgument"),
+        ("verb=Identify&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2024-13-01", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2024-01-01&until=2024-01-01T00:00:00Z", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2025-01-01&until=2024-01-01", "badArgument"),
+        ("verb=ListRecords&resumptionToken=abc&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords&resumptionToken=bm9uc2Vuc2U", "badResumptionToken"),
+        ("verb=ListRecords&metadataPrefix=marc21", "cannotDisseminateFormat"),
+        ("verb=GetRecord&metadataPrefix=marc21&identifier=oai:127.0.0.1:1", "cannotDisseminateFormat"),
+        ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:elsewhere.org:1", "idDoesNotExist"),
+        ("verb=ListMetadataFormats&identifier=oai:127.0.0.1:999999", "idDoesNotExist"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&until=1990-01-01", "noRecordsMatch"),
+        ("verb=ListIdentifiers&metadataPrefix=oai_dc&set=org:nowhere", "noRecordsMatch"),
+    ];
+    for (query, code) in errors {
+        let xml = oai(&server, query).await;
+        assert_eq!(error_code(&xml), Some(code), "{query}: {xml}");
+        if matches!(code, "badVerb" | "badArgument") {
+            assert!(xml.contains("<request>"), "arguments that were the problem are not echoed: {xml}");
+        }
+        answers.push((query.to_string(), xml));
+    }
+    // POST carries the same arguments in a form.
+    let posted = reqwest::Client::new().post(server.url("/oai")).form(&[("verb", "Identify")]).send().await.unwrap().text().await.unwrap();
+    assert!(posted.contains("<deletedRecord>persistent</deletedRecord>"), "{posted}");
+    answers.push(("post".into(), posted));
+    validate("oai-pmh", &answers);
+
+    // What the answers say, beside being valid.
+    let find = |what: &str| answers.iter().find(|(q, _)| q == what).map(|(_, xml)| xml.as_str()).unwrap();
+    let withdrawn = find("withdrawn-oai_dc");
+    assert!(withdrawn.contains("<header status=\"deleted\">") && !withdrawn.contains("<metadata>"), "{withdrawn}");
+    let hidden = find("hidden-oai_dc");
+    assert!(hidden.contains("Hidden cohort") && !hidden.contains("Hourly water temperature"), "a stub shows no description: {hidden}");
+    assert!(hidden.contains("info:eu-repo/semantics/closedAccess"), "{hidden}");
+    assert!(find("embargoed-oai_datacite").contains(r#"<date dateType="Available">2999-01-01</date>"#));
+    let many = find("many-oai_datacite");
+    assert_eq!(many.matches("<creator>").count(), 40);
+    for expected in [
+        r#"<contributor contributorType="DataCollector">"#,
+        r#"<title titleType="TranslatedTitle" xml:lang="cy">Deugain llaw</title>"#,
+        r#"<relatedIdentifier relatedIdentifierType="DOI" relationType="IsCitedBy" resourceTypeGeneral="JournalArticle">10.1234/paper.1</relatedIdentifier>"#,
+        r#"<funderIdentifier funderIdentifierType="ROR" schemeURI="https://ror.org">https://ror.org/00k4n6c32</funderIdentifier>"#,
+        "<pointLongitude>-3.53</pointLongitude>",
+    ] {
+        assert!(many.contains(expected), "{expected} in {many}");
+    }
+    let scripts = find("scripts-oai_datacite");
+    assert!(
+        scripts.contains("河流温度 · Αφόν · نهر") && scripts.contains("Temperatures &lt; 4 °C &amp; &quot;ice&quot;  days"),
+        "{scripts}"
+    );
+    let photos = find("verb=ListRecords&metadataPrefix=oai_dc&set=type:image");
+    assert_eq!((photos.matches("<record>").count(), photos.contains("Heron at dawn")), (1, true), "{photos}");
+    let sets = find("verb=ListSets");
+    for spec in ["org:uni", "type:image:photo", "type:dataset"] {
+        assert!(sets.contains(&format!("<setSpec>{spec}</setSpec>")), "{spec} in {sets}");
+    }
+    assert!(sets.contains("<setName>University of Afon</setName>"), "{sets}");
+    assert_eq!(find("verb=ListIdentifiers&metadataPrefix=oai_dc").matches("<header").count(), ids.len());
+}
+
+/// The harvester's view: each identifier's latest state, `None` once deleted.
+type Harvested = BTreeMap<String, Option<String>>;
+
+/// Reads one ListRecords answer into `into`; returns the resumption token, if any.
+/// `sent` collects every item sent, so that none is sent twice in the same state.
+fn take_page(xml: &str, into: &mut Harvested, sent: &mut Vec<(String, Option<String>)>) -> Option<String> {
+    for record in xml.split("<record>").skip(1) {
+        let id = text_of(record, "identifier").unwrap().to_string();
+        let deleted = record.contains("status=\"deleted\"");
+        let state = if deleted { None } else { text_of(record, "dc:title").map(str::to_string) };
+        assert!(!sent.contains(&(id.clone(), state.clone())), "{id} was sent twice as {state:?}");
+        sent.push((id.clone(), state.clone()));
+        into.insert(id, state);
+    }
+    let start = xml.find("<resumptionToken")?;
+    let token = &xml[start..];
+    let body = &token[token.find('>')? + 1..];
+    let token = &body[..body.find("</resumptionToken>").unwrap_or(0)];
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+#[tokio::test]
+async fn a_harvest_during_changes_ends_with_exactly_the_repository_records() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    let depositor = person(&server, "depositor@example.org", Some(("uni", "depositor")));
+    let steward = member(&server, "steward@example.org", "uni", "steward");
+    let mut truth: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut ids = Vec::new();
+    for n in 0..230 {
+        let title = format!("Series {n}");
+        let id = depositor.draft_from(json!({"organization": "uni", "metadata": metadata(&title), "files": {"enabled": false}}), &[]).await;
+        depositor.publish(&id).await;
+        truth.insert(format!("oai:127.0.0.1:{id}"), Some(title));
+        ids.push(id);
+    }
+
+    let (mut harvested, mut sent) = (Harvested::new(), Vec::new());
+    let first = oai(&server, "verb=ListRecords&metadataPrefix=oai_dc").await;
+    assert!(first.contains(r#"completeListSize="230" cursor="0""#), "{}", &first[first.len() - 300..]);
+    let mut token = take_page(&first, &mut harvested, &mut sent);
+    let mut pages = 1;
+    while let Some(resume) = token {
+        if pages == 1 {
+            // Mid-harvest: records behind and ahead of the harvest's place are edited or taken
+            // down, and new ones published.
+            for n in [3, 150, 229] {
+                let id = &ids[n];
+                assert_eq!(depositor.post_empty(&format!("/api/records/{id}/draft")).await.0, StatusCode::CREATED);
+                let title = format!("Series {n}, corrected");
+                let (status, body) = depositor.put(&format!("/api/records/{id}/draft"), json!({"metadata": metadata(&title)})).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                depositor.publish(id).await;
+                truth.insert(format!("oai:127.0.0.1:{id}"), Some(title));
+            }
+            for n in [10, 200] {
+                let (status, body) =
+                    steward.post(&format!("/api/records/{}/takedown", ids[n]), json!({"reason": "Consent withdrawn"})).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                truth.insert(format!("oai:127.0.0.1:{}", ids[n]), None);
+            }
+            let late = json!({"organization": "uni", "metadata": metadata("Late arrival"), "files": {"enabled": false}});
+            let id = depositor.draft_from(late, &[]).await;
+            depositor.publish(&id).await;
+            truth.insert(format!("oai:127.0.0.1:{id}"), Some("Late arrival".into()));
+        }
+        let page = oai(&server, &format!("verb=ListRecords&resumptionToken={resume}")).await;
+        assert_eq!(error_code(&page), None, "{page}");
+        token = take_page(&page, &mut harvested, &mut sent);
+        pages += 1;
+    }
+    assert_eq!(harvested, truth, "after {pages} pages");
+    assert_eq!(sent.len(), 230 + 2 + 1, "the changes behind the harvest's place (3 and 10) and the new record came later");
+}
