@@ -6,7 +6,7 @@
 //! `Other` where the list has it, and is left out where it does not (a relation of unknown type
 //! tells a reader nothing).
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tessera_domain::metadata::{Creator, PartyType, SchemeId};
 use tessera_domain::vocab;
 
@@ -136,224 +136,495 @@ pub fn resource_type_general(id: &str) -> &'static str {
     }
 }
 
-/// The record as a standalone DataCite XML document.
-pub fn document(record: &Described<'_>) -> String {
-    let mut xml = Xml::document();
-    resource(&mut xml, record);
-    xml.finish()
+/// A record in DataCite's terms: mapped once from Tessera's metadata, then written as XML
+/// (`write_xml`) or as the JSON of DataCite's REST API (`to_json`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    identifier: (String, String),
+    creators: Vec<Party>,
+    titles: Vec<Text>,
+    publisher: String,
+    publication_year: String,
+    /// (resourceTypeGeneral, free text)
+    resource_type: (&'static str, String),
+    subjects: Vec<Subject>,
+    contributors: Vec<Party>,
+    dates: Vec<Date>,
+    language: Option<String>,
+    alternate_identifiers: Vec<(String, String)>,
+    related_identifiers: Vec<Related>,
+    sizes: Vec<String>,
+    formats: Vec<String>,
+    version: Option<String>,
+    rights: Vec<Rights>,
+    descriptions: Vec<Text>,
+    geo_locations: Vec<GeoLocation>,
+    funding: Vec<FundingReference>,
+    url: String,
 }
 
-/// The `<resource>` element, namespaced, for a document of its own or an OAI-PMH response.
-pub fn resource(xml: &mut Xml, record: &Described<'_>) {
-    let md = record.metadata;
-    let location = format!("{NAMESPACE} {SCHEMA_LOCATION}");
-    xml.open("resource", &[("xmlns", NAMESPACE), ("xmlns:xsi", XSI), ("xsi:schemaLocation", &location)]);
-    xml.leaf("identifier", &[("identifierType", record.pid.kind)], record.pid.value);
-
-    xml.open("creators", &[]);
-    for creator in &md.creators {
-        party(xml, "creator", creator, None);
-    }
-    if md.creators.is_empty() {
-        xml.open("creator", &[]).leaf("creatorName", &[], ":unav").close("creator");
-    }
-    xml.close("creators");
-
-    xml.open("titles", &[]);
-    xml.leaf("title", &[], non_empty(md.title.as_deref()));
-    for extra in md.additional_titles.iter().filter(|t| !t.title.trim().is_empty()) {
-        let lang = extra.lang.as_ref().map(|l| language(&l.id)).unwrap_or_default();
-        xml.leaf("title", &[("titleType", term_or_other(TITLE_TYPES, &extra.kind.id)), ("xml:lang", lang)], &extra.title);
-    }
-    xml.close("titles");
-
-    xml.leaf("publisher", &[], record.publisher());
-    xml.leaf("publicationYear", &[], &record.publication_year());
-    let type_id = md.resource_type.as_ref().map_or("other", |t| t.id.as_str());
-    let type_title = vocab::resource_type_title(type_id).unwrap_or(type_id);
-    xml.leaf("resourceType", &[("resourceTypeGeneral", resource_type_general(type_id))], type_title);
-
-    let subjects: Vec<_> = md.subjects.iter().filter_map(|s| Some((s.subject.as_deref()?, s))).collect();
-    if !subjects.is_empty() {
-        xml.open("subjects", &[]);
-        for (text, subject) in subjects {
-            let uri = subject.id.as_deref().filter(|id| is_http(id)).unwrap_or_default();
-            xml.leaf("subject", &[("subjectScheme", subject.scheme.as_deref().unwrap_or_default()), ("valueURI", uri)], text);
-        }
-        xml.close("subjects");
-    }
-
-    if !md.contributors.is_empty() {
-        xml.open("contributors", &[]);
-        for contributor in &md.contributors {
-            let kind = contributor.role.as_ref().map_or("Other", |role| term_or_other(CONTRIBUTOR_TYPES, &role.id));
-            party(xml, "contributor", contributor, Some(kind));
-        }
-        xml.close("contributors");
-    }
-
-    xml.open("dates", &[]);
-    if let Some(date) = md.publication_date.as_deref() {
-        xml.leaf("date", &[("dateType", "Issued")], date);
-    }
-    if let Some(until) = record.access.embargo.until.as_deref().filter(|_| record.access.embargo.active) {
-        xml.leaf("date", &[("dateType", "Available")], until);
-    }
-    xml.leaf("date", &[("dateType", "Updated")], record.updated.get(..10).unwrap_or(record.updated));
-    for date in &md.dates {
-        let info = date.description.as_deref().unwrap_or_default();
-        xml.leaf("date", &[("dateType", term_or_other(DATE_TYPES, &date.kind.id)), ("dateInformation", info)], &date.date);
-    }
-    xml.close("dates");
-
-    if let Some(lang) = md.languages.first() {
-        xml.leaf("language", &[], language(&lang.id));
-    }
-
-    // The landing page is another identifier of the same thing when the PID is not a URL.
-    let mut alternates: Vec<(&str, &str)> = md.identifiers.iter().map(|id| (scheme_name(&id.scheme), id.identifier.as_str())).collect();
-    if record.pid.kind != "URL" {
-        alternates.push(("URL", record.landing_page));
-    }
-    if !alternates.is_empty() {
-        xml.open("alternateIdentifiers", &[]);
-        for (kind, value) in alternates {
-            xml.leaf("alternateIdentifier", &[("alternateIdentifierType", kind)], value);
-        }
-        xml.close("alternateIdentifiers");
-    }
-
-    let related: Vec<_> = md
-        .related_identifiers
-        .iter()
-        .filter_map(|r| Some((r, term(IDENTIFIER_TYPES, &r.scheme)?, term(RELATION_TYPES, &r.relation_type.id)?)))
-        .collect();
-    if !related.is_empty() {
-        xml.open("relatedIdentifiers", &[]);
-        for (r, kind, relation) in related {
-            let general = r.resource_type.as_ref().map(|t| resource_type_general(&t.id)).unwrap_or_default();
-            let attrs = [("relatedIdentifierType", kind), ("relationType", relation), ("resourceTypeGeneral", general)];
-            xml.leaf("relatedIdentifier", &attrs, &r.identifier);
-        }
-        xml.close("relatedIdentifiers");
-    }
-
-    xml.list("sizes", "size", md.sizes.iter().map(String::as_str));
-    xml.list("formats", "format", md.formats.iter().map(String::as_str));
-    if let Some(version) = md.version.as_deref() {
-        xml.leaf("version", &[], version);
-    }
-
-    xml.open("rightsList", &[]);
-    for right in &md.rights {
-        let licence = right.id.as_deref().and_then(vocab::license);
-        let title = right.title.as_ref().and_then(|t| t.get("en").or_else(|| t.values().next())).map(String::as_str);
-        let text = title.or(licence.map(|l| l.title)).or(right.id.as_deref()).unwrap_or_default();
-        let uri = right.link.clone().filter(|l| is_http(l)).or_else(|| licence.map(|l| l.url())).unwrap_or_default();
-        let spdx = licence.map(|l| l.spdx_id).unwrap_or_default();
-        let scheme = if spdx.is_empty() { "" } else { "SPDX" };
-        let spdx_uri = if spdx.is_empty() { "" } else { "https://spdx.org/licenses/" };
-        let attrs = [("rightsURI", uri.as_str()), ("rightsIdentifier", spdx), ("rightsIdentifierScheme", scheme), ("schemeURI", spdx_uri)];
-        xml.leaf("rights", &attrs, text);
-    }
-    let access = record.access_right();
-    xml.leaf("rights", &[("rightsURI", access.eu_repo())], access.label());
-    xml.close("rightsList");
-
-    let descriptions: Vec<(&str, &str, &str)> = md
-        .description
-        .iter()
-        .map(|d| ("Abstract", d.as_str(), ""))
-        .chain(md.additional_descriptions.iter().map(|d| {
-            (term_or_other(DESCRIPTION_TYPES, &d.kind.id), d.title.as_str(), d.lang.as_ref().map(|l| language(&l.id)).unwrap_or_default())
-        }))
-        .filter(|(_, text, _)| !text.trim().is_empty())
-        .collect();
-    if !descriptions.is_empty() {
-        xml.open("descriptions", &[]);
-        for (kind, text, lang) in descriptions {
-            xml.leaf("description", &[("descriptionType", kind), ("xml:lang", lang)], text);
-        }
-        xml.close("descriptions");
-    }
-
-    geo_locations(xml, record);
-    funding(xml, record);
-    xml.close("resource");
+#[derive(Clone, Debug, PartialEq)]
+struct Party {
+    name: String,
+    name_type: &'static str,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    /// (identifier, scheme, scheme URI)
+    identifiers: Vec<(String, String, &'static str)>,
+    /// (name, ROR URL)
+    affiliations: Vec<(String, Option<String>)>,
+    contributor_type: Option<&'static str>,
 }
 
-/// A creator or contributor; contributors carry their type.
-fn party(xml: &mut Xml, element: &str, who: &Creator, contributor_type: Option<&str>) {
-    let p = &who.person_or_org;
-    let name_type = match p.kind {
-        PartyType::Personal => "Personal",
-        PartyType::Organizational => "Organizational",
-    };
-    xml.open(element, &[("contributorType", contributor_type.unwrap_or_default())]);
-    xml.leaf(&format!("{element}Name"), &[("nameType", name_type)], non_empty(p.name.as_deref()));
-    if p.kind == PartyType::Personal {
-        for (tag, value) in [("givenName", &p.given_name), ("familyName", &p.family_name)] {
-            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+/// A title or description, with its type and language.
+#[derive(Clone, Debug, PartialEq)]
+struct Text {
+    text: String,
+    kind: Option<&'static str>,
+    lang: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Subject {
+    subject: String,
+    scheme: Option<String>,
+    uri: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Date {
+    date: String,
+    kind: &'static str,
+    information: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Related {
+    identifier: String,
+    kind: &'static str,
+    relation: &'static str,
+    general: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Rights {
+    rights: String,
+    uri: Option<String>,
+    spdx: Option<&'static str>,
+}
+
+/// A place's name, and its point (longitude, latitude) if it has one.
+type GeoLocation = (Option<String>, Option<(f64, f64)>);
+
+#[derive(Clone, Debug, PartialEq)]
+struct FundingReference {
+    funder: String,
+    ror: Option<String>,
+    award_number: Option<String>,
+    award_title: Option<String>,
+}
+
+impl Resource {
+    pub fn of(record: &Described<'_>) -> Self {
+        let md = record.metadata;
+        let mut creators: Vec<Party> = md.creators.iter().map(|c| party(c, None)).collect();
+        if creators.is_empty() {
+            creators.push(Party {
+                name: ":unav".into(),
+                name_type: "Organizational",
+                given_name: None,
+                family_name: None,
+                identifiers: Vec::new(),
+                affiliations: Vec::new(),
+                contributor_type: None,
+            });
+        }
+        let mut titles = vec![Text { text: non_empty(md.title.as_deref()).to_string(), kind: None, lang: None }];
+        titles.extend(md.additional_titles.iter().filter(|t| !t.title.trim().is_empty()).map(|t| Text {
+            text: t.title.clone(),
+            kind: Some(term_or_other(TITLE_TYPES, &t.kind.id)),
+            lang: t.lang.as_ref().map(|l| language(&l.id).to_string()),
+        }));
+        let type_id = md.resource_type.as_ref().map_or("other", |t| t.id.as_str());
+        let mut dates: Vec<Date> =
+            md.publication_date.iter().map(|d| Date { date: d.clone(), kind: "Issued", information: None }).collect();
+        if let Some(until) = record.access.embargo.until.as_ref().filter(|_| record.access.embargo.active) {
+            dates.push(Date { date: until.clone(), kind: "Available", information: None });
+        }
+        dates.push(Date { date: record.updated.get(..10).unwrap_or(record.updated).to_string(), kind: "Updated", information: None });
+        dates.extend(md.dates.iter().map(|d| Date {
+            date: d.date.clone(),
+            kind: term_or_other(DATE_TYPES, &d.kind.id),
+            information: d.description.clone(),
+        }));
+        // The landing page is another identifier of the same thing when the PID is not a URL.
+        let mut alternate_identifiers: Vec<(String, String)> =
+            md.identifiers.iter().map(|id| (scheme_name(&id.scheme).to_string(), id.identifier.clone())).collect();
+        if record.pid.kind != "URL" {
+            alternate_identifiers.push(("URL".into(), record.landing_page.to_string()));
+        }
+        let mut rights: Vec<Rights> = md
+            .rights
+            .iter()
+            .map(|right| {
+                let licence = right.id.as_deref().and_then(vocab::license);
+                let title = right.title.as_ref().and_then(|t| t.get("en").or_else(|| t.values().next())).map(String::as_str);
+                Rights {
+                    rights: title.or(licence.map(|l| l.title)).or(right.id.as_deref()).unwrap_or_default().to_string(),
+                    uri: right.link.clone().filter(|l| is_http(l)).or_else(|| licence.map(|l| l.url())),
+                    spdx: licence.map(|l| l.spdx_id),
+                }
+            })
+            .collect();
+        let access = record.access_right();
+        rights.push(Rights { rights: access.label().into(), uri: Some(access.eu_repo().into()), spdx: None });
+        let descriptions = md
+            .description
+            .iter()
+            .map(|d| Text { text: d.clone(), kind: Some("Abstract"), lang: None })
+            .chain(md.additional_descriptions.iter().map(|d| Text {
+                text: d.title.clone(),
+                kind: Some(term_or_other(DESCRIPTION_TYPES, &d.kind.id)),
+                lang: d.lang.as_ref().map(|l| language(&l.id).to_string()),
+            }))
+            .filter(|d| !d.text.trim().is_empty())
+            .collect();
+        let geo_locations = md.locations.iter().flat_map(|l| &l.features).map(|f| (f.place.clone(), f.geometry.as_ref().and_then(point)));
+        let funding = md.funding.iter().filter_map(|f| {
+            Some(FundingReference {
+                funder: f.funder.name.clone().filter(|n| !n.trim().is_empty())?,
+                ror: f.funder.id.as_ref().map(|ror| format!("https://ror.org/{ror}")),
+                award_number: f.award.as_ref().and_then(|a| a.number.clone()),
+                award_title: f
+                    .award
+                    .as_ref()
+                    .and_then(|a| a.title.as_ref())
+                    .and_then(|t| t.get("en").or_else(|| t.values().next()))
+                    .cloned(),
+            })
+        });
+        Resource {
+            identifier: (record.pid.kind.to_string(), record.pid.value.to_string()),
+            creators,
+            titles,
+            publisher: record.publisher().to_string(),
+            publication_year: record.publication_year(),
+            resource_type: (resource_type_general(type_id), vocab::resource_type_title(type_id).unwrap_or(type_id).to_string()),
+            subjects: md
+                .subjects
+                .iter()
+                .filter_map(|s| {
+                    Some(Subject { subject: s.subject.clone()?, scheme: s.scheme.clone(), uri: s.id.clone().filter(|id| is_http(id)) })
+                })
+                .collect(),
+            contributors: md
+                .contributors
+                .iter()
+                .map(|c| party(c, Some(c.role.as_ref().map_or("Other", |role| term_or_other(CONTRIBUTOR_TYPES, &role.id)))))
+                .collect(),
+            dates,
+            language: md.languages.first().map(|l| language(&l.id).to_string()),
+            alternate_identifiers,
+            related_identifiers: md
+                .related_identifiers
+                .iter()
+                .filter_map(|r| {
+                    Some(Related {
+                        identifier: r.identifier.clone(),
+                        kind: term(IDENTIFIER_TYPES, &r.scheme)?,
+                        relation: term(RELATION_TYPES, &r.relation_type.id)?,
+                        general: r.resource_type.as_ref().map(|t| resource_type_general(&t.id)),
+                    })
+                })
+                .collect(),
+            sizes: md.sizes.clone(),
+            formats: md.formats.clone(),
+            version: md.version.clone(),
+            rights,
+            descriptions,
+            geo_locations: geo_locations.filter(|(place, point)| place.is_some() || point.is_some()).collect(),
+            funding: funding.collect(),
+            url: record.landing_page.to_string(),
+        }
+    }
+
+    /// The `<resource>` element, namespaced, for a document of its own or an OAI-PMH answer.
+    pub fn write_xml(&self, xml: &mut Xml) {
+        let location = format!("{NAMESPACE} {SCHEMA_LOCATION}");
+        xml.open("resource", &[("xmlns", NAMESPACE), ("xmlns:xsi", XSI), ("xsi:schemaLocation", &location)]);
+        xml.leaf("identifier", &[("identifierType", &self.identifier.0)], &self.identifier.1);
+        xml.open("creators", &[]);
+        self.creators.iter().for_each(|p| p.write_xml(xml, "creator"));
+        xml.close("creators");
+        xml.open("titles", &[]);
+        for t in &self.titles {
+            xml.leaf("title", &[("titleType", t.kind.unwrap_or_default()), ("xml:lang", t.lang.as_deref().unwrap_or_default())], &t.text);
+        }
+        xml.close("titles");
+        xml.leaf("publisher", &[], &self.publisher);
+        xml.leaf("publicationYear", &[], &self.publication_year);
+        xml.leaf("resourceType", &[("resourceTypeGeneral", self.resource_type.0)], &self.resource_type.1);
+        if !self.subjects.is_empty() {
+            xml.open("subjects", &[]);
+            for s in &self.subjects {
+                let attrs =
+                    [("subjectScheme", s.scheme.as_deref().unwrap_or_default()), ("valueURI", s.uri.as_deref().unwrap_or_default())];
+                xml.leaf("subject", &attrs, &s.subject);
+            }
+            xml.close("subjects");
+        }
+        if !self.contributors.is_empty() {
+            xml.open("contributors", &[]);
+            self.contributors.iter().for_each(|p| p.write_xml(xml, "contributor"));
+            xml.close("contributors");
+        }
+        xml.open("dates", &[]);
+        for d in &self.dates {
+            xml.leaf("date", &[("dateType", d.kind), ("dateInformation", d.information.as_deref().unwrap_or_default())], &d.date);
+        }
+        xml.close("dates");
+        if let Some(language) = &self.language {
+            xml.leaf("language", &[], language);
+        }
+        if !self.alternate_identifiers.is_empty() {
+            xml.open("alternateIdentifiers", &[]);
+            for (kind, value) in &self.alternate_identifiers {
+                xml.leaf("alternateIdentifier", &[("alternateIdentifierType", kind)], value);
+            }
+            xml.close("alternateIdentifiers");
+        }
+        if !self.related_identifiers.is_empty() {
+            xml.open("relatedIdentifiers", &[]);
+            for r in &self.related_identifiers {
+                let attrs = [
+                    ("relatedIdentifierType", r.kind),
+                    ("relationType", r.relation),
+                    ("resourceTypeGeneral", r.general.unwrap_or_default()),
+                ];
+                xml.leaf("relatedIdentifier", &attrs, &r.identifier);
+            }
+            xml.close("relatedIdentifiers");
+        }
+        xml.list("sizes", "size", self.sizes.iter().map(String::as_str));
+        xml.list("formats", "format", self.formats.iter().map(String::as_str));
+        if let Some(version) = &self.version {
+            xml.leaf("version", &[], version);
+        }
+        xml.open("rightsList", &[]);
+        for r in &self.rights {
+            let spdx = r.spdx.unwrap_or_default();
+            let (scheme, scheme_uri) = if spdx.is_empty() { ("", "") } else { ("SPDX", "https://spdx.org/licenses/") };
+            let uri = r.uri.as_deref().unwrap_or_default();
+            let attrs = [("rightsURI", uri), ("rightsIdentifier", spdx), ("rightsIdentifierScheme", scheme), ("schemeURI", scheme_uri)];
+            xml.leaf("rights", &attrs, &r.rights);
+        }
+        xml.close("rightsList");
+        if !self.descriptions.is_empty() {
+            xml.open("descriptions", &[]);
+            for d in &self.descriptions {
+                let attrs = [("descriptionType", d.kind.unwrap_or("Other")), ("xml:lang", d.lang.as_deref().unwrap_or_default())];
+                xml.leaf("description", &attrs, &d.text);
+            }
+            xml.close("descriptions");
+        }
+        if !self.geo_locations.is_empty() {
+            xml.open("geoLocations", &[]);
+            for (place, point) in &self.geo_locations {
+                xml.open("geoLocation", &[]);
+                if let Some(place) = place {
+                    xml.leaf("geoLocationPlace", &[], place);
+                }
+                if let Some((lon, lat)) = point {
+                    xml.open("geoLocationPoint", &[]);
+                    xml.leaf("pointLongitude", &[], &lon.to_string()).leaf("pointLatitude", &[], &lat.to_string());
+                    xml.close("geoLocationPoint");
+                }
+                xml.close("geoLocation");
+            }
+            xml.close("geoLocations");
+        }
+        if !self.funding.is_empty() {
+            xml.open("fundingReferences", &[]);
+            for f in &self.funding {
+                xml.open("fundingReference", &[]);
+                xml.leaf("funderName", &[], &f.funder);
+                if let Some(ror) = &f.ror {
+                    xml.leaf("funderIdentifier", &[("funderIdentifierType", "ROR"), ("schemeURI", "https://ror.org")], ror);
+                }
+                if let Some(number) = &f.award_number {
+                    xml.leaf("awardNumber", &[], number);
+                }
+                if let Some(title) = &f.award_title {
+                    xml.leaf("awardTitle", &[], title);
+                }
+                xml.close("fundingReference");
+            }
+            xml.close("fundingReferences");
+        }
+        xml.close("resource");
+    }
+
+    /// The attributes of a DOI in DataCite's REST API (JSON:API `data.attributes`).
+    pub fn to_json(&self) -> Value {
+        let texts = |texts: &[Text], field: &str, kind_field: &str| -> Vec<Value> {
+            texts
+                .iter()
+                .map(|t| {
+                    let mut value = json!({ field: t.text });
+                    if let Some(kind) = t.kind {
+                        value[kind_field] = json!(kind);
+                    }
+                    if let Some(lang) = &t.lang {
+                        value["lang"] = json!(lang);
+                    }
+                    value
+                })
+                .collect()
+        };
+        let mut value = json!({
+            "identifiers": [{"identifier": self.identifier.1, "identifierType": self.identifier.0}],
+            "creators": self.creators.iter().map(Party::to_json).collect::<Vec<_>>(),
+            "titles": texts(&self.titles, "title", "titleType"),
+            "publisher": {"name": self.publisher},
+            "publicationYear": self.publication_year.parse::<i64>().ok(),
+            "types": {"resourceTypeGeneral": self.resource_type.0, "resourceType": self.resource_type.1},
+            "subjects": self.subjects.iter().map(|s| json!({"subject": s.subject, "subjectScheme": s.scheme, "valueUri": s.uri})).collect::<Vec<_>>(),
+            "contributors": self.contributors.iter().map(Party::to_json).collect::<Vec<_>>(),
+            "dates": self.dates.iter().map(|d| json!({"date": d.date, "dateType": d.kind, "dateInformation": d.information})).collect::<Vec<_>>(),
+            "language": self.language,
+            "alternateIdentifiers": self.alternate_identifiers.iter().map(|(kind, value)| json!({"alternateIdentifier": value, "alternateIdentifierType": kind})).collect::<Vec<_>>(),
+            "relatedIdentifiers": self.related_identifiers.iter().map(|r| json!({
+                "relatedIdentifier": r.identifier, "relatedIdentifierType": r.kind, "relationType": r.relation, "resourceTypeGeneral": r.general,
+            })).collect::<Vec<_>>(),
+            "sizes": self.sizes,
+            "formats": self.formats,
+            "version": self.version,
+            "rightsList": self.rights.iter().map(|r| json!({
+                "rights": r.rights, "rightsUri": r.uri, "rightsIdentifier": r.spdx.map(str::to_ascii_lowercase),
+                "rightsIdentifierScheme": r.spdx.map(|_| "SPDX"),
+            })).collect::<Vec<_>>(),
+            "descriptions": texts(&self.descriptions, "description", "descriptionType"),
+            "geoLocations": self.geo_locations.iter().map(|(place, point)| json!({
+                "geoLocationPlace": place,
+                "geoLocationPoint": point.map(|(lon, lat)| json!({"pointLongitude": lon, "pointLatitude": lat})),
+            })).collect::<Vec<_>>(),
+            "fundingReferences": self.funding.iter().map(|f| json!({
+                "funderName": f.funder, "funderIdentifier": f.ror, "funderIdentifierType": f.ror.as_ref().map(|_| "ROR"),
+                "awardNumber": f.award_number, "awardTitle": f.award_title,
+            })).collect::<Vec<_>>(),
+            "url": self.url,
+            "schemaVersion": NAMESPACE,
+        });
+        if self.identifier.0 == "DOI" {
+            value["doi"] = json!(self.identifier.1);
+        }
+        without_nulls(&mut value);
+        value
+    }
+}
+
+impl Party {
+    fn write_xml(&self, xml: &mut Xml, element: &str) {
+        xml.open(element, &[("contributorType", self.contributor_type.unwrap_or_default())]);
+        xml.leaf(&format!("{element}Name"), &[("nameType", self.name_type)], &self.name);
+        for (tag, value) in [("givenName", &self.given_name), ("familyName", &self.family_name)] {
+            if let Some(value) = value {
                 xml.leaf(tag, &[], value);
             }
         }
+        for (value, scheme, uri) in &self.identifiers {
+            xml.leaf("nameIdentifier", &[("nameIdentifierScheme", scheme), ("schemeURI", uri)], value);
+        }
+        for (name, ror) in &self.affiliations {
+            let (id, scheme, scheme_uri) = match ror {
+                Some(ror) => (ror.as_str(), "ROR", "https://ror.org"),
+                None => ("", "", ""),
+            };
+            let attrs = [("affiliationIdentifier", id), ("affiliationIdentifierScheme", scheme), ("schemeURI", scheme_uri)];
+            xml.leaf("affiliation", &attrs, name);
+        }
+        xml.close(element);
     }
-    for id in p.identifiers.iter().filter(|id| !id.identifier.trim().is_empty()) {
-        let (scheme, uri, value) = name_identifier(id);
-        xml.leaf("nameIdentifier", &[("nameIdentifierScheme", scheme), ("schemeURI", uri)], &value);
+
+    fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "nameType": self.name_type,
+            "givenName": self.given_name,
+            "familyName": self.family_name,
+            "contributorType": self.contributor_type,
+            "nameIdentifiers": self.identifiers.iter().map(|(value, scheme, uri)| json!({
+                "nameIdentifier": value, "nameIdentifierScheme": scheme, "schemeUri": (!uri.is_empty()).then_some(uri),
+            })).collect::<Vec<_>>(),
+            "affiliation": self.affiliations.iter().map(|(name, ror)| json!({
+                "name": name, "affiliationIdentifier": ror, "affiliationIdentifierScheme": ror.as_ref().map(|_| "ROR"),
+            })).collect::<Vec<_>>(),
+        })
     }
-    for affiliation in &who.affiliations {
-        let ror = affiliation.id.as_deref().map(|id| format!("https://ror.org/{id}")).unwrap_or_default();
-        let Some(name) = affiliation.name.as_deref().or(affiliation.id.as_deref()) else { continue };
-        let scheme = if ror.is_empty() { "" } else { "ROR" };
-        let scheme_uri = if ror.is_empty() { "" } else { "https://ror.org" };
-        let attrs = [("affiliationIdentifier", ror.as_str()), ("affiliationIdentifierScheme", scheme), ("schemeURI", scheme_uri)];
-        xml.leaf("affiliation", &attrs, name);
-    }
-    xml.close(element);
 }
 
-/// A name identifier as DataCite writes it: scheme, scheme URI, and the identifier in full.
-fn name_identifier(id: &SchemeId) -> (&str, &'static str, String) {
+/// The record as a standalone DataCite XML document.
+pub fn document(record: &Described<'_>) -> String {
+    let mut xml = Xml::document();
+    Resource::of(record).write_xml(&mut xml);
+    xml.finish()
+}
+
+/// The record as DataCite JSON.
+pub fn json(record: &Described<'_>) -> Value {
+    Resource::of(record).to_json()
+}
+
+/// A creator or contributor in DataCite's terms; contributors carry their type.
+fn party(who: &Creator, contributor_type: Option<&'static str>) -> Party {
+    let p = &who.person_or_org;
+    let personal = p.kind == PartyType::Personal;
+    let name_part = |part: &Option<String>| part.clone().filter(|v| personal && !v.trim().is_empty());
+    Party {
+        name: non_empty(p.name.as_deref()).to_string(),
+        name_type: if personal { "Personal" } else { "Organizational" },
+        given_name: name_part(&p.given_name),
+        family_name: name_part(&p.family_name),
+        identifiers: p.identifiers.iter().filter(|id| !id.identifier.trim().is_empty()).map(name_identifier).collect(),
+        affiliations: who
+            .affiliations
+            .iter()
+            .filter_map(|a| {
+                let name = a.name.clone().or_else(|| a.id.clone())?;
+                Some((name, a.id.as_ref().map(|id| format!("https://ror.org/{id}"))))
+            })
+            .collect(),
+        contributor_type,
+    }
+}
+
+/// Removes null members from objects, all the way down: DataCite's JSON leaves absent
+/// properties out.
+fn without_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(without_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
+}
+
+/// A name identifier as DataCite writes it: the identifier in full, its scheme and the scheme's URI.
+fn name_identifier(id: &SchemeId) -> (String, String, &'static str) {
     match id.scheme.to_ascii_lowercase().as_str() {
-        "orcid" => ("ORCID", "https://orcid.org", format!("https://orcid.org/{}", id.identifier)),
-        "ror" => ("ROR", "https://ror.org", format!("https://ror.org/{}", id.identifier)),
-        "isni" => ("ISNI", "https://isni.org", id.identifier.clone()),
-        "gnd" => ("GND", "https://d-nb.info/gnd/", id.identifier.clone()),
-        _ => (if id.scheme.is_empty() { "Other" } else { id.scheme.as_str() }, "", id.identifier.clone()),
+        "orcid" => (format!("https://orcid.org/{}", id.identifier), "ORCID".into(), "https://orcid.org"),
+        "ror" => (format!("https://ror.org/{}", id.identifier), "ROR".into(), "https://ror.org"),
+        "isni" => (id.identifier.clone(), "ISNI".into(), "https://isni.org"),
+        "gnd" => (id.identifier.clone(), "GND".into(), "https://d-nb.info/gnd/"),
+        _ => (id.identifier.clone(), if id.scheme.is_empty() { "Other".into() } else { id.scheme.clone() }, ""),
     }
 }
 
 /// The name of an identifier scheme as DataCite spells it (`doi` → `DOI`), or as given.
 fn scheme_name(scheme: &str) -> &str {
     term(IDENTIFIER_TYPES, scheme).unwrap_or(if scheme.is_empty() { "Other" } else { scheme })
-}
-
-fn geo_locations(xml: &mut Xml, record: &Described<'_>) {
-    let Some(locations) = &record.metadata.locations else { return };
-    let features: Vec<_> = locations
-        .features
-        .iter()
-        .map(|f| (f.place.as_deref(), f.geometry.as_ref().and_then(point)))
-        .filter(|(p, pt)| p.is_some() || pt.is_some())
-        .collect();
-    if features.is_empty() {
-        return;
-    }
-    xml.open("geoLocations", &[]);
-    for (place, point) in features {
-        xml.open("geoLocation", &[]);
-        if let Some(place) = place {
-            xml.leaf("geoLocationPlace", &[], place);
-        }
-        if let Some((lon, lat)) = point {
-            xml.open("geoLocationPoint", &[]);
-            xml.leaf("pointLongitude", &[], &lon.to_string()).leaf("pointLatitude", &[], &lat.to_string());
-            xml.close("geoLocationPoint");
-        }
-        xml.close("geoLocation");
-    }
-    xml.close("geoLocations");
 }
 
 /// A GeoJSON point's longitude and latitude, if the geometry is one and they are in range.
@@ -364,36 +635,6 @@ fn point(geometry: &Value) -> Option<(f64, f64)> {
     let coordinates = geometry.get("coordinates")?.as_array()?;
     let (lon, lat) = (coordinates.first()?.as_f64()?, coordinates.get(1)?.as_f64()?);
     ((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)).then_some((lon, lat))
-}
-
-fn funding(xml: &mut Xml, record: &Described<'_>) {
-    let funded: Vec<_> =
-        record.metadata.funding.iter().filter_map(|f| Some((f.funder.name.as_deref().filter(|n| !n.trim().is_empty())?, f))).collect();
-    if funded.is_empty() {
-        return;
-    }
-    xml.open("fundingReferences", &[]);
-    for (name, funding) in funded {
-        xml.open("fundingReference", &[]);
-        xml.leaf("funderName", &[], name);
-        if let Some(ror) = funding.funder.id.as_deref() {
-            xml.leaf(
-                "funderIdentifier",
-                &[("funderIdentifierType", "ROR"), ("schemeURI", "https://ror.org")],
-                &format!("https://ror.org/{ror}"),
-            );
-        }
-        if let Some(award) = &funding.award {
-            if let Some(number) = award.number.as_deref() {
-                xml.leaf("awardNumber", &[], number);
-            }
-            if let Some(title) = award.title.as_ref().and_then(|t| t.get("en").or_else(|| t.values().next())) {
-                xml.leaf("awardTitle", &[], title);
-            }
-        }
-        xml.close("fundingReference");
-    }
-    xml.close("fundingReferences");
 }
 
 /// A language as BCP 47 prefers it: ISO 639-1 where there is such a code, else ISO 639-3.

@@ -44,7 +44,7 @@ pub fn oai_dc(xml: &mut Xml, record: &Described<'_>) {
     md.formats.iter().for_each(|format| dc("format", format));
     dc("identifier", record.landing_page);
     if record.pid.kind != "URL" {
-        dc("identifier", &pid_url(record));
+        dc("identifier", &record.pid_url());
     }
     md.identifiers.iter().for_each(|id| dc("identifier", &id.identifier));
     md.languages.iter().for_each(|lang| dc("language", &lang.id));
@@ -62,13 +62,4 @@ pub fn oai_dc(xml: &mut Xml, record: &Described<'_>) {
         }
     }
     xml.close("oai_dc:dc");
-}
-
-/// A persistent identifier as a link: DOIs through doi.org, ARKs through n2t.net.
-fn pid_url(record: &Described<'_>) -> String {
-    match record.pid.kind {
-        "DOI" => format!("https://doi.org/{}", record.pid.value),
-        "ARK" => format!("https://n2t.net/{}", record.pid.value),
-        _ => record.pid.value.to_string(),
-    }
 }

@@ -1,10 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bibtex;
+pub mod csl;
 pub mod datacite;
+pub mod dcat;
 pub mod dublin_core;
+pub mod schema_org;
 pub mod xml;
 pub mod zip;
 
+use tessera_domain::metadata::PartyType;
 use tessera_domain::{Access, DataClass, Metadata};
 
 /// What every export needs to know of a record version beside its descriptive metadata.
@@ -22,6 +27,18 @@ pub struct Described<'a> {
     pub published: &'a str,
     /// When it last changed, in RFC 3339.
     pub updated: &'a str,
+    /// The files a reader may list, with where to download them; none for metadata-only.
+    pub files: &'a [FileFacts],
+}
+
+/// One file of a record, as the exports that list files describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFacts {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+    /// Where it is downloaded from (access may still be refused).
+    pub url: String,
 }
 
 /// A persistent identifier with its kind, as DataCite names kinds: `DOI`, `ARK`, or `URL`
@@ -48,6 +65,48 @@ impl Described<'_> {
     pub fn access_right(&self) -> AccessRight {
         AccessRight::of(self.access)
     }
+
+    /// The persistent identifier as a link: DOIs through doi.org, ARKs through n2t.net.
+    pub fn pid_url(&self) -> String {
+        match self.pid.kind {
+            "DOI" => format!("https://doi.org/{}", self.pid.value),
+            "ARK" => format!("https://n2t.net/{}", self.pid.value),
+            _ => self.pid.value.to_string(),
+        }
+    }
+
+    /// The licences' links, SPDX's where the id is a known licence.
+    pub fn licence_urls(&self) -> impl Iterator<Item = String> + '_ {
+        self.metadata.rights.iter().filter_map(|right| {
+            let licence = right.id.as_deref().and_then(tessera_domain::vocab::license);
+            right.link.clone().filter(|l| l.starts_with("http")).or_else(|| licence.map(|l| l.url()))
+        })
+    }
+
+    /// The creators as citations name them.
+    pub fn authors(&self) -> impl Iterator<Item = Author<'_>> {
+        self.metadata.creators.iter().map(|c| {
+            let p = &c.person_or_org;
+            match (p.kind, p.family_name.as_deref()) {
+                (PartyType::Personal, Some(family)) => Author::Person { family, given: p.given_name.as_deref() },
+                _ => Author::Named(p.name.as_deref().unwrap_or_default()),
+            }
+        })
+    }
+
+    /// The publication date's parts (year, month, day) as far as it gives them.
+    pub fn date_parts(&self) -> Vec<i32> {
+        let date = self.metadata.publication_date.as_deref().unwrap_or(self.published);
+        let first = date.split('/').next().unwrap_or_default();
+        first.get(..10).unwrap_or(first).split('-').map_while(|part| part.parse().ok()).take(3).collect()
+    }
+}
+
+/// A creator in a citation: a person by family and given name, anyone else by their name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Author<'a> {
+    Person { family: &'a str, given: Option<&'a str> },
+    Named(&'a str),
 }
 
 /// How open a record's files are, in the terms aggregators share (COAR access rights).

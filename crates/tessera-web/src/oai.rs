@@ -404,7 +404,7 @@ fn record(state: &AppState, xml: &mut Xml, item: &OaiItem, format: Format) {
         let described = state.described(doc, &landing);
         xml.open("metadata", &[]);
         if format.prefix == "oai_datacite" {
-            datacite::resource(xml, &described);
+            datacite::Resource::of(&described).write_xml(xml);
         } else {
             dublin_core::oai_dc(xml, &described);
         }

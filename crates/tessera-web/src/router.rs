@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    access, audit, compliance, draft_files, drafts, identity, incidents, people, policies, record_files, records, retention, search,
+    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention, search,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/organizations/{org}/trust", get(identity::list_trust).post(identity::add_trust))
         .route("/api/organizations/{org}/trust/{partner}", delete(identity::remove_trust))
         .route("/api/records/{id}", get(records::read_record))
+        .route("/api/records/{id}/export/{format}", get(export::export))
         .route(
             "/api/records/{id}/draft",
             get(drafts::read_draft).put(drafts::update_draft).delete(drafts::delete_draft).post(drafts::edit_record),

@@ -49,6 +49,7 @@ impl AppState {
             publisher: &self.config.repository_name,
             published: &doc.created,
             updated: &doc.updated,
+            files: &[],
         }
     }
 }

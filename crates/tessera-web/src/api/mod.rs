@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod compliance;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;
+pub(crate) mod export;
 pub(crate) mod identity;
 pub(crate) mod incidents;
 pub(crate) mod people;

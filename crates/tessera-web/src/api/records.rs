@@ -2,19 +2,32 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::api::export;
 use crate::error::ApiResult;
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_json, record_json};
 
-/// Read a published record.
+/// Read a published record; an `Accept` header naming an export format (DataCite, Dublin
+/// Core, schema.org, DCAT, CSL, BibTeX) gets the record in that format.
 #[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The record"), (status = 404, description = "No published record with this id")))]
-pub(crate) async fn read_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let record = state.tessera.record(&subject, record_id(&id)?).await?;
-    Ok(Json(record_json(&state, &record)))
+pub(crate) async fn read_record(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    if let Some(format) = export::negotiated(&headers) {
+        return export::render(&state, &subject, id, format).await;
+    }
+    let record = state.tessera.record(&subject, id).await?;
+    Ok(Json(record_json(&state, &record)).into_response())
 }
 
 /// Every published version of the record's dataset, newest first.

@@ -4,11 +4,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tessera_app::domain::RecordId;
 use tessera_app::{Error as AppError, RecordView};
 
+use crate::api::export;
 use crate::api::search::{FACET_LABELS, aggregations, bucket_label, parse_search};
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -174,8 +175,12 @@ pub(crate) async fn landing_page(
     Caller(subject): Caller,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> Result<Response, HtmlError> {
     let id: RecordId = id.parse().map_err(|()| ApiError::NotFound("record".into()))?;
+    if let Some(format) = export::negotiated(&headers) {
+        return Ok(export::render(&state, &subject, id, format).await?);
+    }
     let view = state.tessera.record(&subject, id).await?;
     let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     // The files the caller may have; when files have classes of their own, that can be some.

@@ -144,3 +144,46 @@ pub(crate) fn ocfl_validator() -> String {
     std::env::var("TESSERA_OCFL_VALIDATE")
         .expect("TESSERA_OCFL_VALIDATE must name ocfl-py's ocfl-validate.py; scripts/test.sh installs it into a virtual environment")
 }
+
+/// The Python that has the reference validators, and the path of one of the project's
+/// checking scripts.
+fn reference_python(script: &str) -> (String, std::path::PathBuf) {
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect(
+        "TESSERA_TEST_PYTHON must name the Python with the reference validators; scripts/test.sh installs them into a virtual environment",
+    );
+    (python, std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts").join(script))
+}
+
+/// Validates XML documents (named for the report) against the official schemas with
+/// xmlschema; `kind` is `oai-pmh`, `datacite` or `oai_dc`. Panics naming every invalid one.
+pub(crate) fn validate_xml(kind: &str, documents: &[(String, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (n, (what, xml)) in documents.iter().enumerate() {
+        let path = dir.path().join(format!("{n:03}-{}.xml", what.replace(|c: char| !c.is_ascii_alphanumeric(), "_")));
+        std::fs::write(&path, xml).unwrap();
+        paths.push(path);
+    }
+    let (python, script) = reference_python("validate-xml.py");
+    let output = std::process::Command::new(python).arg(script).arg(kind).args(&paths).output().expect("the validator runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains(&format!("{} valid, 0 invalid", documents.len())), "{report}");
+}
+
+/// What `scripts/check-exports.py` (rdflib, bibtexparser) reads in the given documents.
+pub(crate) fn check_exports(kind: &str, documents: &[(&str, &str)]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<_> = documents
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    let (python, script) = reference_python("check-exports.py");
+    let output = std::process::Command::new(python).arg(script).arg(kind).args(&paths).output().expect("the checker runs");
+    assert!(output.status.success(), "{kind}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("the checker prints JSON")
+}

@@ -8,6 +8,7 @@ mod cli;
 mod compliance;
 mod crash;
 mod embargo;
+mod exports;
 mod helpers;
 mod identity;
 mod incidents;

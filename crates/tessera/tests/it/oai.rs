@@ -3,13 +3,12 @@
 //! edited, added and taken down ends with exactly the repository's records.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tessera_testkit::{TestServer, TestServerConfig};
 
-use crate::helpers::{Api, member, metadata, person, start};
+use crate::helpers::{Api, member, metadata, person, start, validate_xml};
 
 /// An OAI-PMH answer's body.
 async fn oai(server: &TestServer, query: &str) -> String {
@@ -32,27 +31,9 @@ fn error_code(xml: &str) -> Option<&str> {
     Some(&xml[start..start + xml[start..].find('"')?])
 }
 
-/// Runs the schema validator over answers saved as files; panics naming every invalid one.
-fn validate(kind: &str, documents: &[(String, String)]) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut paths = Vec::new();
-    for (n, (what, xml)) in documents.iter().enumerate() {
-        let path = dir.path().join(format!("{n:03}-{}.xml", what.replace(|c: char| !c.is_ascii_alphanumeric(), "_")));
-        std::fs::write(&path, xml).unwrap();
-        paths.push(path);
-    }
-    let python = std::env::var("TESSERA_TEST_PYTHON")
-        .expect("TESSERA_TEST_PYTHON must name the Python with xmlschema; scripts/test.sh installs it into a virtual environment");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/validate-xml.py");
-    let output = std::process::Command::new(python).arg(script).arg(kind).args(&paths).output().expect("the validator runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(report.contains(&format!("{} valid, 0 invalid", documents.len())), "{report}");
-}
-
 /// Records that stretch the mappings: many people, other scripts, embargoed, metadata-only,
 /// taken down, and text XML cannot carry as it is.
-async fn varied_records(depositor: &Api, steward: &Api) -> BTreeMap<&'static str, String> {
+pub(crate) async fn varied_records(depositor: &Api, steward: &Api) -> BTreeMap<&'static str, String> {
     let mut many = metadata("Forty hands");
     many["creators"] = Value::Array(
         (0..40)
@@ -163,7 +144,7 @@ async fn every_answer_validates_against_the_official_schemas() {
     let posted = reqwest::Client::new().post(server.url("/oai")).form(&[("verb", "Identify")]).send().await.unwrap().text().await.unwrap();
     assert!(posted.contains("<deletedRecord>persistent</deletedRecord>"), "{posted}");
     answers.push(("post".into(), posted));
-    validate("oai-pmh", &answers);
+    validate_xml("oai-pmh", &answers);
 
     // What the answers say, beside being valid.
     let find = |what: &str| answers.iter().find(|(q, _)| q == what).map(|(_, xml)| xml.as_str()).unwrap();

@@ -1,0 +1,144 @@
+//! A record in the formats of the outside world: `/api/records/{id}/export/{format}` with
+//! InvenioRDM's format names, and the same by content negotiation on the record and its page.
+//! An export shows what the caller may see: a metadata-only stub stays a stub.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_app::Error as AppError;
+use tessera_app::domain::{RecordId, Subject};
+use tessera_formats::xml::Xml;
+use tessera_formats::{FileFacts, bibtex, csl, datacite, dcat, dublin_core, schema_org};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, record_id};
+use crate::state::AppState;
+use crate::wire::key_path;
+
+/// Files listed in an export, at most; a dataset's full listing is `/api/records/{id}/files`.
+const LISTED_FILES: i64 = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    DataciteXml,
+    DataciteJson,
+    DublinCore,
+    SchemaOrg,
+    DcatTurtle,
+    DcatJsonLd,
+    Csl,
+    Bibtex,
+}
+
+/// Each format's name in the path and its media type. The DCAT JSON-LD shares schema.org's
+/// media type, so it is reached by name only.
+const FORMATS: [(Format, &str, &str); 8] = [
+    (Format::DataciteXml, "datacite-xml", "application/vnd.datacite.datacite+xml"),
+    (Format::DataciteJson, "datacite-json", "application/vnd.datacite.datacite+json"),
+    (Format::DublinCore, "dublincore", "application/x-dc+xml"),
+    (Format::SchemaOrg, "json-ld", "application/ld+json"),
+    (Format::DcatTurtle, "dcat-ap", "text/turtle"),
+    (Format::DcatJsonLd, "dcat-ap-jsonld", "application/ld+json"),
+    (Format::Csl, "csl", "application/vnd.citationstyles.csl+json"),
+    (Format::Bibtex, "bibtex", "application/x-bibtex"),
+];
+
+/// Export a published record in another format.
+#[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
+    params(("id" = String, Path, description = "Record id"),
+           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl or bibtex")),
+    responses((status = 200, description = "The record in that format"), (status = 404, description = "No such record or format")))]
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path((id, format)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    let Some((format, _, _)) = FORMATS.iter().find(|(_, name, _)| *name == format) else {
+        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).collect();
+        return Err(ApiError::NotFound(format!("export format '{format}' (there are {})", names.join(", "))));
+    };
+    render(&state, &subject, id, *format).await
+}
+
+/// The export format an `Accept` header asks for before HTML or JSON, if any.
+pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    let mut ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts.filter_map(|p| p.trim().strip_prefix("q=")?.parse().ok()).next().unwrap_or(1.0);
+            (media, q)
+        })
+        .filter(|(_, q)| *q > 0.0)
+        .collect();
+    ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (media, _) = ranges.first()?;
+    FORMATS.iter().find(|(_, _, known)| known == media).map(|(format, _, _)| *format)
+}
+
+/// The record as the caller may see it, in `format`.
+pub(crate) async fn render(state: &AppState, subject: &Subject, id: RecordId, format: Format) -> ApiResult<Response> {
+    let view = state.tessera.record(subject, id).await?;
+    let files = match state.tessera.record_files(subject, id, 0, Some(LISTED_FILES)).await {
+        Ok((files, _)) => files,
+        Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => Vec::new(),
+        Err(err) => return Err(err.into()),
+    };
+    let files: Vec<FileFacts> = files
+        .into_iter()
+        .map(|f| FileFacts {
+            url: state.link(&format!("/api/records/{id}/files/{}/content", key_path(&f.key))),
+            key: f.key,
+            size: f.size,
+            md5: f.md5,
+        })
+        .collect();
+    let landing = state.landing_page(id);
+    let described = tessera_formats::Described { files: &files, ..state.described(&view.doc, &landing) };
+    let (body, media) = match format {
+        Format::DataciteXml => (datacite::document(&described), "application/vnd.datacite.datacite+xml"),
+        Format::DataciteJson => (json_text(&datacite::json(&described)), "application/vnd.datacite.datacite+json"),
+        Format::DublinCore => {
+            let mut xml = Xml::document();
+            dublin_core::oai_dc(&mut xml, &described);
+            (xml.finish(), "application/x-dc+xml")
+        }
+        Format::SchemaOrg => (json_text(&schema_org::json_ld(&described)), "application/ld+json"),
+        Format::DcatTurtle => (dcat::turtle(&described), "text/turtle; charset=utf-8"),
+        Format::DcatJsonLd => (json_text(&dcat::json_ld(&described)), "application/ld+json"),
+        Format::Csl => (json_text(&csl::csl_json(&described, &id.to_string())), "application/vnd.citationstyles.csl+json"),
+        Format::Bibtex => (bibtex::entry(&described, &id.to_string()), "application/x-bibtex; charset=utf-8"),
+    };
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        negotiated(&headers)
+    }
+
+    #[test]
+    fn the_most_wanted_type_decides() {
+        assert_eq!(accept("application/x-bibtex"), Some(Format::Bibtex));
+        assert_eq!(accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"), None);
+        assert_eq!(accept("application/json;q=0.5, application/vnd.datacite.datacite+xml"), Some(Format::DataciteXml));
+        assert_eq!(accept("application/ld+json"), Some(Format::SchemaOrg));
+        assert_eq!(accept("text/turtle;q=0"), None);
+        assert_eq!(negotiated(&HeaderMap::new()), None);
+    }
+}

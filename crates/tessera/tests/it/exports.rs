@@ -1,0 +1,94 @@
+//! Every record exports as DataCite XML and JSON, Dublin Core, schema.org JSON-LD, DCAT-AP
+//! (Turtle and JSON-LD), CSL-JSON and BibTeX, by name and by content negotiation; the
+//! reference tools read each (xmlschema with the official schemas, rdflib, bibtexparser).
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tessera_testkit::{TestServer, TestServerConfig};
+
+use crate::helpers::{Api, check_exports, member, person, start, validate_xml};
+use crate::oai::varied_records;
+
+/// An export as anyone gets it: status, content type and body.
+async fn fetch(server: &TestServer, path: &str, accept: &str) -> (StatusCode, String, String) {
+    let response = reqwest::Client::new().get(server.url(path)).header("accept", accept).send().await.expect("request sent");
+    let status = response.status();
+    let media = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, media, response.text().await.expect("body read"))
+}
+
+async fn export(server: &TestServer, id: &str, format: &str) -> String {
+    let (status, _, body) = fetch(server, &format!("/api/records/{id}/export/{format}"), "*/*").await;
+    assert_eq!(status, StatusCode::OK, "{format} of {id}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn every_record_exports_in_formats_the_reference_tools_read() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    let depositor = person(&server, "depositor@example.org", Some(("uni", "depositor")));
+    let steward = member(&server, "steward@example.org", "uni", "steward");
+    let ids = varied_records(&depositor, &steward).await;
+    let visible: Vec<(&str, &String)> = ids.iter().filter(|(name, _)| **name != "withdrawn").map(|(n, id)| (*n, id)).collect();
+
+    let (mut datacite, mut dublin_core) = (Vec::new(), Vec::new());
+    for (name, id) in &visible {
+        datacite.push((name.to_string(), export(&server, id, "datacite-xml").await));
+        dublin_core.push((name.to_string(), export(&server, id, "dublincore").await));
+    }
+    validate_xml("datacite", &datacite);
+    validate_xml("oai_dc", &dublin_core);
+
+    let many = &ids["many"];
+    let landing = server.url(&format!("/records/{many}"));
+    let turtle = export(&server, many, "dcat-ap").await;
+    let json_ld = export(&server, many, "dcat-ap-jsonld").await;
+    let graph = check_exports("rdf", &[("dcat.ttl", &turtle), ("dcat.jsonld", &json_ld)]);
+    assert_eq!((graph["datasets"].clone(), graph["distributions"].as_u64()), (serde_json::json!([landing]), Some(1)), "{graph}");
+    assert!(graph["triples"].as_u64().unwrap() > 60, "{graph}");
+
+    let schema = check_exports("schema-org", &[("schema.jsonld", &export(&server, many, "json-ld").await)]);
+    assert!(schema["types"].as_array().unwrap().contains(&"https://schema.org/Dataset".into()), "{schema}");
+    let photo = check_exports("schema-org", &[("photo.jsonld", &export(&server, &ids["photo"], "json-ld").await)]);
+    assert!(photo["types"].as_array().unwrap().contains(&"https://schema.org/Photograph".into()), "{photo}");
+
+    let entry = check_exports("bibtex", &[("many.bib", &export(&server, many, "bibtex").await)]);
+    assert_eq!((entry["ENTRYTYPE"].as_str(), entry["year"].as_str(), entry["month"].as_str()), (Some("misc"), Some("2024"), Some("May")));
+    assert_eq!(entry["author"].as_str().unwrap().split(" and ").count(), 40, "{entry}");
+    let scripts = check_exports("bibtex", &[("scripts.bib", &export(&server, &ids["scripts"], "bibtex").await)]);
+    assert_eq!(scripts["title"].as_str(), Some("河流温度 · Αφόν · نهر"), "{scripts}");
+
+    let csl: Value = serde_json::from_str(&export(&server, many, "csl").await).unwrap();
+    assert_eq!((csl["type"].as_str(), csl["author"].as_array().map(Vec::len)), (Some("dataset"), Some(40)), "{csl}");
+    assert_eq!(csl["issued"]["date-parts"], serde_json::json!([[2024, 5, 17]]));
+    let json: Value = serde_json::from_str(&export(&server, many, "datacite-json").await).unwrap();
+    assert_eq!((json["types"]["resourceTypeGeneral"].as_str(), json["creators"].as_array().map(Vec::len)), (Some("Dataset"), Some(40)));
+    assert_eq!(json["titles"][1]["titleType"], "TranslatedTitle", "{json}");
+
+    // A metadata-only record exports only its stub to those who may not see more.
+    let hidden: Value = serde_json::from_str(&export(&server, &ids["hidden"], "datacite-json").await).unwrap();
+    assert_eq!((hidden["descriptions"].clone(), hidden["titles"][0]["title"].as_str()), (serde_json::json!([]), Some("Hidden cohort")));
+    let depositor_view = depositor.get(&format!("/api/records/{}/export/datacite-json", ids["hidden"])).await.1;
+    assert_eq!(depositor_view["descriptions"][0]["descriptionType"], "Abstract", "its depositor exports it whole: {depositor_view}");
+    // A record taken down is not exported.
+    let withdrawn = fetch(&server, &format!("/api/records/{}/export/bibtex", ids["withdrawn"]), "*/*").await;
+    assert_eq!(withdrawn.0, StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS);
+
+    // Content negotiation on the record and on its page; HTML and JSON stay the defaults.
+    let (status, media, body) = fetch(&server, &format!("/api/records/{many}"), "application/x-bibtex").await;
+    assert_eq!((status, media.as_str(), body.starts_with("@misc{")), (StatusCode::OK, "application/x-bibtex; charset=utf-8", true));
+    let (_, media, body) = fetch(&server, &format!("/records/{many}"), "text/turtle").await;
+    assert_eq!((media.as_str(), body.contains("dcat:Dataset")), ("text/turtle; charset=utf-8", true));
+    let (_, media, _) = fetch(&server, &format!("/records/{many}"), "application/vnd.datacite.datacite+xml").await;
+    assert_eq!(media, "application/vnd.datacite.datacite+xml");
+    let (_, media, _) = fetch(&server, &format!("/records/{many}"), "text/html,application/xhtml+xml,*/*;q=0.8").await;
+    assert!(media.starts_with("text/html"), "{media}");
+    let (_, media, _) = fetch(&server, &format!("/api/records/{many}"), "application/json").await;
+    assert!(media.starts_with("application/json"), "{media}");
+    let (status, _, body) = fetch(&server, &format!("/api/records/{many}/export/marcxml"), "*/*").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("datacite-xml, datacite-json"), "{body}");
+    let anonymous = Api::new(&server, None);
+    assert_eq!(anonymous.get("/api/records/999999/export/bibtex").await.0, StatusCode::NOT_FOUND);
+}
