@@ -6,12 +6,15 @@
 #   3. search with two facets from 8 concurrent clients over 100,000 generated records,
 #      after a full re-index;
 #   4. the audit trail: append 10 million entries, then verify the whole chain;
-#   5. the retention sweep's scan for due files over RECORDS records of three files each.
-# Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES]   (defaults 100000 and 10000000)
+#   5. the retention sweep's scan for due files over RECORDS records of three files each;
+#   6. OAI-PMH: a full ListRecords harvest of RECORDS records while 5% are revised and 1% taken
+#      down, checked against the catalogue; then of HARVEST_RECORDS, with the server's peak memory.
+# Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES] [HARVEST_RECORDS]   (defaults 100000, 10000000, 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-100000}
 audit_entries=${2:-10000000}
+harvest_records=${3:-1000000}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}
 cargo build --release --quiet -p tessera -p tessera-bench
 bin=$CARGO_TARGET_DIR/release
@@ -66,3 +69,15 @@ echo "== 4. the audit trail: $audit_entries entries"
 
 echo "== 5. the retention scan over $records records"
 "$bin/tessera-bench" retention --data-dir "$work/retention" --records "$records"
+
+echo "== 6. OAI-PMH harvests"
+"$bin/tessera-bench" generate --data-dir "$work/oai" --records "$records" >/dev/null
+start_server "$work/oai"
+"$bin/tessera-bench" oai-harvest --server "$url" --data-dir "$work/oai" --change-percent 5 --delete-percent 1
+stop_server
+rm -rf "$work/oai"
+"$bin/tessera-bench" generate --data-dir "$work/oai" --records "$harvest_records" >/dev/null
+start_server "$work/oai"
+"$bin/tessera-bench" oai-harvest --server "$url" --data-dir "$work/oai"
+echo "server peak memory: $(peak_memory)"
+stop_server

@@ -6,6 +6,8 @@ usage:
   check-exports.py schema-org JSONLD   parse schema.org JSON-LD with rdflib (offline: the
                                        schema.org context is replaced by its @vocab)
   check-exports.py bibtex FILE         parse with bibtexparser
+  check-exports.py bagit ZIP           unpack, validate with bagit-python (every checksum and
+                                       the Payload-Oxum), and list the bag's info and payload
 
 Exits 1, saying why, when a file does not parse or the two RDF graphs differ.
 """
@@ -50,6 +52,34 @@ def bibtex(path):
     return db.entries[0]
 
 
+def bag(path):
+    import os
+    import tempfile
+    import zipfile
+
+    import bagit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp)
+        roots = os.listdir(tmp)
+        if len(roots) != 1:
+            sys.exit(f"expected one folder in the zip, found {roots}")
+        b = bagit.Bag(os.path.join(tmp, roots[0]))
+        try:
+            b.validate()
+        except bagit.BagValidationError as e:
+            sys.exit(f"the bag is not valid: {e}")
+        return {
+            "root": roots[0],
+            "version": b.version,
+            "info": b.info,
+            "payload": sorted(b.payload_files()),
+            "tags": sorted(b.tagfile_entries()),
+            "algorithms": b.algorithms,
+        }
+
+
 def main():
     kind, *files = sys.argv[1:] or [""]
     if kind == "rdf" and len(files) == 2:
@@ -58,6 +88,8 @@ def main():
         result = schema_org(files[0])
     elif kind == "bibtex" and len(files) == 1:
         result = bibtex(files[0])
+    elif kind == "bagit" and len(files) == 1:
+        result = bag(files[0])
     else:
         sys.exit(__doc__)
     print(json.dumps(result, ensure_ascii=False))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test on SQLite and on a
-# real PostgreSQL, with the OCFL reference validator. Installs what it needs on a fresh machine.
+# real PostgreSQL, with the standards' reference tools (ocfl-py, xmlschema with the official
+# schemas, rdflib, bibtexparser). Installs what it needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -16,6 +17,10 @@ fi
 step() { printf '\n== %s\n' "$*"; }
 
 step "Reference validators and the mail sink (Python virtual environment)"
+if [ ! -d "$TESSERA_FIXTURES/xsd/oai-pmh" ] || [ ! -d "$TESSERA_FIXTURES/xsd/datacite-4.6" ]; then
+  echo "The official OAI-PMH and DataCite schemas are missing from $TESSERA_FIXTURES/xsd (see ../shared/fixtures/README.md)." >&2
+  exit 1
+fi
 venv=${TESSERA_VENV:-$HOME/.cache/tessera-venv}
 # Reinstalled whenever the requirements change; the copy beside the venv says what it holds.
 if ! cmp -s scripts/requirements-test.txt "$venv/requirements-test.txt"; then
@@ -24,7 +29,8 @@ if ! cmp -s scripts/requirements-test.txt "$venv/requirements-test.txt"; then
   cp scripts/requirements-test.txt "$venv/requirements-test.txt"
 fi
 export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
-# aiosmtpd, the mail sink notifications are delivered to in tests.
+# aiosmtpd (the mail sink notifications are delivered to in tests), xmlschema, rdflib and
+# bibtexparser (which scripts/validate-xml.py and scripts/check-exports.py run).
 export TESSERA_TEST_PYTHON="$venv/bin/python"
 
 step "The OpenID provider single sign-on is tested against (Node.js oidc-provider)"

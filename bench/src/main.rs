@@ -3,6 +3,7 @@
 mod audit;
 mod generate;
 mod load;
+mod oai;
 mod retention;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,19 @@ enum Command {
         #[arg(long)]
         records: usize,
     },
+    /// Harvest every record over OAI-PMH from a running server; with changes, revise and take
+    /// down a share of the records in its catalogue after the first page, then check the harvest.
+    OaiHarvest {
+        #[arg(long)]
+        server: String,
+        /// The server's data folder, whose catalogue the changes are written to.
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 0)]
+        change_percent: u32,
+        #[arg(long, default_value_t = 0)]
+        delete_percent: u32,
+    },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
         #[arg(long)]
@@ -82,6 +96,9 @@ async fn main() -> anyhow::Result<()> {
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,
         Command::Retention { data_dir, records } => retention::retention(&data_dir, records).await,
+        Command::OaiHarvest { server, data_dir, change_percent, delete_percent } => {
+            oai::harvest(&server, &data_dir, change_percent, delete_percent).await
+        }
     }
 }
 

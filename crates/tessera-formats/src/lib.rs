@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bagit;
 pub mod bibtex;
 pub mod csl;
 pub mod datacite;

@@ -7,9 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
+use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
 use tessera_formats::{FileFacts, bibtex, csl, datacite, dcat, dublin_core, schema_org};
 
+use crate::api::record_files::{ZipPlan, zip_response};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
@@ -54,11 +56,39 @@ pub(crate) async fn export(
     Path((id, format)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
+    if format == "bagit" {
+        return bag(&state, &subject, id).await;
+    }
     let Some((format, _, _)) = FORMATS.iter().find(|(_, name, _)| *name == format) else {
-        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).collect();
+        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).chain(["bagit"]).collect();
         return Err(ApiError::NotFound(format!("export format '{format}' (there are {})", names.join(", "))));
     };
     render(&state, &subject, id, *format).await
+}
+
+/// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): its tag files, with the
+/// DataCite XML and the record's JSON under `metadata/`, then every file under `data/`, each
+/// held to its SHA-512 as it streams out. Only those who may read every file get the bag.
+async fn bag(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+    let readable = state.tessera.readable_files(subject, id).await?;
+    let landing = state.landing_page(id);
+    let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(state, &readable.record)).unwrap_or_default();
+    let tags = {
+        let described = state.described(&readable.record.doc, &landing);
+        let files: Vec<BagFile<'_>> = readable.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
+        let metadata = vec![
+            ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
+            ("metadata/record.json".to_string(), record_json),
+        ];
+        bagit::tag_files(&described, &files, &time::OffsetDateTime::now_utc().date().to_string(), metadata)
+    };
+    let root = format!("record-{id}/");
+    let plan = ZipPlan {
+        leading: tags.into_iter().map(|(path, content)| (format!("{root}{path}"), content)).collect(),
+        files_under: format!("{root}data/"),
+        verify: true,
+    };
+    Ok(zip_response(readable, &format!("record-{id}-bagit.zip"), plan))
 }
 
 /// The export format an `Accept` header asks for before HTML or JSON, if any.

@@ -169,9 +169,27 @@ pub(crate) async fn download_archive(
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let readable = state.tessera.readable_files(&subject, id).await?;
+    Ok(zip_response(readable, &format!("record-{id}.zip"), ZipPlan::default()))
+}
+
+/// What a streamed zip holds beside the files themselves.
+#[derive(Debug, Default)]
+pub(crate) struct ZipPlan {
+    /// Entries written before the files (a bag's tag files), by path.
+    pub(crate) leading: Vec<(String, Vec<u8>)>,
+    /// The folder the files go under (`record-1/data/`); empty for the zip's root.
+    pub(crate) files_under: String,
+    /// Whether each file is held to its SHA-512 as it goes out; a file that differs stops
+    /// the stream, so the client sees a broken download rather than wrong bytes.
+    pub(crate) verify: bool,
+}
+
+/// Streams the files as a zip, with no size cap and no temporary file.
+pub(crate) fn zip_response(readable: ReadableFiles, filename: &str, plan: ZipPlan) -> Response {
+    let id = readable.record.doc.id;
     let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
-        if let Err(err) = write_archive(&readable, &mut sender).await {
+        if let Err(err) = write_archive(&readable, plan, &mut sender).await {
             tracing::warn!(record = id.0, error = %err, "the archive stream stopped");
             let _ = sender.send(Err(std::io::Error::other(err))).await;
         }
@@ -179,12 +197,13 @@ pub(crate) async fn download_archive(
     let mut response = Response::new(Body::from_stream(receiver));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"record-{id}.zip\"")));
-    Ok(response)
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"{filename}\"")));
+    response
 }
 
 async fn write_archive(
     readable: &ReadableFiles,
+    plan: ZipPlan,
     sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), String> {
     let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339)
@@ -194,13 +213,26 @@ async fn write_archive(
         let mut sender = sender.clone();
         async move { sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string()) }
     };
+    for (path, content) in plan.leading {
+        send(sender, zip.start_entry(&path, modified)).await?;
+        zip.write(&content);
+        send(sender, Bytes::from(content)).await?;
+        send(sender, zip.finish_entry()).await?;
+    }
     for (index, file) in readable.files.iter().enumerate() {
-        send(sender, zip.start_entry(&file.key, modified)).await?;
+        send(sender, zip.start_entry(&format!("{}{}", plan.files_under, file.key), modified)).await?;
         let mut stream = readable.open(index).await.map_err(|e| e.to_string())?;
+        let mut digest = plan.verify.then(tessera_formats::bagit::Sha512Stream::default);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| e.to_string())?;
             zip.write(&chunk);
+            if let Some(digest) = &mut digest {
+                digest.update(&chunk);
+            }
             send(sender, chunk).await?;
+        }
+        if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
+            return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
         }
         send(sender, zip.finish_entry()).await?;
     }

@@ -44,19 +44,19 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
     let landing = server.url(&format!("/records/{many}"));
     let turtle = export(&server, many, "dcat-ap").await;
     let json_ld = export(&server, many, "dcat-ap-jsonld").await;
-    let graph = check_exports("rdf", &[("dcat.ttl", &turtle), ("dcat.jsonld", &json_ld)]);
+    let graph = check_exports("rdf", &[("dcat.ttl", turtle.as_bytes()), ("dcat.jsonld", json_ld.as_bytes())]);
     assert_eq!((graph["datasets"].clone(), graph["distributions"].as_u64()), (serde_json::json!([landing]), Some(1)), "{graph}");
     assert!(graph["triples"].as_u64().unwrap() > 60, "{graph}");
 
-    let schema = check_exports("schema-org", &[("schema.jsonld", &export(&server, many, "json-ld").await)]);
+    let schema = check_exports("schema-org", &[("schema.jsonld", export(&server, many, "json-ld").await.as_bytes())]);
     assert!(schema["types"].as_array().unwrap().contains(&"https://schema.org/Dataset".into()), "{schema}");
-    let photo = check_exports("schema-org", &[("photo.jsonld", &export(&server, &ids["photo"], "json-ld").await)]);
+    let photo = check_exports("schema-org", &[("photo.jsonld", export(&server, &ids["photo"], "json-ld").await.as_bytes())]);
     assert!(photo["types"].as_array().unwrap().contains(&"https://schema.org/Photograph".into()), "{photo}");
 
-    let entry = check_exports("bibtex", &[("many.bib", &export(&server, many, "bibtex").await)]);
+    let entry = check_exports("bibtex", &[("many.bib", export(&server, many, "bibtex").await.as_bytes())]);
     assert_eq!((entry["ENTRYTYPE"].as_str(), entry["year"].as_str(), entry["month"].as_str()), (Some("misc"), Some("2024"), Some("May")));
     assert_eq!(entry["author"].as_str().unwrap().split(" and ").count(), 40, "{entry}");
-    let scripts = check_exports("bibtex", &[("scripts.bib", &export(&server, &ids["scripts"], "bibtex").await)]);
+    let scripts = check_exports("bibtex", &[("scripts.bib", export(&server, &ids["scripts"], "bibtex").await.as_bytes())]);
     assert_eq!(scripts["title"].as_str(), Some("河流温度 · Αφόν · نهر"), "{scripts}");
 
     let csl: Value = serde_json::from_str(&export(&server, many, "csl").await).unwrap();
@@ -88,7 +88,56 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
     assert!(media.starts_with("application/json"), "{media}");
     let (status, _, body) = fetch(&server, &format!("/api/records/{many}/export/marcxml"), "*/*").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains("datacite-xml, datacite-json"), "{body}");
+    assert!(body.contains("datacite-xml, datacite-json") && body.contains("bagit"), "{body}");
     let anonymous = Api::new(&server, None);
     assert_eq!(anonymous.get("/api/records/999999/export/bibtex").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_record_exports_as_a_bag_that_bagit_python_validates() {
+    let server = start(TestServerConfig::default()).await;
+    let depositor = person(&server, "depositor@example.org", None);
+    let files: [(&str, &[u8]); 3] =
+        [("table.csv", b"site,temp\nA,4.5\n"), ("docs/read me.md", b"# About\n"), ("results 100%.txt", &[0u8, 159, 146, 150])];
+    let id = depositor.draft_with_files(crate::helpers::metadata("River temperatures"), &files).await;
+    depositor.publish(&id).await;
+
+    let (status, headers, zip) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/bagit")).await;
+    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/zip"));
+    let bag = check_exports("bagit", &[("bag.zip", &zip)]);
+    assert_eq!((bag["root"].as_str(), bag["version"].as_str()), (Some(format!("record-{id}").as_str()), Some("1.0")), "{bag}");
+    assert_eq!(bag["payload"], serde_json::json!(["data/docs/read me.md", "data/results 100%.txt", "data/table.csv"]), "{bag}");
+    assert_eq!(bag["algorithms"], serde_json::json!(["sha512"]));
+    assert_eq!(bag["info"]["Payload-Oxum"], "28.3", "{bag}");
+    assert_eq!(bag["info"]["External-Description"], "River temperatures");
+    for tag in ["metadata/datacite.xml", "metadata/record.json", "bag-info.txt", "manifest-sha512.txt"] {
+        assert!(bag["tags"].as_array().unwrap().contains(&tag.into()), "{tag} in {bag}");
+    }
+
+    // A file whose stored bytes went bad stops the stream instead of shipping a wrong bag.
+    let stored = stored_file(&server.data_dir.join("ocfl"), b"site,temp\nA,4.5\n").expect("the CSV is in storage");
+    std::fs::write(&stored, b"site,temp\nA,9.9\n").unwrap();
+    let response = reqwest::get(server.url(&format!("/api/records/{id}/export/bagit"))).await.unwrap();
+    assert!(response.bytes().await.is_err(), "the download breaks off");
+    assert!(server.log().contains("does not match its SHA-512"), "and the server says why");
+
+    // Only those who may read every file get the bag.
+    let hidden = depositor
+        .draft_from(
+            serde_json::json!({"metadata": crate::helpers::metadata("Closed"), "access": {"record": "public", "files": "restricted"}}),
+            &[("secret.csv", b"x")],
+        )
+        .await;
+    depositor.publish(&hidden).await;
+    let refused = Api::new(&server, None).get(&format!("/api/records/{hidden}/export/bagit")).await.0;
+    assert!(matches!(refused, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{refused}");
+    assert_eq!(depositor.bytes(&format!("/api/records/{hidden}/export/bagit")).await.0, StatusCode::OK);
+}
+
+/// The path of the file in a storage root holding exactly `content`.
+fn stored_file(dir: &std::path::Path, content: &[u8]) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() { stored_file(&path, content) } else { (std::fs::read(&path).ok()? == content).then_some(path) }
+    })
 }

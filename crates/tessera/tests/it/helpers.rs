@@ -171,8 +171,9 @@ pub(crate) fn validate_xml(kind: &str, documents: &[(String, String)]) {
     assert!(report.contains(&format!("{} valid, 0 invalid", documents.len())), "{report}");
 }
 
-/// What `scripts/check-exports.py` (rdflib, bibtexparser) reads in the given documents.
-pub(crate) fn check_exports(kind: &str, documents: &[(&str, &str)]) -> Value {
+/// What `scripts/check-exports.py` (rdflib, bibtexparser, bagit-python) reads in the given
+/// documents, each saved under its name.
+pub(crate) fn check_exports(kind: &str, documents: &[(&str, &[u8])]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let paths: Vec<_> = documents
         .iter()
