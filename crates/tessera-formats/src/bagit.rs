@@ -163,7 +163,9 @@ pub fn parse_manifest(text: &str, name: &str) -> Result<Vec<(String, String)>, V
             problems.push(format!("{name} line {}: expected a checksum and a path", n + 1));
             continue;
         };
+        // md5sum and sha*sum mark binary reads with a `*` before the path.
         let path = path.trim_start_matches([' ', '\t']);
+        let path = path.strip_prefix('*').unwrap_or(path);
         let path = path.strip_prefix("./").unwrap_or(path).replace("%0D", "\r").replace("%0A", "\n");
         if !digest.chars().all(|c| c.is_ascii_hexdigit()) || digest.is_empty() {
             problems.push(format!("{name} line {}: '{digest}' is not a hexadecimal checksum", n + 1));

@@ -9,7 +9,7 @@ pub fn fixtures_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
     assert!(
         dir.join("ocfl").is_dir(),
-        "conformance fixtures not found at {}: set TESSERA_FIXTURES to a folder holding the OCFL, BagIt and XSD fixtures (see docs/testing.md)",
+        "conformance fixtures not found at {}: set TESSERA_FIXTURES to a folder holding the OCFL, BagIt and XSD fixtures (see 'Test it' in README.md)",
         dir.display()
     );
     dir

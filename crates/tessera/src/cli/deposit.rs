@@ -38,9 +38,16 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     if files.is_empty() {
         bail!("there are no files to upload in {:?}", args.paths);
     }
-    let total_bytes: u64 = files.iter().map(|(_, _, size)| size).sum();
+    deposit_files(&remote, &body, &files, args.publish).await?;
+    Ok(ExitCode::SUCCESS)
+}
 
-    let draft = remote.json(remote.request(Method::POST, "/api/records").json(&body), "creating the draft").await?;
+/// Creates a draft from `body`, uploads `files` (key, path, size) with a progress bar, holds
+/// every checksum the server reports to the local file's, and publishes if asked; prints the
+/// record's link.
+pub(super) async fn deposit_files(remote: &Remote, body: &Value, files: &[(String, PathBuf, u64)], publish: bool) -> anyhow::Result<()> {
+    let total_bytes: u64 = files.iter().map(|(_, _, size)| size).sum();
+    let draft = remote.json(remote.request(Method::POST, "/api/records").json(body), "creating the draft").await?;
     let id = draft["id"].as_str().context("the server's draft has no id")?.to_string();
     eprintln!("created draft {id}");
 
@@ -50,9 +57,9 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     }
 
     let bar = super::progress_bar(total_bytes, "{msg:30!} [{bar:40}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}");
-    for (key, path, _) in &files {
+    for (key, path, _) in files {
         bar.set_message(key.clone());
-        let local_md5 = upload(&remote, &id, key, path, &bar).await?;
+        let local_md5 = upload(remote, &id, key, path, &bar).await?;
         let committed = remote
             .json(
                 remote.request(Method::POST, &format!("/api/records/{id}/draft/files/{}/commit", key_path(key))),
@@ -70,17 +77,17 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     eprintln!("uploaded {} files, {total_bytes} bytes, every checksum verified", files.len());
 
-    if args.publish {
+    if publish {
         let record = remote.json(remote.request(Method::POST, &format!("/api/records/{id}/draft/actions/publish")), "publishing").await?;
         eprintln!("published record {id}");
         println!("{}", record["links"]["self_html"].as_str().unwrap_or(&id));
     } else {
         println!("{}", draft["links"]["self"].as_str().unwrap_or(&id));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn read_metadata(path: &Path) -> anyhow::Result<Value> {
+pub(super) fn read_metadata(path: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let value: Value = match path.extension().and_then(|e| e.to_str()) {
         Some("yaml" | "yml") => serde_yaml::from_str(&text).with_context(|| format!("{} is not valid YAML", path.display()))?,

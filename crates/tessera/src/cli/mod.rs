@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod deposit;
 mod get;
+mod import;
 mod maintenance;
 mod remote;
 mod retention;
@@ -73,6 +74,8 @@ enum Command {
     Deposit(deposit::DepositArgs),
     /// Download a record's files, verifying their checksums.
     Get(get::GetArgs),
+    /// Check a BagIt bag, then deposit its files as a new dataset through a server's API.
+    Import(import::ImportArgs),
 }
 
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -85,6 +88,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
         Command::Deposit(args) => deposit::deposit(args).await,
         Command::Get(args) => get::get(args).await,
+        Command::Import(args) => import::import(args).await,
     }
 }
 

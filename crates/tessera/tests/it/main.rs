@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod bad_input;
+mod bags;
 mod cli;
 mod compliance;
 mod crash;

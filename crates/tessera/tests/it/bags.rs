@@ -1,0 +1,117 @@
+//! BagIt in: the BagIt conformance suite goes through `tessera import`. Every valid bag
+//! becomes a draft with all its files. Every invalid one is refused with its problems named,
+//! and nothing is created. A bag Tessera exported comes back with its record's metadata.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use reqwest::StatusCode;
+use tessera_testkit::{TestServer, TestServerConfig, describe, fixtures_dir};
+
+use crate::helpers::{Api, BIN, metadata, start};
+
+fn import(server: &TestServer, token: &str, bag: &Path) -> Output {
+    std::process::Command::new(BIN).args(["import", "--server", &server.base_url, "--token", token]).arg(bag).output().unwrap()
+}
+
+/// The bags of one kind (`valid`, `invalid`, …) of every BagIt version in the suite.
+fn bags(kind: &str) -> Vec<PathBuf> {
+    let suite = fixtures_dir().join("bagit");
+    let mut bags: Vec<PathBuf> = std::fs::read_dir(&suite)
+        .unwrap()
+        .flatten()
+        .flat_map(|version| std::fs::read_dir(version.path().join(kind)).into_iter().flatten().flatten())
+        .map(|bag| bag.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    bags.sort();
+    bags
+}
+
+fn payload_count(bag: &Path) -> usize {
+    fn count(dir: &Path) -> usize {
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum()
+    }
+    count(&bag.join("data"))
+}
+
+#[tokio::test]
+async fn the_bagit_conformance_suite_imports_exactly_the_valid_bags() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("archivist@example.org");
+    let api = Api::new(&server, Some(token.clone()));
+    let drafts = || async { api.get("/api/user/records").await.1["hits"]["total"].as_u64().unwrap() };
+
+    let valid = bags("valid");
+    assert!(valid.len() >= 25, "the suite's valid bags are there: {valid:?}");
+    for bag in &valid {
+        let output = import(&server, &token, bag);
+        assert!(output.status.success(), "{}: {}", bag.display(), describe(&output));
+        let link = String::from_utf8(output.stdout).unwrap();
+        let id = link.trim().rsplit('/').nth(1).expect("the draft's link").to_string();
+        let (status, files) = api.get(&format!("/api/records/{id}/draft/files")).await;
+        assert_eq!((status, files["entries"].as_array().map(Vec::len)), (StatusCode::OK, Some(payload_count(bag))), "{}", bag.display());
+    }
+
+    let before = drafts().await;
+    let refused: Vec<PathBuf> = bags("invalid").into_iter().chain(bags("linux-only")).collect();
+    assert!(refused.len() >= 20, "{refused:?}");
+    for bag in &refused {
+        let output = import(&server, &token, bag);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{} was accepted: {}", bag.display(), describe(&output));
+        assert!(stderr.contains("is not a valid bag") || stderr.contains("is not a bag"), "{}: {stderr}", bag.display());
+    }
+    assert_eq!(drafts().await, before, "a refused bag creates nothing");
+
+    // Bags that are valid with a warning import, and say what they noticed. One of the suite's
+    // bags lists a .DS_Store that copies of the suite often lose; without it, that bag is
+    // incomplete and refused.
+    for bag in bags("warning") {
+        let output = import(&server, &token, &bag);
+        let complete = !bag.ends_with("special-system-files") || bag.join("data/.DS_Store").exists();
+        assert_eq!(output.status.success(), complete, "{}: {}", bag.display(), describe(&output));
+    }
+    let case = import(&server, &token, &fixtures_dir().join("bagit/v0.97/warning/duplicate-file-with-different-case"));
+    assert!(String::from_utf8_lossy(&case.stderr).contains("warning: manifest-sha512.txt lists 'data/HELLO.txt'"), "{}", describe(&case));
+}
+
+#[tokio::test]
+async fn a_bag_tessera_exported_imports_with_its_metadata() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let api = Api::new(&server, Some(token.clone()));
+    let id =
+        api.draft_with_files(metadata("River temperatures"), &[("table.csv", b"site,temp\nA,4.5\n"), ("docs/notes.txt", b"calm")]).await;
+    api.publish(&id).await;
+    let (status, _, zip) = api.bytes(&format!("/api/records/{id}/export/bagit")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("bag.zip"), &zip).unwrap();
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names a Python; scripts/test.sh sets it");
+    let unzip = std::process::Command::new(python)
+        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .arg(work.path().join("bag.zip"))
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(unzip.status.success(), "{}", describe(&unzip));
+
+    let output = import(&server, &token, &work.path().join(format!("record-{id}")));
+    assert!(output.status.success(), "{}", describe(&output));
+    let draft = String::from_utf8(output.stdout).unwrap().trim().rsplit('/').nth(1).unwrap().to_string();
+    let (_, body) = api.get(&format!("/api/records/{draft}/draft")).await;
+    assert_eq!(body["metadata"]["title"], "River temperatures", "{body}");
+    assert_eq!(body["metadata"]["creators"][0]["person_or_org"]["family_name"], "Lovelace");
+    let (_, files) = api.get(&format!("/api/records/{draft}/draft/files")).await;
+    let keys: Vec<&str> = files["entries"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["docs/notes.txt", "table.csv"]);
+    // The same bag with one payload byte changed is refused before anything is uploaded.
+    std::fs::write(work.path().join(format!("record-{id}/data/table.csv")), b"site,temp\nA,4.6\n").unwrap();
+    let tampered = import(&server, &token, &work.path().join(format!("record-{id}")));
+    assert!(
+        !tampered.status.success()
+            && String::from_utf8_lossy(&tampered.stderr).contains("'data/table.csv' does not match manifest-sha512.txt")
+    );
+}
