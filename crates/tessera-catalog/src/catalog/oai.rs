@@ -16,12 +16,10 @@ pub struct OaiRange {
     pub set: Option<String>,
 }
 
-/// Adds the range's conditions, and the place after which to resume, to a query over the
-/// feed table aliased `o`.
-fn push_range<'a, DB: sqlx::Database>(query: &mut QueryBuilder<'a, DB>, range: &'a OaiRange, after: Option<&'a (String, i64)>)
+/// Adds the range's conditions to a query over the feed table aliased `o`, for counting.
+fn push_range<'a, DB: sqlx::Database>(query: &mut QueryBuilder<'a, DB>, range: &'a OaiRange)
 where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     query.push(" WHERE 1 = 1");
     if let Some(set) = &range.set {
@@ -33,11 +31,13 @@ where
     if let Some(until) = &range.until {
         query.push(" AND o.datestamp <= ").push_bind(until.clone());
     }
-    if let Some((datestamp, seq)) = after {
-        // (datestamp, seq) > after, written so the index on (datestamp, seq) serves it.
-        query.push(" AND o.datestamp >= ").push_bind(datestamp.clone());
-        query.push(" AND (o.datestamp > ").push_bind(datestamp.clone()).push(" OR o.seq > ").push_bind(*seq).push(")");
-    }
+}
+
+/// Which end of a range to find.
+#[derive(Clone, Copy)]
+enum Edge<'a> {
+    From(&'a str),
+    Until(&'a str),
 }
 
 /// The feed to read for a range, aliased `o`, and where its items' deleted flags are: a set's
@@ -53,14 +53,36 @@ fn feed(range: &OaiRange) -> (&'static str, &'static str) {
 impl Catalog {
     /// Up to `limit` items of the range after the place `after`, in feed order, with their
     /// records' documents and sets.
+    ///
+    /// Datestamps never go backwards as `seq` grows, so `from` and `until` become bounds on
+    /// `seq` (each one index lookup), and a page is one index range in `seq` order: a harvest
+    /// of a million items that share a datestamp reads each once.
     pub async fn oai_items(&self, range: &OaiRange, after: Option<&(String, i64)>, limit: i64) -> Result<Vec<OaiItemRow>> {
+        let lower = match (after, &range.from) {
+            (Some((_, seq)), _) => *seq,
+            (None, Some(from)) => match self.oai_edge(range, Edge::From(from)).await? {
+                Some(seq) => seq - 1,
+                None => return Ok(Vec::new()),
+            },
+            (None, None) => 0,
+        };
+        let upper = match &range.until {
+            Some(until) => match self.oai_edge(range, Edge::Until(until)).await? {
+                Some(seq) => seq,
+                None => return Ok(Vec::new()),
+            },
+            None => i64::MAX,
+        };
+        let (feed, deleted) = feed(range);
         let mut items: Vec<OaiItemRow> = on_pool!(self, pool => {
-            let (feed, deleted) = feed(range);
             let mut select = QueryBuilder::new(format!(
-                "SELECT o.record_id, o.seq, o.datestamp, {deleted} AS deleted, r.doc FROM {feed} JOIN records r ON r.id = o.record_id"
+                "SELECT o.record_id, o.seq, o.datestamp, {deleted} AS deleted, r.doc FROM {feed} JOIN records r ON r.id = o.record_id WHERE 1 = 1"
             ));
-            push_range(&mut select, range, after);
-            select.push(" ORDER BY o.datestamp, o.seq LIMIT ").push_bind(limit);
+            if let Some(set) = &range.set {
+                select.push(" AND o.set_spec = ").push_bind(set.clone());
+            }
+            select.push(" AND o.seq > ").push_bind(lower).push(" AND o.seq <= ").push_bind(upper);
+            select.push(" ORDER BY o.seq LIMIT ").push_bind(limit);
             let rows = select.build().fetch_all(pool).await?;
             rows.iter().map(|row| Ok(OaiItemRow {
                 record_id: RecordId(row.try_get("record_id")?),
@@ -75,11 +97,32 @@ impl Catalog {
         Ok(items)
     }
 
+    /// The `seq` of the range's first item stamped at or after `from`, or of its last stamped
+    /// at or before `until`; one step down the (set, datestamp, seq) index.
+    async fn oai_edge(&self, range: &OaiRange, edge: Edge<'_>) -> Result<Option<i64>> {
+        let table = if range.set.is_some() { "oai_item_sets" } else { "oai_items" };
+        on_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!("SELECT o.seq FROM {table} o WHERE 1 = 1"));
+            if let Some(set) = &range.set {
+                query.push(" AND o.set_spec = ").push_bind(set.clone());
+            }
+            match edge {
+                Edge::From(from) => query.push(" AND o.datestamp >= ").push_bind(from.to_string()).push(" ORDER BY o.datestamp, o.seq"),
+                Edge::Until(until) => {
+                    query.push(" AND o.datestamp <= ").push_bind(until.to_string()).push(" ORDER BY o.datestamp DESC, o.seq DESC")
+                }
+            };
+            query.push(" LIMIT 1");
+            let row = query.build().fetch_optional(pool).await?;
+            Ok(row.map(|row| row.try_get("seq")).transpose()?)
+        })
+    }
+
     /// How many items the range holds now.
     pub async fn oai_count(&self, range: &OaiRange) -> Result<i64> {
         on_pool!(self, pool => {
             let mut count = QueryBuilder::new(format!("SELECT COUNT(*) AS n FROM {}", feed(range).0));
-            push_range(&mut count, range, None);
+            push_range(&mut count, range);
             Ok(count.build().fetch_one(pool).await?.try_get("n")?)
         })
     }

@@ -390,6 +390,9 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.oai_count(&OaiRange { until: Some("2025-12-31T23:59:59Z".into()), ..OaiRange::default() }).await.unwrap(), 0);
     assert_eq!(catalog.oai_sets().await.unwrap(), sets(&["org", "org:x", "type", "type:image"]));
     assert_eq!(catalog.oai_earliest().await.unwrap().as_deref(), Some(NOW));
+    let ids_of = |items: Vec<(i64, String, bool, Vec<String>, i64)>| items.iter().map(|i| i.0).collect::<Vec<_>>();
+    assert_eq!(ids_of(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await), [102, 103]);
+    assert!(feed(OaiRange { from: Some("2026-01-01T00:00:01Z".into()), ..OaiRange::default() }, None).await.is_empty());
     let later = "2026-01-02T10:00:00.5Z";
     catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
     let taken = feed(OaiRange::default(), after_first.clone()).await;
@@ -398,6 +401,9 @@ async fn contract(catalog: Catalog) {
         [(102, "2026-01-02T10:00:00Z", true), (103, "2026-01-02T10:00:00Z", true)]
     );
     assert!(feed(images, None).await[0].2, "sets keep their items through a takedown");
+    let since = OaiRange { from: Some("2026-01-02T10:00:00Z".into()), set: Some("type:image".into()), ..OaiRange::default() };
+    assert_eq!(ids_of(feed(since, None).await), [103]);
+    assert!(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await.is_empty(), "the takedown moved both");
     // A clock that went back does not move datestamps backwards.
     catalog.lift_takedown(ParentId(101), "restored", None, NOW, Vec::new()).await.unwrap();
     let restored = catalog.oai_item(RecordId(102)).await.unwrap().unwrap();
