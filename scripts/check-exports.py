@@ -8,6 +8,8 @@ usage:
   check-exports.py bibtex FILE         parse with bibtexparser
   check-exports.py bagit ZIP           unpack, validate with bagit-python (every checksum and
                                        the Payload-Oxum), and list the bag's info and payload
+  check-exports.py datapackage ZIP     unpack, validate with frictionless (descriptor, hashes,
+                                       sizes, every row against its Table Schema)
 
 Exits 1, saying why, when a file does not parse or the two RDF graphs differ.
 """
@@ -80,6 +82,35 @@ def bag(path):
         }
 
 
+def unpacked(path, tmp):
+    import os
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(tmp)
+    roots = os.listdir(tmp)
+    if len(roots) != 1:
+        sys.exit(f"expected one folder in the zip, found {roots}")
+    return os.path.join(tmp, roots[0])
+
+
+def datapackage(path):
+    import os
+    import tempfile
+
+    import frictionless
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = unpacked(path, tmp)
+        report = frictionless.validate(os.path.join(root, "datapackage.json"))
+        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors] + [
+            f"{e.type}: {e.message}" for e in report.errors
+        ]
+        with open(os.path.join(root, "datapackage.json"), encoding="utf-8") as f:
+            descriptor = json.load(f)
+        return {"valid": report.valid, "errors": errors, "descriptor": descriptor}
+
+
 def main():
     kind, *files = sys.argv[1:] or [""]
     if kind == "rdf" and len(files) == 2:
@@ -90,6 +121,8 @@ def main():
         result = bibtex(files[0])
     elif kind == "bagit" and len(files) == 1:
         result = bag(files[0])
+    elif kind == "datapackage" and len(files) == 1:
+        result = datapackage(files[0])
     else:
         sys.exit(__doc__)
     print(json.dumps(result, ensure_ascii=False))

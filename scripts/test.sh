@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test on SQLite and on a
 # real PostgreSQL, with the standards' reference tools (ocfl-py, xmlschema with the official
-# schemas, rdflib, bibtexparser). Installs what it needs on a fresh machine.
+# schemas, rdflib, bibtexparser, bagit-python, frictionless). Installs what it needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -29,8 +29,8 @@ if ! cmp -s scripts/requirements-test.txt "$venv/requirements-test.txt"; then
   cp scripts/requirements-test.txt "$venv/requirements-test.txt"
 fi
 export TESSERA_OCFL_VALIDATE="$venv/bin/ocfl-validate.py"
-# aiosmtpd (the mail sink notifications are delivered to in tests), xmlschema, rdflib and
-# bibtexparser (which scripts/validate-xml.py and scripts/check-exports.py run).
+# aiosmtpd (the mail sink notifications are delivered to in tests), xmlschema, rdflib,
+# bibtexparser, bagit and frictionless (which scripts/validate-xml.py and scripts/check-exports.py run).
 export TESSERA_TEST_PYTHON="$venv/bin/python"
 
 step "The OpenID provider single sign-on is tested against (Node.js oidc-provider)"

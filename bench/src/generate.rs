@@ -155,6 +155,7 @@ pub(crate) fn record_row(
         access,
         files: Default::default(),
         deletions: Vec::new(),
+        pids: Default::default(),
     };
     Ok(RecordRow {
         id,
@@ -179,6 +180,7 @@ pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Te
         public_url: String::new(),
         sso: Vec::new(),
         audit_signing_key: None,
+        ark: tessera_app::domain::ArkMinter::new("99999", "fk4").map_err(anyhow::Error::msg)?,
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)

@@ -34,7 +34,7 @@ pub use identity::{NewToken, TokenRequest};
 pub use incidents::{REPORT_KINDS, ReportInput};
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
-pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, PidDoc, RecordDoc, RecordInput, RecordView, SearchPage};
 pub use oai::{ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};

@@ -1,5 +1,7 @@
 //! The documents Tessera stores for drafts and records, and the views it hands to adapters.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use tessera_domain::{Access, Metadata, OrgId, ParentId, Problem, RecordId, UserId};
 
@@ -25,6 +27,17 @@ pub struct RecordDoc {
     /// what remains of them is this tombstone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deletions: Vec<Deletion>,
+    /// Persistent identifiers by scheme (`ark`), in InvenioRDM's `pids` shape; minted when
+    /// the version is first published and kept for good.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pids: BTreeMap<String, PidDoc>,
+}
+
+/// A persistent identifier and who issued it (`local` for ARKs Tessera mints).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PidDoc {
+    pub identifier: String,
+    pub provider: String,
 }
 
 /// Files whose bytes were purged from storage, and why.

@@ -16,7 +16,7 @@ use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
 
 use crate::audit::Event;
 use crate::drafts::{KIND_EDIT, from_json, to_json};
-use crate::model::{DraftDoc, FileEntry, FilesDoc, RecordDoc, RecordView};
+use crate::model::{DraftDoc, FileEntry, FilesDoc, PidDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -52,15 +52,16 @@ impl Tessera {
 
         let stamp = now();
         // An edit keeps the record's first publication date and the tombstones of its files.
-        let (created, deletions, before) = match row.kind.as_str() {
+        let (created, deletions, before, pids) = match row.kind.as_str() {
             KIND_EDIT => {
                 let published: RecordDoc = from_json(&self.published_row(id).await?.doc)?;
-                (published.created, published.deletions, Some(published.access))
+                (published.created, published.deletions, Some(published.access), published.pids)
             }
             _ => {
                 let previous = self.catalog.records_of_parent(row.parent_id).await?.pop();
                 let before = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?.map(|d| d.access);
-                (stamp.clone(), Vec::new(), before)
+                let ark = PidDoc { identifier: self.config.ark.mint(id.0), provider: "local".into() };
+                (stamp.clone(), Vec::new(), before, [("ark".to_string(), ark)].into())
             }
         };
         let doc = RecordDoc {
@@ -81,6 +82,7 @@ impl Tessera {
                     .collect(),
             },
             deletions,
+            pids,
         };
 
         let object = object_id(row.parent_id);

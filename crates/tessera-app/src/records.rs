@@ -65,6 +65,19 @@ impl Tessera {
         Ok(without_file_names(subject, view))
     }
 
+    /// The record an ARK minted here names (`naan` and the name after it), if it was minted
+    /// for a published record.
+    pub async fn record_of_ark(&self, naan: &str, name: &str) -> Result<RecordId> {
+        let ark = format!("ark:/{naan}/{name}");
+        let unknown = || Error::not_found(format!("the ARK {ark}"));
+        let minter = &self.config.ark;
+        let id = (naan == minter.naan).then(|| minter.record_of(name)).flatten().ok_or_else(unknown)?;
+        let row = self.catalog.record(RecordId(id)).await?.ok_or_else(unknown)?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        doc.pids.get("ark").filter(|pid| pid.identifier == ark).ok_or_else(unknown)?;
+        Ok(row.id)
+    }
+
     /// Every published version of the dataset record `id` belongs to, newest first.
     pub async fn versions(&self, subject: &Subject, id: RecordId) -> Result<Vec<RecordView>> {
         let row = self.published_row(id).await?;

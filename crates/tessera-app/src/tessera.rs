@@ -35,6 +35,8 @@ pub struct TesseraConfig {
     /// An Ed25519 key that signs the audit trail's checkpoints, as `new_signing_key` writes
     /// it (PKCS#8, base64), if any.
     pub audit_signing_key: Option<String>,
+    /// Where each published record version's ARK is minted.
+    pub ark: tessera_domain::ArkMinter,
 }
 
 #[derive(Clone)]

@@ -19,6 +19,7 @@ pub use authz::{
     Action, Decision, GrantState, LinkPermission, Membership, ResourceFacts, Role, Scope, Scopes, SecretLink, Subject, authorize,
 };
 pub use file_key::FileKey;
+pub use identifiers::ArkMinter;
 pub use ids::{GrantId, OrgId, ParentId, RecordId, TokenId, UserId};
 pub use metadata::Metadata;
 pub use problem::Problem;

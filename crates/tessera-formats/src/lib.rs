@@ -4,6 +4,7 @@ pub mod bagit;
 pub mod bibtex;
 pub mod csl;
 pub mod datacite;
+pub mod datapackage;
 pub mod dcat;
 pub mod dublin_core;
 pub mod schema_org;
@@ -43,11 +44,12 @@ pub struct FileFacts {
 }
 
 /// A persistent identifier with its kind, as DataCite names kinds: `DOI`, `ARK`, or `URL`
-/// for a record that has neither.
+/// for a record that has neither; and the link it resolves through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pid<'a> {
     pub kind: &'a str,
     pub value: &'a str,
+    pub url: &'a str,
 }
 
 impl Described<'_> {
@@ -67,13 +69,9 @@ impl Described<'_> {
         AccessRight::of(self.access)
     }
 
-    /// The persistent identifier as a link: DOIs through doi.org, ARKs through n2t.net.
+    /// The persistent identifier as a link that resolves.
     pub fn pid_url(&self) -> String {
-        match self.pid.kind {
-            "DOI" => format!("https://doi.org/{}", self.pid.value),
-            "ARK" => format!("https://n2t.net/{}", self.pid.value),
-            _ => self.pid.value.to_string(),
-        }
+        self.pid.url.to_string()
     }
 
     /// The licences' links, SPDX's where the id is a known licence.

@@ -400,8 +400,8 @@ fn record(state: &AppState, xml: &mut Xml, item: &OaiItem, format: Format) {
     xml.open("record", &[]);
     header(state, xml, item);
     if let Some(doc) = &item.record {
-        let landing = state.landing_page(doc.id);
-        let described = state.described(doc, &landing);
+        let links = state.links(doc);
+        let described = state.described(doc, &links);
         xml.open("metadata", &[]);
         if format.prefix == "oai_datacite" {
             datacite::Resource::of(&described).write_xml(xml);

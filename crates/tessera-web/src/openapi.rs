@@ -14,7 +14,7 @@ use crate::health;
     paths(
         drafts::create_draft, drafts::read_draft, drafts::update_draft, drafts::delete_draft, drafts::edit_record, drafts::publish_draft, drafts::create_version,
         draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::put_content, draft_files::commit_file, draft_files::delete_file,
-        records::read_record, export::export, records::list_versions, records::latest_version, records::list_user_records,
+        records::read_record, records::resolve_ark, export::export, records::list_versions, records::latest_version, records::list_user_records,
         record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
         search::search_records, health::health, health::ready,
         crate::ui::session::current_session, identity::list_tokens, identity::create_token, identity::revoke_token,

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/records/{id}", get(ui::landing_page))
+        .route("/ark:/{naan}/{name}", get(records::resolve_ark))
         .route("/search", get(ui::search_page))
         .route("/assets/tessera.css", get(ui::style_sheet))
         .route("/login", get(ui::login_form).post(ui::login))

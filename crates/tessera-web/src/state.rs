@@ -18,6 +18,12 @@ pub struct WebConfig {
     pub admin_email: String,
 }
 
+/// A record's landing page, and the link its persistent identifier resolves through.
+pub(crate) struct Links {
+    pub(crate) landing: String,
+    pub(crate) pid: String,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub tessera: Tessera,
@@ -39,12 +45,25 @@ impl AppState {
         self.link(&format!("/records/{id}"))
     }
 
-    /// What the exports need to know of a published record; `landing` is its landing page.
-    pub(crate) fn described<'a>(&'a self, doc: &'a RecordDoc, landing: &'a str) -> Described<'a> {
+    pub(crate) fn links(&self, doc: &RecordDoc) -> Links {
+        let landing = self.landing_page(doc.id);
+        // An ARK resolves here, at `/ark:/NAAN/name`, to the landing page.
+        let pid = doc.pids.get("ark").map_or_else(|| landing.clone(), |ark| self.link(&format!("/{}", ark.identifier)));
+        Links { landing, pid }
+    }
+
+    /// What the exports need to know of a published record; `links` are its landing page and
+    /// its persistent identifier's link, from `Links::of`.
+    pub(crate) fn described<'a>(&'a self, doc: &'a RecordDoc, links: &'a Links) -> Described<'a> {
+        let pid = match doc.pids.get("ark") {
+            Some(ark) => Pid { kind: "ARK", value: &ark.identifier, url: &links.pid },
+            None => Pid { kind: "URL", value: &links.landing, url: &links.landing },
+        };
+        let landing = links.landing.as_str();
         Described {
             metadata: &doc.metadata,
             access: &doc.access,
-            pid: Pid { kind: "URL", value: landing },
+            pid,
             landing_page: landing,
             publisher: &self.config.repository_name,
             published: &doc.created,

@@ -151,7 +151,7 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
         files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
         deletions: &doc.deletions,
-        pids: json!({}),
+        pids: json!(view.doc.pids),
         custom_fields: json!({}),
         links: RecordLinks {
             self_: state.link(&format!("/api/records/{id}")),

@@ -35,6 +35,18 @@ pub(crate) struct FileConfig {
     audit: AuditFile,
     #[serde(default)]
     repository: RepositoryFile,
+    #[serde(default)]
+    pids: PidsFile,
+}
+
+/// Where records' ARKs are minted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PidsFile {
+    /// Env: `TESSERA_ARK_NAAN`. Default `99999`, the NAAN set aside for testing.
+    ark_naan: Option<String>,
+    /// Env: `TESSERA_ARK_SHOULDER`. Default `fk4`.
+    ark_shoulder: Option<String>,
 }
 
 /// How the repository names itself to harvesters (OAI-PMH `Identify`) and in citations.
@@ -183,6 +195,7 @@ pub(crate) struct Config {
     pub(crate) audit_signing_key: Option<String>,
     pub(crate) repository_name: String,
     pub(crate) admin_email: String,
+    pub(crate) ark: tessera_app::domain::ArkMinter,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -206,6 +219,8 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_AUDIT_SIGNING_KEY_FILE",
     "TESSERA_REPOSITORY_NAME",
     "TESSERA_ADMIN_EMAIL",
+    "TESSERA_ARK_NAAN",
+    "TESSERA_ARK_SHOULDER",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -317,11 +332,15 @@ impl Config {
             Some(email) => bail!("the admin email '{email}' is not an address such as data@example.org"),
             None => default_admin_email(&from, &public_url),
         };
+        let naan = env("TESSERA_ARK_NAAN").or(file.pids.ark_naan).unwrap_or_else(|| "99999".into());
+        let shoulder = env("TESSERA_ARK_SHOULDER").or(file.pids.ark_shoulder).unwrap_or_else(|| "fk4".into());
+        let ark = tessera_app::domain::ArkMinter::new(&naan, &shoulder).map_err(|problem| anyhow::anyhow!("pids: {problem}"))?;
         Ok(Self {
             sso,
             audit_signing_key,
             repository_name,
             admin_email,
+            ark,
             mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,

@@ -5,11 +5,12 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
 use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
-use tessera_formats::{FileFacts, bibtex, csl, datacite, dcat, dublin_core, schema_org};
+use tessera_formats::{FileFacts, bibtex, csl, datacite, datapackage, dcat, dublin_core, schema_org};
 
 use crate::api::record_files::{ZipPlan, zip_response};
 use crate::error::{ApiError, ApiResult};
@@ -56,11 +57,13 @@ pub(crate) async fn export(
     Path((id, format)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    if format == "bagit" {
-        return bag(&state, &subject, id).await;
+    match format.as_str() {
+        "bagit" => return bag(&state, &subject, id).await,
+        "datapackage" => return data_package(&state, &subject, id).await,
+        _ => {}
     }
     let Some((format, _, _)) = FORMATS.iter().find(|(_, name, _)| *name == format) else {
-        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).chain(["bagit"]).collect();
+        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).chain(["bagit", "datapackage"]).collect();
         return Err(ApiError::NotFound(format!("export format '{format}' (there are {})", names.join(", "))));
     };
     render(&state, &subject, id, *format).await
@@ -71,10 +74,10 @@ pub(crate) async fn export(
 /// held to its SHA-512 as it streams out. Only those who may read every file get the bag.
 async fn bag(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let landing = state.landing_page(id);
+    let links = state.links(&readable.record.doc);
     let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(state, &readable.record)).unwrap_or_default();
     let tags = {
-        let described = state.described(&readable.record.doc, &landing);
+        let described = state.described(&readable.record.doc, &links);
         let files: Vec<BagFile<'_>> = readable.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
         let metadata = vec![
             ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
@@ -109,6 +112,37 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
     FORMATS.iter().find(|(_, _, known)| known == media).map(|(format, _, _)| *format)
 }
 
+/// The record version as a Frictionless Data Package in a zip (`record-{id}/`):
+/// `datapackage.json`, with a Table Schema for each CSV and TSV file inferred from all its
+/// rows (so those files are read twice), then every file. Only those who may read every file
+/// get it.
+async fn data_package(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+    let readable = state.tessera.readable_files(subject, id).await?;
+    let mut schemas = Vec::with_capacity(readable.files.len());
+    for (index, file) in readable.files.iter().enumerate() {
+        let Some(delimiter) = datapackage::delimiter_of(&file.key) else {
+            schemas.push(None);
+            continue;
+        };
+        let mut inference = datapackage::SchemaInference::new(delimiter);
+        let mut stream = readable.open(index).await?;
+        while let Some(chunk) = stream.next().await {
+            inference.feed(&chunk.map_err(|e| ApiError::App(tessera_app::Error::Io(e)))?);
+        }
+        schemas.push(inference.finish());
+    }
+    let links = state.links(&readable.record.doc);
+    let files: Vec<FileFacts> =
+        readable.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
+    let descriptor = {
+        let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
+        serde_json::to_vec_pretty(&datapackage::descriptor(&described, &id.to_string(), &schemas)).unwrap_or_default()
+    };
+    let root = format!("record-{id}/");
+    let plan = ZipPlan { leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
+    Ok(zip_response(readable, &format!("record-{id}-datapackage.zip"), plan))
+}
+
 /// The record as the caller may see it, in `format`.
 pub(crate) async fn render(state: &AppState, subject: &Subject, id: RecordId, format: Format) -> ApiResult<Response> {
     let view = state.tessera.record(subject, id).await?;
@@ -126,8 +160,8 @@ pub(crate) async fn render(state: &AppState, subject: &Subject, id: RecordId, fo
             md5: f.md5,
         })
         .collect();
-    let landing = state.landing_page(id);
-    let described = tessera_formats::Described { files: &files, ..state.described(&view.doc, &landing) };
+    let links = state.links(&view.doc);
+    let described = tessera_formats::Described { files: &files, ..state.described(&view.doc, &links) };
     let (body, media) = match format {
         Format::DataciteXml => (datacite::document(&described), "application/vnd.datacite.datacite+xml"),
         Format::DataciteJson => (json_text(&datacite::json(&described)), "application/vnd.datacite.datacite+json"),

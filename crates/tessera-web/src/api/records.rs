@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -28,6 +28,15 @@ pub(crate) async fn read_record(
     }
     let record = state.tessera.record(&subject, id).await?;
     Ok(Json(record_json(&state, &record)).into_response())
+}
+
+/// Resolve an ARK minted here (`/ark:/NAAN/NAME`) to its record's landing page.
+#[utoipa::path(get, path = "/ark:/{naan}/{name}", tag = "records",
+    params(("naan" = String, Path, description = "Name Assigning Authority Number"), ("name" = String, Path, description = "Shoulder, record and check character")),
+    responses((status = 302, description = "To the record's landing page"), (status = 404, description = "No record has this ARK")))]
+pub(crate) async fn resolve_ark(State(state): State<AppState>, Path((naan, name)): Path<(String, String)>) -> ApiResult<Response> {
+    let id = state.tessera.record_of_ark(&naan, &name).await?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, state.landing_page(id))]).into_response())
 }
 
 /// Every published version of the record's dataset, newest first.

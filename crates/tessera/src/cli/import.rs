@@ -131,17 +131,7 @@ fn check_bag(root: &Path) -> anyhow::Result<Bag> {
     } else {
         problems.push("there is no data/ folder".into());
     }
-    let fetch = match read_tag("fetch.txt") {
-        Ok(Some(text)) => bagit::parse_fetch(&text).unwrap_or_else(|bad| {
-            problems.extend(bad);
-            Vec::new()
-        }),
-        Ok(None) => Vec::new(),
-        Err(problem) => {
-            problems.push(problem);
-            Vec::new()
-        }
-    };
+    let fetch = parsed(read_tag("fetch.txt"), bagit::parse_fetch, &mut problems);
 
     // What each payload file must hash to, by algorithm, from every manifest.
     let mut expected: HashMap<String, Vec<(Algorithm, String, String)>> = HashMap::new();
@@ -214,17 +204,7 @@ fn check_bag(root: &Path) -> anyhow::Result<Bag> {
         }
     }
 
-    let info = match read_tag("bag-info.txt") {
-        Ok(Some(text)) => bagit::parse_bag_info(&text).unwrap_or_else(|bad| {
-            problems.extend(bad);
-            Vec::new()
-        }),
-        Ok(None) => Vec::new(),
-        Err(problem) => {
-            problems.push(problem);
-            Vec::new()
-        }
-    };
+    let info = parsed(read_tag("bag-info.txt"), bagit::parse_bag_info, &mut problems);
     if let Some((_, oxum)) = info.iter().find(|(label, _)| label == "Payload-Oxum") {
         let actual = format!("{total}.{}", on_disk.len());
         if *oxum != actual && fetch.is_empty() {
@@ -245,6 +225,23 @@ fn check_bag(root: &Path) -> anyhow::Result<Bag> {
     }
     let record = std::fs::read(root.join("metadata/record.json")).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(Bag { declaration, info, payload, record, warnings })
+}
+
+/// The entries of an optional tag file, read and parsed; nothing when it is absent. Its
+/// problems join the bag's.
+fn parsed<T>(read: Result<Option<String>, String>, parse: fn(&str) -> Result<Vec<T>, Vec<String>>, problems: &mut Vec<String>) -> Vec<T> {
+    match read.map(|text| text.map(|text| parse(&text))) {
+        Ok(Some(Ok(entries))) => entries,
+        Ok(None) => Vec::new(),
+        Ok(Some(Err(bad))) => {
+            problems.extend(bad);
+            Vec::new()
+        }
+        Err(problem) => {
+            problems.push(problem);
+            Vec::new()
+        }
+    }
 }
 
 /// Every file under `dir`, by its NFC-normalised path relative to `root`, with its size.

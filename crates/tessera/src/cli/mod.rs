@@ -106,6 +106,7 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         public_url: config.public_url.clone(),
         sso: config.sso.clone(),
         audit_signing_key: config.audit_signing_key.clone(),
+        ark: config.ark.clone(),
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

@@ -41,7 +41,10 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
     validate_xml("oai_dc", &dublin_core);
 
     let many = &ids["many"];
-    let landing = server.url(&format!("/records/{many}"));
+    // The dataset is named by its ARK, through the link it resolves at.
+    let ark =
+        Api::new(&server, None).get(&format!("/api/records/{many}")).await.1["pids"]["ark"]["identifier"].as_str().unwrap().to_string();
+    let landing = server.url(&format!("/{ark}"));
     let turtle = export(&server, many, "dcat-ap").await;
     let json_ld = export(&server, many, "dcat-ap-jsonld").await;
     let graph = check_exports("rdf", &[("dcat.ttl", turtle.as_bytes()), ("dcat.jsonld", json_ld.as_bytes())]);
@@ -140,4 +143,64 @@ fn stored_file(dir: &std::path::Path, content: &[u8]) -> Option<std::path::PathB
         let path = entry.path();
         if path.is_dir() { stored_file(&path, content) } else { (std::fs::read(&path).ok()? == content).then_some(path) }
     })
+}
+
+#[tokio::test]
+async fn every_record_version_has_an_ark_that_resolves_to_its_page() {
+    let server = start(TestServerConfig::default()).await;
+    let depositor = person(&server, "depositor@example.org", None);
+    let id = depositor.draft_with_files(crate::helpers::metadata("River temperatures"), &[("a.csv", b"1")]).await;
+    let record = depositor.publish(&id).await;
+    let ark = record["pids"]["ark"]["identifier"].as_str().expect("an ARK").to_string();
+    assert!(ark.starts_with(&format!("ark:/99999/fk4{id}")) && ark.len() == format!("ark:/99999/fk4{id}").len() + 1, "{ark}");
+    assert_eq!(record["pids"]["ark"]["provider"], "local");
+
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resolved = client.get(server.url(&format!("/{ark}"))).send().await.unwrap();
+    assert_eq!(resolved.status(), StatusCode::FOUND);
+    assert_eq!(resolved.headers()["location"], server.url(&format!("/records/{id}")).as_str());
+    let mut wrong = ark.clone();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(client.get(server.url(&format!("/{wrong}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{wrong}");
+    let elsewhere = ark.replace("99999", "12345");
+    assert_eq!(client.get(server.url(&format!("/{elsewhere}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // Exports name the ARK; an edit keeps it and a new version gets its own.
+    let datacite = export(&server, &id, "datacite-xml").await;
+    assert!(datacite.contains(&format!(r#"<identifier identifierType="ARK">{ark}</identifier>"#)), "{datacite}");
+    assert_eq!(depositor.post_empty(&format!("/api/records/{id}/draft")).await.0, StatusCode::CREATED);
+    let edited = depositor.publish(&id).await;
+    assert_eq!(edited["pids"]["ark"]["identifier"], ark.as_str());
+    let (status, version) = depositor.post_empty(&format!("/api/records/{id}/versions")).await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    let second = version["id"].as_str().unwrap().to_string();
+    let published = depositor.publish(&second).await;
+    assert_ne!(published["pids"]["ark"]["identifier"], ark.as_str());
+}
+
+#[tokio::test]
+async fn a_record_exports_as_a_data_package_that_frictionless_validates() {
+    let server = start(TestServerConfig::default()).await;
+    let depositor = person(&server, "depositor@example.org", None);
+    let table = "site,temp,frozen,day,note,blank\nA,4.5,false,2024-01-02,\"calm, then \"\"gusty\"\"\",\nB,-2,true,2024-01-03,,\nC,1e1,FALSE,,windy,\n";
+    let files: [(&str, &[u8]); 3] =
+        [("table.csv", table.as_bytes()), ("counts.tsv", b"year\tcount\n2023\t7\n2024\t12\n"), ("README.md", b"# About\n")];
+    let id = depositor.draft_with_files(crate::helpers::metadata("River temperatures"), &files).await;
+    depositor.publish(&id).await;
+
+    let (status, _, zip) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/datapackage")).await;
+    assert_eq!(status, StatusCode::OK);
+    let package = check_exports("datapackage", &[("package.zip", &zip)]);
+    assert_eq!(package["valid"], true, "{package}");
+    let resources = package["descriptor"]["resources"].as_array().unwrap();
+    let types = |name: &str| -> Vec<String> {
+        let resource = resources.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} in {resources:?}"));
+        resource["schema"]["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(types("table.csv"), ["string", "number", "boolean", "date", "string", "string"]);
+    assert_eq!(types("counts.tsv"), ["integer", "integer"]);
+    let readme = resources.iter().find(|r| r["name"] == "readme.md").unwrap();
+    assert!(readme.get("schema").is_none() && readme["bytes"] == 8, "{readme}");
+    assert_eq!(package["descriptor"]["licenses"][0]["name"], "CC-BY-4.0");
 }

@@ -1,0 +1,258 @@
+//! Frictionless Data Packages: `datapackage.json` describing a record's files, with a Table
+//! Schema for each CSV or TSV file inferred from every one of its rows, read as they stream.
+
+use serde_json::{Value, json};
+
+use crate::Described;
+use crate::schema_org::tidy;
+
+/// The Table Schema type a column's values all fit, from the narrowest up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Only empty cells so far (missing values, which fit any type).
+    Empty,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    String,
+}
+
+impl Kind {
+    fn of(value: &str) -> Self {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+        if value.is_empty() {
+            Self::Empty
+        } else if digits(unsigned) {
+            Self::Integer
+        } else if is_decimal(unsigned) {
+            Self::Number
+        } else if matches!(value, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+            Self::Boolean
+        } else if value.len() == 10 && time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).is_ok() {
+            Self::Date
+        } else {
+            Self::String
+        }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Empty, kind) | (kind, Self::Empty) => kind,
+            (a, b) if a == b => a,
+            (Self::Integer, Self::Number) | (Self::Number, Self::Integer) => Self::Number,
+            _ => Self::String,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Integer => "integer",
+            Self::Number => "number",
+            Self::Boolean => "boolean",
+            Self::Date => "date",
+            Self::Empty | Self::String => "string",
+        }
+    }
+}
+
+/// Digits with at most one decimal point and an optional exponent: what Table Schema reads
+/// as a number.
+fn is_decimal(s: &str) -> bool {
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(at) => (&s[..at], Some(&s[at + 1..])),
+        None => (s, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    let has_digits = !whole.is_empty() || fraction.is_some_and(|f| !f.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    has_digits && digits(whole) && fraction.is_none_or(digits) && exponent_ok
+}
+
+/// A Table Schema being inferred from a delimited file fed in chunks of any size.
+pub struct SchemaInference {
+    reader: csv_core::Reader,
+    output: Vec<u8>,
+    output_len: usize,
+    ends: Vec<usize>,
+    ends_len: usize,
+    header: Option<Vec<String>>,
+    kinds: Vec<Kind>,
+    /// Whether every byte so far was UTF-8, as Table Schema readers expect by default.
+    utf8: bool,
+}
+
+impl SchemaInference {
+    pub fn new(delimiter: u8) -> Self {
+        Self {
+            reader: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            output: vec![0; 4096],
+            output_len: 0,
+            ends: vec![0; 64],
+            ends_len: 0,
+            header: None,
+            kinds: Vec::new(),
+            utf8: true,
+        }
+    }
+
+    pub fn feed(&mut self, mut input: &[u8]) {
+        loop {
+            let (result, read, written, ended) =
+                self.reader.read_record(input, &mut self.output[self.output_len..], &mut self.ends[self.ends_len..]);
+            input = &input[read..];
+            self.output_len += written;
+            self.ends_len += ended;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => return,
+                csv_core::ReadRecordResult::OutputFull => self.output.resize(self.output.len() * 2, 0),
+                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                csv_core::ReadRecordResult::Record => self.take_record(),
+            }
+        }
+    }
+
+    fn take_record(&mut self) {
+        let mut start = 0;
+        let mut fields = Vec::with_capacity(self.ends_len);
+        for &end in &self.ends[..self.ends_len] {
+            let bytes = &self.output[start..end];
+            let text = std::str::from_utf8(bytes).unwrap_or_else(|_| {
+                self.utf8 = false;
+                ""
+            });
+            fields.push(text.to_string());
+            start = end;
+        }
+        (self.output_len, self.ends_len) = (0, 0);
+        match &self.header {
+            None => {
+                self.kinds = vec![Kind::Empty; fields.len()];
+                self.header = Some(fields);
+            }
+            Some(_) => {
+                for (i, value) in fields.iter().enumerate() {
+                    if let Some(kind) = self.kinds.get_mut(i) {
+                        *kind = kind.merge(Kind::of(value));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The Table Schema, once every byte has been fed; `None` when the file had no header or
+    /// was not UTF-8.
+    pub fn finish(mut self) -> Option<Value> {
+        self.feed(&[]);
+        let header = self.header.filter(|_| self.utf8)?;
+        let fields: Vec<Value> = header.iter().zip(&self.kinds).map(|(name, kind)| json!({"name": name, "type": kind.name()})).collect();
+        Some(json!({"fields": fields, "missingValues": [""]}))
+    }
+}
+
+/// The delimiter of a file Tessera describes with a Table Schema, by its extension.
+pub fn delimiter_of(key: &str) -> Option<u8> {
+    let extension = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    match extension.as_str() {
+        "csv" => Some(b','),
+        "tsv" | "tab" => Some(b'\t'),
+        _ => None,
+    }
+}
+
+/// A resource's name: lower-case letters, digits and `-._/`, as the spec requires.
+fn resource_name(key: &str) -> String {
+    key.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || "-._/".contains(c) { c } else { '-' }).collect()
+}
+
+/// `datapackage.json` for a record's files, each with its Table Schema if it has one.
+pub fn descriptor(record: &Described<'_>, id: &str, schemas: &[Option<Value>]) -> Value {
+    let md = record.metadata;
+    let mut names = std::collections::HashSet::new();
+    let resources: Vec<Value> = record
+        .files
+        .iter()
+        .zip(schemas.iter().chain(std::iter::repeat(&None)))
+        .map(|(file, schema)| {
+            let mut name = resource_name(&file.key);
+            while !names.insert(name.clone()) {
+                name.push('_');
+            }
+            let extension = file.key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            let mut resource = json!({
+                "name": name,
+                "path": file.key,
+                "format": extension,
+                "bytes": file.size,
+                "hash": file.md5,
+            });
+            if let Some(schema) = schema {
+                resource["profile"] = json!("tabular-data-resource");
+                resource["encoding"] = json!("utf-8");
+                resource["schema"] = schema.clone();
+                if delimiter_of(&file.key) == Some(b'\t') {
+                    resource["dialect"] = json!({"delimiter": "\t"});
+                }
+            }
+            resource
+        })
+        .collect();
+    let all_tabular = !schemas.is_empty() && schemas.iter().all(Option::is_some);
+    let licences: Vec<Value> = md
+        .rights
+        .iter()
+        .filter_map(|right| {
+            let licence = right.id.as_deref().and_then(tessera_domain::vocab::license)?;
+            Some(json!({"name": licence.spdx_id, "path": licence.url(), "title": licence.title}))
+        })
+        .collect();
+    let mut value = json!({
+        "profile": if all_tabular { "tabular-data-package" } else { "data-package" },
+        "name": format!("record-{id}"),
+        "id": record.pid_url(),
+        "title": md.title,
+        "description": md.description,
+        "homepage": record.landing_page,
+        "version": md.version,
+        "created": record.published,
+        "keywords": md.subjects.iter().filter_map(|s| s.subject.clone()).collect::<Vec<_>>(),
+        "licenses": licences,
+        "contributors": md.creator_names().map(|name| json!({"title": name, "role": "author"})).collect::<Vec<_>>(),
+        "resources": resources,
+    });
+    tidy(&mut value);
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn infer(text: &str, chunk: usize) -> Value {
+        let mut inference = SchemaInference::new(b',');
+        text.as_bytes().chunks(chunk).for_each(|c| inference.feed(c));
+        inference.finish().unwrap()
+    }
+
+    #[test]
+    fn every_row_decides_a_column_type_whatever_the_chunks() {
+        let text = "id,temp,ok,day,note,blank\n1,4.5,true,2024-01-02,\"a, \"\"b\"\"\nc\",\n2,5,false,2024-02-30,x,\n-3,1e3,TRUE,,y,\n";
+        for chunk in [1, 3, 1000] {
+            let types: Vec<String> =
+                infer(text, chunk)["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap().to_string()).collect();
+            assert_eq!(types, ["integer", "number", "boolean", "string", "string", "string"], "chunks of {chunk}");
+        }
+        assert!(
+            is_decimal("0.5") && is_decimal(".5") && is_decimal("1e-3") && !is_decimal("1.2.3") && !is_decimal("e3") && !is_decimal("1e")
+        );
+        assert_eq!(resource_name("Data/Table 1.CSV"), "data/table-1.csv");
+    }
+}
