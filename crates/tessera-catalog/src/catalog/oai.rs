@@ -160,10 +160,11 @@ impl Catalog {
     }
 
     /// Published records the feed does not have yet (those published before it existed, or
-    /// restored by a rebuild), up to `limit`.
+    /// restored by a rebuild), up to `limit`, in id order: the order needs no sort, and the
+    /// datestamps they get never go backwards whatever it is.
     pub async fn records_missing_from_oai(&self, limit: i64) -> Result<Vec<RecordRow>> {
         let sql = format!(
-            "SELECT {} FROM records r WHERE NOT EXISTS (SELECT 1 FROM oai_items o WHERE o.record_id = r.id) ORDER BY r.updated, r.id LIMIT $1",
+            "SELECT {} FROM records r WHERE NOT EXISTS (SELECT 1 FROM oai_items o WHERE o.record_id = r.id) ORDER BY r.id LIMIT $1",
             super::RECORD_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
         );
         rows_of!(self, sql, record_row, limit)

@@ -62,7 +62,25 @@ struct RecordPage {
     citation: String,
     /// Tombstones of deleted files: (day, reason, how many files when the caller may know).
     deletions: Vec<(String, String, usize)>,
+    /// The persistent identifier and the link it resolves through.
+    pid: Option<(String, String)>,
+    /// schema.org JSON-LD for search engines, made safe to sit inside a `<script>` element.
+    json_ld: String,
+    exports: &'static [(&'static str, &'static str)],
 }
+
+/// The export formats the page links to: (name in the path, label).
+const EXPORTS: [(&str, &str); 9] = [
+    ("datacite-xml", "DataCite XML"),
+    ("datacite-json", "DataCite JSON"),
+    ("dublincore", "Dublin Core"),
+    ("json-ld", "schema.org JSON-LD"),
+    ("dcat-ap", "DCAT-AP"),
+    ("csl", "CSL-JSON"),
+    ("bibtex", "BibTeX"),
+    ("bagit", "BagIt bag (zip)"),
+    ("datapackage", "Data package (zip)"),
+];
 
 struct Bucket {
     label: String,
@@ -205,7 +223,13 @@ pub(crate) async fn landing_page(
     // A reviewer's secret link must follow them to the files.
     let link = query.get("token").map(|t| format!("?token={}", escape_segment(t))).unwrap_or_default();
     let md = &view.doc.metadata;
+    let links = state.links(&view.doc);
+    let json_ld = tessera_formats::schema_org::json_ld(&state.described(&view.doc, &links)).to_string();
     let page = RecordPage {
+        pid: view.doc.pids.get("ark").map(|ark| (ark.identifier.clone(), links.pid.clone())),
+        exports: &EXPORTS,
+        // `<` and `&` as JSON escapes, so no text in the record can close the script element.
+        json_ld: json_ld.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"),
         id,
         title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
         creators: md.creator_names().map(str::to_string).collect(),

@@ -69,6 +69,16 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
     assert_eq!((json["types"]["resourceTypeGeneral"].as_str(), json["creators"].as_array().map(Vec::len)), (Some("Dataset"), Some(40)));
     assert_eq!(json["titles"][1]["titleType"], "TranslatedTitle", "{json}");
 
+    // The landing page carries the schema.org description for search engines, safely, and
+    // links to every export.
+    let page = reqwest::get(server.url(&format!("/records/{}", ids["scripts"]))).await.unwrap().text().await.unwrap();
+    let open = r#"<script type="application/ld+json">"#;
+    let start = page.find(open).expect("JSON-LD in the page") + open.len();
+    let embedded: Value = serde_json::from_str(&page[start..start + page[start..].find("</script>").unwrap()]).unwrap();
+    assert_eq!(embedded["name"], "河流温度 · Αφόν · نهر");
+    assert!(embedded["description"].as_str().unwrap().contains("Temperatures < 4 °C"), "{embedded}");
+    assert!(page.contains(&format!("/api/records/{}/export/bibtex", ids["scripts"])) && page.contains("Persistent identifier: <a href="));
+
     // A metadata-only record exports only its stub to those who may not see more.
     let hidden: Value = serde_json::from_str(&export(&server, &ids["hidden"], "datacite-json").await).unwrap();
     assert_eq!((hidden["descriptions"].clone(), hidden["titles"][0]["title"].as_str()), (serde_json::json!([]), Some("Hidden cohort")));
