@@ -181,6 +181,8 @@ pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Te
         sso: Vec::new(),
         audit_signing_key: None,
         ark: tessera_app::domain::ArkMinter::new("99999", "fk4").map_err(anyhow::Error::msg)?,
+        datacite: None,
+        repository_name: "Tessera".into(),
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)

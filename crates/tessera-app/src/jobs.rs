@@ -43,6 +43,10 @@ impl Tessera {
                 self.lift_embargo(id).await
             }
             crate::mail::SEND_MAIL => self.send_mail(job.payload.as_deref().unwrap_or_default()).await,
+            crate::dois::REGISTER_DOI => {
+                let id: RecordId = job.key.parse().map_err(|()| Error::Corrupt(format!("job {} names no record: {}", job.id, job.key)))?;
+                self.register_doi(id).await
+            }
             other => Err(Error::Corrupt(format!("job {} has an unknown kind '{other}'", job.id))),
         }
     }

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod compliance;
+mod dois;
 mod drafts;
 mod error;
 mod files;
@@ -28,6 +29,7 @@ mod tessera;
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
 pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint, new_signing_key};
 pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
+pub use dois::DataCiteConfig;
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
 pub use identity::{NewToken, TokenRequest};

@@ -60,8 +60,12 @@ impl Tessera {
             _ => {
                 let previous = self.catalog.records_of_parent(row.parent_id).await?.pop();
                 let before = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?.map(|d| d.access);
-                let ark = PidDoc { identifier: self.config.ark.mint(id.0), provider: "local".into() };
-                (stamp.clone(), Vec::new(), before, [("ark".to_string(), ark)].into())
+                let mut pids = std::collections::BTreeMap::new();
+                pids.insert("ark".to_string(), PidDoc { identifier: self.config.ark.mint(id.0), provider: "local".into() });
+                if let Some(doi) = self.doi_for(id) {
+                    pids.insert("doi".to_string(), PidDoc { identifier: doi, provider: "datacite".into() });
+                }
+                (stamp.clone(), Vec::new(), before, pids)
             }
         };
         let doc = RecordDoc {
@@ -130,6 +134,7 @@ impl Tessera {
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(&record).await?;
+        self.schedule_doi_registration(&published).await?;
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
         self.record_view(record).await
     }

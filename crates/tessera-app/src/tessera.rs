@@ -37,6 +37,10 @@ pub struct TesseraConfig {
     pub audit_signing_key: Option<String>,
     /// Where each published record version's ARK is minted.
     pub ark: tessera_domain::ArkMinter,
+    /// The DataCite account DOIs are registered with, if any.
+    pub datacite: Option<crate::DataCiteConfig>,
+    /// The repository's name: the publisher of records whose metadata names none.
+    pub repository_name: String,
 }
 
 #[derive(Clone)]
@@ -50,6 +54,8 @@ pub struct Tessera {
     pub(crate) mailer: Option<crate::mail::Mailer>,
     pub(crate) sso: crate::sso::Sso,
     pub(crate) signing_key: Option<Arc<ring::signature::Ed25519KeyPair>>,
+    /// For the services Tessera calls: DataCite.
+    pub(crate) http: reqwest::Client,
 }
 
 impl Tessera {
@@ -62,7 +68,12 @@ impl Tessera {
         let mailer = config.mail.as_ref().map(crate::mail::Mailer::new).transpose()?;
         let sso = crate::sso::Sso::new(config.sso.clone(), &config.public_url)?;
         let signing_key = config.audit_signing_key.as_deref().map(crate::audit::signing_key).transpose()?.map(Arc::new);
-        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso, signing_key })
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| crate::Error::ProviderUnavailable(format!("the HTTP client: {e}")))?;
+        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso, signing_key, http })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are

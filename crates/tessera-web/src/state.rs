@@ -47,17 +47,22 @@ impl AppState {
 
     pub(crate) fn links(&self, doc: &RecordDoc) -> Links {
         let landing = self.landing_page(doc.id);
-        // An ARK resolves here, at `/ark:/NAAN/name`, to the landing page.
-        let pid = doc.pids.get("ark").map_or_else(|| landing.clone(), |ark| self.link(&format!("/{}", ark.identifier)));
+        // A DOI resolves through doi.org; an ARK here, at `/ark:/NAAN/name`.
+        let pid = match (doc.pids.get("doi"), doc.pids.get("ark")) {
+            (Some(doi), _) => format!("https://doi.org/{}", doi.identifier),
+            (None, Some(ark)) => self.link(&format!("/{}", ark.identifier)),
+            (None, None) => landing.clone(),
+        };
         Links { landing, pid }
     }
 
     /// What the exports need to know of a published record; `links` are its landing page and
     /// its persistent identifier's link, from `Links::of`.
     pub(crate) fn described<'a>(&'a self, doc: &'a RecordDoc, links: &'a Links) -> Described<'a> {
-        let pid = match doc.pids.get("ark") {
-            Some(ark) => Pid { kind: "ARK", value: &ark.identifier, url: &links.pid },
-            None => Pid { kind: "URL", value: &links.landing, url: &links.landing },
+        let pid = match (doc.pids.get("doi"), doc.pids.get("ark")) {
+            (Some(doi), _) => Pid { kind: "DOI", value: &doi.identifier, url: &links.pid },
+            (None, Some(ark)) => Pid { kind: "ARK", value: &ark.identifier, url: &links.pid },
+            (None, None) => Pid { kind: "URL", value: &links.landing, url: &links.landing },
         };
         let landing = links.landing.as_str();
         Described {

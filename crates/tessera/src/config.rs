@@ -37,6 +37,22 @@ pub(crate) struct FileConfig {
     repository: RepositoryFile,
     #[serde(default)]
     pids: PidsFile,
+    #[serde(default)]
+    datacite: DataCiteFile,
+}
+
+/// A DataCite repository account; with it, every record version gets a registered DOI.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataCiteFile {
+    /// Env: `TESSERA_DATACITE_API_URL`, such as `https://api.test.datacite.org`.
+    api_url: Option<String>,
+    /// Env: `TESSERA_DATACITE_PREFIX`, such as `10.1234`.
+    prefix: Option<String>,
+    /// The repository id. Env: `TESSERA_DATACITE_USERNAME`.
+    username: Option<String>,
+    /// A file holding the repository's password (chmod 600). Env: `TESSERA_DATACITE_PASSWORD_FILE`.
+    password_file: Option<PathBuf>,
 }
 
 /// Where records' ARKs are minted.
@@ -196,6 +212,7 @@ pub(crate) struct Config {
     pub(crate) repository_name: String,
     pub(crate) admin_email: String,
     pub(crate) ark: tessera_app::domain::ArkMinter,
+    pub(crate) datacite: Option<tessera_app::DataCiteConfig>,
 }
 
 /// Every environment variable Tessera reads; `docs/config.md` must describe each one.
@@ -221,6 +238,10 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_ADMIN_EMAIL",
     "TESSERA_ARK_NAAN",
     "TESSERA_ARK_SHOULDER",
+    "TESSERA_DATACITE_API_URL",
+    "TESSERA_DATACITE_PREFIX",
+    "TESSERA_DATACITE_USERNAME",
+    "TESSERA_DATACITE_PASSWORD_FILE",
     "TESSERA_LOG",
     "TESSERA_LOG_FORMAT",
     "TESSERA_SERVER",
@@ -266,6 +287,27 @@ fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
         }
     }
     Ok(std::fs::read_to_string(path).with_context(|| format!("reading {what}"))?.trim().to_string())
+}
+
+/// The DataCite account, when all four of its settings are given; some but not all is an error.
+fn datacite_config(file: DataCiteFile) -> anyhow::Result<Option<tessera_app::DataCiteConfig>> {
+    let api_url = env("TESSERA_DATACITE_API_URL").or(file.api_url);
+    let prefix = env("TESSERA_DATACITE_PREFIX").or(file.prefix);
+    let username = env("TESSERA_DATACITE_USERNAME").or(file.username);
+    let password_file = env("TESSERA_DATACITE_PASSWORD_FILE").map(PathBuf::from).or(file.password_file);
+    match (api_url, prefix, username, password_file) {
+        (None, None, None, None) => Ok(None),
+        (Some(api_url), Some(prefix), Some(username), Some(path)) => {
+            let doi_prefix =
+                prefix.strip_prefix("10.").is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'));
+            if !doi_prefix {
+                bail!("datacite.prefix '{prefix}' is not a DOI prefix such as 10.1234");
+            }
+            let password = read_secret(&path, &format!("the DataCite password file {}", path.display()))?;
+            Ok(Some(tessera_app::DataCiteConfig { api_url, prefix, username, password }))
+        }
+        _ => bail!("DataCite needs all of datacite.api_url, prefix, username and password_file (or their TESSERA_DATACITE_* variables)"),
+    }
 }
 
 /// The address harvesters are given when none is set: the sender of mail, or one at the
@@ -335,12 +377,14 @@ impl Config {
         let naan = env("TESSERA_ARK_NAAN").or(file.pids.ark_naan).unwrap_or_else(|| "99999".into());
         let shoulder = env("TESSERA_ARK_SHOULDER").or(file.pids.ark_shoulder).unwrap_or_else(|| "fk4".into());
         let ark = tessera_app::domain::ArkMinter::new(&naan, &shoulder).map_err(|problem| anyhow::anyhow!("pids: {problem}"))?;
+        let datacite = datacite_config(file.datacite)?;
         Ok(Self {
             sso,
             audit_signing_key,
             repository_name,
             admin_email,
             ark,
+            datacite,
             mail: smtp_url.map(|smtp_url| tessera_app::MailConfig { smtp_url, from }),
             bind,
             public_url,

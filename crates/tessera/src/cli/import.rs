@@ -50,7 +50,7 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A bag that passed every check.
-struct Bag {
+pub(super) struct Bag {
     declaration: Declaration,
     info: Vec<(String, String)>,
     /// (key in the record, path, size) of every payload file.
@@ -81,7 +81,7 @@ struct Manifest {
 }
 
 /// Checks everything RFC 8493 asks of a bag; the error names every problem found.
-fn check_bag(root: &Path) -> anyhow::Result<Bag> {
+pub(super) fn check_bag(root: &Path) -> anyhow::Result<Bag> {
     let declaration = std::fs::read(root.join("bagit.txt")).map_err(|_| anyhow!("{} is not a bag: it has no bagit.txt", root.display()))?;
     let declaration =
         bagit::parse_declaration(&declaration).map_err(|problem| anyhow!("{} is not a valid bag: {problem}", root.display()))?;

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod deposit;
+mod export;
 mod get;
 mod import;
 mod maintenance;
@@ -76,6 +77,8 @@ enum Command {
     Get(get::GetArgs),
     /// Check a BagIt bag, then deposit its files as a new dataset through a server's API.
     Import(import::ImportArgs),
+    /// Write a record in an export format (a BagIt bag, a data package, DataCite, …) to a folder.
+    Export(export::ExportArgs),
 }
 
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -89,6 +92,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deposit(args) => deposit::deposit(args).await,
         Command::Get(args) => get::get(args).await,
         Command::Import(args) => import::import(args).await,
+        Command::Export(args) => export::export(args).await,
     }
 }
 
@@ -107,6 +111,8 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         sso: config.sso.clone(),
         audit_signing_key: config.audit_signing_key.clone(),
         ark: config.ark.clone(),
+        datacite: config.datacite.clone(),
+        repository_name: config.repository_name.clone(),
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

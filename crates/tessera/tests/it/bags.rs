@@ -1,6 +1,6 @@
 //! BagIt in: the BagIt conformance suite goes through `tessera import`. Every valid bag
 //! becomes a draft with all its files. Every invalid one is refused with its problems named,
-//! and nothing is created. A bag Tessera exported comes back with its record's metadata.
+//! and nothing is created. A bag `tessera export` wrote comes back with its record's metadata.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -84,19 +84,24 @@ async fn a_bag_tessera_exported_imports_with_its_metadata() {
     let id =
         api.draft_with_files(metadata("River temperatures"), &[("table.csv", b"site,temp\nA,4.5\n"), ("docs/notes.txt", b"calm")]).await;
     api.publish(&id).await;
-    let (status, _, zip) = api.bytes(&format!("/api/records/{id}/export/bagit")).await;
-    assert_eq!(status, StatusCode::OK);
-
+    // `tessera export` writes the bag to a folder, unpacked and checked.
     let work = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("bag.zip"), &zip).unwrap();
-    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names a Python; scripts/test.sh sets it");
-    let unzip = std::process::Command::new(python)
-        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
-        .arg(work.path().join("bag.zip"))
-        .arg(work.path())
-        .output()
-        .unwrap();
-    assert!(unzip.status.success(), "{}", describe(&unzip));
+    let export = |format: &str| {
+        std::process::Command::new(BIN)
+            .args(["export", &id, "--format", format, "--server", &server.base_url, "--token", &token, "--output"])
+            .arg(work.path())
+            .output()
+            .unwrap()
+    };
+    let bag = export("bagit");
+    assert!(bag.status.success(), "{}", describe(&bag));
+    assert!(String::from_utf8_lossy(&bag.stderr).contains("checked every checksum"), "{}", describe(&bag));
+    assert!(work.path().join(format!("record-{id}/data/docs/notes.txt")).is_file());
+    let bibtex = export("bibtex");
+    assert!(bibtex.status.success(), "{}", describe(&bibtex));
+    assert!(std::fs::read_to_string(work.path().join(format!("record-{id}.bib"))).unwrap().contains("River temperatures"));
+    let wrong = export("marc21");
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("not an export format"), "{}", describe(&wrong));
 
     let output = import(&server, &token, &work.path().join(format!("record-{id}")));
     assert!(output.status.success(), "{}", describe(&output));

@@ -8,6 +8,7 @@ mod bags;
 mod cli;
 mod compliance;
 mod crash;
+mod dois;
 mod embargo;
 mod exports;
 mod helpers;

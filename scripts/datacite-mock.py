@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""A local stand-in for DataCite's REST API, for tests: it answers as DataCite documents.
+
+usage: datacite-mock.py PORT USERNAME PASSWORD STORE_DIR
+
+PUT /dois/{prefix}/{suffix} with a JSON:API body (Content-Type application/vnd.api+json) and
+HTTP Basic credentials creates or updates the DOI: 201 the first time, 200 after, the body
+echoing `data`. The request is kept as STORE_DIR/{prefix}_{suffix}.json. Wrong credentials get
+401, a body without the attributes DataCite requires for a findable DOI gets 422, and
+GET /dois/{doi} answers what was stored.
+"""
+import base64
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, USER, PASSWORD, STORE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+REQUIRED = ["doi", "url", "titles", "creators", "publisher", "publicationYear", "types"]
+
+
+def path_of(doi):
+    return os.path.join(STORE, doi.replace("/", "_") + ".json")
+
+
+class DataCite(BaseHTTPRequestHandler):
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/vnd.api+json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorized(self):
+        expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return self.headers.get("Authorization") == expected
+
+    def do_GET(self):
+        if self.path == "/heartbeat":
+            return self.answer(200, {"status": "ok"})
+        doi = self.path.removeprefix("/dois/")
+        if not os.path.exists(path_of(doi)):
+            return self.answer(404, {"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]})
+        with open(path_of(doi)) as f:
+            return self.answer(200, json.load(f))
+
+    def do_PUT(self):
+        if not self.authorized():
+            return self.answer(401, {"errors": [{"status": "401", "title": "Bad credentials."}]})
+        if self.headers.get("Content-Type") != "application/vnd.api+json":
+            return self.answer(415, {"errors": [{"status": "415", "title": "Unsupported media type"}]})
+        doi = self.path.removeprefix("/dois/")
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        attributes = body.get("data", {}).get("attributes", {})
+        missing = [name for name in REQUIRED if not attributes.get(name)]
+        if body.get("data", {}).get("type") != "dois" or attributes.get("doi", "").lower() != doi.lower() or missing:
+            return self.answer(422, {"errors": [{"source": name, "title": "can't be blank"} for name in missing] or [{"title": "doi mismatch"}]})
+        existed = os.path.exists(path_of(doi))
+        with open(path_of(doi) + ".tmp", "w") as f:
+            json.dump(body, f)
+        os.replace(path_of(doi) + ".tmp", path_of(doi))
+        attributes["state"] = "findable" if attributes.get("event") == "publish" else "draft"
+        return self.answer(200 if existed else 201, body)
+
+    def log_message(self, *args):
+        pass
+
+
+ThreadingHTTPServer(("127.0.0.1", PORT), DataCite).serve_forever()
