@@ -28,6 +28,9 @@ pub(crate) struct DepositArgs {
     remote: RemoteArgs,
 }
 
+/// A file to upload: its key in the record, where it is, and its size.
+pub(super) type Upload = (String, PathBuf, u64);
+
 /// How many keys are declared per request.
 const KEYS_PER_REQUEST: usize = 500;
 
@@ -45,7 +48,7 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
 /// Creates a draft from `body`, uploads `files` (key, path, size) with a progress bar, holds
 /// every checksum the server reports to the local file's, and publishes if asked; prints the
 /// record's link.
-pub(super) async fn deposit_files(remote: &Remote, body: &Value, files: &[(String, PathBuf, u64)], publish: bool) -> anyhow::Result<()> {
+pub(super) async fn deposit_files(remote: &Remote, body: &Value, files: &[Upload], publish: bool) -> anyhow::Result<()> {
     let total_bytes: u64 = files.iter().map(|(_, _, size)| size).sum();
     let draft = remote.json(remote.request(Method::POST, "/api/records").json(body), "creating the draft").await?;
     let id = draft["id"].as_str().context("the server's draft has no id")?.to_string();

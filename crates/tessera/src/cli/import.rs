@@ -1,7 +1,8 @@
-//! `tessera import BAG`: checks a BagIt bag (versions 0.93 to 1.0) as strictly as the spec
-//! asks, names every problem it finds, and only then deposits its payload as a new draft, each
-//! file's checksum held again to what the server reports. A bag Tessera exported brings its
-//! record's metadata back with it.
+//! `tessera import FOLDER`: checks a BagIt bag (versions 0.93 to 1.0) as strictly as the spec
+//! asks, or a Frictionless data package against every size and hash its descriptor gives,
+//! names every problem it finds, and only then deposits the files as a new draft, each file's
+//! checksum held again to what the server reports. A bag Tessera exported brings its record's
+//! metadata back with it; a data package gives its title, description and keywords.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -14,13 +15,13 @@ use tessera_app::domain::FileKey;
 use tessera_formats::bagit::{self, Algorithm, Declaration};
 use unicode_normalization::UnicodeNormalization;
 
-use super::deposit::{deposit_files, read_metadata};
+use super::deposit::{Upload, deposit_files, read_metadata};
 use super::remote::{Remote, RemoteArgs};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ImportArgs {
-    /// The bag: a folder holding bagit.txt.
-    bag: PathBuf,
+    /// The bag (a folder holding bagit.txt) or data package (a folder holding datapackage.json).
+    folder: PathBuf,
     /// The record's metadata (a JSON or YAML file, as for `deposit`), instead of what the bag
     /// says of itself.
     #[arg(long, short)]
@@ -34,19 +35,115 @@ pub(crate) struct ImportArgs {
 
 pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;
-    let root = args.bag.clone();
-    let bag = tokio::task::spawn_blocking(move || check_bag(&root)).await??;
-    for warning in &bag.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let (major, minor) = bag.declaration.version;
-    eprintln!("{} is a valid BagIt {major}.{minor} bag of {} files; every checksum verified", args.bag.display(), bag.payload.len());
+    let folder = args.folder.clone();
+    let is_package = folder.join("datapackage.json").is_file() && !folder.join("bagit.txt").exists();
+    let (body, files) = if is_package {
+        let (body, files) = tokio::task::spawn_blocking(move || check_package(&folder)).await??;
+        eprintln!("{} is a valid data package of {} files; every size and hash verified", args.folder.display(), files.len());
+        (body, files)
+    } else {
+        let bag = tokio::task::spawn_blocking(move || check_bag(&folder)).await??;
+        for warning in &bag.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let (major, minor) = bag.declaration.version;
+        eprintln!("{} is a valid BagIt {major}.{minor} bag of {} files; every checksum verified", args.folder.display(), bag.payload.len());
+        (bag.record_body(&args.folder), bag.payload)
+    };
     let body = match &args.metadata {
         Some(path) => read_metadata(path)?,
-        None => bag.record_body(&args.bag),
+        None => body,
     };
-    deposit_files(&remote, &body, &bag.payload, args.publish).await?;
+    deposit_files(&remote, &body, &files, args.publish).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks a data package: every resource's file is in the folder, with the size and hash its
+/// descriptor gives. Returns the new draft's body and the files (the descriptor among them).
+fn check_package(root: &Path) -> anyhow::Result<(Value, Vec<Upload>)> {
+    let descriptor_path = root.join("datapackage.json");
+    let text = std::fs::read_to_string(&descriptor_path).with_context(|| format!("reading {}", descriptor_path.display()))?;
+    let descriptor: Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{} is not a valid data package: datapackage.json is not JSON: {e}", root.display()))?;
+    let (mut problems, mut files) = (Vec::new(), Vec::new());
+    let resources = descriptor["resources"].as_array().cloned().unwrap_or_default();
+    if resources.is_empty() {
+        problems.push("datapackage.json lists no resources".to_string());
+    }
+    for (n, resource) in resources.iter().enumerate() {
+        let name = resource["name"].as_str().map_or_else(|| format!("resource {}", n + 1), |name| format!("resource '{name}'"));
+        let paths: Vec<&str> = match &resource["path"] {
+            Value::String(path) => vec![path.as_str()],
+            Value::Array(paths) => paths.iter().filter_map(Value::as_str).collect(),
+            // Inline data travels in the descriptor itself.
+            _ if resource.get("data").is_some() => continue,
+            _ => {
+                problems.push(format!("{name} has no path"));
+                continue;
+            }
+        };
+        for path in &paths {
+            if path.starts_with("http://") || path.starts_with("https://") {
+                problems.push(format!("{name} is at {path}: download it into the package first"));
+                continue;
+            }
+            let key = match FileKey::parse(path) {
+                Ok(key) if !path.split('/').any(|part| part == ".." || part == ".") => key,
+                _ => {
+                    problems.push(format!("{name}: '{path}' points outside the package"));
+                    continue;
+                }
+            };
+            let file = root.join(path);
+            let Ok(size) = std::fs::metadata(&file).map(|m| m.len()) else {
+                problems.push(format!("{name}: '{path}' is not in the package"));
+                continue;
+            };
+            // Size and hash describe the resource's one file; a multi-file resource is checked file by file only for presence.
+            if paths.len() == 1 {
+                if let Some(bytes) = resource["bytes"].as_u64().filter(|bytes| *bytes != size) {
+                    problems.push(format!("{name}: '{path}' has {size} bytes, the descriptor says {bytes}"));
+                }
+                if let Some(hash) = resource["hash"].as_str() {
+                    let (algorithm, expected) = hash.split_once(':').unwrap_or(("md5", hash));
+                    match Algorithm::parse(algorithm) {
+                        Some(algorithm) => {
+                            let found = hash_file(&file, [algorithm], &indicatif::ProgressBar::hidden())?.pop().unwrap_or_default();
+                            if !found.eq_ignore_ascii_case(expected) {
+                                problems.push(format!(
+                                    "{name}: '{path}' does not match its hash: it is {found}, the descriptor says {expected}"
+                                ));
+                            }
+                        }
+                        None => problems.push(format!("{name}: the hash algorithm '{algorithm}' is not one Tessera knows")),
+                    }
+                }
+            }
+            files.push((key.to_string(), file, size));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{} is not a valid data package; {} problems:\n  - {}", root.display(), problems.len(), problems.join("\n  - "));
+    }
+    if !files.iter().any(|(key, _, _)| key == "datapackage.json") {
+        files.push(("datapackage.json".to_string(), descriptor_path, text.len() as u64));
+    }
+    files.sort();
+    let title = descriptor["title"].as_str().or(descriptor["name"].as_str()).map(str::to_string);
+    let folder = root.file_name().map(|n| n.to_string_lossy().into_owned());
+    let keywords: Vec<Value> =
+        descriptor["keywords"].as_array().into_iter().flatten().filter_map(Value::as_str).map(|k| json!({"subject": k})).collect();
+    let mut metadata =
+        json!({"title": title.or(folder).unwrap_or_else(|| "Imported data package".into()), "resource_type": {"id": "dataset"}});
+    for field in ["description", "version"] {
+        if let Some(text) = descriptor[field].as_str() {
+            metadata[field] = json!(text);
+        }
+    }
+    if !keywords.is_empty() {
+        metadata["subjects"] = Value::Array(keywords);
+    }
+    Ok((json!({"metadata": metadata}), files))
 }
 
 /// A bag that passed every check.
@@ -54,7 +151,7 @@ pub(super) struct Bag {
     declaration: Declaration,
     info: Vec<(String, String)>,
     /// (key in the record, path, size) of every payload file.
-    payload: Vec<(String, PathBuf, u64)>,
+    payload: Vec<Upload>,
     /// The record a Tessera bag carries in `metadata/record.json`.
     record: Option<Value>,
     warnings: Vec<String>,

@@ -86,21 +86,21 @@ async fn a_bag_tessera_exported_imports_with_its_metadata() {
     api.publish(&id).await;
     // `tessera export` writes the bag to a folder, unpacked and checked.
     let work = tempfile::tempdir().unwrap();
-    let export = |format: &str| {
+    let export = |format: &str, into: &Path| {
         std::process::Command::new(BIN)
             .args(["export", &id, "--format", format, "--server", &server.base_url, "--token", &token, "--output"])
-            .arg(work.path())
+            .arg(into)
             .output()
             .unwrap()
     };
-    let bag = export("bagit");
+    let bag = export("bagit", work.path());
     assert!(bag.status.success(), "{}", describe(&bag));
     assert!(String::from_utf8_lossy(&bag.stderr).contains("checked every checksum"), "{}", describe(&bag));
     assert!(work.path().join(format!("record-{id}/data/docs/notes.txt")).is_file());
-    let bibtex = export("bibtex");
+    let bibtex = export("bibtex", work.path());
     assert!(bibtex.status.success(), "{}", describe(&bibtex));
     assert!(std::fs::read_to_string(work.path().join(format!("record-{id}.bib"))).unwrap().contains("River temperatures"));
-    let wrong = export("marc21");
+    let wrong = export("marc21", work.path());
     assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("not an export format"), "{}", describe(&wrong));
 
     let output = import(&server, &token, &work.path().join(format!("record-{id}")));
@@ -112,6 +112,28 @@ async fn a_bag_tessera_exported_imports_with_its_metadata() {
     let (_, files) = api.get(&format!("/api/records/{draft}/draft/files")).await;
     let keys: Vec<&str> = files["entries"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["docs/notes.txt", "table.csv"]);
+    // A data package comes back too: its files, the descriptor, and its title.
+    let packages = tempfile::tempdir().unwrap();
+    let package = export("datapackage", packages.path());
+    assert!(package.status.success(), "{}", describe(&package));
+    let package_dir = packages.path().join(format!("record-{id}"));
+    let imported = import(&server, &token, &package_dir);
+    assert!(imported.status.success(), "{}", describe(&imported));
+    let draft = String::from_utf8(imported.stdout).unwrap().trim().rsplit('/').nth(1).unwrap().to_string();
+    assert_eq!(api.get(&format!("/api/records/{draft}/draft")).await.1["metadata"]["title"], "River temperatures");
+    let (_, files) = api.get(&format!("/api/records/{draft}/draft/files")).await;
+    let keys: Vec<&str> = files["entries"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["datapackage.json", "docs/notes.txt", "table.csv"]);
+    std::fs::write(package_dir.join("table.csv"), b"site,temp\nA,4.6\n").unwrap();
+    std::fs::remove_file(package_dir.join("docs/notes.txt")).unwrap();
+    let refused = import(&server, &token, &package_dir);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("2 problems"), "{}", describe(&refused));
+    assert!(
+        stderr.contains("'table.csv' does not match its hash") && stderr.contains("'docs/notes.txt' is not in the package"),
+        "{stderr}"
+    );
+
     // The same bag with one payload byte changed is refused before anything is uploaded.
     std::fs::write(work.path().join(format!("record-{id}/data/table.csv")), b"site,temp\nA,4.6\n").unwrap();
     let tampered = import(&server, &token, &work.path().join(format!("record-{id}")));
