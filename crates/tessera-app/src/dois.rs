@@ -32,6 +32,12 @@ impl Tessera {
         self.config.datacite.as_ref().map(|dc| format!("{}/tessera.{id}", dc.prefix))
     }
 
+    /// The persistent identifier a draft gets when it is published: its DOI when DataCite is
+    /// configured, else its ARK.
+    pub fn future_pid(&self, id: RecordId) -> String {
+        self.doi_for(id).unwrap_or_else(|| self.config.ark.mint(id.0))
+    }
+
     /// After a publish or an edit: a job to register the record's DOI (or its new metadata).
     pub(crate) async fn schedule_doi_registration(&self, doc: &RecordDoc) -> Result<()> {
         if self.config.datacite.is_some() && doc.pids.contains_key("doi") {

@@ -4,7 +4,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{
-    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention, search,
+    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
+    search, zenodo,
 };
 use crate::health;
 
@@ -14,7 +15,8 @@ use crate::health;
     paths(
         drafts::create_draft, drafts::read_draft, drafts::update_draft, drafts::delete_draft, drafts::edit_record, drafts::publish_draft, drafts::create_version,
         draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::put_content, draft_files::commit_file, draft_files::delete_file,
-        records::read_record, records::resolve_ark, export::export, records::list_versions, records::latest_version, records::list_user_records,
+        records::read_record, records::resolve_ark, export::export, zenodo::create, zenodo::read, zenodo::list, zenodo::update,
+        zenodo::delete, zenodo::put_file, zenodo::publish, records::list_versions, records::latest_version, records::list_user_records,
         record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
         search::search_records, health::health, health::ready,
         crate::ui::session::current_session, identity::list_tokens, identity::create_token, identity::revoke_token,

@@ -4,12 +4,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Redirect;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention, search,
+    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
+    search, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -36,9 +37,13 @@ pub fn router(state: AppState) -> Router {
             "/api/records/{id}/draft/files/{*rest}",
             get(draft_files::get_file).put(draft_files::put_content).post(draft_files::commit_file).delete(draft_files::delete_file),
         )
+        .route("/api/files/{bucket}/{*key}", put(zenodo::put_file))
         .layer(DefaultBodyLimit::disable());
     let router = Router::new()
         .route("/oai", get(oai::get).post(oai::post))
+        .route("/api/deposit/depositions", post(zenodo::create).get(zenodo::list))
+        .route("/api/deposit/depositions/{id}", get(zenodo::read).put(zenodo::update).delete(zenodo::delete))
+        .route("/api/deposit/depositions/{id}/actions/publish", post(zenodo::publish))
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
         .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))

@@ -14,3 +14,4 @@ pub(crate) mod record_files;
 pub(crate) mod records;
 pub(crate) mod retention;
 pub(crate) mod search;
+pub(crate) mod zenodo;

@@ -21,3 +21,4 @@ mod policies;
 mod retention;
 mod sessions;
 mod sso;
+mod zenodo;

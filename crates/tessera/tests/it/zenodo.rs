@@ -1,0 +1,82 @@
+//! A script written for Zenodo's deposit API works against Tessera unchanged: it creates a
+//! deposition, uploads into its bucket (replacing a key), sends back its own GET with new
+//! metadata, and publishes, with the token as a query parameter or a Bearer header.
+
+use md5::Digest;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tessera_testkit::TestServerConfig;
+
+use crate::helpers::start;
+
+#[tokio::test]
+async fn a_zenodo_script_deposits_and_publishes_unchanged() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let client = reqwest::Client::new();
+    let depositions = server.url("/api/deposit/depositions");
+
+    let response = client.post(&depositions).query(&[("access_token", &token)]).json(&json!({})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let deposition: Value = response.json().await.unwrap();
+    let (id, bucket) = (deposition["id"].as_i64().unwrap(), deposition["links"]["bucket"].as_str().unwrap().to_string());
+    assert_eq!((deposition["state"].as_str(), deposition["submitted"].as_bool()), (Some("unsubmitted"), Some(false)));
+    let reserved = deposition["metadata"]["prereserve_doi"]["doi"].as_str().unwrap().to_string();
+    assert!(reserved.starts_with(&format!("ark:/99999/fk4{id}")), "{deposition}");
+
+    // Bucket uploads, the second replacing the first.
+    for content in [&b"first draft"[..], b"site,temp\nA,4.5\n"] {
+        let response = client.put(format!("{bucket}/data.csv")).bearer_auth(&token).body(content.to_vec()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let file: Value = response.json().await.unwrap();
+        let md5 = format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(content)));
+        assert_eq!(
+            (file["key"].as_str(), file["size"].as_i64(), file["checksum"].as_str()),
+            (Some("data.csv"), Some(content.len() as i64), Some(md5.as_str()))
+        );
+    }
+
+    // The client sends back its own GET, read-only fields and all, with the metadata filled in.
+    let mut full: Value = client.get(format!("{depositions}/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let metadata = json!({
+        "title": "River temperatures",
+        "upload_type": "dataset",
+        "description": "Hourly water temperature.",
+        "creators": [{"name": "Lovelace, Ada", "affiliation": "CERN", "orcid": "0000-0002-1825-0097"}],
+        "publication_date": "2024-05-17",
+        "license": "cc-by-4.0",
+        "keywords": ["rivers"],
+        "access_right": "open",
+        "prereserve_doi": full["metadata"]["prereserve_doi"].clone(),
+    });
+    full["metadata"] = metadata;
+    let response = client.put(format!("{depositions}/{id}")).bearer_auth(&token).json(&full).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+    assert_eq!(updated["metadata"]["creators"][0]["name"], "Lovelace, Ada", "{updated}");
+
+    let response = client.post(format!("{depositions}/{id}/actions/publish")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let published: Value = response.json().await.unwrap();
+    assert_eq!((published["state"].as_str(), published["submitted"].as_bool()), (Some("done"), Some(true)));
+    assert_eq!(published["metadata"]["prereserve_doi"]["doi"], reserved.as_str(), "the reserved identifier is the one it got");
+
+    // The same record through the InvenioRDM API.
+    let record: Value = client.get(server.url(&format!("/api/records/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(record["metadata"]["creators"][0]["person_or_org"]["family_name"], "Lovelace");
+    assert_eq!(record["metadata"]["rights"][0]["id"], "cc-by-4.0");
+    assert_eq!(record["files"]["count"], 1);
+    let listed: Value = client.get(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id && d["state"] == "done"), "{listed}");
+
+    // An unpublished deposition can be deleted; bad metadata is a 400 naming the field.
+    let draft: Value = client.post(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let other = draft["id"].as_i64().unwrap();
+    let bad = json!({"metadata": {"access_right": "secret"}});
+    let response = client.put(format!("{depositions}/{other}")).bearer_auth(&token).json(&bad).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("access_right"));
+    assert_eq!(client.delete(format!("{depositions}/{other}")).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(client.get(format!("{depositions}/{other}")).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(client.post(&depositions).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "a token is needed");
+}
