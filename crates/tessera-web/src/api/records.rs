@@ -23,6 +23,9 @@ pub(crate) async fn read_record(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
+    if headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("application/vnd.zenodo.v1+json")) {
+        return super::zenodo::zenodo_record(&state, &subject, id).await;
+    }
     if let Some(format) = export::negotiated(&headers) {
         return export::render(&state, &subject, id, format).await;
     }

@@ -117,6 +117,63 @@ pub(crate) async fn publish(State(state): State<AppState>, Caller(subject): Call
     Ok((StatusCode::ACCEPTED, Json(deposition_of_record(&state, &record))).into_response())
 }
 
+/// Open a published deposition for editing its metadata.
+#[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/edit", tag = "zenodo",
+    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The deposition, being edited")))]
+pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let draft = state.tessera.edit_record(&subject, record_id(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(deposition_of_draft(&state, &draft))).into_response())
+}
+
+/// Throw away the edits of a published deposition.
+#[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/discard", tag = "zenodo",
+    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The deposition as published")))]
+pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    state.tessera.delete_draft(&subject, id).await?;
+    Ok((StatusCode::CREATED, Json(deposition_of_record(&state, &state.tessera.record(&subject, id).await?))).into_response())
+}
+
+/// Start a new version, carrying the files over. As on Zenodo, the answer is the published
+/// deposition; the new version is at its `links.latest_draft`.
+#[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/newversion", tag = "zenodo",
+    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The published deposition")))]
+pub(crate) async fn new_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    let draft = state.tessera.new_version(&subject, id).await?;
+    let mut deposition = deposition_of_record(&state, &state.tessera.record(&subject, id).await?);
+    deposition["links"]["latest_draft"] = json!(state.link(&format!("/api/deposit/depositions/{}", draft.id)));
+    deposition["links"]["latest_draft_html"] = json!(state.link(&format!("/records/{}", draft.id)));
+    Ok((StatusCode::CREATED, Json(deposition)).into_response())
+}
+
+/// A published record as Zenodo's records API shows it, for `Accept: application/vnd.zenodo.v1+json`.
+pub(crate) async fn zenodo_record(state: &AppState, subject: &tessera_app::domain::Subject, id: RecordId) -> ApiResult<Response> {
+    let record = state.tessera.record(subject, id).await?;
+    let files = match state.tessera.record_files(subject, id, 0, None).await {
+        Ok((files, _)) => files,
+        Err(tessera_app::Error::Unauthenticated | tessera_app::Error::Forbidden { .. }) => Vec::new(),
+        Err(err) => return Err(err.into()),
+    };
+    let files: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let link = state.link(&format!("/api/records/{id}/files/{}/content", crate::wire::key_path(&f.key)));
+            json!({"id": format!("{id}/{}", f.key), "key": f.key, "size": f.size, "checksum": format!("md5:{}", f.md5), "links": {"self": link}})
+        })
+        .collect();
+    let mut body = deposition_of_record(state, &record);
+    body["files"] = Value::Array(files);
+    body["links"] = json!({
+        "self": state.link(&format!("/api/records/{id}")),
+        "html": state.link(&format!("/records/{id}")),
+        "latest": state.link(&format!("/api/records/{id}/versions/latest")),
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/vnd.zenodo.v1+json"));
+    Ok(response)
+}
+
 /// What a draft takes from Zenodo metadata. Unknown Zenodo fields are ignored, as Zenodo's
 /// own read-only ones are; what Tessera cannot read is a 400 naming the field.
 fn input_of(zenodo: &Value) -> ApiResult<RecordInput> {

@@ -69,6 +69,43 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     let listed: Value = client.get(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id && d["state"] == "done"), "{listed}");
 
+    // Zenodo's representation of the published record, for clients that ask for it.
+    let zenodo: Value = client
+        .get(server.url(&format!("/api/records/{id}")))
+        .header("accept", "application/vnd.zenodo.v1+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = &zenodo["files"][0];
+    assert_eq!((file["key"].as_str(), file["size"].as_i64()), (Some("data.csv"), Some(16)), "{zenodo}");
+    assert!(file["checksum"].as_str().unwrap().starts_with("md5:") && file["links"]["self"].as_str().unwrap().ends_with("/content"));
+
+    // Edit, discard; a new version carries the files over and is found at latest_draft.
+    let actions = |action: &str| client.post(format!("{depositions}/{id}/actions/{action}")).bearer_auth(&token).send();
+    let editing = actions("edit").await.unwrap();
+    assert_eq!(editing.status(), StatusCode::CREATED);
+    assert_eq!(editing.json::<Value>().await.unwrap()["state"], "inprogress");
+    let discarded = actions("discard").await.unwrap();
+    assert_eq!((discarded.status(), discarded.json::<Value>().await.unwrap()["state"].clone()), (StatusCode::CREATED, json!("done")));
+    let versioned: Value = actions("newversion").await.unwrap().json().await.unwrap();
+    let latest_draft = versioned["links"]["latest_draft"].as_str().unwrap().to_string();
+    assert_ne!(latest_draft, format!("{depositions}/{id}"), "{versioned}");
+    let next: Value = client.get(&latest_draft).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let next_id = next["id"].as_i64().unwrap();
+    let files: Value = client
+        .get(server.url(&format!("/api/records/{next_id}/draft/files")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(files["entries"][0]["key"], "data.csv", "the previous files came over: {files}");
+
     // An unpublished deposition can be deleted; bad metadata is a 400 naming the field.
     let draft: Value = client.post(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let other = draft["id"].as_i64().unwrap();
