@@ -9,6 +9,11 @@ use tessera_testkit::TestServerConfig;
 
 use crate::helpers::start;
 
+/// The JSON body a request gets back.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.expect("request sent").json().await.expect("a JSON body")
+}
+
 #[tokio::test]
 async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     let server = start(TestServerConfig::default()).await;
@@ -70,15 +75,7 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id && d["state"] == "done"), "{listed}");
 
     // Zenodo's representation of the published record, for clients that ask for it.
-    let zenodo: Value = client
-        .get(server.url(&format!("/api/records/{id}")))
-        .header("accept", "application/vnd.zenodo.v1+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let zenodo = json_of(client.get(server.url(&format!("/api/records/{id}"))).header("accept", "application/vnd.zenodo.v1+json")).await;
     let file = &zenodo["files"][0];
     assert_eq!((file["key"].as_str(), file["size"].as_i64()), (Some("data.csv"), Some(16)), "{zenodo}");
     assert!(file["checksum"].as_str().unwrap().starts_with("md5:") && file["links"]["self"].as_str().unwrap().ends_with("/content"));
@@ -93,17 +90,8 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     let versioned: Value = actions("newversion").await.unwrap().json().await.unwrap();
     let latest_draft = versioned["links"]["latest_draft"].as_str().unwrap().to_string();
     assert_ne!(latest_draft, format!("{depositions}/{id}"), "{versioned}");
-    let next: Value = client.get(&latest_draft).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-    let next_id = next["id"].as_i64().unwrap();
-    let files: Value = client
-        .get(server.url(&format!("/api/records/{next_id}/draft/files")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next_id = json_of(client.get(&latest_draft).bearer_auth(&token)).await["id"].as_i64().unwrap();
+    let files = json_of(client.get(server.url(&format!("/api/records/{next_id}/draft/files"))).bearer_auth(&token)).await;
     assert_eq!(files["entries"][0]["key"], "data.csv", "the previous files came over: {files}");
 
     // An unpublished deposition can be deleted; bad metadata is a 400 naming the field.
