@@ -17,8 +17,16 @@ use crate::{Error, Result, Tessera};
 const LIFT_EMBARGO: &str = "lift-embargo";
 /// Jobs run per pass; the rest wait for the next pass.
 const JOBS_PER_PASS: i64 = 100;
-/// How long a failed job waits before it is tried again.
+/// How long a job that failed once waits before it is tried again; each further failure
+/// doubles the wait, up to `LONGEST_WAIT`, so a service that is down for days is not hammered.
 const RETRY_AFTER: time::Duration = time::Duration::minutes(10);
+const LONGEST_WAIT: time::Duration = time::Duration::hours(12);
+
+/// The wait after a job's `attempts`-th failure (the first is 1).
+fn backoff(attempts: i64) -> time::Duration {
+    let doublings = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
+    (RETRY_AFTER * 2i32.pow(doublings)).min(LONGEST_WAIT)
+}
 
 impl Tessera {
     /// Runs every job that is due; returns how many ran (successfully or not).
@@ -28,8 +36,10 @@ impl Tessera {
             match self.run_job(job).await {
                 Ok(()) => self.catalog.finish_job(job).await?,
                 Err(err) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, attempts = job.attempts + 1, error = %err, "job failed; will retry");
-                    self.catalog.fail_job(job.id, &err.to_string(), &from_now(RETRY_AFTER)).await?;
+                    let attempts = job.attempts + 1;
+                    let wait = backoff(attempts);
+                    tracing::warn!(job = job.id, kind = %job.kind, key = %job.key, attempts, retry_in_minutes = wait.whole_minutes(), error = %err, "job failed; will retry");
+                    self.catalog.fail_job(job.id, &err.to_string(), &from_now(wait)).await?;
                 }
             }
         }
@@ -109,4 +119,15 @@ impl Tessera {
 fn embargo_end(doc: &RecordDoc) -> Option<String> {
     let embargo = &doc.access.embargo;
     embargo.active.then(|| embargo.until.as_ref().map(|until| format!("{until}T00:00:00Z"))).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_doubles_the_wait_up_to_half_a_day() {
+        let minutes: Vec<i64> = [1, 2, 3, 4, 7, 8, 40].map(|n| backoff(n).whole_minutes()).to_vec();
+        assert_eq!(minutes, [10, 20, 40, 80, 640, 720, 720]);
+    }
 }
