@@ -14,6 +14,7 @@ usage:
 Exits 1, saying why, when a file does not parse or the two RDF graphs differ.
 """
 import json
+import os
 import sys
 
 import rdflib
@@ -55,25 +56,19 @@ def bibtex(path):
 
 
 def bag(path):
-    import os
     import tempfile
-    import zipfile
 
     import bagit
 
     with tempfile.TemporaryDirectory() as tmp:
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(tmp)
-        roots = os.listdir(tmp)
-        if len(roots) != 1:
-            sys.exit(f"expected one folder in the zip, found {roots}")
-        b = bagit.Bag(os.path.join(tmp, roots[0]))
+        root = unpacked(path, tmp)
+        b = bagit.Bag(root)
         try:
             b.validate()
         except bagit.BagValidationError as e:
             sys.exit(f"the bag is not valid: {e}")
         return {
-            "root": roots[0],
+            "root": os.path.basename(root),
             "version": b.version,
             "info": b.info,
             "payload": sorted(b.payload_files()),
@@ -83,7 +78,6 @@ def bag(path):
 
 
 def unpacked(path, tmp):
-    import os
     import zipfile
 
     with zipfile.ZipFile(path) as archive:
@@ -95,7 +89,6 @@ def unpacked(path, tmp):
 
 
 def datapackage(path):
-    import os
     import tempfile
 
     import frictionless

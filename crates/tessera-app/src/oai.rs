@@ -22,8 +22,8 @@ pub struct OaiItem {
     pub sets: Vec<String>,
     /// What anyone may read of it; `None` when it is deleted (taken down).
     pub record: Option<RecordDoc>,
-    /// Where the item is in the feed, to resume a harvest after it.
-    pub place: (String, i64),
+    /// Its number in the feed, to resume a harvest after it.
+    pub seq: i64,
 }
 
 /// The sets a record version is in: its organization's and its resource type's, each with
@@ -45,8 +45,8 @@ pub(crate) fn sets_of(doc: &RecordDoc) -> Vec<String> {
 }
 
 impl Tessera {
-    /// Up to `limit` items of a harvest's range, after the place `after`.
-    pub async fn oai_items(&self, range: &OaiRange, after: Option<&(String, i64)>, limit: i64) -> Result<Vec<OaiItem>> {
+    /// Up to `limit` items of a harvest's range, after the item numbered `after`.
+    pub async fn oai_items(&self, range: &OaiRange, after: Option<i64>, limit: i64) -> Result<Vec<OaiItem>> {
         self.catalog.oai_items(range, after, limit).await?.into_iter().map(harvested).collect()
     }
 
@@ -120,5 +120,5 @@ fn harvested(row: OaiItemRow) -> Result<OaiItem> {
     } else {
         None
     };
-    Ok(OaiItem { id: row.record_id, place: (row.datestamp.clone(), row.seq), datestamp: row.datestamp, sets: row.sets, record })
+    Ok(OaiItem { id: row.record_id, seq: row.seq, datestamp: row.datestamp, sets: row.sets, record })
 }

@@ -51,22 +51,10 @@ pub fn tag_files(
     tags
 }
 
-pub fn sha512_hex(content: &[u8]) -> String {
-    format!("{:x}", Sha512::digest(content))
-}
-
-/// SHA-512 over a payload file as it streams out, to hold it to its manifest line.
-#[derive(Default)]
-pub struct Sha512Stream(Sha512);
-
-impl Sha512Stream {
-    pub fn update(&mut self, chunk: &[u8]) {
-        self.0.update(chunk);
-    }
-
-    pub fn finish_hex(self) -> String {
-        format!("{:x}", self.0.finalize())
-    }
+fn sha512_hex(content: &[u8]) -> String {
+    let mut hasher = Algorithm::Sha512.hasher();
+    hasher.update(content);
+    hasher.finish_hex()
 }
 
 /// A path as manifests write it: CR and LF percent-encoded. RFC 8493 asks for `%` too, but

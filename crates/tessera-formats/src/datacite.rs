@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use tessera_domain::metadata::{Creator, PartyType, SchemeId};
 use tessera_domain::vocab;
 
-use crate::Described;
 use crate::xml::Xml;
+use crate::{Described, english};
 
 pub const NAMESPACE: &str = "http://datacite.org/schema/kernel-4";
 pub const SCHEMA_LOCATION: &str = "http://schema.datacite.org/meta/kernel-4.6/metadata.xsd";
@@ -263,19 +263,8 @@ impl Resource {
         if record.pid.kind != "URL" {
             alternate_identifiers.push(("URL".into(), record.landing_page.to_string()));
         }
-        let mut rights: Vec<Rights> = md
-            .rights
-            .iter()
-            .map(|right| {
-                let licence = right.id.as_deref().and_then(vocab::license);
-                let title = right.title.as_ref().and_then(|t| t.get("en").or_else(|| t.values().next())).map(String::as_str);
-                Rights {
-                    rights: title.or(licence.map(|l| l.title)).or(right.id.as_deref()).unwrap_or_default().to_string(),
-                    uri: right.link.clone().filter(|l| is_http(l)).or_else(|| licence.map(|l| l.url())),
-                    spdx: licence.map(|l| l.spdx_id),
-                }
-            })
-            .collect();
+        let mut rights: Vec<Rights> =
+            record.rights().map(|r| Rights { rights: r.title.to_string(), uri: r.url, spdx: r.licence.map(|l| l.spdx_id) }).collect();
         let access = record.access_right();
         rights.push(Rights { rights: access.label().into(), uri: Some(access.eu_repo().into()), spdx: None });
         let descriptions = md
@@ -295,12 +284,7 @@ impl Resource {
                 funder: f.funder.name.clone().filter(|n| !n.trim().is_empty())?,
                 ror: f.funder.id.as_ref().map(|ror| format!("https://ror.org/{ror}")),
                 award_number: f.award.as_ref().and_then(|a| a.number.clone()),
-                award_title: f
-                    .award
-                    .as_ref()
-                    .and_then(|a| a.title.as_ref())
-                    .and_then(|t| t.get("en").or_else(|| t.values().next()))
-                    .cloned(),
+                award_title: f.award.as_ref().and_then(|a| a.title.as_ref()).and_then(english).map(str::to_string),
             })
         });
         Resource {

@@ -206,13 +206,9 @@ pub fn descriptor(record: &Described<'_>, id: &str, schemas: &[Option<Value>]) -
         })
         .collect();
     let all_tabular = !schemas.is_empty() && schemas.iter().all(Option::is_some);
-    let licences: Vec<Value> = md
-        .rights
-        .iter()
-        .filter_map(|right| {
-            let licence = right.id.as_deref().and_then(tessera_domain::vocab::license)?;
-            Some(json!({"name": licence.spdx_id, "path": licence.url(), "title": licence.title}))
-        })
+    let licences: Vec<Value> = record
+        .rights()
+        .filter_map(|right| Some(json!({"name": right.licence?.spdx_id, "path": right.url, "title": right.title})))
         .collect();
     let mut value = json!({
         "profile": if all_tabular { "tabular-data-package" } else { "data-package" },

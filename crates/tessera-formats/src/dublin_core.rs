@@ -53,12 +53,10 @@ pub fn oai_dc(xml: &mut Xml, record: &Described<'_>) {
         locations.features.iter().filter_map(|f| f.place.as_deref()).for_each(|place| dc("coverage", place));
     }
     dc("rights", record.access_right().eu_repo());
-    for right in &md.rights {
-        let licence = right.id.as_deref().and_then(tessera_domain::vocab::license);
-        let title = right.title.as_ref().and_then(|t| t.get("en").or_else(|| t.values().next()));
-        dc("rights", title.map(String::as_str).or(licence.map(|l| l.title)).unwrap_or_default());
-        if let Some(url) = right.link.clone().or_else(|| licence.map(|l| l.url())) {
-            dc("rights", &url);
+    for right in record.rights() {
+        dc("rights", right.title);
+        if let Some(url) = &right.url {
+            dc("rights", url);
         }
     }
     xml.close("oai_dc:dc");

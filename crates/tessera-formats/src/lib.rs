@@ -74,12 +74,27 @@ impl Described<'_> {
         self.pid.url.to_string()
     }
 
-    /// The licences' links, SPDX's where the id is a known licence.
-    pub fn licence_urls(&self) -> impl Iterator<Item = String> + '_ {
-        self.metadata.rights.iter().filter_map(|right| {
+    /// The record's licences and rights statements, each with its title, its link (the
+    /// record's own when it is a web link, else SPDX's for a known licence) and its SPDX id.
+    pub fn rights(&self) -> impl Iterator<Item = Rights<'_>> {
+        self.metadata.rights.iter().map(|right| {
             let licence = right.id.as_deref().and_then(tessera_domain::vocab::license);
-            right.link.clone().filter(|l| l.starts_with("http")).or_else(|| licence.map(|l| l.url()))
+            let title = right.title.as_ref().and_then(english).or(licence.map(|l| l.title)).or(right.id.as_deref());
+            Rights {
+                title: title.unwrap_or_default(),
+                url: right
+                    .link
+                    .clone()
+                    .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
+                    .or_else(|| licence.map(|l| l.url())),
+                licence,
+            }
         })
+    }
+
+    /// The licences' links.
+    pub fn licence_urls(&self) -> impl Iterator<Item = String> + '_ {
+        self.rights().filter_map(|r| r.url)
     }
 
     /// The creators as citations name them.
@@ -99,6 +114,20 @@ impl Described<'_> {
         let first = date.split('/').next().unwrap_or_default();
         first.get(..10).unwrap_or(first).split('-').map_while(|part| part.parse().ok()).take(3).collect()
     }
+}
+
+/// A licence or rights statement, as `Described::rights` gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rights<'a> {
+    pub title: &'a str,
+    pub url: Option<String>,
+    /// The SPDX licence, when the id names one.
+    pub licence: Option<tessera_domain::vocab::License>,
+}
+
+/// A multilingual text in English where it has English, else in any language it has.
+pub fn english(text: &tessera_domain::metadata::I18n) -> Option<&str> {
+    text.get("en").or_else(|| text.values().next()).map(String::as_str)
 }
 
 /// A creator in a citation: a person by family and given name, anyone else by their name.

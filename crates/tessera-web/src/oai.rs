@@ -1,10 +1,11 @@
 //! OAI-PMH 2.0 at `/oai`: the six verbs over GET and POST, `oai_dc` and `oai_datacite`,
 //! sets by organization and resource type, deleted records kept for good.
 //!
-//! Lists follow the feed's order, (datestamp, seq). A resumption token carries the request's
-//! own arguments and the place of the last item sent, so it needs no server state and never
-//! expires; an item that changes during a harvest moves behind that place and comes later,
-//! so nothing is skipped however far into a million records the harvest has gone.
+//! Lists follow the feed's order (`seq`, under which datestamps never go backwards). A
+//! resumption token carries the request's own arguments and the number of the last item
+//! sent, so it needs no server state and never expires; an item that changes during a harvest
+//! moves behind that number and comes later, so nothing is skipped however far into a
+//! million records the harvest has gone.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -133,20 +134,19 @@ impl Request {
     }
 }
 
-/// Where a list resumes: the request's selection, the place of the last item sent, how many
+/// Where a list resumes: the request's selection, the number of the last item sent, how many
 /// were sent and how many the list held when it began.
 #[derive(Debug, PartialEq, Eq)]
 struct Listing {
     format: Format,
     range: OaiRange,
-    after: Option<(String, i64)>,
+    after: Option<i64>,
     cursor: i64,
     total: Option<i64>,
 }
 
 impl Listing {
     fn token(&self) -> String {
-        let (datestamp, seq) = self.after.clone().unwrap_or_default();
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let fields = [
             "1".to_string(),
@@ -154,8 +154,7 @@ impl Listing {
             opt(&self.range.set),
             opt(&self.range.from),
             opt(&self.range.until),
-            datestamp,
-            seq.to_string(),
+            self.after.unwrap_or_default().to_string(),
             self.cursor.to_string(),
             self.total.unwrap_or(0).to_string(),
         ];
@@ -166,18 +165,18 @@ impl Listing {
         let bad = || oai_error("badResumptionToken", "the resumption token is not one this repository issued");
         let text = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
         let fields: Vec<&str> = text.split('|').collect();
-        let [version, prefix, set, from, until, datestamp, seq, cursor, total] = fields[..] else { return Err(bad()) };
+        let [version, prefix, set, from, until, seq, cursor, total] = fields[..] else { return Err(bad()) };
         let format = FORMATS.into_iter().find(|f| f.prefix == prefix).filter(|_| version == "1").ok_or_else(bad)?;
         let number = |raw: &str| raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(bad);
         let optional = |raw: &str| (!raw.is_empty()).then(|| raw.to_string());
         let stamp_ok = |raw: &str| raw.is_empty() || parse_datestamp(raw).is_ok();
-        if !(stamp_ok(from) && stamp_ok(until) && stamp_ok(datestamp)) || datestamp.is_empty() {
+        if !(stamp_ok(from) && stamp_ok(until)) {
             return Err(bad());
         }
         Ok(Self {
             format,
             range: OaiRange { set: optional(set), from: optional(from), until: optional(until) },
-            after: Some((datestamp.to_string(), number(seq)?)),
+            after: Some(number(seq)?),
             cursor: number(cursor)?,
             total: Some(number(total)?),
         })
@@ -301,7 +300,7 @@ async fn respond(state: &AppState, request: &Request) -> Result<String, Failure>
                 Some(token) => Listing::from_token(token)?,
                 None => fresh_listing(request)?,
             };
-            let mut items = tessera.oai_items(&listing.range, listing.after.as_ref(), page + 1).await?;
+            let mut items = tessera.oai_items(&listing.range, listing.after, page + 1).await?;
             if items.is_empty() {
                 return Err(oai_error("noRecordsMatch", "no records match the arguments").into());
             }
@@ -326,7 +325,7 @@ async fn respond(state: &AppState, request: &Request) -> Result<String, Failure>
             let (size, cursor) = (total.unwrap_or(sent).max(sent).to_string(), listing.cursor.to_string());
             let attrs = [("completeListSize", size.as_str()), ("cursor", cursor.as_str())];
             if more {
-                let next = Listing { after: items.last().map(|item| item.place.clone()), cursor: sent, total, ..listing };
+                let next = Listing { after: items.last().map(|item| item.seq), cursor: sent, total, ..listing };
                 xml.leaf("resumptionToken", &attrs, &next.token());
             } else if request.arg("resumptionToken").is_some() {
                 xml.leaf("resumptionToken", &attrs, "");
@@ -476,12 +475,12 @@ mod tests {
         let listing = Listing {
             format: FORMATS[1],
             range: OaiRange { set: Some("org:uni".into()), from: Some("2026-01-01T00:00:00Z".into()), until: None },
-            after: Some(("2026-02-03T10:00:00Z".into(), 42)),
+            after: Some(42),
             cursor: 100,
             total: Some(1000),
         };
         assert_eq!(Listing::from_token(&listing.token()).unwrap(), listing);
-        for bad in ["", "!!", &URL_SAFE_NO_PAD.encode("1|marc|||||1|1|1"), &URL_SAFE_NO_PAD.encode("1|oai_dc|||||x|1|1")] {
+        for bad in ["", "!!", &URL_SAFE_NO_PAD.encode("1|marc||||1|1|1"), &URL_SAFE_NO_PAD.encode("1|oai_dc||||x|1|1")] {
             assert_eq!(Listing::from_token(bad).unwrap_err().code, "badResumptionToken", "{bad}");
         }
     }

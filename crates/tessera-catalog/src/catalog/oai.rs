@@ -51,15 +51,15 @@ fn feed(range: &OaiRange) -> (&'static str, &'static str) {
 }
 
 impl Catalog {
-    /// Up to `limit` items of the range after the place `after`, in feed order, with their
+    /// Up to `limit` items of the range after the item numbered `after`, in feed order, with their
     /// records' documents and sets.
     ///
     /// Datestamps never go backwards as `seq` grows, so `from` and `until` become bounds on
     /// `seq` (each one index lookup), and a page is one index range in `seq` order: a harvest
     /// of a million items that share a datestamp reads each once.
-    pub async fn oai_items(&self, range: &OaiRange, after: Option<&(String, i64)>, limit: i64) -> Result<Vec<OaiItemRow>> {
+    pub async fn oai_items(&self, range: &OaiRange, after: Option<i64>, limit: i64) -> Result<Vec<OaiItemRow>> {
         let lower = match (after, &range.from) {
-            (Some((_, seq)), _) => *seq,
+            (Some(seq), _) => seq,
             (None, Some(from)) => match self.oai_edge(range, Edge::From(from)).await? {
                 Some(seq) => seq - 1,
                 None => return Ok(Vec::new()),

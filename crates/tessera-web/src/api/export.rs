@@ -33,18 +33,26 @@ pub(crate) enum Format {
     Bibtex,
 }
 
-/// Each format's name in the path and its media type. The DCAT JSON-LD shares schema.org's
-/// media type, so it is reached by name only.
-const FORMATS: [(Format, &str, &str); 8] = [
-    (Format::DataciteXml, "datacite-xml", "application/vnd.datacite.datacite+xml"),
-    (Format::DataciteJson, "datacite-json", "application/vnd.datacite.datacite+json"),
-    (Format::DublinCore, "dublincore", "application/x-dc+xml"),
-    (Format::SchemaOrg, "json-ld", "application/ld+json"),
-    (Format::DcatTurtle, "dcat-ap", "text/turtle"),
-    (Format::DcatJsonLd, "dcat-ap-jsonld", "application/ld+json"),
-    (Format::Csl, "csl", "application/vnd.citationstyles.csl+json"),
-    (Format::Bibtex, "bibtex", "application/x-bibtex"),
+/// Each format's name in the path, its media type and its label on landing pages. The DCAT
+/// JSON-LD shares schema.org's media type, so it is reached by name only.
+const FORMATS: [(Format, &str, &str, &str); 8] = [
+    (Format::DataciteXml, "datacite-xml", "application/vnd.datacite.datacite+xml", "DataCite XML"),
+    (Format::DataciteJson, "datacite-json", "application/vnd.datacite.datacite+json", "DataCite JSON"),
+    (Format::DublinCore, "dublincore", "application/x-dc+xml", "Dublin Core"),
+    (Format::SchemaOrg, "json-ld", "application/ld+json", "schema.org JSON-LD"),
+    (Format::DcatTurtle, "dcat-ap", "text/turtle", "DCAT-AP"),
+    (Format::DcatJsonLd, "dcat-ap-jsonld", "application/ld+json", "DCAT-AP JSON-LD"),
+    (Format::Csl, "csl", "application/vnd.citationstyles.csl+json", "CSL-JSON"),
+    (Format::Bibtex, "bibtex", "application/x-bibtex", "BibTeX"),
 ];
+
+/// The packages, streamed as zips: name in the path and label.
+const PACKAGES: [(&str, &str); 2] = [("bagit", "BagIt bag (zip)"), ("datapackage", "Data package (zip)")];
+
+/// Every export a landing page links to: (name in the path, label).
+pub(crate) fn linked() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FORMATS.iter().map(|(_, name, _, label)| (*name, *label)).chain(PACKAGES)
+}
 
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
@@ -62,8 +70,8 @@ pub(crate) async fn export(
         "datapackage" => return data_package(&state, &subject, id).await,
         _ => {}
     }
-    let Some((format, _, _)) = FORMATS.iter().find(|(_, name, _)| *name == format) else {
-        let names: Vec<&str> = FORMATS.iter().map(|(_, name, _)| *name).chain(["bagit", "datapackage"]).collect();
+    let Some((format, ..)) = FORMATS.iter().find(|(_, name, ..)| *name == format) else {
+        let names: Vec<&str> = linked().map(|(name, _)| name).collect();
         return Err(ApiError::NotFound(format!("export format '{format}' (there are {})", names.join(", "))));
     };
     render(&state, &subject, id, *format).await
@@ -109,7 +117,7 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
         .collect();
     ranges.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (media, _) = ranges.first()?;
-    FORMATS.iter().find(|(_, _, known)| known == media).map(|(format, _, _)| *format)
+    FORMATS.iter().find(|(_, _, known, _)| known == media).map(|(format, ..)| *format)
 }
 
 /// The record version as a Frictionless Data Package in a zip (`record-{id}/`):

@@ -222,7 +222,7 @@ async fn write_archive(
     for (index, file) in readable.files.iter().enumerate() {
         send(sender, zip.start_entry(&format!("{}{}", plan.files_under, file.key), modified)).await?;
         let mut stream = readable.open(index).await.map_err(|e| e.to_string())?;
-        let mut digest = plan.verify.then(tessera_formats::bagit::Sha512Stream::default);
+        let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| e.to_string())?;
             zip.write(&chunk);

@@ -66,21 +66,9 @@ struct RecordPage {
     pid: Option<(String, String)>,
     /// schema.org JSON-LD for search engines, made safe to sit inside a `<script>` element.
     json_ld: String,
-    exports: &'static [(&'static str, &'static str)],
+    /// The export formats the page links to: (name in the path, label).
+    exports: Vec<(&'static str, &'static str)>,
 }
-
-/// The export formats the page links to: (name in the path, label).
-const EXPORTS: [(&str, &str); 9] = [
-    ("datacite-xml", "DataCite XML"),
-    ("datacite-json", "DataCite JSON"),
-    ("dublincore", "Dublin Core"),
-    ("json-ld", "schema.org JSON-LD"),
-    ("dcat-ap", "DCAT-AP"),
-    ("csl", "CSL-JSON"),
-    ("bibtex", "BibTeX"),
-    ("bagit", "BagIt bag (zip)"),
-    ("datapackage", "Data package (zip)"),
-];
 
 struct Bucket {
     label: String,
@@ -224,10 +212,11 @@ pub(crate) async fn landing_page(
     let link = query.get("token").map(|t| format!("?token={}", escape_segment(t))).unwrap_or_default();
     let md = &view.doc.metadata;
     let links = state.links(&view.doc);
-    let json_ld = tessera_formats::schema_org::json_ld(&state.described(&view.doc, &links)).to_string();
+    let described = state.described(&view.doc, &links);
+    let json_ld = tessera_formats::schema_org::json_ld(&described).to_string();
     let page = RecordPage {
         pid: view.doc.pids.get("ark").map(|ark| (ark.identifier.clone(), links.pid.clone())),
-        exports: &EXPORTS,
+        exports: export::linked().collect(),
         // `<` and `&` as JSON escapes, so no text in the record can close the script element.
         json_ld: json_ld.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"),
         id,
@@ -240,20 +229,7 @@ pub(crate) async fn landing_page(
         version_index: view.doc.version_index,
         is_latest: view.is_latest,
         latest_id: view.latest_id,
-        license: md.rights.first().map(|r| {
-            let title = r
-                .title
-                .as_ref()
-                .and_then(|t| t.get("en").or(t.values().next()))
-                .cloned()
-                .unwrap_or_else(|| r.id.clone().unwrap_or_default());
-            let url = r
-                .link
-                .clone()
-                .or_else(|| r.id.as_deref().and_then(tessera_app::domain::vocab::license).map(|l| l.url()))
-                .unwrap_or_default();
-            (title, url)
-        }),
+        license: described.rights().next().map(|r| (r.title.to_string(), r.url.unwrap_or_default())),
         files: files
             .into_iter()
             .map(|f| FileRow {
