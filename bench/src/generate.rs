@@ -183,6 +183,7 @@ pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Te
         ark: tessera_app::domain::ArkMinter::new("99999", "fk4").map_err(anyhow::Error::msg)?,
         datacite: None,
         repository_name: "Tessera".into(),
+        harvest_interval: std::time::Duration::from_secs(3600),
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)

@@ -1,4 +1,5 @@
-//! Background work from the durable job table: today, lifting embargoes on their date. Each
+//! Background work from the durable job table: lifting embargoes on their date, mail, DOIs and
+//! harvests. Each
 //! job stays in the table until it has run, so a restart (or a crash) loses none; a failed
 //! job is tried again later with its error kept.
 
@@ -57,6 +58,11 @@ impl Tessera {
                 let id: RecordId = job.key.parse().map_err(|()| Error::Corrupt(format!("job {} names no record: {}", job.id, job.key)))?;
                 self.register_doi(id).await
             }
+            crate::harvest::HARVEST => {
+                let id: i64 = job.key.parse().map_err(|_| Error::Corrupt(format!("job {} names no harvest: {}", job.id, job.key)))?;
+                self.harvest(id).await
+            }
+            crate::harvest::FORGET_HARVEST => self.forget_harvest(&job.key).await,
             other => Err(Error::Corrupt(format!("job {} has an unknown kind '{other}'", job.id))),
         }
     }

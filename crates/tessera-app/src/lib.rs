@@ -8,6 +8,7 @@ mod drafts;
 mod error;
 mod files;
 mod grants;
+mod harvest;
 mod identity;
 mod incidents;
 mod index_doc;
@@ -32,11 +33,15 @@ pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
 pub use dois::DataCiteConfig;
 pub use error::Error;
 pub use grants::{AccessRequestInput, Approval};
+pub use harvest::{HARVEST_FORMATS, HarvestRequest, HarvestSource, Origin, RemoteDoc, RemoteRecord};
 pub use identity::{NewToken, TokenRequest};
 pub use incidents::{REPORT_KINDS, ReportInput};
+pub use index_doc::LOCAL_ORIGIN;
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
-pub use model::{DeletedFile, Deletion, DraftFileView, DraftView, FileView, PidDoc, RecordDoc, RecordInput, RecordView, SearchPage};
+pub use model::{
+    DeletedFile, Deletion, DraftFileView, DraftView, FileView, PidDoc, RecordDoc, RecordInput, RecordView, SearchHit, SearchPage,
+};
 pub use oai::{ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};
@@ -45,8 +50,8 @@ pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
-    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HoldRow, MemberRow, OaiRange, OrgRow, ReportRow,
-    ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
+    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HarvestSourceRow, HoldRow, MemberRow, OaiRange,
+    OrgRow, ReportRow, ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};

@@ -53,8 +53,8 @@ impl Tessera {
         Ok(report)
     }
 
-    /// Fills the search index from the catalogue in pages, one index commit per page;
-    /// returns how many records it indexed.
+    /// Fills the search index from the catalogue in pages, one index commit per page, with
+    /// Tessera's records and then harvested ones; returns how many records it indexed.
     pub async fn reindex(&self) -> Result<usize> {
         let mut after = 0;
         let mut count = 0;
@@ -66,6 +66,7 @@ impl Tessera {
             count += views.len();
             self.index_views(views).await?;
         }
+        count += self.reindex_remote(REINDEX_PAGE).await?;
         let search = self.search.clone();
         tokio::task::spawn_blocking(move || search.compact()).await.map_err(std::io::Error::other)??;
         Ok(count)

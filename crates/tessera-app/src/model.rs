@@ -180,6 +180,16 @@ pub struct FileView {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchPage {
     pub total: usize,
-    pub hits: Vec<RecordView>,
+    pub hits: Vec<SearchHit>,
     pub facets: tessera_search::FacetCounts,
+    /// The repository name of each harvest among the `origin` facet's values.
+    pub origins: Vec<(String, String)>,
+}
+
+/// A search hit: a record of Tessera's own, or one harvested from a partner repository.
+#[derive(Clone, Debug, PartialEq)]
+#[expect(clippy::large_enum_variant, reason = "both kinds are large and a page holds at most a hundred")]
+pub enum SearchHit {
+    Record(RecordView),
+    Remote(crate::harvest::RemoteRecord),
 }

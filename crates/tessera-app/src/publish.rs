@@ -13,6 +13,7 @@ use tessera_domain::authz::{Action, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{ParentId, Problem, RecordId};
 use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
+use tessera_search::DocKey;
 
 use crate::audit::Event;
 use crate::drafts::{KIND_EDIT, from_json, to_json};
@@ -220,7 +221,7 @@ impl Tessera {
     pub(crate) async fn index_parent(&self, parent: ParentId) -> Result<()> {
         let rows = self.catalog.records_of_parent(parent).await?;
         if self.is_taken_down(parent).await? {
-            let ids: Vec<u64> = rows.iter().map(|r| r.id.0 as u64).collect();
+            let ids: Vec<DocKey> = rows.iter().map(|r| DocKey::Record(r.id.0 as u64)).collect();
             let search = self.search.clone();
             tokio::task::spawn_blocking(move || search.replace(&[], &ids)).await.map_err(std::io::Error::other)??;
             return Ok(());

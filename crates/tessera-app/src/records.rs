@@ -7,12 +7,13 @@ use std::sync::Arc;
 use tessera_catalog::{FileRow, RecordRow, RecordStats};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
 use tessera_domain::{Access, ParentId, RecordId};
-use tessera_search::SearchRequest;
+use tessera_search::{DocKey, SearchRequest};
 use tessera_storage::{ByteStream, Store};
 
 use crate::drafts::{facts_of_record, from_json};
 use crate::grants::deciding_grant;
-use crate::model::{FileView, RecordDoc, RecordView, SearchPage};
+use crate::index_doc::LOCAL_ORIGIN;
+use crate::model::{FileView, RecordDoc, RecordView, SearchHit, SearchPage};
 use crate::{Error, Result, Tessera};
 
 /// The files of one record that a caller was allowed to read: a capability handed out by
@@ -205,29 +206,52 @@ impl Tessera {
     pub async fn search(&self, subject: &Subject, request: SearchRequest) -> Result<SearchPage> {
         let search = self.search.clone();
         let result = tokio::task::spawn_blocking(move || search.search(&request)).await.map_err(std::io::Error::other)??;
-        let ids: Vec<RecordId> = result.ids.iter().map(|id| RecordId(*id as i64)).collect();
+        let ids: Vec<RecordId> = result
+            .keys
+            .iter()
+            .filter_map(|key| match key {
+                DocKey::Record(id) => Some(RecordId(*id as i64)),
+                DocKey::Remote(_) => None,
+            })
+            .collect();
+        let remote_ids: Vec<i64> = result
+            .keys
+            .iter()
+            .filter_map(|key| match key {
+                DocKey::Remote(id) => Some(*id as i64),
+                DocKey::Record(_) => None,
+            })
+            .collect();
         let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
         let taken_down: HashSet<ParentId> = self.catalog.taken_down_parents().await?.into_iter().collect();
         // Metadata-only records are indexed by their stub alone; each hit is still checked, so
         // the answer stays right while the index lags behind a change of access.
-        let mut hits = Vec::with_capacity(views.len());
+        let mut found: HashMap<DocKey, SearchHit> = HashMap::with_capacity(result.keys.len());
         for view in views {
+            let key = DocKey::Record(view.doc.id.0 as u64);
             if taken_down.contains(&view.doc.parent_id) {
                 // Found only by those who review it; listing it is no read worth an entry.
                 let facts = self.record_facts(subject, &view.doc, None).await?;
                 if authz::authorize(subject, Action::ReadMetadata, &facts).allowed {
-                    hits.push(without_file_names(subject, view));
+                    found.insert(key, SearchHit::Record(without_file_names(subject, view)));
                 }
                 continue;
             }
             let public = !view.doc.access.metadata_stub();
             if public && authz::authorize(subject, Action::ReadMetadata, &facts_of_record(&view.doc)).allowed {
-                hits.push(without_file_names(subject, view));
+                found.insert(key, SearchHit::Record(without_file_names(subject, view)));
             } else if let Ok(visible) = self.visible(subject, view).await {
-                hits.push(visible);
+                found.insert(key, SearchHit::Record(visible));
             }
         }
-        Ok(SearchPage { total: result.total, hits, facets: result.facets })
+        // Harvested records are public metadata from elsewhere: anyone may see them.
+        for record in self.remote_records(&remote_ids).await? {
+            found.insert(DocKey::Remote(record.id as u64), SearchHit::Remote(record));
+        }
+        let hits = result.keys.iter().filter_map(|key| found.remove(key)).collect();
+        let harvested = result.facets.get("origin").is_some_and(|values| values.iter().any(|(v, _)| v != LOCAL_ORIGIN));
+        let origins = if harvested { self.origin_names().await? } else { Vec::new() };
+        Ok(SearchPage { total: result.total, hits, facets: result.facets, origins })
     }
 
     /// The next page of published records numbered above `after`, with the last number, for

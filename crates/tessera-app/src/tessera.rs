@@ -41,6 +41,8 @@ pub struct TesseraConfig {
     pub datacite: Option<crate::DataCiteConfig>,
     /// The repository's name: the publisher of records whose metadata names none.
     pub repository_name: String,
+    /// How long after a complete harvest of a partner repository the next one starts.
+    pub harvest_interval: std::time::Duration,
 }
 
 #[derive(Clone)]

@@ -258,6 +258,7 @@ macro_rules! file_row {
 mod access;
 mod audit;
 mod checks;
+mod harvest;
 mod identity;
 mod incidents;
 mod jobs;
@@ -285,7 +286,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 18] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 19] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -304,6 +305,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 18] = [
     migration!(16, "records' organizations", "0016_records_organization.sql"),
     migration!(17, "OAI-PMH feed", "0017_oai_feed.sql"),
     migration!(18, "OAI-PMH set order", "0018_oai_set_order.sql"),
+    migration!(19, "harvesting", "0019_harvesting.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -77,6 +77,42 @@ pub struct OaiItemRow {
     pub sets: Vec<String>,
 }
 
+/// A partner repository harvested over OAI-PMH, and how far its harvest has come.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HarvestSourceRow {
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    /// Empty for the whole repository.
+    pub set_spec: String,
+    pub metadata_prefix: String,
+    pub repository_name: String,
+    pub seconds: bool,
+    pub created: String,
+    pub harvested_from: Option<String>,
+    pub resume_token: Option<String>,
+    pub list_started: Option<String>,
+    pub last_finished: Option<String>,
+}
+
+/// Where a harvest stands after a page: the next page's token and when the list began, or
+/// none when the list is complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HarvestProgress {
+    pub resume_token: Option<String>,
+    pub list_started: Option<String>,
+}
+
+/// A record harvested from a partner repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteRecordRow {
+    pub id: i64,
+    pub source_id: i64,
+    pub identifier: String,
+    pub datestamp: String,
+    pub doc: String,
+}
+
 /// A published record's place among its dataset's versions, and its files' totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordStats {

@@ -45,6 +45,12 @@ pub fn language_639_1(code: &str) -> Option<&'static str> {
     isolang::Language::from_639_3(code).and_then(|lang| lang.to_639_1())
 }
 
+/// The ISO 639-3 code of a language named by either code (`en` → `eng`), for metadata from
+/// elsewhere that uses the shorter one.
+pub fn language_639_3(code: &str) -> Option<&'static str> {
+    isolang::Language::from_639_3(code).or_else(|| isolang::Language::from_639_1(code)).map(|lang| lang.to_639_3())
+}
+
 /// InvenioRDM's resource types: id and English title.
 pub const RESOURCE_TYPES: &[(&str, &str)] = &[
     ("dataset", "Dataset"),

@@ -7,6 +7,7 @@ pub mod datacite;
 pub mod datapackage;
 pub mod dcat;
 pub mod dublin_core;
+pub mod oai_pmh;
 pub mod schema_org;
 pub mod xml;
 pub mod zip;
@@ -177,6 +178,16 @@ impl AccessRight {
             Self::Embargoed => "http://purl.org/coar/access_right/c_f1cf",
             Self::Restricted => "http://purl.org/coar/access_right/c_16ec",
             Self::MetadataOnly => "http://purl.org/coar/access_right/c_14cb",
+        }
+    }
+
+    /// The value of search's `access_status` facet.
+    pub fn status(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Embargoed => "embargoed",
+            Self::Restricted => "restricted",
+            Self::MetadataOnly => "metadata-only",
         }
     }
 

@@ -12,10 +12,40 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, 
 use crate::Result;
 use crate::schema::{FACETS, Fields, SCHEMA_VERSION, schema};
 
-/// What the index knows of one published record.
+/// What a search hit is: a published record of Tessera's, or a record harvested from a
+/// partner repository. Both live in one index so one search ranks and counts them together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocKey {
+    Record(u64),
+    Remote(u64),
+}
+
+/// Marks harvested records' ids in the index; record ids are positive `i64`s and never have it.
+const REMOTE: u64 = 1 << 63;
+
+impl DocKey {
+    fn encode(self) -> u64 {
+        match self {
+            Self::Record(id) => id,
+            Self::Remote(id) => id | REMOTE,
+        }
+    }
+
+    fn decode(value: u64) -> Self {
+        if value & REMOTE == 0 { Self::Record(value) } else { Self::Remote(value & !REMOTE) }
+    }
+}
+
+impl Default for DocKey {
+    fn default() -> Self {
+        Self::Record(0)
+    }
+}
+
+/// What the index knows of one published or harvested record.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IndexDoc {
-    pub id: u64,
+    pub key: DocKey,
     /// Whether this is the latest published version of its dataset.
     pub is_latest: bool,
     pub title: String,
@@ -60,7 +90,7 @@ pub type FacetCounts = BTreeMap<&'static str, Vec<(String, u64)>>;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchResult {
     pub total: usize,
-    pub ids: Vec<u64>,
+    pub keys: Vec<DocKey>,
     pub facets: FacetCounts,
 }
 
@@ -129,15 +159,25 @@ impl SearchIndex {
     }
 
     /// Adds or replaces `docs` and removes `removed`, in one commit.
-    pub fn replace(&self, docs: &[IndexDoc], removed: &[u64]) -> Result<()> {
+    pub fn replace(&self, docs: &[IndexDoc], removed: &[DocKey]) -> Result<()> {
         self.write(|writer| {
-            for id in removed {
-                writer.delete_term(Term::from_field_u64(self.fields.id, *id));
+            for key in removed {
+                writer.delete_term(Term::from_field_u64(self.fields.id, key.encode()));
             }
             for doc in docs {
-                writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
+                writer.delete_term(Term::from_field_u64(self.fields.id, doc.key.encode()));
                 writer.add_document(self.document(doc))?;
             }
+            writer.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Removes every document with this value of the facet `facet` (all of one origin's).
+    pub fn remove_where(&self, facet: &str, value: &str) -> Result<()> {
+        let Some(position) = FACETS.iter().position(|name| *name == facet) else { return Ok(()) };
+        self.write(|writer| {
+            writer.delete_term(Term::from_facet(self.fields.facets[position], &Facet::from_path([value])));
             writer.commit()?;
             Ok(())
         })
@@ -173,7 +213,7 @@ impl SearchIndex {
     fn document(&self, doc: &IndexDoc) -> TantivyDocument {
         let f = &self.fields;
         let mut out = TantivyDocument::new();
-        out.add_u64(f.id, doc.id);
+        out.add_u64(f.id, doc.key.encode());
         out.add_text(f.latest, if doc.is_latest { "1" } else { "0" });
         out.add_text(f.title, &doc.title);
         out.add_text(f.description, &doc.description);
@@ -248,13 +288,13 @@ impl SearchIndex {
             (Sort::BestMatch, true) => Sort::Newest,
             (sort, _) => sort,
         };
-        let ids: Vec<u64>;
+        let keys: Vec<DocKey>;
         let mut fruits;
         match sort {
             Sort::BestMatch => {
                 let handle = collectors.add_collector(top);
                 fruits = searcher.search(&query, &collectors)?;
-                ids = self.ids(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
+                keys = self.keys(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
             }
             Sort::Newest | Sort::Oldest | Sort::UpdatedDesc | Sort::UpdatedAsc => {
                 let (field, order) = match sort {
@@ -265,7 +305,7 @@ impl SearchIndex {
                 };
                 let handle = collectors.add_collector(top.order_by_fast_field::<i64>(field, order));
                 fruits = searcher.search(&query, &collectors)?;
-                ids = self.ids(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
+                keys = self.keys(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
             }
         }
         let total = count_handle.extract(&mut fruits);
@@ -278,16 +318,16 @@ impl SearchIndex {
             values.truncate(FACET_VALUES);
             facets.insert(*name, values);
         }
-        Ok(SearchResult { total, ids, facets })
+        Ok(SearchResult { total, keys, facets })
     }
 
-    /// Record ids of hits, read from the `id` fast field rather than the compressed document
+    /// The keys of hits, read from the `id` fast field rather than the compressed document
     /// store, which would decompress a block per hit.
-    fn ids(&self, searcher: &tantivy::Searcher, addresses: impl Iterator<Item = DocAddress>) -> Result<Vec<u64>> {
+    fn keys(&self, searcher: &tantivy::Searcher, addresses: impl Iterator<Item = DocAddress>) -> Result<Vec<DocKey>> {
         addresses
             .map(|address| {
                 let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?;
-                Ok(column.first(address.doc_id).unwrap_or_default())
+                Ok(DocKey::decode(column.first(address.doc_id).unwrap_or_default()))
             })
             .collect()
     }
@@ -302,12 +342,12 @@ mod tests {
     use super::*;
 
     fn doc(id: u64, title: &str, resource_type: &str, year: &str, latest: bool) -> IndexDoc {
-        let mut facets: [Vec<String>; 7] = Default::default();
+        let mut facets: [Vec<String>; FACETS.len()] = Default::default();
         facets[0] = vec![resource_type.into()];
         facets[1] = vec!["Hydrology".into(), "Rivers/Lakes".into()];
         facets[4] = vec![year.into()];
         IndexDoc {
-            id,
+            key: DocKey::Record(id),
             is_latest: latest,
             title: title.into(),
             description: "Measurements".into(),
@@ -322,7 +362,8 @@ mod tests {
 
     fn check(index: &SearchIndex, request: SearchRequest, ids: &[u64], total: usize) -> SearchResult {
         let result = index.search(&SearchRequest { limit: 10, ..request }).unwrap();
-        assert_eq!((result.ids.as_slice(), result.total), (ids, total));
+        let keys: Vec<DocKey> = ids.iter().map(|id| DocKey::Record(*id)).collect();
+        assert_eq!((result.keys.as_slice(), result.total), (keys.as_slice(), total));
         result
     }
 
@@ -369,7 +410,7 @@ mod tests {
 
         index.replace(&[doc(2, "Lake depths", "dataset", "2021", true)], &[]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[2], 1);
-        index.replace(&[], &[2]).unwrap();
+        index.replace(&[], &[DocKey::Record(2)]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
         index.replace(&[doc(5, "Estuary", "dataset", "2023", true)], &[]).unwrap();
         assert!(index.index.searchable_segment_ids().unwrap().len() > 1);
@@ -388,11 +429,33 @@ mod tests {
         let in_title = doc(3, "Severn flows", "dataset", "2020", true);
         index.replace(&[in_description, in_subject, in_title], &[]).unwrap();
         let result = index.search(&SearchRequest { query: "severn".into(), limit: 10, ..Default::default() }).unwrap();
-        assert_eq!(result.ids.first(), Some(&3));
+        assert_eq!(result.keys.first(), Some(&DocKey::Record(3)));
         assert_eq!(result.total, 3);
         // Both words must match, each in any field.
         let both = index.search(&SearchRequest { query: "severn lovelace tides".into(), limit: 10, ..Default::default() }).unwrap();
-        assert_eq!(both.ids, [2]);
+        assert_eq!(both.keys, [DocKey::Record(2)]);
+    }
+
+    #[test]
+    fn harvested_records_share_the_index_under_keys_of_their_own() {
+        let index = SearchIndex::in_memory().unwrap();
+        let origin = FACETS.iter().position(|f| *f == "origin").unwrap();
+        let mut local = doc(7, "River", "dataset", "2020", true);
+        local.facets[origin] = vec!["local".into()];
+        let mut remote = IndexDoc { key: DocKey::Remote(7), ..doc(8, "River too", "dataset", "2020", true) };
+        remote.facets[origin] = vec!["partner".into()];
+        index.replace(&[local, remote], &[]).unwrap();
+        let all = index.search(&SearchRequest { query: "river".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(all.keys, [DocKey::Record(7), DocKey::Remote(7)]);
+        assert_eq!(all.facets["origin"], [("local".to_string(), 1), ("partner".to_string(), 1)]);
+        let filters = vec![("origin".to_string(), "partner".to_string())];
+        let partner = index.search(&SearchRequest { filters, limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(partner.keys, [DocKey::Remote(7)]);
+        index.replace(&[], &[DocKey::Remote(7)]).unwrap();
+        assert_eq!(index.count(), 1);
+        index.remove_where("origin", "local").unwrap();
+        assert_eq!(index.count(), 0);
+        assert_eq!(DocKey::decode(DocKey::Remote(i64::MAX as u64).encode()), DocKey::Remote(i64::MAX as u64));
     }
 
     #[test]

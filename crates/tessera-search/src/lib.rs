@@ -5,7 +5,7 @@ mod index;
 mod schema;
 
 pub use error::Error;
-pub use index::{FacetCounts, IndexDoc, SearchIndex, SearchRequest, SearchResult, Sort};
+pub use index::{DocKey, FacetCounts, IndexDoc, SearchIndex, SearchRequest, SearchResult, Sort};
 pub use schema::FACETS;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

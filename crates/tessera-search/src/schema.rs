@@ -3,10 +3,12 @@
 
 use tantivy::schema::{FAST, FacetOptions, Field, INDEXED, STORED, STRING, Schema, TEXT};
 
-pub(crate) const SCHEMA_VERSION: &str = "2";
+pub(crate) const SCHEMA_VERSION: &str = "3";
 
-/// The facets, by the names the API uses for their aggregations and filters.
-pub const FACETS: [&str; 7] = ["resource_type", "subject", "license", "affiliation", "publication_year", "language", "access_status"];
+/// The facets, by the names the API uses for their aggregations and filters. `origin` is
+/// `local` for Tessera's own records and the harvest's name for harvested ones.
+pub const FACETS: [&str; 8] =
+    ["resource_type", "subject", "license", "affiliation", "publication_year", "language", "access_status", "origin"];
 
 #[derive(Clone, Debug)]
 pub(crate) struct Fields {
@@ -24,6 +26,7 @@ pub(crate) struct Fields {
 
 pub(crate) fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
+    // A `DocKey`: record ids, and harvested records' ids with the top bit set.
     let id = builder.add_u64_field("id", INDEXED | STORED | FAST);
     let latest = builder.add_text_field("latest", STRING);
     let title = builder.add_text_field("title", TEXT);

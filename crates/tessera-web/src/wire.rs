@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tessera_app::domain::{Access, DataClass, Metadata, OrgId};
-use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView};
+use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView, RemoteRecord};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -166,6 +166,30 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
                 .then(|| state.link(&format!("/api/records/{id}/access/requests"))),
         },
     }
+}
+
+/// A harvested record among search hits: its metadata as harvested, where it comes from, and
+/// links to its page at the origin.
+pub(crate) fn remote_wire(record: &RemoteRecord) -> Value {
+    let doc = &record.doc;
+    json!({
+        "id": record.identifier,
+        "created": record.datestamp,
+        "updated": record.datestamp,
+        "is_published": true,
+        "is_draft": false,
+        "status": "harvested",
+        "metadata": doc.metadata,
+        "access": {"status": doc.access},
+        "origin": {
+            "name": record.origin.name,
+            "repository": record.origin.repository_name,
+            "oai_pmh": record.origin.base_url,
+            "identifier": record.identifier,
+            "sets": doc.sets,
+        },
+        "links": {"self_html": doc.landing_page, "origin": doc.landing_page},
+    })
 }
 
 pub(crate) fn record_json(state: &AppState, view: &RecordView) -> Value {

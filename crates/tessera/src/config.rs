@@ -27,6 +27,8 @@ pub(crate) struct FileConfig {
     #[serde(default)]
     jobs: JobsFile,
     #[serde(default)]
+    harvest: HarvestFile,
+    #[serde(default)]
     mail: MailFile,
     /// OpenID providers for single sign-on, each a `[[oidc]]` table.
     #[serde(default)]
@@ -152,6 +154,14 @@ struct JobsFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct HarvestFile {
+    /// Seconds from a complete harvest of a partner repository to the next. Env:
+    /// `TESSERA_HARVEST_INTERVAL_SECONDS`. Default 3600.
+    interval_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HttpFile {
     /// Address to listen on. Env: `TESSERA_BIND`. Default `127.0.0.1:8080`.
     bind: Option<String>,
@@ -205,6 +215,8 @@ pub(crate) struct Config {
     pub(crate) max_file_bytes: u64,
     /// How often the server runs due background jobs (embargo lifting, mail).
     pub(crate) jobs_interval: std::time::Duration,
+    /// How long after a complete harvest the next one of the same source starts.
+    pub(crate) harvest_interval: std::time::Duration,
     pub(crate) mail: Option<tessera_app::MailConfig>,
     pub(crate) sso: Vec<tessera_app::SsoProvider>,
     /// The key that signs audit checkpoints, as its file holds it.
@@ -396,6 +408,9 @@ impl Config {
             max_file_bytes: env_parsed("TESSERA_MAX_FILE_BYTES")?.or(file.limits.max_file_bytes).unwrap_or(1 << 40),
             jobs_interval: std::time::Duration::from_secs(
                 env_parsed("TESSERA_JOBS_INTERVAL_SECONDS")?.or(file.jobs.interval_seconds).unwrap_or(60).max(1),
+            ),
+            harvest_interval: std::time::Duration::from_secs(
+                env_parsed("TESSERA_HARVEST_INTERVAL_SECONDS")?.or(file.harvest.interval_seconds).unwrap_or(3600).max(1),
             ),
             data_dir,
         })

@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow,
-    RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
+    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser,
+    OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -452,10 +452,72 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.audit_entry(3).await.unwrap(), Some(first[1].clone()));
     assert_eq!(catalog.audit_entry(44).await.unwrap(), None);
 
+    harvesting(&catalog).await;
+
     catalog.clear_records().await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), None);
+    assert_eq!(catalog.remote_record_counts().await.unwrap().len(), 1, "harvested records are not rebuilt from storage; they stay");
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap().map(|u| u.id), Some(user.id), "users survive a rebuild");
     catalog.ping().await.unwrap();
+}
+
+/// Harvest sources, pages of harvested records with the harvest's place, and their removal.
+async fn harvesting(catalog: &Catalog) {
+    let source = HarvestSourceRow {
+        id: 0,
+        name: "partner".into(),
+        base_url: "https://p.example/oai".into(),
+        set_spec: String::new(),
+        metadata_prefix: "oai_dc".into(),
+        repository_name: "Partner Archive".into(),
+        seconds: true,
+        created: NOW.into(),
+        harvested_from: None,
+        resume_token: None,
+        list_started: None,
+        last_finished: None,
+    };
+    let id = catalog.add_harvest_source(&source).await.unwrap();
+    assert!(matches!(catalog.add_harvest_source(&source).await, Err(Error::Conflict { .. })));
+    let other =
+        catalog.add_harvest_source(&HarvestSourceRow { name: "other".into(), set_spec: "type".into(), ..source.clone() }).await.unwrap();
+    let doc = |title: &str| format!(r#"{{"metadata":{{"title":"{title}"}}}}"#);
+    let changed: Vec<(String, String, String)> = (1..=3).map(|n| (format!("oai:p:{n}"), NOW.to_string(), doc(&format!("R{n}")))).collect();
+    let midway = HarvestProgress { resume_token: Some("t1".into()), list_started: Some(NOW.into()) };
+    let (stored, removed) = catalog.save_harvest_page(id, &changed, &[], &midway).await.unwrap();
+    assert_eq!((stored.len(), removed.len()), (3, 0));
+    let found = catalog.harvest_source(id).await.unwrap().unwrap();
+    assert_eq!((found.resume_token.as_deref(), found.list_started.as_deref()), (Some("t1"), Some(NOW)));
+    // A record seen again is updated in place; a deleted one goes, and an unknown deletion is no error.
+    let again = vec![("oai:p:2".to_string(), "2026-02-01T00:00:00Z".to_string(), doc("R2 again"))];
+    let deleted = vec!["oai:p:3".to_string(), "oai:p:9".to_string()];
+    let done = HarvestProgress { resume_token: None, list_started: None };
+    let (restored, removed) = catalog.save_harvest_page(id, &again, &deleted, &done).await.unwrap();
+    assert_eq!((restored, removed), (vec![stored[1]], vec![stored[2]]));
+    let rows = catalog.remote_records_by_ids(&[stored[1], stored[0], stored[2]]).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.identifier.as_str(), r.doc.contains("again"))).collect::<Vec<_>>(),
+        [("oai:p:2", true), ("oai:p:1", false)]
+    );
+    catalog.save_harvest_page(other, &changed[..1], &[], &done).await.unwrap();
+    assert_eq!(catalog.remote_ids_after(0, 10).await.unwrap().len(), 3);
+    assert_eq!(catalog.remote_ids_after(stored[0], 1).await.unwrap(), [stored[1]]);
+    let mut counts = catalog.remote_record_counts().await.unwrap();
+    counts.sort();
+    assert_eq!(counts, [(id, 2), (other, 1)]);
+    catalog.finish_harvest(id, NOW, "2026-01-01T00:05:00Z").await.unwrap();
+    let found = catalog.harvest_source(id).await.unwrap().unwrap();
+    assert_eq!((found.harvested_from.as_deref(), found.last_finished.as_deref()), (Some(NOW), Some("2026-01-01T00:05:00Z")));
+    catalog.save_harvest_page(id, &[], &[], &midway).await.unwrap();
+    catalog.restart_harvest(id).await.unwrap();
+    assert_eq!(catalog.harvest_source(id).await.unwrap().unwrap().resume_token, None);
+    let mut gone = catalog.remove_harvest_source(id).await.unwrap();
+    gone.sort();
+    assert_eq!(gone, [stored[0], stored[1]]);
+    assert_eq!(catalog.harvest_sources().await.unwrap().iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["other"]);
+    catalog.schedule_job("harvest", &other.to_string(), NOW, None, NOW).await.unwrap();
+    assert_eq!(catalog.job("harvest", &other.to_string()).await.unwrap().map(|j| j.run_at), Some(NOW.to_string()));
+    catalog.cancel_job("harvest", &other.to_string()).await.unwrap();
 }
 
 #[tokio::test]

@@ -6,17 +6,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tessera_app::domain::vocab;
-use tessera_app::{SearchPage, SearchRequest, Sort};
+use tessera_app::{LOCAL_ORIGIN, SearchHit, SearchPage, SearchRequest, Sort};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::state::AppState;
-use crate::wire::{RecordWire, record_wire};
+use crate::wire::{RecordWire, record_wire, remote_wire};
 
 /// The most hits one page may ask for.
 pub(crate) const MAX_PAGE_SIZE: usize = 100;
 
-pub(crate) const FACET_LABELS: [(&str, &str); 7] = [
+pub(crate) const FACET_LABELS: [(&str, &str); 8] = [
     ("resource_type", "Resource types"),
     ("subject", "Subjects"),
     ("license", "Licences"),
@@ -24,6 +24,7 @@ pub(crate) const FACET_LABELS: [(&str, &str); 7] = [
     ("publication_year", "Publication year"),
     ("language", "Languages"),
     ("access_status", "Access status"),
+    ("origin", "Origin"),
 ];
 
 /// A search as the query string states it: `q`, `sort`, `page`, `size`, `allversions`, and
@@ -109,7 +110,15 @@ pub(crate) fn bucket_label(facet: &str, key: &str) -> String {
     label.unwrap_or_else(|| key.to_string())
 }
 
-pub(crate) fn aggregations(page: &SearchPage, filters: &[(String, String)]) -> Value {
+/// The facets of a search answer; the `origin` facet's values are labelled with repository
+/// names, this one's for `local`.
+pub(crate) fn aggregations(state: &AppState, page: &SearchPage, filters: &[(String, String)]) -> Value {
+    let origin_label = |key: &str| {
+        if key == LOCAL_ORIGIN {
+            return state.config.repository_name.clone();
+        }
+        page.origins.iter().find(|(name, _)| name == key).map_or_else(|| key.to_string(), |(_, repository)| repository.clone())
+    };
     let mut out = Map::new();
     for (facet, label) in FACET_LABELS {
         let buckets: Vec<Value> = page
@@ -119,7 +128,8 @@ pub(crate) fn aggregations(page: &SearchPage, filters: &[(String, String)]) -> V
             .flatten()
             .map(|(key, count)| {
                 let selected = filters.iter().any(|(f, v)| f == facet && v == key);
-                json!({"key": key, "doc_count": count, "label": bucket_label(facet, key), "is_selected": selected})
+                let label = if facet == "origin" { origin_label(key) } else { bucket_label(facet, key) };
+                json!({"key": key, "doc_count": count, "label": label, "is_selected": selected})
             })
             .collect();
         out.insert(facet.to_string(), json!({"buckets": buckets, "label": label}));
@@ -140,7 +150,14 @@ pub(crate) async fn search_records(
     let parsed = parse_search(&params)?;
     let filters = parsed.request.filters.clone();
     let result = state.tessera.search(&subject, parsed.request).await?;
-    let hits: Vec<_> = result.hits.iter().map(|h| record_wire(&state, h)).collect();
+    let hits: Vec<HitWire<'_>> = result
+        .hits
+        .iter()
+        .map(|hit| match hit {
+            SearchHit::Record(view) => HitWire::Record(Box::new(record_wire(&state, view))),
+            SearchHit::Remote(record) => HitWire::Remote(remote_wire(record)),
+        })
+        .collect();
     let page_link = |page: usize| {
         let mut query: Vec<String> = params
             .iter()
@@ -160,7 +177,7 @@ pub(crate) async fn search_records(
     }
     let body = SearchResponse {
         hits: Hits { hits, total: result.total },
-        aggregations: aggregations(&result, &filters),
+        aggregations: aggregations(&state, &result, &filters),
         sort_by: parsed.sort_name,
         links: Value::Object(links),
     };
@@ -179,6 +196,13 @@ struct SearchResponse<'a> {
 
 #[derive(Serialize)]
 struct Hits<'a> {
-    hits: Vec<RecordWire<'a>>,
+    hits: Vec<HitWire<'a>>,
     total: usize,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum HitWire<'a> {
+    Record(Box<RecordWire<'a>>),
+    Remote(Value),
 }

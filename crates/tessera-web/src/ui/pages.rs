@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tessera_app::domain::RecordId;
-use tessera_app::{Error as AppError, RecordView};
+use tessera_app::{Error as AppError, RecordView, SearchHit};
 
 use crate::api::export;
 use crate::api::search::{FACET_LABELS, aggregations, bucket_label, parse_search};
@@ -83,7 +83,10 @@ struct FacetBox {
 }
 
 struct Hit {
-    id: RecordId,
+    /// The record's page here, or at its origin for a harvested record.
+    href: String,
+    /// The repository a harvested record comes from.
+    origin: Option<String>,
     title: String,
     creators: String,
     date: String,
@@ -274,9 +277,11 @@ pub(crate) async fn search_page(
         format!("/search?{}", query.join("&"))
     };
     let without_page: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "page").cloned().collect();
-    let aggregations = aggregations(&result, &filters);
+    let aggregations = aggregations(&state, &result, &filters);
     let facets = FACET_LABELS
         .iter()
+        // Origins say something only once partner repositories are harvested.
+        .filter(|(name, _)| *name != "origin" || !result.origins.is_empty())
         .map(|(name, label)| FacetBox {
             label,
             buckets: aggregations[name]["buckets"]
@@ -305,11 +310,17 @@ pub(crate) async fn search_page(
     let hits = result
         .hits
         .iter()
-        .map(|h| {
-            let md = &h.doc.metadata;
+        .map(|hit| {
+            let (md, href, origin) = match hit {
+                SearchHit::Record(view) => (&view.doc.metadata, format!("/records/{}", view.doc.id), None),
+                SearchHit::Remote(record) => {
+                    (&record.doc.metadata, record.doc.landing_page.clone().unwrap_or_default(), Some(record.origin.repository_name.clone()))
+                }
+            };
             let description = md.description.clone().unwrap_or_default();
             Hit {
-                id: h.doc.id,
+                href,
+                origin,
                 title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
                 creators: md.creator_names().collect::<Vec<_>>().join("; "),
                 date: md.publication_date.clone().unwrap_or_default(),

@@ -6,6 +6,7 @@ mod audit;
 mod deposit;
 mod export;
 mod get;
+mod harvest;
 mod import;
 mod maintenance;
 mod remote;
@@ -61,6 +62,13 @@ enum Command {
         #[command(flatten)]
         local: LocalArgs,
     },
+    /// Harvest partner repositories over OAI-PMH into search: add, list, run now, remove.
+    Harvest {
+        #[command(subcommand)]
+        command: harvest::HarvestCommand,
+        #[command(flatten)]
+        local: LocalArgs,
+    },
     /// Recreate the catalogue's record tables and the search index from OCFL storage alone.
     Rebuild {
         #[command(flatten)]
@@ -87,6 +95,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command, local } => admin::run(command, &Config::load(&local, None)?).await,
         Command::Audit { command, local } => audit::run(command, &Config::load(&local, None)?).await,
         Command::Retention { command, local } => retention::run(command, &Config::load(&local, None)?).await,
+        Command::Harvest { command, local } => harvest::run(command, &Config::load(&local, None)?).await,
         Command::Rebuild { local } => maintenance::rebuild(&Config::load(&local, None)?).await,
         Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
         Command::Deposit(args) => deposit::deposit(args).await,
@@ -113,6 +122,7 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         ark: config.ark.clone(),
         datacite: config.datacite.clone(),
         repository_name: config.repository_name.clone(),
+        harvest_interval: config.harvest_interval,
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

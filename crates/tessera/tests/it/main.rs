@@ -11,6 +11,7 @@ mod crash;
 mod dois;
 mod embargo;
 mod exports;
+mod harvest;
 mod helpers;
 mod identity;
 mod incidents;
