@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             get(draft_files::get_file).put(draft_files::put_content).post(draft_files::commit_file).delete(draft_files::delete_file),
         )
         .route("/api/files/{bucket}/{*key}", put(zenodo::put_file))
+        .route("/api/deposit/depositions/{id}/files", post(zenodo::post_file))
         .layer(DefaultBodyLimit::disable());
     let router = Router::new()
         .route("/oai", get(oai::get).post(oai::post))

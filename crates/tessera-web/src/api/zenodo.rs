@@ -1,11 +1,11 @@
 //! Zenodo's deposit API beside the InvenioRDM one, so the many scripts written for Zenodo
 //! upload to Tessera with only the base URL changed: depositions (create, read, list, update,
-//! delete), bucket uploads, and publishing. A deposition is a Tessera draft; its bucket is the
+//! delete), bucket uploads and multipart form uploads, and publishing. A deposition is a Tessera draft; its bucket is the
 //! draft's id.
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
@@ -89,13 +89,7 @@ pub(crate) async fn put_file(
     body: Body,
 ) -> ApiResult<Response> {
     let id = record_id(&bucket)?;
-    let tessera = &state.tessera;
-    if tessera.draft_file(&subject, id, &key).await.is_ok() {
-        tessera.delete_draft_file(&subject, id, &key).await?;
-    }
-    tessera.init_files(&subject, id, vec![key.clone()]).await?;
-    tessera.upload_content(&subject, id, &key, body.into_data_stream().map_err(|err| err.to_string())).await?;
-    let file = tessera.commit_file(&subject, id, &key).await?;
+    let file = store_file(&state, &subject, id, &key, body.into_data_stream().map_err(|err| err.to_string())).await?;
     let link = state.link(&format!("/api/files/{id}/{}", crate::wire::key_path(&key)));
     let body = json!({
         "key": file.key,
@@ -107,6 +101,58 @@ pub(crate) async fn put_file(
         "links": {"self": link},
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Stores a file in a deposition's draft, replacing one of the same name.
+async fn store_file(
+    state: &AppState,
+    subject: &tessera_app::domain::Subject,
+    id: RecordId,
+    key: &str,
+    content: impl futures::Stream<Item = Result<bytes::Bytes, String>> + Unpin,
+) -> ApiResult<tessera_app::DraftFileView> {
+    let tessera = &state.tessera;
+    if tessera.draft_file(subject, id, key).await.is_ok() {
+        tessera.delete_draft_file(subject, id, key).await?;
+    }
+    tessera.init_files(subject, id, vec![key.to_string()]).await?;
+    tessera.upload_content(subject, id, key, content).await?;
+    Ok(tessera.commit_file(subject, id, key).await?)
+}
+
+/// Upload a file as a multipart form, the way Zenodo's older clients do: a `file` part, and
+/// optionally a `name` part before it to name the file otherwise. The part streams to disk.
+#[utoipa::path(post, path = "/api/deposit/depositions/{id}/files", tag = "zenodo",
+    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The stored file")))]
+pub(crate) async fn post_file(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    let bad_form =
+        |err: axum::extract::multipart::MultipartError| ApiError::invalid_field("file", format!("the form could not be read: {err}"));
+    let mut name: Option<String> = None;
+    while let Some(field) = form.next_field().await.map_err(bad_form)? {
+        match field.name() {
+            Some("name" | "filename") if name.is_none() => name = Some(field.text().await.map_err(bad_form)?.trim().to_string()),
+            Some("file") => {
+                let key = name.filter(|n| !n.is_empty()).or_else(|| field.file_name().map(str::to_string));
+                let key = key.ok_or_else(|| {
+                    ApiError::invalid_field("name", "give the file a name: a name field, or a file name on the file part")
+                })?;
+                let file = store_file(&state, &subject, id, &key, Box::pin(field.map_err(|err| err.to_string()))).await?;
+                // The file's place in the bucket, where a PUT replaces it.
+                let link = state.link(&format!("/api/files/{id}/{}", crate::wire::key_path(&key)));
+                let body =
+                    json!({"id": file.key, "filename": file.key, "filesize": file.size, "checksum": file.md5, "links": {"self": link}});
+                return Ok((StatusCode::CREATED, Json(body)).into_response());
+            }
+            _ => {} // Other parts are not Zenodo's and say nothing about the file.
+        }
+    }
+    Err(ApiError::invalid_field("file", "the form has no file part"))
 }
 
 /// Publish a deposition.

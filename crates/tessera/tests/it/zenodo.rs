@@ -41,6 +41,37 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
         );
     }
 
+    // A multipart form upload, named by its `name` part, as Zenodo's older clients send it.
+    let form = |parts: &[(&str, Option<&str>, &[u8])]| {
+        let mut body = Vec::new();
+        for (name, file_name, content) in parts {
+            let file_name = file_name.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+            body.extend(format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n").as_bytes());
+            body.extend(*content);
+            body.extend(b"\r\n");
+        }
+        body.extend(b"--XyZ--\r\n");
+        client
+            .post(format!("{depositions}/{id}/files"))
+            .bearer_auth(&token)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+    };
+    let notes = b"Measured at dawn.\r\n--not a boundary\n".repeat(1000);
+    let response = form(&[("name", None, b"notes.txt"), ("file", Some("upload.bin"), &notes)]).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let file: Value = response.json().await.unwrap();
+    let md5 = tessera_storage::hex(&md5::Md5::digest(&notes));
+    assert_eq!(
+        (file["filename"].as_str(), file["filesize"].as_u64(), file["checksum"].as_str()),
+        (Some("notes.txt"), Some(notes.len() as u64), Some(md5.as_str())),
+        "{file}"
+    );
+    let response = form(&[("name", None, b"nothing.txt")]).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "file", "{problem}");
+
     // The client sends back its own GET, read-only fields and all, with the metadata filled in.
     let mut full: Value = client.get(format!("{depositions}/{id}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     let metadata = json!({
@@ -70,7 +101,9 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     let record: Value = client.get(server.url(&format!("/api/records/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(record["metadata"]["creators"][0]["person_or_org"]["family_name"], "Lovelace");
     assert_eq!(record["metadata"]["rights"][0]["id"], "cc-by-4.0");
-    assert_eq!(record["files"]["count"], 1);
+    assert_eq!(record["files"]["count"], 2);
+    let stored = client.get(server.url(&format!("/api/records/{id}/files/notes.txt/content"))).send().await.unwrap();
+    assert_eq!(stored.bytes().await.unwrap().as_ref(), notes.as_slice(), "the form's file part is stored byte for byte");
     let listed: Value = client.get(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id && d["state"] == "done"), "{listed}");
 
