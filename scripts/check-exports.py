@@ -10,6 +10,8 @@ usage:
                                        the Payload-Oxum), and list the bag's info and payload
   check-exports.py datapackage ZIP     unpack, validate with frictionless (descriptor, hashes,
                                        sizes, every row against its Table Schema)
+  check-exports.py ro-crate ZIP|DIR    unpack, validate with rocrate-validator against the
+                                       RO-Crate 1.1 profile's REQUIRED checks
 
 Exits 1, saying why, when a file does not parse or the two RDF graphs differ.
 """
@@ -78,8 +80,11 @@ def bag(path):
 
 
 def unpacked(path, tmp):
+    """The package's folder: `path` itself when it is one, else the one folder its zip holds."""
     import zipfile
 
+    if os.path.isdir(path):
+        return path
     with zipfile.ZipFile(path) as archive:
         archive.extractall(tmp)
     roots = os.listdir(tmp)
@@ -104,6 +109,72 @@ def datapackage(path):
         return {"valid": report.valid, "errors": errors, "descriptor": descriptor}
 
 
+def offline_ro_crate_context():
+    """rocrate-validator fetches the RO-Crate JSON-LD context from w3id.org, through rdflib's
+    urlopen and through requests. Offline, both are answered with the context ro-crate-py
+    ships (version 1.3, whose terms include every term of 1.1 with the same meaning)."""
+    import email.message
+    import io
+    import urllib.response
+
+    import rdflib.parser
+    import requests.adapters
+    import rocrate
+    import urllib3
+
+    with open(os.path.join(os.path.dirname(rocrate.__file__), "data", "ro-crate.jsonld"), "rb") as f:
+        context = f.read()
+    prefix = "https://w3id.org/ro/crate/"
+    urlopen = rdflib.parser._urlopen
+
+    def offline_urlopen(request):
+        url = getattr(request, "full_url", str(request))
+        if not url.startswith(prefix):
+            return urlopen(request)
+        headers = email.message.Message()
+        headers["Content-Type"] = "application/ld+json"
+        return urllib.response.addinfourl(io.BytesIO(context), headers, url, 200)
+
+    rdflib.parser._urlopen = offline_urlopen
+    send = requests.adapters.HTTPAdapter.send
+
+    def offline_send(adapter, request, *args, **kwargs):
+        if not request.url.startswith(prefix):
+            return send(adapter, request, *args, **kwargs)
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(context),
+            headers={"Content-Type": "application/ld+json"},
+            status=200,
+            preload_content=False,
+            request_url=request.url,
+        )
+        return adapter.build_response(request, raw)
+
+    requests.adapters.HTTPAdapter.send = offline_send
+    from rocrate_validator.utils.http import HttpRequester
+
+    # The validator's HTTP cache would keep the answers in a file of its own; plain requests do.
+    HttpRequester(no_cache=True)
+
+
+def ro_crate(path):
+    import tempfile
+
+    offline_ro_crate_context()
+    from rocrate_validator import services
+    from rocrate_validator.models import Severity
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = unpacked(path, tmp)
+        result = services.validate(
+            {"rocrate_uri": root, "profile_identifier": "ro-crate-1.1", "requirement_severity": "REQUIRED"}
+        )
+        issues = [f"{issue.check.identifier}: {issue.message}" for issue in result.get_issues(Severity.REQUIRED)]
+        with open(os.path.join(root, "ro-crate-metadata.json"), encoding="utf-8") as f:
+            metadata = json.load(f)
+        return {"valid": result.passed(Severity.REQUIRED), "issues": issues, "metadata": metadata}
+
+
 def main():
     kind, *files = sys.argv[1:] or [""]
     if kind == "rdf" and len(files) == 2:
@@ -116,6 +187,8 @@ def main():
         result = bag(files[0])
     elif kind == "datapackage" and len(files) == 1:
         result = datapackage(files[0])
+    elif kind == "ro-crate" and len(files) == 1:
+        result = ro_crate(files[0])
     else:
         sys.exit(__doc__)
     print(json.dumps(result, ensure_ascii=False))

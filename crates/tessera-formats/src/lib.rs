@@ -8,6 +8,7 @@ pub mod datapackage;
 pub mod dcat;
 pub mod dublin_core;
 pub mod oai_pmh;
+pub mod ro_crate;
 pub mod schema_org;
 pub mod xml;
 pub mod zip;

@@ -10,7 +10,7 @@ use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
 use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
-use tessera_formats::{FileFacts, bibtex, csl, datacite, datapackage, dcat, dublin_core, schema_org};
+use tessera_formats::{FileFacts, bibtex, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
 
 use crate::api::record_files::{ZipPlan, zip_response};
 use crate::error::{ApiError, ApiResult};
@@ -47,7 +47,7 @@ const FORMATS: [(Format, &str, &str, &str); 8] = [
 ];
 
 /// The packages, streamed as zips: name in the path and label.
-const PACKAGES: [(&str, &str); 2] = [("bagit", "BagIt bag (zip)"), ("datapackage", "Data package (zip)")];
+const PACKAGES: [(&str, &str); 3] = [("bagit", "BagIt bag (zip)"), ("ro-crate", "RO-Crate (zip)"), ("datapackage", "Data package (zip)")];
 
 /// Every export a landing page links to: (name in the path, label).
 pub(crate) fn linked() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -57,7 +57,7 @@ pub(crate) fn linked() -> impl Iterator<Item = (&'static str, &'static str)> {
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
     params(("id" = String, Path, description = "Record id"),
-           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl or bibtex")),
+           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, or the packages bagit, ro-crate and datapackage")),
     responses((status = 200, description = "The record in that format"), (status = 404, description = "No such record or format")))]
 pub(crate) async fn export(
     State(state): State<AppState>,
@@ -68,6 +68,7 @@ pub(crate) async fn export(
     match format.as_str() {
         "bagit" => return bag(&state, &subject, id).await,
         "datapackage" => return data_package(&state, &subject, id).await,
+        "ro-crate" => return ro_crate(&state, &subject, id).await,
         _ => {}
     }
     let Some((format, ..)) = FORMATS.iter().find(|(_, name, ..)| *name == format) else {
@@ -149,6 +150,23 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId) -> ApiR
     let root = format!("record-{id}/");
     let plan = ZipPlan { leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
     Ok(zip_response(readable, &format!("record-{id}-datapackage.zip"), plan))
+}
+
+/// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
+/// describing the record and each file, then every file at its path in the crate. Only those
+/// who may read every file get it.
+async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+    let readable = state.tessera.readable_files(subject, id).await?;
+    let links = state.links(&readable.record.doc);
+    let files: Vec<FileFacts> =
+        readable.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
+    let metadata = {
+        let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
+        serde_json::to_vec_pretty(&ro_crate::metadata(&described)).unwrap_or_default()
+    };
+    let root = format!("record-{id}/");
+    let plan = ZipPlan { leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)], files_under: root, verify: true };
+    Ok(zip_response(readable, &format!("record-{id}-ro-crate.zip"), plan))
 }
 
 /// The record as the caller may see it, in `format`.

@@ -1,5 +1,5 @@
 //! `tessera export`: a record in one of the server's export formats, written to a folder.
-//! A package (`bagit`, `datapackage`) is downloaded whole, unpacked with every entry held to
+//! A package (`bagit`, `ro-crate`, `datapackage`) is downloaded whole, unpacked with every entry held to
 //! its CRC, and a bag is then checked as `tessera import` would check it.
 
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -18,8 +18,8 @@ use super::remote::{Remote, RemoteArgs};
 pub(crate) struct ExportArgs {
     /// The record's id.
     id: String,
-    /// bagit, datapackage, datacite-xml, datacite-json, dublincore, json-ld, dcat-ap,
-    /// dcat-ap-jsonld, csl or bibtex.
+    /// bagit, ro-crate, datapackage, datacite-xml, datacite-json, dublincore, json-ld,
+    /// dcat-ap, dcat-ap-jsonld, csl or bibtex.
     #[arg(long, short)]
     format: String,
     /// The folder to write into; a package goes into `record-{id}/` inside it.
@@ -44,11 +44,13 @@ const EXTENSIONS: [(&str, &str); 8] = [
 pub(crate) async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;
     let (id, format) = (&args.id, args.format.as_str());
-    let package = matches!(format, "bagit" | "datapackage");
+    let package = matches!(format, "bagit" | "ro-crate" | "datapackage");
     let extension = match EXTENSIONS.iter().find(|(name, _)| *name == format) {
         Some((_, extension)) => *extension,
         None if package => "zip",
-        None => bail!("'{format}' is not an export format (bagit, datapackage, {})", EXTENSIONS.map(|(name, _)| name).join(", ")),
+        None => {
+            bail!("'{format}' is not an export format (bagit, ro-crate, datapackage, {})", EXTENSIONS.map(|(name, _)| name).join(", "))
+        }
     };
     std::fs::create_dir_all(&args.output).with_context(|| format!("creating {}", args.output.display()))?;
     let response = remote.request(Method::GET, &format!("/api/records/{id}/export/{format}")).send().await?;
@@ -83,7 +85,8 @@ pub(crate) async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         tokio::task::spawn_blocking(move || super::import::check_bag(&bag)).await??;
         eprintln!("wrote a BagIt bag to {} and checked every checksum", root.display());
     } else {
-        eprintln!("wrote a data package to {}", root.display());
+        let kind = if format == "ro-crate" { "an RO-Crate" } else { "a data package" };
+        eprintln!("wrote {kind} to {}", root.display());
     }
     println!("{}", root.display());
     Ok(ExitCode::SUCCESS)

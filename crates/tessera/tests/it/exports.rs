@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tessera_testkit::{TestServer, TestServerConfig};
 
-use crate::helpers::{Api, check_exports, member, person, start, validate_xml};
+use crate::helpers::{Api, check_exports, check_paths, member, person, start, validate_xml};
 use crate::oai::varied_records;
 
 /// An export as anyone gets it: status, content type and body.
@@ -213,4 +213,43 @@ async fn a_record_exports_as_a_data_package_that_frictionless_validates() {
     let readme = resources.iter().find(|r| r["name"] == "readme.md").unwrap();
     assert!(readme.get("schema").is_none() && readme["bytes"] == 8, "{readme}");
     assert_eq!(package["descriptor"]["licenses"][0]["name"], "CC-BY-4.0");
+}
+
+#[tokio::test]
+async fn a_record_exports_as_an_ro_crate_that_the_validator_accepts() {
+    let server = start(TestServerConfig::default()).await;
+    let depositor = person(&server, "depositor@example.org", None);
+    let mut metadata = crate::helpers::metadata("River temperatures");
+    metadata["publication_date"] = serde_json::json!("2024");
+    let files: [(&str, &[u8]); 2] = [("raw/río 1.csv", b"site,temp\nA,4.5\n"), ("README.md", b"# About\n")];
+    let id = depositor.draft_with_files(metadata, &files).await;
+    depositor.publish(&id).await;
+
+    let (status, headers, zip) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/ro-crate")).await;
+    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/zip"));
+    let checked = check_exports("ro-crate", &[("crate.zip", &zip)]);
+    assert_eq!(checked["valid"], true, "{checked}");
+    let graph = checked["metadata"]["@graph"].as_array().unwrap();
+    let root = graph.iter().find(|e| e["@id"] == "./").unwrap();
+    let parts: Vec<&str> = root["hasPart"].as_array().unwrap().iter().map(|p| p["@id"].as_str().unwrap()).collect();
+    assert_eq!(parts, ["README.md", "raw/r%C3%ADo%201.csv"]);
+    assert_eq!(root["name"], "River temperatures");
+    assert_eq!(root["datePublished"].as_str().map(|d| d.len()), Some(10), "a year alone is no ISO 8601 date: the publishing day is");
+    let author = &root["author"][0]["@id"];
+    assert!(graph.iter().any(|e| e["@id"] == *author && e["@type"] == "Person"), "{root}");
+
+    // The CLI writes the same crate to a folder; a file missing from it fails the validator.
+    let out = tempfile::tempdir().unwrap();
+    let written = std::process::Command::new(crate::helpers::BIN)
+        .args(["export", &id, "--format", "ro-crate", "--server", &server.base_url, "--output"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{}", tessera_testkit::describe(&written));
+    let folder = std::path::PathBuf::from(String::from_utf8_lossy(&written.stdout).trim());
+    assert_eq!(check_paths("ro-crate", std::slice::from_ref(&folder))["valid"], true);
+    std::fs::remove_file(folder.join("README.md")).unwrap();
+    let broken = check_paths("ro-crate", &[folder]);
+    assert_eq!(broken["valid"], false, "{broken}");
+    assert!(broken["issues"].to_string().contains("README.md"), "{broken}");
 }

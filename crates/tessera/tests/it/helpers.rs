@@ -183,8 +183,13 @@ pub(crate) fn check_exports(kind: &str, documents: &[(&str, &[u8])]) -> Value {
             path
         })
         .collect();
+    check_paths(kind, &paths)
+}
+
+/// Runs `scripts/check-exports.py` on files or folders already on disk.
+pub(crate) fn check_paths(kind: &str, paths: &[std::path::PathBuf]) -> Value {
     let (python, script) = reference_python("check-exports.py");
-    let output = std::process::Command::new(python).arg(script).arg(kind).args(&paths).output().expect("the checker runs");
+    let output = std::process::Command::new(python).arg(script).arg(kind).args(paths).output().expect("the checker runs");
     assert!(output.status.success(), "{kind}: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("the checker prints JSON")
 }
