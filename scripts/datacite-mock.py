@@ -3,10 +3,12 @@
 
 usage: datacite-mock.py PORT USERNAME PASSWORD STORE_DIR
 
-PUT /dois/{prefix}/{suffix} with a JSON:API body (Content-Type application/vnd.api+json) and
-HTTP Basic credentials creates or updates the DOI: 201 the first time, 200 after, the body
-echoing `data`. The request is kept as STORE_DIR/{prefix}_{suffix}.json. Wrong credentials get
-401, a body without the attributes DataCite requires for a findable DOI gets 422, and
+POST /dois with a JSON:API body (Content-Type application/vnd.api+json) and HTTP Basic
+credentials creates a draft DOI: only `doi` is required, 201, or 422 when the DOI is taken.
+PUT /dois/{prefix}/{suffix} creates or updates the DOI: 201 the first time, 200 after, the body
+echoing `data`; with `event: publish` (findable) the attributes DataCite requires for a findable
+DOI must all be there, else 422. The latest request is kept as STORE_DIR/{prefix}_{suffix}.json,
+with the DOI's `state` (draft or findable) added. Wrong credentials get 401, and
 GET /dois/{doi} answers what was stored.
 """
 import base64
@@ -45,22 +47,47 @@ class DataCite(BaseHTTPRequestHandler):
         with open(path_of(doi)) as f:
             return self.answer(200, json.load(f))
 
-    def do_PUT(self):
+    def request_body(self):
+        """The JSON:API body, or None after answering why it cannot be taken."""
         if not self.authorized():
             return self.answer(401, {"errors": [{"status": "401", "title": "Bad credentials."}]})
         if self.headers.get("Content-Type") != "application/vnd.api+json":
             return self.answer(415, {"errors": [{"status": "415", "title": "Unsupported media type"}]})
-        doi = self.path.removeprefix("/dois/")
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        attributes = body.get("data", {}).get("attributes", {})
-        missing = [name for name in REQUIRED if not attributes.get(name)]
-        if body.get("data", {}).get("type") != "dois" or attributes.get("doi", "").lower() != doi.lower() or missing:
-            return self.answer(422, {"errors": [{"source": name, "title": "can't be blank"} for name in missing] or [{"title": "doi mismatch"}]})
-        existed = os.path.exists(path_of(doi))
+        if body.get("data", {}).get("type") != "dois":
+            return self.answer(422, {"errors": [{"title": "type must be dois"}]})
+        return body
+
+    def store(self, doi, body, state):
+        body["data"]["attributes"]["state"] = state
         with open(path_of(doi) + ".tmp", "w") as f:
             json.dump(body, f)
         os.replace(path_of(doi) + ".tmp", path_of(doi))
-        attributes["state"] = "findable" if attributes.get("event") == "publish" else "draft"
+
+    def do_POST(self):
+        body = self.request_body()
+        if body is None or self.path != "/dois":
+            return None if body is None else self.answer(404, {"errors": [{"status": "404"}]})
+        doi = body["data"].get("attributes", {}).get("doi", "")
+        if not doi:
+            return self.answer(422, {"errors": [{"source": "doi", "title": "can't be blank"}]})
+        if os.path.exists(path_of(doi)):
+            return self.answer(422, {"errors": [{"source": "doi", "title": "This DOI has already been taken"}]})
+        self.store(doi, body, "draft")
+        return self.answer(201, body)
+
+    def do_PUT(self):
+        body = self.request_body()
+        if body is None:
+            return None
+        doi = self.path.removeprefix("/dois/")
+        attributes = body["data"].get("attributes", {})
+        findable = attributes.get("event") == "publish"
+        missing = [name for name in REQUIRED if not attributes.get(name)] if findable else []
+        if attributes.get("doi", "").lower() != doi.lower() or missing:
+            return self.answer(422, {"errors": [{"source": name, "title": "can't be blank"} for name in missing] or [{"title": "doi mismatch"}]})
+        existed = os.path.exists(path_of(doi))
+        self.store(doi, body, "findable" if findable else "draft")
         return self.answer(200 if existed else 201, body)
 
     def log_message(self, *args):

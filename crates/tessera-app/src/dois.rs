@@ -1,14 +1,16 @@
 //! DOIs through DataCite's REST API, when the installation has a DataCite repository account.
 //! Each record version gets `{prefix}/tessera.{id}` when it is first published, and a durable
 //! job registers it with the record's DataCite metadata and landing page: again after each
-//! metadata edit, and again later when DataCite cannot be reached.
+//! metadata edit, and again later when DataCite cannot be reached. A draft's DOI can be
+//! reserved before publishing: DataCite then holds it as a draft DOI.
 
 use serde_json::json;
 use tessera_domain::RecordId;
+use tessera_domain::authz::{Action, Subject};
 use tessera_formats::{Described, Pid, datacite};
 
-use crate::drafts::from_json;
-use crate::model::{RecordDoc, stub_metadata};
+use crate::drafts::{KIND_EDIT, from_json, to_json};
+use crate::model::{DraftDoc, DraftView, PidDoc, RecordDoc, stub_metadata};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -36,6 +38,57 @@ impl Tessera {
     /// configured, else its ARK.
     pub fn future_pid(&self, id: RecordId) -> String {
         self.doi_for(id).unwrap_or_else(|| self.config.ark.mint(id.0))
+    }
+
+    /// Reserves the DOI a draft will be published with: DataCite holds it as a draft DOI (not
+    /// yet resolvable), and the draft shows it, so it can be cited in a paper before the data
+    /// are published. Reserving again is harmless.
+    pub async fn reserve_doi(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
+        let row = self.draft_row(subject, id, Action::EditDraft).await?;
+        let mut doc: DraftDoc = from_json(&row.doc)?;
+        if doc.pids.contains_key("doi") {
+            return self.draft_view(row).await;
+        }
+        if row.kind == KIND_EDIT {
+            return Err(Error::Conflict(format!("record {id} is published; its identifiers were given then")));
+        }
+        let (Some(dc), Some(doi)) = (&self.config.datacite, self.doi_for(id)) else {
+            return Err(Error::BadRequest("no DataCite account is configured here; records get ARKs when published".into()));
+        };
+        let body = json!({"data": {"type": "dois", "attributes": {"doi": doi}}});
+        let response = self.datacite(dc, reqwest::Method::POST, "/dois", Some(&body)).await?;
+        let status = response.status();
+        // 422 with the DOI taken: an earlier reservation reached DataCite, its answer did not reach us.
+        let taken = status == reqwest::StatusCode::UNPROCESSABLE_ENTITY && self.doi_exists(dc, &doi).await?;
+        if !status.is_success() && !taken {
+            let detail: String = response.text().await.unwrap_or_default().chars().take(500).collect();
+            return Err(Error::ProviderUnavailable(format!("DataCite answered {status} when reserving {doi}: {detail}")));
+        }
+        doc.pids.insert("doi".into(), PidDoc { identifier: doi.clone(), provider: "datacite".into() });
+        self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
+        self.audit_draft("doi-reserved", subject, &row, json!({"doi": doi})).await?;
+        tracing::info!(draft = id.0, doi = %doi, "DOI reserved");
+        self.draft(subject, id).await
+    }
+
+    async fn doi_exists(&self, dc: &DataCiteConfig, doi: &str) -> Result<bool> {
+        Ok(self.datacite(dc, reqwest::Method::GET, &format!("/dois/{doi}"), None).await?.status().is_success())
+    }
+
+    /// A request to DataCite's REST API with the account's credentials, and a JSON:API body.
+    async fn datacite(
+        &self,
+        dc: &DataCiteConfig,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response> {
+        let mut request =
+            self.http.request(method, format!("{}{path}", dc.api_url.trim_end_matches('/'))).basic_auth(&dc.username, Some(&dc.password));
+        if let Some(body) = body {
+            request = request.header("content-type", "application/vnd.api+json").body(body.to_string());
+        }
+        request.send().await.map_err(|e| Error::ProviderUnavailable(format!("DataCite: {e}")))
     }
 
     /// After a publish or an edit: a job to register the record's DOI (or its new metadata).
@@ -77,15 +130,7 @@ impl Tessera {
         attributes["event"] = json!("publish");
         attributes["url"] = json!(landing);
         let body = json!({"data": {"id": doi, "type": "dois", "attributes": attributes}});
-        let response = self
-            .http
-            .put(format!("{}/dois/{doi}", dc.api_url.trim_end_matches('/')))
-            .basic_auth(&dc.username, Some(&dc.password))
-            .header("content-type", "application/vnd.api+json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|e| Error::ProviderUnavailable(format!("DataCite: {e}")))?;
+        let response = self.datacite(dc, reqwest::Method::PUT, &format!("/dois/{doi}"), Some(&body)).await?;
         let status = response.status();
         if !status.is_success() {
             let detail: String = response.text().await.unwrap_or_default().chars().take(500).collect();

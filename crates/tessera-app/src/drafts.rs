@@ -33,6 +33,7 @@ impl Tessera {
             access: settled(input.access.unwrap_or_default())?,
             files_enabled: input.files_enabled.unwrap_or(true),
             version_index: 1,
+            pids: Default::default(),
         };
         let _ = check_metadata(&mut doc.metadata);
         let stamp = now();
@@ -96,6 +97,7 @@ impl Tessera {
             access: doc.access.clone(),
             files_enabled: doc.files.enabled,
             version_index: doc.version_index,
+            pids: doc.pids.clone(),
         };
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
         self.open_draft_from(subject, &record, id, KIND_EDIT, owner, draft).await
@@ -120,6 +122,7 @@ impl Tessera {
             access: doc.access.clone(),
             files_enabled: doc.files.enabled,
             version_index: latest.version_index + 1,
+            pids: Default::default(),
         };
         let new_id = RecordId(self.catalog.next_id().await?);
         let owner = doc.owner.or(subject.user_id()).ok_or(Error::Unauthenticated)?;
@@ -211,6 +214,7 @@ impl Tessera {
             files_bytes: files.iter().filter_map(|f| f.size).sum(),
             problems,
             is_published,
+            pids: doc.pids,
         })
     }
 

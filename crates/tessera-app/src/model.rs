@@ -84,6 +84,9 @@ pub(crate) struct DraftDoc {
     pub(crate) access: Access,
     pub(crate) files_enabled: bool,
     pub(crate) version_index: i64,
+    /// Identifiers it already has: a DOI reserved at DataCite, or an edited record's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) pids: BTreeMap<String, PidDoc>,
 }
 
 /// What a client sends to create or update a draft.
@@ -155,6 +158,8 @@ pub struct DraftView {
     pub problems: Vec<Problem>,
     /// Whether a published version with this id exists (an edit draft).
     pub is_published: bool,
+    /// A DOI reserved for it, or the identifiers of the record it edits.
+    pub pids: BTreeMap<String, PidDoc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

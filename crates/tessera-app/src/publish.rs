@@ -63,7 +63,9 @@ impl Tessera {
                 let before = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?.map(|d| d.access);
                 let mut pids = std::collections::BTreeMap::new();
                 pids.insert("ark".to_string(), PidDoc { identifier: self.config.ark.mint(id.0), provider: "local".into() });
-                if let Some(doi) = self.doi_for(id) {
+                // A DOI reserved for the draft is the one it gets.
+                let reserved = draft.pids.get("doi").map(|pid| pid.identifier.clone());
+                if let Some(doi) = reserved.or_else(|| self.doi_for(id)) {
                     pids.insert("doi".to_string(), PidDoc { identifier: doi, provider: "datacite".into() });
                 }
                 (stamp.clone(), Vec::new(), before, pids)

@@ -216,7 +216,7 @@ pub(crate) fn draft_json(state: &AppState, view: &DraftView) -> Value {
         "metadata": view.metadata,
         "access": access_json(&view.access, view.files_count > 0),
         "files": {"enabled": view.files_enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []},
-        "pids": {},
+        "pids": view.pids,
         "custom_fields": {},
         "links": {
             "self": state.link(&format!("/api/records/{id}/draft")),

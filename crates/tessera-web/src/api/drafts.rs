@@ -31,6 +31,16 @@ pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): C
     Ok(Json(draft_json(&state, &draft)))
 }
 
+/// Reserve the DOI the draft will be published with (InvenioRDM's `pids/doi`): DataCite holds
+/// it as a draft DOI until publishing registers it.
+#[utoipa::path(post, path = "/api/records/{id}/draft/pids/doi", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The draft, with pids.doi"), (status = 400, description = "No DataCite account configured"),
+        (status = 502, description = "DataCite refused or could not be reached")))]
+pub(crate) async fn reserve_doi(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let draft = state.tessera.reserve_doi(&subject, record_id(&id)?).await?;
+    Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
+}
+
 /// Replace a draft's metadata, access and files settings.
 #[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The updated draft"), (status = 400, description = "Malformed body or unknown field")))]

@@ -131,3 +131,51 @@ async fn a_registration_datacite_refuses_waits_and_publishing_goes_on() {
     let stored = datacite.store.path().join(format!("10.80000_tessera.{id}.json"));
     assert!(!stored.exists(), "nothing was registered with wrong credentials");
 }
+
+#[tokio::test]
+async fn a_draft_reserves_its_doi_and_publishing_registers_the_same() {
+    let datacite = DataCite::start("TESSERA.TEST", "s3cret").await;
+    let secrets = tempfile::tempdir().unwrap();
+    let server = start(TestServerConfig { env: env(&datacite, &password_file(secrets.path(), "s3cret")), ..Default::default() }).await;
+    let depositor = person(&server, "depositor@example.org", None);
+    let id = depositor.draft_with_files(metadata("River temperatures"), &[("a.csv", b"1")]).await;
+    let doi = format!("10.80000/tessera.{id}");
+    let (status, draft) = depositor.post_empty(&format!("/api/records/{id}/draft/pids/doi")).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["pids"]["doi"], json!({"identifier": doi, "provider": "datacite"}));
+    let stored = datacite.store.path().join(format!("{}.json", doi.replace('/', "_")));
+    let reserved: Value = serde_json::from_str(&std::fs::read_to_string(&stored).unwrap()).unwrap();
+    assert_eq!(reserved["data"]["attributes"], json!({"doi": doi, "state": "draft"}), "a draft DOI, with nothing published yet");
+    // Again: the draft already has it, and DataCite is not asked twice.
+    let (status, again) = depositor.post_empty(&format!("/api/records/{id}/draft/pids/doi")).await;
+    assert_eq!((status, &again["pids"]), (reqwest::StatusCode::CREATED, &draft["pids"]));
+    let (_, read) = depositor.get(&format!("/api/records/{id}/draft")).await;
+    assert_eq!(read["pids"]["doi"]["identifier"], doi.as_str());
+
+    let record = depositor.publish(&id).await;
+    assert_eq!(record["pids"]["doi"]["identifier"], doi.as_str());
+    let registered = datacite.registered(&doi, "River temperatures").await;
+    assert_eq!(registered["data"]["attributes"]["state"], "findable");
+    // A published record's edit draft shows its identifiers and reserves nothing new.
+    assert_eq!(depositor.post_empty(&format!("/api/records/{id}/draft")).await.0, reqwest::StatusCode::CREATED);
+    let (status, edit) = depositor.post_empty(&format!("/api/records/{id}/draft/pids/doi")).await;
+    assert_eq!((status, edit["pids"]["doi"]["identifier"].as_str()), (reqwest::StatusCode::CREATED, Some(doi.as_str())), "{edit}");
+
+    // DataCite refusing the account leaves the draft without a DOI, saying why.
+    let refused = start(TestServerConfig { env: env(&datacite, &password_file(secrets.path(), "wrong")), ..Default::default() }).await;
+    let depositor = person(&refused, "depositor@example.org", None);
+    let other = depositor.draft_with_files(metadata("Lake levels"), &[]).await;
+    let (status, problem) = depositor.post_empty(&format!("/api/records/{other}/draft/pids/doi")).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_GATEWAY, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("401"), "{problem}");
+    let (_, draft) = depositor.get(&format!("/api/records/{other}/draft")).await;
+    assert_eq!(draft["pids"], json!({}));
+
+    // Without a DataCite account there is nothing to reserve: records get ARKs.
+    let plain = start(TestServerConfig::default()).await;
+    let depositor = person(&plain, "depositor@example.org", None);
+    let draft = depositor.draft_with_files(metadata("Lake levels"), &[]).await;
+    let (status, problem) = depositor.post_empty(&format!("/api/records/{draft}/draft/pids/doi")).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("ARK"), "{problem}");
+}
