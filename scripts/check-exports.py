@@ -6,7 +6,7 @@ usage:
   check-exports.py schema-org JSONLD   parse schema.org JSON-LD with rdflib (offline: the
                                        schema.org context is replaced by its @vocab)
   check-exports.py bibtex FILE         parse with bibtexparser
-  check-exports.py bagit ZIP           unpack, validate with bagit-python (every checksum and
+  check-exports.py bagit ZIP|TAR       unpack, validate with bagit-python (every checksum and
                                        the Payload-Oxum), and list the bag's info and payload
   check-exports.py datapackage ZIP     unpack, validate with frictionless (descriptor, hashes,
                                        sizes, every row against its Table Schema)
@@ -80,13 +80,19 @@ def bag(path):
 
 
 def unpacked(path, tmp):
-    """The package's folder: `path` itself when it is one, else the one folder its zip holds."""
+    """The package's folder: `path` itself when it is one, else the one folder its zip or tar
+    archive holds."""
+    import tarfile
     import zipfile
 
     if os.path.isdir(path):
         return path
-    with zipfile.ZipFile(path) as archive:
-        archive.extractall(tmp)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp)
+    else:
+        with tarfile.open(path) as archive:
+            archive.extractall(tmp, filter="data")
     roots = os.listdir(tmp)
     if len(roots) != 1:
         sys.exit(f"expected one folder in the zip, found {roots}")

@@ -10,6 +10,7 @@ pub mod dublin_core;
 pub mod oai_pmh;
 pub mod ro_crate;
 pub mod schema_org;
+pub mod tar;
 pub mod xml;
 pub mod zip;
 

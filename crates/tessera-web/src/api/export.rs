@@ -2,7 +2,7 @@
 //! InvenioRDM's format names, and the same by content negotiation on the record and its page.
 //! An export shows what the caller may see: a metadata-only stub stays a stub.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -12,7 +12,7 @@ use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
 use tessera_formats::{FileFacts, bibtex, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
 
-use crate::api::record_files::{ZipPlan, zip_response};
+use crate::api::record_files::{ArchiveKind, ArchivePlan, archive_response};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
@@ -54,6 +54,12 @@ pub(crate) fn linked() -> impl Iterator<Item = (&'static str, &'static str)> {
     FORMATS.iter().map(|(_, name, _, label)| (*name, *label)).chain(PACKAGES)
 }
 
+/// How a package is archived: `?archive=zip` (the default) or `?archive=tar`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ArchiveQuery {
+    pub(crate) archive: Option<String>,
+}
+
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
     params(("id" = String, Path, description = "Record id"),
@@ -63,12 +69,14 @@ pub(crate) async fn export(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path((id, format)): Path<(String, String)>,
+    Query(query): Query<ArchiveQuery>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
+    let kind = ArchiveKind::parse(query.archive.as_deref())?;
     match format.as_str() {
-        "bagit" => return bag(&state, &subject, id).await,
-        "datapackage" => return data_package(&state, &subject, id).await,
-        "ro-crate" => return ro_crate(&state, &subject, id).await,
+        "bagit" => return bag(&state, &subject, id, kind).await,
+        "datapackage" => return data_package(&state, &subject, id, kind).await,
+        "ro-crate" => return ro_crate(&state, &subject, id, kind).await,
         _ => {}
     }
     let Some((format, ..)) = FORMATS.iter().find(|(_, name, ..)| *name == format) else {
@@ -81,7 +89,7 @@ pub(crate) async fn export(
 /// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): its tag files, with the
 /// DataCite XML and the record's JSON under `metadata/`, then every file under `data/`, each
 /// held to its SHA-512 as it streams out. Only those who may read every file get the bag.
-async fn bag(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let links = state.links(&readable.record.doc);
     let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(state, &readable.record)).unwrap_or_default();
@@ -95,12 +103,13 @@ async fn bag(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Res
         bagit::tag_files(&described, &files, &time::OffsetDateTime::now_utc().date().to_string(), metadata)
     };
     let root = format!("record-{id}/");
-    let plan = ZipPlan {
+    let plan = ArchivePlan {
+        kind,
         leading: tags.into_iter().map(|(path, content)| (format!("{root}{path}"), content)).collect(),
         files_under: format!("{root}data/"),
         verify: true,
     };
-    Ok(zip_response(readable, &format!("record-{id}-bagit.zip"), plan))
+    Ok(archive_response(readable, &format!("record-{id}-bagit"), plan))
 }
 
 /// The export format an `Accept` header asks for before HTML or JSON, if any.
@@ -125,7 +134,7 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
 /// `datapackage.json`, with a Table Schema for each CSV and TSV file inferred from all its
 /// rows (so those files are read twice), then every file. Only those who may read every file
 /// get it.
-async fn data_package(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let mut schemas = Vec::with_capacity(readable.files.len());
     for (index, file) in readable.files.iter().enumerate() {
@@ -148,14 +157,14 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId) -> ApiR
         serde_json::to_vec_pretty(&datapackage::descriptor(&described, &id.to_string(), &schemas)).unwrap_or_default()
     };
     let root = format!("record-{id}/");
-    let plan = ZipPlan { leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
-    Ok(zip_response(readable, &format!("record-{id}-datapackage.zip"), plan))
+    let plan = ArchivePlan { kind, leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
+    Ok(archive_response(readable, &format!("record-{id}-datapackage"), plan))
 }
 
 /// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
 /// describing the record and each file, then every file at its path in the crate. Only those
 /// who may read every file get it.
-async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId) -> ApiResult<Response> {
+async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let links = state.links(&readable.record.doc);
     let files: Vec<FileFacts> =
@@ -165,8 +174,9 @@ async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId) -> ApiResul
         serde_json::to_vec_pretty(&ro_crate::metadata(&described)).unwrap_or_default()
     };
     let root = format!("record-{id}/");
-    let plan = ZipPlan { leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)], files_under: root, verify: true };
-    Ok(zip_response(readable, &format!("record-{id}-ro-crate.zip"), plan))
+    let plan =
+        ArchivePlan { kind, leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)], files_under: root, verify: true };
+    Ok(archive_response(readable, &format!("record-{id}-ro-crate"), plan))
 }
 
 /// The record as the caller may see it, in `format`.

@@ -159,22 +159,59 @@ fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
     Ok(Some(range))
 }
 
-/// All files of a record as one zip, streamed as it is made.
+/// All files of a record as one zip (or tar, with `?archive=tar`), streamed as it is made.
 #[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "A zip of every file", content_type = "application/zip")))]
 pub(crate) async fn download_archive(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
+    Query(query): Query<crate::api::export::ArchiveQuery>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
+    let kind = ArchiveKind::parse(query.archive.as_deref())?;
     let readable = state.tessera.readable_files(&subject, id).await?;
-    Ok(zip_response(readable, &format!("record-{id}.zip"), ZipPlan::default()))
+    Ok(archive_response(readable, &format!("record-{id}"), ArchivePlan { kind, ..ArchivePlan::default() }))
 }
 
-/// What a streamed zip holds beside the files themselves.
+/// The archive formats files stream out in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ArchiveKind {
+    #[default]
+    Zip,
+    /// POSIX pax tar, for tools that unpack tar and not zip.
+    Tar,
+}
+
+impl ArchiveKind {
+    /// From an `archive` query parameter: `zip` (the default) or `tar`.
+    pub(crate) fn parse(value: Option<&str>) -> ApiResult<Self> {
+        match value {
+            None | Some("zip") => Ok(Self::Zip),
+            Some("tar") => Ok(Self::Tar),
+            Some(other) => Err(ApiError::invalid_field("archive", format!("'{other}' is not zip or tar"))),
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Zip => "zip",
+            Self::Tar => "tar",
+        }
+    }
+
+    fn media_type(self) -> &'static str {
+        match self {
+            Self::Zip => "application/zip",
+            Self::Tar => "application/x-tar",
+        }
+    }
+}
+
+/// What a streamed archive holds beside the files themselves.
 #[derive(Debug, Default)]
-pub(crate) struct ZipPlan {
+pub(crate) struct ArchivePlan {
+    pub(crate) kind: ArchiveKind,
     /// Entries written before the files (a bag's tag files), by path.
     pub(crate) leading: Vec<(String, Vec<u8>)>,
     /// The folder the files go under (`record-1/data/`); empty for the zip's root.
@@ -184,8 +221,10 @@ pub(crate) struct ZipPlan {
     pub(crate) verify: bool,
 }
 
-/// Streams the files as a zip, with no size cap and no temporary file.
-pub(crate) fn zip_response(readable: ReadableFiles, filename: &str, plan: ZipPlan) -> Response {
+/// Streams the files as an archive named `{stem}.zip` or `{stem}.tar`, with no size cap and
+/// no temporary file.
+pub(crate) fn archive_response(readable: ReadableFiles, stem: &str, plan: ArchivePlan) -> Response {
+    let (media, filename) = (plan.kind.media_type(), format!("{stem}.{}", plan.kind.extension()));
     let id = readable.record.doc.id;
     let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     tokio::spawn(async move {
@@ -196,47 +235,100 @@ pub(crate) fn zip_response(readable: ReadableFiles, filename: &str, plan: ZipPla
     });
     let mut response = Response::new(Body::from_stream(receiver));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("attachment; filename=\"{filename}\"")));
     response
 }
 
 async fn write_archive(
     readable: &ReadableFiles,
-    plan: ZipPlan,
+    plan: ArchivePlan,
     sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), String> {
     let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let mut zip = tessera_formats::zip::ZipWriter::new();
+    let mut archive = Archive::new(plan.kind, modified);
     let send = |sender: &mut futures::channel::mpsc::Sender<_>, bytes: Bytes| {
         let mut sender = sender.clone();
         async move { sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string()) }
     };
     for (path, content) in plan.leading {
-        send(sender, zip.start_entry(&path, modified)).await?;
-        zip.write(&content);
+        send(sender, archive.start(&path, content.len() as u64)).await?;
+        archive.write(&content);
         send(sender, Bytes::from(content)).await?;
-        send(sender, zip.finish_entry()).await?;
+        send(sender, archive.finish_entry()).await?;
     }
     for (index, file) in readable.files.iter().enumerate() {
-        send(sender, zip.start_entry(&format!("{}{}", plan.files_under, file.key), modified)).await?;
+        let size = u64::try_from(file.size).unwrap_or(0);
+        send(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
         let mut stream = readable.open(index).await.map_err(|e| e.to_string())?;
         let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
+        let mut sent = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| e.to_string())?;
-            zip.write(&chunk);
+            archive.write(&chunk);
             if let Some(digest) = &mut digest {
                 digest.update(&chunk);
             }
+            sent += chunk.len() as u64;
             send(sender, chunk).await?;
+        }
+        // A tar header stated the size before the content; any other length breaks the archive.
+        if sent != size {
+            return Err(format!("file '{}' is {sent} bytes, not the {size} its record says", file.key));
         }
         if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
             return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
         }
-        send(sender, zip.finish_entry()).await?;
+        send(sender, archive.finish_entry()).await?;
     }
-    send(sender, zip.finish()).await
+    send(sender, archive.finish()).await
+}
+
+/// One archive being written, whichever its format.
+enum Archive {
+    Zip(tessera_formats::zip::ZipWriter, time::OffsetDateTime),
+    /// The modification time, and the size of the entry being written.
+    Tar(i64, u64),
+}
+
+impl Archive {
+    fn new(kind: ArchiveKind, modified: time::OffsetDateTime) -> Self {
+        match kind {
+            ArchiveKind::Zip => Self::Zip(tessera_formats::zip::ZipWriter::new(), modified),
+            ArchiveKind::Tar => Self::Tar(modified.unix_timestamp(), 0),
+        }
+    }
+
+    fn start(&mut self, name: &str, size: u64) -> Bytes {
+        match self {
+            Self::Zip(zip, modified) => zip.start_entry(name, *modified),
+            Self::Tar(mtime, current) => {
+                *current = size;
+                tessera_formats::tar::entry_header(name, size, *mtime)
+            }
+        }
+    }
+
+    fn write(&mut self, chunk: &[u8]) {
+        if let Self::Zip(zip, _) = self {
+            zip.write(chunk);
+        }
+    }
+
+    fn finish_entry(&mut self) -> Bytes {
+        match self {
+            Self::Zip(zip, _) => zip.finish_entry(),
+            Self::Tar(_, size) => tessera_formats::tar::entry_end(*size),
+        }
+    }
+
+    fn finish(self) -> Bytes {
+        match self {
+            Self::Zip(zip, _) => zip.finish(),
+            Self::Tar(..) => tessera_formats::tar::finish(),
+        }
+    }
 }
 
 #[cfg(test)]

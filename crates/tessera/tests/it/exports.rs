@@ -110,18 +110,38 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
 async fn a_record_exports_as_a_bag_that_bagit_python_validates() {
     let server = start(TestServerConfig::default()).await;
     let depositor = person(&server, "depositor@example.org", None);
-    let files: [(&str, &[u8]); 3] =
-        [("table.csv", b"site,temp\nA,4.5\n"), ("docs/read me.md", b"# About\n"), ("results 100%.txt", &[0u8, 159, 146, 150])];
+    // A name longer than tar's 100 bytes, and not ASCII, needs a pax header in a tar bag.
+    let long = format!("docs/{}río.csv", "measurements-".repeat(8));
+    let files: [(&str, &[u8]); 4] = [
+        ("table.csv", b"site,temp\nA,4.5\n"),
+        ("docs/read me.md", b"# About\n"),
+        ("results 100%.txt", &[0u8, 159, 146, 150]),
+        (&long, b"1\n"),
+    ];
     let id = depositor.draft_with_files(crate::helpers::metadata("River temperatures"), &files).await;
     depositor.publish(&id).await;
 
-    let (status, headers, zip) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/bagit")).await;
-    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/zip"));
-    let bag = check_exports("bagit", &[("bag.zip", &zip)]);
+    let mut payloads = Vec::new();
+    for (archive, media) in [("zip", "application/zip"), ("tar", "application/x-tar")] {
+        let (status, headers, bytes) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/bagit?archive={archive}")).await;
+        assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, media));
+        payloads.push(check_exports("bagit", &[(&format!("bag.{archive}"), &bytes)]));
+    }
+    assert_eq!(payloads[0], payloads[1], "the zip and the tar hold the same bag");
+    let bag = &payloads[0];
     assert_eq!((bag["root"].as_str(), bag["version"].as_str()), (Some(format!("record-{id}").as_str()), Some("1.0")), "{bag}");
-    assert_eq!(bag["payload"], serde_json::json!(["data/docs/read me.md", "data/results 100%.txt", "data/table.csv"]), "{bag}");
+    let expected = serde_json::json!([format!("data/{long}"), "data/docs/read me.md", "data/results 100%.txt", "data/table.csv"]);
+    assert_eq!(bag["payload"], expected, "{bag}");
     assert_eq!(bag["algorithms"], serde_json::json!(["sha512"]));
-    assert_eq!(bag["info"]["Payload-Oxum"], "28.3", "{bag}");
+    assert_eq!(bag["info"]["Payload-Oxum"], "30.4", "{bag}");
+    let (status, headers, tar) = Api::new(&server, None).bytes(&format!("/api/records/{id}/files-archive?archive=tar")).await;
+    assert_eq!(
+        (status, headers["content-disposition"].to_str().unwrap()),
+        (StatusCode::OK, format!("attachment; filename=\"record-{id}.tar\"").as_str())
+    );
+    assert!(tar.len() % 512 == 0 && tar.ends_with(&[0; 1024]) && tar.windows(long.len()).any(|w| w == long.as_bytes()));
+    let (status, problem) = Api::new(&server, None).get(&format!("/api/records/{id}/export/bagit?archive=rar")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
     assert_eq!(bag["info"]["External-Description"], "River temperatures");
     for tag in ["metadata/datacite.xml", "metadata/record.json", "bag-info.txt", "manifest-sha512.txt"] {
         assert!(bag["tags"].as_array().unwrap().contains(&tag.into()), "{tag} in {bag}");
