@@ -156,6 +156,7 @@ pub(crate) fn record_row(
         files: Default::default(),
         deletions: Vec::new(),
         pids: Default::default(),
+        communities: Vec::new(),
     };
     Ok(RecordRow {
         id,

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod communities;
 mod compliance;
 mod dois;
 mod drafts;
@@ -42,7 +43,7 @@ pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{
     DeletedFile, Deletion, DraftFileView, DraftView, FileView, PidDoc, RecordDoc, RecordInput, RecordView, SearchHit, SearchPage,
 };
-pub use oai::{ORGANIZATION_SETS, OaiItem, TYPE_SETS};
+pub use oai::{COMMUNITY_SETS, ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};
 pub use records::{ReadableFile, ReadableFiles};
@@ -50,8 +51,8 @@ pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
-    AccessRequestRow, CheckRow, DeletionRequestRow, Error as CatalogError, GrantRow, HarvestSourceRow, HoldRow, MemberRow, OaiRange,
-    OrgRow, ReportRow, ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
+    AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, Error as CatalogError, GrantRow, HarvestSourceRow, HoldRow, MemberRow,
+    OaiRange, OrgRow, ReportRow, ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};

@@ -31,6 +31,9 @@ pub struct RecordDoc {
     /// the version is first published and kept for good.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pids: BTreeMap<String, PidDoc>,
+    /// The communities the dataset is in, by id; every version says the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communities: Vec<String>,
 }
 
 /// A persistent identifier and who issued it (`local` for ARKs Tessera mints).

@@ -13,6 +13,8 @@ use crate::{Result, Tessera};
 pub const ORGANIZATION_SETS: &str = "org";
 /// Records by resource type, nested as InvenioRDM's ids are: `type:image`, `type:image:photo`.
 pub const TYPE_SETS: &str = "type";
+/// Records by community: `community` and `community:{id}`.
+pub const COMMUNITY_SETS: &str = "community";
 
 /// A record version as harvesters see it.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,12 +28,16 @@ pub struct OaiItem {
     pub seq: i64,
 }
 
-/// The sets a record version is in: its organization's and its resource type's, each with
-/// the sets above it.
+/// The sets a record version is in: its organization's, its communities' and its resource
+/// type's, each with the sets above it.
 pub(crate) fn sets_of(doc: &RecordDoc) -> Vec<String> {
     let mut sets = Vec::new();
     if let Some(org) = &doc.organization {
         sets.extend([ORGANIZATION_SETS.to_string(), format!("{ORGANIZATION_SETS}:{}", org.as_str())]);
+    }
+    if !doc.communities.is_empty() {
+        sets.push(COMMUNITY_SETS.to_string());
+        sets.extend(doc.communities.iter().map(|id| format!("{COMMUNITY_SETS}:{id}")));
     }
     if let Some(kind) = &doc.metadata.resource_type {
         let mut spec = TYPE_SETS.to_string();
@@ -62,6 +68,7 @@ impl Tessera {
     /// Every set with records in it, and its name.
     pub async fn oai_sets(&self) -> Result<Vec<(String, String)>> {
         let organizations = self.catalog.organizations().await?;
+        let communities = self.catalog.communities().await?;
         let sets = self.catalog.oai_sets().await?;
         Ok(sets
             .into_iter()
@@ -69,6 +76,10 @@ impl Tessera {
                 let name = match spec.split_once(':') {
                     None if spec == ORGANIZATION_SETS => "Records by member institution".to_string(),
                     None if spec == TYPE_SETS => "Records by resource type".to_string(),
+                    None if spec == COMMUNITY_SETS => "Records by community".to_string(),
+                    Some((COMMUNITY_SETS, id)) => {
+                        communities.iter().find(|c| c.id == id).map_or_else(|| id.to_string(), |c| c.title.clone())
+                    }
                     Some((ORGANIZATION_SETS, org)) => {
                         organizations.iter().find(|o| o.id.as_str() == org).map_or_else(|| org.to_string(), |o| o.name.clone())
                     }

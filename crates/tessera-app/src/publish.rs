@@ -53,14 +53,16 @@ impl Tessera {
 
         let stamp = now();
         // An edit keeps the record's first publication date and the tombstones of its files.
-        let (created, deletions, before, pids) = match row.kind.as_str() {
+        // A dataset stays in its communities through edits and new versions.
+        let (created, deletions, before, pids, communities) = match row.kind.as_str() {
             KIND_EDIT => {
                 let published: RecordDoc = from_json(&self.published_row(id).await?.doc)?;
-                (published.created, published.deletions, Some(published.access), published.pids)
+                (published.created, published.deletions, Some(published.access), published.pids, published.communities)
             }
             _ => {
                 let previous = self.catalog.records_of_parent(row.parent_id).await?.pop();
-                let before = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?.map(|d| d.access);
+                let previous = previous.map(|r| from_json::<RecordDoc>(&r.doc)).transpose()?;
+                let (before, communities) = previous.map(|d| (Some(d.access), d.communities)).unwrap_or_default();
                 let mut pids = std::collections::BTreeMap::new();
                 pids.insert("ark".to_string(), PidDoc { identifier: self.config.ark.mint(id.0), provider: "local".into() });
                 // A DOI reserved for the draft is the one it gets.
@@ -68,7 +70,7 @@ impl Tessera {
                 if let Some(doi) = reserved.or_else(|| self.doi_for(id)) {
                     pids.insert("doi".to_string(), PidDoc { identifier: doi, provider: "datacite".into() });
                 }
-                (stamp.clone(), Vec::new(), before, pids)
+                (stamp.clone(), Vec::new(), before, pids, communities)
             }
         };
         let doc = RecordDoc {
@@ -90,6 +92,7 @@ impl Tessera {
             },
             deletions,
             pids,
+            communities,
         };
 
         let object = object_id(row.parent_id);

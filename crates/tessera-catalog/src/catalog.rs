@@ -286,7 +286,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 19] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 20] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -306,6 +306,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 19] = [
     migration!(17, "OAI-PMH feed", "0017_oai_feed.sql"),
     migration!(18, "OAI-PMH set order", "0018_oai_set_order.sql"),
     migration!(19, "harvesting", "0019_harvesting.sql"),
+    migration!(20, "communities", "0020_communities.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -77,6 +77,15 @@ pub struct OaiItemRow {
     pub sets: Vec<String>,
 }
 
+/// A community: a collection an organization's curators keep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommunityRow {
+    pub id: String,
+    pub title: String,
+    pub organization: OrgId,
+    pub created: String,
+}
+
 /// A partner repository harvested over OAI-PMH, and how far its harvest has come.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HarvestSourceRow {

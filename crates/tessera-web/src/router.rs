@@ -9,8 +9,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
-    search, zenodo,
+    access, audit, communities, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records,
+    retention, search, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -96,6 +96,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/policies/{policy}/versions", post(policies::add_version))
         .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))
         .route("/policies/{policy}", get(ui::policy_page))
+        .route("/api/communities", get(communities::list).post(communities::create))
+        .route("/api/communities/{id}", get(communities::read))
+        .route("/api/records/{id}/communities", post(communities::include).delete(communities::remove))
         .route("/api/organizations", get(identity::list_organizations).post(identity::create_organization))
         .route("/api/organizations/{org}", get(identity::read_organization))
         .route("/api/organizations/{org}/members", get(identity::list_members).post(identity::add_member))

@@ -140,7 +140,11 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         id: id.to_string(),
         created: &doc.created,
         updated: &doc.updated,
-        parent: json!({"id": doc.parent_id.to_string(), "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))}}),
+        parent: json!({
+            "id": doc.parent_id.to_string(),
+            "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))},
+            "communities": {"ids": doc.communities},
+        }),
         versions: json!({"index": doc.version_index, "is_latest": view.is_latest, "is_latest_draft": view.is_latest}),
         is_published: true,
         is_draft: false,

@@ -4,7 +4,7 @@ use sqlx::Row;
 use tessera_domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
-use crate::rows::{IdentityUser, MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
+use crate::rows::{CommunityRow, IdentityUser, MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
 use crate::{Error, Result};
 
 const USER_COLUMNS: &str = "id, email, name, is_admin, created";
@@ -242,6 +242,43 @@ impl Catalog {
         on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(org.as_str()).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(member_row!(row))).collect()
+        })
+    }
+
+    // Communities.
+
+    pub async fn create_community(&self, community: &CommunityRow) -> Result<()> {
+        let sql = "INSERT INTO communities (id, title, organization, created) VALUES ($1, $2, $3, $4)";
+        let result = on_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(&community.id)
+                .bind(&community.title)
+                .bind(community.organization.as_str())
+                .bind(&community.created)
+                .execute(pool)
+                .await
+                .map(drop)
+        });
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("community {}", community.id) }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn communities(&self) -> Result<Vec<CommunityRow>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, title, organization, created FROM communities ORDER BY id").fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(CommunityRow {
+                        id: row.try_get("id")?,
+                        title: row.try_get("title")?,
+                        organization: stored(OrgId::parse(&row.try_get::<String, _>("organization")?))?,
+                        created: row.try_get("created")?,
+                    })
+                })
+                .collect()
         })
     }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod access;
 pub(crate) mod audit;
+pub(crate) mod communities;
 pub(crate) mod compliance;
 pub(crate) mod draft_files;
 pub(crate) mod drafts;

@@ -45,6 +45,15 @@ pub(crate) enum AdminCommand {
         #[arg(long)]
         ror: Option<String>,
     },
+    /// Create a community: a collection ORG's curators keep, offered as an OAI-PMH set.
+    CreateCommunity {
+        /// A short lowercase id such as `welsh-rivers`.
+        id: String,
+        title: String,
+        /// The organization whose curators decide what is in it.
+        #[arg(long)]
+        organization: String,
+    },
     /// Give a person a role in an organization: depositor, curator, steward or admin.
     AddMember { org: String, email: String, role: String },
     /// Let ORG trust PARTNER for a data class (partner, restricted or enclave): requests from
@@ -88,6 +97,11 @@ pub(crate) async fn run(command: AdminCommand, config: &Config) -> anyhow::Resul
         AdminCommand::CreateOrg { id, name, ror } => {
             let org = tessera.create_organization(&operator, &id, &name, ror.as_deref()).await?;
             eprintln!("created organization {} ({})", org.id, org.name);
+        }
+        AdminCommand::CreateCommunity { id, title, organization } => {
+            let org = OrgId::parse(&organization).map_err(anyhow::Error::msg)?;
+            let community = tessera.create_community(&operator, &id, &title, &org).await?;
+            eprintln!("created community {} ({}), curated by {}", community.id, community.title, community.organization);
         }
         AdminCommand::AddMember { org, email, role } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;

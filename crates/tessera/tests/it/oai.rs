@@ -254,3 +254,52 @@ async fn a_harvest_during_changes_ends_with_exactly_the_repository_records() {
     assert_eq!(harvested, truth, "after {pages} pages");
     assert_eq!(sent.len(), 230 + 2 + 1, "the changes behind the harvest's place (3 and 10) and the new record came later");
 }
+
+#[tokio::test]
+async fn communities_are_sets_their_curators_fill() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    server.cli_ok(&["admin", "create-org", "museum", "Museum of the Valleys"]);
+    server.cli_ok(&["admin", "create-community", "welsh-rivers", "Welsh rivers", "--organization", "uni"]);
+    let heritage = json!({"slug": "heritage", "title": "Industrial heritage", "organization": "museum"});
+    let museum_admin = member(&server, "admin@museum.example", "museum", "admin");
+    assert_eq!(museum_admin.post("/api/communities", heritage.clone()).await.0, StatusCode::CREATED);
+    let depositor = person(&server, "depositor@example.org", Some(("uni", "depositor")));
+    let curator = member(&server, "curator@example.org", "uni", "curator");
+    assert_eq!(curator.post("/api/communities", heritage).await.0, StatusCode::FORBIDDEN, "only the museum's administrators");
+
+    let id =
+        depositor.draft_from(json!({"organization": "uni", "metadata": metadata("Taff flows"), "files": {"enabled": false}}), &[]).await;
+    depositor.publish(&id).await;
+    let into = |ids: &[&str]| json!({"communities": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()});
+    let path = format!("/api/records/{id}/communities");
+    // Adding takes someone who may edit the record and curates the community.
+    assert_eq!(depositor.post(&path, into(&["welsh-rivers"])).await.0, StatusCode::FORBIDDEN, "a depositor curates nothing");
+    assert_eq!(curator.post(&path, into(&["heritage"])).await.0, StatusCode::FORBIDDEN, "the museum's community");
+    assert_eq!(curator.post(&path, into(&["nowhere"])).await.0, StatusCode::NOT_FOUND);
+    let (status, record) = curator.post(&path, into(&["welsh-rivers"])).await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert_eq!(record["parent"]["communities"]["ids"], json!(["welsh-rivers"]));
+
+    let listed = oai(&server, "verb=ListRecords&metadataPrefix=oai_dc&set=community:welsh-rivers").await;
+    assert!(listed.contains("Taff flows") && listed.contains("<setSpec>community:welsh-rivers</setSpec>"), "{listed}");
+    let sets = oai(&server, "verb=ListSets").await;
+    assert!(sets.contains("<setSpec>community:welsh-rivers</setSpec><setName>Welsh rivers</setName>"), "{sets}");
+    validate_xml("oai-pmh", &[("community set".into(), listed), ("sets".into(), sets)]);
+
+    // A new version stays in the community; the owner may take the dataset out.
+    let (status, version) = depositor.post_empty(&format!("/api/records/{id}/versions")).await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    let second = version["id"].as_str().unwrap().to_string();
+    let published = depositor.publish(&second).await;
+    assert_eq!(published["parent"]["communities"]["ids"], json!(["welsh-rivers"]));
+    let (status, record) = depositor.send(depositor.request(reqwest::Method::DELETE, &path).json(&into(&["welsh-rivers"]))).await;
+    assert_eq!(status, StatusCode::OK, "{record}");
+    assert_eq!(record["parent"]["communities"]["ids"], json!([]));
+    let gone = oai(&server, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=community:welsh-rivers").await;
+    assert_eq!(error_code(&gone), Some("noRecordsMatch"), "{gone}");
+    let (_, communities) = Api::new(&server, None).get("/api/communities").await;
+    assert_eq!(communities["hits"]["total"], 2, "{communities}");
+    // Membership lives in each version's record.json, in new versions of the dataset's object.
+    server.cli_ok(&["verify"]);
+}

@@ -1,0 +1,108 @@
+//! Communities, and which of them a record's dataset is in (InvenioRDM's
+//! `/api/records/{id}/communities`).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, Caller, org_id, record_id};
+use crate::state::AppState;
+use crate::wire::record_json;
+
+fn community_json(state: &AppState, community: &tessera_app::CommunityRow) -> Value {
+    json!({
+        "id": community.id,
+        "slug": community.id,
+        "metadata": {"title": community.title, "organization": community.organization.as_str()},
+        "created": community.created,
+        "links": {"self": state.link(&format!("/api/communities/{}", community.id))},
+        "oai_pmh_set": format!("{}:{}", tessera_app::COMMUNITY_SETS, community.id),
+    })
+}
+
+/// One community.
+#[utoipa::path(get, path = "/api/communities/{id}", tag = "communities", params(("id" = String, Path, description = "Community id")),
+    responses((status = 200, description = "The community"), (status = 404, description = "No such community")))]
+pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let communities = state.tessera.communities().await?;
+    let community = communities.iter().find(|c| c.id == id).ok_or_else(|| ApiError::NotFound(format!("community {id}")))?;
+    Ok(Json(community_json(&state, community)))
+}
+
+/// Every community.
+#[utoipa::path(get, path = "/api/communities", tag = "communities", responses((status = 200, description = "The communities")))]
+pub(crate) async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let communities = state.tessera.communities().await?;
+    let hits: Vec<Value> = communities.iter().map(|c| community_json(&state, c)).collect();
+    Ok(Json(json!({"hits": {"hits": hits, "total": communities.len()}})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CommunityBody {
+    slug: String,
+    title: String,
+    organization: String,
+}
+
+/// Create a community, curated by an organization (its administrators).
+#[utoipa::path(post, path = "/api/communities", tag = "communities",
+    responses((status = 201, description = "The community"), (status = 409, description = "The id is taken")))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    ApiJson(body): ApiJson<CommunityBody>,
+) -> ApiResult<Response> {
+    let community = state.tessera.create_community(&subject, &body.slug, &body.title, &org_id(&body.organization)?).await?;
+    Ok((StatusCode::CREATED, Json(community_json(&state, &community))).into_response())
+}
+
+/// `{"communities": [{"id": "rivers"}, …]}`, as InvenioRDM's clients send it.
+#[derive(Deserialize)]
+pub(crate) struct CommunitiesBody {
+    communities: Vec<CommunityRef>,
+}
+
+#[derive(Deserialize)]
+struct CommunityRef {
+    id: String,
+}
+
+impl CommunitiesBody {
+    fn ids(&self) -> ApiResult<Vec<String>> {
+        if self.communities.is_empty() {
+            return Err(ApiError::invalid_field("communities", "name at least one community"));
+        }
+        Ok(self.communities.iter().map(|c| c.id.clone()).collect())
+    }
+}
+
+/// Add the record's dataset to communities (whoever may edit the record and curates them).
+#[utoipa::path(post, path = "/api/records/{id}/communities", tag = "communities", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The record, with parent.communities"), (status = 403, description = "Not a curator of a community")))]
+pub(crate) async fn include(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CommunitiesBody>,
+) -> ApiResult<Json<Value>> {
+    let record = state.tessera.set_communities(&subject, record_id(&id)?, &body.ids()?, true).await?;
+    Ok(Json(record_json(&state, &record)))
+}
+
+/// Take the record's dataset out of communities.
+#[utoipa::path(delete, path = "/api/records/{id}/communities", tag = "communities", params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The record, with parent.communities")))]
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CommunitiesBody>,
+) -> ApiResult<Json<Value>> {
+    let record = state.tessera.set_communities(&subject, record_id(&id)?, &body.ids()?, false).await?;
+    Ok(Json(record_json(&state, &record)))
+}
