@@ -64,3 +64,6 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "cargo nextest"
 cargo nextest run --workspace --no-fail-fast --config-file .config/nextest.toml
+
+step "OAI-PMH: a harvest of 100,000 records while 5% change and 1% are deleted"
+scripts/oai-scale-test.sh 100000

@@ -1,7 +1,7 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser,
+    AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser,
     OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
@@ -98,6 +98,10 @@ async fn contract(catalog: Catalog) {
     };
     catalog.create_organization(&org).await.unwrap();
     assert!(matches!(catalog.create_organization(&org).await, Err(Error::Conflict { .. })));
+    let community = CommunityRow { id: "welsh-rivers".into(), title: "Welsh rivers".into(), organization: org.id.clone(), created: NOW.into() };
+    catalog.create_community(&community).await.unwrap();
+    assert!(matches!(catalog.create_community(&community).await, Err(Error::Conflict { .. })));
+    assert_eq!(catalog.communities().await.unwrap(), [community]);
     assert_eq!(catalog.organization(&org.id).await.unwrap(), Some(org.clone()));
     assert_eq!(catalog.organizations().await.unwrap(), std::slice::from_ref(&org));
     catalog.add_membership(&org.id, user.id, Role::Steward, NOW).await.unwrap();
