@@ -31,6 +31,9 @@ const RUN_BUDGET: Duration = Duration::from_secs(30);
 const TRIES: u32 = 3;
 /// The longest `Retry-After` honoured within a run; a longer wait fails the run instead.
 const LONGEST_RETRY_AFTER: u64 = 120;
+/// The largest answer read: a page of records is a few megabytes, and an answer that will
+/// not end must not take the server's memory.
+const LARGEST_ANSWER: usize = 64 << 20;
 
 /// What is kept of a harvested record.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -62,6 +65,17 @@ pub struct RemoteRecord {
     pub identifier: String,
     pub datestamp: String,
     pub doc: RemoteDoc,
+}
+
+impl RemoteRecord {
+    /// Where to read the record at its origin: its landing page, or else its OAI-PMH record
+    /// there (always a web address, checked when the source was added).
+    pub fn origin_link(&self) -> String {
+        self.doc.landing_page.clone().unwrap_or_else(|| {
+            let identifier = tessera_formats::percent_encode(&self.identifier, b"");
+            format!("{}?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}", self.origin.base_url)
+        })
+    }
 }
 
 /// A partner repository to harvest.
@@ -323,9 +337,15 @@ impl Tessera {
         loop {
             attempt += 1;
             let wait = match self.http.get(base_url).query(query).send().await {
-                Ok(response) if response.status().is_success() => {
-                    let bytes = response.bytes().await.map_err(|e| Error::ProviderUnavailable(format!("{base_url}: {e}")))?;
-                    return String::from_utf8(bytes.to_vec())
+                Ok(mut response) if response.status().is_success() => {
+                    let mut body = Vec::new();
+                    while let Some(chunk) = response.chunk().await.map_err(|e| Error::ProviderUnavailable(format!("{base_url}: {e}")))? {
+                        if body.len() + chunk.len() > LARGEST_ANSWER {
+                            return Err(Error::ProviderUnavailable(format!("{base_url} answered with more than {LARGEST_ANSWER} bytes")));
+                        }
+                        body.extend_from_slice(&chunk);
+                    }
+                    return String::from_utf8(body)
                         .map_err(|_| Error::ProviderUnavailable(format!("{base_url} answered with text that is not UTF-8")));
                 }
                 Ok(response) if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE && attempt < TRIES => {

@@ -128,6 +128,20 @@ pub struct Rights<'a> {
     pub licence: Option<tessera_domain::vocab::License>,
 }
 
+/// Percent-encodes `text` for a URI: RFC 3986's unreserved characters and those in `keep`
+/// (`b"/"` for a path) pass through, every other byte becomes `%XX`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) || keep.contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// A multilingual text in English where it has English, else in any language it has.
 pub fn english(text: &tessera_domain::metadata::I18n) -> Option<&str> {
     text.get("en").or_else(|| text.values().next()).map(String::as_str)

@@ -205,15 +205,19 @@ fn datacite(resource: &Node, out: &mut Harvested) {
                 md.identifiers.push(SchemeId { identifier: value.to_string(), scheme: "doi".into() });
                 out.landing_page = Some(format!("https://doi.org/{value}"));
             }
-            "URL" => out.landing_page = Some(value.to_string()),
+            "URL" if is_http(value) => out.landing_page = Some(value.to_string()),
+            "URL" => {}
             other => md.identifiers.extend(scheme_id(value).or(Some(SchemeId { identifier: value.into(), scheme: other.to_lowercase() }))),
         }
     }
     for alternate in list("alternateIdentifiers", "alternateIdentifier") {
         let value = alternate.text.trim();
         if alternate.attr("alternateIdentifierType") == Some("URL") {
-            // A landing page at the origin says more than a resolver's redirect to it.
-            out.landing_page = Some(value.to_string());
+            // A landing page at the origin says more than a resolver's redirect to it. Only a
+            // web address: pages link to it, and `javascript:` must never become a link.
+            if is_http(value) {
+                out.landing_page = Some(value.to_string());
+            }
         } else if let Some(kind) = alternate.attr("alternateIdentifierType") {
             md.identifiers.push(SchemeId { identifier: value.to_string(), scheme: kind.to_lowercase() });
         }
@@ -501,7 +505,8 @@ mod tests {
               <publicationYear>2023</publicationYear><resourceType resourceTypeGeneral="Software">code</resourceType>
               <rightsList><rights rightsURI="info:eu-repo/semantics/openAccess"/><rights rightsIdentifier="CC-BY-4.0">CC BY 4.0</rights></rightsList>
               <descriptions><description descriptionType="Methods">How</description><description descriptionType="Abstract">What</description></descriptions>
-              <alternateIdentifiers><alternateIdentifier alternateIdentifierType="URL">https://partner.example/r/8</alternateIdentifier></alternateIdentifiers>
+              <alternateIdentifiers><alternateIdentifier alternateIdentifierType="URL">https://partner.example/r/8</alternateIdentifier>
+              <alternateIdentifier alternateIdentifierType="URL">javascript:alert(1)</alternateIdentifier></alternateIdentifiers>
             </resource></metadata></record>
             <record><header status="deleted"><identifier>oai:partner:9</identifier><datestamp>2026-11-28</datestamp></header></record>"#;
         let page = read_list_records(&page(record, "<resumptionToken completeListSize=\"2\"/>")).unwrap();

@@ -138,15 +138,7 @@ impl Entities {
 /// A file's path as a relative URI: each segment percent-encoded but for RFC 3986's
 /// unreserved characters.
 pub fn path_id(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for byte in key.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::percent_encode(key, b"/")
 }
 
 /// The IANA media type of common research file kinds, by extension.

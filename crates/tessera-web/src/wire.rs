@@ -192,7 +192,7 @@ pub(crate) fn remote_wire(record: &RemoteRecord) -> Value {
             "identifier": record.identifier,
             "sets": doc.sets,
         },
-        "links": {"self_html": doc.landing_page, "origin": doc.landing_page},
+        "links": {"self_html": record.origin_link()},
     })
 }
 
@@ -249,14 +249,7 @@ pub fn key_path(key: &str) -> String {
 
 /// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
 pub(crate) fn escape_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    tessera_formats::percent_encode(segment, b"")
 }
 
 pub(crate) fn draft_file_json(state: &AppState, id: tessera_app::domain::RecordId, file: &DraftFileView) -> Value {

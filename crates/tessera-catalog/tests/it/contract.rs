@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser,
-    OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
+    AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow,
+    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -98,7 +98,8 @@ async fn contract(catalog: Catalog) {
     };
     catalog.create_organization(&org).await.unwrap();
     assert!(matches!(catalog.create_organization(&org).await, Err(Error::Conflict { .. })));
-    let community = CommunityRow { id: "welsh-rivers".into(), title: "Welsh rivers".into(), organization: org.id.clone(), created: NOW.into() };
+    let community =
+        CommunityRow { id: "welsh-rivers".into(), title: "Welsh rivers".into(), organization: org.id.clone(), created: NOW.into() };
     catalog.create_community(&community).await.unwrap();
     assert!(matches!(catalog.create_community(&community).await, Err(Error::Conflict { .. })));
     assert_eq!(catalog.communities().await.unwrap(), [community]);
