@@ -8,13 +8,11 @@ use serde_json::json;
 use tessera_catalog::CommunityRow;
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::{OrgId, RecordId};
-use tessera_ocfl::{FileSource, NewVersion, User};
 
 use crate::audit::Event;
 use crate::drafts::from_json;
 use crate::model::{RecordDoc, RecordView};
-use crate::publish::derive_rows;
-use crate::tessera::{now, object_id, parse_time};
+use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
 impl Tessera {
@@ -78,56 +76,8 @@ impl Tessera {
             let action = if include { "community-included" } else { "community-removed" };
             let event = Event::new(action, subject.user_id(), format!("record {id}")).dataset(row.parent_id);
             let detail = json!({"communities": ids});
-            self.rewrite_dataset(row.parent_id, message, (event, detail), |doc| doc.communities = communities.clone()).await?;
+            self.rewrite_records(row.parent_id, None, message, (event, detail), |doc| doc.communities = communities.clone()).await?;
         }
         self.record_view(self.published_row(id).await?).await
-    }
-
-    /// Changes every version's `record.json` of a dataset in one new OCFL version, then the
-    /// catalogue (and so the OAI-PMH feed) and the index, as publishing does. The audit entry
-    /// (`event` with its detail) names the OCFL version too.
-    async fn rewrite_dataset(
-        &self,
-        parent: tessera_domain::ParentId,
-        message: String,
-        (event, mut detail): (Event, serde_json::Value),
-        change: impl Fn(&mut RecordDoc),
-    ) -> Result<()> {
-        let object = object_id(parent);
-        let inventory = self.ocfl.inventory(&object).await?.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
-        let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
-        let stamp = now();
-        let mut docs = Vec::new();
-        for record in self.catalog.records_of_parent(parent).await? {
-            let mut doc = self.stored_record(&inventory, record.id).await?;
-            change(&mut doc);
-            doc.updated = stamp.clone();
-            docs.push(doc);
-        }
-        let rewritten: Vec<String> = docs.iter().map(|d| format!("{}/record.json", d.id)).collect();
-        let mut state: Vec<(String, FileSource)> = head
-            .files()
-            .filter(|(path, _)| !rewritten.iter().any(|r| r == path))
-            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
-            .collect();
-        for (path, doc) in rewritten.into_iter().zip(&docs) {
-            let json = serde_json::to_vec_pretty(doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-            state.push((path, FileSource::Bytes(json.into())));
-        }
-        let version = NewVersion {
-            base: inventory.head_number(),
-            state,
-            message,
-            user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
-            created: parse_time(&stamp),
-        };
-        let inventory = self.commit_version(parent, version).await?;
-        detail["ocfl_version"] = json!(inventory.head);
-        let mut entries = vec![self.entry(event.detail(detail))];
-        for doc in docs {
-            let (record, _, sets) = derive_rows(&inventory, doc)?;
-            self.catalog.apply_published(&record, None, None, &sets, std::mem::take(&mut entries)).await?;
-        }
-        self.index_parent(parent).await
     }
 }

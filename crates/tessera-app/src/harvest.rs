@@ -13,9 +13,9 @@ use tessera_catalog::{HarvestProgress, HarvestSourceRow};
 use tessera_domain::Metadata;
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_formats::oai_pmh::{self, Harvested, ReadError};
-use tessera_search::{DocKey, FACETS};
+use tessera_search::DocKey;
 
-use crate::index_doc::{LOCAL_ORIGIN, remote_index_doc};
+use crate::index_doc::{LOCAL_ORIGIN, ORIGIN_FACET, remote_index_doc};
 use crate::tessera::{from_now, now};
 use crate::{Error, Result, Tessera};
 
@@ -200,7 +200,7 @@ impl Tessera {
         }
         let search = self.search.clone();
         let name = name.to_string();
-        tokio::task::spawn_blocking(move || search.remove_where(FACETS[7], &name)).await.map_err(std::io::Error::other)??;
+        tokio::task::spawn_blocking(move || search.remove_where(ORIGIN_FACET, &name)).await.map_err(std::io::Error::other)??;
         Ok(())
     }
 
@@ -261,7 +261,10 @@ impl Tessera {
         let mut changed = Vec::new();
         let mut kept = Vec::new();
         let mut deleted = Vec::new();
-        for record in records {
+        // Should a page name a record twice, its last state is the one that counts.
+        let mut seen = std::collections::HashSet::new();
+        let last_states: Vec<Harvested> = records.into_iter().rev().filter(|r| seen.insert(r.identifier.clone())).collect();
+        for record in last_states.into_iter().rev() {
             let Some(metadata) = record.metadata.filter(|_| !record.deleted) else {
                 deleted.push(record.identifier);
                 continue;
@@ -386,5 +389,15 @@ mod tests {
     fn names_come_from_the_host() {
         assert_eq!(default_name("https://data.partner.ac.uk/oai"), "data-partner-ac-uk");
         assert_eq!(default_name("http://127.0.0.1:8080/oai"), "127-0-0-1");
+    }
+
+    #[test]
+    fn a_record_without_a_landing_page_links_to_its_oai_pmh_record() {
+        let origin = Origin { name: "p".into(), repository_name: "P".into(), base_url: "https://p.example/oai".into() };
+        let mut record =
+            RemoteRecord { id: 1, origin, identifier: "oai:p:7/a b".into(), datestamp: String::new(), doc: RemoteDoc::default() };
+        assert_eq!(record.origin_link(), "https://p.example/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai%3Ap%3A7%2Fa%20b");
+        record.doc.landing_page = Some("https://p.example/records/7".into());
+        assert_eq!(record.origin_link(), "https://p.example/records/7");
     }
 }

@@ -7,6 +7,8 @@ use crate::harvest::RemoteRecord;
 use crate::model::RecordView;
 use crate::tessera::parse_time;
 
+/// The facet that tells Tessera's own records from harvested ones.
+pub(crate) const ORIGIN_FACET: &str = "origin";
 /// The `origin` facet's value for Tessera's own records.
 pub const LOCAL_ORIGIN: &str = "local";
 

@@ -5,14 +5,12 @@
 
 use tessera_catalog::{JobRow, RecordRow};
 use tessera_domain::RecordId;
-use tessera_ocfl::{FileSource, NewVersion, User};
 use time::OffsetDateTime;
 
 use crate::audit::Event;
 use crate::drafts::from_json;
 use crate::model::RecordDoc;
-use crate::publish::derive_rows;
-use crate::tessera::{from_now, now, object_id, parse_time};
+use crate::tessera::{from_now, now, parse_time};
 use crate::{Error, Result, Tessera};
 
 const LIFT_EMBARGO: &str = "lift-embargo";
@@ -82,42 +80,19 @@ impl Tessera {
     /// object records the change, so the record's history shows when its files opened.
     async fn lift_embargo(&self, id: RecordId) -> Result<()> {
         let Some(row) = self.catalog.record(id).await? else { return Ok(()) };
-        let mut doc: RecordDoc = from_json(&row.doc)?;
+        let doc: RecordDoc = from_json(&row.doc)?;
         let Some(end) = embargo_end(&doc) else { return Ok(()) };
         if parse_time(&end) > OffsetDateTime::now_utc() {
             // The date moved later in an edit since this job was scheduled.
             return self.catalog.schedule_job(LIFT_EMBARGO, &id.to_string(), &end, None, &now()).await.map_err(Into::into);
         }
-        let stamp = now();
-        doc.access.embargo.active = false;
-        doc.updated = stamp.clone();
-        let inventory =
-            self.ocfl.inventory(&object_id(row.parent_id)).await?.ok_or_else(|| Error::not_found(format!("the object of record {id}")))?;
-        let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
-        let record_path = format!("{id}/record.json");
-        let mut state: Vec<(String, FileSource)> = head
-            .files()
-            .filter(|(path, _)| *path != record_path)
-            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
-            .collect();
-        doc.files = self.stored_record(&inventory, id).await?.files;
         let until = doc.access.embargo.until.clone().unwrap_or_default();
-        let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((record_path, FileSource::Bytes(json.into())));
-        let version = NewVersion {
-            base: inventory.head_number(),
-            state,
-            message: format!("Lift the embargo of record {id}, which ended on {until}"),
-            user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
-            created: parse_time(&stamp),
-        };
-        let inventory = self.commit_version(row.parent_id, version).await?;
-        let (record, _, sets) = derive_rows(&inventory, doc)?;
         let event = Event::new("embargo-lifted", None, format!("record {id}")).dataset(row.parent_id);
-        let entry = self.entry(event.detail(serde_json::json!({"until": until, "ocfl_version": inventory.head})));
-        self.catalog.apply_published(&record, None, None, &sets, vec![entry]).await?;
-        self.index_parent(row.parent_id).await?;
-        Ok(())
+        let message = format!("Lift the embargo of record {id}, which ended on {until}");
+        self.rewrite_records(row.parent_id, Some(id), message, (event, serde_json::json!({"until": until})), |doc| {
+            doc.access.embargo.active = false;
+        })
+        .await
     }
 }
 

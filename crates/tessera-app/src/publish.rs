@@ -221,6 +221,56 @@ impl Tessera {
         serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))
     }
 
+    /// Changes the `record.json` of one version of a dataset (`only`), or of every version, in
+    /// one new OCFL version whose message says why; then the catalogue (and so the OAI-PMH
+    /// feed) and the index, as publishing does. The audit entry (`event` with its detail)
+    /// names the OCFL version too.
+    pub(crate) async fn rewrite_records(
+        &self,
+        parent: ParentId,
+        only: Option<RecordId>,
+        message: String,
+        (event, mut detail): (Event, serde_json::Value),
+        change: impl Fn(&mut RecordDoc),
+    ) -> Result<()> {
+        let object = object_id(parent);
+        let inventory = self.ocfl.inventory(&object).await?.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
+        let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
+        let stamp = now();
+        let mut docs = Vec::new();
+        for record in self.catalog.records_of_parent(parent).await?.into_iter().filter(|r| only.is_none_or(|id| id == r.id)) {
+            let mut doc = self.stored_record(&inventory, record.id).await?;
+            change(&mut doc);
+            doc.updated = stamp.clone();
+            docs.push(doc);
+        }
+        let rewritten: Vec<String> = docs.iter().map(|d| format!("{}/record.json", d.id)).collect();
+        let mut state: Vec<(String, FileSource)> = head
+            .files()
+            .filter(|(path, _)| !rewritten.iter().any(|r| r == path))
+            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
+            .collect();
+        for (path, doc) in rewritten.into_iter().zip(&docs) {
+            let json = serde_json::to_vec_pretty(doc).map_err(|e| Error::Corrupt(e.to_string()))?;
+            state.push((path, FileSource::Bytes(json.into())));
+        }
+        let version = NewVersion {
+            base: inventory.head_number(),
+            state,
+            message,
+            user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
+            created: parse_time(&stamp),
+        };
+        let inventory = self.commit_version(parent, version).await?;
+        detail["ocfl_version"] = json!(inventory.head);
+        let mut entries = vec![self.entry(event.detail(detail))];
+        for doc in docs {
+            let (record, _, sets) = derive_rows(&inventory, doc)?;
+            self.catalog.apply_published(&record, None, None, &sets, std::mem::take(&mut entries)).await?;
+        }
+        self.index_parent(parent).await
+    }
+
     /// Re-indexes every version of a dataset (publishing one changes which is the latest).
     /// A dataset taken down stays out of the index until it is restored.
     pub(crate) async fn index_parent(&self, parent: ParentId) -> Result<()> {

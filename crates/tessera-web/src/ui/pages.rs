@@ -313,9 +313,7 @@ pub(crate) async fn search_page(
         .map(|hit| {
             let (md, href, origin) = match hit {
                 SearchHit::Record(view) => (&view.doc.metadata, format!("/records/{}", view.doc.id), None),
-                SearchHit::Remote(record) => {
-                    (&record.doc.metadata, record.doc.landing_page.clone().unwrap_or_default(), Some(record.origin.repository_name.clone()))
-                }
+                SearchHit::Remote(record) => (&record.doc.metadata, record.origin_link(), Some(record.origin.repository_name.clone())),
             };
             let description = md.description.clone().unwrap_or_default();
             Hit {
