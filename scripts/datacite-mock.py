@@ -8,8 +8,9 @@ credentials creates a draft DOI: only `doi` is required, 201, or 422 when the DO
 PUT /dois/{prefix}/{suffix} creates or updates the DOI: 201 the first time, 200 after, the body
 echoing `data`; with `event: publish` (findable) the attributes DataCite requires for a findable
 DOI must all be there, else 422. The latest request is kept as STORE_DIR/{prefix}_{suffix}.json,
-with the DOI's `state` (draft or findable) added. Wrong credentials get 401, and
-GET /dois/{doi} answers what was stored.
+with the DOI's `state` (draft or findable) added. DELETE /dois/{doi} deletes a draft DOI: 204,
+or 405 for a findable one, 404 for none. Wrong credentials get 401, and GET /dois/{doi}
+answers what was stored.
 """
 import base64
 import json
@@ -89,6 +90,21 @@ class DataCite(BaseHTTPRequestHandler):
         existed = os.path.exists(path_of(doi))
         self.store(doi, body, "findable" if findable else "draft")
         return self.answer(200 if existed else 201, body)
+
+    def do_DELETE(self):
+        if not self.authorized():
+            return self.answer(401, {"errors": [{"status": "401", "title": "Bad credentials."}]})
+        doi = self.path.removeprefix("/dois/")
+        if not os.path.exists(path_of(doi)):
+            return self.answer(404, {"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]})
+        with open(path_of(doi)) as f:
+            state = json.load(f)["data"]["attributes"].get("state")
+        if state != "draft":
+            return self.answer(405, {"errors": [{"status": "405", "title": "Method not allowed"}]})
+        os.remove(path_of(doi))
+        self.send_response(204)
+        self.end_headers()
+        return None
 
     def log_message(self, *args):
         pass

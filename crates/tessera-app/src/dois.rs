@@ -15,6 +15,7 @@ use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
 pub(crate) const REGISTER_DOI: &str = "register-doi";
+pub(crate) const DISCARD_DOI: &str = "discard-doi";
 
 /// A DataCite repository account.
 #[derive(Clone, Debug)]
@@ -69,6 +70,27 @@ impl Tessera {
         self.audit_draft("doi-reserved", subject, &row, json!({"doi": doi})).await?;
         tracing::info!(draft = id.0, doi = %doi, "DOI reserved");
         self.draft(subject, id).await
+    }
+
+    /// After a draft with a reserved DOI is discarded: a job to delete the draft DOI at
+    /// DataCite, tried until DataCite answers.
+    pub(crate) async fn schedule_doi_discard(&self, doi: &str) -> Result<()> {
+        let stamp = now();
+        Ok(self.catalog.schedule_job(DISCARD_DOI, doi, &stamp, None, &stamp).await?)
+    }
+
+    /// Deletes a draft DOI at DataCite (only draft DOIs can be deleted there; one that is
+    /// already gone is fine).
+    pub(crate) async fn discard_doi(&self, doi: &str) -> Result<()> {
+        let dc = self.config.datacite.as_ref().ok_or_else(|| Error::Corrupt("a DOI job, but no DataCite account is configured".into()))?;
+        let response = self.datacite(dc, reqwest::Method::DELETE, &format!("/dois/{doi}"), None).await?;
+        let status = response.status();
+        if !(status.is_success() || status == reqwest::StatusCode::NOT_FOUND) {
+            let detail: String = response.text().await.unwrap_or_default().chars().take(500).collect();
+            return Err(Error::ProviderUnavailable(format!("DataCite answered {status} when deleting the draft DOI {doi}: {detail}")));
+        }
+        tracing::info!(doi = %doi, "reserved DOI discarded with its draft");
+        Ok(())
     }
 
     async fn doi_exists(&self, dc: &DataCiteConfig, doi: &str) -> Result<bool> {

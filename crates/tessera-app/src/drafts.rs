@@ -78,8 +78,15 @@ impl Tessera {
     /// Discards a draft and its staged files; a published version it edits is untouched.
     pub async fn delete_draft(&self, subject: &Subject, id: RecordId) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
+        let doc: DraftDoc = from_json(&row.doc)?;
         self.catalog.delete_draft(id).await?;
         self.audit_draft("draft-discarded", subject, &row, json!({"kind": row.kind})).await?;
+        if row.kind != KIND_EDIT
+            && let Some(doi) = doc.pids.get("doi")
+        {
+            // A DOI reserved for a draft that will never be published goes from DataCite too.
+            self.schedule_doi_discard(&doi.identifier).await?;
+        }
         self.staging.remove_draft(id).await
     }
 

@@ -56,6 +56,7 @@ impl Tessera {
                 let id: RecordId = job.key.parse().map_err(|()| Error::Corrupt(format!("job {} names no record: {}", job.id, job.key)))?;
                 self.register_doi(id).await
             }
+            crate::dois::DISCARD_DOI => self.discard_doi(&job.key).await,
             crate::harvest::HARVEST => {
                 let id: i64 = job.key.parse().map_err(|_| Error::Corrupt(format!("job {} names no harvest: {}", job.id, job.key)))?;
                 self.harvest(id).await

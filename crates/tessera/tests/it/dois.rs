@@ -161,6 +161,20 @@ async fn a_draft_reserves_its_doi_and_publishing_registers_the_same() {
     let (status, edit) = depositor.post_empty(&format!("/api/records/{id}/draft/pids/doi")).await;
     assert_eq!((status, edit["pids"]["doi"]["identifier"].as_str()), (reqwest::StatusCode::CREATED, Some(doi.as_str())), "{edit}");
 
+    // A reserved DOI whose draft is discarded goes from DataCite too.
+    let dropped = depositor.draft_with_files(metadata("Abandoned"), &[]).await;
+    assert_eq!(depositor.post_empty(&format!("/api/records/{dropped}/draft/pids/doi")).await.0, reqwest::StatusCode::CREATED);
+    let reserved = datacite.store.path().join(format!("10.80000_tessera.{dropped}.json"));
+    assert!(reserved.exists());
+    assert_eq!(depositor.delete(&format!("/api/records/{dropped}/draft")).await.0, reqwest::StatusCode::NO_CONTENT);
+    for _ in 0..100 {
+        if !reserved.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!reserved.exists(), "the draft DOI was deleted at DataCite\n{}", server.log());
+
     // DataCite refusing the account leaves the draft without a DOI, saying why.
     let refused = start(TestServerConfig { env: env(&datacite, &password_file(secrets.path(), "wrong")), ..Default::default() }).await;
     let depositor = person(&refused, "depositor@example.org", None);
