@@ -31,6 +31,10 @@ const RUN_BUDGET: Duration = Duration::from_secs(30);
 const TRIES: u32 = 3;
 /// The longest `Retry-After` honoured within a run; a longer wait fails the run instead.
 const LONGEST_RETRY_AFTER: u64 = 120;
+/// How often a source that can stop listing a record without a deletion notice (one that
+/// keeps no deleted records, or a harvested set that a record can leave) is listed whole, so
+/// what it removed is removed here too.
+const FULL_EVERY: time::Duration = time::Duration::days(1);
 /// The largest answer read: a page of records is a few megabytes, and an answer that will
 /// not end must not take the server's memory.
 const LARGEST_ANSWER: usize = 64 << 20;
@@ -142,6 +146,9 @@ impl Tessera {
             resume_token: None,
             list_started: None,
             last_finished: None,
+            deleted_record: identify.deleted_record.clone(),
+            list_full: false,
+            last_full: None,
         };
         source.id = self.catalog.add_harvest_source(&source).await.map_err(|err| match err {
             tessera_catalog::Error::Conflict { what } => Error::Conflict(format!("{what} already exists")),
@@ -168,9 +175,13 @@ impl Tessera {
         Ok(out)
     }
 
-    /// Makes a source's harvest due now.
-    pub async fn run_harvest_soon(&self, subject: &Subject, name: &str) -> Result<()> {
+    /// Makes a source's harvest due now; with `full`, it lists every record, and records the
+    /// source no longer lists are removed.
+    pub async fn run_harvest_soon(&self, subject: &Subject, name: &str, full: bool) -> Result<()> {
         let source = self.harvest_source_named(subject, name).await?;
+        if full {
+            self.catalog.require_full_harvest(source.id).await?;
+        }
         let stamp = now();
         self.catalog.schedule_job(HARVEST, &source.id.to_string(), &stamp, None, &stamp).await?;
         Ok(())
@@ -211,13 +222,16 @@ impl Tessera {
         let mut restarted = false;
         let mut pages = 0;
         loop {
+            if source.resume_token.is_none() {
+                source.list_full = lists_whole(&source);
+            }
             let from = source.harvested_from.as_deref().map(|from| if source.seconds { from } else { &from[..from.len().min(10)] });
             let query: Vec<(&str, &str)> = match &source.resume_token {
                 Some(token) => vec![("verb", "ListRecords"), ("resumptionToken", token)],
                 None => {
                     let mut query = vec![("verb", "ListRecords"), ("metadataPrefix", source.metadata_prefix.as_str())];
                     query.extend(Some(source.set_spec.as_str()).filter(|s| !s.is_empty()).map(|set| ("set", set)));
-                    query.extend(from.map(|from| ("from", from)));
+                    query.extend(from.filter(|_| !source.list_full).map(|from| ("from", from)));
                     query
                 }
             };
@@ -233,11 +247,21 @@ impl Tessera {
                 other => other.map_err(|e| Error::ProviderUnavailable(format!("harvest {}: {e}", source.name)))?,
             };
             let started = source.list_started.clone().or(Some(page.response_date.clone()).filter(|d| !d.is_empty())).unwrap_or_else(now);
-            let progress = HarvestProgress { list_started: page.token.as_ref().map(|_| started.clone()), resume_token: page.token };
-            self.store_page(&source, page.records, &progress).await?;
+            let progress = HarvestProgress {
+                list_started: page.token.as_ref().map(|_| started.clone()),
+                list_full: page.token.is_some() && source.list_full,
+                resume_token: page.token,
+            };
+            self.store_page(&source, (page.records, &started), &progress).await?;
             pages += 1;
             let Some(token) = progress.resume_token else {
-                self.catalog.finish_harvest(id, &started, &now()).await?;
+                let gone = self.catalog.finish_harvest(id, &started, &now(), source.list_full).await?;
+                if !gone.is_empty() {
+                    tracing::info!(source = %source.name, removed = gone.len(), "records the source no longer lists are removed");
+                    let gone: Vec<DocKey> = gone.into_iter().map(|id| DocKey::Remote(id as u64)).collect();
+                    let search = self.search.clone();
+                    tokio::task::spawn_blocking(move || search.replace(&[], &gone)).await.map_err(std::io::Error::other)??;
+                }
                 let next = from_now(time::Duration::seconds(self.config.harvest_interval.as_secs() as i64));
                 self.catalog.schedule_job(HARVEST, &id.to_string(), &next, None, &now()).await?;
                 tracing::info!(source = %source.name, pages, next = %next, "harvest complete");
@@ -255,15 +279,20 @@ impl Tessera {
 
     /// Stores a page's records and deletions with where the harvest goes on from, in one
     /// transaction, then indexes them.
-    async fn store_page(&self, source: &HarvestSourceRow, records: Vec<Harvested>, progress: &HarvestProgress) -> Result<()> {
+    async fn store_page(
+        &self,
+        source: &HarvestSourceRow,
+        (records, seen): (Vec<Harvested>, &str),
+        progress: &HarvestProgress,
+    ) -> Result<()> {
         let origin =
             Origin { name: source.name.clone(), repository_name: source.repository_name.clone(), base_url: source.base_url.clone() };
         let mut changed = Vec::new();
         let mut kept = Vec::new();
         let mut deleted = Vec::new();
         // Should a page name a record twice, its last state is the one that counts.
-        let mut seen = std::collections::HashSet::new();
-        let last_states: Vec<Harvested> = records.into_iter().rev().filter(|r| seen.insert(r.identifier.clone())).collect();
+        let mut named = std::collections::HashSet::new();
+        let last_states: Vec<Harvested> = records.into_iter().rev().filter(|r| named.insert(r.identifier.clone())).collect();
         for record in last_states.into_iter().rev() {
             let Some(metadata) = record.metadata.filter(|_| !record.deleted) else {
                 deleted.push(record.identifier);
@@ -279,7 +308,7 @@ impl Tessera {
             changed.push((record.identifier.clone(), record.datestamp.clone(), json));
             kept.push(RemoteRecord { id: 0, origin: origin.clone(), identifier: record.identifier, datestamp: record.datestamp, doc });
         }
-        let (stored, removed) = self.catalog.save_harvest_page(source.id, &changed, &deleted, progress).await?;
+        let (stored, removed) = self.catalog.save_harvest_page(source.id, (&changed, seen), &deleted, progress).await?;
         for (record, id) in kept.iter_mut().zip(stored) {
             record.id = id;
         }
@@ -372,6 +401,14 @@ impl Tessera {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// Whether a new list of this source asks for every record: the first, one asked for, and
+/// daily for a source that can stop listing a record without saying it was deleted.
+fn lists_whole(source: &HarvestSourceRow) -> bool {
+    let Some(last_full) = source.last_full.as_deref() else { return true };
+    let silent_removals = source.deleted_record != "persistent" || !source.set_spec.is_empty();
+    silent_removals && crate::tessera::parse_time(last_full) + FULL_EVERY <= time::OffsetDateTime::now_utc()
 }
 
 /// A short name from the repository's host: `https://data.partner.ac.uk/oai` gives

@@ -102,14 +102,21 @@ pub struct HarvestSourceRow {
     pub resume_token: Option<String>,
     pub list_started: Option<String>,
     pub last_finished: Option<String>,
+    /// As the repository's Identify says: `no`, `transient` or `persistent`.
+    pub deleted_record: String,
+    /// Whether the list in progress asks for every record (no `from`).
+    pub list_full: bool,
+    /// When the last complete list of every record began.
+    pub last_full: Option<String>,
 }
 
 /// Where a harvest stands after a page: the next page's token and when the list began, or
-/// none when the list is complete.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// none when the list is complete; whether the list asks for every record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HarvestProgress {
     pub resume_token: Option<String>,
     pub list_started: Option<String>,
+    pub list_full: bool,
 }
 
 /// A record harvested from a partner repository.

@@ -7,7 +7,7 @@ use crate::rows::{HarvestProgress, HarvestSourceRow, RemoteRecordRow};
 use crate::{Error, Result};
 
 const SOURCE_COLUMNS: &str = "id, name, base_url, set_spec, metadata_prefix, repository_name, seconds, created, harvested_from, \
-                              resume_token, list_started, last_finished";
+                              resume_token, list_started, last_finished, deleted_record, list_full, last_full";
 
 macro_rules! source_row {
     ($row:expr) => {
@@ -24,6 +24,9 @@ macro_rules! source_row {
             resume_token: $row.try_get("resume_token")?,
             list_started: $row.try_get("list_started")?,
             last_finished: $row.try_get("last_finished")?,
+            deleted_record: $row.try_get("deleted_record")?,
+            list_full: $row.try_get("list_full")?,
+            last_full: $row.try_get("last_full")?,
         }
     };
 }
@@ -32,8 +35,8 @@ impl Catalog {
     /// Adds a source; its `id` is assigned and returned. Refused when its name, or the same
     /// repository, set and format, is already harvested.
     pub async fn add_harvest_source(&self, source: &HarvestSourceRow) -> Result<i64> {
-        let sql = "INSERT INTO harvest_sources (name, base_url, set_spec, metadata_prefix, repository_name, seconds, created) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let sql = "INSERT INTO harvest_sources (name, base_url, set_spec, metadata_prefix, repository_name, seconds, created, deleted_record) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
         let result = on_pool!(self, pool => {
             sqlx::query(sql)
                 .bind(&source.name)
@@ -43,6 +46,7 @@ impl Catalog {
                 .bind(&source.repository_name)
                 .bind(source.seconds)
                 .bind(&source.created)
+                .bind(&source.deleted_record)
                 .fetch_one(pool)
                 .await
                 .and_then(|row| row.try_get::<i64, _>("id"))
@@ -84,24 +88,26 @@ impl Catalog {
     }
 
     /// Stores one page of a harvest in one transaction: records added or changed (identifier,
-    /// datestamp, document), records the origin deleted, and where the harvest goes on from.
-    /// Returns the ids of the stored records and of the removed ones.
+    /// datestamp, document), marked as seen by the list that began at `seen`; records the
+    /// origin deleted; and where the harvest goes on from. Returns the ids of the stored
+    /// records and of the removed ones.
     pub async fn save_harvest_page(
         &self,
         source: i64,
-        changed: &[(String, String, String)],
+        (changed, seen): (&[(String, String, String)], &str),
         deleted: &[String],
         progress: &HarvestProgress,
     ) -> Result<(Vec<i64>, Vec<i64>)> {
-        let upsert = "INSERT INTO remote_records (source_id, identifier, datestamp, doc) VALUES ($1, $2, $3, $4) \
-                      ON CONFLICT (source_id, identifier) DO UPDATE SET datestamp = excluded.datestamp, doc = excluded.doc RETURNING id";
+        let upsert = "INSERT INTO remote_records (source_id, identifier, datestamp, doc, seen) VALUES ($1, $2, $3, $4, $5) \
+                      ON CONFLICT (source_id, identifier) DO UPDATE SET datestamp = excluded.datestamp, doc = excluded.doc, seen = excluded.seen \
+                      RETURNING id";
         let delete = "DELETE FROM remote_records WHERE source_id = $1 AND identifier = $2 RETURNING id";
-        let progress_sql = "UPDATE harvest_sources SET resume_token = $1, list_started = $2 WHERE id = $3";
+        let progress_sql = "UPDATE harvest_sources SET resume_token = $1, list_started = $2, list_full = $3 WHERE id = $4";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut stored = Vec::with_capacity(changed.len());
             for (identifier, datestamp, doc) in changed {
-                let row = sqlx::query(upsert).bind(source).bind(identifier).bind(datestamp).bind(doc).fetch_one(&mut *tx).await?;
+                let row = sqlx::query(upsert).bind(source).bind(identifier).bind(datestamp).bind(doc).bind(seen).fetch_one(&mut *tx).await?;
                 stored.push(row.try_get("id")?);
             }
             let mut removed = Vec::new();
@@ -110,17 +116,38 @@ impl Catalog {
                     removed.push(row.try_get("id")?);
                 }
             }
-            sqlx::query(progress_sql).bind(&progress.resume_token).bind(&progress.list_started).bind(source).execute(&mut *tx).await?;
+            sqlx::query(progress_sql)
+                .bind(&progress.resume_token)
+                .bind(&progress.list_started)
+                .bind(progress.list_full)
+                .bind(source)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok((stored, removed))
         })
     }
 
     /// A harvest that reached the end of its list: the next one asks for changes `from` then.
-    pub async fn finish_harvest(&self, source: i64, from: &str, finished: &str) -> Result<()> {
-        let sql =
-            "UPDATE harvest_sources SET harvested_from = $1, last_finished = $2, resume_token = NULL, list_started = NULL WHERE id = $3";
-        on_pool!(self, pool => sqlx::query(sql).bind(from).bind(finished).bind(source).execute(pool).await.map(drop)?);
+    /// After a list of every record (`full`), the records it did not name are gone from the
+    /// origin: they are removed, and their ids returned.
+    pub async fn finish_harvest(&self, source: i64, from: &str, finished: &str, full: bool) -> Result<Vec<i64>> {
+        let sql = "UPDATE harvest_sources SET harvested_from = $1, last_finished = $2, resume_token = NULL, list_started = NULL, \
+                   list_full = FALSE, last_full = CASE WHEN $3 THEN $1 ELSE last_full END WHERE id = $4";
+        let unseen = "DELETE FROM remote_records WHERE source_id = $1 AND seen < $2 RETURNING id";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sql).bind(from).bind(finished).bind(full).bind(source).execute(&mut *tx).await?;
+            let removed = if full { sqlx::query(unseen).bind(source).bind(from).fetch_all(&mut *tx).await? } else { Vec::new() };
+            tx.commit().await?;
+            removed.iter().map(|row| Ok(row.try_get("id")?)).collect()
+        })
+    }
+
+    /// Makes the next harvest of a source list every record, and so find what it removed.
+    pub async fn require_full_harvest(&self, source: i64) -> Result<()> {
+        let sql = "UPDATE harvest_sources SET last_full = NULL WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(source).execute(pool).await.map(drop)?);
         Ok(())
     }
 

@@ -481,6 +481,9 @@ async fn harvesting(catalog: &Catalog) {
         resume_token: None,
         list_started: None,
         last_finished: None,
+        deleted_record: "no".into(),
+        list_full: false,
+        last_full: None,
     };
     let id = catalog.add_harvest_source(&source).await.unwrap();
     assert!(matches!(catalog.add_harvest_source(&source).await, Err(Error::Conflict { .. })));
@@ -488,37 +491,46 @@ async fn harvesting(catalog: &Catalog) {
         catalog.add_harvest_source(&HarvestSourceRow { name: "other".into(), set_spec: "type".into(), ..source.clone() }).await.unwrap();
     let doc = |title: &str| format!(r#"{{"metadata":{{"title":"{title}"}}}}"#);
     let changed: Vec<(String, String, String)> = (1..=3).map(|n| (format!("oai:p:{n}"), NOW.to_string(), doc(&format!("R{n}")))).collect();
-    let midway = HarvestProgress { resume_token: Some("t1".into()), list_started: Some(NOW.into()) };
-    let (stored, removed) = catalog.save_harvest_page(id, &changed, &[], &midway).await.unwrap();
+    let midway = HarvestProgress { resume_token: Some("t1".into()), list_started: Some(NOW.into()), list_full: true };
+    let (stored, removed) = catalog.save_harvest_page(id, (&changed, NOW), &[], &midway).await.unwrap();
     assert_eq!((stored.len(), removed.len()), (3, 0));
     let found = catalog.harvest_source(id).await.unwrap().unwrap();
-    assert_eq!((found.resume_token.as_deref(), found.list_started.as_deref()), (Some("t1"), Some(NOW)));
+    assert_eq!((found.resume_token.as_deref(), found.list_started.as_deref(), found.list_full), (Some("t1"), Some(NOW), true));
+    assert_eq!(found.deleted_record, "no");
     // A record seen again is updated in place; a deleted one goes, and an unknown deletion is no error.
     let again = vec![("oai:p:2".to_string(), "2026-02-01T00:00:00Z".to_string(), doc("R2 again"))];
     let deleted = vec!["oai:p:3".to_string(), "oai:p:9".to_string()];
-    let done = HarvestProgress { resume_token: None, list_started: None };
-    let (restored, removed) = catalog.save_harvest_page(id, &again, &deleted, &done).await.unwrap();
+    let done = HarvestProgress::default();
+    let (restored, removed) = catalog.save_harvest_page(id, (&again, NOW), &deleted, &done).await.unwrap();
     assert_eq!((restored, removed), (vec![stored[1]], vec![stored[2]]));
     let rows = catalog.remote_records_by_ids(&[stored[1], stored[0], stored[2]]).await.unwrap();
     assert_eq!(
         rows.iter().map(|r| (r.identifier.as_str(), r.doc.contains("again"))).collect::<Vec<_>>(),
         [("oai:p:2", true), ("oai:p:1", false)]
     );
-    catalog.save_harvest_page(other, &changed[..1], &[], &done).await.unwrap();
+    catalog.save_harvest_page(other, (&changed[..1], NOW), &[], &done).await.unwrap();
     assert_eq!(catalog.remote_ids_after(0, 10).await.unwrap().len(), 3);
     assert_eq!(catalog.remote_ids_after(stored[0], 1).await.unwrap(), [stored[1]]);
     let mut counts = catalog.remote_record_counts().await.unwrap();
     counts.sort();
     assert_eq!(counts, [(id, 2), (other, 1)]);
-    catalog.finish_harvest(id, NOW, "2026-01-01T00:05:00Z").await.unwrap();
+    assert_eq!(catalog.finish_harvest(id, NOW, "2026-01-01T00:05:00Z", false).await.unwrap(), Vec::<i64>::new());
     let found = catalog.harvest_source(id).await.unwrap().unwrap();
     assert_eq!((found.harvested_from.as_deref(), found.last_finished.as_deref()), (Some(NOW), Some("2026-01-01T00:05:00Z")));
-    catalog.save_harvest_page(id, &[], &[], &midway).await.unwrap();
+    assert_eq!(found.last_full, None, "that list asked only for changes");
+    // A later list of every record names only oai:p:1: oai:p:2 is gone from the origin.
+    let later = "2026-03-01T00:00:00Z";
+    catalog.save_harvest_page(id, (&changed[..1], later), &[], &done).await.unwrap();
+    assert_eq!(catalog.finish_harvest(id, later, later, true).await.unwrap(), [stored[1]]);
+    assert_eq!(catalog.harvest_source(id).await.unwrap().unwrap().last_full.as_deref(), Some(later));
+    catalog.require_full_harvest(id).await.unwrap();
+    assert_eq!(catalog.harvest_source(id).await.unwrap().unwrap().last_full, None);
+    catalog.save_harvest_page(id, (&[], NOW), &[], &midway).await.unwrap();
     catalog.restart_harvest(id).await.unwrap();
     assert_eq!(catalog.harvest_source(id).await.unwrap().unwrap().resume_token, None);
     let mut gone = catalog.remove_harvest_source(id).await.unwrap();
     gone.sort();
-    assert_eq!(gone, [stored[0], stored[1]]);
+    assert_eq!(gone, [stored[0]]);
     assert_eq!(catalog.harvest_sources().await.unwrap().iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["other"]);
     catalog.schedule_job("harvest", &other.to_string(), NOW, None, NOW).await.unwrap();
     assert_eq!(catalog.job("harvest", &other.to_string()).await.unwrap().map(|j| j.run_at), Some(NOW.to_string()));

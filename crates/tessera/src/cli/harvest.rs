@@ -31,7 +31,14 @@ pub(crate) enum HarvestCommand {
     /// List the harvested repositories: records, last complete harvest, next run, last error.
     List,
     /// Harvest a repository at the server's next look at its jobs, not at its usual time.
-    Run { name: String },
+    Run {
+        name: String,
+        /// List every record, not only what changed, and remove the records the repository no
+        /// longer lists (done daily by itself for repositories that keep no deleted records,
+        /// and for harvested sets).
+        #[arg(long)]
+        full: bool,
+    },
     /// Stop harvesting a repository and take its records out of search.
     Remove { name: String },
 }
@@ -63,8 +70,8 @@ pub(crate) async fn run(command: HarvestCommand, config: &Config) -> anyhow::Res
                 );
             }
         }
-        HarvestCommand::Run { name } => {
-            tessera.run_harvest_soon(&operator, &name).await?;
+        HarvestCommand::Run { name, full } => {
+            tessera.run_harvest_soon(&operator, &name, full).await?;
             eprintln!("{name} is harvested with the server's next jobs.");
         }
         HarvestCommand::Remove { name } => {

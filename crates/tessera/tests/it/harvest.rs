@@ -148,3 +148,42 @@ async fn one_tessera_harvests_another_and_follows_its_changes() {
     search_until(&harvester, "", "the local record", |b| total(b) == 1).await;
     drop(database);
 }
+
+#[tokio::test]
+async fn a_full_harvest_removes_what_left_the_harvested_set() {
+    let partner = start(TestServerConfig::default()).await;
+    partner.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    partner.cli_ok(&["admin", "create-community", "welsh-rivers", "Welsh rivers", "--organization", "uni"]);
+    let curator = member(&partner, "curator@example.org", "uni", "curator");
+    let body = json!({"organization": "uni", "metadata": metadata("Taff flows"), "files": {"enabled": false}});
+    let id = curator.draft_from(body, &[]).await;
+    curator.publish(&id).await;
+    let into = json!({"communities": [{"id": "welsh-rivers"}]});
+    assert_eq!(curator.post(&format!("/api/records/{id}/communities"), into.clone()).await.0, StatusCode::OK);
+
+    let harvester = start(TestServerConfig {
+        env: [("TESSERA_JOBS_INTERVAL_SECONDS", "1"), ("TESSERA_HARVEST_INTERVAL_SECONDS", "1")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec(),
+        ..TestServerConfig::default()
+    })
+    .await;
+    harvester.cli_ok(&["harvest", "add", &partner.url("/oai"), "--set", "community:welsh-rivers", "--name", "rivers"]);
+    search_until(&harvester, "origin=rivers", "the set's record", |b| total(b) == 1).await;
+
+    // The record leaves the community: the set stops listing it, with no deletion to harvest.
+    let out = curator.send(curator.request(reqwest::Method::DELETE, &format!("/api/records/{id}/communities")).json(&into)).await;
+    assert_eq!(out.0, StatusCode::OK, "{}", out.1);
+    let passes = harvester.log().matches("harvest complete").count();
+    for _ in 0..100 {
+        if harvester.log().matches("harvest complete").count() >= passes + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    search_until(&harvester, "origin=rivers", "incremental harvests cannot see it leave", |b| total(b) == 1).await;
+    // A full harvest lists the whole set, and what it no longer names goes.
+    harvester.cli_ok(&["harvest", "run", "rivers", "--full"]);
+    search_until(&harvester, "origin=rivers", "the full harvest", |b| total(b) == 0).await;
+    assert!(harvester.log().contains("records the source no longer lists are removed"), "{}", harvester.log());
+}
