@@ -12,7 +12,7 @@ use tessera_storage::{ByteStream, Store};
 
 use crate::drafts::{facts_of_record, from_json};
 use crate::grants::deciding_grant;
-use crate::index_doc::LOCAL_ORIGIN;
+use crate::index_doc::{LOCAL_ORIGIN, ORIGIN_FACET};
 use crate::model::{FileView, RecordDoc, RecordView, SearchHit, SearchPage};
 use crate::{Error, Result, Tessera};
 
@@ -249,7 +249,7 @@ impl Tessera {
             found.insert(DocKey::Remote(record.id as u64), SearchHit::Remote(record));
         }
         let hits = result.keys.iter().filter_map(|key| found.remove(key)).collect();
-        let harvested = result.facets.get("origin").is_some_and(|values| values.iter().any(|(v, _)| v != LOCAL_ORIGIN));
+        let harvested = result.facets.get(ORIGIN_FACET).is_some_and(|values| values.iter().any(|(v, _)| v != LOCAL_ORIGIN));
         let origins = if harvested { self.origin_names().await? } else { Vec::new() };
         Ok(SearchPage { total: result.total, hits, facets: result.facets, origins })
     }
