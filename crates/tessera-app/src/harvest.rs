@@ -319,13 +319,9 @@ impl Tessera {
         Ok(())
     }
 
-    /// Harvested records by id, in the order asked for, with their origins.
-    pub(crate) async fn remote_records(&self, ids: &[i64]) -> Result<Vec<RemoteRecord>> {
+    /// Harvested records by id, in the order asked for, with their origins among `sources`.
+    pub(crate) async fn remote_records(&self, ids: &[i64], sources: &[HarvestSourceRow]) -> Result<Vec<RemoteRecord>> {
         let rows = self.catalog.remote_records_by_ids(ids).await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sources = self.catalog.harvest_sources().await?;
         rows.into_iter()
             .filter_map(|row| {
                 let source = sources.iter().find(|s| s.id == row.source_id)?;
@@ -343,20 +339,16 @@ impl Tessera {
             .collect()
     }
 
-    /// The repository names of harvests, by their short names, for labelling the facet.
-    pub(crate) async fn origin_names(&self) -> Result<Vec<(String, String)>> {
-        Ok(self.catalog.harvest_sources().await?.into_iter().map(|s| (s.name, s.repository_name)).collect())
-    }
-
     /// Indexes every harvested record again, in pages; returns how many.
     pub(crate) async fn reindex_remote(&self, page: i64) -> Result<usize> {
+        let sources = self.catalog.harvest_sources().await?;
         let mut after = 0;
         let mut count = 0;
         loop {
             let ids = self.catalog.remote_ids_after(after, page).await?;
             let Some(last) = ids.last() else { return Ok(count) };
             after = *last;
-            let docs: Vec<_> = self.remote_records(&ids).await?.iter().map(remote_index_doc).collect();
+            let docs: Vec<_> = self.remote_records(&ids, &sources).await?.iter().map(remote_index_doc).collect();
             count += docs.len();
             let search = self.search.clone();
             tokio::task::spawn_blocking(move || search.replace(&docs, &[])).await.map_err(std::io::Error::other)??;

@@ -244,13 +244,15 @@ impl Tessera {
                 found.insert(key, SearchHit::Record(visible));
             }
         }
-        // Harvested records are public metadata from elsewhere: anyone may see them.
-        for record in self.remote_records(&remote_ids).await? {
+        // Harvested records are public metadata from elsewhere: anyone may see them. The
+        // sources name their origins and label the origin facet; read only when needed.
+        let harvested = result.facets.get(ORIGIN_FACET).is_some_and(|values| values.iter().any(|(v, _)| v != LOCAL_ORIGIN));
+        let sources = if harvested || !remote_ids.is_empty() { self.catalog.harvest_sources().await? } else { Vec::new() };
+        for record in self.remote_records(&remote_ids, &sources).await? {
             found.insert(DocKey::Remote(record.id as u64), SearchHit::Remote(record));
         }
         let hits = result.keys.iter().filter_map(|key| found.remove(key)).collect();
-        let harvested = result.facets.get(ORIGIN_FACET).is_some_and(|values| values.iter().any(|(v, _)| v != LOCAL_ORIGIN));
-        let origins = if harvested { self.origin_names().await? } else { Vec::new() };
+        let origins = sources.into_iter().map(|s| (s.name, s.repository_name)).collect();
         Ok(SearchPage { total: result.total, hits, facets: result.facets, origins })
     }
 

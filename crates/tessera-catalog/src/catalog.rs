@@ -286,7 +286,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 21] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 20] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -307,7 +307,6 @@ const MIGRATIONS: [(i64, &str, &str, &str); 21] = [
     migration!(18, "OAI-PMH set order", "0018_oai_set_order.sql"),
     migration!(19, "harvesting", "0019_harvesting.sql"),
     migration!(20, "communities", "0020_communities.sql"),
-    migration!(21, "harvest reconciliation", "0021_harvest_reconcile.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -19,7 +19,14 @@ CREATE TABLE harvest_sources (
     -- A harvest in progress: the token of its next page, and when it began.
     resume_token TEXT,
     list_started TEXT,
+    -- Whether the list in progress asks for every record (no `from`), and when the last such
+    -- list began: a full list finds what a partner removed without saying so (one that keeps
+    -- no deleted records, or a record that left the harvested set).
+    list_full BOOLEAN NOT NULL DEFAULT FALSE,
+    last_full TEXT,
     last_finished TEXT,
+    -- As the repository's Identify says: no, transient or persistent.
+    deleted_record TEXT NOT NULL,
     UNIQUE (base_url, set_spec, metadata_prefix)
 );
 
@@ -31,5 +38,7 @@ CREATE TABLE remote_records (
     datestamp TEXT NOT NULL,
     -- JSON: the metadata mapped onto Tessera's, the landing page at the origin, access.
     doc TEXT NOT NULL,
+    -- When the list that last named the record began.
+    seen TEXT NOT NULL,
     UNIQUE (source_id, identifier)
 );

@@ -3,6 +3,21 @@
 use sqlx::Row;
 
 use super::{Catalog, Pool};
+
+/// A `JobRow` from a row of either engine.
+macro_rules! job_row {
+    ($row:expr) => {
+        JobRow {
+            id: $row.try_get("id")?,
+            kind: $row.try_get("kind")?,
+            key: $row.try_get("key")?,
+            run_at: $row.try_get("run_at")?,
+            payload: $row.try_get("payload")?,
+            attempts: $row.try_get("attempts")?,
+            last_error: $row.try_get("last_error")?,
+        }
+    };
+}
 use crate::Result;
 use crate::rows::JobRow;
 
@@ -25,7 +40,7 @@ impl Catalog {
         let sql = "SELECT id, kind, key, run_at, payload, attempts, last_error FROM jobs WHERE kind = $1 AND key = $2";
         on_pool!(self, pool => {
             let row = sqlx::query(sql).bind(kind).bind(key).fetch_optional(pool).await?;
-            row.map(|row| job_row(&row)).transpose()
+            row.map(|row| Ok(job_row!(row))).transpose()
         })
     }
 
@@ -34,7 +49,7 @@ impl Catalog {
         let sql = "SELECT id, kind, key, run_at, payload, attempts, last_error FROM jobs WHERE run_at <= $1 ORDER BY run_at, id LIMIT $2";
         on_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(now).bind(limit).fetch_all(pool).await?;
-            rows.iter().map(job_row).collect()
+            rows.iter().map(|row| Ok(job_row!(row))).collect()
         })
     }
 
@@ -51,22 +66,4 @@ impl Catalog {
         on_pool!(self, pool => sqlx::query(sql).bind(error).bind(retry_at).bind(id).execute(pool).await.map(drop)?);
         Ok(())
     }
-}
-
-fn job_row<R: Row>(row: &R) -> Result<JobRow>
-where
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(JobRow {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        key: row.try_get("key")?,
-        run_at: row.try_get("run_at")?,
-        payload: row.try_get("payload")?,
-        attempts: row.try_get("attempts")?,
-        last_error: row.try_get("last_error")?,
-    })
 }
