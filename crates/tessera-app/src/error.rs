@@ -36,6 +36,12 @@ pub enum Error {
     /// It existed and was deleted on purpose; the message says when and why.
     #[error("{0}")]
     Gone(String),
+    /// A piece of content did not match the digest sent with it, and was not kept.
+    #[error("{0}")]
+    ChecksumMismatch(String),
+    /// A piece of an upload would end past the upload's declared length, and was not kept.
+    #[error("{0}")]
+    PieceTooLong(String),
     #[error("content is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("the catalogue failed: {0}")]

@@ -116,7 +116,7 @@ impl Tessera {
         self.catalog.draft_file(id, key.as_str()).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))
     }
 
-    fn check_files_writable(&self, row: &tessera_catalog::DraftRow) -> Result<()> {
+    pub(crate) fn check_files_writable(&self, row: &tessera_catalog::DraftRow) -> Result<()> {
         if row.kind == KIND_EDIT {
             return Err(Error::BadRequest("the files of a published version cannot change; create a new version instead".into()));
         }

@@ -27,6 +27,7 @@ mod retention;
 mod sso;
 mod staging;
 mod tessera;
+mod uploads;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
 pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint, new_signing_key};
@@ -57,5 +58,6 @@ pub use tessera_catalog::{
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;
+pub use uploads::{NewUpload, PIECE_ALGORITHMS, Piece, PieceCheck, UploadView};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

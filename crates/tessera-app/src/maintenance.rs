@@ -73,7 +73,7 @@ impl Tessera {
     }
 
     async fn staging_cleanup(&self) -> Result<()> {
-        self.staging.clean(&self.catalog.draft_ids().await?).await
+        self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await
     }
 
     /// Validates every object in storage and recomputes every digest.

@@ -3,6 +3,8 @@
 //! An upload is written to `{draft}/upload-{uuid}.part`, hashed on the way, fsynced, then
 //! renamed to `{draft}/{sha512}`: content-addressed, so a staged file never changes and can be
 //! linked into OCFL storage. Partial uploads left by a crash are removed at start-up.
+//! A resumable upload grows in `{draft}/{upload id}.upload` over many requests and is renamed
+//! the same way when its last byte arrives.
 
 use std::path::PathBuf;
 
@@ -12,6 +14,8 @@ use tessera_domain::RecordId;
 use tessera_storage::{Digests, HashingWriter};
 
 use crate::{Error, Result};
+
+const UPLOAD_EXTENSION: &str = "upload";
 
 #[derive(Clone, Debug)]
 pub(crate) struct Staging {
@@ -80,6 +84,40 @@ impl Staging {
         Ok(digests)
     }
 
+    /// Where the bytes of a resumable upload accumulate.
+    pub(crate) fn upload_path(&self, draft: RecordId, upload: &str) -> PathBuf {
+        self.draft_dir(draft).join(format!("{upload}.{UPLOAD_EXTENSION}"))
+    }
+
+    /// Creates a resumable upload's empty file, durably, so each piece can append to it.
+    pub(crate) async fn create_upload(&self, draft: RecordId, upload: &str) -> Result<()> {
+        let dir = self.draft_dir(draft);
+        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::File::options().write(true).create_new(true).open(self.upload_path(draft, upload)).await?.sync_all().await?;
+        tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&dir)).await.map_err(std::io::Error::other)??;
+        Ok(())
+    }
+
+    /// Gives a finished upload its content-addressed name, as `write` does.
+    pub(crate) async fn finish_upload(&self, draft: RecordId, upload: &str, sha512: &str) -> Result<()> {
+        let (part, target) = (self.upload_path(draft, upload), self.content_path(draft, sha512));
+        if tokio::fs::try_exists(&target).await? {
+            tokio::fs::remove_file(&part).await?;
+        } else {
+            tokio::fs::rename(&part, &target).await?;
+            let folder = self.draft_dir(draft);
+            tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&folder)).await.map_err(std::io::Error::other)??;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn remove_upload(&self, draft: RecordId, upload: &str) -> Result<()> {
+        match tokio::fs::remove_file(self.upload_path(draft, upload)).await {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) async fn remove_draft(&self, draft: RecordId) -> Result<()> {
         match tokio::fs::remove_dir_all(self.draft_dir(draft)).await {
             Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
@@ -87,8 +125,9 @@ impl Staging {
         }
     }
 
-    /// Removes partial uploads, and the folders of drafts that no longer exist.
-    pub(crate) async fn clean(&self, live_drafts: &[RecordId]) -> Result<()> {
+    /// Removes partial uploads, resumable uploads that no longer exist, and the folders of
+    /// drafts that no longer exist.
+    pub(crate) async fn clean(&self, live_drafts: &[RecordId], live_uploads: &[String]) -> Result<()> {
         let mut entries = tokio::fs::read_dir(&self.root).await?;
         while let Some(entry) = entries.next_entry().await? {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -105,8 +144,14 @@ impl Staging {
             }
             let mut files = tokio::fs::read_dir(entry.path()).await?;
             while let Some(file) = files.next_entry().await? {
-                if file.file_name().to_string_lossy().ends_with(".part") {
+                let name = file.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".part") {
                     tracing::info!(path = %file.path().display(), "removing a partial upload");
+                    tokio::fs::remove_file(file.path()).await?;
+                } else if let Some(upload) = name.strip_suffix(&format!(".{UPLOAD_EXTENSION}"))
+                    && !live_uploads.iter().any(|live| live == upload)
+                {
+                    tracing::info!(path = %file.path().display(), "removing a resumable upload that no longer exists");
                     tokio::fs::remove_file(file.path()).await?;
                 }
             }

@@ -43,6 +43,8 @@ pub struct TesseraConfig {
     pub repository_name: String,
     /// How long after a complete harvest of a partner repository the next one starts.
     pub harvest_interval: std::time::Duration,
+    /// How long a resumable upload may wait for its next piece before it is removed.
+    pub upload_expiry: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -51,6 +53,7 @@ pub struct Tessera {
     pub(crate) ocfl: Arc<OcflRepo>,
     pub(crate) search: Arc<SearchIndex>,
     pub(crate) staging: Staging,
+    pub(crate) upload_slots: crate::uploads::UploadSlots,
     pub(crate) config: TesseraConfig,
     pub(crate) throttle: crate::accounts::Throttle,
     pub(crate) mailer: Option<crate::mail::Mailer>,
@@ -75,7 +78,19 @@ impl Tessera {
             .timeout(std::time::Duration::from_secs(60))
             .build()
             .map_err(|e| crate::Error::ProviderUnavailable(format!("the HTTP client: {e}")))?;
-        Ok(Self { catalog, ocfl, search, staging, config, throttle: Default::default(), mailer, sso, signing_key, http })
+        Ok(Self {
+            catalog,
+            ocfl,
+            search,
+            staging,
+            upload_slots: Default::default(),
+            config,
+            throttle: Default::default(),
+            mailer,
+            sso,
+            signing_key,
+            http,
+        })
     }
 
     /// Brings the parts into agreement after a stop or crash: commits left in the journal are
@@ -87,7 +102,7 @@ impl Tessera {
             tracing::warn!(parent = parent.0, "reconciling a publish that was interrupted");
             self.reconcile_parent(parent).await?;
         }
-        self.staging.clean(&self.catalog.draft_ids().await?).await?;
+        self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await?;
         let added = self.fill_oai_feed().await?;
         if added > 0 {
             tracing::info!(records = added, "added records to the OAI-PMH feed");

@@ -267,8 +267,9 @@ mod oai;
 pub use oai::OaiRange;
 mod policies;
 mod retention;
+mod uploads;
 
-const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
+pub(crate) const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, org_id, ocfl_version, doc, created, updated";
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 pub(crate) const INSERT_BATCH: usize = 1000;
@@ -286,7 +287,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 20] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 21] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -307,6 +308,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 20] = [
     migration!(18, "OAI-PMH set order", "0018_oai_set_order.sql"),
     migration!(19, "harvesting", "0019_harvesting.sql"),
     migration!(20, "communities", "0020_communities.sql"),
+    migration!(21, "resumable uploads", "0021_uploads.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -418,6 +420,7 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
             tx.commit().await?;
         });
@@ -526,6 +529,7 @@ impl Catalog {
             }
             if let Some(draft) = draft {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM drafts WHERE id = $1").bind(draft.0).execute(&mut *tx).await?;
             }
             sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(record.parent_id.0).execute(&mut *tx).await?;

@@ -9,7 +9,7 @@ pub use error::Error;
 pub use rows::{
     AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HarvestProgress,
     HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, RecordRow, RecordStats,
-    RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UserRow,
+    RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UploadRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

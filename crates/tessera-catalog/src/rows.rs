@@ -34,6 +34,24 @@ pub struct DraftRow {
     pub updated: String,
 }
 
+/// A resumable upload that becomes the file `key` of its draft when `received` reaches `length`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRow {
+    pub id: String,
+    pub owner_id: UserId,
+    pub draft_id: RecordId,
+    pub key: String,
+    pub length: i64,
+    /// Bytes written and made durable.
+    pub received: i64,
+    /// The client's `Upload-Metadata` header, as sent.
+    pub metadata: String,
+    pub created: String,
+    pub expires: String,
+    /// When it became the draft's file.
+    pub completed: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DraftFileRow {
     pub draft_id: RecordId,

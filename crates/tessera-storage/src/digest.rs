@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use md5::Digest as _;
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -19,6 +20,7 @@ pub struct Digests {
 }
 
 /// A SHA-512 hasher backed by ring's assembly implementation.
+#[derive(Clone)]
 pub struct Sha512(ring::digest::Context);
 
 impl Default for Sha512 {
@@ -57,29 +59,84 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The digests of the content written so far. A resumable upload keeps one between its
+/// requests, so each byte is hashed once, as it arrives.
+#[derive(Clone, Default)]
+pub struct HashState {
+    size: u64,
+    sha512: Sha512,
+    md5: md5::Md5,
+}
+
+impl HashState {
+    /// How many bytes have been hashed.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn digests(self) -> Digests {
+        Digests { size: self.size, sha512: self.sha512.finish_hex(), md5: hex(&self.md5.finalize()) }
+    }
+
+    /// Hashes the first `size` bytes of `path`: what a restart lost of a resumable upload.
+    pub fn of_prefix(path: &Path, size: u64) -> io::Result<Self> {
+        use std::io::Read as _;
+        let mut file = File::open(path)?.take(size);
+        let mut state = Self::default();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            state.sha512.update(&buffer[..read]);
+            state.md5.update(&buffer[..read]);
+            state.size += read as u64;
+        }
+        if state.size < size {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{} holds fewer than {size} bytes", path.display())));
+        }
+        Ok(state)
+    }
+}
+
 /// How many chunks may wait for each thread; bounds memory to a few MiB per upload.
 const QUEUE_CHUNKS: usize = 16;
 /// Written bytes are flushed to disk every this many, so the disk works while the upload is
 /// still arriving and the final fsync has only the tail left.
 const SYNC_EVERY: u64 = 64 * 1024 * 1024;
 
-/// Streams chunks to a new local file, hashing them, and makes the file durable on `finish`.
+/// Streams chunks to a local file, hashing them, and makes the file durable on `finish`.
 /// One thread writes and computes SHA-512, another computes MD5.
 pub struct HashingWriter {
     path: PathBuf,
     senders: Vec<mpsc::Sender<Bytes>>,
-    file_thread: JoinHandle<io::Result<(u64, String)>>,
-    md5_thread: JoinHandle<String>,
+    file_thread: JoinHandle<io::Result<(u64, Sha512)>>,
+    md5_thread: JoinHandle<md5::Md5>,
 }
 
 impl HashingWriter {
     /// Creates `path`, which must not exist yet.
     pub fn create(path: &Path) -> io::Result<Self> {
-        let mut file = File::options().write(true).create_new(true).open(path)?;
+        let file = File::options().write(true).create_new(true).open(path)?;
+        Ok(Self::start(path, file, HashState::default()))
+    }
+
+    /// Continues writing `path` after the `state.size()` bytes `state` has hashed; anything
+    /// the file holds beyond them (a piece that was refused or never acknowledged) is cut off.
+    pub fn append(path: &Path, state: HashState) -> io::Result<Self> {
+        use std::io::{Seek as _, SeekFrom};
+        let mut file = File::options().write(true).open(path)?;
+        file.set_len(state.size)?;
+        file.seek(SeekFrom::End(0))?;
+        Ok(Self::start(path, file, state))
+    }
+
+    fn start(path: &Path, mut file: File, state: HashState) -> Self {
+        let HashState { size, mut sha512, mut md5 } = state;
         let (to_file, mut file_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let file_thread = tokio::task::spawn_blocking(move || {
-            let mut sha512 = Sha512::default();
-            let mut size = 0u64;
+            let mut size = size;
             let mut unsynced = 0u64;
             while let Some(chunk) = file_rx.blocking_recv() {
                 file.write_all(&chunk)?;
@@ -92,17 +149,16 @@ impl HashingWriter {
                 }
             }
             file.sync_all()?;
-            Ok((size, sha512.finish_hex()))
+            Ok((size, sha512))
         });
         let (to_md5, mut md5_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let md5_thread = tokio::task::spawn_blocking(move || {
-            let mut md5 = md5::Md5::new();
             while let Some(chunk) = md5_rx.blocking_recv() {
                 md5.update(&chunk);
             }
-            hex(&md5.finalize())
+            md5
         });
-        Ok(Self { path: path.to_path_buf(), senders: vec![to_file, to_md5], file_thread, md5_thread })
+        Self { path: path.to_path_buf(), senders: vec![to_file, to_md5], file_thread, md5_thread }
     }
 
     pub async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
@@ -117,10 +173,16 @@ impl HashingWriter {
 
     /// Flushes and fsyncs the file and returns its size and digests.
     pub async fn finish(self) -> io::Result<Digests> {
+        Ok(self.finish_state().await?.digests())
+    }
+
+    /// Flushes and fsyncs the file and returns the digests so far, to be continued by `append`.
+    pub async fn finish_state(self) -> io::Result<HashState> {
         drop(self.senders);
-        let (size, sha512) = self.file_thread.await.map_err(io::Error::other)??;
+        let written = self.file_thread.await.map_err(io::Error::other)?;
         let md5 = self.md5_thread.await.map_err(io::Error::other)?;
-        Ok(Digests { size, sha512, md5 })
+        let (size, sha512) = written?;
+        Ok(HashState { size, sha512, md5 })
     }
 
     /// Stops writing and removes the partial file.
@@ -149,6 +211,27 @@ mod tests {
         assert_eq!(digests.md5, "5eb63bbbe01eeed093cb22bb8f5acdc3");
         assert_eq!(Sha512::digest_hex(b"hello world"), digests.sha512);
         assert!(digests.sha512.starts_with("309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f"));
+    }
+
+    #[tokio::test]
+    async fn continues_where_the_last_piece_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("upload");
+        let mut writer = HashingWriter::create(&path).unwrap();
+        writer.write(Bytes::from_static(b"hello ")).await.unwrap();
+        let state = writer.finish_state().await.unwrap();
+        // A refused piece was written past the acknowledged bytes; appending cuts it off.
+        std::fs::write(&path, b"hello XXXX").unwrap();
+        let mut writer = HashingWriter::append(&path, state.clone()).unwrap();
+        writer.write(Bytes::from_static(b"world")).await.unwrap();
+        let digests = writer.finish().await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello world");
+        assert_eq!(digests.md5, "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        // After a restart the running digests are recomputed from the file.
+        let recomputed = HashState::of_prefix(&path, 6).unwrap();
+        assert_eq!(recomputed.size(), 6);
+        assert_eq!(recomputed.digests(), state.digests());
+        assert!(HashState::of_prefix(&path, 12).is_err());
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ mod error;
 mod local;
 mod store;
 
-pub use digest::{Digests, HashingWriter, Sha512, hex, sha256_hex};
+pub use digest::{Digests, HashState, HashingWriter, Sha512, hex, sha256_hex};
 pub use error::Error;
 pub use local::{LocalStore, sync_dir};
 pub use store::{ByteStream, Store, check_key};

@@ -9,6 +9,11 @@ use serde_json::json;
 use tessera_app::Error as AppError;
 use tessera_app::domain::Problem;
 
+/// tus's status for a piece whose checksum differs from the one sent with it.
+fn checksum_mismatch() -> StatusCode {
+    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
 #[derive(Debug)]
 pub(crate) enum ApiError {
     App(AppError),
@@ -25,6 +30,9 @@ pub(crate) enum ApiError {
     /// A request with a session cookie that changes something came without the session's
     /// CSRF token.
     Csrf,
+    /// A resumable-upload request without `Tus-Resumable: 1.0.0`.
+    TusVersion,
+    UnsupportedMediaType(String),
 }
 
 impl From<AppError> for ApiError {
@@ -60,6 +68,14 @@ impl ApiError {
                 AppError::Gone(message) => (StatusCode::GONE, "gone", message.clone()),
                 AppError::TakenDown => (StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, "taken-down", err.to_string()),
                 AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", err.to_string()),
+                AppError::PieceTooLong(message) => (StatusCode::PAYLOAD_TOO_LARGE, "piece-too-long", message.clone()),
+                // tus's own status for a piece whose checksum does not match.
+                AppError::ChecksumMismatch(message) => (checksum_mismatch(), "checksum-mismatch", message.clone()),
+                AppError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage-full",
+                    "the server's storage is full; the upload was removed and nothing else changed".into(),
+                ),
                 AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())
                 }
@@ -80,6 +96,12 @@ impl ApiError {
             }
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not-found", format!("{what} not found")),
             ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf", "the request lacks this session's CSRF token (X-CSRF-Token)".into()),
+            ApiError::TusVersion => (
+                StatusCode::PRECONDITION_FAILED,
+                "tus-version",
+                format!("send Tus-Resumable: {} with each upload request", crate::api::uploads::TUS_VERSION),
+            ),
+            ApiError::UnsupportedMediaType(detail) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail.clone()),
         }
     }
 
@@ -117,6 +139,9 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::App(AppError::TooManyAttempts { retry_after }) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if let ApiError::TusVersion = self {
+            response.headers_mut().insert("tus-version", HeaderValue::from_static(crate::api::uploads::TUS_VERSION));
         }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

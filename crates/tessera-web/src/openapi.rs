@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 
 use crate::api::{
     access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
-    search, zenodo,
+    search, uploads, zenodo,
 };
 use crate::health;
 
@@ -32,7 +32,7 @@ use crate::health;
         access::reaccept_grant, policies::list_policies, policies::create_policy, policies::list_licenses, policies::read_policy, policies::add_version,
         policies::require_reacceptance, incidents::create_report, incidents::report_queue, incidents::read_report,
         incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete, compliance::report, compliance::sample,
-        compliance::check, compliance::figures,
+        compliance::check, compliance::figures, uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
     ),
     modifiers(&BearerAuth),
 )]

@@ -4,13 +4,13 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Redirect;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, head, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
     access, audit, communities, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records,
-    retention, search, zenodo,
+    retention, search, uploads, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -39,6 +39,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/files/{bucket}/{*key}", put(zenodo::put_file))
         .route("/api/deposit/depositions/{id}/files", post(zenodo::post_file))
+        .merge(
+            Router::new()
+                .route("/api/uploads", post(uploads::create).options(uploads::options))
+                .route("/api/uploads/", post(uploads::create).options(uploads::options))
+                .route(
+                    "/api/uploads/{id}",
+                    head(uploads::status).patch(uploads::append).delete(uploads::terminate).options(uploads::options),
+                )
+                .layer(SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("tus-resumable"),
+                    HeaderValue::from_static(uploads::TUS_VERSION),
+                )),
+        )
         .layer(DefaultBodyLimit::disable());
     let router = Router::new()
         .route("/oai", get(oai::get).post(oai::post))

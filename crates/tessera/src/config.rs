@@ -29,6 +29,8 @@ pub(crate) struct FileConfig {
     #[serde(default)]
     harvest: HarvestFile,
     #[serde(default)]
+    uploads: UploadsFile,
+    #[serde(default)]
     mail: MailFile,
     /// OpenID providers for single sign-on, each a `[[oidc]]` table.
     #[serde(default)]
@@ -162,6 +164,14 @@ struct HarvestFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct UploadsFile {
+    /// Seconds a resumable upload may wait for its next piece before it is removed. Env:
+    /// `TESSERA_UPLOADS_EXPIRE_SECONDS`. Default 86400 (a day).
+    expire_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HttpFile {
     /// Address to listen on. Env: `TESSERA_BIND`. Default `127.0.0.1:8080`.
     bind: Option<String>,
@@ -217,6 +227,8 @@ pub(crate) struct Config {
     pub(crate) jobs_interval: std::time::Duration,
     /// How long after a complete harvest the next one of the same source starts.
     pub(crate) harvest_interval: std::time::Duration,
+    /// How long a resumable upload may wait for its next piece.
+    pub(crate) upload_expiry: std::time::Duration,
     pub(crate) mail: Option<tessera_app::MailConfig>,
     pub(crate) sso: Vec<tessera_app::SsoProvider>,
     /// The key that signs audit checkpoints, as its file holds it.
@@ -238,6 +250,7 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_DATABASE_URL_FILE",
     "TESSERA_STORAGE_ROOT",
     "TESSERA_STAGING_DIR",
+    "TESSERA_UPLOADS_EXPIRE_SECONDS",
     "TESSERA_INDEX_DIR",
     "TESSERA_MAX_JSON_BYTES",
     "TESSERA_MAX_FILE_BYTES",
@@ -411,6 +424,9 @@ impl Config {
             ),
             harvest_interval: std::time::Duration::from_secs(
                 env_parsed("TESSERA_HARVEST_INTERVAL_SECONDS")?.or(file.harvest.interval_seconds).unwrap_or(3600).max(1),
+            ),
+            upload_expiry: std::time::Duration::from_secs(
+                env_parsed("TESSERA_UPLOADS_EXPIRE_SECONDS")?.or(file.uploads.expire_seconds).unwrap_or(86_400).max(1),
             ),
             data_dir,
         })

@@ -2,7 +2,7 @@
 
 use tessera_catalog::{
     AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow,
-    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow,
+    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -308,6 +308,54 @@ async fn contract(catalog: Catalog) {
     catalog.delete_draft_file(draft.id, "f00001.txt").await.unwrap();
     assert_eq!(catalog.draft_files(draft.id, 0, None).await.unwrap().len(), 2499);
 
+    // Resumable uploads: acknowledged bytes, then the file joins the draft in one step.
+    let upload = UploadRow {
+        id: "u1".into(),
+        owner_id: user.id,
+        draft_id: draft.id,
+        key: "f00002.txt".into(),
+        length: 10,
+        received: 0,
+        metadata: "filename ZjAwMDAyLnR4dA==".into(),
+        created: NOW.into(),
+        expires: "2026-01-02T00:00:00Z".into(),
+        completed: None,
+    };
+    catalog.insert_upload(&upload).await.unwrap();
+    catalog.insert_upload(&UploadRow { id: "u2".into(), key: "new/file.bin".into(), ..upload.clone() }).await.unwrap();
+    catalog.insert_upload(&UploadRow { id: "u3".into(), key: "f00000.txt".into(), ..upload.clone() }).await.unwrap();
+    catalog.set_upload_received("u1", 4, "2026-01-03T00:00:00Z").await.unwrap();
+    let found = catalog.upload("u1").await.unwrap().unwrap();
+    assert_eq!((found.received, found.expires.as_str()), (4, "2026-01-03T00:00:00Z"));
+    let finished = |key: &str| DraftFileRow {
+        key: key.into(),
+        status: "completed".into(),
+        size: Some(10),
+        md5: Some("m".into()),
+        sha512: Some("s".into()),
+        updated: "2026-01-02T12:00:00Z".into(),
+        ..files[2].clone()
+    };
+    catalog.complete_upload(&found, &finished("f00002.txt")).await.unwrap();
+    let found = catalog.upload("u1").await.unwrap().unwrap();
+    assert_eq!((found.received, found.completed.as_deref()), (10, Some("2026-01-02T12:00:00Z")));
+    assert_eq!(catalog.draft_file(draft.id, "f00002.txt").await.unwrap(), Some(finished("f00002.txt")));
+    // A key the draft did not declare is declared by its upload; a committed one is kept.
+    let u2 = UploadRow { expires: "2026-01-09T00:00:00Z".into(), ..catalog.upload("u2").await.unwrap().unwrap() };
+    catalog.complete_upload(&u2, &finished("new/file.bin")).await.unwrap();
+    assert_eq!(catalog.draft_file(draft.id, "new/file.bin").await.unwrap().map(|f| f.status), Some("completed".into()));
+    let refused = catalog.complete_upload(&catalog.upload("u3").await.unwrap().unwrap(), &finished("f00000.txt")).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert_eq!(catalog.draft_file(draft.id, "f00000.txt").await.unwrap(), Some(done.clone()));
+    assert_eq!(catalog.upload("u3").await.unwrap().unwrap().completed, None);
+    let expired = catalog.expired_uploads("2026-01-02T06:00:00Z", 10).await.unwrap();
+    assert_eq!(expired.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["u3"]);
+    catalog.delete_upload("u3").await.unwrap();
+    catalog.delete_draft_file(draft.id, "new/file.bin").await.unwrap();
+    let mut ids = catalog.upload_ids().await.unwrap();
+    ids.sort();
+    assert_eq!(ids, ["u1", "u2"]);
+
     // Publishing replaces the draft with a record in one transaction and clears the journal.
     catalog.begin_commit(ParentId(101), NOW).await.unwrap();
     catalog.begin_commit(ParentId(101), NOW).await.unwrap();
@@ -335,6 +383,7 @@ async fn contract(catalog: Catalog) {
     catalog.apply_published(&record, Some(&record_files), Some(draft.id), &sets(&["org", "org:x"]), Vec::new()).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
+    assert!(catalog.upload_ids().await.unwrap().is_empty(), "a published draft's uploads go with it");
     assert!(catalog.pending_commits().await.unwrap().is_empty());
     assert_eq!(catalog.record(record.id).await.unwrap(), Some(record.clone()));
     let (page, total) = catalog.record_files(record.id, 1498, Some(10)).await.unwrap();

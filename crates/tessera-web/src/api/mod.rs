@@ -15,4 +15,5 @@ pub(crate) mod record_files;
 pub(crate) mod records;
 pub(crate) mod retention;
 pub(crate) mod search;
+pub(crate) mod uploads;
 pub(crate) mod zenodo;

@@ -123,6 +123,7 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         datacite: config.datacite.clone(),
         repository_name: config.repository_name.clone(),
         harvest_interval: config.harvest_interval,
+        upload_expiry: config.upload_expiry,
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

@@ -35,8 +35,8 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs due background jobs now and then every `interval`, and the retention sweep once a
-/// day, until the server stops. A job interrupted by the stop stays in the table and runs
+/// Runs due background jobs now and then every `interval` (and removes expired uploads),
+/// and the retention sweep once a day, until the server stops. A job interrupted by the stop stays in the table and runs
 /// after the next start; an interrupted sweep runs again.
 async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
@@ -46,6 +46,9 @@ async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) 
         ticks.tick().await;
         if let Err(err) = tessera.run_due_jobs().await {
             tracing::error!(error = %err, "running background jobs");
+        }
+        if let Err(err) = tessera.expire_uploads().await {
+            tracing::error!(error = %err, "removing expired uploads");
         }
         let today = time::OffsetDateTime::now_utc().date();
         if swept != Some(today) {

@@ -22,4 +22,5 @@ mod policies;
 mod retention;
 mod sessions;
 mod sso;
+mod uploads;
 mod zenodo;

@@ -1,0 +1,107 @@
+//! Resumable uploads: how much of each has arrived, and the moment one becomes a draft's file.
+
+use sqlx::Row;
+use tessera_domain::{RecordId, UserId};
+
+use super::{Catalog, DRAFT_FILE_COLUMNS, Pool, is_unique_violation};
+use crate::rows::{DraftFileRow, UploadRow};
+use crate::{Error, Result};
+
+const UPLOAD_COLUMNS: &str = "id, owner_id, draft_id, key, length, received, metadata, created, expires, completed";
+
+macro_rules! upload_row {
+    ($row:expr) => {
+        UploadRow {
+            id: $row.try_get("id")?,
+            owner_id: UserId($row.try_get("owner_id")?),
+            draft_id: RecordId($row.try_get("draft_id")?),
+            key: $row.try_get("key")?,
+            length: $row.try_get("length")?,
+            received: $row.try_get("received")?,
+            metadata: $row.try_get("metadata")?,
+            created: $row.try_get("created")?,
+            expires: $row.try_get("expires")?,
+            completed: $row.try_get("completed")?,
+        }
+    };
+}
+
+impl Catalog {
+    pub async fn insert_upload(&self, u: &UploadRow) -> Result<()> {
+        let sql = format!("INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        on_pool!(self, pool => sqlx::query(&sql)
+            .bind(&u.id).bind(u.owner_id.0).bind(u.draft_id.0).bind(&u.key).bind(u.length).bind(u.received).bind(&u.metadata)
+            .bind(&u.created).bind(&u.expires).bind(&u.completed)
+            .execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    pub async fn upload(&self, id: &str) -> Result<Option<UploadRow>> {
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1");
+        on_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+            row.map(|row| Ok(upload_row!(row))).transpose()
+        })
+    }
+
+    /// Records that `received` bytes are durable, and pushes the expiry back.
+    pub async fn set_upload_received(&self, id: &str, received: i64, expires: &str) -> Result<()> {
+        let sql = "UPDATE uploads SET received = $2, expires = $3 WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(id).bind(received).bind(expires).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Makes a finished upload the draft's file `file.key` (declaring the key if the draft has
+    /// no such file yet) and marks the upload complete, in one transaction. Refused when the
+    /// draft's file of that key is already committed.
+    pub async fn complete_upload(&self, upload: &UploadRow, file: &DraftFileRow) -> Result<()> {
+        let mark = "UPDATE uploads SET received = length, completed = $2, expires = $3 WHERE id = $1";
+        let status = "SELECT status FROM draft_files WHERE draft_id = $1 AND key = $2";
+        let insert = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        let update = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $9 \
+                      WHERE draft_id = $1 AND key = $2";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let existing: Option<String> =
+                sqlx::query(status).bind(file.draft_id.0).bind(&file.key).fetch_optional(&mut *tx).await?.map(|row| row.try_get("status")).transpose()?;
+            if existing.as_deref() == Some("completed") {
+                tx.rollback().await?;
+                return Err(Error::Conflict { what: format!("a committed file '{}'", file.key) });
+            }
+            let written = sqlx::query(if existing.is_some() { update } else { &insert })
+                .bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5).bind(&file.sha512)
+                .bind(file.staged).bind(&file.created).bind(&file.updated)
+                .execute(&mut *tx).await;
+            if let Err(err) = written {
+                tx.rollback().await?;
+                // Another upload of the same key finished first.
+                return Err(if is_unique_violation(&err) { Error::Conflict { what: format!("a file '{}'", file.key) } } else { err.into() });
+            }
+            sqlx::query(mark).bind(&upload.id).bind(&file.updated).bind(&upload.expires).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_upload(&self, id: &str) -> Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM uploads WHERE id = $1").bind(id).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Up to `limit` uploads whose expiry is before `now`, oldest first.
+    pub async fn expired_uploads(&self, now: &str, limit: i64) -> Result<Vec<UploadRow>> {
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires < $1 ORDER BY expires LIMIT $2");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(upload_row!(row))).collect()
+        })
+    }
+
+    /// Every upload id, for cleaning staging folders of bytes no upload owns.
+    pub async fn upload_ids(&self) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id FROM uploads").fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+        })
+    }
+}

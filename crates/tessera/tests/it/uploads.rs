@@ -1,0 +1,333 @@
+//! Resumable uploads over tus 1.0: tuspy (the tus project's Python client) uploads in pieces,
+//! the server is killed midway, and the upload resumes from the last acknowledged byte into
+//! a committed draft file; every protocol error leaves the upload where it was.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::Digest as _;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tessera_testkit::{TestServer, TestServerConfig, fresh_postgres};
+use tokio::io::AsyncWriteExt;
+
+use crate::helpers::{Api, metadata, person, start};
+
+/// Bytes that differ at every offset, so a piece written at the wrong place shows.
+fn content(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+fn tus(api: &Api, method: Method, path_or_url: &str) -> reqwest::RequestBuilder {
+    let request = if path_or_url.starts_with("http") {
+        let request = api.client.request(method, path_or_url);
+        match &api.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    } else {
+        api.request(method, path_or_url)
+    };
+    request.header("tus-resumable", "1.0.0")
+}
+
+fn metadata_header(record: &str, key: &str) -> String {
+    format!("record {},filename {}", STANDARD.encode(record), STANDARD.encode(key))
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+async fn offset_of(api: &Api, url: &str) -> (StatusCode, Option<u64>) {
+    let response = tus(api, Method::HEAD, url).send().await.unwrap();
+    let offset = response.headers().get("upload-offset").and_then(|v| v.to_str().ok()?.parse().ok());
+    (response.status(), offset)
+}
+
+async fn patch(api: &Api, url: &str, offset: usize, piece: &[u8], checksum: Option<String>) -> reqwest::Response {
+    let mut request = tus(api, Method::PATCH, url)
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-offset", offset.to_string())
+        .body(piece.to_vec());
+    if let Some(checksum) = checksum {
+        request = request.header("upload-checksum", checksum);
+    }
+    request.send().await.unwrap()
+}
+
+/// Runs `scripts/tus-client.py` (tuspy) and returns what it prints.
+fn tuspy(args: &[&str]) -> Value {
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names the Python with tuspy; scripts/test.sh sets it");
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/tus-client.py");
+    let output = std::process::Command::new(python).arg(script).args(args).output().expect("tuspy runs");
+    assert!(output.status.success(), "tuspy {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("tuspy prints JSON")
+}
+
+async fn draft(api: &Api) -> String {
+    let (status, draft) = api.post("/api/records", json!({"metadata": metadata("Resumable")})).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    draft["id"].as_str().unwrap().to_string()
+}
+
+fn staged_uploads(server: &TestServer, draft: &str) -> usize {
+    let dir = server.data_dir.join("staging").join(draft);
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".upload")).count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_tus_upload_resumes_after_the_server_is_killed_and_becomes_a_draft_file() {
+    let database = fresh_postgres().await;
+    let mut server = start(TestServerConfig { database_url: Some(database.url.clone()), ..Default::default() }).await;
+    let token = server.user_token("ada@example.org");
+    let api = Api::new(&server, Some(token.clone()));
+    let id = draft(&api).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = content(5 * 1024 * 1024 + 123);
+    let path = dir.path().join("river.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_str().unwrap();
+
+    // tuspy sends two 1 MiB pieces, each with its sha1, and stops.
+    let started = tuspy(&["upload", &server.url("/api/uploads/"), &token, path, &id, "levels/river.bin", "1048576", "2097152"]);
+    let url = started["url"].as_str().unwrap().to_string();
+    assert_eq!(started["offset"], 2_097_152);
+    let response = tus(&api, Method::HEAD, &url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!((header(&response, "upload-offset"), header(&response, "upload-length")), ("2097152", "5243003"));
+    assert_eq!(header(&response, "tus-resumable"), "1.0.0");
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    assert!(header(&response, "upload-metadata").contains(&STANDARD.encode("levels/river.bin")));
+    assert!(header(&response, "upload-expires").ends_with(" GMT"), "{:?}", response.headers());
+    // Nobody else sees it.
+    let other = person(&server, "eve@example.org", None);
+    assert_eq!(offset_of(&other, &url).await, (StatusCode::NOT_FOUND, None));
+
+    // A power cut; the acknowledged bytes are still there, and tuspy sends the rest.
+    server.kill();
+    server.start_again().await;
+    assert_eq!(offset_of(&api, &url).await, (StatusCode::OK, Some(2_097_152)));
+    let finished = tuspy(&["resume", &url, &token, path, "1048576"]);
+    assert_eq!(finished["offset"], bytes.len());
+
+    // The upload is the draft's committed file, with the digests of the whole file.
+    let (status, file) = api.get(&format!("/api/records/{id}/draft/files/levels/river.bin")).await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!(file["status"], "completed");
+    assert_eq!(file["size"], bytes.len());
+    assert_eq!(file["checksum"], format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(&bytes))));
+    let response = tus(&api, Method::HEAD, &url).send().await.unwrap();
+    let sha512 = STANDARD.encode(sha2::Sha512::digest(&bytes));
+    assert!(header(&response, "repr-digest").contains(&format!("sha-512=:{sha512}:")), "{:?}", response.headers());
+    assert_eq!(staged_uploads(&server, &id), 0, "the upload's bytes became the staged file");
+
+    // Published, it downloads whole.
+    api.publish(&id).await;
+    let (status, _, downloaded) = api.bytes(&format!("/api/records/{id}/files/levels/river.bin/content")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(downloaded == bytes, "the downloaded file differs from the uploaded one");
+    assert_eq!(offset_of(&api, &url).await.0, StatusCode::NOT_FOUND, "a published draft's uploads are gone");
+    server.cli_ok(&["verify"]);
+}
+
+#[tokio::test]
+async fn tus_requests_that_are_wrong_are_refused_and_leave_the_upload_as_it_was() {
+    let server = start(TestServerConfig { env: vec![("TESSERA_MAX_FILE_BYTES".into(), "1000000".into())], ..Default::default() }).await;
+    let api = person(&server, "ada@example.org", None);
+    let id = draft(&api).await;
+    let bytes = content(1000);
+
+    // What the server offers, to anyone.
+    let response = Api::new(&server, None).request(Method::OPTIONS, "/api/uploads/").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&response, "tus-version"), "1.0.0");
+    assert_eq!(header(&response, "tus-max-size"), "1000000");
+    assert_eq!(header(&response, "tus-checksum-algorithm"), "sha1,md5,sha256");
+    for extension in ["creation", "creation-with-upload", "checksum", "expiration", "termination"] {
+        assert!(header(&response, "tus-extension").split(',').any(|e| e == extension), "{extension}");
+    }
+
+    // Creation: each missing or wrong header is named.
+    let create = |length: &str, metadata: &str| {
+        tus(&api, Method::POST, "/api/uploads/").header("upload-length", length).header("upload-metadata", metadata)
+    };
+    let response = api.request(Method::POST, "/api/uploads/").header("upload-length", "10").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(header(&response, "tus-version"), "1.0.0");
+    for (request, status, field) in [
+        (tus(&api, Method::POST, "/api/uploads/").header("upload-metadata", metadata_header(&id, "a.bin")), 400, "Upload-Length"),
+        (create("ten", &metadata_header(&id, "a.bin")), 400, "Upload-Length"),
+        (create("10", &format!("filename {}", STANDARD.encode("a.bin"))), 400, "Upload-Metadata"),
+        (create("10", &metadata_header(&id, "../a.bin")), 400, "filename"),
+        (create("2000000", &metadata_header(&id, "a.bin")), 413, ""),
+        (create("10", &metadata_header("999999", "a.bin")), 404, ""),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{field}");
+        assert_eq!(header(&response, "content-type"), "application/problem+json");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.to_string().contains(field), "{body}");
+    }
+    let anonymous = Api::new(&server, None);
+    let response = tus(&anonymous, Method::POST, "/api/uploads/")
+        .header("upload-length", "10")
+        .header("upload-metadata", metadata_header(&id, "a.bin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // Creation with the first piece and its md5.
+    let md5 = STANDARD.encode(md5::Md5::digest(&bytes[..100]));
+    let response = create("1000", &metadata_header(&id, "data/a.bin"))
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-checksum", format!("md5 {md5}"))
+        .body(bytes[..100].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(header(&response, "upload-offset"), "100");
+    let url = header(&response, "location").to_string();
+    assert!(url.starts_with(&server.url("/api/uploads/")), "{url}");
+
+    // Pieces that are refused change nothing.
+    let sha256 = |piece: &[u8]| format!("sha256 {}", STANDARD.encode(sha2::Sha256::digest(piece)));
+    let response = patch(&api, &url, 50, &bytes[50..100], None).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let response = patch(&api, &url, 100, &bytes[100..200], Some(sha256(&bytes[101..201]))).await;
+    assert_eq!(response.status().as_u16(), 460, "a piece that does not match its checksum");
+    let response = patch(&api, &url, 100, &bytes[100..200], Some("crc32 AAAA".into())).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = patch(&api, &url, 100, &content(1000)[..901], None).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "a piece past the declared length");
+    let response = tus(&api, Method::PATCH, &url).header("upload-offset", "100").body(bytes[100..200].to_vec()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(offset_of(&api, &url).await, (StatusCode::OK, Some(100)));
+    // A piece that grows past the length without saying so is cut off and refused whole.
+    assert_eq!(raw_patch(&server, api.token.as_deref().unwrap(), &url, 100, &[7u8; 950], Ending::Chunked).await, 413);
+    assert_eq!(offset_of(&api, &url).await, (StatusCode::OK, Some(100)));
+
+    // A dropped connection keeps what arrived of a piece without a checksum, and nothing of one with.
+    let token = api.token.as_deref().unwrap();
+    raw_patch(&server, token, &url, 100, &bytes[100..400], Ending::DroppedWithChecksum).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(offset_of(&api, &url).await.1, Some(100), "a piece cut short cannot be checked, so none of it is kept");
+    raw_patch(&server, token, &url, 100, &bytes[100..400], Ending::Dropped).await;
+    let mut offset = None;
+    for _ in 0..100 {
+        offset = offset_of(&api, &url).await.1;
+        if offset == Some(400) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(offset, Some(400), "the 300 bytes that arrived before the drop are kept");
+
+    // The rest, checked with sha256, completes the file.
+    let response = patch(&api, &url, 400, &bytes[400..], Some(sha256(&bytes[400..]))).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&response, "upload-offset"), "1000");
+    assert!(header(&response, "repr-digest").contains(&format!("md5=:{}:", STANDARD.encode(md5::Md5::digest(&bytes)))));
+    let response = patch(&api, &url, 1000, b"", None).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT, "a complete upload takes no more");
+    let (_, file) = api.get(&format!("/api/records/{id}/draft/files/data/a.bin")).await;
+    assert_eq!((file["status"].as_str(), file["size"].as_u64()), (Some("completed"), Some(1000)));
+    // Its key is taken now; an empty file needs no piece at all.
+    assert_eq!(create("10", &metadata_header(&id, "data/a.bin")).send().await.unwrap().status(), StatusCode::CONFLICT);
+    let response = create("0", &metadata_header(&id, "empty.txt")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(header(&response, "repr-digest").contains("md5=:1B2M2Y8AsgTpgAmY7PhCfg==:"), "{:?}", response.headers());
+
+    // Termination frees the space.
+    let response = create("500", &metadata_header(&id, "gone.bin")).send().await.unwrap();
+    let url = header(&response, "location").to_string();
+    assert_eq!(patch(&api, &url, 0, &bytes[..200], None).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(staged_uploads(&server, &id), 1);
+    let other = person(&server, "eve@example.org", None);
+    assert_eq!(tus(&other, Method::DELETE, &url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(tus(&api, Method::DELETE, &url).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(offset_of(&api, &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(staged_uploads(&server, &id), 0);
+    let (_, files) = api.get(&format!("/api/records/{id}/draft/files")).await;
+    let keys: Vec<&str> = files["entries"].as_array().unwrap().iter().filter_map(|f| f["key"].as_str()).collect();
+    assert_eq!(keys, ["data/a.bin", "empty.txt"]);
+}
+
+#[tokio::test]
+async fn an_abandoned_upload_expires_and_its_space_is_freed() {
+    let config = TestServerConfig {
+        env: vec![("TESSERA_UPLOADS_EXPIRE_SECONDS".into(), "2".into()), ("TESSERA_JOBS_INTERVAL_SECONDS".into(), "1".into())],
+        ..Default::default()
+    };
+    let server = start(config).await;
+    let api = person(&server, "ada@example.org", None);
+    let id = draft(&api).await;
+    let response = tus(&api, Method::POST, "/api/uploads/")
+        .header("upload-length", "100")
+        .header("upload-metadata", metadata_header(&id, "slow.bin"))
+        .header("content-type", "application/offset+octet-stream")
+        .body(vec![1u8; 40])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let url = header(&response, "location").to_string();
+    assert_eq!(staged_uploads(&server, &id), 1);
+    let mut left = 1;
+    for _ in 0..100 {
+        left = staged_uploads(&server, &id);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 0, "the server's sweep removed the abandoned bytes");
+    assert_eq!(offset_of(&api, &url).await.0, StatusCode::NOT_FOUND);
+    assert!(server.log().contains("removing an abandoned upload"));
+}
+
+/// How a hand-made PATCH ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The connection drops partway through a body declared 400 bytes longer.
+    Dropped,
+    /// The same, for a piece sent with a checksum.
+    DroppedWithChecksum,
+    /// The body is sent whole, chunked, without a declared length.
+    Chunked,
+}
+
+/// Sends a PATCH by hand and returns the answer's status (0 when the connection dropped).
+async fn raw_patch(server: &TestServer, token: &str, url: &str, offset: usize, piece: &[u8], ending: Ending) -> u16 {
+    let address = server.base_url.trim_start_matches("http://").to_string();
+    let path = url.trim_start_matches(&server.base_url);
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nConnection: close\r\n\
+         Content-Type: application/offset+octet-stream\r\nUpload-Offset: {offset}\r\n"
+    );
+    if ending == Ending::DroppedWithChecksum {
+        head.push_str(&format!("Upload-Checksum: sha1 {}\r\n", STANDARD.encode([0u8; 20])));
+    }
+    if ending == Ending::Chunked {
+        head.push_str(&format!("Transfer-Encoding: chunked\r\n\r\n{:x}\r\n", piece.len()));
+    } else {
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", piece.len() + 400));
+    }
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(piece).await.unwrap();
+    if ending != Ending::Chunked {
+        stream.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        return 0;
+    }
+    stream.write_all(b"\r\n0\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer)).await;
+    String::from_utf8_lossy(&answer).get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
