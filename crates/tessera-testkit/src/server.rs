@@ -52,6 +52,8 @@ impl TestServer {
     fn command(&self) -> Command {
         let mut command = Command::new(&self.bin);
         command.env("TESSERA_LOG", "info,tessera=debug");
+        // What the CLI keeps between runs (deposit journals) stays in the test's folder.
+        command.env("XDG_STATE_HOME", self.data_dir.join("cli-state"));
         if let Some(url) = &self.config.database_url {
             command.env("TESSERA_DATABASE_URL", url);
         }

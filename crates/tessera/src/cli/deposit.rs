@@ -1,16 +1,19 @@
 //! `tessera deposit`: create a draft from a metadata file, upload files and folders with
-//! progress, check every checksum the server reports, and optionally publish.
+//! progress over resumable uploads, check every digest the server reports, and optionally
+//! publish. Interrupted, the same command continues where it stopped.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::collections::HashMap;
+
 use anyhow::{Context, bail};
-use futures::StreamExt;
 use md5::Digest;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::remote::{Remote, RemoteArgs, key_path};
+use super::transfer::{Journal, Target, TransferArgs, Uploader};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DepositArgs {
@@ -25,14 +28,13 @@ pub(crate) struct DepositArgs {
     #[arg(long)]
     publish: bool,
     #[command(flatten)]
+    transfer: TransferArgs,
+    #[command(flatten)]
     remote: RemoteArgs,
 }
 
 /// A file to upload: its key in the record, where it is, and its size.
 pub(super) type Upload = (String, PathBuf, u64);
-
-/// How many keys are declared per request.
-const KEYS_PER_REQUEST: usize = 500;
 
 pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;
@@ -41,53 +43,118 @@ pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     if files.is_empty() {
         bail!("there are no files to upload in {:?}", args.paths);
     }
-    deposit_files(&remote, &body, &files, args.publish).await?;
+    deposit_files(&remote, &body, &files, args.publish, &args.transfer).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Creates a draft from `body`, uploads `files` (key, path, size) with a progress bar, holds
-/// every checksum the server reports to the local file's, and publishes if asked; prints the
-/// record's link.
-pub(super) async fn deposit_files(remote: &Remote, body: &Value, files: &[Upload], publish: bool) -> anyhow::Result<()> {
+/// every digest the server reports to the local file's, and publishes if asked; prints the
+/// record's link. Uploads are resumable: failures are retried from the last byte the server
+/// acknowledged, and the same deposit run again continues the draft it started.
+pub(super) async fn deposit_files(
+    remote: &Remote,
+    body: &Value,
+    files: &[Upload],
+    publish: bool,
+    transfer: &TransferArgs,
+) -> anyhow::Result<()> {
     let total_bytes: u64 = files.iter().map(|(_, _, size)| size).sum();
-    let draft = remote.json(remote.request(Method::POST, "/api/records").json(body), "creating the draft").await?;
-    let id = draft["id"].as_str().context("the server's draft has no id")?.to_string();
-    eprintln!("created draft {id}");
-
-    for chunk in files.chunks(KEYS_PER_REQUEST) {
-        let keys: Vec<Value> = chunk.iter().map(|(key, _, _)| json!({"key": key})).collect();
-        remote.json(remote.request(Method::POST, &format!("/api/records/{id}/draft/files")).json(&keys), "declaring files").await?;
-    }
-
     let bar = super::progress_bar(total_bytes, "{msg:30!} [{bar:40}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}");
-    for (key, path, _) in files {
-        bar.set_message(key.clone());
-        let local_md5 = upload(remote, &id, key, path, &bar).await?;
-        let committed = remote
-            .json(
-                remote.request(Method::POST, &format!("/api/records/{id}/draft/files/{}/commit", key_path(key))),
-                &format!("committing {key}"),
-            )
-            .await?;
-        let checksum = committed["checksum"].as_str().unwrap_or_default();
-        if checksum != format!("md5:{local_md5}") {
-            bar.abandon();
-            bail!(
-                "the server's checksum of {key} ({checksum}) differs from the local file's (md5:{local_md5}); the draft {id} is kept for inspection"
-            );
+    let uploader = Uploader::new(remote, transfer, bar.clone());
+    let limit = uploader.server_limit().await?;
+    if let Some((key, _, size)) = files.iter().find(|(_, _, size)| *size > limit) {
+        bail!("{key} has {size} bytes; the server takes files of at most {limit} bytes");
+    }
+    let mut journal = Journal::open(&deposit_identity(remote, body, files))?;
+    let (id, links, committed) = match resumable_draft(remote, &journal).await? {
+        Some((id, links, committed)) => {
+            eprintln!("continuing draft {id}, started by an earlier run of this deposit");
+            (id, links, committed)
         }
+        None => {
+            let draft = remote.json(remote.request(Method::POST, "/api/records").json(body), "creating the draft").await?;
+            let id = draft["id"].as_str().context("the server's draft has no id")?.to_string();
+            eprintln!("created draft {id}");
+            journal.start(&id)?;
+            (id, draft["links"].clone(), HashMap::new())
+        }
+    };
+
+    for (key, path, size) in files {
+        bar.set_message(key.clone());
+        if let Some(checksum) = committed.get(key) {
+            if journal.is_done(key, path) || *checksum == format!("md5:{}", local_md5(path).await?) {
+                bar.inc(*size);
+                journal.file_done(key, path);
+                continue;
+            }
+            // Changed since the earlier run sent it.
+            remote.request(Method::DELETE, &format!("/api/records/{id}/draft/files/{}", key_path(key))).send().await?.error_for_status()?;
+        }
+        let target = Target { draft: &id, key, path, size: *size };
+        let resume = journal.uploads.get(key).cloned();
+        let mut started = |url: &str| journal.upload_started(key, url);
+        let (server, local) = uploader.upload(&target, resume, &mut started).await.inspect_err(|_| bar.abandon())?;
+        if server != local {
+            bar.abandon();
+            bail!("the server's SHA-512 of {key} differs from the local file's; the draft {id} is kept for inspection");
+        }
+        journal.file_done(key, path);
     }
     bar.finish_and_clear();
     eprintln!("uploaded {} files, {total_bytes} bytes, every checksum verified", files.len());
 
     if publish {
         let record = remote.json(remote.request(Method::POST, &format!("/api/records/{id}/draft/actions/publish")), "publishing").await?;
+        journal.remove();
         eprintln!("published record {id}");
         println!("{}", record["links"]["self_html"].as_str().unwrap_or(&id));
     } else {
-        println!("{}", draft["links"]["self"].as_str().unwrap_or(&id));
+        journal.remove();
+        println!("{}", links["self"].as_str().unwrap_or(&id));
     }
     Ok(())
+}
+
+/// What names one deposit: the server, the record and every file's key, path and size.
+fn deposit_identity(remote: &Remote, body: &Value, files: &[Upload]) -> String {
+    let mut identity = format!("{}\n{body}\n", remote.url(""));
+    for (key, path, size) in files {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        identity.push_str(&format!("{key}\t{}\t{size}\n", path.display()));
+    }
+    identity
+}
+
+/// The draft an earlier run of this deposit started, if it is still a draft: its id, links
+/// and the checksums of the files already committed to it.
+async fn resumable_draft(remote: &Remote, journal: &Journal) -> anyhow::Result<Option<(String, Value, HashMap<String, String>)>> {
+    let Some(id) = &journal.draft else { return Ok(None) };
+    let response = remote.request(Method::GET, &format!("/api/records/{id}/draft")).send().await.context("reading the earlier draft")?;
+    if !response.status().is_success() {
+        return Ok(None); // published or discarded meanwhile: start afresh
+    }
+    let draft: Value = response.json().await?;
+    let files = remote.json(remote.request(Method::GET, &format!("/api/records/{id}/draft/files")), "listing the draft's files").await?;
+    let committed = files["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|file| file["status"] == "completed")
+        .filter_map(|file| Some((file["key"].as_str()?.to_string(), file["checksum"].as_str()?.to_string())))
+        .collect();
+    Ok(Some((id.clone(), draft["links"].clone(), committed)))
+}
+
+async fn local_md5(path: &Path) -> anyhow::Result<String> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let mut md5 = md5::Md5::new();
+        std::io::copy(&mut file, &mut md5).with_context(|| format!("reading {}", path.display()))?;
+        Ok(tessera_storage::hex(&md5.finalize()))
+    })
+    .await?
 }
 
 pub(super) fn read_metadata(path: &Path) -> anyhow::Result<Value> {
@@ -133,31 +200,4 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf, u64)>) -> any
         }
     }
     Ok(())
-}
-
-/// Streams one file to the server, hashing it on the way; returns its MD5.
-async fn upload(remote: &Remote, id: &str, key: &str, path: &Path, bar: &indicatif::ProgressBar) -> anyhow::Result<String> {
-    let file = tokio::fs::File::open(path).await.with_context(|| format!("opening {}", path.display()))?;
-    let (hash_tx, hash_rx) = std::sync::mpsc::channel::<bytes::Bytes>();
-    let hasher = std::thread::spawn(move || {
-        let mut md5 = md5::Md5::new();
-        for chunk in hash_rx {
-            md5.update(&chunk);
-        }
-        tessera_storage::hex(&md5.finalize())
-    });
-    let progress = bar.clone();
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).map(move |chunk| {
-        if let Ok(bytes) = &chunk {
-            progress.inc(bytes.len() as u64);
-            let _ = hash_tx.send(bytes.clone());
-        }
-        chunk
-    });
-    let request = remote
-        .request(Method::PUT, &format!("/api/records/{id}/draft/files/{}/content", key_path(key)))
-        .header("content-type", "application/octet-stream")
-        .body(reqwest::Body::wrap_stream(stream));
-    remote.json(request, &format!("uploading {key}")).await?;
-    hasher.join().map_err(|_| anyhow::anyhow!("hashing {key} failed"))
 }

@@ -17,6 +17,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::deposit::{Upload, deposit_files, read_metadata};
 use super::remote::{Remote, RemoteArgs};
+use super::transfer::TransferArgs;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ImportArgs {
@@ -29,6 +30,8 @@ pub(crate) struct ImportArgs {
     /// Publish the record once every file is uploaded.
     #[arg(long)]
     publish: bool,
+    #[command(flatten)]
+    transfer: TransferArgs,
     #[command(flatten)]
     remote: RemoteArgs,
 }
@@ -54,7 +57,7 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         Some(path) => read_metadata(path)?,
         None => body,
     };
-    deposit_files(&remote, &body, &files, args.publish).await?;
+    deposit_files(&remote, &body, &files, args.publish, &args.transfer).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ mod maintenance;
 mod remote;
 mod retention;
 mod serve;
+mod transfer;
 
 use std::process::ExitCode;
 use std::sync::Arc;

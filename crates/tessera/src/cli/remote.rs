@@ -30,7 +30,12 @@ impl Remote {
     }
 
     pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let request = self.client.request(method, self.url(path));
+        self.request_url(method, &self.url(path))
+    }
+
+    /// A request to an address the server gave (such as an upload's `Location`), with the token.
+    pub(crate) fn request_url(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, url);
         match &self.token {
             Some(token) => request.bearer_auth(token),
             None => request,

@@ -331,3 +331,82 @@ async fn raw_patch(server: &TestServer, token: &str, url: &str, offset: usize, p
     let _ = tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer)).await;
     String::from_utf8_lossy(&answer).get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
+
+/// Bytes held by unfinished uploads in the server's staging area.
+fn bytes_in_uploads(server: &TestServer) -> u64 {
+    let staging = server.data_dir.join("staging");
+    let drafts = std::fs::read_dir(staging).into_iter().flatten().flatten();
+    let files = drafts.flat_map(|draft| std::fs::read_dir(draft.path()).into_iter().flatten().flatten());
+    files.filter(|f| f.file_name().to_string_lossy().ends_with(".upload")).filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum()
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn tessera_deposit_rides_out_a_server_restart_and_continues_when_run_again() {
+    let mut server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("survey");
+    std::fs::create_dir_all(folder.join("notes")).unwrap();
+    std::fs::write(folder.join("a.csv"), "site,level\nA,1.2\n").unwrap();
+    std::fs::write(folder.join("notes/b.txt"), "calibrated in May").unwrap();
+    let big = content(48 << 20);
+    std::fs::write(folder.join("big.bin"), &big).unwrap();
+    let metadata_file = dir.path().join("record.json");
+    std::fs::write(&metadata_file, metadata("Survey").to_string()).unwrap();
+    let state = dir.path().join("state");
+    let base_url = server.base_url.clone();
+    let deposit = |extra: &[&str]| {
+        let mut command = std::process::Command::new(crate::helpers::BIN);
+        command
+            .args(["deposit", folder.to_str().unwrap(), "-m", metadata_file.to_str().unwrap(), "--piece-mib", "2"])
+            .args(["--server", &base_url, "--token", &token])
+            .args(extra)
+            .env("XDG_STATE_HOME", &state)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+
+    // A slow deposit; the server dies under it and comes back, and the deposit carries on.
+    let mut first = deposit(&["--limit-rate", "16M"]).spawn().unwrap();
+    wait_until("8 MiB of the large file arrived", || bytes_in_uploads(&server) >= 8 << 20).await;
+    server.kill();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.start_again().await;
+    wait_until("24 MiB of the large file arrived", || bytes_in_uploads(&server) >= 24 << 20).await;
+    // Then the deposit itself is stopped for good.
+    first.kill().unwrap();
+    let output = first.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("big.bin: ") && said.contains("trying again"), "{said}");
+
+    // Run again, the same command continues the same draft and publishes it.
+    let output = deposit(&["--publish"]).output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("continuing draft"), "{said}");
+    assert!(said.contains("every checksum verified"), "{said}");
+    assert!(std::fs::read_dir(state.join("tessera/deposits")).unwrap().next().is_none(), "the finished deposit's journal is gone");
+
+    let api = Api::new(&server, Some(token.clone()));
+    let (_, mine) = api.get("/api/user/records").await;
+    assert_eq!(mine["hits"]["total"], 1, "one record, not one per run: {mine}");
+    let id = mine["hits"]["hits"][0]["id"].as_str().unwrap().to_string();
+    let (_, files) = api.get(&format!("/api/records/{id}/files")).await;
+    let keys: Vec<&str> = files["entries"].as_array().unwrap().iter().filter_map(|f| f["key"].as_str()).collect();
+    assert_eq!(keys, ["a.csv", "big.bin", "notes/b.txt"]);
+    let (status, _, downloaded) = api.bytes(&format!("/api/records/{id}/files/big.bin/content")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(downloaded == big, "the large file arrived changed");
+    assert_eq!(bytes_in_uploads(&server), 0);
+}
