@@ -171,7 +171,7 @@ impl Tessera {
                 updated: stamp.clone(),
             })
             .collect();
-        self.catalog.insert_draft_files(&carried).await?;
+        self.catalog.insert_draft_files(&carried, &[]).await?;
         self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
         self.draft_view(row).await
     }

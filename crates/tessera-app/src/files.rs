@@ -1,6 +1,8 @@
 //! Files of drafts: declaring keys, uploading content into staging, committing, deleting.
 //! Files of a published version never change; an edit draft's files are locked.
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 use futures::Stream;
 use tessera_catalog::DraftFileRow;
@@ -9,33 +11,49 @@ use tessera_domain::{FileKey, Problem, RecordId};
 
 use crate::drafts::{KIND_EDIT, from_json};
 use crate::model::{DraftDoc, DraftFileView};
+use crate::multipart::{MultipartRequest, MultipartView, multipart_view};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
 impl Tessera {
-    /// Declares new files on a draft (InvenioRDM's "initialize upload").
-    pub async fn init_files(&self, subject: &Subject, id: RecordId, keys: Vec<String>) -> Result<Vec<DraftFileView>> {
+    /// Declares new files on a draft (InvenioRDM's "initialize upload"); a file declared with
+    /// a multipart transfer gets its parts' addresses.
+    pub async fn init_files(&self, subject: &Subject, id: RecordId, files: Vec<FileDeclaration>) -> Result<Vec<DraftFileView>> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         let mut problems = Vec::new();
-        let mut parsed: Vec<FileKey> = Vec::new();
-        for (i, raw) in keys.iter().enumerate() {
-            match FileKey::parse(raw) {
-                Ok(key) if parsed.contains(&key) => problems.push(Problem::new(format!("{i}.key"), format!("'{key}' is listed twice"))),
-                Ok(key) => parsed.push(key),
+        let mut parsed: Vec<(FileKey, Option<MultipartRequest>)> = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            match FileKey::parse(&file.key) {
+                Ok(key) if parsed.iter().any(|(k, _)| *k == key) => {
+                    problems.push(Problem::new(format!("{i}.key"), format!("'{key}' is listed twice")))
+                }
+                Ok(key) => parsed.push((key, file.multipart)),
                 Err(message) => problems.push(Problem::new(format!("{i}.key"), message)),
             }
         }
-        if keys.is_empty() {
+        if files.is_empty() {
             problems.push(Problem::new("", "list at least one file"));
         }
         if !problems.is_empty() {
             return Err(Error::Validation(problems));
         }
         let stamp = now();
+        let mut uploads = Vec::new();
+        for (key, multipart) in &parsed {
+            if let Some(request) = multipart {
+                match self.start_multipart(subject, id, key.as_str(), *request).await {
+                    Ok(upload) => uploads.push(upload),
+                    Err(err) => {
+                        self.remove_upload_files(&uploads).await;
+                        return Err(err);
+                    }
+                }
+            }
+        }
         let rows: Vec<DraftFileRow> = parsed
             .iter()
-            .map(|key| DraftFileRow {
+            .map(|(key, _)| DraftFileRow {
                 draft_id: id,
                 key: key.to_string(),
                 status: "pending".into(),
@@ -47,11 +65,30 @@ impl Tessera {
                 updated: stamp.clone(),
             })
             .collect();
-        self.catalog.insert_draft_files(&rows).await.map_err(|err| match err {
-            tessera_catalog::Error::Conflict { .. } => Error::Conflict("a file with one of these keys already exists in the draft".into()),
-            other => other.into(),
-        })?;
-        Ok(rows.into_iter().map(file_view).collect())
+        if let Err(err) = self.catalog.insert_draft_files(&rows, &uploads).await {
+            self.remove_upload_files(&uploads).await;
+            return Err(match err {
+                tessera_catalog::Error::Conflict { .. } => {
+                    Error::Conflict("a file with one of these keys already exists in the draft".into())
+                }
+                other => other.into(),
+            });
+        }
+        let parts: HashMap<&str, MultipartView> =
+            uploads.iter().filter_map(|upload| Some((upload.key.as_str(), multipart_view(upload)?))).collect();
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let multipart = parts.get(row.key.as_str()).cloned();
+                DraftFileView { multipart, ..file_view(row) }
+            })
+            .collect())
+    }
+
+    async fn remove_upload_files(&self, uploads: &[tessera_catalog::UploadRow]) {
+        for upload in uploads {
+            let _ = self.staging.remove_upload(upload.draft_id, &upload.id).await;
+        }
     }
 
     /// Streams a file's content into the staging area, hashing it on the way.
@@ -65,6 +102,9 @@ impl Tessera {
         let mut file = self.draft_file_row(id, key).await?;
         if file.status == "completed" {
             return Err(Error::BadRequest(format!("'{key}' is already committed; delete it to upload it again")));
+        }
+        if self.catalog.multipart_upload(id, &file.key).await?.is_some() {
+            return Err(Error::BadRequest(format!("'{key}' is sent in parts: put each part to its address in links.parts")));
         }
         let digests = self.staging.write(id, body, self.config.max_file_bytes).await?;
         file.size = Some(digests.size as i64);
@@ -81,6 +121,10 @@ impl Tessera {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         let mut file = self.draft_file_row(id, key).await?;
+        if let Some(upload) = self.catalog.multipart_upload(id, &file.key).await? {
+            self.commit_multipart(subject, &row, upload).await?;
+            return Ok(file_view(self.draft_file_row(id, key).await?));
+        }
         if file.sha512.is_none() {
             return Err(Error::BadRequest(format!("no content has been uploaded for '{key}'")));
         }
@@ -94,18 +138,36 @@ impl Tessera {
 
     pub async fn draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
-        Ok(file_view(self.draft_file_row(id, key).await?))
+        let file = self.draft_file_row(id, key).await?;
+        let multipart = self.catalog.multipart_upload(id, &file.key).await?.as_ref().and_then(multipart_view);
+        Ok(DraftFileView { multipart, ..file_view(file) })
     }
 
     pub async fn draft_files(&self, subject: &Subject, id: RecordId) -> Result<Vec<DraftFileView>> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
-        Ok(self.catalog.draft_files(id, 0, None).await?.into_iter().map(file_view).collect())
+        let mut parts: HashMap<String, MultipartView> = HashMap::new();
+        for upload in self.catalog.multipart_uploads(id).await? {
+            if let Some(view) = multipart_view(&upload) {
+                parts.insert(upload.key, view);
+            }
+        }
+        let files = self.catalog.draft_files(id, 0, None).await?;
+        Ok(files
+            .into_iter()
+            .map(|file| {
+                let multipart = parts.remove(&file.key);
+                DraftFileView { multipart, ..file_view(file) }
+            })
+            .collect())
     }
 
     pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
         let file = self.draft_file_row(id, key).await?;
+        if let Some(upload) = self.catalog.multipart_upload(id, &file.key).await? {
+            self.discard_upload(&upload).await;
+        }
         // The staged bytes stay until the draft is published or discarded: another key may share them.
         self.catalog.delete_draft_file(id, key).await?;
         self.audit_draft("draft-file-deleted", subject, &row, serde_json::json!({"key": file.key, "sha512": file.sha512})).await
@@ -129,5 +191,27 @@ impl Tessera {
 }
 
 fn file_view(row: DraftFileRow) -> DraftFileView {
-    DraftFileView { key: row.key, status: row.status, size: row.size, md5: row.md5, created: row.created, updated: row.updated }
+    DraftFileView {
+        key: row.key,
+        status: row.status,
+        size: row.size,
+        md5: row.md5,
+        created: row.created,
+        updated: row.updated,
+        multipart: None,
+    }
+}
+
+/// A file to declare on a draft: its key, and its parts if it is sent by multipart transfer.
+#[derive(Clone, Debug)]
+pub struct FileDeclaration {
+    pub key: String,
+    pub multipart: Option<MultipartRequest>,
+}
+
+impl FileDeclaration {
+    /// A file whose content is uploaded whole.
+    pub fn whole(key: impl Into<String>) -> Self {
+        Self { key: key.into(), multipart: None }
+    }
 }

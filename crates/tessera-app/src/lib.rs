@@ -18,6 +18,7 @@ mod links;
 mod mail;
 mod maintenance;
 mod model;
+mod multipart;
 mod oai;
 mod people;
 mod policies;
@@ -34,6 +35,7 @@ pub use audit::{AUDIT_PAGE, AuditReport, Checkpoint, new_signing_key};
 pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
 pub use dois::DataCiteConfig;
 pub use error::Error;
+pub use files::FileDeclaration;
 pub use grants::{AccessRequestInput, Approval};
 pub use harvest::{HARVEST_FORMATS, HarvestRequest, HarvestSource, Origin, RemoteDoc, RemoteRecord};
 pub use identity::{NewToken, TokenRequest};
@@ -44,6 +46,7 @@ pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{
     DeletedFile, Deletion, DraftFileView, DraftView, FileView, PidDoc, RecordDoc, RecordInput, RecordView, SearchHit, SearchPage,
 };
+pub use multipart::{MAX_PARTS, MultipartRequest, MultipartView, PartUpload};
 pub use oai::{COMMUNITY_SETS, ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};

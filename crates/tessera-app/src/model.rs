@@ -173,6 +173,8 @@ pub struct DraftFileView {
     pub md5: Option<String>,
     pub created: String,
     pub updated: String,
+    /// Its parts, while it is sent by a multipart transfer.
+    pub multipart: Option<crate::MultipartView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -85,7 +85,7 @@ enum Slot {
 impl UploadSlots {
     /// Marks the upload as being written and hands out its digests so far, if they are known
     /// for exactly `received` bytes. Refused while another request writes it.
-    fn take(&self, id: &str, received: u64) -> Result<SlotGuard> {
+    pub(crate) fn take(&self, id: &str, received: u64) -> Result<SlotGuard> {
         let mut slots = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let state = match slots.insert(id.to_string(), Slot::Writing) {
             Some(Slot::Writing) => {
@@ -108,7 +108,7 @@ impl UploadSlots {
 
 /// Holds an upload's slot while a piece is written; leaves its digests (or nothing) behind when
 /// dropped, however the writing ended.
-struct SlotGuard {
+pub(crate) struct SlotGuard {
     slots: UploadSlots,
     id: String,
     state: Option<HashState>,
@@ -148,6 +148,7 @@ impl Tessera {
             created: now(),
             expires: self.upload_expiry(),
             completed: None,
+            part_size: None,
         };
         self.staging.create_upload(draft.id, &row.id).await?;
         if let Err(err) = self.catalog.insert_upload(&row).await {
@@ -301,7 +302,13 @@ impl Tessera {
     }
 
     /// Makes a finished upload the draft's committed file.
-    async fn complete_upload(&self, subject: &Subject, draft: &DraftRow, row: UploadRow, state: HashState) -> Result<UploadView> {
+    pub(crate) async fn complete_upload(
+        &self,
+        subject: &Subject,
+        draft: &DraftRow,
+        row: UploadRow,
+        state: HashState,
+    ) -> Result<UploadView> {
         let digests = state.digests();
         self.staging.finish_upload(row.draft_id, &row.id, &digests.sha512).await?;
         let stamp = now();
@@ -362,7 +369,7 @@ impl Tessera {
         }
     }
 
-    async fn discard_upload(&self, row: &UploadRow) {
+    pub(crate) async fn discard_upload(&self, row: &UploadRow) {
         self.upload_slots.forget(&row.id);
         if let Err(err) = self.catalog.delete_upload(&row.id).await {
             tracing::error!(upload = row.id, error = %err, "removing an upload's row");
@@ -380,7 +387,8 @@ impl Tessera {
         let missing = || Error::not_found(format!("upload {id}"));
         let wellformed = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
         let row = if wellformed { self.catalog.upload(id).await? } else { None }.ok_or_else(missing)?;
-        if Some(row.owner_id) != subject.user_id() {
+        // A multipart transfer's parts go to the draft's file, not here.
+        if Some(row.owner_id) != subject.user_id() || row.part_size.is_some() {
             return Err(missing());
         }
         if row.completed.is_none() && row.expires < now() {
@@ -397,7 +405,7 @@ impl Tessera {
         self.config.max_file_bytes
     }
 
-    fn upload_expiry(&self) -> String {
+    pub(crate) fn upload_expiry(&self) -> String {
         from_now(time::Duration::try_from(self.config.upload_expiry).unwrap_or(time::Duration::DAY))
     }
 }

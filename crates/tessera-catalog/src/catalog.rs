@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
-use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats};
+use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UploadRow};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -445,9 +445,14 @@ impl Catalog {
 
     // Draft files.
 
-    pub async fn insert_draft_files(&self, files: &[DraftFileRow]) -> Result<()> {
+    /// Declares files on a draft, with the multipart transfers some of them start, at once.
+    pub async fn insert_draft_files(&self, files: &[DraftFileRow], uploads: &[UploadRow]) -> Result<()> {
+        let insert_upload = uploads::insert_upload_sql();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            for upload in uploads {
+                uploads::bind_upload!(sqlx::query(&insert_upload), upload).execute(&mut *tx).await?;
+            }
             for chunk in files.chunks(INSERT_BATCH) {
                 let mut insert = QueryBuilder::new(format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) "));
                 insert.push_values(chunk, |mut b, f| {

@@ -34,7 +34,8 @@ pub struct DraftRow {
     pub updated: String,
 }
 
-/// A resumable upload that becomes the file `key` of its draft when `received` reaches `length`.
+/// A resumable upload (tus, or a multipart transfer) that becomes the file `key` of its draft
+/// when all `length` bytes have arrived.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadRow {
     pub id: String,
@@ -50,6 +51,8 @@ pub struct UploadRow {
     pub expires: String,
     /// When it became the draft's file.
     pub completed: Option<String>,
+    /// For a multipart transfer, every part's size but the last's; None for tus.
+    pub part_size: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -254,7 +254,7 @@ pub(crate) fn escape_segment(segment: &str) -> String {
 
 pub(crate) fn draft_file_json(state: &AppState, id: tessera_app::domain::RecordId, file: &DraftFileView) -> Value {
     let base = format!("/api/records/{id}/draft/files/{}", key_path(&file.key));
-    json!({
+    let mut json = json!({
         "key": file.key,
         "created": file.created,
         "updated": file.updated,
@@ -263,12 +263,23 @@ pub(crate) fn draft_file_json(state: &AppState, id: tessera_app::domain::RecordI
         "checksum": file.md5.as_ref().map(|m| format!("md5:{m}")),
         "mimetype": "application/octet-stream",
         "metadata": null,
+        "transfer": {"type": "L"},
         "links": {
             "self": state.link(&base),
             "content": state.link(&format!("{base}/content")),
             "commit": state.link(&format!("{base}/commit")),
         },
-    })
+    });
+    // A multipart transfer's parts each have an address; the whole has none until committed.
+    if let Some(multipart) = &file.multipart {
+        json["transfer"] = json!({"type": "M", "parts": multipart.parts, "part_size": multipart.part_size});
+        let parts: Vec<Value> = (1..=multipart.parts)
+            .map(|part| json!({"part": part, "url": state.link(&format!("{base}/content/{part}")), "expiration": multipart.expires}))
+            .collect();
+        json["links"]["parts"] = parts.into();
+        json["links"]["content"] = Value::Null;
+    }
+    json
 }
 
 pub(crate) fn file_json(state: &AppState, id: tessera_app::domain::RecordId, file: &FileView) -> Value {

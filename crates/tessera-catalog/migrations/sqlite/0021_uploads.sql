@@ -1,6 +1,8 @@
--- Resumable uploads (tus 1.0): each becomes a file of its draft when its last byte arrives.
--- The bytes wait in the draft's staging folder; a row says how many of them are acknowledged,
--- so an upload resumes from there after a dropped connection or a restart.
+-- Resumable uploads: tus 1.0 uploads, each of which becomes a file of its draft when its last
+-- byte arrives, and InvenioRDM's multipart transfers, whose parts arrive in any order and are
+-- committed together. The bytes wait in the draft's staging folder; a row says how many of
+-- them (or which parts) are acknowledged, so an upload resumes after a dropped connection or
+-- a restart.
 CREATE TABLE uploads (
     id TEXT PRIMARY KEY,
     owner_id BIGINT NOT NULL,
@@ -15,7 +17,17 @@ CREATE TABLE uploads (
     -- Pushed back by each piece; an unfinished upload is removed after it.
     expires TEXT NOT NULL,
     -- When the last byte arrived and the file joined the draft.
-    completed TEXT
+    completed TEXT,
+    -- For a multipart transfer, every part's size but the last's; NULL for tus.
+    part_size BIGINT
 );
 CREATE INDEX uploads_expires ON uploads (expires);
 CREATE INDEX uploads_draft ON uploads (draft_id);
+
+-- The parts of a multipart transfer that have arrived whole.
+CREATE TABLE upload_parts (
+    upload_id TEXT NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+    part BIGINT NOT NULL,
+    size BIGINT NOT NULL,
+    PRIMARY KEY (upload_id, part)
+);

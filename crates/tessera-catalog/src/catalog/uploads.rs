@@ -7,7 +7,7 @@ use super::{Catalog, DRAFT_FILE_COLUMNS, Pool, is_unique_violation};
 use crate::rows::{DraftFileRow, UploadRow};
 use crate::{Error, Result};
 
-const UPLOAD_COLUMNS: &str = "id, owner_id, draft_id, key, length, received, metadata, created, expires, completed";
+const UPLOAD_COLUMNS: &str = "id, owner_id, draft_id, key, length, received, metadata, created, expires, completed, part_size";
 
 macro_rules! upload_row {
     ($row:expr) => {
@@ -22,18 +22,80 @@ macro_rules! upload_row {
             created: $row.try_get("created")?,
             expires: $row.try_get("expires")?,
             completed: $row.try_get("completed")?,
+            part_size: $row.try_get("part_size")?,
         }
     };
 }
 
+pub(super) fn insert_upload_sql() -> String {
+    format!("INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+}
+
+/// Binds an upload's columns to `insert_upload_sql`, on either engine.
+macro_rules! bind_upload {
+    ($query:expr, $u:expr) => {
+        $query
+            .bind(&$u.id)
+            .bind($u.owner_id.0)
+            .bind($u.draft_id.0)
+            .bind(&$u.key)
+            .bind($u.length)
+            .bind($u.received)
+            .bind(&$u.metadata)
+            .bind(&$u.created)
+            .bind(&$u.expires)
+            .bind(&$u.completed)
+            .bind($u.part_size)
+    };
+}
+pub(super) use bind_upload;
+
 impl Catalog {
     pub async fn insert_upload(&self, u: &UploadRow) -> Result<()> {
-        let sql = format!("INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-        on_pool!(self, pool => sqlx::query(&sql)
-            .bind(&u.id).bind(u.owner_id.0).bind(u.draft_id.0).bind(&u.key).bind(u.length).bind(u.received).bind(&u.metadata)
-            .bind(&u.created).bind(&u.expires).bind(&u.completed)
-            .execute(pool).await.map(drop)?);
+        on_pool!(self, pool => bind_upload!(sqlx::query(&insert_upload_sql()), u).execute(pool).await.map(drop)?);
         Ok(())
+    }
+
+    /// The unfinished multipart transfer of a draft's file.
+    pub async fn multipart_upload(&self, draft: RecordId, key: &str) -> Result<Option<UploadRow>> {
+        let sql = format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE draft_id = $1 AND key = $2 AND part_size IS NOT NULL AND completed IS NULL"
+        );
+        on_pool!(self, pool => {
+            let row = sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await?;
+            row.map(|row| Ok(upload_row!(row))).transpose()
+        })
+    }
+
+    /// Every unfinished multipart transfer of a draft, for its file list.
+    pub async fn multipart_uploads(&self, draft: RecordId) -> Result<Vec<UploadRow>> {
+        let sql = format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE draft_id = $1 AND part_size IS NOT NULL AND completed IS NULL");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(draft.0).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(upload_row!(row))).collect()
+        })
+    }
+
+    /// Records that a part arrived whole (again, if it was sent before), and pushes the
+    /// upload's expiry back.
+    pub async fn record_part(&self, upload: &str, part: i64, size: i64, expires: &str) -> Result<()> {
+        let insert = "INSERT INTO upload_parts (upload_id, part, size) VALUES ($1, $2, $3) \
+                      ON CONFLICT (upload_id, part) DO UPDATE SET size = excluded.size";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(insert).bind(upload).bind(part).bind(size).execute(&mut *tx).await?;
+            sqlx::query("UPDATE uploads SET expires = $2 WHERE id = $1").bind(upload).bind(expires).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The numbers of the parts that have arrived, in order.
+    pub async fn upload_parts(&self, upload: &str) -> Result<Vec<i64>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT part FROM upload_parts WHERE upload_id = $1 ORDER BY part").bind(upload).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(row.try_get("part")?)).collect()
+        })
     }
 
     pub async fn upload(&self, id: &str) -> Result<Option<UploadRow>> {

@@ -291,8 +291,8 @@ async fn contract(catalog: Catalog) {
             updated: NOW.into(),
         })
         .collect();
-    catalog.insert_draft_files(&files).await.unwrap();
-    assert!(matches!(catalog.insert_draft_files(&files[..1]).await, Err(Error::Conflict { .. })));
+    catalog.insert_draft_files(&files, &[]).await.unwrap();
+    assert!(matches!(catalog.insert_draft_files(&files[..1], &[]).await, Err(Error::Conflict { .. })));
     let page = catalog.draft_files(draft.id, 10, Some(5)).await.unwrap();
     assert_eq!(
         page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(),
@@ -320,6 +320,7 @@ async fn contract(catalog: Catalog) {
         created: NOW.into(),
         expires: "2026-01-02T00:00:00Z".into(),
         completed: None,
+        part_size: None,
     };
     catalog.insert_upload(&upload).await.unwrap();
     catalog.insert_upload(&UploadRow { id: "u2".into(), key: "new/file.bin".into(), ..upload.clone() }).await.unwrap();
@@ -355,6 +356,24 @@ async fn contract(catalog: Catalog) {
     let mut ids = catalog.upload_ids().await.unwrap();
     ids.sort();
     assert_eq!(ids, ["u1", "u2"]);
+    // A multipart transfer is declared with its file; its parts are recorded as they arrive.
+    let parted = DraftFileRow { key: "parted.bin".into(), ..files[3].clone() };
+    let multipart = UploadRow { id: "m1".into(), key: "parted.bin".into(), length: 25, part_size: Some(10), ..upload.clone() };
+    catalog.insert_draft_files(std::slice::from_ref(&parted), std::slice::from_ref(&multipart)).await.unwrap();
+    let refused = catalog.insert_draft_files(std::slice::from_ref(&parted), &[UploadRow { id: "m2".into(), ..multipart.clone() }]).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert_eq!(catalog.upload("m2").await.unwrap(), None, "a refused declaration starts no transfer");
+    assert_eq!(catalog.multipart_upload(draft.id, "parted.bin").await.unwrap(), Some(multipart.clone()));
+    assert_eq!(catalog.multipart_upload(draft.id, "f00002.txt").await.unwrap(), None, "a tus upload is not a multipart transfer");
+    assert_eq!(catalog.multipart_uploads(draft.id).await.unwrap(), std::slice::from_ref(&multipart));
+    catalog.record_part("m1", 3, 5, "2026-01-04T00:00:00Z").await.unwrap();
+    catalog.record_part("m1", 1, 10, "2026-01-04T00:00:00Z").await.unwrap();
+    catalog.record_part("m1", 1, 10, "2026-01-05T00:00:00Z").await.unwrap();
+    assert_eq!(catalog.upload_parts("m1").await.unwrap(), [1, 3]);
+    assert_eq!(catalog.upload("m1").await.unwrap().unwrap().expires, "2026-01-05T00:00:00Z");
+    catalog.delete_upload("m1").await.unwrap();
+    assert!(catalog.upload_parts("m1").await.unwrap().is_empty(), "parts go with their upload");
+    catalog.delete_draft_file(draft.id, "parted.bin").await.unwrap();
 
     // Publishing replaces the draft with a record in one transaction and clears the journal.
     catalog.begin_commit(ParentId(101), NOW).await.unwrap();

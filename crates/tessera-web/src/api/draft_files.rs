@@ -10,6 +10,9 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use base64::Engine as _;
+use tessera_app::{FileDeclaration, MultipartRequest, PartUpload};
+
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -18,9 +21,45 @@ use crate::wire::{draft_file_json, files_list_json};
 #[derive(Deserialize)]
 pub(crate) struct NewFile {
     key: String,
+    /// The file's size: needed for a multipart transfer.
+    size: Option<u64>,
+    transfer: Option<Transfer>,
 }
 
-/// Declare files to upload: `[{"key": "data.csv"}, ...]`.
+/// How the content will arrive: `L` (uploaded whole, the default) or `M` (in parts).
+#[derive(Deserialize)]
+struct Transfer {
+    #[serde(rename = "type")]
+    kind: String,
+    parts: Option<u64>,
+    part_size: Option<u64>,
+}
+
+impl NewFile {
+    fn declaration(self, i: usize) -> ApiResult<FileDeclaration> {
+        let Some(transfer) = self.transfer else { return Ok(FileDeclaration::whole(self.key)) };
+        let field = |name: &str| format!("{i}.{name}");
+        match transfer.kind.as_str() {
+            "L" => Ok(FileDeclaration::whole(self.key)),
+            "M" => {
+                let size =
+                    self.size.ok_or_else(|| ApiError::invalid_field(&field("size"), "a multipart transfer needs the file's size"))?;
+                let parts = transfer
+                    .parts
+                    .ok_or_else(|| ApiError::invalid_field(&field("transfer.parts"), "a multipart transfer needs its number of parts"))?;
+                let multipart = MultipartRequest { size, parts, part_size: transfer.part_size };
+                Ok(FileDeclaration { key: self.key, multipart: Some(multipart) })
+            }
+            other => Err(ApiError::invalid_field(
+                &field("transfer.type"),
+                format!("transfer type '{other}' is not offered here; use L (the content uploaded whole) or M (in parts)"),
+            )),
+        }
+    }
+}
+
+/// Declare files to upload: `[{"key": "data.csv"}, ...]`; for a multipart transfer,
+/// `{"key": …, "size": N, "transfer": {"type": "M", "parts": P, "part_size": S}}`.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The declared files, pending upload"), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
 pub(crate) async fn init_files(
@@ -30,8 +69,8 @@ pub(crate) async fn init_files(
     ApiJson(files): ApiJson<Vec<NewFile>>,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    let keys = files.into_iter().map(|f| f.key).collect();
-    let created = state.tessera.init_files(&subject, id, keys).await?;
+    let files = files.into_iter().enumerate().map(|(i, file)| file.declaration(i)).collect::<ApiResult<Vec<_>>>()?;
+    let created = state.tessera.init_files(&subject, id, files).await?;
     let entries = created.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let total = created.len() as i64;
     Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total)))
@@ -52,11 +91,17 @@ pub(crate) async fn list_files(State(state): State<AppState>, Caller(subject): C
 enum FileAction<'a> {
     File(&'a str),
     Content(&'a str),
+    /// A part of a multipart transfer: `KEY/content/N`.
+    Part(&'a str, u64),
     Commit(&'a str),
 }
 
 fn split_action(rest: &str) -> FileAction<'_> {
-    if let Some(key) = rest.strip_suffix("/content") {
+    if let Some((key, part)) = rest.rsplit_once("/content/")
+        && let Ok(part) = part.parse()
+    {
+        FileAction::Part(key, part)
+    } else if let Some(key) = rest.strip_suffix("/content") {
         FileAction::Content(key)
     } else if let Some(key) = rest.strip_suffix("/commit") {
         FileAction::Commit(key)
@@ -82,6 +127,8 @@ pub(crate) async fn get_file(
 }
 
 /// Upload a file's content as `application/octet-stream`; it is streamed to disk and hashed.
+/// For a multipart transfer, `…/content/{part}` takes one part, in any order, with its
+/// optional `Content-MD5`.
 #[utoipa::path(put, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The file, with its size and checksum"), (status = 413, description = "Larger than the configured limit")))]
@@ -93,9 +140,6 @@ pub(crate) async fn put_content(
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let FileAction::Content(key) = split_action(&rest) else {
-        return Err(ApiError::NotFound(format!("'{rest}'")));
-    };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("application/octet-stream") {
         return Err(ApiError::bad_request(format!(
@@ -103,8 +147,29 @@ pub(crate) async fn put_content(
         )));
     }
     let stream = body.into_data_stream().map_err(|err| err.to_string());
-    let file = state.tessera.upload_content(&subject, id, key, stream).await?;
-    Ok(Json(draft_file_json(&state, id, &file)))
+    match split_action(&rest) {
+        FileAction::Content(key) => {
+            let file = state.tessera.upload_content(&subject, id, key, stream).await?;
+            Ok(Json(draft_file_json(&state, id, &file)))
+        }
+        FileAction::Part(key, part) => {
+            let size = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+            let md5 = match headers.get("content-md5") {
+                Some(value) => Some(
+                    value
+                        .to_str()
+                        .ok()
+                        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok())
+                        .filter(|digest| digest.len() == 16)
+                        .ok_or_else(|| ApiError::invalid_field("Content-MD5", "give the part's MD5 in base64"))?,
+                ),
+                None => None,
+            };
+            state.tessera.upload_part(&subject, id, key, PartUpload { part, size, md5 }, stream).await?;
+            Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?)))
+        }
+        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+    }
 }
 
 /// Commit an uploaded file.

@@ -115,7 +115,7 @@ async fn store_file(
     if tessera.draft_file(subject, id, key).await.is_ok() {
         tessera.delete_draft_file(subject, id, key).await?;
     }
-    tessera.init_files(subject, id, vec![key.to_string()]).await?;
+    tessera.init_files(subject, id, vec![tessera_app::FileDeclaration::whole(key)]).await?;
     tessera.upload_content(subject, id, key, content).await?;
     Ok(tessera.commit_file(subject, id, key).await?)
 }

@@ -410,3 +410,92 @@ async fn tessera_deposit_rides_out_a_server_restart_and_continues_when_run_again
     assert!(downloaded == big, "the large file arrived changed");
     assert_eq!(bytes_in_uploads(&server), 0);
 }
+
+#[tokio::test]
+async fn an_invenio_multipart_transfer_takes_checked_parts_in_any_order_and_in_parallel() {
+    let server = start(TestServerConfig::default()).await;
+    let api = person(&server, "ada@example.org", None);
+    let id = draft(&api).await;
+    let files = format!("/api/records/{id}/draft/files");
+    let mib = 1 << 20;
+    let bytes = content(3 * mib + 5000);
+
+    // Declarations that cannot work are refused, each naming its field.
+    for (declaration, field) in [
+        (json!({"key": "a.bin", "transfer": {"type": "M", "parts": 2}}), "0.size"),
+        (json!({"key": "a.bin", "size": 10, "transfer": {"type": "M"}}), "0.transfer.parts"),
+        (json!({"key": "a.bin", "size": 10, "transfer": {"type": "F"}}), "0.transfer.type"),
+        (json!({"key": "a.bin", "size": 10, "transfer": {"type": "M", "parts": 0}}), "transfer"),
+        (json!({"key": "a.bin", "size": 3 * mib + 5000, "transfer": {"type": "M", "parts": 3, "part_size": mib}}), "transfer"),
+    ] {
+        let (status, body) = api.post(&files, json!([declaration])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.to_string().contains(field), "{field}: {body}");
+    }
+    let (_, listed) = api.get(&files).await;
+    assert_eq!(listed["entries"], json!([]), "nothing was declared");
+
+    let declaration = json!([{"key": "scan.tif", "size": bytes.len(), "transfer": {"type": "M", "parts": 4, "part_size": mib}}]);
+    let (status, body) = api.post(&files, declaration).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let entry = &body["entries"][0];
+    assert_eq!(entry["transfer"], json!({"type": "M", "parts": 4, "part_size": mib}));
+    assert_eq!(entry["links"]["content"], Value::Null);
+    let parts: Vec<String> = entry["links"]["parts"].as_array().unwrap().iter().map(|p| p["url"].as_str().unwrap().to_string()).collect();
+    assert_eq!(parts.len(), 4);
+    assert!(parts[3].ends_with(&format!("{files}/scan.tif/content/4")), "{}", parts[3]);
+    let piece = |n: usize| &bytes[(n - 1) * mib..(n * mib).min(bytes.len())];
+    let put = |url: String, body: Vec<u8>, md5: Option<String>| {
+        let mut request = api.client.put(url).bearer_auth(api.token.as_deref().unwrap()).header("content-type", "application/octet-stream");
+        if let Some(md5) = md5 {
+            request = request.header("content-md5", md5);
+        }
+        request.body(body).send()
+    };
+    let md5_of = |piece: &[u8]| Some(STANDARD.encode(md5::Md5::digest(piece)));
+
+    // Parts that are wrong are refused and leave nothing behind.
+    let wrong = put(server.url(&format!("{files}/scan.tif/content/5")), piece(4).to_vec(), None).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let wrong = put(parts[1].clone(), piece(2)[..1000].to_vec(), None).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST, "a part shorter than its place");
+    let wrong = put(parts[3].clone(), bytes[3 * mib - 10..].to_vec(), None).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST, "a last part that would overlap the one before");
+    let wrong = put(parts[1].clone(), piece(2).to_vec(), md5_of(piece(3))).await.unwrap();
+    assert_eq!(wrong.status().as_u16(), 460, "a part whose MD5 differs");
+    // (On a connection of its own: the server answers before reading the body and closes it.)
+    let alone = Api { client: reqwest::Client::new(), ..api.clone() };
+    let wrong = alone.upload(&format!("{files}/scan.tif/content"), bytes.clone()).await;
+    assert_eq!(wrong.0, StatusCode::BAD_REQUEST, "{}", wrong.1);
+    let (status, body) = api.post_empty(&format!("{files}/scan.tif/commit")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["detail"].as_str().unwrap().contains("parts 1, 2, 3, 4 have not arrived"), "{body}");
+
+    // The parts, last first, all at once.
+    let sent = futures::future::join_all(
+        [4, 2, 3, 1].map(|n| put(parts[n - 1].clone(), piece(n).to_vec(), if n % 2 == 0 { md5_of(piece(n)) } else { None })),
+    )
+    .await;
+    assert!(sent.iter().all(|r| r.as_ref().unwrap().status() == StatusCode::OK), "{sent:?}");
+    let (_, file) = api.get(&format!("{files}/scan.tif")).await;
+    assert_eq!(file["status"], "pending", "not until it is committed");
+    let (status, file) = api.post_empty(&format!("{files}/scan.tif/commit")).await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!((file["status"].as_str(), file["size"].as_u64()), (Some("completed"), Some(bytes.len() as u64)));
+    assert_eq!(file["checksum"], format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(&bytes))));
+    assert_eq!(file["transfer"], json!({"type": "L"}));
+
+    // Dropping a file whose parts are still arriving frees their space.
+    let (status, _) = api.post(&files, json!([{"key": "gone.bin", "size": 2 * mib, "transfer": {"type": "M", "parts": 2}}])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let response = put(server.url(&format!("{files}/gone.bin/content/1")), bytes[..mib].to_vec(), None).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(staged_uploads(&server, &id), 1);
+    assert_eq!(api.delete(&format!("{files}/gone.bin")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(staged_uploads(&server, &id), 0);
+
+    api.publish(&id).await;
+    let (status, _, downloaded) = api.bytes(&format!("/api/records/{id}/files/scan.tif/content")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(downloaded == bytes, "the file assembled from its parts differs");
+}
