@@ -186,6 +186,7 @@ pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Te
         repository_name: "Tessera".into(),
         harvest_interval: std::time::Duration::from_secs(3600),
         upload_expiry: std::time::Duration::from_secs(86_400),
+        max_unpack_ratio: 100,
     };
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)

@@ -28,6 +28,7 @@ mod retention;
 mod sso;
 mod staging;
 mod tessera;
+mod unpack;
 mod uploads;
 
 pub use accounts::{NewSession, SESSION_LIFETIME, Session, WRONG_CREDENTIALS, random_token, same_secret};
@@ -61,6 +62,7 @@ pub use tessera_catalog::{
 pub use tessera_domain as domain;
 pub use tessera_search::{SearchRequest, Sort};
 pub use tessera_storage::ByteStream;
+pub use unpack::Unpacked;
 pub use uploads::{NewUpload, PIECE_ALGORITHMS, Piece, PieceCheck, UploadView};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

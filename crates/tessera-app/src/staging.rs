@@ -84,6 +84,55 @@ impl Staging {
         Ok(digests)
     }
 
+    /// Writes an archive's entry of `declared` bytes into the draft's staging folder under its
+    /// content address, hashing it on the way. No fsync: the caller makes a whole archive's
+    /// entries durable with one `sync_filesystem`. An entry holding other than it declares is
+    /// refused (`InvalidData`) and leaves nothing behind. Says whether the content is new to
+    /// the folder.
+    pub(crate) fn write_entry(&self, draft: RecordId, reader: &mut dyn std::io::Read, declared: u64) -> std::io::Result<(Digests, bool)> {
+        use std::io::{Read as _, Write as _};
+        let dir = self.draft_dir(draft);
+        std::fs::create_dir_all(&dir)?;
+        let part = dir.join(format!("unpack-{}.part", uuid::Uuid::new_v4().simple()));
+        let written = (|| {
+            let mut file = std::fs::File::options().write(true).create_new(true).open(&part)?;
+            let mut state = tessera_storage::HashState::default();
+            let mut buffer = vec![0u8; 256 * 1024];
+            let mut limited = reader.take(declared + 1);
+            loop {
+                let read = limited.read(&mut buffer)?;
+                if read == 0 {
+                    break;
+                }
+                state.update(&buffer[..read]);
+                file.write_all(&buffer[..read])?;
+            }
+            if state.size() != declared {
+                let what = if state.size() > declared { "more" } else { "fewer" };
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("it holds {what} bytes than the {declared} it declares"),
+                ));
+            }
+            Ok(state.digests())
+        })();
+        let digests = match written {
+            Ok(digests) => digests,
+            Err(err) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(err);
+            }
+        };
+        let target = self.content_path(draft, &digests.sha512);
+        let new = !target.exists();
+        if new {
+            std::fs::rename(&part, &target)?;
+        } else {
+            std::fs::remove_file(&part)?;
+        }
+        Ok((digests, new))
+    }
+
     /// Where the bytes of a resumable upload accumulate.
     pub(crate) fn upload_path(&self, draft: RecordId, upload: &str) -> PathBuf {
         self.draft_dir(draft).join(format!("{upload}.{UPLOAD_EXTENSION}"))

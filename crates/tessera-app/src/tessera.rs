@@ -45,6 +45,9 @@ pub struct TesseraConfig {
     pub harvest_interval: std::time::Duration,
     /// How long a resumable upload may wait for its next piece before it is removed.
     pub upload_expiry: std::time::Duration,
+    /// How many times its stored size an archive's entry (and the whole archive) may expand to
+    /// when unpacked; beyond it the archive is refused as a decompression bomb.
+    pub max_unpack_ratio: u64,
 }
 
 #[derive(Clone)]

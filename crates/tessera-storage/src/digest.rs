@@ -74,6 +74,12 @@ impl HashState {
         self.size
     }
 
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.sha512.update(bytes);
+        self.md5.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
     pub fn digests(self) -> Digests {
         Digests { size: self.size, sha512: self.sha512.finish_hex(), md5: hex(&self.md5.finalize()) }
     }
@@ -89,9 +95,7 @@ impl HashState {
             if read == 0 {
                 break;
             }
-            state.sha512.update(&buffer[..read]);
-            state.md5.update(&buffer[..read]);
-            state.size += read as u64;
+            state.update(&buffer[..read]);
         }
         if state.size < size {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{} holds fewer than {size} bytes", path.display())));

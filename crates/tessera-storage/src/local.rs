@@ -71,6 +71,13 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// Makes everything written to the filesystem holding `path` durable at once: cheaper than an
+/// fsync per file when thousands were written together.
+pub fn sync_filesystem(path: &Path) -> io::Result<()> {
+    let dir = std::fs::File::open(path)?;
+    rustix::fs::syncfs(&dir).map_err(io::Error::from)
+}
+
 fn put_file_blocking(src: &Path, dest: &Path) -> io::Result<()> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;

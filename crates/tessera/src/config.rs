@@ -209,6 +209,9 @@ struct LimitsFile {
     max_json_bytes: Option<usize>,
     /// Largest uploaded file in bytes. Env: `TESSERA_MAX_FILE_BYTES`. Default 1 TiB.
     max_file_bytes: Option<u64>,
+    /// How many times its stored size an unpacked archive may expand to. Env:
+    /// `TESSERA_MAX_UNPACK_RATIO`. Default 100.
+    max_unpack_ratio: Option<u64>,
 }
 
 /// The resolved configuration every command works from.
@@ -229,6 +232,8 @@ pub(crate) struct Config {
     pub(crate) harvest_interval: std::time::Duration,
     /// How long a resumable upload may wait for its next piece.
     pub(crate) upload_expiry: std::time::Duration,
+    /// How far an archive unpacked on the server may expand.
+    pub(crate) max_unpack_ratio: u64,
     pub(crate) mail: Option<tessera_app::MailConfig>,
     pub(crate) sso: Vec<tessera_app::SsoProvider>,
     /// The key that signs audit checkpoints, as its file holds it.
@@ -251,6 +256,7 @@ pub(crate) const ENV_VARS: &[&str] = &[
     "TESSERA_STORAGE_ROOT",
     "TESSERA_STAGING_DIR",
     "TESSERA_UPLOADS_EXPIRE_SECONDS",
+    "TESSERA_MAX_UNPACK_RATIO",
     "TESSERA_INDEX_DIR",
     "TESSERA_MAX_JSON_BYTES",
     "TESSERA_MAX_FILE_BYTES",
@@ -419,6 +425,7 @@ impl Config {
             index_dir: env("TESSERA_INDEX_DIR").map(PathBuf::from).or(file.search.index_dir).unwrap_or_else(|| under("index")),
             max_json_bytes: env_parsed("TESSERA_MAX_JSON_BYTES")?.or(file.limits.max_json_bytes).unwrap_or(1 << 20),
             max_file_bytes: env_parsed("TESSERA_MAX_FILE_BYTES")?.or(file.limits.max_file_bytes).unwrap_or(1 << 40),
+            max_unpack_ratio: env_parsed("TESSERA_MAX_UNPACK_RATIO")?.or(file.limits.max_unpack_ratio).unwrap_or(100).max(1),
             jobs_interval: std::time::Duration::from_secs(
                 env_parsed("TESSERA_JOBS_INTERVAL_SECONDS")?.or(file.jobs.interval_seconds).unwrap_or(60).max(1),
             ),

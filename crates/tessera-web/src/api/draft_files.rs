@@ -3,12 +3,12 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use base64::Engine as _;
 use tessera_app::{FileDeclaration, MultipartRequest, PartUpload};
@@ -94,6 +94,7 @@ enum FileAction<'a> {
     /// A part of a multipart transfer: `KEY/content/N`.
     Part(&'a str, u64),
     Commit(&'a str),
+    Unpack(&'a str),
 }
 
 fn split_action(rest: &str) -> FileAction<'_> {
@@ -105,6 +106,8 @@ fn split_action(rest: &str) -> FileAction<'_> {
         FileAction::Content(key)
     } else if let Some(key) = rest.strip_suffix("/commit") {
         FileAction::Commit(key)
+    } else if let Some(key) = rest.strip_suffix("/unpack") {
+        FileAction::Unpack(key)
     } else {
         FileAction::File(rest)
     }
@@ -180,13 +183,43 @@ pub(crate) async fn commit_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path((id, rest)): Path<(String, String)>,
+    Query(query): Query<UnpackQuery>,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let FileAction::Commit(key) = split_action(&rest) else {
-        return Err(ApiError::NotFound(format!("'{rest}'")));
-    };
-    Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?)))
+    match split_action(&rest) {
+        FileAction::Commit(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?))),
+        FileAction::Unpack(key) => {
+            let unpacked = state.tessera.unpack_archive(&subject, id, key, query.into.as_deref(), query.keep).await?;
+            Ok(Json(json!({
+                "files": unpacked.files,
+                "bytes": unpacked.bytes,
+                "archive_kept": unpacked.archive_kept,
+                "links": {"files": state.link(&format!("/api/records/{id}/draft/files"))},
+            })))
+        }
+        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+    }
 }
+
+#[derive(Deserialize)]
+pub(crate) struct UnpackQuery {
+    /// A folder of the draft to unpack into.
+    into: Option<String>,
+    /// Keep the archive as a file of the draft too.
+    #[serde(default)]
+    keep: bool,
+}
+
+/// Unpack an archive (zip, tar or tar.gz) that is a committed file of the draft into files of
+/// the draft, under `?into=FOLDER`; the archive is removed unless `?keep=true`. Every entry
+/// is checked first: paths that leave the archive, links, devices, encrypted entries and
+/// expansion beyond the configured ratio refuse the whole archive before anything is written.
+#[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/unpack", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "The archive's key"),
+        ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive")),
+    responses((status = 200, description = "How many files and bytes were added"), (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
+#[allow(dead_code)]
+fn unpack_doc() {}
 
 /// Remove a file from a draft.
 #[utoipa::path(delete, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",

@@ -125,6 +125,7 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
         repository_name: config.repository_name.clone(),
         harvest_interval: config.harvest_interval,
         upload_expiry: config.upload_expiry,
+        max_unpack_ratio: config.max_unpack_ratio,
     };
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }

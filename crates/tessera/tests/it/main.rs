@@ -22,5 +22,6 @@ mod policies;
 mod retention;
 mod sessions;
 mod sso;
+mod unpack;
 mod uploads;
 mod zenodo;

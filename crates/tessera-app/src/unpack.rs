@@ -1,0 +1,322 @@
+//! Archives unpacked on the server into a draft: a zip, or a tar (gzip-compressed or not),
+//! uploaded as one of the draft's files becomes its entries as files. Every entry is checked
+//! before anything is written: its name (no path that leaves the archive, no absolute path,
+//! nothing a file key refuses), its kind (no links, devices or encrypted entries), its size
+//! against the file limit, and how far it expands against the configured bound, so a crafted
+//! archive is refused whole. The entries then stream into staging, hashed on the way, are
+//! made durable together, and join the draft in one catalogue transaction.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Component, Path};
+
+use tessera_catalog::DraftFileRow;
+use tessera_domain::authz::{Action, Subject};
+use tessera_domain::{FileKey, Problem, RecordId};
+
+use crate::staging::Staging;
+use crate::tessera::now;
+use crate::{Error, Result, Tessera};
+
+/// What unpacking an archive added to its draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unpacked {
+    pub files: usize,
+    pub bytes: u64,
+    /// Whether the archive itself stayed a file of the draft.
+    pub archive_kept: bool,
+}
+
+/// How many problems a refusal lists; an archive can have thousands.
+const SHOWN_PROBLEMS: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Zip,
+    Tar,
+    TarGz,
+}
+
+/// An entry that will become a file.
+struct Planned {
+    /// Its place among the archive's entries.
+    index: usize,
+    key: FileKey,
+    size: u64,
+}
+
+/// The bounds an archive is held to.
+#[derive(Clone, Copy)]
+struct Limits {
+    max_file_bytes: u64,
+    max_ratio: u64,
+}
+
+impl Tessera {
+    /// Unpacks the draft's file `key` (a zip or tar archive) into the draft, under the folder
+    /// `into` when given; the archive itself is removed from the draft unless `keep`.
+    pub async fn unpack_archive(&self, subject: &Subject, id: RecordId, key: &str, into: Option<&str>, keep: bool) -> Result<Unpacked> {
+        let draft = self.draft_row(subject, id, Action::EditDraft).await?;
+        self.check_files_writable(&draft)?;
+        let key = FileKey::parse(key).map_err(Error::BadRequest)?;
+        let archive =
+            self.catalog.draft_file(id, key.as_str()).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))?;
+        let Some(sha512) = archive.sha512.filter(|_| archive.status == "completed" && archive.staged) else {
+            return Err(Error::BadRequest(format!("'{key}' must be uploaded and committed before it is unpacked")));
+        };
+        let prefix = match into.map(|folder| folder.trim_matches('/')).filter(|folder| !folder.is_empty()) {
+            Some(folder) => format!("{}/", FileKey::parse(folder).map_err(|message| Error::BadRequest(format!("into: {message}")))?),
+            None => String::new(),
+        };
+        let mut taken: HashSet<String> = self.catalog.draft_files(id, 0, None).await?.into_iter().map(|file| file.key).collect();
+        if !keep {
+            taken.remove(key.as_str());
+        }
+        let path = self.staging.content_path(id, &sha512);
+        let limits = Limits { max_file_bytes: self.config.max_file_bytes, max_ratio: self.config.max_unpack_ratio };
+        let staging = self.staging.clone();
+        let (planned, digests) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let kind = kind_of(&path)?;
+            let planned = plan(kind, &path, &prefix, &taken, limits)?;
+            let digests = extract(kind, &path, &planned, &staging, id)?;
+            Ok((planned, digests))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+
+        let stamp = now();
+        let rows: Vec<DraftFileRow> = planned
+            .iter()
+            .zip(digests)
+            .map(|(entry, digests)| DraftFileRow {
+                draft_id: id,
+                key: entry.key.to_string(),
+                status: "completed".into(),
+                size: Some(digests.size as i64),
+                md5: Some(digests.md5),
+                sha512: Some(digests.sha512),
+                staged: true,
+                created: stamp.clone(),
+                updated: stamp.clone(),
+            })
+            .collect();
+        let bytes = planned.iter().map(|entry| entry.size).sum();
+        if !keep {
+            self.catalog.delete_draft_file(id, key.as_str()).await?;
+        }
+        self.catalog.insert_draft_files(&rows, &[]).await.map_err(|err| match err {
+            tessera_catalog::Error::Conflict { .. } => Error::Conflict("a file the archive holds was added to the draft meanwhile".into()),
+            other => other.into(),
+        })?;
+        let unpacked = Unpacked { files: rows.len(), bytes, archive_kept: keep };
+        let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": unpacked.files, "bytes": bytes, "kept": keep});
+        self.audit_draft("draft-archive-unpacked", subject, &draft, detail).await?;
+        Ok(unpacked)
+    }
+}
+
+fn kind_of(path: &Path) -> Result<Kind> {
+    let mut head = [0u8; 262];
+    let mut file = File::open(path)?;
+    let read = file.read(&mut head)?;
+    let head = &head[..read];
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Ok(Kind::Zip)
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Kind::TarGz)
+    } else if head.get(257..262) == Some(b"ustar") {
+        Ok(Kind::Tar)
+    } else {
+        Err(Error::BadRequest("the file is not a zip or tar archive (nor a gzip-compressed tar)".into()))
+    }
+}
+
+/// The entries checked so far.
+struct Plan<'a> {
+    prefix: &'a str,
+    taken: &'a HashSet<String>,
+    limits: Limits,
+    planned: Vec<Planned>,
+    seen: HashSet<String>,
+    problems: Vec<Problem>,
+    /// Bytes the entries declare, in all.
+    total: u64,
+}
+
+impl Plan<'_> {
+    /// Adds an entry named `name` with its (size, stored size), or the reason it is refused.
+    fn add(&mut self, index: usize, name: &str, entry: std::result::Result<(u64, u64), &str>) {
+        let field = format!("entries.{name}");
+        let (size, stored) = match entry {
+            Ok(sizes) => sizes,
+            Err(reason) => return self.problems.push(Problem::new(field, reason)),
+        };
+        let key = match FileKey::parse(&format!("{}{name}", self.prefix)) {
+            Ok(key) => key,
+            Err(message) => return self.problems.push(Problem::new(field, message)),
+        };
+        if self.taken.contains(key.as_str()) || !self.seen.insert(key.to_string()) {
+            return self.problems.push(Problem::new(field, format!("'{key}' is already a file of the draft or of the archive")));
+        }
+        let Limits { max_file_bytes, max_ratio } = self.limits;
+        if size > max_file_bytes {
+            self.problems.push(Problem::new(field.clone(), format!("{size} bytes is more than the file limit of {max_file_bytes}")));
+        }
+        if size > stored.max(1).saturating_mul(max_ratio) {
+            self.problems.push(Problem::new(field, format!("it expands from {stored} to {size} bytes, beyond the bound of {max_ratio}×")));
+        }
+        self.total = self.total.saturating_add(size);
+        self.planned.push(Planned { index, key, size });
+    }
+}
+
+/// Checks every entry and returns those that become files, in the archive's order; refuses
+/// the archive with every problem found (up to `SHOWN_PROBLEMS`).
+fn plan(kind: Kind, path: &Path, prefix: &str, taken: &HashSet<String>, limits: Limits) -> Result<Vec<Planned>> {
+    let archive_size = std::fs::metadata(path)?.len().max(1);
+    let bound = archive_size.saturating_mul(limits.max_ratio);
+    let mut plan = Plan { prefix, taken, limits, planned: Vec::new(), seen: HashSet::new(), problems: Vec::new(), total: 0 };
+    match kind {
+        Kind::Zip => {
+            let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
+            for index in 0..zip.len() {
+                let entry = zip.by_index_raw(index).map_err(|err| unreadable(&err))?;
+                let Ok(name) = entry.name().map(|name| name.to_string()) else {
+                    plan.problems.push(Problem::new(format!("entries.{index}"), "its name is not UTF-8 text"));
+                    continue;
+                };
+                if entry.is_dir() {
+                    continue;
+                }
+                let file_type = entry.unix_mode().map(|mode| mode & 0o170000).filter(|kind| *kind != 0);
+                let refusal = if entry.is_symlink() {
+                    Some("it is a symbolic link")
+                } else if file_type.is_some_and(|kind| kind != 0o100000) {
+                    Some("it is not a regular file")
+                } else if entry.encrypted() {
+                    Some("it is encrypted")
+                } else if entry.enclosed_name().is_none() || !encloses(Path::new(&name)) {
+                    Some("its path leaves the archive (an absolute path, or ..)")
+                } else {
+                    None
+                };
+                plan.add(index, &name, refusal.map_or(Ok((entry.size(), entry.compressed_size())), Err));
+            }
+        }
+        Kind::Tar | Kind::TarGz => {
+            let mut archive = tar::Archive::new(tar_reader(kind, path)?);
+            for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
+                let entry = entry.map_err(|err| unreadable(&err))?;
+                let Ok(name) = entry.path().map(|path| path.into_owned()) else {
+                    plan.problems.push(Problem::new(format!("entries.{index}"), "its name is not UTF-8 text"));
+                    continue;
+                };
+                let entry_type = entry.header().entry_type();
+                if entry_type.is_dir() {
+                    continue;
+                }
+                let refusal = if entry_type.is_symlink() || entry_type.is_hard_link() {
+                    Some("it is a link")
+                } else if !entry_type.is_file() {
+                    Some("it is not a regular file")
+                } else if !encloses(&name) {
+                    Some("its path leaves the archive (an absolute path, or ..)")
+                } else {
+                    None
+                };
+                let size = entry.size();
+                // A tar stores its entries whole; only gzip compresses them, all together.
+                plan.add(index, &name.to_string_lossy(), refusal.map_or(Ok((size, size)), Err));
+                if plan.total > bound {
+                    break; // a compressed bomb: read no further
+                }
+            }
+        }
+    }
+    let Plan { planned, mut problems, total, .. } = plan;
+    if total > bound {
+        problems.push(Problem::new(
+            "entries",
+            format!("the archive of {archive_size} bytes expands to over {total} bytes, beyond the bound of {}×", limits.max_ratio),
+        ));
+    }
+    if planned.is_empty() && problems.is_empty() {
+        problems.push(Problem::new("entries", "the archive holds no files"));
+    }
+    if !problems.is_empty() {
+        let count = problems.len();
+        problems.truncate(SHOWN_PROBLEMS);
+        if count > SHOWN_PROBLEMS {
+            problems.push(Problem::new("entries", format!("and {} more problems", count - SHOWN_PROBLEMS)));
+        }
+        return Err(Error::Validation(problems));
+    }
+    Ok(planned)
+}
+
+/// Streams each planned entry into staging and makes them all durable; on any failure,
+/// what was written so far is removed.
+fn extract(kind: Kind, path: &Path, planned: &[Planned], staging: &Staging, draft: RecordId) -> Result<Vec<tessera_storage::Digests>> {
+    let mut digests = Vec::with_capacity(planned.len());
+    let mut created = Vec::new();
+    let mut write = |entry: &Planned, reader: &mut dyn Read| -> Result<()> {
+        let (written, new) = staging.write_entry(draft, reader, entry.size).map_err(|err| match err.kind() {
+            std::io::ErrorKind::InvalidData => Error::BadRequest(format!("the archive's entry '{}' is damaged: {err}", entry.key)),
+            _ => Error::Io(err),
+        })?;
+        if new {
+            created.push(written.sha512.clone());
+        }
+        digests.push(written);
+        Ok(())
+    };
+    let result = (|| -> Result<()> {
+        match kind {
+            Kind::Zip => {
+                let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
+                for entry in planned {
+                    let mut file = zip.by_index(entry.index).map_err(|err| unreadable(&err))?;
+                    write(entry, &mut file)?;
+                }
+            }
+            Kind::Tar | Kind::TarGz => {
+                let mut archive = tar::Archive::new(tar_reader(kind, path)?);
+                let mut next = planned.iter().peekable();
+                for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
+                    let Some(planned) = next.next_if(|planned| planned.index == index) else { continue };
+                    let mut entry = entry.map_err(|err| unreadable(&err))?;
+                    write(planned, &mut entry)?;
+                }
+            }
+        }
+        tessera_storage::sync_filesystem(path)?;
+        Ok(())
+    })();
+    if let Err(err) = result {
+        // Only what this unpacking created goes: content other files share stays.
+        for sha512 in &created {
+            let _ = std::fs::remove_file(staging.content_path(draft, sha512));
+        }
+        return Err(err);
+    }
+    if digests.len() != planned.len() {
+        return Err(Error::BadRequest("the archive changed while it was unpacked".into()));
+    }
+    Ok(digests)
+}
+
+fn tar_reader(kind: Kind, path: &Path) -> Result<Box<dyn Read>> {
+    let mut file = BufReader::new(File::open(path)?);
+    file.seek(SeekFrom::Start(0))?;
+    Ok(if kind == Kind::TarGz { Box::new(flate2::read::GzDecoder::new(file)) } else { Box::new(file) })
+}
+
+/// Whether a path stays inside the folder it is unpacked into.
+fn encloses(path: &Path) -> bool {
+    path.components().all(|component| matches!(component, Component::Normal(_) | Component::CurDir))
+}
+
+fn unreadable(err: &dyn std::fmt::Display) -> Error {
+    Error::BadRequest(format!("the archive cannot be read: {err}"))
+}
