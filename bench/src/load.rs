@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use crate::generate::{LANGUAGES, LICENCES, PLACES, SUBJECTS, TOPICS, TYPES};
 
-fn metadata(title: &str) -> Value {
+pub(crate) fn metadata(title: &str) -> Value {
     json!({"metadata": {"resource_type": {"id": "dataset"}, "title": title, "publication_date": "2026",
         "creators": [{"person_or_org": {"type": "personal", "family_name": "Bench", "given_name": "Mark"}}]}})
 }
 
-async fn call(client: &Client, method: Method, url: String, token: &str, body: Option<Value>) -> anyhow::Result<Value> {
+pub(crate) async fn call(client: &Client, method: Method, url: String, token: &str, body: Option<Value>) -> anyhow::Result<Value> {
     let mut request = client.request(method, &url).bearer_auth(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -69,7 +69,7 @@ pub(crate) async fn deposit_file(server: &str, token: &str, file: &Path) -> anyh
 }
 
 /// Streams a file as a request body without reading it whole.
-async fn tokio_util_stream(file: &Path) -> anyhow::Result<reqwest::Body> {
+pub(crate) async fn tokio_util_stream(file: &Path) -> anyhow::Result<reqwest::Body> {
     let file = tokio::fs::File::open(file).await?;
     let stream = futures::stream::unfold(file, |mut file| async move {
         use tokio::io::AsyncReadExt;
@@ -151,7 +151,7 @@ pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyho
     Ok(())
 }
 
-fn ms(duration: Duration) -> f64 {
+pub(crate) fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 

@@ -1,6 +1,7 @@
 //! `tessera-bench`: workloads for Tessera's benchmarks; `bench/run.sh` runs them.
 
 mod audit;
+mod dataset;
 mod generate;
 mod load;
 mod oai;
@@ -35,6 +36,16 @@ enum Command {
     },
     /// Deposit N small files into one draft, time the publish, then the paged listing and landing page.
     ManyFiles {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        files: usize,
+    },
+    /// A dataset of N files: one zip unpacked on the server, published, a new version changing
+    /// ten files, the paged file list, one file, and all of them as a streamed zip.
+    LargeDataset {
         #[arg(long)]
         server: String,
         #[arg(long)]
@@ -92,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Generate { data_dir, records } => generate::generate(&data_dir, records).await,
         Command::DepositFile { server, token, file } => load::deposit_file(&server, &token, &file).await,
         Command::ManyFiles { server, token, files } => load::many_files(&server, &token, files).await,
+        Command::LargeDataset { server, token, files } => dataset::large_dataset(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,

@@ -287,7 +287,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 21] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 22] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -309,6 +309,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 21] = [
     migration!(19, "harvesting", "0019_harvesting.sql"),
     migration!(20, "communities", "0020_communities.sql"),
     migration!(21, "resumable uploads", "0021_uploads.sql"),
+    migration!(22, "record file totals", "0022_record_file_totals.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -531,6 +532,9 @@ impl Catalog {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
+                let bytes: i64 = files.iter().map(|f| f.size).sum();
+                sqlx::query("UPDATE records SET files_count = $2, files_bytes = $3 WHERE id = $1")
+                    .bind(record.id.0).bind(files.len() as i64).bind(bytes).execute(&mut *tx).await?;
             }
             if let Some(draft) = draft {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
@@ -599,8 +603,7 @@ impl Catalog {
                 "SELECT r.id, \
                    (SELECT v.id FROM records v WHERE v.parent_id = r.parent_id ORDER BY v.version_index DESC LIMIT 1) AS latest_id, \
                    (SELECT COUNT(*) FROM records v WHERE v.parent_id = r.parent_id) AS versions_count, \
-                   (SELECT COUNT(*) FROM record_files f WHERE f.record_id = r.id) AS files_count, \
-                   (SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM record_files f WHERE f.record_id = r.id) AS files_bytes \
+                   r.files_count, r.files_bytes \
                  FROM records r WHERE r.id IN (",
             );
             let mut list = select.separated(", ");
@@ -628,7 +631,8 @@ impl Catalog {
         on_pool!(self, pool => {
             let rows = sqlx::query("SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 ORDER BY key LIMIT $2 OFFSET $3")
                 .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
-            let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?.try_get("n")?;
+            let total: i64 = sqlx::query("SELECT files_count FROM records WHERE id = $1").bind(record.0).fetch_optional(pool).await?
+                .map(|row| row.try_get("files_count")).transpose()?.unwrap_or(0);
             let files = rows.iter().map(|row| Ok(file_row!(row))).collect::<Result<Vec<_>>>()?;
             Ok((files, total))
         })
@@ -671,8 +675,8 @@ impl Catalog {
     /// Total count and bytes of a record's files.
     pub async fn record_files_summary(&self, record: RecordId) -> Result<(i64, i64)> {
         on_pool!(self, pool => {
-            let row = sqlx::query("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM record_files WHERE record_id = $1").bind(record.0).fetch_one(pool).await?;
-            Ok((row.try_get("n")?, row.try_get("bytes")?))
+            let row = sqlx::query("SELECT files_count, files_bytes FROM records WHERE id = $1").bind(record.0).fetch_optional(pool).await?;
+            row.map_or(Ok((0, 0)), |row| Ok((row.try_get("files_count")?, row.try_get("files_bytes")?)))
         })
     }
 

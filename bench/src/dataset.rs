@@ -1,0 +1,150 @@
+//! A dataset of many files, deposited the way a folder of instrument output would be: one zip
+//! uploaded and unpacked on the server, published, then a new version that changes ten files,
+//! the file list paged, one file downloaded, and all of them downloaded as a streamed zip.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use reqwest::{Client, Method};
+use serde_json::json;
+
+use crate::load::{call, metadata, ms, tokio_util_stream};
+
+fn key_of(i: usize) -> String {
+    format!("run-{:03}/reading-{i:06}.csv", i / 1000)
+}
+
+fn content_of(i: usize, version: u32) -> String {
+    format!("station,reading,version\n{},{:.3},{version}\n", i % 97, (i as f64).sqrt()).repeat(4)
+}
+
+/// Writes a stored zip of `files` small files with Tessera's own streaming zip writer.
+fn write_archive(path: &Path, files: usize) -> anyhow::Result<u64> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut zip = tessera_formats::zip::ZipWriter::new();
+    let when = time::OffsetDateTime::now_utc();
+    for i in 0..files {
+        let content = content_of(i, 1);
+        out.write_all(&zip.start_entry(&key_of(i), when))?;
+        zip.write(content.as_bytes());
+        out.write_all(content.as_bytes())?;
+        out.write_all(&zip.finish_entry())?;
+    }
+    out.write_all(&zip.finish())?;
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+pub(crate) async fn large_dataset(server: &str, token: &str, files: usize) -> anyhow::Result<()> {
+    let client = Client::new();
+    let work = tempfile::tempdir()?;
+    let archive = work.path().join("dataset.zip");
+    let size = write_archive(&archive, files)?;
+    let draft = call(&client, Method::POST, format!("{server}/api/records"), token, Some(metadata("A dataset of many files"))).await?;
+    let id = draft["id"].as_str().context("draft id")?.to_string();
+    let files_url = format!("{server}/api/records/{id}/draft/files");
+    call(&client, Method::POST, files_url.clone(), token, Some(json!([{"key": "dataset.zip"}]))).await?;
+    let started = Instant::now();
+    let response = client
+        .put(format!("{files_url}/dataset.zip/content"))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(tokio_util_stream(&archive).await?)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("uploading the archive: {}", response.status());
+    }
+    call(&client, Method::POST, format!("{files_url}/dataset.zip/commit"), token, None).await?;
+    let upload = started.elapsed();
+    let started = Instant::now();
+    let unpacked = call(&client, Method::POST, format!("{files_url}/dataset.zip/unpack"), token, None).await?;
+    let unpack = started.elapsed();
+    if unpacked["files"] != files {
+        bail!("the server unpacked {} files, not {files}", unpacked["files"]);
+    }
+    let started = Instant::now();
+    call(&client, Method::POST, format!("{server}/api/records/{id}/draft/actions/publish"), token, None).await?;
+    let publish = started.elapsed();
+    println!(
+        "{files} files in a {:.1} MB zip: upload {:.2} s, unpack {:.2} s ({:.0} files/s), publish {:.2} s ({:.0} files/s)",
+        size as f64 / 1e6,
+        upload.as_secs_f64(),
+        unpack.as_secs_f64(),
+        files as f64 / unpack.as_secs_f64(),
+        publish.as_secs_f64(),
+        files as f64 / publish.as_secs_f64()
+    );
+
+    // A new version that changes ten files; the others are carried by reference.
+    let started = Instant::now();
+    let version = call(&client, Method::POST, format!("{server}/api/records/{id}/versions"), token, None).await?;
+    let next = version["id"].as_str().context("new version id")?.to_string();
+    let next_files = format!("{server}/api/records/{next}/draft/files");
+    for n in 0..10 {
+        let i = n * files / 10;
+        let key = key_of(i);
+        call(&client, Method::DELETE, format!("{next_files}/{key}"), token, None).await.ok();
+        call(&client, Method::POST, next_files.clone(), token, Some(json!([{"key": key}]))).await?;
+        let response = client
+            .put(format!("{next_files}/{key}/content"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(content_of(i, 2))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("uploading {key}: {}", response.status());
+        }
+        call(&client, Method::POST, format!("{next_files}/{key}/commit"), token, None).await?;
+    }
+    call(&client, Method::POST, format!("{server}/api/records/{next}/draft/actions/publish"), token, None).await?;
+    println!("a new version changing 10 of the {files} files: {:.2} s from start to published", started.elapsed().as_secs_f64());
+
+    let last_page = files.div_ceil(100);
+    for (what, url) in [
+        ("file list, first page of 100", format!("{server}/api/records/{next}/files?size=100&page=1")),
+        ("file list, last page of 100", format!("{server}/api/records/{next}/files?size=100&page={last_page}")),
+        ("one file's content", format!("{server}/api/records/{next}/files/{}/content", key_of(files / 2))),
+        ("landing page", format!("{server}/records/{next}")),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..50 {
+            let started = Instant::now();
+            let response = client.get(&url).send().await?;
+            if !response.status().is_success() {
+                bail!("{url}: {}", response.status());
+            }
+            response.bytes().await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!("{what}: median {:.1} ms, p99 {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
+    }
+
+    // Everything, as one streamed zip.
+    let started = Instant::now();
+    let response = client.get(format!("{server}/api/records/{next}/files-archive")).send().await?;
+    if !response.status().is_success() {
+        bail!("files-archive: {}", response.status());
+    }
+    let mut first_byte: Option<Duration> = None;
+    let mut bytes = 0u64;
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        first_byte.get_or_insert_with(|| started.elapsed());
+        bytes += chunk?.len() as u64;
+    }
+    let all = started.elapsed();
+    println!(
+        "download all as zip: {:.1} MB in {:.2} s ({:.0} files/s), first byte after {:.1} ms",
+        bytes as f64 / 1e6,
+        all.as_secs_f64(),
+        files as f64 / all.as_secs_f64(),
+        ms(first_byte.unwrap_or_default())
+    );
+    Ok(())
+}
