@@ -11,7 +11,7 @@ use futures::StreamExt;
 use reqwest::{Client, Method};
 use serde_json::json;
 
-use crate::load::{call, metadata, ms, tokio_util_stream};
+use crate::load::{call, metadata, ms, print_latency, tokio_util_stream};
 
 fn key_of(i: usize) -> String {
     format!("run-{:03}/reading-{i:06}.csv", i / 1000)
@@ -111,18 +111,7 @@ pub(crate) async fn large_dataset(server: &str, token: &str, files: usize) -> an
         ("one file's content", format!("{server}/api/records/{next}/files/{}/content", key_of(files / 2))),
         ("landing page", format!("{server}/records/{next}")),
     ] {
-        let mut times = Vec::new();
-        for _ in 0..50 {
-            let started = Instant::now();
-            let response = client.get(&url).send().await?;
-            if !response.status().is_success() {
-                bail!("{url}: {}", response.status());
-            }
-            response.bytes().await?;
-            times.push(started.elapsed());
-        }
-        times.sort();
-        println!("{what}: median {:.1} ms, p99 {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
+        print_latency(&client, what, &url).await?;
     }
 
     // Everything, as one streamed zip.

@@ -135,19 +135,25 @@ pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyho
         ("file listing, 100 per page", format!("{server}/api/records/{id}/files?size=100&page=37")),
         ("record", format!("{server}/api/records/{id}")),
     ] {
-        let mut times = Vec::new();
-        for _ in 0..50 {
-            let started = Instant::now();
-            let response = client.get(&url).send().await?;
-            if !response.status().is_success() {
-                bail!("{url}: {}", response.status());
-            }
-            response.bytes().await?;
-            times.push(started.elapsed());
-        }
-        times.sort();
-        println!("{what}: median {:.1} ms, p99 {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
+        print_latency(&client, what, &url).await?;
     }
+    Ok(())
+}
+
+/// Reads `url` 50 times, one after another, and prints the median and p99.
+pub(crate) async fn print_latency(client: &Client, what: &str, url: &str) -> anyhow::Result<()> {
+    let mut times = Vec::new();
+    for _ in 0..50 {
+        let started = Instant::now();
+        let response = client.get(url).send().await?;
+        if !response.status().is_success() {
+            bail!("{url}: {}", response.status());
+        }
+        response.bytes().await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!("{what}: median {:.1} ms, p99 {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
     Ok(())
 }
 
