@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
+use futures::StreamExt;
 use md5::Digest;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::bundle;
 use super::remote::{Remote, RemoteArgs, key_path};
 use super::transfer::{Journal, Target, TransferArgs, Uploader};
 
@@ -35,6 +37,9 @@ pub(crate) struct DepositArgs {
 
 /// A file to upload: its key in the record, where it is, and its size.
 pub(super) type Upload = (String, PathBuf, u64);
+
+/// How many files are sent at once.
+const FILES_IN_FLIGHT: usize = 8;
 
 pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;
@@ -80,27 +85,60 @@ pub(super) async fn deposit_files(
         }
     };
 
-    for (key, path, size) in files {
-        bar.set_message(key.clone());
-        if let Some(checksum) = committed.get(key) {
-            if journal.is_done(key, path) || *checksum == format!("md5:{}", local_md5(path).await?) {
-                bar.inc(*size);
-                journal.file_done(key, path);
-                continue;
-            }
-            // Changed since the earlier run sent it.
-            remote.request(Method::DELETE, &format!("/api/records/{id}/draft/files/{}", key_path(key))).send().await?.error_for_status()?;
+    // Many small files go in bundles the server unpacks; files an earlier run committed are
+    // checked one by one below.
+    let small: Vec<&Upload> = files.iter().filter(|(key, _, size)| *size <= bundle::SMALL_FILE && !committed.contains_key(key)).collect();
+    let bundled: Vec<&Upload> = if small.len() >= bundle::MIN_BUNDLED { small } else { Vec::new() };
+    for chunk in bundled.chunks(bundle::BUNDLE_FILES) {
+        bar.set_message(format!("a bundle of {} files", chunk.len()));
+        bundle::send_bundle(remote, &uploader, &id, chunk).await.inspect_err(|_| bar.abandon())?;
+        for (key, path, _) in chunk {
+            journal.file_done(key, path);
         }
-        let target = Target { draft: &id, key, path, size: *size };
-        let resume = journal.uploads.get(key).cloned();
-        let mut started = |url: &str| journal.upload_started(key, url);
-        let (server, local) = uploader.upload(&target, resume, &mut started).await.inspect_err(|_| bar.abandon())?;
-        if server != local {
-            bar.abandon();
-            bail!("the server's SHA-512 of {key} differs from the local file's; the draft {id} is kept for inspection");
-        }
-        journal.file_done(key, path);
     }
+    let bundled: std::collections::HashSet<&str> = bundled.iter().map(|(key, _, _)| key.as_str()).collect();
+
+    // The other files, several at once: each costs a round trip or more, which one at a time
+    // would leave the connection idle most of the time.
+    let journal = std::sync::Mutex::new(journal);
+    let sent = futures::stream::iter(files.iter().filter(|(key, _, _)| !bundled.contains(key.as_str())))
+        .map(|(key, path, size)| {
+            let (bar, uploader, committed, id, journal) = (&bar, &uploader, &committed, &id, &journal);
+            async move {
+                bar.set_message(key.clone());
+                if let Some(checksum) = committed.get(key) {
+                    let done = locked(journal, |journal| journal.is_done(key, path));
+                    if done || *checksum == format!("md5:{}", local_md5(path).await?) {
+                        bar.inc(*size);
+                        locked(journal, |journal| journal.file_done(key, path));
+                        return Ok(());
+                    }
+                    // Changed since the earlier run sent it.
+                    remote
+                        .request(Method::DELETE, &format!("/api/records/{id}/draft/files/{}", key_path(key)))
+                        .send()
+                        .await?
+                        .error_for_status()?;
+                }
+                let target = Target { draft: id, key, path, size: *size };
+                let resume = locked(journal, |journal| journal.uploads.get(key).cloned());
+                let mut started = |url: &str| locked(journal, |journal| journal.upload_started(key, url));
+                let (server, local) = uploader.upload(&target, resume, &mut started).await?;
+                if server != local {
+                    bail!("the server's SHA-512 of {key} differs from the local file's; the draft {id} is kept for inspection");
+                }
+                locked(journal, |journal| journal.file_done(key, path));
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(FILES_IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await;
+    if let Some(err) = sent.into_iter().find_map(Result::err) {
+        bar.abandon();
+        return Err(err);
+    }
+    let journal = journal.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     bar.finish_and_clear();
     eprintln!("uploaded {} files, {total_bytes} bytes, every checksum verified", files.len());
 
@@ -114,6 +152,10 @@ pub(super) async fn deposit_files(
         println!("{}", links["self"].as_str().unwrap_or(&id));
     }
     Ok(())
+}
+
+fn locked<T>(journal: &std::sync::Mutex<Journal>, f: impl FnOnce(&mut Journal) -> T) -> T {
+    f(&mut journal.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 /// What names one deposit: the server, the record and every file's key, path and size.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod bundle;
 mod deposit;
 mod export;
 mod get;

@@ -81,17 +81,37 @@ struct Standing {
     sha512: Option<String>,
 }
 
-/// The SHA-512 of the bytes sent so far, while they have been sent in order from the start.
+/// What has been sent of one file: the SHA-512 of its bytes while they have gone in order
+/// from the start, and how many of them the progress bar counts.
 #[derive(Default)]
 struct Sent {
     hasher: Option<tessera_storage::Sha512>,
     size: u64,
+    counted: u64,
+}
+
+impl Sent {
+    /// Makes the bar count exactly the `offset` bytes the server holds of this file; other
+    /// files in flight move the bar too, so only this file's share is changed.
+    fn count(&mut self, bar: &indicatif::ProgressBar, offset: u64) {
+        if offset > self.counted {
+            bar.inc(offset - self.counted);
+        } else {
+            bar.dec(self.counted - offset);
+        }
+        self.counted = offset;
+    }
 }
 
 impl<'a> Uploader<'a> {
     pub(super) fn new(remote: &'a Remote, args: &TransferArgs, bar: indicatif::ProgressBar) -> Self {
         let pacer = args.limit_rate.map(|rate| Arc::new(Mutex::new(Pacer { rate, start: Instant::now(), sent: 0 })));
         Self { remote, piece: args.piece_mib << 20, pacer, bar }
+    }
+
+    /// Counts `bytes` more on the progress bar: a bundle's zip headers.
+    pub(super) fn grow_by(&self, bytes: u64) {
+        self.bar.inc_length(bytes);
     }
 
     /// The largest file the server takes, from its tus `OPTIONS`.
@@ -110,14 +130,13 @@ impl<'a> Uploader<'a> {
         resume: Option<String>,
         started: &mut dyn FnMut(&str),
     ) -> anyhow::Result<(String, String)> {
-        let base = self.bar.position();
         let mut url = resume;
-        let sent = Arc::new(Mutex::new(Sent { hasher: Some(Default::default()), size: 0 }));
+        let sent = Arc::new(Mutex::new(Sent { hasher: Some(Default::default()), ..Default::default() }));
         for (tries, wait) in std::iter::once(0).chain(RETRY_WAITS).enumerate() {
             if wait > 0 {
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
-            match self.attempt(target, &mut url, &sent, base, started).await {
+            match self.attempt(target, &mut url, &sent, started).await {
                 Ok(sha512) => {
                     let sent = std::mem::take(&mut *sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
                     // What was hashed on the way, if the file went in order; else it is read again.
@@ -143,9 +162,9 @@ impl<'a> Uploader<'a> {
         target: &Target<'_>,
         url: &mut Option<String>,
         sent: &Arc<Mutex<Sent>>,
-        base: u64,
         started: &mut dyn FnMut(&str),
     ) -> Result<String, Failure> {
+        let count = |offset: u64| sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count(&self.bar, offset);
         let mut offset = 0;
         if let Some(known) = url.as_deref() {
             match self.standing(known).await? {
@@ -158,7 +177,7 @@ impl<'a> Uploader<'a> {
         let url = match url {
             Some(url) => url.clone(),
             None => {
-                let (created, standing) = self.create(target, sent, base).await?;
+                let (created, standing) = self.create(target, sent).await?;
                 started(&created);
                 *url = Some(created.clone());
                 match standing.sha512 {
@@ -168,11 +187,11 @@ impl<'a> Uploader<'a> {
                 created
             }
         };
-        self.bar.set_position(base + offset);
+        count(offset);
         loop {
             let len = self.piece.min(target.size - offset);
             let standing = self.patch(&url, target, offset, len, sent).await?;
-            self.bar.set_position(base + standing.offset);
+            count(standing.offset);
             if let Some(sha512) = standing.sha512 {
                 return Ok(sha512);
             }
@@ -184,7 +203,7 @@ impl<'a> Uploader<'a> {
     }
 
     /// Starts an upload; a file no larger than a piece goes whole in the same request.
-    async fn create(&self, target: &Target<'_>, sent: &Arc<Mutex<Sent>>, base: u64) -> Result<(String, Standing), Failure> {
+    async fn create(&self, target: &Target<'_>, sent: &Arc<Mutex<Sent>>) -> Result<(String, Standing), Failure> {
         let metadata = format!("record {},filename {}", STANDARD.encode(target.draft), STANDARD.encode(target.key));
         let mut request = self
             .remote
@@ -193,7 +212,7 @@ impl<'a> Uploader<'a> {
             .header("upload-length", target.size)
             .header("upload-metadata", metadata);
         if target.size <= self.piece {
-            self.bar.set_position(base);
+            sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count(&self.bar, 0);
             request = request
                 .header("content-type", "application/offset+octet-stream")
                 .header(reqwest::header::CONTENT_LENGTH, target.size)
@@ -260,6 +279,7 @@ impl<'a> Uploader<'a> {
                             hasher.update(bytes);
                         }
                         sent.size += bytes.len() as u64;
+                        sent.counted += bytes.len() as u64;
                     }
                     if let Some(pacer) = pacer {
                         let wait = pacer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).wait_after(bytes.len() as u64);

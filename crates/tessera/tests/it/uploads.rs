@@ -499,3 +499,41 @@ async fn an_invenio_multipart_transfer_takes_checked_parts_in_any_order_and_in_p
     assert_eq!(status, StatusCode::OK);
     assert!(downloaded == bytes, "the file assembled from its parts differs");
 }
+
+#[tokio::test]
+async fn tessera_deposit_sends_many_small_files_as_one_bundle_the_server_unpacks() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("readings");
+    for i in 0..60 {
+        let sub = folder.join(format!("day-{:02}", i % 6));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("r{i:03}.csv")), format!("t,level\n{i},{}\n", i * 3)).unwrap();
+    }
+    let large = content(3 << 20);
+    std::fs::write(folder.join("overview.bin"), &large).unwrap();
+    let metadata_file = dir.path().join("record.json");
+    std::fs::write(&metadata_file, metadata("Readings").to_string()).unwrap();
+    let output = std::process::Command::new(crate::helpers::BIN)
+        .args(["deposit", folder.to_str().unwrap(), "-m", metadata_file.to_str().unwrap(), "--publish"])
+        .args(["--server", &server.base_url, "--token", &token])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("uploaded 61 files"), "{said}");
+    assert!(server.log().contains("draft-archive-unpacked"), "the small files went as one bundle");
+
+    let api = Api::new(&server, Some(token));
+    let (_, mine) = api.get("/api/user/records").await;
+    let id = mine["hits"]["hits"][0]["id"].as_str().unwrap().to_string();
+    let (_, files) = api.get(&format!("/api/records/{id}/files?size=100")).await;
+    assert_eq!(files["total"], 61, "every file, and no bundle left behind: {files}");
+    let (_, file) = api.get(&format!("/api/records/{id}/files/day-05/r059.csv")).await;
+    let expected = format!("t,level\n59,{}\n", 59 * 3);
+    assert_eq!(file["checksum"], format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(expected.as_bytes()))));
+    let (_, _, downloaded) = api.bytes(&format!("/api/records/{id}/files/overview.bin/content")).await;
+    assert!(downloaded == large);
+}
