@@ -8,7 +8,9 @@
 #   4. the audit trail: append 10 million entries, then verify the whole chain;
 #   5. the retention sweep's scan for due files over RECORDS records of three files each;
 #   6. OAI-PMH: a full ListRecords harvest of RECORDS records while 5% are revised and 1% taken
-#      down, checked against the catalogue; then of HARVEST_RECORDS, with the server's peak memory.
+#      down, checked against the catalogue; then of HARVEST_RECORDS, with the server's peak memory;
+#   7. a dataset of RECORDS files: one zip unpacked on the server, published, a new version
+#      changing ten files, its file list, one file and all of them as one zip.
 # Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES] [HARVEST_RECORDS]   (defaults 100000, 10000000, 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,5 +81,13 @@ rm -rf "$work/oai"
 "$bin/tessera-bench" generate --data-dir "$work/oai" --records "$harvest_records" >/dev/null
 start_server "$work/oai"
 "$bin/tessera-bench" oai-harvest --server "$url" --data-dir "$work/oai"
+echo "server peak memory: $(peak_memory)"
+stop_server
+
+echo "== 7. a dataset of $records files"
+start_server "$work/dataset"
+"$bin/tessera" admin create-user bench@example.org --data-dir "$work/dataset" 2>/dev/null
+token=$("$bin/tessera" admin create-token bench@example.org --data-dir "$work/dataset" 2>/dev/null)
+"$bin/tessera-bench" large-dataset --server "$url" --token "$token" --files "$records"
 echo "server peak memory: $(peak_memory)"
 stop_server

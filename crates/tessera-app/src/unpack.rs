@@ -62,7 +62,7 @@ impl Tessera {
         let key = FileKey::parse(key).map_err(Error::BadRequest)?;
         let archive =
             self.catalog.draft_file(id, key.as_str()).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))?;
-        let Some(sha512) = archive.sha512.filter(|_| archive.status == "completed" && archive.staged) else {
+        let Some(sha512) = archive.sha512.clone().filter(|_| archive.status == "completed" && archive.staged) else {
             return Err(Error::BadRequest(format!("'{key}' must be uploaded and committed before it is unpacked")));
         };
         let prefix = match into.map(|folder| folder.trim_matches('/')).filter(|folder| !folder.is_empty()) {
@@ -105,10 +105,18 @@ impl Tessera {
         if !keep {
             self.catalog.delete_draft_file(id, key.as_str()).await?;
         }
-        self.catalog.insert_draft_files(&rows, &[]).await.map_err(|err| match err {
-            tessera_catalog::Error::Conflict { .. } => Error::Conflict("a file the archive holds was added to the draft meanwhile".into()),
-            other => other.into(),
-        })?;
+        if let Err(err) = self.catalog.insert_draft_files(&rows, &[]).await {
+            if !keep {
+                // The entries could not join the draft, so the archive stays in it.
+                self.catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await?;
+            }
+            return Err(match err {
+                tessera_catalog::Error::Conflict { .. } => {
+                    Error::Conflict("a file the archive holds was added to the draft meanwhile".into())
+                }
+                other => other.into(),
+            });
+        }
         let unpacked = Unpacked { files: rows.len(), bytes, archive_kept: keep };
         let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": unpacked.files, "bytes": bytes, "kept": keep});
         self.audit_draft("draft-archive-unpacked", subject, &draft, detail).await?;

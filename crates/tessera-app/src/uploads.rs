@@ -228,10 +228,18 @@ impl Tessera {
             Some(state) => state,
             None => {
                 let (path, size) = (path.clone(), row.received as u64);
-                tokio::task::spawn_blocking(move || HashState::of_prefix(&path, size)).await.map_err(std::io::Error::other)??
+                let state = tokio::task::spawn_blocking(move || HashState::of_prefix(&path, size)).await.map_err(std::io::Error::other)?;
+                state.map_err(|err| match err.kind() {
+                    std::io::ErrorKind::NotFound => Error::not_found(format!("upload {}", row.id)),
+                    _ => Error::Io(err),
+                })?
             }
         };
-        let mut writer = HashingWriter::append(&path, before.clone())?;
+        let mut writer = HashingWriter::append(&path, before.clone()).map_err(|err| match err.kind() {
+            // The draft was published or discarded meanwhile, and its uploads with it.
+            std::io::ErrorKind::NotFound => Error::not_found(format!("upload {}", row.id)),
+            _ => Error::Io(err),
+        })?;
         let room = (row.length - row.received) as u64;
         let mut hasher = check.as_ref().map(|check| check.algorithm.hasher());
         let mut piece = 0u64;
