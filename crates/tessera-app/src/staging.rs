@@ -84,12 +84,17 @@ impl Staging {
         Ok(digests)
     }
 
-    /// Writes an archive's entry of `declared` bytes into the draft's staging folder under its
-    /// content address, hashing it on the way. No fsync: the caller makes a whole archive's
-    /// entries durable with one `sync_filesystem`. An entry holding other than it declares is
-    /// refused (`InvalidData`) and leaves nothing behind. Says whether the content is new to
-    /// the folder.
-    pub(crate) fn write_entry(&self, draft: RecordId, reader: &mut dyn std::io::Read, declared: u64) -> std::io::Result<(Digests, bool)> {
+    /// Writes an archive's entry of `declared` bytes into a partial file of the draft's staging
+    /// folder, hashing it on the way, and returns its digests and where it is. No fsync: the
+    /// caller makes a whole archive's entries durable with one `sync_filesystem`, then gives
+    /// each its content address with `name_entries`. An entry holding other than it declares
+    /// is refused (`InvalidData`) and leaves nothing behind.
+    pub(crate) fn write_entry(
+        &self,
+        draft: RecordId,
+        reader: &mut dyn std::io::Read,
+        declared: u64,
+    ) -> std::io::Result<(Digests, PathBuf)> {
         use std::io::{Read as _, Write as _};
         let dir = self.draft_dir(draft);
         std::fs::create_dir_all(&dir)?;
@@ -116,21 +121,27 @@ impl Staging {
             }
             Ok(state.digests())
         })();
-        let digests = match written {
-            Ok(digests) => digests,
+        match written {
+            Ok(digests) => Ok((digests, part)),
             Err(err) => {
                 let _ = std::fs::remove_file(&part);
-                return Err(err);
+                Err(err)
             }
-        };
-        let target = self.content_path(draft, &digests.sha512);
-        let new = !target.exists();
-        if new {
-            std::fs::rename(&part, &target)?;
-        } else {
-            std::fs::remove_file(&part)?;
         }
-        Ok((digests, new))
+    }
+
+    /// Gives durable partial files (`write_entry`'s) their content addresses, then makes the
+    /// names durable with one fsync of the folder.
+    pub(crate) fn name_entries(&self, draft: RecordId, entries: &[(&str, &std::path::Path)]) -> std::io::Result<()> {
+        for (sha512, part) in entries {
+            let target = self.content_path(draft, sha512);
+            if target.exists() {
+                std::fs::remove_file(part)?;
+            } else {
+                std::fs::rename(part, &target)?;
+            }
+        }
+        tessera_storage::sync_dir(&self.draft_dir(draft))
     }
 
     /// Where the bytes of a resumable upload accumulate.

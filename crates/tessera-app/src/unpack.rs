@@ -263,20 +263,18 @@ fn plan(kind: Kind, path: &Path, prefix: &str, taken: &HashSet<String>, limits: 
     Ok(planned)
 }
 
-/// Streams each planned entry into staging and makes them all durable; on any failure,
-/// what was written so far is removed.
+/// Streams each planned entry into staging as a partial file, makes them all durable with
+/// one `syncfs`, and only then gives them their content addresses, so a crash never leaves a
+/// content address holding bytes that did not reach the disk. On any failure, the partial
+/// files written so far are removed.
 fn extract(kind: Kind, path: &Path, planned: &[Planned], staging: &Staging, draft: RecordId) -> Result<Vec<tessera_storage::Digests>> {
-    let mut digests = Vec::with_capacity(planned.len());
-    let mut created = Vec::new();
-    let mut write = |entry: &Planned, reader: &mut dyn Read| -> Result<()> {
-        let (written, new) = staging.write_entry(draft, reader, entry.size).map_err(|err| match err.kind() {
+    let mut written: Vec<(tessera_storage::Digests, std::path::PathBuf)> = Vec::with_capacity(planned.len());
+    let write = |entry: &Planned, reader: &mut dyn Read, written: &mut Vec<_>| -> Result<()> {
+        let entry_written = staging.write_entry(draft, reader, entry.size).map_err(|err| match err.kind() {
             std::io::ErrorKind::InvalidData => Error::BadRequest(format!("the archive's entry '{}' is damaged: {err}", entry.key)),
             _ => Error::Io(err),
         })?;
-        if new {
-            created.push(written.sha512.clone());
-        }
-        digests.push(written);
+        written.push(entry_written);
         Ok(())
     };
     let result = (|| -> Result<()> {
@@ -285,7 +283,7 @@ fn extract(kind: Kind, path: &Path, planned: &[Planned], staging: &Staging, draf
                 let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
                 for entry in planned {
                     let mut file = zip.by_index(entry.index).map_err(|err| unreadable(&err))?;
-                    write(entry, &mut file)?;
+                    write(entry, &mut file, &mut written)?;
                 }
             }
             Kind::Tar | Kind::TarGz => {
@@ -294,24 +292,25 @@ fn extract(kind: Kind, path: &Path, planned: &[Planned], staging: &Staging, draf
                 for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
                     let Some(planned) = next.next_if(|planned| planned.index == index) else { continue };
                     let mut entry = entry.map_err(|err| unreadable(&err))?;
-                    write(planned, &mut entry)?;
+                    write(planned, &mut entry, &mut written)?;
                 }
             }
         }
+        if written.len() != planned.len() {
+            return Err(Error::BadRequest("the archive changed while it was unpacked".into()));
+        }
         tessera_storage::sync_filesystem(path)?;
+        let parts: Vec<(&str, &Path)> = written.iter().map(|(digests, part)| (digests.sha512.as_str(), part.as_path())).collect();
+        staging.name_entries(draft, &parts)?;
         Ok(())
     })();
     if let Err(err) = result {
-        // Only what this unpacking created goes: content other files share stays.
-        for sha512 in &created {
-            let _ = std::fs::remove_file(staging.content_path(draft, sha512));
+        for (_, part) in &written {
+            let _ = std::fs::remove_file(part);
         }
         return Err(err);
     }
-    if digests.len() != planned.len() {
-        return Err(Error::BadRequest("the archive changed while it was unpacked".into()));
-    }
-    Ok(digests)
+    Ok(written.into_iter().map(|(digests, _)| digests).collect())
 }
 
 fn tar_reader(kind: Kind, path: &Path) -> Result<Box<dyn Read>> {
