@@ -537,3 +537,73 @@ async fn tessera_deposit_sends_many_small_files_as_one_bundle_the_server_unpacks
     let (_, _, downloaded) = api.bytes(&format!("/api/records/{id}/files/overview.bin/content")).await;
     assert!(downloaded == large);
 }
+
+/// Unmounts a test's small filesystem when the test ends, however it ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_only_the_upload_that_filled_it_and_frees_its_space() {
+    // Staging on a 4 MiB filesystem of its own, where it fills up quickly.
+    let dir = tempfile::tempdir().unwrap();
+    let staging = dir.path().join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&staging).output().unwrap();
+    if !mounted.status.success() {
+        // Mounting needs CAP_SYS_ADMIN; the CI machine has it, as this one does.
+        eprintln!("skipped: cannot mount a small filesystem here: {}", String::from_utf8_lossy(&mounted.stderr));
+        return;
+    }
+    let _unmount = Mounted(staging.clone());
+    let config = TestServerConfig { env: vec![("TESSERA_STAGING_DIR".into(), staging.to_str().unwrap().into())], ..Default::default() };
+    let server = start(config).await;
+    let api = person(&server, "ada@example.org", None);
+    let kept = api.draft_with_files(metadata("Kept"), &[("kept.csv", b"site,level\nA,1\n")]).await;
+    let id = draft(&api).await;
+
+    // 6 MiB do not fit: the piece that meets the full disk fails the upload, which goes.
+    let response = tus(&api, Method::POST, "/api/uploads/")
+        .header("upload-length", (6 << 20).to_string())
+        .header("upload-metadata", metadata_header(&id, "big.bin"))
+        .send()
+        .await
+        .unwrap();
+    let url = header(&response, "location").to_string();
+    let piece = vec![7u8; 256 << 10];
+    let mut failed = None;
+    for n in 0..24 {
+        let response = patch(&api, &url, n * piece.len(), &piece, None).await;
+        if response.status() != StatusCode::NO_CONTENT {
+            failed = Some(response);
+            break;
+        }
+    }
+    let failed = failed.expect("the disk filled up");
+    assert_eq!(failed.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let body: Value = failed.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("storage is full"), "{body}");
+    assert_eq!(offset_of(&api, &url).await.0, StatusCode::NOT_FOUND, "the upload is gone");
+    let upload_files = std::fs::read_dir(staging.join(&id)).unwrap().count();
+    assert_eq!(upload_files, 0, "and its bytes with it");
+
+    // The space is free again, and nothing else changed.
+    let response = tus(&api, Method::POST, "/api/uploads/")
+        .header("upload-length", (2 << 20).to_string())
+        .header("upload-metadata", metadata_header(&id, "fits.bin"))
+        .header("content-type", "application/offset+octet-stream")
+        .body(vec![1u8; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(header(&response, "upload-offset"), (2 << 20).to_string());
+    api.publish(&kept).await;
+    let (status, _, bytes) = api.bytes(&format!("/api/records/{kept}/files/kept.csv/content")).await;
+    assert_eq!((status, bytes.as_slice()), (StatusCode::OK, &b"site,level\nA,1\n"[..]));
+    server.cli_ok(&["verify"]);
+}
