@@ -1,5 +1,8 @@
 //! Files of drafts: declare keys, upload content (streamed to disk), commit, read, delete.
-//! Keys may contain `/`, so one wildcard route takes `KEY`, `KEY/content` and `KEY/commit`.
+//! Keys may contain `/`, so one wildcard route takes `KEY`, `KEY/content`, `KEY/content/{part}`,
+//! `KEY/commit` and `KEY/unpack`.
+
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Body;
@@ -183,13 +186,19 @@ pub(crate) async fn commit_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path((id, rest)): Path<(String, String)>,
-    Query(query): Query<UnpackQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     match split_action(&rest) {
         FileAction::Commit(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?))),
         FileAction::Unpack(key) => {
-            let unpacked = state.tessera.unpack_archive(&subject, id, key, query.into.as_deref(), query.keep).await?;
+            let keep = match query.get("keep").map(String::as_str) {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => return Err(ApiError::invalid_field("keep", format!("'{other}' is neither true nor false"))),
+            };
+            let into = query.get("into").map(String::as_str);
+            let unpacked = state.tessera.unpack_archive(&subject, id, key, into, keep).await?;
             Ok(Json(json!({
                 "files": unpacked.files,
                 "bytes": unpacked.bytes,
@@ -199,15 +208,6 @@ pub(crate) async fn commit_file(
         }
         _ => Err(ApiError::NotFound(format!("'{rest}'"))),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct UnpackQuery {
-    /// A folder of the draft to unpack into.
-    into: Option<String>,
-    /// Keep the archive as a file of the draft too.
-    #[serde(default)]
-    keep: bool,
 }
 
 /// Unpack an archive (zip, tar or tar.gz) that is a committed file of the draft into files of

@@ -86,6 +86,10 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
         assert_eq!((keys(&api, &id).await, staged(&server, &id)), before, "{archive} left nothing behind");
     }
 
+    let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/survey.zip/unpack?keep=maybe")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["field"], "keep", "{body}");
+
     // A zip of 302 files, into a folder; the archive goes.
     let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/survey.zip/unpack?into=raw")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
