@@ -73,15 +73,22 @@ impl Staging {
                 return Err(err.into());
             }
         };
-        let target = self.content_path(draft, &digests.sha512);
-        if tokio::fs::try_exists(&target).await? {
-            tokio::fs::remove_file(&part).await?;
-        } else {
-            tokio::fs::rename(&part, &target).await?;
-            let folder = dir.clone();
-            tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&folder)).await.map_err(std::io::Error::other)??;
-        }
+        self.settle(draft, part, &digests.sha512).await?;
         Ok(digests)
+    }
+
+    /// Gives a durable file its content address in the draft's folder, and makes the name
+    /// durable too.
+    async fn settle(&self, draft: RecordId, part: PathBuf, sha512: &str) -> Result<()> {
+        let (target, folder) = (self.content_path(draft, sha512), self.draft_dir(draft));
+        tokio::task::spawn_blocking(
+            move || {
+                if give_content_address(&part, &target)? { tessera_storage::sync_dir(&folder) } else { Ok(()) }
+            },
+        )
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
     }
 
     /// Writes an archive's entry of `declared` bytes into a partial file of the draft's staging
@@ -134,12 +141,7 @@ impl Staging {
     /// names durable with one fsync of the folder.
     pub(crate) fn name_entries(&self, draft: RecordId, entries: &[(&str, &std::path::Path)]) -> std::io::Result<()> {
         for (sha512, part) in entries {
-            let target = self.content_path(draft, sha512);
-            if target.exists() {
-                std::fs::remove_file(part)?;
-            } else {
-                std::fs::rename(part, &target)?;
-            }
+            give_content_address(part, &self.content_path(draft, sha512))?;
         }
         tessera_storage::sync_dir(&self.draft_dir(draft))
     }
@@ -160,15 +162,7 @@ impl Staging {
 
     /// Gives a finished upload its content-addressed name, as `write` does.
     pub(crate) async fn finish_upload(&self, draft: RecordId, upload: &str, sha512: &str) -> Result<()> {
-        let (part, target) = (self.upload_path(draft, upload), self.content_path(draft, sha512));
-        if tokio::fs::try_exists(&target).await? {
-            tokio::fs::remove_file(&part).await?;
-        } else {
-            tokio::fs::rename(&part, &target).await?;
-            let folder = self.draft_dir(draft);
-            tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&folder)).await.map_err(std::io::Error::other)??;
-        }
-        Ok(())
+        self.settle(draft, self.upload_path(draft, upload), sha512).await
     }
 
     pub(crate) async fn remove_upload(&self, draft: RecordId, upload: &str) -> Result<()> {
@@ -217,5 +211,17 @@ impl Staging {
             }
         }
         Ok(())
+    }
+}
+
+/// Renames a durable `part` to its content address `target`, or drops it when the same
+/// content is already there (staged content never changes); says whether it renamed.
+fn give_content_address(part: &std::path::Path, target: &std::path::Path) -> std::io::Result<bool> {
+    if target.exists() {
+        std::fs::remove_file(part)?;
+        Ok(false)
+    } else {
+        std::fs::rename(part, target)?;
+        Ok(true)
     }
 }

@@ -224,22 +224,20 @@ impl Tessera {
         E: std::fmt::Display,
     {
         let path = self.staging.upload_path(row.draft_id, &row.id);
+        // A missing file: the draft was published or discarded meanwhile, and its uploads with it.
+        let gone = |err: std::io::Error| match err.kind() {
+            std::io::ErrorKind::NotFound => Error::not_found(format!("upload {}", row.id)),
+            _ => Error::Io(err),
+        };
         let before = match guard.state.take() {
             Some(state) => state,
             None => {
                 let (path, size) = (path.clone(), row.received as u64);
                 let state = tokio::task::spawn_blocking(move || HashState::of_prefix(&path, size)).await.map_err(std::io::Error::other)?;
-                state.map_err(|err| match err.kind() {
-                    std::io::ErrorKind::NotFound => Error::not_found(format!("upload {}", row.id)),
-                    _ => Error::Io(err),
-                })?
+                state.map_err(gone)?
             }
         };
-        let mut writer = HashingWriter::append(&path, before.clone()).map_err(|err| match err.kind() {
-            // The draft was published or discarded meanwhile, and its uploads with it.
-            std::io::ErrorKind::NotFound => Error::not_found(format!("upload {}", row.id)),
-            _ => Error::Io(err),
-        })?;
+        let mut writer = HashingWriter::append(&path, before.clone()).map_err(gone)?;
         let room = (row.length - row.received) as u64;
         let mut hasher = check.as_ref().map(|check| check.algorithm.hasher());
         let mut piece = 0u64;
@@ -274,21 +272,19 @@ impl Tessera {
             }
         };
         let checked = check.is_some();
-        let mismatch = match (&cut_short, check.zip(hasher)) {
-            (None, Some((check, hasher))) => (hasher.finish_hex() != check.expected_hex).then_some(check.name),
-            _ => None,
-        };
+        let mismatch = check.zip(hasher).and_then(|(check, hasher)| (hasher.finish_hex() != check.expected_hex).then_some(check.name));
         let refusal = match cut_short.take() {
             Some(too_long @ Error::PieceTooLong(_)) => Some(too_long),
             Some(_) if checked => {
                 Some(Error::BadRequest("the piece was interrupted before its checksum could be checked; send it again".into()))
             }
-            interrupted => {
-                cut_short = interrupted;
-                mismatch.map(|name| {
-                    Error::ChecksumMismatch(format!("the piece's {name} digest differs from its Upload-Checksum; send it again"))
-                })
+            // Cut short without a checksum: what arrived is kept, and the client resumes after it.
+            Some(interrupted) => {
+                cut_short = Some(interrupted);
+                None
             }
+            None => mismatch
+                .map(|name| Error::ChecksumMismatch(format!("the piece's {name} digest differs from its Upload-Checksum; send it again"))),
         };
         if let Some(refusal) = refusal {
             // The refused bytes stay in the file until the next piece cuts them off.
