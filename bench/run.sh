@@ -10,7 +10,9 @@
 #   6. OAI-PMH: a full ListRecords harvest of RECORDS records while 5% are revised and 1% taken
 #      down, checked against the catalogue; then of HARVEST_RECORDS, with the server's peak memory;
 #   7. a dataset of RECORDS files: one zip unpacked on the server, published, a new version
-#      changing ten files, its file list, one file and all of them as one zip.
+#      changing ten files, its file list, one file and all of them as one zip;
+#   8. rebuilding the search index of HARVEST_RECORDS records: by `tessera reindex` with no
+#      server, then by the running server while records are published and searched.
 # Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES] [HARVEST_RECORDS]   (defaults 100000, 10000000, 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ port=18181
 url=http://127.0.0.1:$port
 
 start_server() { # data folder
-  "$bin/tessera" serve --data-dir "$1" --bind 127.0.0.1:$port >"$1.log" 2>&1 &
+  TESSERA_JOBS_INTERVAL_SECONDS=1 "$bin/tessera" serve --data-dir "$1" --bind 127.0.0.1:$port >"$1.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
   echo "the server did not start:"; cat "$1.log"; exit 1
@@ -89,5 +91,15 @@ start_server "$work/dataset"
 "$bin/tessera" admin create-user bench@example.org --data-dir "$work/dataset" 2>/dev/null
 token=$("$bin/tessera" admin create-token bench@example.org --data-dir "$work/dataset" 2>/dev/null)
 "$bin/tessera-bench" large-dataset --server "$url" --token "$token" --files "$records"
+echo "server peak memory: $(peak_memory)"
+stop_server
+
+echo "== 8. rebuilding the search index of $harvest_records records"
+/usr/bin/time -f "tessera reindex: %e s wall, %U s user, %S s system, peak RSS %M KB (the catalogue's 1 GB memory map included)" \
+  "$bin/tessera" reindex --data-dir "$work/oai" 2>&1 | grep -v INFO
+start_server "$work/oai"
+"$bin/tessera" admin create-user admin@example.org --admin --data-dir "$work/oai" 2>/dev/null
+token=$("$bin/tessera" admin create-token admin@example.org --scopes read,deposit,admin --data-dir "$work/oai" 2>/dev/null)
+"$bin/tessera-bench" reindex-live --server "$url" --token "$token"
 echo "server peak memory: $(peak_memory)"
 stop_server

@@ -128,7 +128,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
     let tessera = open(data_dir, catalog).await?;
     let started = Instant::now();
-    let indexed = tessera.reindex().await?;
+    let indexed = tessera.reindex(|_| {}).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!("reindex: {indexed} records in {seconds:.2} s = {:.0} records/s", indexed as f64 / seconds);
     Ok(())
@@ -158,36 +158,12 @@ pub(crate) fn record_row(
         pids: Default::default(),
         communities: Vec::new(),
     };
-    Ok(RecordRow {
-        id,
-        parent_id,
-        version_index: 1,
-        owner_id: owner,
-        org_id: None,
-        ocfl_version: 1,
-        doc: serde_json::to_string(&doc)?,
-        created: stamp.to_string(),
-        updated: stamp.to_string(),
-    })
+    Ok(doc.catalogue_row(1)?)
 }
 
 /// Tessera over a bench catalogue, with its other parts beside it in `data_dir`.
 pub(crate) async fn open(data_dir: &Path, catalog: Catalog) -> anyhow::Result<Tessera> {
-    let config = TesseraConfig {
-        staging_dir: data_dir.join("staging"),
-        index_dir: data_dir.join("index"),
-        max_file_bytes: 1 << 40,
-        mail: None,
-        public_url: String::new(),
-        sso: Vec::new(),
-        audit_signing_key: None,
-        ark: tessera_app::domain::ArkMinter::new("99999", "fk4").map_err(anyhow::Error::msg)?,
-        datacite: None,
-        repository_name: "Tessera".into(),
-        harvest_interval: std::time::Duration::from_secs(3600),
-        upload_expiry: std::time::Duration::from_secs(86_400),
-        max_unpack_ratio: 100,
-    };
+    let config = TesseraConfig::in_folder(data_dir);
     let store = tessera_storage::LocalStore::new(data_dir.join("ocfl"))?;
     Ok(Tessera::open(catalog, Arc::new(store), config).await?)
 }

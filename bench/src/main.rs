@@ -5,6 +5,7 @@ mod dataset;
 mod generate;
 mod load;
 mod oai;
+mod reindex;
 mod retention;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,15 @@ enum Command {
         token: String,
         #[arg(long)]
         files: usize,
+    },
+    /// Ask a running server to rebuild its search index, publishing records until the new index
+    /// takes over; each must be found as soon as its publish answers, and after.
+    ReindexLive {
+        #[arg(long)]
+        server: String,
+        /// A platform administrator's token that may also deposit.
+        #[arg(long)]
+        token: String,
     },
     /// Time each digest implementation over a file held in memory.
     HashSpeed {
@@ -105,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ManyFiles { server, token, files } => load::many_files(&server, &token, files).await,
         Command::LargeDataset { server, token, files } => dataset::large_dataset(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
+        Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,
         Command::Retention { data_dir, records } => retention::retention(&data_dir, records).await,

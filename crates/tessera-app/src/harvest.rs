@@ -339,22 +339,6 @@ impl Tessera {
             .collect()
     }
 
-    /// Indexes every harvested record again, in pages; returns how many.
-    pub(crate) async fn reindex_remote(&self, page: i64) -> Result<usize> {
-        let sources = self.catalog.harvest_sources().await?;
-        let mut after = 0;
-        let mut count = 0;
-        loop {
-            let ids = self.catalog.remote_ids_after(after, page).await?;
-            let Some(last) = ids.last() else { return Ok(count) };
-            after = *last;
-            let docs: Vec<_> = self.remote_records(&ids, &sources).await?.iter().map(remote_index_doc).collect();
-            count += docs.len();
-            let search = self.search.clone();
-            tokio::task::spawn_blocking(move || search.replace(&docs, &[])).await.map_err(std::io::Error::other)??;
-        }
-    }
-
     /// One OAI-PMH request, tried again after a network failure or a `503 Retry-After`.
     async fn fetch_oai(&self, base_url: &str, query: &[(&str, &str)]) -> Result<String> {
         let mut attempt = 0;

@@ -1,7 +1,6 @@
-//! Background work from the durable job table: lifting embargoes on their date, mail, DOIs and
-//! harvests. Each
-//! job stays in the table until it has run, so a restart (or a crash) loses none; a failed
-//! job is tried again later with its error kept.
+//! Background work from the durable job table: lifting embargoes on their date, mail, DOIs,
+//! harvests and rebuilds of the search index. Each job stays in the table until it has run,
+//! so a restart (or a crash) loses none; a failed job is tried again later with its error kept.
 
 use tessera_catalog::{JobRow, RecordRow};
 use tessera_domain::RecordId;
@@ -62,6 +61,7 @@ impl Tessera {
                 self.harvest(id).await
             }
             crate::harvest::FORGET_HARVEST => self.forget_harvest(&job.key).await,
+            crate::reindex::REINDEX => self.run_reindex_job().await,
             other => Err(Error::Corrupt(format!("job {} has an unknown kind '{other}'", job.id))),
         }
     }

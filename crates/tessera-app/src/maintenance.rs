@@ -4,9 +4,6 @@ use tessera_ocfl::validate::Report;
 
 use crate::{Error, Result, Tessera};
 
-/// Records indexed per commit when the whole index is filled.
-const REINDEX_PAGE: i64 = 2000;
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebuildReport {
     pub objects: usize,
@@ -26,13 +23,12 @@ impl VerifyReport {
 }
 
 impl Tessera {
-    /// Recreates the catalogue's record tables and the search index from OCFL storage alone.
+    /// Recreates the catalogue's record tables from OCFL storage alone, and the search index
+    /// from them.
     /// Users, tokens and drafts are kept. `progress` is called after each object.
     pub async fn rebuild(&self, mut progress: impl FnMut(usize, usize)) -> Result<RebuildReport> {
         let roots = self.ocfl.object_roots().await?;
         self.catalog.clear_records().await?;
-        let search = self.search.clone();
-        tokio::task::spawn_blocking(move || search.clear()).await.map_err(std::io::Error::other)??;
         let mut report = RebuildReport::default();
         let mut highest = 0;
         for (done, root) in roots.iter().enumerate() {
@@ -48,28 +44,9 @@ impl Tessera {
             progress(done + 1, roots.len());
         }
         self.catalog.reserve_ids_through(highest).await?;
-        report.records = self.reindex().await?;
+        report.records = self.reindex(|_| {}).await?;
         self.staging_cleanup().await?;
         Ok(report)
-    }
-
-    /// Fills the search index from the catalogue in pages, one index commit per page, with
-    /// Tessera's records and then harvested ones; returns how many records it indexed.
-    pub async fn reindex(&self) -> Result<usize> {
-        let mut after = 0;
-        let mut count = 0;
-        loop {
-            let ids = self.catalog.record_ids_after(after, REINDEX_PAGE).await?;
-            let Some(last) = ids.last() else { break };
-            after = last.0;
-            let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
-            count += views.len();
-            self.index_views(views).await?;
-        }
-        count += self.reindex_remote(REINDEX_PAGE).await?;
-        let search = self.search.clone();
-        tokio::task::spawn_blocking(move || search.compact()).await.map_err(std::io::Error::other)??;
-        Ok(count)
     }
 
     async fn staging_cleanup(&self) -> Result<()> {

@@ -36,6 +36,23 @@ pub struct RecordDoc {
     pub communities: Vec<String>,
 }
 
+impl RecordDoc {
+    /// The catalogue row of this version, committed as OCFL version `ocfl_version` of its dataset.
+    pub fn catalogue_row(&self, ocfl_version: i64) -> crate::Result<tessera_catalog::RecordRow> {
+        Ok(tessera_catalog::RecordRow {
+            id: self.id,
+            parent_id: self.parent_id,
+            version_index: self.version_index,
+            owner_id: self.owner,
+            org_id: self.organization.clone(),
+            ocfl_version,
+            doc: crate::drafts::to_json(self)?,
+            created: self.created.clone(),
+            updated: self.updated.clone(),
+        })
+    }
+}
+
 /// A persistent identifier and who issued it (`local` for ARKs Tessera mints).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PidDoc {

@@ -16,7 +16,7 @@ use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
 use tessera_search::DocKey;
 
 use crate::audit::Event;
-use crate::drafts::{KIND_EDIT, from_json, to_json};
+use crate::drafts::{KIND_EDIT, from_json};
 use crate::model::{DraftDoc, FileEntry, FilesDoc, PidDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
@@ -318,16 +318,6 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
     }
     // The catalogue keeps file details in its own table, not in the document.
     doc.files.entries.clear();
-    let record = RecordRow {
-        id: doc.id,
-        parent_id: doc.parent_id,
-        version_index: doc.version_index,
-        owner_id: doc.owner,
-        org_id: doc.organization.clone(),
-        ocfl_version: i64::from(inventory.head_number()),
-        doc: to_json(&doc)?,
-        created: doc.created.clone(),
-        updated: doc.updated.clone(),
-    };
+    let record = doc.catalogue_row(i64::from(inventory.head_number()))?;
     Ok((record, files, crate::oai::sets_of(&doc)))
 }

@@ -50,6 +50,28 @@ pub struct TesseraConfig {
     pub max_unpack_ratio: u64,
 }
 
+impl TesseraConfig {
+    /// Staging and the index in `data_dir`, and nothing else configured (no mail, single
+    /// sign-on, DataCite or signing key; ARKs under the test NAAN 99999): for benchmarks and tests.
+    pub fn in_folder(data_dir: &std::path::Path) -> Self {
+        Self {
+            staging_dir: data_dir.join("staging"),
+            index_dir: data_dir.join("index"),
+            max_file_bytes: 1 << 40,
+            mail: None,
+            public_url: String::new(),
+            sso: Vec::new(),
+            audit_signing_key: None,
+            ark: tessera_domain::ArkMinter::new("99999", "fk4").expect("the test NAAN is valid"),
+            datacite: None,
+            repository_name: "Tessera".into(),
+            harvest_interval: std::time::Duration::from_secs(3600),
+            upload_expiry: std::time::Duration::from_secs(86_400),
+            max_unpack_ratio: 100,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Tessera {
     pub(crate) catalog: Catalog,
@@ -111,7 +133,7 @@ impl Tessera {
             tracing::info!(records = added, "added records to the OAI-PMH feed");
         }
         if self.search.is_fresh() {
-            let count = self.reindex().await?;
+            let count = self.reindex(|_| {}).await?;
             tracing::info!(records = count, "filled the new search index from the catalogue");
         }
         Ok(())

@@ -9,4 +9,6 @@ pub enum Error {
     Folder(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("i/o error in the search index: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the search index is being rebuilt already")]
+    Busy,
 }

@@ -1,8 +1,8 @@
 //! `SearchIndex`: adding, removing and finding records.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
@@ -10,11 +10,11 @@ use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 use crate::Result;
-use crate::schema::{FACETS, Fields, SCHEMA_VERSION, schema};
+use crate::schema::{FACETS, Fields, schema};
 
 /// What a search hit is: a published record of Tessera's, or a record harvested from a
 /// partner repository. Both live in one index so one search ranks and counts them together.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DocKey {
     Record(u64),
     Remote(u64),
@@ -24,7 +24,7 @@ pub enum DocKey {
 const REMOTE: u64 = 1 << 63;
 
 impl DocKey {
-    fn encode(self) -> u64 {
+    pub(crate) fn encode(self) -> u64 {
         match self {
             Self::Record(id) => id,
             Self::Remote(id) => id | REMOTE,
@@ -94,123 +94,187 @@ pub struct SearchResult {
     pub facets: FacetCounts,
 }
 
+/// The search index: one generation answers and takes live changes, while a `Rebuild` may be
+/// filling the next one beside it.
 pub struct SearchIndex {
-    index: Index,
-    fields: Fields,
-    reader: IndexReader,
-    /// Opened on the first write, so read-only users (verify, admin commands beside a running
-    /// server) never take the index's single-writer lock.
-    writer: Mutex<Option<IndexWriter>>,
+    /// The folder of the generations and the `current` pointer; `None` for an index in memory.
+    pub(crate) root: Option<PathBuf>,
+    pub(crate) fields: Fields,
+    /// The generation searches read, replaced in one step when a rebuild takes over.
+    pub(crate) live: RwLock<Arc<Generation>>,
+    pub(crate) changes: Mutex<Changes>,
     /// True when the index was just created (or recreated) and must be filled.
     fresh: bool,
 }
 
-/// Memory for the indexing buffer; bounded so the server's footprint stays small.
-const WRITER_MEMORY: usize = 30_000_000;
+/// One complete index: a folder of its own on disk.
+pub(crate) struct Generation {
+    pub(crate) number: u64,
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+}
+
+impl Generation {
+    pub(crate) fn new(number: u64, index: Index) -> Result<Self> {
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { number, index, reader })
+    }
+}
+
+/// Live changes go through here one at a time.
+#[derive(Default)]
+pub(crate) struct Changes {
+    /// The live generation's writer, opened on the first write, so read-only users (verify,
+    /// admin commands beside a running server) never take the index's single-writer lock.
+    pub(crate) writer: Option<IndexWriter>,
+    /// While a rebuild runs: what live changes touched since it began, for it to catch up on.
+    pub(crate) rebuilding: Option<Touched>,
+}
+
+/// What live changes touched while a rebuild was filling the next generation. The rebuild
+/// may have read these records before they changed, so it reads them again before it takes over.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Touched {
+    pub keys: BTreeSet<DocKey>,
+    /// (facet, value) pairs whose documents were all removed.
+    pub removed_where: Vec<(String, String)>,
+    /// Documents the rebuild has added so far.
+    pub(crate) added: u64,
+}
+
+impl Touched {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.removed_where.is_empty()
+    }
+}
+
+/// What an operator sees of the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexStatus {
+    pub generation: u64,
+    pub documents: u64,
+    /// Documents added to the next generation, while a rebuild runs.
+    pub rebuilding: Option<u64>,
+}
+
+/// Memory for the live writer's buffer; bounded so the server's footprint stays small.
+pub(crate) const WRITER_MEMORY: usize = 30_000_000;
 /// Most facet values reported per facet.
 const FACET_VALUES: usize = 20;
 
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it (and marking it fresh) when it is missing or was
-    /// written with another schema version.
-    pub fn open(dir: &Path) -> Result<Self> {
+    /// Opens the index under `root`, creating it (and marking it fresh) when it is missing or
+    /// was written with another schema version.
+    pub fn open(root: &Path) -> Result<Self> {
         let (schema, fields) = schema();
-        let version_file = dir.join("tessera-schema-version");
-        let current = std::fs::read_to_string(&version_file).ok();
-        let fresh = current.as_deref() != Some(SCHEMA_VERSION);
-        if fresh {
-            if dir.exists() {
-                tracing::info!(dir = %dir.display(), "recreating the search index");
-                std::fs::remove_dir_all(dir)?;
+        let (number, fresh) = match crate::rebuild::current_generation(root) {
+            Some(number) => (number, false),
+            None => {
+                if root.exists() {
+                    tracing::info!(dir = %root.display(), "recreating the search index");
+                    std::fs::remove_dir_all(root)?;
+                }
+                crate::rebuild::create_generation(root, 1, schema)?;
+                crate::rebuild::make_current(root, 1)?;
+                (1, true)
             }
-            std::fs::create_dir_all(dir)?;
-            Index::create_in_dir(dir, schema)?;
-            std::fs::write(&version_file, SCHEMA_VERSION)?;
-        }
-        let index = Index::open_in_dir(dir)?;
-        Self::with_index(index, fields, fresh)
+        };
+        let index = Index::open_in_dir(root.join(number.to_string()))?;
+        Self::with_generation(Some(root.to_path_buf()), Generation::new(number, index)?, fields, fresh)
     }
 
     /// An index in memory, for tests.
     pub fn in_memory() -> Result<Self> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields, true)
+        Self::with_generation(None, Generation::new(1, Index::create_in_ram(schema))?, fields, true)
     }
 
-    fn with_index(index: Index, fields: Fields, fresh: bool) -> Result<Self> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, fields, reader, writer: Mutex::new(None), fresh })
+    fn with_generation(root: Option<PathBuf>, generation: Generation, fields: Fields, fresh: bool) -> Result<Self> {
+        Ok(Self { root, fields, live: RwLock::new(Arc::new(generation)), changes: Mutex::new(Changes::default()), fresh })
     }
 
     pub fn is_fresh(&self) -> bool {
         self.fresh
     }
 
-    /// Runs `change` with the writer, then makes its effect visible to searches.
-    fn write(&self, change: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
-        let mut slot = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let writer = match &mut *slot {
+    pub(crate) fn live(&self) -> Arc<Generation> {
+        self.live.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn changes(&self) -> MutexGuard<'_, Changes> {
+        self.changes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `change` with the live writer and makes its effect visible to searches; a rebuild
+    /// in progress is told what it touched.
+    fn write(&self, touched: impl FnOnce(&mut Touched), change: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
+        let mut changes = self.changes();
+        let live = self.live();
+        let writer = match &mut changes.writer {
             Some(writer) => writer,
-            empty => empty.insert(self.index.writer_with_num_threads(1, WRITER_MEMORY)?),
+            empty => empty.insert(live.index.writer_with_num_threads(1, WRITER_MEMORY)?),
         };
         change(writer)?;
-        self.reader.reload()?;
+        live.reader.reload()?;
+        if let Some(rebuilding) = &mut changes.rebuilding {
+            touched(rebuilding);
+        }
         Ok(())
     }
 
     /// Adds or replaces `docs` and removes `removed`, in one commit.
     pub fn replace(&self, docs: &[IndexDoc], removed: &[DocKey]) -> Result<()> {
-        self.write(|writer| {
-            for key in removed {
-                writer.delete_term(Term::from_field_u64(self.fields.id, key.encode()));
-            }
-            for doc in docs {
-                writer.delete_term(Term::from_field_u64(self.fields.id, doc.key.encode()));
-                writer.add_document(self.document(doc))?;
-            }
-            writer.commit()?;
-            Ok(())
-        })
+        self.write(
+            |touched| touched.keys.extend(removed.iter().copied().chain(docs.iter().map(|doc| doc.key))),
+            |writer| {
+                self.apply(writer, docs, removed)?;
+                writer.commit()?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Deletes `removed` and replaces `docs` through `writer`, uncommitted.
+    pub(crate) fn apply(&self, writer: &IndexWriter, docs: &[IndexDoc], removed: &[DocKey]) -> Result<()> {
+        for key in removed {
+            writer.delete_term(Term::from_field_u64(self.fields.id, key.encode()));
+        }
+        for doc in docs {
+            writer.delete_term(Term::from_field_u64(self.fields.id, doc.key.encode()));
+            writer.add_document(self.document(doc))?;
+        }
+        Ok(())
     }
 
     /// Removes every document with this value of the facet `facet` (all of one origin's).
     pub fn remove_where(&self, facet: &str, value: &str) -> Result<()> {
-        let Some(position) = FACETS.iter().position(|name| *name == facet) else { return Ok(()) };
-        self.write(|writer| {
-            writer.delete_term(Term::from_facet(self.fields.facets[position], &Facet::from_path([value])));
-            writer.commit()?;
-            Ok(())
-        })
+        let Some(term) = self.facet_term(facet, value) else { return Ok(()) };
+        self.write(
+            |touched| touched.removed_where.push((facet.to_string(), value.to_string())),
+            |writer| {
+                writer.delete_term(term);
+                writer.commit()?;
+                Ok(())
+            },
+        )
     }
 
-    /// Removes everything, before a full rebuild.
-    pub fn clear(&self) -> Result<()> {
-        self.write(|writer| {
-            writer.delete_all_documents()?;
-            writer.commit()?;
-            Ok(())
-        })
-    }
-
-    /// Merges every segment into one, after a full re-index: each search then opens one
-    /// segment's postings and facet columns instead of one set per indexing batch.
-    pub fn compact(&self) -> Result<()> {
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() < 2 {
-            return Ok(());
-        }
-        self.write(|writer| {
-            writer.merge(&segments).wait()?;
-            writer.garbage_collect_files().wait()?;
-            Ok(())
-        })
+    pub(crate) fn facet_term(&self, facet: &str, value: &str) -> Option<Term> {
+        let position = FACETS.iter().position(|name| *name == facet)?;
+        Some(Term::from_facet(self.fields.facets[position], &Facet::from_path([value])))
     }
 
     pub fn count(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.live().reader.searcher().num_docs()
     }
 
-    fn document(&self, doc: &IndexDoc) -> TantivyDocument {
+    pub fn status(&self) -> IndexStatus {
+        let live = self.live();
+        let rebuilding = self.changes().rebuilding.as_ref().map(|touched| touched.added);
+        IndexStatus { generation: live.number, documents: live.reader.searcher().num_docs(), rebuilding }
+    }
+
+    pub(crate) fn document(&self, doc: &IndexDoc) -> TantivyDocument {
         let f = &self.fields;
         let mut out = TantivyDocument::new();
         out.add_u64(f.id, doc.key.encode());
@@ -239,18 +303,19 @@ impl SearchIndex {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResult> {
         let f = &self.fields;
+        let live = self.live();
         let text = request.query.trim();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if text.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         } else {
             // Lenient parsing: a stray quote or colon in a user's query still searches.
-            let mut parser = QueryParser::for_index(&self.index, vec![f.all]);
+            let mut parser = QueryParser::for_index(&live.index, vec![f.all]);
             parser.set_conjunction_by_default();
             clauses.push((Occur::Must, parser.parse_query_lenient(text).0));
             // Words in the title or among the creators rank higher; this clause only scores the
             // documents the required clauses found.
-            let mut boost = QueryParser::for_index(&self.index, vec![f.title, f.creators]);
+            let mut boost = QueryParser::for_index(&live.index, vec![f.title, f.creators]);
             boost.set_field_boost(f.title, 3.0);
             boost.set_field_boost(f.creators, 2.0);
             clauses.push((Occur::Should, boost.parse_query_lenient(text).0));
@@ -271,7 +336,7 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(clauses);
 
-        let searcher = self.reader.searcher();
+        let searcher = live.reader.searcher();
         let mut collectors = MultiCollector::new();
         let count_handle = collectors.add_collector(Count);
         let facet_handles: Vec<_> = FACETS
@@ -338,10 +403,10 @@ fn term_query(term: Term) -> Box<dyn Query> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn doc(id: u64, title: &str, resource_type: &str, year: &str, latest: bool) -> IndexDoc {
+    pub(crate) fn doc(id: u64, title: &str, resource_type: &str, year: &str, latest: bool) -> IndexDoc {
         let mut facets: [Vec<String>; FACETS.len()] = Default::default();
         facets[0] = vec![resource_type.into()];
         facets[1] = vec!["Hydrology".into(), "Rivers/Lakes".into()];
@@ -360,7 +425,7 @@ mod tests {
         }
     }
 
-    fn check(index: &SearchIndex, request: SearchRequest, ids: &[u64], total: usize) -> SearchResult {
+    pub(crate) fn check(index: &SearchIndex, request: SearchRequest, ids: &[u64], total: usize) -> SearchResult {
         let result = index.search(&SearchRequest { limit: 10, ..request }).unwrap();
         let keys: Vec<DocKey> = ids.iter().map(|id| DocKey::Record(*id)).collect();
         assert_eq!((result.keys.as_slice(), result.total), (keys.as_slice(), total));
@@ -413,12 +478,7 @@ mod tests {
         index.replace(&[], &[DocKey::Record(2)]).unwrap();
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
         index.replace(&[doc(5, "Estuary", "dataset", "2023", true)], &[]).unwrap();
-        assert!(index.index.searchable_segment_ids().unwrap().len() > 1);
-        index.compact().unwrap();
-        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
         check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[5, 4, 3, 1], 4);
-        index.clear().unwrap();
-        assert_eq!(index.count(), 0);
     }
 
     #[test]
@@ -470,9 +530,15 @@ mod tests {
         assert!(!index.is_fresh());
         assert_eq!(index.count(), 1);
         drop(index);
-        std::fs::write(path.join("tessera-schema-version"), "0").unwrap();
+        std::fs::write(path.join("1").join("tessera-schema-version"), "0").unwrap();
         let index = SearchIndex::open(&path).unwrap();
         assert!(index.is_fresh());
         assert_eq!(index.count(), 0);
+        drop(index);
+        // An index in the layout before generations: one tantivy folder, no `current`.
+        std::fs::remove_file(path.join("current")).unwrap();
+        let index = SearchIndex::open(&path).unwrap();
+        assert!(index.is_fresh());
+        assert_eq!(index.status(), IndexStatus { generation: 1, documents: 0, rebuilding: None });
     }
 }

@@ -2,10 +2,12 @@
 
 mod error;
 mod index;
+mod rebuild;
 mod schema;
 
 pub use error::Error;
-pub use index::{DocKey, FacetCounts, IndexDoc, SearchIndex, SearchRequest, SearchResult, Sort};
+pub use index::{DocKey, FacetCounts, IndexDoc, IndexStatus, SearchIndex, SearchRequest, SearchResult, Sort, Touched};
+pub use rebuild::{Finish, Rebuild};
 pub use schema::FACETS;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

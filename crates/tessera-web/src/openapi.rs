@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 
 use crate::api::{
     access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
-    search, uploads, zenodo,
+    search, search_index, uploads, zenodo,
 };
 use crate::health;
 
@@ -33,6 +33,7 @@ use crate::health;
         policies::require_reacceptance, incidents::create_report, incidents::report_queue, incidents::read_report,
         incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete, compliance::report, compliance::sample,
         compliance::check, compliance::figures, uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
+        search_index::read, search_index::rebuild,
     ),
     modifiers(&BearerAuth),
 )]

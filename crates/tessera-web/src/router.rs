@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     access, audit, communities, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records,
-    retention, search, uploads, zenodo,
+    retention, search, search_index, uploads, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -133,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}/files/{*rest}", get(record_files::get_record_file))
         .route("/api/records/{id}/files-archive", get(record_files::download_archive))
         .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/admin/search-index", get(search_index::read))
+        .route("/api/admin/search-index/rebuild", post(search_index::rebuild))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .route("/records/{id}", get(ui::landing_page))

@@ -15,5 +15,6 @@ pub(crate) mod record_files;
 pub(crate) mod records;
 pub(crate) mod retention;
 pub(crate) mod search;
+pub(crate) mod search_index;
 pub(crate) mod uploads;
 pub(crate) mod zenodo;

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use tessera_app::domain::authz::Subject;
+
 use crate::config::Config;
 
 pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
@@ -16,6 +18,28 @@ pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
         .await?;
     bar.finish_and_clear();
     println!("rebuilt {} records from {} OCFL objects", report.records, report.objects);
+    tessera.catalog().close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rebuilds the index here when the installation is free; beside a running server, which owns
+/// the index, asks it to.
+pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+    let lock = super::try_lock_installation(config)?;
+    let tessera = super::open(config).await?;
+    if lock.is_none() {
+        let state = tessera.request_reindex(&Subject::operator()).await?;
+        eprintln!(
+            "A server is running: it rebuilds its search index with its next jobs, and answers from the current one ({} documents) until the new one is complete.",
+            state.documents
+        );
+        tessera.catalog().close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bar = super::progress_bar(0, "{spinner} indexing {pos} records ({per_sec}, {elapsed})");
+    let count = tessera.reindex(|done| bar.set_position(done as u64)).await?;
+    bar.finish_and_clear();
+    println!("indexed {count} records");
     tessera.catalog().close().await;
     Ok(ExitCode::SUCCESS)
 }

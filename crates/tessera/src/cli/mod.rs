@@ -76,6 +76,12 @@ enum Command {
         #[command(flatten)]
         local: LocalArgs,
     },
+    /// Rebuild the search index from the catalogue: here when no server runs, else by the
+    /// server with its next jobs while it keeps answering searches from the current index.
+    Reindex {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
     /// Check every OCFL object and every stored file's digest; exits non-zero on any problem.
     Verify {
         #[command(flatten)]
@@ -99,6 +105,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retention { command, local } => retention::run(command, &Config::load(&local, None)?).await,
         Command::Harvest { command, local } => harvest::run(command, &Config::load(&local, None)?).await,
         Command::Rebuild { local } => maintenance::rebuild(&Config::load(&local, None)?).await,
+        Command::Reindex { local } => maintenance::reindex(&Config::load(&local, None)?).await,
         Command::Verify { local } => maintenance::verify(&Config::load(&local, None)?).await,
         Command::Deposit(args) => deposit::deposit(args).await,
         Command::Get(args) => get::get(args).await,
@@ -135,6 +142,16 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
 /// process dies): the server and the commands that write to storage beside it (`rebuild`,
 /// `retention run`) never run at once.
 pub(crate) fn lock_installation(config: &Config) -> anyhow::Result<std::fs::File> {
+    try_lock_installation(config)?.with_context(|| {
+        format!(
+            "another Tessera process (a running server, a rebuild or a retention run) is using {}; stop it first",
+            config.data_dir().display()
+        )
+    })
+}
+
+/// The installation's write lock, or `None` while another process holds it.
+pub(crate) fn try_lock_installation(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
     std::fs::create_dir_all(config.data_dir()).with_context(|| format!("creating the data folder {}", config.data_dir().display()))?;
     let path = config.data_dir().join("tessera.lock");
     let file = std::fs::OpenOptions::new()
@@ -144,11 +161,8 @@ pub(crate) fn lock_installation(config: &Config) -> anyhow::Result<std::fs::File
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another Tessera process (a running server, a rebuild or a retention run) is using {}; stop it first",
-            config.data_dir().display()
-        ),
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(err)) => Err(err).with_context(|| format!("locking {}", path.display())),
     }
 }

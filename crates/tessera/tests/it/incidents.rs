@@ -12,7 +12,7 @@ use crate::mail::MailSink;
 #[tokio::test]
 async fn reported_records_are_taken_down_then_restored_or_deleted() {
     let sink = MailSink::start().await;
-    let server = start(TestServerConfig { env: sink.server_env(), ..Default::default() }).await;
+    let mut server = start(TestServerConfig { env: sink.server_env(), ..Default::default() }).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let owner = person(&server, "owner@example.org", Some(("trust", "depositor")));
     let steward = member(&server, "steward@example.org", "trust", "steward");
@@ -73,6 +73,10 @@ async fn reported_records_are_taken_down_then_restored_or_deleted() {
     assert!(page.text().await.unwrap().contains("Taken down"));
     assert_eq!(anonymous.get("/api/records?q=clinic").await.1["hits"]["total"], 0, "out of search");
     assert_eq!(anonymous.get("/api/records?q=rota").await.1["hits"]["total"], 1, "the other dataset stays");
+    server.stop();
+    assert_eq!(server.cli_ok(&["reindex"]).trim(), "indexed 1 records", "a rebuilt index leaves it out too");
+    server.start_again().await;
+    assert_eq!(anonymous.get("/api/records?q=clinic").await.1["hits"]["total"], 0);
     assert_eq!(
         steward.get(&format!("/api/records/{clinic}/files/list.csv/content")).await.0,
         StatusCode::OK,

@@ -20,6 +20,7 @@ mod mail;
 mod oai;
 mod policies;
 mod retention;
+mod search_index;
 mod sessions;
 mod sso;
 mod unpack;
