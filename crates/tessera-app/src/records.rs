@@ -223,7 +223,8 @@ impl Tessera {
             })
             .collect();
         let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
-        let taken_down: HashSet<ParentId> = self.catalog.taken_down_parents().await?.into_iter().collect();
+        let parents: Vec<ParentId> = views.iter().map(|view| view.doc.parent_id).collect();
+        let taken_down: HashSet<ParentId> = self.catalog.taken_down_among(Some(&parents)).await?.into_iter().collect();
         // Metadata-only records are indexed by their stub alone; each hit is still checked, so
         // the answer stays right while the index lags behind a change of access.
         let mut found: HashMap<DocKey, SearchHit> = HashMap::with_capacity(result.keys.len());

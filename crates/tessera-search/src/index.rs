@@ -321,7 +321,8 @@ impl SearchIndex {
             clauses.push((Occur::Should, boost.parse_query_lenient(text).0));
         }
         if !request.all_versions {
-            clauses.push((Occur::Must, term_query(Term::from_field_text(f.latest, "1"))));
+            // Excluding the few earlier versions is cheaper than intersecting with every latest one.
+            clauses.push((Occur::MustNot, term_query(Term::from_field_text(f.latest, "0"))));
         }
         for (position, name) in FACETS.iter().enumerate() {
             let alternatives: Vec<(Occur, Box<dyn Query>)> = request
@@ -387,11 +388,17 @@ impl SearchIndex {
     }
 
     /// The keys of hits, read from the `id` fast field rather than the compressed document
-    /// store, which would decompress a block per hit.
+    /// store, which would decompress a block per hit; each segment's column is opened once.
     fn keys(&self, searcher: &tantivy::Searcher, addresses: impl Iterator<Item = DocAddress>) -> Result<Vec<DocKey>> {
+        let mut columns: BTreeMap<u32, tantivy::columnar::Column<u64>> = BTreeMap::new();
         addresses
             .map(|address| {
-                let column = searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?;
+                let column = match columns.entry(address.segment_ord) {
+                    std::collections::btree_map::Entry::Occupied(open) => open.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?)
+                    }
+                };
                 Ok(DocKey::decode(column.first(address.doc_id).unwrap_or_default()))
             })
             .collect()

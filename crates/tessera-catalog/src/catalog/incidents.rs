@@ -1,6 +1,6 @@
 //! Problems reported with records, and takedowns.
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, RecordId, UserId};
 
@@ -104,9 +104,28 @@ impl Catalog {
 
     /// Every dataset under a takedown now.
     pub async fn taken_down_parents(&self) -> Result<Vec<ParentId>> {
-        let rows: Vec<TakedownRow> =
-            rows_of!(self, format!("SELECT {TAKEDOWN_COLUMNS} FROM takedowns WHERE lifted IS NULL"), takedown_row)?;
-        Ok(rows.into_iter().map(|t| t.parent_id).collect())
+        self.taken_down_among(None).await
+    }
+
+    /// Which of `parents` (all datasets when `None`) are under a takedown now: one index range
+    /// per dataset, so a search page asks about its hits without reading every takedown.
+    pub async fn taken_down_among(&self, parents: Option<&[ParentId]>) -> Result<Vec<ParentId>> {
+        if parents.is_some_and(|parents| parents.is_empty()) {
+            return Ok(Vec::new());
+        }
+        on_pool!(self, pool => {
+            let mut select = QueryBuilder::new("SELECT DISTINCT parent_id FROM takedowns WHERE lifted IS NULL");
+            if let Some(parents) = parents {
+                select.push(" AND parent_id IN (");
+                let mut list = select.separated(", ");
+                for parent in parents {
+                    list.push_bind(parent.0);
+                }
+                select.push(")");
+            }
+            let rows = select.build().fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(ParentId(row.try_get("parent_id")?))).collect()
+        })
     }
 
     /// Ends a takedown with its outcome, appends `audit` and brings the versions back to

@@ -468,6 +468,10 @@ async fn contract(catalog: Catalog) {
     assert!(feed(OaiRange { from: Some("2026-01-01T00:00:01Z".into()), ..OaiRange::default() }, None).await.is_empty());
     let later = "2026-01-02T10:00:00.5Z";
     catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
+    assert_eq!(catalog.taken_down_parents().await.unwrap(), [ParentId(101)]);
+    assert_eq!(catalog.taken_down_among(Some(&[ParentId(7), ParentId(101)])).await.unwrap(), [ParentId(101)]);
+    assert!(catalog.taken_down_among(Some(&[ParentId(7)])).await.unwrap().is_empty());
+    assert!(catalog.taken_down_among(Some(&[])).await.unwrap().is_empty());
     let taken = feed(OaiRange::default(), after_first).await;
     assert_eq!(
         taken.iter().map(|i| (i.0, i.1.as_str(), i.2)).collect::<Vec<_>>(),
