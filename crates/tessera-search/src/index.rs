@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term};
 
 use crate::Result;
 use crate::schema::{FACETS, Fields, schema};
@@ -363,13 +363,23 @@ impl SearchIndex {
                 keys = self.keys(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
             }
             Sort::Newest | Sort::Oldest | Sort::UpdatedDesc | Sort::UpdatedAsc => {
-                let (field, order) = match sort {
-                    Sort::Newest => ("created", Order::Desc),
-                    Sort::Oldest => ("created", Order::Asc),
-                    Sort::UpdatedDesc => ("updated", Order::Desc),
-                    _ => ("updated", Order::Asc),
+                let (field, descending) = match sort {
+                    Sort::Newest => ("created", true),
+                    Sort::Oldest => ("created", false),
+                    Sort::UpdatedDesc => ("updated", true),
+                    _ => ("updated", false),
                 };
-                let handle = collectors.add_collector(top.order_by_fast_field::<i64>(field, order));
+                // Records of the same second are ordered by id, so the order does not depend on
+                // where a rebuild's threads happened to put them.
+                let by_date = top.custom_score(move |segment: &SegmentReader| {
+                    let (date, id) = (segment.fast_fields().i64(field).ok(), segment.fast_fields().u64("id").ok());
+                    move |doc: DocId| {
+                        let date = date.as_ref().and_then(|column| column.first(doc)).unwrap_or_default();
+                        let id = id.as_ref().and_then(|column| column.first(doc)).unwrap_or_default();
+                        if descending { (date, id) } else { (date.saturating_neg(), u64::MAX - id) }
+                    }
+                });
+                let handle = collectors.add_collector(by_date);
                 fruits = searcher.search(&query, &collectors)?;
                 keys = self.keys(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
             }
@@ -486,6 +496,17 @@ pub(crate) mod tests {
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
         index.replace(&[doc(5, "Estuary", "dataset", "2023", true)], &[]).unwrap();
         check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[5, 4, 3, 1], 4);
+    }
+
+    #[test]
+    fn records_of_the_same_second_are_ordered_by_id_wherever_they_lie() {
+        let index = SearchIndex::in_memory().unwrap();
+        let same_second = |id| IndexDoc { created: 5, updated: 5, ..doc(id, "River", "dataset", "2020", true) };
+        index.replace(&[same_second(2)], &[]).unwrap();
+        index.replace(&[same_second(3), same_second(1)], &[]).unwrap();
+        check(&index, SearchRequest { sort: Sort::Newest, ..Default::default() }, &[3, 2, 1], 3);
+        check(&index, SearchRequest { sort: Sort::Oldest, ..Default::default() }, &[1, 2, 3], 3);
+        check(&index, SearchRequest { sort: Sort::UpdatedAsc, offset: 1, ..Default::default() }, &[2, 3], 3);
     }
 
     #[test]
