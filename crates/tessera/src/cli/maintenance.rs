@@ -30,7 +30,7 @@ pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     if lock.is_none() {
         let state = tessera.request_reindex(&Subject::operator()).await?;
         eprintln!(
-            "A server is running: it rebuilds its search index with its next jobs, and answers from the current one ({} documents) until the new one is complete.",
+            "Another Tessera process holds this installation, so the rebuild is left to the server: it runs it with its next jobs, and answers from the current index ({} documents) until the new one is complete.",
             state.documents
         );
         tessera.catalog().close().await;
