@@ -8,7 +8,7 @@ mod oai;
 mod reindex;
 mod retention;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(about = "Workloads for Tessera's benchmarks")]
@@ -36,24 +36,10 @@ enum Command {
         file: std::path::PathBuf,
     },
     /// Deposit N small files into one draft, time the publish, then the paged listing and landing page.
-    ManyFiles {
-        #[arg(long)]
-        server: String,
-        #[arg(long)]
-        token: String,
-        #[arg(long)]
-        files: usize,
-    },
+    ManyFiles(FilesLoad),
     /// A dataset of N files: one zip unpacked on the server, published, a new version changing
     /// ten files, the paged file list, one file, and all of them as a streamed zip.
-    LargeDataset {
-        #[arg(long)]
-        server: String,
-        #[arg(long)]
-        token: String,
-        #[arg(long)]
-        files: usize,
-    },
+    LargeDataset(FilesLoad),
     /// Ask a running server to rebuild its search index, publishing records until the new index
     /// takes over; each must be found as soon as its publish answers, and after.
     ReindexLive {
@@ -107,13 +93,24 @@ enum Command {
     },
 }
 
+/// A workload of N files deposited on a running server.
+#[derive(Args)]
+struct FilesLoad {
+    #[arg(long)]
+    server: String,
+    #[arg(long)]
+    token: String,
+    #[arg(long)]
+    files: usize,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate { data_dir, records } => generate::generate(&data_dir, records).await,
         Command::DepositFile { server, token, file } => load::deposit_file(&server, &token, &file).await,
-        Command::ManyFiles { server, token, files } => load::many_files(&server, &token, files).await,
-        Command::LargeDataset { server, token, files } => dataset::large_dataset(&server, &token, files).await,
+        Command::ManyFiles(FilesLoad { server, token, files }) => load::many_files(&server, &token, files).await,
+        Command::LargeDataset(FilesLoad { server, token, files }) => dataset::large_dataset(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
         Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,
         Command::HashSpeed { file } => hash_speed(&file),
