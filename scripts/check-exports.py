@@ -6,6 +6,7 @@ usage:
   check-exports.py schema-org JSONLD   parse schema.org JSON-LD with rdflib (offline: the
                                        schema.org context is replaced by its @vocab)
   check-exports.py bibtex FILE         parse with bibtexparser
+  check-exports.py ris FILE            parse with rispy
   check-exports.py bagit ZIP|TAR       unpack, validate with bagit-python (every checksum and
                                        the Payload-Oxum), and list the bag's info and payload
   check-exports.py datapackage ZIP     unpack, validate with frictionless (descriptor, hashes,
@@ -55,6 +56,16 @@ def bibtex(path):
     if len(db.entries) != 1:
         sys.exit(f"expected one entry, read {len(db.entries)}")
     return db.entries[0]
+
+
+def ris(path):
+    import rispy
+
+    with open(path, encoding="utf-8") as f:
+        entries = rispy.load(f)
+    if len(entries) != 1:
+        sys.exit(f"expected one entry, read {len(entries)}")
+    return entries[0]
 
 
 def bag(path):
@@ -189,6 +200,8 @@ def main():
         result = schema_org(files[0])
     elif kind == "bibtex" and len(files) == 1:
         result = bibtex(files[0])
+    elif kind == "ris" and len(files) == 1:
+        result = ris(files[0])
     elif kind == "bagit" and len(files) == 1:
         result = bag(files[0])
     elif kind == "datapackage" and len(files) == 1:

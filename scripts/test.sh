@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test on SQLite and on a
 # real PostgreSQL, with the standards' reference tools (ocfl-py, xmlschema with the official
-# schemas, rdflib, bibtexparser, bagit-python, frictionless). Installs what it needs on a fresh machine.
+# schemas, rdflib, bibtexparser, rispy, bagit-python, frictionless), and the pages in headless
+# Chromium with axe-core. Installs what it needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -47,6 +48,22 @@ if ! cmp -s scripts/oidc-provider/package-lock.json "$op/package-lock.json" || [
 fi
 cp scripts/oidc-provider/provider.mjs "$op/"
 export TESSERA_OIDC_PROVIDER="$op/provider.mjs"
+
+step "The browser the pages are tested in (Debian's Chromium, Playwright, axe-core)"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Chromium is missing; installing Debian's chromium" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+browser=${TESSERA_NODE_DIR:-$HOME/.cache/tessera-node}/browser
+mkdir -p "$browser"
+if ! cmp -s scripts/browser/package-lock.json "$browser/package-lock.json" || [ ! -d "$browser/node_modules/playwright-core" ]; then
+  cp scripts/browser/package.json scripts/browser/package-lock.json "$browser/"
+  (cd "$browser" && npm ci --silent --no-audit --no-fund)
+fi
+cp scripts/browser/flows.mjs "$browser/"
+export TESSERA_BROWSER_FLOWS="$browser/flows.mjs"
+# Screenshots of every page kind at 360 px and 1280 px, kept as artifacts.
+export TESSERA_BROWSER_ARTIFACTS=${TESSERA_BROWSER_ARTIFACTS:-$root/target/browser-artifacts}
 
 step "PostgreSQL"
 if [ -z "${TEST_DATABASE_URL:-}" ]; then

@@ -2,6 +2,7 @@
 
 pub mod bagit;
 pub mod bibtex;
+pub mod citation;
 pub mod csl;
 pub mod datacite;
 pub mod datapackage;

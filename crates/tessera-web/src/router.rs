@@ -3,7 +3,6 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::Redirect;
 use axum::routing::{delete, get, head, post, put};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -31,6 +30,14 @@ const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
 
 pub fn router(state: AppState) -> Router {
     let json_limit = state.config.max_json_bytes;
+    // Pages whose errors are pages too, in the reader's language.
+    let pages = Router::new()
+        .route("/", get(ui::home_page))
+        .route("/search", get(ui::search_page))
+        .route("/records/{id}", get(ui::landing_page))
+        .route("/records/{id}/report", post(ui::report_form))
+        .route("/policies/{policy}", get(ui::policy_page))
+        .route_layer(axum::middleware::from_fn(ui::localized_errors));
     // Uploads stream to disk with their own size limit, so the JSON limit does not apply.
     let uploads = Router::new()
         .route(
@@ -90,7 +97,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}/takedown", post(incidents::take_down))
         .route("/api/records/{id}/takedown/restore", post(incidents::restore))
         .route("/api/records/{id}/takedown/delete", post(incidents::delete))
-        .route("/records/{id}/report", post(ui::report_form))
         .route("/api/user/audit", get(audit::own_audit))
         .route("/api/organizations/{org}/audit", get(audit::organization_audit))
         .route("/api/organizations/{org}/compliance", get(compliance::report))
@@ -108,7 +114,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/policies/{policy}", get(policies::read_policy))
         .route("/api/policies/{policy}/versions", post(policies::add_version))
         .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))
-        .route("/policies/{policy}", get(ui::policy_page))
         .route("/api/communities", get(communities::list).post(communities::create))
         .route("/api/communities/{id}", get(communities::read))
         .route("/api/records/{id}/communities", post(communities::include).delete(communities::remove))
@@ -137,17 +142,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/search-index/rebuild", post(search_index::rebuild))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
-        .route("/records/{id}", get(ui::landing_page))
         .route("/ark:/{naan}/{name}", get(records::resolve_ark))
-        .route("/search", get(ui::search_page))
         .route("/assets/tessera.css", get(ui::style_sheet))
+        .route("/assets/tessera.js", get(ui::script))
+        .route("/language/{lang}", get(ui::switch_language))
         .route("/login", get(ui::login_form).post(ui::login))
         .route("/logout", post(ui::logout))
         .route("/login/sso/{provider}", get(ui::sso_login))
         .route("/auth/callback", get(ui::sso_callback))
         .route("/api/user/session", get(ui::current_session))
-        .route("/", get(|| async { Redirect::to("/search") }))
         .layer(DefaultBodyLimit::max(json_limit))
+        .merge(pages)
         .merge(uploads)
         .fallback(|| async { crate::error::ApiError::NotFound("this address".into()) });
     SECURITY_HEADERS

@@ -10,7 +10,7 @@ use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
 use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
-use tessera_formats::{FileFacts, bibtex, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
+use tessera_formats::{FileFacts, bibtex, citation, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
 
 use crate::api::record_files::{ArchiveKind, ArchivePlan, archive_response};
 use crate::error::{ApiError, ApiResult};
@@ -31,11 +31,12 @@ pub(crate) enum Format {
     DcatJsonLd,
     Csl,
     Bibtex,
+    Ris,
 }
 
 /// Each format's name in the path, its media type and its label on landing pages. The DCAT
 /// JSON-LD shares schema.org's media type, so it is reached by name only.
-const FORMATS: [(Format, &str, &str, &str); 8] = [
+const FORMATS: [(Format, &str, &str, &str); 9] = [
     (Format::DataciteXml, "datacite-xml", "application/vnd.datacite.datacite+xml", "DataCite XML"),
     (Format::DataciteJson, "datacite-json", "application/vnd.datacite.datacite+json", "DataCite JSON"),
     (Format::DublinCore, "dublincore", "application/x-dc+xml", "Dublin Core"),
@@ -44,6 +45,7 @@ const FORMATS: [(Format, &str, &str, &str); 8] = [
     (Format::DcatJsonLd, "dcat-ap-jsonld", "application/ld+json", "DCAT-AP JSON-LD"),
     (Format::Csl, "csl", "application/vnd.citationstyles.csl+json", "CSL-JSON"),
     (Format::Bibtex, "bibtex", "application/x-bibtex", "BibTeX"),
+    (Format::Ris, "ris", "application/x-research-info-systems", "RIS"),
 ];
 
 /// The packages, streamed as zips: name in the path and label.
@@ -63,7 +65,7 @@ pub(crate) struct ArchiveQuery {
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
     params(("id" = String, Path, description = "Record id"),
-           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, or the packages bagit, ro-crate and datapackage")),
+           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, ris, or the packages bagit, ro-crate and datapackage")),
     responses((status = 200, description = "The record in that format"), (status = 404, description = "No such record or format")))]
 pub(crate) async fn export(
     State(state): State<AppState>,
@@ -211,6 +213,7 @@ pub(crate) async fn render(state: &AppState, subject: &Subject, id: RecordId, fo
         Format::DcatJsonLd => (json_text(&dcat::json_ld(&described)), "application/ld+json"),
         Format::Csl => (json_text(&csl::csl_json(&described, &id.to_string())), "application/vnd.citationstyles.csl+json"),
         Format::Bibtex => (bibtex::entry(&described, &id.to_string()), "application/x-bibtex; charset=utf-8"),
+        Format::Ris => (citation::ris(&described), "application/x-research-info-systems; charset=utf-8"),
     };
     let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));

@@ -1,17 +1,23 @@
-//! Server-rendered pages: a record's landing page and the search page. The templates are
-//! checked at compile time; the full, bilingual interface grows from these.
+//! Server-rendered pages, in English and Welsh. The templates are checked at compile time;
+//! every page works without scripts, which only add copy buttons.
 
+mod i18n;
 mod pages;
 mod policy;
 mod report;
+mod search;
 pub(crate) mod session;
 
-use axum::http::header;
-use axum::response::IntoResponse;
-pub(crate) use pages::{landing_page, search_page};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+pub(crate) use pages::{landing_page, localized_errors};
 pub(crate) use policy::policy_page;
 pub(crate) use report::report_form;
+pub(crate) use search::{home_page, search_page};
 pub(crate) use session::{current_session, login, login_form, logout, sso_callback, sso_login};
+
+use crate::state::AppState;
 
 /// The pages' style sheet, a file of its own so the content security policy needs no inline
 /// styles; built into the binary.
@@ -20,4 +26,30 @@ pub(crate) async fn style_sheet() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/tessera.css"),
     )
+}
+
+/// The pages' one script: copy buttons. Nothing depends on it.
+pub(crate) async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/tessera.js"),
+    )
+}
+
+/// The language switch: remembers the choice for a year and goes back to the page.
+pub(crate) async fn switch_language(
+    State(state): State<AppState>,
+    Path(tag): Path<String>,
+    Query(query): Query<session::NextQuery>,
+) -> Response {
+    let next = session::local_path(&query.next);
+    let mut response = Redirect::to(&next).into_response();
+    if let Some(lang) = i18n::Lang::from_tag(&tag) {
+        let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+        let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", i18n::LANG_COOKIE, lang.tag());
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }

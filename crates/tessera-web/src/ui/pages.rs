@@ -1,16 +1,21 @@
-//! The landing and search pages, and the HTML rendering of errors.
+//! A record's landing page, and errors as pages in the reader's language.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use tessera_app::Error as AppError;
 use tessera_app::domain::RecordId;
-use tessera_app::{Error as AppError, RecordView, SearchHit};
+use tessera_app::domain::metadata::Metadata;
+use tessera_app::domain::vocab;
+use tessera_formats::{Described, bibtex, citation};
 
+use super::i18n::{Lang, Tr};
+use super::search::here;
 use crate::api::export;
-use crate::api::search::{FACET_LABELS, aggregations, bucket_label, parse_search};
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::state::AppState;
@@ -33,12 +38,22 @@ struct VersionRow {
     current: bool,
 }
 
+/// A citation in one style, with a copy button.
+struct Citation {
+    id: &'static str,
+    label: &'static str,
+    text: String,
+}
+
 #[derive(Template)]
 #[template(path = "record.html")]
 struct RecordPage {
+    t: Tr,
+    here: String,
     id: RecordId,
     title: String,
-    creators: Vec<String>,
+    /// Each creator's name, and their ORCID link when they have one.
+    creators: Vec<(String, Option<String>)>,
     description: String,
     subjects: Vec<String>,
     resource_type: String,
@@ -46,6 +61,8 @@ struct RecordPage {
     version_index: i64,
     is_latest: bool,
     latest_id: RecordId,
+    access_status: String,
+    embargo_until: Option<String>,
     license: Option<(String, String)>,
     files: Vec<FileRow>,
     files_total: i64,
@@ -56,10 +73,14 @@ struct RecordPage {
     files_restricted: i64,
     /// Only the record's public stub is shown.
     metadata_only: bool,
-    /// `?token=…` when the page was opened with a secret link, for the download links.
+    /// `?token=…` when the page was opened with a secret link, for the download links, and
+    /// the same as `&token=…` for links that have a query already.
     link: String,
+    link_amp: String,
     versions: Vec<VersionRow>,
-    citation: String,
+    citations: Vec<Citation>,
+    /// Highwire Press `citation_*` meta tags.
+    citation_meta: Vec<(&'static str, String)>,
     /// Tombstones of deleted files: (day, reason, how many files when the caller may know).
     deletions: Vec<(String, String, usize)>,
     /// The persistent identifier and the link it resolves through.
@@ -70,50 +91,18 @@ struct RecordPage {
     exports: Vec<(&'static str, &'static str)>,
 }
 
-struct Bucket {
-    label: String,
-    count: u64,
-    href: String,
-    selected: bool,
-}
-
-struct FacetBox {
-    label: &'static str,
-    buckets: Vec<Bucket>,
-}
-
-struct Hit {
-    /// The record's page here, or at its origin for a harvested record.
-    href: String,
-    /// The repository a harvested record comes from.
-    origin: Option<String>,
-    title: String,
-    creators: String,
-    date: String,
-    resource_type: String,
-    summary: String,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    q: String,
-    total: usize,
-    hits: Vec<Hit>,
-    facets: Vec<FacetBox>,
-    prev: Option<String>,
-    next: Option<String>,
-}
-
 /// A page with a heading and a paragraph: errors, and confirmations of forms.
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(super) struct ErrorPage {
+    pub(super) t: Tr,
+    pub(super) here: String,
     pub(super) heading: String,
     pub(super) detail: String,
 }
 
-/// An error shown as a page, with the status the API would give.
+/// An error shown as a page, with the status the API would give. It is rendered in English
+/// here; `localized_errors` renders it again in the reader's language.
 pub(crate) struct HtmlError(ApiError);
 
 impl<E: Into<ApiError>> From<E> for HtmlError {
@@ -122,21 +111,39 @@ impl<E: Into<ApiError>> From<E> for HtmlError {
     }
 }
 
+/// Marks a response as an error page, for `localized_errors`.
+#[derive(Clone, Copy)]
+struct FailedPage(StatusCode);
+
+fn error_page(t: Tr, here: String, status: StatusCode) -> Response {
+    let key = match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => "taken-down",
+        _ => "internal",
+    };
+    let page = ErrorPage { heading: t.t(&format!("error-{key}")), detail: t.t(&format!("error-{key}-detail")), t, here };
+    let mut response = render(status, &page);
+    response.extensions_mut().insert(FailedPage(status));
+    response
+}
+
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let status = self.0.into_response().status();
-        let (heading, detail) = match status {
-            StatusCode::NOT_FOUND => ("Not found", "There is nothing at this address."),
-            StatusCode::UNAUTHORIZED => ("Sign-in required", "This record is not public."),
-            StatusCode::FORBIDDEN => ("Permission denied", "You do not have access to this record."),
-            StatusCode::BAD_REQUEST => ("Bad request", "The address or search could not be understood."),
-            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => (
-                "Taken down",
-                "This record is taken down while a reported problem is reviewed. Its curators and stewards will restore or remove it.",
-            ),
-            _ => ("Something went wrong", "The error has been logged. Please try again later."),
-        };
-        render(status, &ErrorPage { heading: heading.into(), detail: detail.into() })
+        error_page(Lang::En.tr(), "/".into(), status)
+    }
+}
+
+/// Renders the error pages of the routes it wraps in their reader's language.
+pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
+    let (lang, here) = (Lang::of(request.headers()), super::search::here(request.uri()));
+    let response = next.run(request).await;
+    match response.extensions().get::<FailedPage>() {
+        Some(FailedPage(status)) if lang != Lang::En => error_page(lang.tr(), here, *status),
+        _ => response,
     }
 }
 
@@ -161,27 +168,48 @@ pub(crate) fn human_size(bytes: i64) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
-/// A citation in the style of APA 7 for data sets.
-fn citation(state: &AppState, view: &RecordView) -> String {
-    let md = &view.doc.metadata;
-    let creators: Vec<&str> = md.creator_names().collect();
-    let year = md.publication_year().map_or("n.d.".to_string(), |y| y.to_string());
-    let kind = md.resource_type.as_ref().and_then(|r| tessera_app::domain::vocab::resource_type_title(&r.id)).unwrap_or("Data set");
-    let mut text = format!("{} ({year}). {}", creators.join("; "), md.title.as_deref().unwrap_or("Untitled"));
-    if let Some(version) = &md.version {
-        text.push_str(&format!(" (Version {version})"));
+/// The citations a landing page offers, each ready to copy. They follow each style's own
+/// conventions, in English whatever the page's language.
+fn citations(described: &Described<'_>, id: RecordId) -> Vec<Citation> {
+    let kind = described.metadata.resource_type.as_ref().and_then(|r| vocab::resource_type_title(&r.id)).unwrap_or("Data set");
+    vec![
+        Citation { id: "apa", label: "APA", text: citation::apa(described, kind) },
+        Citation { id: "bibtex", label: "BibTeX", text: bibtex::entry(described, &id.to_string()) },
+        Citation { id: "ris", label: "RIS", text: citation::ris(described) },
+        Citation { id: "datacite", label: "DataCite", text: citation::datacite(described) },
+    ]
+}
+
+/// FAIR Signposting: typed links from the landing page to what a machine wants of it.
+fn signposting(state: &AppState, described: &Described<'_>, id: RecordId, files: &[FileRow]) -> Option<HeaderValue> {
+    let mut links = vec![format!("<{}>; rel=\"cite-as\"", described.pid_url())];
+    for (name, media) in [("datacite-xml", "application/vnd.datacite.datacite+xml"), ("json-ld", "application/ld+json")] {
+        links.push(format!("<{}>; rel=\"describedby\"; type=\"{media}\"", state.link(&format!("/api/records/{id}/export/{name}"))));
     }
-    text.push_str(&format!(" [{kind}]."));
-    if let Some(publisher) = &md.publisher {
-        text.push_str(&format!(" {publisher}."));
-    }
-    text.push_str(&format!(" {}", state.link(&format!("/records/{}", view.doc.id))));
-    text
+    links.extend(files.iter().map(|f| format!("<{}>; rel=\"item\"; type=\"application/octet-stream\"", state.link(&f.url))));
+    links.extend(described.licence_urls().map(|url| format!("<{url}>; rel=\"license\"")));
+    links.extend(orcids(described.metadata).into_iter().flatten().map(|url| format!("<{url}>; rel=\"author\"")));
+    links.push("<https://schema.org/Dataset>; rel=\"type\"".into());
+    links.push("<https://schema.org/AboutPage>; rel=\"type\"".into());
+    HeaderValue::from_str(&links.join(", ")).ok()
+}
+
+/// Each creator's ORCID as a link, in the creators' order.
+fn orcids(md: &Metadata) -> Vec<Option<String>> {
+    md.creators
+        .iter()
+        .map(|c| {
+            let orcid = c.person_or_org.identifiers.iter().find(|i| i.scheme == "orcid")?;
+            Some(format!("https://orcid.org/{}", orcid.identifier.trim_start_matches("https://orcid.org/")))
+        })
+        .collect()
 }
 
 pub(crate) async fn landing_page(
     State(state): State<AppState>,
     Caller(subject): Caller,
+    lang: Lang,
+    uri: Uri,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -190,6 +218,7 @@ pub(crate) async fn landing_page(
     if let Some(format) = export::negotiated(&headers) {
         return Ok(export::render(&state, &subject, id, format).await?);
     }
+    let t = lang.tr();
     let view = state.tessera.record(&subject, id).await?;
     let files_page = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     // The files the caller may have; when files have classes of their own, that can be some.
@@ -212,36 +241,42 @@ pub(crate) async fn landing_page(
         })
         .collect();
     // A reviewer's secret link must follow them to the files.
-    let link = query.get("token").map(|t| format!("?token={}", escape_segment(t))).unwrap_or_default();
+    let secret = query.get("token").map(|t| format!("token={}", escape_segment(t)));
+    let link = secret.as_ref().map(|s| format!("?{s}")).unwrap_or_default();
     let md = &view.doc.metadata;
     let links = state.links(&view.doc);
     let described = state.described(&view.doc, &links);
     let json_ld = tessera_formats::schema_org::json_ld(&described).to_string();
+    let files: Vec<FileRow> = files
+        .into_iter()
+        .map(|f| FileRow {
+            url: format!("/api/records/{id}/files/{}/content{link}", crate::wire::key_path(&f.key)),
+            size: human_size(f.size),
+            md5: f.md5,
+            key: f.key,
+        })
+        .collect();
+    let signposts = if view.is_stub { None } else { signposting(&state, &described, id, &files) };
     let page = RecordPage {
+        here: here(&uri),
         pid: view.doc.pids.get("ark").map(|ark| (ark.identifier.clone(), links.pid.clone())),
         exports: export::linked().collect(),
         // `<` and `&` as JSON escapes, so no text in the record can close the script element.
         json_ld: json_ld.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"),
         id,
-        title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
-        creators: md.creator_names().map(str::to_string).collect(),
-        description: md.description.clone().unwrap_or_default(),
+        title: t.title(md),
+        creators: md.creator_names().map(str::to_string).zip(orcids(md)).collect(),
+        description: t.description(md),
         subjects: md.subjects.iter().filter_map(|s| s.subject.clone()).collect(),
-        resource_type: md.resource_type.as_ref().map(|r| bucket_label("resource_type", &r.id)).unwrap_or_default(),
+        resource_type: md.resource_type.as_ref().map(|r| t.bucket("resource_type", &r.id)).unwrap_or_default(),
         publication_date: md.publication_date.clone().unwrap_or_default(),
         version_index: view.doc.version_index,
         is_latest: view.is_latest,
         latest_id: view.latest_id,
+        access_status: t.bucket("access_status", described.access_right().status()),
+        embargo_until: view.doc.access.embargo.until.clone().filter(|_| view.doc.access.embargo.active),
         license: described.rights().next().map(|r| (r.title.to_string(), r.url.unwrap_or_default())),
-        files: files
-            .into_iter()
-            .map(|f| FileRow {
-                url: format!("/api/records/{id}/files/{}/content{link}", crate::wire::key_path(&f.key)),
-                size: human_size(f.size),
-                md5: f.md5,
-                key: f.key,
-            })
-            .collect(),
+        files,
         deletions: view
             .doc
             .deletions
@@ -256,89 +291,15 @@ pub(crate) async fn landing_page(
         files_restricted: if refused { view.files_count.max(1) } else { view.files_count - files_total },
         metadata_only: view.is_stub,
         link,
+        link_amp: secret.map(|s| format!("&{s}")).unwrap_or_default(),
         versions,
-        citation: citation(&state, &view),
+        citations: citations(&described, id),
+        citation_meta: citation::highwire(&described),
+        t,
     };
-    Ok(render(StatusCode::OK, &page))
-}
-
-pub(crate) async fn search_page(
-    State(state): State<AppState>,
-    Caller(subject): Caller,
-    Query(params): Query<Vec<(String, String)>>,
-) -> Result<Response, HtmlError> {
-    let parsed = parse_search(&params)?;
-    let filters = parsed.request.filters.clone();
-    let q = parsed.request.query.clone();
-    let (page_number, size) = (parsed.page, parsed.size);
-    let result = state.tessera.search(&subject, parsed.request).await?;
-    let link_with = |params: &[(String, String)]| {
-        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", escape_segment(v))).collect();
-        format!("/search?{}", query.join("&"))
-    };
-    let without_page: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "page").cloned().collect();
-    let aggregations = aggregations(&state, &result, &filters);
-    let facets = FACET_LABELS
-        .iter()
-        // Origins say something only once partner repositories are harvested.
-        .filter(|(name, _)| *name != "origin" || !result.origins.is_empty())
-        .map(|(name, label)| FacetBox {
-            label,
-            buckets: aggregations[name]["buckets"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|b| {
-                    let key = b["key"].as_str().unwrap_or_default().to_string();
-                    let selected = b["is_selected"].as_bool().unwrap_or(false);
-                    // A selected value's link removes it; any other adds it.
-                    let mut toggled: Vec<(String, String)> =
-                        without_page.iter().filter(|(k, v)| !(k == name && *v == key)).cloned().collect();
-                    if !selected {
-                        toggled.push((name.to_string(), key));
-                    }
-                    Bucket {
-                        label: b["label"].as_str().unwrap_or_default().to_string(),
-                        count: b["doc_count"].as_u64().unwrap_or(0),
-                        href: link_with(&toggled),
-                        selected,
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let hits = result
-        .hits
-        .iter()
-        .map(|hit| {
-            let (md, href, origin) = match hit {
-                SearchHit::Record(view) => (&view.doc.metadata, format!("/records/{}", view.doc.id), None),
-                SearchHit::Remote(record) => (&record.doc.metadata, record.origin_link(), Some(record.origin.repository_name.clone())),
-            };
-            let description = md.description.clone().unwrap_or_default();
-            Hit {
-                href,
-                origin,
-                title: md.title.clone().unwrap_or_else(|| "Untitled".into()),
-                creators: md.creator_names().collect::<Vec<_>>().join("; "),
-                date: md.publication_date.clone().unwrap_or_default(),
-                resource_type: md.resource_type.as_ref().map(|r| bucket_label("resource_type", &r.id)).unwrap_or_default(),
-                summary: description.chars().take(300).collect(),
-            }
-        })
-        .collect();
-    let page_link = |page: usize| {
-        let mut with_page = without_page.clone();
-        with_page.push(("page".into(), page.to_string()));
-        link_with(&with_page)
-    };
-    let page = SearchPage {
-        q,
-        total: result.total,
-        hits,
-        facets,
-        prev: (page_number > 1).then(|| page_link(page_number - 1)),
-        next: (page_number * size < result.total).then(|| page_link(page_number + 1)),
-    };
-    Ok(render(StatusCode::OK, &page))
+    let mut response = render(StatusCode::OK, &page);
+    if let Some(value) = signposts {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    Ok(response)
 }

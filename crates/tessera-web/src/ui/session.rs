@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tessera_app::{Error as AppError, NewSession, PendingSignIn, SESSION_LIFETIME, SsoCallback, same_secret};
 
+use super::i18n::{Lang, Tr};
 use super::pages::render;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{SESSION_COOKIE, cookie};
@@ -25,6 +26,8 @@ const LOGIN_CSRF_COOKIE: &str = "tessera_login_csrf";
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    t: Tr,
+    here: String,
     csrf: String,
     next: String,
     email: String,
@@ -36,11 +39,11 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub(crate) struct NextQuery {
     #[serde(default)]
-    next: String,
+    pub(crate) next: String,
 }
 
 /// Only paths on this server are followed after sign-in, never another site.
-fn local_path(next: &str) -> String {
+pub(crate) fn local_path(next: &str) -> String {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".to_string() }
 }
 
@@ -55,9 +58,11 @@ fn set_cookie(response: &mut Response, value: String) {
     }
 }
 
-fn login_page(state: &AppState, status: StatusCode, next: &str, email: &str, message: &str) -> ApiResult<Response> {
+fn login_page(state: &AppState, lang: Lang, status: StatusCode, next: &str, email: &str, message: &str) -> ApiResult<Response> {
     let csrf = tessera_app::random_token()?;
     let page = LoginPage {
+        t: lang.tr(),
+        here: format!("/login?next={}", crate::wire::escape_segment(&local_path(next))),
         csrf: csrf.clone(),
         next: local_path(next),
         email: email.to_string(),
@@ -69,8 +74,8 @@ fn login_page(state: &AppState, status: StatusCode, next: &str, email: &str, mes
     Ok(response)
 }
 
-pub(crate) async fn login_form(State(state): State<AppState>, Query(query): Query<NextQuery>) -> ApiResult<Response> {
-    login_page(&state, StatusCode::OK, &query.next, "", "")
+pub(crate) async fn login_form(State(state): State<AppState>, lang: Lang, Query(query): Query<NextQuery>) -> ApiResult<Response> {
+    login_page(&state, lang, StatusCode::OK, &query.next, "", "")
 }
 
 #[derive(Deserialize)]
@@ -88,20 +93,22 @@ pub(crate) struct LoginForm {
 pub(crate) async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
+    let t = lang.tr();
     if !same_secret(&form.csrf_token, cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default()) {
-        return login_page(&state, StatusCode::FORBIDDEN, &form.next, &form.email, "The form had expired. Please sign in again.");
+        return login_page(&state, lang, StatusCode::FORBIDDEN, &form.next, &form.email, &t.t("login-expired"));
     }
     let session = match state.tessera.sign_in(&form.email, &form.password, peer.ip()).await {
         Ok(session) => session,
-        Err(AppError::BadCredentials { reason }) => {
-            return login_page(&state, StatusCode::UNAUTHORIZED, &form.next, &form.email, &capitalised(reason));
+        Err(AppError::BadCredentials { .. }) => {
+            return login_page(&state, lang, StatusCode::UNAUTHORIZED, &form.next, &form.email, &t.t("login-wrong"));
         }
         Err(AppError::TooManyAttempts { retry_after }) => {
-            let message = format!("Too many failed attempts. Try again in {} minutes.", retry_after.div_ceil(60));
-            let mut response = login_page(&state, StatusCode::TOO_MANY_REQUESTS, &form.next, &form.email, &message)?;
+            let message = t.n("login-too-many", retry_after.div_ceil(60) as i64);
+            let mut response = login_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &form.next, &form.email, &message)?;
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return Ok(response);
         }
@@ -131,13 +138,15 @@ const CALLBACK_PATH: &str = "/auth/callback";
 /// Leaves for an OpenID provider's sign-in page, remembering in a cookie what must come back.
 pub(crate) async fn sso_login(
     State(state): State<AppState>,
+    lang: Lang,
     Path(provider): Path<String>,
     Query(query): Query<NextQuery>,
 ) -> ApiResult<Response> {
     let (url, pending) = match state.tessera.sso_begin(&provider, &local_path(&query.next)).await {
         Ok(started) => started,
         Err(err @ AppError::ProviderUnavailable(_)) => {
-            return login_page(&state, StatusCode::BAD_GATEWAY, &query.next, "", &err.to_string());
+            let message = lang.tr().v("login-provider-unavailable", capitalised(&err.to_string()));
+            return login_page(&state, lang, StatusCode::BAD_GATEWAY, &query.next, "", &message);
         }
         Err(other) => return Err(other.into()),
     };
@@ -150,19 +159,24 @@ pub(crate) async fn sso_login(
 pub(crate) async fn sso_callback(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    lang: Lang,
     headers: HeaderMap,
     Query(callback): Query<SsoCallback>,
 ) -> ApiResult<Response> {
+    let t = lang.tr();
     let Some(pending) = cookie(&headers, SSO_COOKIE).and_then(PendingSignIn::decode) else {
         tracing::warn!(target: "audit", address = %peer.ip(), "single sign-on answer without a sign-in in progress");
-        let message = "This sign-in was not started here, or took too long. Please start again.";
-        return login_page(&state, StatusCode::BAD_REQUEST, "/", "", message);
+        return login_page(&state, lang, StatusCode::BAD_REQUEST, "/", "", &t.t("login-sso-not-started"));
     };
     let mut response = match state.tessera.sso_finish(&pending, &callback, peer.ip()).await {
         Ok(session) => signed_in(&state, &headers, &session, &pending.next).await?,
         Err(err @ (AppError::SignInRefused(_) | AppError::ProviderUnavailable(_))) => {
             let status = if matches!(err, AppError::SignInRefused(_)) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_GATEWAY };
-            login_page(&state, status, &pending.next, "", &capitalised(&err.to_string()))?
+            let message = match err {
+                AppError::SignInRefused(_) => t.v("login-sso-refused", capitalised(&err.to_string())),
+                _ => t.v("login-provider-unavailable", capitalised(&err.to_string())),
+            };
+            login_page(&state, lang, status, &pending.next, "", &message)?
         }
         Err(other) => return Err(other.into()),
     };

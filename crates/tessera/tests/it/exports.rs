@@ -61,6 +61,14 @@ async fn every_record_exports_in_formats_the_reference_tools_read() {
     assert_eq!(entry["author"].as_str().unwrap().split(" and ").count(), 40, "{entry}");
     let scripts = check_exports("bibtex", &[("scripts.bib", export(&server, &ids["scripts"], "bibtex").await.as_bytes())]);
     assert_eq!(scripts["title"].as_str(), Some("河流温度 · Αφόν · نهر"), "{scripts}");
+    let ris = check_exports("ris", &[("many.ris", export(&server, many, "ris").await.as_bytes())]);
+    assert_eq!(
+        (ris["type_of_reference"].as_str(), ris["year"].as_str(), ris["date"].as_str()),
+        (Some("DATA"), Some("2024"), Some("2024/05/17/"))
+    );
+    assert_eq!(ris["authors"].as_array().map(Vec::len), Some(40), "{ris}");
+    let scripts = check_exports("ris", &[("scripts.ris", export(&server, &ids["scripts"], "ris").await.as_bytes())]);
+    assert_eq!(scripts["title"].as_str(), Some("河流温度 · Αφόν · نهر"), "{scripts}");
 
     let csl: Value = serde_json::from_str(&export(&server, many, "csl").await).unwrap();
     assert_eq!((csl["type"].as_str(), csl["author"].as_array().map(Vec::len)), (Some("dataset"), Some(40)), "{csl}");

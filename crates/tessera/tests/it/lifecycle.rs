@@ -167,7 +167,7 @@ async fn lifecycle(server: &TestServer) -> Vec<String> {
     let page = reqwest::get(server.url(&format!("/records/{draft_id}"))).await.unwrap().text().await.unwrap();
     assert!(page.contains("<h1>River temperatures of the Taff (corrected)</h1>"), "{page}");
     assert!(
-        page.contains("Lovelace, Ada; Afon Data Group (2024). River temperatures of the Taff (corrected) [Dataset]. Tessera."),
+        page.contains("Lovelace, A., &#38; Afon Data Group (2024). River temperatures of the Taff (corrected) [Dataset]. Tessera."),
         "{page}"
     );
     assert!(page.contains("a newer version exists"));

@@ -1,0 +1,215 @@
+# Rhyngwyneb Tessera yn Gymraeg. Mae gan bob neges yma ei gefeilles Saesneg yn en.ftl; mae
+# prawf yn cadw'r ddwy ffeil yn gyson. Rhif yw $n bob amser, testun yw $v.
+# Welsh counts take CLDR's six plural forms: zero, one, two, few (3), many (6) and other.
+
+## Pob tudalen
+
+skip-to-content = Neidio i'r cynnwys
+search-label = Chwilio cofnodion
+search-button = Chwilio
+site-tools = Iaith a chyfrif
+sign-in = Mewngofnodi
+footer = Storfa data ymchwil Tessera
+footer-api = API
+untitled = Heb deitl
+previous-page = Tudalen flaenorol
+next-page = Tudalen nesaf
+page-of = Tudalen { $n } o { $v }.
+
+## Hafan
+
+home-intro = Dewch o hyd i ddata ymchwil a chasgliadau digidol y sefydliadau sy'n aelodau, a'u dyfynnu a'u hailddefnyddio.
+home-search-label = Chwilio setiau data, casgliadau a'u ffeiliau
+home-total = { $n ->
+    [zero] Dim cofnodion i'w harchwilio eto.
+    [one] Un cofnod i'w archwilio.
+    [two] { $n } gofnod i'w harchwilio.
+    [few] { $n } chofnod i'w harchwilio.
+    [many] { $n } chofnod i'w harchwilio.
+   *[other] { $n } cofnod i'w harchwilio.
+}
+home-browse = Pori'r cyfan
+home-recent = Cyhoeddwyd yn ddiweddar
+home-nothing-yet = Nid oes dim wedi'i gyhoeddi eto.
+
+## Chwilio
+
+search-title = Chwilio
+search-title-query = { $v }: chwilio
+filters = Hidlyddion
+filter-remove = Tynnu'r hidlydd:
+records-found = { $n ->
+    [zero] Dim cofnodion
+    [one] { $n } cofnod
+    [two] { $n } gofnod
+    [few] { $n } chofnod
+    [many] { $n } chofnod
+   *[other] { $n } cofnod
+}
+records-found-for = { $n ->
+    [zero] Dim cofnodion ar gyfer “{ $v }”
+    [one] { $n } cofnod ar gyfer “{ $v }”
+    [two] { $n } gofnod ar gyfer “{ $v }”
+    [few] { $n } chofnod ar gyfer “{ $v }”
+    [many] { $n } chofnod ar gyfer “{ $v }”
+   *[other] { $n } cofnod ar gyfer “{ $v }”
+}
+sort-label = Trefnu yn ôl
+sort-button = Trefnu
+sort-bestmatch = Cyfateb orau
+sort-newest = Mwyaf newydd
+sort-oldest = Hynaf
+sort-updated-desc = Diweddarwyd yn fwyaf diweddar
+sort-updated-asc = Diweddarwyd yn lleiaf diweddar
+result-pages = Tudalennau canlyniadau
+from-origin = o { $v }
+facet-resource-type = Mathau o adnodd
+facet-subject = Pynciau
+facet-license = Trwyddedau
+facet-affiliation = Sefydliadau
+facet-publication-year = Blwyddyn cyhoeddi
+facet-language = Ieithoedd
+facet-access-status = Statws mynediad
+facet-origin = Tarddiad
+
+## Mathau o adnodd
+
+resource-type-dataset = Set ddata
+resource-type-image = Delwedd
+resource-type-image-photo = Ffotograff
+resource-type-image-figure = Ffigur
+resource-type-image-drawing = Lluniad
+resource-type-image-diagram = Diagram
+resource-type-image-plot = Graff
+resource-type-audio = Sain
+resource-type-video = Fideo
+resource-type-model = Model
+resource-type-physicalobject = Gwrthrych ffisegol
+resource-type-publication = Cyhoeddiad
+resource-type-publication-article = Erthygl cyfnodolyn
+resource-type-publication-book = Llyfr
+resource-type-publication-report = Adroddiad
+resource-type-publication-thesis = Traethawd ymchwil
+resource-type-publication-preprint = Rhagargraffiad
+resource-type-poster = Poster
+resource-type-presentation = Cyflwyniad
+resource-type-event = Digwyddiad
+resource-type-lesson = Gwers
+resource-type-software = Meddalwedd
+resource-type-software-computationalnotebook = Llyfr nodiadau cyfrifiannol
+resource-type-workflow = Llif gwaith
+resource-type-other = Arall
+
+## Statws mynediad
+
+access-status-open = Agored
+access-status-restricted = Cyfyngedig
+access-status-embargoed = Dan embargo
+access-status-metadata-only = Metadata yn unig
+
+## Tudalen cofnod
+
+published-on = Cyhoeddwyd { $v }
+version-n = Fersiwn { $n }
+newer-version = mae fersiwn mwy diweddar
+metadata-only-notice = Dim ond disgrifiad byr o'r cofnod hwn sy'n gyhoeddus. Ei stiwardiaid sy'n penderfynu pwy gaiff weld y gweddill; gall defnyddwyr sydd wedi mewngofnodi ofyn am fynediad.
+description = Disgrifiad
+subjects = Pynciau
+access-heading = Mynediad a thrwydded
+embargo-until = bydd y ffeiliau'n agor ar { $v }
+licence = Trwydded
+no-licence = Ni roddwyd trwydded.
+request-access-how = Mae rhai o ffeiliau'r cofnod hwn yn gyfyngedig. Ei stiwardiaid data sy'n penderfynu pwy gaiff eu defnyddio, at ba ddiben a hyd pryd.
+request-access-sign-in = Mewngofnodi i ofyn am fynediad
+files = Ffeiliau
+files-deleted-n = { $n ->
+    [one] Dilëwyd un ffeil o'r cofnod hwn
+   *[other] Dilëwyd { $n } ffeil o'r cofnod hwn
+} ar { $v }; mae'r disgrifiad yn aros. Y rheswm a roddwyd:
+files-deleted = Dilëwyd ffeiliau o'r cofnod hwn ar { $v }; mae'r disgrifiad yn aros. Y rheswm a roddwyd:
+files-restricted-all = Mae ffeiliau'r cofnod hwn yn gyfyngedig.
+files-none = Nid oes gan y cofnod hwn ffeiliau.
+files-some-open = Mae { $n } o'i { $v } ffeil ar agor i chi; mae'r lleill yn gyfyngedig.
+files-count = { $n ->
+    [one] Un ffeil, { $v } i gyd.
+   *[other] { $n } ffeil, { $v } i gyd.
+}
+download-yours = Lawrlwytho'ch rhai chi (zip)
+download-all = Lawrlwytho'r cyfan (zip)
+file-name = Enw
+file-size = Maint
+file-checksum = Swm gwirio
+file-pages = Tudalennau ffeiliau
+versions = Fersiynau
+version-this = Fersiwn { $n } ({ $v }), y fersiwn hon
+cite-heading = Sut i ddyfynnu
+copy-citation = Copïo'r dyfyniad { $v }
+copied = Wedi'i gopïo
+persistent-identifier = Dynodydd parhaus
+export = Allforio
+
+## Rhoi gwybod am broblem
+
+report-heading = Rhoi gwybod am broblem
+report-intro = Ydy'r cofnod hwn yn datgelu data personol, yn cynnwys data anghywir, neu'n torri hawliau rhywun? Dywedwch wrth ei guraduron a'i stiwardiaid; gallan nhw ei dynnu i lawr ar unwaith tra byddan nhw'n edrych.
+report-kind = Math o broblem
+report-kind-privacy = Data personol neu gyfrinachol
+report-kind-wrong = Data anghywir
+report-kind-rights = Hawliad hawliau (hawlfraint, trwydded)
+report-kind-other = Rhywbeth arall
+report-what = Beth sydd o'i le
+report-email = Eich e-bost, i glywed y canlyniad (dewisol)
+report-send = Anfon yr adroddiad
+report-thanks = Diolch
+report-sent = Anfonwyd adroddiad { $n } am gofnod { $v } at ei guraduron a'i stiwardiaid.
+report-sent-email = Byddwch yn clywed y canlyniad drwy e-bost.
+report-not-sent = Nid oedd modd anfon yr adroddiad
+
+## Polisïau
+
+policy-in-force = Fersiwn { $n } mewn grym
+policy-terms = Telerau: { $v }
+policy-field-of-use = maes defnydd: { $v }
+policy-duration = { $n ->
+    [one] am un diwrnod o'r mynediad
+   *[other] am { $n } diwrnod o'r mynediad
+}
+policy-kind-agreement = Cytundeb defnyddio data
+policy-kind-licence = Trwydded
+policy-text-of = Testun fersiwn { $n }
+policy-change-log = Cofnod newidiadau
+policy-version = Fersiwn
+policy-from = Mewn grym o
+policy-what-changed = Beth newidiodd
+
+## Mewngofnodi
+
+login-email = E-bost
+login-password = Cyfrinair
+login-sso-heading = Neu mewngofnodwch gyda'ch sefydliad
+login-sso-with = Mewngofnodi gyda { $v }
+login-expired = Roedd y ffurflen wedi dod i ben. Mewngofnodwch eto.
+login-wrong = Mae'r e-bost neu'r cyfrinair yn anghywir.
+login-too-many = { $n ->
+    [one] Gormod o ymdrechion aflwyddiannus. Rhowch gynnig arall arni ymhen munud.
+   *[other] Gormod o ymdrechion aflwyddiannus. Rhowch gynnig arall arni ymhen { $n } munud.
+}
+login-sso-not-started = Ni ddechreuwyd y mewngofnodi hwn yma, neu cymerodd ormod o amser. Dechreuwch eto.
+login-sso-refused = Gwrthodwyd y mewngofnodi: { $v }
+login-provider-unavailable = Nid oes modd cyrraedd y darparwr mewngofnodi: { $v }
+
+## Gwallau
+
+error-search-link = Chwilio'r storfa
+error-not-found = Heb ei ganfod
+error-not-found-detail = Does dim byd yn y cyfeiriad hwn.
+error-unauthorized = Rhaid mewngofnodi
+error-unauthorized-detail = Nid yw'r cofnod hwn yn gyhoeddus.
+error-forbidden = Dim caniatâd
+error-forbidden-detail = Nid oes gennych fynediad i'r cofnod hwn.
+error-bad-request = Cais gwallus
+error-bad-request-detail = Nid oedd modd deall y cyfeiriad na'r chwiliad.
+error-taken-down = Wedi'i dynnu i lawr
+error-taken-down-detail = Mae'r cofnod hwn wedi'i dynnu i lawr tra bo problem a adroddwyd yn cael ei hadolygu. Bydd ei guraduron a'i stiwardiaid yn ei adfer neu'n ei ddileu.
+error-internal = Aeth rhywbeth o'i le
+error-internal-detail = Mae'r gwall wedi'i gofnodi. Rhowch gynnig arall arni yn nes ymlaen.

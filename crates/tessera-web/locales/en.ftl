@@ -1,0 +1,202 @@
+# Tessera's interface in English. Every message here has its Welsh twin in cy.ftl; a test
+# keeps the two files in step. $n is always a number, $v always text.
+
+## Every page
+
+skip-to-content = Skip to content
+search-label = Search records
+search-button = Search
+site-tools = Language and account
+sign-in = Sign in
+footer = Tessera research data repository
+footer-api = API
+untitled = Untitled
+previous-page = Previous page
+next-page = Next page
+page-of = Page { $n } of { $v }.
+
+## Home
+
+home-intro = Find, cite and reuse research data and digitised collections from the member institutions.
+home-search-label = Search datasets, collections and their files
+home-total = { $n ->
+    [one] One record to explore.
+   *[other] { $n } records to explore.
+}
+home-browse = Browse them all
+home-recent = Recently published
+home-nothing-yet = Nothing is published yet.
+
+## Search
+
+search-title = Search
+search-title-query = { $v }: search
+filters = Filters
+filter-remove = Remove filter:
+records-found = { $n ->
+    [one] { $n } record
+   *[other] { $n } records
+}
+records-found-for = { $n ->
+    [one] { $n } record for “{ $v }”
+   *[other] { $n } records for “{ $v }”
+}
+sort-label = Sort by
+sort-button = Sort
+sort-bestmatch = Best match
+sort-newest = Newest
+sort-oldest = Oldest
+sort-updated-desc = Recently updated
+sort-updated-asc = Least recently updated
+result-pages = Result pages
+from-origin = from { $v }
+facet-resource-type = Resource types
+facet-subject = Subjects
+facet-license = Licences
+facet-affiliation = Affiliations
+facet-publication-year = Publication year
+facet-language = Languages
+facet-access-status = Access status
+facet-origin = Origin
+
+## Resource types
+
+resource-type-dataset = Dataset
+resource-type-image = Image
+resource-type-image-photo = Photo
+resource-type-image-figure = Figure
+resource-type-image-drawing = Drawing
+resource-type-image-diagram = Diagram
+resource-type-image-plot = Plot
+resource-type-audio = Audio
+resource-type-video = Video
+resource-type-model = Model
+resource-type-physicalobject = Physical object
+resource-type-publication = Publication
+resource-type-publication-article = Journal article
+resource-type-publication-book = Book
+resource-type-publication-report = Report
+resource-type-publication-thesis = Thesis
+resource-type-publication-preprint = Preprint
+resource-type-poster = Poster
+resource-type-presentation = Presentation
+resource-type-event = Event
+resource-type-lesson = Lesson
+resource-type-software = Software
+resource-type-software-computationalnotebook = Computational notebook
+resource-type-workflow = Workflow
+resource-type-other = Other
+
+## Access statuses
+
+access-status-open = Open
+access-status-restricted = Restricted
+access-status-embargoed = Embargoed
+access-status-metadata-only = Metadata-only
+
+## A record's page
+
+published-on = Published { $v }
+version-n = Version { $n }
+newer-version = a newer version exists
+metadata-only-notice = Only a short description of this record is public. Its stewards decide who may see the rest; signed-in users can request access.
+description = Description
+subjects = Subjects
+access-heading = Access and licence
+embargo-until = the files open on { $v }
+licence = Licence
+no-licence = No licence given.
+request-access-how = Some files of this record are restricted. Its data stewards decide who may use them, for what purpose and until when.
+request-access-sign-in = Sign in to request access
+files = Files
+files-deleted-n = { $n ->
+    [one] One file of this record was
+   *[other] { $n } files of this record were
+} deleted on { $v }; the description stays. The reason given:
+files-deleted = Files of this record were deleted on { $v }; the description stays. The reason given:
+files-restricted-all = The files of this record are restricted.
+files-none = This record has no files.
+files-some-open = { $n } of its { $v } files are open to you; the others are restricted.
+files-count = { $n ->
+    [one] One file, { $v } in all.
+   *[other] { $n } files, { $v } in all.
+}
+download-yours = Download yours (zip)
+download-all = Download all (zip)
+file-name = Name
+file-size = Size
+file-checksum = Checksum
+file-pages = File pages
+versions = Versions
+version-this = Version { $n } ({ $v }), this version
+cite-heading = How to cite
+copy-citation = Copy the { $v } citation
+copied = Copied
+persistent-identifier = Persistent identifier
+export = Export
+
+## Reporting a problem
+
+report-heading = Report a problem
+report-intro = Does this record expose personal data, hold wrong data, or break someone's rights? Tell its curators and stewards; they can take it down at once while they look.
+report-kind = Kind of problem
+report-kind-privacy = Personal or confidential data
+report-kind-wrong = Wrong data
+report-kind-rights = A rights claim (copyright, licence)
+report-kind-other = Something else
+report-what = What is wrong
+report-email = Your email, to hear the outcome (optional)
+report-send = Send the report
+report-thanks = Thank you
+report-sent = Report { $n } about record { $v } was sent to its curators and stewards.
+report-sent-email = You will hear the outcome by email.
+report-not-sent = The report could not be sent
+
+## Policies
+
+policy-in-force = Version { $n } in force
+policy-terms = Terms: { $v }
+policy-field-of-use = field of use: { $v }
+policy-duration = { $n ->
+    [one] for one day from access
+   *[other] for { $n } days from access
+}
+policy-kind-agreement = Data use agreement
+policy-kind-licence = Licence
+policy-text-of = Text of version { $n }
+policy-change-log = Change log
+policy-version = Version
+policy-from = In force from
+policy-what-changed = What changed
+
+## Signing in
+
+login-email = Email
+login-password = Password
+login-sso-heading = Or sign in with your institution
+login-sso-with = Sign in with { $v }
+login-expired = The form had expired. Please sign in again.
+login-wrong = The email or password is wrong.
+login-too-many = { $n ->
+    [one] Too many failed attempts. Try again in one minute.
+   *[other] Too many failed attempts. Try again in { $n } minutes.
+}
+login-sso-not-started = This sign-in was not started here, or took too long. Please start again.
+login-sso-refused = { $v }
+login-provider-unavailable = { $v }
+
+## Errors
+
+error-search-link = Search the repository
+error-not-found = Not found
+error-not-found-detail = There is nothing at this address.
+error-unauthorized = Sign-in required
+error-unauthorized-detail = This record is not public.
+error-forbidden = Permission denied
+error-forbidden-detail = You do not have access to this record.
+error-bad-request = Bad request
+error-bad-request-detail = The address or search could not be understood.
+error-taken-down = Taken down
+error-taken-down-detail = This record is taken down while a reported problem is reviewed. Its curators and stewards will restore or remove it.
+error-internal = Something went wrong
+error-internal-detail = The error has been logged. Please try again later.

@@ -1,0 +1,86 @@
+//! The pages in a real browser: Debian's Chromium, driven by Playwright through
+//! `scripts/browser/flows.mjs`, in English and in Welsh, with axe-core on every page kind.
+//! Screenshots are kept in `target/browser-artifacts/`.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+use tessera_testkit::TestServerConfig;
+
+use crate::helpers::{Api, member, metadata, start};
+
+/// Where the flows script is, installed beside its node_modules by scripts/test.sh.
+fn flows_script() -> String {
+    std::env::var("TESSERA_BROWSER_FLOWS")
+        .expect("TESSERA_BROWSER_FLOWS must name scripts/browser/flows.mjs installed beside its node_modules; scripts/test.sh sets it")
+}
+
+/// Screenshots outlive the test, as CI artifacts.
+fn artifacts() -> std::path::PathBuf {
+    std::env::var_os("TESSERA_BROWSER_ARTIFACTS")
+        .map(Into::into)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts"))
+}
+
+#[tokio::test]
+async fn a_visitor_searches_filters_opens_and_downloads_in_english_and_welsh() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let depositor = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let admin = member(&server, "admin@example.org", "trust", "admin");
+
+    // A dataset with a Welsh title beside its English one, and a photograph that shares a word.
+    let mut river = metadata("River temperatures of the Taff");
+    river["additional_titles"] = json!([{"title": "Tymheredd afon Taf", "type": {"id": "translated-title"}, "lang": {"id": "cym"}}]);
+    let content = "day,celsius\n2024-05-01,11.5\n";
+    let dataset = depositor.draft_with_files(river, &[("temperatures.csv", content.as_bytes())]).await;
+    depositor.publish(&dataset).await;
+    let mut photo = metadata("Photographs of the Taff at Pontypridd");
+    photo["resource_type"] = json!({"id": "image-photo"});
+    let photographs = depositor.draft_with_files(photo, &[("bridge.txt", b"a photograph")]).await;
+    depositor.publish(&photographs).await;
+    let hidden = depositor.draft_with_files(metadata("Hidden cohort"), &[("cohort.csv", b"a")]).await;
+    let (status, _) = depositor
+        .put(
+            &format!("/api/records/{hidden}/draft"),
+            json!({"metadata": metadata("Hidden cohort"), "access": {"record": "restricted", "files": "restricted"}}),
+        )
+        .await;
+    assert!(status.is_success());
+    depositor.publish(&hidden).await;
+    let dua = json!({"id": "trust-dua", "kind": "agreement", "title": "Trust data use agreement", "organization": "trust",
+        "text": "Use the data only for the approved purpose.", "effective": "2026-01-01"});
+    assert!(admin.post("/api/policies", dua).await.0.is_success());
+
+    let out = artifacts();
+    let facts = json!({
+        "base": server.url(""),
+        "out": out,
+        "query": "taff",
+        "file": {"key": "temperatures.csv", "content": content},
+        "citation": "Lovelace, A., & Afon Data Group (2024).",
+        "restricted": hidden,
+        "policy": "trust-dua",
+        "words": {
+            "en": {"homeSearch": "Search datasets, collections and their files", "searchHeading": "2 records for “taff”",
+                   "facet": "Dataset", "title": "River temperatures of the Taff", "skip": "Skip to content", "notFound": "Not found"},
+            "cy": {"homeSearch": "Chwilio setiau data, casgliadau a'u ffeiliau", "searchHeading": "2 gofnod ar gyfer “taff”",
+                   "facet": "Set ddata", "title": "Tymheredd afon Taf", "skip": "Neidio i'r cynnwys", "notFound": "Heb ei ganfod"},
+        },
+    });
+    let facts_file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(facts_file.path(), facts.to_string()).expect("writing the facts");
+    let run = Command::new("node").arg(flows_script()).arg(facts_file.path()).output().expect("starting node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let summary: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
+    assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success());
+    // Seven page kinds in each language, each checked and screenshotted at both widths.
+    assert_eq!(summary["checked"].as_array().map(Vec::len), Some(14), "{summary:#}");
+    for kind in ["home", "search", "record", "record-metadata-only", "login", "policy", "not-found"] {
+        for width in [360, 1280] {
+            assert!(out.join(format!("cy-{kind}-{width}.png")).is_file(), "no screenshot of {kind} at {width} px");
+        }
+    }
+}
