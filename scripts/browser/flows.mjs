@@ -1,6 +1,7 @@
-// Drives Debian's Chromium through Tessera's pages as a visitor would, in English and in
-// Welsh: search, filter by a facet, open a record, download a file, copy a citation, use the
-// keyboard and switch language. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
+// Drives Debian's Chromium through Tessera's pages, in English and in Welsh: a visitor
+// searches, filters by a facet, opens a record, downloads a file, copies a citation, uses the
+// keyboard and switches language; a depositor signs in, is told what a draft lacks, fixes it,
+// uploads two files and publishes. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
 // and for sideways scrolling at 360 px, and screenshotted at 360 px and 1280 px.
 //
 // usage: node flows.mjs FACTS.json   (written by the `browser` integration test)
@@ -113,6 +114,66 @@ async function visitor(browser, lang) {
   await context.close();
 }
 
+// A depositor signs in, starts a deposit, is shown what is missing, fixes it, uploads two
+// files with the page's progress bar and publishes.
+async function depositor(browser, lang) {
+  const words = facts.words[lang];
+  const user = facts.users[lang];
+  const context = await browser.newContext({
+    extraHTTPHeaders: { "Accept-Language": lang },
+    viewport: { width: 1280, height: 900 },
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/uploads`);
+  expect(page.url().includes("/login?next=%2Fuploads"), `${lang} deposit: not sent to sign in but to ${page.url()}`);
+  await page.fill("#email", user.email);
+  await page.fill("#password", user.password);
+  await Promise.all([page.waitForURL(/\/uploads$/), page.click('form[action="/login"] button[type=submit]')]);
+  await audit(page, lang, "uploads");
+  await Promise.all([page.waitForURL(/\/uploads\/new$/), page.click('a[href="/uploads/new"]')]);
+  await audit(page, lang, "deposit-new");
+
+  // A title only: the draft is made, and publishing it lists what is missing beside each field.
+  await page.fill("#title", user.title);
+  await Promise.all([page.waitForURL(/\/uploads\/\d+$/), page.click('button[value="save"]')]);
+  await page.click('button[value="publish"]');
+  await page.waitForSelector(".error-summary");
+  const summary = await page.locator(".error-summary h2").textContent();
+  const listed = await page.locator(".error-summary li").allTextContents();
+  expect(summary === words.problems, `${lang} deposit: error summary "${summary}": ${listed.join(" | ")}`);
+  for (const id of ["publication_date", "creator-0-family"]) {
+    const invalid = await page.getAttribute(`#${id}`, "aria-invalid");
+    const linked = await page.locator(`.error-summary a[href="#${id}"]`).count();
+    expect(invalid === "true" && linked > 0, `${lang} deposit: ${id} is not marked and linked as wrong`);
+  }
+  const creator = await page.locator('.error-summary a[href="#creator-0-family"]').textContent();
+  expect(creator === words.creatorProblem, `${lang} deposit: the creator's problem reads "${creator}"`);
+  // The missing files are a problem of the files section, which the summary links to.
+  expect((await page.locator('.error-summary a[href="#files"]').count()) === 1, `${lang} deposit: no link to the files`);
+  await audit(page, lang, "deposit-errors");
+
+  // Fixed, saved, two files uploaded, published.
+  await page.fill("#publication_date", "2024-05-17");
+  await page.fill("#creator-0-family", "Lovelace");
+  await page.fill("#creator-0-given", "Ada");
+  await page.fill("#licence", "cc-by-4.0");
+  await Promise.all([page.waitForURL(/done=saved/), page.click('button[value="save"]')]);
+  await page.setInputFiles("#upload-files", [
+    { name: "readings.csv", mimeType: "text/csv", buffer: Buffer.from("day,celsius\n2024-05-01,11.5\n") },
+    { name: "README.txt", mimeType: "text/plain", buffer: Buffer.from("Readings from the Taff.\n") },
+  ]);
+  await Promise.all([page.waitForURL(/done=files/), page.click('form.upload button[type=submit]')]);
+  const rows = await page.locator("#files ~ div table tbody tr, section[aria-labelledby=files] tbody tr").count();
+  expect(rows === 2, `${lang} deposit: ${rows} files listed after the upload, not 2`);
+  await Promise.all([page.waitForURL(/\/records\/\d+$/), page.click('button[value="publish"]')]);
+  const title = await page.locator("h1").textContent();
+  const files = await page.locator("a[download]").allTextContents();
+  expect(title === user.title, `${lang} deposit: published as "${title}"`);
+  expect(files.sort().join(",") === "README.txt,readings.csv", `${lang} deposit: the record lists ${files}`);
+  await context.close();
+}
+
 // The visible switch: from an English page to the same page in Welsh, and back.
 async function languageSwitch(browser) {
   const context = await browser.newContext({ extraHTTPHeaders: { "Accept-Language": "en" } });
@@ -149,6 +210,10 @@ try {
     }
   }
   await languageSwitch(browser).catch((err) => failures.push(`switch: ${err.message.split("\n")[0]}`));
+  // Last, so that the visitors' searches do not find what the depositors publish.
+  for (const lang of ["en", "cy"]) {
+    await depositor(browser, lang).catch((err) => failures.push(`${lang} deposit: ${err.message.split("\n")[0]}`));
+  }
 } finally {
   await browser.close();
 }

@@ -40,6 +40,12 @@ pub fn language_name(code: &str) -> Option<&'static str> {
     isolang::Language::from_639_3(code).map(|lang| lang.to_name())
 }
 
+/// The languages that have an ISO 639-1 code, as (ISO 639-3 code, English name): the widely
+/// written ones, offered first when a depositor types a language.
+pub fn major_languages() -> impl Iterator<Item = (&'static str, &'static str)> {
+    isolang::languages().filter(|lang| lang.to_639_1().is_some()).map(|lang| (lang.to_639_3(), lang.to_name()))
+}
+
 /// The ISO 639-1 code of an ISO 639-3 one, where the language has one (`eng` → `en`).
 pub fn language_639_1(code: &str) -> Option<&'static str> {
     isolang::Language::from_639_3(code).and_then(|lang| lang.to_639_1())
@@ -98,6 +104,8 @@ mod tests {
         assert_eq!(language_name("cym"), Some("Welsh"));
         assert_eq!(language_name("xx"), None);
         assert_eq!((language_639_1("cym"), language_639_1("ang")), (Some("cy"), None));
+        let major: Vec<_> = major_languages().collect();
+        assert!(major.contains(&("cym", "Welsh")) && !major.iter().any(|(code, _)| *code == "ang"), "{} languages", major.len());
         assert_eq!(resource_type_title("dataset"), Some("Dataset"));
         assert!(licenses().count() > 500);
     }

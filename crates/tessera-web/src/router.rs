@@ -37,6 +37,12 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}", get(ui::landing_page))
         .route("/records/{id}/report", post(ui::report_form))
         .route("/policies/{policy}", get(ui::policy_page))
+        .route("/uploads", get(ui::my_uploads))
+        .route("/uploads/new", get(ui::new_upload_form).post(ui::create_upload))
+        .route("/uploads/{id}", get(ui::upload_form).post(ui::save_upload))
+        // Files stream to disk as they arrive, whatever their size, as the API's uploads do.
+        .route("/uploads/{id}/files", post(ui::add_files).layer(DefaultBodyLimit::disable()))
+        .route("/uploads/{id}/files/remove", post(ui::remove_file))
         .route_layer(axum::middleware::from_fn(ui::localized_errors));
     // Uploads stream to disk with their own size limit, so the JSON limit does not apply.
     let uploads = Router::new()

@@ -1,6 +1,7 @@
 //! Server-rendered pages, in English and Welsh. The templates are checked at compile time;
-//! every page works without scripts, which only add copy buttons.
+//! every page works without scripts, which only add copy buttons and upload progress.
 
+mod deposit;
 mod i18n;
 mod pages;
 mod policy;
@@ -11,6 +12,7 @@ pub(crate) mod session;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+pub(crate) use deposit::{add_files, create_upload, my_uploads, new_upload_form, remove_file, save_upload, upload_form};
 pub(crate) use pages::{landing_page, localized_errors};
 pub(crate) use policy::policy_page;
 pub(crate) use report::report_form;

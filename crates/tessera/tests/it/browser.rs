@@ -1,5 +1,6 @@
 //! The pages in a real browser: Debian's Chromium, driven by Playwright through
-//! `scripts/browser/flows.mjs`, in English and in Welsh, with axe-core on every page kind.
+//! `scripts/browser/flows.mjs`, in English and in Welsh, with axe-core on every page kind: a
+//! visitor finds and downloads, a depositor is told what a draft lacks and publishes it.
 //! Screenshots are kept in `target/browser-artifacts/`.
 
 use std::process::Command;
@@ -23,7 +24,7 @@ fn artifacts() -> std::path::PathBuf {
 }
 
 #[tokio::test]
-async fn a_visitor_searches_filters_opens_and_downloads_in_english_and_welsh() {
+async fn visitors_and_depositors_in_english_and_welsh() {
     let server = start(TestServerConfig::default()).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let depositor = Api::new(&server, Some(server.user_token("ada@example.org")));
@@ -52,6 +53,13 @@ async fn a_visitor_searches_filters_opens_and_downloads_in_english_and_welsh() {
         "text": "Use the data only for the approved purpose.", "effective": "2026-01-01"});
     assert!(admin.post("/api/policies", dua).await.0.is_success());
 
+    // Depositors who sign in with a password, one for each language's flow.
+    for email in ["deposit-en@example.org", "deposit-cy@example.org"] {
+        server.cli_ok(&["admin", "create-user", email]);
+        let set = server.cli_with_input(&["admin", "set-password", email], "correct horse battery staple\n");
+        assert!(set.status.success(), "{}", tessera_testkit::describe(&set));
+    }
+
     let out = artifacts();
     let facts = json!({
         "base": server.url(""),
@@ -61,11 +69,19 @@ async fn a_visitor_searches_filters_opens_and_downloads_in_english_and_welsh() {
         "citation": "Lovelace, A., & Afon Data Group (2024).",
         "restricted": hidden,
         "policy": "trust-dua",
+        "users": {
+            "en": {"email": "deposit-en@example.org", "password": "correct horse battery staple", "title": "Readings from the Taff"},
+            "cy": {"email": "deposit-cy@example.org", "password": "correct horse battery staple", "title": "Darlleniadau o afon Taf"},
+        },
         "words": {
             "en": {"homeSearch": "Search datasets, collections and their files", "searchHeading": "2 records for “taff”",
-                   "facet": "Dataset", "title": "River temperatures of the Taff", "skip": "Skip to content", "notFound": "Not found"},
+                   "facet": "Dataset", "title": "River temperatures of the Taff", "skip": "Skip to content", "notFound": "Not found",
+                   "problems": "There are 3 problems to fix before publishing",
+                   "creatorProblem": "Name at least one creator."},
             "cy": {"homeSearch": "Chwilio setiau data, casgliadau a'u ffeiliau", "searchHeading": "2 gofnod ar gyfer “taff”",
-                   "facet": "Set ddata", "title": "Tymheredd afon Taf", "skip": "Neidio i'r cynnwys", "notFound": "Heb ei ganfod"},
+                   "facet": "Set ddata", "title": "Tymheredd afon Taf", "skip": "Neidio i'r cynnwys", "notFound": "Heb ei ganfod",
+                   "problems": "Mae 3 problem i'w datrys cyn cyhoeddi",
+                   "creatorProblem": "Enwch o leiaf un crëwr."},
         },
     });
     let facts_file = tempfile::NamedTempFile::new().expect("a temporary file");
@@ -76,9 +92,11 @@ async fn a_visitor_searches_filters_opens_and_downloads_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Seven page kinds in each language, each checked and screenshotted at both widths.
-    assert_eq!(summary["checked"].as_array().map(Vec::len), Some(14), "{summary:#}");
-    for kind in ["home", "search", "record", "record-metadata-only", "login", "policy", "not-found"] {
+    // Ten page kinds in each language, each checked and screenshotted at both widths.
+    assert_eq!(summary["checked"].as_array().map(Vec::len), Some(20), "{summary:#}");
+    let kinds =
+        ["home", "search", "record", "record-metadata-only", "login", "policy", "not-found", "uploads", "deposit-new", "deposit-errors"];
+    for kind in kinds {
         for width in [360, 1280] {
             assert!(out.join(format!("cy-{kind}-{width}.png")).is_file(), "no screenshot of {kind} at {width} px");
         }

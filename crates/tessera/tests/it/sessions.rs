@@ -130,3 +130,89 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     server.cli_with_input(&["admin", "set-password", "bob@example.org"], PASSWORD);
     assert_eq!(sign_in(&server, "bob@example.org", PASSWORD, None).await.status(), StatusCode::SEE_OTHER);
 }
+
+/// The CSRF token a page's form carries.
+/// Where a redirect sends the browser.
+fn location(response: &Response) -> &str {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+fn form_token(page: &str) -> String {
+    page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_string()
+}
+
+#[tokio::test]
+async fn deposit_forms_need_a_session_and_its_token() {
+    let server = start(TestServerConfig::default()).await;
+    for email in ["ada@example.org", "grace@example.org"] {
+        server.cli_ok(&["admin", "create-user", email]);
+        assert!(server.cli_with_input(&["admin", "set-password", email], &format!("{PASSWORD}\n")).status.success());
+    }
+    let client = browser();
+    let anonymous = client.get(server.url("/uploads/new")).send().await.unwrap();
+    assert_eq!((anonymous.status(), location(&anonymous)), (StatusCode::SEE_OTHER, "/login?next=%2Fuploads%2Fnew"));
+    let session = value(&set_cookie(&sign_in(&server, "ada@example.org", PASSWORD, None).await, "tessera_session").unwrap()).to_string();
+    let page = |path: &str| client.get(server.url(path)).header("cookie", &session).send();
+    let token = form_token(&page("/uploads/new").await.unwrap().text().await.unwrap());
+
+    // A form another site posts carries no token, and changes nothing.
+    let forged = client.post(server.url("/uploads/new")).header("cookie", &session).form(&[("title", "Forged")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(page("/uploads").await.unwrap().text().await.unwrap().contains("You have no drafts."));
+
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("title", "Water quality of the Taff"),
+        ("title_cy", "Ansawdd dŵr afon Taf"),
+        ("resource_type", "dataset"),
+        ("publication_date", "2024-05-17"),
+        ("creator-0-family", "Lovelace"),
+        ("creator-0-given", "Ada"),
+        ("creator-0-orcid", "0000-0002-1825-0097"),
+        ("creator-1-organization", "Afon Data Group"),
+        ("licence", "cc-by-4.0"),
+        ("subject-0", "Hydrology"),
+        ("subject-1", ""),
+        ("language-0", "cym"),
+        ("data_class", "public"),
+        ("visibility", "public"),
+        ("action", "save"),
+    ];
+    let created = client.post(server.url("/uploads/new")).header("cookie", &session).form(&form).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let draft = location(&created).to_string();
+    let id = draft.trim_start_matches("/uploads/").to_string();
+    // Nobody else opens it.
+    let grace = value(&set_cookie(&sign_in(&server, "grace@example.org", PASSWORD, None).await, "tessera_session").unwrap()).to_string();
+    let other = client.get(server.url(&draft)).header("cookie", &grace).send().await.unwrap();
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+
+    // Files: the token must come first, then each file streams into the draft.
+    let upload = |token: &str| {
+        let part = reqwest::multipart::Part::bytes(b"day,ph\n2024-05-01,7.4\n".to_vec()).file_name("quality.csv");
+        let body = reqwest::multipart::Form::new().text("csrf_token", token.to_string()).part("files", part);
+        client.post(server.url(&format!("{draft}/files"))).header("cookie", &session).multipart(body).send()
+    };
+    assert_eq!(upload("not-the-token").await.unwrap().status(), StatusCode::FORBIDDEN);
+    let uploaded = upload(&token).await.unwrap();
+    assert_eq!((uploaded.status(), location(&uploaded)), (StatusCode::SEE_OTHER, format!("{draft}?done=files#files").as_str()));
+    let edit = page(location(&uploaded)).await.unwrap().text().await.unwrap();
+    assert!(edit.contains("quality.csv") && edit.contains("md5:") && edit.contains("The files are uploaded."), "{edit}");
+
+    let mut publish = form.to_vec();
+    publish.retain(|(name, _)| *name != "action");
+    publish.push(("action", "publish"));
+    let published = client.post(server.url(&draft)).header("cookie", &session).form(&publish).send().await.unwrap();
+    assert_eq!((published.status(), location(&published)), (StatusCode::SEE_OTHER, format!("/records/{id}").as_str()));
+    let record: Value = reqwest::get(server.url(&format!("/api/records/{id}"))).await.unwrap().json().await.unwrap();
+    let md = &record["metadata"];
+    assert_eq!(md["creators"][1]["person_or_org"], json!({"type": "organizational", "name": "Afon Data Group"}), "{md}");
+    assert_eq!(
+        (md["subjects"].clone(), md["languages"].clone()),
+        (json!([{"subject": "Hydrology"}]), json!([{"id": "cym", "title": {"en": "Welsh"}}])),
+        "{md}"
+    );
+    assert_eq!(md["additional_titles"][0]["title"], "Ansawdd dŵr afon Taf", "{md}");
+    assert_eq!(md["rights"][0]["id"], "cc-by-4.0", "{md}");
+    assert!(page("/uploads").await.unwrap().text().await.unwrap().contains("Water quality of the Taff"));
+}

@@ -1,0 +1,587 @@
+//! Depositing in the browser: "my uploads", the deposit form, files and publishing.
+//!
+//! Every form works without scripts: the deposit form shows one more empty creator row each
+//! time it is saved, licences, languages and subjects are offered as the browser types from
+//! `<datalist>`s, and files go up in an ordinary multipart form, which the page's script only
+//! enhances with a progress bar. Changes carry the session's CSRF token in a hidden field.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, RequestPartsExt};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+use tessera_app::domain::authz::Subject;
+use tessera_app::domain::metadata::Metadata;
+use tessera_app::domain::{Access, DataClass, Problem, RecordId, vocab};
+use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest, same_secret};
+
+use super::i18n::{Lang, Tr};
+use super::pages::{HtmlError, human_size, render};
+use super::search::here;
+use crate::error::ApiError;
+use crate::extract::{SESSION_COOKIE, cookie};
+use crate::state::AppState;
+use crate::wire::{escape_segment, record_input};
+
+/// Someone signed in with a browser session. Pages that need one send everyone else to sign in
+/// and come back.
+pub(crate) struct SignedIn {
+    subject: Subject,
+    csrf: String,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let uri: Uri = parts.extract().await.map_err(IntoResponse::into_response)?;
+        let to_sign_in = || Redirect::to(&format!("/login?next={}", escape_segment(&here(&uri)))).into_response();
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_sign_in()) };
+        match state.tessera.authenticate_session(secret).await {
+            Ok(session) => Ok(SignedIn { subject: session.subject, csrf: session.csrf }),
+            Err(AppError::BadCredentials { .. }) => Err(to_sign_in()),
+            Err(err) => Err(HtmlError::from(err).into_response()),
+        }
+    }
+}
+
+impl SignedIn {
+    /// A form's token must be the session's, so another site cannot post in its name.
+    fn check(&self, sent: Option<&str>) -> Result<(), HtmlError> {
+        if same_secret(sent.unwrap_or_default(), &self.csrf) { Ok(()) } else { Err(ApiError::Csrf.into()) }
+    }
+}
+
+struct UploadRow {
+    href: String,
+    title: String,
+    status: String,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "uploads.html")]
+struct UploadsPage {
+    t: Tr,
+    here: String,
+    drafts: Vec<UploadRow>,
+    records: Vec<UploadRow>,
+}
+
+pub(crate) async fn my_uploads(State(state): State<AppState>, user: SignedIn, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {
+    let t = lang.tr();
+    let (drafts, records) = state.tessera.user_records(&user.subject).await?;
+    let page = UploadsPage {
+        here: here(&uri),
+        drafts: drafts
+            .iter()
+            .map(|d| UploadRow {
+                href: format!("/uploads/{}", d.id),
+                title: t.title(&d.metadata),
+                status: t.t(match d.kind.as_str() {
+                    "edit" => "upload-kind-edit",
+                    "version" => "upload-kind-version",
+                    _ => "upload-kind-new",
+                }),
+                updated: d.updated.get(..10).unwrap_or_default().to_string(),
+            })
+            .collect(),
+        records: records
+            .iter()
+            .map(|r| UploadRow {
+                href: format!("/records/{}", r.doc.id),
+                title: t.title(&r.doc.metadata),
+                status: t.n("version-n", r.doc.version_index),
+                updated: r.doc.created.get(..10).unwrap_or_default().to_string(),
+            })
+            .collect(),
+        t,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// One creator row of the form: a person (family and given names, ORCID) or an organization.
+#[derive(Default)]
+struct CreatorRow {
+    family: String,
+    given: String,
+    orcid: String,
+    affiliation: String,
+    organization: String,
+}
+
+impl CreatorRow {
+    fn is_empty(&self) -> bool {
+        [&self.family, &self.given, &self.orcid, &self.affiliation, &self.organization].iter().all(|v| v.trim().is_empty())
+    }
+}
+
+/// What the deposit form holds, as text, so that a refused form comes back as it was sent.
+#[derive(Default)]
+struct DepositForm {
+    title: String,
+    title_cy: String,
+    resource_type: String,
+    publication_date: String,
+    description: String,
+    description_cy: String,
+    licence: String,
+    subjects: Vec<String>,
+    /// ISO 639-3 codes.
+    languages: Vec<String>,
+    version: String,
+    publisher: String,
+    creators: Vec<CreatorRow>,
+    data_class: String,
+    /// Only a short description is public.
+    metadata_only: bool,
+    embargo_until: String,
+}
+
+/// The Welsh additional title and description are tagged so; a Welsh reader sees them.
+const WELSH: &str = "cym";
+
+impl DepositForm {
+    fn of(md: &Metadata, access: &Access) -> DepositForm {
+        let welsh = |texts: &[tessera_app::domain::metadata::AdditionalText]| {
+            texts.iter().find(|t| t.lang.as_ref().is_some_and(|l| l.id == WELSH)).map(|t| t.title.clone()).unwrap_or_default()
+        };
+        DepositForm {
+            title: md.title.clone().unwrap_or_default(),
+            title_cy: welsh(&md.additional_titles),
+            resource_type: md.resource_type.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+            publication_date: md.publication_date.clone().unwrap_or_default(),
+            description: md.description.clone().unwrap_or_default(),
+            description_cy: welsh(&md.additional_descriptions),
+            licence: md.rights.first().and_then(|r| r.id.clone()).unwrap_or_default(),
+            subjects: md.subjects.iter().filter_map(|s| s.subject.clone()).collect(),
+            languages: md.languages.iter().map(|l| l.id.clone()).collect(),
+            version: md.version.clone().unwrap_or_default(),
+            publisher: md.publisher.clone().unwrap_or_default(),
+            creators: md
+                .creators
+                .iter()
+                .map(|c| {
+                    let p = &c.person_or_org;
+                    let personal = p.family_name.is_some();
+                    CreatorRow {
+                        family: p.family_name.clone().unwrap_or_default(),
+                        given: p.given_name.clone().unwrap_or_default(),
+                        orcid: p.identifiers.iter().find(|i| i.scheme == "orcid").map(|i| i.identifier.clone()).unwrap_or_default(),
+                        affiliation: c.affiliations.first().and_then(|a| a.name.clone()).unwrap_or_default(),
+                        organization: if personal { String::new() } else { p.name.clone().unwrap_or_default() },
+                    }
+                })
+                .collect(),
+            data_class: access.data_class().as_str().to_string(),
+            metadata_only: access.metadata_stub(),
+            embargo_until: access.embargo.until.clone().filter(|_| access.embargo.active).unwrap_or_default(),
+        }
+    }
+
+    /// The form as sent: `creator-N-family` and its siblings make the rows, `subject-N` and
+    /// `language-N` the lists, in the order of their numbers.
+    fn parse(fields: &[(String, String)]) -> DepositForm {
+        let mut form = DepositForm::default();
+        let mut rows: BTreeMap<usize, CreatorRow> = BTreeMap::new();
+        let (mut subjects, mut languages) = (BTreeMap::new(), BTreeMap::new());
+        for (name, value) in fields {
+            let value = value.clone();
+            let numbered = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok());
+            if let Some(index) = numbered("subject-") {
+                subjects.insert(index, value);
+                continue;
+            }
+            if let Some(index) = numbered("language-") {
+                languages.insert(index, value);
+                continue;
+            }
+            if let Some((index, part)) = name.strip_prefix("creator-").and_then(|rest| rest.split_once('-')) {
+                let Ok(index) = index.parse::<usize>() else { continue };
+                let row = rows.entry(index.min(500)).or_default();
+                match part {
+                    "family" => row.family = value,
+                    "given" => row.given = value,
+                    "orcid" => row.orcid = value,
+                    "affiliation" => row.affiliation = value,
+                    "organization" => row.organization = value,
+                    _ => {}
+                }
+                continue;
+            }
+            let slot = match name.as_str() {
+                "title" => &mut form.title,
+                "title_cy" => &mut form.title_cy,
+                "resource_type" => &mut form.resource_type,
+                "publication_date" => &mut form.publication_date,
+                "description" => &mut form.description,
+                "description_cy" => &mut form.description_cy,
+                "licence" => &mut form.licence,
+                "version" => &mut form.version,
+                "publisher" => &mut form.publisher,
+                "data_class" => &mut form.data_class,
+                "embargo_until" => &mut form.embargo_until,
+                "visibility" => {
+                    form.metadata_only = value == "restricted";
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = value;
+        }
+        form.creators = rows.into_values().filter(|row| !row.is_empty()).collect();
+        let filled = |list: BTreeMap<usize, String>| list.into_values().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        form.subjects = filled(subjects);
+        form.languages = filled(languages);
+        form
+    }
+
+    /// The draft's metadata and access as the API would take them.
+    fn input(&self) -> Result<tessera_app::RecordInput, ApiError> {
+        let text = |v: &str| if v.trim().is_empty() { Value::Null } else { Value::String(v.trim().to_string()) };
+        let creators: Vec<Value> = self
+            .creators
+            .iter()
+            .map(|c| {
+                let identifiers: Vec<Value> = Some(c.orcid.trim())
+                    .filter(|o| !o.is_empty())
+                    .map(|o| json!({"scheme": "orcid", "identifier": o}))
+                    .into_iter()
+                    .collect();
+                let affiliations: Vec<Value> =
+                    Some(c.affiliation.trim()).filter(|a| !a.is_empty()).map(|a| json!({"name": a})).into_iter().collect();
+                let person = if c.organization.trim().is_empty() || !c.family.trim().is_empty() {
+                    json!({"type": "personal", "family_name": text(&c.family), "given_name": text(&c.given), "identifiers": identifiers})
+                } else {
+                    json!({"type": "organizational", "name": text(&c.organization), "identifiers": identifiers})
+                };
+                json!({"person_or_org": person, "affiliations": affiliations})
+            })
+            .collect();
+        let welsh = |v: &str, kind: &str| {
+            if v.trim().is_empty() { json!([]) } else { json!([{"title": v.trim(), "type": {"id": kind}, "lang": {"id": WELSH}}]) }
+        };
+        let mut metadata = json!({
+            "title": text(&self.title),
+            "additional_titles": welsh(&self.title_cy, "translated-title"),
+            "publication_date": text(&self.publication_date),
+            "description": text(&self.description),
+            "additional_descriptions": welsh(&self.description_cy, "abstract"),
+            "creators": creators,
+            "subjects": self.subjects.iter().map(|s| json!({"subject": s})).collect::<Vec<_>>(),
+            "languages": self.languages.iter().map(|l| json!({"id": l})).collect::<Vec<_>>(),
+            "version": text(&self.version),
+            "publisher": text(&self.publisher),
+        });
+        if !self.resource_type.trim().is_empty() {
+            metadata["resource_type"] = json!({"id": self.resource_type.trim()});
+        }
+        if !self.licence.trim().is_empty() {
+            metadata["rights"] = json!([{"id": self.licence.trim()}]);
+        }
+        let class = self.data_class.parse().unwrap_or(DataClass::Public);
+        let mut access = json!({
+            "record": if self.metadata_only { "restricted" } else { "public" },
+            "files": if class == DataClass::Public { "public" } else { "restricted" },
+            "data_class": class.as_str(),
+        });
+        if !self.embargo_until.trim().is_empty() {
+            access["embargo"] = json!({"active": true, "until": self.embargo_until.trim()});
+        }
+        // Empty values are left out, as an API client would leave them out.
+        if let Value::Object(fields) = &mut metadata {
+            fields.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+        }
+        record_input(json!({"metadata": metadata, "access": access}))
+    }
+}
+
+/// Which form field a problem belongs to, by its id; the others (empty) are listed only in
+/// the summary.
+fn field_of(problem: &str) -> String {
+    let path: Vec<&str> = problem.split('.').collect();
+    let field = match path.as_slice() {
+        ["metadata", "title", ..] => "title",
+        ["metadata", "additional_titles", ..] => "title_cy",
+        ["metadata", "resource_type", ..] => "resource_type",
+        ["metadata", "publication_date", ..] => "publication_date",
+        ["metadata", "description", ..] => "description",
+        ["metadata", "additional_descriptions", ..] => "description_cy",
+        ["metadata", "rights", ..] => "licence",
+        ["metadata", "subjects", index, ..] => return format!("subject-{index}"),
+        ["metadata", "languages", index, ..] => return format!("language-{index}"),
+        ["metadata", "version", ..] => "version",
+        ["metadata", "publisher", ..] => "publisher",
+        ["metadata", "creators"] => "creator-0-family",
+        ["metadata", "creators", index, rest @ ..] => {
+            let Ok(index) = index.parse::<usize>() else { return String::new() };
+            let part = match rest {
+                [_, "identifiers", ..] => "orcid",
+                ["affiliations", ..] => "affiliation",
+                [_, "name"] => "organization",
+                _ => "family",
+            };
+            return format!("creator-{index}-{part}");
+        }
+        ["access", "embargo", ..] => "embargo_until",
+        ["access", ..] => "data_class",
+        ["files", ..] => "files",
+        _ => "",
+    };
+    field.to_string()
+}
+
+/// A problem as the page says it: the common ones in the reader's language, the rest (bad
+/// identifiers, unknown codes) as the checks word them, which name the value at fault.
+fn in_words(t: &Tr, problem: &Problem) -> String {
+    let id = match (problem.field.as_str(), problem.message.as_str()) {
+        ("metadata.title", "a title is required") => "problem-title-required",
+        ("metadata.publication_date", "a publication date is required") => "problem-date-required",
+        ("metadata.creators", "at least one creator is required") => "problem-creator-required",
+        ("metadata.resource_type", "a resource type is required") => "problem-type-required",
+        ("files.enabled", message) if message.starts_with("upload at least one file") => "problem-files-required",
+        _ => {
+            let mut chars = problem.message.chars();
+            return chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        }
+    };
+    t.t(id)
+}
+
+struct FieldError {
+    /// The id of the field it belongs to, or empty for the form as a whole.
+    field: String,
+    message: String,
+}
+
+struct DraftFileRow {
+    key: String,
+    size: String,
+    checksum: String,
+}
+
+#[derive(Template)]
+#[template(path = "deposit.html")]
+struct DepositPage {
+    t: Tr,
+    here: String,
+    csrf: String,
+    /// The draft's id, or none for a deposit not yet saved.
+    id: Option<RecordId>,
+    form: DepositForm,
+    errors: Vec<FieldError>,
+    notice: String,
+    files: Vec<DraftFileRow>,
+    files_enabled: bool,
+    resource_types: Vec<(&'static str, String)>,
+    data_classes: Vec<(&'static str, String)>,
+    licences: &'static [(String, String)],
+    languages: &'static [(String, String)],
+    subjects: Vec<String>,
+}
+
+impl DepositPage {
+    /// The message for one field, if it has a problem.
+    fn error(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    /// The creator rows to show: those filled in and one empty row to add another.
+    fn creator_rows(&self) -> Vec<(usize, &CreatorRow)> {
+        static EMPTY: CreatorRow = CreatorRow {
+            family: String::new(),
+            given: String::new(),
+            orcid: String::new(),
+            affiliation: String::new(),
+            organization: String::new(),
+        };
+        self.form.creators.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    /// Subjects, then languages, with one empty field more to add another.
+    fn subject_rows(&self) -> Vec<(usize, &str)> {
+        self.form.subjects.iter().map(String::as_str).chain([""]).enumerate().collect()
+    }
+
+    fn language_rows(&self) -> Vec<(usize, &str)> {
+        self.form.languages.iter().map(String::as_str).chain([""]).enumerate().collect()
+    }
+}
+
+/// The SPDX licences, for the licence field's suggestions.
+static LICENCES: std::sync::LazyLock<Vec<(String, String)>> =
+    std::sync::LazyLock::new(|| vocab::licenses().map(|l| (l.id(), l.title.to_string())).collect());
+
+static LANGUAGES: std::sync::LazyLock<Vec<(String, String)>> =
+    std::sync::LazyLock::new(|| vocab::major_languages().map(|(code, name)| (code.to_string(), name.to_string())).collect());
+
+async fn deposit_page(
+    state: &AppState,
+    user: &SignedIn,
+    t: Tr,
+    here: String,
+    draft: Option<&DraftView>,
+    form: DepositForm,
+    problems: &[Problem],
+) -> Result<DepositPage, HtmlError> {
+    let files = match draft {
+        Some(draft) => state.tessera.draft_files(&user.subject, draft.id).await?,
+        None => Vec::new(),
+    };
+    // The subjects most used already, as the search facet counts them.
+    let used = SearchRequest { limit: 1, ..SearchRequest::default() };
+    let subjects = state.tessera.search(&user.subject, used).await?.facets.remove("subject").unwrap_or_default();
+    Ok(DepositPage {
+        here,
+        csrf: user.csrf.clone(),
+        id: draft.map(|d| d.id),
+        form,
+        errors: problems.iter().map(|p| FieldError { field: field_of(&p.field), message: in_words(&t, p) }).collect(),
+        notice: String::new(),
+        files: files
+            .into_iter()
+            .map(|f| DraftFileRow {
+                size: f.size.map(human_size).unwrap_or_else(|| t.t("file-pending")),
+                checksum: f.md5.map(|m| format!("md5:{m}")).unwrap_or_default(),
+                key: f.key,
+            })
+            .collect(),
+        files_enabled: draft.is_none_or(|d| d.files_enabled),
+        resource_types: vocab::RESOURCE_TYPES.iter().map(|(id, _)| (*id, t.bucket("resource_type", id))).collect(),
+        data_classes: DataClass::ALL.iter().map(|c| (c.as_str(), t.t(&format!("data-class-{}", c.as_str())))).collect(),
+        licences: &LICENCES,
+        languages: &LANGUAGES,
+        subjects: subjects.into_iter().map(|(subject, _)| subject).collect(),
+        t,
+    })
+}
+
+pub(crate) async fn new_upload_form(State(state): State<AppState>, user: SignedIn, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {
+    let form = DepositForm { data_class: "public".into(), resource_type: "dataset".into(), ..DepositForm::default() };
+    let page = deposit_page(&state, &user, lang.tr(), here(&uri), None, form, &[]).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// A new deposit: the draft is made with what the form holds, and its page opened.
+pub(crate) async fn create_upload(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let form = DepositForm::parse(&fields);
+    match state.tessera.create_draft(&user.subject, form.input()?).await {
+        Ok(draft) => Ok(Redirect::to(&format!("/uploads/{}", draft.id)).into_response()),
+        Err(AppError::Validation(problems)) => {
+            let page = deposit_page(&state, &user, lang.tr(), here(&uri), None, form, &problems).await?;
+            Ok(render(StatusCode::BAD_REQUEST, &page))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn draft_id(raw: &str) -> Result<RecordId, HtmlError> {
+    Ok(raw.parse().map_err(|()| ApiError::NotFound(format!("draft {raw}")))?)
+}
+
+pub(crate) async fn upload_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    let t = lang.tr();
+    let draft = state.tessera.draft(&user.subject, draft_id(&id)?).await?;
+    let notice = match field(&query, "done") {
+        Some("saved") => t.t("deposit-saved"),
+        Some("files") => t.t("deposit-files-added"),
+        _ => String::new(),
+    };
+    let form = DepositForm::of(&draft.metadata, &draft.access);
+    let mut page = deposit_page(&state, &user, t, here(&uri), Some(&draft), form, &[]).await?;
+    page.notice = notice;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Saves the form, and publishes when that button was pressed. Every problem that stops
+/// publishing comes back beside its field, with the form as it was sent.
+pub(crate) async fn save_upload(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let id = draft_id(&id)?;
+    let form = DepositForm::parse(&fields);
+    let problems = match state.tessera.update_draft(&user.subject, id, form.input()?).await {
+        Ok(_) if field(&fields, "action") != Some("publish") => {
+            return Ok(Redirect::to(&format!("/uploads/{id}?done=saved")).into_response());
+        }
+        Ok(_) => match state.tessera.publish(&user.subject, id).await {
+            Ok(record) => return Ok(Redirect::to(&format!("/records/{}", record.doc.id)).into_response()),
+            Err(AppError::Validation(problems)) => problems,
+            Err(err) => return Err(err.into()),
+        },
+        Err(AppError::Validation(problems)) => problems,
+        Err(err) => return Err(err.into()),
+    };
+    let draft = state.tessera.draft(&user.subject, id).await?;
+    let page = deposit_page(&state, &user, lang.tr(), here(&uri), Some(&draft), form, &problems).await?;
+    Ok(render(StatusCode::BAD_REQUEST, &page))
+}
+
+/// Files from the page's upload form, each streamed into the draft as the API's uploads are.
+/// The form's token comes first in the body, so nothing is written for a forged form.
+pub(crate) async fn add_files(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, HtmlError> {
+    let id = draft_id(&id)?;
+    let bad = |err: axum::extract::multipart::MultipartError| ApiError::bad_request(err.body_text());
+    let first = multipart.next_field().await.map_err(bad)?;
+    let token = match first {
+        Some(field) if field.name() == Some("csrf_token") => Some(field.text().await.map_err(bad)?),
+        _ => None,
+    };
+    user.check(token.as_deref())?;
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let Some(key) = field.file_name().map(str::to_string).filter(|k| !k.is_empty()) else { continue };
+        state.tessera.init_files(&user.subject, id, vec![FileDeclaration::whole(key.clone())]).await?;
+        let stream = field.map_err(|err| err.body_text());
+        state.tessera.upload_content(&user.subject, id, &key, stream).await?;
+        state.tessera.commit_file(&user.subject, id, &key).await?;
+    }
+    Ok(Redirect::to(&format!("/uploads/{id}?done=files#files")).into_response())
+}
+
+pub(crate) async fn remove_file(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let id = draft_id(&id)?;
+    let key = field(&fields, "key").ok_or_else(|| ApiError::invalid_field("key", "name the file to remove"))?;
+    state.tessera.delete_draft_file(&user.subject, id, key).await?;
+    Ok(Redirect::to(&format!("/uploads/{id}#files")).into_response())
+}
