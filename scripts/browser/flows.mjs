@@ -1,7 +1,8 @@
 // Drives Debian's Chromium through Tessera's pages, in English and in Welsh: a visitor
 // searches, filters by a facet, opens a record, downloads a file, copies a citation, uses the
 // keyboard and switches language; a depositor signs in, is told what a draft lacks, fixes it,
-// uploads two files and publishes. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
+// uploads two files and publishes; a researcher asks for restricted data, a steward approves
+// with an agreement, and the researcher accepts it and downloads. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
 // and for sideways scrolling at 360 px, and screenshotted at 360 px and 1280 px.
 //
 // usage: node flows.mjs FACTS.json   (written by the `browser` integration test)
@@ -119,17 +120,10 @@ async function visitor(browser, lang) {
 async function depositor(browser, lang) {
   const words = facts.words[lang];
   const user = facts.users[lang];
-  const context = await browser.newContext({
-    extraHTTPHeaders: { "Accept-Language": lang },
-    viewport: { width: 1280, height: 900 },
-    bypassCSP: true,
-  });
-  const page = await context.newPage();
+  const [context, page] = await newPage(browser, lang);
   await page.goto(`${base}/uploads`);
   expect(page.url().includes("/login?next=%2Fuploads"), `${lang} deposit: not sent to sign in but to ${page.url()}`);
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await Promise.all([page.waitForURL(/\/uploads$/), page.click('form[action="/login"] button[type=submit]')]);
+  await signIn(page, user);
   await audit(page, lang, "uploads");
   await Promise.all([page.waitForURL(/\/uploads\/new$/), page.click('a[href="/uploads/new"]')]);
   await audit(page, lang, "deposit-new");
@@ -174,6 +168,65 @@ async function depositor(browser, lang) {
   await context.close();
 }
 
+async function signIn(page, user) {
+  await page.fill("#email", user.email);
+  await page.fill("#password", user.password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click('form[action="/login"] button[type=submit]')]);
+}
+
+async function newPage(browser, lang) {
+  const context = await browser.newContext({
+    extraHTTPHeaders: { "Accept-Language": lang },
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    bypassCSP: true,
+  });
+  return [context, await context.newPage()];
+}
+
+// A researcher asks for the restricted cohort, a steward approves with an agreement, the
+// researcher accepts it and downloads the file.
+async function access(browser, lang) {
+  const researcher = facts.researchers[lang];
+  const [asking, page] = await newPage(browser, lang);
+  await page.goto(`${base}/records/${facts.restricted}`);
+  await page.click('a[href$="/request-access"]');
+  await signIn(page, researcher);
+  expect(page.url().endsWith(`/records/${facts.restricted}/request-access`), `${lang} access: came back to ${page.url()}`);
+  await audit(page, lang, "request-access");
+  await page.click('form button[type=submit].primary');
+  await page.waitForSelector(".error-summary");
+  expect((await page.getAttribute("#purpose", "aria-invalid")) === "true", `${lang} access: an empty purpose is not marked`);
+  await audit(page, lang, "request-access-errors");
+  await page.fill("#purpose", researcher.purpose);
+  await page.fill("#intended_use", "Aggregate statistics only, kept on the university's secure drive.");
+  await page.fill("#duration_days", "30");
+  await Promise.all([page.waitForURL(/\/access\?done=requested/), page.click('form button[type=submit].primary')]);
+
+  const [deciding, steward] = await newPage(browser, lang);
+  await steward.goto(`${base}/stewarding`);
+  await signIn(steward, facts.steward);
+  await audit(steward, lang, "stewarding");
+  const request = steward.locator("article.request", { hasText: researcher.purpose });
+  await request.locator('textarea[name="agreement"]').fill("Do not attempt to identify anyone.");
+  await Promise.all([steward.waitForLoadState(), request.locator('form[action$="/approve"] button').click()]);
+  await steward.waitForURL(/done=approved/, { timeout: 5000 }).catch(async () => {
+    throw new Error(`approving left the steward on ${steward.url()}: ${await steward.locator("main").textContent()}`);
+  });
+  await deciding.close();
+
+  await page.goto(`${base}/access`);
+  await audit(page, lang, "access");
+  const approved = page.locator("article.request", { hasText: "Do not attempt to identify anyone." });
+  await approved.locator('input[type="checkbox"]').check();
+  await Promise.all([page.waitForURL(/done=granted/), approved.locator("button").click()]);
+  await page.goto(`${base}/records/${facts.restricted}`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("a[download]", { hasText: facts.cohort.key }).click()]);
+  const bytes = readFileSync(await download.path(), "utf8");
+  expect(bytes === facts.cohort.content, `${lang} access: downloaded ${JSON.stringify(bytes)} after the grant`);
+  await asking.close();
+}
+
 // The visible switch: from an English page to the same page in Welsh, and back.
 async function languageSwitch(browser) {
   const context = await browser.newContext({ extraHTTPHeaders: { "Accept-Language": "en" } });
@@ -213,6 +266,7 @@ try {
   // Last, so that the visitors' searches do not find what the depositors publish.
   for (const lang of ["en", "cy"]) {
     await depositor(browser, lang).catch((err) => failures.push(`${lang} deposit: ${err.message.split("\n")[0]}`));
+    await access(browser, lang).catch((err) => failures.push(`${lang} access: ${err.message.split("\n")[0]}`));
   }
 } finally {
   await browser.close();

@@ -120,7 +120,7 @@ embargo-until = bydd y ffeiliau'n agor ar { $v }
 licence = Trwydded
 no-licence = Ni roddwyd trwydded.
 request-access-how = Mae rhai o ffeiliau'r cofnod hwn yn gyfyngedig. Ei stiwardiaid data sy'n penderfynu pwy gaiff eu defnyddio, at ba ddiben a hyd pryd.
-request-access-sign-in = Mewngofnodi i ofyn am fynediad
+request-access-link = Gofyn am fynediad
 files = Ffeiliau
 files-deleted-n = { $n ->
     [one] Dilëwyd un ffeil o'r cofnod hwn
@@ -208,9 +208,11 @@ error-unauthorized-detail = Nid yw'r cofnod hwn yn gyhoeddus.
 error-forbidden = Dim caniatâd
 error-forbidden-detail = Nid oes gennych fynediad i'r cofnod hwn.
 error-bad-request = Cais gwallus
-error-bad-request-detail = Nid oedd modd deall y cyfeiriad na'r chwiliad.
+error-bad-request-detail = Nid oedd modd gwneud y cais fel y'i hanfonwyd.
 error-taken-down = Wedi'i dynnu i lawr
 error-taken-down-detail = Mae'r cofnod hwn wedi'i dynnu i lawr tra bo problem a adroddwyd yn cael ei hadolygu. Bydd ei guraduron a'i stiwardiaid yn ei adfer neu'n ei ddileu.
+error-conflict = Nid oes modd gwneud hyn nawr
+error-conflict-detail = Mae rhywbeth wedi newid ers dangos y dudalen, neu mae wedi'i wneud eisoes.
 error-internal = Aeth rhywbeth o'i le
 error-internal-detail = Mae'r gwall wedi'i gofnodi. Rhowch gynnig arall arni yn nes ymlaen.
 
@@ -293,3 +295,63 @@ problem-date-required = Rhowch y dyddiad y cyhoeddir y data, fel 2024-05-17.
 problem-creator-required = Enwch o leiaf un crëwr.
 problem-type-required = Dewiswch fath o adnodd.
 problem-files-required = Uwchlwythwch o leiaf un ffeil.
+
+## Ceisiadau am fynediad
+
+my-access = Fy mynediad
+record-n = Cofnod { $v }
+request-title = Gofyn am fynediad
+request-for = Ffeiliau
+request-intro = Bydd stiwardiaid data'r cofnod yn darllen eich cais ac yn penderfynu. Dywedwch at beth y byddwch yn defnyddio'r data; gallant ei gymeradwyo gydag amodau, fel dyddiad gorffen neu gytundeb i'w dderbyn.
+field-purpose = Diben (gofynnol)
+field-purpose-hint = At beth y defnyddir y data.
+field-project = Prosiect
+field-intended-use = Sut y byddwch yn ei ddefnyddio (gofynnol)
+field-intended-use-hint = Pwy fydd yn gweld y data, ble y caiff ei gadw a beth a gyhoeddir ohono.
+field-duration = Am sawl diwrnod
+field-duration-hint = Dewisol; y stiwardiaid sy'n pennu'r dyddiad gorffen.
+request-send = Anfon y cais
+problem-days = Rhowch nifer cyfan o ddiwrnodau, 1 neu fwy.
+access-title = Fy mynediad
+access-requested = Mae eich cais wedi'i anfon at stiwardiaid y cofnod. Byddwch yn clywed drwy e-bost pan fyddant yn penderfynu.
+access-granted = Mae gennych fynediad nawr.
+access-steward-link = Ceisiadau sy'n aros am eich penderfyniad fel stiward
+access-waiting = Wedi'u cymeradwyo, yn aros amdanoch chi
+access-none-waiting = Nid oes cymeradwyaeth yn aros amdanoch.
+access-approved-with = Cymeradwyodd y stiwardiaid eich cais gyda'r amodau hyn:
+condition-expires = daw'r mynediad i ben ar { $v }
+condition-field-of-use = ar gyfer { $v } yn unig
+condition-agreement = y cytundeb: { $v }
+condition-policy = { $v }, fersiwn { $n }
+access-accept-label = Rwy'n derbyn yr amodau hyn
+access-accept = Derbyn a chael mynediad
+access-grants = Mynediad sydd gennych
+access-no-grants = Nid oes gennych unrhyw ganiatâd mynediad.
+access-a-dataset = Set ddata
+access-until = tan { $v }
+access-ended = wedi dod i ben
+access-requests = Eich ceisiadau
+access-no-requests = Dim ceisiadau eraill.
+request-status-pending = yn aros am benderfyniad
+request-status-approved = wedi'i gymeradwyo
+request-status-refused = wedi'i wrthod
+request-status-accepted = wedi'i dderbyn
+request-status-withdrawn = wedi'i dynnu'n ôl
+steward-title = Ceisiadau i'w penderfynu
+steward-empty = Nid oes cais yn aros am benderfyniad.
+steward-age = { $n ->
+    [0] gwnaed heddiw
+    [one] gwnaed ddoe
+   *[other] gwnaed { $n } diwrnod yn ôl
+}
+steward-approve-legend = Cymeradwyo, gydag amodau
+field-expires = Daw'r mynediad i ben ar
+field-expires-hint = Os yw'n wag, y nifer o ddiwrnodau y gofynnwyd amdano o heddiw.
+field-field-of-use = Maes defnydd
+field-agreement = Cytundeb y mae'n rhaid i'r ceisydd ei dderbyn
+steward-approve = Cymeradwyo
+steward-refuse-legend = Gwrthod
+field-reason = Pam (bydd y ceisydd yn darllen hwn)
+steward-refuse = Gwrthod
+steward-approved = Mae'r cais wedi'i gymeradwyo; dywedir wrth y ceisydd am dderbyn ei amodau.
+steward-refused = Mae'r cais wedi'i wrthod; dywedir wrth y ceisydd pam.

@@ -107,7 +107,7 @@ embargo-until = the files open on { $v }
 licence = Licence
 no-licence = No licence given.
 request-access-how = Some files of this record are restricted. Its data stewards decide who may use them, for what purpose and until when.
-request-access-sign-in = Sign in to request access
+request-access-link = Request access
 files = Files
 files-deleted-n = { $n ->
     [one] One file of this record was
@@ -195,9 +195,11 @@ error-unauthorized-detail = This record is not public.
 error-forbidden = Permission denied
 error-forbidden-detail = You do not have access to this record.
 error-bad-request = Bad request
-error-bad-request-detail = The address or search could not be understood.
+error-bad-request-detail = The request could not be carried out as it was sent.
 error-taken-down = Taken down
 error-taken-down-detail = This record is taken down while a reported problem is reviewed. Its curators and stewards will restore or remove it.
+error-conflict = This cannot be done now
+error-conflict-detail = Something has changed since the page was shown, or it was done already.
 error-internal = Something went wrong
 error-internal-detail = The error has been logged. Please try again later.
 
@@ -280,3 +282,63 @@ problem-date-required = Give the date the data is published, such as 2024-05-17.
 problem-creator-required = Name at least one creator.
 problem-type-required = Choose a resource type.
 problem-files-required = Upload at least one file.
+
+## Access requests
+
+my-access = My access
+record-n = Record { $v }
+request-title = Request access
+request-for = Files of
+request-intro = The record's data stewards read your request and decide. Say what you will use the data for; they may approve it with conditions, such as an end date or an agreement to accept.
+field-purpose = Purpose (required)
+field-purpose-hint = What the data will be used for.
+field-project = Project
+field-intended-use = How you will use it (required)
+field-intended-use-hint = Who will see the data, where it will be kept and what will be published from it.
+field-duration = For how many days
+field-duration-hint = Optional; the stewards set the end date.
+request-send = Send the request
+problem-days = Give a whole number of days, 1 or more.
+access-title = My access
+access-requested = Your request is sent to the record's stewards. You will hear by email when they decide.
+access-granted = You have access now.
+access-steward-link = Requests waiting for your decision as a steward
+access-waiting = Approved, waiting for you
+access-none-waiting = No approval is waiting for you.
+access-approved-with = The stewards approved your request with these conditions:
+condition-expires = access ends on { $v }
+condition-field-of-use = for { $v } only
+condition-agreement = the agreement: { $v }
+condition-policy = { $v }, version { $n }
+access-accept-label = I accept these conditions
+access-accept = Accept and get access
+access-grants = Access you hold
+access-no-grants = You hold no access grants.
+access-a-dataset = A dataset
+access-until = until { $v }
+access-ended = ended
+access-requests = Your requests
+access-no-requests = No other requests.
+request-status-pending = waiting for a decision
+request-status-approved = approved
+request-status-refused = refused
+request-status-accepted = accepted
+request-status-withdrawn = withdrawn
+steward-title = Requests to decide
+steward-empty = No request is waiting for a decision.
+steward-age = { $n ->
+    [0] made today
+    [one] made a day ago
+   *[other] made { $n } days ago
+}
+steward-approve-legend = Approve, with conditions
+field-expires = Access ends on
+field-expires-hint = Left empty, the requested number of days from today.
+field-field-of-use = Field of use
+field-agreement = An agreement the requester must accept
+steward-approve = Approve
+steward-refuse-legend = Refuse
+field-reason = Why (the requester reads this)
+steward-refuse = Refuse
+steward-approved = The request is approved; the requester is told to accept its conditions.
+steward-refused = The request is refused; the requester is told why.

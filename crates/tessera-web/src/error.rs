@@ -52,7 +52,7 @@ impl ApiError {
     }
 
     /// The status, problem type and a safe detail, in one exhaustive match.
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    pub(crate) fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::App(err) => match err {
                 AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", err.to_string()),
@@ -105,7 +105,7 @@ impl ApiError {
         }
     }
 
-    fn problems(&self) -> &[Problem] {
+    pub(crate) fn problems(&self) -> &[Problem] {
         match self {
             ApiError::App(AppError::Validation(problems)) | ApiError::BadRequest { problems, .. } => problems,
             _ => &[],

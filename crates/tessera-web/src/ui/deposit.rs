@@ -31,8 +31,8 @@ use crate::wire::{escape_segment, record_input};
 /// Someone signed in with a browser session. Pages that need one send everyone else to sign in
 /// and come back.
 pub(crate) struct SignedIn {
-    subject: Subject,
-    csrf: String,
+    pub(super) subject: Subject,
+    pub(super) csrf: String,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
 impl SignedIn {
     /// A form's token must be the session's, so another site cannot post in its name.
-    fn check(&self, sent: Option<&str>) -> Result<(), HtmlError> {
+    pub(super) fn check(&self, sent: Option<&str>) -> Result<(), HtmlError> {
         if same_secret(sent.unwrap_or_default(), &self.csrf) { Ok(()) } else { Err(ApiError::Csrf.into()) }
     }
 }
@@ -468,7 +468,8 @@ pub(crate) async fn new_upload_form(State(state): State<AppState>, user: SignedI
     Ok(render(StatusCode::OK, &page))
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// The first value of a form's field.
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
@@ -492,8 +493,9 @@ pub(crate) async fn create_upload(
     }
 }
 
-fn draft_id(raw: &str) -> Result<RecordId, HtmlError> {
-    Ok(raw.parse().map_err(|()| ApiError::NotFound(format!("draft {raw}")))?)
+/// A record or draft id from a page's path; anything else names nothing.
+pub(super) fn id_in_path(raw: &str, what: &str) -> Result<RecordId, HtmlError> {
+    Ok(raw.parse().map_err(|()| ApiError::NotFound(format!("{what} {raw}")))?)
 }
 
 pub(crate) async fn upload_form(
@@ -505,7 +507,7 @@ pub(crate) async fn upload_form(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     let t = lang.tr();
-    let draft = state.tessera.draft(&user.subject, draft_id(&id)?).await?;
+    let draft = state.tessera.draft(&user.subject, id_in_path(&id, "draft")?).await?;
     let notice = match field(&query, "done") {
         Some("saved") => t.t("deposit-saved"),
         Some("files") => t.t("deposit-files-added"),
@@ -528,7 +530,7 @@ pub(crate) async fn save_upload(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = draft_id(&id)?;
+    let id = id_in_path(&id, "draft")?;
     let form = DepositForm::parse(&fields);
     let problems = match state.tessera.update_draft(&user.subject, id, form.input()?).await {
         Ok(_) if field(&fields, "action") != Some("publish") => {
@@ -555,7 +557,7 @@ pub(crate) async fn add_files(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, HtmlError> {
-    let id = draft_id(&id)?;
+    let id = id_in_path(&id, "draft")?;
     let bad = |err: axum::extract::multipart::MultipartError| ApiError::bad_request(err.body_text());
     let first = multipart.next_field().await.map_err(bad)?;
     let token = match first {
@@ -580,7 +582,7 @@ pub(crate) async fn remove_file(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = draft_id(&id)?;
+    let id = id_in_path(&id, "draft")?;
     let key = field(&fields, "key").ok_or_else(|| ApiError::invalid_field("key", "name the file to remove"))?;
     state.tessera.delete_draft_file(&user.subject, id, key).await?;
     Ok(Redirect::to(&format!("/uploads/{id}#files")).into_response())

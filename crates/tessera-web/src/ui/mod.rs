@@ -1,6 +1,7 @@
 //! Server-rendered pages, in English and Welsh. The templates are checked at compile time;
 //! every page works without scripts, which only add copy buttons and upload progress.
 
+mod access;
 mod deposit;
 mod i18n;
 mod pages;
@@ -9,6 +10,7 @@ mod report;
 mod search;
 pub(crate) mod session;
 
+pub(crate) use access::{accept, decide, my_access, request_form, send_request, steward_queue};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};

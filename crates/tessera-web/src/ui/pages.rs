@@ -99,6 +99,8 @@ pub(super) struct ErrorPage {
     pub(super) here: String,
     pub(super) heading: String,
     pub(super) detail: String,
+    /// What exactly was wrong, when the reader can mend it: the checks' own words.
+    pub(super) reason: String,
 }
 
 /// An error shown as a page, with the status the API would give. It is rendered in English
@@ -111,29 +113,40 @@ impl<E: Into<ApiError>> From<E> for HtmlError {
     }
 }
 
-/// Marks a response as an error page, for `localized_errors`.
-#[derive(Clone, Copy)]
-struct FailedPage(StatusCode);
+/// Marks a response as an error page, for `localized_errors`: its status and reason.
+#[derive(Clone)]
+struct FailedPage(StatusCode, String);
 
-fn error_page(t: Tr, here: String, status: StatusCode) -> Response {
+fn error_page(t: Tr, here: String, status: StatusCode, reason: String) -> Response {
     let key = match status {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::UNAUTHORIZED => "unauthorized",
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::CONFLICT => "conflict",
         StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => "taken-down",
         _ => "internal",
     };
-    let page = ErrorPage { heading: t.t(&format!("error-{key}")), detail: t.t(&format!("error-{key}-detail")), t, here };
+    let page =
+        ErrorPage { heading: t.t(&format!("error-{key}")), detail: t.t(&format!("error-{key}-detail")), reason: reason.clone(), t, here };
     let mut response = render(status, &page);
-    response.extensions_mut().insert(FailedPage(status));
+    response.extensions_mut().insert(FailedPage(status, reason));
     response
 }
 
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
-        let status = self.0.into_response().status();
-        error_page(Lang::En.tr(), "/".into(), status)
+        let (status, _, detail) = self.0.parts();
+        // What a reader can mend is said, as the API says it; nothing else is.
+        let reason = match status {
+            StatusCode::BAD_REQUEST | StatusCode::CONFLICT => {
+                let problems = self.0.problems().iter().map(|p| p.message.clone());
+                let all: Vec<String> = std::iter::once(detail).chain(problems).collect();
+                all.join(" · ")
+            }
+            _ => String::new(),
+        };
+        error_page(Lang::En.tr(), "/".into(), status, reason)
     }
 }
 
@@ -142,7 +155,7 @@ pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
     let (lang, here) = (Lang::of(request.headers()), super::search::here(request.uri()));
     let response = next.run(request).await;
     match response.extensions().get::<FailedPage>() {
-        Some(FailedPage(status)) if lang != Lang::En => error_page(lang.tr(), here, *status),
+        Some(FailedPage(status, reason)) if lang != Lang::En => error_page(lang.tr(), here, *status, reason.clone()),
         _ => response,
     }
 }

@@ -31,11 +31,11 @@ pub(crate) async fn report_form(
             if report.reporter_email.is_some() {
                 detail = format!("{detail} {}", t.t("report-sent-email"));
             }
-            Ok(render(StatusCode::CREATED, &ErrorPage { heading: t.t("report-thanks"), detail, t, here }))
+            Ok(render(StatusCode::CREATED, &ErrorPage { heading: t.t("report-thanks"), detail, reason: String::new(), t, here }))
         }
         Err(AppError::Validation(problems)) => {
             let detail = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join(". ");
-            Ok(render(StatusCode::BAD_REQUEST, &ErrorPage { heading: t.t("report-not-sent"), detail, t, here }))
+            Ok(render(StatusCode::BAD_REQUEST, &ErrorPage { heading: t.t("report-not-sent"), detail, reason: String::new(), t, here }))
         }
         Err(err) => Err(err.into()),
     }

@@ -1,6 +1,7 @@
 //! The pages in a real browser: Debian's Chromium, driven by Playwright through
 //! `scripts/browser/flows.mjs`, in English and in Welsh, with axe-core on every page kind: a
-//! visitor finds and downloads, a depositor is told what a draft lacks and publishes it.
+//! visitor finds and downloads, a depositor is told what a draft lacks and publishes it, a
+//! researcher asks for restricted data, a steward approves and the researcher downloads.
 //! Screenshots are kept in `target/browser-artifacts/`.
 
 use std::process::Command;
@@ -24,7 +25,7 @@ fn artifacts() -> std::path::PathBuf {
 }
 
 #[tokio::test]
-async fn visitors_and_depositors_in_english_and_welsh() {
+async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
     let server = start(TestServerConfig::default()).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let depositor = Api::new(&server, Some(server.user_token("ada@example.org")));
@@ -40,22 +41,31 @@ async fn visitors_and_depositors_in_english_and_welsh() {
     photo["resource_type"] = json!({"id": "image-photo"});
     let photographs = depositor.draft_with_files(photo, &[("bridge.txt", b"a photograph")]).await;
     depositor.publish(&photographs).await;
-    let hidden = depositor.draft_with_files(metadata("Hidden cohort"), &[("cohort.csv", b"a")]).await;
-    let (status, _) = depositor
-        .put(
-            &format!("/api/records/{hidden}/draft"),
-            json!({"metadata": metadata("Hidden cohort"), "access": {"record": "restricted", "files": "restricted"}}),
-        )
-        .await;
-    assert!(status.is_success());
-    depositor.publish(&hidden).await;
+    // A restricted cohort of the trust's, whose stewards decide who may have it.
+    let owner = member(&server, "owner@example.org", "trust", "depositor");
+    let cohort = "participant,age\n1,54\n";
+    let restricted = json!({"organization": "trust", "metadata": metadata("Hidden cohort"),
+        "access": {"record": "restricted", "files": "restricted"}});
+    let hidden = owner.draft_from(restricted, &[("cohort.csv", cohort.as_bytes())]).await;
+    owner.publish(&hidden).await;
+    server.cli_ok(&["admin", "create-user", "steward@example.org"]);
+    server.cli_ok(&["admin", "add-member", "trust", "steward@example.org", "steward"]);
     let dua = json!({"id": "trust-dua", "kind": "agreement", "title": "Trust data use agreement", "organization": "trust",
         "text": "Use the data only for the approved purpose.", "effective": "2026-01-01"});
     assert!(admin.post("/api/policies", dua).await.0.is_success());
 
-    // Depositors who sign in with a password, one for each language's flow.
-    for email in ["deposit-en@example.org", "deposit-cy@example.org"] {
+    // People who sign in with a password: a depositor and a researcher for each language's
+    // flows, and the trust's steward.
+    for email in ["deposit-en@example.org", "deposit-cy@example.org", "researcher-en@example.org", "researcher-cy@example.org"] {
         server.cli_ok(&["admin", "create-user", email]);
+    }
+    for email in [
+        "deposit-en@example.org",
+        "deposit-cy@example.org",
+        "researcher-en@example.org",
+        "researcher-cy@example.org",
+        "steward@example.org",
+    ] {
         let set = server.cli_with_input(&["admin", "set-password", email], "correct horse battery staple\n");
         assert!(set.status.success(), "{}", tessera_testkit::describe(&set));
     }
@@ -69,6 +79,12 @@ async fn visitors_and_depositors_in_english_and_welsh() {
         "citation": "Lovelace, A., & Afon Data Group (2024).",
         "restricted": hidden,
         "policy": "trust-dua",
+        "cohort": {"key": "cohort.csv", "content": cohort},
+        "steward": {"email": "steward@example.org", "password": "correct horse battery staple"},
+        "researchers": {
+            "en": {"email": "researcher-en@example.org", "password": "correct horse battery staple", "purpose": "Ageing and river flooding"},
+            "cy": {"email": "researcher-cy@example.org", "password": "correct horse battery staple", "purpose": "Heneiddio a llifogydd"},
+        },
         "users": {
             "en": {"email": "deposit-en@example.org", "password": "correct horse battery staple", "title": "Readings from the Taff"},
             "cy": {"email": "deposit-cy@example.org", "password": "correct horse battery staple", "title": "Darlleniadau o afon Taf"},
@@ -92,13 +108,26 @@ async fn visitors_and_depositors_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Ten page kinds in each language, each checked and screenshotted at both widths.
-    assert_eq!(summary["checked"].as_array().map(Vec::len), Some(20), "{summary:#}");
-    let kinds =
-        ["home", "search", "record", "record-metadata-only", "login", "policy", "not-found", "uploads", "deposit-new", "deposit-errors"];
-    for kind in kinds {
-        for width in [360, 1280] {
-            assert!(out.join(format!("cy-{kind}-{width}.png")).is_file(), "no screenshot of {kind} at {width} px");
-        }
+    // Fourteen page kinds in each language, each checked and screenshotted at both widths.
+    let kinds = [
+        "home",
+        "search",
+        "record",
+        "record-metadata-only",
+        "login",
+        "policy",
+        "not-found",
+        "uploads",
+        "deposit-new",
+        "deposit-errors",
+        "request-access",
+        "request-access-errors",
+        "stewarding",
+        "access",
+    ];
+    assert_eq!(summary["checked"].as_array().map(Vec::len), Some(2 * kinds.len()), "{summary:#}");
+    for (lang, kind, width) in ["en", "cy"].iter().flat_map(|lang| kinds.iter().flat_map(move |kind| [360, 1280].map(|w| (lang, kind, w))))
+    {
+        assert!(out.join(format!("{lang}-{kind}-{width}.png")).is_file(), "no screenshot of {lang} {kind} at {width} px");
     }
 }
