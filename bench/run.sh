@@ -4,7 +4,7 @@
 #      with the server's peak memory;
 #   2. publishing a dataset of 10,000 small files, then its landing page and paged file listing;
 #   3. search with two facets from 8 concurrent clients over 100,000 generated records,
-#      after a full re-index;
+#      after a full re-index; then how long each kind of page takes, in English and Welsh;
 #   4. the audit trail: append 10 million entries, then verify the whole chain;
 #   5. the retention sweep's scan for due files over RECORDS records of three files each;
 #   6. OAI-PMH: a full ListRecords harvest of RECORDS records while 5% are revised and 1% taken
@@ -66,6 +66,8 @@ start_server "$work/search"
 "$bin/tessera-bench" search --server "$url" --clients 8 --requests 400 >/dev/null # warm up
 "$bin/tessera-bench" search --server "$url" --clients 8 --requests 8000
 echo "server peak memory (VmHWM): $(peak_memory)"
+echo "== 3b. pages over $records records, one request at a time"
+"$bin/tessera-bench" pages --server "$url"
 stop_server
 
 echo "== 4. the audit trail: $audit_entries entries"

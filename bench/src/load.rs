@@ -140,6 +140,29 @@ pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyho
     Ok(())
 }
 
+/// How long each kind of page takes to come back whole, in English and in Welsh: the home
+/// page, the search page with and without a query and a facet, a landing page, sign-in.
+pub(crate) async fn pages(server: &str) -> anyhow::Result<()> {
+    let found: Value = Client::new().get(format!("{server}/api/records?size=1&sort=newest")).send().await?.json().await?;
+    let id = found["hits"]["hits"][0]["id"].as_str().context("a published record to open")?.to_string();
+    let word = TOPICS.first().unwrap_or(&"river");
+    for lang in ["en", "cy"] {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, lang.parse()?);
+        let client = Client::builder().default_headers(headers).build()?;
+        for (what, path) in [
+            ("home page", "/".to_string()),
+            ("search page, no query", "/search".to_string()),
+            ("search page, a word and a facet", format!("/search?q={word}&resource_type=dataset")),
+            ("landing page", format!("/records/{id}")),
+            ("sign-in page", "/login".to_string()),
+        ] {
+            print_latency(&client, &format!("{lang} {what}"), &format!("{server}{path}")).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads `url` 50 times, one after another, and prints the median and p99.
 pub(crate) async fn print_latency(client: &Client, what: &str, url: &str) -> anyhow::Result<()> {
     let mut times = Vec::new();

@@ -82,6 +82,11 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         delete_percent: u32,
     },
+    /// Time each kind of page, in English and Welsh, one request after another.
+    Pages {
+        #[arg(long)]
+        server: String,
+    },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
         #[arg(long)]
@@ -112,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ManyFiles(FilesLoad { server, token, files }) => load::many_files(&server, &token, files).await,
         Command::LargeDataset(FilesLoad { server, token, files }) => dataset::large_dataset(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
+        Command::Pages { server } => load::pages(&server).await,
         Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,

@@ -165,6 +165,16 @@ async function depositor(browser, lang) {
   const files = await page.locator("a[download]").allTextContents();
   expect(title === user.title, `${lang} deposit: published as "${title}"`);
   expect(files.sort().join(",") === "README.txt,readings.csv", `${lang} deposit: the record lists ${files}`);
+
+  // The account page makes an API token, shown once, and signs out.
+  await page.click('a[href="/account"]');
+  await page.fill("#name", "laptop");
+  await Promise.all([page.waitForLoadState(), page.click('form[action="/account/tokens"] button[type=submit]')]);
+  const secret = (await page.locator("#new-token").textContent()) || "";
+  expect(secret.trim().length >= 20, `${lang} account: the new token reads "${secret}"`);
+  await audit(page, lang, "account");
+  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/logout"] button')]);
+  expect((await page.locator('a[href^="/login"]').count()) === 1, `${lang} account: signed out, the header offers no sign-in`);
   await context.close();
 }
 

@@ -355,3 +355,32 @@ field-reason = Pam (bydd y ceisydd yn darllen hwn)
 steward-refuse = Gwrthod
 steward-approved = Mae'r cais wedi'i gymeradwyo; dywedir wrth y ceisydd am dderbyn ei amodau.
 steward-refused = Mae'r cais wedi'i wrthod; dywedir wrth y ceisydd pam.
+
+## Cyfrif
+
+account-title = Cyfrif
+account-signed-in-as = Wedi mewngofnodi fel { $v }.
+sign-out = Allgofnodi
+tokens-title = Tocynnau API
+tokens-intro = Mae tocyn yn gadael i'r gorchymyn tessera a'ch sgriptiau weithredu fel chi drwy'r API. Rhowch i bob un y cwmpasau sydd eu hangen arno yn unig, a'i ddirymu pan na chaiff ei ddefnyddio mwyach.
+tokens-none = Nid oes gennych docynnau.
+token-made = Mae eich tocyn newydd isod. Copïwch ef nawr: ni chaiff ei ddangos eto.
+token-secret = Y tocyn newydd
+token-copy = Copïo'r tocyn
+token-name = Enw
+token-name-hint = I'w adnabod, fel y cyfrifiadur y caiff ei ddefnyddio arno.
+token-scopes = Cwmpasau
+token-created = Gwnaed
+token-expires = Yn dod i ben
+token-expires-hint = Dewisol: y diwrnod olaf y mae'n gweithio.
+token-never = byth
+token-revoke = Dirymu
+token-revoke-named = Dirymu { $v }
+token-ended = wedi dod i ben
+token-new = Tocyn newydd
+token-make = Gwneud y tocyn
+token-revoked = Mae'r tocyn wedi'i ddirymu; nid yw'n gweithio mwyach.
+scope-read = darllen: darllen cofnodion, ffeiliau a'ch rhestrau eich hun
+scope-deposit = adneuo: gwneud drafftiau, uwchlwytho a chyhoeddi
+scope-steward = stiward: penderfynu ar geisiadau am fynediad
+scope-admin = gweinyddu: gweinyddu sefydliadau

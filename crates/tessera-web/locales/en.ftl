@@ -342,3 +342,32 @@ field-reason = Why (the requester reads this)
 steward-refuse = Refuse
 steward-approved = The request is approved; the requester is told to accept its conditions.
 steward-refused = The request is refused; the requester is told why.
+
+## Account
+
+account-title = Account
+account-signed-in-as = Signed in as { $v }.
+sign-out = Sign out
+tokens-title = API tokens
+tokens-intro = A token lets the tessera command and your scripts act as you through the API. Give each one only the scopes it needs, and revoke it when it is no longer used.
+tokens-none = You have no tokens.
+token-made = Your new token is below. Copy it now: it is not shown again.
+token-secret = The new token
+token-copy = Copy the token
+token-name = Name
+token-name-hint = To recognise it by, such as the computer it is used on.
+token-scopes = Scopes
+token-created = Made
+token-expires = Expires
+token-expires-hint = Optional: the last day it works.
+token-never = never
+token-revoke = Revoke
+token-revoke-named = Revoke { $v }
+token-ended = ended
+token-new = A new token
+token-make = Make the token
+token-revoked = The token is revoked; it no longer works.
+scope-read = read: read records, files and your own lists
+scope-deposit = deposit: make drafts, upload and publish
+scope-steward = steward: decide access requests
+scope-admin = admin: administer organizations

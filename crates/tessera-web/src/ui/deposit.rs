@@ -33,6 +33,7 @@ use crate::wire::{escape_segment, record_input};
 pub(crate) struct SignedIn {
     pub(super) subject: Subject,
     pub(super) csrf: String,
+    pub(super) email: String,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -43,7 +44,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let to_sign_in = || Redirect::to(&format!("/login?next={}", escape_segment(&here(&uri)))).into_response();
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_sign_in()) };
         match state.tessera.authenticate_session(secret).await {
-            Ok(session) => Ok(SignedIn { subject: session.subject, csrf: session.csrf }),
+            Ok(session) => Ok(SignedIn { subject: session.subject, csrf: session.csrf, email: session.email }),
             Err(AppError::BadCredentials { .. }) => Err(to_sign_in()),
             Err(err) => Err(HtmlError::from(err).into_response()),
         }

@@ -11,70 +11,89 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use tessera_app::domain::metadata::{AdditionalText, Metadata};
 
-use crate::extract::cookie;
+use crate::extract::{SESSION_COOKIE, cookie};
 
 /// The cookie the language switch sets.
 pub(crate) const LANG_COOKIE: &str = "tessera_lang";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Lang {
+pub(crate) enum Language {
     En,
     Cy,
 }
 
-impl Lang {
-    pub(crate) const ALL: [Lang; 2] = [Lang::En, Lang::Cy];
+impl Language {
+    pub(crate) const ALL: [Language; 2] = [Language::En, Language::Cy];
 
     /// The BCP 47 tag, as `<html lang>` and the cookie carry it.
     pub(crate) fn tag(self) -> &'static str {
         match self {
-            Lang::En => "en",
-            Lang::Cy => "cy",
+            Language::En => "en",
+            Language::Cy => "cy",
         }
     }
 
     /// The language's name in itself, as the switch offers it.
     pub(crate) fn own_name(self) -> &'static str {
         match self {
-            Lang::En => "English",
-            Lang::Cy => "Cymraeg",
+            Language::En => "English",
+            Language::Cy => "Cymraeg",
         }
     }
 
     /// The ISO 639-3 code records tag their titles and descriptions with.
     fn iso639_3(self) -> &'static str {
         match self {
-            Lang::En => "eng",
-            Lang::Cy => "cym",
+            Language::En => "eng",
+            Language::Cy => "cym",
         }
     }
 
-    pub(crate) fn from_tag(tag: &str) -> Option<Lang> {
+    pub(crate) fn from_tag(tag: &str) -> Option<Language> {
         let primary = tag.split(['-', '_']).next().unwrap_or_default();
-        Lang::ALL.into_iter().find(|lang| primary.eq_ignore_ascii_case(lang.tag()))
+        Language::ALL.into_iter().find(|lang| primary.eq_ignore_ascii_case(lang.tag()))
     }
 
     /// The switch's choice, else the best of `Accept-Language` by its weights, else English.
-    pub(crate) fn of(headers: &HeaderMap) -> Lang {
-        if let Some(lang) = cookie(headers, LANG_COOKIE).and_then(Lang::from_tag) {
+    pub(crate) fn of(headers: &HeaderMap) -> Language {
+        if let Some(lang) = cookie(headers, LANG_COOKIE).and_then(Language::from_tag) {
             return lang;
         }
         let accepted = headers.get_all(axum::http::header::ACCEPT_LANGUAGE).iter().filter_map(|v| v.to_str().ok());
-        let mut best: Option<(f32, Lang)> = None;
+        let mut best: Option<(f32, Language)> = None;
         for range in accepted.flat_map(|v| v.split(',')) {
             let mut parts = range.split(';');
             let tag = parts.next().unwrap_or_default().trim();
             let weight = parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
             // Earlier ranges win ties, as their order is the reader's preference.
-            if let Some(lang) = Lang::from_tag(tag).filter(|_| weight > 0.0 && best.is_none_or(|(w, _)| weight > w)) {
+            if let Some(lang) = Language::from_tag(tag).filter(|_| weight > 0.0 && best.is_none_or(|(w, _)| weight > w)) {
                 best = Some((weight, lang));
             }
         }
-        best.map_or(Lang::En, |(_, lang)| lang)
+        best.map_or(Language::En, |(_, lang)| lang)
+    }
+
+    /// The messages, for someone not known to be signed in.
+    pub(crate) fn tr(self) -> Tr {
+        Tr { lang: self, signed_in: false }
+    }
+}
+
+/// Who reads a page, as far as the page's words go: their language, and whether their browser
+/// holds a session (checked by the pages that need one), so the header offers their account.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lang {
+    pub(crate) language: Language,
+    signed_in: bool,
+}
+
+impl Lang {
+    pub(crate) fn of(headers: &HeaderMap) -> Lang {
+        Lang { language: Language::of(headers), signed_in: cookie(headers, SESSION_COOKIE).is_some() }
     }
 
     pub(crate) fn tr(self) -> Tr {
-        Tr { lang: self }
+        Tr { lang: self.language, signed_in: self.signed_in }
     }
 }
 
@@ -88,7 +107,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 type Bundle = FluentBundle<FluentResource>;
 
-fn bundle(lang: Lang, source: &'static str) -> Bundle {
+fn bundle(lang: Language, source: &'static str) -> Bundle {
     let id = lang.tag().parse().expect("a language tag of Tessera's own");
     let mut bundle = Bundle::new_concurrent(vec![id]);
     // Isolation marks would land in attributes and copied citations; no message mixes scripts.
@@ -103,9 +122,10 @@ fn bundle(lang: Lang, source: &'static str) -> Bundle {
     bundle
 }
 
-/// Each language's bundle, in the order of `Lang::ALL`.
-static BUNDLES: LazyLock<[Bundle; 2]> =
-    LazyLock::new(|| [bundle(Lang::En, include_str!("../../locales/en.ftl")), bundle(Lang::Cy, include_str!("../../locales/cy.ftl"))]);
+/// Each language's bundle, in the order of `Language::ALL`.
+static BUNDLES: LazyLock<[Bundle; 2]> = LazyLock::new(|| {
+    [bundle(Language::En, include_str!("../../locales/en.ftl")), bundle(Language::Cy, include_str!("../../locales/cy.ftl"))]
+});
 
 /// A number a message counts, whether a template hands it over by value or by reference.
 pub(crate) trait Count {
@@ -134,12 +154,14 @@ impl<T: Count> Count for &T {
 /// a message with `$n`, `t.v("id", text)` for one with `$v`, `t.nv(…)` for both.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tr {
-    pub(crate) lang: Lang,
+    pub(crate) lang: Language,
+    /// The header offers the reader's account rather than signing in.
+    pub(crate) signed_in: bool,
 }
 
 impl Tr {
     fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
-        let bundle = &BUNDLES[if self.lang == Lang::En { 0 } else { 1 }];
+        let bundle = &BUNDLES[if self.lang == Language::En { 0 } else { 1 }];
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
             // The message-file tests keep this from happening; the id is better than nothing.
             tracing::error!(id, lang = self.lang.tag(), "no such interface message");
@@ -177,7 +199,7 @@ impl Tr {
     }
 
     fn has(&self, id: &str) -> bool {
-        BUNDLES[if self.lang == Lang::En { 0 } else { 1 }].has_message(id)
+        BUNDLES[if self.lang == Language::En { 0 } else { 1 }].has_message(id)
     }
 
     /// A facet value as readers see it: resource types and access statuses in the reader's
@@ -202,7 +224,7 @@ impl Tr {
 
     /// The other languages, as the switch offers them: (tag, own name).
     pub(crate) fn others(&self) -> Vec<(&'static str, &'static str)> {
-        Lang::ALL.into_iter().filter(|l| *l != self.lang).map(|l| (l.tag(), l.own_name())).collect()
+        Language::ALL.into_iter().filter(|l| *l != self.lang).map(|l| (l.tag(), l.own_name())).collect()
     }
 
     /// A record's title in the reader's language when it has one among its additional titles.
@@ -227,7 +249,8 @@ mod tests {
 
     use super::*;
 
-    const SOURCES: [(Lang, &str); 2] = [(Lang::En, include_str!("../../locales/en.ftl")), (Lang::Cy, include_str!("../../locales/cy.ftl"))];
+    const SOURCES: [(Language, &str); 2] =
+        [(Language::En, include_str!("../../locales/en.ftl")), (Language::Cy, include_str!("../../locales/cy.ftl"))];
 
     /// The ids a message file defines: lines that start a message.
     fn defined(source: &str) -> BTreeSet<String> {
@@ -285,7 +308,7 @@ mod tests {
     #[test]
     fn every_message_formats_with_any_count() {
         for (lang, source) in SOURCES {
-            let bundle = &BUNDLES[if lang == Lang::En { 0 } else { 1 }];
+            let bundle = &BUNDLES[if lang == Language::En { 0 } else { 1 }];
             for id in defined(source) {
                 let pattern = bundle.get_message(&id).and_then(|m| m.value()).expect("a message with a value");
                 for n in [0, 1, 2, 3, 6, 11, 100] {
@@ -301,8 +324,8 @@ mod tests {
     }
 
     #[test]
-    fn every_resource_type_and_access_status_has_its_words() {
-        for lang in Lang::ALL {
+    fn every_value_a_page_shows_has_its_words() {
+        for lang in Language::ALL {
             let t = lang.tr();
             for (id, _) in tessera_app::domain::vocab::RESOURCE_TYPES {
                 assert!(t.has(&format!("resource-type-{id}")), "{} resource-type-{id}", lang.tag());
@@ -313,12 +336,27 @@ mod tests {
             for (facet, _) in crate::api::search::FACET_LABELS {
                 assert!(t.has(&format!("facet-{}", facet.replace('_', "-"))), "{} facet {facet}", lang.tag());
             }
+            // Messages whose ids the pages make from values.
+            let made = tessera_app::domain::authz::Scope::ALL
+                .iter()
+                .map(|scope| format!("scope-{}", scope.as_str()))
+                .chain(tessera_app::domain::DataClass::ALL.iter().map(|class| format!("data-class-{class}")))
+                .chain(["pending", "approved", "refused", "accepted", "withdrawn"].map(|status| format!("request-status-{status}")))
+                .chain(["bestmatch", "newest", "oldest", "updated-desc", "updated-asc"].map(|sort| format!("sort-{sort}")))
+                .chain(
+                    ["not-found", "unauthorized", "forbidden", "bad-request", "conflict", "taken-down", "internal"]
+                        .iter()
+                        .flat_map(|key| [format!("error-{key}"), format!("error-{key}-detail")]),
+                );
+            for id in made {
+                assert!(t.has(&id), "{} {id}", lang.tag());
+            }
         }
     }
 
     #[test]
     fn welsh_counts_take_their_own_forms() {
-        let (cy, en) = (Lang::Cy.tr(), Lang::En.tr());
+        let (cy, en) = (Language::Cy.tr(), Language::En.tr());
         let welsh: Vec<String> = [0_i64, 1, 2, 3, 6, 7].iter().map(|n| cy.n("records-found", n)).collect();
         assert_eq!(welsh, ["Dim cofnodion", "1 cofnod", "2 gofnod", "3 chofnod", "6 chofnod", "7 cofnod"]);
         assert_eq!((en.n("records-found", 1_i64), en.n("records-found", 2_i64)), ("1 record".into(), "2 records".into()));
@@ -333,12 +371,14 @@ mod tests {
             }
             map
         };
-        assert_eq!(Lang::of(&headers(&[])), Lang::En);
-        assert_eq!(Lang::of(&headers(&[("accept-language", "cy-GB,cy;q=0.9,en;q=0.8")])), Lang::Cy);
-        assert_eq!(Lang::of(&headers(&[("accept-language", "fr, en;q=0.5, cy;q=0.7")])), Lang::Cy);
-        assert_eq!(Lang::of(&headers(&[("accept-language", "cy;q=0, en")])), Lang::En);
-        assert_eq!(Lang::of(&headers(&[("accept-language", "de")])), Lang::En);
+        assert_eq!(Language::of(&headers(&[])), Language::En);
+        assert_eq!(Language::of(&headers(&[("accept-language", "cy-GB,cy;q=0.9,en;q=0.8")])), Language::Cy);
+        assert_eq!(Language::of(&headers(&[("accept-language", "fr, en;q=0.5, cy;q=0.7")])), Language::Cy);
+        assert_eq!(Language::of(&headers(&[("accept-language", "cy;q=0, en")])), Language::En);
+        assert_eq!(Language::of(&headers(&[("accept-language", "de")])), Language::En);
         let switched = headers(&[("accept-language", "cy"), ("cookie", "a=b; tessera_lang=en")]);
-        assert_eq!(Lang::of(&switched), Lang::En);
+        assert_eq!(Language::of(&switched), Language::En);
+        assert!(!Lang::of(&switched).tr().signed_in);
+        assert!(Lang::of(&headers(&[("cookie", "tessera_session=s")])).tr().signed_in);
     }
 }

@@ -2,6 +2,7 @@
 //! every page works without scripts, which only add copy buttons and upload progress.
 
 mod access;
+mod account;
 mod deposit;
 mod i18n;
 mod pages;
@@ -11,6 +12,7 @@ mod search;
 pub(crate) mod session;
 
 pub(crate) use access::{accept, decide, my_access, request_form, send_request, steward_queue};
+pub(crate) use account::{account, create_token, revoke_token};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -48,7 +50,7 @@ pub(crate) async fn switch_language(
 ) -> Response {
     let next = session::local_path(&query.next);
     let mut response = Redirect::to(&next).into_response();
-    if let Some(lang) = i18n::Lang::from_tag(&tag) {
+    if let Some(lang) = i18n::Language::from_tag(&tag) {
         let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
         let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", i18n::LANG_COOKIE, lang.tag());
         if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -13,7 +13,7 @@ use tessera_app::domain::metadata::Metadata;
 use tessera_app::domain::vocab;
 use tessera_formats::{Described, bibtex, citation};
 
-use super::i18n::{Lang, Tr};
+use super::i18n::{Lang, Language, Tr};
 use super::search::here;
 use crate::api::export;
 use crate::error::ApiError;
@@ -146,7 +146,7 @@ impl IntoResponse for HtmlError {
             }
             _ => String::new(),
         };
-        error_page(Lang::En.tr(), "/".into(), status, reason)
+        error_page(Language::En.tr(), "/".into(), status, reason)
     }
 }
 
@@ -155,7 +155,9 @@ pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
     let (lang, here) = (Lang::of(request.headers()), super::search::here(request.uri()));
     let response = next.run(request).await;
     match response.extensions().get::<FailedPage>() {
-        Some(FailedPage(status, reason)) if lang != Lang::En => error_page(lang.tr(), here, *status, reason.clone()),
+        Some(FailedPage(status, reason)) if lang.language != Language::En || lang.tr().signed_in => {
+            error_page(lang.tr(), here, *status, reason.clone())
+        }
         _ => response,
     }
 }

@@ -108,7 +108,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Fourteen page kinds in each language, each checked and screenshotted at both widths.
+    // Fifteen page kinds in each language, each checked and screenshotted at both widths.
     let kinds = [
         "home",
         "search",
@@ -124,6 +124,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "request-access-errors",
         "stewarding",
         "access",
+        "account",
     ];
     assert_eq!(summary["checked"].as_array().map(Vec::len), Some(2 * kinds.len()), "{summary:#}");
     for (lang, kind, width) in ["en", "cy"].iter().flat_map(|lang| kinds.iter().flat_map(move |kind| [360, 1280].map(|w| (lang, kind, w))))

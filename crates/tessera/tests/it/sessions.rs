@@ -216,3 +216,43 @@ async fn deposit_forms_need_a_session_and_its_token() {
     assert_eq!(md["rights"][0]["id"], "cc-by-4.0", "{md}");
     assert!(page("/uploads").await.unwrap().text().await.unwrap().contains("Water quality of the Taff"));
 }
+
+#[tokio::test]
+async fn api_tokens_are_made_and_revoked_from_the_account_page() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-user", "ada@example.org"]);
+    assert!(server.cli_with_input(&["admin", "set-password", "ada@example.org"], &format!("{PASSWORD}\n")).status.success());
+    let client = browser();
+    let session = value(&set_cookie(&sign_in(&server, "ada@example.org", PASSWORD, None).await, "tessera_session").unwrap()).to_string();
+    let account = client.get(server.url("/account")).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("Signed in as ada@example.org.") && account.contains("You have no tokens."), "{account}");
+    let token = form_token(&account);
+
+    // A token with the read scope only: its secret is on the page that made it, once.
+    let form = [("csrf_token", token.as_str()), ("name", "laptop"), ("scope", "read"), ("expires", "")];
+    let made = client.post(server.url("/account/tokens")).header("cookie", &session).form(&form).send().await.unwrap();
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let page = made.text().await.unwrap();
+    let secret = page.split("id=\"new-token\"").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next()).unwrap();
+    let api = |secret: &str| client.get(server.url("/api/user/records")).bearer_auth(secret).send();
+    assert_eq!(api(secret).await.unwrap().status(), StatusCode::OK);
+    let deposit = client.post(server.url("/api/records")).bearer_auth(secret).json(&json!({"metadata": metadata("x")})).send().await;
+    assert_eq!(deposit.unwrap().status(), StatusCode::FORBIDDEN, "a read token cannot deposit");
+    let listed = client.get(server.url("/account")).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("<td>laptop</td><td>read</td>") && !listed.contains(secret), "the secret is shown only once: {listed}");
+
+    let id = listed.split("action=\"/account/tokens/").nth(1).and_then(|s| s.split('/').next()).unwrap().to_string();
+    let revoke = client.post(server.url(&format!("/account/tokens/{id}/revoke"))).header("cookie", &session);
+    let forged = revoke.form(&[("csrf_token", "from another site")]).send().await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(api(secret).await.unwrap().status(), StatusCode::OK, "a forged form revokes nothing");
+    let revoked = client
+        .post(server.url(&format!("/account/tokens/{id}/revoke")))
+        .header("cookie", &session)
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((revoked.status(), location(&revoked)), (StatusCode::SEE_OTHER, "/account?done=revoked"));
+    assert_eq!(api(secret).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
