@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Count, FacetCollector, FruitHandle, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term};
@@ -105,6 +105,28 @@ pub struct SearchIndex {
     pub(crate) changes: Mutex<Changes>,
     /// True when the index was just created (or recreated) and must be filled.
     fresh: bool,
+    /// The total and facet counts of browsing everything (no words, no filters), and the last
+    /// page of it, kept until the index changes: over a million records, counting and ordering
+    /// everything costs two hundred times more than showing the page.
+    browse: Mutex<Option<BrowseCounts>>,
+}
+
+/// A search's total and facet counts: known already, or collected by these handles.
+enum Counting {
+    Known(BrowseCounts),
+    Collect(FruitHandle<usize>, Vec<FruitHandle<tantivy::collector::FacetCounts>>),
+}
+
+/// What browsing everything counts, and which view of the index it counted.
+#[derive(Clone)]
+struct BrowseCounts {
+    /// The generation, and the reader's view of it, the counts are true of.
+    view: (u64, u64),
+    total: usize,
+    facets: FacetCounts,
+    /// The last page of hits browsed in this view, by its sort, offset and limit: the home
+    /// page and the search page without words ask for the same one again and again.
+    page: Option<((Sort, usize, usize), Vec<DocKey>)>,
 }
 
 /// One complete index: a folder of its own on disk.
@@ -190,7 +212,14 @@ impl SearchIndex {
     }
 
     fn with_generation(root: Option<PathBuf>, generation: Generation, fields: Fields, fresh: bool) -> Result<Self> {
-        Ok(Self { root, fields, live: RwLock::new(Arc::new(generation)), changes: Mutex::new(Changes::default()), fresh })
+        Ok(Self {
+            root,
+            fields,
+            live: RwLock::new(Arc::new(generation)),
+            changes: Mutex::new(Changes::default()),
+            fresh,
+            browse: Mutex::new(None),
+        })
     }
 
     pub fn is_fresh(&self) -> bool {
@@ -199,6 +228,10 @@ impl SearchIndex {
 
     pub(crate) fn live(&self) -> Arc<Generation> {
         self.live.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn browse_counts(&self) -> MutexGuard<'_, Option<BrowseCounts>> {
+        self.browse.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn changes(&self) -> MutexGuard<'_, Changes> {
@@ -338,22 +371,37 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = live.reader.searcher();
-        let mut collectors = MultiCollector::new();
-        let count_handle = collectors.add_collector(Count);
-        let facet_handles: Vec<_> = FACETS
-            .iter()
-            .map(|name| {
-                let mut collector = FacetCollector::for_field(format!("f_{name}"));
-                collector.add_facet(Facet::root());
-                collectors.add_collector(collector)
-            })
-            .collect();
-        let limit = request.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(request.offset);
+        let view = (live.number, searcher.generation().generation_id());
+        let browsing = text.is_empty() && request.filters.is_empty() && !request.all_versions;
+        let cached = if browsing { self.browse_counts().clone().filter(|counts| counts.view == view) } else { None };
         let sort = match (request.sort, text.is_empty()) {
             (Sort::BestMatch, true) => Sort::Newest,
             (sort, _) => sort,
         };
+        let limit = request.limit.max(1);
+        let page = (sort, request.offset, limit);
+        if let Some(BrowseCounts { total, facets, page: Some((seen, keys)), .. }) = &cached
+            && *seen == page
+        {
+            return Ok(SearchResult { total: *total, keys: keys.clone(), facets: facets.clone() });
+        }
+        let mut collectors = MultiCollector::new();
+        // Counts already known for this view are not counted again.
+        let counting = match cached {
+            Some(known) => Counting::Known(known),
+            None => Counting::Collect(
+                collectors.add_collector(Count),
+                FACETS
+                    .iter()
+                    .map(|name| {
+                        let mut collector = FacetCollector::for_field(format!("f_{name}"));
+                        collector.add_facet(Facet::root());
+                        collectors.add_collector(collector)
+                    })
+                    .collect(),
+            ),
+        };
+        let top = TopDocs::with_limit(limit).and_offset(request.offset);
         let keys: Vec<DocKey>;
         let mut fruits;
         match sort {
@@ -384,6 +432,13 @@ impl SearchIndex {
                 keys = self.keys(&searcher, handle.extract(&mut fruits).into_iter().map(|(_, address)| address))?;
             }
         }
+        let (count_handle, facet_handles) = match counting {
+            Counting::Known(known) => {
+                *self.browse_counts() = Some(BrowseCounts { page: Some((page, keys.clone())), ..known.clone() });
+                return Ok(SearchResult { total: known.total, keys, facets: known.facets });
+            }
+            Counting::Collect(count, facets) => (count, facets),
+        };
         let total = count_handle.extract(&mut fruits);
         let mut facets = FacetCounts::new();
         for (name, handle) in FACETS.iter().zip(facet_handles) {
@@ -393,6 +448,9 @@ impl SearchIndex {
             values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             values.truncate(FACET_VALUES);
             facets.insert(*name, values);
+        }
+        if browsing {
+            *self.browse_counts() = Some(BrowseCounts { view, total, facets: facets.clone(), page: Some((page, keys.clone())) });
         }
         Ok(SearchResult { total, keys, facets })
     }
@@ -496,6 +554,32 @@ pub(crate) mod tests {
         check(&index, SearchRequest { query: "lake".into(), ..Default::default() }, &[], 0);
         index.replace(&[doc(5, "Estuary", "dataset", "2023", true)], &[]).unwrap();
         check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[5, 4, 3, 1], 4);
+    }
+
+    #[test]
+    fn browsing_counts_are_kept_until_the_index_changes() {
+        let index = SearchIndex::in_memory().unwrap();
+        index.replace(&[doc(1, "River", "dataset", "2020", true), doc(2, "Lake", "image", "2021", true)], &[]).unwrap();
+        let first = check(&index, SearchRequest::default(), &[2, 1], 2);
+        assert!(index.browse_counts().is_some(), "browsing everything keeps its counts");
+        // The next page of the same view reuses them and still finds its own hits; the first
+        // page again, and in another order, are what they were.
+        let second = check(&index, SearchRequest { offset: 1, ..Default::default() }, &[1], 2);
+        assert_eq!(first.facets, second.facets);
+        check(&index, SearchRequest::default(), &[2, 1], 2);
+        check(&index, SearchRequest { sort: Sort::Oldest, ..Default::default() }, &[1, 2], 2);
+        check(&index, SearchRequest::default(), &[2, 1], 2);
+        // A change is counted afresh, whether it adds or removes.
+        index.replace(&[doc(3, "Estuary", "dataset", "2022", true)], &[]).unwrap();
+        let after = check(&index, SearchRequest::default(), &[3, 2, 1], 3);
+        assert_eq!(after.facets["resource_type"], [("dataset".to_string(), 2), ("image".to_string(), 1)]);
+        index.replace(&[], &[DocKey::Record(3)]).unwrap();
+        check(&index, SearchRequest::default(), &[2, 1], 2);
+        // Searches with words or filters count for themselves.
+        let images =
+            check(&index, SearchRequest { filters: vec![("resource_type".into(), "image".into())], ..Default::default() }, &[2], 1);
+        assert_eq!(images.facets["resource_type"], [("image".to_string(), 1)]);
+        check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[2, 1], 2);
     }
 
     #[test]
