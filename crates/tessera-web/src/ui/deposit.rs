@@ -109,6 +109,10 @@ pub(crate) async fn my_uploads(State(state): State<AppState>, user: SignedIn, la
 /// One creator row of the form: a person (family and given names, ORCID) or an organization.
 #[derive(Default)]
 struct CreatorRow {
+    /// Which of the draft's creators the row shows, by its place (none for a new one); what
+    /// the form does not show of that creator (other identifiers and affiliations, a ROR id)
+    /// is kept. The form carries it in a hidden field.
+    place: Option<usize>,
     family: String,
     given: String,
     orcid: String,
@@ -117,6 +121,38 @@ struct CreatorRow {
 }
 
 impl CreatorRow {
+    /// The creator as the row gives it, over what the draft held for it.
+    fn merged(&self, base: Option<&Value>) -> Value {
+        let mut creator = base.cloned().unwrap_or_else(|| json!({}));
+        let text = |v: &str| if v.trim().is_empty() { Value::Null } else { Value::String(v.trim().to_string()) };
+        let mut identifiers: Vec<Value> =
+            creator["person_or_org"]["identifiers"].as_array().into_iter().flatten().filter(|i| i["scheme"] != "orcid").cloned().collect();
+        if !self.orcid.trim().is_empty() {
+            identifiers.insert(0, json!({"scheme": "orcid", "identifier": self.orcid.trim()}));
+        }
+        creator["person_or_org"] = if self.organization.trim().is_empty() || !self.family.trim().is_empty() {
+            json!({"type": "personal", "family_name": text(&self.family), "given_name": text(&self.given), "identifiers": identifiers})
+        } else {
+            json!({"type": "organizational", "name": text(&self.organization), "identifiers": identifiers})
+        };
+        // The first affiliation is the one the row shows; renamed, it loses its old id.
+        let mut affiliations: Vec<Value> = creator["affiliations"].as_array().cloned().unwrap_or_default();
+        let shown = affiliations.first().map(|a| a["name"].as_str().unwrap_or_default().to_string());
+        if shown.as_deref() != Some(self.affiliation.trim()) {
+            if shown.is_some() {
+                affiliations.remove(0);
+            }
+            if !self.affiliation.trim().is_empty() {
+                affiliations.insert(0, json!({"name": self.affiliation.trim()}));
+            }
+        }
+        creator["affiliations"] = Value::Array(affiliations);
+        if let Some(person) = creator["person_or_org"].as_object_mut() {
+            person.retain(|_, v| !v.is_null());
+        }
+        creator
+    }
+
     fn is_empty(&self) -> bool {
         [&self.family, &self.given, &self.orcid, &self.affiliation, &self.organization].iter().all(|v| v.trim().is_empty())
     }
@@ -167,10 +203,12 @@ impl DepositForm {
             creators: md
                 .creators
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(place, c)| {
                     let p = &c.person_or_org;
                     let personal = p.family_name.is_some();
                     CreatorRow {
+                        place: Some(place),
                         family: p.family_name.clone().unwrap_or_default(),
                         given: p.given_name.clone().unwrap_or_default(),
                         orcid: p.identifiers.iter().find(|i| i.scheme == "orcid").map(|i| i.identifier.clone()).unwrap_or_default(),
@@ -211,6 +249,7 @@ impl DepositForm {
                     "orcid" => row.orcid = value,
                     "affiliation" => row.affiliation = value,
                     "organization" => row.organization = value,
+                    "place" => row.place = value.parse().ok(),
                     _ => {}
                 }
                 continue;
@@ -242,61 +281,78 @@ impl DepositForm {
         form
     }
 
-    /// The draft's metadata and access as the API would take them.
-    fn input(&self) -> Result<tessera_app::RecordInput, ApiError> {
-        let text = |v: &str| if v.trim().is_empty() { Value::Null } else { Value::String(v.trim().to_string()) };
-        let creators: Vec<Value> = self
-            .creators
-            .iter()
-            .map(|c| {
-                let identifiers: Vec<Value> = Some(c.orcid.trim())
-                    .filter(|o| !o.is_empty())
-                    .map(|o| json!({"scheme": "orcid", "identifier": o}))
-                    .into_iter()
-                    .collect();
-                let affiliations: Vec<Value> =
-                    Some(c.affiliation.trim()).filter(|a| !a.is_empty()).map(|a| json!({"name": a})).into_iter().collect();
-                let person = if c.organization.trim().is_empty() || !c.family.trim().is_empty() {
-                    json!({"type": "personal", "family_name": text(&c.family), "given_name": text(&c.given), "identifiers": identifiers})
-                } else {
-                    json!({"type": "organizational", "name": text(&c.organization), "identifiers": identifiers})
-                };
-                json!({"person_or_org": person, "affiliations": affiliations})
-            })
-            .collect();
-        let welsh = |v: &str, kind: &str| {
-            if v.trim().is_empty() { json!([]) } else { json!([{"title": v.trim(), "type": {"id": kind}, "lang": {"id": WELSH}}]) }
+    /// The draft's metadata and access as the API would take them: what the form shows,
+    /// over what the draft holds already, so that fields the form does not show (related
+    /// identifiers, funding, contributors, partners, file classes…) are kept as they were.
+    fn input(&self, draft: Option<&DraftView>) -> Result<tessera_app::RecordInput, ApiError> {
+        let as_json = |value: serde_json::Result<Value>| value.map_err(|e| ApiError::bad_request(e.to_string()));
+        let mut metadata = match draft {
+            Some(draft) => as_json(serde_json::to_value(&draft.metadata))?,
+            None => json!({}),
         };
-        let mut metadata = json!({
-            "title": text(&self.title),
-            "additional_titles": welsh(&self.title_cy, "translated-title"),
-            "publication_date": text(&self.publication_date),
-            "description": text(&self.description),
-            "additional_descriptions": welsh(&self.description_cy, "abstract"),
-            "creators": creators,
-            "subjects": self.subjects.iter().map(|s| json!({"subject": s})).collect::<Vec<_>>(),
-            "languages": self.languages.iter().map(|l| json!({"id": l})).collect::<Vec<_>>(),
-            "version": text(&self.version),
-            "publisher": text(&self.publisher),
-        });
-        if !self.resource_type.trim().is_empty() {
-            metadata["resource_type"] = json!({"id": self.resource_type.trim()});
+        let mut access = match draft {
+            Some(draft) => as_json(serde_json::to_value(&draft.access))?,
+            None => json!({}),
+        };
+        let text = |v: &str| if v.trim().is_empty() { Value::Null } else { Value::String(v.trim().to_string()) };
+        let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
+        let base_creators = list(&metadata["creators"]);
+        let creators: Vec<Value> = self.creators.iter().map(|row| row.merged(row.place.and_then(|p| base_creators.get(p)))).collect();
+        // The Welsh text replaces the Welsh one it showed; others stay.
+        let welsh = |existing: &Value, v: &str, kind: &str| {
+            let mut texts: Vec<Value> = list(existing).into_iter().filter(|t| t["lang"]["id"] != WELSH).collect();
+            if !v.trim().is_empty() {
+                texts.push(json!({"title": v.trim(), "type": {"id": kind}, "lang": {"id": WELSH}}));
+            }
+            Value::Array(texts)
+        };
+        // A subject the draft has keeps its vocabulary id; a new one is free text.
+        let old_subjects = list(&metadata["subjects"]);
+        let subjects: Vec<Value> = self
+            .subjects
+            .iter()
+            .map(|s| old_subjects.iter().find(|old| old["subject"] == s.as_str()).cloned().unwrap_or_else(|| json!({"subject": s})))
+            .collect();
+        // The licence is the first of the rights; any further rights statements stay.
+        let mut rights = list(&metadata["rights"]);
+        if !rights.is_empty() {
+            rights.remove(0);
         }
         if !self.licence.trim().is_empty() {
-            metadata["rights"] = json!([{"id": self.licence.trim()}]);
+            rights.insert(0, json!({"id": self.licence.trim()}));
         }
-        let class = self.data_class.parse().unwrap_or(DataClass::Public);
-        let mut access = json!({
-            "record": if self.metadata_only { "restricted" } else { "public" },
-            "files": if class == DataClass::Public { "public" } else { "restricted" },
-            "data_class": class.as_str(),
-        });
-        if !self.embargo_until.trim().is_empty() {
-            access["embargo"] = json!({"active": true, "until": self.embargo_until.trim()});
+        let fields = [
+            ("title", text(&self.title)),
+            ("additional_titles", welsh(&metadata["additional_titles"], &self.title_cy, "translated-title")),
+            ("resource_type", if self.resource_type.trim().is_empty() { Value::Null } else { json!({"id": self.resource_type.trim()}) }),
+            ("publication_date", text(&self.publication_date)),
+            ("description", text(&self.description)),
+            ("additional_descriptions", welsh(&metadata["additional_descriptions"], &self.description_cy, "abstract")),
+            ("creators", Value::Array(creators)),
+            ("subjects", Value::Array(subjects)),
+            ("languages", self.languages.iter().map(|l| json!({"id": l})).collect()),
+            ("version", text(&self.version)),
+            ("publisher", text(&self.publisher)),
+            ("rights", Value::Array(rights)),
+        ];
+        for (name, value) in fields {
+            metadata[name] = value;
         }
         // Empty values are left out, as an API client would leave them out.
         if let Value::Object(fields) = &mut metadata {
             fields.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+        }
+        let class = self.data_class.parse().unwrap_or(DataClass::Public);
+        access["record"] = json!(if self.metadata_only { "restricted" } else { "public" });
+        access["files"] = json!(if class == DataClass::Public { "public" } else { "restricted" });
+        access["data_class"] = json!(class.as_str());
+        access["embargo"] = if self.embargo_until.trim().is_empty() {
+            json!({"active": false})
+        } else {
+            json!({"active": true, "until": self.embargo_until.trim(), "reason": access["embargo"]["reason"]})
+        };
+        if let Some(embargo) = access["embargo"].as_object_mut() {
+            embargo.retain(|_, v| !v.is_null());
         }
         record_input(json!({"metadata": metadata, "access": access}))
     }
@@ -396,6 +452,7 @@ impl DepositPage {
     /// The creator rows to show: those filled in and one empty row to add another.
     fn creator_rows(&self) -> Vec<(usize, &CreatorRow)> {
         static EMPTY: CreatorRow = CreatorRow {
+            place: None,
             family: String::new(),
             given: String::new(),
             orcid: String::new(),
@@ -484,7 +541,7 @@ pub(crate) async fn create_upload(
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
     let form = DepositForm::parse(&fields);
-    match state.tessera.create_draft(&user.subject, form.input()?).await {
+    match state.tessera.create_draft(&user.subject, form.input(None)?).await {
         Ok(draft) => Ok(Redirect::to(&format!("/uploads/{}", draft.id)).into_response()),
         Err(AppError::Validation(problems)) => {
             let page = deposit_page(&state, &user, lang.tr(), here(&uri), None, form, &problems).await?;
@@ -533,19 +590,21 @@ pub(crate) async fn save_upload(
     user.check(field(&fields, "csrf_token"))?;
     let id = id_in_path(&id, "draft")?;
     let form = DepositForm::parse(&fields);
-    let problems = match state.tessera.update_draft(&user.subject, id, form.input()?).await {
+    let draft = state.tessera.draft(&user.subject, id).await?;
+    // Shown again with its problems: the form as sent when it was not saved, else the draft
+    // as saved, whose creators are then in the places the problems name.
+    let (form, draft, problems) = match state.tessera.update_draft(&user.subject, id, form.input(Some(&draft))?).await {
         Ok(_) if field(&fields, "action") != Some("publish") => {
             return Ok(Redirect::to(&format!("/uploads/{id}?done=saved")).into_response());
         }
-        Ok(_) => match state.tessera.publish(&user.subject, id).await {
+        Ok(saved) => match state.tessera.publish(&user.subject, id).await {
             Ok(record) => return Ok(Redirect::to(&format!("/records/{}", record.doc.id)).into_response()),
-            Err(AppError::Validation(problems)) => problems,
+            Err(AppError::Validation(problems)) => (DepositForm::of(&saved.metadata, &saved.access), saved, problems),
             Err(err) => return Err(err.into()),
         },
-        Err(AppError::Validation(problems)) => problems,
+        Err(AppError::Validation(problems)) => (form, draft, problems),
         Err(err) => return Err(err.into()),
     };
-    let draft = state.tessera.draft(&user.subject, id).await?;
     let page = deposit_page(&state, &user, lang.tr(), here(&uri), Some(&draft), form, &problems).await?;
     Ok(render(StatusCode::BAD_REQUEST, &page))
 }

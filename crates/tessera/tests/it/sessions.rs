@@ -215,6 +215,41 @@ async fn deposit_forms_need_a_session_and_its_token() {
     assert_eq!(md["additional_titles"][0]["title"], "Ansawdd dŵr afon Taf", "{md}");
     assert_eq!(md["rights"][0]["id"], "cc-by-4.0", "{md}");
     assert!(page("/uploads").await.unwrap().text().await.unwrap().contains("Water quality of the Taff"));
+
+    // A draft made through the API, saved from the page, keeps what the form does not show.
+    let api = crate::helpers::Api::new(&server, Some(server.cli_ok(&["admin", "create-token", "ada@example.org"]).trim().to_string()));
+    let mut rich = metadata("Rich draft");
+    rich["related_identifiers"] = json!([{"identifier": "10.1234/earlier", "scheme": "doi", "relation_type": {"id": "isnewversionof"}}]);
+    let rich_id = api.draft_with_files(rich, &[]).await;
+    let token = form_token(&page(&format!("/uploads/{rich_id}")).await.unwrap().text().await.unwrap());
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("title", "Rich draft, renamed"),
+        ("resource_type", "dataset"),
+        ("publication_date", "2024-05-17"),
+        ("creator-0-place", "0"),
+        ("creator-0-family", "Lovelace"),
+        ("creator-0-given", "Ada"),
+        ("creator-0-orcid", "0000-0002-1825-0097"),
+        ("creator-0-affiliation", "CERN"),
+        ("creator-1-place", "1"),
+        ("creator-1-organization", "Afon Data Group"),
+        ("licence", "cc-by-4.0"),
+        ("subject-0", "Hydrology"),
+        ("language-0", "eng"),
+        ("publisher", "Tessera"),
+        ("data_class", "public"),
+        ("visibility", "public"),
+        ("action", "save"),
+    ];
+    let saved = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&form).send().await.unwrap();
+    assert_eq!(location(&saved), format!("/uploads/{rich_id}?done=saved"));
+    let (_, kept) = api.get(&format!("/api/records/{rich_id}/draft")).await;
+    let md = &kept["metadata"];
+    assert_eq!(md["title"], "Rich draft, renamed");
+    assert_eq!(md["related_identifiers"][0]["identifier"], "10.1234/earlier", "{md}");
+    assert_eq!(md["identifiers"][0]["identifier"], "10.1234/river.5", "{md}");
+    assert_eq!(md["creators"][0]["affiliations"][0]["id"], "01ggx4157", "the ROR id of an unchanged affiliation stays: {md}");
 }
 
 #[tokio::test]
