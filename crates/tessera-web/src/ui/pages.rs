@@ -201,7 +201,9 @@ fn signposting(state: &AppState, described: &Described<'_>, id: RecordId, files:
     for (name, media) in [("datacite-xml", "application/vnd.datacite.datacite+xml"), ("json-ld", "application/ld+json")] {
         links.push(format!("<{}>; rel=\"describedby\"; type=\"{media}\"", state.link(&format!("/api/records/{id}/export/{name}"))));
     }
-    links.extend(files.iter().map(|f| format!("<{}>; rel=\"item\"; type=\"application/octet-stream\"", state.link(&f.url))));
+    // A secret link's token stays in the page's own links, out of what machines are pointed to.
+    let item = |url: &str| state.link(url.split('?').next().unwrap_or(url));
+    links.extend(files.iter().map(|f| format!("<{}>; rel=\"item\"; type=\"application/octet-stream\"", item(&f.url))));
     links.extend(described.licence_urls().map(|url| format!("<{url}>; rel=\"license\"")));
     links.extend(orcids(described.metadata).into_iter().flatten().map(|url| format!("<{url}>; rel=\"author\"")));
     links.push("<https://schema.org/Dataset>; rel=\"type\"".into());

@@ -54,6 +54,15 @@ async fn landing_pages_signpost_and_speak_the_readers_language() {
     // A metadata-only stub signposts nothing it would not show.
     let stub = client.get(server.url(&format!("/records/{hidden}"))).send().await.unwrap();
     assert!(stub.headers().get(LINK).is_none());
+    // Opened with a reviewer's secret link, the page links its files with the secret, and
+    // signposts them without it.
+    let (_, made) = depositor.post(&format!("/api/records/{hidden}/access/links"), json!({"permission": "files"})).await;
+    let secret = made["token"].as_str().unwrap();
+    let shared = client.get(server.url(&format!("/records/{hidden}?token={secret}"))).send().await.unwrap();
+    let link = shared.headers().get(LINK).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let page = shared.text().await.unwrap();
+    assert!(link.contains("/files/cohort.csv/content>; rel=\"item\"") && !link.contains(secret), "{link}");
+    assert!(page.contains(&format!("/files/cohort.csv/content?token={secret}")), "{page}");
 
     // Welsh by Accept-Language: the interface and the record's Welsh title.
     let welsh = client.get(server.url(&format!("/records/{id}"))).header(ACCEPT_LANGUAGE, "cy-GB,cy;q=0.9,en;q=0.5").send().await;
