@@ -73,6 +73,11 @@ impl Language {
         best.map_or(Language::En, |(_, lang)| lang)
     }
 
+    /// The language's messages.
+    fn messages(self) -> &'static Bundle {
+        &BUNDLES[self as usize]
+    }
+
     /// The messages, for someone not known to be signed in.
     pub(crate) fn tr(self) -> Tr {
         Tr { lang: self, signed_in: false }
@@ -161,7 +166,7 @@ pub(crate) struct Tr {
 
 impl Tr {
     fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
-        let bundle = &BUNDLES[if self.lang == Language::En { 0 } else { 1 }];
+        let bundle = self.lang.messages();
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
             // The message-file tests keep this from happening; the id is better than nothing.
             tracing::error!(id, lang = self.lang.tag(), "no such interface message");
@@ -199,7 +204,7 @@ impl Tr {
     }
 
     fn has(&self, id: &str) -> bool {
-        BUNDLES[if self.lang == Language::En { 0 } else { 1 }].has_message(id)
+        self.lang.messages().has_message(id)
     }
 
     /// A facet value as readers see it: resource types and access statuses in the reader's
@@ -308,7 +313,7 @@ mod tests {
     #[test]
     fn every_message_formats_with_any_count() {
         for (lang, source) in SOURCES {
-            let bundle = &BUNDLES[if lang == Language::En { 0 } else { 1 }];
+            let bundle = lang.messages();
             for id in defined(source) {
                 let pattern = bundle.get_message(&id).and_then(|m| m.value()).expect("a message with a value");
                 for n in [0, 1, 2, 3, 6, 11, 100] {
