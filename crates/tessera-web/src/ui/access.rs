@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tessera_app::domain::RecordId;
 use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, Error as AppError};
 
-use super::deposit::{SignedIn, field, id_in_path};
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
-use super::search::here;
+use super::session::SignedIn;
+use super::{field, here, notice};
 use crate::error::ApiError;
+use crate::extract::{number_id, record_id};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -46,7 +47,7 @@ pub(crate) async fn request_form(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Result<Response, HtmlError> {
-    let id = id_in_path(&id, "record")?;
+    let id = record_id(&id)?;
     let view = state.tessera.record(&user.subject, id).await?;
     let t = lang.tr();
     let page = RequestPage {
@@ -64,10 +65,6 @@ pub(crate) async fn request_form(
     Ok(render(StatusCode::OK, &page))
 }
 
-fn number(raw: &str) -> Result<i64, HtmlError> {
-    Ok(raw.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::NotFound(format!("access request {raw}")))?)
-}
-
 pub(crate) async fn send_request(
     State(state): State<AppState>,
     user: SignedIn,
@@ -77,7 +74,7 @@ pub(crate) async fn send_request(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = id_in_path(&id, "record")?;
+    let id = record_id(&id)?;
     let text = |name: &str| field(&fields, name).unwrap_or_default().trim().to_string();
     let days_text = text("duration_days");
     let days = days_text.parse::<i64>().ok();
@@ -208,11 +205,7 @@ pub(crate) async fn my_access(
             }
         })
         .collect();
-    let notice = match field(&query, "done") {
-        Some("requested") => t.t("access-requested"),
-        Some("granted") => t.t("access-granted"),
-        _ => String::new(),
-    };
+    let notice = notice(&t, &query, &[("requested", "access-requested"), ("granted", "access-granted")]);
     let page = AccessPage {
         here: here(&uri),
         csrf: user.csrf.clone(),
@@ -236,7 +229,7 @@ pub(crate) async fn accept(
     user.check(field(&fields, "csrf_token"))?;
     let accepted = field(&fields, "agreement_accepted") == Some("yes");
     let version = field(&fields, "agreement_version").and_then(|v| v.parse().ok());
-    state.tessera.accept_access_request(&user.subject, number(&id)?, accepted, version).await?;
+    state.tessera.accept_access_request(&user.subject, number_id(&id, "access request")?, accepted, version).await?;
     Ok(Redirect::to("/access?done=granted").into_response())
 }
 
@@ -261,11 +254,7 @@ pub(crate) async fn steward_queue(
     let t = lang.tr();
     let mut requests = state.tessera.steward_queue(&user.subject).await?;
     requests.sort_by(|a, b| a.created.cmp(&b.created));
-    let notice = match field(&query, "done") {
-        Some("approved") => t.t("steward-approved"),
-        Some("refused") => t.t("steward-refused"),
-        _ => String::new(),
-    };
+    let notice = notice(&t, &query, &[("approved", "steward-approved"), ("refused", "steward-refused")]);
     let page = StewardPage { here: here(&uri), csrf: user.csrf.clone(), notice, queue: rows(&state, &user, &t, &requests).await?, t };
     Ok(render(StatusCode::OK, &page))
 }
@@ -278,7 +267,7 @@ pub(crate) async fn decide(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = number(&id)?;
+    let id = number_id(&id, "access request")?;
     let given = |name: &str| field(&fields, name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     match decision.as_str() {
         "approve" => {

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tessera_app::domain::authz::{Scope, Scopes};
 use tessera_app::{Error as AppError, TokenRequest};
 
-use super::deposit::{SignedIn, field};
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
-use super::search::here;
+use super::session::SignedIn;
+use super::{field, here, notice};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -85,9 +85,7 @@ pub(crate) async fn account(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     let mut page = account_page(&state, &user, lang, &uri).await?;
-    if field(&query, "done") == Some("revoked") {
-        page.notice = page.t.t("token-revoked");
-    }
+    page.notice = notice(&page.t, &query, &[("revoked", "token-revoked")]);
     Ok(render(StatusCode::OK, &page))
 }
 

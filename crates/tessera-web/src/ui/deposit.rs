@@ -8,55 +8,24 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
-use axum::http::request::Parts;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, RequestPartsExt};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use tessera_app::domain::authz::Subject;
 use tessera_app::domain::metadata::Metadata;
 use tessera_app::domain::{Access, DataClass, Problem, RecordId, vocab};
-use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest, same_secret};
+use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest};
 
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, human_size, render};
-use super::search::here;
+use super::session::SignedIn;
+use super::{field, here, notice};
 use crate::error::ApiError;
-use crate::extract::{SESSION_COOKIE, cookie};
+use crate::extract::record_id;
 use crate::state::AppState;
-use crate::wire::{escape_segment, record_input};
-
-/// Someone signed in with a browser session. Pages that need one send everyone else to sign in
-/// and come back.
-pub(crate) struct SignedIn {
-    pub(super) subject: Subject,
-    pub(super) csrf: String,
-    pub(super) email: String,
-}
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let uri: Uri = parts.extract().await.map_err(IntoResponse::into_response)?;
-        let to_sign_in = || Redirect::to(&format!("/login?next={}", escape_segment(&here(&uri)))).into_response();
-        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_sign_in()) };
-        match state.tessera.authenticate_session(secret).await {
-            Ok(session) => Ok(SignedIn { subject: session.subject, csrf: session.csrf, email: session.email }),
-            Err(AppError::BadCredentials { .. }) => Err(to_sign_in()),
-            Err(err) => Err(HtmlError::from(err).into_response()),
-        }
-    }
-}
-
-impl SignedIn {
-    /// A form's token must be the session's, so another site cannot post in its name.
-    pub(super) fn check(&self, sent: Option<&str>) -> Result<(), HtmlError> {
-        if same_secret(sent.unwrap_or_default(), &self.csrf) { Ok(()) } else { Err(ApiError::Csrf.into()) }
-    }
-}
+use crate::wire::record_input;
 
 struct UploadRow {
     href: String,
@@ -526,11 +495,6 @@ pub(crate) async fn new_upload_form(State(state): State<AppState>, user: SignedI
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The first value of a form's field.
-pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-}
-
 /// A new deposit: the draft is made with what the form holds, and its page opened.
 pub(crate) async fn create_upload(
     State(state): State<AppState>,
@@ -551,11 +515,6 @@ pub(crate) async fn create_upload(
     }
 }
 
-/// A record or draft id from a page's path; anything else names nothing.
-pub(super) fn id_in_path(raw: &str, what: &str) -> Result<RecordId, HtmlError> {
-    Ok(raw.parse().map_err(|()| ApiError::NotFound(format!("{what} {raw}")))?)
-}
-
 pub(crate) async fn upload_form(
     State(state): State<AppState>,
     user: SignedIn,
@@ -565,12 +524,8 @@ pub(crate) async fn upload_form(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     let t = lang.tr();
-    let draft = state.tessera.draft(&user.subject, id_in_path(&id, "draft")?).await?;
-    let notice = match field(&query, "done") {
-        Some("saved") => t.t("deposit-saved"),
-        Some("files") => t.t("deposit-files-added"),
-        _ => String::new(),
-    };
+    let draft = state.tessera.draft(&user.subject, record_id(&id)?).await?;
+    let notice = notice(&t, &query, &[("saved", "deposit-saved"), ("files", "deposit-files-added")]);
     let form = DepositForm::of(&draft.metadata, &draft.access);
     let mut page = deposit_page(&state, &user, t, here(&uri), Some(&draft), form, &[]).await?;
     page.notice = notice;
@@ -588,7 +543,7 @@ pub(crate) async fn save_upload(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = id_in_path(&id, "draft")?;
+    let id = record_id(&id)?;
     let form = DepositForm::parse(&fields);
     let draft = state.tessera.draft(&user.subject, id).await?;
     // Shown again with its problems: the form as sent when it was not saved, else the draft
@@ -617,7 +572,7 @@ pub(crate) async fn add_files(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Response, HtmlError> {
-    let id = id_in_path(&id, "draft")?;
+    let id = record_id(&id)?;
     let bad = |err: axum::extract::multipart::MultipartError| ApiError::bad_request(err.body_text());
     let first = multipart.next_field().await.map_err(bad)?;
     let token = match first {
@@ -642,7 +597,7 @@ pub(crate) async fn remove_file(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     user.check(field(&fields, "csrf_token"))?;
-    let id = id_in_path(&id, "draft")?;
+    let id = record_id(&id)?;
     let key = field(&fields, "key").ok_or_else(|| ApiError::invalid_field("key", "name the file to remove"))?;
     state.tessera.delete_draft_file(&user.subject, id, key).await?;
     Ok(Redirect::to(&format!("/uploads/{id}#files")).into_response())

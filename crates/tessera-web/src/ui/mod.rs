@@ -14,7 +14,7 @@ pub(crate) mod session;
 pub(crate) use access::{accept, decide, my_access, request_form, send_request, steward_queue};
 pub(crate) use account::{account, create_token, revoke_token};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 pub(crate) use deposit::{add_files, create_upload, my_uploads, new_upload_form, remove_file, save_upload, upload_form};
 pub(crate) use pages::{landing_page, localized_errors};
@@ -24,6 +24,23 @@ pub(crate) use search::{home_page, search_page};
 pub(crate) use session::{current_session, login, login_form, logout, sso_callback, sso_login};
 
 use crate::state::AppState;
+
+/// A page's own address, for the language switch and sign-in to come back to.
+pub(super) fn here(uri: &Uri) -> String {
+    uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
+}
+
+/// The first value of a form's field.
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// The confirmation a redirect asked for with `?done=`, in the reader's words: `notices` pairs
+/// each value with its message.
+pub(super) fn notice(t: &i18n::Tr, query: &[(String, String)], notices: &[(&str, &str)]) -> String {
+    let done = field(query, "done");
+    notices.iter().find(|(value, _)| Some(*value) == done).map(|(_, id)| t.t(id)).unwrap_or_default()
+}
 
 /// The pages' style sheet, a file of its own so the content security policy needs no inline
 /// styles; built into the binary.
@@ -51,11 +68,8 @@ pub(crate) async fn switch_language(
     let next = session::local_path(&query.next);
     let mut response = Redirect::to(&next).into_response();
     if let Some(lang) = i18n::Language::from_tag(&tag) {
-        let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
-        let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", i18n::LANG_COOKIE, lang.tag());
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        let attributes = session::cookie_attributes(&state);
+        session::set_cookie(&mut response, format!("{}={}; Path=/; Max-Age=31536000{attributes}", i18n::LANG_COOKIE, lang.tag()));
     }
     response
 }

@@ -13,8 +13,8 @@ use tessera_app::domain::metadata::Metadata;
 use tessera_app::domain::vocab;
 use tessera_formats::{Described, bibtex, citation};
 
+use super::here;
 use super::i18n::{Lang, Language, Tr};
-use super::search::here;
 use crate::api::export;
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -152,7 +152,7 @@ impl IntoResponse for HtmlError {
 
 /// Renders the error pages of the routes it wraps in their reader's language.
 pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
-    let (lang, here) = (Lang::of(request.headers()), super::search::here(request.uri()));
+    let (lang, here) = (Lang::of(request.headers()), here(request.uri()));
     let response = next.run(request).await;
     match response.extensions().get::<FailedPage>() {
         Some(FailedPage(status, reason)) if lang.language != Language::En || lang.tr().signed_in => {

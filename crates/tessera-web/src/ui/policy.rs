@@ -39,7 +39,7 @@ pub(crate) async fn policy_page(
     ];
     let agreement = current.kind == tessera_app::domain::policy::PolicyKind::Agreement;
     let page = PolicyPage {
-        here: super::search::here(&uri),
+        here: super::here(&uri),
         title: current.title.clone(),
         kind: t.t(if agreement { "policy-kind-agreement" } else { "policy-kind-licence" }),
         organization: current.organization.as_ref().map(ToString::to_string).unwrap_or_default(),

@@ -6,6 +6,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use tessera_app::SearchHit;
 
+use super::here;
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
 use crate::api::search::{FACET_LABELS, aggregations, parse_search};
@@ -89,11 +90,6 @@ struct HomePage {
     repository: String,
     total: usize,
     recent: Vec<Hit>,
-}
-
-/// A page's own address, for the language switch and sign-in to come back to.
-pub(super) fn here(uri: &Uri) -> String {
-    uri.path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
 }
 
 pub(crate) async fn home_page(State(state): State<AppState>, Caller(subject): Caller, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {

@@ -3,25 +3,60 @@
 //! The sign-in form carries a CSRF token that is also set as a short-lived cookie (a session
 //! does not exist yet); signing out needs the session's own token. Sign-in always makes a new
 //! session and ends the one the browser had, so a session id planted before sign-in is useless.
+//! Pages that need someone signed in take a `SignedIn`, and check the token of every form.
 
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, RequestPartsExt};
 use serde::Deserialize;
 use serde_json::json;
+use tessera_app::domain::authz::Subject;
 use tessera_app::{Error as AppError, NewSession, PendingSignIn, SESSION_LIFETIME, SsoCallback, same_secret};
 
+use super::here;
 use super::i18n::{Lang, Tr};
-use super::pages::render;
+use super::pages::{HtmlError, render};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{SESSION_COOKIE, cookie};
 use crate::state::AppState;
+use crate::wire::escape_segment;
 
 const LOGIN_CSRF_COOKIE: &str = "tessera_login_csrf";
+
+/// Someone signed in with a browser session. Pages that need one send everyone else to sign in
+/// and come back.
+pub(crate) struct SignedIn {
+    pub(super) subject: Subject,
+    pub(super) csrf: String,
+    pub(super) email: String,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let uri: Uri = parts.extract().await.map_err(IntoResponse::into_response)?;
+        let to_sign_in = || Redirect::to(&format!("/login?next={}", escape_segment(&here(&uri)))).into_response();
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_sign_in()) };
+        match state.tessera.authenticate_session(secret).await {
+            Ok(session) => Ok(SignedIn { subject: session.subject, csrf: session.csrf, email: session.email }),
+            Err(AppError::BadCredentials { .. }) => Err(to_sign_in()),
+            Err(err) => Err(HtmlError::from(err).into_response()),
+        }
+    }
+}
+
+impl SignedIn {
+    /// A form's token must be the session's, so another site cannot post in its name.
+    pub(super) fn check(&self, sent: Option<&str>) -> Result<(), HtmlError> {
+        if same_secret(sent.unwrap_or_default(), &self.csrf) { Ok(()) } else { Err(ApiError::Csrf.into()) }
+    }
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -48,11 +83,11 @@ pub(crate) fn local_path(next: &str) -> String {
 }
 
 /// `Secure` when users reach the server over HTTPS.
-fn cookie_attributes(state: &AppState) -> &'static str {
+pub(super) fn cookie_attributes(state: &AppState) -> &'static str {
     if state.config.public_url.starts_with("https://") { "; HttpOnly; SameSite=Lax; Secure" } else { "; HttpOnly; SameSite=Lax" }
 }
 
-fn set_cookie(response: &mut Response, value: String) {
+pub(super) fn set_cookie(response: &mut Response, value: String) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
