@@ -2,8 +2,10 @@
 // searches, filters by a facet, opens a record, downloads a file, copies a citation, uses the
 // keyboard and switches language; a depositor signs in, is told what a draft lacks, fixes it,
 // uploads two files and publishes; a researcher asks for restricted data, a steward approves
-// with an agreement, and the researcher accepts it and downloads. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
-// and for sideways scrolling at 360 px, and screenshotted at 360 px and 1280 px.
+// with an agreement, the researcher accepts it and downloads, and the steward revokes it; an
+// organization's administrator reads its dashboard and audit trail and manages members and
+// partners. Every page kind is checked with axe-core (WCAG 2.1 A and AA)
+// and for sideways scrolling at 360 px and at 200% zoom, and screenshotted at 360 px and 1280 px.
 //
 // usage: node flows.mjs FACTS.json   (written by the `browser` integration test)
 // Prints a JSON summary; exits 1 when anything failed.
@@ -39,6 +41,10 @@ async function audit(page, lang, kind) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow <= 0, `${lang} ${kind}: the page scrolls sideways by ${overflow} px at 360 px`);
   await page.screenshot({ path: `${out}/${lang}-${kind}-360.png`, fullPage: true });
+  // A 1280 px window zoomed to 200% lays the page out 640 px wide.
+  await page.setViewportSize({ width: 640, height: 450 });
+  const zoomed = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(zoomed <= 0, `${lang} ${kind}: the page scrolls sideways by ${zoomed} px at 200% zoom`);
   await page.setViewportSize({ width: 1280, height: 900 });
   checked.push({ lang, kind, url: page.url(), passes: result.passes.length });
 }
@@ -234,7 +240,65 @@ async function access(browser, lang) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("a[download]", { hasText: facts.cohort.key }).click()]);
   const bytes = readFileSync(await download.path(), "utf8");
   expect(bytes === facts.cohort.content, `${lang} access: downloaded ${JSON.stringify(bytes)} after the grant`);
+
+  // The steward sees the grant among the current ones, and revokes it with a reason.
+  const [revoking, stewardAgain] = await newPage(browser, lang);
+  await stewardAgain.goto(`${base}/stewarding`);
+  await signIn(stewardAgain, facts.steward);
+  const grant = stewardAgain.locator("article.grant", { hasText: researcher.email });
+  expect((await grant.count()) === 1, `${lang} revoke: the steward sees ${await grant.count()} grants held by ${researcher.email}`);
+  await audit(stewardAgain, lang, "stewarding-grants");
+  await grant.locator("textarea").fill("The project ended early.");
+  await Promise.all([stewardAgain.waitForURL(/done=revoked/), grant.locator("button").click()]);
+  const ended = await stewardAgain.locator("section[aria-labelledby=ended] tbody").textContent();
+  expect(ended.includes(researcher.email) && ended.includes("The project ended early."), `${lang} revoke: the ended grants read "${ended}"`);
+  await revoking.close();
+  await page.goto(`${base}/records/${facts.restricted}`);
+  const links = await page.locator("a[download]", { hasText: facts.cohort.key }).count();
+  expect(links === 0, `${lang} revoke: the researcher still has ${links} download links after the revocation`);
   await asking.close();
+}
+
+// An organization's administrator reads its dashboard, gives a role (after a mistake),
+// trusts a partner or stops trusting it, and reads the audit trail.
+async function organization(browser, lang) {
+  const [context, page] = await newPage(browser, lang);
+  await page.goto(`${base}/account`);
+  await signIn(page, facts.admin);
+  await Promise.all([page.waitForURL(/\/organizations$/), page.click('a[href="/organizations"]')]);
+  await audit(page, lang, "organizations");
+  await Promise.all([page.waitForURL(/\/organizations\/[a-z]/), page.click(`a[href="/organizations/${facts.org}"]`)]);
+  expect((await page.locator(".chart svg[role=img]").count()) === 4, `${lang} organization: not four charts`);
+  const downloads = await page.locator("#downloads-title ~ div tbody tr:last-child td").textContent();
+  expect(Number(downloads) >= 1, `${lang} organization: ${downloads} downloads this month, after the researchers' downloads`);
+  await audit(page, lang, "organization");
+
+  await page.fill("#email", "nobody@example.org");
+  await Promise.all([page.waitForLoadState(), page.click('form[action$="/members"] button[type=submit]')]);
+  expect((await page.getAttribute("#email", "aria-invalid")) === "true", `${lang} organization: an unknown email is not marked`);
+  await audit(page, lang, "organization-errors");
+  const member = facts.researchers[lang].email;
+  await page.fill("#email", member);
+  await page.selectOption("#role", "auditor");
+  await Promise.all([page.waitForURL(/done=member-added/), page.click('form[action$="/members"] button[type=submit]')]);
+  const members = await page.locator("section[aria-labelledby=members] tbody").textContent();
+  expect(members.includes(member), `${lang} organization: ${member} is not listed after being given a role`);
+  if (lang === "en") {
+    await page.selectOption("#partner", facts.partner);
+    await page.selectOption("#data_class", "restricted");
+    await Promise.all([page.waitForURL(/done=partner-added/), page.click('form[action$="/partners"] button[type=submit]')]);
+  } else {
+    const remove = page.locator("section[aria-labelledby=partners] tbody form button");
+    await Promise.all([page.waitForURL(/done=partner-removed/), remove.first().click()]);
+  }
+  const partners = await page.locator("section[aria-labelledby=partners] tbody").count();
+  expect(partners === (lang === "en" ? 1 : 0), `${lang} organization: ${partners} partner tables after the change`);
+
+  await Promise.all([page.waitForURL(/\/audit$/), page.click('a[href$="/audit"]')]);
+  const trail = await page.locator("main table tbody").textContent();
+  expect(trail.includes("role-given") && trail.includes(member), `${lang} audit: the trail lacks the role given to ${member}`);
+  await audit(page, lang, "audit");
+  await context.close();
 }
 
 // The visible switch: from an English page to the same page in Welsh, and back.
@@ -277,6 +341,9 @@ try {
   for (const lang of ["en", "cy"]) {
     await depositor(browser, lang).catch((err) => failures.push(`${lang} deposit: ${err.message.split("\n")[0]}`));
     await access(browser, lang).catch((err) => failures.push(`${lang} access: ${err.message.split("\n")[0]}`));
+  }
+  for (const lang of ["en", "cy"]) {
+    await organization(browser, lang).catch((err) => failures.push(`${lang} organization: ${err.message.split("\n")[0]}`));
   }
 } finally {
   await browser.close();

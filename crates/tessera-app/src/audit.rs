@@ -3,6 +3,8 @@
 //! someone who can edit the database cannot rewrite, remove or reorder entries, nor cut off
 //! the newest ones, without `verify_audit` saying where.
 
+use std::collections::BTreeMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::rand::SystemRandom;
@@ -23,6 +25,16 @@ pub const AUDIT_PAGE: i64 = 1000;
 const CHECKPOINTS: &str = "extensions/tessera-audit/checkpoints";
 /// Entries read per query while walking the chain.
 const PAGE: i64 = 10_000;
+
+/// A page of audit entries as a person reads them.
+#[derive(Clone, Debug, Default)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Whether entries follow this page.
+    pub more: bool,
+    /// The email of each user who acted, by id.
+    pub actors: BTreeMap<i64, String>,
+}
 
 /// One thing that happened, before the chain numbers it.
 pub(crate) struct Event {
@@ -287,8 +299,8 @@ impl Tessera {
         Ok(self.catalog.audit_of_actor(user, &period.from, &period.until, after, AUDIT_PAGE).await?)
     }
 
-    /// Every entry about an organization's datasets in a period, in order, for its
-    /// administrators, auditors and stewards; returns how many there were.
+    /// Every entry about an organization's datasets, or about the organization itself, in a
+    /// period, in order, for its administrators, auditors and stewards; returns how many there were.
     pub async fn organization_audit(
         &self,
         subject: &Subject,
@@ -301,10 +313,51 @@ impl Tessera {
         for parent in self.datasets(org).await?.keys() {
             entries.extend(self.dataset_entries(*parent, period).await?);
         }
+        // And what was done to the organization itself: roles given and taken, partners trusted.
+        let target = format!("organization {org}");
+        let mut after = 0;
+        loop {
+            let page = self.catalog.audit_of_target(&target, &period.from, &period.until, after, AUDIT_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            entries.extend(page);
+        }
         entries.sort_by_key(|e| e.seq);
         for entry in &entries {
             each(entry)?;
         }
         Ok(entries.len())
+    }
+
+    /// A page of an organization's audit trail for reading: up to `limit` entries numbered
+    /// above `after`, whether more follow, and the email of each person who acted in them.
+    pub async fn organization_audit_page(
+        &self,
+        subject: &Subject,
+        org: &OrgId,
+        period: &Period,
+        after: i64,
+        limit: usize,
+    ) -> Result<AuditPage> {
+        let mut entries = Vec::new();
+        let mut more = false;
+        self.organization_audit(subject, org, period, |entry| {
+            if entry.seq > after {
+                if entries.len() < limit {
+                    entries.push(entry.clone());
+                } else {
+                    more = true;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let mut actors = BTreeMap::new();
+        for actor in entries.iter().filter_map(|e| e.actor) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = actors.entry(actor) {
+                slot.insert(self.catalog.user(UserId(actor)).await?.map(|u| u.email).unwrap_or_else(|| format!("user {actor}")));
+            }
+        }
+        Ok(AuditPage { entries, more, actors })
     }
 }

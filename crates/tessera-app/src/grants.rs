@@ -2,6 +2,8 @@
 //! purpose; the dataset's stewards approve with conditions or refuse with a reason; the
 //! requester accepts the conditions and holds a grant until it expires or is revoked.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 use tessera_catalog::{AccessRequestRow, GrantRow};
 use tessera_domain::authz::{Action, GrantState, ResourceFacts, Role, Subject};
@@ -40,6 +42,15 @@ pub struct Approval {
     pub agreement: Option<String>,
     /// An agreement policy the requester must accept, in the version in force when they do.
     pub agreement_policy: Option<String>,
+}
+
+/// A grant as its stewards see it: with the dataset's latest record and title, and who holds it.
+#[derive(Clone, Debug)]
+pub struct StewardedGrant {
+    pub grant: GrantRow,
+    pub record: RecordId,
+    pub title: String,
+    pub holder: String,
 }
 
 impl Tessera {
@@ -227,20 +238,60 @@ impl Tessera {
     /// for every dataset they steward themselves.
     pub async fn steward_queue(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
         let mut queue = Vec::new();
-        for membership in subject.memberships.iter().filter(|m| m.role == Role::Steward) {
-            let facts = ResourceFacts { organization: Some(membership.org.clone()), ..ResourceFacts::default() };
-            self.authorize(subject, Action::DecideAccess, &facts, &format!("access requests of {}", membership.org)).await?;
-            queue.extend(self.catalog.pending_access_requests_of_org(&membership.org).await?);
+        for org in self.stewarded_orgs(subject, "access requests").await? {
+            queue.extend(self.catalog.pending_access_requests_of_org(&org).await?);
         }
-        // Datasets the caller stewards by name, or as the depositor of one without an organization.
-        let own = ResourceFacts { owner: subject.user, ..ResourceFacts::default() };
-        self.authorize(subject, Action::DecideAccess, &own, "access requests of the caller's datasets").await?;
         if let Some(user) = subject.user {
             queue.extend(self.catalog.pending_access_requests_for_steward(user).await?);
         }
         queue.sort_by_key(|request| request.id);
         queue.dedup_by_key(|request| request.id);
         Ok(queue)
+    }
+
+    /// Every grant, current or ended, to the datasets the caller stewards (as `steward_queue`
+    /// finds them), so they can see who holds access and revoke it.
+    pub async fn stewarded_grants(&self, subject: &Subject) -> Result<Vec<StewardedGrant>> {
+        let mut grants = Vec::new();
+        for org in self.stewarded_orgs(subject, "grants").await? {
+            grants.extend(self.catalog.grants_of_org(&org).await?);
+        }
+        if let Some(user) = subject.user {
+            grants.extend(self.catalog.grants_for_steward(user).await?);
+        }
+        grants.sort_by_key(|grant| grant.id);
+        grants.dedup_by_key(|grant| grant.id);
+        // Each dataset and each holder is looked up once, however many grants they have.
+        let mut datasets: BTreeMap<ParentId, (RecordId, String)> = BTreeMap::new();
+        let mut holders: BTreeMap<tessera_domain::UserId, String> = BTreeMap::new();
+        let mut named = Vec::with_capacity(grants.len());
+        for grant in grants {
+            if let std::collections::btree_map::Entry::Vacant(slot) = datasets.entry(grant.parent_id) {
+                let latest = self.catalog.records_of_parent(grant.parent_id).await?.pop();
+                let doc: RecordDoc = from_json(&latest.ok_or_else(|| Error::not_found(format!("dataset {}", grant.parent_id)))?.doc)?;
+                slot.insert((doc.id, title(&doc).to_string()));
+            }
+            if let std::collections::btree_map::Entry::Vacant(slot) = holders.entry(grant.user_id) {
+                slot.insert(self.email_of(grant.user_id).await?);
+            }
+            let (record, title) = datasets[&grant.parent_id].clone();
+            named.push(StewardedGrant { record, title, holder: holders[&grant.user_id].clone(), grant });
+        }
+        Ok(named)
+    }
+
+    /// The organizations where the caller decides access, each checked at the decision point,
+    /// as are the datasets they steward by name or as the depositor of one without an organization.
+    async fn stewarded_orgs(&self, subject: &Subject, what: &str) -> Result<Vec<OrgId>> {
+        let mut orgs = Vec::new();
+        for membership in subject.memberships.iter().filter(|m| m.role == Role::Steward) {
+            let facts = ResourceFacts { organization: Some(membership.org.clone()), ..ResourceFacts::default() };
+            self.authorize(subject, Action::DecideAccess, &facts, &format!("{what} of {}", membership.org)).await?;
+            orgs.push(membership.org.clone());
+        }
+        let own = ResourceFacts { owner: subject.user, ..ResourceFacts::default() };
+        self.authorize(subject, Action::DecideAccess, &own, &format!("{what} of the caller's datasets")).await?;
+        Ok(orgs)
     }
 
     /// Every request and grant for the dataset of record `id`, for its stewards.

@@ -10,6 +10,7 @@ use tessera_domain::{Access, ParentId, RecordId};
 use tessera_search::{DocKey, SearchRequest};
 use tessera_storage::{ByteStream, Store};
 
+use crate::dashboard::DownloadTally;
 use crate::drafts::{facts_of_record, from_json};
 use crate::grants::deciding_grant;
 use crate::index_doc::{LOCAL_ORIGIN, ORIGIN_FACET};
@@ -23,6 +24,7 @@ pub struct ReadableFiles {
     pub files: Vec<FileView>,
     keys: Vec<String>,
     store: Arc<dyn Store>,
+    downloads: Arc<DownloadTally>,
 }
 
 /// One file a caller was allowed to read, from `Tessera::readable_file`.
@@ -31,20 +33,27 @@ pub struct ReadableFile {
     /// Whether anyone at all may read it, so shared caches may keep it.
     pub open_to_all: bool,
     content_key: String,
+    parent: ParentId,
     store: Arc<dyn Store>,
+    downloads: Arc<DownloadTally>,
 }
 
 impl ReadableFile {
     /// Streams the file, or a byte range of it.
+    /// Reading from the first byte counts as a download; resuming from later does not.
     pub async fn open(&self, range: Option<Range<u64>>) -> Result<ByteStream> {
-        Ok(self.store.get_stream(&self.content_key, range).await?)
+        let whole = range.as_ref().is_none_or(|r| r.start == 0);
+        let stream = self.store.get_stream(&self.content_key, range).await?;
+        Ok(if whole { self.downloads.counting(self.parent, stream) } else { stream })
     }
 }
 
 impl ReadableFiles {
+    /// The first file read counts as one download of the whole archive.
     pub async fn open(&self, index: usize) -> Result<ByteStream> {
         let key = self.keys.get(index).ok_or_else(|| Error::not_found("file"))?;
-        Ok(self.store.get_stream(key, None).await?)
+        let stream = self.store.get_stream(key, None).await?;
+        Ok(if index == 0 { self.downloads.counting(self.record.doc.parent_id, stream) } else { stream })
     }
 }
 
@@ -138,7 +147,9 @@ impl Tessera {
             content_key: row.content_key.clone(),
             file: file_view(row, &record.doc.access),
             open_to_all: authz::authorize(&Subject::anonymous(), Action::ReadFiles, &facts).allowed,
+            parent: record.doc.parent_id,
             store: self.ocfl.store().clone(),
+            downloads: self.downloads.clone(),
         })
     }
 
@@ -157,7 +168,7 @@ impl Tessera {
         };
         let keys = rows.iter().map(|r| r.content_key.clone()).collect();
         let files = rows.into_iter().map(|row| file_view(row, &record.doc.access)).collect();
-        Ok(ReadableFiles { record, files, keys, store: self.ocfl.store().clone() })
+        Ok(ReadableFiles { record, files, keys, store: self.ocfl.store().clone(), downloads: self.downloads.clone() })
     }
 
     /// A record whose files (or one file, `key`) the caller may read.

@@ -86,6 +86,7 @@ pub struct Tessera {
     pub(crate) signing_key: Option<Arc<ring::signature::Ed25519KeyPair>>,
     /// For the services Tessera calls: DataCite.
     pub(crate) http: reqwest::Client,
+    pub(crate) downloads: Arc<crate::dashboard::DownloadTally>,
 }
 
 impl Tessera {
@@ -115,6 +116,7 @@ impl Tessera {
             sso,
             signing_key,
             http,
+            downloads: Default::default(),
         })
     }
 

@@ -258,6 +258,7 @@ macro_rules! file_row {
 mod access;
 mod audit;
 mod checks;
+mod figures;
 mod harvest;
 mod identity;
 mod incidents;
@@ -287,7 +288,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 22] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 23] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -310,6 +311,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 22] = [
     migration!(20, "communities", "0020_communities.sql"),
     migration!(21, "resumable uploads", "0021_uploads.sql"),
     migration!(22, "record file totals", "0022_record_file_totals.sql"),
+    migration!(23, "download counts", "0023_download_counts.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {

@@ -337,7 +337,7 @@ request-status-approved = wedi'i gymeradwyo
 request-status-refused = wedi'i wrthod
 request-status-accepted = wedi'i dderbyn
 request-status-withdrawn = wedi'i dynnu'n ôl
-steward-title = Ceisiadau i'w penderfynu
+steward-title = Stiwardio
 steward-empty = Nid oes cais yn aros am benderfyniad.
 steward-age = { $n ->
     [0] gwnaed heddiw
@@ -355,6 +355,28 @@ field-reason = Pam (bydd y ceisydd yn darllen hwn)
 steward-refuse = Gwrthod
 steward-approved = Mae'r cais wedi'i gymeradwyo; dywedir wrth y ceisydd am dderbyn ei amodau.
 steward-refused = Mae'r cais wedi'i wrthod; dywedir wrth y ceisydd pam.
+steward-queue = Ceisiadau i'w penderfynu
+steward-grants = Caniatâd cyfredol
+steward-no-grants = Nid oes gan neb ganiatâd cyfredol i'r data rydych yn ei stiwardio.
+steward-ended = Caniatâd sydd wedi dod i ben
+steward-none-ended = Nid oes caniatâd wedi dod i ben eto.
+steward-revoked = Mae'r caniatâd wedi'i ddirymu; dywedir wrth ei ddeiliad pam.
+grant-dataset = Set ddata
+grant-holder = Deiliad
+grant-period = O – hyd at
+grant-state = Cyflwr
+grant-active = cyfredol
+grant-reaccept = yn aros i'r deiliad dderbyn fersiwn newydd o'r cytundeb
+grant-expired = wedi dod i ben
+grant-revoked-on = dirymwyd ar { $v }
+grant-revoke-legend = Dirymu
+grant-revoke-hint = Daw'r mynediad i ben ar unwaith; dywedir y rheswm hwn wrth y deiliad.
+grant-revoke = Dirymu'r caniatâd
+grant-revoke-reason = Pam (bydd y deiliad yn darllen hwn)
+form-problems = { $n ->
+    [one] Mae problem i'w datrys
+   *[other] Mae { $n } problem i'w datrys
+}
 
 ## Cyfrif
 
@@ -384,3 +406,76 @@ scope-read = darllen: darllen cofnodion, ffeiliau a'ch rhestrau eich hun
 scope-deposit = adneuo: gwneud drafftiau, uwchlwytho a chyhoeddi
 scope-steward = stiward: penderfynu ar geisiadau am fynediad
 scope-admin = gweinyddu: gweinyddu sefydliadau
+
+## Sefydliadau
+
+account-work = Eich gwaith
+organizations-title = Sefydliadau
+organizations-none = Nid oes gennych rôl mewn unrhyw sefydliad.
+role-depositor = adneuwr
+role-curator = curadur
+role-steward = stiward
+role-admin = gweinyddwr
+role-auditor = archwilydd
+org-your-roles = Eich rolau: { $v }
+org-members = Aelodau
+org-no-members = Nid oes gan neb rôl yma eto.
+field-email = E-bost
+org-role = Rôl
+org-remove = Tynnu
+org-remove-named = Tynnu { $v }
+org-add-member = Rhoi rôl i rywun
+org-email-hint = E-bost eu cyfrif Tessera.
+org-give-role = Rhoi'r rôl
+org-member-added = Mae'r rôl wedi'i rhoi.
+org-member-removed = Mae'r rôl wedi'i thynnu.
+org-partners = Partneriaid dibynadwy
+org-partners-intro = Caiff aelodau partner dibynadwy fynediad ar unwaith pan ofynnant am ddata'r sefydliad hwn o'r dosbarth yr ymddiriedir ynddynt ag ef.
+org-no-partners = Nid ymddiriedir mewn unrhyw bartner.
+org-data-class = Dosbarth data
+org-add-partner = Ymddiried mewn partner
+org-trust = Ymddiried yn y partner
+org-partner-added = Ymddiriedir yn y partner.
+org-partner-removed = Nid ymddiriedir yn y partner mwyach.
+problem-email = Rhowch e-bost eu cyfrif.
+problem-no-such-user = Nid oes cyfrif â'r e-bost hwn; rhaid iddynt fewngofnodi i Tessera unwaith yn gyntaf.
+dashboard-title = Dangosfwrdd
+dashboard-deposits = Fersiynau a gyhoeddwyd bob mis
+dashboard-downloads = Lawrlwythiadau bob mis
+dashboard-storage = Storfa a ddefnyddir gan bob sefydliad
+dashboard-waiting = Ceisiadau am fynediad sy'n aros, yn ôl oed mewn diwrnodau
+dashboard-month = Mis
+dashboard-versions = Fersiynau
+dashboard-download-count = Lawrlwythiadau
+dashboard-organization = Sefydliad
+dashboard-bytes = Storfa
+dashboard-age = Oed
+dashboard-requests = Ceisiadau
+dashboard-age-days = { $v } diwrnod
+dashboard-files = { $n ->
+    [one] 1 ffeil
+   *[other] { $n } ffeil
+}
+dashboard-no-organization = Dim sefydliad
+dashboard-oldest = { $n ->
+    [0] Gwnaed y cais hynaf sy'n aros heddiw.
+    [one] Mae'r cais hynaf wedi aros diwrnod.
+   *[other] Mae'r cais hynaf wedi aros { $n } diwrnod.
+}
+dashboard-none-waiting = Nid oes cais yn aros.
+chart-note = Mae'r tabl isod yn rhoi'r un ffigurau.
+audit-title = Llwybr archwilio
+audit-back = Yn ôl i { $v }
+audit-period = Cyfnod
+audit-from = O
+audit-to = Hyd at
+audit-show = Dangos
+audit-none = Ni ddigwyddodd dim yn y cyfnod hwn.
+audit-caption = Beth ddigwyddodd, { $v }
+audit-when = Pryd (UTC)
+audit-who = Pwy
+audit-what = Beth
+audit-target = Ynghylch
+audit-outcome = Canlyniad
+audit-nobody = neb wedi mewngofnodi
+audit-next = Y dudalen nesaf

@@ -324,7 +324,7 @@ request-status-approved = approved
 request-status-refused = refused
 request-status-accepted = accepted
 request-status-withdrawn = withdrawn
-steward-title = Requests to decide
+steward-title = Stewarding
 steward-empty = No request is waiting for a decision.
 steward-age = { $n ->
     [0] made today
@@ -342,6 +342,28 @@ field-reason = Why (the requester reads this)
 steward-refuse = Refuse
 steward-approved = The request is approved; the requester is told to accept its conditions.
 steward-refused = The request is refused; the requester is told why.
+steward-queue = Requests to decide
+steward-grants = Current grants
+steward-no-grants = Nobody holds a current grant to the data you steward.
+steward-ended = Ended grants
+steward-none-ended = No grant has ended yet.
+steward-revoked = The grant is revoked; its holder is told why.
+grant-dataset = Dataset
+grant-holder = Held by
+grant-period = From – until
+grant-state = State
+grant-active = current
+grant-reaccept = waiting for the holder to accept a new version of the agreement
+grant-expired = expired
+grant-revoked-on = revoked on { $v }
+grant-revoke-legend = Revoke
+grant-revoke-hint = Access ends at once; the holder is told this reason.
+grant-revoke = Revoke the grant
+grant-revoke-reason = Why (the holder reads this)
+form-problems = { $n ->
+    [one] There is a problem to fix
+   *[other] There are { $n } problems to fix
+}
 
 ## Account
 
@@ -371,3 +393,76 @@ scope-read = read: read records, files and your own lists
 scope-deposit = deposit: make drafts, upload and publish
 scope-steward = steward: decide access requests
 scope-admin = admin: administer organizations
+
+## Organizations
+
+account-work = Your work
+organizations-title = Organizations
+organizations-none = You have no role in any organization.
+role-depositor = depositor
+role-curator = curator
+role-steward = steward
+role-admin = administrator
+role-auditor = auditor
+org-your-roles = Your roles: { $v }
+org-members = Members
+org-no-members = Nobody has a role here yet.
+field-email = Email
+org-role = Role
+org-remove = Remove
+org-remove-named = Remove { $v }
+org-add-member = Give someone a role
+org-email-hint = The email of their Tessera account.
+org-give-role = Give the role
+org-member-added = The role is given.
+org-member-removed = The role is taken away.
+org-partners = Trusted partners
+org-partners-intro = Members of a trusted partner are granted access at once when they ask for this organization's data of the class it is trusted with.
+org-no-partners = No partner is trusted.
+org-data-class = Data class
+org-add-partner = Trust a partner
+org-trust = Trust the partner
+org-partner-added = The partner is trusted.
+org-partner-removed = The partner is no longer trusted.
+problem-email = Give the email of their account.
+problem-no-such-user = No account has this email; they must sign in to Tessera once first.
+dashboard-title = Dashboard
+dashboard-deposits = Versions published per month
+dashboard-downloads = Downloads per month
+dashboard-storage = Storage used by each organization
+dashboard-waiting = Access requests waiting, by age in days
+dashboard-month = Month
+dashboard-versions = Versions
+dashboard-download-count = Downloads
+dashboard-organization = Organization
+dashboard-bytes = Storage
+dashboard-age = Age
+dashboard-requests = Requests
+dashboard-age-days = { $v } days
+dashboard-files = { $n ->
+    [one] 1 file
+   *[other] { $n } files
+}
+dashboard-no-organization = No organization
+dashboard-oldest = { $n ->
+    [0] The oldest waiting request was made today.
+    [one] The oldest waiting request has waited a day.
+   *[other] The oldest waiting request has waited { $n } days.
+}
+dashboard-none-waiting = No request is waiting.
+chart-note = The table below gives the same figures.
+audit-title = Audit trail
+audit-back = Back to { $v }
+audit-period = Period
+audit-from = From
+audit-to = Until
+audit-show = Show
+audit-none = Nothing happened in this period.
+audit-caption = What happened, { $v }
+audit-when = When (UTC)
+audit-who = Who
+audit-what = What
+audit-target = Concerning
+audit-outcome = Outcome
+audit-nobody = nobody signed in
+audit-next = Next page

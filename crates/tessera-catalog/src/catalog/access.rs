@@ -205,6 +205,24 @@ impl Catalog {
         rows_of!(self, format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id = $1 ORDER BY id"), grant_row, parent.0)
     }
 
+    /// Every grant to the datasets of an organization.
+    pub async fn grants_of_org(&self, org: &OrgId) -> Result<Vec<GrantRow>> {
+        let sql =
+            format!("SELECT {GRANT_COLUMNS} FROM grants WHERE parent_id IN (SELECT parent_id FROM records WHERE org_id = $1) ORDER BY id");
+        rows_of!(self, sql, grant_row, org.as_str())
+    }
+
+    /// Every grant to the datasets `user` stewards by name, or as the depositor of a dataset
+    /// without an organization: the grants beside `pending_access_requests_for_steward`.
+    pub async fn grants_for_steward(&self, user: UserId) -> Result<Vec<GrantRow>> {
+        let sql = format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE \
+               parent_id IN (SELECT parent_id FROM dataset_people WHERE user_id = $1 AND role = 'steward') \
+               OR parent_id IN (SELECT parent_id FROM records WHERE org_id IS NULL AND owner_id = $1) ORDER BY id"
+        );
+        rows_of!(self, sql, grant_row, user.0)
+    }
+
     /// The people named on a dataset, with their role (curator or steward), by role and email.
     pub async fn dataset_people(&self, parent: ParentId) -> Result<Vec<(Role, UserRow)>> {
         let sql = "SELECT p.role, u.id, u.email, u.name, u.is_admin, u.created FROM dataset_people p JOIN users u ON u.id = p.user_id \

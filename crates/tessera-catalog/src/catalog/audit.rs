@@ -26,6 +26,13 @@ macro_rules! audit_row {
     };
 }
 
+/// The value an audit query looks for.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    Number(i64),
+    Text(&'a str),
+}
+
 impl Catalog {
     /// Appends entries after the current head, numbering and chaining them, in a transaction
     /// of their own; returns them sealed. Concurrent appends wait for each other.
@@ -63,19 +70,25 @@ impl Catalog {
 
     /// Up to `limit` entries about one dataset written in a period, numbered above `after`.
     pub async fn audit_of_dataset(&self, dataset: ParentId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.audit_where("dataset", dataset.0, from, until, after, limit).await
+        self.audit_where("dataset", Key::Number(dataset.0), from, until, after, limit).await
+    }
+
+    /// Up to `limit` entries about one target (`organization uni-a`) written in a period,
+    /// numbered above `after`.
+    pub async fn audit_of_target(&self, target: &str, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where("target", Key::Text(target), from, until, after, limit).await
     }
 
     /// Up to `limit` entries of one person's doings written in a period, numbered above `after`.
     pub async fn audit_of_actor(&self, actor: UserId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.audit_where("actor", actor.0, from, until, after, limit).await
+        self.audit_where("actor", Key::Number(actor.0), from, until, after, limit).await
     }
 
-    /// `column` is one of the indexed columns above, never input.
+    /// `column` is one of the columns above, never input.
     async fn audit_where(
         &self,
         column: &'static str,
-        value: i64,
+        value: Key<'_>,
         from: &str,
         until: &str,
         after: i64,
@@ -84,7 +97,11 @@ impl Catalog {
         let sql =
             format!("SELECT {COLUMNS} FROM audit_log WHERE {column} = $1 AND at >= $2 AND at < $3 AND seq > $4 ORDER BY seq LIMIT $5");
         on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(value).bind(from).bind(until).bind(after).bind(limit).fetch_all(pool).await?;
+            let query = match value {
+                Key::Number(n) => sqlx::query(&sql).bind(n),
+                Key::Text(text) => sqlx::query(&sql).bind(text),
+            };
+            let rows = query.bind(from).bind(until).bind(after).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(audit_row!(row))).collect()
         })
     }

@@ -428,6 +428,24 @@ async fn contract(catalog: Catalog) {
     let by_ids: Vec<RecordId> =
         catalog.records_by_ids(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap().iter().map(|r| r.id).collect();
     assert_eq!(by_ids, [RecordId(103), RecordId(102)]);
+
+    // Dashboards' counts: versions published by month, downloads by month, bytes stored.
+    assert_eq!(catalog.monthly_deposits(&org.id, "2025-02").await.unwrap(), [("2026-01".to_string(), 2)]);
+    assert!(catalog.monthly_deposits(&org.id, "2026-02").await.unwrap().is_empty());
+    let month = "2026-01".to_string();
+    let counts = [(ParentId(101), month.clone(), 2), (ParentId(101), month.clone(), 3), (ParentId(9999), month.clone(), 7)];
+    catalog.add_downloads(&counts).await.unwrap();
+    catalog.add_downloads(&[(ParentId(101), "2025-12".into(), 1)]).await.unwrap();
+    assert_eq!(catalog.monthly_downloads(&org.id, "2025-12").await.unwrap(), [("2025-12".to_string(), 1), (month.clone(), 5)]);
+    assert_eq!(catalog.monthly_downloads(&org.id, "2026-01").await.unwrap(), [(month, 5)]);
+    let stored = catalog.storage_by_org().await.unwrap();
+    assert!(stored.contains(&(Some(org.id.clone()), (0..1500).sum::<i64>(), 1500)), "{stored:?}");
+    // Grants to the organization's datasets, and to those a person stewards by name.
+    let to_org = catalog.insert_grant(&GrantRow { parent_id: ParentId(101), ..grant.clone() }).await.unwrap();
+    assert_eq!(catalog.grants_of_org(&org.id).await.unwrap().iter().map(|g| g.id).collect::<Vec<_>>(), [to_org]);
+    let stewarded: Vec<GrantId> = catalog.grants_for_steward(user.id).await.unwrap().iter().map(|g| g.id).collect();
+    assert!(stewarded.len() == 2 && stewarded[0] == grant_id, "the grants to dataset 500, which Ada stewards: {stewarded:?}");
+    assert!(catalog.grants_for_steward(grace.id).await.unwrap().is_empty());
     assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
     assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);
     assert_eq!(catalog.record_ids_after(102, 10).await.unwrap(), [RecordId(103)]);
@@ -528,6 +546,10 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
     assert_eq!(catalog.audit_entry(3).await.unwrap(), Some(first[1].clone()));
     assert_eq!(catalog.audit_entry(44).await.unwrap(), None);
+    let about = catalog.audit_of_target("t1", "2026-01-01", "2026-01-02", 0, 10).await.unwrap();
+    assert!(about.len() == 2 && about.iter().all(|e| e.target == "t1") && about[0].seq == 2, "{about:?}");
+    assert_eq!(catalog.audit_of_target("t1", "2026-01-01", "2026-01-02", about[0].seq, 10).await.unwrap(), about[1..]);
+    assert!(catalog.audit_of_target("t1", "2026-01-02", "2026-01-03", 0, 10).await.unwrap().is_empty());
 
     harvesting(&catalog).await;
 

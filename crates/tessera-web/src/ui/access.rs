@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use tessera_app::domain::RecordId;
-use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, Error as AppError};
+use tessera_app::{AccessRequestInput, AccessRequestRow, Approval, Error as AppError, StewardedGrant};
 
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
@@ -233,6 +233,21 @@ pub(crate) async fn accept(
     Ok(Redirect::to("/access?done=granted").into_response())
 }
 
+/// A grant as its stewards see it.
+struct StewardedLine {
+    id: String,
+    record: RecordId,
+    title: String,
+    holder: String,
+    purpose: String,
+    from: String,
+    until: String,
+    /// Current, so it can be revoked.
+    active: bool,
+    /// Its state in words; for a revoked grant, with the reason.
+    state: String,
+}
+
 #[derive(Template)]
 #[template(path = "stewarding.html")]
 struct StewardPage {
@@ -241,6 +256,32 @@ struct StewardPage {
     csrf: String,
     notice: String,
     queue: Vec<RequestRow>,
+    grants: Vec<StewardedLine>,
+    ended: Vec<StewardedLine>,
+}
+
+fn stewarded_line(t: &Tr, g: StewardedGrant, now: time::OffsetDateTime) -> StewardedLine {
+    let day = |text: &str| text.get(..10).unwrap_or(text).to_string();
+    let expired = time::OffsetDateTime::parse(&g.grant.expires, &time::format_description::well_known::Rfc3339).is_ok_and(|e| e <= now);
+    let (active, state) = match (&g.grant.revoked, g.grant.reaccept_version) {
+        (Some(when), _) => {
+            (false, t.v("grant-revoked-on", format!("{} — {}", day(when), g.grant.revoke_reason.clone().unwrap_or_default())))
+        }
+        (None, _) if expired => (false, t.t("grant-expired")),
+        (None, Some(_)) => (true, t.t("grant-reaccept")),
+        (None, None) => (true, t.t("grant-active")),
+    };
+    StewardedLine {
+        id: g.grant.id.to_string(),
+        record: g.record,
+        title: g.title,
+        holder: g.holder,
+        purpose: g.grant.purpose,
+        from: day(&g.grant.created),
+        until: day(&g.grant.expires),
+        active,
+        state,
+    }
 }
 
 /// Requests waiting in the organizations where the caller is a steward, oldest first.
@@ -254,9 +295,30 @@ pub(crate) async fn steward_queue(
     let t = lang.tr();
     let mut requests = state.tessera.steward_queue(&user.subject).await?;
     requests.sort_by(|a, b| a.created.cmp(&b.created));
-    let notice = notice(&t, &query, &[("approved", "steward-approved"), ("refused", "steward-refused")]);
-    let page = StewardPage { here: here(&uri), csrf: user.csrf.clone(), notice, queue: rows(&state, &user, &t, &requests).await?, t };
+    let notice = notice(&t, &query, &[("approved", "steward-approved"), ("refused", "steward-refused"), ("revoked", "steward-revoked")]);
+    let now = time::OffsetDateTime::now_utc();
+    let (grants, ended) =
+        state.tessera.stewarded_grants(&user.subject).await?.into_iter().map(|g| stewarded_line(&t, g, now)).partition(|g| g.active);
+    let queue = rows(&state, &user, &t, &requests).await?;
+    let page = StewardPage { here: here(&uri), csrf: user.csrf.clone(), notice, queue, grants, ended, t };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A steward ends a grant at once, saying why; the holder is told.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let id = id.parse().map_err(|_| ApiError::NotFound(format!("grant {id}")))?;
+    let reason = field(&fields, "reason").unwrap_or_default().trim();
+    if reason.is_empty() {
+        return Err(ApiError::invalid_field("reason", "say why the grant ends: its holder is told").into());
+    }
+    state.tessera.revoke_grant(&user.subject, id, reason).await?;
+    Ok(Redirect::to("/stewarding?done=revoked").into_response())
 }
 
 /// A steward's decision: approve with conditions, or refuse with a reason.

@@ -346,6 +346,7 @@ mod tests {
                 .iter()
                 .map(|scope| format!("scope-{}", scope.as_str()))
                 .chain(tessera_app::domain::DataClass::ALL.iter().map(|class| format!("data-class-{class}")))
+                .chain(tessera_app::domain::authz::Role::ALL.iter().map(|role| format!("role-{role}")))
                 .chain(["pending", "approved", "refused", "accepted", "withdrawn"].map(|status| format!("request-status-{status}")))
                 .chain(["bestmatch", "newest", "oldest", "updated-desc", "updated-asc"].map(|sort| format!("sort-{sort}")))
                 .chain(

@@ -3,20 +3,23 @@
 
 mod access;
 mod account;
+mod charts;
 mod deposit;
 mod i18n;
+mod organizations;
 mod pages;
 mod policy;
 mod report;
 mod search;
 pub(crate) mod session;
 
-pub(crate) use access::{accept, decide, my_access, request_form, send_request, steward_queue};
+pub(crate) use access::{accept, decide, my_access, request_form, revoke, send_request, steward_queue};
 pub(crate) use account::{account, create_token, revoke_token};
 use axum::extract::{Path, Query, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 pub(crate) use deposit::{add_files, create_upload, my_uploads, new_upload_form, remove_file, save_upload, upload_form};
+pub(crate) use organizations::{audit, change, organization, organizations};
 pub(crate) use pages::{landing_page, localized_errors};
 pub(crate) use policy::policy_page;
 pub(crate) use report::report_form;

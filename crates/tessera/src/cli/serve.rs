@@ -26,6 +26,9 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = tessera_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     jobs.abort();
+    if let Err(err) = tessera.flush_downloads().await {
+        tracing::error!(error = %err, "writing download counts");
+    }
     // The trail's newest entries are covered by a checkpoint before the server goes.
     if let Err(err) = tessera.checkpoint_audit().await {
         tracing::error!(error = %err, "checkpointing the audit trail");
@@ -49,6 +52,9 @@ async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) 
         }
         if let Err(err) = tessera.expire_uploads().await {
             tracing::error!(error = %err, "removing expired uploads");
+        }
+        if let Err(err) = tessera.flush_downloads().await {
+            tracing::error!(error = %err, "writing download counts");
         }
         let today = time::OffsetDateTime::now_utc().date();
         if swept != Some(today) {

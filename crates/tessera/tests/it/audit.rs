@@ -220,11 +220,15 @@ async fn downloads_under_expired_or_revoked_grants_are_refused_and_audited() {
     let own = own["hits"]["hits"].as_array().unwrap();
     assert!(own.iter().any(|e| e["outcome"] == "refused") && own.iter().all(|e| e["actor"] == own[0]["actor"]), "{own:?}");
 
-    // An organization's export holds only its datasets' entries, each with its chain hashes.
+    // An organization's export holds only its datasets' entries and those about the
+    // organization itself (roles given), each with its chain hashes.
     let export = auditor.request(reqwest::Method::GET, "/api/organizations/trust/audit").send().await.unwrap();
     assert_eq!(export.headers()["content-type"], "application/jsonl");
     let lines: Vec<AuditEntry> = export.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(lines.len() >= 10 && lines.iter().all(|e| e.dataset == lines[0].dataset && e.dataset.is_some()), "{lines:#?}");
+    let (about_datasets, about_org): (Vec<&AuditEntry>, Vec<&AuditEntry>) = lines.iter().partition(|e| e.dataset.is_some());
+    assert!(about_datasets.len() >= 10 && about_datasets.iter().all(|e| e.dataset == about_datasets[0].dataset), "{lines:#?}");
+    assert!(!about_org.is_empty() && about_org.iter().all(|e| e.target == "organization trust"), "{about_org:#?}");
+    assert!(about_org.iter().any(|e| e.action == "role-given"), "{about_org:#?}");
     assert!(lines.iter().all(|e| e.clone().seal(e.seq, &e.prev).hash == e.hash), "every line carries its own true hash");
     assert_eq!(outsider.get("/api/organizations/trust/audit").await.0, StatusCode::FORBIDDEN);
     let trail = server.cli_ok(&["audit", "export"]);

@@ -1,7 +1,9 @@
 //! The pages in a real browser: Debian's Chromium, driven by Playwright through
 //! `scripts/browser/flows.mjs`, in English and in Welsh, with axe-core on every page kind: a
 //! visitor finds and downloads, a depositor is told what a draft lacks and publishes it, a
-//! researcher asks for restricted data, a steward approves and the researcher downloads.
+//! researcher asks for restricted data, a steward approves, the researcher downloads and the
+//! steward revokes; an organization's administrator reads its dashboard and audit trail and
+//! manages its members and partners.
 //! Screenshots are kept in `target/browser-artifacts/`.
 
 use std::process::Command;
@@ -28,6 +30,7 @@ fn artifacts() -> std::path::PathBuf {
 async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
     let server = start(TestServerConfig::default()).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    server.cli_ok(&["admin", "create-org", "uni", "University of the Valleys"]);
     let depositor = Api::new(&server, Some(server.user_token("ada@example.org")));
     let admin = member(&server, "admin@example.org", "trust", "admin");
 
@@ -65,6 +68,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "researcher-en@example.org",
         "researcher-cy@example.org",
         "steward@example.org",
+        "admin@example.org",
     ] {
         let set = server.cli_with_input(&["admin", "set-password", email], "correct horse battery staple\n");
         assert!(set.status.success(), "{}", tessera_testkit::describe(&set));
@@ -81,6 +85,9 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "policy": "trust-dua",
         "cohort": {"key": "cohort.csv", "content": cohort},
         "steward": {"email": "steward@example.org", "password": "correct horse battery staple"},
+        "admin": {"email": "admin@example.org", "password": "correct horse battery staple"},
+        "org": "trust",
+        "partner": "uni",
         "researchers": {
             "en": {"email": "researcher-en@example.org", "password": "correct horse battery staple", "purpose": "Ageing and river flooding"},
             "cy": {"email": "researcher-cy@example.org", "password": "correct horse battery staple", "purpose": "Heneiddio a llifogydd"},
@@ -108,7 +115,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Fifteen page kinds in each language, each checked and screenshotted at both widths.
+    // Twenty page kinds in each language, each checked and screenshotted at both widths.
     let kinds = [
         "home",
         "search",
@@ -125,6 +132,11 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "stewarding",
         "access",
         "account",
+        "stewarding-grants",
+        "organizations",
+        "organization",
+        "organization-errors",
+        "audit",
     ];
     assert_eq!(summary["checked"].as_array().map(Vec::len), Some(2 * kinds.len()), "{summary:#}");
     for (lang, kind, width) in ["en", "cy"].iter().flat_map(|lang| kinds.iter().flat_map(move |kind| [360, 1280].map(|w| (lang, kind, w))))

@@ -19,6 +19,7 @@ mod incidents;
 mod lifecycle;
 mod mail;
 mod oai;
+mod organizations;
 mod pages;
 mod policies;
 mod retention;

@@ -10,7 +10,7 @@ use crate::helpers::{metadata, start};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn browser() -> Client {
+pub(crate) fn browser() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
@@ -39,6 +39,12 @@ async fn sign_in(server: &TestServer, email: &str, password: &str, extra_cookie:
     let cookies = [Some(value(&csrf_cookie)), extra_cookie].into_iter().flatten().collect::<Vec<_>>().join("; ");
     let body = [("email", email), ("password", password), ("csrf_token", &csrf), ("next", "/search?q=river")];
     client.post(server.url("/login")).header("cookie", cookies).form(&body).send().await.unwrap()
+}
+
+/// Gives an existing account a password and signs it in; returns the session's cookie pair.
+pub(crate) async fn session_of(server: &TestServer, email: &str) -> String {
+    assert!(server.cli_with_input(&["admin", "set-password", email], &format!("{PASSWORD}\n")).status.success());
+    value(&set_cookie(&sign_in(server, email, PASSWORD, None).await, "tessera_session").expect("a session")).to_string()
 }
 
 #[tokio::test]
@@ -131,13 +137,13 @@ async fn repeated_failures_are_throttled_even_with_the_right_password() {
     assert_eq!(sign_in(&server, "bob@example.org", PASSWORD, None).await.status(), StatusCode::SEE_OTHER);
 }
 
-/// The CSRF token a page's form carries.
 /// Where a redirect sends the browser.
-fn location(response: &Response) -> &str {
+pub(crate) fn location(response: &Response) -> &str {
     response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
-fn form_token(page: &str) -> String {
+/// The CSRF token a page's form carries.
+pub(crate) fn form_token(page: &str) -> String {
     page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF field").to_string()
 }
 

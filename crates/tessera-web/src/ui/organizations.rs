@@ -1,0 +1,376 @@
+//! Organizations in the browser: each one's dashboard for its administrators, auditors and
+//! stewards; its members and trusted partners for its administrators; and its audit trail.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use tessera_app::domain::audit::Period;
+use tessera_app::domain::authz::Role;
+use tessera_app::domain::{DataClass, OrgId, UserId};
+use tessera_app::{Dashboard, Error as AppError, OrgRow, WAITING_AGES};
+
+use super::charts::{self, Chart, Figure};
+use super::i18n::{Lang, Tr};
+use super::pages::{HtmlError, human_size, render};
+use super::session::SignedIn;
+use super::{field, here, notice};
+use crate::error::ApiError;
+use crate::extract::org_id;
+use crate::state::AppState;
+
+/// Entries per page of the audit view.
+const AUDIT_ROWS: usize = 100;
+/// Classes a partner can be trusted with: those that need a grant or membership.
+const TRUSTABLE: [DataClass; 3] = [DataClass::Partner, DataClass::Restricted, DataClass::Enclave];
+
+/// What the reader does in an organization, from their memberships.
+struct Standing {
+    roles: Vec<Role>,
+    is_admin: bool,
+}
+
+impl Standing {
+    fn of(user: &SignedIn, org: &OrgId) -> Self {
+        let roles = user.subject.memberships.iter().filter(|m| &m.org == org).map(|m| m.role).collect();
+        Standing { roles, is_admin: user.subject.is_admin }
+    }
+
+    /// Dashboards and the audit trail are for administrators, auditors and stewards.
+    fn reads_figures(&self) -> bool {
+        self.is_admin || self.roles.iter().any(|r| matches!(r, Role::OrgAdmin | Role::Auditor | Role::Steward))
+    }
+
+    fn manages(&self) -> bool {
+        self.is_admin || self.roles.contains(&Role::OrgAdmin)
+    }
+}
+
+struct OrgLine {
+    id: String,
+    name: String,
+    roles: String,
+}
+
+#[derive(Template)]
+#[template(path = "organizations.html")]
+struct OrganizationsPage {
+    t: Tr,
+    here: String,
+    organizations: Vec<OrgLine>,
+}
+
+fn role_names(t: &Tr, roles: &[Role]) -> String {
+    roles.iter().map(|r| t.t(&format!("role-{r}"))).collect::<Vec<_>>().join(", ")
+}
+
+/// The organizations the reader has a role in; all of them for platform administrators.
+pub(crate) async fn organizations(State(state): State<AppState>, user: SignedIn, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {
+    let t = lang.tr();
+    let organizations = state
+        .tessera
+        .organizations()
+        .await?
+        .into_iter()
+        .filter_map(|org| {
+            let standing = Standing::of(&user, &org.id);
+            (standing.is_admin || !standing.roles.is_empty()).then(|| OrgLine {
+                roles: role_names(&t, &standing.roles),
+                id: org.id.to_string(),
+                name: org.name,
+            })
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &OrganizationsPage { here: here(&uri), organizations, t }))
+}
+
+struct MemberLine {
+    user: UserId,
+    email: String,
+    role: Role,
+    role_name: String,
+}
+
+struct PartnerLine {
+    id: String,
+    name: String,
+    class: DataClass,
+    class_name: String,
+}
+
+/// What an administrator manages: members and trusted partners, and the choices of the forms.
+struct Management {
+    members: Vec<MemberLine>,
+    partners: Vec<PartnerLine>,
+    /// Other organizations, for the partner form.
+    others: Vec<(String, String)>,
+    roles: Vec<(Role, String)>,
+    classes: Vec<(DataClass, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "organization.html")]
+struct OrganizationPage {
+    t: Tr,
+    here: String,
+    csrf: String,
+    notice: String,
+    org: OrgRow,
+    roles: String,
+    charts: Vec<Chart>,
+    oldest_waiting: Option<i64>,
+    management: Option<Management>,
+    reads_figures: bool,
+    /// A form sent back with a problem: the field and what is wrong.
+    problem: Option<(&'static str, String)>,
+}
+
+impl OrganizationPage {
+    fn error(&self, field: &str) -> Option<String> {
+        self.problem.as_ref().filter(|(f, _)| *f == field).map(|(_, message)| message.clone())
+    }
+}
+
+fn dashboard_charts(t: &Tr, dashboard: &Dashboard, organizations: &[OrgRow]) -> Vec<Chart> {
+    let monthly = |counts: &[(String, i64)]| -> Vec<Figure> {
+        counts.iter().map(|(month, n)| Figure::count(month.get(5..).unwrap_or(month), month.clone(), *n)).collect()
+    };
+    let name_of = |org: &Option<OrgId>| match org {
+        Some(id) => organizations.iter().find(|o| &o.id == id).map_or_else(|| id.to_string(), |o| o.name.clone()),
+        None => t.t("dashboard-no-organization"),
+    };
+    let storage = dashboard
+        .storage
+        .iter()
+        .map(|(org, bytes, files)| Figure {
+            label: name_of(org),
+            name: format!("{} ({})", name_of(org), t.n("dashboard-files", *files)),
+            value: *bytes,
+            shown: human_size(*bytes),
+            marked: org.as_ref() == Some(&dashboard.organization.id),
+        })
+        .collect();
+    let mut bounds = vec![0];
+    bounds.extend(WAITING_AGES);
+    let waiting = dashboard
+        .waiting
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let label = match WAITING_AGES.get(i) {
+                Some(upper) => format!("{}–{}", bounds[i], upper - 1),
+                None => format!("{}+", bounds[i]),
+            };
+            Figure::count(label.clone(), t.v("dashboard-age-days", label), *n as i64)
+        })
+        .collect();
+    vec![
+        charts::columns(
+            "deposits",
+            t.t("dashboard-deposits"),
+            charts::headings(t, "dashboard-month", "dashboard-versions"),
+            monthly(&dashboard.deposits),
+        ),
+        charts::columns(
+            "downloads",
+            t.t("dashboard-downloads"),
+            charts::headings(t, "dashboard-month", "dashboard-download-count"),
+            monthly(&dashboard.downloads),
+        ),
+        charts::rows("storage", t.t("dashboard-storage"), charts::headings(t, "dashboard-organization", "dashboard-bytes"), storage),
+        charts::columns("waiting", t.t("dashboard-waiting"), charts::headings(t, "dashboard-age", "dashboard-requests"), waiting),
+    ]
+}
+
+async fn organization_page(
+    state: &AppState,
+    user: &SignedIn,
+    t: Tr,
+    uri: &Uri,
+    org: &OrgId,
+    problem: Option<(&'static str, String)>,
+    notice: String,
+) -> Result<OrganizationPage, HtmlError> {
+    let row = state.tessera.organization(org).await?;
+    let standing = Standing::of(user, org);
+    if !standing.reads_figures() && !standing.manages() {
+        return Err(ApiError::from(AppError::Forbidden {
+            reason: "only an organization's administrators, auditors and stewards see its page",
+        })
+        .into());
+    }
+    let all = state.tessera.organizations().await?;
+    let (charts, oldest_waiting) = if standing.reads_figures() {
+        let dashboard = state.tessera.dashboard(&user.subject, org).await?;
+        (dashboard_charts(&t, &dashboard, &all), dashboard.oldest_waiting)
+    } else {
+        (Vec::new(), None)
+    };
+    let management = if standing.manages() {
+        let members = state.tessera.members(&user.subject, org).await?;
+        let partners = state.tessera.trusts(org).await?;
+        let name_of = |id: &OrgId| all.iter().find(|o| &o.id == id).map_or_else(|| id.to_string(), |o| o.name.clone());
+        Some(Management {
+            members: members
+                .into_iter()
+                .map(|m| MemberLine { user: m.user, email: m.email, role: m.role, role_name: t.t(&format!("role-{}", m.role)) })
+                .collect(),
+            partners: partners
+                .into_iter()
+                .map(|(id, class)| PartnerLine {
+                    name: name_of(&id),
+                    id: id.to_string(),
+                    class,
+                    class_name: t.t(&format!("data-class-{class}")),
+                })
+                .collect(),
+            others: all.iter().filter(|o| &o.id != org).map(|o| (o.id.to_string(), o.name.clone())).collect(),
+            roles: Role::ALL.iter().map(|r| (*r, t.t(&format!("role-{r}")))).collect(),
+            classes: TRUSTABLE.iter().map(|c| (*c, t.t(&format!("data-class-{c}")))).collect(),
+        })
+    } else {
+        None
+    };
+    Ok(OrganizationPage {
+        here: here(uri),
+        csrf: user.csrf.clone(),
+        notice,
+        roles: role_names(&t, &standing.roles),
+        org: row,
+        charts,
+        oldest_waiting,
+        management,
+        reads_figures: standing.reads_figures(),
+        problem,
+        t,
+    })
+}
+
+pub(crate) async fn organization(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(org): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    let org = org_id(&org)?;
+    let t = lang.tr();
+    let done = [
+        ("member-added", "org-member-added"),
+        ("member-removed", "org-member-removed"),
+        ("partner-added", "org-partner-added"),
+        ("partner-removed", "org-partner-removed"),
+    ];
+    let notice = notice(&t, &query, &done);
+    Ok(render(StatusCode::OK, &organization_page(&state, &user, t, &uri, &org, None, notice).await?))
+}
+
+/// Gives someone a role or takes it away, or trusts a partner or stops; a mistake the reader
+/// can mend (an unknown email) comes back on the page beside its field.
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path((org, what)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let org = org_id(&org)?;
+    let t = lang.tr();
+    let text = |name: &str| field(&fields, name).unwrap_or_default().trim().to_string();
+    let role = || text("role").parse::<Role>().map_err(ApiError::bad_request);
+    let class = || text("data_class").parse::<DataClass>().map_err(ApiError::bad_request);
+    let partner = || org_id(&text("partner"));
+    let (result, done) = match what.as_str() {
+        "members" => match text("email") {
+            email if email.is_empty() => return mend(&state, &user, t, &uri, &org, "problem-email").await,
+            email => (state.tessera.add_member(&user.subject, &org, &email, role()?).await.map(drop), "member-added"),
+        },
+        "members-remove" => {
+            let user_id = text("user").parse().map(UserId).map_err(|_| ApiError::bad_request("which member?"))?;
+            (state.tessera.remove_member(&user.subject, &org, user_id, role()?).await, "member-removed")
+        }
+        "partners" => (state.tessera.add_trust(&user.subject, &org, &partner()?, class()?).await, "partner-added"),
+        "partners-remove" => (state.tessera.remove_trust(&user.subject, &org, &partner()?, class()?).await, "partner-removed"),
+        _ => return Err(ApiError::NotFound(format!("'{what}' of organization {org}")).into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/organizations/{org}?done={done}")).into_response()),
+        // The only user a form names by hand is a new member, by email.
+        Err(AppError::NotFound { what }) if what.starts_with("user") => mend(&state, &user, t, &uri, &org, "problem-no-such-user").await,
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The page again, with a problem beside the new member's email.
+async fn mend(state: &AppState, user: &SignedIn, t: Tr, uri: &Uri, org: &OrgId, problem: &str) -> Result<Response, HtmlError> {
+    let page = organization_page(state, user, t, uri, org, Some(("email", t.t(problem))), String::new()).await?;
+    Ok(render(StatusCode::BAD_REQUEST, &page))
+}
+
+struct AuditLine {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditView {
+    t: Tr,
+    here: String,
+    org: OrgRow,
+    from: String,
+    to: String,
+    /// The period in words, for the table's caption.
+    period: String,
+    lines: Vec<AuditLine>,
+    /// The query of the next page, when there is one.
+    next: Option<String>,
+}
+
+/// An organization's audit trail, a page at a time, for a period (the last thirty days unless
+/// the reader chooses).
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(org): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    let org = org_id(&org)?;
+    let t = lang.tr();
+    let given = |name: &str| field(&query, name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let today = time::OffsetDateTime::now_utc().date();
+    let from = given("from").unwrap_or_else(|| (today - time::Duration::days(30)).to_string());
+    let to = given("to").unwrap_or_else(|| today.to_string());
+    let period = Period::parse(Some(&from), Some(&to)).map_err(|e| ApiError::invalid_field("from", e))?;
+    let after = given("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let page = state.tessera.organization_audit_page(&user.subject, &org, &period, after, AUDIT_ROWS).await?;
+    let next = page.entries.last().filter(|_| page.more).map(|last| {
+        let pairs = [("from", from.as_str()), ("to", to.as_str()), ("after", &last.seq.to_string())];
+        pairs.iter().map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v))).collect::<Vec<_>>().join("&")
+    });
+    let lines = page
+        .entries
+        .iter()
+        .map(|e| AuditLine {
+            seq: e.seq,
+            at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
+            actor: e.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody")),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            outcome: e.outcome.clone(),
+        })
+        .collect();
+    let period = format!("{from} – {to}");
+    let view = AuditView { here: here(&uri), org: state.tessera.organization(&org).await?, from, to, period, lines, next, t };
+    Ok(render(StatusCode::OK, &view))
+}
