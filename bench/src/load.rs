@@ -141,8 +141,9 @@ pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyho
 }
 
 /// How long each kind of page takes to come back whole, in English and in Welsh: the home
-/// page, the search page with and without a query and a facet, a landing page, sign-in.
-pub(crate) async fn pages(server: &str) -> anyhow::Result<()> {
+/// page, the search page with and without a query and a facet, a landing page, sign-in; and
+/// with an account, the pages of someone signed in, with an organization's dashboard.
+pub(crate) async fn pages(server: &str, account: Option<&str>, org: Option<&str>) -> anyhow::Result<()> {
     let found: Value = Client::new().get(format!("{server}/api/records?size=1&sort=newest")).send().await?.json().await?;
     let id = found["hits"]["hits"][0]["id"].as_str().context("a published record to open")?.to_string();
     let word = TOPICS.first().unwrap_or(&"river");
@@ -160,7 +161,38 @@ pub(crate) async fn pages(server: &str) -> anyhow::Result<()> {
             print_latency(&client, &format!("{lang} {what}"), &format!("{server}{path}")).await?;
         }
     }
+    let Some(account) = account else { return Ok(()) };
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, sign_in(server, account).await?.parse()?);
+    let client = Client::builder().default_headers(headers).build()?;
+    let mut signed_in = vec![("my uploads", "/uploads".to_string()), ("my access", "/access".into()), ("stewarding", "/stewarding".into())];
+    if let Some(org) = org {
+        signed_in.push(("an organization's dashboard", format!("/organizations/{org}")));
+        signed_in.push(("its audit trail, first page", format!("/organizations/{org}/audit")));
+    }
+    for (what, path) in signed_in {
+        print_latency(&client, what, &format!("{server}{path}")).await?;
+    }
     Ok(())
+}
+
+/// Signs in with a password as a browser does (the form's token and its cookie, then the
+/// post); returns the session's cookie.
+async fn sign_in(server: &str, account: &str) -> anyhow::Result<String> {
+    let (email, password) = account.split_once(':').context("an account is EMAIL:PASSWORD")?;
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let cookie = |response: &reqwest::Response, name: &str| -> anyhow::Result<String> {
+        let found =
+            response.headers().get_all(reqwest::header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find(|v| v.starts_with(name));
+        Ok(found.and_then(|v| v.split(';').next()).with_context(|| format!("no {name} cookie"))?.to_string())
+    };
+    let form = client.get(format!("{server}/login")).send().await?;
+    let form_cookie = cookie(&form, "tessera_login_csrf=")?;
+    let page = form.text().await?;
+    let token = page.split("name=\"csrf_token\" value=\"").nth(1).and_then(|s| s.split('"').next()).context("the form's token")?;
+    let fields = [("email", email), ("password", password), ("csrf_token", token), ("next", "/")];
+    let answer = client.post(format!("{server}/login")).header(reqwest::header::COOKIE, form_cookie).form(&fields).send().await?;
+    cookie(&answer, "tessera_session=").context("signing in failed")
 }
 
 /// Reads `url` 50 times, one after another, and prints the median and p99.

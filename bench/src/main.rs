@@ -82,10 +82,17 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         delete_percent: u32,
     },
-    /// Time each kind of page, in English and Welsh, one request after another.
+    /// Time each kind of page, in English and Welsh, one request after another; with an
+    /// account, the pages of someone signed in too, with an organization's dashboard.
     Pages {
         #[arg(long)]
         server: String,
+        /// EMAIL:PASSWORD of an account to sign in with.
+        #[arg(long, env = "TESSERA_BENCH_ACCOUNT")]
+        account: Option<String>,
+        /// The organization whose dashboard and audit trail to open.
+        #[arg(long)]
+        org: Option<String>,
     },
     /// Run searches with two facets from concurrent clients and report throughput and latency.
     Search {
@@ -117,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
         Command::ManyFiles(FilesLoad { server, token, files }) => load::many_files(&server, &token, files).await,
         Command::LargeDataset(FilesLoad { server, token, files }) => dataset::large_dataset(&server, &token, files).await,
         Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
-        Command::Pages { server } => load::pages(&server).await,
+        Command::Pages { server, account, org } => load::pages(&server, account.as_deref(), org.as_deref()).await,
         Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,
         Command::HashSpeed { file } => hash_speed(&file),
         Command::Audit { data_dir, entries } => audit::audit(&data_dir, entries).await,

@@ -255,6 +255,45 @@ macro_rules! file_row {
     };
 }
 
+/// Counts again what a record's dataset keeps in storage when its files changed or it moved
+/// to another organization, and moves the difference into its organization's total; inside
+/// `apply_published`'s transaction, so the totals never disagree with the files.
+macro_rules! count_storage_in_tx {
+    ($tx:ident, $record:expr, $files_changed:expr) => {{
+        let parent = $record.parent_id.0;
+        let org = $record.org_id.as_ref().map_or("", OrgId::as_str);
+        let before = sqlx::query("SELECT org_id, bytes, files FROM dataset_storage WHERE parent_id = $1")
+            .bind(parent)
+            .fetch_optional(&mut *$tx)
+            .await?
+            .map(|row| -> Result<(String, i64, i64)> { Ok((row.try_get("org_id")?, row.try_get("bytes")?, row.try_get("files")?)) })
+            .transpose()?;
+        if $files_changed || before.as_ref().is_none_or(|(was, _, _)| was != org) {
+            let kept = sqlx::query(
+                "SELECT COALESCE(CAST(SUM(size) AS BIGINT), 0) AS bytes, COUNT(*) AS files FROM \
+                 (SELECT DISTINCT f.content_key, f.size FROM record_files f JOIN records r ON r.id = f.record_id WHERE r.parent_id = $1) AS kept",
+            )
+            .bind(parent)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let (bytes, files): (i64, i64) = (kept.try_get("bytes")?, kept.try_get("files")?);
+            sqlx::query(
+                "INSERT INTO dataset_storage (parent_id, org_id, bytes, files) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (parent_id) DO UPDATE SET org_id = $2, bytes = $3, files = $4",
+            )
+            .bind(parent).bind(org).bind(bytes).bind(files)
+            .execute(&mut *$tx)
+            .await?;
+            let add = "INSERT INTO org_storage (org_id, bytes, files) VALUES ($1, $2, $3) \
+                       ON CONFLICT (org_id) DO UPDATE SET bytes = org_storage.bytes + excluded.bytes, files = org_storage.files + excluded.files";
+            if let Some((was, old_bytes, old_files)) = before {
+                sqlx::query(add).bind(was).bind(-old_bytes).bind(-old_files).execute(&mut *$tx).await?;
+            }
+            sqlx::query(add).bind(org).bind(bytes).bind(files).execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 mod access;
 mod audit;
 mod checks;
@@ -288,7 +327,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 23] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 24] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -312,6 +351,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 23] = [
     migration!(21, "resumable uploads", "0021_uploads.sql"),
     migration!(22, "record file totals", "0022_record_file_totals.sql"),
     migration!(23, "download counts", "0023_download_counts.sql"),
+    migration!(24, "dashboard totals", "0024_dashboard_totals.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -518,6 +558,13 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             append_in_tx!(tx, audit);
+            let new = sqlx::query("SELECT id FROM records WHERE id = $1").bind(record.id.0).fetch_optional(&mut *tx).await?.is_none();
+            if new {
+                sqlx::query("INSERT INTO org_monthly (org_id, month, versions, downloads) VALUES ($1, $2, 1, 0) \
+                             ON CONFLICT (org_id, month) DO UPDATE SET versions = org_monthly.versions + 1")
+                    .bind(record.org_id.as_ref().map_or("", OrgId::as_str)).bind(record.created.get(..7).unwrap_or_default())
+                    .execute(&mut *tx).await?;
+            }
             sqlx::query(&format!(
                 "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, org_id = $5, ocfl_version = $6, doc = $7, \
@@ -544,6 +591,7 @@ impl Catalog {
                 sqlx::query("DELETE FROM drafts WHERE id = $1").bind(draft.0).execute(&mut *tx).await?;
             }
             sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(record.parent_id.0).execute(&mut *tx).await?;
+            count_storage_in_tx!(tx, record, files.is_some());
             touch_oai_in_tx!(tx, &[record.id], Some(sets), &record.updated);
             tx.commit().await?;
         });
@@ -684,12 +732,17 @@ impl Catalog {
         })
     }
 
-    /// Removes every published record and policy (the derived tables) before a rebuild from storage.
+    /// Removes every published record and policy (the derived tables, and what is counted from
+    /// them) before a rebuild from storage.
     pub async fn clear_records(&self) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM record_files").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM records").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM dataset_storage").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM org_storage").execute(&mut *tx).await?;
+            // Downloads are not in storage: only the versions are counted again.
+            sqlx::query("UPDATE org_monthly SET versions = 0").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM policy_versions").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM policies").execute(&mut *tx).await?;
             tx.commit().await?;

@@ -553,7 +553,31 @@ async fn contract(catalog: Catalog) {
 
     harvesting(&catalog).await;
 
+    // Storage totals: a new version keeps one file and adds one, and each content counts once;
+    // a dataset moved to no organization by a metadata edit takes its bytes along.
+    let museum = OrgId("museum".into());
+    let first_version = RecordRow { id: RecordId(900), parent_id: ParentId(900), org_id: Some(museum.clone()), ..record.clone() };
+    let file =
+        |key: &str, size: i64| FileRow { key: key.into(), size, md5: "m".into(), sha512: "s".into(), content_key: format!("m/{key}") };
+    catalog.apply_published(&first_version, Some(&[file("a", 10), file("b", 20)]), None, &[], Vec::new()).await.unwrap();
+    let next_version = RecordRow { id: RecordId(901), version_index: 2, ..first_version.clone() };
+    catalog.apply_published(&next_version, Some(&[file("a", 10), file("c", 5)]), None, &[], Vec::new()).await.unwrap();
+    let of = |stored: &[(Option<OrgId>, i64, i64)], org: Option<&OrgId>| {
+        stored.iter().find(|(o, _, _)| o.as_ref() == org).map(|(_, bytes, files)| (*bytes, *files))
+    };
+    let stored = catalog.storage_by_org().await.unwrap();
+    assert_eq!(of(&stored, Some(&museum)), Some((35, 3)), "{stored:?}");
+    let unowned = of(&stored, None).unwrap_or_default();
+    let moved = RecordRow { org_id: None, ocfl_version: 2, ..next_version.clone() };
+    catalog.apply_published(&moved, None, None, &[], Vec::new()).await.unwrap();
+    let stored = catalog.storage_by_org().await.unwrap();
+    assert_eq!(of(&stored, Some(&museum)), Some((0, 0)), "{stored:?}");
+    assert_eq!(of(&stored, None), Some((unowned.0 + 35, unowned.1 + 3)), "{stored:?}");
+
     catalog.clear_records().await.unwrap();
+    assert!(catalog.storage_by_org().await.unwrap().is_empty(), "storage totals are derived, and rebuilt with the records");
+    assert!(catalog.monthly_deposits(&org.id, "2025-01").await.unwrap().is_empty(), "versions are counted again by the rebuild");
+    assert_eq!(catalog.monthly_downloads(&org.id, "2025-01").await.unwrap().len(), 2, "downloads are not in storage, so they are kept");
     assert_eq!(catalog.record(record.id).await.unwrap(), None);
     assert_eq!(catalog.remote_record_counts().await.unwrap().len(), 1, "harvested records are not rebuilt from storage; they stay");
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap().map(|u| u.id), Some(user.id), "users survive a rebuild");
