@@ -309,24 +309,22 @@ impl Tessera {
         mut each: impl FnMut(&AuditEntry) -> Result<()>,
     ) -> Result<usize> {
         self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
-        let mut entries = Vec::new();
-        for parent in self.datasets(org).await?.keys() {
-            entries.extend(self.dataset_entries(*parent, period).await?);
-        }
-        // And what was done to the organization itself: roles given and taken, partners trusted.
-        let target = format!("organization {org}");
-        let mut after = 0;
+        let (mut after, mut count) = (0, 0);
         loop {
-            let page = self.catalog.audit_of_target(&target, &period.from, &period.until, after, AUDIT_PAGE).await?;
-            let Some(last) = page.last() else { break };
+            let page = self.organization_entries(org, period, after, AUDIT_PAGE).await?;
+            let Some(last) = page.last() else { return Ok(count) };
             after = last.seq;
-            entries.extend(page);
+            count += page.len();
+            for entry in &page {
+                each(entry)?;
+            }
         }
-        entries.sort_by_key(|e| e.seq);
-        for entry in &entries {
-            each(entry)?;
-        }
-        Ok(entries.len())
+    }
+
+    async fn organization_entries(&self, org: &OrgId, period: &Period, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        // Entries about the organization itself name it so: roles given, partners trusted.
+        let target = format!("organization {org}");
+        Ok(self.catalog.audit_of_org(org, &target, (&period.from, &period.until), after, limit).await?)
     }
 
     /// A page of an organization's audit trail for reading: up to `limit` entries numbered
@@ -339,19 +337,10 @@ impl Tessera {
         after: i64,
         limit: usize,
     ) -> Result<AuditPage> {
-        let mut entries = Vec::new();
-        let mut more = false;
-        self.organization_audit(subject, org, period, |entry| {
-            if entry.seq > after {
-                if entries.len() < limit {
-                    entries.push(entry.clone());
-                } else {
-                    more = true;
-                }
-            }
-            Ok(())
-        })
-        .await?;
+        self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
+        let mut entries = self.organization_entries(org, period, after, limit as i64 + 1).await?;
+        let more = entries.len() > limit;
+        entries.truncate(limit);
         let mut actors = BTreeMap::new();
         for actor in entries.iter().filter_map(|e| e.actor) {
             if let std::collections::btree_map::Entry::Vacant(slot) = actors.entry(actor) {

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 use tessera_domain::audit::AuditEntry;
-use tessera_domain::{ParentId, UserId};
+use tessera_domain::{OrgId, ParentId, UserId};
 
 use super::{Catalog, Pool};
 use crate::{Error, Result};
@@ -24,13 +24,6 @@ macro_rules! audit_row {
             hash: $row.try_get("hash")?,
         }
     };
-}
-
-/// The value an audit query looks for.
-#[derive(Clone, Copy)]
-enum Key<'a> {
-    Number(i64),
-    Text(&'a str),
 }
 
 impl Catalog {
@@ -70,25 +63,44 @@ impl Catalog {
 
     /// Up to `limit` entries about one dataset written in a period, numbered above `after`.
     pub async fn audit_of_dataset(&self, dataset: ParentId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.audit_where("dataset", Key::Number(dataset.0), from, until, after, limit).await
+        self.audit_where("dataset", dataset.0, from, until, after, limit).await
     }
 
-    /// Up to `limit` entries about one target (`organization uni-a`) written in a period,
-    /// numbered above `after`.
-    pub async fn audit_of_target(&self, target: &str, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.audit_where("target", Key::Text(target), from, until, after, limit).await
+    /// Up to `limit` entries written in a period, numbered above `after`, about an
+    /// organization's datasets or about the organization itself (whose entries name it as
+    /// `target`). The period's numbers bound the scan, so a page costs the same however long
+    /// the trail and however many datasets the organization has.
+    pub async fn audit_of_org(
+        &self,
+        org: &OrgId,
+        target: &str,
+        (from, until): (&str, &str),
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let Some((first, last)) = self.audit_seq_range(from, until).await? else { return Ok(Vec::new()) };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND seq <= $2 AND at >= $3 AND at < $4 \
+             AND (dataset IN (SELECT parent_id FROM records WHERE org_id = $5) OR target = $6) ORDER BY seq LIMIT $7"
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql)
+                .bind(after.max(first - 1)).bind(last).bind(from).bind(until).bind(org.as_str()).bind(target).bind(limit)
+                .fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(audit_row!(row))).collect()
+        })
     }
 
     /// Up to `limit` entries of one person's doings written in a period, numbered above `after`.
     pub async fn audit_of_actor(&self, actor: UserId, from: &str, until: &str, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.audit_where("actor", Key::Number(actor.0), from, until, after, limit).await
+        self.audit_where("actor", actor.0, from, until, after, limit).await
     }
 
-    /// `column` is one of the columns above, never input.
+    /// `column` is one of the indexed columns above, never input.
     async fn audit_where(
         &self,
         column: &'static str,
-        value: Key<'_>,
+        value: i64,
         from: &str,
         until: &str,
         after: i64,
@@ -97,11 +109,7 @@ impl Catalog {
         let sql =
             format!("SELECT {COLUMNS} FROM audit_log WHERE {column} = $1 AND at >= $2 AND at < $3 AND seq > $4 ORDER BY seq LIMIT $5");
         on_pool!(self, pool => {
-            let query = match value {
-                Key::Number(n) => sqlx::query(&sql).bind(n),
-                Key::Text(text) => sqlx::query(&sql).bind(text),
-            };
-            let rows = query.bind(from).bind(until).bind(after).bind(limit).fetch_all(pool).await?;
+            let rows = sqlx::query(&sql).bind(value).bind(from).bind(until).bind(after).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(audit_row!(row))).collect()
         })
     }

@@ -546,10 +546,17 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
     assert_eq!(catalog.audit_entry(3).await.unwrap(), Some(first[1].clone()));
     assert_eq!(catalog.audit_entry(44).await.unwrap(), None);
-    let about = catalog.audit_of_target("t1", "2026-01-01", "2026-01-02", 0, 10).await.unwrap();
-    assert!(about.len() == 2 && about.iter().all(|e| e.target == "t1") && about[0].seq == 2, "{about:?}");
-    assert_eq!(catalog.audit_of_target("t1", "2026-01-01", "2026-01-02", about[0].seq, 10).await.unwrap(), about[1..]);
-    assert!(catalog.audit_of_target("t1", "2026-01-02", "2026-01-03", 0, 10).await.unwrap().is_empty());
+    // An organization's trail: entries about its datasets, and those naming it as their target.
+    let of_dataset = AuditEntry { dataset: Some(101), ..entry(100) };
+    let of_other = AuditEntry { dataset: Some(7), ..entry(101) };
+    let about_org = AuditEntry { target: "organization x".into(), ..entry(102) };
+    catalog.append_audit(vec![of_dataset, of_other, about_org]).await.unwrap();
+    let day = ("2026-01-01", "2026-01-02");
+    let trail = catalog.audit_of_org(&org.id, "organization x", day, 0, 10).await.unwrap();
+    assert_eq!(trail.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(), ["t100", "organization x"], "{trail:?}");
+    let rest = catalog.audit_of_org(&org.id, "organization x", day, trail[0].seq, 1).await.unwrap();
+    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), [trail[1].seq], "paged by number");
+    assert!(catalog.audit_of_org(&org.id, "organization x", ("2026-01-02", "2026-01-03"), 0, 10).await.unwrap().is_empty());
 
     harvesting(&catalog).await;
 
