@@ -300,7 +300,8 @@ impl Tessera {
     }
 
     /// Every entry about an organization's datasets, or about the organization itself, in a
-    /// period, in order, for its administrators, auditors and stewards; returns how many there were.
+    /// period, in time order, for its administrators, auditors and stewards; returns how many
+    /// there were.
     pub async fn organization_audit(
         &self,
         subject: &Subject,
@@ -309,11 +310,12 @@ impl Tessera {
         mut each: impl FnMut(&AuditEntry) -> Result<()>,
     ) -> Result<usize> {
         self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
-        let (mut after, mut count) = (0, 0);
+        let (mut after, mut count): (Option<(String, i64)>, usize) = (None, 0);
         loop {
-            let page = self.organization_entries(org, period, after, AUDIT_PAGE).await?;
+            let from = after.as_ref().map(|(at, seq)| (at.as_str(), *seq));
+            let page = self.organization_entries(org, period, from, AUDIT_PAGE).await?;
             let Some(last) = page.last() else { return Ok(count) };
-            after = last.seq;
+            after = Some((last.at.clone(), last.seq));
             count += page.len();
             for entry in &page {
                 each(entry)?;
@@ -321,20 +323,21 @@ impl Tessera {
         }
     }
 
-    async fn organization_entries(&self, org: &OrgId, period: &Period, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+    async fn organization_entries(&self, org: &OrgId, period: &Period, after: Option<(&str, i64)>, limit: i64) -> Result<Vec<AuditEntry>> {
         // Entries about the organization itself name it so: roles given, partners trusted.
         let target = format!("organization {org}");
         Ok(self.catalog.audit_of_org(org, &target, (&period.from, &period.until), after, limit).await?)
     }
 
-    /// A page of an organization's audit trail for reading: up to `limit` entries numbered
-    /// above `after`, whether more follow, and the email of each person who acted in them.
+    /// A page of an organization's audit trail for reading, in time order: up to `limit`
+    /// entries after the one written at `after.0` numbered `after.1`, whether more follow, and
+    /// the email of each person who acted in them.
     pub async fn organization_audit_page(
         &self,
         subject: &Subject,
         org: &OrgId,
         period: &Period,
-        after: i64,
+        after: Option<(&str, i64)>,
         limit: usize,
     ) -> Result<AuditPage> {
         self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;

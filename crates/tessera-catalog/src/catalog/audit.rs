@@ -66,26 +66,31 @@ impl Catalog {
         self.audit_where("dataset", dataset.0, from, until, after, limit).await
     }
 
-    /// Up to `limit` entries written in a period, numbered above `after`, about an
-    /// organization's datasets or about the organization itself (whose entries name it as
-    /// `target`). The period's numbers bound the scan, so a page costs the same however long
-    /// the trail and however many datasets the organization has.
+    /// Up to `limit` entries written in a period about an organization's datasets or about the
+    /// organization itself (whose entries name it as `target`), in time order (then number),
+    /// after the entry written at `after.0` numbered `after.1`. Each page walks the period's
+    /// entries by time from where the last one ended, so it costs the same however long the
+    /// trail and however many datasets the organization has.
     pub async fn audit_of_org(
         &self,
         org: &OrgId,
         target: &str,
         (from, until): (&str, &str),
-        after: i64,
+        after: Option<(&str, i64)>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        let Some((first, last)) = self.audit_seq_range(from, until).await? else { return Ok(Vec::new()) };
+        let (after_at, after_seq) = after.unwrap_or(("", 0));
+        // The scan starts at the later of the period's start and the last page's end; the
+        // comparison of pairs is one the planners keep to the index of times.
+        let start = from.max(after_at);
         let sql = format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 AND seq <= $2 AND at >= $3 AND at < $4 \
-             AND (dataset IN (SELECT parent_id FROM records WHERE org_id = $5) OR target = $6) ORDER BY seq LIMIT $7"
+            "SELECT {COLUMNS} FROM audit_log WHERE at >= $1 AND at < $2 AND (at, seq) > ($3, $4) \
+             AND (target = $5 OR EXISTS (SELECT 1 FROM records r WHERE r.parent_id = audit_log.dataset AND r.org_id = $6)) \
+             ORDER BY at, seq LIMIT $7"
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(&sql)
-                .bind(after.max(first - 1)).bind(last).bind(from).bind(until).bind(org.as_str()).bind(target).bind(limit)
+                .bind(start).bind(until).bind(after_at).bind(after_seq).bind(target).bind(org.as_str()).bind(limit)
                 .fetch_all(pool).await?;
             rows.iter().map(|row| Ok(audit_row!(row))).collect()
         })

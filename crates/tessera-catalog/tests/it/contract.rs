@@ -552,11 +552,11 @@ async fn contract(catalog: Catalog) {
     let about_org = AuditEntry { target: "organization x".into(), ..entry(102) };
     catalog.append_audit(vec![of_dataset, of_other, about_org]).await.unwrap();
     let day = ("2026-01-01", "2026-01-02");
-    let trail = catalog.audit_of_org(&org.id, "organization x", day, 0, 10).await.unwrap();
+    let trail = catalog.audit_of_org(&org.id, "organization x", day, None, 10).await.unwrap();
     assert_eq!(trail.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(), ["t100", "organization x"], "{trail:?}");
-    let rest = catalog.audit_of_org(&org.id, "organization x", day, trail[0].seq, 1).await.unwrap();
-    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), [trail[1].seq], "paged by number");
-    assert!(catalog.audit_of_org(&org.id, "organization x", ("2026-01-02", "2026-01-03"), 0, 10).await.unwrap().is_empty());
+    let rest = catalog.audit_of_org(&org.id, "organization x", day, Some((&trail[0].at, trail[0].seq)), 1).await.unwrap();
+    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), [trail[1].seq], "paged by time and number");
+    assert!(catalog.audit_of_org(&org.id, "organization x", ("2026-01-02", "2026-01-03"), None, 10).await.unwrap().is_empty());
 
     harvesting(&catalog).await;
 

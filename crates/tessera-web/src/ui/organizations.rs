@@ -352,10 +352,12 @@ pub(crate) async fn audit(
     let from = given("from").unwrap_or_else(|| (today - time::Duration::days(30)).to_string());
     let to = given("to").unwrap_or_else(|| today.to_string());
     let period = Period::parse(Some(&from), Some(&to)).map_err(|e| ApiError::invalid_field("from", e))?;
-    let after = given("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    // The next page starts after the last entry shown: its time and number.
+    let after = given("after_at").zip(given("after").and_then(|a| a.parse::<i64>().ok()));
+    let after = after.as_ref().map(|(at, seq)| (at.as_str(), *seq));
     let page = state.tessera.organization_audit_page(&user.subject, &org, &period, after, AUDIT_ROWS).await?;
     let next = page.entries.last().filter(|_| page.more).map(|last| {
-        let pairs = [("from", from.as_str()), ("to", to.as_str()), ("after", &last.seq.to_string())];
+        let pairs = [("from", from.as_str()), ("to", to.as_str()), ("after_at", last.at.as_str()), ("after", &last.seq.to_string())];
         pairs.iter().map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v))).collect::<Vec<_>>().join("&")
     });
     let lines = page
