@@ -172,6 +172,16 @@ async function depositor(browser, lang) {
   expect(title === user.title, `${lang} deposit: published as "${title}"`);
   expect(files.sort().join(",") === "README.txt,readings.csv", `${lang} deposit: the record lists ${files}`);
 
+  // The depositor may change what they published: the choice, then a new version's form.
+  const published = page.url();
+  await Promise.all([page.waitForURL(/\/change$/), page.click('a[href$="/change"]')]);
+  await audit(page, lang, "record-change");
+  await Promise.all([page.waitForURL(/\/uploads\/\d+$/), page.click('form[action$="/change/new-version"] button')]);
+  const carried = await page.locator("section[aria-labelledby=files] tbody tr").count();
+  expect(carried === 2, `${lang} new version: ${carried} files carried over, not 2`);
+  await audit(page, lang, "deposit-version");
+  await page.goto(published);
+
   // The account page makes an API token, shown once, and signs out.
   await page.click('a[href="/account"]');
   await page.fill("#name", "laptop");

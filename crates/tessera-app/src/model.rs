@@ -131,6 +131,8 @@ pub struct RecordView {
     pub versions_count: i64,
     pub files_count: i64,
     pub files_bytes: i64,
+    /// Whether the caller may edit the record or make a new version of it, so pages offer to.
+    pub editable: bool,
 }
 
 impl RecordView {

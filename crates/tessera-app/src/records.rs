@@ -72,7 +72,9 @@ impl Tessera {
             return Ok(view.into_stub());
         }
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", view.doc.id)).await?;
-        Ok(without_file_names(subject, view))
+        // A question for the page to ask, not an access: nothing to audit.
+        let editable = authz::authorize(subject, Action::EditRecord, &facts).allowed;
+        Ok(RecordView { editable, ..without_file_names(subject, view) })
     }
 
     /// The record an ARK minted here names (`naan` and the name after it), if it was minted
@@ -298,6 +300,7 @@ impl Tessera {
                     versions_count: stats.versions_count,
                     files_count: stats.files_count,
                     files_bytes: stats.files_bytes,
+                    editable: false,
                     doc,
                 })
             })

@@ -230,6 +230,17 @@ upload-kind-edit = yn golygu cofnod a gyhoeddwyd
 upload-kind-version = fersiwn newydd
 deposit-new-title = Uwchlwythiad newydd
 deposit-edit-title = Golygu drafft
+record-change = Golygu neu wneud fersiwn newydd
+change-edit = Golygu'r disgrifiad
+change-edit-hint = Newid disgrifiad, trwydded neu fynediad y fersiwn hwn. Mae ei ffeiliau'n aros fel y maent; cyhoeddir y newid fel diwygiad newydd o'r un fersiwn, ac mae ei ddynodwr parhaus yn aros.
+change-version = { $n ->
+   *[other] Dechrau fersiwn { $n }
+}
+change-version-hint = Dechrau'r fersiwn nesaf gyda disgrifiad a ffeiliau'r un hwn, y gallwch wedyn ychwanegu atynt, eu tynnu neu eu disodli. Mae'r fersiynau a gyhoeddwyd yn aros fel y maent, pob un â'i ddynodwr ei hun.
+deposit-edit-record-title = Golygu'r cofnod a gyhoeddwyd
+deposit-version-title = Fersiwn newydd
+deposit-editing-record = Rydych yn golygu cofnod a gyhoeddwyd: wedi i chi gyhoeddi, mae ei dudalen yn dangos eich newidiadau.
+deposit-edit-files = Mae golygiad yn cadw'r ffeiliau fel y maent. I newid ffeiliau, dechreuwch fersiwn newydd.
 deposit-saved = Mae'r drafft wedi'i gadw.
 deposit-files-added = Mae'r ffeiliau wedi'u huwchlwytho.
 deposit-problems = { $n ->

@@ -217,6 +217,17 @@ upload-kind-edit = editing a published record
 upload-kind-version = a new version
 deposit-new-title = New upload
 deposit-edit-title = Edit draft
+record-change = Edit or make a new version
+change-edit = Edit the description
+change-edit-hint = Change this version's description, licence or access. Its files stay as they are; the change is published as a new revision of the same version, and its persistent identifier stays.
+change-version = { $n ->
+   *[other] Start version { $n }
+}
+change-version-hint = Start the next version with this one's description and files, which you can then add to, remove or replace. The published versions stay as they are, each with its own identifier.
+deposit-edit-record-title = Edit the published record
+deposit-version-title = A new version
+deposit-editing-record = You are editing a published record: once you publish, its page shows your changes.
+deposit-edit-files = An edit keeps the files as they are. To change files, start a new version.
 deposit-saved = The draft is saved.
 deposit-files-added = The files are uploaded.
 deposit-problems = { $n ->

@@ -404,6 +404,8 @@ struct DepositPage {
     notice: String,
     files: Vec<DraftFileRow>,
     files_enabled: bool,
+    /// `new`, `edit` (of a published record: its files stay) or `version`.
+    kind: String,
     resource_types: Vec<(&'static str, String)>,
     data_classes: Vec<(&'static str, String)>,
     licences: &'static [(String, String)],
@@ -412,6 +414,16 @@ struct DepositPage {
 }
 
 impl DepositPage {
+    /// The page's heading: a new upload, a draft, an edit of a published record, or its next version.
+    fn heading(&self) -> String {
+        match (self.id, self.kind.as_str()) {
+            (None, _) => self.t.t("deposit-new-title"),
+            (Some(_), "edit") => self.t.t("deposit-edit-record-title"),
+            (Some(_), "version") => self.t.t("deposit-version-title"),
+            (Some(_), _) => self.t.t("deposit-edit-title"),
+        }
+    }
+
     /// The message for one field, if it has a problem.
     fn error(&self, field: &str) -> Option<String> {
         let messages: Vec<&str> = self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
@@ -480,6 +492,7 @@ async fn deposit_page(
             })
             .collect(),
         files_enabled: draft.is_none_or(|d| d.files_enabled),
+        kind: draft.map_or_else(|| "new".to_string(), |d| d.kind.clone()),
         resource_types: vocab::RESOURCE_TYPES.iter().map(|(id, _)| (*id, t.bucket("resource_type", id))).collect(),
         data_classes: DataClass::ALL.iter().map(|c| (c.as_str(), t.t(&format!("data-class-{}", c.as_str())))).collect(),
         licences: &LICENCES,
@@ -601,4 +614,59 @@ pub(crate) async fn remove_file(
     let key = field(&fields, "key").ok_or_else(|| ApiError::invalid_field("key", "name the file to remove"))?;
     state.tessera.delete_draft_file(&user.subject, id, key).await?;
     Ok(Redirect::to(&format!("/uploads/{id}#files")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "change.html")]
+struct ChangePage {
+    t: Tr,
+    here: String,
+    csrf: String,
+    id: RecordId,
+    title: String,
+    next_version: i64,
+}
+
+/// What a depositor can do to a published record: edit its description, or start its next
+/// version. Each is a form, so it carries the session's token.
+pub(crate) async fn change_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Response, HtmlError> {
+    let id = record_id(&id)?;
+    let view = state.tessera.record(&user.subject, id).await?;
+    if !view.editable {
+        return Err(ApiError::from(AppError::Forbidden { reason: "only its depositor and curators change a record" }).into());
+    }
+    let t = lang.tr();
+    let page = ChangePage {
+        here: here(&uri),
+        csrf: user.csrf.clone(),
+        id,
+        title: t.title(&view.doc.metadata),
+        next_version: view.versions_count + 1,
+        t,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Opens the draft that edits a published record (`edit`) or starts its next version
+/// (`new-version`), or the one already open, and goes to its form.
+pub(crate) async fn open_change(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, change)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    user.check(field(&fields, "csrf_token"))?;
+    let id = record_id(&id)?;
+    let draft = match change.as_str() {
+        "edit" => state.tessera.edit_record(&user.subject, id).await?,
+        "new-version" => state.tessera.new_version(&user.subject, id).await?,
+        _ => return Err(ApiError::NotFound(format!("'{change}' of record {id}")).into()),
+    };
+    Ok(Redirect::to(&format!("/uploads/{}", draft.id)).into_response())
 }

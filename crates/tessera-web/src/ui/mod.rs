@@ -18,7 +18,9 @@ pub(crate) use account::{account, create_token, revoke_token};
 use axum::extract::{Path, Query, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
-pub(crate) use deposit::{add_files, create_upload, my_uploads, new_upload_form, remove_file, save_upload, upload_form};
+pub(crate) use deposit::{
+    add_files, change_form, create_upload, my_uploads, new_upload_form, open_change, remove_file, save_upload, upload_form,
+};
 pub(crate) use organizations::{audit, change, organization, organizations};
 pub(crate) use pages::{landing_page, localized_errors};
 pub(crate) use policy::policy_page;

@@ -73,6 +73,8 @@ struct RecordPage {
     files_restricted: i64,
     /// Only the record's public stub is shown.
     metadata_only: bool,
+    /// The reader may edit it or make its next version.
+    editable: bool,
     /// `?token=…` when the page was opened with a secret link, for the download links, and
     /// the same as `&token=…` for links that have a query already.
     link: String,
@@ -307,6 +309,7 @@ pub(crate) async fn landing_page(
         // A metadata-only stub counts no files, yet has some the caller may not have.
         files_restricted: if refused { view.files_count.max(1) } else { view.files_count - files_total },
         metadata_only: view.is_stub,
+        editable: view.editable,
         link,
         link_amp: secret.map(|s| format!("&{s}")).unwrap_or_default(),
         versions,

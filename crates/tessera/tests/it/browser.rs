@@ -115,7 +115,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Twenty page kinds in each language, each checked and screenshotted at both widths.
+    // Twenty-two page kinds in each language, each checked and screenshotted at both widths.
     let kinds = [
         "home",
         "search",
@@ -132,6 +132,8 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "stewarding",
         "access",
         "account",
+        "record-change",
+        "deposit-version",
         "stewarding-grants",
         "organizations",
         "organization",

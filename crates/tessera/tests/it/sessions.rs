@@ -297,3 +297,85 @@ async fn api_tokens_are_made_and_revoked_from_the_account_page() {
     assert_eq!((revoked.status(), location(&revoked)), (StatusCode::SEE_OTHER, "/account?done=revoked"));
     assert_eq!(api(secret).await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn published_records_are_edited_and_versioned_from_the_pages() {
+    let server = start(TestServerConfig::default()).await;
+    for email in ["ada@example.org", "grace@example.org"] {
+        server.cli_ok(&["admin", "create-user", email]);
+    }
+    let api = crate::helpers::Api::new(&server, Some(server.cli_ok(&["admin", "create-token", "ada@example.org"]).trim().to_string()));
+    let id = api.draft_with_files(metadata("Tide gauges of Cardiff Bay"), &[("levels.csv", b"t,level\n0,1.2\n")]).await;
+    api.publish(&id).await;
+    let client = browser();
+    let ada = session_of(&server, "ada@example.org").await;
+    let grace = session_of(&server, "grace@example.org").await;
+    let get = |path: String, session: &str| client.get(server.url(&path)).header("cookie", session.to_string()).send();
+
+    // Only those who may change the record are offered to, and only they open the page that does.
+    let offer = format!("href=\"/records/{id}/change\"");
+    assert!(get(format!("/records/{id}"), &ada).await.unwrap().text().await.unwrap().contains(&offer));
+    assert!(!get(format!("/records/{id}"), &grace).await.unwrap().text().await.unwrap().contains(&offer));
+    assert!(!reqwest::get(server.url(&format!("/records/{id}"))).await.unwrap().text().await.unwrap().contains(&offer));
+    assert_eq!(get(format!("/records/{id}/change"), &grace).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let choices = get(format!("/records/{id}/change"), &ada).await.unwrap().text().await.unwrap();
+    assert!(choices.contains("Start version 2"), "{choices}");
+    let token = form_token(&choices);
+    let open = |change: &str, token: &str| {
+        let url = server.url(&format!("/records/{id}/change/{change}"));
+        client.post(url).header("cookie", &ada).form(&[("csrf_token", token)]).send()
+    };
+    assert_eq!(open("edit", "elsewhere").await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    // An edit changes the description; the files stay and cannot be changed from its form.
+    let edit = open("edit", &token).await.unwrap();
+    assert_eq!((edit.status(), location(&edit)), (StatusCode::SEE_OTHER, format!("/uploads/{id}").as_str()));
+    let form_page = get(format!("/uploads/{id}"), &ada).await.unwrap().text().await.unwrap();
+    assert!(form_page.contains("Edit the published record") && form_page.contains("levels.csv"), "{form_page}");
+    assert!(!form_page.contains("/files/remove") && !form_page.contains("type=\"file\""), "an edit keeps its files: {form_page}");
+    let fields = |title: &'static str, action: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("title", title.to_string()),
+            ("resource_type", "dataset".into()),
+            ("publication_date", "2024-05-17".into()),
+            ("creator-0-family", "Lovelace".into()),
+            ("creator-0-given", "Ada".into()),
+            ("licence", "cc-by-4.0".into()),
+            ("data_class", "public".into()),
+            ("visibility", "public".into()),
+            ("action", action.into()),
+        ]
+    };
+    let published = client
+        .post(server.url(&format!("/uploads/{id}")))
+        .header("cookie", &ada)
+        .form(&fields("Tide gauges of Cardiff Bay, corrected", "publish"));
+    let published = published.send().await.unwrap();
+    assert_eq!(location(&published), format!("/records/{id}"));
+    let record: Value = reqwest::get(server.url(&format!("/api/records/{id}"))).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (record["metadata"]["title"].as_str(), record["files"]["count"].as_i64()),
+        (Some("Tide gauges of Cardiff Bay, corrected"), Some(1))
+    );
+
+    // A new version starts with this one's files; it adds one and is published beside it.
+    let version = open("new-version", &token).await.unwrap();
+    let draft = location(&version).to_string();
+    assert!(draft.starts_with("/uploads/") && draft != format!("/uploads/{id}"), "{draft}");
+    let form_page = get(draft.clone(), &ada).await.unwrap().text().await.unwrap();
+    assert!(form_page.contains("A new version") && form_page.contains("levels.csv") && form_page.contains("type=\"file\""), "{form_page}");
+    let part = reqwest::multipart::Part::bytes(b"t,level\n1,1.4\n".to_vec()).file_name("levels-2025.csv");
+    let body = reqwest::multipart::Form::new().text("csrf_token", token.clone()).part("files", part);
+    assert_eq!(
+        client.post(server.url(&format!("{draft}/files"))).header("cookie", &ada).multipart(body).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let published =
+        client.post(server.url(&draft)).header("cookie", &ada).form(&fields("Tide gauges of Cardiff Bay", "publish")).send().await.unwrap();
+    let second = location(&published).trim_start_matches("/records/").to_string();
+    let record: Value = reqwest::get(server.url(&format!("/api/records/{second}"))).await.unwrap().json().await.unwrap();
+    assert_eq!((record["versions"]["index"].as_i64(), record["files"]["count"].as_i64()), (Some(2), Some(2)), "{record}");
+    let first: Value = reqwest::get(server.url(&format!("/api/records/{id}"))).await.unwrap().json().await.unwrap();
+    assert_eq!(first["files"]["count"].as_i64(), Some(1), "the first version keeps its own files");
+}
