@@ -41,7 +41,8 @@ const CONTRIBUTOR_TYPES: &[&str] = &[
     "Translator",
     "WorkPackageLeader",
 ];
-const RELATION_TYPES: &[&str] = &[
+/// DataCite 4.6's relation types; Tessera keeps each as its lowercase id.
+pub const RELATION_TYPES: &[&str] = &[
     "IsCitedBy",
     "Cites",
     "IsSupplementTo",

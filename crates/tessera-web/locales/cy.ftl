@@ -248,6 +248,21 @@ deposit-problems = { $n ->
    *[other] Mae { $n } problem i'w datrys cyn cyhoeddi
 }
 deposit-describe = Disgrifio'r data
+deposit-related = Gweithiau cysylltiedig
+deposit-related-hint = Papurau, meddalwedd neu setiau data eraill y mae'r data hwn yn eu dyfynnu, yn eu hategu, neu'n fersiwn newydd ohonynt. Cadwch i ychwanegu un arall.
+related-n = { $n ->
+   *[other] Gwaith cysylltiedig { $n }
+}
+field-related-identifier = Dynodwr
+field-related-scheme = Math o ddynodwr
+field-related-relation = Sut mae'r data hwn yn perthyn iddo
+deposit-funding = Cyllid
+funding-n = { $n ->
+   *[other] Grant { $n }
+}
+field-funder = Cyllidwr
+field-award-number = Rhif y dyfarniad
+field-award-title = Teitl y dyfarniad
 deposit-creators = Crewyr
 deposit-creators-hint = Y bobl neu'r sefydliadau a greodd y data, yn y drefn y dylid eu dyfynnu. Rhowch gyfenw person, neu enw sefydliad. Cadwch i ychwanegu un arall.
 creator-n = Crëwr { $n }

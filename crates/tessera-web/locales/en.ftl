@@ -235,6 +235,21 @@ deposit-problems = { $n ->
    *[other] There are { $n } problems to fix before publishing
 }
 deposit-describe = Describe the data
+deposit-related = Related works
+deposit-related-hint = Papers, software or other datasets this data cites, supplements, or is a new version of. Save to add another.
+related-n = { $n ->
+   *[other] Related work { $n }
+}
+field-related-identifier = Identifier
+field-related-scheme = Kind of identifier
+field-related-relation = How this data relates to it
+deposit-funding = Funding
+funding-n = { $n ->
+   *[other] Grant { $n }
+}
+field-funder = Funder
+field-award-number = Award number
+field-award-title = Award title
 deposit-creators = Creators
 deposit-creators-hint = The people or organizations who made the data, in the order they should be cited. Give a person's family name, or an organization's name. Save to add another.
 creator-n = Creator { $n }

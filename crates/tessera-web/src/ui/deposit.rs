@@ -127,6 +127,39 @@ impl CreatorRow {
     }
 }
 
+/// A related work: its identifier, the identifier's scheme and how this data relates to it.
+#[derive(Default)]
+struct RelatedRow {
+    place: Option<usize>,
+    identifier: String,
+    scheme: String,
+    relation: String,
+}
+
+/// A grant that paid for the work: the funder's name, the award's number and title.
+#[derive(Default)]
+struct FundingRow {
+    place: Option<usize>,
+    funder: String,
+    number: String,
+    title: String,
+}
+
+/// The schemes a related work's identifier may be given in, as the form offers them.
+const RELATED_SCHEMES: [&str; 9] = ["doi", "url", "handle", "ark", "arxiv", "isbn", "issn", "pmid", "urn"];
+
+/// Numbered groups of fields (`related-0-identifier`, `related-0-scheme`…) as rows, in the
+/// order of their numbers, each a map of its parts; rows left empty are dropped.
+fn numbered_rows(fields: &[(String, String)], prefix: &str) -> Vec<BTreeMap<String, String>> {
+    let mut rows: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    for (name, value) in fields {
+        let Some((index, part)) = name.strip_prefix(prefix).and_then(|rest| rest.split_once('-')) else { continue };
+        let Ok(index) = index.parse::<usize>() else { continue };
+        rows.entry(index.min(500)).or_default().insert(part.to_string(), value.trim().to_string());
+    }
+    rows.into_values().filter(|row| row.iter().any(|(part, value)| part != "place" && !value.is_empty())).collect()
+}
+
 /// What the deposit form holds, as text, so that a refused form comes back as it was sent.
 #[derive(Default)]
 struct DepositForm {
@@ -143,6 +176,8 @@ struct DepositForm {
     version: String,
     publisher: String,
     creators: Vec<CreatorRow>,
+    related: Vec<RelatedRow>,
+    funding: Vec<FundingRow>,
     data_class: String,
     /// Only a short description is public.
     metadata_only: bool,
@@ -184,6 +219,28 @@ impl DepositForm {
                         affiliation: c.affiliations.first().and_then(|a| a.name.clone()).unwrap_or_default(),
                         organization: if personal { String::new() } else { p.name.clone().unwrap_or_default() },
                     }
+                })
+                .collect(),
+            related: md
+                .related_identifiers
+                .iter()
+                .enumerate()
+                .map(|(place, r)| RelatedRow {
+                    place: Some(place),
+                    identifier: r.identifier.clone(),
+                    scheme: r.scheme.clone(),
+                    relation: r.relation_type.id.clone(),
+                })
+                .collect(),
+            funding: md
+                .funding
+                .iter()
+                .enumerate()
+                .map(|(place, f)| FundingRow {
+                    place: Some(place),
+                    funder: f.funder.name.clone().or_else(|| f.funder.id.clone()).unwrap_or_default(),
+                    number: f.award.as_ref().and_then(|a| a.number.clone()).unwrap_or_default(),
+                    title: f.award.as_ref().and_then(|a| a.title.as_ref()).and_then(|t| t.get("en").cloned()).unwrap_or_default(),
                 })
                 .collect(),
             data_class: access.data_class().as_str().to_string(),
@@ -244,6 +301,27 @@ impl DepositForm {
             *slot = value;
         }
         form.creators = rows.into_values().filter(|row| !row.is_empty()).collect();
+        let part = |row: &BTreeMap<String, String>, name: &str| row.get(name).cloned().unwrap_or_default();
+        form.related = numbered_rows(fields, "related-")
+            .iter()
+            .map(|row| RelatedRow {
+                place: row.get("place").and_then(|p| p.parse().ok()),
+                identifier: part(row, "identifier"),
+                scheme: part(row, "scheme"),
+                relation: part(row, "relation"),
+            })
+            // The scheme always has a value, chosen or not: a row says something only with the others.
+            .filter(|row| !row.identifier.is_empty() || !row.relation.is_empty())
+            .collect();
+        form.funding = numbered_rows(fields, "funding-")
+            .iter()
+            .map(|row| FundingRow {
+                place: row.get("place").and_then(|p| p.parse().ok()),
+                funder: part(row, "funder"),
+                number: part(row, "number"),
+                title: part(row, "title"),
+            })
+            .collect();
         let filled = |list: BTreeMap<usize, String>| list.into_values().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
         form.subjects = filled(subjects);
         form.languages = filled(languages);
@@ -290,6 +368,42 @@ impl DepositForm {
         if !self.licence.trim().is_empty() {
             rights.insert(0, json!({"id": self.licence.trim()}));
         }
+        // Related works and grants the form shows replace the draft's, keeping what the form
+        // does not show of each (a related work's resource type, a funder's ROR id while its
+        // name is unchanged, an award's id).
+        let base_related = list(&metadata["related_identifiers"]);
+        let related: Vec<Value> = self
+            .related
+            .iter()
+            .map(|row| {
+                let mut related = row.place.and_then(|p| base_related.get(p)).cloned().unwrap_or_else(|| json!({}));
+                related["identifier"] = json!(row.identifier);
+                related["scheme"] = json!(row.scheme);
+                related["relation_type"] = json!({"id": row.relation});
+                related
+            })
+            .collect();
+        let base_funding = list(&metadata["funding"]);
+        let funding: Vec<Value> = self
+            .funding
+            .iter()
+            .map(|row| {
+                let mut funding = row.place.and_then(|p| base_funding.get(p)).cloned().unwrap_or_else(|| json!({}));
+                let shown = funding["funder"]["name"].as_str().or(funding["funder"]["id"].as_str()).unwrap_or_default().to_string();
+                if shown != row.funder {
+                    funding["funder"] = json!({"name": text(&row.funder)});
+                }
+                let mut award = funding["award"].as_object().cloned().unwrap_or_default();
+                award.insert("number".into(), text(&row.number));
+                award.insert("title".into(), if row.title.is_empty() { Value::Null } else { json!({"en": row.title}) });
+                award.retain(|_, v| !v.is_null());
+                funding["award"] = if award.is_empty() { Value::Null } else { Value::Object(award) };
+                if let Some(fields) = funding.as_object_mut() {
+                    fields.retain(|_, v| !v.is_null());
+                }
+                funding
+            })
+            .collect();
         let fields = [
             ("title", text(&self.title)),
             ("additional_titles", welsh(&metadata["additional_titles"], &self.title_cy, "translated-title")),
@@ -303,6 +417,8 @@ impl DepositForm {
             ("version", text(&self.version)),
             ("publisher", text(&self.publisher)),
             ("rights", Value::Array(rights)),
+            ("related_identifiers", Value::Array(related)),
+            ("funding", Value::Array(funding)),
         ];
         for (name, value) in fields {
             metadata[name] = value;
@@ -354,6 +470,11 @@ fn field_of(problem: &str) -> String {
             };
             return format!("creator-{index}-{part}");
         }
+        ["metadata", "related_identifiers", index, rest @ ..] => {
+            let part = if rest.first() == Some(&"relation_type") { "relation" } else { "identifier" };
+            return format!("related-{index}-{part}");
+        }
+        ["metadata", "funding", index, ..] => return format!("funding-{index}-funder"),
         ["access", "embargo", ..] => "embargo_until",
         ["access", ..] => "data_class",
         ["files", ..] => "files",
@@ -443,6 +564,26 @@ impl DepositPage {
         self.form.creators.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
     }
 
+    /// Related works and grants, with one empty row more to add another.
+    fn related_rows(&self) -> Vec<(usize, &RelatedRow)> {
+        static EMPTY: RelatedRow = RelatedRow { place: None, identifier: String::new(), scheme: String::new(), relation: String::new() };
+        self.form.related.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    fn funding_rows(&self) -> Vec<(usize, &FundingRow)> {
+        static EMPTY: FundingRow = FundingRow { place: None, funder: String::new(), number: String::new(), title: String::new() };
+        self.form.funding.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    /// The schemes and relation types the rows choose from.
+    fn schemes(&self) -> &'static [&'static str] {
+        &RELATED_SCHEMES
+    }
+
+    fn relations(&self) -> &'static [(String, String)] {
+        &RELATIONS
+    }
+
     /// Subjects, then languages, with one empty field more to add another.
     fn subject_rows(&self) -> Vec<(usize, &str)> {
         self.form.subjects.iter().map(String::as_str).chain([""]).enumerate().collect()
@@ -452,6 +593,21 @@ impl DepositPage {
         self.form.languages.iter().map(String::as_str).chain([""]).enumerate().collect()
     }
 }
+
+/// DataCite's relation types: InvenioRDM's id (`iscitedby`) and the words of the term.
+static RELATIONS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+    tessera_formats::datacite::RELATION_TYPES
+        .iter()
+        .map(|term| {
+            let words: String = term
+                .chars()
+                .flat_map(|c| [if c.is_uppercase() { Some(' ') } else { None }, Some(c.to_ascii_lowercase())])
+                .flatten()
+                .collect();
+            (term.to_lowercase(), words.trim().to_string())
+        })
+        .collect()
+});
 
 /// The SPDX licences, for the licence field's suggestions.
 static LICENCES: std::sync::LazyLock<Vec<(String, String)>> =

@@ -225,7 +225,10 @@ async fn deposit_forms_need_a_session_and_its_token() {
     // A draft made through the API, saved from the page, keeps what the form does not show.
     let api = crate::helpers::Api::new(&server, Some(server.cli_ok(&["admin", "create-token", "ada@example.org"]).trim().to_string()));
     let mut rich = metadata("Rich draft");
-    rich["related_identifiers"] = json!([{"identifier": "10.1234/earlier", "scheme": "doi", "relation_type": {"id": "isnewversionof"}}]);
+    rich["related_identifiers"] = json!([{"identifier": "10.1234/earlier", "scheme": "doi", "relation_type": {"id": "isnewversionof"},
+        "resource_type": {"id": "dataset"}}]);
+    rich["funding"] =
+        json!([{"funder": {"id": "00k4n6c32", "name": "European Commission"}, "award": {"number": "101000001", "acronym": "TAFF"}}]);
     let rich_id = api.draft_with_files(rich, &[]).await;
     let token = form_token(&page(&format!("/uploads/{rich_id}")).await.unwrap().text().await.unwrap());
     let form = [
@@ -244,16 +247,56 @@ async fn deposit_forms_need_a_session_and_its_token() {
         ("subject-0", "Hydrology"),
         ("language-0", "eng"),
         ("publisher", "Tessera"),
+        // The related work and the grant the page shows, and one more of each.
+        ("related-0-place", "0"),
+        ("related-0-identifier", "10.1234/earlier"),
+        ("related-0-scheme", "doi"),
+        ("related-0-relation", "isnewversionof"),
+        ("related-1-identifier", "https://github.com/afon/taff-tools"),
+        ("related-1-scheme", "url"),
+        ("related-1-relation", "issupplementedby"),
+        ("related-2-identifier", ""),
+        ("related-2-scheme", "doi"),
+        ("related-2-relation", ""),
+        ("funding-0-place", "0"),
+        ("funding-0-funder", "European Commission"),
+        ("funding-0-number", "101000001"),
+        ("funding-0-title", "Rivers of Wales"),
+        ("funding-1-funder", "Natural Environment Research Council"),
+        ("funding-1-number", "NE/X000001/1"),
         ("data_class", "public"),
         ("visibility", "public"),
         ("action", "save"),
     ];
-    let saved = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&form).send().await.unwrap();
+    let saved = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&form[..]).send().await.unwrap();
     assert_eq!(location(&saved), format!("/uploads/{rich_id}?done=saved"));
     let (_, kept) = api.get(&format!("/api/records/{rich_id}/draft")).await;
     let md = &kept["metadata"];
     assert_eq!(md["title"], "Rich draft, renamed");
     assert_eq!(md["related_identifiers"][0]["identifier"], "10.1234/earlier", "{md}");
+    assert_eq!(md["related_identifiers"][0]["resource_type"]["id"], "dataset", "what the row does not show is kept: {md}");
+    assert_eq!(
+        (md["related_identifiers"][1]["identifier"].as_str(), md["related_identifiers"][1]["relation_type"]["id"].as_str()),
+        (Some("https://github.com/afon/taff-tools"), Some("issupplementedby")),
+        "{md}"
+    );
+    assert_eq!(md["related_identifiers"].as_array().map(Vec::len), Some(2), "the empty row adds nothing: {md}");
+    assert_eq!(md["funding"][0]["funder"]["id"], "00k4n6c32", "an unchanged funder keeps its ROR id: {md}");
+    assert_eq!(
+        (md["funding"][0]["award"]["acronym"].as_str(), md["funding"][0]["award"]["title"]["en"].as_str()),
+        (Some("TAFF"), Some("Rivers of Wales"))
+    );
+    assert_eq!(md["funding"][1]["funder"], json!({"name": "Natural Environment Research Council"}), "{md}");
+    assert_eq!(md["funding"][1]["award"]["number"], "NE/X000001/1", "{md}");
+    // Published, a related work without a relation comes back beside its field.
+    let mut wrong = form.to_vec();
+    wrong.retain(|(name, _)| !name.starts_with("related-1"));
+    wrong.retain(|(name, _)| *name != "action");
+    wrong.extend([("related-1-identifier", "10.1234/other"), ("related-1-scheme", "doi"), ("related-1-relation", ""), ("action", "publish")]);
+    let refused = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&wrong).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("href=\"#related-1-relation\"") && refused.contains("id=\"related-1-relation-error\""), "{refused}");
     assert_eq!(md["identifiers"][0]["identifier"], "10.1234/river.5", "{md}");
     assert_eq!(md["creators"][0]["affiliations"][0]["id"], "01ggx4157", "the ROR id of an unchanged affiliation stays: {md}");
 }
