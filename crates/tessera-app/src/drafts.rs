@@ -178,17 +178,28 @@ impl Tessera {
 
     /// The caller's drafts and published records, newest first.
     pub async fn user_records(&self, subject: &Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
+        let (drafts, records, _) = self.user_records_page(subject, None, i64::MAX).await?;
+        Ok((drafts, records))
+    }
+
+    /// The caller's drafts, and up to `limit` of their published records, newest first, from
+    /// those numbered below `before`; and whether older ones follow.
+    pub async fn user_records_page(
+        &self,
+        subject: &Subject,
+        before: Option<RecordId>,
+        limit: i64,
+    ) -> Result<(Vec<DraftView>, Vec<RecordView>, bool)> {
         self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records").await?;
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
         let mut drafts = Vec::new();
         for row in self.catalog.drafts_of_owner(owner).await? {
             drafts.push(self.draft_view(row).await?);
         }
-        let mut records = Vec::new();
-        for row in self.catalog.records_of_owner(owner).await? {
-            records.push(self.record_view(row).await?);
-        }
-        Ok((drafts, records))
+        let mut rows = self.catalog.records_of_owner(owner, before, limit.saturating_add(1)).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok((drafts, self.record_views(rows).await?, more))
     }
 
     /// Loads a draft and checks the caller may do `action` to it.

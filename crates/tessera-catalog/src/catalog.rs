@@ -327,7 +327,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 24] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 25] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -352,6 +352,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 24] = [
     migration!(22, "record file totals", "0022_record_file_totals.sql"),
     migration!(23, "download counts", "0023_download_counts.sql"),
     migration!(24, "dashboard totals", "0024_dashboard_totals.sql"),
+    migration!(25, "records by owner", "0025_records_by_owner.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -615,10 +616,12 @@ impl Catalog {
         })
     }
 
-    pub async fn records_of_owner(&self, owner: UserId) -> Result<Vec<RecordRow>> {
-        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE owner_id = $1 ORDER BY id DESC");
+    /// Up to `limit` of the records `owner` deposited, newest first, from those numbered below
+    /// `before` (from the newest when none).
+    pub async fn records_of_owner(&self, owner: UserId, before: Option<RecordId>, limit: i64) -> Result<Vec<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE owner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
         on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(owner.0).fetch_all(pool).await?;
+            let rows = sqlx::query(&sql).bind(owner.0).bind(before.map_or(i64::MAX, |id| id.0)).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(record_row!(row))).collect()
         })
     }

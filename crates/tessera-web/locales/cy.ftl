@@ -220,6 +220,7 @@ error-internal-detail = Mae'r gwall wedi'i gofnodi. Rhowch gynnig arall arni yn 
 
 my-uploads = Fy uwchlwythiadau
 uploads-title = Fy uwchlwythiadau
+uploads-older = Cofnodion hŷn
 uploads-new = Uwchlwythiad newydd
 uploads-drafts = Drafftiau
 uploads-no-drafts = Nid oes gennych ddrafftiau.

@@ -207,6 +207,7 @@ error-internal-detail = The error has been logged. Please try again later.
 
 my-uploads = My uploads
 uploads-title = My uploads
+uploads-older = Older records
 uploads-new = New upload
 uploads-drafts = Drafts
 uploads-no-drafts = You have no drafts.

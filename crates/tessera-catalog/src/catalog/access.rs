@@ -150,12 +150,13 @@ impl Catalog {
     }
 
     /// Pending requests for the datasets `user` stewards by name, or as the depositor of a
-    /// dataset without an organization.
+    /// dataset without an organization; driven by the requests, so someone who deposited a
+    /// great many datasets waits no longer.
     pub async fn pending_access_requests_for_steward(&self, user: UserId) -> Result<Vec<AccessRequestRow>> {
         let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM access_requests WHERE status = 'pending' AND ( \
-               parent_id IN (SELECT parent_id FROM dataset_people WHERE user_id = $1 AND role = 'steward') \
-               OR (org_id IS NULL AND parent_id IN (SELECT parent_id FROM records WHERE owner_id = $1))) ORDER BY id"
+            "SELECT {REQUEST_COLUMNS} FROM access_requests q WHERE status = 'pending' AND ( \
+               EXISTS (SELECT 1 FROM dataset_people p WHERE p.parent_id = q.parent_id AND p.user_id = $1 AND p.role = 'steward') \
+               OR (org_id IS NULL AND EXISTS (SELECT 1 FROM records r WHERE r.parent_id = q.parent_id AND r.owner_id = $1))) ORDER BY id"
         );
         rows_of!(self, sql, request_row, user.0)
     }
@@ -216,9 +217,9 @@ impl Catalog {
     /// without an organization: the grants beside `pending_access_requests_for_steward`.
     pub async fn grants_for_steward(&self, user: UserId) -> Result<Vec<GrantRow>> {
         let sql = format!(
-            "SELECT {GRANT_COLUMNS} FROM grants WHERE \
-               parent_id IN (SELECT parent_id FROM dataset_people WHERE user_id = $1 AND role = 'steward') \
-               OR parent_id IN (SELECT parent_id FROM records WHERE org_id IS NULL AND owner_id = $1) ORDER BY id"
+            "SELECT {GRANT_COLUMNS} FROM grants g WHERE \
+               EXISTS (SELECT 1 FROM dataset_people p WHERE p.parent_id = g.parent_id AND p.user_id = $1 AND p.role = 'steward') \
+               OR EXISTS (SELECT 1 FROM records r WHERE r.parent_id = g.parent_id AND r.org_id IS NULL AND r.owner_id = $1) ORDER BY id"
         );
         rows_of!(self, sql, grant_row, user.0)
     }

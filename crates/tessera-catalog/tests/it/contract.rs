@@ -446,8 +446,13 @@ async fn contract(catalog: Catalog) {
     let stewarded: Vec<GrantId> = catalog.grants_for_steward(user.id).await.unwrap().iter().map(|g| g.id).collect();
     assert!(stewarded.len() == 2 && stewarded[0] == grant_id, "the grants to dataset 500, which Ada stewards: {stewarded:?}");
     assert!(catalog.grants_for_steward(grace.id).await.unwrap().is_empty());
-    assert_eq!(catalog.records_of_owner(user.id).await.unwrap().len(), 2);
-    assert_eq!(catalog.records_of_owner(UserId(999)).await.unwrap().len(), 0);
+    let owned: Vec<RecordId> = catalog.records_of_owner(user.id, None, 10).await.unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(owned.len(), 2);
+    assert!(owned[0] > owned[1], "newest first");
+    let older = catalog.records_of_owner(user.id, Some(owned[0]), 10).await.unwrap();
+    assert_eq!(older.iter().map(|r| r.id).collect::<Vec<_>>(), [owned[1]]);
+    assert_eq!(catalog.records_of_owner(user.id, None, 1).await.unwrap().len(), 1);
+    assert_eq!(catalog.records_of_owner(UserId(999), None, 10).await.unwrap().len(), 0);
     assert_eq!(catalog.record_ids_after(102, 10).await.unwrap(), [RecordId(103)]);
     let mut stats = catalog.record_stats(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap();
     stats.sort_by_key(|s| s.id);

@@ -41,13 +41,28 @@ struct UploadsPage {
     here: String,
     drafts: Vec<UploadRow>,
     records: Vec<UploadRow>,
+    /// The last record listed, when older ones follow.
+    older: Option<RecordId>,
 }
 
-pub(crate) async fn my_uploads(State(state): State<AppState>, user: SignedIn, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {
+/// Published records listed per page of "my uploads".
+const UPLOADS_PER_PAGE: i64 = 50;
+
+/// The caller's drafts, and their published records newest first, a page at a time: `before`
+/// is the record the last page ended with.
+pub(crate) async fn my_uploads(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
     let t = lang.tr();
-    let (drafts, records) = state.tessera.user_records(&user.subject).await?;
+    let before = field(&query, "before").and_then(|b| b.parse().ok());
+    let (drafts, records, more) = state.tessera.user_records_page(&user.subject, before, UPLOADS_PER_PAGE).await?;
     let page = UploadsPage {
         here: here(&uri),
+        older: records.last().filter(|_| more).map(|last| last.doc.id),
         drafts: drafts
             .iter()
             .map(|d| UploadRow {

@@ -292,7 +292,12 @@ async fn deposit_forms_need_a_session_and_its_token() {
     let mut wrong = form.to_vec();
     wrong.retain(|(name, _)| !name.starts_with("related-1"));
     wrong.retain(|(name, _)| *name != "action");
-    wrong.extend([("related-1-identifier", "10.1234/other"), ("related-1-scheme", "doi"), ("related-1-relation", ""), ("action", "publish")]);
+    wrong.extend([
+        ("related-1-identifier", "10.1234/other"),
+        ("related-1-scheme", "doi"),
+        ("related-1-relation", ""),
+        ("action", "publish"),
+    ]);
     let refused = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&wrong).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let refused = refused.text().await.unwrap();
@@ -421,4 +426,7 @@ async fn published_records_are_edited_and_versioned_from_the_pages() {
     assert_eq!((record["versions"]["index"].as_i64(), record["files"]["count"].as_i64()), (Some(2), Some(2)), "{record}");
     let first: Value = reqwest::get(server.url(&format!("/api/records/{id}"))).await.unwrap().json().await.unwrap();
     assert_eq!(first["files"]["count"].as_i64(), Some(1), "the first version keeps its own files");
+    let uploads = get("/uploads".into(), &ada).await.unwrap().text().await.unwrap();
+    let (newest, oldest) = (uploads.find(&format!("/records/{second}\"")), uploads.find(&format!("/records/{id}\"")));
+    assert!(newest.is_some() && newest < oldest && !uploads.contains("?before="), "both versions, newest first, one page: {uploads}");
 }
