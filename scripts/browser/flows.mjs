@@ -308,6 +308,11 @@ async function organization(browser, lang) {
   const trail = await page.locator("main table tbody").textContent();
   expect(trail.includes("role-given") && trail.includes(member), `${lang} audit: the trail lacks the role given to ${member}`);
   await audit(page, lang, "audit");
+  await page.goto(`${base}/account`);
+  await Promise.all([page.waitForURL(/\/account\/activity$/), page.click('a[href="/account/activity"]')]);
+  const own = await page.locator("main table tbody").textContent();
+  expect(own.includes("role-given"), `${lang} activity: the administrator's own trail lacks the role they gave`);
+  await audit(page, lang, "activity");
   await context.close();
 }
 

@@ -491,6 +491,8 @@ dashboard-oldest = { $n ->
 }
 dashboard-none-waiting = Nid oes cais yn aros.
 chart-note = Mae'r tabl isod yn rhoi'r un ffigurau.
+activity-title = Eich gweithgarwch
+activity-back = Yn ôl i'ch cyfrif
 audit-title = Llwybr archwilio
 audit-back = Yn ôl i { $v }
 audit-period = Cyfnod

@@ -478,6 +478,8 @@ dashboard-oldest = { $n ->
 }
 dashboard-none-waiting = No request is waiting.
 chart-note = The table below gives the same figures.
+activity-title = Your activity
+activity-back = Back to your account
 audit-title = Audit trail
 audit-back = Back to { $v }
 audit-period = Period

@@ -3,6 +3,7 @@
 
 mod access;
 mod account;
+mod audit;
 mod charts;
 mod deposit;
 mod i18n;
@@ -15,13 +16,14 @@ pub(crate) mod session;
 
 pub(crate) use access::{accept, decide, my_access, request_form, revoke, send_request, steward_queue};
 pub(crate) use account::{account, create_token, revoke_token};
+pub(crate) use audit::{organization_audit, own_activity};
 use axum::extract::{Path, Query, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 pub(crate) use deposit::{
     add_files, change_form, create_upload, my_uploads, new_upload_form, open_change, remove_file, save_upload, upload_form,
 };
-pub(crate) use organizations::{audit, change, organization, organizations};
+pub(crate) use organizations::{change, organization, organizations};
 pub(crate) use pages::{landing_page, localized_errors};
 pub(crate) use policy::policy_page;
 pub(crate) use report::report_form;

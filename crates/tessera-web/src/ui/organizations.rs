@@ -1,12 +1,12 @@
 //! Organizations in the browser: each one's dashboard for its administrators, auditors and
-//! stewards; its members and trusted partners for its administrators; and its audit trail.
+//! stewards, and its members and trusted partners for its administrators. Its audit trail
+//! is in `ui/audit.rs`.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use tessera_app::domain::audit::Period;
 use tessera_app::domain::authz::Role;
 use tessera_app::domain::{DataClass, OrgId, UserId};
 use tessera_app::{Dashboard, Error as AppError, OrgRow, WAITING_AGES};
@@ -20,8 +20,6 @@ use crate::error::ApiError;
 use crate::extract::org_id;
 use crate::state::AppState;
 
-/// Entries per page of the audit view.
-const AUDIT_ROWS: usize = 100;
 /// Classes a partner can be trusted with: those that need a grant or membership.
 const TRUSTABLE: [DataClass; 3] = [DataClass::Partner, DataClass::Restricted, DataClass::Enclave];
 
@@ -309,70 +307,4 @@ pub(crate) async fn change(
 async fn mend(state: &AppState, user: &SignedIn, t: Tr, uri: &Uri, org: &OrgId, problem: &str) -> Result<Response, HtmlError> {
     let page = organization_page(state, user, t, uri, org, Some(("email", t.t(problem))), String::new()).await?;
     Ok(render(StatusCode::BAD_REQUEST, &page))
-}
-
-struct AuditLine {
-    seq: i64,
-    at: String,
-    actor: String,
-    action: String,
-    target: String,
-    outcome: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditView {
-    t: Tr,
-    here: String,
-    org: OrgRow,
-    from: String,
-    to: String,
-    /// The period in words, for the table's caption.
-    period: String,
-    lines: Vec<AuditLine>,
-    /// The query of the next page, when there is one.
-    next: Option<String>,
-}
-
-/// An organization's audit trail, a page at a time, for a period (the last thirty days unless
-/// the reader chooses).
-pub(crate) async fn audit(
-    State(state): State<AppState>,
-    user: SignedIn,
-    lang: Lang,
-    uri: Uri,
-    Path(org): Path<String>,
-    Query(query): Query<Vec<(String, String)>>,
-) -> Result<Response, HtmlError> {
-    let org = org_id(&org)?;
-    let t = lang.tr();
-    let given = |name: &str| field(&query, name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let today = time::OffsetDateTime::now_utc().date();
-    let from = given("from").unwrap_or_else(|| (today - time::Duration::days(30)).to_string());
-    let to = given("to").unwrap_or_else(|| today.to_string());
-    let period = Period::parse(Some(&from), Some(&to)).map_err(|e| ApiError::invalid_field("from", e))?;
-    // The next page starts after the last entry shown: its time and number.
-    let after = given("after_at").zip(given("after").and_then(|a| a.parse::<i64>().ok()));
-    let after = after.as_ref().map(|(at, seq)| (at.as_str(), *seq));
-    let page = state.tessera.organization_audit_page(&user.subject, &org, &period, after, AUDIT_ROWS).await?;
-    let next = page.entries.last().filter(|_| page.more).map(|last| {
-        let pairs = [("from", from.as_str()), ("to", to.as_str()), ("after_at", last.at.as_str()), ("after", &last.seq.to_string())];
-        pairs.iter().map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v))).collect::<Vec<_>>().join("&")
-    });
-    let lines = page
-        .entries
-        .iter()
-        .map(|e| AuditLine {
-            seq: e.seq,
-            at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
-            actor: e.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody")),
-            action: e.action.clone(),
-            target: e.target.clone(),
-            outcome: e.outcome.clone(),
-        })
-        .collect();
-    let period = format!("{from} – {to}");
-    let view = AuditView { here: here(&uri), org: state.tessera.organization(&org).await?, from, to, period, lines, next, t };
-    Ok(render(StatusCode::OK, &view))
 }

@@ -115,7 +115,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         .unwrap_or_else(|_| panic!("the flows printed no summary:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr)));
     assert_eq!(summary["failures"], json!([]), "{summary:#}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success());
-    // Twenty-two page kinds in each language, each checked and screenshotted at both widths.
+    // Twenty-three page kinds in each language, each checked and screenshotted at both widths.
     let kinds = [
         "home",
         "search",
@@ -139,6 +139,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "organization",
         "organization-errors",
         "audit",
+        "activity",
     ];
     assert_eq!(summary["checked"].as_array().map(Vec::len), Some(2 * kinds.len()), "{summary:#}");
     for (lang, kind, width) in ["en", "cy"].iter().flat_map(|lang| kinds.iter().flat_map(move |kind| [360, 1280].map(|w| (lang, kind, w))))

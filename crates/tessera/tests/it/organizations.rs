@@ -122,10 +122,15 @@ async fn an_organization_page_counts_what_happened_and_manages_members_and_partn
     assert_eq!(location(&ended), "/organizations/trust?done=partner-removed");
 
     // The audit trail shows each change, with who made it.
-    let (status, trail) = page(admin, "/organizations/trust/audit").await;
+    let (status, trail) = page(admin.clone(), "/organizations/trust/audit").await;
     assert_eq!(status, StatusCode::OK);
     for action in ["role-given", "partner-trusted", "partner-trust-ended", "access-requested"] {
         assert!(trail.contains(&format!("<code>{action}</code>")), "{action} missing from {trail}");
     }
     assert!(trail.contains("<td>admin@example.org</td>"), "{trail}");
+
+    // Everyone signed in reads their own doings, and only theirs.
+    let (status, own) = page(admin, "/account/activity").await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert!(own.contains("<code>role-given</code>") && !own.contains("<code>access-requested</code>"), "{own}");
 }
