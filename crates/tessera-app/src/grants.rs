@@ -237,9 +237,22 @@ impl Tessera {
     /// Requests waiting for a decision in every organization where the caller is a steward, and
     /// for every dataset they steward themselves.
     pub async fn steward_queue(&self, subject: &Subject) -> Result<Vec<AccessRequestRow>> {
+        let orgs = self.stewarded_orgs(subject, "access requests").await?;
+        self.queue_of(subject, &orgs).await
+    }
+
+    /// What a steward's page shows: the requests waiting, as `steward_queue` finds them, and
+    /// every grant, current or ended, to the same datasets, so they can see who holds access
+    /// and revoke it. Each organization is decided on once for both.
+    pub async fn stewarding(&self, subject: &Subject) -> Result<(Vec<AccessRequestRow>, Vec<StewardedGrant>)> {
+        let orgs = self.stewarded_orgs(subject, "access requests and grants").await?;
+        Ok((self.queue_of(subject, &orgs).await?, self.grants_of(subject, &orgs).await?))
+    }
+
+    async fn queue_of(&self, subject: &Subject, orgs: &[OrgId]) -> Result<Vec<AccessRequestRow>> {
         let mut queue = Vec::new();
-        for org in self.stewarded_orgs(subject, "access requests").await? {
-            queue.extend(self.catalog.pending_access_requests_of_org(&org).await?);
+        for org in orgs {
+            queue.extend(self.catalog.pending_access_requests_of_org(org).await?);
         }
         if let Some(user) = subject.user {
             queue.extend(self.catalog.pending_access_requests_for_steward(user).await?);
@@ -249,12 +262,10 @@ impl Tessera {
         Ok(queue)
     }
 
-    /// Every grant, current or ended, to the datasets the caller stewards (as `steward_queue`
-    /// finds them), so they can see who holds access and revoke it.
-    pub async fn stewarded_grants(&self, subject: &Subject) -> Result<Vec<StewardedGrant>> {
+    async fn grants_of(&self, subject: &Subject, orgs: &[OrgId]) -> Result<Vec<StewardedGrant>> {
         let mut grants = Vec::new();
-        for org in self.stewarded_orgs(subject, "grants").await? {
-            grants.extend(self.catalog.grants_of_org(&org).await?);
+        for org in orgs {
+            grants.extend(self.catalog.grants_of_org(org).await?);
         }
         if let Some(user) = subject.user {
             grants.extend(self.catalog.grants_for_steward(user).await?);

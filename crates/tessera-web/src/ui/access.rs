@@ -284,7 +284,8 @@ fn stewarded_line(t: &Tr, g: StewardedGrant, now: time::OffsetDateTime) -> Stewa
     }
 }
 
-/// Requests waiting in the organizations where the caller is a steward, oldest first.
+/// Requests waiting in the organizations where the caller is a steward, oldest first, and
+/// the grants to the same datasets.
 pub(crate) async fn steward_queue(
     State(state): State<AppState>,
     user: SignedIn,
@@ -293,12 +294,11 @@ pub(crate) async fn steward_queue(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     let t = lang.tr();
-    let mut requests = state.tessera.steward_queue(&user.subject).await?;
+    let (mut requests, grants) = state.tessera.stewarding(&user.subject).await?;
     requests.sort_by(|a, b| a.created.cmp(&b.created));
     let notice = notice(&t, &query, &[("approved", "steward-approved"), ("refused", "steward-refused"), ("revoked", "steward-revoked")]);
     let now = time::OffsetDateTime::now_utc();
-    let (grants, ended) =
-        state.tessera.stewarded_grants(&user.subject).await?.into_iter().map(|g| stewarded_line(&t, g, now)).partition(|g| g.active);
+    let (grants, ended) = grants.into_iter().map(|g| stewarded_line(&t, g, now)).partition(|g| g.active);
     let queue = rows(&state, &user, &t, &requests).await?;
     let page = StewardPage { here: here(&uri), csrf: user.csrf.clone(), notice, queue, grants, ended, t };
     Ok(render(StatusCode::OK, &page))
