@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
-
 use tessera_catalog::OrgRow;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{OrgId, ParentId};

@@ -39,8 +39,8 @@ pub struct ReadableFile {
 }
 
 impl ReadableFile {
-    /// Streams the file, or a byte range of it.
-    /// Reading from the first byte counts as a download; resuming from later does not.
+    /// Streams the file, or a byte range of it. Reading from the first byte counts as a
+    /// download; resuming from later does not.
     pub async fn open(&self, range: Option<Range<u64>>) -> Result<ByteStream> {
         let whole = range.as_ref().is_none_or(|r| r.start == 0);
         let stream = self.store.get_stream(&self.content_key, range).await?;
