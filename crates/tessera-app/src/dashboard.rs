@@ -27,19 +27,12 @@ pub const WAITING_AGES: [i64; 3] = [7, 30, 90];
 pub(crate) struct DownloadTally(Mutex<HashMap<(ParentId, String), i64>>);
 
 impl DownloadTally {
-    /// Counts a download of a dataset's file or archive when its first bytes are read, so
-    /// HEAD requests and answers never sent are not counted.
+    /// Counts a download of a dataset's file or archive when its body is first read (an empty
+    /// file too), so HEAD requests and answers never sent are not counted.
     pub(crate) fn counting(self: &Arc<Self>, parent: ParentId, stream: ByteStream) -> ByteStream {
         let tally = self.clone();
-        let mut counted = false;
-        stream
-            .inspect(move |_| {
-                if !counted {
-                    counted = true;
-                    tally.add(parent, month_of(OffsetDateTime::now_utc().date()), 1);
-                }
-            })
-            .boxed()
+        let count = futures::stream::once(async move { tally.add(parent, month_of(OffsetDateTime::now_utc().date()), 1) });
+        count.filter_map(|()| async { None }).chain(stream).boxed()
     }
 
     fn take(&self) -> HashMap<(ParentId, String), i64> {

@@ -91,7 +91,6 @@ pub(crate) async fn my_uploads(
 }
 
 /// One creator row of the form: a person (family and given names, ORCID) or an organization.
-#[derive(Default)]
 struct CreatorRow {
     /// Which of the draft's creators the row shows, by its place (none for a new one); what
     /// the form does not show of that creator (other identifiers and affiliations, a ROR id)
@@ -136,14 +135,9 @@ impl CreatorRow {
         }
         creator
     }
-
-    fn is_empty(&self) -> bool {
-        [&self.family, &self.given, &self.orcid, &self.affiliation, &self.organization].iter().all(|v| v.trim().is_empty())
-    }
 }
 
 /// A related work: its identifier, the identifier's scheme and how this data relates to it.
-#[derive(Default)]
 struct RelatedRow {
     place: Option<usize>,
     identifier: String,
@@ -152,7 +146,6 @@ struct RelatedRow {
 }
 
 /// A grant that paid for the work: the funder's name, the award's number and title.
-#[derive(Default)]
 struct FundingRow {
     place: Option<usize>,
     funder: String,
@@ -264,11 +257,11 @@ impl DepositForm {
         }
     }
 
-    /// The form as sent: `creator-N-family` and its siblings make the rows, `subject-N` and
-    /// `language-N` the lists, in the order of their numbers.
+    /// The form as sent: `creator-N-family`, `related-N-identifier`, `funding-N-funder` and
+    /// their siblings make the rows, `subject-N` and `language-N` the lists, in the order of
+    /// their numbers.
     fn parse(fields: &[(String, String)]) -> DepositForm {
         let mut form = DepositForm::default();
-        let mut rows: BTreeMap<usize, CreatorRow> = BTreeMap::new();
         let (mut subjects, mut languages) = (BTreeMap::new(), BTreeMap::new());
         for (name, value) in fields {
             let value = value.clone();
@@ -279,20 +272,6 @@ impl DepositForm {
             }
             if let Some(index) = numbered("language-") {
                 languages.insert(index, value);
-                continue;
-            }
-            if let Some((index, part)) = name.strip_prefix("creator-").and_then(|rest| rest.split_once('-')) {
-                let Ok(index) = index.parse::<usize>() else { continue };
-                let row = rows.entry(index.min(500)).or_default();
-                match part {
-                    "family" => row.family = value,
-                    "given" => row.given = value,
-                    "orcid" => row.orcid = value,
-                    "affiliation" => row.affiliation = value,
-                    "organization" => row.organization = value,
-                    "place" => row.place = value.parse().ok(),
-                    _ => {}
-                }
                 continue;
             }
             let slot = match name.as_str() {
@@ -315,8 +294,18 @@ impl DepositForm {
             };
             *slot = value;
         }
-        form.creators = rows.into_values().filter(|row| !row.is_empty()).collect();
         let part = |row: &BTreeMap<String, String>, name: &str| row.get(name).cloned().unwrap_or_default();
+        form.creators = numbered_rows(fields, "creator-")
+            .iter()
+            .map(|row| CreatorRow {
+                place: row.get("place").and_then(|p| p.parse().ok()),
+                family: part(row, "family"),
+                given: part(row, "given"),
+                orcid: part(row, "orcid"),
+                affiliation: part(row, "affiliation"),
+                organization: part(row, "organization"),
+            })
+            .collect();
         form.related = numbered_rows(fields, "related-")
             .iter()
             .map(|row| RelatedRow {
