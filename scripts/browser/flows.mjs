@@ -262,6 +262,12 @@ async function access(browser, lang) {
   await Promise.all([stewardAgain.waitForURL(/done=revoked/), grant.locator("button").click()]);
   const ended = await stewardAgain.locator("section[aria-labelledby=ended] tbody").textContent();
   expect(ended.includes(researcher.email) && ended.includes("The project ended early."), `${lang} revoke: the ended grants read "${ended}"`);
+  // From the dataset's page, the steward reads its trail: the researcher's download is there.
+  await stewardAgain.goto(`${base}/records/${facts.restricted}`);
+  await Promise.all([stewardAgain.waitForURL(/\/audit$/), stewardAgain.click(`a[href="/records/${facts.restricted}/audit"]`)]);
+  await audit(stewardAgain, lang, "dataset-audit");
+  const trail = await stewardAgain.locator("main table").textContent();
+  expect(trail.includes(researcher.email) && trail.includes("grant-revoked"), `${lang} dataset audit: the trail reads "${trail}"`);
   await revoking.close();
   await page.goto(`${base}/records/${facts.restricted}`);
   const links = await page.locator("a[download]", { hasText: facts.cohort.key }).count();

@@ -293,6 +293,23 @@ impl Tessera {
         Ok(self.catalog.audit_of_dataset(row.parent_id, &period.from, &period.until, after, AUDIT_PAGE).await?)
     }
 
+    /// A page of the trail of record `id`'s dataset for reading: up to `limit` entries numbered
+    /// above `after`, whether more follow, and who acted in them.
+    pub async fn dataset_audit_page(
+        &self,
+        subject: &Subject,
+        id: RecordId,
+        period: &Period,
+        after: i64,
+        limit: usize,
+    ) -> Result<AuditPage> {
+        let row = self.published_row(id).await?;
+        let facts = self.record_facts(subject, &from_json(&row.doc)?, None).await?;
+        self.authorize(subject, Action::ReadAudit, &facts, &format!("audit trail of record {id}")).await?;
+        let entries = self.catalog.audit_of_dataset(row.parent_id, &period.from, &period.until, after, limit as i64 + 1).await?;
+        self.audit_page(entries, limit).await
+    }
+
     /// The caller's own doings in a period: their downloads, requests, refusals and sign-ins.
     pub async fn own_audit(&self, subject: &Subject, period: &Period, after: i64) -> Result<Vec<AuditEntry>> {
         let user = subject.user.ok_or(Error::Unauthenticated)?;
@@ -341,7 +358,13 @@ impl Tessera {
         limit: usize,
     ) -> Result<AuditPage> {
         self.authorize_org(subject, org, Action::ReadAudit, &format!("audit trail of {org}")).await?;
-        let mut entries = self.organization_entries(org, period, after, limit as i64 + 1).await?;
+        let entries = self.organization_entries(org, period, after, limit as i64 + 1).await?;
+        self.audit_page(entries, limit).await
+    }
+
+    /// Entries read one more than a page's `limit`, as a page: the first `limit`, whether
+    /// more follow, and the email of each person who acted in them.
+    async fn audit_page(&self, mut entries: Vec<AuditEntry>, limit: usize) -> Result<AuditPage> {
         let more = entries.len() > limit;
         entries.truncate(limit);
         let mut actors = BTreeMap::new();

@@ -133,6 +133,8 @@ pub struct RecordView {
     pub files_bytes: i64,
     /// Whether the caller may edit the record or make a new version of it, so pages offer to.
     pub editable: bool,
+    /// Whether the caller may read the dataset's audit trail, so pages link to it.
+    pub auditable: bool,
 }
 
 impl RecordView {

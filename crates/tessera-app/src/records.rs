@@ -74,7 +74,8 @@ impl Tessera {
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {}", view.doc.id)).await?;
         // A question for the page to ask, not an access: nothing to audit.
         let editable = authz::authorize(subject, Action::EditRecord, &facts).allowed;
-        Ok(RecordView { editable, ..without_file_names(subject, view) })
+        let auditable = authz::authorize(subject, Action::ReadAudit, &facts).allowed;
+        Ok(RecordView { editable, auditable, ..without_file_names(subject, view) })
     }
 
     /// The record an ARK minted here names (`naan` and the name after it), if it was minted
@@ -301,6 +302,7 @@ impl Tessera {
                     files_count: stats.files_count,
                     files_bytes: stats.files_bytes,
                     editable: false,
+                    auditable: false,
                     doc,
                 })
             })

@@ -232,6 +232,7 @@ upload-kind-version = fersiwn newydd
 deposit-new-title = Uwchlwythiad newydd
 deposit-edit-title = Golygu drafft
 record-change = Golygu neu wneud fersiwn newydd
+record-audit = Llwybr archwilio’r set ddata hon
 change-edit = Golygu'r disgrifiad
 change-edit-hint = Newid disgrifiad, trwydded neu fynediad y fersiwn hwn. Mae ei ffeiliau'n aros fel y maent; cyhoeddir y newid fel diwygiad newydd o'r un fersiwn, ac mae ei ddynodwr parhaus yn aros.
 change-version = { $n ->

@@ -219,6 +219,7 @@ upload-kind-version = a new version
 deposit-new-title = New upload
 deposit-edit-title = Edit draft
 record-change = Edit or make a new version
+record-audit = Audit trail of this dataset
 change-edit = Edit the description
 change-edit-hint = Change this version's description, licence or access. Its files stay as they are; the change is published as a new revision of the same version, and its persistent identifier stays.
 change-version = { $n ->

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{id}", get(ui::landing_page))
         .route("/records/{id}/report", post(ui::report_form))
         .route("/records/{id}/change", get(ui::change_form))
+        .route("/records/{id}/audit", get(ui::dataset_audit))
         .route("/records/{id}/change/{change}", post(ui::open_change))
         .route("/policies/{policy}", get(ui::policy_page))
         .route("/records/{id}/request-access", get(ui::request_form).post(ui::send_request))

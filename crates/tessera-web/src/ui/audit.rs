@@ -1,11 +1,12 @@
 //! Audit trails in the browser, for a period (the last thirty days unless the reader chooses)
-//! a page at a time: an organization's, for its administrators, auditors and stewards, and
-//! one's own doings, for everyone signed in.
+//! a page at a time: an organization's and each of its datasets', for its administrators,
+//! auditors and stewards, and one's own doings, for everyone signed in.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use tessera_app::AuditPage;
 use tessera_app::domain::audit::{AuditEntry, Period};
 
 use super::i18n::{Lang, Tr};
@@ -13,7 +14,7 @@ use super::pages::{HtmlError, render};
 use super::session::SignedIn;
 use super::{field, here};
 use crate::error::ApiError;
-use crate::extract::org_id;
+use crate::extract::{org_id, record_id};
 use crate::state::AppState;
 use crate::wire::escape_segment;
 
@@ -126,13 +127,39 @@ pub(crate) async fn organization_audit(
         .map(|last| next_query(&asked, &[("after_at", last.at.clone()), ("after", last.seq.to_string())]));
     let heading = format!("{}: {}", t.t("audit-title"), row.name);
     let mut view = AuditView::new(t, &uri, heading, (format!("/organizations/{org}"), t.v("audit-back", &row.name)), true, asked);
-    view.lines = page
-        .entries
-        .iter()
-        .map(|e| line(e, e.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody"))))
-        .collect();
+    view.lines = page.entries.iter().map(|e| line(e, actor(&t, &page, e))).collect();
     view.next = next;
     Ok(render(StatusCode::OK, &view))
+}
+
+/// The trail of one dataset (every version of the record), for its stewards, its
+/// organization's administrators and auditors: who read, downloaded, changed or asked for it.
+pub(crate) async fn dataset_audit(
+    State(state): State<AppState>,
+    user: SignedIn,
+    lang: Lang,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    let id = record_id(&id)?;
+    let t = lang.tr();
+    let asked = asked(&query)?;
+    let after = field(&query, "after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let page = state.tessera.dataset_audit_page(&user.subject, id, &asked.period, after, AUDIT_ROWS).await?;
+    let record = state.tessera.record(&user.subject, id).await?;
+    let title = t.title(&record.doc.metadata);
+    let next = page.entries.last().filter(|_| page.more).map(|last| next_query(&asked, &[("after", last.seq.to_string())]));
+    let heading = format!("{}: {title}", t.t("audit-title"));
+    let mut view = AuditView::new(t, &uri, heading, (format!("/records/{id}"), t.v("audit-back", &title)), true, asked);
+    view.lines = page.entries.iter().map(|e| line(e, actor(&t, &page, e))).collect();
+    view.next = next;
+    Ok(render(StatusCode::OK, &view))
+}
+
+/// Who acted in an entry, by email.
+fn actor(t: &Tr, page: &AuditPage, entry: &AuditEntry) -> String {
+    entry.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody"))
 }
 
 /// The reader's own doings: their sign-ins, downloads of data that is not public, requests,

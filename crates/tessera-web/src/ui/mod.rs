@@ -16,7 +16,7 @@ pub(crate) mod session;
 
 pub(crate) use access::{accept, decide, my_access, request_form, revoke, send_request, steward_queue};
 pub(crate) use account::{account, create_token, revoke_token};
-pub(crate) use audit::{organization_audit, own_activity};
+pub(crate) use audit::{dataset_audit, organization_audit, own_activity};
 use axum::extract::{Path, Query, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -75,6 +75,7 @@ struct RecordPage {
     metadata_only: bool,
     /// The reader may edit it or make its next version.
     editable: bool,
+    auditable: bool,
     /// `?token=…` when the page was opened with a secret link, for the download links, and
     /// the same as `&token=…` for links that have a query already.
     link: String,
@@ -310,6 +311,7 @@ pub(crate) async fn landing_page(
         files_restricted: if refused { view.files_count.max(1) } else { view.files_count - files_total },
         metadata_only: view.is_stub,
         editable: view.editable,
+        auditable: view.auditable,
         link,
         link_amp: secret.map(|s| format!("&{s}")).unwrap_or_default(),
         versions,

@@ -135,6 +135,7 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
         "record-change",
         "deposit-version",
         "stewarding-grants",
+        "dataset-audit",
         "organizations",
         "organization",
         "organization-errors",

@@ -60,7 +60,7 @@ async fn an_organization_page_counts_what_happened_and_manages_members_and_partn
     assert_eq!(researcher.post(&format!("/api/records/{cohort}/access/requests"), ask).await.0, StatusCode::CREATED);
 
     let admin = session_of(&server, "admin@example.org").await;
-    let page = |session: String, path: &'static str| {
+    let page = |session: String, path: &str| {
         let client = client.clone();
         let url = server.url(path);
         async move {
@@ -82,14 +82,27 @@ async fn an_organization_page_counts_what_happened_and_manages_members_and_partn
 
     // A steward sees the figures but not the members; a depositor sees neither.
     let steward = session_of(&server, "steward@example.org").await;
-    let (status, stewards_view) = page(steward, "/organizations/trust").await;
+    let (status, stewards_view) = page(steward.clone(), "/organizations/trust").await;
     assert_eq!(status, StatusCode::OK);
     assert!(stewards_view.contains("id=\"downloads-title\"") && !stewards_view.contains("owner@example.org"), "{stewards_view}");
     let depositor = session_of(&server, "owner@example.org").await;
     assert_eq!(page(depositor.clone(), "/organizations/trust").await.0, StatusCode::FORBIDDEN);
     assert_eq!(page(depositor.clone(), "/organizations/trust/audit").await.0, StatusCode::FORBIDDEN);
-    let (_, listed) = page(depositor, "/organizations").await;
+    let (_, listed) = page(depositor.clone(), "/organizations").await;
     assert!(listed.contains("href=\"/organizations/trust\"") && !listed.contains("/organizations/uni"), "{listed}");
+
+    // A steward reads one dataset's trail, from its page, with who acted; its depositor may not.
+    let cohort_trail = format!("/records/{cohort}/audit");
+    let (_, landing) = page(steward.clone(), &format!("/records/{cohort}")).await;
+    assert!(landing.contains(&format!("href=\"{cohort_trail}\"")), "{landing}");
+    let (status, trail) = page(steward.clone(), &cohort_trail).await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    assert!(trail.contains("<code>access-requested</code>") && trail.contains("<td>researcher@example.org</td>"), "{trail}");
+    let (_, other) = page(steward, &format!("/records/{id}/audit")).await;
+    assert!(other.contains("<code>record-published</code>") && !other.contains("<code>access-requested</code>"), "{other}");
+    let (_, owners_landing) = page(depositor.clone(), &format!("/records/{cohort}")).await;
+    assert!(!owners_landing.contains(&cohort_trail), "{owners_landing}");
+    assert_eq!(page(depositor, &cohort_trail).await.0, StatusCode::FORBIDDEN);
 
     // Members: an unknown email comes back beside its field; a known one gets the role.
     let token = form_token(&dashboard);
