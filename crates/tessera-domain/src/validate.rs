@@ -7,6 +7,7 @@
 use crate::metadata::{Creator, I18n, Metadata, PartyType, SchemeId, VocabRef};
 use crate::problem::Problem;
 use crate::{edtf, identifiers, vocab};
+use serde_json::Value;
 
 /// Normalises `md` in place and returns every problem found, each tied to its field.
 pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
@@ -42,6 +43,10 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
         for (i, creator) in people.iter_mut().enumerate() {
             check_creator(creator, &format!("metadata.{group}.{i}"), &mut report);
         }
+    }
+    for (i, contributor) in md.contributors.iter().enumerate() {
+        let role = contributor.role.as_ref().map_or("", |r| r.id.as_str());
+        check_term(vocab::CONTRIBUTOR_TYPES, "contributor role", role, &format!("metadata.contributors.{i}.role"), &mut report);
     }
 
     for (i, right) in md.rights.iter_mut().enumerate() {
@@ -83,6 +88,19 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
         if let Err(message) = edtf::check(&date.date) {
             report(format!("metadata.dates.{i}.date"), message);
         }
+        check_term(vocab::DATE_TYPES, "date type", &date.kind.id, &format!("metadata.dates.{i}.type"), &mut report);
+    }
+
+    for (i, feature) in md.locations.iter().flat_map(|l| &l.features).enumerate() {
+        let field = format!("metadata.locations.features.{i}");
+        let blank = |text: &Option<String>| text.as_deref().is_none_or(|t| t.trim().is_empty());
+        match &feature.geometry {
+            Some(geometry) => check_geometry(geometry, &format!("{field}.geometry"), &mut report),
+            None if blank(&feature.place) && blank(&feature.description) && feature.identifiers.is_empty() => {
+                report(field, "a place needs a name, a point or a description".into())
+            }
+            None => {}
+        }
     }
 
     check_identifiers(&mut md.identifiers, "metadata.identifiers", &mut report);
@@ -92,9 +110,7 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
             Ok(bare) => related.identifier = bare,
             Err(message) => report(format!("{field}.identifier"), message),
         }
-        if related.relation_type.id.trim().is_empty() {
-            report(format!("{field}.relation_type.id"), "a relation type is required".into());
-        }
+        check_term(vocab::RELATION_TYPES, "relation type", &related.relation_type.id, &format!("{field}.relation_type"), &mut report);
     }
 
     for (i, funding) in md.funding.iter_mut().enumerate() {
@@ -147,6 +163,46 @@ fn check_creator(creator: &mut Creator, field: &str, report: &mut impl FnMut(Str
             },
             _ => {}
         }
+    }
+}
+
+/// A vocabulary id that must name one of DataCite's terms, `what` the list holds.
+fn check_term(list: &'static [&'static str], what: &str, id: &str, field: &str, report: &mut impl FnMut(String, String)) {
+    if id.trim().is_empty() {
+        report(field.to_string(), format!("a {what} is required"));
+    } else if vocab::datacite_term(list, id).is_none() {
+        report(format!("{field}.id"), format!("'{id}' is not a DataCite {what}"));
+    }
+}
+
+/// A place's GeoJSON geometry: a point, or a shape whose corners are all on the globe.
+fn check_geometry(geometry: &Value, field: &str, report: &mut impl FnMut(String, String)) {
+    let coordinates = geometry.get("coordinates");
+    match geometry.get("type").and_then(Value::as_str) {
+        Some("Point") => {
+            let axis = |n: usize| coordinates.and_then(|c| c.get(n)).and_then(Value::as_f64);
+            if !axis(0).is_some_and(|lon| (-180.0..=180.0).contains(&lon)) {
+                report(format!("{field}.coordinates.0"), "a longitude is a number from -180 to 180".into());
+            }
+            if !axis(1).is_some_and(|lat| (-90.0..=90.0).contains(&lat)) {
+                report(format!("{field}.coordinates.1"), "a latitude is a number from -90 to 90".into());
+            }
+        }
+        Some("Polygon" | "MultiPolygon") if !on_the_globe(coordinates) => {
+            report(format!("{field}.coordinates"), "a shape's corners need longitudes from -180 to 180 and latitudes from -90 to 90".into())
+        }
+        Some("Polygon" | "MultiPolygon") => {}
+        _ => report(format!("{field}.type"), "a geometry is a GeoJSON Point, Polygon or MultiPolygon".into()),
+    }
+}
+
+/// Whether nested GeoJSON positions (`[longitude, latitude]` at the innermost level) are
+/// all on the globe, and there is at least one.
+fn on_the_globe(coordinates: Option<&Value>) -> bool {
+    let Some(Value::Array(items)) = coordinates else { return false };
+    match (items.first().and_then(Value::as_f64), items.get(1).and_then(Value::as_f64)) {
+        (Some(lon), Some(lat)) => (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat),
+        _ => !items.is_empty() && items.iter().all(|item| on_the_globe(Some(item))),
     }
 }
 
@@ -249,6 +305,42 @@ mod tests {
                 "metadata.languages.0.id",
                 "metadata.dates.0.date",
                 "metadata.related_identifiers.0.identifier",
+            ],
+        );
+    }
+
+    #[test]
+    fn contributors_dates_relations_and_places_are_checked() {
+        let mut input = minimal();
+        input["contributors"] = serde_json::json!([
+            {"person_or_org": {"type": "organizational", "name": "Afon Trust"}, "role": {"id": "sponsor"}},
+            {"person_or_org": {"type": "organizational", "name": "Tidy Data Ltd"}},
+            {"person_or_org": {"type": "organizational", "name": "Guessers"}, "role": {"id": "fortune-teller"}},
+        ]);
+        input["dates"] =
+            serde_json::json!([{"date": "2020/2021", "type": {"id": "collected"}}, {"date": "2020", "type": {"id": "harvested"}}]);
+        input["related_identifiers"] = serde_json::json!([{"identifier": "10.1234/a", "scheme": "doi", "relation_type": {"id": "is-cited-by"}},
+                {"identifier": "10.1234/b", "scheme": "doi", "relation_type": {"id": "likes"}}]);
+        input["locations"] = serde_json::json!({"features": [
+            {"geometry": {"type": "Point", "coordinates": [-3.18, 51.48]}, "place": "Cardiff"},
+            {"geometry": {"type": "Point", "coordinates": [200, "north"]}},
+            {"geometry": {"type": "Polygon", "coordinates": [[[-3.2, 51.4], [-3.1, 51.4], [-3.1, 51.5], [-3.2, 51.4]]]}},
+            {"geometry": {"type": "Polygon", "coordinates": [[[-3.2, 91.0]]]}},
+            {"geometry": {"type": "Circle"}},
+            {"place": "  "},
+        ]});
+        check(
+            input,
+            &[
+                "metadata.contributors.1.role",
+                "metadata.contributors.2.role.id",
+                "metadata.dates.1.type.id",
+                "metadata.locations.features.1.geometry.coordinates.0",
+                "metadata.locations.features.1.geometry.coordinates.1",
+                "metadata.locations.features.3.geometry.coordinates",
+                "metadata.locations.features.4.geometry.type",
+                "metadata.locations.features.5",
+                "metadata.related_identifiers.1.relation_type.id",
             ],
         );
     }

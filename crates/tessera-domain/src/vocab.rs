@@ -90,6 +90,97 @@ pub fn resource_type_title(id: &str) -> Option<&'static str> {
     RESOURCE_TYPES.iter().find(|(known, _)| *known == id).map(|(_, title)| *title)
 }
 
+/// DataCite 4.6's contributor types, the roles a contributor may have.
+pub const CONTRIBUTOR_TYPES: &[&str] = &[
+    "ContactPerson",
+    "DataCollector",
+    "DataCurator",
+    "DataManager",
+    "Distributor",
+    "Editor",
+    "HostingInstitution",
+    "Other",
+    "Producer",
+    "ProjectLeader",
+    "ProjectManager",
+    "ProjectMember",
+    "RegistrationAgency",
+    "RegistrationAuthority",
+    "RelatedPerson",
+    "ResearchGroup",
+    "RightsHolder",
+    "Researcher",
+    "Sponsor",
+    "Supervisor",
+    "Translator",
+    "WorkPackageLeader",
+];
+
+/// DataCite 4.6's date types.
+pub const DATE_TYPES: &[&str] = &[
+    "Accepted",
+    "Available",
+    "Collected",
+    "Copyrighted",
+    "Coverage",
+    "Created",
+    "Issued",
+    "Other",
+    "Submitted",
+    "Updated",
+    "Valid",
+    "Withdrawn",
+];
+
+/// DataCite 4.6's relation types, between a dataset and a related work.
+pub const RELATION_TYPES: &[&str] = &[
+    "IsCitedBy",
+    "Cites",
+    "IsSupplementTo",
+    "IsSupplementedBy",
+    "IsContinuedBy",
+    "Continues",
+    "IsNewVersionOf",
+    "IsPreviousVersionOf",
+    "IsPartOf",
+    "HasPart",
+    "IsPublishedIn",
+    "IsReferencedBy",
+    "References",
+    "IsDocumentedBy",
+    "Documents",
+    "IsCompiledBy",
+    "Compiles",
+    "IsVariantFormOf",
+    "IsOriginalFormOf",
+    "IsIdenticalTo",
+    "HasMetadata",
+    "IsMetadataFor",
+    "Reviews",
+    "IsReviewedBy",
+    "IsDerivedFrom",
+    "IsSourceOf",
+    "Describes",
+    "IsDescribedBy",
+    "HasVersion",
+    "IsVersionOf",
+    "Requires",
+    "IsRequiredBy",
+    "Obsoletes",
+    "IsObsoletedBy",
+    "Collects",
+    "IsCollectedBy",
+    "HasTranslation",
+    "IsTranslationOf",
+];
+
+/// The DataCite term a vocabulary id stands for, from one of its lists: ids are the terms in
+/// lower case, and may have dashes (`iscitedby`, `data-collector`).
+pub fn datacite_term(list: &'static [&'static str], id: &str) -> Option<&'static str> {
+    let key: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    list.iter().copied().find(|term| term.eq_ignore_ascii_case(&key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 use tessera_domain::metadata::{Creator, PartyType, SchemeId};
-use tessera_domain::vocab;
+use tessera_domain::vocab::{self, CONTRIBUTOR_TYPES, DATE_TYPES, RELATION_TYPES};
 
 use crate::xml::Xml;
 use crate::{Described, english};
@@ -17,85 +17,6 @@ pub const NAMESPACE: &str = "http://datacite.org/schema/kernel-4";
 pub const SCHEMA_LOCATION: &str = "http://schema.datacite.org/meta/kernel-4.6/metadata.xsd";
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
-const CONTRIBUTOR_TYPES: &[&str] = &[
-    "ContactPerson",
-    "DataCollector",
-    "DataCurator",
-    "DataManager",
-    "Distributor",
-    "Editor",
-    "HostingInstitution",
-    "Other",
-    "Producer",
-    "ProjectLeader",
-    "ProjectManager",
-    "ProjectMember",
-    "RegistrationAgency",
-    "RegistrationAuthority",
-    "RelatedPerson",
-    "ResearchGroup",
-    "RightsHolder",
-    "Researcher",
-    "Sponsor",
-    "Supervisor",
-    "Translator",
-    "WorkPackageLeader",
-];
-/// DataCite 4.6's relation types; Tessera keeps each as its lowercase id.
-pub const RELATION_TYPES: &[&str] = &[
-    "IsCitedBy",
-    "Cites",
-    "IsSupplementTo",
-    "IsSupplementedBy",
-    "IsContinuedBy",
-    "Continues",
-    "IsNewVersionOf",
-    "IsPreviousVersionOf",
-    "IsPartOf",
-    "HasPart",
-    "IsPublishedIn",
-    "IsReferencedBy",
-    "References",
-    "IsDocumentedBy",
-    "Documents",
-    "IsCompiledBy",
-    "Compiles",
-    "IsVariantFormOf",
-    "IsOriginalFormOf",
-    "IsIdenticalTo",
-    "HasMetadata",
-    "IsMetadataFor",
-    "Reviews",
-    "IsReviewedBy",
-    "IsDerivedFrom",
-    "IsSourceOf",
-    "Describes",
-    "IsDescribedBy",
-    "HasVersion",
-    "IsVersionOf",
-    "Requires",
-    "IsRequiredBy",
-    "Obsoletes",
-    "IsObsoletedBy",
-    "Collects",
-    "IsCollectedBy",
-    "HasTranslation",
-    "IsTranslationOf",
-];
-const DATE_TYPES: &[&str] = &[
-    "Accepted",
-    "Available",
-    "Collected",
-    "Copyrighted",
-    "Coverage",
-    "Created",
-    "Issued",
-    "Other",
-    "Submitted",
-    "Updated",
-    "Valid",
-    "Withdrawn",
-];
 const DESCRIPTION_TYPES: &[&str] = &["Abstract", "Methods", "SeriesInformation", "TableOfContents", "TechnicalInfo", "Other"];
 const TITLE_TYPES: &[&str] = &["AlternativeTitle", "Subtitle", "TranslatedTitle", "Other"];
 const IDENTIFIER_TYPES: &[&str] = &[
@@ -105,8 +26,7 @@ const IDENTIFIER_TYPES: &[&str] = &[
 
 /// DataCite's word for an InvenioRDM vocabulary id, from one of its controlled lists.
 fn term(list: &'static [&'static str], id: &str) -> Option<&'static str> {
-    let key: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    list.iter().copied().find(|term| term.eq_ignore_ascii_case(&key))
+    vocab::datacite_term(list, id)
 }
 
 /// The term, or `Other` when the list has no word for it.

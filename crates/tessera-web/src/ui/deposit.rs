@@ -14,7 +14,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
-use tessera_app::domain::metadata::Metadata;
+use tessera_app::domain::metadata::{Creator, Metadata};
 use tessera_app::domain::{Access, DataClass, Problem, RecordId, vocab};
 use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest};
 
@@ -90,8 +90,9 @@ pub(crate) async fn my_uploads(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// One creator row of the form: a person (family and given names, ORCID) or an organization.
-struct CreatorRow {
+/// One creator or contributor row of the form: a person (family and given names, ORCID) or
+/// an organization, and a contributor's role.
+struct PartyRow {
     /// Which of the draft's creators the row shows, by its place (none for a new one); what
     /// the form does not show of that creator (other identifiers and affiliations, a ROR id)
     /// is kept. The form carries it in a hidden field.
@@ -101,9 +102,49 @@ struct CreatorRow {
     orcid: String,
     affiliation: String,
     organization: String,
+    /// A contributor's role, as DataCite's term in lower case; a creator's is not shown.
+    role: String,
 }
 
-impl CreatorRow {
+impl PartyRow {
+    /// The rows of a draft's creators or contributors, each knowing its place.
+    fn all(people: &[Creator]) -> Vec<PartyRow> {
+        people
+            .iter()
+            .enumerate()
+            .map(|(place, c)| {
+                let p = &c.person_or_org;
+                let personal = p.family_name.is_some();
+                PartyRow {
+                    place: Some(place),
+                    family: p.family_name.clone().unwrap_or_default(),
+                    given: p.given_name.clone().unwrap_or_default(),
+                    orcid: p.identifiers.iter().find(|i| i.scheme == "orcid").map(|i| i.identifier.clone()).unwrap_or_default(),
+                    affiliation: c.affiliations.first().and_then(|a| a.name.clone()).unwrap_or_default(),
+                    organization: if personal { String::new() } else { p.name.clone().unwrap_or_default() },
+                    role: c.role.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    /// The rows a form sent under `prefix` (`creator-`, `contributor-`).
+    fn sent(fields: &[(String, String)], prefix: &str) -> Vec<PartyRow> {
+        let part = |row: &BTreeMap<String, String>, name: &str| row.get(name).cloned().unwrap_or_default();
+        numbered_rows(fields, prefix)
+            .iter()
+            .map(|row| PartyRow {
+                place: row.get("place").and_then(|p| p.parse().ok()),
+                family: part(row, "family"),
+                given: part(row, "given"),
+                orcid: part(row, "orcid"),
+                affiliation: part(row, "affiliation"),
+                organization: part(row, "organization"),
+                role: part(row, "role"),
+            })
+            .collect()
+    }
+
     /// The creator as the row gives it, over what the draft held for it.
     fn merged(&self, base: Option<&Value>) -> Value {
         let mut creator = base.cloned().unwrap_or_else(|| json!({}));
@@ -153,6 +194,52 @@ struct FundingRow {
     title: String,
 }
 
+/// A date besides publication: when the data was collected, the period it covers…
+struct DateRow {
+    date: String,
+    /// DataCite's date type in lower case.
+    kind: String,
+    description: String,
+}
+
+/// A place the data is about: its name, a point on the globe, what it is.
+struct LocationRow {
+    place: Option<usize>,
+    name: String,
+    latitude: String,
+    longitude: String,
+    description: String,
+}
+
+impl LocationRow {
+    /// The place as the row gives it, over what the draft held for it: a point replaces the
+    /// geometry, and a shape the form cannot show (a polygon) stays while no point is given.
+    fn merged(&self, base: Option<&Value>) -> Value {
+        let mut feature = base.cloned().unwrap_or_else(|| json!({}));
+        let text = |v: &str| if v.is_empty() { Value::Null } else { Value::String(v.to_string()) };
+        // A coordinate that is not a number goes as typed, for the checks to name.
+        let axis = |v: &str| v.parse::<serde_json::Number>().map(Value::Number).unwrap_or_else(|_| text(v));
+        let shape = feature["geometry"]["type"].as_str().is_some_and(|kind| kind != "Point");
+        if !self.latitude.is_empty() || !self.longitude.is_empty() {
+            feature["geometry"] = json!({"type": "Point", "coordinates": [axis(&self.longitude), axis(&self.latitude)]});
+        } else if !shape {
+            feature["geometry"] = Value::Null;
+        }
+        feature["place"] = text(&self.name);
+        feature["description"] = text(&self.description);
+        if let Some(fields) = feature.as_object_mut() {
+            fields.retain(|_, v| !v.is_null());
+        }
+        feature
+    }
+}
+
+/// An identifier the data has elsewhere, and its scheme.
+struct IdentifierRow {
+    identifier: String,
+    scheme: String,
+}
+
 /// The schemes a related work's identifier may be given in, as the form offers them.
 const RELATED_SCHEMES: [&str; 9] = ["doi", "url", "handle", "ark", "arxiv", "isbn", "issn", "pmid", "urn"];
 
@@ -166,6 +253,17 @@ fn numbered_rows(fields: &[(String, String)], prefix: &str) -> Vec<BTreeMap<Stri
         rows.entry(index.min(500)).or_default().insert(part.to_string(), value.trim().to_string());
     }
     rows.into_values().filter(|row| row.iter().any(|(part, value)| part != "place" && !value.is_empty())).collect()
+}
+
+/// Numbered fields (`subject-0`, `subject-1`…) as a list in the order of their numbers,
+/// without those left empty.
+fn numbered_list(fields: &[(String, String)], prefix: &str) -> Vec<String> {
+    let numbered: BTreeMap<usize, &str> = fields
+        .iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix(prefix)?.parse().ok()?, value.trim())))
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    numbered.into_values().map(str::to_string).collect()
 }
 
 /// What the deposit form holds, as text, so that a refused form comes back as it was sent.
@@ -183,9 +281,15 @@ struct DepositForm {
     languages: Vec<String>,
     version: String,
     publisher: String,
-    creators: Vec<CreatorRow>,
+    creators: Vec<PartyRow>,
+    contributors: Vec<PartyRow>,
     related: Vec<RelatedRow>,
     funding: Vec<FundingRow>,
+    dates: Vec<DateRow>,
+    locations: Vec<LocationRow>,
+    identifiers: Vec<IdentifierRow>,
+    sizes: Vec<String>,
+    formats: Vec<String>,
     data_class: String,
     /// Only a short description is public.
     metadata_only: bool,
@@ -212,23 +316,41 @@ impl DepositForm {
             languages: md.languages.iter().map(|l| l.id.clone()).collect(),
             version: md.version.clone().unwrap_or_default(),
             publisher: md.publisher.clone().unwrap_or_default(),
-            creators: md
-                .creators
+            creators: PartyRow::all(&md.creators),
+            contributors: PartyRow::all(&md.contributors),
+            dates: md
+                .dates
                 .iter()
+                .map(|d| DateRow { date: d.date.clone(), kind: d.kind.id.clone(), description: d.description.clone().unwrap_or_default() })
+                .collect(),
+            locations: md
+                .locations
+                .iter()
+                .flat_map(|l| &l.features)
                 .enumerate()
-                .map(|(place, c)| {
-                    let p = &c.person_or_org;
-                    let personal = p.family_name.is_some();
-                    CreatorRow {
+                .map(|(place, f)| {
+                    let point = f.geometry.as_ref().filter(|g| g["type"] == "Point");
+                    let axis = |n: usize| match point.map(|g| &g["coordinates"][n]) {
+                        Some(Value::String(typed)) => typed.clone(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    LocationRow {
                         place: Some(place),
-                        family: p.family_name.clone().unwrap_or_default(),
-                        given: p.given_name.clone().unwrap_or_default(),
-                        orcid: p.identifiers.iter().find(|i| i.scheme == "orcid").map(|i| i.identifier.clone()).unwrap_or_default(),
-                        affiliation: c.affiliations.first().and_then(|a| a.name.clone()).unwrap_or_default(),
-                        organization: if personal { String::new() } else { p.name.clone().unwrap_or_default() },
+                        name: f.place.clone().unwrap_or_default(),
+                        latitude: axis(1),
+                        longitude: axis(0),
+                        description: f.description.clone().unwrap_or_default(),
                     }
                 })
                 .collect(),
+            identifiers: md
+                .identifiers
+                .iter()
+                .map(|i| IdentifierRow { identifier: i.identifier.clone(), scheme: i.scheme.clone() })
+                .collect(),
+            sizes: md.sizes.clone(),
+            formats: md.formats.clone(),
             related: md
                 .related_identifiers
                 .iter()
@@ -262,18 +384,8 @@ impl DepositForm {
     /// their numbers.
     fn parse(fields: &[(String, String)]) -> DepositForm {
         let mut form = DepositForm::default();
-        let (mut subjects, mut languages) = (BTreeMap::new(), BTreeMap::new());
         for (name, value) in fields {
             let value = value.clone();
-            let numbered = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<usize>().ok());
-            if let Some(index) = numbered("subject-") {
-                subjects.insert(index, value);
-                continue;
-            }
-            if let Some(index) = numbered("language-") {
-                languages.insert(index, value);
-                continue;
-            }
             let slot = match name.as_str() {
                 "title" => &mut form.title,
                 "title_cy" => &mut form.title_cy,
@@ -295,17 +407,8 @@ impl DepositForm {
             *slot = value;
         }
         let part = |row: &BTreeMap<String, String>, name: &str| row.get(name).cloned().unwrap_or_default();
-        form.creators = numbered_rows(fields, "creator-")
-            .iter()
-            .map(|row| CreatorRow {
-                place: row.get("place").and_then(|p| p.parse().ok()),
-                family: part(row, "family"),
-                given: part(row, "given"),
-                orcid: part(row, "orcid"),
-                affiliation: part(row, "affiliation"),
-                organization: part(row, "organization"),
-            })
-            .collect();
+        form.creators = PartyRow::sent(fields, "creator-");
+        form.contributors = PartyRow::sent(fields, "contributor-");
         form.related = numbered_rows(fields, "related-")
             .iter()
             .map(|row| RelatedRow {
@@ -326,15 +429,35 @@ impl DepositForm {
                 title: part(row, "title"),
             })
             .collect();
-        let filled = |list: BTreeMap<usize, String>| list.into_values().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
-        form.subjects = filled(subjects);
-        form.languages = filled(languages);
+        form.dates = numbered_rows(fields, "date-")
+            .iter()
+            .map(|row| DateRow { date: part(row, "date"), kind: part(row, "type"), description: part(row, "description") })
+            .collect();
+        form.locations = numbered_rows(fields, "location-")
+            .iter()
+            .map(|row| LocationRow {
+                place: row.get("place").and_then(|p| p.parse().ok()),
+                name: part(row, "name"),
+                latitude: part(row, "latitude"),
+                longitude: part(row, "longitude"),
+                description: part(row, "description"),
+            })
+            .collect();
+        form.identifiers = numbered_rows(fields, "identifier-")
+            .iter()
+            .map(|row| IdentifierRow { identifier: part(row, "identifier"), scheme: part(row, "scheme") })
+            .filter(|row| !row.identifier.is_empty())
+            .collect();
+        form.subjects = numbered_list(fields, "subject-");
+        form.languages = numbered_list(fields, "language-");
+        form.sizes = numbered_list(fields, "size-");
+        form.formats = numbered_list(fields, "format-");
         form
     }
 
     /// The draft's metadata and access as the API would take them: what the form shows,
-    /// over what the draft holds already, so that fields the form does not show (related
-    /// identifiers, funding, contributors, partners, file classes…) are kept as they were.
+    /// over what the draft holds already, so that what the form does not show (titles and
+    /// descriptions in other languages, further rights, partners, file classes…) is kept.
     fn input(&self, draft: Option<&DraftView>) -> Result<tessera_app::RecordInput, ApiError> {
         let as_json = |value: serde_json::Result<Value>| value.map_err(|e| ApiError::bad_request(e.to_string()));
         let mut metadata = match draft {
@@ -349,6 +472,18 @@ impl DepositForm {
         let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
         let base_creators = list(&metadata["creators"]);
         let creators: Vec<Value> = self.creators.iter().map(|row| row.merged(row.place.and_then(|p| base_creators.get(p)))).collect();
+        let base_contributors = list(&metadata["contributors"]);
+        let contributors: Vec<Value> = self
+            .contributors
+            .iter()
+            .map(|row| {
+                let mut contributor = row.merged(row.place.and_then(|p| base_contributors.get(p)));
+                contributor["role"] = if row.role.is_empty() { Value::Null } else { json!({"id": row.role}) };
+                contributor
+            })
+            .collect();
+        let base_features = list(&metadata["locations"]["features"]);
+        let features: Vec<Value> = self.locations.iter().map(|row| row.merged(row.place.and_then(|p| base_features.get(p)))).collect();
         // The Welsh text replaces the Welsh one it showed; others stay.
         let welsh = |existing: &Value, v: &str, kind: &str| {
             let mut texts: Vec<Value> = list(existing).into_iter().filter(|t| t["lang"]["id"] != WELSH).collect();
@@ -423,6 +558,15 @@ impl DepositForm {
             ("rights", Value::Array(rights)),
             ("related_identifiers", Value::Array(related)),
             ("funding", Value::Array(funding)),
+            ("contributors", Value::Array(contributors)),
+            (
+                "dates",
+                self.dates.iter().map(|d| json!({"date": d.date, "type": {"id": d.kind}, "description": text(&d.description)})).collect(),
+            ),
+            ("locations", if features.is_empty() { Value::Null } else { json!({"features": features}) }),
+            ("identifiers", self.identifiers.iter().map(|i| json!({"identifier": i.identifier, "scheme": i.scheme})).collect()),
+            ("sizes", json!(self.sizes)),
+            ("formats", json!(self.formats)),
         ];
         for (name, value) in fields {
             metadata[name] = value;
@@ -464,16 +608,32 @@ fn field_of(problem: &str) -> String {
         ["metadata", "version", ..] => "version",
         ["metadata", "publisher", ..] => "publisher",
         ["metadata", "creators"] => "creator-0-family",
-        ["metadata", "creators", index, rest @ ..] => {
+        ["metadata", group @ ("creators" | "contributors"), index, rest @ ..] => {
             let Ok(index) = index.parse::<usize>() else { return String::new() };
             let part = match rest {
                 [_, "identifiers", ..] => "orcid",
                 ["affiliations", ..] => "affiliation",
+                ["role", ..] => "role",
                 [_, "name"] => "organization",
                 _ => "family",
             };
-            return format!("creator-{index}-{part}");
+            return format!("{}-{index}-{part}", group.trim_end_matches('s'));
         }
+        ["metadata", "dates", index, rest @ ..] => {
+            let part = if rest.first() == Some(&"type") { "type" } else { "date" };
+            return format!("date-{index}-{part}");
+        }
+        ["metadata", "locations", "features", index, rest @ ..] => {
+            let part = match rest {
+                ["geometry", "coordinates", "0"] => "longitude",
+                ["geometry", ..] => "latitude",
+                _ => "name",
+            };
+            return format!("location-{index}-{part}");
+        }
+        ["metadata", "identifiers", index, ..] => return format!("identifier-{index}-identifier"),
+        ["metadata", "sizes", index, ..] => return format!("size-{index}"),
+        ["metadata", "formats", index, ..] => return format!("format-{index}"),
         ["metadata", "related_identifiers", index, rest @ ..] => {
             let part = if rest.first() == Some(&"relation_type") { "relation" } else { "identifier" };
             return format!("related-{index}-{part}");
@@ -531,8 +691,8 @@ struct DepositPage {
     files_enabled: bool,
     /// `new`, `edit` (of a published record: its files stay) or `version`.
     kind: String,
-    resource_types: Vec<(&'static str, String)>,
-    data_classes: Vec<(&'static str, String)>,
+    resource_types: Vec<(String, String)>,
+    data_classes: Vec<(String, String)>,
     licences: &'static [(String, String)],
     languages: &'static [(String, String)],
     subjects: Vec<String>,
@@ -555,23 +715,75 @@ impl DepositPage {
         (!messages.is_empty()).then(|| messages.join(" "))
     }
 
-    /// The creator rows to show: those filled in and one empty row to add another.
-    fn creator_rows(&self) -> Vec<(usize, &CreatorRow)> {
-        static EMPTY: CreatorRow = CreatorRow {
+    /// Related works and grants, with one empty row more to add another.
+    fn related_rows(&self) -> Vec<(usize, &RelatedRow)> {
+        static EMPTY: RelatedRow = RelatedRow { place: None, identifier: String::new(), scheme: String::new(), relation: String::new() };
+        self.form.related.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    /// The creators' and the contributors' fieldsets: each row with its number, and one
+    /// empty row more to add another.
+    fn party_groups(&self) -> Vec<PartyGroup<'_>> {
+        vec![
+            self.party_group(
+                "creator",
+                &self.form.creators,
+                ["deposit-creators", "deposit-creators-hint", "creator-n", "field-organization-hint"],
+            ),
+            self.party_group(
+                "contributor",
+                &self.form.contributors,
+                ["deposit-contributors", "deposit-contributors-hint", "contributor-n", "field-organization-contributor-hint"],
+            ),
+        ]
+    }
+
+    fn party_group<'a>(
+        &self,
+        prefix: &'static str,
+        rows: &'a [PartyRow],
+        [legend, hint, row, organization_hint]: [&str; 4],
+    ) -> PartyGroup<'a> {
+        static EMPTY: PartyRow = PartyRow {
             place: None,
             family: String::new(),
             given: String::new(),
             orcid: String::new(),
             affiliation: String::new(),
             organization: String::new(),
+            role: String::new(),
         };
-        self.form.creators.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+        let t = &self.t;
+        PartyGroup {
+            prefix,
+            legend: t.t(legend),
+            hint: t.t(hint),
+            organization_hint: t.t(organization_hint),
+            rows: rows.iter().chain(std::iter::once(&EMPTY)).enumerate().map(|(i, r)| (i, t.n(row, i + 1), r)).collect(),
+            roles: prefix == "contributor",
+        }
     }
 
-    /// Related works and grants, with one empty row more to add another.
-    fn related_rows(&self) -> Vec<(usize, &RelatedRow)> {
-        static EMPTY: RelatedRow = RelatedRow { place: None, identifier: String::new(), scheme: String::new(), relation: String::new() };
-        self.form.related.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    fn date_rows(&self) -> Vec<(usize, &DateRow)> {
+        static EMPTY: DateRow = DateRow { date: String::new(), kind: String::new(), description: String::new() };
+        self.form.dates.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    fn location_rows(&self) -> Vec<(usize, &LocationRow)> {
+        static EMPTY: LocationRow =
+            LocationRow { place: None, name: String::new(), latitude: String::new(), longitude: String::new(), description: String::new() };
+        self.form.locations.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    fn identifier_rows(&self) -> Vec<(usize, &IdentifierRow)> {
+        static EMPTY: IdentifierRow = IdentifierRow { identifier: String::new(), scheme: String::new() };
+        self.form.identifiers.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
+    }
+
+    /// A vocabulary to choose from, as (id, words) in the reader's language, after an empty choice.
+    fn choices(&self, words: &str, terms: &[&str]) -> Vec<(String, String)> {
+        let ids = terms.iter().map(|term| term.to_lowercase());
+        std::iter::once((String::new(), "—".to_string())).chain(ids.map(|id| (id.clone(), self.t.t(&format!("{words}-{id}"))))).collect()
     }
 
     fn funding_rows(&self) -> Vec<(usize, &FundingRow)> {
@@ -579,39 +791,42 @@ impl DepositPage {
         self.form.funding.iter().chain(std::iter::once(&EMPTY)).enumerate().collect()
     }
 
-    /// The schemes and relation types the rows choose from.
-    fn schemes(&self) -> &'static [&'static str] {
-        &RELATED_SCHEMES
+    /// The schemes an identifier may be given in, and the choices of the rows' vocabularies.
+    fn schemes(&self) -> Vec<(String, String)> {
+        RELATED_SCHEMES.iter().map(|scheme| (scheme.to_string(), scheme.to_string())).collect()
     }
 
-    fn relations(&self) -> &'static [(String, String)] {
-        &RELATIONS
+    fn relations(&self) -> Vec<(String, String)> {
+        self.choices("relation", vocab::RELATION_TYPES)
     }
 
-    /// Subjects, then languages, with one empty field more to add another.
-    fn subject_rows(&self) -> Vec<(usize, &str)> {
-        self.form.subjects.iter().map(String::as_str).chain([""]).enumerate().collect()
+    fn roles(&self) -> Vec<(String, String)> {
+        self.choices("contributor-type", vocab::CONTRIBUTOR_TYPES)
     }
 
-    fn language_rows(&self) -> Vec<(usize, &str)> {
-        self.form.languages.iter().map(String::as_str).chain([""]).enumerate().collect()
+    fn date_types(&self) -> Vec<(String, String)> {
+        self.choices("date-type", vocab::DATE_TYPES)
+    }
+
+    /// A list of single fields (subjects, languages, sizes, formats) with one empty field
+    /// more to add another.
+    fn list_rows<'a>(&self, list: &'a [String]) -> Vec<(usize, &'a str)> {
+        list.iter().map(String::as_str).chain([""]).enumerate().collect()
     }
 }
 
-/// DataCite's relation types: InvenioRDM's id (`iscitedby`) and the words of the term.
-static RELATIONS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
-    tessera_formats::datacite::RELATION_TYPES
-        .iter()
-        .map(|term| {
-            let words: String = term
-                .chars()
-                .flat_map(|c| [if c.is_uppercase() { Some(' ') } else { None }, Some(c.to_ascii_lowercase())])
-                .flatten()
-                .collect();
-            (term.to_lowercase(), words.trim().to_string())
-        })
-        .collect()
-});
+/// The creators' or the contributors' rows, with the words of their fieldset.
+struct PartyGroup<'a> {
+    /// What the rows' field names start with: `creator`, `contributor`.
+    prefix: &'static str,
+    legend: String,
+    hint: String,
+    organization_hint: String,
+    /// Each row's number, its legend and what it holds.
+    rows: Vec<(usize, String, &'a PartyRow)>,
+    /// Whether each row has a role to choose.
+    roles: bool,
+}
 
 /// The SPDX licences, for the licence field's suggestions.
 static LICENCES: std::sync::LazyLock<Vec<(String, String)>> =
@@ -653,8 +868,8 @@ async fn deposit_page(
             .collect(),
         files_enabled: draft.is_none_or(|d| d.files_enabled),
         kind: draft.map_or_else(|| "new".to_string(), |d| d.kind.clone()),
-        resource_types: vocab::RESOURCE_TYPES.iter().map(|(id, _)| (*id, t.bucket("resource_type", id))).collect(),
-        data_classes: DataClass::ALL.iter().map(|c| (c.as_str(), t.t(&format!("data-class-{}", c.as_str())))).collect(),
+        resource_types: vocab::RESOURCE_TYPES.iter().map(|(id, _)| (id.to_string(), t.bucket("resource_type", id))).collect(),
+        data_classes: DataClass::ALL.iter().map(|c| (c.as_str().to_string(), t.t(&format!("data-class-{}", c.as_str())))).collect(),
         licences: &LICENCES,
         languages: &LANGUAGES,
         subjects: subjects.into_iter().map(|(subject, _)| subject).collect(),

@@ -332,7 +332,8 @@ mod tests {
     fn every_value_a_page_shows_has_its_words() {
         for lang in Language::ALL {
             let t = lang.tr();
-            for (id, _) in tessera_app::domain::vocab::RESOURCE_TYPES {
+            use tessera_app::domain::vocab;
+            for (id, _) in vocab::RESOURCE_TYPES {
                 assert!(t.has(&format!("resource-type-{id}")), "{} resource-type-{id}", lang.tag());
             }
             for status in ["open", "restricted", "embargoed", "metadata-only"] {
@@ -349,6 +350,9 @@ mod tests {
                 .chain(tessera_app::domain::authz::Role::ALL.iter().map(|role| format!("role-{role}")))
                 .chain(["pending", "approved", "refused", "accepted", "withdrawn"].map(|status| format!("request-status-{status}")))
                 .chain(["bestmatch", "newest", "oldest", "updated-desc", "updated-asc"].map(|sort| format!("sort-{sort}")))
+                .chain(vocab::CONTRIBUTOR_TYPES.iter().map(|term| format!("contributor-type-{}", term.to_lowercase())))
+                .chain(vocab::DATE_TYPES.iter().map(|term| format!("date-type-{}", term.to_lowercase())))
+                .chain(vocab::RELATION_TYPES.iter().map(|term| format!("relation-{}", term.to_lowercase())))
                 .chain(
                     ["not-found", "unauthorized", "forbidden", "bad-request", "conflict", "taken-down", "internal"]
                         .iter()

@@ -229,6 +229,10 @@ async fn deposit_forms_need_a_session_and_its_token() {
         "resource_type": {"id": "dataset"}}]);
     rich["funding"] =
         json!([{"funder": {"id": "00k4n6c32", "name": "European Commission"}, "award": {"number": "101000001", "acronym": "TAFF"}}]);
+    rich["contributors"] = json!([{"person_or_org": {"type": "personal", "family_name": "Hopper", "given_name": "Grace"},
+        "role": {"id": "datacurator"}, "affiliations": [{"id": "01ggx4157", "name": "CERN"}]}]);
+    rich["locations"] = json!({"features": [{"place": "Taff estuary", "identifiers": [{"scheme": "geonames", "identifier": "2653822"}],
+        "geometry": {"type": "Polygon", "coordinates": [[[-3.18, 51.45], [-3.15, 51.45], [-3.15, 51.47], [-3.18, 51.45]]]}}]});
     let rich_id = api.draft_with_files(rich, &[]).await;
     let token = form_token(&page(&format!("/uploads/{rich_id}")).await.unwrap().text().await.unwrap());
     let form = [
@@ -264,6 +268,31 @@ async fn deposit_forms_need_a_session_and_its_token() {
         ("funding-0-title", "Rivers of Wales"),
         ("funding-1-funder", "Natural Environment Research Council"),
         ("funding-1-number", "NE/X000001/1"),
+        // A contributor shown, whose role changes, and one more; a date; the estuary as shown
+        // (its shape is not), and a new place given as a point.
+        ("contributor-0-place", "0"),
+        ("contributor-0-family", "Hopper"),
+        ("contributor-0-given", "Grace"),
+        ("contributor-0-affiliation", "CERN"),
+        ("contributor-0-role", "datacollector"),
+        ("contributor-1-organization", "Afon Trust"),
+        ("contributor-1-role", "sponsor"),
+        ("date-0-date", "2020/2021"),
+        ("date-0-type", "collected"),
+        ("date-0-description", "Two summers of sampling"),
+        ("date-1-date", ""),
+        ("date-1-type", ""),
+        ("location-0-place", "0"),
+        ("location-0-name", "Taff estuary"),
+        ("location-0-latitude", ""),
+        ("location-0-longitude", ""),
+        ("location-1-name", "Pontypridd"),
+        ("location-1-latitude", "51.6014"),
+        ("location-1-longitude", "-3.3424"),
+        ("identifier-0-identifier", "10.1234/river.5"),
+        ("identifier-0-scheme", "doi"),
+        ("size-0", "3 tables"),
+        ("format-0", "text/csv"),
         ("data_class", "public"),
         ("visibility", "public"),
         ("action", "save"),
@@ -288,20 +317,40 @@ async fn deposit_forms_need_a_session_and_its_token() {
     );
     assert_eq!(md["funding"][1]["funder"], json!({"name": "Natural Environment Research Council"}), "{md}");
     assert_eq!(md["funding"][1]["award"]["number"], "NE/X000001/1", "{md}");
-    // Published, a related work without a relation comes back beside its field.
+    assert_eq!(
+        (md["contributors"][0]["role"]["id"].as_str(), md["contributors"][0]["affiliations"][0]["id"].as_str()),
+        (Some("datacollector"), Some("01ggx4157")),
+        "{md}"
+    );
+    assert_eq!(md["contributors"][1]["person_or_org"], json!({"type": "organizational", "name": "Afon Trust"}), "{md}");
+    assert_eq!(md["dates"], json!([{"date": "2020/2021", "type": {"id": "collected"}, "description": "Two summers of sampling"}]), "{md}");
+    let places = &md["locations"]["features"];
+    assert_eq!(places[0]["geometry"]["type"], "Polygon", "the estuary keeps its shape: {md}");
+    assert_eq!(places[0]["identifiers"][0]["identifier"], "2653822", "{md}");
+    assert_eq!(places[1], json!({"place": "Pontypridd", "geometry": {"type": "Point", "coordinates": [-3.3424, 51.6014]}}), "{md}");
+    assert_eq!((md["sizes"].clone(), md["formats"].clone()), (json!(["3 tables"]), json!(["text/csv"])), "{md}");
+    // Published, a related work without a relation, a contributor without a role and a
+    // latitude off the globe each come back beside their field.
     let mut wrong = form.to_vec();
-    wrong.retain(|(name, _)| !name.starts_with("related-1"));
-    wrong.retain(|(name, _)| *name != "action");
+    wrong.retain(|(name, _)| !name.starts_with("related-1") && !["contributor-1-role", "location-1-latitude", "action"].contains(name));
     wrong.extend([
         ("related-1-identifier", "10.1234/other"),
         ("related-1-scheme", "doi"),
         ("related-1-relation", ""),
+        ("contributor-1-role", ""),
+        ("location-1-latitude", "95"),
         ("action", "publish"),
     ]);
     let refused = client.post(server.url(&format!("/uploads/{rich_id}"))).header("cookie", &session).form(&wrong).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let refused = refused.text().await.unwrap();
-    assert!(refused.contains("href=\"#related-1-relation\"") && refused.contains("id=\"related-1-relation-error\""), "{refused}");
+    for field in ["related-1-relation", "contributor-1-role", "location-1-latitude"] {
+        assert!(
+            refused.contains(&format!("href=\"#{field}\"")) && refused.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {refused}"
+        );
+    }
+    assert!(refused.contains("value=\"95\""), "the form comes back as sent: {refused}");
     assert_eq!(md["identifiers"][0]["identifier"], "10.1234/river.5", "{md}");
     assert_eq!(md["creators"][0]["affiliations"][0]["id"], "01ggx4157", "the ROR id of an unchanged affiliation stays: {md}");
 }
