@@ -124,6 +124,23 @@ pub fn normalize(scheme: &str, raw: &str) -> Result<String, String> {
     }
 }
 
+/// Where an identifier of a known scheme resolves on the web, if anywhere.
+pub fn resolver_url(scheme: &str, identifier: &str) -> Option<String> {
+    let id = identifier.trim();
+    let http = id.starts_with("https://") || id.starts_with("http://");
+    match scheme {
+        _ if http && matches!(scheme, "url" | "doi" | "handle" | "ark" | "purl" | "w3id") => Some(id.to_string()),
+        "doi" => Some(format!("https://doi.org/{id}")),
+        "handle" => Some(format!("https://hdl.handle.net/{id}")),
+        "ark" => Some(format!("https://n2t.net/{id}")),
+        "arxiv" => Some(format!("https://arxiv.org/abs/{}", id.trim_start_matches("arXiv:"))),
+        "pmid" => Some(format!("https://pubmed.ncbi.nlm.nih.gov/{id}/")),
+        "orcid" => Some(format!("https://orcid.org/{id}")),
+        "ror" => Some(format!("https://ror.org/{id}")),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +157,15 @@ mod tests {
         assert_eq!(minter.record_of("fk41243x"), None, "a transposition breaks the check");
         assert_eq!(minter.record_of(&name.replace("fk4", "fk5")), None);
         assert!(ArkMinter::new("999", "fk4").is_err() && ArkMinter::new("99999", "fk").is_err() && ArkMinter::new("99999", "FK4").is_err());
+    }
+
+    #[test]
+    fn identifiers_resolve_where_their_scheme_does() {
+        assert_eq!(resolver_url("doi", "10.1234/x").as_deref(), Some("https://doi.org/10.1234/x"));
+        assert_eq!(resolver_url("url", "https://example.org/a").as_deref(), Some("https://example.org/a"));
+        assert_eq!(resolver_url("arxiv", "arXiv:2401.00001").as_deref(), Some("https://arxiv.org/abs/2401.00001"));
+        assert_eq!(resolver_url("url", "javascript:alert(1)"), None, "only web addresses are linked");
+        assert_eq!(resolver_url("isbn", "978-3-16-148410-0"), None);
     }
 
     #[test]

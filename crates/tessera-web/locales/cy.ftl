@@ -115,6 +115,7 @@ newer-version = mae fersiwn mwy diweddar
 metadata-only-notice = Dim ond disgrifiad byr o'r cofnod hwn sy'n gyhoeddus. Ei stiwardiaid sy'n penderfynu pwy gaiff weld y gweddill; gall defnyddwyr sydd wedi mewngofnodi ofyn am fynediad.
 description = Disgrifiad
 subjects = Pynciau
+details-heading = Am y data
 access-heading = Mynediad a thrwydded
 embargo-until = bydd y ffeiliau'n agor ar { $v }
 licence = Trwydded

@@ -102,6 +102,7 @@ newer-version = a newer version exists
 metadata-only-notice = Only a short description of this record is public. Its stewards decide who may see the rest; signed-in users can request access.
 description = Description
 subjects = Subjects
+details-heading = About the data
 access-heading = Access and licence
 embargo-until = the files open on { $v }
 licence = Licence

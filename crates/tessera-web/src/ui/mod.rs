@@ -6,6 +6,7 @@ mod account;
 mod audit;
 mod charts;
 mod deposit;
+mod details;
 mod i18n;
 mod organizations;
 mod pages;

@@ -13,6 +13,7 @@ use tessera_app::domain::metadata::Metadata;
 use tessera_app::domain::vocab;
 use tessera_formats::{Described, bibtex, citation};
 
+use super::details::{Detail, details};
 use super::here;
 use super::i18n::{Lang, Language, Tr};
 use crate::api::export;
@@ -56,6 +57,7 @@ struct RecordPage {
     creators: Vec<(String, Option<String>)>,
     description: String,
     subjects: Vec<String>,
+    details: Vec<Detail>,
     resource_type: String,
     publication_date: String,
     version_index: i64,
@@ -288,6 +290,7 @@ pub(crate) async fn landing_page(
         creators: md.creator_names().map(str::to_string).zip(orcids(md)).collect(),
         description: t.description(md),
         subjects: md.subjects.iter().filter_map(|s| s.subject.clone()).collect(),
+        details: details(&t, md),
         resource_type: md.resource_type.as_ref().map(|r| t.bucket("resource_type", &r.id)).unwrap_or_default(),
         publication_date: md.publication_date.clone().unwrap_or_default(),
         version_index: view.doc.version_index,

@@ -94,3 +94,33 @@ async fn landing_pages_signpost_and_speak_the_readers_language() {
     let (newest, older) = (home.find("Hidden cohort").unwrap(), home.find("River temperatures of the Taff").unwrap());
     assert!(newest < older, "{home}");
 }
+
+#[tokio::test]
+async fn landing_pages_say_who_took_part_when_where_and_what_else() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    let depositor = crate::helpers::person(&server, "depositor@example.org", Some(("uni", "depositor")));
+    let steward = crate::helpers::member(&server, "steward@example.org", "uni", "steward");
+    let ids = crate::oai::varied_records(&depositor, &steward).await;
+    let page = |lang: &'static str| {
+        let url = server.url(&format!("/records/{}", ids["many"]));
+        async move { reqwest::Client::new().get(url).header(ACCEPT_LANGUAGE, lang).send().await.unwrap().text().await.unwrap() }
+    };
+    let english = page("en").await;
+    let details =
+        english.split("<dl class=\"details\">").nth(1).and_then(|rest| rest.split("</dl>").next()).unwrap_or_else(|| panic!("{english}"));
+    for expected in [
+        "<dt>Contributors</dt><dd>Hopper, Grace (Data collector)</dd><dd>Afon Trust (Sponsor)</dd>",
+        "<dt>Dates</dt><dd>Collected 2020/2021</dd>",
+        "<dd><a href=\"https://www.openstreetmap.org/?mlat=50.72&#38;mlon=-3.53#map=12/50.72/-3.53\">Exeter · 50.72, -3.53</a></dd>",
+        "<dd><a href=\"https://doi.org/10.1234/paper.1\">is cited by 10.1234/paper.1</a></dd>",
+        "<dd><a href=\"https://example.org/x\">references https://example.org/x</a></dd>",
+        "<dt>Funding</dt><dd>European Commission · 101000001 · Rivers</dd>",
+        "<dt>Version</dt><dd>v2.1</dd>",
+        "<dt>Size</dt><dd>3 tables</dd><dt>Formats</dt><dd>text/csv</dd>",
+    ] {
+        assert!(details.contains(expected), "{expected} missing from {details}");
+    }
+    let welsh = page("cy").await;
+    assert!(welsh.contains("<dd>Hopper, Grace (Casglwr data)</dd>") && welsh.contains("yn cael ei dyfynnu gan 10.1234/paper.1"), "{welsh}");
+}
