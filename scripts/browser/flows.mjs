@@ -158,6 +158,12 @@ async function depositor(browser, lang) {
   await page.fill("#creator-0-family", "Lovelace");
   await page.fill("#creator-0-given", "Ada");
   await page.fill("#licence", "cc-by-4.0");
+  // A contributor with a role chosen from DataCite's list, and a place as a point.
+  await page.fill("#contributor-0-organization", "Afon Trust");
+  await page.selectOption("#contributor-0-role", "sponsor");
+  await page.fill("#location-0-name", "Pontypridd");
+  await page.fill("#location-0-latitude", "51.6014");
+  await page.fill("#location-0-longitude", "-3.3424");
   await Promise.all([page.waitForURL(/done=saved/), page.click('button[value="save"]')]);
   await page.setInputFiles("#upload-files", [
     { name: "readings.csv", mimeType: "text/csv", buffer: Buffer.from("day,celsius\n2024-05-01,11.5\n") },
@@ -171,6 +177,8 @@ async function depositor(browser, lang) {
   const files = await page.locator("a[download]").allTextContents();
   expect(title === user.title, `${lang} deposit: published as "${title}"`);
   expect(files.sort().join(",") === "README.txt,readings.csv", `${lang} deposit: the record lists ${files}`);
+  const details = await page.locator("dl.details").textContent();
+  expect(details.includes("Afon Trust") && details.includes("51.6014, -3.3424"), `${lang} deposit: the record's details read "${details}"`);
 
   // The depositor may change what they published: the choice, then a new version's form.
   const published = page.url();

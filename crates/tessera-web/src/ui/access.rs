@@ -85,7 +85,10 @@ pub(crate) async fn send_request(
     } else {
         match state.tessera.request_access(&user.subject, id, input).await {
             Ok(_) => return Ok(Redirect::to("/access?done=requested").into_response()),
-            Err(AppError::Validation(problems)) => problems.into_iter().map(|p| (p.field, p.message)).collect(),
+            Err(AppError::Validation(problems)) => {
+                let t = lang.tr();
+                problems.iter().map(|p| (p.field.clone(), super::problems::in_words(&t, p))).collect()
+            }
             Err(err) => return Err(err.into()),
         }
     };

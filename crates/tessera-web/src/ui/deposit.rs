@@ -20,6 +20,7 @@ use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest};
 
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, human_size, render};
+use super::problems::in_words;
 use super::session::SignedIn;
 use super::{field, here, notice};
 use crate::error::ApiError;
@@ -645,23 +646,6 @@ fn field_of(problem: &str) -> String {
         _ => "",
     };
     field.to_string()
-}
-
-/// A problem as the page says it: the common ones in the reader's language, the rest (bad
-/// identifiers, unknown codes) as the checks word them, which name the value at fault.
-fn in_words(t: &Tr, problem: &Problem) -> String {
-    let id = match (problem.field.as_str(), problem.message.as_str()) {
-        ("metadata.title", "a title is required") => "problem-title-required",
-        ("metadata.publication_date", "a publication date is required") => "problem-date-required",
-        ("metadata.creators", "at least one creator is required") => "problem-creator-required",
-        ("metadata.resource_type", "a resource type is required") => "problem-type-required",
-        ("files.enabled", message) if message.starts_with("upload at least one file") => "problem-files-required",
-        _ => {
-            let mut chars = problem.message.chars();
-            return chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
-        }
-    };
-    t.t(id)
 }
 
 struct FieldError {

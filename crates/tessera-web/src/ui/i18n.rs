@@ -203,6 +203,14 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// A message with two values, `$v` and `$w`.
+    pub(crate) fn vw(&self, id: &str, v: impl std::fmt::Display, w: impl std::fmt::Display) -> String {
+        let mut args = FluentArgs::new();
+        args.set("v", FluentValue::from(v.to_string()));
+        args.set("w", FluentValue::from(w.to_string()));
+        self.format(id, Some(&args))
+    }
+
     fn has(&self, id: &str) -> bool {
         self.lang.messages().has_message(id)
     }
@@ -320,6 +328,7 @@ mod tests {
                     let mut args = FluentArgs::new();
                     args.set("n", FluentValue::from(n));
                     args.set("v", FluentValue::from("x"));
+                    args.set("w", FluentValue::from("y"));
                     let mut errors = Vec::new();
                     let text = bundle.format_pattern(pattern, Some(&args), &mut errors);
                     assert!(errors.is_empty() && !text.trim().is_empty(), "{} {id} with n={n}: {errors:?}", lang.tag());

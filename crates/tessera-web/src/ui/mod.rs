@@ -11,6 +11,7 @@ mod i18n;
 mod organizations;
 mod pages;
 mod policy;
+mod problems;
 mod report;
 mod search;
 pub(crate) mod session;
