@@ -2,14 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
-use tantivy::collector::{Count, FacetCollector, FruitHandle, MultiCollector, TopDocs};
+use tantivy::collector::{Count, FruitHandle, MultiCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term, Warmer};
 
 use crate::Result;
+use crate::facets::{CountFacets, FacetColumns, FacetTally};
 use crate::schema::{FACETS, Fields, schema};
 
 /// What a search hit is: a published record of Tessera's, or a record harvested from a
@@ -114,7 +115,7 @@ pub struct SearchIndex {
 /// A search's total and facet counts: known already, or collected by these handles.
 enum Counting {
     Known(BrowseCounts),
-    Collect(FruitHandle<usize>, Vec<FruitHandle<tantivy::collector::FacetCounts>>),
+    Collect(FruitHandle<usize>, FruitHandle<FacetTally>),
 }
 
 /// What browsing everything counts, and which view of the index it counted.
@@ -134,12 +135,16 @@ pub(crate) struct Generation {
     pub(crate) number: u64,
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
+    /// Each segment's facet values, read out when the reader first sees the segment.
+    pub(crate) facets: Arc<FacetColumns>,
 }
 
 impl Generation {
     pub(crate) fn new(number: u64, index: Index) -> Result<Self> {
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { number, index, reader })
+        let facets = Arc::new(FacetColumns::default());
+        let warmer: Weak<dyn Warmer> = Arc::downgrade(&facets) as Weak<dyn Warmer>;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).warmers(vec![warmer]).try_into()?;
+        Ok(Self { number, index, reader, facets })
     }
 }
 
@@ -389,17 +394,7 @@ impl SearchIndex {
         // Counts already known for this view are not counted again.
         let counting = match cached {
             Some(known) => Counting::Known(known),
-            None => Counting::Collect(
-                collectors.add_collector(Count),
-                FACETS
-                    .iter()
-                    .map(|name| {
-                        let mut collector = FacetCollector::for_field(format!("f_{name}"));
-                        collector.add_facet(Facet::root());
-                        collectors.add_collector(collector)
-                    })
-                    .collect(),
-            ),
+            None => Counting::Collect(collectors.add_collector(Count), collectors.add_collector(CountFacets(live.facets.clone()))),
         };
         let top = TopDocs::with_limit(limit).and_offset(request.offset);
         let keys: Vec<DocKey>;
@@ -441,10 +436,8 @@ impl SearchIndex {
         };
         let total = count_handle.extract(&mut fruits);
         let mut facets = FacetCounts::new();
-        for (name, handle) in FACETS.iter().zip(facet_handles) {
-            let counts = handle.extract(&mut fruits);
-            let mut values: Vec<(String, u64)> =
-                counts.get("/").filter_map(|(facet, count)| facet.to_path().first().map(|value| (value.to_string(), count))).collect();
+        for (name, counts) in FACETS.iter().zip(facet_handles.extract(&mut fruits)) {
+            let mut values: Vec<(String, u64)> = counts.into_iter().collect();
             values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             values.truncate(FACET_VALUES);
             facets.insert(*name, values);
