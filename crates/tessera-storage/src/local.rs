@@ -42,13 +42,19 @@ impl LocalStore {
 
     /// Removes the now-empty folders above `path`, up to the root: like an object store, a
     /// local store has no empty folders (an OCFL storage hierarchy must not contain any).
+    /// Removes the folders above `path` that are left empty, up to the root. A folder already
+    /// gone is passed over, not taken for the end: a crash may have cut an earlier pruning
+    /// short, or come while the folders of a new object were being made.
     async fn prune_empty_parents(&self, path: &Path) {
         let mut current = path.parent();
         while let Some(dir) = current {
-            if dir == self.root || !dir.starts_with(&self.root) || tokio::fs::remove_dir(dir).await.is_err() {
+            if dir == self.root || !dir.starts_with(&self.root) {
                 break;
             }
-            current = dir.parent();
+            match tokio::fs::remove_dir(dir).await {
+                Err(err) if err.kind() != io::ErrorKind::NotFound => break,
+                _ => current = dir.parent(),
+            }
         }
     }
 
@@ -274,5 +280,18 @@ mod tests {
         assert!(matches!(store.get_bytes("../escape").await, Err(Error::InvalidKey { .. })));
         assert!(store.is_temporary(&temp_sibling(Path::new("a/inventory.json")).to_string_lossy()));
         assert!(!store.is_temporary("a/inventory.json"));
+    }
+
+    /// A crash can leave the folders of a new object half made, or an object's folders half
+    /// pruned: deleting its prefix again removes the empty folders above it, and no more.
+    #[tokio::test]
+    async fn deleting_again_prunes_the_folders_a_crash_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("root")).unwrap();
+        store.put_bytes("640/kept.txt", Bytes::from_static(b"kept")).await.unwrap();
+        std::fs::create_dir_all(store.root().join("640/ad9")).unwrap();
+        store.delete_prefix("640/ad9/5c1/object-7").await.unwrap();
+        assert_eq!(store.list_dirs("640").await.unwrap(), Vec::<String>::new(), "the empty folder is gone");
+        assert_eq!(store.list("").await.unwrap(), ["640/kept.txt"], "a folder that holds something stays");
     }
 }
