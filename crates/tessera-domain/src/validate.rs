@@ -44,9 +44,12 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
             check_creator(creator, &format!("metadata.{group}.{i}"), &mut report);
         }
     }
-    for (i, contributor) in md.contributors.iter().enumerate() {
-        let role = contributor.role.as_ref().map_or("", |r| r.id.as_str());
-        check_term(vocab::CONTRIBUTOR_TYPES, "contributor role", role, &format!("metadata.contributors.{i}.role"), &mut report);
+    for (i, contributor) in md.contributors.iter_mut().enumerate() {
+        let field = format!("metadata.contributors.{i}.role");
+        match &mut contributor.role {
+            Some(role) => check_term(vocab::CONTRIBUTOR_TYPES, "contributor role", &mut role.id, &field, &mut report),
+            None => report(field, "a contributor role is required".into()),
+        }
     }
 
     for (i, right) in md.rights.iter_mut().enumerate() {
@@ -84,11 +87,11 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
         }
     }
 
-    for (i, date) in md.dates.iter().enumerate() {
+    for (i, date) in md.dates.iter_mut().enumerate() {
         if let Err(message) = edtf::check(&date.date) {
             report(format!("metadata.dates.{i}.date"), message);
         }
-        check_term(vocab::DATE_TYPES, "date type", &date.kind.id, &format!("metadata.dates.{i}.type"), &mut report);
+        check_term(vocab::DATE_TYPES, "date type", &mut date.kind.id, &format!("metadata.dates.{i}.type"), &mut report);
     }
 
     for (i, feature) in md.locations.iter().flat_map(|l| &l.features).enumerate() {
@@ -110,7 +113,7 @@ pub fn check_metadata(md: &mut Metadata) -> Vec<Problem> {
             Ok(bare) => related.identifier = bare,
             Err(message) => report(format!("{field}.identifier"), message),
         }
-        check_term(vocab::RELATION_TYPES, "relation type", &related.relation_type.id, &format!("{field}.relation_type"), &mut report);
+        check_term(vocab::RELATION_TYPES, "relation type", &mut related.relation_type.id, &format!("{field}.relation_type"), &mut report);
     }
 
     for (i, funding) in md.funding.iter_mut().enumerate() {
@@ -166,12 +169,16 @@ fn check_creator(creator: &mut Creator, field: &str, report: &mut impl FnMut(Str
     }
 }
 
-/// A vocabulary id that must name one of DataCite's terms, `what` the list holds.
-fn check_term(list: &'static [&'static str], what: &str, id: &str, field: &str, report: &mut impl FnMut(String, String)) {
+/// A vocabulary id that must name one of DataCite's terms, `what` the list holds; a known
+/// one is kept as the term in lower case (`data-collector` as `datacollector`), as forms offer it.
+fn check_term(list: &'static [&'static str], what: &str, id: &mut String, field: &str, report: &mut impl FnMut(String, String)) {
     if id.trim().is_empty() {
         report(field.to_string(), format!("a {what} is required"));
-    } else if vocab::datacite_term(list, id).is_none() {
-        report(format!("{field}.id"), format!("'{id}' is not a DataCite {what}"));
+        return;
+    }
+    match vocab::datacite_term(list, id) {
+        Some(term) => *id = term.to_lowercase(),
+        None => report(format!("{field}.id"), format!("'{id}' is not a DataCite {what}")),
     }
 }
 
@@ -329,7 +336,9 @@ mod tests {
             {"geometry": {"type": "Circle"}},
             {"place": "  "},
         ]});
-        check(
+        input["contributors"][0]["role"]["id"] = "Sponsor".into();
+        input["related_identifiers"][0]["relation_type"]["id"] = "is-cited-by".into();
+        let md = check(
             input,
             &[
                 "metadata.contributors.1.role",
@@ -343,6 +352,8 @@ mod tests {
                 "metadata.related_identifiers.1.relation_type.id",
             ],
         );
+        let ids = (md.contributors[0].role.as_ref().map(|r| r.id.as_str()), md.related_identifiers[0].relation_type.id.as_str());
+        assert_eq!(ids, (Some("sponsor"), "iscitedby"), "known terms are kept as the forms offer them");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Depositing in the browser: "my uploads", the deposit form, files and publishing.
 //!
-//! Every form works without scripts: the deposit form shows one more empty creator row each
-//! time it is saved, licences, languages and subjects are offered as the browser types from
-//! `<datalist>`s, and files go up in an ordinary multipart form, which the page's script only
-//! enhances with a progress bar. Changes carry the session's CSRF token in a hidden field.
+//! Every form works without scripts: the deposit form shows one more empty row of each kind
+//! (creator, contributor, date, place…) each time it is saved, licences, languages and
+//! subjects are offered as the browser types from `<datalist>`s, and files go up in an
+//! ordinary multipart form, which the page's script only enhances with a progress bar. Changes carry the session's CSRF token in a hidden field.
 
 use std::collections::BTreeMap;
 
@@ -94,9 +94,9 @@ pub(crate) async fn my_uploads(
 /// One creator or contributor row of the form: a person (family and given names, ORCID) or
 /// an organization, and a contributor's role.
 struct PartyRow {
-    /// Which of the draft's creators the row shows, by its place (none for a new one); what
-    /// the form does not show of that creator (other identifiers and affiliations, a ROR id)
-    /// is kept. The form carries it in a hidden field.
+    /// Which of the draft's creators or contributors the row shows, by its place (none for a
+    /// new one); what the form does not show of them (other identifiers and affiliations, a
+    /// ROR id) is kept. The form carries it in a hidden field.
     place: Option<usize>,
     family: String,
     given: String,
