@@ -8,7 +8,7 @@ use tessera_domain::validate::check_metadata;
 use tessera_domain::{Access, OrgId, Problem, RecordId, UserId};
 
 use crate::audit::Event;
-use crate::model::{DraftDoc, DraftView, RecordDoc, RecordInput, RecordView};
+use crate::model::{DraftDoc, DraftView, OwnRecords, RecordDoc, RecordInput, RecordView};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -176,10 +176,21 @@ impl Tessera {
         self.draft_view(row).await
     }
 
-    /// The caller's drafts and published records, newest first.
-    pub async fn user_records(&self, subject: &Subject) -> Result<(Vec<DraftView>, Vec<RecordView>)> {
-        let (drafts, records, _) = self.user_records_page(subject, None, i64::MAX).await?;
-        Ok((drafts, records))
+    /// A numbered page of what the caller deposited, as the API lists it: their drafts, then
+    /// their published records newest first; `size` of them from the `start`th on, and how many
+    /// there are in all.
+    pub async fn user_records_at(&self, subject: &Subject, start: usize, size: usize) -> Result<OwnRecords> {
+        self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own records").await?;
+        let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
+        let all_drafts = self.catalog.drafts_of_owner(owner).await?;
+        let (draft_count, record_count) = (all_drafts.len(), self.catalog.count_records_of_owner(owner).await?);
+        let mut drafts = Vec::new();
+        for row in all_drafts.into_iter().skip(start).take(size) {
+            drafts.push(self.draft_view(row).await?);
+        }
+        let (skip, room) = (start.saturating_sub(draft_count), size - drafts.len());
+        let rows = if room == 0 { Vec::new() } else { self.catalog.records_of_owner(owner, None, skip as i64, room as i64).await? };
+        Ok(OwnRecords { drafts, records: self.record_views(rows).await?, total: draft_count + record_count as usize })
     }
 
     /// The caller's drafts, and up to `limit` of their published records, newest first, from
@@ -196,7 +207,7 @@ impl Tessera {
         for row in self.catalog.drafts_of_owner(owner).await? {
             drafts.push(self.draft_view(row).await?);
         }
-        let mut rows = self.catalog.records_of_owner(owner, before, limit.saturating_add(1)).await?;
+        let mut rows = self.catalog.records_of_owner(owner, before, 0, limit.saturating_add(1)).await?;
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok((drafts, self.record_views(rows).await?, more))

@@ -137,6 +137,15 @@ pub struct RecordView {
     pub auditable: bool,
 }
 
+/// A numbered page of what someone deposited: drafts first, then published records.
+#[derive(Debug)]
+pub struct OwnRecords {
+    pub drafts: Vec<DraftView>,
+    pub records: Vec<RecordView>,
+    /// Drafts and records in all, on every page.
+    pub total: usize,
+}
+
 impl RecordView {
     /// The metadata-only stub of this view, for people without full access.
     pub(crate) fn into_stub(mut self) -> Self {

@@ -617,13 +617,20 @@ impl Catalog {
     }
 
     /// Up to `limit` of the records `owner` deposited, newest first, from those numbered below
-    /// `before` (from the newest when none).
-    pub async fn records_of_owner(&self, owner: UserId, before: Option<RecordId>, limit: i64) -> Result<Vec<RecordRow>> {
-        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE owner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
+    /// `before` (from the newest when none), after skipping `skip` of them.
+    pub async fn records_of_owner(&self, owner: UserId, before: Option<RecordId>, skip: i64, limit: i64) -> Result<Vec<RecordRow>> {
+        let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE owner_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3 OFFSET $4");
         on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(owner.0).bind(before.map_or(i64::MAX, |id| id.0)).bind(limit).fetch_all(pool).await?;
+            let before = before.map_or(i64::MAX, |id| id.0);
+            let rows = sqlx::query(&sql).bind(owner.0).bind(before).bind(limit).bind(skip).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(record_row!(row))).collect()
         })
+    }
+
+    /// How many records `owner` deposited, every version counted.
+    pub async fn count_records_of_owner(&self, owner: UserId) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM records WHERE owner_id = $1";
+        on_pool!(self, pool => Ok(sqlx::query_scalar(sql).bind(owner.0).fetch_one(pool).await?))
     }
 
     /// Published records by id, in the order asked, skipping ids that are not there.

@@ -1,12 +1,15 @@
 //! Published records: read one, its versions, the latest version, and the caller's own.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tessera_app::OwnRecords;
+use tessera_app::domain::Subject;
 
 use crate::api::export;
+use crate::api::search::{page_and_size, page_links};
 use crate::error::ApiResult;
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
@@ -68,12 +71,28 @@ pub(crate) async fn latest_version(
     Ok(Json(record_json(&state, &record)))
 }
 
-/// The caller's drafts and published records.
+/// The caller's drafts and published records, a numbered page at a time.
 #[utoipa::path(get, path = "/api/user/records", tag = "records",
-    responses((status = 200, description = "Drafts first, then published records"), (status = 401, description = "No valid token")))]
-pub(crate) async fn list_user_records(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
-    let (drafts, records) = state.tessera.user_records(&subject).await?;
-    let mut hits: Vec<Value> = drafts.iter().map(|d| draft_json(&state, d)).collect();
-    hits.extend(records.iter().map(|r| record_json(&state, r)));
-    Ok(Json(json!({"hits": {"hits": hits, "total": hits.len()}, "links": {"self": state.link("/api/user/records")}})))
+    params(("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100; 10 unless given")),
+    responses((status = 200, description = "Drafts first, then published records, newest first"), (status = 401, description = "No valid token")))]
+pub(crate) async fn list_user_records(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
+    let (paging, own) = own_records(&state, &subject, &params).await?;
+    let mut hits: Vec<Value> = own.drafts.iter().map(|d| draft_json(&state, d)).collect();
+    hits.extend(own.records.iter().map(|r| record_json(&state, r)));
+    let links = page_links(&state, "/api/user/records", &params, paging, own.total);
+    Ok(Json(json!({"hits": {"hits": hits, "total": own.total}, "links": links})))
+}
+
+/// The numbered page of the caller's drafts and records a query asks for, with its number and size.
+pub(crate) async fn own_records(
+    state: &AppState,
+    subject: &Subject,
+    params: &[(String, String)],
+) -> ApiResult<((usize, usize), OwnRecords)> {
+    let (page, size) = page_and_size(params)?;
+    Ok(((page, size), state.tessera.user_records_at(subject, (page - 1).saturating_mul(size), size).await?))
 }

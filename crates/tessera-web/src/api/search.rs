@@ -36,15 +36,11 @@ pub(crate) struct ParsedSearch {
     pub(crate) sort_name: String,
 }
 
-pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearch> {
-    let mut request = SearchRequest::default();
-    let mut page: usize = 1;
-    let mut size: usize = 10;
-    let mut sort_name = String::new();
+/// The `page` (from 1) and `size` (from 1 to `MAX_PAGE_SIZE`, 10 unless given) a query asks for.
+pub(crate) fn page_and_size(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
+    let (mut page, mut size) = (1, 10);
     for (name, value) in params {
         match name.as_str() {
-            "q" => request.query = value.clone(),
-            "sort" => sort_name = value.clone(),
             "page" => {
                 page = value
                     .parse()
@@ -59,6 +55,43 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
                     .filter(|s| (1..=MAX_PAGE_SIZE).contains(s))
                     .ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {MAX_PAGE_SIZE}")))?
             }
+            _ => {}
+        }
+    }
+    Ok((page, size))
+}
+
+/// The links of a numbered page at `path`: itself, and the pages before and after it when
+/// there are such, each the same query with another `page`.
+pub(crate) fn page_links(state: &AppState, path: &str, params: &[(String, String)], (page, size): (usize, usize), total: usize) -> Value {
+    let link = |page: usize| {
+        let mut query: Vec<String> = params
+            .iter()
+            .filter(|(k, _)| k != "page" && k != "access_token")
+            .map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v)))
+            .collect();
+        query.push(format!("page={page}"));
+        state.link(&format!("{path}?{}", query.join("&")))
+    };
+    let mut links = Map::new();
+    links.insert("self".into(), link(page).into());
+    if page > 1 {
+        links.insert("prev".into(), link(page - 1).into());
+    }
+    if page * size < total {
+        links.insert("next".into(), link(page + 1).into());
+    }
+    Value::Object(links)
+}
+
+pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearch> {
+    let mut request = SearchRequest::default();
+    let (page, size) = page_and_size(params)?;
+    let mut sort_name = String::new();
+    for (name, value) in params {
+        match name.as_str() {
+            "q" => request.query = value.clone(),
+            "sort" => sort_name = value.clone(),
             "allversions" => request.all_versions = matches!(value.as_str(), "true" | "1" | "yes"),
             "f" => match value.split_once(':') {
                 Some((facet, v)) if FACET_LABELS.iter().any(|(n, _)| *n == facet) => {
@@ -158,28 +191,11 @@ pub(crate) async fn search_records(
             SearchHit::Remote(record) => HitWire::Remote(remote_wire(record)),
         })
         .collect();
-    let page_link = |page: usize| {
-        let mut query: Vec<String> = params
-            .iter()
-            .filter(|(k, _)| k != "page" && k != "access_token")
-            .map(|(k, v)| format!("{k}={}", crate::wire::escape_segment(v)))
-            .collect();
-        query.push(format!("page={page}"));
-        state.link(&format!("/api/records?{}", query.join("&")))
-    };
-    let mut links = Map::new();
-    links.insert("self".into(), page_link(parsed.page).into());
-    if parsed.page > 1 {
-        links.insert("prev".into(), page_link(parsed.page - 1).into());
-    }
-    if parsed.page * parsed.size < result.total {
-        links.insert("next".into(), page_link(parsed.page + 1).into());
-    }
     let body = SearchResponse {
         hits: Hits { hits, total: result.total },
         aggregations: aggregations(&state, &result, &filters),
         sort_by: parsed.sort_name,
-        links: Value::Object(links),
+        links: page_links(&state, "/api/records", &params, (parsed.page, parsed.size), result.total),
     };
     Ok(Json(body).into_response())
 }

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tessera_app::domain::{Metadata, RecordId};
 use tessera_app::{DraftView, RecordInput, RecordView};
 
+use crate::api::records::own_records;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -47,12 +48,18 @@ pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller,
     }
 }
 
-/// The caller's depositions: drafts first, then published records.
-#[utoipa::path(get, path = "/api/deposit/depositions", tag = "zenodo", responses((status = 200, description = "The depositions")))]
-pub(crate) async fn list(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
-    let (drafts, records) = state.tessera.user_records(&subject).await?;
-    let mut all: Vec<Value> = drafts.iter().map(|d| deposition_of_draft(&state, d)).collect();
-    all.extend(records.iter().map(|r| deposition_of_record(&state, r)));
+/// The caller's depositions, a numbered page at a time: drafts first, then published records.
+#[utoipa::path(get, path = "/api/deposit/depositions", tag = "zenodo",
+    params(("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Depositions per page, at most 100; 10 unless given")),
+    responses((status = 200, description = "The depositions")))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
+    let (_, own) = own_records(&state, &subject, &params).await?;
+    let mut all: Vec<Value> = own.drafts.iter().map(|d| deposition_of_draft(&state, d)).collect();
+    all.extend(own.records.iter().map(|r| deposition_of_record(&state, r)));
     Ok(Json(Value::Array(all)))
 }
 

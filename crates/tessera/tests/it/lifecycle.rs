@@ -161,6 +161,17 @@ async fn lifecycle(server: &TestServer) -> Vec<String> {
     let (status, mine) = ada.get("/api/user/records").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(mine["hits"]["total"], 3, "three records and no open drafts");
+    // A page at a time, newest first, with links to the next.
+    let (_, first) = ada.get("/api/user/records?size=2").await;
+    let ids =
+        |page: &Value| page["hits"]["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!((ids(&first).len(), first["hits"]["total"].as_u64()), (2, Some(3)), "{first}");
+    assert!(first["links"]["next"].as_str().unwrap().ends_with("/api/user/records?size=2&page=2"), "{first}");
+    let (_, second) = ada.get("/api/user/records?size=2&page=2").await;
+    assert_eq!(ids(&second).len(), 1, "{second}");
+    assert!(second["links"].get("next").is_none() && second["links"]["prev"].is_string(), "{second}");
+    assert_eq!([ids(&first), ids(&second)].concat(), ids(&mine), "the pages hold the whole list, in its order");
+    assert_eq!(ada.get("/api/user/records?size=0").await.0, StatusCode::BAD_REQUEST);
     assert_eq!(anonymous.get("/api/user/records").await.0, StatusCode::UNAUTHORIZED);
 
     // Pages for people.

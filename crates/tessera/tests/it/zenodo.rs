@@ -106,6 +106,18 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     assert_eq!(stored.bytes().await.unwrap().as_ref(), notes.as_slice(), "the form's file part is stored byte for byte");
     let listed: Value = client.get(&depositions).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id && d["state"] == "done"), "{listed}");
+    // A page of one at a time, until one is empty, lists the same.
+    let mut paged = Vec::new();
+    for page in 1.. {
+        let query = [("size", "1".to_string()), ("page", format!("{page}"))];
+        let one: Value = client.get(&depositions).query(&query).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        match one.as_array().unwrap().as_slice() {
+            [] => break,
+            [deposition] => paged.push(deposition.clone()),
+            more => panic!("{} depositions on a page of one", more.len()),
+        }
+    }
+    assert_eq!(Value::Array(paged), listed);
 
     // Zenodo's representation of the published record, for clients that ask for it.
     let zenodo = json_of(client.get(server.url(&format!("/api/records/{id}"))).header("accept", "application/vnd.zenodo.v1+json")).await;
