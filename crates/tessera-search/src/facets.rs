@@ -76,11 +76,11 @@ enum Values {
 }
 
 impl Values {
+    /// `numbers` are all below `distinct`, so each fits the width chosen for it.
     fn of(numbers: Vec<u32>, distinct: usize) -> Self {
-        let narrowed = |number: &u32| *number as usize;
         match distinct {
-            0..=0x100 => Values::Narrow(numbers.iter().map(|n| narrowed(n) as u8).collect()),
-            0x101..=0x1_0000 => Values::Middle(numbers.iter().map(|n| narrowed(n) as u16).collect()),
+            0..=0x100 => Values::Narrow(numbers.iter().map(|&n| n as u8).collect()),
+            0x101..=0x1_0000 => Values::Middle(numbers.iter().map(|&n| n as u16).collect()),
             _ => Values::Wide(numbers),
         }
     }
