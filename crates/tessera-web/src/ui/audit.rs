@@ -125,11 +125,7 @@ pub(crate) async fn organization_audit(
         .last()
         .filter(|_| page.more)
         .map(|last| next_query(&asked, &[("after_at", last.at.clone()), ("after", last.seq.to_string())]));
-    let heading = format!("{}: {}", t.t("audit-title"), row.name);
-    let mut view = AuditView::new(t, &uri, heading, (format!("/organizations/{org}"), t.v("audit-back", &row.name)), true, asked);
-    view.lines = page.entries.iter().map(|e| line(e, actor(&t, &page, e))).collect();
-    view.next = next;
-    Ok(render(StatusCode::OK, &view))
+    Ok(named_trail(t, &uri, asked, (&row.name, format!("/organizations/{org}")), &page, next))
 }
 
 /// The trail of one dataset (every version of the record), for its stewards, its
@@ -150,16 +146,21 @@ pub(crate) async fn dataset_audit(
     let record = state.tessera.record(&user.subject, id).await?;
     let title = t.title(&record.doc.metadata);
     let next = page.entries.last().filter(|_| page.more).map(|last| next_query(&asked, &[("after", last.seq.to_string())]));
-    let heading = format!("{}: {title}", t.t("audit-title"));
-    let mut view = AuditView::new(t, &uri, heading, (format!("/records/{id}"), t.v("audit-back", &title)), true, asked);
-    view.lines = page.entries.iter().map(|e| line(e, actor(&t, &page, e))).collect();
-    view.next = next;
-    Ok(render(StatusCode::OK, &view))
+    Ok(named_trail(t, &uri, asked, (&title, format!("/records/{id}")), &page, next))
 }
 
-/// Who acted in an entry, by email.
-fn actor(t: &Tr, page: &AuditPage, entry: &AuditEntry) -> String {
-    entry.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody"))
+/// A page of a trail that names who acted in each entry, by email: its heading names what it
+/// is about, and it links back there.
+fn named_trail(t: Tr, uri: &Uri, asked: Asked, (about, back): (&str, String), page: &AuditPage, next: Option<String>) -> Response {
+    let heading = format!("{}: {about}", t.t("audit-title"));
+    let mut view = AuditView::new(t, uri, heading, (back, t.v("audit-back", about)), true, asked);
+    view.lines = page
+        .entries
+        .iter()
+        .map(|e| line(e, e.actor.and_then(|a| page.actors.get(&a).cloned()).unwrap_or_else(|| t.t("audit-nobody"))))
+        .collect();
+    view.next = next;
+    render(StatusCode::OK, &view)
 }
 
 /// The reader's own doings: their sign-ins, downloads of data that is not public, requests,
