@@ -184,6 +184,8 @@ impl OcflRepo {
 
         let mut manifest = previous.as_ref().map(|inv| inv.manifest.clone()).unwrap_or_default();
         let mut state = PathMap::new();
+        // Local files are stored together after the loop, so the store can sync them at once.
+        let mut local_files = Vec::new();
         for (logical_path, source) in new.state {
             let (sha512, write): (String, Option<FileSource>) = match source {
                 FileSource::Existing { sha512 } => {
@@ -199,7 +201,7 @@ impl OcflRepo {
                 let content_path = format!("{version_dir}/content/{logical_path}");
                 let key = format!("{root}/{content_path}");
                 match source {
-                    FileSource::LocalFile { path, .. } => self.store.put_file(&key, &path).await?,
+                    FileSource::LocalFile { path, .. } => local_files.push((key, path)),
                     FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
                     FileSource::Existing { .. } => unreachable!("existing content is never written"),
                 }
@@ -207,6 +209,7 @@ impl OcflRepo {
             }
             state.entry(sha512).or_default().push(logical_path);
         }
+        self.store.put_files(local_files).await?;
         for paths in state.values_mut() {
             paths.sort();
         }
