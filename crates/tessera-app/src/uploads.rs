@@ -165,11 +165,9 @@ impl Tessera {
     pub async fn upload(&self, subject: &Subject, id: &str) -> Result<UploadView> {
         let (row, _) = self.authorized_upload(subject, id).await?;
         let digests = match row.completed {
-            Some(_) => self
-                .catalog
-                .draft_file(row.draft_id, &row.key)
-                .await?
-                .and_then(|file| Some(Digests { size: u64::try_from(file.size?).ok()?, sha512: file.sha512?, md5: file.md5? })),
+            Some(_) => self.catalog.draft_file(row.draft_id, &row.key).await?.and_then(|file| {
+                Some(Digests { size: u64::try_from(file.size?).ok()?, sha512: file.sha512?, md5: file.md5?, crc32: None })
+            }),
             None => None,
         };
         Ok(upload_view(row, digests))

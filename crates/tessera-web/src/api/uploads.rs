@@ -219,7 +219,12 @@ fn progress_headers(headers: &mut HeaderMap, upload: &UploadView) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     match &upload.digests {
         Some(digests) => {
-            insert(headers, REPR_DIGEST, &format!("sha-512=:{}:, md5=:{}:", base64_of_hex(&digests.sha512), base64_of_hex(&digests.md5)))
+            let mut value = format!("sha-512=:{}:, md5=:{}:", base64_of_hex(&digests.sha512), base64_of_hex(&digests.md5));
+            // Right after the last piece: a CRC-32 (big-endian) the client checks the transfer with.
+            if let Some(crc32) = digests.crc32 {
+                value.push_str(&format!(", crc32=:{}:", base64_of_hex(&format!("{crc32:08x}"))));
+            }
+            insert(headers, REPR_DIGEST, &value)
         }
         None => {
             if let Ok(expires) = OffsetDateTime::parse(&upload.expires, &Rfc3339) {

@@ -123,10 +123,10 @@ pub(super) async fn deposit_files(
                 let target = Target { draft: id, key, path, size: *size };
                 let resume = locked(journal, |journal| journal.uploads.get(key).cloned());
                 let mut started = |url: &str| locked(journal, |journal| journal.upload_started(key, url));
-                let (server, local) = uploader.upload(&target, resume, &mut started).await?;
-                if server != local {
-                    bail!("the server's SHA-512 of {key} differs from the local file's; the draft {id} is kept for inspection");
-                }
+                uploader
+                    .upload(&target, resume, &mut started)
+                    .await
+                    .with_context(|| format!("the draft {id} is kept: run the same deposit again to continue it"))?;
                 locked(journal, |journal| journal.file_done(key, path));
                 anyhow::Ok(())
             }

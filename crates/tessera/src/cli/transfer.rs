@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures::StreamExt;
@@ -79,13 +79,15 @@ struct Standing {
     offset: u64,
     /// The finished file's SHA-512 (hex), once complete.
     sha512: Option<String>,
+    /// The finished file's CRC-32, in the answer to its last piece.
+    crc32: Option<u32>,
 }
 
-/// What has been sent of one file: the SHA-512 of its bytes while they have gone in order
+/// What has been sent of one file: the CRC-32 of its bytes while they have gone in order
 /// from the start, and how many of them the progress bar counts.
 #[derive(Default)]
 struct Sent {
-    hasher: Option<tessera_storage::Sha512>,
+    crc32: Option<crc32fast::Hasher>,
     size: u64,
     counted: u64,
 }
@@ -121,31 +123,39 @@ impl<'a> Uploader<'a> {
         limit.ok_or_else(|| anyhow!("the server does not offer resumable uploads (it answered {})", response.status()))
     }
 
-    /// Sends a file whole, resuming the upload at `resume` if it is still there, and returns
-    /// the server's SHA-512 of what it holds and the local file's. `started` is told each new
-    /// upload's address.
+    /// Sends a file whole, resuming the upload at `resume` if it is still there, checks that
+    /// the server holds the local file's bytes, and returns the server's SHA-512 of them.
+    /// `started` is told each new upload's address.
+    ///
+    /// The check compares the CRC-32 of the bytes sent with the server's of the bytes it
+    /// wrote, both computed on the way: hashing the file with SHA-512 here as well would cost
+    /// the client as much as the server's own hashing. Where the bytes did not all go in one
+    /// pass, the local file is read again and its SHA-512 compared instead.
     pub(super) async fn upload(
         &self,
         target: &Target<'_>,
         resume: Option<String>,
         started: &mut dyn FnMut(&str),
-    ) -> anyhow::Result<(String, String)> {
+    ) -> anyhow::Result<String> {
         let mut url = resume;
-        let sent = Arc::new(Mutex::new(Sent { hasher: Some(Default::default()), ..Default::default() }));
+        let sent = Arc::new(Mutex::new(Sent { crc32: Some(Default::default()), ..Default::default() }));
         for (tries, wait) in std::iter::once(0).chain(RETRY_WAITS).enumerate() {
             if wait > 0 {
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
             match self.attempt(target, &mut url, &sent, started).await {
-                Ok(sha512) => {
+                Ok(Standing { sha512: Some(sha512), crc32, .. }) => {
                     let sent = std::mem::take(&mut *sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-                    // What was hashed on the way, if the file went in order; else it is read again.
-                    let local = match sent.hasher {
-                        Some(hasher) if sent.size == target.size => hasher.finish_hex(),
-                        _ => local_sha512(target.path, target.size).await?,
+                    let same = match (sent.crc32, crc32) {
+                        (Some(local), Some(server)) if sent.size == target.size => local.finalize() == server,
+                        _ => local_sha512(target.path, target.size).await? == sha512,
                     };
-                    return Ok((sha512, local));
+                    if !same {
+                        bail!("the server holds different bytes of {} than the local file has", target.key);
+                    }
+                    return Ok(sha512);
                 }
+                Ok(_) => unreachable!("an attempt ends with the server's digest"),
                 Err(Failure::Fatal(err)) => return Err(err),
                 Err(Failure::Retry(err)) if tries < RETRY_WAITS.len() => {
                     let next = RETRY_WAITS[tries];
@@ -163,12 +173,12 @@ impl<'a> Uploader<'a> {
         url: &mut Option<String>,
         sent: &Arc<Mutex<Sent>>,
         started: &mut dyn FnMut(&str),
-    ) -> Result<String, Failure> {
+    ) -> Result<Standing, Failure> {
         let count = |offset: u64| sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count(&self.bar, offset);
         let mut offset = 0;
         if let Some(known) = url.as_deref() {
             match self.standing(known).await? {
-                Some(Standing { sha512: Some(sha512), .. }) => return Ok(sha512),
+                Some(standing @ Standing { sha512: Some(_), .. }) => return Ok(standing),
                 Some(standing) => offset = standing.offset,
                 // Expired or removed: start again.
                 None => *url = None,
@@ -180,10 +190,10 @@ impl<'a> Uploader<'a> {
                 let (created, standing) = self.create(target, sent).await?;
                 started(&created);
                 *url = Some(created.clone());
-                match standing.sha512 {
-                    Some(sha512) => return Ok(sha512),
-                    None => offset = standing.offset,
+                if standing.sha512.is_some() {
+                    return Ok(standing);
                 }
+                offset = standing.offset;
                 created
             }
         };
@@ -192,8 +202,8 @@ impl<'a> Uploader<'a> {
             let len = self.piece.min(target.size - offset);
             let standing = self.patch(&url, target, offset, len, sent).await?;
             count(standing.offset);
-            if let Some(sha512) = standing.sha512 {
-                return Ok(sha512);
+            if standing.sha512.is_some() {
+                return Ok(standing);
             }
             if standing.offset >= target.size {
                 return Err(Failure::Fatal(anyhow!("the server holds all of {} but gives no digest for it", target.key)));
@@ -264,7 +274,7 @@ impl<'a> Uploader<'a> {
             let mut sent = sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if sent.size != offset {
                 // Bytes are being sent again or skipped: the running digest no longer fits.
-                sent.hasher = None;
+                sent.crc32 = None;
             }
         }
         let (bar, sent, pacer) = (self.bar.clone(), sent.clone(), self.pacer.clone());
@@ -275,8 +285,8 @@ impl<'a> Uploader<'a> {
                     bar.inc(bytes.len() as u64);
                     {
                         let mut sent = sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                        if let Some(hasher) = &mut sent.hasher {
-                            hasher.update(bytes);
+                        if let Some(crc32) = &mut sent.crc32 {
+                            crc32.update(bytes);
                         }
                         sent.size += bytes.len() as u64;
                         sent.counted += bytes.len() as u64;
@@ -306,11 +316,13 @@ async fn local_sha512(path: &Path, size: u64) -> anyhow::Result<String> {
 fn standing_of(response: &reqwest::Response) -> Standing {
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
     let offset = header("upload-offset").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let sha512 = header("repr-digest").and_then(|digests| {
-        let encoded = digests.split(',').find_map(|d| d.trim().strip_prefix("sha-512=:")?.strip_suffix(':'))?;
-        Some(tessera_storage::hex(&STANDARD.decode(encoded).ok()?))
-    });
-    Standing { offset, sha512 }
+    let digest = |key: &str| {
+        let encoded = header("repr-digest")?.split(',').find_map(|d| d.trim().strip_prefix(key)?.strip_prefix("=:")?.strip_suffix(':'))?;
+        STANDARD.decode(encoded).ok()
+    };
+    let sha512 = digest("sha-512").map(|bytes| tessera_storage::hex(&bytes));
+    let crc32 = digest("crc32").and_then(|bytes| Some(u32::from_be_bytes(bytes.try_into().ok()?)));
+    Standing { offset, sha512, crc32 }
 }
 
 /// Passes a successful answer on; turns the others into failures, retrying those a server
@@ -479,11 +491,11 @@ mod tests {
     fn digests_are_read_from_repr_digest() {
         let response: reqwest::Response = axum::http::Response::builder()
             .header("upload-offset", "11")
-            .header("repr-digest", "sha-512=:AAEC:, md5=:Aw==:")
+            .header("repr-digest", "sha-512=:AAEC:, md5=:Aw==:, crc32=:DUoRhQ==:")
             .body(Vec::<u8>::new())
             .unwrap()
             .into();
         let standing = standing_of(&response);
-        assert_eq!((standing.offset, standing.sha512.as_deref()), (11, Some("000102")));
+        assert_eq!((standing.offset, standing.sha512.as_deref(), standing.crc32), (11, Some("000102"), Some(0x0d4a1185)));
     }
 }

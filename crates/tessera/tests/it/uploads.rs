@@ -233,6 +233,9 @@ async fn tus_requests_that_are_wrong_are_refused_and_leave_the_upload_as_it_was(
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(header(&response, "upload-offset"), "1000");
     assert!(header(&response, "repr-digest").contains(&format!("md5=:{}:", STANDARD.encode(md5::Md5::digest(&bytes)))));
+    // The CRC-32 a client checks the transfer with runs on across the pieces, as the digests do.
+    let crc32 = STANDARD.encode(crc32fast::hash(&bytes).to_be_bytes());
+    assert!(header(&response, "repr-digest").contains(&format!("crc32=:{crc32}:")), "{:?}", response.headers());
     let response = patch(&api, &url, 1000, b"", None).await;
     assert_eq!(response.status(), StatusCode::CONFLICT, "a complete upload takes no more");
     let (_, file) = api.get(&format!("/api/records/{id}/draft/files/data/a.bin")).await;
