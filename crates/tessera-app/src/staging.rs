@@ -109,7 +109,8 @@ impl Staging {
         let written = (|| {
             let mut file = std::fs::File::options().write(true).create_new(true).open(&part)?;
             let mut state = tessera_storage::HashState::default();
-            let mut buffer = vec![0u8; 256 * 1024];
+            // Most entries are small: a buffer their size spares zeroing 256 KiB for each.
+            let mut buffer = vec![0u8; (declared + 1).min(256 * 1024) as usize];
             let mut limited = reader.take(declared + 1);
             loop {
                 let read = limited.read(&mut buffer)?;

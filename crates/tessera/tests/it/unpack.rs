@@ -39,6 +39,9 @@ zip_of("bomb.zip", [("zeros.bin", bytes(20 * 1024 * 1024))])
 symlink = tarfile.TarInfo("notes/passwd"); symlink.type = tarfile.SYMTYPE; symlink.linkname = "/etc/passwd"
 tar_of("link.tar", [("notes/a.txt", b"first"), symlink])
 tar_of("traversal.tar", [("../outside.txt", b"escaped")])
+zip_of("damaged.zip", [("ok.txt", b"fine"), ("gauge.csv", b"station,1\n")], zipfile.ZIP_STORED)
+damaged = open(f"{out}/damaged.zip", "rb").read().replace(b"station,1", b"station,2")
+open(f"{out}/damaged.zip", "wb").write(damaged)
 "#;
 
 fn make_archives(dir: &std::path::Path) {
@@ -64,7 +67,8 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     let dir = tempfile::tempdir().unwrap();
     make_archives(dir.path());
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
-    let names = ["survey.zip", "notes.tar.gz", "traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar"];
+    let names =
+        ["survey.zip", "notes.tar.gz", "traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "damaged.zip"];
     let mut files: Vec<(&str, Vec<u8>)> = names.iter().map(|name| (*name, read(name))).collect();
     files.push(("not-an-archive.bin", b"just bytes".to_vec()));
     let contents: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (*name, bytes.as_slice())).collect();
@@ -78,6 +82,7 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
         ("bomb.zip", "beyond the bound of 100×"),
         ("link.tar", "is a link"),
         ("traversal.tar", "leaves the archive"),
+        ("damaged.zip", "entry 'gauge.csv' is damaged"),
         ("not-an-archive.bin", "not a zip or tar archive"),
     ] {
         let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/{archive}/unpack")).await;
@@ -111,7 +116,9 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     assert!(body.to_string().contains("already a file"), "{body}");
 
     // Published, the unpacked files are the record's.
-    for archive in ["traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "not-an-archive.bin"] {
+    for archive in
+        ["traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "damaged.zip", "not-an-archive.bin"]
+    {
         assert_eq!(api.delete(&format!("/api/records/{id}/draft/files/{archive}")).await.0, StatusCode::NO_CONTENT);
     }
     api.publish(&id).await;
