@@ -102,6 +102,9 @@ enum Command {
         clients: usize,
         #[arg(long, default_value_t = 4000)]
         requests: usize,
+        /// The server is datasette serving the same records (see bench/peers.sh).
+        #[arg(long)]
+        datasette: bool,
     },
 }
 
@@ -123,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
         Command::DepositFile { server, token, file } => load::deposit_file(&server, &token, &file).await,
         Command::ManyFiles(FilesLoad { server, token, files }) => load::many_files(&server, &token, files).await,
         Command::LargeDataset(FilesLoad { server, token, files }) => dataset::large_dataset(&server, &token, files).await,
-        Command::Search { server, clients, requests } => load::search(&server, clients, requests).await,
+        Command::Search { server, clients, requests, datasette } => load::search(&server, clients, requests, datasette).await,
         Command::Pages { server, account, org } => load::pages(&server, account.as_deref(), org.as_deref()).await,
         Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,
         Command::HashSpeed { file } => hash_speed(&file),
