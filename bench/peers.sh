@@ -138,7 +138,8 @@ nginx -c "$work/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 peer=$!
 start_server
 for file in large.bin small.bin; do
-  "$bin/tessera" deposit --metadata "$work/metadata.json" --publish --server "$url" "$work/www/$file" >"$work/$file.record" 2>/dev/null
+  "$bin/tessera" deposit --metadata "$work/metadata.json" --publish --server "$url" "$work/www/$file" >"$work/$file.record" 2>"$work/deposit.log" ||
+    { echo "depositing $file failed:"; cat "$work/deposit.log"; exit 1; }
 done
 record_url() { # the record's file's content address, from the landing page address deposit printed
   local id; id=$(sed 's#.*/records/##' "$work/$1.record"); echo "$url/api/records/$id/files/$1/content"
