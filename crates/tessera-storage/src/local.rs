@@ -101,11 +101,11 @@ fn make_dir(dir: &Path, to_sync: &mut BTreeSet<PathBuf>) -> io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// Puts each local file at its key's path, then fsyncs each folder changed once: a thousand
+/// Puts each local file (destination, key, source) at its key's path, then fsyncs each folder changed once: a thousand
 /// files into one folder cost one folder fsync, not a thousand.
-fn put_files_blocking(files: &[(String, PathBuf, PathBuf)]) -> Result<()> {
+fn put_files_blocking(files: &[(PathBuf, String, PathBuf)]) -> Result<()> {
     let mut to_sync = BTreeSet::new();
-    for (key, src, dest) in files {
+    for (dest, key, src) in files {
         put_file_unsynced(src, dest, &mut to_sync).map_err(|err| Error::io(key, err))?;
     }
     for dir in &to_sync {
@@ -173,8 +173,7 @@ impl Store for LocalStore {
     }
 
     async fn put_files(&self, files: Vec<(String, PathBuf)>) -> Result<()> {
-        let files = files.into_iter().map(|(key, src)| Ok((self.path(&key)?, key, src)).map(|(dest, key, src)| (key, src, dest)));
-        let files = files.collect::<Result<Vec<_>>>()?;
+        let files = files.into_iter().map(|(key, src)| Ok((self.path(&key)?, key, src))).collect::<Result<Vec<_>>>()?;
         tokio::task::spawn_blocking(move || put_files_blocking(&files))
             .await
             .map_err(|join| Error::io("(a batch of files)", io::Error::other(join)))?

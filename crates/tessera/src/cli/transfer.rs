@@ -144,7 +144,7 @@ impl<'a> Uploader<'a> {
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
             match self.attempt(target, &mut url, &sent, started).await {
-                Ok(Standing { sha512: Some(sha512), crc32, .. }) => {
+                Ok((sha512, crc32)) => {
                     let sent = std::mem::take(&mut *sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
                     let same = match (sent.crc32, crc32) {
                         (Some(local), Some(server)) if sent.size == target.size => local.finalize() == server,
@@ -155,7 +155,6 @@ impl<'a> Uploader<'a> {
                     }
                     return Ok(sha512);
                 }
-                Ok(_) => unreachable!("an attempt ends with the server's digest"),
                 Err(Failure::Fatal(err)) => return Err(err),
                 Err(Failure::Retry(err)) if tries < RETRY_WAITS.len() => {
                     let next = RETRY_WAITS[tries];
@@ -167,18 +166,20 @@ impl<'a> Uploader<'a> {
         unreachable!("the last try returns")
     }
 
+    /// One try at sending the rest of a file: the server's SHA-512 of the whole, and its
+    /// CRC-32 when this try sent the last piece.
     async fn attempt(
         &self,
         target: &Target<'_>,
         url: &mut Option<String>,
         sent: &Arc<Mutex<Sent>>,
         started: &mut dyn FnMut(&str),
-    ) -> Result<Standing, Failure> {
+    ) -> Result<(String, Option<u32>), Failure> {
         let count = |offset: u64| sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).count(&self.bar, offset);
         let mut offset = 0;
         if let Some(known) = url.as_deref() {
             match self.standing(known).await? {
-                Some(standing @ Standing { sha512: Some(_), .. }) => return Ok(standing),
+                Some(Standing { sha512: Some(sha512), crc32, .. }) => return Ok((sha512, crc32)),
                 Some(standing) => offset = standing.offset,
                 // Expired or removed: start again.
                 None => *url = None,
@@ -190,8 +191,8 @@ impl<'a> Uploader<'a> {
                 let (created, standing) = self.create(target, sent).await?;
                 started(&created);
                 *url = Some(created.clone());
-                if standing.sha512.is_some() {
-                    return Ok(standing);
+                if let Some(sha512) = standing.sha512 {
+                    return Ok((sha512, standing.crc32));
                 }
                 offset = standing.offset;
                 created
@@ -202,8 +203,8 @@ impl<'a> Uploader<'a> {
             let len = self.piece.min(target.size - offset);
             let standing = self.patch(&url, target, offset, len, sent).await?;
             count(standing.offset);
-            if standing.sha512.is_some() {
-                return Ok(standing);
+            if let Some(sha512) = standing.sha512 {
+                return Ok((sha512, standing.crc32));
             }
             if standing.offset >= target.size {
                 return Err(Failure::Fatal(anyhow!("the server holds all of {} but gives no digest for it", target.key)));
