@@ -239,8 +239,8 @@ fn datasette_url(server: &str, word: &str, filters: &[(&str, &str)]) -> String {
     url + "&_facet=resource_type&_facet=language&_facet=license&_facet=publication_year&_facet_array=subjects"
 }
 
-/// Eight clients search with a word and two facet filters, Tessera's API or (`datasette`)
-/// datasette's, and the throughput and latencies are printed.
+/// `clients` clients search with a word and two facet filters, through Tessera's API or
+/// (`datasette`) datasette's, and the throughput and latencies are printed.
 pub(crate) async fn search(server: &str, clients: usize, requests: usize, datasette: bool) -> anyhow::Result<()> {
     let client = Client::builder().pool_max_idle_per_host(clients).build()?;
     let per_client = requests / clients;
