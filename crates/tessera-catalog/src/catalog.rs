@@ -327,7 +327,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 25] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 26] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -353,6 +353,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 25] = [
     migration!(23, "download counts", "0023_download_counts.sql"),
     migration!(24, "dashboard totals", "0024_dashboard_totals.sql"),
     migration!(25, "records by owner", "0025_records_by_owner.sql"),
+    migration!(26, "file positions", "0026_file_positions.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -575,10 +576,15 @@ impl Catalog {
                 .execute(&mut *tx).await?;
             if let Some(files) = files {
                 sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
-                for chunk in files.chunks(INSERT_BATCH) {
-                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key) ");
-                    insert.push_values(chunk, |mut b, f| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512).push_bind(&f.content_key);
+                // Each file's place in key order (bytes, as Rust and SQLite compare): pages of
+                // the list are ranges of it.
+                let mut sorted: Vec<&FileRow> = files.iter().collect();
+                sorted.sort_by(|a, b| a.key.cmp(&b.key));
+                for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
+                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
+                    insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512).push_bind(&f.content_key)
+                            .push_bind((n * INSERT_BATCH + i) as i64);
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
@@ -691,7 +697,9 @@ impl Catalog {
     /// A page of a record's files in key order, and how many there are in all.
     pub async fn record_files(&self, record: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileRow>, i64)> {
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 ORDER BY key LIMIT $2 OFFSET $3")
+            // By position, not OFFSET: a late page costs what the first does.
+            let rows = sqlx::query(
+                "SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 AND ordinal >= $3 ORDER BY ordinal LIMIT $2")
                 .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
             let total: i64 = sqlx::query("SELECT files_count FROM records WHERE id = $1").bind(record.0).fetch_optional(pool).await?
                 .map(|row| row.try_get("files_count")).transpose()?.unwrap_or(0);
