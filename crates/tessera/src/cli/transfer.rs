@@ -123,20 +123,15 @@ impl<'a> Uploader<'a> {
         limit.ok_or_else(|| anyhow!("the server does not offer resumable uploads (it answered {})", response.status()))
     }
 
-    /// Sends a file whole, resuming the upload at `resume` if it is still there, checks that
-    /// the server holds the local file's bytes, and returns the server's SHA-512 of them.
-    /// `started` is told each new upload's address.
+    /// Sends a file whole, resuming the upload at `resume` if it is still there, and checks
+    /// that the server holds the local file's bytes. `started` is told each new upload's
+    /// address.
     ///
     /// The check compares the CRC-32 of the bytes sent with the server's of the bytes it
     /// wrote, both computed on the way: hashing the file with SHA-512 here as well would cost
     /// the client as much as the server's own hashing. Where the bytes did not all go in one
     /// pass, the local file is read again and its SHA-512 compared instead.
-    pub(super) async fn upload(
-        &self,
-        target: &Target<'_>,
-        resume: Option<String>,
-        started: &mut dyn FnMut(&str),
-    ) -> anyhow::Result<String> {
+    pub(super) async fn upload(&self, target: &Target<'_>, resume: Option<String>, started: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
         let mut url = resume;
         let sent = Arc::new(Mutex::new(Sent { crc32: Some(Default::default()), ..Default::default() }));
         for (tries, wait) in std::iter::once(0).chain(RETRY_WAITS).enumerate() {
@@ -153,7 +148,7 @@ impl<'a> Uploader<'a> {
                     if !same {
                         bail!("the server holds different bytes of {} than the local file has", target.key);
                     }
-                    return Ok(sha512);
+                    return Ok(());
                 }
                 Err(Failure::Fatal(err)) => return Err(err),
                 Err(Failure::Retry(err)) if tries < RETRY_WAITS.len() => {
