@@ -33,7 +33,12 @@ fn write_archive(path: &Path, files: usize) -> anyhow::Result<u64> {
         out.write_all(content.as_bytes())?;
         out.write_all(&zip.finish_entry())?;
     }
-    out.write_all(&zip.finish())?;
+    let (descriptor, mut directory) = zip.directory();
+    out.write_all(&descriptor)?;
+    for i in 0..files {
+        out.write_all(&directory.entry(&key_of(i), content_of(i, 1).len() as u64).map_err(anyhow::Error::msg)?)?;
+    }
+    out.write_all(&directory.finish().map_err(anyhow::Error::msg)?)?;
     out.flush()?;
     Ok(std::fs::metadata(path)?.len())
 }

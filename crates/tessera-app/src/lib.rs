@@ -55,7 +55,7 @@ pub use multipart::{MAX_PARTS, MultipartRequest, MultipartView, PartUpload};
 pub use oai::{COMMUNITY_SETS, ORGANIZATION_SETS, OaiItem, TYPE_SETS};
 pub use people::{DatasetPeople, PeopleInput};
 pub use policies::{Policy, PolicyInput};
-pub use records::{ReadableFile, ReadableFiles};
+pub use records::{ReadableFile, ReadableFiles, ReadablePage};
 pub use reindex::IndexState;
 pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};

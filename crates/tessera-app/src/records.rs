@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use tessera_catalog::{FileRow, RecordRow, RecordStats};
+use tessera_catalog::{FileRow, GrantRow, RecordRow, RecordStats};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
 use tessera_domain::{Access, ParentId, RecordId};
 use tessera_search::{DocKey, SearchRequest};
@@ -18,13 +19,26 @@ use crate::model::{FileView, RecordDoc, RecordView, SearchHit, SearchPage};
 use crate::{Error, Result, Tessera};
 
 /// The files of one record that a caller was allowed to read: a capability handed out by
-/// the decision point, so adapters can stream many files (an archive) after one check.
+/// the decision point, so adapters can stream many files (an archive) after one check. The
+/// files come a page at a time (`Tessera::readable_page`), so an archive of any number of
+/// them streams in bounded memory.
 pub struct ReadableFiles {
     pub record: RecordView,
+    subject: Subject,
+    readable: Readable,
+    /// Whether a file was read yet: the first counts as one download of the whole archive.
+    counted: AtomicBool,
+}
+
+/// A page of the files a caller may read, in key order, from `Tessera::readable_page`.
+#[derive(Debug)]
+pub struct ReadablePage {
     pub files: Vec<FileView>,
-    keys: Vec<String>,
-    store: Arc<dyn Store>,
-    downloads: Arc<DownloadTally>,
+    /// Where each file's content is, and the facts to audit its read on when it has a class
+    /// of its own.
+    sources: Vec<(String, Option<ResourceFacts>)>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<i64>,
 }
 
 /// One file a caller was allowed to read, from `Tessera::readable_file`.
@@ -45,15 +59,6 @@ impl ReadableFile {
         let whole = range.as_ref().is_none_or(|r| r.start == 0);
         let stream = self.store.get_stream(&self.content_key, range).await?;
         Ok(if whole { self.downloads.counting(self.parent, stream) } else { stream })
-    }
-}
-
-impl ReadableFiles {
-    /// The first file read counts as one download of the whole archive.
-    pub async fn open(&self, index: usize) -> Result<ByteStream> {
-        let key = self.keys.get(index).ok_or_else(|| Error::not_found("file"))?;
-        let stream = self.store.get_stream(key, None).await?;
-        Ok(if index == 0 { self.downloads.counting(self.record.doc.parent_id, stream) } else { stream })
     }
 }
 
@@ -119,7 +124,10 @@ impl Tessera {
                 let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
                 Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
             }
-            Readable::Only(files) => {
+            Readable::Only { .. } => {
+                // Positions among the readable files only: every file is looked at.
+                let (rows, _) = self.catalog.record_files(id, 0, None).await?;
+                let files = readable.filter(subject, access, rows);
                 let total = files.len() as i64;
                 let page = files
                     .into_iter()
@@ -156,22 +164,39 @@ impl Tessera {
         })
     }
 
-    /// Every file of a record the caller may read, checked once, for streaming an archive.
+    /// The files of a record the caller may read, checked once, for streaming an archive.
     pub async fn readable_files(&self, subject: &Subject, id: RecordId) -> Result<ReadableFiles> {
         let (record, readable) = self.readable(subject, id).await?;
-        let rows = match readable {
-            Readable::All => self.catalog.record_files(id, 0, None).await?.0,
-            Readable::Only(files) => {
-                // Each file of a class of its own that goes into the archive is audited.
-                for (row, facts) in &files {
-                    self.authorize(subject, Action::ReadFiles, facts, &format!("file '{}' of record {id}", row.key)).await?;
-                }
-                files.into_iter().map(|(row, _)| row).collect()
-            }
-        };
-        let keys = rows.iter().map(|r| r.content_key.clone()).collect();
-        let files = rows.into_iter().map(|row| file_view(row, &record.doc.access)).collect();
-        Ok(ReadableFiles { record, files, keys, store: self.ocfl.store().clone(), downloads: self.downloads.clone() })
+        Ok(ReadableFiles { record, subject: subject.clone(), readable, counted: AtomicBool::new(false) })
+    }
+
+    /// The files `files` may read among the record's files from position `offset` on, at most
+    /// `limit` of them (all the rest if `None`).
+    pub async fn readable_page(&self, files: &ReadableFiles, offset: i64, limit: Option<i64>) -> Result<ReadablePage> {
+        let (rows, total) = self.catalog.record_files(files.record.doc.id, offset, limit).await?;
+        let end = offset + rows.len() as i64;
+        let next = (!rows.is_empty() && end < total).then_some(end);
+        let access = &files.record.doc.access;
+        let (files, sources) = files
+            .readable
+            .filter(&files.subject, access, rows)
+            .into_iter()
+            .map(|(row, facts)| ((row.content_key.clone(), facts), file_view(row, access)))
+            .map(|(source, view)| (view, source))
+            .unzip();
+        Ok(ReadablePage { files, sources, next })
+    }
+
+    /// Streams file `index` of `page`. Reading a file of a class of its own is audited; the
+    /// first file read counts as one download of the whole archive.
+    pub async fn open_readable(&self, files: &ReadableFiles, page: &ReadablePage, index: usize) -> Result<ByteStream> {
+        let ((content_key, facts), file) = page.sources.get(index).zip(page.files.get(index)).ok_or_else(|| Error::not_found("file"))?;
+        if let Some(facts) = facts {
+            let what = format!("file '{}' of record {}", file.key, files.record.doc.id);
+            self.authorize(&files.subject, Action::ReadFiles, facts, &what).await?;
+        }
+        let stream = self.ocfl.store().get_stream(content_key, None).await?;
+        Ok(if files.counted.swap(true, Ordering::Relaxed) { stream } else { self.downloads.counting(files.record.doc.parent_id, stream) })
     }
 
     /// The document of a record whose file `key` the caller may read. A download needs no
@@ -201,21 +226,20 @@ impl Tessera {
             Some(user) => self.catalog.grants_for(user, doc.parent_id).await?,
             None => Vec::new(),
         };
-        let (rows, _) = self.catalog.record_files(id, 0, None).await?;
-        let readable: Vec<(FileRow, ResourceFacts)> = rows
-            .into_iter()
-            .map(|row| {
-                let (grant, grant_id) = deciding_grant(&grants, Some(&row.key));
-                let file = ResourceFacts { data_class: doc.access.class_of(&row.key), grant, grant_id, ..facts.clone() };
-                (row, file)
-            })
-            .filter(|(_, file)| authz::authorize(subject, Action::ReadFiles, file).allowed)
-            .collect();
-        if readable.is_empty() {
-            // Nothing to show: refuse as the record's own class does, with its reason.
+        let readable = Readable::Only { facts: facts.clone(), grants };
+        // Nothing to show: refuse as the record's own class does, with its reason. Looked for
+        // a page at a time, so a record of many files is never held whole.
+        let (mut next, mut any) = (Some(0), false);
+        while let Some(at) = next.filter(|_| !any) {
+            let (rows, total) = self.catalog.record_files(id, at, Some(FILES_PAGE)).await?;
+            let end = at + rows.len() as i64;
+            next = (!rows.is_empty() && end < total).then_some(end);
+            any = !readable.filter(subject, &doc.access, rows).is_empty();
+        }
+        if !any {
             self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
         }
-        Ok((self.record_view(row).await?, Readable::Only(readable)))
+        Ok((self.record_view(row).await?, readable))
     }
 
     pub async fn search(&self, subject: &Subject, request: SearchRequest) -> Result<SearchPage> {
@@ -325,11 +349,35 @@ fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
     view
 }
 
-/// Which files of a record a caller may read: all, or these, each with the facts (its own
-/// class, the caller's grant for it) it was decided on.
+/// The files of a record a caller reads a page at a time, and to scan for one readable file.
+const FILES_PAGE: i64 = 1_000;
+
+/// Which files of a record a caller may read: all, or, when some files have a class of their
+/// own, each decided on its class and the caller's grant for it.
+#[derive(Debug)]
 enum Readable {
     All,
-    Only(Vec<(FileRow, ResourceFacts)>),
+    Only { facts: ResourceFacts, grants: Vec<GrantRow> },
+}
+
+impl Readable {
+    /// The rows the caller may read, each with the facts it was decided on when it has a class
+    /// of its own (a read of it is audited on those).
+    fn filter(&self, subject: &Subject, access: &Access, rows: Vec<FileRow>) -> Vec<(FileRow, Option<ResourceFacts>)> {
+        match self {
+            Self::All => rows.into_iter().map(|row| (row, None)).collect(),
+            Self::Only { facts, grants } => rows
+                .into_iter()
+                .map(|row| {
+                    let (grant, grant_id) = deciding_grant(grants, Some(&row.key));
+                    let file = ResourceFacts { data_class: access.class_of(&row.key), grant, grant_id, ..facts.clone() };
+                    (row, file)
+                })
+                .filter(|(_, file)| authz::authorize(subject, Action::ReadFiles, file).allowed)
+                .map(|(row, file)| (row, Some(file)))
+                .collect(),
+        }
+    }
 }
 
 fn file_view(row: FileRow, access: &Access) -> FileView {

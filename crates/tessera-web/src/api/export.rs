@@ -93,11 +93,12 @@ pub(crate) async fn export(
 /// held to its SHA-512 as it streams out. Only those who may read every file get the bag.
 async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
+    let listed = state.tessera.readable_page(&readable, 0, None).await?;
     let links = state.links(&readable.record.doc);
     let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(state, &readable.record)).unwrap_or_default();
     let tags = {
         let described = state.described(&readable.record.doc, &links);
-        let files: Vec<BagFile<'_>> = readable.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
+        let files: Vec<BagFile<'_>> = listed.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
         let metadata = vec![
             ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
             ("metadata/record.json".to_string(), record_json),
@@ -111,7 +112,7 @@ async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKin
         files_under: format!("{root}data/"),
         verify: true,
     };
-    Ok(archive_response(readable, &format!("record-{id}-bagit"), plan))
+    Ok(archive_response(state, readable, &format!("record-{id}-bagit"), plan))
 }
 
 /// The export format an `Accept` header asks for before HTML or JSON, if any.
@@ -138,14 +139,15 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
 /// get it.
 async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let mut schemas = Vec::with_capacity(readable.files.len());
-    for (index, file) in readable.files.iter().enumerate() {
+    let listed = state.tessera.readable_page(&readable, 0, None).await?;
+    let mut schemas = Vec::with_capacity(listed.files.len());
+    for (index, file) in listed.files.iter().enumerate() {
         let Some(delimiter) = datapackage::delimiter_of(&file.key) else {
             schemas.push(None);
             continue;
         };
         let mut inference = datapackage::SchemaInference::new(delimiter);
-        let mut stream = readable.open(index).await?;
+        let mut stream = state.tessera.open_readable(&readable, &listed, index).await?;
         while let Some(chunk) = stream.next().await {
             inference.feed(&chunk.map_err(|e| ApiError::App(tessera_app::Error::Io(e)))?);
         }
@@ -153,14 +155,14 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
     }
     let links = state.links(&readable.record.doc);
     let files: Vec<FileFacts> =
-        readable.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
+        listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
     let descriptor = {
         let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
         serde_json::to_vec_pretty(&datapackage::descriptor(&described, &id.to_string(), &schemas)).unwrap_or_default()
     };
     let root = format!("record-{id}/");
     let plan = ArchivePlan { kind, leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
-    Ok(archive_response(readable, &format!("record-{id}-datapackage"), plan))
+    Ok(archive_response(state, readable, &format!("record-{id}-datapackage"), plan))
 }
 
 /// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
@@ -168,9 +170,10 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
 /// who may read every file get it.
 async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
+    let listed = state.tessera.readable_page(&readable, 0, None).await?;
     let links = state.links(&readable.record.doc);
     let files: Vec<FileFacts> =
-        readable.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
+        listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
     let metadata = {
         let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
         serde_json::to_vec_pretty(&ro_crate::metadata(&described)).unwrap_or_default()
@@ -178,7 +181,7 @@ async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: Archi
     let root = format!("record-{id}/");
     let plan =
         ArchivePlan { kind, leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)], files_under: root, verify: true };
-    Ok(archive_response(readable, &format!("record-{id}-ro-crate"), plan))
+    Ok(archive_response(state, readable, &format!("record-{id}-ro-crate"), plan))
 }
 
 /// The record as the caller may see it, in `format`.

@@ -8,11 +8,11 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 use tessera_app::domain::RecordId;
-use tessera_app::{ReadableFile, ReadableFiles};
+use tessera_app::{ReadableFile, ReadableFiles, Tessera};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
@@ -171,7 +171,7 @@ pub(crate) async fn download_archive(
     let id = record_id(&id)?;
     let kind = ArchiveKind::parse(query.archive.as_deref())?;
     let readable = state.tessera.readable_files(&subject, id).await?;
-    Ok(archive_response(readable, &format!("record-{id}"), ArchivePlan { kind, ..ArchivePlan::default() }))
+    Ok(archive_response(&state, readable, &format!("record-{id}"), ArchivePlan { kind, ..ArchivePlan::default() }))
 }
 
 /// The archive formats files stream out in.
@@ -221,14 +221,15 @@ pub(crate) struct ArchivePlan {
     pub(crate) verify: bool,
 }
 
-/// Streams the files as an archive named `{stem}.zip` or `{stem}.tar`, with no size cap and
-/// no temporary file.
-pub(crate) fn archive_response(readable: ReadableFiles, stem: &str, plan: ArchivePlan) -> Response {
+/// Streams the files as an archive named `{stem}.zip` or `{stem}.tar`, with no size cap, no
+/// temporary file, and in memory that does not grow with the number of files.
+pub(crate) fn archive_response(state: &AppState, readable: ReadableFiles, stem: &str, plan: ArchivePlan) -> Response {
     let (media, filename) = (plan.kind.media_type(), format!("{stem}.{}", plan.kind.extension()));
     let id = readable.record.doc.id;
     let (mut sender, receiver) = futures::channel::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let tessera = state.tessera.clone();
     tokio::spawn(async move {
-        if let Err(err) = write_archive(&readable, plan, &mut sender).await {
+        if let Err(err) = write_archive(&tessera, &readable, plan, &mut sender).await {
             tracing::warn!(record = id.0, error = %err, "the archive stream stopped");
             let _ = sender.send(Err(std::io::Error::other(err))).await;
         }
@@ -240,7 +241,11 @@ pub(crate) fn archive_response(readable: ReadableFiles, stem: &str, plan: Archiv
     response
 }
 
+/// How many files an archive reads from the catalogue at a time.
+const ARCHIVE_PAGE: i64 = 1_000;
+
 async fn write_archive(
+    tessera: &Tessera,
     readable: &ReadableFiles,
     plan: ArchivePlan,
     sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
@@ -252,37 +257,67 @@ async fn write_archive(
         let mut sender = sender.clone();
         async move { sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string()) }
     };
+    let page_at = |offset| async move { tessera.readable_page(readable, offset, Some(ARCHIVE_PAGE)).await.map_err(|e| e.to_string()) };
+    let mut leading = Vec::with_capacity(plan.leading.len());
     for (path, content) in plan.leading {
         send(sender, archive.start(&path, content.len() as u64)).await?;
         archive.write(&content);
+        leading.push((path, content.len() as u64));
         send(sender, Bytes::from(content)).await?;
         send(sender, archive.finish_entry()).await?;
     }
-    for (index, file) in readable.files.iter().enumerate() {
-        let size = u64::try_from(file.size).unwrap_or(0);
-        send(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
-        let mut stream = readable.open(index).await.map_err(|e| e.to_string())?;
-        let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
-        let mut sent = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| e.to_string())?;
-            archive.write(&chunk);
-            if let Some(digest) = &mut digest {
-                digest.update(&chunk);
+    let mut next = Some(0);
+    while let Some(offset) = next {
+        let page = page_at(offset).await?;
+        next = page.next;
+        for (index, file) in page.files.iter().enumerate() {
+            let size = u64::try_from(file.size).unwrap_or(0);
+            send(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
+            let mut stream = tessera.open_readable(readable, &page, index).await.map_err(|e| e.to_string())?;
+            let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
+            let mut sent = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| e.to_string())?;
+                archive.write(&chunk);
+                if let Some(digest) = &mut digest {
+                    digest.update(&chunk);
+                }
+                sent += chunk.len() as u64;
+                send(sender, chunk).await?;
             }
-            sent += chunk.len() as u64;
-            send(sender, chunk).await?;
+            // A tar header stated the size before the content; any other length breaks the archive.
+            if sent != size {
+                return Err(format!("file '{}' is {sent} bytes, not the {size} its record says", file.key));
+            }
+            if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
+                return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
+            }
+            send(sender, archive.finish_entry()).await?;
         }
-        // A tar header stated the size before the content; any other length breaks the archive.
-        if sent != size {
-            return Err(format!("file '{}' is {sent} bytes, not the {size} its record says", file.key));
-        }
-        if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
-            return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
-        }
-        send(sender, archive.finish_entry()).await?;
     }
-    send(sender, archive.finish()).await
+    let zip = match archive {
+        Archive::Tar(..) => return send(sender, tessera_formats::tar::finish()).await,
+        Archive::Zip(zip, _) => zip,
+    };
+    // The central directory lists every entry again: the files are read from the catalogue a
+    // second time rather than held since the first.
+    let (descriptor, mut directory) = zip.directory();
+    send(sender, descriptor).await?;
+    let mut listing = BytesMut::new();
+    for (path, size) in leading {
+        listing.extend_from_slice(&directory.entry(&path, size)?);
+    }
+    let mut next = Some(0);
+    while let Some(offset) = next {
+        let page = page_at(offset).await?;
+        next = page.next;
+        for file in &page.files {
+            listing
+                .extend_from_slice(&directory.entry(&format!("{}{}", plan.files_under, file.key), u64::try_from(file.size).unwrap_or(0))?);
+        }
+        send(sender, listing.split().freeze()).await?;
+    }
+    send(sender, directory.finish()?).await
 }
 
 /// One archive being written, whichever its format.
@@ -320,13 +355,6 @@ impl Archive {
         match self {
             Self::Zip(zip, _) => zip.finish_entry(),
             Self::Tar(_, size) => tessera_formats::tar::entry_end(*size),
-        }
-    }
-
-    fn finish(self) -> Bytes {
-        match self {
-            Self::Zip(zip, _) => zip.finish(),
-            Self::Tar(..) => tessera_formats::tar::finish(),
         }
     }
 }

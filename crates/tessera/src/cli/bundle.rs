@@ -73,7 +73,12 @@ fn write_bundle(path: &Path, files: &[Upload]) -> anyhow::Result<u64> {
         }
         out.write_all(&zip.finish_entry())?;
     }
-    out.write_all(&zip.finish())?;
+    let (descriptor, mut directory) = zip.directory();
+    out.write_all(&descriptor)?;
+    for (key, _, size) in files {
+        out.write_all(&directory.entry(key, *size).map_err(anyhow::Error::msg)?)?;
+    }
+    out.write_all(&directory.finish().map_err(anyhow::Error::msg)?)?;
     // Not synced: a bundle lost in a crash is made again from the files.
     out.into_inner().map_err(|err| err.into_error())?;
     Ok(std::fs::metadata(path)?.len())

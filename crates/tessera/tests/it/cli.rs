@@ -1,8 +1,11 @@
 //! The CLI: `deposit` a folder and `get` it back, and clear errors for bad settings.
 
-use tessera_testkit::{TestServerConfig, describe};
+use std::path::Path;
 
-use crate::helpers::{BIN, start};
+use tessera_testkit::{TestServer, TestServerConfig, describe};
+
+use crate::helpers::{Api, BIN, start};
+use crate::lifecycle::zip_listing;
 
 #[tokio::test]
 async fn deposit_a_folder_and_get_it_back() {
@@ -21,16 +24,7 @@ async fn deposit_a_folder_and_get_it_back() {
     )
     .unwrap();
 
-    let deposit = std::process::Command::new(BIN)
-        .args(["deposit", "--server", &server.base_url, "--token", &token, "--publish", "--metadata"])
-        .arg(&metadata)
-        .arg(&folder)
-        .output()
-        .unwrap();
-    assert!(deposit.status.success(), "{}", describe(&deposit));
-    let url = String::from_utf8(deposit.stdout.clone()).unwrap();
-    let id = url.trim().rsplit('/').next().unwrap().to_string();
-    assert!(url.trim().ends_with(&format!("/records/{id}")), "{}", describe(&deposit));
+    let id = deposit_published(&server, &token, &metadata, &folder);
 
     let out = work.path().join("copy");
     let get = std::process::Command::new(BIN).args(["get", &id, "--server", &server.base_url, "--output"]).arg(&out).output().unwrap();
@@ -51,6 +45,62 @@ async fn deposit_a_folder_and_get_it_back() {
     assert!(!failed.status.success());
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("metadata.creators: at least one creator is required"), "{stderr}");
+}
+
+/// A dataset of more files than the server reads from its catalogue at once (1,000) comes out
+/// whole: as a zip made a page at a time, with a central directory listing every file, and
+/// as a file list paged by the client.
+#[tokio::test]
+async fn a_dataset_of_many_files_streams_out_whole() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("plates");
+    let names: Vec<String> = (0..2_345).map(|i| format!("box-{:02}/plate-{i:05}.txt", i % 7)).collect();
+    for (i, name) in names.iter().enumerate() {
+        std::fs::create_dir_all(folder.join(name).parent().unwrap()).unwrap();
+        std::fs::write(folder.join(name), "x".repeat(i % 50)).unwrap();
+    }
+    let metadata = work.path().join("record.yaml");
+    std::fs::write(
+        &metadata,
+        "resource_type: {id: image}\ntitle: Glass plates\npublication_date: '1911'\ncreators:\n  - person_or_org: {type: organizational, name: Observatory}\n",
+    )
+    .unwrap();
+    let id = deposit_published(&server, &token, &metadata, &folder);
+
+    let mut expected: Vec<String> = names.iter().enumerate().map(|(i, name)| format!("{name} {}", i % 50)).collect();
+    expected.sort();
+    let anonymous = Api::new(&server, None);
+    let (status, _, zip) = anonymous.bytes(&format!("/api/records/{id}/files-archive")).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(zip_listing(&zip), expected);
+
+    let mut listed = Vec::new();
+    for page in 1..=3 {
+        let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={page}&size=1000")).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        assert_eq!(body["total"], 2_345);
+        let entries = body["entries"].as_array().unwrap();
+        listed.extend(entries.iter().map(|e| format!("{} {}", e["key"].as_str().unwrap(), e["size"])));
+    }
+    assert_eq!(listed, expected);
+}
+
+/// Deposits and publishes `folder` with `tessera deposit`, and returns the new record's id
+/// from the landing page address it prints.
+fn deposit_published(server: &TestServer, token: &str, metadata: &Path, folder: &Path) -> String {
+    let deposit = std::process::Command::new(BIN)
+        .args(["deposit", "--server", &server.base_url, "--token", token, "--publish", "--metadata"])
+        .arg(metadata)
+        .arg(folder)
+        .output()
+        .unwrap();
+    assert!(deposit.status.success(), "{}", describe(&deposit));
+    let url = String::from_utf8(deposit.stdout.clone()).unwrap();
+    let id = url.trim().rsplit('/').next().unwrap().to_string();
+    assert!(url.trim().ends_with(&format!("/records/{id}")), "{}", describe(&deposit));
+    id
 }
 
 #[test]

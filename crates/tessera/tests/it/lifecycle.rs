@@ -197,7 +197,7 @@ fn md5_hex(content: &[u8]) -> String {
 }
 
 /// The archive's entries as Python's zipfile reads them (it checks every CRC).
-fn zip_listing(zip: &[u8]) -> Vec<String> {
+pub(crate) fn zip_listing(zip: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.zip");
     std::fs::write(&path, zip).unwrap();
