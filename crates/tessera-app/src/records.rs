@@ -140,9 +140,16 @@ impl Tessera {
     }
 
     /// One file of a record, checked once; its details are known before any byte is read.
+    /// The record, the file and whether the dataset is taken down come in one question to the
+    /// catalogue, and no view of the record is built: a download needs no more.
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
-        let doc = self.readable_record(subject, id, key).await?;
-        let Some(row) = self.catalog.record_file(id, key).await? else {
+        let (row, file, taken_down) =
+            self.catalog.record_for_download(id, key).await?.ok_or_else(|| Error::not_found(format!("record {id}")))?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        let facts = self.record_facts_when(subject, &doc, Some(key), taken_down).await?;
+        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}")).await?;
+        self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
+        let Some(row) = file else {
             let deleted = doc.deletions.iter().find(|d| d.files.iter().any(|f| f.key == key));
             return Err(match deleted {
                 Some(deletion) => Error::Gone(format!(
@@ -197,17 +204,6 @@ impl Tessera {
         }
         let stream = self.ocfl.store().get_stream(content_key, None).await?;
         Ok(if files.counted.swap(true, Ordering::Relaxed) { stream } else { self.downloads.counting(files.record.doc.parent_id, stream) })
-    }
-
-    /// The document of a record whose file `key` the caller may read. A download needs no
-    /// more of the record than this, so no view is built (one query less for each).
-    async fn readable_record(&self, subject: &Subject, id: RecordId, key: &str) -> Result<RecordDoc> {
-        let row = self.published_row(id).await?;
-        let doc: RecordDoc = from_json(&row.doc)?;
-        let facts = self.record_facts(subject, &doc, Some(key)).await?;
-        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}")).await?;
-        self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
-        Ok(doc)
     }
 
     /// A record whose metadata the caller may read, and which of its files they may read:

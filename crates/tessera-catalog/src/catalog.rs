@@ -742,6 +742,24 @@ impl Catalog {
         })
     }
 
+    /// What deciding on and serving one file's download needs, in one question: the record,
+    /// its file `key` if it has one, and whether its dataset is taken down now.
+    pub async fn record_for_download(&self, record: RecordId, key: &str) -> Result<Option<(RecordRow, Option<FileRow>, bool)>> {
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS}, f.key, f.size, f.md5, f.sha512, f.content_key, \
+             EXISTS (SELECT 1 FROM takedowns t WHERE t.parent_id = records.parent_id AND t.lifted IS NULL) AS taken_down \
+             FROM records LEFT JOIN record_files f ON f.record_id = records.id AND f.key = $2 WHERE records.id = $1"
+        );
+        on_pool!(self, pool => {
+            let Some(row) = sqlx::query(&sql).bind(record.0).bind(key).fetch_optional(pool).await? else { return Ok(None) };
+            let file = match row.try_get::<Option<String>, _>("key")? {
+                Some(_) => Some(file_row!(row)),
+                None => None,
+            };
+            Ok(Some((record_row!(row), file, row.try_get("taken_down")?)))
+        })
+    }
+
     /// Total count and bytes of a record's files.
     pub async fn record_files_summary(&self, record: RecordId) -> Result<(i64, i64)> {
         on_pool!(self, pool => {

@@ -504,7 +504,13 @@ async fn contract(catalog: Catalog) {
     assert_eq!(ids_of(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await), [102, 103]);
     assert!(feed(OaiRange { from: Some("2026-01-01T00:00:01Z".into()), ..OaiRange::default() }, None).await.is_empty());
     let later = "2026-01-02T10:00:00.5Z";
+    let (row, file, taken_down) = catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap();
+    assert_eq!((row.id, file.map(|f| (f.size, f.content_key)), taken_down), (RecordId(102), Some((7, "o/v1/content/7".into())), false));
     catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
+    assert!(catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().2, "a download sees the takedown");
+    let (_, missing, _) = catalog.record_for_download(RecordId(102), "no such file").await.unwrap().unwrap();
+    assert!(missing.is_none());
+    assert!(catalog.record_for_download(RecordId(999), "k0007").await.unwrap().is_none());
     assert_eq!(catalog.taken_down_parents().await.unwrap(), [ParentId(101)]);
     assert_eq!(catalog.taken_down_among(Some(&[ParentId(7), ParentId(101)])).await.unwrap(), [ParentId(101)]);
     assert!(catalog.taken_down_among(Some(&[ParentId(7)])).await.unwrap().is_empty());
@@ -520,6 +526,7 @@ async fn contract(catalog: Catalog) {
     assert!(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await.is_empty(), "the takedown moved both");
     // A clock that went back does not move datestamps backwards.
     catalog.lift_takedown(ParentId(101), "restored", None, NOW, Vec::new()).await.unwrap();
+    assert!(!catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().2, "nor once it is lifted");
     let restored = catalog.oai_item(RecordId(102)).await.unwrap().unwrap();
     assert_eq!((restored.datestamp.as_str(), restored.deleted, restored.doc.as_str()), ("2026-01-02T10:00:00Z", false, "{\"r\":2}"));
     assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
