@@ -184,12 +184,11 @@ impl Tessera {
         let end = offset + rows.len() as i64;
         let next = (!rows.is_empty() && end < total).then_some(end);
         let access = &files.record.doc.access;
-        let (files, sources) = files
+        let (sources, files) = files
             .readable
             .filter(&files.subject, access, rows)
             .into_iter()
             .map(|(row, facts)| ((row.content_key.clone(), facts), file_view(row, access)))
-            .map(|(source, view)| (view, source))
             .unzip();
         Ok(ReadablePage { files, sources, next })
     }

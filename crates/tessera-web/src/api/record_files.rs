@@ -300,7 +300,9 @@ async fn write_archive(
         Archive::Zip(zip, _) => zip,
     };
     // The central directory lists every entry again: the files are read from the catalogue a
-    // second time rather than held since the first.
+    // second time rather than held since the first. Should the list differ (a grant to some
+    // of the files ended meanwhile), the directory is refused and the download breaks rather
+    // than list other files than it holds.
     let (descriptor, mut directory) = zip.directory();
     send(sender, descriptor).await?;
     let mut listing = BytesMut::new();
