@@ -2,7 +2,7 @@
 //! drafts of published records.
 
 use serde_json::json;
-use tessera_catalog::{DraftFileRow, DraftRow, RecordRow};
+use tessera_catalog::{DraftRow, RecordRow};
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{Access, OrgId, Problem, RecordId, UserId};
@@ -156,22 +156,7 @@ impl Tessera {
             updated: stamp.clone(),
         };
         self.catalog.insert_draft(&row).await?;
-        let (files, _) = self.catalog.record_files(record.id, 0, None).await?;
-        let carried: Vec<DraftFileRow> = files
-            .into_iter()
-            .map(|f| DraftFileRow {
-                draft_id: id,
-                key: f.key,
-                status: "completed".into(),
-                size: Some(f.size),
-                md5: Some(f.md5),
-                sha512: Some(f.sha512),
-                staged: false,
-                created: stamp.clone(),
-                updated: stamp.clone(),
-            })
-            .collect();
-        self.catalog.insert_draft_files(&carried, &[]).await?;
+        self.catalog.carry_record_files(record.id, id, &stamp).await?;
         self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
         self.draft_view(row).await
     }
@@ -225,7 +210,7 @@ impl Tessera {
     pub(crate) async fn draft_view(&self, row: DraftRow) -> Result<DraftView> {
         let mut doc: DraftDoc = from_json(&row.doc)?;
         let problems = check_metadata(&mut doc.metadata);
-        let files = self.catalog.draft_files(row.id, 0, None).await?;
+        let (files_count, files_bytes) = self.catalog.draft_files_summary(row.id).await?;
         let is_published = row.kind == KIND_EDIT;
         Ok(DraftView {
             id: row.id,
@@ -239,8 +224,8 @@ impl Tessera {
             metadata: doc.metadata,
             access: doc.access,
             files_enabled: doc.files_enabled,
-            files_count: files.len() as i64,
-            files_bytes: files.iter().filter_map(|f| f.size).sum(),
+            files_count,
+            files_bytes,
             problems,
             is_published,
             pids: doc.pids,

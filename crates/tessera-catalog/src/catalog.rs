@@ -515,6 +515,26 @@ impl Catalog {
         Ok(())
     }
 
+    /// Starts a new version's draft with every file of the published `record`, carried by
+    /// reference (not staged), copied inside the database rather than read out and back.
+    pub async fn carry_record_files(&self, record: RecordId, draft: RecordId, at: &str) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
+             SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4"
+        );
+        on_pool!(self, pool => sqlx::query(&sql).bind(draft.0).bind(false).bind(at).bind(record.0).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// How many files a draft has, and their bytes so far.
+    pub async fn draft_files_summary(&self, draft: RecordId) -> Result<(i64, i64)> {
+        let sql = "SELECT COUNT(*) AS count, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM draft_files WHERE draft_id = $1";
+        on_pool!(self, pool => {
+            let row = sqlx::query(sql).bind(draft.0).fetch_one(pool).await?;
+            Ok((row.try_get("count")?, row.try_get("bytes")?))
+        })
+    }
+
     pub async fn draft_file(&self, draft: RecordId, key: &str) -> Result<Option<DraftFileRow>> {
         let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key = $2");
         on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {

@@ -307,6 +307,7 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.draft_file(draft.id, "f00000.txt").await.unwrap(), Some(done.clone()));
     catalog.delete_draft_file(draft.id, "f00001.txt").await.unwrap();
     assert_eq!(catalog.draft_files(draft.id, 0, None).await.unwrap().len(), 2499);
+    assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2499, 3), "pending files count, without bytes yet");
 
     // Resumable uploads: acknowledged bytes, then the file joins the draft in one step.
     let upload = UploadRow {
@@ -425,6 +426,19 @@ async fn contract(catalog: Catalog) {
     catalog.apply_published(&edited, None, None, &sets(&["org", "org:x", "type"]), Vec::new()).await.unwrap();
     assert_eq!(catalog.record(record.id).await.unwrap(), Some(edited));
     assert_eq!(catalog.record_files_summary(record.id).await.unwrap().0, 1500);
+
+    // A new version's draft starts with the published files, carried by reference.
+    let next = DraftRow { id: RecordId(104), kind: "version".into(), ..draft.clone() };
+    catalog.insert_draft(&next).await.unwrap();
+    catalog.carry_record_files(record.id, next.id, "2026-01-03T00:00:00Z").await.unwrap();
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (1500, (0..1500).sum::<i64>()));
+    let carried = catalog.draft_file(next.id, "k0007").await.unwrap().unwrap();
+    assert_eq!(
+        (carried.status.as_str(), carried.size, carried.sha512.as_deref(), carried.staged, carried.updated.as_str()),
+        ("completed", Some(7), Some("s"), false, "2026-01-03T00:00:00Z")
+    );
+    catalog.delete_draft(next.id).await.unwrap();
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (0, 0));
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
     catalog.apply_published(&second, Some(&[]), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
