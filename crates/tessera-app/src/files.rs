@@ -143,7 +143,9 @@ impl Tessera {
         Ok(DraftFileView { multipart, ..file_view(file) })
     }
 
-    pub async fn draft_files(&self, subject: &Subject, id: RecordId) -> Result<Vec<DraftFileView>> {
+    /// A page of a draft's files in key order (all from `offset` if `limit` is None), and how
+    /// many it has.
+    pub async fn draft_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<DraftFileView>, i64)> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
         let mut parts: HashMap<String, MultipartView> = HashMap::new();
         for upload in self.catalog.multipart_uploads(id).await? {
@@ -151,14 +153,16 @@ impl Tessera {
                 parts.insert(upload.key, view);
             }
         }
-        let files = self.catalog.draft_files(id, 0, None).await?;
-        Ok(files
+        let files = self.catalog.draft_files(id, offset, limit).await?;
+        let (total, _) = self.catalog.draft_files_summary(id).await?;
+        let files = files
             .into_iter()
             .map(|file| {
                 let multipart = parts.remove(&file.key);
                 DraftFileView { multipart, ..file_view(file) }
             })
-            .collect())
+            .collect();
+        Ok((files, total))
     }
 
     pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {

@@ -86,9 +86,9 @@ pub(crate) async fn init_files(
 pub(crate) async fn list_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     let draft = state.tessera.draft(&subject, id).await?;
-    let files = state.tessera.draft_files(&subject, id).await?;
+    let (files, total) = state.tessera.draft_files(&subject, id, 0, None).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
-    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, files.len() as i64)))
+    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, total)))
 }
 
 enum FileAction<'a> {

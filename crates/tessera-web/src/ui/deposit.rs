@@ -19,7 +19,7 @@ use tessera_app::domain::{Access, DataClass, Problem, RecordId, vocab};
 use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest};
 
 use super::i18n::{Lang, Tr};
-use super::pages::{HtmlError, human_size, render};
+use super::pages::{FILES_PER_PAGE, HtmlError, human_size, render};
 use super::problems::in_words;
 use super::session::SignedIn;
 use super::{field, here, notice};
@@ -672,6 +672,8 @@ struct DepositPage {
     errors: Vec<FieldError>,
     notice: String,
     files: Vec<DraftFileRow>,
+    files_page: i64,
+    files_pages: i64,
     files_enabled: bool,
     /// `new`, `edit` (of a published record: its files stay) or `version`.
     kind: String,
@@ -819,6 +821,16 @@ static LICENCES: std::sync::LazyLock<Vec<(String, String)>> =
 static LANGUAGES: std::sync::LazyLock<Vec<(String, String)>> =
     std::sync::LazyLock::new(|| vocab::major_languages().map(|(code, name)| (code.to_string(), name.to_string())).collect());
 
+/// The page of the draft's files asked for by `?files_page=`, from 1.
+fn files_page_of(here: &str) -> i64 {
+    let query = here.split_once('?').map_or("", |(_, query)| query);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "files_page")
+        .and_then(|(_, page)| page.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
 async fn deposit_page(
     state: &AppState,
     user: &SignedIn,
@@ -828,9 +840,11 @@ async fn deposit_page(
     form: DepositForm,
     problems: &[Problem],
 ) -> Result<DepositPage, HtmlError> {
-    let files = match draft {
-        Some(draft) => state.tessera.draft_files(&user.subject, draft.id).await?,
-        None => Vec::new(),
+    // A page of the files: a draft of many files opens as quickly as one of a few.
+    let files_page = files_page_of(&here);
+    let (files, files_total) = match draft {
+        Some(draft) => state.tessera.draft_files(&user.subject, draft.id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await?,
+        None => (Vec::new(), 0),
     };
     // The subjects most used already, as the search facet counts them.
     let used = SearchRequest { limit: 1, ..SearchRequest::default() };
@@ -850,6 +864,8 @@ async fn deposit_page(
                 key: f.key,
             })
             .collect(),
+        files_page,
+        files_pages: (files_total + FILES_PER_PAGE - 1) / FILES_PER_PAGE,
         files_enabled: draft.is_none_or(|d| d.files_enabled),
         kind: draft.map_or_else(|| "new".to_string(), |d| d.kind.clone()),
         resource_types: vocab::RESOURCE_TYPES.iter().map(|(id, _)| (id.to_string(), t.bucket("resource_type", id))).collect(),

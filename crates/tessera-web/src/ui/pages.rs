@@ -23,7 +23,7 @@ use crate::state::AppState;
 use crate::wire::escape_segment;
 
 /// Files listed per page on a landing page.
-const FILES_PER_PAGE: i64 = 100;
+pub(super) const FILES_PER_PAGE: i64 = 100;
 
 struct FileRow {
     key: String,

@@ -224,6 +224,17 @@ async fn deposit_forms_need_a_session_and_its_token() {
 
     // A draft made through the API, saved from the page, keeps what the form does not show.
     let api = crate::helpers::Api::new(&server, Some(server.cli_ok(&["admin", "create-token", "ada@example.org"]).trim().to_string()));
+
+    // A draft of many files shows them a hundred at a time.
+    let names: Vec<String> = (0..150).map(|i| format!("plate-{i:03}.txt")).collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|name| (name.as_str(), &b"x"[..])).collect();
+    let many = api.draft_with_files(metadata("Many plates"), &files).await;
+    let first = page(&format!("/uploads/{many}")).await.unwrap().text().await.unwrap();
+    assert!(first.contains("plate-000.txt") && first.contains("plate-099.txt") && !first.contains("plate-100.txt"), "{first}");
+    assert!(first.contains("Page 1 of 2.") && first.contains("href=\"?files_page=2#files\" rel=\"next\""), "{first}");
+    let second = page(&format!("/uploads/{many}?files_page=2")).await.unwrap().text().await.unwrap();
+    assert!(second.contains("plate-100.txt") && second.contains("plate-149.txt") && !second.contains("plate-099.txt"), "{second}");
+    assert!(second.contains("rel=\"prev\"") && !second.contains("rel=\"next\""), "{second}");
     let mut rich = metadata("Rich draft");
     rich["related_identifiers"] = json!([{"identifier": "10.1234/earlier", "scheme": "doi", "relation_type": {"id": "isnewversionof"},
         "resource_type": {"id": "dataset"}}]);
