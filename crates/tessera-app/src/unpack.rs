@@ -69,16 +69,28 @@ impl Tessera {
             Some(folder) => format!("{}/", FileKey::parse(folder).map_err(|message| Error::BadRequest(format!("into: {message}")))?),
             None => String::new(),
         };
-        let mut taken: HashSet<String> = self.catalog.draft_files(id, 0, None).await?.into_iter().map(|file| file.key).collect();
-        if !keep {
-            taken.remove(key.as_str());
-        }
         let path = self.staging.content_path(id, &sha512);
         let limits = Limits { max_file_bytes: self.config.max_file_bytes, max_ratio: self.config.max_unpack_ratio };
+        let (planning, folder) = (path.clone(), prefix.clone());
+        let (kind, planned, mut problems) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let kind = kind_of(&planning)?;
+            let (planned, problems) = plan(kind, &planning, &folder, limits)?;
+            Ok((kind, planned, problems))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        // Entries that would replace files of the draft, asked of the catalogue for the
+        // archive's keys only, so the draft's other files are never read.
+        let keys: Vec<&str> = planned.iter().map(|entry| entry.key.as_str()).collect();
+        for taken in self.catalog.draft_keys_among(id, &keys).await? {
+            if keep || taken != key.as_str() {
+                let name = taken.strip_prefix(prefix.as_str()).unwrap_or(&taken);
+                problems.push(Problem::new(format!("entries.{name}"), format!("'{taken}' is already a file of the draft")));
+            }
+        }
+        refuse_with(problems, planned.is_empty())?;
         let staging = self.staging.clone();
         let (planned, digests) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let kind = kind_of(&path)?;
-            let planned = plan(kind, &path, &prefix, &taken, limits)?;
             let digests = extract(kind, &path, &planned, &staging, id)?;
             Ok((planned, digests))
         })
@@ -143,7 +155,6 @@ fn kind_of(path: &Path) -> Result<Kind> {
 /// The entries checked so far.
 struct Plan<'a> {
     prefix: &'a str,
-    taken: &'a HashSet<String>,
     limits: Limits,
     planned: Vec<Planned>,
     seen: HashSet<String>,
@@ -164,8 +175,8 @@ impl Plan<'_> {
             Ok(key) => key,
             Err(message) => return self.problems.push(Problem::new(field, message)),
         };
-        if self.taken.contains(key.as_str()) || !self.seen.insert(key.to_string()) {
-            return self.problems.push(Problem::new(field, format!("'{key}' is already a file of the draft or of the archive")));
+        if !self.seen.insert(key.to_string()) {
+            return self.problems.push(Problem::new(field, format!("'{key}' is in the archive more than once")));
         }
         let Limits { max_file_bytes, max_ratio } = self.limits;
         if size > max_file_bytes {
@@ -179,12 +190,12 @@ impl Plan<'_> {
     }
 }
 
-/// Checks every entry and returns those that become files, in the archive's order; refuses
-/// the archive with every problem found (up to `SHOWN_PROBLEMS`).
-fn plan(kind: Kind, path: &Path, prefix: &str, taken: &HashSet<String>, limits: Limits) -> Result<Vec<Planned>> {
+/// Checks every entry and returns those that become files, in the archive's order, and every
+/// problem found.
+fn plan(kind: Kind, path: &Path, prefix: &str, limits: Limits) -> Result<(Vec<Planned>, Vec<Problem>)> {
     let archive_size = std::fs::metadata(path)?.len().max(1);
     let bound = archive_size.saturating_mul(limits.max_ratio);
-    let mut plan = Plan { prefix, taken, limits, planned: Vec::new(), seen: HashSet::new(), problems: Vec::new(), total: 0 };
+    let mut plan = Plan { prefix, limits, planned: Vec::new(), seen: HashSet::new(), problems: Vec::new(), total: 0 };
     match kind {
         Kind::Zip => {
             let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
@@ -249,7 +260,13 @@ fn plan(kind: Kind, path: &Path, prefix: &str, taken: &HashSet<String>, limits: 
             format!("the archive of {archive_size} bytes expands to over {total} bytes, beyond the bound of {}×", limits.max_ratio),
         ));
     }
-    if planned.is_empty() && problems.is_empty() {
+    Ok((planned, problems))
+}
+
+/// Refuses the archive with every problem found (up to `SHOWN_PROBLEMS`), or when it holds
+/// no files.
+fn refuse_with(mut problems: Vec<Problem>, nothing_planned: bool) -> Result<()> {
+    if nothing_planned && problems.is_empty() {
         problems.push(Problem::new("entries", "the archive holds no files"));
     }
     if !problems.is_empty() {
@@ -260,7 +277,7 @@ fn plan(kind: Kind, path: &Path, prefix: &str, taken: &HashSet<String>, limits: 
         }
         return Err(Error::Validation(problems));
     }
-    Ok(planned)
+    Ok(())
 }
 
 /// Streams each planned entry into staging as a partial file, makes them all durable with

@@ -526,6 +526,26 @@ impl Catalog {
         Ok(())
     }
 
+    /// Which of `keys` are files of the draft already, asked a thousand keys at a time.
+    pub async fn draft_keys_among(&self, draft: RecordId, keys: &[&str]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(INSERT_BATCH) {
+            let keys: Vec<String> = on_pool!(self, pool => {
+                let mut select = QueryBuilder::new("SELECT key FROM draft_files WHERE draft_id = ");
+                select.push_bind(draft.0).push(" AND key IN (");
+                let mut list = select.separated(", ");
+                for key in chunk {
+                    list.push_bind(*key);
+                }
+                select.push(") ORDER BY key");
+                let rows = select.build().fetch_all(pool).await?;
+                rows.iter().map(|row| row.try_get("key")).collect::<std::result::Result<_, _>>()?
+            });
+            found.extend(keys);
+        }
+        Ok(found)
+    }
+
     /// How many files a draft has, and their bytes so far.
     pub async fn draft_files_summary(&self, draft: RecordId) -> Result<(i64, i64)> {
         let sql = "SELECT COUNT(*) AS count, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM draft_files WHERE draft_id = $1";

@@ -308,6 +308,10 @@ async fn contract(catalog: Catalog) {
     catalog.delete_draft_file(draft.id, "f00001.txt").await.unwrap();
     assert_eq!(catalog.draft_files(draft.id, 0, None).await.unwrap().len(), 2499);
     assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2499, 3), "pending files count, without bytes yet");
+    let asked = ["f00000.txt", "f00001.txt", "nothing.txt", "f02499.txt"];
+    assert_eq!(catalog.draft_keys_among(draft.id, &asked).await.unwrap(), ["f00000.txt", "f02499.txt"]);
+    let every: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(catalog.draft_keys_among(draft.id, &every).await.unwrap().len(), 2499, "asked in several batches");
 
     // Resumable uploads: acknowledged bytes, then the file joins the draft in one step.
     let upload = UploadRow {

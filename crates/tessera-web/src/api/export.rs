@@ -90,7 +90,8 @@ pub(crate) async fn export(
 
 /// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): its tag files, with the
 /// DataCite XML and the record's JSON under `metadata/`, then every file under `data/`, each
-/// held to its SHA-512 as it streams out. Only those who may read every file get the bag.
+/// held to its SHA-512 as it streams out. Like "download all", it holds the files the caller
+/// may read.
 async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let listed = state.tessera.readable_page(&readable, 0, None).await?;
@@ -135,8 +136,7 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
 
 /// The record version as a Frictionless Data Package in a zip (`record-{id}/`):
 /// `datapackage.json`, with a Table Schema for each CSV and TSV file inferred from all its
-/// rows (so those files are read twice), then every file. Only those who may read every file
-/// get it.
+/// rows (so those files are read twice), then every file the caller may read.
 async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let listed = state.tessera.readable_page(&readable, 0, None).await?;
@@ -166,8 +166,8 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
 }
 
 /// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
-/// describing the record and each file, then every file at its path in the crate. Only those
-/// who may read every file get it.
+/// describing the record and each file the caller may read, then each of those files at its
+/// path in the crate.
 async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let listed = state.tessera.readable_page(&readable, 0, None).await?;

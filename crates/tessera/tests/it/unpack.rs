@@ -113,7 +113,7 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     assert_eq!(body["files"], 2);
     let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/notes.tar.gz/unpack?keep=true")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.to_string().contains("already a file"), "{body}");
+    assert!(body.to_string().contains("is already a file of the draft"), "{body}");
 
     // Published, the unpacked files are the record's.
     for archive in
