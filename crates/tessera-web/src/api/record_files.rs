@@ -31,7 +31,7 @@ pub(crate) async fn list_record_files(
     let id = record_id(&id)?;
     let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
     let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
-    let offset = size.map_or(0, |size| (page - 1) * size);
+    let offset = size.map_or(0, |size| (page - 1).saturating_mul(size));
     let (files, total) = state.tessera.record_files(&subject, id, offset, size).await?;
     let entries = files.iter().map(|f| file_json(&state, id, f)).collect();
     Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/files")), true, entries, total)))

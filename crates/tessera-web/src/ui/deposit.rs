@@ -843,7 +843,12 @@ async fn deposit_page(
     // A page of the files: a draft of many files opens as quickly as one of a few.
     let files_page = files_page_of(&here);
     let (files, files_total) = match draft {
-        Some(draft) => state.tessera.draft_files(&user.subject, draft.id, (files_page - 1) * FILES_PER_PAGE, Some(FILES_PER_PAGE)).await?,
+        Some(draft) => {
+            state
+                .tessera
+                .draft_files(&user.subject, draft.id, (files_page - 1).saturating_mul(FILES_PER_PAGE), Some(FILES_PER_PAGE))
+                .await?
+        }
         None => (Vec::new(), 0),
     };
     // The subjects most used already, as the search facet counts them.

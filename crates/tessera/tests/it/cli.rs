@@ -85,6 +85,11 @@ async fn a_dataset_of_many_files_streams_out_whole() {
         listed.extend(entries.iter().map(|e| format!("{} {}", e["key"].as_str().unwrap(), e["size"])));
     }
     assert_eq!(listed, expected);
+    // A page far past the end is empty, not an overflow.
+    let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={}&size=1000", i64::MAX)).await;
+    assert_eq!((status, body["entries"].as_array().map(Vec::len)), (reqwest::StatusCode::OK, Some(0)), "{body}");
+    let (status, _) = anonymous.get(&format!("/records/{id}?files_page={}", i64::MAX)).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
 }
 
 /// Deposits and publishes `folder` with `tessera deposit`, and returns the new record's id
