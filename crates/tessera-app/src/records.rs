@@ -349,7 +349,6 @@ const FILES_PAGE: i64 = 1_000;
 
 /// Which files of a record a caller may read: all, or, when some files have a class of their
 /// own, each decided on its class and the caller's grant for it.
-#[derive(Debug)]
 enum Readable {
     All,
     Only { facts: ResourceFacts, grants: Vec<GrantRow> },

@@ -101,8 +101,9 @@ fn make_dir(dir: &Path, to_sync: &mut BTreeSet<PathBuf>) -> io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// Puts each local file (destination, key, source) at its key's path, then fsyncs each folder changed once: a thousand
-/// files into one folder cost one folder fsync, not a thousand.
+/// Puts each local file (destination, key, source) at its key's path, then fsyncs each
+/// folder changed once: a thousand files into one folder cost one folder fsync, not a
+/// thousand.
 fn put_files_blocking(files: &[(PathBuf, String, PathBuf)]) -> Result<()> {
     let mut to_sync = BTreeSet::new();
     for (dest, key, src) in files {
