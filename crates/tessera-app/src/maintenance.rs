@@ -1,5 +1,6 @@
 //! Rebuilding derived state from storage, re-indexing, and verifying storage.
 
+use futures::StreamExt;
 use tessera_ocfl::validate::Report;
 
 use crate::{Error, Result, Tessera};
@@ -55,9 +56,10 @@ impl Tessera {
 
     /// Validates every object in storage and recomputes every digest.
     pub async fn verify(&self, mut progress: impl FnMut(usize, usize, &str)) -> Result<VerifyReport> {
-        let roots = self.ocfl.object_roots().await?;
+        let hierarchy = self.ocfl.hierarchy().await?;
+        let roots = hierarchy.roots;
         let mut report = VerifyReport::default();
-        for dir in self.ocfl.empty_hierarchy_dirs().await? {
+        for dir in hierarchy.empty {
             let mut finding = Report::default();
             finding.findings.push(tessera_ocfl::Finding {
                 severity: tessera_ocfl::validate::Severity::Error,
@@ -66,9 +68,21 @@ impl Tessera {
             });
             report.objects.push((dir, finding));
         }
-        for (done, root) in roots.iter().enumerate() {
-            let object = tessera_ocfl::validate_object(self.ocfl.store().as_ref(), root).await;
-            progress(done + 1, roots.len(), root);
+        // A few objects at once, so that while one object's inventories are read and checked,
+        // the files of others keep the hashing threads (one a core) busy. Reports still come in
+        // the roots' order.
+        let store = self.ocfl.store();
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let mut checked = futures::stream::iter(&roots)
+            .map(|root| {
+                let store = &store;
+                async move { (root, tessera_ocfl::validate_object(store.as_ref(), root).await) }
+            })
+            .buffered(parallel * 2);
+        let mut done = 0;
+        while let Some((root, object)) = checked.next().await {
+            done += 1;
+            progress(done, roots.len(), root);
             report.objects.push((root.clone(), object));
         }
         Ok(report)

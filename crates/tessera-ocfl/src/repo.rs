@@ -308,31 +308,30 @@ impl OcflRepo {
 
     /// Every object root in the storage root, found by walking the layout's three tuple levels.
     pub async fn object_roots(&self) -> Result<Vec<String>> {
-        let mut level = vec![String::new()];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for prefix in &level {
-                for name in self.store.list_dirs(prefix).await? {
-                    if prefix.is_empty() && name == "extensions" {
-                        continue;
-                    }
-                    next.push(if prefix.is_empty() { name } else { format!("{prefix}/{name}") });
-                }
-            }
-            level = next;
-        }
-        Ok(level)
+        Ok(self.hierarchy().await?.roots)
     }
 
     /// Folders of the layout's tuple levels that lead to no object (OCFL 1.1 §4.2 forbids them).
     pub async fn empty_hierarchy_dirs(&self) -> Result<Vec<String>> {
+        Ok(self.hierarchy().await?.empty)
+    }
+
+    /// Walks the layout's tuple levels once for both of the above. The folders of a level are
+    /// listed several at a time: a storage root of a million objects has over a million folders,
+    /// and a local store lists each on a blocking thread.
+    pub async fn hierarchy(&self) -> Result<Hierarchy> {
+        use futures::{StreamExt, TryStreamExt};
         let mut empty = Vec::new();
         let mut level = vec![String::new()];
         for _ in 0..4 {
+            let listed: Vec<(String, Vec<String>)> = futures::stream::iter(level)
+                .map(|prefix| async move { Ok::<_, Error>((prefix.clone(), self.store.list_dirs(&prefix).await?)) })
+                .buffered(LISTINGS_AT_ONCE)
+                .try_collect()
+                .await?;
             let mut next = Vec::new();
-            for prefix in &level {
-                let dirs = self.store.list_dirs(prefix).await?;
-                if dirs.is_empty() && !prefix.is_empty() && self.store.list(prefix).await?.is_empty() {
+            for (prefix, dirs) in listed {
+                if dirs.is_empty() && !prefix.is_empty() && self.store.list(&prefix).await?.is_empty() {
                     empty.push(prefix.clone());
                 }
                 for name in dirs {
@@ -344,7 +343,7 @@ impl OcflRepo {
             }
             level = next;
         }
-        Ok(empty)
+        Ok(Hierarchy { roots: level, empty })
     }
 
     /// Reads the inventory at an object root, whatever its id.
@@ -352,6 +351,18 @@ impl OcflRepo {
         read_inventory(self.store.as_ref(), root, root).await
     }
 }
+
+/// What a walk of the storage hierarchy found.
+#[derive(Debug, Default)]
+pub struct Hierarchy {
+    /// Every object's root folder, in order.
+    pub roots: Vec<String>,
+    /// Tuple folders that lead to no object.
+    pub empty: Vec<String>,
+}
+
+/// How many folders a walk of the hierarchy lists at once.
+const LISTINGS_AT_ONCE: usize = 16;
 
 /// One logical file a purge removed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -260,6 +260,10 @@ impl Store for LocalStore {
         }
     }
 
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
+    }
+
     fn is_temporary(&self, key: &str) -> bool {
         key.rsplit('/').next().is_some_and(|name| name.contains(TEMP_MARKER))
     }

@@ -53,6 +53,13 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every object under `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<()>;
 
+    /// The local file that holds `key`, for a caller that reads many bytes of it on a thread of
+    /// its own (a fixity check hashes at the disk's speed that way, with no hand-off per chunk).
+    /// `None` for stores that keep no local files: read those with `get_stream`.
+    fn local_path(&self, _key: &str) -> Option<PathBuf> {
+        None
+    }
+
     /// Whether `key` is a temporary file of an atomic write that a crash interrupted; such
     /// leftovers are removed by recovery. Stores with atomic puts of their own have none.
     fn is_temporary(&self, _key: &str) -> bool {
