@@ -11,15 +11,30 @@ pub struct RebuildReport {
     pub records: usize,
 }
 
-#[derive(Debug, Default)]
+/// What a whole verification found, in totals: each object's findings go to the caller as the
+/// object is checked, so a storage root of millions of objects is verified in bounded memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VerifyReport {
-    /// Each object root with what its validation found.
-    pub objects: Vec<(String, Report)>,
+    /// Objects checked, and folders of the hierarchy that hold none.
+    pub objects: usize,
+    pub files: u64,
+    pub bytes: u64,
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 impl VerifyReport {
     pub fn is_valid(&self) -> bool {
-        self.objects.iter().all(|(_, report)| report.is_valid())
+        self.errors == 0
+    }
+
+    fn add(&mut self, report: &Report) {
+        self.objects += 1;
+        self.files += report.files_checked;
+        self.bytes += report.bytes_checked;
+        let errors = report.errors().count();
+        self.errors += errors;
+        self.warnings += report.findings.len() - errors;
     }
 }
 
@@ -54,8 +69,10 @@ impl Tessera {
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await
     }
 
-    /// Validates every object in storage and recomputes every digest.
-    pub async fn verify(&self, mut progress: impl FnMut(usize, usize, &str)) -> Result<VerifyReport> {
+    /// Validates every object in storage and recomputes every digest. `each` is told of every
+    /// object (its root, what its check found, and how many of how many are done) in the roots'
+    /// order, and of every folder of the hierarchy that leads to no object.
+    pub async fn verify(&self, mut each: impl FnMut(&str, &Report, usize, usize)) -> Result<VerifyReport> {
         let hierarchy = self.ocfl.hierarchy().await?;
         let roots = hierarchy.roots;
         let mut report = VerifyReport::default();
@@ -66,7 +83,8 @@ impl Tessera {
                 code: "E073",
                 message: "a folder in the storage hierarchy holds no OCFL object".into(),
             });
-            report.objects.push((dir, finding));
+            report.add(&finding);
+            each(&dir, &finding, 0, roots.len());
         }
         // A few objects at once, so that while one object's inventories are read and checked,
         // the files of others keep the hashing threads (one a core) busy. Reports still come in
@@ -82,8 +100,8 @@ impl Tessera {
         let mut done = 0;
         while let Some((root, object)) = checked.next().await {
             done += 1;
-            progress(done, roots.len(), root);
-            report.objects.push((root.clone(), object));
+            report.add(&object);
+            each(root, &object, done, roots.len());
         }
         Ok(report)
     }

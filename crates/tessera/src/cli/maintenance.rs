@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use tessera_app::VerifyReport;
 use tessera_app::domain::authz::Subject;
 
 use crate::config::Config;
@@ -48,27 +49,20 @@ pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
     let tessera = super::open(config).await?;
     let bar = super::progress_bar(0, "{spinner} verifying [{bar:40}] {pos}/{len} objects ({elapsed})");
     let report = tessera
-        .verify(|done, total, _| {
+        .verify(|root, object, done, total| {
+            for finding in &object.findings {
+                let error = finding.severity == tessera_ocfl::validate::Severity::Error;
+                let kind = if error { "ERROR" } else { "warning" };
+                // Printed as each object is checked, with the bar out of the way.
+                bar.suspend(|| println!("{kind} {} {root}: {}", finding.code, finding.message));
+            }
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         })
         .await?;
     bar.finish_and_clear();
-    let (mut files, mut bytes, mut errors, mut warnings) = (0, 0, 0, 0);
-    for (root, object) in &report.objects {
-        files += object.files_checked;
-        bytes += object.bytes_checked;
-        for finding in &object.findings {
-            let error = finding.severity == tessera_ocfl::validate::Severity::Error;
-            if error {
-                errors += 1;
-            } else {
-                warnings += 1;
-            }
-            println!("{} {} {root}: {}", if error { "ERROR" } else { "warning" }, finding.code, finding.message);
-        }
-    }
-    println!("checked {} objects, {files} files, {bytes} bytes: {errors} errors, {warnings} warnings", report.objects.len());
+    let VerifyReport { objects, files, bytes, errors, warnings } = report;
+    println!("checked {objects} objects, {files} files, {bytes} bytes: {errors} errors, {warnings} warnings");
     tessera.catalog().close().await;
     Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
