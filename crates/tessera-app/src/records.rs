@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tessera_catalog::{FileRow, GrantRow, RecordRow, RecordStats};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
@@ -28,6 +28,9 @@ pub struct ReadableFiles {
     readable: Readable,
     /// Whether a file was read yet: the first counts as one download of the whole archive.
     counted: AtomicBool,
+    /// The files of a class of their own whose read was allowed and audited already. A data
+    /// package reads each table twice (its schema, then the archive) but hands it out once.
+    audited: Mutex<HashSet<String>>,
 }
 
 /// A page of the files a caller may read, in key order, from `Tessera::readable_page`.
@@ -174,7 +177,7 @@ impl Tessera {
     /// The files of a record the caller may read, checked once, for streaming an archive.
     pub async fn readable_files(&self, subject: &Subject, id: RecordId) -> Result<ReadableFiles> {
         let (record, readable) = self.readable(subject, id).await?;
-        Ok(ReadableFiles { record, subject: subject.clone(), readable, counted: AtomicBool::new(false) })
+        Ok(ReadableFiles { record, subject: subject.clone(), readable, counted: AtomicBool::new(false), audited: Mutex::default() })
     }
 
     /// The files `files` may read among the record's files from position `offset` on, at most
@@ -193,13 +196,16 @@ impl Tessera {
         Ok(ReadablePage { files, sources, next })
     }
 
-    /// Streams file `index` of `page`. Reading a file of a class of its own is audited; the
-    /// first file read counts as one download of the whole archive.
+    /// Streams file `index` of `page`. Reading a file of a class of its own is decided and
+    /// audited, once for the whole `files`; the first file read counts as one download of the
+    /// whole archive.
     pub async fn open_readable(&self, files: &ReadableFiles, page: &ReadablePage, index: usize) -> Result<ByteStream> {
         let ((content_key, facts), file) = page.sources.get(index).zip(page.files.get(index)).ok_or_else(|| Error::not_found("file"))?;
-        if let Some(facts) = facts {
+        let decided = || files.audited.lock().unwrap_or_else(PoisonError::into_inner).contains(&file.key);
+        if let Some(facts) = facts.as_ref().filter(|_| !decided()) {
             let what = format!("file '{}' of record {}", file.key, files.record.doc.id);
             self.authorize(&files.subject, Action::ReadFiles, facts, &what).await?;
+            files.audited.lock().unwrap_or_else(PoisonError::into_inner).insert(file.key.clone());
         }
         let stream = self.ocfl.store().get_stream(content_key, None).await?;
         Ok(if files.counted.swap(true, Ordering::Relaxed) { stream } else { self.downloads.counting(files.record.doc.parent_id, stream) })

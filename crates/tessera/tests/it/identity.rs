@@ -350,6 +350,16 @@ async fn files_can_have_classes_of_their_own() {
     let (status, _, archive) = researcher.bytes(&format!("/api/records/{id}/files-archive")).await;
     assert_eq!(status, StatusCode::OK, "a grant for one file opens the archive too");
     assert!(String::from_utf8_lossy(&archive).contains("cohort.csv"));
+
+    // A data package reads the table twice, for its schema and into the archive, and hands
+    // it out once: one audited read.
+    let today = time::OffsetDateTime::now_utc().date();
+    let trail = format!("/api/records/{id}/audit?from={}&to={}", today - time::Duration::days(1), today + time::Duration::days(1));
+    let reads = |page: serde_json::Value| page["hits"]["hits"].as_array().unwrap().iter().filter(|e| e["action"] == "read-files").count();
+    let before = reads(owner.get(&trail).await.1);
+    let (status, _, package) = researcher.bytes(&format!("/api/records/{id}/export/datapackage")).await;
+    assert!(status == StatusCode::OK && String::from_utf8_lossy(&package).contains("cohort.csv"), "{status}");
+    assert_eq!(reads(owner.get(&trail).await.1) - before, 1, "the data package's read of cohort.csv");
 }
 
 #[tokio::test]
