@@ -1,5 +1,8 @@
 //! Rebuilding derived state from storage, re-indexing, and verifying storage.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
 use futures::StreamExt;
 use tessera_ocfl::validate::Report;
 
@@ -71,8 +74,9 @@ impl Tessera {
 
     /// Validates every object in storage and recomputes every digest. `each` is told of every
     /// object (its root, what its check found, and how many of how many are done) in the roots'
-    /// order, and of every folder of the hierarchy that leads to no object.
-    pub async fn verify(&self, mut each: impl FnMut(&str, &Report, usize, usize)) -> Result<VerifyReport> {
+    /// order, and of every folder of the hierarchy that leads to no object; `hashed` counts the
+    /// bytes hashed as it goes, for progress within large objects.
+    pub async fn verify(&self, hashed: &Arc<AtomicU64>, mut each: impl FnMut(&str, &Report, usize, usize)) -> Result<VerifyReport> {
         let hierarchy = self.ocfl.hierarchy().await?;
         let roots = hierarchy.roots;
         let mut report = VerifyReport::default();
@@ -94,7 +98,7 @@ impl Tessera {
         let mut checked = futures::stream::iter(&roots)
             .map(|root| {
                 let store = &store;
-                async move { (root, tessera_ocfl::validate_object(store.as_ref(), root).await) }
+                async move { (root, tessera_ocfl::validate_object_counting(store.as_ref(), root, hashed).await) }
             })
             .buffered(parallel * 2);
         let mut done = 0;

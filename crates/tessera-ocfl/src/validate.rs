@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
@@ -63,6 +65,12 @@ fn streams_at_once() -> usize {
 
 /// Validates the object whose root is `root` (a key prefix in `store`).
 pub async fn validate_object(store: &dyn Store, root: &str) -> Report {
+    validate_object_counting(store, root, &Arc::default()).await
+}
+
+/// As `validate_object`, adding the bytes of content to `hashed` as they are hashed, so that a
+/// long check can show its progress within one large object.
+pub async fn validate_object_counting(store: &dyn Store, root: &str, hashed: &Arc<AtomicU64>) -> Report {
     let mut report = Report::default();
     let keys = match store.list(root).await {
         Ok(keys) => keys,
@@ -88,8 +96,8 @@ pub async fn validate_object(store: &dyn Store, root: &str) -> Report {
     };
 
     check_root_entries(&relative, &inv, &mut report);
-    check_versions_on_disk(store, root, &relative, &inv, &root_inv, &mut report).await;
-    check_content(store, root, &relative, &inv, &mut report).await;
+    check_versions_on_disk(store, root, &relative, &inv, &root_inv, hashed, &mut report).await;
+    check_content(store, root, &relative, &inv, hashed, &mut report).await;
     report
 }
 
@@ -431,6 +439,7 @@ async fn check_versions_on_disk(
     files: &BTreeSet<String>,
     inv: &Checked,
     root_raw: &RawInventory,
+    hashed: &Arc<AtomicU64>,
     report: &mut Report,
 ) {
     let version_names: BTreeMap<u32, String> = root_raw
@@ -520,14 +529,21 @@ async fn check_versions_on_disk(
                     .iter()
                     .map(|(path, digest)| (version_inv.algorithm.clone(), path.clone(), digest.clone()))
                     .collect();
-                hash_and_compare(store, root, files, entries, "E092", report).await;
+                hash_and_compare(store, root, files, entries, "E092", hashed, report).await;
             }
         }
     }
 }
 
 /// Every content file is in the manifest (E023), every manifest path exists, and every digest matches (E092, E093).
-async fn check_content(store: &dyn Store, root: &str, files: &BTreeSet<String>, inv: &Checked, report: &mut Report) {
+async fn check_content(
+    store: &dyn Store,
+    root: &str,
+    files: &BTreeSet<String>,
+    inv: &Checked,
+    hashed: &Arc<AtomicU64>,
+    report: &mut Report,
+) {
     for file in files {
         let mut segments = file.splitn(3, '/');
         let (Some(version), Some(dir), Some(_)) = (segments.next(), segments.next(), segments.next()) else { continue };
@@ -536,8 +552,8 @@ async fn check_content(store: &dyn Store, root: &str, files: &BTreeSet<String>, 
         }
     }
     let entries = inv.manifest.iter().map(|(path, digest)| (inv.algorithm.clone(), path.clone(), digest.clone())).collect();
-    hash_and_compare(store, root, files, entries, "E092", report).await;
-    hash_and_compare(store, root, files, inv.fixity.clone(), "E093", report).await;
+    hash_and_compare(store, root, files, entries, "E092", hashed, report).await;
+    hash_and_compare(store, root, files, inv.fixity.clone(), "E093", hashed, report).await;
 }
 
 async fn hash_and_compare(
@@ -546,6 +562,7 @@ async fn hash_and_compare(
     files: &BTreeSet<String>,
     entries: Vec<(String, String, String)>,
     code: &'static str,
+    hashed: &Arc<AtomicU64>,
     report: &mut Report,
 ) {
     let mut checks = Vec::new();
@@ -562,14 +579,16 @@ async fn hash_and_compare(
     let local: Option<Vec<(PathBuf, String)>> =
         checks.iter().map(|(algorithm, path, _)| Some((store.local_path(&format!("{root}/{path}"))?, algorithm.clone()))).collect();
     let results: Vec<_> = match local {
-        Some(files) => {
-            checks.into_iter().zip(hash_local_files(files).await).map(|((_, path, expected), outcome)| (path, expected, outcome)).collect()
-        }
+        Some(files) => checks
+            .into_iter()
+            .zip(hash_local_files(files, hashed).await)
+            .map(|((_, path, expected), outcome)| (path, expected, outcome))
+            .collect(),
         None => {
             futures::stream::iter(checks)
                 .map(|(algorithm, path, expected)| async move {
                     let key = format!("{root}/{path}");
-                    let outcome = hash_stream(store, &key, &algorithm).await;
+                    let outcome = hash_stream(store, &key, &algorithm, hashed).await;
                     (path, expected, outcome)
                 })
                 .buffer_unordered(streams_at_once())
@@ -594,14 +613,15 @@ async fn hash_and_compare(
 /// Hashes local files (path, algorithm) on rayon's pool, one thread a core, whatever the number
 /// of objects checked at once: a thread per file or per chunk, as streaming would take, cost as
 /// much as hashing did on a root of many small files. The outcomes come in the files' order.
-async fn hash_local_files(files: Vec<(PathBuf, String)>) -> Vec<Result<(String, u64), String>> {
+async fn hash_local_files(files: Vec<(PathBuf, String)>, hashed: &Arc<AtomicU64>) -> Vec<Result<(String, u64), String>> {
     let pending: Vec<_> = files
         .into_iter()
         .map(|(path, algorithm)| {
             let (done, outcome) = tokio::sync::oneshot::channel();
+            let hashed = hashed.clone();
             rayon::spawn(move || {
                 let hasher = Hasher::new(&algorithm).ok_or("unsupported algorithm".to_string());
-                let _ = done.send(hasher.and_then(|hasher| hash_file(&path, hasher)));
+                let _ = done.send(hasher.and_then(|hasher| hash_file(&path, hasher, &hashed)));
             });
             outcome
         })
@@ -613,12 +633,13 @@ async fn hash_local_files(files: Vec<(PathBuf, String)>) -> Vec<Result<(String, 
     outcomes
 }
 
-async fn hash_stream(store: &dyn Store, key: &str, algorithm: &str) -> Result<(String, u64), String> {
+async fn hash_stream(store: &dyn Store, key: &str, algorithm: &str, hashed: &AtomicU64) -> Result<(String, u64), String> {
     let mut hasher = Hasher::new(algorithm).ok_or("unsupported algorithm")?;
     let mut stream = store.get_stream(key, None).await.map_err(|e| e.to_string())?;
     let mut size = 0;
     while let Some(chunk) = stream.try_next().await.map_err(|e| e.to_string())? {
         size += chunk.len() as u64;
+        hashed.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         // Hash large chunks off the async threads, so hashing uses every core.
         hasher = tokio::task::spawn_blocking(move || {
             hasher.update(&chunk);
@@ -631,7 +652,7 @@ async fn hash_stream(store: &dyn Store, key: &str, algorithm: &str) -> Result<(S
 }
 
 /// Reads and hashes a local file on the calling (blocking) thread, through that thread's buffer.
-fn hash_file(path: &std::path::Path, mut hasher: Hasher) -> Result<(String, u64), String> {
+fn hash_file(path: &std::path::Path, mut hasher: Hasher, hashed: &AtomicU64) -> Result<(String, u64), String> {
     use std::io::Read;
     thread_local! {
         // Kept for the thread's life: a fresh buffer for each of thousands of small files
@@ -650,6 +671,7 @@ fn hash_file(path: &std::path::Path, mut hasher: Hasher) -> Result<(String, u64)
             };
             hasher.update(&buffer[..read]);
             size += read as u64;
+            hashed.fetch_add(read as u64, Ordering::Relaxed);
         }
     })
 }
@@ -759,7 +781,11 @@ mod tests {
                     std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
                 names.sort();
                 for name in names {
-                    let report = validate_object(&local, &name).await;
+                    let hashed = Arc::new(AtomicU64::new(0));
+                    let report = validate_object_counting(&local, &name, &hashed).await;
+                    if hashed.load(Ordering::Relaxed) != report.bytes_checked {
+                        wrong.push(format!("{spec}/{kind}/{name}: {hashed:?} bytes counted as hashed, {} checked", report.bytes_checked));
+                    }
                     if report.is_valid() != want_valid {
                         wrong.push(format!("{spec}/{kind}/{name}: {:?}", report.errors().collect::<Vec<_>>()));
                     }

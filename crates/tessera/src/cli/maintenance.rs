@@ -1,7 +1,10 @@
 //! `tessera rebuild` and `tessera verify`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use indicatif::HumanBytes;
 use tessera_app::VerifyReport;
 use tessera_app::domain::authz::Subject;
 
@@ -47,9 +50,22 @@ pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
 
 pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
     let tessera = super::open(config).await?;
-    let bar = super::progress_bar(0, "{spinner} verifying [{bar:40}] {pos}/{len} objects ({elapsed})");
+    let bar = super::progress_bar(0, "{spinner} verifying [{bar:40}] {pos}/{len} objects, {msg} ({elapsed})");
+    // Bytes hashed, shown as they go, so one large object does not look stuck.
+    let hashed = Arc::new(AtomicU64::new(0));
+    let ticker = tokio::spawn({
+        let (bar, hashed) = (bar.clone(), hashed.clone());
+        async move {
+            loop {
+                let bytes = hashed.load(Ordering::Relaxed);
+                let rate = bytes as f64 / bar.elapsed().as_secs_f64().max(0.001);
+                bar.set_message(format!("{} hashed, {}/s", HumanBytes(bytes), HumanBytes(rate as u64)));
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    });
     let report = tessera
-        .verify(|root, object, done, total| {
+        .verify(&hashed, |root, object, done, total| {
             for finding in &object.findings {
                 let error = finding.severity == tessera_ocfl::validate::Severity::Error;
                 let kind = if error { "ERROR" } else { "warning" };
@@ -59,7 +75,9 @@ pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         })
-        .await?;
+        .await;
+    ticker.abort();
+    let report = report?;
     bar.finish_and_clear();
     let VerifyReport { objects, files, bytes, errors, warnings } = report;
     println!("checked {objects} objects, {files} files, {bytes} bytes: {errors} errors, {warnings} warnings");
