@@ -154,7 +154,11 @@ impl Tessera {
             }
         }
         let files = self.catalog.draft_files(id, offset, limit).await?;
-        let (total, _) = self.catalog.draft_files_summary(id).await?;
+        // A whole list from the start counts itself; only a page needs the count asked for.
+        let total = match limit {
+            None if offset == 0 => files.len() as i64,
+            _ => self.catalog.draft_files_summary(id).await?.0,
+        };
         let files = files
             .into_iter()
             .map(|file| {

@@ -51,6 +51,7 @@ async fn the_bagit_conformance_suite_imports_exactly_the_valid_bags() {
         let id = link.trim().rsplit('/').nth(1).expect("the draft's link").to_string();
         let (status, files) = api.get(&format!("/api/records/{id}/draft/files")).await;
         assert_eq!((status, files["entries"].as_array().map(Vec::len)), (StatusCode::OK, Some(payload_count(bag))), "{}", bag.display());
+        assert_eq!(files["total"], payload_count(bag), "{}", bag.display());
     }
 
     let before = drafts().await;
