@@ -325,7 +325,10 @@ impl OcflRepo {
         let mut level = vec![String::new()];
         for _ in 0..4 {
             let listed: Vec<(String, Vec<String>)> = futures::stream::iter(level)
-                .map(|prefix| async move { Ok::<_, Error>((prefix.clone(), self.store.list_dirs(&prefix).await?)) })
+                .map(|prefix| async move {
+                    let dirs = self.store.list_dirs(&prefix).await?;
+                    Ok::<_, Error>((prefix, dirs))
+                })
                 .buffered(LISTINGS_AT_ONCE)
                 .try_collect()
                 .await?;

@@ -610,9 +610,9 @@ async fn hash_and_compare(
     }
 }
 
-/// Hashes local files (path, algorithm) on rayon's pool, one thread a core, whatever the number
-/// of objects checked at once: a thread per file or per chunk, as streaming would take, cost as
-/// much as hashing did on a root of many small files. The outcomes come in the files' order.
+/// Hashes local files (path, algorithm) on rayon's pool, one thread a core, however many objects
+/// are checked at once. A blocking task a file, or one a chunk as streaming takes, cost as much
+/// as the hashing itself on a root of many small files. The outcomes come in the files' order.
 async fn hash_local_files(files: Vec<(PathBuf, String)>, hashed: &Arc<AtomicU64>) -> Vec<Result<(String, u64), String>> {
     let pending: Vec<_> = files
         .into_iter()
