@@ -1,6 +1,6 @@
 //! Reading published records: metadata, versions, file listings, downloads and search.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -122,22 +122,48 @@ impl Tessera {
     pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
         let (view, readable) = self.readable(subject, id).await?;
         let access = &view.doc.access;
-        match readable {
+        match &readable {
             Readable::All => {
                 let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
                 Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
             }
-            Readable::Only { .. } => {
-                // Positions among the readable files only: every file is looked at.
-                let (rows, _) = self.catalog.record_files(id, 0, None).await?;
-                let files = readable.filter(subject, access, rows);
-                let total = files.len() as i64;
-                let page = files
+            Readable::Only { facts, grants } => {
+                // Only the files named somewhere, with a class of their own or in a grant for
+                // single files, can be decided apart from the rest; every other file is decided
+                // as one with the record's class and the dataset's grants. So the named ones are
+                // looked at one by one, and a page is a range of positions with the named files
+                // the caller may not read left out: no page reads the whole list.
+                let grant_files = grants
+                    .iter()
+                    .filter_map(|grant| grant.files.as_deref())
+                    .flat_map(|files| serde_json::from_str::<Vec<String>>(files).unwrap_or_default());
+                let named: BTreeSet<String> = access.file_classes.keys().cloned().chain(grant_files).collect();
+                let named: Vec<&str> = named.iter().map(String::as_str).collect();
+                let named_rows = self.catalog.record_files_among(id, &named).await?;
+                let (grant, grant_id) = deciding_grant(grants, None);
+                let others = ResourceFacts { data_class: access.data_class(), grant, grant_id, ..facts.clone() };
+                let readable_named: BTreeSet<String> = readable
+                    .filter(subject, access, named_rows.iter().map(|(_, row)| row.clone()).collect())
                     .into_iter()
-                    .map(|(row, _)| row)
-                    .skip(offset.max(0) as usize)
-                    .take(limit.map_or(usize::MAX, |l| l.max(0) as usize));
-                Ok((page.map(|row| file_view(row, access)).collect(), total))
+                    .map(|(row, _)| row.key)
+                    .collect();
+                let (shown, hidden): (Vec<_>, Vec<_>) = named_rows.into_iter().partition(|(_, row)| readable_named.contains(&row.key));
+                let (skip, take) = (offset.max(0), limit.map_or(i64::MAX, |l| l.max(0)));
+                if !authz::authorize(subject, Action::ReadFiles, &others).allowed {
+                    let total = shown.len() as i64;
+                    let page = shown.into_iter().skip(skip as usize).take(take as usize);
+                    return Ok((page.map(|(_, row)| file_view(row, access)).collect(), total));
+                }
+                let hidden: Vec<i64> = hidden.into_iter().map(|(ordinal, _)| ordinal).collect();
+                let start = position_skipping(&hidden, skip);
+                let (rows, all) = self.catalog.record_files(id, start, Some(take.saturating_add(hidden.len() as i64))).await?;
+                // Positions are numbered from 0 in key order, so the rows are `start`, `start + 1`, ….
+                let page = (start..)
+                    .zip(rows)
+                    .filter(|(ordinal, _)| hidden.binary_search(ordinal).is_err())
+                    .take(take as usize)
+                    .map(|(_, row)| file_view(row, access));
+                Ok((page.collect(), all - hidden.len() as i64))
             }
         }
     }
@@ -380,6 +406,36 @@ impl Readable {
     }
 }
 
+/// The position of the `index`th file when the files at the positions in `hidden` (ascending)
+/// are left out.
+fn position_skipping(hidden: &[i64], index: i64) -> i64 {
+    let mut position = index;
+    for &left_out in hidden {
+        if left_out > position {
+            break;
+        }
+        position += 1;
+    }
+    position
+}
+
 fn file_view(row: FileRow, access: &Access) -> FileView {
     FileView { data_class: access.class_of(&row.key), key: row.key, size: row.size, md5: row.md5, sha512: row.sha512 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::position_skipping;
+
+    /// Against counting the positions one by one, for every index and many sets left out.
+    #[test]
+    fn positions_skip_the_files_left_out() {
+        for mask in 0u32..256 {
+            let hidden: Vec<i64> = (0..8).filter(|bit| mask & (1 << bit) != 0).collect();
+            let shown: Vec<i64> = (0..12).filter(|position| !hidden.contains(position)).collect();
+            for (index, &position) in shown.iter().enumerate() {
+                assert_eq!(position_skipping(&hidden, index as i64), position, "{hidden:?}, index {index}");
+            }
+        }
+    }
 }

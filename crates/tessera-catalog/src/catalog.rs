@@ -748,6 +748,28 @@ impl Catalog {
         })
     }
 
+    /// The files among `keys` that a record has, each with its position in key order, ordered
+    /// by it; asked a thousand keys at a time.
+    pub async fn record_files_among(&self, record: RecordId, keys: &[&str]) -> Result<Vec<(i64, FileRow)>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(INSERT_BATCH) {
+            let rows: Vec<(i64, FileRow)> = on_pool!(self, pool => {
+                let mut select = QueryBuilder::new("SELECT ordinal, key, size, md5, sha512, content_key FROM record_files WHERE record_id = ");
+                select.push_bind(record.0).push(" AND key IN (");
+                let mut list = select.separated(", ");
+                for key in chunk {
+                    list.push_bind(*key);
+                }
+                select.push(")");
+                let rows = select.build().fetch_all(pool).await?;
+                rows.iter().map(|row| Ok((row.try_get("ordinal")?, file_row!(row)))).collect::<Result<_>>()?
+            });
+            found.extend(rows);
+        }
+        found.sort_by_key(|(ordinal, _)| *ordinal);
+        Ok(found)
+    }
+
     /// The files of many records in one query, each with its record's id, by record and key.
     pub async fn files_of_records(&self, records: &[RecordId]) -> Result<Vec<(RecordId, FileRow)>> {
         if records.is_empty() {

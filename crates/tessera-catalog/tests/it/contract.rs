@@ -424,6 +424,12 @@ async fn contract(catalog: Catalog) {
     assert_eq!(listed, expected);
     assert_eq!(catalog.record_files_summary(record.id).await.unwrap(), (1500, (0..1500).sum::<i64>()));
     assert_eq!(catalog.record_file(record.id, "k0007").await.unwrap().map(|f| f.size), Some(7));
+    let asked: Vec<String> = expected.iter().cloned().chain(["absent".to_string()]).collect();
+    let asked: Vec<&str> = asked.iter().map(String::as_str).rev().collect();
+    let among = catalog.record_files_among(record.id, &asked).await.unwrap();
+    assert_eq!(among.len(), asked.len() - 1, "several batches, and no row for a key the record lacks");
+    assert!(among.iter().all(|(ordinal, file)| expected[*ordinal as usize] == file.key), "each with its position in key order");
+    assert!(among.windows(2).all(|pair| pair[0].0 < pair[1].0));
 
     // A metadata edit replaces the row and keeps the files.
     let edited = RecordRow { ocfl_version: 2, doc: "{\"r\":2}".into(), ..record.clone() };

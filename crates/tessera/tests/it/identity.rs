@@ -362,6 +362,42 @@ async fn files_can_have_classes_of_their_own() {
     assert_eq!(reads(owner.get(&trail).await.1) - before, 1, "the data package's read of cohort.csv");
 }
 
+/// A file list with classes of their own pages by position like any other: the files a
+/// caller may not read are left out of every page and of the total, wherever they fall.
+#[tokio::test]
+async fn file_lists_with_classes_of_their_own_page_like_any_other() {
+    let server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-user", "owner@example.org"]);
+    let token = server.cli_ok(&["admin", "create-token", "owner@example.org"]);
+    let owner = Api::new(&server, Some(token.trim().into()));
+    let anonymous = Api::new(&server, None);
+    let keys: Vec<String> = (0..60).map(|i| format!("f{i:02}.csv")).collect();
+    let files: Vec<(&str, &[u8])> = keys.iter().map(|k| (k.as_str(), b"a,b\n".as_slice())).collect();
+    // Open files with a few restricted ones, at the ends and side by side; then restricted
+    // files with a few open ones.
+    let odd = ["f00.csv", "f05.csv", "f06.csv", "f07.csv", "f59.csv"];
+    for (files_class, own_class) in [("public", "restricted"), ("restricted", "public")] {
+        let classes: serde_json::Map<String, serde_json::Value> = odd.iter().map(|k| (k.to_string(), json!(own_class))).collect();
+        let access = json!({"files": files_class, "file_classes": classes});
+        let id = owner.draft_from(json!({"metadata": metadata("Many classes"), "access": access}), &files).await;
+        owner.publish(&id).await;
+        let expected: Vec<&str> = keys.iter().map(String::as_str).filter(|k| odd.contains(k) == (own_class == "public")).collect();
+        for size in [1, 7, 100] {
+            let mut listed = Vec::new();
+            for page in 1.. {
+                let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={page}&size={size}")).await;
+                assert_eq!((status, body["total"].as_u64()), (StatusCode::OK, Some(expected.len() as u64)), "{body}");
+                let entries = body["entries"].as_array().unwrap();
+                if entries.is_empty() {
+                    break;
+                }
+                listed.extend(entries.iter().map(|e| e["key"].as_str().unwrap().to_string()));
+            }
+            assert_eq!(listed, expected, "{files_class} files, {own_class} ones among them, pages of {size}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn datasets_name_their_curators_and_stewards() {
     let server = start(TestServerConfig::default()).await;
