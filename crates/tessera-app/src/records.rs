@@ -158,9 +158,10 @@ impl Tessera {
                 let start = position_skipping(&hidden, skip);
                 let (rows, all) = self.catalog.record_files(id, start, Some(take.saturating_add(hidden.len() as i64))).await?;
                 // Positions are numbered from 0 in key order, so the rows are `start`, `start + 1`, ….
-                let page = (start..)
-                    .zip(rows)
-                    .filter(|(ordinal, _)| hidden.binary_search(ordinal).is_err())
+                let page = rows
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| hidden.binary_search(&(start + *i as i64)).is_err())
                     .take(take as usize)
                     .map(|(_, row)| file_view(row, access));
                 Ok((page.collect(), all - hidden.len() as i64))
@@ -414,7 +415,8 @@ fn position_skipping(hidden: &[i64], index: i64) -> i64 {
         if left_out > position {
             break;
         }
-        position += 1;
+        // Saturating: a page far past the end asks for an index near `i64::MAX`.
+        position = position.saturating_add(1);
     }
     position
 }

@@ -395,6 +395,8 @@ async fn file_lists_with_classes_of_their_own_page_like_any_other() {
             }
             assert_eq!(listed, expected, "{files_class} files, {own_class} ones among them, pages of {size}");
         }
+        let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={}&size=7", i64::MAX)).await;
+        assert_eq!((status, body["entries"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "far past the end: {body}");
     }
 }
 
