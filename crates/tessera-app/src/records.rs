@@ -122,39 +122,21 @@ impl Tessera {
     pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
         let (view, readable) = self.readable(subject, id).await?;
         let access = &view.doc.access;
-        match &readable {
+        match readable {
             Readable::All => {
                 let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
                 Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
             }
-            Readable::Only { facts, grants } => {
-                // Only the files named somewhere, with a class of their own or in a grant for
-                // single files, can be decided apart from the rest; every other file is decided
-                // as one with the record's class and the dataset's grants. So the named ones are
-                // looked at one by one, and a page is a range of positions with the named files
-                // the caller may not read left out: no page reads the whole list.
-                let grant_files = grants
-                    .iter()
-                    .filter_map(|grant| grant.files.as_deref())
-                    .flat_map(|files| serde_json::from_str::<Vec<String>>(files).unwrap_or_default());
-                let named: BTreeSet<String> = access.file_classes.keys().cloned().chain(grant_files).collect();
-                let named: Vec<&str> = named.iter().map(String::as_str).collect();
-                let named_rows = self.catalog.record_files_among(id, &named).await?;
-                let (grant, grant_id) = deciding_grant(grants, None);
-                let others = ResourceFacts { data_class: access.data_class(), grant, grant_id, ..facts.clone() };
-                let readable_named: BTreeSet<String> = readable
-                    .filter(subject, access, named_rows.iter().map(|(_, row)| row.clone()).collect())
-                    .into_iter()
-                    .map(|(row, _)| row.key)
-                    .collect();
-                let (shown, hidden): (Vec<_>, Vec<_>) = named_rows.into_iter().partition(|(_, row)| readable_named.contains(&row.key));
+            Readable::Only { division, .. } => {
+                // A page is a range of positions with the named files the caller may not read
+                // left out, or, when the others are all hidden, a page of the named ones.
+                let Division { others, shown, hidden } = *division;
                 let (skip, take) = (offset.max(0), limit.map_or(i64::MAX, |l| l.max(0)));
-                if !authz::authorize(subject, Action::ReadFiles, &others).allowed {
+                if !others {
                     let total = shown.len() as i64;
                     let page = shown.into_iter().skip(skip as usize).take(take as usize);
                     return Ok((page.map(|(_, row)| file_view(row, access)).collect(), total));
                 }
-                let hidden: Vec<i64> = hidden.into_iter().map(|(ordinal, _)| ordinal).collect();
                 let start = position_skipping(&hidden, skip);
                 let (rows, all) = self.catalog.record_files(id, start, Some(take.saturating_add(hidden.len() as i64))).await?;
                 // Positions are numbered from 0 in key order, so the rows are `start`, `start + 1`, ….
@@ -254,20 +236,44 @@ impl Tessera {
             Some(user) => self.catalog.grants_for(user, doc.parent_id).await?,
             None => Vec::new(),
         };
-        let readable = Readable::Only { facts: facts.clone(), grants };
-        // Nothing to show: refuse as the record's own class does, with its reason. Looked for
-        // a page at a time, so a record of many files is never held whole.
-        let (mut next, mut any) = (Some(0), false);
-        while let Some(at) = next.filter(|_| !any) {
-            let (rows, total) = self.catalog.record_files(id, at, Some(FILES_PAGE)).await?;
-            let end = at + rows.len() as i64;
-            next = (!rows.is_empty() && end < total).then_some(end);
-            any = !readable.filter(subject, &doc.access, rows).is_empty();
-        }
+        let division = self.divide(subject, id, &doc.access, &facts, &grants).await?;
+        // Nothing to show: refuse as the record's own class does, with its reason.
+        let named = (division.shown.len() + division.hidden.len()) as i64;
+        let any = !division.shown.is_empty() || (division.others && self.catalog.record_files_summary(id).await?.0 > named);
         if !any {
             self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
         }
-        Ok((self.record_view(row).await?, readable))
+        Ok((self.record_view(row).await?, Readable::Only { facts, grants, division: Box::new(division) }))
+    }
+
+    /// How a record's files divide for a caller when some have a class of their own. Only the
+    /// files named somewhere, with a class of their own or in a grant for single files, can be
+    /// decided apart from the rest: those are read by key and decided one by one. Every other
+    /// file is decided as one, with the record's class and the dataset's grants, so nothing here
+    /// reads the whole list.
+    async fn divide(
+        &self,
+        subject: &Subject,
+        id: RecordId,
+        access: &Access,
+        facts: &ResourceFacts,
+        grants: &[GrantRow],
+    ) -> Result<Division> {
+        let grant_files = grants
+            .iter()
+            .filter_map(|grant| grant.files.as_deref())
+            .flat_map(|files| serde_json::from_str::<Vec<String>>(files).unwrap_or_default());
+        let named: BTreeSet<String> = access.file_classes.keys().cloned().chain(grant_files).collect();
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        let named_rows = self.catalog.record_files_among(id, &named).await?;
+        let (shown, hidden): (Vec<_>, Vec<_>) = named_rows
+            .into_iter()
+            .partition(|(_, row)| authz::authorize(subject, Action::ReadFiles, &file_facts(facts, grants, access, Some(&row.key))).allowed);
+        Ok(Division {
+            others: authz::authorize(subject, Action::ReadFiles, &file_facts(facts, grants, access, None)).allowed,
+            shown,
+            hidden: hidden.into_iter().map(|(position, _)| position).collect(),
+        })
     }
 
     pub async fn search(&self, subject: &Subject, request: SearchRequest) -> Result<SearchPage> {
@@ -377,14 +383,21 @@ fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
     view
 }
 
-/// The files of a record a caller reads a page at a time, and to scan for one readable file.
-const FILES_PAGE: i64 = 1_000;
+/// The files of a record with classes of their own, as they divide for one caller.
+struct Division {
+    /// Whether the caller may read the files named nowhere.
+    others: bool,
+    /// The named files the caller may read, with their positions in key order, in that order.
+    shown: Vec<(i64, FileRow)>,
+    /// The positions of the named files the caller may not read, ascending.
+    hidden: Vec<i64>,
+}
 
 /// Which files of a record a caller may read: all, or, when some files have a class of their
 /// own, each decided on its class and the caller's grant for it.
 enum Readable {
     All,
-    Only { facts: ResourceFacts, grants: Vec<GrantRow> },
+    Only { facts: ResourceFacts, grants: Vec<GrantRow>, division: Box<Division> },
 }
 
 impl Readable {
@@ -393,11 +406,10 @@ impl Readable {
     fn filter(&self, subject: &Subject, access: &Access, rows: Vec<FileRow>) -> Vec<(FileRow, Option<ResourceFacts>)> {
         match self {
             Self::All => rows.into_iter().map(|row| (row, None)).collect(),
-            Self::Only { facts, grants } => rows
+            Self::Only { facts, grants, .. } => rows
                 .into_iter()
                 .map(|row| {
-                    let (grant, grant_id) = deciding_grant(grants, Some(&row.key));
-                    let file = ResourceFacts { data_class: access.class_of(&row.key), grant, grant_id, ..facts.clone() };
+                    let file = file_facts(facts, grants, access, Some(&row.key));
                     (row, file)
                 })
                 .filter(|(_, file)| authz::authorize(subject, Action::ReadFiles, file).allowed)
@@ -405,6 +417,14 @@ impl Readable {
                 .collect(),
         }
     }
+}
+
+/// The facts a file is decided on: its class and the caller's grant for it. `None` stands for
+/// any file named neither in the record's classes nor in a grant for single files.
+fn file_facts(facts: &ResourceFacts, grants: &[GrantRow], access: &Access, key: Option<&str>) -> ResourceFacts {
+    let (grant, grant_id) = deciding_grant(grants, key);
+    let data_class = key.map_or_else(|| access.data_class(), |key| access.class_of(key));
+    ResourceFacts { data_class, grant, grant_id, ..facts.clone() }
 }
 
 /// The position of the `index`th file when the files at the positions in `hidden` (ascending)

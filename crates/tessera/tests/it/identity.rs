@@ -398,6 +398,12 @@ async fn file_lists_with_classes_of_their_own_page_like_any_other() {
         let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={}&size=7", i64::MAX)).await;
         assert_eq!((status, body["entries"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "far past the end: {body}");
     }
+    // With no file open to the caller, the list is refused as the record's own class refuses.
+    let access = json!({"files": "restricted", "file_classes": {"f00.csv": "enclave"}});
+    let id = owner.draft_from(json!({"metadata": metadata("Nothing open"), "access": access}), &files).await;
+    owner.publish(&id).await;
+    assert_eq!(anonymous.get(&format!("/api/records/{id}/files")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(owner.get(&format!("/api/records/{id}/files")).await.1["total"], 59, "enclave-only data is not listed for download");
 }
 
 #[tokio::test]
