@@ -153,15 +153,15 @@ impl Tessera {
 
     /// One file of a record, checked once; its details are known before any byte is read.
     /// The record, the file and whether the dataset is taken down come in one question to the
-    /// catalogue, and no view of the record is built: a download needs no more.
+    /// catalogue (often answered from its memo), and no view of the record is built: a
+    /// download needs no more.
     pub async fn readable_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
-        let (row, file, taken_down) =
-            self.catalog.record_for_download(id, key).await?.ok_or_else(|| Error::not_found(format!("record {id}")))?;
-        let doc: RecordDoc = from_json(&row.doc)?;
-        let facts = self.record_facts_when(subject, &doc, Some(key), taken_down).await?;
+        let found = self.catalog.record_for_download(id, key).await?.ok_or_else(|| Error::not_found(format!("record {id}")))?;
+        let doc: RecordDoc = from_json(&found.record.doc)?;
+        let facts = self.record_facts_when(subject, &doc, Some(key), found.taken_down).await?;
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}")).await?;
         self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
-        let Some(row) = file else {
+        let Some(row) = found.file.clone() else {
             let deleted = doc.deletions.iter().find(|d| d.files.iter().any(|f| f.key == key));
             return Err(match deleted {
                 Some(deletion) => Error::Gone(format!(

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -11,7 +12,8 @@ use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
-use crate::rows::{DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UploadRow};
+use crate::memo::DownloadMemo;
+use crate::rows::{DownloadRow, DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UploadRow};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -30,6 +32,7 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Catalog {
     pool: Pool,
+    downloads: Arc<DownloadMemo>,
 }
 
 /// Runs the same body on whichever pool the catalogue holds; `$pool` is bound to it.
@@ -382,13 +385,15 @@ impl Catalog {
                 // lookups on a large catalogue spent much of their time in pread otherwise.
                 // The mapped pages are the shared page cache, not the process's own memory.
                 .pragma("mmap_size", "1073741824");
-            Pool::Sqlite(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
+            // A connection to a local file does not drop, so the pool need not ping it before
+            // each use: that ping is a round trip to the connection's thread, a third of a query's.
+            Pool::Sqlite(SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Pool::Postgres(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?)
         } else {
             return Err(Error::UnsupportedUrl { url: url.to_string() });
         };
-        let catalog = Self { pool };
+        let catalog = Self { pool, downloads: Arc::default() };
         on_pool!(catalog, pool => migrator(catalog.engine()).run(pool).await?);
         Ok(catalog)
     }
@@ -642,6 +647,7 @@ impl Catalog {
             touch_oai_in_tx!(tx, &[record.id], Some(sets), &record.updated);
             tx.commit().await?;
         });
+        self.downloads.changed();
         Ok(())
     }
 
@@ -805,8 +811,14 @@ impl Catalog {
     }
 
     /// What deciding on and serving one file's download needs, in one question: the record,
-    /// its file `key` if it has one, and whether its dataset is taken down now.
-    pub async fn record_for_download(&self, record: RecordId, key: &str) -> Result<Option<(RecordRow, Option<FileRow>, bool)>> {
+    /// its file `key` if it has one, and whether its dataset is taken down now. A row read
+    /// lately is answered from memory, unless this catalogue has changed a record, its files or
+    /// a takedown since (or another process may have: see `MEMO_AGE`).
+    pub async fn record_for_download(&self, record: RecordId, key: &str) -> Result<Option<Arc<DownloadRow>>> {
+        if let Some(row) = self.downloads.get(record.0, key) {
+            return Ok(Some(row));
+        }
+        let generation = self.downloads.generation();
         let sql = format!(
             "SELECT {RECORD_COLUMNS}, f.key, f.size, f.md5, f.sha512, f.content_key, \
              EXISTS (SELECT 1 FROM takedowns t WHERE t.parent_id = records.parent_id AND t.lifted IS NULL) AS taken_down \
@@ -818,7 +830,9 @@ impl Catalog {
                 Some(_) => Some(file_row!(row)),
                 None => None,
             };
-            Ok(Some((record_row!(row), file, row.try_get("taken_down")?)))
+            let row = Arc::new(DownloadRow { record: record_row!(row), file, taken_down: row.try_get("taken_down")? });
+            self.downloads.keep(generation, row.clone());
+            Ok(Some(row))
         })
     }
 
@@ -845,6 +859,7 @@ impl Catalog {
             sqlx::query("DELETE FROM policies").execute(&mut *tx).await?;
             tx.commit().await?;
         });
+        self.downloads.changed();
         Ok(())
     }
 

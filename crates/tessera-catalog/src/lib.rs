@@ -2,12 +2,14 @@
 
 mod catalog;
 mod error;
+mod memo;
 mod rows;
 
 pub use catalog::{Catalog, Engine, OaiRange};
 pub use error::Error;
+pub use memo::MEMO_AGE;
 pub use rows::{
-    AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, DraftFileRow, DraftRow, FileRow, GrantRow, HarvestProgress,
+    AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow, GrantRow, HarvestProgress,
     HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, RecordRow, RecordStats,
     RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow, UploadRow, UserRow,
 };

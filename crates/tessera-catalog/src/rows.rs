@@ -160,6 +160,15 @@ pub struct RecordStats {
     pub files_bytes: i64,
 }
 
+/// What deciding on and serving one file's download needs: the record, its file if it has one
+/// by that key, and whether its dataset is taken down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadRow {
+    pub record: RecordRow,
+    pub file: Option<FileRow>,
+    pub taken_down: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRow {
     pub key: String,

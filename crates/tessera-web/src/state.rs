@@ -24,15 +24,16 @@ pub(crate) struct Links {
     pub(crate) pid: String,
 }
 
+/// Cloned for every request, so it holds only shared pointers.
 #[derive(Clone)]
 pub struct AppState {
-    pub tessera: Tessera,
+    pub tessera: Arc<Tessera>,
     pub config: Arc<WebConfig>,
 }
 
 impl AppState {
     pub fn new(tessera: Tessera, config: WebConfig) -> Self {
-        Self { tessera, config: Arc::new(config) }
+        Self { tessera: Arc::new(tessera), config: Arc::new(config) }
     }
 
     /// An absolute link to `path` on this server.

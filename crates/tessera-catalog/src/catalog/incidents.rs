@@ -92,6 +92,7 @@ impl Catalog {
             let versions = versions_in_tx!(tx, parent);
             touch_oai_in_tx!(tx, &versions, None, at);
             tx.commit().await?;
+            self.downloads.changed();
             Ok(id)
         })
     }
@@ -149,6 +150,7 @@ impl Catalog {
             let versions = versions_in_tx!(tx, parent);
             touch_oai_in_tx!(tx, &versions, None, at);
             tx.commit().await?;
+            self.downloads.changed();
             Ok(true)
         })
     }

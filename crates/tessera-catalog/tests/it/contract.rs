@@ -528,12 +528,14 @@ async fn contract(catalog: Catalog) {
     assert_eq!(ids_of(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await), [102, 103]);
     assert!(feed(OaiRange { from: Some("2026-01-01T00:00:01Z".into()), ..OaiRange::default() }, None).await.is_empty());
     let later = "2026-01-02T10:00:00.5Z";
-    let (row, file, taken_down) = catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap();
-    assert_eq!((row.id, file.map(|f| (f.size, f.content_key)), taken_down), (RecordId(102), Some((7, "o/v1/content/7".into())), false));
+    let found = catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap();
+    assert_eq!(
+        (found.record.id, found.file.as_ref().map(|f| (f.size, f.content_key.as_str())), found.taken_down),
+        (RecordId(102), Some((7, "o/v1/content/7")), false)
+    );
     catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
-    assert!(catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().2, "a download sees the takedown");
-    let (_, missing, _) = catalog.record_for_download(RecordId(102), "no such file").await.unwrap().unwrap();
-    assert!(missing.is_none());
+    assert!(catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().taken_down, "a download sees the takedown");
+    assert!(catalog.record_for_download(RecordId(102), "no such file").await.unwrap().unwrap().file.is_none());
     assert!(catalog.record_for_download(RecordId(999), "k0007").await.unwrap().is_none());
     assert_eq!(catalog.taken_down_parents().await.unwrap(), [ParentId(101)]);
     assert_eq!(catalog.taken_down_among(Some(&[ParentId(7), ParentId(101)])).await.unwrap(), [ParentId(101)]);
@@ -550,7 +552,7 @@ async fn contract(catalog: Catalog) {
     assert!(feed(OaiRange { until: Some(NOW.into()), ..OaiRange::default() }, None).await.is_empty(), "the takedown moved both");
     // A clock that went back does not move datestamps backwards.
     catalog.lift_takedown(ParentId(101), "restored", None, NOW, Vec::new()).await.unwrap();
-    assert!(!catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().2, "nor once it is lifted");
+    assert!(!catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().taken_down, "nor once it is lifted");
     let restored = catalog.oai_item(RecordId(102)).await.unwrap().unwrap();
     assert_eq!((restored.datestamp.as_str(), restored.deleted, restored.doc.as_str()), ("2026-01-02T10:00:00Z", false, "{\"r\":2}"));
     assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
@@ -710,6 +712,59 @@ async fn harvesting(catalog: &Catalog) {
     catalog.schedule_job("harvest", &other.to_string(), NOW, None, NOW).await.unwrap();
     assert_eq!(catalog.job("harvest", &other.to_string()).await.unwrap().map(|j| j.run_at), Some(NOW.to_string()));
     catalog.cancel_job("harvest", &other.to_string()).await.unwrap();
+}
+
+/// Downloads are decided on rows that may come from the catalogue's memo: every change this
+/// catalogue commits shows at once, and another process's change (a second catalogue on the
+/// same database) within `MEMO_AGE`.
+async fn downloads_follow_every_change(url: &str) {
+    let catalog = Catalog::connect(url).await.unwrap();
+    let other = Catalog::connect(url).await.unwrap();
+    let file = |size: i64| FileRow { key: "a.csv".into(), size, md5: "m".into(), sha512: "s".into(), content_key: format!("o/{size}") };
+    let record = RecordRow {
+        id: RecordId(7),
+        parent_id: ParentId(6),
+        version_index: 1,
+        owner_id: None,
+        org_id: None,
+        ocfl_version: 1,
+        doc: "{\"v\":1}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let download = || async { catalog.record_for_download(RecordId(7), "a.csv").await.unwrap() };
+    assert_eq!(download().await, None);
+    catalog.apply_published(&record, Some(&[file(10)]), None, &[], Vec::new()).await.unwrap();
+    assert_eq!(download().await.unwrap().file.as_ref().map(|f| f.size), Some(10));
+    catalog.apply_published(&record, Some(&[file(20)]), None, &[], Vec::new()).await.unwrap();
+    assert_eq!(download().await.unwrap().file.as_ref().map(|f| f.size), Some(20), "replaced files");
+    let edited = RecordRow { doc: "{\"v\":2}".into(), ocfl_version: 2, ..record.clone() };
+    catalog.apply_published(&edited, None, None, &[], Vec::new()).await.unwrap();
+    assert_eq!(download().await.unwrap().record.doc, edited.doc, "an edit");
+    catalog.place_takedown(ParentId(6), None, "court order", None, NOW, |_| Vec::new()).await.unwrap();
+    assert!(download().await.unwrap().taken_down);
+    catalog.lift_takedown(ParentId(6), "restored", None, NOW, Vec::new()).await.unwrap();
+    assert!(!download().await.unwrap().taken_down);
+
+    other.place_takedown(ParentId(6), None, "court order", None, NOW, |_| Vec::new()).await.unwrap();
+    tokio::time::sleep(tessera_catalog::MEMO_AGE + std::time::Duration::from_millis(100)).await;
+    assert!(download().await.unwrap().taken_down, "another process's takedown");
+    other.lift_takedown(ParentId(6), "restored", None, NOW, Vec::new()).await.unwrap();
+    catalog.clear_records().await.unwrap();
+    assert_eq!(download().await, None, "a rebuild's clearing");
+    catalog.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_downloads() {
+    let dir = tempfile::tempdir().unwrap();
+    downloads_follow_every_change(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await;
+}
+
+#[tokio::test]
+async fn postgres_downloads() {
+    downloads_follow_every_change(&tessera_testkit::fresh_postgres().await.url).await;
 }
 
 #[tokio::test]
