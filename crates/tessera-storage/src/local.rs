@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -24,13 +26,16 @@ const READ_CHUNK: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct LocalStore {
     root: PathBuf,
+    /// Whether a small read is first tried from the page cache on the calling thread; off once
+    /// the filesystem says it cannot read without waiting (some network filesystems).
+    cached_reads: Arc<AtomicBool>,
 }
 
 impl LocalStore {
     pub fn new(root: impl Into<PathBuf>) -> io::Result<Self> {
         let root = root.into();
         std::fs::create_dir_all(&root)?;
-        Ok(Self { root })
+        Ok(Self { root, cached_reads: Arc::new(AtomicBool::new(true)) })
     }
 
     pub fn root(&self) -> &Path {
@@ -192,11 +197,21 @@ impl Store for LocalStore {
 
     async fn get_stream(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream> {
         let path = self.path(key)?;
-        // One trip to a blocking thread opens the file and, when what is asked for fits in one
-        // chunk, reads it too: each trip costs two thread switches, which is most of what a
-        // small download costs.
+        let whole = |bytes: Bytes| futures::stream::iter((!bytes.is_empty()).then_some(Ok(bytes))).boxed();
+        // A trip to a blocking thread costs two thread switches, more than a small download's
+        // other work, so a small read whose bytes are all in memory is made here. Opening the
+        // file may still wait for the disk, as it does in nginx's own event loop.
+        if self.cached_reads.load(Ordering::Relaxed) {
+            match read_cached(&path, range.clone()) {
+                Cached::Read(bytes) => return Ok(whole(bytes)),
+                Cached::Unsupported => self.cached_reads.store(false, Ordering::Relaxed),
+                Cached::NotNow => {}
+            }
+        }
+        // Otherwise one trip opens the file and, when what is asked for fits in one chunk,
+        // reads it too.
         Ok(match blocking(key, move || open_range(&path, range)).await? {
-            Opened::Read(bytes) => futures::stream::iter((!bytes.is_empty()).then_some(Ok(bytes))).boxed(),
+            Opened::Read(bytes) => whole(bytes),
             Opened::Open(file, len) => ReaderStream::with_capacity(tokio::fs::File::from_std(file).take(len), READ_CHUNK).boxed(),
         })
     }
@@ -276,6 +291,39 @@ enum Opened {
     Open(std::fs::File, u64),
 }
 
+enum Cached {
+    Read(Bytes),
+    /// Too large, not all in memory, or not readable here for any other reason: the caller
+    /// reads it on a blocking thread, which also reports any error.
+    NotNow,
+    /// The filesystem cannot read without waiting.
+    Unsupported,
+}
+
+/// What is asked for, when it fits in one chunk and every byte of it is in the page cache:
+/// read without waiting for the disk (`RWF_NOWAIT`), so on the calling thread.
+fn read_cached(path: &Path, range: Option<Range<u64>>) -> Cached {
+    let Ok(file) = std::fs::File::open(path) else { return Cached::NotNow };
+    let Ok(size) = file.metadata().map(|meta| meta.len()) else { return Cached::NotNow };
+    let Range { start, end } = range.unwrap_or(0..size);
+    let len = end.min(size).saturating_sub(start);
+    if len > READ_CHUNK as u64 {
+        return Cached::NotNow;
+    }
+    let mut bytes = vec![0; len as usize];
+    let mut done = 0;
+    while done < bytes.len() {
+        let slice = &mut [io::IoSliceMut::new(&mut bytes[done..])];
+        match rustix::io::preadv2(&file, slice, start + done as u64, rustix::io::ReadWriteFlags::NOWAIT) {
+            Ok(0) => return Cached::NotNow,
+            Ok(read) => done += read,
+            Err(rustix::io::Errno::OPNOTSUPP) => return Cached::Unsupported,
+            Err(_) => return Cached::NotNow,
+        }
+    }
+    Cached::Read(Bytes::from(bytes))
+}
+
 fn open_range(path: &Path, range: Option<Range<u64>>) -> io::Result<Opened> {
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
@@ -306,24 +354,60 @@ mod tests {
         chunks.concat()
     }
 
-    /// The contract every store must meet; a later S3 store runs the same body.
+    /// The contract every store must meet; a later S3 store runs the same body. Small reads
+    /// are made from the page cache, and also, as when their bytes are not in memory, on a
+    /// blocking thread.
     #[tokio::test]
     async fn contract() {
+        for cached_reads in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = LocalStore::new(dir.path().join("root")).unwrap();
+            store.cached_reads.store(cached_reads, Ordering::Relaxed);
+            contract_on(&store, dir.path()).await;
+        }
+    }
+
+    /// `read_cached` reads just what `open_range` reads, for every kind of range.
+    #[test]
+    fn cached_reads_read_what_blocking_reads_do() {
         let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().join("root")).unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, (0..1000).map(|i| (i % 251) as u8).collect::<Vec<u8>>()).unwrap();
+        if matches!(read_cached(&path, None), Cached::Unsupported) {
+            eprintln!("this filesystem cannot read without waiting; every read takes a blocking thread");
+            return;
+        }
+        for range in [
+            None,
+            Some(0..0),
+            Some(0..1000),
+            Some(3..17),
+            Some(990..2000),
+            Some(1000..1001),
+            Some(5000..6000),
+            Some(Range { start: 7, end: 3 }),
+        ] {
+            let Cached::Read(cached) = read_cached(&path, range.clone()) else { panic!("{range:?} was not read from memory") };
+            let Ok(Opened::Read(read)) = open_range(&path, range.clone()) else { panic!("{range:?}") };
+            assert_eq!(cached, read, "{range:?}");
+        }
+        assert!(matches!(read_cached(&dir.path().join("missing"), None), Cached::NotNow));
+    }
+
+    async fn contract_on(store: &LocalStore, dir: &Path) {
         store.put_bytes("a/b/one.txt", Bytes::from_static(b"0123456789")).await.unwrap();
         store.put_bytes("a/b/one.txt", Bytes::from_static(b"replaced!!")).await.unwrap();
         assert_eq!(&store.get_bytes("a/b/one.txt").await.unwrap()[..], b"replaced!!");
-        assert_eq!(read_all(&store, "a/b/one.txt", Some(2..5)).await, b"pla");
+        assert_eq!(read_all(store, "a/b/one.txt", Some(2..5)).await, b"pla");
         assert_eq!(store.size("a/b/one.txt").await.unwrap(), Some(10));
         assert_eq!(store.size("a/b").await.unwrap(), None);
         assert_eq!(store.size("missing").await.unwrap(), None);
 
-        let src = dir.path().join("src");
+        let src = dir.join("src");
         std::fs::write(&src, b"file content").unwrap();
         store.put_file("a/c/two.bin", &src).await.unwrap();
         assert!(matches!(store.put_file("a/c/two.bin", &src).await, Err(Error::AlreadyExists { .. })));
-        assert_eq!(read_all(&store, "a/c/two.bin", None).await, b"file content");
+        assert_eq!(read_all(store, "a/c/two.bin", None).await, b"file content");
         // A batch, into folders new and old; one key already there refuses the batch.
         store.put_files(vec![("d/x/1.txt".into(), src.clone()), ("d/y/z/2.txt".into(), src.clone())]).await.unwrap();
         assert_eq!(store.list("d").await.unwrap(), ["d/x/1.txt", "d/y/z/2.txt"]);
@@ -333,12 +417,12 @@ mod tests {
         // What fits in one read chunk comes read at once; more streams, and ranges cross both.
         let big: Vec<u8> = (0..READ_CHUNK * 2 + 7).map(|i| (i % 251) as u8).collect();
         store.put_bytes("e/big.bin", Bytes::from(big.clone())).await.unwrap();
-        assert_eq!(read_all(&store, "e/big.bin", None).await, big);
+        assert_eq!(read_all(store, "e/big.bin", None).await, big);
         let start = READ_CHUNK - 3;
-        assert_eq!(read_all(&store, "e/big.bin", Some(start as u64..start as u64 + 10)).await, big[start..start + 10]);
-        assert_eq!(read_all(&store, "e/big.bin", Some(5..u64::MAX)).await, big[5..]);
+        assert_eq!(read_all(store, "e/big.bin", Some(start as u64..start as u64 + 10)).await, big[start..start + 10]);
+        assert_eq!(read_all(store, "e/big.bin", Some(5..u64::MAX)).await, big[5..]);
         store.put_bytes("e/empty", Bytes::new()).await.unwrap();
-        assert!(read_all(&store, "e/empty", None).await.is_empty());
+        assert!(read_all(store, "e/empty", None).await.is_empty());
         assert!(matches!(store.get_stream("e/missing", None).await, Err(Error::NotFound { .. })));
         store.delete_prefix("e").await.unwrap();
 
