@@ -42,6 +42,23 @@ impl LocalStore {
         &self.root
     }
 
+    /// A small read whose bytes are all in the page cache, made on the calling thread: a trip
+    /// to a blocking thread costs two thread switches, more than a small download's other
+    /// work. Opening the file may still wait for the disk, as it does in nginx's event loop.
+    fn read_in_memory(&self, path: &Path, range: Option<Range<u64>>) -> Option<Bytes> {
+        if !self.cached_reads.load(Ordering::Relaxed) {
+            return None;
+        }
+        match read_cached(path, range) {
+            Cached::Read(bytes) => Some(bytes),
+            Cached::Unsupported => {
+                self.cached_reads.store(false, Ordering::Relaxed);
+                None
+            }
+            Cached::NotNow => None,
+        }
+    }
+
     fn path(&self, key: &str) -> Result<PathBuf> {
         check_key(key)?;
         Ok(self.root.join(key))
@@ -192,21 +209,17 @@ impl Store for LocalStore {
 
     async fn get_bytes(&self, key: &str) -> Result<Bytes> {
         let path = self.path(key)?;
+        if let Some(bytes) = self.read_in_memory(&path, None) {
+            return Ok(bytes);
+        }
         tokio::fs::read(&path).await.map(Bytes::from).map_err(|e| Error::io(key, e))
     }
 
     async fn get_stream(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream> {
         let path = self.path(key)?;
         let whole = |bytes: Bytes| futures::stream::iter((!bytes.is_empty()).then_some(Ok(bytes))).boxed();
-        // A trip to a blocking thread costs two thread switches, more than a small download's
-        // other work, so a small read whose bytes are all in memory is made here. Opening the
-        // file may still wait for the disk, as it does in nginx's own event loop.
-        if self.cached_reads.load(Ordering::Relaxed) {
-            match read_cached(&path, range.clone()) {
-                Cached::Read(bytes) => return Ok(whole(bytes)),
-                Cached::Unsupported => self.cached_reads.store(false, Ordering::Relaxed),
-                Cached::NotNow => {}
-            }
+        if let Some(bytes) = self.read_in_memory(&path, range.clone()) {
+            return Ok(whole(bytes));
         }
         // Otherwise one trip opens the file and, when what is asked for fits in one chunk,
         // reads it too.
