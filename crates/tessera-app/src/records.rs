@@ -295,15 +295,13 @@ impl Tessera {
                 DocKey::Record(_) => None,
             })
             .collect();
-        let views = self.record_views(self.catalog.records_by_ids(&ids).await?).await?;
-        let parents: Vec<ParentId> = views.iter().map(|view| view.doc.parent_id).collect();
-        let taken_down: HashSet<ParentId> = self.catalog.taken_down_among(Some(&parents)).await?.into_iter().collect();
         // Metadata-only records are indexed by their stub alone; each hit is still checked, so
         // the answer stays right while the index lags behind a change of access.
         let mut found: HashMap<DocKey, SearchHit> = HashMap::with_capacity(result.keys.len());
-        for view in views {
+        for (row, stats) in self.catalog.records_with_stats(&ids).await? {
+            let view = record_view(row, &stats)?;
             let key = DocKey::Record(view.doc.id.0 as u64);
-            if taken_down.contains(&view.doc.parent_id) {
+            if stats.taken_down {
                 // Found only by those who review it; listing it is no read worth an entry.
                 let facts = self.record_facts(subject, &view.doc, None).await?;
                 if authz::authorize(subject, Action::ReadMetadata, &facts).allowed {
@@ -351,22 +349,26 @@ impl Tessera {
         let stats: HashMap<RecordId, RecordStats> = self.catalog.record_stats(&ids).await?.into_iter().map(|s| (s.id, s)).collect();
         rows.into_iter()
             .map(|row| {
-                let doc: RecordDoc = from_json(&row.doc)?;
                 let stats = stats.get(&row.id).ok_or_else(|| Error::Corrupt(format!("record {} has no catalogue row", row.id)))?;
-                Ok(RecordView {
-                    is_stub: false,
-                    is_latest: stats.latest_id == row.id,
-                    latest_id: stats.latest_id,
-                    versions_count: stats.versions_count,
-                    files_count: stats.files_count,
-                    files_bytes: stats.files_bytes,
-                    editable: false,
-                    auditable: false,
-                    doc,
-                })
+                record_view(row, stats)
             })
             .collect()
     }
+}
+
+/// A record's view as anyone who may read it sees it, before it is narrowed for the caller.
+fn record_view(row: RecordRow, stats: &RecordStats) -> Result<RecordView> {
+    Ok(RecordView {
+        is_stub: false,
+        is_latest: stats.latest_id == row.id,
+        latest_id: stats.latest_id,
+        versions_count: stats.versions_count,
+        files_count: stats.files_count,
+        files_bytes: stats.files_bytes,
+        editable: false,
+        auditable: false,
+        doc: from_json(&row.doc)?,
+    })
 }
 
 /// The view without the keys of `access.file_classes` and of deleted files, unless the caller

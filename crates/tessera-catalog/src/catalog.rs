@@ -230,6 +230,19 @@ macro_rules! draft_file_row {
     };
 }
 
+macro_rules! record_stats {
+    ($row:expr) => {
+        RecordStats {
+            id: RecordId($row.try_get("id")?),
+            latest_id: RecordId($row.try_get("latest_id")?),
+            versions_count: $row.try_get("versions_count")?,
+            files_count: $row.try_get("files_count")?,
+            files_bytes: $row.try_get("files_bytes")?,
+            taken_down: $row.try_get("taken_down")?,
+        }
+    };
+}
+
 macro_rules! record_row {
     ($row:expr) => {
         RecordRow {
@@ -314,6 +327,29 @@ mod uploads;
 
 pub(crate) const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, org_id, ocfl_version, doc, created, updated";
+/// What a record's view needs beside its row (`RecordStats`), as columns of `records r`.
+const STATS_COLUMNS: &str = "(SELECT v.id FROM records v WHERE v.parent_id = r.parent_id ORDER BY v.version_index DESC LIMIT 1) AS latest_id, \
+     (SELECT COUNT(*) FROM records v WHERE v.parent_id = r.parent_id) AS versions_count, r.files_count, r.files_bytes, \
+     EXISTS (SELECT 1 FROM takedowns t WHERE t.parent_id = r.parent_id AND t.lifted IS NULL) AS taken_down";
+
+/// Ends `select` with `id, id, …)`, each id bound.
+fn push_ids<DB: sqlx::Database>(select: &mut QueryBuilder<'_, DB>, ids: &[RecordId])
+where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut list = select.separated(", ");
+    for id in ids {
+        list.push_bind(id.0);
+    }
+    select.push(")");
+}
+
+/// `rows` in the order of `ids`; a map, as a rebuild asks for thousands at a time.
+fn in_order_asked<T>(ids: &[RecordId], mut rows: Vec<T>, id_of: impl Fn(&T) -> RecordId) -> Vec<T> {
+    let order: std::collections::HashMap<RecordId, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
+    rows.sort_by_key(|row| order.get(&id_of(row)).copied());
+    rows
+}
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 pub(crate) const INSERT_BATCH: usize = 1000;
 
@@ -690,20 +726,28 @@ impl Catalog {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut rows: Vec<RecordRow> = on_pool!(self, pool => {
+        let rows: Vec<RecordRow> = on_pool!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ("));
-            let mut list = select.separated(", ");
-            for id in ids {
-                list.push_bind(id.0);
-            }
-            select.push(")");
+            push_ids(&mut select, ids);
             let fetched = select.build().fetch_all(pool).await?;
             fetched.iter().map(|row| Ok(record_row!(row))).collect::<Result<Vec<_>>>()?
         });
-        // In the order asked for; a map, as a rebuild asks for thousands at a time.
-        let order: std::collections::HashMap<RecordId, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
-        rows.sort_by_key(|row| order.get(&row.id).copied());
-        Ok(rows)
+        Ok(in_order_asked(ids, rows, |row| row.id))
+    }
+
+    /// Records `ids` (those that exist) in the order asked for, each with what its view needs
+    /// (as `record_stats` gives it), in one query: a search page's hits.
+    pub async fn records_with_stats(&self, ids: &[RecordId]) -> Result<Vec<(RecordRow, RecordStats)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(RecordRow, RecordStats)> = on_pool!(self, pool => {
+            let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS}, {STATS_COLUMNS} FROM records r WHERE r.id IN ("));
+            push_ids(&mut select, ids);
+            let fetched = select.build().fetch_all(pool).await?;
+            fetched.iter().map(|row| Ok((record_row!(row), record_stats!(row)))).collect::<Result<Vec<_>>>()?
+        });
+        Ok(in_order_asked(ids, rows, |(row, _)| row.id))
     }
 
     /// What a record's view needs beside its row: its dataset's versions and its files' totals,
@@ -713,30 +757,10 @@ impl Catalog {
             return Ok(Vec::new());
         }
         on_pool!(self, pool => {
-            let mut select = QueryBuilder::new(
-                "SELECT r.id, \
-                   (SELECT v.id FROM records v WHERE v.parent_id = r.parent_id ORDER BY v.version_index DESC LIMIT 1) AS latest_id, \
-                   (SELECT COUNT(*) FROM records v WHERE v.parent_id = r.parent_id) AS versions_count, \
-                   r.files_count, r.files_bytes \
-                 FROM records r WHERE r.id IN (",
-            );
-            let mut list = select.separated(", ");
-            for record in records {
-                list.push_bind(record.0);
-            }
-            select.push(")");
+            let mut select = QueryBuilder::new(format!("SELECT r.id, {STATS_COLUMNS} FROM records r WHERE r.id IN ("));
+            push_ids(&mut select, records);
             let rows = select.build().fetch_all(pool).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(RecordStats {
-                        id: RecordId(row.try_get("id")?),
-                        latest_id: RecordId(row.try_get("latest_id")?),
-                        versions_count: row.try_get("versions_count")?,
-                        files_count: row.try_get("files_count")?,
-                        files_bytes: row.try_get("files_bytes")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|row| Ok(record_stats!(row))).collect()
         })
     }
 

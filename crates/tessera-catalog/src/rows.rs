@@ -158,6 +158,8 @@ pub struct RecordStats {
     pub versions_count: i64,
     pub files_count: i64,
     pub files_bytes: i64,
+    /// Whether the record's dataset is under a takedown now.
+    pub taken_down: bool,
 }
 
 /// What deciding on and serving one file's download needs: the record, its file if it has one

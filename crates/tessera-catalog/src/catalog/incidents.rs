@@ -109,7 +109,7 @@ impl Catalog {
     }
 
     /// Which of `parents` (all datasets when `None`) are under a takedown now: one index range
-    /// per dataset, so a search page asks about its hits without reading every takedown.
+    /// per dataset, so asking about a few datasets reads none of the other takedowns.
     pub async fn taken_down_among(&self, parents: Option<&[ParentId]>) -> Result<Vec<ParentId>> {
         if parents.is_some_and(|parents| parents.is_empty()) {
             return Ok(Vec::new());

@@ -498,10 +498,29 @@ async fn contract(catalog: Catalog) {
     assert_eq!(
         stats,
         [
-            RecordStats { id: RecordId(102), latest_id: RecordId(103), versions_count: 2, files_count: 1500, files_bytes },
-            RecordStats { id: RecordId(103), latest_id: RecordId(103), versions_count: 2, files_count: 0, files_bytes: 0 },
+            RecordStats {
+                id: RecordId(102),
+                latest_id: RecordId(103),
+                versions_count: 2,
+                files_count: 1500,
+                files_bytes,
+                taken_down: false
+            },
+            RecordStats {
+                id: RecordId(103),
+                latest_id: RecordId(103),
+                versions_count: 2,
+                files_count: 0,
+                files_bytes: 0,
+                taken_down: false
+            },
         ]
     );
+    // A search page's hits: rows and the same figures in one query, in the order asked for.
+    let hits = catalog.records_with_stats(&[RecordId(103), RecordId(999), RecordId(102)]).await.unwrap();
+    assert_eq!(hits.iter().map(|(row, _)| row.id).collect::<Vec<_>>(), [RecordId(103), RecordId(102)]);
+    assert_eq!(hits[0].0, catalog.record(RecordId(103)).await.unwrap().unwrap());
+    assert_eq!([hits[1].1, hits[0].1], [stats[0], stats[1]]);
 
     // The OAI-PMH feed: in the order of the last change, resumable after any item's place,
     // by set, and told of takedowns in the same transaction.
@@ -535,6 +554,8 @@ async fn contract(catalog: Catalog) {
     );
     catalog.place_takedown(ParentId(101), None, "court order", None, later, |_| Vec::new()).await.unwrap();
     assert!(catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().taken_down, "a download sees the takedown");
+    assert!(catalog.records_with_stats(&[RecordId(102)]).await.unwrap()[0].1.taken_down, "so does a search");
+    assert!(catalog.record_stats(&[RecordId(103)]).await.unwrap()[0].taken_down, "and a view");
     assert!(catalog.record_for_download(RecordId(102), "no such file").await.unwrap().unwrap().file.is_none());
     assert!(catalog.record_for_download(RecordId(999), "k0007").await.unwrap().is_none());
     assert_eq!(catalog.taken_down_parents().await.unwrap(), [ParentId(101)]);
