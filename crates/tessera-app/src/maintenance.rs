@@ -31,7 +31,8 @@ impl VerifyReport {
         self.errors == 0
     }
 
-    fn add(&mut self, report: &Report) {
+    /// Counts one more object (or empty folder) and its findings.
+    pub fn add(&mut self, report: &Report) {
         self.objects += 1;
         self.files += report.files_checked;
         self.bytes += report.bytes_checked;
@@ -72,13 +73,20 @@ impl Tessera {
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await
     }
 
-    /// Validates every object in storage and recomputes every digest. `each` is told of every
-    /// object (its root, what its check found, and how many of how many are done) in the roots'
-    /// order, and of every folder of the hierarchy that leads to no object; `hashed` counts the
-    /// bytes hashed as it goes, for progress within large objects.
-    pub async fn verify(&self, hashed: &Arc<AtomicU64>, mut each: impl FnMut(&str, &Report, usize, usize)) -> Result<VerifyReport> {
+    /// Validates every object in storage and recomputes every digest. `found` is told how many
+    /// objects there are before any is checked; `each` is told of every object (its root, what
+    /// its check found, and how many of how many are done) in the roots' order, and of every
+    /// folder of the hierarchy that leads to no object; `hashed` counts the bytes hashed as it
+    /// goes, for progress within large objects.
+    pub async fn verify(
+        &self,
+        hashed: &Arc<AtomicU64>,
+        found: impl FnOnce(usize),
+        mut each: impl FnMut(&str, &Report, usize, usize),
+    ) -> Result<VerifyReport> {
         let hierarchy = self.ocfl.hierarchy().await?;
         let roots = hierarchy.roots;
+        found(roots.len());
         let mut report = VerifyReport::default();
         for dir in hierarchy.empty {
             let mut finding = Report::default();

@@ -134,24 +134,28 @@ impl TestServer {
 
     /// Runs `tessera ARGS --data-dir DIR` against this server's data folder and database.
     pub fn cli(&self, args: &[&str]) -> Output {
-        self.command().args(args).arg("--data-dir").arg(&self.data_dir).stdin(Stdio::null()).output().expect("running tessera")
+        self.cli_command(args).stdin(Stdio::null()).output().expect("running tessera")
+    }
+
+    /// Starts `tessera ARGS --data-dir DIR` as `cli` runs it, with its output piped, and
+    /// leaves it running.
+    pub fn cli_spawn(&self, args: &[&str]) -> std::process::Child {
+        self.cli_command(args).stdin(Stdio::null()).spawn().expect("running tessera")
     }
 
     /// Runs a CLI command with `input` on its standard input.
     pub fn cli_with_input(&self, args: &[&str], input: &str) -> Output {
         use std::io::Write;
-        let mut child = self
-            .command()
-            .args(args)
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("running tessera");
+        let mut child = self.cli_command(args).stdin(Stdio::piped()).spawn().expect("running tessera");
         child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("writing stdin");
         child.wait_with_output().expect("tessera finished")
+    }
+
+    /// `tessera ARGS --data-dir DIR`, its output piped.
+    fn cli_command(&self, args: &[&str]) -> Command {
+        let mut command = self.command();
+        command.args(args).arg("--data-dir").arg(&self.data_dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
     }
 
     /// Runs a CLI command that must succeed and returns its standard output.

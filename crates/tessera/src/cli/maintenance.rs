@@ -49,6 +49,8 @@ pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
+    // Listened for from the start, so that Ctrl-C at any moment gives the totals so far.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let tessera = super::open(config).await?;
     let bar = super::progress_bar(0, "{spinner} verifying [{bar:40}] {pos}/{len} objects, {msg} ({elapsed})");
     // Bytes hashed, shown as they go, so one large object does not look stuck.
@@ -64,23 +66,42 @@ pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
             }
         }
     });
-    let report = tessera
-        .verify(&hashed, |root, object, done, total| {
+    let (mut so_far, mut all) = (VerifyReport::default(), None);
+    let checked = {
+        let found = |total: usize| {
+            all = Some(total);
+            bar.set_length(total as u64);
+        };
+        let checking = tessera.verify(&hashed, found, |root, object, done, total| {
             for finding in &object.findings {
                 let error = finding.severity == tessera_ocfl::validate::Severity::Error;
                 let kind = if error { "ERROR" } else { "warning" };
                 // Printed as each object is checked, with the bar out of the way.
                 bar.suspend(|| println!("{kind} {} {root}: {}", finding.code, finding.message));
             }
+            so_far.add(object);
             bar.set_length(total as u64);
             bar.set_position(done as u64);
-        })
-        .await;
+        });
+        tokio::select! {
+            report = checking => Some(report),
+            _ = interrupt.recv() => None,
+        }
+    };
     ticker.abort();
-    let report = report?;
     bar.finish_and_clear();
-    let VerifyReport { objects, files, bytes, errors, warnings } = report;
-    println!("checked {objects} objects, {files} files, {bytes} bytes: {errors} errors, {warnings} warnings");
+    let Some(report) = checked.transpose()? else {
+        println!("interrupted: {}", totals(&so_far, all));
+        return Ok(ExitCode::from(130));
+    };
+    println!("{}", totals(&report, None));
     tessera.catalog().close().await;
     Ok(if report.is_valid() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// What was checked, and of how many objects when the check stopped short.
+fn totals(report: &VerifyReport, of: Option<usize>) -> String {
+    let VerifyReport { objects, files, bytes, errors, warnings } = report;
+    let of = of.map_or_else(String::new, |all| format!(" of {all}"));
+    format!("checked {objects}{of} objects, {files} files, {bytes} bytes: {errors} errors, {warnings} warnings")
 }

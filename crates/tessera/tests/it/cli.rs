@@ -92,6 +92,47 @@ async fn a_dataset_of_many_files_streams_out_whole() {
     assert_eq!(status, reqwest::StatusCode::OK);
 }
 
+/// `tessera verify` stopped with Ctrl-C says what it had checked so far, and fails.
+#[tokio::test]
+async fn verify_stopped_short_says_how_far_it_got() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("scans");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("large.tif"), b"a stand-in").unwrap();
+    let metadata = work.path().join("record.yaml");
+    std::fs::write(
+        &metadata,
+        "resource_type: {id: image}\ntitle: Scans\npublication_date: '2025'\ncreators:\n  - person_or_org: {type: organizational, name: Archive}\n",
+    )
+    .unwrap();
+    deposit_published(&server, &token, &metadata, &folder);
+    // The stored file grows to a GiB with nothing on disk, so hashing it takes a second or more.
+    let stored = find_file(&server.data_dir.join("ocfl"), "large.tif").expect("the stored file");
+    std::fs::OpenOptions::new().write(true).open(&stored).unwrap().set_len(1 << 30).unwrap();
+
+    let verify = server.cli_spawn(&["verify"]);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(std::process::Command::new("kill").args(["-INT", &verify.id().to_string()]).status().unwrap().success());
+    let output = verify.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let totals = stdout.lines().last().unwrap_or_default();
+    // Out of one object ("of 1"), unless the signal came before storage was even walked.
+    let stopped = ["interrupted: checked 0 of 1 objects, ", "interrupted: checked 0 objects, "];
+    assert!(stopped.iter().any(|start| totals.starts_with(start)), "{}", describe(&output));
+    assert!(totals.ends_with("0 files, 0 bytes: 0 errors, 0 warnings"), "{}", describe(&output));
+}
+
+/// The first file named `name` under `dir`.
+fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() { find_file(&path, name) } else { (entry.file_name() == name).then_some(path) }
+    })
+}
+
 /// Deposits and publishes `folder` with `tessera deposit`, and returns the new record's id
 /// from the landing page address it prints.
 fn deposit_published(server: &TestServer, token: &str, metadata: &Path, folder: &Path) -> String {
