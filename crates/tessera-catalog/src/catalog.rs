@@ -350,6 +350,7 @@ fn in_order_asked<T>(ids: &[RecordId], mut rows: Vec<T>, id_of: impl Fn(&T) -> R
     rows.sort_by_key(|row| order.get(&id_of(row)).copied());
     rows
 }
+
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
 pub(crate) const INSERT_BATCH: usize = 1000;
 
