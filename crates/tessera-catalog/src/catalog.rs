@@ -332,14 +332,15 @@ const STATS_COLUMNS: &str = "(SELECT v.id FROM records v WHERE v.parent_id = r.p
      (SELECT COUNT(*) FROM records v WHERE v.parent_id = r.parent_id) AS versions_count, r.files_count, r.files_bytes, \
      EXISTS (SELECT 1 FROM takedowns t WHERE t.parent_id = r.parent_id AND t.lifted IS NULL) AS taken_down";
 
-/// Ends `select` with `id, id, …)`, each id bound.
-fn push_ids<DB: sqlx::Database>(select: &mut QueryBuilder<'_, DB>, ids: &[RecordId])
+/// Ends `select` with `v, v, …)`, each value bound: the rest of an `IN (` list.
+pub(crate) fn push_list<'args, DB, T>(select: &mut QueryBuilder<'args, DB>, values: impl IntoIterator<Item = T>)
 where
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB: sqlx::Database,
+    T: 'args + sqlx::Encode<'args, DB> + sqlx::Type<DB>,
 {
     let mut list = select.separated(", ");
-    for id in ids {
-        list.push_bind(id.0);
+    for value in values {
+        list.push_bind(value);
     }
     select.push(")");
 }
@@ -575,11 +576,8 @@ impl Catalog {
             let keys: Vec<String> = on_pool!(self, pool => {
                 let mut select = QueryBuilder::new("SELECT key FROM draft_files WHERE draft_id = ");
                 select.push_bind(draft.0).push(" AND key IN (");
-                let mut list = select.separated(", ");
-                for key in chunk {
-                    list.push_bind(*key);
-                }
-                select.push(") ORDER BY key");
+                push_list(&mut select, chunk.iter().copied());
+                select.push(" ORDER BY key");
                 let rows = select.build().fetch_all(pool).await?;
                 rows.iter().map(|row| row.try_get("key")).collect::<std::result::Result<_, _>>()?
             });
@@ -729,7 +727,7 @@ impl Catalog {
         }
         let rows: Vec<RecordRow> = on_pool!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ("));
-            push_ids(&mut select, ids);
+            push_list(&mut select, ids.iter().map(|id| id.0));
             let fetched = select.build().fetch_all(pool).await?;
             fetched.iter().map(|row| Ok(record_row!(row))).collect::<Result<Vec<_>>>()?
         });
@@ -744,7 +742,7 @@ impl Catalog {
         }
         let rows: Vec<(RecordRow, RecordStats)> = on_pool!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS}, {STATS_COLUMNS} FROM records r WHERE r.id IN ("));
-            push_ids(&mut select, ids);
+            push_list(&mut select, ids.iter().map(|id| id.0));
             let fetched = select.build().fetch_all(pool).await?;
             fetched.iter().map(|row| Ok((record_row!(row), record_stats!(row)))).collect::<Result<Vec<_>>>()?
         });
@@ -759,7 +757,7 @@ impl Catalog {
         }
         on_pool!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT r.id, {STATS_COLUMNS} FROM records r WHERE r.id IN ("));
-            push_ids(&mut select, records);
+            push_list(&mut select, records.iter().map(|id| id.0));
             let rows = select.build().fetch_all(pool).await?;
             rows.iter().map(|row| Ok(record_stats!(row))).collect()
         })
@@ -787,11 +785,7 @@ impl Catalog {
             let rows: Vec<(i64, FileRow)> = on_pool!(self, pool => {
                 let mut select = QueryBuilder::new("SELECT ordinal, key, size, md5, sha512, content_key FROM record_files WHERE record_id = ");
                 select.push_bind(record.0).push(" AND key IN (");
-                let mut list = select.separated(", ");
-                for key in chunk {
-                    list.push_bind(*key);
-                }
-                select.push(")");
+                push_list(&mut select, chunk.iter().copied());
                 let rows = select.build().fetch_all(pool).await?;
                 rows.iter().map(|row| Ok((row.try_get("ordinal")?, file_row!(row)))).collect::<Result<_>>()?
             });
@@ -808,11 +802,8 @@ impl Catalog {
         }
         on_pool!(self, pool => {
             let mut select = QueryBuilder::new("SELECT record_id, key, size, md5, sha512, content_key FROM record_files WHERE record_id IN (");
-            let mut list = select.separated(", ");
-            for id in records {
-                list.push_bind(id.0);
-            }
-            select.push(") ORDER BY record_id, key");
+            push_list(&mut select, records.iter().map(|id| id.0));
+            select.push(" ORDER BY record_id, key");
             let fetched = select.build().fetch_all(pool).await?;
             fetched.iter().map(|row| Ok((RecordId(row.try_get("record_id")?), file_row!(row)))).collect()
         })

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Catalog, Pool, is_unique_violation};
+use super::{Catalog, Pool, is_unique_violation, push_list};
 use crate::rows::{HarvestProgress, HarvestSourceRow, RemoteRecordRow};
 use crate::{Error, Result};
 
@@ -164,11 +164,7 @@ impl Catalog {
         }
         on_pool!(self, pool => {
             let mut query = sqlx::QueryBuilder::new("SELECT id, source_id, identifier, datestamp, doc FROM remote_records WHERE id IN (");
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            query.push(")");
+            push_list(&mut query, ids.iter().copied());
             let rows = query.build().fetch_all(pool).await?;
             let mut found: Vec<RemoteRecordRow> = rows
                 .iter()

@@ -4,7 +4,7 @@ use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, RecordId, UserId};
 
-use super::{Catalog, Pool};
+use super::{Catalog, Pool, push_list};
 use crate::Result;
 use crate::rows::{ReportRow, TakedownRow};
 
@@ -118,11 +118,7 @@ impl Catalog {
             let mut select = QueryBuilder::new("SELECT DISTINCT parent_id FROM takedowns WHERE lifted IS NULL");
             if let Some(parents) = parents {
                 select.push(" AND parent_id IN (");
-                let mut list = select.separated(", ");
-                for parent in parents {
-                    list.push_bind(parent.0);
-                }
-                select.push(")");
+                push_list(&mut select, parents.iter().map(|parent| parent.0));
             }
             let rows = select.build().fetch_all(pool).await?;
             rows.iter().map(|row| Ok(ParentId(row.try_get("parent_id")?))).collect()

@@ -3,7 +3,7 @@
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
-use super::{Catalog, Pool};
+use super::{Catalog, Pool, push_list};
 use crate::Result;
 use crate::rows::{OaiItemRow, RecordRow};
 
@@ -193,11 +193,8 @@ impl Catalog {
         }
         let pairs: Vec<(i64, String)> = on_pool!(self, pool => {
             let mut select = QueryBuilder::new("SELECT record_id, set_spec FROM oai_item_sets WHERE record_id IN (");
-            let mut list = select.separated(", ");
-            for item in items.iter() {
-                list.push_bind(item.record_id.0);
-            }
-            select.push(") ORDER BY set_spec");
+            push_list(&mut select, items.iter().map(|item| item.record_id.0));
+            select.push(" ORDER BY set_spec");
             let rows = select.build().fetch_all(pool).await?;
             rows.iter().map(|row| Ok((row.try_get("record_id")?, row.try_get("set_spec")?))).collect::<Result<Vec<_>>>()?
         });

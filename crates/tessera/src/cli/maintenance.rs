@@ -72,7 +72,7 @@ pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
             all = Some(total);
             bar.set_length(total as u64);
         };
-        let checking = tessera.verify(&hashed, found, |root, object, done, total| {
+        let checking = tessera.verify(&hashed, found, |root, object, done, _| {
             for finding in &object.findings {
                 let error = finding.severity == tessera_ocfl::validate::Severity::Error;
                 let kind = if error { "ERROR" } else { "warning" };
@@ -80,7 +80,6 @@ pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
                 bar.suspend(|| println!("{kind} {} {root}: {}", finding.code, finding.message));
             }
             so_far.add(object);
-            bar.set_length(total as u64);
             bar.set_position(done as u64);
         });
         tokio::select! {
