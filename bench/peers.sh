@@ -17,6 +17,7 @@
 # Usage: bench/peers.sh [LARGE_BYTES] [SEARCH_RECORDS]   (defaults 500000000 and 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/settle.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}
 tools=$HOME/.cache/tessera-bench-tools
 venv=$tools/venv
@@ -42,7 +43,7 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.0f", n / s}'; }
 start_server() {
   "$bin/tessera" serve --data-dir "$work/tessera" --bind 127.0.0.1:$port >"$work/tessera.log" 2>&1 &
   server=$!
-  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && { settle "$server"; return; }; sleep 0.1; done
   echo "the server did not start:"; cat "$work/tessera.log"; exit 1
 }
 

@@ -16,6 +16,7 @@
 # Usage: bench/run.sh [RECORDS] [AUDIT_ENTRIES] [HARVEST_RECORDS]   (defaults 100000, 10000000, 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/settle.sh
 records=${1:-100000}
 audit_entries=${2:-10000000}
 harvest_records=${3:-1000000}
@@ -30,7 +31,7 @@ url=http://127.0.0.1:$port
 start_server() { # data folder
   TESSERA_JOBS_INTERVAL_SECONDS=${jobs_interval:-60} "$bin/tessera" serve --data-dir "$1" --bind 127.0.0.1:$port >"$1.log" 2>&1 &
   server=$!
-  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf "$url/health" >/dev/null && { settle "$server"; return; }; sleep 0.1; done
   echo "the server did not start:"; cat "$1.log"; exit 1
 }
 stop_server() { kill -TERM "$server"; wait "$server" || true; }

@@ -329,8 +329,9 @@ impl Tessera {
     }
 
     /// The next page of published records numbered above `after`, with the last number, for
-    /// sweeps over the whole catalogue; None when there are no more.
-    pub(crate) async fn record_docs_after(&self, after: i64) -> Result<Option<(i64, Vec<RecordDoc>)>> {
+    /// sweeps over the whole catalogue; None when there are no more. A sweep names in `T` the
+    /// parts of each document it reads; the rest is skipped, not parsed.
+    pub(crate) async fn record_docs_after<T: serde::de::DeserializeOwned>(&self, after: i64) -> Result<Option<(i64, Vec<T>)>> {
         const PAGE: i64 = 500;
         let ids = self.catalog.record_ids_after(after, PAGE).await?;
         let Some(last) = ids.last() else { return Ok(None) };

@@ -9,7 +9,7 @@ use serde_json::json;
 use tessera_catalog::{DeletionRequestRow, FileRow, HoldRow, ScheduleRow};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
 use tessera_domain::retention::{self, Anchor, Basis, EndAction, Schedule};
-use tessera_domain::{DataClass, OrgId, ParentId, Problem, RecordId, UserId};
+use tessera_domain::{Access, DataClass, OrgId, ParentId, Problem, RecordId, UserId};
 use tessera_ocfl::{FileSource, NewVersion, User};
 use time::{Date, OffsetDateTime};
 
@@ -32,6 +32,24 @@ pub struct ScheduleInput {
     pub after: Anchor,
     pub action: EndAction,
     pub note: String,
+}
+
+/// What the sweep reads of each record's document; the rest (most of the metadata) is skipped.
+#[derive(serde::Deserialize)]
+struct SweptRecord {
+    id: RecordId,
+    parent_id: ParentId,
+    #[serde(default)]
+    organization: Option<OrgId>,
+    created: String,
+    access: Access,
+    metadata: Titled,
+}
+
+#[derive(serde::Deserialize)]
+struct Titled {
+    #[serde(default)]
+    title: Option<String>,
 }
 
 /// Files of one record that fall due together, for one reason.
@@ -161,7 +179,7 @@ impl Tessera {
         let held: HashSet<ParentId> = self.catalog.active_holds().await?.into_iter().map(|h| h.parent_id).collect();
         let mut found = Vec::new();
         let mut after = 0;
-        while let Some((last, docs)) = self.record_docs_after(after).await? {
+        while let Some((last, docs)) = self.record_docs_after::<SweptRecord>(after).await? {
             after = last;
             // Without a schedule only a record's own date can make anything due.
             if schedules.is_empty() && docs.iter().all(|doc| doc.access.retention.delete_files_on.is_none()) {

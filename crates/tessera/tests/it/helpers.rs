@@ -139,7 +139,7 @@ pub(crate) fn metadata(title: &str) -> Value {
     })
 }
 
-/// Where the shared conformance fixtures live.
+/// ocfl-py's validator, run over the storage the tests write.
 pub(crate) fn ocfl_validator() -> String {
     std::env::var("TESSERA_OCFL_VALIDATE")
         .expect("TESSERA_OCFL_VALIDATE must name ocfl-py's ocfl-validate.py; scripts/test.sh installs it into a virtual environment")
