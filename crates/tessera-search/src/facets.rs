@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::index::SegmentId;
-use tantivy::schema::Facet;
-use tantivy::{DocId, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, Warmer};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, Searcher, SearcherGeneration, SegmentOrdinal, SegmentReader, TERMINATED, Term, Warmer};
 
+use crate::filter::words_for;
 use crate::schema::FACETS;
 
 /// The facet values of every document, by segment, for all the readers of one index.
@@ -25,7 +26,7 @@ pub(crate) struct FacetColumns {
 
 impl FacetColumns {
     /// The arrays of a segment, read out now if no reader has seen it yet.
-    fn of(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+    pub(crate) fn of(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
         let id = reader.segment_id();
         if let Some(known) = self.lock().get(&id) {
             return Ok(known.clone());
@@ -56,7 +57,7 @@ impl Warmer for FacetColumns {
 
 /// One segment's facet values, laid out for counting: each document's values of every facet
 /// side by side, so a hit costs one or two cache lines rather than one per facet.
-struct SegmentFacets {
+pub(crate) struct SegmentFacets {
     /// Each facet's values, each once: a facet's first level, as tantivy's own collector
     /// counts them under the root. Facet `f`'s values are numbered from `first[f]` on, in one
     /// numbering for the whole segment.
@@ -65,6 +66,18 @@ struct SegmentFacets {
     /// Document `d`'s values, of all facets, are `values[starts[d]..starts[d + 1]]`.
     starts: Vec<u32>,
     values: Values,
+    /// The documents of each value searches have filtered on, a bit each (see `filter.rs`).
+    filtered: Mutex<Filtered>,
+}
+
+/// At most this many bytes of filter bits are kept for a segment: 256 values at a million
+/// documents. Past it the kept ones are let go, and each is read again when next asked for.
+const FILTERED_BYTES: usize = 32 << 20;
+
+#[derive(Default)]
+struct Filtered {
+    docs: HashMap<Term, Arc<Vec<u64>>>,
+    bytes: usize,
 }
 
 /// Value numbers in as few bytes as the segment's count of values allows: a million
@@ -129,7 +142,33 @@ impl SegmentFacets {
         }
         starts.push(values.len() as u32);
         let values = Values::of(values, names.len());
-        Ok(Self { names, first, starts, values })
+        Ok(Self { names, first, starts, values, filtered: Mutex::default() })
+    }
+
+    /// The documents with the facet value `term`, one bit each, read from its posting list
+    /// the first time a search filters on it.
+    pub(crate) fn docs_with(&self, reader: &SegmentReader, term: &Term) -> tantivy::Result<Arc<Vec<u64>>> {
+        let lock = || self.filtered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = lock().docs.get(term) {
+            return Ok(known.clone());
+        }
+        let mut words = vec![0u64; words_for(reader.max_doc())];
+        if let Some(mut postings) = reader.inverted_index(term.field())?.read_postings(term, IndexRecordOption::Basic)? {
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                words[doc as usize / 64] |= 1 << (doc % 64);
+                doc = postings.advance();
+            }
+        }
+        let words = Arc::new(words);
+        let mut filtered = lock();
+        let bytes = words.len() * 8;
+        if filtered.bytes + bytes > FILTERED_BYTES {
+            *filtered = Filtered::default();
+        }
+        filtered.bytes += bytes;
+        filtered.docs.insert(term.clone(), words.clone());
+        Ok(words)
     }
 }
 

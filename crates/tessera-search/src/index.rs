@@ -11,6 +11,7 @@ use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, 
 
 use crate::Result;
 use crate::facets::{CountFacets, FacetColumns, FacetTally};
+use crate::filter::FacetFilter;
 use crate::schema::{FACETS, Fields, schema};
 
 /// What a search hit is: a published record of Tessera's, or a record harvested from a
@@ -362,16 +363,17 @@ impl SearchIndex {
             // Excluding the few earlier versions is cheaper than intersecting with every latest one.
             clauses.push((Occur::MustNot, term_query(Term::from_field_text(f.latest, "0"))));
         }
-        for (position, name) in FACETS.iter().enumerate() {
-            let alternatives: Vec<(Occur, Box<dyn Query>)> = request
-                .filters
-                .iter()
-                .filter(|(facet, _)| facet == name)
-                .map(|(_, value)| (Occur::Should, term_query(Term::from_facet(f.facets[position], &Facet::from_path([value.as_str()])))))
-                .collect();
-            if !alternatives.is_empty() {
-                clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
-            }
+        let groups: Vec<Vec<Term>> = FACETS
+            .iter()
+            .enumerate()
+            .map(|(position, name)| {
+                let values = request.filters.iter().filter(|(facet, _)| facet == name);
+                values.map(|(_, value)| Term::from_facet(f.facets[position], &Facet::from_path([value.as_str()]))).collect()
+            })
+            .filter(|alternatives: &Vec<Term>| !alternatives.is_empty())
+            .collect();
+        if !groups.is_empty() {
+            clauses.push((Occur::Must, Box::new(FacetFilter { columns: live.facets.clone(), groups })));
         }
         let query = BooleanQuery::new(clauses);
 

@@ -2,6 +2,7 @@
 
 mod error;
 mod facets;
+mod filter;
 mod index;
 mod rebuild;
 mod schema;
