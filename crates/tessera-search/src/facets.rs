@@ -99,12 +99,23 @@ impl Values {
     }
 }
 
-/// Counts each value number in `values`.
-fn count<T: Copy + Into<u32>>(values: &[T], counts: &mut [u32]) {
-    for &value in values {
-        counts[value.into() as usize] += 1;
+/// Counts the value numbers of documents `docs` into `counts`. Each document costs two reads
+/// from memory, its place among the values and then its values; the places of all `docs` are
+/// read first, so the processor waits for many of those reads at once rather than in turn.
+fn count<T: Copy + Into<u32>>(starts: &[u32], values: &[T], docs: &[DocId], counts: &mut [u32]) {
+    let mut ranges = [(0, 0); BATCH];
+    for (range, &doc) in ranges.iter_mut().zip(docs) {
+        *range = (starts[doc as usize] as usize, starts[doc as usize + 1] as usize);
+    }
+    for &(start, end) in &ranges[..docs.len()] {
+        for &value in &values[start..end] {
+            counts[value.into() as usize] += 1;
+        }
     }
 }
+
+/// Hits counted together; see `count`.
+const BATCH: usize = 64;
 
 impl SegmentFacets {
     fn read(reader: &SegmentReader) -> tantivy::Result<Self> {
@@ -184,7 +195,7 @@ impl Collector for CountFacets {
     fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentCount> {
         let facets = self.0.of(reader)?;
         let counts = vec![0; facets.names.len()];
-        Ok(SegmentCount { facets, counts })
+        Ok(SegmentCount { facets, counts, waiting: Vec::with_capacity(BATCH) })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -208,22 +219,34 @@ pub(crate) struct SegmentCount {
     facets: Arc<SegmentFacets>,
     /// Hits with each value, in the segment's numbering.
     counts: Vec<u32>,
+    /// Hits not counted yet, fewer than `BATCH`.
+    waiting: Vec<DocId>,
+}
+
+impl SegmentCount {
+    fn count_waiting(&mut self) {
+        let facets = &*self.facets;
+        match &facets.values {
+            Values::Narrow(values) => count(&facets.starts, values, &self.waiting, &mut self.counts),
+            Values::Middle(values) => count(&facets.starts, values, &self.waiting, &mut self.counts),
+            Values::Wide(values) => count(&facets.starts, values, &self.waiting, &mut self.counts),
+        }
+        self.waiting.clear();
+    }
 }
 
 impl SegmentCollector for SegmentCount {
     type Fruit = FacetTally;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let facets = &*self.facets;
-        let (start, end) = (facets.starts[doc as usize] as usize, facets.starts[doc as usize + 1] as usize);
-        match &facets.values {
-            Values::Narrow(values) => count(&values[start..end], &mut self.counts),
-            Values::Middle(values) => count(&values[start..end], &mut self.counts),
-            Values::Wide(values) => count(&values[start..end], &mut self.counts),
+        self.waiting.push(doc);
+        if self.waiting.len() == BATCH {
+            self.count_waiting();
         }
     }
 
-    fn harvest(self) -> FacetTally {
+    fn harvest(mut self) -> FacetTally {
+        self.count_waiting();
         let facets = &*self.facets;
         facets
             .first
