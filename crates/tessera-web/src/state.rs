@@ -38,7 +38,12 @@ impl AppState {
 
     /// An absolute link to `path` on this server.
     pub(crate) fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.config.public_url.trim_end_matches('/'))
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The public URL that links start with, without a closing slash.
+    pub(crate) fn base_url(&self) -> &str {
+        self.config.public_url.trim_end_matches('/')
     }
 
     /// A record's landing page.

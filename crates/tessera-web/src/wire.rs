@@ -1,10 +1,14 @@
 //! Wire shapes: Tessera's views turned into InvenioRDM's JSON, and request bodies parsed.
 //! Converted by hand, so the API's shape is visible here and cannot drift by accident.
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
-use tessera_app::domain::{Access, DataClass, Metadata, OrgId};
-use tessera_app::{DraftFileView, DraftView, FileView, RecordInput, RecordView, RemoteRecord};
+use tessera_app::domain::{Access, DataClass, Metadata, OrgId, ParentId, RecordId, UserId};
+use tessera_app::{DraftFileView, DraftView, FileView, PidDoc, RecordInput, RecordView, RemoteRecord};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -92,11 +96,11 @@ struct AccessWire<'a> {
 /// serialised without building an intermediate `Value` per hit.
 #[derive(Serialize)]
 pub(crate) struct RecordWire<'a> {
-    id: String,
+    id: Text<RecordId>,
     created: &'a str,
     updated: &'a str,
-    parent: Value,
-    versions: Value,
+    parent: ParentWire<'a>,
+    versions: VersionsWire,
     is_published: bool,
     is_draft: bool,
     status: &'static str,
@@ -107,45 +111,107 @@ pub(crate) struct RecordWire<'a> {
     metadata_only: bool,
     metadata: &'a Metadata,
     access: AccessWire<'a>,
-    files: Value,
+    files: FilesWire,
     /// Tombstones of files deleted from storage: when, why, and (for those who may edit the
     /// record) which.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     deletions: &'a [tessera_app::Deletion],
-    pids: Value,
-    custom_fields: Value,
-    links: RecordLinks,
+    pids: &'a BTreeMap<String, PidDoc>,
+    custom_fields: Empty,
+    links: RecordLinks<'a>,
 }
 
 #[derive(Serialize)]
-struct RecordLinks {
-    #[serde(rename = "self")]
-    self_: String,
-    self_html: String,
-    files: String,
-    archive: String,
-    versions: String,
-    latest: String,
-    latest_html: String,
-    draft: String,
-    /// Where to ask for the files, when they are not open to everyone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_access: Option<String>,
+struct ParentWire<'a> {
+    id: Text<ParentId>,
+    access: OwnedBy,
+    communities: Ids<'a>,
 }
 
-pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordWire<'a> {
+#[derive(Serialize)]
+struct OwnedBy {
+    owned_by: Option<Owner>,
+}
+
+#[derive(Serialize)]
+struct Owner {
+    user: Text<UserId>,
+}
+
+#[derive(Serialize)]
+struct Ids<'a> {
+    ids: &'a [String],
+}
+
+#[derive(Serialize)]
+struct VersionsWire {
+    index: i64,
+    is_latest: bool,
+    is_latest_draft: bool,
+}
+
+#[derive(Serialize)]
+struct FilesWire {
+    enabled: bool,
+    count: i64,
+    total_bytes: i64,
+    order: [(); 0],
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+/// A value written as a JSON string, the way InvenioRDM writes ids.
+struct Text<T>(T);
+
+impl<T: fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// A record's links, each written out as it is serialised: a search page has twenty records
+/// of nine links each.
+struct RecordLinks<'a> {
+    base: &'a str,
+    id: RecordId,
+    latest: RecordId,
+    /// Whether to say where to ask for the files: when they are not open to everyone.
+    request_access: bool,
+}
+
+impl Serialize for RecordLinks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (base, id) = (self.base, self.id);
+        let mut links = serializer.serialize_map(None)?;
+        links.serialize_entry("self", &format_args!("{base}/api/records/{id}"))?;
+        links.serialize_entry("self_html", &format_args!("{base}/records/{id}"))?;
+        links.serialize_entry("files", &format_args!("{base}/api/records/{id}/files"))?;
+        links.serialize_entry("archive", &format_args!("{base}/api/records/{id}/files-archive"))?;
+        links.serialize_entry("versions", &format_args!("{base}/api/records/{id}/versions"))?;
+        links.serialize_entry("latest", &format_args!("{base}/api/records/{id}/versions/latest"))?;
+        links.serialize_entry("latest_html", &format_args!("{base}/records/{}", self.latest))?;
+        links.serialize_entry("draft", &format_args!("{base}/api/records/{id}/draft"))?;
+        if self.request_access {
+            links.serialize_entry("request_access", &format_args!("{base}/api/records/{id}/access/requests"))?;
+        }
+        links.end()
+    }
+}
+
+pub(crate) fn record_wire<'a>(state: &'a AppState, view: &'a RecordView) -> RecordWire<'a> {
     let doc = &view.doc;
     let id = doc.id;
     RecordWire {
-        id: id.to_string(),
+        id: Text(id),
         created: &doc.created,
         updated: &doc.updated,
-        parent: json!({
-            "id": doc.parent_id.to_string(),
-            "access": {"owned_by": doc.owner.map(|o| json!({"user": o.to_string()}))},
-            "communities": {"ids": doc.communities},
-        }),
-        versions: json!({"index": doc.version_index, "is_latest": view.is_latest, "is_latest_draft": view.is_latest}),
+        parent: ParentWire {
+            id: Text(doc.parent_id),
+            access: OwnedBy { owned_by: doc.owner.map(|user| Owner { user: Text(user) }) },
+            communities: Ids { ids: &doc.communities },
+        },
+        versions: VersionsWire { index: doc.version_index, is_latest: view.is_latest, is_latest_draft: view.is_latest },
         is_published: true,
         is_draft: false,
         status: "published",
@@ -153,21 +219,15 @@ pub(crate) fn record_wire<'a>(state: &AppState, view: &'a RecordView) -> RecordW
         metadata_only: view.is_stub,
         metadata: &doc.metadata,
         access: AccessWire { access: &doc.access, status: doc.access.status(view.files_count > 0) },
-        files: json!({"enabled": doc.files.enabled, "count": view.files_count, "total_bytes": view.files_bytes, "order": []}),
+        files: FilesWire { enabled: doc.files.enabled, count: view.files_count, total_bytes: view.files_bytes, order: [] },
         deletions: &doc.deletions,
-        pids: json!(view.doc.pids),
-        custom_fields: json!({}),
+        pids: &doc.pids,
+        custom_fields: Empty {},
         links: RecordLinks {
-            self_: state.link(&format!("/api/records/{id}")),
-            self_html: state.link(&format!("/records/{id}")),
-            files: state.link(&format!("/api/records/{id}/files")),
-            archive: state.link(&format!("/api/records/{id}/files-archive")),
-            versions: state.link(&format!("/api/records/{id}/versions")),
-            latest: state.link(&format!("/api/records/{id}/versions/latest")),
-            latest_html: state.link(&format!("/records/{}", view.latest_id)),
-            draft: state.link(&format!("/api/records/{id}/draft")),
-            request_access: (doc.access.data_class() > DataClass::Registered)
-                .then(|| state.link(&format!("/api/records/{id}/access/requests"))),
+            base: state.base_url(),
+            id,
+            latest: view.latest_id,
+            request_access: doc.access.data_class() > DataClass::Registered,
         },
     }
 }

@@ -125,6 +125,11 @@ async fn lifecycle(server: &TestServer) -> Vec<String> {
     assert_eq!(second["versions"], json!({"index": 2, "is_latest": true, "is_latest_draft": true}));
     let (_, first_again) = anonymous.get(&format!("/api/records/{draft_id}")).await;
     assert_eq!(first_again["versions"]["is_latest"], false);
+    assert_eq!(first_again["id"], draft_id.as_str());
+    assert!(first_again["parent"]["id"].is_string() && first_again["parent"]["id"] == second["parent"]["id"], "{first_again}");
+    assert!(first_again["parent"]["access"]["owned_by"]["user"].is_string(), "{first_again}");
+    assert!(first_again["links"]["latest_html"].as_str().unwrap().ends_with(&format!("/records/{v2}")), "{first_again}");
+    assert!(first_again["links"]["self"].as_str().unwrap().ends_with(&format!("/api/records/{draft_id}")), "{first_again}");
     assert_eq!(
         anonymous.bytes(&format!("/api/records/{draft_id}/files/data/taff.csv/content")).await.2,
         csv,
