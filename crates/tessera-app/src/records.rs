@@ -328,15 +328,10 @@ impl Tessera {
         Ok(SearchPage { total: result.total, hits, facets: result.facets, origins })
     }
 
-    /// The next page of published records numbered above `after`, with the last number, for
-    /// sweeps over the whole catalogue; None when there are no more. A sweep names in `T` the
-    /// parts of each document it reads; the rest is skipped, not parsed.
-    pub(crate) async fn record_docs_after<T: serde::de::DeserializeOwned>(&self, after: i64) -> Result<Option<(i64, Vec<T>)>> {
-        const PAGE: i64 = 500;
-        let ids = self.catalog.record_ids_after(after, PAGE).await?;
-        let Some(last) = ids.last() else { return Ok(None) };
-        let docs = self.catalog.records_by_ids(&ids).await?.iter().map(|row| from_json(&row.doc)).collect::<Result<_>>()?;
-        Ok(Some((last.0, docs)))
+    /// The documents of published records `ids`, for sweeps over the catalogue. A sweep names
+    /// in `T` the parts of each document it reads; the rest is skipped, not parsed.
+    pub(crate) async fn record_docs<T: serde::de::DeserializeOwned>(&self, ids: &[RecordId]) -> Result<Vec<T>> {
+        self.catalog.records_by_ids(ids).await?.iter().map(|row| from_json(&row.doc)).collect()
     }
 
     pub(crate) async fn record_view(&self, row: RecordRow) -> Result<RecordView> {

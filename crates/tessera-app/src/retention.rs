@@ -179,13 +179,17 @@ impl Tessera {
         let held: HashSet<ParentId> = self.catalog.active_holds().await?.into_iter().map(|h| h.parent_id).collect();
         let mut found = Vec::new();
         let mut after = 0;
-        while let Some((last, docs)) = self.record_docs_after::<SweptRecord>(after).await? {
-            after = last;
+        loop {
+            const PAGE: i64 = 500;
             // Without a schedule only a record's own date can make anything due.
-            if schedules.is_empty() && docs.iter().all(|doc| doc.access.retention.delete_files_on.is_none()) {
-                continue;
-            }
-            let ids: Vec<RecordId> = docs.iter().map(|doc| doc.id).collect();
+            let ids = if schedules.is_empty() {
+                self.catalog.records_with_own_deletion_after(after, PAGE).await?
+            } else {
+                self.catalog.record_ids_after(after, PAGE).await?
+            };
+            let Some(last) = ids.last() else { break };
+            after = last.0;
+            let docs: Vec<SweptRecord> = self.record_docs(&ids).await?;
             let mut files_of: HashMap<RecordId, Vec<FileRow>> = HashMap::new();
             for (record, file) in self.catalog.files_of_records(&ids).await? {
                 files_of.entry(record).or_default().push(file);

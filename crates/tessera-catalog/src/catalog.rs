@@ -887,6 +887,21 @@ impl Catalog {
         })
     }
 
+    /// Like `record_ids_after`, of the records that set their own date for deleting their files
+    /// (`access.retention.delete_files_on`), read from an index of them alone.
+    pub async fn records_with_own_deletion_after(&self, after: i64, limit: i64) -> Result<Vec<RecordId>> {
+        // Each engine's index repeats its own expression, which the query must match to use it.
+        const SQLITE: &str = "SELECT id FROM records WHERE json_extract(doc, '$.access.retention.delete_files_on') IS NOT NULL \
+             AND id > $1 ORDER BY id LIMIT $2";
+        const POSTGRES: &str = "SELECT id FROM records WHERE (doc::jsonb #>> '{access,retention,delete_files_on}') IS NOT NULL \
+             AND id > $1 ORDER BY id LIMIT $2";
+        let ids = match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query_scalar::<_, i64>(SQLITE).bind(after).bind(limit).fetch_all(pool).await?,
+            Pool::Postgres(pool) => sqlx::query_scalar::<_, i64>(POSTGRES).bind(after).bind(limit).fetch_all(pool).await?,
+        };
+        Ok(ids.into_iter().map(RecordId).collect())
+    }
+
     // The pending-commit journal.
 
     /// Notes that a commit to `parent`'s object is about to start.

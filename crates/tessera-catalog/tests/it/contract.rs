@@ -654,6 +654,23 @@ async fn contract(catalog: Catalog) {
     assert_eq!(of(&stored, Some(&museum)), Some((0, 0)), "{stored:?}");
     assert_eq!(of(&stored, None), Some((unowned.0 + 35, unowned.1 + 3)), "{stored:?}");
 
+    // Records that set their own date for deleting their files, which a sweep with no schedule
+    // reads alone; a JSON null or a retention block without the date does not count.
+    assert!(catalog.records_with_own_deletion_after(0, 10).await.unwrap().is_empty(), "no record so far sets one");
+    let retention = [
+        (950, r#"{"access":{"retention":{"delete_files_on":"2030-01-01"}}}"#),
+        (951, r#"{"access":{"retention":{"reason":"audit"}}}"#),
+        (952, r#"{"access":{"retention":{"delete_files_on":"2031-01-01","reason":"audit"}}}"#),
+        (953, r#"{"access":{"retention":{"delete_files_on":null}}}"#),
+    ];
+    for (id, doc) in retention {
+        let dated = RecordRow { id: RecordId(id), parent_id: ParentId(id), doc: doc.into(), ..record.clone() };
+        catalog.apply_published(&dated, Some(&[]), None, &[], Vec::new()).await.unwrap();
+    }
+    assert_eq!(catalog.records_with_own_deletion_after(0, 10).await.unwrap(), [RecordId(950), RecordId(952)]);
+    assert_eq!(catalog.records_with_own_deletion_after(950, 1).await.unwrap(), [RecordId(952)]);
+    assert!(catalog.records_with_own_deletion_after(952, 10).await.unwrap().is_empty());
+
     catalog.clear_records().await.unwrap();
     assert!(catalog.storage_by_org().await.unwrap().is_empty(), "storage totals are derived, and rebuilt with the records");
     assert!(catalog.monthly_deposits(&org.id, "2025-01").await.unwrap().is_empty(), "versions are counted again by the rebuild");

@@ -151,6 +151,19 @@ async fn files_are_deleted_when_their_retention_ends() {
     assert!(trail.contains("legal-hold-placed") && trail.contains("retention-schedule-added"), "{trail}");
     assert!(server.cli(&["audit", "verify"]).status.success());
 
+    // With no schedule left, only records' own dates make files due (the catalogue lists those
+    // records alone): a sweep far ahead finds the held record, not the open survey.
+    let (_, schedules) = anonymous.get("/api/retention/schedules").await;
+    for schedule in schedules["hits"]["hits"].as_array().unwrap() {
+        let id = schedule["id"].as_str().unwrap();
+        assert_eq!(admin.delete(&format!("/api/retention/schedules/{id}")).await.0, StatusCode::NO_CONTENT);
+    }
+    server.stop();
+    let unscheduled = server.cli_ok(&["retention", "run", "--as-of", "2099-01-01", "--dry-run"]);
+    assert!(unscheduled.contains(&format!("record {held} (1 files, record, held)")), "{unscheduled}");
+    assert!(!unscheduled.contains(&format!("record {open} ")) && !unscheduled.contains(&format!("record {study} ")), "{unscheduled}");
+    server.start_again().await;
+
     // Once the hold is lifted, the next sweep deletes the held files.
     let hold_id = hold["id"].as_str().unwrap();
     let (status, lifted) = steward.delete(&format!("{holds}/{hold_id}")).await;
