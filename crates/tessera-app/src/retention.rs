@@ -179,8 +179,8 @@ impl Tessera {
         let held: HashSet<ParentId> = self.catalog.active_holds().await?.into_iter().map(|h| h.parent_id).collect();
         let mut found = Vec::new();
         let mut after = 0;
+        const PAGE: i64 = 500;
         loop {
-            const PAGE: i64 = 500;
             // Without a schedule only a record's own date can make anything due.
             let ids = if schedules.is_empty() {
                 self.catalog.records_with_own_deletion_after(after, PAGE).await?
