@@ -368,7 +368,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 26] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 28] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -395,6 +395,8 @@ const MIGRATIONS: [(i64, &str, &str, &str); 26] = [
     migration!(24, "dashboard totals", "0024_dashboard_totals.sql"),
     migration!(25, "records by owner", "0025_records_by_owner.sql"),
     migration!(26, "file positions", "0026_file_positions.sql"),
+    migration!(27, "latest version in index", "0027_latest_version_in_index.sql"),
+    migration!(28, "records with own deletion", "0028_records_with_own_deletion.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -931,4 +933,27 @@ pub(crate) fn oai_datestamp(at: &str) -> String {
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|db| db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::MIGRATIONS;
+
+    /// A migration written but not listed is never applied, on either engine.
+    #[test]
+    fn every_migration_file_is_listed() {
+        let listed: BTreeSet<i64> = MIGRATIONS.iter().map(|(version, ..)| *version).collect();
+        for engine in ["sqlite", "postgres"] {
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+            let written: BTreeSet<i64> = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".sql"))
+                .map(|name| name.split('_').next().and_then(|number| number.parse().ok()).expect("migrations are named NNNN_what.sql"))
+                .collect();
+            assert_eq!(written, listed, "the {engine} migrations written and those listed in MIGRATIONS differ");
+        }
+    }
 }
