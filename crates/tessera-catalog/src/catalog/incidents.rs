@@ -1,10 +1,10 @@
 //! Problems reported with records, and takedowns.
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{ParentId, RecordId, UserId};
 
-use super::{Catalog, Pool, push_list};
+use super::{Catalog, Pool};
 use crate::Result;
 use crate::rows::{ReportRow, TakedownRow};
 
@@ -105,22 +105,9 @@ impl Catalog {
 
     /// Every dataset under a takedown now.
     pub async fn taken_down_parents(&self) -> Result<Vec<ParentId>> {
-        self.taken_down_among(None).await
-    }
-
-    /// Which of `parents` (all datasets when `None`) are under a takedown now: one index range
-    /// per dataset, so asking about a few datasets reads none of the other takedowns.
-    pub async fn taken_down_among(&self, parents: Option<&[ParentId]>) -> Result<Vec<ParentId>> {
-        if parents.is_some_and(|parents| parents.is_empty()) {
-            return Ok(Vec::new());
-        }
+        let sql = "SELECT DISTINCT parent_id FROM takedowns WHERE lifted IS NULL ORDER BY parent_id";
         on_pool!(self, pool => {
-            let mut select = QueryBuilder::new("SELECT DISTINCT parent_id FROM takedowns WHERE lifted IS NULL");
-            if let Some(parents) = parents {
-                select.push(" AND parent_id IN (");
-                push_list(&mut select, parents.iter().map(|parent| parent.0));
-            }
-            let rows = select.build().fetch_all(pool).await?;
+            let rows = sqlx::query(sql).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(ParentId(row.try_get("parent_id")?))).collect()
         })
     }

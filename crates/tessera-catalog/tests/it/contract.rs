@@ -559,9 +559,6 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.record_for_download(RecordId(102), "no such file").await.unwrap().unwrap().file.is_none());
     assert!(catalog.record_for_download(RecordId(999), "k0007").await.unwrap().is_none());
     assert_eq!(catalog.taken_down_parents().await.unwrap(), [ParentId(101)]);
-    assert_eq!(catalog.taken_down_among(Some(&[ParentId(7), ParentId(101)])).await.unwrap(), [ParentId(101)]);
-    assert!(catalog.taken_down_among(Some(&[ParentId(7)])).await.unwrap().is_empty());
-    assert!(catalog.taken_down_among(Some(&[])).await.unwrap().is_empty());
     let taken = feed(OaiRange::default(), after_first).await;
     assert_eq!(
         taken.iter().map(|i| (i.0, i.1.as_str(), i.2)).collect::<Vec<_>>(),
