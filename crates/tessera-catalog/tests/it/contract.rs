@@ -571,6 +571,7 @@ async fn contract(catalog: Catalog) {
     // A clock that went back does not move datestamps backwards.
     catalog.lift_takedown(ParentId(101), "restored", None, NOW, Vec::new()).await.unwrap();
     assert!(!catalog.record_for_download(RecordId(102), "k0007").await.unwrap().unwrap().taken_down, "nor once it is lifted");
+    assert!(catalog.taken_down_parents().await.unwrap().is_empty(), "a lifted takedown is no longer in force");
     let restored = catalog.oai_item(RecordId(102)).await.unwrap().unwrap();
     assert_eq!((restored.datestamp.as_str(), restored.deleted, restored.doc.as_str()), ("2026-01-02T10:00:00Z", false, "{\"r\":2}"));
     assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
