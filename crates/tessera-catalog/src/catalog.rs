@@ -25,7 +25,15 @@ pub enum Engine {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// Two pools on one file. A connection that maps the file into memory reads its pages
+    /// without a system call each, but SQLite drops that map whenever another connection has
+    /// written since it last read, and mapping again (and sending the other core a TLB flush)
+    /// costs more than a request's few lookups save. So reads of many rows at a time go
+    /// through `mapped` (`on_mapped!`); writes and lookups of a few rows through `plain`.
+    Sqlite {
+        plain: SqlitePool,
+        mapped: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -39,7 +47,17 @@ pub struct Catalog {
 macro_rules! on_pool {
     ($catalog:expr, $pool:ident => $body:expr) => {
         match &$catalog.pool {
-            Pool::Sqlite($pool) => $body,
+            Pool::Sqlite { plain: $pool, .. } => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// As `on_pool!`, for a read of many rows: on SQLite, through connections that map the file.
+macro_rules! on_mapped {
+    ($catalog:expr, $pool:ident => $body:expr) => {
+        match &$catalog.pool {
+            Pool::Sqlite { mapped: $pool, .. } => $body,
             Pool::Postgres($pool) => $body,
         }
     };
@@ -420,14 +438,16 @@ impl Catalog {
                 // With WAL, NORMAL loses at most the last transactions on power loss, never consistency;
                 // what matters for durability (published data) is in OCFL storage, fsynced.
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                // Reads through a memory map skip a system call and a copy per page; record
-                // lookups on a large catalogue spent much of their time in pread otherwise.
-                // The mapped pages are the shared page cache, not the process's own memory.
-                .pragma("mmap_size", "1073741824");
+                .busy_timeout(Duration::from_secs(10));
             // A connection to a local file does not drop, so the pool need not ping it before
             // each use: that ping is a round trip to the connection's thread, a third of a query's.
-            Pool::Sqlite(SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?)
+            let pool = || SqlitePoolOptions::new().max_connections(8).test_before_acquire(false);
+            let plain = pool().connect_with(options.clone()).await?;
+            // Reads through a memory map skip a system call and a copy per page; record
+            // lookups on a large catalogue spent much of their time in pread otherwise.
+            // The mapped pages are the shared page cache, not the process's own memory.
+            let mapped = pool().connect_with(options.pragma("mmap_size", "1073741824")).await?;
+            Pool::Sqlite { plain, mapped }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Pool::Postgres(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?)
         } else {
@@ -440,7 +460,7 @@ impl Catalog {
 
     pub fn engine(&self) -> Engine {
         match self.pool {
-            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Sqlite { .. } => Engine::Sqlite,
             Pool::Postgres(_) => Engine::Postgres,
         }
     }
@@ -452,7 +472,13 @@ impl Catalog {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match &self.pool {
+            Pool::Sqlite { plain, mapped } => {
+                mapped.close().await;
+                plain.close().await;
+            }
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 
     // Identifiers.
@@ -727,7 +753,7 @@ impl Catalog {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<RecordRow> = on_pool!(self, pool => {
+        let rows: Vec<RecordRow> = on_mapped!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE id IN ("));
             push_list(&mut select, ids.iter().map(|id| id.0));
             let fetched = select.build().fetch_all(pool).await?;
@@ -742,7 +768,7 @@ impl Catalog {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(RecordRow, RecordStats)> = on_pool!(self, pool => {
+        let rows: Vec<(RecordRow, RecordStats)> = on_mapped!(self, pool => {
             let mut select = QueryBuilder::new(format!("SELECT {RECORD_COLUMNS}, {STATS_COLUMNS} FROM records r WHERE r.id IN ("));
             push_list(&mut select, ids.iter().map(|id| id.0));
             let fetched = select.build().fetch_all(pool).await?;
@@ -767,7 +793,7 @@ impl Catalog {
 
     /// A page of a record's files in key order, and how many there are in all.
     pub async fn record_files(&self, record: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileRow>, i64)> {
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             // By position, not OFFSET: a late page costs what the first does.
             let rows = sqlx::query(
                 "SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 AND ordinal >= $3 ORDER BY ordinal LIMIT $2")
@@ -802,7 +828,7 @@ impl Catalog {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             let mut select = QueryBuilder::new("SELECT record_id, key, size, md5, sha512, content_key FROM record_files WHERE record_id IN (");
             push_list(&mut select, records.iter().map(|id| id.0));
             select.push(" ORDER BY record_id, key");
@@ -883,7 +909,7 @@ impl Catalog {
 
     /// Every published record id in id order, in pages, for re-indexing.
     pub async fn record_ids_after(&self, after: i64, limit: i64) -> Result<Vec<RecordId>> {
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             let rows = sqlx::query("SELECT id FROM records WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(RecordId(row.try_get("id")?))).collect()
         })
@@ -898,7 +924,7 @@ impl Catalog {
         const POSTGRES: &str = "SELECT id FROM records WHERE (doc::jsonb #>> '{access,retention,delete_files_on}') IS NOT NULL \
              AND id > $1 ORDER BY id LIMIT $2";
         let ids = match &self.pool {
-            Pool::Sqlite(pool) => sqlx::query_scalar::<_, i64>(SQLITE).bind(after).bind(limit).fetch_all(pool).await?,
+            Pool::Sqlite { mapped: pool, .. } => sqlx::query_scalar::<_, i64>(SQLITE).bind(after).bind(limit).fetch_all(pool).await?,
             Pool::Postgres(pool) => sqlx::query_scalar::<_, i64>(POSTGRES).bind(after).bind(limit).fetch_all(pool).await?,
         };
         Ok(ids.into_iter().map(RecordId).collect())

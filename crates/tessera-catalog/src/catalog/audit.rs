@@ -44,7 +44,7 @@ impl Catalog {
     /// Up to `limit` entries numbered above `after`, in order: for walking the whole trail.
     pub async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
         let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(audit_row!(row))).collect()
         })

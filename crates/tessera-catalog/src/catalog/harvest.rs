@@ -162,7 +162,7 @@ impl Catalog {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             let mut query = sqlx::QueryBuilder::new("SELECT id, source_id, identifier, datestamp, doc FROM remote_records WHERE id IN (");
             push_list(&mut query, ids.iter().copied());
             let rows = query.build().fetch_all(pool).await?;
@@ -195,7 +195,7 @@ impl Catalog {
 
     /// Harvested record ids in order, in pages, for re-indexing.
     pub async fn remote_ids_after(&self, after: i64, limit: i64) -> Result<Vec<i64>> {
-        on_pool!(self, pool => {
+        on_mapped!(self, pool => {
             let rows = sqlx::query("SELECT id FROM remote_records WHERE id > $1 ORDER BY id LIMIT $2").bind(after).bind(limit).fetch_all(pool).await?;
             rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
         })

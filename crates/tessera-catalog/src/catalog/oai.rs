@@ -74,7 +74,7 @@ impl Catalog {
             None => i64::MAX,
         };
         let (feed, deleted) = feed(range);
-        let mut items: Vec<OaiItemRow> = on_pool!(self, pool => {
+        let mut items: Vec<OaiItemRow> = on_mapped!(self, pool => {
             let mut select = QueryBuilder::new(format!(
                 "SELECT o.record_id, o.seq, o.datestamp, {deleted} AS deleted, r.doc FROM {feed} JOIN records r ON r.id = o.record_id WHERE 1 = 1"
             ));
@@ -191,7 +191,7 @@ impl Catalog {
         if items.is_empty() {
             return Ok(());
         }
-        let pairs: Vec<(i64, String)> = on_pool!(self, pool => {
+        let pairs: Vec<(i64, String)> = on_mapped!(self, pool => {
             let mut select = QueryBuilder::new("SELECT record_id, set_spec FROM oai_item_sets WHERE record_id IN (");
             push_list(&mut select, items.iter().map(|item| item.record_id.0));
             select.push(" ORDER BY set_spec");
