@@ -200,10 +200,12 @@ impl Tessera {
 
     /// Loads a draft and checks the caller may do `action` to it.
     pub(crate) async fn draft_row(&self, subject: &Subject, id: RecordId, action: Action) -> Result<DraftRow> {
-        let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
+        let (row, people) = self.catalog.draft_with_people(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let doc: DraftDoc = from_json(&row.doc)?;
-        let facts = ResourceFacts { parent: Some(row.parent_id), ..facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access) };
-        self.authorize(subject, action, &self.with_named_people(facts).await?, &format!("draft {id}")).await?;
+        let mut facts =
+            ResourceFacts { parent: Some(row.parent_id), ..facts_of(Some(row.owner_id), doc.organization.clone(), &doc.access) };
+        crate::people::name_people(&mut facts, people);
+        self.authorize(subject, action, &facts, &format!("draft {id}")).await?;
         Ok(row)
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use futures::Stream;
-use tessera_catalog::DraftFileRow;
+use tessera_catalog::{DraftFileRow, UploadRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
 
@@ -99,11 +99,11 @@ impl Tessera {
     {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
-        let mut file = self.draft_file_row(id, key).await?;
+        let (mut file, transfer) = self.draft_file_row(id, key).await?;
         if file.status == "completed" {
             return Err(Error::BadRequest(format!("'{key}' is already committed; delete it to upload it again")));
         }
-        if self.catalog.multipart_upload(id, &file.key).await?.is_some() {
+        if transfer.is_some() {
             return Err(Error::BadRequest(format!("'{key}' is sent in parts: put each part to its address in links.parts")));
         }
         let digests = self.staging.write(id, body, self.config.max_file_bytes).await?;
@@ -120,10 +120,10 @@ impl Tessera {
     pub async fn commit_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
-        let mut file = self.draft_file_row(id, key).await?;
-        if let Some(upload) = self.catalog.multipart_upload(id, &file.key).await? {
+        let (mut file, transfer) = self.draft_file_row(id, key).await?;
+        if let Some(upload) = self.transfer(transfer).await? {
             self.commit_multipart(subject, &row, upload).await?;
-            return Ok(file_view(self.draft_file_row(id, key).await?));
+            return Ok(file_view(self.draft_file_row(id, key).await?.0));
         }
         if file.sha512.is_none() {
             return Err(Error::BadRequest(format!("no content has been uploaded for '{key}'")));
@@ -138,8 +138,8 @@ impl Tessera {
 
     pub async fn draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<DraftFileView> {
         self.draft_row(subject, id, Action::ReadDraft).await?;
-        let file = self.draft_file_row(id, key).await?;
-        let multipart = self.catalog.multipart_upload(id, &file.key).await?.as_ref().and_then(multipart_view);
+        let (file, transfer) = self.draft_file_row(id, key).await?;
+        let multipart = self.transfer(transfer).await?.as_ref().and_then(multipart_view);
         Ok(DraftFileView { multipart, ..file_view(file) })
     }
 
@@ -172,8 +172,8 @@ impl Tessera {
     pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&row)?;
-        let file = self.draft_file_row(id, key).await?;
-        if let Some(upload) = self.catalog.multipart_upload(id, &file.key).await? {
+        let (file, transfer) = self.draft_file_row(id, key).await?;
+        if let Some(upload) = self.transfer(transfer).await? {
             self.discard_upload(&upload).await;
         }
         // The staged bytes stay until the draft is published or discarded: another key may share them.
@@ -181,9 +181,18 @@ impl Tessera {
         self.audit_draft("draft-file-deleted", subject, &row, serde_json::json!({"key": file.key, "sha512": file.sha512})).await
     }
 
-    async fn draft_file_row(&self, id: RecordId, key: &str) -> Result<DraftFileRow> {
+    /// A draft's file, and the id of its unfinished multipart transfer if it has one.
+    async fn draft_file_row(&self, id: RecordId, key: &str) -> Result<(DraftFileRow, Option<String>)> {
         let key = FileKey::parse(key).map_err(Error::BadRequest)?;
-        self.catalog.draft_file(id, key.as_str()).await?.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))
+        let found = self.catalog.draft_file_and_transfer(id, key.as_str()).await?;
+        found.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))
+    }
+
+    async fn transfer(&self, id: Option<String>) -> Result<Option<UploadRow>> {
+        Ok(match id {
+            Some(id) => self.catalog.upload(&id).await?,
+            None => None,
+        })
     }
 
     pub(crate) fn check_files_writable(&self, row: &tessera_catalog::DraftRow) -> Result<()> {

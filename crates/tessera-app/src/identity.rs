@@ -37,7 +37,7 @@ impl Tessera {
             tracing::warn!(target: "audit", reason, "API token refused");
             Err(Error::BadCredentials { reason })
         };
-        let Some((token, user)) = self.catalog.token_by_hash(&token_hash(secret)).await? else {
+        let Some((token, user, memberships)) = self.catalog.token_by_hash(&token_hash(secret)).await? else {
             return refuse("the API token is not valid");
         };
         if token.revoked.is_some() {
@@ -46,8 +46,7 @@ impl Tessera {
         if token.expires.as_deref().is_some_and(|expires| parse_time(expires) <= OffsetDateTime::now_utc()) {
             return refuse("the API token has expired");
         }
-        let memberships =
-            self.catalog.memberships_of(user.id).await?.into_iter().map(|m| Membership { org: m.org, role: m.role }).collect();
+        let memberships = memberships.into_iter().map(|m| Membership { org: m.org, role: m.role }).collect();
         Ok(Subject { user: Some(user.id), is_admin: user.is_admin, memberships, scopes: token.scopes, link: None })
     }
 

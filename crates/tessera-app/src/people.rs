@@ -20,6 +20,17 @@ pub struct DatasetPeople {
     pub stewards: Vec<UserRow>,
 }
 
+/// Adds people named on a dataset, by role, to the facts a decision about it is made on.
+pub(crate) fn name_people(facts: &mut ResourceFacts, people: impl IntoIterator<Item = (Role, UserId)>) {
+    for (role, user) in people {
+        match role {
+            Role::Curator => facts.curators.push(user),
+            Role::Steward => facts.stewards.push(user),
+            _ => {}
+        }
+    }
+}
+
 /// A change to the people named on a dataset: each list given replaces the one before.
 #[derive(Clone, Debug, Default)]
 pub struct PeopleInput {
@@ -33,9 +44,8 @@ impl Tessera {
     /// Adds the people named on the dataset `facts.parent` to the facts.
     pub(crate) async fn with_named_people(&self, mut facts: ResourceFacts) -> Result<ResourceFacts> {
         if let Some(parent) = facts.parent {
-            let (curators, stewards) = self.named(parent).await?;
-            facts.curators.extend(curators.iter().map(|u| u.id));
-            facts.stewards.extend(stewards.iter().map(|u| u.id));
+            let people = self.catalog.dataset_people(parent).await?;
+            name_people(&mut facts, people.into_iter().map(|(role, user)| (role, user.id)));
         }
         Ok(facts)
     }

@@ -10,7 +10,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
-use tessera_domain::{OrgId, ParentId, RecordId, UserId};
+use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::DownloadMemo;
 use crate::rows::{DownloadRow, DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UploadRow};
@@ -517,6 +517,24 @@ impl Catalog {
         })
     }
 
+    /// A draft and the people named on its dataset (curators and stewards, by role and id), in
+    /// one query: every decision about a draft needs both.
+    pub async fn draft_with_people(&self, id: RecordId) -> Result<Option<(DraftRow, Vec<(Role, UserId)>)>> {
+        let sql = "SELECT d.id, d.parent_id, d.owner_id, d.kind, d.doc, d.created, d.updated, p.role, p.user_id \
+                   FROM drafts d LEFT JOIN dataset_people p ON p.parent_id = d.parent_id WHERE d.id = $1 ORDER BY p.role, p.user_id";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(id.0).fetch_all(pool).await?;
+            let Some(first) = rows.first() else { return Ok(None) };
+            let mut people = Vec::new();
+            for row in &rows {
+                let Some(role) = row.try_get::<Option<String>, _>("role")? else { continue };
+                let role: Role = role.parse().map_err(|e: String| Error::Query(sqlx::Error::Decode(e.into())))?;
+                people.push((role, UserId(row.try_get("user_id")?)));
+            }
+            Ok(Some((draft_row!(first), people)))
+        })
+    }
+
     /// The open draft of any version of `parent`, if there is one (a parent has at most one).
     pub async fn draft_of_parent(&self, parent: ParentId) -> Result<Option<DraftRow>> {
         let sql = "SELECT id, parent_id, owner_id, kind, doc, created, updated FROM drafts WHERE parent_id = $1 ORDER BY id LIMIT 1";
@@ -627,6 +645,19 @@ impl Catalog {
         let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key = $2");
         on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {
             Some(row) => Ok(Some(draft_file_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// A draft's file and the id of its unfinished multipart transfer, if it has one, in one
+    /// query: every request about one file of a draft asks for both.
+    pub async fn draft_file_and_transfer(&self, draft: RecordId, key: &str) -> Result<Option<(DraftFileRow, Option<String>)>> {
+        let sql = format!(
+            "SELECT {DRAFT_FILE_COLUMNS}, (SELECT u.id FROM uploads u WHERE u.draft_id = f.draft_id AND u.key = f.key \
+             AND u.part_size IS NOT NULL AND u.completed IS NULL LIMIT 1) AS transfer FROM draft_files f WHERE f.draft_id = $1 AND f.key = $2"
+        );
+        on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {
+            Some(row) => Ok(Some((draft_file_row!(row), row.try_get("transfer")?))),
             None => Ok(None),
         })
     }

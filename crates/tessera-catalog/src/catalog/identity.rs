@@ -319,22 +319,30 @@ impl Catalog {
     }
 
     /// The token with this hash and its owner, whether or not it is still valid.
-    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<(TokenRow, UserRow)>> {
+    /// The token with this hash, its holder and the holder's memberships, asked in one query
+    /// since every request that carries a token needs all three.
+    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<(TokenRow, UserRow, Vec<MemberRow>)>> {
         let sql = "SELECT t.id, t.user_id, t.name, t.scopes, t.created, t.expires, t.revoked, \
-                   u.id AS uid, u.email, u.name AS user_name, u.is_admin, u.created AS user_created \
-                   FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1";
-        on_pool!(self, pool => match sqlx::query(sql).bind(token_hash).fetch_optional(pool).await? {
-            Some(row) => {
-                let user = UserRow {
-                    id: UserId(row.try_get("uid")?),
-                    email: row.try_get("email")?,
-                    name: row.try_get("user_name")?,
-                    is_admin: row.try_get("is_admin")?,
-                    created: row.try_get("user_created")?,
-                };
-                Ok(Some((token_row!(row), user)))
+                   u.id AS uid, u.email, u.name AS user_name, u.is_admin, u.created AS user_created, m.org_id, m.role \
+                   FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN memberships m ON m.user_id = u.id \
+                   WHERE t.token_hash = $1 ORDER BY m.org_id, m.role";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(token_hash).fetch_all(pool).await?;
+            let Some(row) = rows.first() else { return Ok(None) };
+            let user = UserRow {
+                id: UserId(row.try_get("uid")?),
+                email: row.try_get("email")?,
+                name: row.try_get("user_name")?,
+                is_admin: row.try_get("is_admin")?,
+                created: row.try_get("user_created")?,
+            };
+            let mut memberships = Vec::new();
+            for row in &rows {
+                let Some(org) = row.try_get::<Option<String>, _>("org_id")? else { continue };
+                let role = stored(row.try_get::<String, _>("role")?.parse())?;
+                memberships.push(MemberRow { org: stored(OrgId::parse(&org))?, user: user.id, email: user.email.clone(), role });
             }
-            None => Ok(None),
+            Ok(Some((token_row!(row), user, memberships)))
         })
     }
 

@@ -67,8 +67,8 @@ async fn contract(catalog: Catalog) {
         revoked: None,
     };
     let token_id = catalog.create_token(&token, "hash-1").await.unwrap();
-    let (found, owner) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
-    assert_eq!((found.clone(), owner), (TokenRow { id: token_id, ..token.clone() }, user.clone()));
+    let (found, owner, memberships) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!((found.clone(), owner, memberships), (TokenRow { id: token_id, ..token.clone() }, user.clone(), vec![]));
     assert_eq!(catalog.token_by_hash("hash-2").await.unwrap(), None);
     assert_eq!(catalog.tokens_of(user.id).await.unwrap(), [found]);
     assert!(!catalog.revoke_token(UserId(999), token_id, NOW).await.unwrap(), "only the owner revokes");
@@ -110,6 +110,9 @@ async fn contract(catalog: Catalog) {
     catalog.add_membership(&org.id, user.id, Role::Curator, NOW).await.unwrap();
     let roles: Vec<Role> = catalog.memberships_of(user.id).await.unwrap().iter().map(|m| m.role).collect();
     assert_eq!(roles, [Role::Curator, Role::Steward]);
+    // A token's holder comes with the same memberships, once each.
+    let (_, _, memberships) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!(memberships, catalog.memberships_of(user.id).await.unwrap());
     assert_eq!(catalog.members_of(&org.id).await.unwrap()[0].email, "ada@example.org");
     assert!(catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
     assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
@@ -275,6 +278,20 @@ async fn contract(catalog: Catalog) {
     catalog.update_draft_doc(draft.id, "{\"a\":1}", "2026-01-02T00:00:00Z").await.unwrap();
     let stored = catalog.draft(draft.id).await.unwrap().unwrap();
     assert_eq!((stored.doc.as_str(), stored.updated.as_str()), ("{\"a\":1}", "2026-01-02T00:00:00Z"));
+    // With the people named on its dataset: none at first, then each person in each role once.
+    assert_eq!(catalog.draft_with_people(draft.id).await.unwrap(), Some((stored.clone(), vec![])));
+    assert_eq!(catalog.draft_with_people(RecordId(9999)).await.unwrap(), None);
+    catalog.set_dataset_people(draft.parent_id, Role::Curator, &[grace.id], NOW).await.unwrap();
+    catalog.set_dataset_people(draft.parent_id, Role::Steward, &[user.id, grace.id], NOW).await.unwrap();
+    let (with_people, people) = catalog.draft_with_people(draft.id).await.unwrap().unwrap();
+    assert_eq!(with_people, stored);
+    assert_eq!(people.len(), 3, "{people:?}");
+    for named in [(Role::Curator, grace.id), (Role::Steward, user.id), (Role::Steward, grace.id)] {
+        assert!(people.contains(&named), "{named:?} in {people:?}");
+    }
+    for role in [Role::Curator, Role::Steward] {
+        catalog.set_dataset_people(draft.parent_id, role, &[], NOW).await.unwrap();
+    }
     assert_eq!(catalog.draft_of_parent(ParentId(101)).await.unwrap().map(|d| d.id), Some(draft.id));
     assert_eq!(catalog.drafts_of_owner(user.id).await.unwrap().len(), 1);
 
@@ -371,6 +388,15 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.multipart_upload(draft.id, "parted.bin").await.unwrap(), Some(multipart.clone()));
     assert_eq!(catalog.multipart_upload(draft.id, "f00002.txt").await.unwrap(), None, "a tus upload is not a multipart transfer");
     assert_eq!(catalog.multipart_uploads(draft.id).await.unwrap(), std::slice::from_ref(&multipart));
+    let stored = catalog.draft_file(draft.id, "parted.bin").await.unwrap().unwrap();
+    assert_eq!(catalog.draft_file_and_transfer(draft.id, "parted.bin").await.unwrap(), Some((stored, Some("m1".into()))));
+    let tus = catalog.draft_file_and_transfer(draft.id, "f00002.txt").await.unwrap();
+    assert_eq!(
+        tus.map(|(file, transfer)| (file.key, transfer)),
+        Some(("f00002.txt".into(), None)),
+        "a tus upload is not a multipart transfer"
+    );
+    assert_eq!(catalog.draft_file_and_transfer(draft.id, "no-such-file").await.unwrap(), None);
     catalog.record_part("m1", 3, 5, "2026-01-04T00:00:00Z").await.unwrap();
     catalog.record_part("m1", 1, 10, "2026-01-04T00:00:00Z").await.unwrap();
     catalog.record_part("m1", 1, 10, "2026-01-05T00:00:00Z").await.unwrap();
@@ -378,6 +404,7 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.upload("m1").await.unwrap().unwrap().expires, "2026-01-05T00:00:00Z");
     catalog.delete_upload("m1").await.unwrap();
     assert!(catalog.upload_parts("m1").await.unwrap().is_empty(), "parts go with their upload");
+    assert_eq!(catalog.draft_file_and_transfer(draft.id, "parted.bin").await.unwrap().and_then(|(_, transfer)| transfer), None);
     catalog.delete_draft_file(draft.id, "parted.bin").await.unwrap();
 
     // Publishing replaces the draft with a record in one transaction and clears the journal.
