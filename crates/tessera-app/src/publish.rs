@@ -97,17 +97,17 @@ impl Tessera {
 
         let object = object_id(row.parent_id);
         let previous = self.ocfl.inventory(&object).await?;
+        let base = previous.as_ref().map_or(0, Inventory::head_number);
+        // Only the head's state is needed: taken out of the inventory, not copied, and the rest
+        // let go (the commit reads the inventory again under the object's lock).
+        let head = previous.and_then(|mut inventory| inventory.versions.remove(&inventory.head)).map(|head| head.state);
         let own_prefix = format!("{id}/");
-        let mut state: Vec<(String, FileSource)> = previous
-            .as_ref()
-            .and_then(Inventory::head_version)
-            .map(|head| {
-                head.files()
-                    .filter(|(path, _)| !path.starts_with(&own_prefix))
-                    .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut state: Vec<(String, FileSource)> = head
+            .into_iter()
+            .flatten()
+            .flat_map(|(digest, paths)| paths.into_iter().map(move |path| (path, FileSource::Existing { sha512: digest.clone() })))
+            .filter(|(path, _)| !path.starts_with(&own_prefix))
+            .collect();
         let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
         state.push((format!("{id}/record.json"), FileSource::Bytes(record_json.into())));
         for file in &files {
@@ -124,7 +124,8 @@ impl Tessera {
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
-        let base = previous.as_ref().map_or(0, Inventory::head_number);
+        // At a hundred thousand files the draft's rows are tens of MB, not needed any more.
+        drop(files);
         let inventory = self.commit_version(row.parent_id, NewVersion { base, state, message, user, created: parse_time(&stamp) }).await?;
         let (record, record_files, sets) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;

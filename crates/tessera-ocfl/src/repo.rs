@@ -103,8 +103,8 @@ impl OcflRepo {
         let _guard = lock.lock().await;
         let root = layout::object_root(id);
         let previous = read_inventory(self.store.as_ref(), &root, id).await?;
-        let inventory = self.write_version(id, previous, new).await?;
-        self.write_root_inventory(&inventory).await?;
+        let (inventory, bytes) = self.write_version(id, previous, new).await?;
+        self.put_inventory(&root, bytes).await?;
         Ok(inventory)
     }
 
@@ -151,11 +151,11 @@ impl OcflRepo {
         let old_manifest = previous.manifest.clone();
         previous.manifest.retain(|digest, _| previous.versions.values().any(|v| v.state.contains_key(digest)));
 
-        let inventory = self.write_version(id, Some(previous), next).await?;
+        let (inventory, bytes) = self.write_version(id, Some(previous), next).await?;
         for number in 1..inventory.head_number() {
             self.write_version_inventory(&inventory.truncated(number)).await?;
         }
-        self.write_root_inventory(&inventory).await?;
+        self.put_inventory(&root, bytes).await?;
         for (digest, content_paths) in &old_manifest {
             if !inventory.manifest.contains_key(digest) {
                 for content_path in content_paths {
@@ -167,8 +167,8 @@ impl OcflRepo {
     }
 
     /// Writes a new version's content and its version inventory; the caller commits it by
-    /// writing the root inventory.
-    async fn write_version(&self, id: &str, previous: Option<Inventory>, new: NewVersion) -> Result<Inventory> {
+    /// writing the same bytes, returned with it, as the root inventory.
+    async fn write_version(&self, id: &str, previous: Option<Inventory>, new: NewVersion) -> Result<(Inventory, Bytes)> {
         let root = layout::object_root(id);
         let head = previous.as_ref().map_or(0, Inventory::head_number);
         if head != new.base {
@@ -182,7 +182,8 @@ impl OcflRepo {
             self.store.put_bytes(&format!("{root}/{OBJECT_NAMASTE}"), Bytes::from_static(b"ocfl_object_1.1\n")).await?;
         }
 
-        let mut manifest = previous.as_ref().map(|inv| inv.manifest.clone()).unwrap_or_default();
+        // Taken apart rather than copied: at a hundred thousand files each part is tens of MB.
+        let (mut manifest, mut versions) = previous.map(|inv| (inv.manifest, inv.versions)).unwrap_or_default();
         let mut state = PathMap::new();
         // Local files are stored together after the loop, so the store can sync them at once.
         let mut local_files = Vec::new();
@@ -214,7 +215,6 @@ impl OcflRepo {
             paths.sort();
         }
 
-        let mut versions = previous.map(|inv| inv.versions).unwrap_or_default();
         let created = new.created.replace_nanosecond(0).unwrap_or(new.created).format(&Rfc3339).unwrap_or_default();
         versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user) });
         let inventory = Inventory {
@@ -227,27 +227,23 @@ impl OcflRepo {
             versions,
             fixity: None,
         };
-        self.write_version_inventory(&inventory).await?;
-        Ok(inventory)
+        let bytes = inventory_bytes(&inventory)?;
+        self.put_inventory(&format!("{root}/{}", inventory.head), bytes.clone()).await?;
+        Ok((inventory, bytes))
     }
 
     /// Writes `inventory` and its sidecar into its head version's folder.
     async fn write_version_inventory(&self, inventory: &Inventory) -> Result<()> {
         let dir = format!("{}/{}", layout::object_root(&inventory.id), inventory.head);
-        let bytes = inventory_bytes(inventory)?;
+        self.put_inventory(&dir, inventory_bytes(inventory)?).await
+    }
+
+    /// Writes an inventory's bytes and then its sidecar into `dir`. In the object's root this
+    /// is the commit point.
+    async fn put_inventory(&self, dir: &str, bytes: Bytes) -> Result<()> {
         let sidecar = Bytes::from(layout::sidecar(&bytes));
         self.store.put_bytes(&format!("{dir}/inventory.json"), bytes).await?;
         self.store.put_bytes(&format!("{dir}/inventory.json.sha512"), sidecar).await?;
-        Ok(())
-    }
-
-    /// The commit point: the root inventory, then its sidecar.
-    async fn write_root_inventory(&self, inventory: &Inventory) -> Result<()> {
-        let root = layout::object_root(&inventory.id);
-        let bytes = inventory_bytes(inventory)?;
-        let sidecar = Bytes::from(layout::sidecar(&bytes));
-        self.store.put_bytes(&format!("{root}/inventory.json"), bytes).await?;
-        self.store.put_bytes(&format!("{root}/inventory.json.sha512"), sidecar).await?;
         Ok(())
     }
 
