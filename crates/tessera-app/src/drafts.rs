@@ -46,8 +46,7 @@ impl Tessera {
 
     /// A change to a draft, in the audit trail.
     pub(crate) async fn audit_draft(&self, action: &str, subject: &Subject, row: &DraftRow, detail: serde_json::Value) -> Result<()> {
-        let event = Event::new(action, subject.user_id(), format!("draft {}", row.id)).dataset(row.parent_id);
-        self.audit(event.detail(detail)).await
+        self.audit(draft_event(action, subject, row).detail(detail)).await
     }
 
     pub async fn draft(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
@@ -237,6 +236,11 @@ impl Tessera {
     pub(crate) async fn published_row(&self, id: RecordId) -> Result<RecordRow> {
         self.catalog.record(id).await?.ok_or_else(|| Error::not_found(format!("record {id}")))
     }
+}
+
+/// What `subject` did to a draft, for the audit trail.
+pub(crate) fn draft_event(action: &str, subject: &Subject, row: &DraftRow) -> Event {
+    Event::new(action, subject.user_id(), format!("draft {}", row.id)).dataset(row.parent_id)
 }
 
 pub(crate) fn facts_of_record(doc: &RecordDoc) -> ResourceFacts {

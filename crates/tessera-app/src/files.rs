@@ -9,7 +9,7 @@ use tessera_catalog::{DraftFileRow, UploadRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
 
-use crate::drafts::{KIND_EDIT, from_json};
+use crate::drafts::{KIND_EDIT, draft_event, from_json};
 use crate::model::{DraftDoc, DraftFileView};
 use crate::multipart::{MultipartRequest, MultipartView, multipart_view};
 use crate::tessera::now;
@@ -112,7 +112,9 @@ impl Tessera {
         file.sha512 = Some(digests.sha512);
         file.staged = true;
         file.updated = now();
-        self.catalog.update_draft_file(&file).await?;
+        if !self.catalog.update_draft_file(&file, Vec::new()).await? {
+            return Err(no_file(id, &file.key));
+        }
         Ok(file_view(file))
     }
 
@@ -130,9 +132,12 @@ impl Tessera {
         }
         file.status = "completed".into();
         file.updated = now();
-        self.catalog.update_draft_file(&file).await?;
+        // The entry is written with the change, or neither is.
         let detail = serde_json::json!({"key": file.key, "size": file.size, "sha512": file.sha512});
-        self.audit_draft("draft-file-committed", subject, &row, detail).await?;
+        let entry = self.entry(draft_event("draft-file-committed", subject, &row).detail(detail));
+        if !self.catalog.update_draft_file(&file, vec![entry]).await? {
+            return Err(no_file(id, &file.key));
+        }
         Ok(file_view(file))
     }
 
@@ -177,17 +182,21 @@ impl Tessera {
             self.discard_upload(&upload).await;
         }
         // The staged bytes stay until the draft is published or discarded: another key may share them.
-        self.catalog.delete_draft_file(id, key).await?;
-        self.audit_draft("draft-file-deleted", subject, &row, serde_json::json!({"key": file.key, "sha512": file.sha512})).await
+        let detail = serde_json::json!({"key": file.key, "sha512": file.sha512});
+        let entry = self.entry(draft_event("draft-file-deleted", subject, &row).detail(detail));
+        if !self.catalog.delete_draft_file(id, &file.key, vec![entry]).await? {
+            return Err(no_file(id, &file.key));
+        }
+        Ok(())
     }
 
     /// A draft's file, and the id of its unfinished multipart transfer if it has one.
     async fn draft_file_row(&self, id: RecordId, key: &str) -> Result<(DraftFileRow, Option<String>)> {
         let key = FileKey::parse(key).map_err(Error::BadRequest)?;
-        let found = self.catalog.draft_file_and_transfer(id, key.as_str()).await?;
-        found.ok_or_else(|| Error::not_found(format!("file '{key}' of draft {id}")))
+        self.catalog.draft_file_and_transfer(id, key.as_str()).await?.ok_or_else(|| no_file(id, key.as_str()))
     }
 
+    /// The multipart transfer `draft_file_row` named, if any.
     async fn transfer(&self, id: Option<String>) -> Result<Option<UploadRow>> {
         Ok(match id {
             Some(id) => self.catalog.upload(&id).await?,
@@ -205,6 +214,10 @@ impl Tessera {
         }
         Ok(())
     }
+}
+
+fn no_file(id: RecordId, key: &str) -> Error {
+    Error::not_found(format!("file '{key}' of draft {id}"))
 }
 
 fn file_view(row: DraftFileRow) -> DraftFileView {

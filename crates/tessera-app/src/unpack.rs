@@ -115,7 +115,7 @@ impl Tessera {
             .collect();
         let bytes = planned.iter().map(|entry| entry.size).sum();
         if !keep {
-            self.catalog.delete_draft_file(id, key.as_str()).await?;
+            self.catalog.delete_draft_file(id, key.as_str(), Vec::new()).await?;
         }
         if let Err(err) = self.catalog.insert_draft_files(&rows, &[]).await {
             if !keep {

@@ -63,7 +63,6 @@ macro_rules! on_mapped {
     };
 }
 
-/// Used by the identity queries.
 /// Appends audit entries after the chain's head inside the transaction `$tx`, numbering and
 /// chaining them; evaluates to the sealed entries. Taking the head row first locks it
 /// (PostgreSQL) or the database (SQLite) until the transaction ends, so concurrent appends
@@ -671,16 +670,34 @@ impl Catalog {
         })
     }
 
-    pub async fn update_draft_file(&self, file: &DraftFileRow) -> Result<()> {
-        let sql = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 WHERE draft_id = $1 AND key = $2";
-        on_pool!(self, pool => sqlx::query(sql).bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5)
-            .bind(&file.sha512).bind(file.staged).bind(&file.updated).execute(pool).await.map(drop)?);
-        Ok(())
+    /// Writes a draft file's row as given, with the entries of `audit` in the same transaction
+    /// when there are any; nothing is written, not even them, when the draft no longer has the
+    /// file. Returns whether it had.
+    pub async fn update_draft_file(&self, file: &DraftFileRow, audit: Vec<AuditEntry>) -> Result<bool> {
+        macro_rules! update {
+            () => {
+                sqlx::query("UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 WHERE draft_id = $1 AND key = $2")
+                    .bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5).bind(&file.sha512).bind(file.staged).bind(&file.updated)
+            };
+        }
+        if audit.is_empty() {
+            return Ok(on_pool!(self, pool => update!().execute(pool).await?.rows_affected() > 0));
+        }
+        update_audited!(self, audit, update!())
     }
 
-    pub async fn delete_draft_file(&self, draft: RecordId, key: &str) -> Result<()> {
-        on_pool!(self, pool => sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(pool).await.map(drop)?);
-        Ok(())
+    /// Removes a draft's file, as `update_draft_file` writes one: with `audit`, if any, in one
+    /// transaction. Returns whether the draft had it.
+    pub async fn delete_draft_file(&self, draft: RecordId, key: &str, audit: Vec<AuditEntry>) -> Result<bool> {
+        macro_rules! delete {
+            () => {
+                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key)
+            };
+        }
+        if audit.is_empty() {
+            return Ok(on_pool!(self, pool => delete!().execute(pool).await?.rows_affected() > 0));
+        }
+        update_audited!(self, audit, delete!())
     }
 
     // Published records.

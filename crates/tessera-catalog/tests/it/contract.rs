@@ -320,9 +320,20 @@ async fn contract(catalog: Catalog) {
     done.size = Some(3);
     done.md5 = Some("m".into());
     done.sha512 = Some("s".into());
-    catalog.update_draft_file(&done).await.unwrap();
+    // A committed or deleted file is written with its audit entry; a file that is gone, neither.
+    let (before, _) = catalog.audit_head().await.unwrap();
+    assert!(catalog.update_draft_file(&done, vec![entry("draft-file-committed")]).await.unwrap());
     assert_eq!(catalog.draft_file(draft.id, "f00000.txt").await.unwrap(), Some(done.clone()));
-    catalog.delete_draft_file(draft.id, "f00001.txt").await.unwrap();
+    assert!(catalog.delete_draft_file(draft.id, "f00001.txt", vec![entry("draft-file-deleted")]).await.unwrap());
+    let gone = DraftFileRow { key: "f00001.txt".into(), ..done.clone() };
+    assert!(!catalog.update_draft_file(&gone, vec![entry("never")]).await.unwrap());
+    assert!(!catalog.update_draft_file(&gone, vec![]).await.unwrap());
+    assert!(!catalog.delete_draft_file(draft.id, "f00001.txt", vec![entry("never")]).await.unwrap());
+    let (after, _) = catalog.audit_head().await.unwrap();
+    assert_eq!(after, before + 2, "changes to a file that is gone appended nothing");
+    assert_eq!(catalog.audit_entry(after - 1).await.unwrap().unwrap().action, "draft-file-committed");
+    assert_eq!(catalog.audit_entry(after).await.unwrap().unwrap().action, "draft-file-deleted");
+    assert_eq!(catalog.draft_file(draft.id, "f00001.txt").await.unwrap(), None);
     assert_eq!(catalog.draft_files(draft.id, 0, None).await.unwrap().len(), 2499);
     assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2499, 3), "pending files count, without bytes yet");
     let asked = ["f00000.txt", "f00001.txt", "nothing.txt", "f02499.txt"];
@@ -374,7 +385,7 @@ async fn contract(catalog: Catalog) {
     let expired = catalog.expired_uploads("2026-01-02T06:00:00Z", 10).await.unwrap();
     assert_eq!(expired.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["u3"]);
     catalog.delete_upload("u3").await.unwrap();
-    catalog.delete_draft_file(draft.id, "new/file.bin").await.unwrap();
+    catalog.delete_draft_file(draft.id, "new/file.bin", vec![]).await.unwrap();
     let mut ids = catalog.upload_ids().await.unwrap();
     ids.sort();
     assert_eq!(ids, ["u1", "u2"]);
@@ -405,7 +416,7 @@ async fn contract(catalog: Catalog) {
     catalog.delete_upload("m1").await.unwrap();
     assert!(catalog.upload_parts("m1").await.unwrap().is_empty(), "parts go with their upload");
     assert_eq!(catalog.draft_file_and_transfer(draft.id, "parted.bin").await.unwrap().and_then(|(_, transfer)| transfer), None);
-    catalog.delete_draft_file(draft.id, "parted.bin").await.unwrap();
+    catalog.delete_draft_file(draft.id, "parted.bin", vec![]).await.unwrap();
 
     // Publishing replaces the draft with a record in one transaction and clears the journal.
     catalog.begin_commit(ParentId(101), NOW).await.unwrap();
@@ -604,7 +615,8 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
 
     // The audit trail: numbered and chained on append, also when many append at once.
-    // The grant's revocation above is entry 1, chained from the start.
+    // The grant's revocation above is entry 1, chained from the start; the draft file's commit
+    // and deletion are 2 and 3.
     assert_eq!(catalog.audit_entry(1).await.unwrap().unwrap().prev, GENESIS);
     let entry = |n: usize| AuditEntry {
         at: NOW.into(),
@@ -615,7 +627,7 @@ async fn contract(catalog: Catalog) {
         ..AuditEntry::default()
     };
     let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
-    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (2, 3, first[0].hash.as_str()));
+    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (4, 5, first[0].hash.as_str()));
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let catalog = catalog.clone();
@@ -640,10 +652,10 @@ async fn contract(catalog: Catalog) {
             seen += 1;
         }
     }
-    assert_eq!(seen, 43);
+    assert_eq!(seen, 45);
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
-    assert_eq!(catalog.audit_entry(3).await.unwrap(), Some(first[1].clone()));
-    assert_eq!(catalog.audit_entry(44).await.unwrap(), None);
+    assert_eq!(catalog.audit_entry(5).await.unwrap(), Some(first[1].clone()));
+    assert_eq!(catalog.audit_entry(46).await.unwrap(), None);
     // An organization's trail: entries about its datasets, and those naming it as their target.
     let of_dataset = AuditEntry { dataset: Some(101), ..entry(100) };
     let of_other = AuditEntry { dataset: Some(7), ..entry(101) };
