@@ -14,6 +14,7 @@ use tessera_domain::{FileKey, Problem, RecordId};
 use tessera_formats::bagit::Algorithm;
 use tessera_storage::{Digests, HashState, HashingWriter};
 
+use crate::drafts::draft_event;
 use crate::tessera::{from_now, now};
 use crate::{Error, Result, Tessera};
 
@@ -326,7 +327,9 @@ impl Tessera {
             updated: stamp.clone(),
         };
         let row = UploadRow { received: row.length, completed: Some(stamp), expires: self.upload_expiry(), ..row };
-        match self.catalog.complete_upload(&row, &file).await {
+        let detail = serde_json::json!({"key": file.key, "size": file.size, "sha512": file.sha512, "upload": row.id});
+        let entry = self.entry(draft_event("draft-file-committed", subject, draft).detail(detail));
+        match self.catalog.complete_upload(&row, &file, vec![entry]).await {
             Ok(()) => {}
             Err(tessera_catalog::Error::Conflict { .. }) => {
                 self.catalog.delete_upload(&row.id).await?;
@@ -334,8 +337,6 @@ impl Tessera {
             }
             Err(err) => return Err(err.into()),
         }
-        let detail = serde_json::json!({"key": file.key, "size": file.size, "sha512": file.sha512, "upload": row.id});
-        self.audit_draft("draft-file-committed", subject, draft, detail).await?;
         Ok(upload_view(row, Some(digests)))
     }
 

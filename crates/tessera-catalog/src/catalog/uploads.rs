@@ -1,6 +1,7 @@
 //! Resumable uploads: how much of each has arrived, and the moment one becomes a draft's file.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{RecordId, UserId};
 
 use super::{Catalog, DRAFT_FILE_COLUMNS, Pool, is_unique_violation};
@@ -114,9 +115,9 @@ impl Catalog {
     }
 
     /// Makes a finished upload the draft's file `file.key` (declaring the key if the draft has
-    /// no such file yet) and marks the upload complete, in one transaction. Refused when the
-    /// draft's file of that key is already committed.
-    pub async fn complete_upload(&self, upload: &UploadRow, file: &DraftFileRow) -> Result<()> {
+    /// no such file yet), marks the upload complete and appends `audit`, in one transaction.
+    /// Refused, with nothing written, when the draft's file of that key is already committed.
+    pub async fn complete_upload(&self, upload: &UploadRow, file: &DraftFileRow, audit: Vec<AuditEntry>) -> Result<()> {
         let mark = "UPDATE uploads SET received = length, completed = $2, expires = $3 WHERE id = $1";
         let status = "SELECT status FROM draft_files WHERE draft_id = $1 AND key = $2";
         let insert = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
@@ -142,6 +143,7 @@ impl Catalog {
                 // Another upload of the same key finished first.
                 return Err(if is_unique_violation(&err) { Error::Conflict { what: format!("a file '{}'", file.key) } } else { err.into() });
             }
+            append_in_tx!(tx, audit);
             tx.commit().await?;
         });
         Ok(())

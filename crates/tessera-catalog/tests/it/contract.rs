@@ -370,16 +370,20 @@ async fn contract(catalog: Catalog) {
         updated: "2026-01-02T12:00:00Z".into(),
         ..files[2].clone()
     };
-    catalog.complete_upload(&found, &finished("f00002.txt")).await.unwrap();
+    catalog.complete_upload(&found, &finished("f00002.txt"), vec![]).await.unwrap();
     let found = catalog.upload("u1").await.unwrap().unwrap();
     assert_eq!((found.received, found.completed.as_deref()), (10, Some("2026-01-02T12:00:00Z")));
     assert_eq!(catalog.draft_file(draft.id, "f00002.txt").await.unwrap(), Some(finished("f00002.txt")));
     // A key the draft did not declare is declared by its upload; a committed one is kept.
     let u2 = UploadRow { expires: "2026-01-09T00:00:00Z".into(), ..catalog.upload("u2").await.unwrap().unwrap() };
-    catalog.complete_upload(&u2, &finished("new/file.bin")).await.unwrap();
+    // The file's audit entry is written with it, and not at all when it is refused.
+    let (before, _) = catalog.audit_head().await.unwrap();
+    catalog.complete_upload(&u2, &finished("new/file.bin"), vec![entry("draft-file-committed")]).await.unwrap();
     assert_eq!(catalog.draft_file(draft.id, "new/file.bin").await.unwrap().map(|f| f.status), Some("completed".into()));
-    let refused = catalog.complete_upload(&catalog.upload("u3").await.unwrap().unwrap(), &finished("f00000.txt")).await;
+    let u3 = catalog.upload("u3").await.unwrap().unwrap();
+    let refused = catalog.complete_upload(&u3, &finished("f00000.txt"), vec![entry("never")]).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert_eq!(catalog.audit_head().await.unwrap().0, before + 1);
     assert_eq!(catalog.draft_file(draft.id, "f00000.txt").await.unwrap(), Some(done.clone()));
     assert_eq!(catalog.upload("u3").await.unwrap().unwrap().completed, None);
     let expired = catalog.expired_uploads("2026-01-02T06:00:00Z", 10).await.unwrap();
@@ -616,7 +620,7 @@ async fn contract(catalog: Catalog) {
 
     // The audit trail: numbered and chained on append, also when many append at once.
     // The grant's revocation above is entry 1, chained from the start; the draft file's commit
-    // and deletion are 2 and 3.
+    // and deletion are 2 and 3, the upload's 4.
     assert_eq!(catalog.audit_entry(1).await.unwrap().unwrap().prev, GENESIS);
     let entry = |n: usize| AuditEntry {
         at: NOW.into(),
@@ -627,7 +631,7 @@ async fn contract(catalog: Catalog) {
         ..AuditEntry::default()
     };
     let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
-    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (4, 5, first[0].hash.as_str()));
+    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (5, 6, first[0].hash.as_str()));
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let catalog = catalog.clone();
@@ -652,10 +656,10 @@ async fn contract(catalog: Catalog) {
             seen += 1;
         }
     }
-    assert_eq!(seen, 45);
+    assert_eq!(seen, 46);
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
-    assert_eq!(catalog.audit_entry(5).await.unwrap(), Some(first[1].clone()));
-    assert_eq!(catalog.audit_entry(46).await.unwrap(), None);
+    assert_eq!(catalog.audit_entry(6).await.unwrap(), Some(first[1].clone()));
+    assert_eq!(catalog.audit_entry(47).await.unwrap(), None);
     // An organization's trail: entries about its datasets, and those naming it as their target.
     let of_dataset = AuditEntry { dataset: Some(101), ..entry(100) };
     let of_other = AuditEntry { dataset: Some(7), ..entry(101) };
