@@ -94,9 +94,9 @@ impl Tessera {
         let secret = crate::accounts::random_token()?;
         let mut token =
             TokenRow { id: TokenId(0), user_id: user, name: name.trim().to_string(), scopes, created: now(), expires, revoked: None };
-        token.id = self.catalog.create_token(&token, &token_hash(&secret)).await?;
-        let event = Event::new("token-created", Some(user), format!("token {}", token.id));
-        self.audit(event.detail(json!({"scopes": scopes.to_text(), "expires": token.expires}))).await?;
+        let detail = json!({"scopes": scopes.to_text(), "expires": token.expires});
+        let entry = |id: i64| vec![self.entry(Event::new("token-created", Some(user), format!("token {id}")).detail(detail))];
+        token.id = self.catalog.create_token(&token, &token_hash(&secret), entry).await?;
         Ok(NewToken { secret, token })
     }
 
@@ -109,10 +109,10 @@ impl Tessera {
     pub async fn revoke_token(&self, subject: &Subject, id: TokenId) -> Result<()> {
         self.authorize(subject, Action::ListOwn, &ResourceFacts::default(), "own tokens").await?;
         let user = subject.user.ok_or(Error::Unauthenticated)?;
-        if !self.catalog.revoke_token(user, id, &now()).await? {
+        let entry = self.entry(Event::new("token-revoked", Some(user), format!("token {id}")));
+        if !self.catalog.revoke_token(user, id, &now(), vec![entry]).await? {
             return Err(Error::not_found(format!("token {id}")));
         }
-        self.audit(Event::new("token-revoked", Some(user), format!("token {id}"))).await?;
         Ok(())
     }
 
@@ -148,19 +148,20 @@ impl Tessera {
     pub async fn add_member(&self, subject: &Subject, org: &OrgId, email: &str, role: Role) -> Result<MemberRow> {
         self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
         let user = self.user_by_email(email).await?;
-        self.catalog.add_membership(org, user.id, role, &now()).await?;
         let event = Event::new("role-given", subject.user_id(), format!("organization {org}"));
-        self.audit(event.detail(json!({"user": user.id.0, "role": role.as_str()}))).await?;
+        let entry = self.entry(event.detail(json!({"user": user.id.0, "role": role.as_str()})));
+        // Giving a role someone holds already changes nothing, and the trail says nothing.
+        self.catalog.add_membership(org, user.id, role, &now(), vec![entry]).await?;
         Ok(MemberRow { org: org.clone(), user: user.id, email: user.email, role })
     }
 
     pub async fn remove_member(&self, subject: &Subject, org: &OrgId, user: UserId, role: Role) -> Result<()> {
         self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
-        if !self.catalog.remove_membership(org, user, role).await? {
+        let event = Event::new("role-taken-away", subject.user_id(), format!("organization {org}"));
+        let entry = self.entry(event.detail(json!({"user": user.0, "role": role.as_str()})));
+        if !self.catalog.remove_membership(org, user, role, vec![entry]).await? {
             return Err(Error::not_found(format!("{role} membership of user {user} in {org}")));
         }
-        let event = Event::new("role-taken-away", subject.user_id(), format!("organization {org}"));
-        self.audit(event.detail(json!({"user": user.0, "role": role.as_str()}))).await?;
         Ok(())
     }
 
@@ -172,19 +173,19 @@ impl Tessera {
         if matches!(class, DataClass::Public | DataClass::Registered) {
             return Err(Error::BadRequest(format!("{class} data needs no grant, so there is nothing to trust a partner with")));
         }
-        self.catalog.add_trust(org, trusted, class, &now()).await?;
         let event = Event::new("partner-trusted", subject.user_id(), format!("organization {org}"));
-        self.audit(event.detail(json!({"partner": trusted.as_str(), "data_class": class}))).await?;
+        let entry = self.entry(event.detail(json!({"partner": trusted.as_str(), "data_class": class})));
+        self.catalog.add_trust(org, trusted, class, &now(), vec![entry]).await?;
         Ok(())
     }
 
     pub async fn remove_trust(&self, subject: &Subject, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<()> {
         self.authorize_org(subject, org, Action::ManageOrganization, &format!("organization {org}")).await?;
-        if !self.catalog.remove_trust(org, trusted, class).await? {
+        let event = Event::new("partner-trust-ended", subject.user_id(), format!("organization {org}"));
+        let entry = self.entry(event.detail(json!({"partner": trusted.as_str(), "data_class": class})));
+        if !self.catalog.remove_trust(org, trusted, class, vec![entry]).await? {
             return Err(Error::not_found(format!("trust of {org} in {trusted} for {class} data")));
         }
-        let event = Event::new("partner-trust-ended", subject.user_id(), format!("organization {org}"));
-        self.audit(event.detail(json!({"partner": trusted.as_str(), "data_class": class}))).await?;
         Ok(())
     }
 

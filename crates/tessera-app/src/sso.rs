@@ -372,7 +372,11 @@ impl Tessera {
             tracing::warn!(org, "a provider named an organization Tessera does not have; ignored");
             return Ok(());
         }
-        Ok(self.catalog.add_membership(&id, user, Role::Depositor, &now()).await?)
+        // The provider's claim gives the role; the trail says so the first time.
+        let event = Event::new("role-given", Some(user), format!("organization {id}"));
+        let entry = self.entry(event.detail(json!({"user": user.0, "role": Role::Depositor.as_str(), "by": "sign-in claim"})));
+        self.catalog.add_membership(&id, user, Role::Depositor, &now(), vec![entry]).await?;
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Users, organizations, memberships and API tokens.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
@@ -215,17 +216,18 @@ impl Catalog {
     }
 
     /// Gives `user` a role in `org`; giving it twice changes nothing.
-    pub async fn add_membership(&self, org: &OrgId, user: UserId, role: Role, created: &str) -> Result<()> {
+    /// Gives `user` a role in `org` and appends `audit`, in one transaction; false, with no
+    /// entry, when they hold it already.
+    pub async fn add_membership(&self, org: &OrgId, user: UserId, role: Role, created: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "INSERT INTO memberships (org_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).bind(created).execute(pool).await.map(drop)?);
-        Ok(())
+        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).bind(created))
     }
 
-    /// Whether there was such a membership to remove.
-    pub async fn remove_membership(&self, org: &OrgId, user: UserId, role: Role) -> Result<bool> {
+    /// Takes a role away and appends `audit`, in one transaction; false, with no entry, when
+    /// there was no such membership.
+    pub async fn remove_membership(&self, org: &OrgId, user: UserId, role: Role, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()))
     }
 
     /// Every role `user` holds, in every organization.
@@ -284,17 +286,19 @@ impl Catalog {
 
     // Trust between organizations.
 
-    pub async fn add_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass, created: &str) -> Result<()> {
+    /// `org` trusts `trusted` for `class`, with `audit` appended in the same transaction;
+    /// false, with no entry, when it did already.
+    pub async fn add_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass, created: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql =
             "INSERT INTO organization_trust (org_id, trusted_org_id, data_class, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()).bind(created).execute(pool).await.map(drop)?);
-        Ok(())
+        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()).bind(created))
     }
 
-    pub async fn remove_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass) -> Result<bool> {
+    /// Ends a trust and appends `audit`, in one transaction; false, with no entry, when there
+    /// was none.
+    pub async fn remove_trust(&self, org: &OrgId, trusted: &OrgId, class: DataClass, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "DELETE FROM organization_trust WHERE org_id = $1 AND trusted_org_id = $2 AND data_class = $3";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(trusted.as_str()).bind(class.as_str()))
     }
 
     /// (trusted organization, data class) pairs `org` has declared.
@@ -310,17 +314,25 @@ impl Catalog {
 
     // API tokens.
 
-    pub async fn create_token(&self, token: &TokenRow, token_hash: &str) -> Result<TokenId> {
+    /// Stores a new token and appends the entries `audit` makes for its id, in one transaction.
+    pub async fn create_token(&self, token: &TokenRow, token_hash: &str, audit: impl FnOnce(i64) -> Vec<AuditEntry>) -> Result<TokenId> {
         let sql = "INSERT INTO tokens (user_id, token_hash, name, scopes, created, expires) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        let id = on_pool!(self, pool => sqlx::query(sql)
-            .bind(token.user_id.0).bind(token_hash).bind(&token.name).bind(token.scopes.to_text()).bind(&token.created).bind(&token.expires)
-            .fetch_one(pool).await?.try_get("id")?);
+        let id = insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(token.user_id.0)
+                .bind(token_hash)
+                .bind(&token.name)
+                .bind(token.scopes.to_text())
+                .bind(&token.created)
+                .bind(&token.expires)
+        )?;
         Ok(TokenId(id))
     }
 
-    /// The token with this hash and its owner, whether or not it is still valid.
-    /// The token with this hash, its holder and the holder's memberships, asked in one query
-    /// since every request that carries a token needs all three.
+    /// The token with this hash (valid or not), its holder and the holder's memberships, asked
+    /// in one query since every request that carries a token needs all three.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<(TokenRow, UserRow, Vec<MemberRow>)>> {
         let sql = "SELECT t.id, t.user_id, t.name, t.scopes, t.created, t.expires, t.revoked, \
                    u.id AS uid, u.email, u.name AS user_name, u.is_admin, u.created AS user_created, m.org_id, m.role \
@@ -355,9 +367,10 @@ impl Catalog {
     }
 
     /// Revokes one of `user`'s tokens; false when `user` has no such token.
-    pub async fn revoke_token(&self, user: UserId, token: TokenId, at: &str) -> Result<bool> {
+    /// Revokes one of `user`'s tokens (a second revocation keeps the first time) and appends
+    /// `audit`, in one transaction; false, with no entry, when `user` has no such token.
+    pub async fn revoke_token(&self, user: UserId, token: TokenId, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE tokens SET revoked = COALESCE(revoked, $1) WHERE id = $2 AND user_id = $3";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(token.0).bind(user.0).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(token.0).bind(user.0))
     }
 }

@@ -22,6 +22,17 @@ async fn contract(catalog: Catalog) {
     catalog.reserve_ids_through(5).await.unwrap();
     assert_eq!(catalog.next_id().await.unwrap(), 102);
 
+    // A change that governs access is written with its audit entry, or neither is.
+    let entry = |action: &str| AuditEntry {
+        at: NOW.into(),
+        action: action.into(),
+        target: "grant".into(),
+        outcome: "done".into(),
+        detail: "{}".into(),
+        ..AuditEntry::default()
+    };
+    let audited = async |catalog: &Catalog| catalog.audit_head().await.unwrap().0;
+
     // Users and tokens.
     let user = catalog.create_user("ada@example.org", Some("Ada Lovelace"), false, NOW).await.unwrap();
     assert!(matches!(catalog.create_user("ada@example.org", None, true, NOW).await, Err(Error::Conflict { .. })));
@@ -66,14 +77,17 @@ async fn contract(catalog: Catalog) {
         expires: Some("2030-01-01T00:00:00Z".into()),
         revoked: None,
     };
-    let token_id = catalog.create_token(&token, "hash-1").await.unwrap();
+    let token_id = catalog.create_token(&token, "hash-1", |id| vec![entry(&format!("token-created {id}"))]).await.unwrap();
+    assert_eq!(catalog.audit_entry(audited(&catalog).await).await.unwrap().unwrap().action, format!("token-created {}", token_id.0));
     let (found, owner, memberships) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
     assert_eq!((found.clone(), owner, memberships), (TokenRow { id: token_id, ..token.clone() }, user.clone(), vec![]));
     assert_eq!(catalog.token_by_hash("hash-2").await.unwrap(), None);
     assert_eq!(catalog.tokens_of(user.id).await.unwrap(), [found]);
-    assert!(!catalog.revoke_token(UserId(999), token_id, NOW).await.unwrap(), "only the owner revokes");
-    assert!(catalog.revoke_token(user.id, token_id, "2026-02-02T00:00:00Z").await.unwrap());
-    assert!(catalog.revoke_token(user.id, token_id, "2026-03-03T00:00:00Z").await.unwrap());
+    let before = audited(&catalog).await;
+    assert!(!catalog.revoke_token(UserId(999), token_id, NOW, vec![entry("never")]).await.unwrap(), "only the owner revokes");
+    assert!(catalog.revoke_token(user.id, token_id, "2026-02-02T00:00:00Z", vec![entry("token-revoked")]).await.unwrap());
+    assert_eq!(audited(&catalog).await, before + 1);
+    assert!(catalog.revoke_token(user.id, token_id, "2026-03-03T00:00:00Z", vec![]).await.unwrap());
     assert_eq!(catalog.tokens_of(user.id).await.unwrap()[0].revoked.as_deref(), Some("2026-02-02T00:00:00Z"), "the first revocation stays");
 
     // Passwords and sessions; a new password ends every session.
@@ -105,28 +119,32 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.communities().await.unwrap(), [community]);
     assert_eq!(catalog.organization(&org.id).await.unwrap(), Some(org.clone()));
     assert_eq!(catalog.organizations().await.unwrap(), std::slice::from_ref(&org));
-    catalog.add_membership(&org.id, user.id, Role::Steward, NOW).await.unwrap();
-    catalog.add_membership(&org.id, user.id, Role::Steward, NOW).await.unwrap();
-    catalog.add_membership(&org.id, user.id, Role::Curator, NOW).await.unwrap();
+    let before = audited(&catalog).await;
+    assert!(catalog.add_membership(&org.id, user.id, Role::Steward, NOW, vec![entry("role-given")]).await.unwrap());
+    assert!(!catalog.add_membership(&org.id, user.id, Role::Steward, NOW, vec![entry("never")]).await.unwrap(), "held already");
+    assert_eq!(audited(&catalog).await, before + 1);
+    assert!(catalog.add_membership(&org.id, user.id, Role::Curator, NOW, vec![]).await.unwrap());
     let roles: Vec<Role> = catalog.memberships_of(user.id).await.unwrap().iter().map(|m| m.role).collect();
     assert_eq!(roles, [Role::Curator, Role::Steward]);
     // A token's holder comes with the same memberships, once each.
     let (_, _, memberships) = catalog.token_by_hash("hash-1").await.unwrap().unwrap();
     assert_eq!(memberships, catalog.memberships_of(user.id).await.unwrap());
     assert_eq!(catalog.members_of(&org.id).await.unwrap()[0].email, "ada@example.org");
-    assert!(catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
-    assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator).await.unwrap());
+    assert!(catalog.remove_membership(&org.id, user.id, Role::Curator, vec![]).await.unwrap());
+    assert!(!catalog.remove_membership(&org.id, user.id, Role::Curator, vec![]).await.unwrap());
     assert_eq!(catalog.memberships_of(user.id).await.unwrap().len(), 1);
 
     // Trust between organizations.
     let partner = OrgRow { id: OrgId::parse("partner-uni").unwrap(), name: "Partner".into(), ror: None, created: NOW.into() };
     catalog.create_organization(&partner).await.unwrap();
-    catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW).await.unwrap();
-    catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW).await.unwrap();
+    assert!(catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW, vec![]).await.unwrap());
+    assert!(!catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW, vec![]).await.unwrap(), "trusted already");
     assert_eq!(catalog.trusts_of(&org.id).await.unwrap(), [(partner.id.clone(), DataClass::Restricted)]);
     assert!(catalog.trusts_of(&partner.id).await.unwrap().is_empty(), "trust goes one way");
-    assert!(catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted).await.unwrap());
-    assert!(!catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted).await.unwrap());
+    let before = audited(&catalog).await;
+    assert!(catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted, vec![entry("partner-trust-ended")]).await.unwrap());
+    assert!(!catalog.remove_trust(&org.id, &partner.id, DataClass::Restricted, vec![entry("never")]).await.unwrap());
+    assert_eq!(audited(&catalog).await, before + 1);
 
     // Access requests, decisions and grants.
     let request = AccessRequestRow {
@@ -214,14 +232,6 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.access_requests_of_parent(ParentId(500)).await.unwrap().len(), 1);
     assert_eq!(catalog.access_requests_of_requester(user.id).await.unwrap().len(), 1);
     // A change and its audit entry are written together, or neither is.
-    let entry = |action: &str| AuditEntry {
-        at: NOW.into(),
-        action: action.into(),
-        target: "grant".into(),
-        outcome: "done".into(),
-        detail: "{}".into(),
-        ..AuditEntry::default()
-    };
     let (before, _) = catalog.audit_head().await.unwrap();
     assert!(catalog.revoke_grant(grant_id, user.id, "misuse", NOW, vec![entry("grant-revoked")]).await.unwrap());
     assert!(!catalog.revoke_grant(grant_id, user.id, "again", NOW, vec![entry("grant-revoked-again")]).await.unwrap());
@@ -619,9 +629,9 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.records_missing_from_oai(10).await.unwrap().is_empty());
 
     // The audit trail: numbered and chained on append, also when many append at once.
-    // The grant's revocation above is entry 1, chained from the start; the draft file's commit
-    // and deletion are 2 and 3, the upload's 4.
+    // The first entry, written above with the change it records, is chained from the start.
     assert_eq!(catalog.audit_entry(1).await.unwrap().unwrap().prev, GENESIS);
+    let (earlier, _) = catalog.audit_head().await.unwrap();
     let entry = |n: usize| AuditEntry {
         at: NOW.into(),
         action: "read-files".into(),
@@ -631,7 +641,7 @@ async fn contract(catalog: Catalog) {
         ..AuditEntry::default()
     };
     let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
-    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (5, 6, first[0].hash.as_str()));
+    assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (earlier + 1, earlier + 2, first[0].hash.as_str()));
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let catalog = catalog.clone();
@@ -656,10 +666,10 @@ async fn contract(catalog: Catalog) {
             seen += 1;
         }
     }
-    assert_eq!(seen, 46);
+    assert_eq!(seen, earlier + 42);
     assert_eq!(catalog.audit_head().await.unwrap(), (walk.seq, walk.hash.clone()));
-    assert_eq!(catalog.audit_entry(6).await.unwrap(), Some(first[1].clone()));
-    assert_eq!(catalog.audit_entry(47).await.unwrap(), None);
+    assert_eq!(catalog.audit_entry(earlier + 2).await.unwrap(), Some(first[1].clone()));
+    assert_eq!(catalog.audit_entry(earlier + 43).await.unwrap(), None);
     // An organization's trail: entries about its datasets, and those naming it as their target.
     let of_dataset = AuditEntry { dataset: Some(101), ..entry(100) };
     let of_other = AuditEntry { dataset: Some(7), ..entry(101) };

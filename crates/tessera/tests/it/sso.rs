@@ -160,6 +160,10 @@ async fn people_sign_in_with_their_institution() {
     // Signing in again, from another browser, is the same person.
     let again = Browser::new().sign_in(&server, "uni", "ada").await;
     assert_eq!(again["user"], ada["user"]);
+    // The trail says the claim gave the role, once: signing in again changed nothing.
+    let trail = server.cli_ok(&["audit", "export"]);
+    let given: Vec<&str> = trail.lines().filter(|line| line.contains(r#""action":"role-given""#)).collect();
+    assert!(given.len() == 1 && given[0].contains("sign-in claim"), "{trail}");
 
     // The provider rotates its keys: Tessera fetches them again and goes on working.
     drop(provider);
