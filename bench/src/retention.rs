@@ -29,7 +29,7 @@ pub(crate) async fn retention(data_dir: &Path, records: usize) -> anyhow::Result
             created_by: None,
             created: "2020-01-01T00:00:00Z".into(),
         };
-        catalog.insert_schedule(&schedule).await?;
+        catalog.insert_schedule(&schedule, |_| Vec::new()).await?;
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let started = Instant::now();

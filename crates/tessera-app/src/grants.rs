@@ -143,9 +143,11 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp,
         };
-        request.id = self.catalog.insert_access_request(&request).await?;
-        let event = Event::new("access-requested", Some(requester), format!("access request {}", request.id)).dataset(request.parent_id);
-        self.audit(event.detail(json!({"record": id.0, "purpose": request.purpose, "files": request.files}))).await?;
+        let entry = |request_id: i64| {
+            let event = Event::new("access-requested", Some(requester), format!("access request {request_id}")).dataset(request.parent_id);
+            vec![self.entry(event.detail(json!({"record": id.0, "purpose": request.purpose, "files": request.files})))]
+        };
+        request.id = self.catalog.insert_access_request(&request, entry).await?;
         if let Some(partner) = trusted {
             return self.grant_to_trusted_partner(request, &doc, &partner).await;
         }

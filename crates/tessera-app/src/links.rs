@@ -45,9 +45,12 @@ impl Tessera {
             expires,
             revoked: None,
         };
-        link.id = self.catalog.create_secret_link(&link, &token_hash(&secret)).await?;
-        let event = Event::new("secret-link-made", subject.user_id(), format!("secret link {} of record {id}", link.id)).dataset(parent);
-        self.audit(event.detail(json!({"permission": permission.as_str(), "expires": link.expires}))).await?;
+        let detail = json!({"permission": permission.as_str(), "expires": link.expires});
+        let entry = |link: i64| {
+            let event = Event::new("secret-link-made", subject.user_id(), format!("secret link {link} of record {id}")).dataset(parent);
+            vec![self.entry(event.detail(detail))]
+        };
+        link.id = self.catalog.create_secret_link(&link, &token_hash(&secret), entry).await?;
         Ok((link, secret))
     }
 
@@ -58,11 +61,11 @@ impl Tessera {
 
     pub async fn revoke_secret_link(&self, subject: &Subject, id: RecordId, link: i64) -> Result<()> {
         let parent = self.link_manager(subject, id).await?;
-        if !self.catalog.revoke_secret_link(parent, link, &now()).await? {
+        let entry =
+            self.entry(Event::new("secret-link-revoked", subject.user_id(), format!("secret link {link} of record {id}")).dataset(parent));
+        if !self.catalog.revoke_secret_link(parent, link, &now(), vec![entry]).await? {
             return Err(Error::not_found(format!("link {link} of record {id}")));
         }
-        self.audit(Event::new("secret-link-revoked", subject.user_id(), format!("secret link {link} of record {id}")).dataset(parent))
-            .await?;
         Ok(())
     }
 

@@ -95,10 +95,10 @@ impl Tessera {
         }
         let parent = doc.parent_id;
         for (role, users) in changes {
-            self.catalog.set_dataset_people(parent, role, &users, &now()).await?;
             let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
             let event = Event::new("people-named", subject.user_id(), format!("dataset {parent}")).dataset(parent);
-            self.audit(event.detail(serde_json::json!({"role": role.as_str(), "users": ids}))).await?;
+            let entry = self.entry(event.detail(serde_json::json!({"role": role.as_str(), "users": ids})));
+            self.catalog.set_dataset_people(parent, role, &users, &now(), vec![entry]).await?;
         }
         self.people_of(&doc).await
     }

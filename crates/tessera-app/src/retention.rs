@@ -113,18 +113,23 @@ impl Tessera {
             created_by: subject.user,
             created: now(),
         };
-        row.id = self.catalog.insert_schedule(&row).await?;
-        let event = Event::new("retention-schedule-added", subject.user, format!("retention schedule {}", row.id));
-        self.audit(event.detail(json!({"schedule": describe(&row), "note": row.note}))).await?;
+        let detail = json!({"schedule": describe(&row), "note": row.note});
+        let entry = |id: i64| {
+            vec![self.entry(Event::new("retention-schedule-added", subject.user, format!("retention schedule {id}")).detail(detail))]
+        };
+        row.id = self.catalog.insert_schedule(&row, entry).await?;
         Ok(row)
     }
 
     pub async fn remove_retention_schedule(&self, subject: &Subject, id: i64) -> Result<()> {
         let row = self.catalog.schedule(id).await?.ok_or_else(|| Error::not_found(format!("retention schedule {id}")))?;
         self.authorize_governance(subject, row.org_id.as_ref(), "retention schedules").await?;
-        self.catalog.delete_schedule(id).await?;
         let event = Event::new("retention-schedule-removed", subject.user, format!("retention schedule {id}"));
-        self.audit(event.detail(json!({"schedule": describe(&row)}))).await
+        let entry = self.entry(event.detail(json!({"schedule": describe(&row)})));
+        if !self.catalog.delete_schedule(id, vec![entry]).await? {
+            return Err(Error::not_found(format!("retention schedule {id}")));
+        }
+        Ok(())
     }
 
     /// Deletions due within `days` (and any overdue) on the datasets the caller looks after.
@@ -358,9 +363,11 @@ impl Tessera {
             note: None,
             created: now(),
         };
-        request.id = self.catalog.insert_deletion_request(&request).await?;
-        let event = Event::new("deletion-requested", subject.user, format!("record {id}")).dataset(row.parent_id);
-        self.audit(event.detail(json!({"request": request.id, "reason": request.reason}))).await?;
+        let entry = |request_id: i64| {
+            let event = Event::new("deletion-requested", subject.user, format!("record {id}")).dataset(row.parent_id);
+            vec![self.entry(event.detail(json!({"request": request_id, "reason": request.reason})))]
+        };
+        request.id = self.catalog.insert_deletion_request(&request, entry).await?;
         Ok(request)
     }
 

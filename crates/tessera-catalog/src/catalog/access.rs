@@ -93,14 +93,28 @@ macro_rules! insert_grant {
 }
 
 impl Catalog {
-    pub async fn insert_access_request(&self, r: &AccessRequestRow) -> Result<i64> {
+    /// Files an access request, with the audit entries `audit` makes for its id, in one
+    /// transaction.
+    pub async fn insert_access_request(&self, r: &AccessRequestRow, audit: impl FnOnce(i64) -> Vec<AuditEntry>) -> Result<i64> {
         let sql = "INSERT INTO access_requests (parent_id, record_id, org_id, requester_id, purpose, project, intended_use, requested_days, \
                    files, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql)
-            .bind(r.parent_id.0).bind(r.record_id.0).bind(r.org_id.as_ref().map(OrgId::as_str)).bind(r.requester_id.0)
-            .bind(&r.purpose).bind(&r.project).bind(&r.intended_use).bind(r.requested_days).bind(&r.files).bind(&r.status)
-            .bind(&r.created).bind(&r.updated)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(r.parent_id.0)
+                .bind(r.record_id.0)
+                .bind(r.org_id.as_ref().map(OrgId::as_str))
+                .bind(r.requester_id.0)
+                .bind(&r.purpose)
+                .bind(&r.project)
+                .bind(&r.intended_use)
+                .bind(r.requested_days)
+                .bind(&r.files)
+                .bind(&r.status)
+                .bind(&r.created)
+                .bind(&r.updated)
+        )
     }
 
     pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestRow>> {
@@ -243,7 +257,14 @@ impl Catalog {
     }
 
     /// Names exactly these people in `role` on a dataset, in one transaction.
-    pub async fn set_dataset_people(&self, parent: ParentId, role: Role, users: &[UserId], created: &str) -> Result<()> {
+    pub async fn set_dataset_people(
+        &self,
+        parent: ParentId,
+        role: Role,
+        users: &[UserId],
+        created: &str,
+        audit: Vec<AuditEntry>,
+    ) -> Result<()> {
         let insert = "INSERT INTO dataset_people (parent_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -251,6 +272,7 @@ impl Catalog {
             for user in users {
                 sqlx::query(insert).bind(parent.0).bind(user.0).bind(role.as_str()).bind(created).execute(&mut *tx).await?;
             }
+            append_in_tx!(tx, audit);
             tx.commit().await?;
         });
         Ok(())
@@ -274,11 +296,26 @@ impl Catalog {
 
     // Secret links.
 
-    pub async fn create_secret_link(&self, link: &SecretLinkRow, token_hash: &str) -> Result<i64> {
+    /// Stores a new secret link and appends the entries `audit` makes for its id, in one
+    /// transaction.
+    pub async fn create_secret_link(
+        &self,
+        link: &SecretLinkRow,
+        token_hash: &str,
+        audit: impl FnOnce(i64) -> Vec<AuditEntry>,
+    ) -> Result<i64> {
         let sql = "INSERT INTO secret_links (parent_id, token_hash, permission, created_by, created, expires) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql)
-            .bind(link.parent_id.0).bind(token_hash).bind(&link.permission).bind(link.created_by.map(|u| u.0)).bind(&link.created).bind(&link.expires)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(link.parent_id.0)
+                .bind(token_hash)
+                .bind(&link.permission)
+                .bind(link.created_by.map(|u| u.0))
+                .bind(&link.created)
+                .bind(&link.expires)
+        )
     }
 
     pub async fn secret_link_by_hash(&self, token_hash: &str) -> Result<Option<SecretLinkRow>> {
@@ -294,9 +331,10 @@ impl Catalog {
     }
 
     /// Revokes a link of this dataset; false when it has no such link.
-    pub async fn revoke_secret_link(&self, parent: ParentId, id: i64, at: &str) -> Result<bool> {
+    /// Revokes a dataset's link (a second revocation keeps the first time) and appends `audit`,
+    /// in one transaction; false, with no entry, when the dataset has no such link.
+    pub async fn revoke_secret_link(&self, parent: ParentId, id: i64, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE secret_links SET revoked = COALESCE(revoked, $1) WHERE id = $2 AND parent_id = $3";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(at).bind(id).bind(parent.0).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(id).bind(parent.0))
     }
 }

@@ -60,13 +60,23 @@ macro_rules! deletion_row {
 }
 
 impl Catalog {
-    pub async fn insert_schedule(&self, s: &ScheduleRow) -> Result<i64> {
+    /// Adds a schedule, with the audit entries `audit` makes for its id, in one transaction.
+    pub async fn insert_schedule(&self, s: &ScheduleRow, audit: impl FnOnce(i64) -> Vec<AuditEntry>) -> Result<i64> {
         let sql = "INSERT INTO retention_schedules (org_id, data_class, years, anchor, action, note, created_by, created) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql)
-            .bind(s.org_id.as_ref().map(OrgId::as_str)).bind(&s.data_class).bind(s.years).bind(&s.anchor).bind(&s.action)
-            .bind(&s.note).bind(s.created_by.map(|u| u.0)).bind(&s.created)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(s.org_id.as_ref().map(OrgId::as_str))
+                .bind(&s.data_class)
+                .bind(s.years)
+                .bind(&s.anchor)
+                .bind(&s.action)
+                .bind(&s.note)
+                .bind(s.created_by.map(|u| u.0))
+                .bind(&s.created)
+        )
     }
 
     pub async fn schedules(&self) -> Result<Vec<ScheduleRow>> {
@@ -79,9 +89,10 @@ impl Catalog {
         Ok(rows.into_iter().next())
     }
 
-    pub async fn delete_schedule(&self, id: i64) -> Result<bool> {
-        let done = on_pool!(self, pool => sqlx::query("DELETE FROM retention_schedules WHERE id = $1").bind(id).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+    /// Removes a schedule and appends `audit`, in one transaction; false, with no entry, when
+    /// there is no such schedule.
+    pub async fn delete_schedule(&self, id: i64, audit: Vec<AuditEntry>) -> Result<bool> {
+        update_audited!(self, audit, sqlx::query("DELETE FROM retention_schedules WHERE id = $1").bind(id))
     }
 
     /// Places a hold, with the audit entries `audit` makes for it, in one transaction.
@@ -118,12 +129,22 @@ impl Catalog {
         rows_of!(self, format!("SELECT {HOLD_COLUMNS} FROM legal_holds WHERE parent_id = $1 ORDER BY id"), hold_row, parent.0)
     }
 
-    pub async fn insert_deletion_request(&self, r: &DeletionRequestRow) -> Result<i64> {
+    /// Files a deletion request, with the audit entries `audit` makes for its id, in one
+    /// transaction.
+    pub async fn insert_deletion_request(&self, r: &DeletionRequestRow, audit: impl FnOnce(i64) -> Vec<AuditEntry>) -> Result<i64> {
         let sql = "INSERT INTO deletion_requests (record_id, parent_id, requested_by, reason, status, created) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql)
-            .bind(r.record_id.0).bind(r.parent_id.0).bind(r.requested_by.map(|u| u.0)).bind(&r.reason).bind(&r.status).bind(&r.created)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(r.record_id.0)
+                .bind(r.parent_id.0)
+                .bind(r.requested_by.map(|u| u.0))
+                .bind(&r.reason)
+                .bind(&r.status)
+                .bind(&r.created)
+        )
     }
 
     pub async fn deletion_request(&self, id: i64) -> Result<Option<DeletionRequestRow>> {

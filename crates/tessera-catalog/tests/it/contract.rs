@@ -2,7 +2,7 @@
 
 use tessera_catalog::{
     AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow,
-    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, SecretLinkRow, SessionRow, TokenRow, UploadRow,
+    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -58,14 +58,16 @@ async fn contract(catalog: Catalog) {
 
     // People named on a dataset: each role's list is replaced whole.
     let dataset = ParentId(500);
-    catalog.set_dataset_people(dataset, Role::Curator, &[grace.id, user.id, grace.id], NOW).await.unwrap();
-    catalog.set_dataset_people(dataset, Role::Steward, &[user.id], NOW).await.unwrap();
+    let before = audited(&catalog).await;
+    catalog.set_dataset_people(dataset, Role::Curator, &[grace.id, user.id, grace.id], NOW, vec![entry("people-named")]).await.unwrap();
+    assert_eq!(audited(&catalog).await, before + 1);
+    catalog.set_dataset_people(dataset, Role::Steward, &[user.id], NOW, vec![]).await.unwrap();
     let named = |people: Vec<(Role, tessera_catalog::UserRow)>| people.into_iter().map(|(r, u)| (r, u.id)).collect::<Vec<_>>();
     assert_eq!(
         named(catalog.dataset_people(dataset).await.unwrap()),
         [(Role::Curator, user.id), (Role::Curator, grace.id), (Role::Steward, user.id)]
     );
-    catalog.set_dataset_people(dataset, Role::Curator, &[], NOW).await.unwrap();
+    catalog.set_dataset_people(dataset, Role::Curator, &[], NOW, vec![]).await.unwrap();
     assert_eq!(named(catalog.dataset_people(dataset).await.unwrap()), [(Role::Steward, user.id)]);
     assert!(catalog.dataset_people(ParentId(501)).await.unwrap().is_empty());
     let token = TokenRow {
@@ -169,7 +171,9 @@ async fn contract(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    let request_id = catalog.insert_access_request(&request).await.unwrap();
+    let request_id = catalog.insert_access_request(&request, |id| vec![entry(&format!("access-requested {id}"))]).await.unwrap();
+    let last = audited(&catalog).await;
+    assert_eq!(catalog.audit_entry(last).await.unwrap().unwrap().action, format!("access-requested {request_id}"));
     let stored = catalog.access_request(request_id).await.unwrap().unwrap();
     assert_eq!(stored, AccessRequestRow { id: request_id, ..request.clone() });
     assert_eq!(catalog.pending_access_requests_of_org(&org.id).await.unwrap().len(), 1);
@@ -250,10 +254,13 @@ async fn contract(catalog: Catalog) {
         expires: Some("2030-01-01T00:00:00Z".into()),
         revoked: None,
     };
-    let link_id = catalog.create_secret_link(&link, "link-hash").await.unwrap();
+    let before = audited(&catalog).await;
+    let link_id = catalog.create_secret_link(&link, "link-hash", |id| vec![entry(&format!("secret-link-made {id}"))]).await.unwrap();
+    assert_eq!(catalog.audit_entry(before + 1).await.unwrap().unwrap().action, format!("secret-link-made {link_id}"));
     assert_eq!(catalog.secret_link_by_hash("link-hash").await.unwrap(), Some(SecretLinkRow { id: link_id, ..link.clone() }));
-    assert!(!catalog.revoke_secret_link(ParentId(501), link_id, NOW).await.unwrap(), "only through its own dataset");
-    assert!(catalog.revoke_secret_link(ParentId(500), link_id, NOW).await.unwrap());
+    assert!(!catalog.revoke_secret_link(ParentId(501), link_id, NOW, vec![entry("never")]).await.unwrap(), "only through its own dataset");
+    assert!(catalog.revoke_secret_link(ParentId(500), link_id, NOW, vec![entry("secret-link-revoked")]).await.unwrap());
+    assert_eq!(audited(&catalog).await, before + 2);
     assert_eq!(catalog.secret_links_of_parent(ParentId(500)).await.unwrap()[0].revoked.as_deref(), Some(NOW));
 
     // Jobs: one per kind and key, due by time, retried after a failure.
@@ -291,8 +298,8 @@ async fn contract(catalog: Catalog) {
     // With the people named on its dataset: none at first, then each person in each role once.
     assert_eq!(catalog.draft_with_people(draft.id).await.unwrap(), Some((stored.clone(), vec![])));
     assert_eq!(catalog.draft_with_people(RecordId(9999)).await.unwrap(), None);
-    catalog.set_dataset_people(draft.parent_id, Role::Curator, &[grace.id], NOW).await.unwrap();
-    catalog.set_dataset_people(draft.parent_id, Role::Steward, &[user.id, grace.id], NOW).await.unwrap();
+    catalog.set_dataset_people(draft.parent_id, Role::Curator, &[grace.id], NOW, vec![]).await.unwrap();
+    catalog.set_dataset_people(draft.parent_id, Role::Steward, &[user.id, grace.id], NOW, vec![]).await.unwrap();
     let (with_people, people) = catalog.draft_with_people(draft.id).await.unwrap().unwrap();
     assert_eq!(with_people, stored);
     assert_eq!(people.len(), 3, "{people:?}");
@@ -300,7 +307,7 @@ async fn contract(catalog: Catalog) {
         assert!(people.contains(&named), "{named:?} in {people:?}");
     }
     for role in [Role::Curator, Role::Steward] {
-        catalog.set_dataset_people(draft.parent_id, role, &[], NOW).await.unwrap();
+        catalog.set_dataset_people(draft.parent_id, role, &[], NOW, vec![]).await.unwrap();
     }
     assert_eq!(catalog.draft_of_parent(ParentId(101)).await.unwrap().map(|d| d.id), Some(draft.id));
     assert_eq!(catalog.drafts_of_owner(user.id).await.unwrap().len(), 1);
@@ -632,7 +639,7 @@ async fn contract(catalog: Catalog) {
     // The first entry, written above with the change it records, is chained from the start.
     assert_eq!(catalog.audit_entry(1).await.unwrap().unwrap().prev, GENESIS);
     let (earlier, _) = catalog.audit_head().await.unwrap();
-    let entry = |n: usize| AuditEntry {
+    let read = |n: usize| AuditEntry {
         at: NOW.into(),
         action: "read-files".into(),
         target: format!("t{n}"),
@@ -640,14 +647,14 @@ async fn contract(catalog: Catalog) {
         detail: "{}".into(),
         ..AuditEntry::default()
     };
-    let first = catalog.append_audit(vec![entry(1), entry(2)]).await.unwrap();
+    let first = catalog.append_audit(vec![read(1), read(2)]).await.unwrap();
     assert_eq!((first[0].seq, first[1].seq, first[1].prev.as_str()), (earlier + 1, earlier + 2, first[0].hash.as_str()));
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let catalog = catalog.clone();
             tokio::spawn(async move {
                 for n in 0..5 {
-                    catalog.append_audit(vec![entry(w * 10 + n)]).await.unwrap();
+                    catalog.append_audit(vec![read(w * 10 + n)]).await.unwrap();
                 }
             })
         })
@@ -671,9 +678,9 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.audit_entry(earlier + 2).await.unwrap(), Some(first[1].clone()));
     assert_eq!(catalog.audit_entry(earlier + 43).await.unwrap(), None);
     // An organization's trail: entries about its datasets, and those naming it as their target.
-    let of_dataset = AuditEntry { dataset: Some(101), ..entry(100) };
-    let of_other = AuditEntry { dataset: Some(7), ..entry(101) };
-    let about_org = AuditEntry { target: "organization x".into(), ..entry(102) };
+    let of_dataset = AuditEntry { dataset: Some(101), ..read(100) };
+    let of_other = AuditEntry { dataset: Some(7), ..read(101) };
+    let about_org = AuditEntry { target: "organization x".into(), ..read(102) };
     catalog.append_audit(vec![of_dataset, of_other, about_org]).await.unwrap();
     let day = ("2026-01-01", "2026-01-02");
     let trail = catalog.audit_of_org(&org.id, "organization x", day, None, 10).await.unwrap();
@@ -704,6 +711,27 @@ async fn contract(catalog: Catalog) {
     let stored = catalog.storage_by_org().await.unwrap();
     assert_eq!(of(&stored, Some(&museum)), Some((0, 0)), "{stored:?}");
     assert_eq!(of(&stored, None), Some((unowned.0 + 35, unowned.1 + 3)), "{stored:?}");
+
+    // A retention schedule is added and removed with its audit entries; removing it again
+    // appends nothing.
+    let before = audited(&catalog).await;
+    let schedule = ScheduleRow {
+        id: 0,
+        org_id: Some(org.id.clone()),
+        data_class: Some("restricted".into()),
+        years: 10,
+        anchor: "publication".into(),
+        action: "review".into(),
+        note: "a test".into(),
+        created_by: Some(user.id),
+        created: NOW.into(),
+    };
+    let schedule_id = catalog.insert_schedule(&schedule, |id| vec![entry(&format!("retention-schedule-added {id}"))]).await.unwrap();
+    assert_eq!(catalog.schedule(schedule_id).await.unwrap(), Some(ScheduleRow { id: schedule_id, ..schedule }));
+    assert!(catalog.delete_schedule(schedule_id, vec![entry("retention-schedule-removed")]).await.unwrap());
+    assert!(!catalog.delete_schedule(schedule_id, vec![entry("never")]).await.unwrap());
+    assert_eq!(audited(&catalog).await, before + 2);
+    assert_eq!(catalog.audit_entry(before + 1).await.unwrap().unwrap().action, format!("retention-schedule-added {schedule_id}"));
 
     // Records that set their own date for deleting their files, which a sweep with no schedule
     // reads alone; a JSON null or a retention block without the date does not count.
