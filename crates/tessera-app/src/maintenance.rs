@@ -56,7 +56,7 @@ impl Tessera {
                 self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
             let inventory = self.ocfl.recover(&inventory.id).await?.unwrap_or(inventory);
             if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
-                self.load_policy(&inventory).await?;
+                self.load_policy(&inventory, Vec::new()).await?;
             } else {
                 highest = highest.max(self.load_object(&inventory).await?);
             }

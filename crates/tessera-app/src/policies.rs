@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use serde_json::json;
 use tessera_catalog::{GrantRow, PolicyVersionRow};
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::policy::{PolicyKind, PolicyVersion, Terms, in_force};
 use tessera_domain::retention::format_date;
@@ -125,10 +126,9 @@ impl Tessera {
             created: parse_time(&version.created),
         };
         let inventory = self.ocfl.commit(&object, new).await?;
-        self.load_policy(&inventory).await?;
         let event = Event::new("policy-version-published", subject.user, format!("policy {}", version.id));
         let detail = json!({"version": version.version, "effective": version.effective, "changes": version.changes, "kind": version.kind});
-        self.audit(event.detail(detail)).await?;
+        self.load_policy(&inventory, vec![self.entry(event.detail(detail))]).await?;
         self.policy(&version.id).await
     }
 
@@ -150,8 +150,8 @@ impl Tessera {
     }
 
     /// The catalogue's rows for every version of a policy object, from storage: after each new
-    /// version and in a rebuild.
-    pub(crate) async fn load_policy(&self, inventory: &Inventory) -> Result<()> {
+    /// version, with `audit` written with the head's row, and in a rebuild.
+    pub(crate) async fn load_policy(&self, inventory: &Inventory, mut audit: Vec<AuditEntry>) -> Result<()> {
         for number in 1..=inventory.head_number() {
             let bytes = self.ocfl.read_bytes(inventory, number, POLICY_FILE).await?;
             let version: PolicyVersion =
@@ -165,7 +165,8 @@ impl Tessera {
                 doc: to_json(&version)?,
                 created: version.created.clone(),
             };
-            self.catalog.put_policy_version(&row).await?;
+            let entries = if number == inventory.head_number() { std::mem::take(&mut audit) } else { Vec::new() };
+            self.catalog.put_policy_version(&row, entries).await?;
         }
         Ok(())
     }
@@ -183,9 +184,11 @@ impl Tessera {
             }
             None => self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), &target).await.map(drop)?,
         }
-        let grants = self.catalog.require_reacceptance(id, current.version, &now()).await?;
-        let event = Event::new("reacceptance-required", subject.user, format!("policy {id}"));
-        self.audit(event.detail(json!({"version": current.version, "grants": grants.iter().map(|g| g.0).collect::<Vec<_>>()}))).await?;
+        let entry = |grants: &[GrantId]| {
+            let event = Event::new("reacceptance-required", subject.user, format!("policy {id}"));
+            vec![self.entry(event.detail(json!({"version": current.version, "grants": grants.iter().map(|g| g.0).collect::<Vec<_>>()})))]
+        };
+        let grants = self.catalog.require_reacceptance(id, current.version, &now(), entry).await?;
         for grant in &grants {
             if let Some(row) = self.catalog.grant(*grant).await? {
                 let body = format!(
@@ -210,11 +213,11 @@ impl Tessera {
             let asked = grant.reaccept_version.map_or("nothing".to_string(), |v| format!("version {v}"));
             return Err(Error::Conflict(format!("grant {id} asks you to accept {asked}, not version {version}")));
         }
-        if !self.catalog.reaccept_grant(id, version).await? {
+        let event = Event::new("agreement-reaccepted", subject.user, format!("grant {id}")).dataset(grant.parent_id);
+        let entry = self.entry(event.detail(json!({"policy": grant.policy_id, "version": version})));
+        if !self.catalog.reaccept_grant(id, version, vec![entry]).await? {
             return Err(Error::Conflict(format!("grant {id} changed meanwhile")));
         }
-        let event = Event::new("agreement-reaccepted", subject.user, format!("grant {id}")).dataset(grant.parent_id);
-        self.audit(event.detail(json!({"policy": grant.policy_id, "version": version}))).await?;
         self.catalog.grant(id).await?.ok_or_else(|| Error::not_found(format!("grant {id}")))
     }
 

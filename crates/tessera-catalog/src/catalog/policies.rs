@@ -1,6 +1,7 @@
 //! Policies and their versions, and the agreement versions grants were accepted under.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{GrantId, OrgId};
 
 use super::{Catalog, Pool};
@@ -10,7 +11,9 @@ use crate::{Error, Result};
 impl Catalog {
     /// Stores one version of a policy (creating the policy with its first); storing a version
     /// again replaces it, so a rebuild may repeat itself.
-    pub async fn put_policy_version(&self, v: &PolicyVersionRow) -> Result<()> {
+    /// Writes a policy version's row (and the policy's, the first time), with `audit` in the
+    /// same transaction.
+    pub async fn put_policy_version(&self, v: &PolicyVersionRow, audit: Vec<AuditEntry>) -> Result<()> {
         let policy = "INSERT INTO policies (id, kind, org_id, created) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
         let version = "INSERT INTO policy_versions (policy_id, version, effective, doc) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (policy_id, version) DO UPDATE SET effective = excluded.effective, doc = excluded.doc";
@@ -18,6 +21,7 @@ impl Catalog {
             let mut tx = pool.begin().await?;
             sqlx::query(policy).bind(&v.policy_id).bind(&v.kind).bind(v.org_id.as_ref().map(OrgId::as_str)).bind(&v.created).execute(&mut *tx).await?;
             sqlx::query(version).bind(&v.policy_id).bind(v.version).bind(&v.effective).bind(&v.doc).execute(&mut *tx).await?;
+            append_in_tx!(tx, audit);
             tx.commit().await?;
             Ok::<_, Error>(())
         })
@@ -40,7 +44,16 @@ impl Catalog {
 
     /// Asks every holder of a current grant under an older version of `policy` to accept
     /// `version`; returns the grants concerned.
-    pub async fn require_reacceptance(&self, policy: &str, version: i64, now: &str) -> Result<Vec<GrantId>> {
+    /// Asks the holders of `policy`'s grants in force under an older version to accept
+    /// `version`, and appends the entries `audit` makes for the grants it paused, in one
+    /// transaction. Returns those grants.
+    pub async fn require_reacceptance(
+        &self,
+        policy: &str,
+        version: i64,
+        now: &str,
+        audit: impl FnOnce(&[GrantId]) -> Vec<AuditEntry>,
+    ) -> Result<Vec<GrantId>> {
         let select = "SELECT id FROM grants WHERE policy_id = $1 AND policy_version < $2 AND revoked IS NULL AND expires > $3";
         let update =
             "UPDATE grants SET reaccept_version = $2 WHERE policy_id = $1 AND policy_version < $2 AND revoked IS NULL AND expires > $3";
@@ -48,15 +61,17 @@ impl Catalog {
             let mut tx = pool.begin().await?;
             let rows = sqlx::query(select).bind(policy).bind(version).bind(now).fetch_all(&mut *tx).await?;
             sqlx::query(update).bind(policy).bind(version).bind(now).execute(&mut *tx).await?;
+            let paused = rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect::<Result<Vec<_>>>()?;
+            append_in_tx!(tx, audit(&paused));
             tx.commit().await?;
-            rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect()
+            Ok(paused)
         })
     }
 
     /// The holder accepted `version`: access resumes. False if that version was not asked for.
-    pub async fn reaccept_grant(&self, id: GrantId, version: i64) -> Result<bool> {
+    /// Appends `audit` with the change, in one transaction; nothing when it was not asked for.
+    pub async fn reaccept_grant(&self, id: GrantId, version: i64, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE grants SET policy_version = $2, reaccept_version = NULL WHERE id = $1 AND reaccept_version = $2";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(id.0).bind(version).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(version))
     }
 }

@@ -218,15 +218,21 @@ async fn contract(catalog: Catalog) {
         created: NOW.into(),
     };
     let v2 = PolicyVersionRow { version: 2, effective: "2026-02-01".into(), doc: "{\"v\":2}".into(), ..v1.clone() };
+    let before = audited(&catalog).await;
     for version in [&v1, &v2, &v2] {
-        catalog.put_policy_version(version).await.unwrap();
+        catalog.put_policy_version(version, vec![entry("policy-version-published")]).await.unwrap();
     }
+    assert_eq!(audited(&catalog).await, before + 3);
     assert_eq!(catalog.policy_ids().await.unwrap(), ["dua"]);
     assert_eq!(catalog.policy_versions("dua").await.unwrap(), ["{\"v\":1}", "{\"v\":2}"], "storing a version twice keeps one");
-    assert_eq!(catalog.require_reacceptance("dua", 2, NOW).await.unwrap(), [second]);
+    let paused = |grants: &[GrantId]| vec![entry(&format!("reacceptance-required {grants:?}"))];
+    assert_eq!(catalog.require_reacceptance("dua", 2, NOW, paused).await.unwrap(), [second]);
+    let last = audited(&catalog).await;
+    assert_eq!(catalog.audit_entry(last).await.unwrap().unwrap().action, format!("reacceptance-required {:?}", [second]));
     assert_eq!(catalog.grant(second).await.unwrap().unwrap().reaccept_version, Some(2));
-    assert!(!catalog.reaccept_grant(second, 3).await.unwrap(), "only the version asked for");
-    assert!(catalog.reaccept_grant(second, 2).await.unwrap());
+    assert!(!catalog.reaccept_grant(second, 3, vec![entry("never")]).await.unwrap(), "only the version asked for");
+    assert!(catalog.reaccept_grant(second, 2, vec![entry("agreement-reaccepted")]).await.unwrap());
+    assert_eq!(audited(&catalog).await, last + 1);
     let reaccepted = catalog.grant(second).await.unwrap().unwrap();
     assert_eq!((reaccepted.policy_version, reaccepted.reaccept_version), (Some(2), None));
     let newest_first: Vec<GrantId> = catalog.grants_for(user.id, ParentId(500)).await.unwrap().iter().map(|g| g.id).collect();
