@@ -192,12 +192,12 @@ impl Tessera {
             verdict: verdict.to_string(),
             finding: finding.trim().to_string(),
         };
-        if !self.catalog.insert_check(&check).await? {
-            return Err(Error::Conflict(format!("download {seq} was checked already")));
-        }
         let event =
             Event::new("download-checked", subject.user, format!("audit entry {seq}")).dataset(ParentId(entry.dataset.unwrap_or_default()));
-        self.audit(event.detail(json!({"verdict": verdict, "finding": check.finding}))).await?;
+        let checked = self.entry(event.detail(json!({"verdict": verdict, "finding": check.finding})));
+        if !self.catalog.insert_check(&check, vec![checked]).await? {
+            return Err(Error::Conflict(format!("download {seq} was checked already")));
+        }
         Ok(check)
     }
 

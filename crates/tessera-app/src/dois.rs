@@ -9,7 +9,7 @@ use tessera_domain::RecordId;
 use tessera_domain::authz::{Action, Subject};
 use tessera_formats::{Described, Pid, datacite};
 
-use crate::drafts::{KIND_EDIT, from_json, to_json};
+use crate::drafts::{KIND_EDIT, draft_event, from_json, to_json};
 use crate::model::{DraftDoc, DraftView, PidDoc, RecordDoc, stub_metadata};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
@@ -66,8 +66,10 @@ impl Tessera {
             return Err(Error::ProviderUnavailable(format!("DataCite answered {status} when reserving {doi}: {detail}")));
         }
         doc.pids.insert("doi".into(), PidDoc { identifier: doi.clone(), provider: "datacite".into() });
-        self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
-        self.audit_draft("doi-reserved", subject, &row, json!({"doi": doi})).await?;
+        let entry = self.entry(draft_event("doi-reserved", subject, &row).detail(json!({"doi": doi})));
+        if !self.catalog.update_draft_doc(id, &to_json(&doc)?, &now(), vec![entry]).await? {
+            return Err(Error::not_found(format!("draft {id}")));
+        }
         tracing::info!(draft = id.0, doi = %doi, "DOI reserved");
         self.draft(subject, id).await
     }

@@ -39,8 +39,8 @@ impl Tessera {
         let stamp = now();
         let row =
             DraftRow { id, parent_id, owner_id: owner, kind: KIND_NEW.into(), doc: to_json(&doc)?, created: stamp.clone(), updated: stamp };
-        self.catalog.insert_draft(&row).await?;
-        self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
+        let entry = self.entry(draft_event("draft-created", subject, &row).detail(json!({"kind": row.kind})));
+        self.catalog.insert_draft(&row, None, vec![entry]).await?;
         self.draft_view(row).await
     }
 
@@ -69,8 +69,10 @@ impl Tessera {
             doc.access = settled(access)?;
         }
         let _ = check_metadata(&mut doc.metadata);
-        self.catalog.update_draft_doc(id, &to_json(&doc)?, &now()).await?;
-        self.audit_draft("draft-updated", subject, &row, json!({"kind": row.kind})).await?;
+        let entry = self.entry(draft_event("draft-updated", subject, &row).detail(json!({"kind": row.kind})));
+        if !self.catalog.update_draft_doc(id, &to_json(&doc)?, &now(), vec![entry]).await? {
+            return Err(Error::not_found(format!("draft {id}")));
+        }
         self.draft(subject, id).await
     }
 
@@ -78,8 +80,8 @@ impl Tessera {
     pub async fn delete_draft(&self, subject: &Subject, id: RecordId) -> Result<()> {
         let row = self.draft_row(subject, id, Action::EditDraft).await?;
         let doc: DraftDoc = from_json(&row.doc)?;
-        self.catalog.delete_draft(id).await?;
-        self.audit_draft("draft-discarded", subject, &row, json!({"kind": row.kind})).await?;
+        let entry = self.entry(draft_event("draft-discarded", subject, &row).detail(json!({"kind": row.kind})));
+        self.catalog.delete_draft(id, vec![entry]).await?;
         if row.kind != KIND_EDIT
             && let Some(doi) = doc.pids.get("doi")
         {
@@ -154,9 +156,10 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp.clone(),
         };
-        self.catalog.insert_draft(&row).await?;
-        self.catalog.carry_record_files(record.id, id, &stamp).await?;
-        self.audit_draft("draft-created", subject, &row, json!({"kind": row.kind})).await?;
+        // The draft and the files it carries come in one transaction, so a crash never leaves
+        // a new version without its files.
+        let entry = self.entry(draft_event("draft-created", subject, &row).detail(json!({"kind": row.kind})));
+        self.catalog.insert_draft(&row, Some(record.id), vec![entry]).await?;
         self.draft_view(row).await
     }
 

@@ -64,9 +64,11 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp,
         };
-        report.id = self.catalog.insert_report(&report).await?;
-        let event = Event::new("problem-reported", subject.user, format!("record {id}")).dataset(row.parent_id);
-        self.audit(event.detail(json!({"report": report.id, "kind": report.kind}))).await?;
+        let entry = |report_id: i64| {
+            let event = Event::new("problem-reported", subject.user, format!("record {id}")).dataset(row.parent_id);
+            vec![self.entry(event.detail(json!({"report": report_id, "kind": report.kind})))]
+        };
+        report.id = self.catalog.insert_report(&report, entry).await?;
         let body = format!(
             "A problem ({}) was reported with \"{}\" (record {id}):\n\n{}\n\nTriage it at {}\n",
             report.kind,
@@ -198,11 +200,11 @@ impl Tessera {
         outcome: Option<&str>,
         note: Option<&str>,
     ) -> Result<ReportRow> {
-        if !self.catalog.update_report(report.id, status, outcome, note, &now()).await? {
+        let event = Event::new("report-triaged", subject.user, format!("report {}", report.id)).dataset(report.parent_id);
+        let entry = self.entry(event.detail(json!({"status": status, "outcome": outcome, "note": note})));
+        if !self.catalog.update_report(report.id, (status, outcome, note), &now(), vec![entry]).await? {
             return Err(Error::Conflict(format!("report {} is closed already", report.id)));
         }
-        let event = Event::new("report-triaged", subject.user, format!("report {}", report.id)).dataset(report.parent_id);
-        self.audit(event.detail(json!({"status": status, "outcome": outcome, "note": note}))).await?;
         if status == "closed" {
             let body = format!(
                 "Thank you for reporting a problem with record {} on {}.\n\nOutcome: {}\n{}\n",

@@ -497,15 +497,31 @@ impl Catalog {
 
     // Drafts.
 
-    pub async fn insert_draft(&self, draft: &DraftRow) -> Result<()> {
+    /// Makes a draft, with `audit` appended in the same transaction. A new version's draft
+    /// starts with every file of the published record `carrying`, carried by reference (not
+    /// staged) and copied inside the database rather than read out and back.
+    pub async fn insert_draft(&self, draft: &DraftRow, carrying: Option<RecordId>, audit: Vec<AuditEntry>) -> Result<()> {
         let sql = "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let result = on_pool!(self, pool => sqlx::query(sql)
-            .bind(draft.id.0).bind(draft.parent_id.0).bind(draft.owner_id.0).bind(&draft.kind).bind(&draft.doc).bind(&draft.created).bind(&draft.updated)
-            .execute(pool).await.map(drop));
-        match result {
-            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a draft of record {}", draft.id) }),
-            other => Ok(other?),
-        }
+        let carry = format!(
+            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
+             SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4"
+        );
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(sql)
+                .bind(draft.id.0).bind(draft.parent_id.0).bind(draft.owner_id.0).bind(&draft.kind).bind(&draft.doc).bind(&draft.created).bind(&draft.updated)
+                .execute(&mut *tx).await;
+            if let Err(err) = inserted {
+                tx.rollback().await?;
+                return Err(if is_unique_violation(&err) { Error::Conflict { what: format!("a draft of record {}", draft.id) } } else { err.into() });
+            }
+            if let Some(record) = carrying {
+                sqlx::query(&carry).bind(draft.id.0).bind(false).bind(&draft.created).bind(record.0).execute(&mut *tx).await?;
+            }
+            append_in_tx!(tx, audit);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn draft(&self, id: RecordId) -> Result<Option<DraftRow>> {
@@ -543,18 +559,21 @@ impl Catalog {
         })
     }
 
-    pub async fn update_draft_doc(&self, id: RecordId, doc: &str, updated: &str) -> Result<()> {
+    /// Replaces a draft's document and appends `audit`, in one transaction; false, with no
+    /// entry, when the draft is gone.
+    pub async fn update_draft_doc(&self, id: RecordId, doc: &str, updated: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE drafts SET doc = $2, updated = $3 WHERE id = $1";
-        on_pool!(self, pool => sqlx::query(sql).bind(id.0).bind(doc).bind(updated).execute(pool).await.map(drop)?);
-        Ok(())
+        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(doc).bind(updated))
     }
 
-    pub async fn delete_draft(&self, id: RecordId) -> Result<()> {
+    /// Removes a draft with its files and uploads, and appends `audit`, in one transaction.
+    pub async fn delete_draft(&self, id: RecordId, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+            append_in_tx!(tx, audit);
             tx.commit().await?;
         });
         Ok(())
@@ -600,17 +619,6 @@ impl Catalog {
             }
             tx.commit().await?;
         });
-        Ok(())
-    }
-
-    /// Starts a new version's draft with every file of the published `record`, carried by
-    /// reference (not staged), copied inside the database rather than read out and back.
-    pub async fn carry_record_files(&self, record: RecordId, draft: RecordId, at: &str) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
-             SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4"
-        );
-        on_pool!(self, pool => sqlx::query(&sql).bind(draft.0).bind(false).bind(at).bind(record.0).execute(pool).await.map(drop)?);
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Stewards' checks of sampled restricted downloads.
 
 use sqlx::Row;
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, UserId};
 
 use super::{Catalog, Pool};
@@ -24,13 +25,20 @@ macro_rules! check_row {
 
 impl Catalog {
     /// Records a check; false if that entry was checked already.
-    pub async fn insert_check(&self, c: &CheckRow) -> Result<bool> {
+    pub async fn insert_check(&self, c: &CheckRow, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "INSERT INTO download_checks (seq, org_id, checked_by, checked, verdict, finding) VALUES ($1, $2, $3, $4, $5, $6) \
                    ON CONFLICT (seq) DO NOTHING";
-        let done = on_pool!(self, pool => sqlx::query(sql)
-            .bind(c.seq).bind(c.org_id.as_str()).bind(c.checked_by.map(|u| u.0)).bind(&c.checked).bind(&c.verdict).bind(&c.finding)
-            .execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(c.seq)
+                .bind(c.org_id.as_str())
+                .bind(c.checked_by.map(|u| u.0))
+                .bind(&c.checked)
+                .bind(&c.verdict)
+                .bind(&c.finding)
+        )
     }
 
     /// Every check of an organization's downloads, oldest first.

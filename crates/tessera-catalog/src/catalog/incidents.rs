@@ -48,13 +48,24 @@ macro_rules! takedown_row {
 }
 
 impl Catalog {
-    pub async fn insert_report(&self, r: &ReportRow) -> Result<i64> {
+    /// Files a report, with the audit entries `audit` makes for its id, in one transaction.
+    pub async fn insert_report(&self, r: &ReportRow, audit: impl FnOnce(i64) -> Vec<AuditEntry>) -> Result<i64> {
         let sql = "INSERT INTO incident_reports (record_id, parent_id, kind, description, reporter_id, reporter_email, status, created, updated) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-        Ok(on_pool!(self, pool => sqlx::query(sql)
-            .bind(r.record_id.0).bind(r.parent_id.0).bind(&r.kind).bind(&r.description).bind(r.reporter_id.map(|u| u.0))
-            .bind(&r.reporter_email).bind(&r.status).bind(&r.created).bind(&r.updated)
-            .fetch_one(pool).await?.try_get("id")?))
+        insert_audited!(
+            self,
+            audit,
+            sqlx::query(sql)
+                .bind(r.record_id.0)
+                .bind(r.parent_id.0)
+                .bind(&r.kind)
+                .bind(&r.description)
+                .bind(r.reporter_id.map(|u| u.0))
+                .bind(&r.reporter_email)
+                .bind(&r.status)
+                .bind(&r.created)
+                .bind(&r.updated)
+        )
     }
 
     pub async fn report(&self, id: i64) -> Result<Option<ReportRow>> {
@@ -67,10 +78,17 @@ impl Catalog {
     }
 
     /// Moves a report on; false if it was closed already.
-    pub async fn update_report(&self, id: i64, status: &str, outcome: Option<&str>, note: Option<&str>, at: &str) -> Result<bool> {
+    /// Moves a report that is not closed and appends `audit`, in one transaction; false, with
+    /// no entry, when it is closed or gone.
+    pub async fn update_report(
+        &self,
+        id: i64,
+        (status, outcome, note): (&str, Option<&str>, Option<&str>),
+        at: &str,
+        audit: Vec<AuditEntry>,
+    ) -> Result<bool> {
         let sql = "UPDATE incident_reports SET status = $1, outcome = $2, note = $3, updated = $4 WHERE id = $5 AND status <> 'closed'";
-        let done = on_pool!(self, pool => sqlx::query(sql).bind(status).bind(outcome).bind(note).bind(at).bind(id).execute(pool).await?.rows_affected());
-        Ok(done > 0)
+        update_audited!(self, audit, sqlx::query(sql).bind(status).bind(outcome).bind(note).bind(at).bind(id))
     }
 
     /// Takes a dataset down, with the audit entries `audit` makes for it, in one transaction

@@ -1,8 +1,9 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress, HarvestSourceRow,
-    IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
+    AccessRequestRow, Catalog, CheckRow, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress,
+    HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow,
+    SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -296,9 +297,12 @@ async fn contract(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    catalog.insert_draft(&draft).await.unwrap();
-    assert!(matches!(catalog.insert_draft(&draft).await, Err(Error::Conflict { .. })));
-    catalog.update_draft_doc(draft.id, "{\"a\":1}", "2026-01-02T00:00:00Z").await.unwrap();
+    let before = audited(&catalog).await;
+    catalog.insert_draft(&draft, None, vec![entry("draft-created")]).await.unwrap();
+    assert!(matches!(catalog.insert_draft(&draft, None, vec![entry("never")]).await, Err(Error::Conflict { .. })));
+    assert!(catalog.update_draft_doc(draft.id, "{\"a\":1}", "2026-01-02T00:00:00Z", vec![entry("draft-updated")]).await.unwrap());
+    assert!(!catalog.update_draft_doc(RecordId(9999), "{}", NOW, vec![entry("never")]).await.unwrap(), "no such draft");
+    assert_eq!(audited(&catalog).await, before + 2);
     let stored = catalog.draft(draft.id).await.unwrap().unwrap();
     assert_eq!((stored.doc.as_str(), stored.updated.as_str()), ("{\"a\":1}", "2026-01-02T00:00:00Z"));
     // With the people named on its dataset: none at first, then each person in each role once.
@@ -503,17 +507,18 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.record_files_summary(record.id).await.unwrap().0, 1500);
 
     // A new version's draft starts with the published files, carried by reference.
-    let next = DraftRow { id: RecordId(104), kind: "version".into(), ..draft.clone() };
-    catalog.insert_draft(&next).await.unwrap();
-    catalog.carry_record_files(record.id, next.id, "2026-01-03T00:00:00Z").await.unwrap();
+    let next = DraftRow { id: RecordId(104), kind: "version".into(), created: "2026-01-03T00:00:00Z".into(), ..draft.clone() };
+    catalog.insert_draft(&next, Some(record.id), vec![]).await.unwrap();
     assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (1500, (0..1500).sum::<i64>()));
     let carried = catalog.draft_file(next.id, "k0007").await.unwrap().unwrap();
     assert_eq!(
         (carried.status.as_str(), carried.size, carried.sha512.as_deref(), carried.staged, carried.updated.as_str()),
         ("completed", Some(7), Some("s"), false, "2026-01-03T00:00:00Z")
     );
-    catalog.delete_draft(next.id).await.unwrap();
+    let before = audited(&catalog).await;
+    catalog.delete_draft(next.id, vec![entry("draft-discarded")]).await.unwrap();
     assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (0, 0));
+    assert_eq!(audited(&catalog).await, before + 1);
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
     catalog.apply_published(&second, Some(&[]), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
@@ -738,6 +743,39 @@ async fn contract(catalog: Catalog) {
     assert!(!catalog.delete_schedule(schedule_id, vec![entry("never")]).await.unwrap());
     assert_eq!(audited(&catalog).await, before + 2);
     assert_eq!(catalog.audit_entry(before + 1).await.unwrap().unwrap().action, format!("retention-schedule-added {schedule_id}"));
+
+    // An incident report is filed and moved with its audit entries; a closed one moves no more.
+    let before = audited(&catalog).await;
+    let report = ReportRow {
+        id: 0,
+        record_id: RecordId(501),
+        parent_id: ParentId(500),
+        kind: "other".into(),
+        description: "a test".into(),
+        reporter_id: Some(user.id),
+        reporter_email: None,
+        status: "open".into(),
+        outcome: None,
+        note: None,
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let report_id = catalog.insert_report(&report, |id| vec![entry(&format!("problem-reported {id}"))]).await.unwrap();
+    assert_eq!(catalog.audit_entry(before + 1).await.unwrap().unwrap().action, format!("problem-reported {report_id}"));
+    assert!(catalog.update_report(report_id, ("closed", Some("dismissed"), None), NOW, vec![entry("report-triaged")]).await.unwrap());
+    assert!(!catalog.update_report(report_id, ("open", None, None), NOW, vec![entry("never")]).await.unwrap(), "closed already");
+    // A download is checked once, with its entry.
+    let check = CheckRow {
+        seq: 1,
+        org_id: org.id.clone(),
+        checked_by: Some(user.id),
+        checked: NOW.into(),
+        verdict: "fine".into(),
+        finding: String::new(),
+    };
+    assert!(catalog.insert_check(&check, vec![entry("download-checked")]).await.unwrap());
+    assert!(!catalog.insert_check(&check, vec![entry("never")]).await.unwrap(), "checked already");
+    assert_eq!(audited(&catalog).await, before + 3);
 
     // Records that set their own date for deleting their files, which a sweep with no schedule
     // reads alone; a JSON null or a retention block without the date does not count.
