@@ -83,8 +83,8 @@ impl Tessera {
         self.authorize(subject, Action::AdministerPlatform, &ResourceFacts::default(), "accounts").await?;
         let user = self.catalog.user_by_email(email.trim()).await?.ok_or_else(|| Error::not_found(format!("user {}", email.trim())))?;
         let hash = hash_password(password).await?;
-        self.catalog.set_password_hash(user.id, Some(&hash)).await?;
-        self.audit(Event::new("password-set", subject.user_id(), format!("user {}", user.id))).await?;
+        let entry = self.entry(Event::new("password-set", subject.user_id(), format!("user {}", user.id)));
+        self.catalog.set_password_hash(user.id, Some(&hash), vec![entry]).await?;
         Ok(())
     }
 

@@ -44,11 +44,6 @@ impl Tessera {
         self.draft_view(row).await
     }
 
-    /// A change to a draft, in the audit trail.
-    pub(crate) async fn audit_draft(&self, action: &str, subject: &Subject, row: &DraftRow, detail: serde_json::Value) -> Result<()> {
-        self.audit(draft_event(action, subject, row).detail(detail)).await
-    }
-
     pub async fn draft(&self, subject: &Subject, id: RecordId) -> Result<DraftView> {
         let row = self.draft_row(subject, id, Action::ReadDraft).await?;
         self.draft_view(row).await

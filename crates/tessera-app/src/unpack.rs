@@ -15,6 +15,7 @@ use tessera_catalog::DraftFileRow;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
 
+use crate::drafts::draft_event;
 use crate::staging::Staging;
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
@@ -114,14 +115,12 @@ impl Tessera {
             })
             .collect();
         let bytes = planned.iter().map(|entry| entry.size).sum();
-        if !keep {
-            self.catalog.delete_draft_file(id, key.as_str(), Vec::new()).await?;
-        }
-        if let Err(err) = self.catalog.insert_draft_files(&rows, &[]).await {
-            if !keep {
-                // The entries could not join the draft, so the archive stays in it.
-                self.catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await?;
-            }
+        let unpacked = Unpacked { files: rows.len(), bytes, archive_kept: keep };
+        let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": unpacked.files, "bytes": bytes, "kept": keep});
+        let entry = self.entry(draft_event("draft-archive-unpacked", subject, &draft).detail(detail));
+        // The archive leaves the draft only as its entries join it, with the entry in the trail.
+        let replacing = (!keep).then_some(key.as_str());
+        if let Err(err) = self.catalog.unpack_into_draft(id, replacing, &rows, vec![entry]).await {
             return Err(match err {
                 tessera_catalog::Error::Conflict { .. } => {
                     Error::Conflict("a file the archive holds was added to the draft meanwhile".into())
@@ -129,9 +128,6 @@ impl Tessera {
                 other => other.into(),
             });
         }
-        let unpacked = Unpacked { files: rows.len(), bytes, archive_kept: keep };
-        let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": unpacked.files, "bytes": bytes, "kept": keep});
-        self.audit_draft("draft-archive-unpacked", subject, &draft, detail).await?;
         Ok(unpacked)
     }
 }

@@ -159,6 +159,36 @@ macro_rules! versions_in_tx {
     }};
 }
 
+/// Inserts draft files inside the transaction `$tx`, a batch at a time; a key the draft has
+/// already rolls the transaction back and returns a conflict.
+macro_rules! insert_draft_files_in_tx {
+    ($tx:expr, $files:expr) => {
+        for chunk in $files.chunks($crate::catalog::INSERT_BATCH) {
+            let mut insert = QueryBuilder::new(format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) "));
+            insert.push_values(chunk, |mut b, f| {
+                b.push_bind(f.draft_id.0)
+                    .push_bind(&f.key)
+                    .push_bind(&f.status)
+                    .push_bind(f.size)
+                    .push_bind(&f.md5)
+                    .push_bind(&f.sha512)
+                    .push_bind(f.staged)
+                    .push_bind(&f.created)
+                    .push_bind(&f.updated);
+            });
+            if let Err(err) = insert.build().execute(&mut *$tx).await {
+                // At once, not when dropped: SQLite would keep the write lock meanwhile.
+                $tx.rollback().await?;
+                return if is_unique_violation(&err) {
+                    Err(Error::Conflict { what: "a file with that key".into() })
+                } else {
+                    Err(err.into())
+                };
+            }
+        }
+    };
+}
+
 /// Runs `$query` (a conditional UPDATE) in a transaction that also appends `$audit` when it
 /// changed a row, and rolls back at once when it changed none; evaluates to whether it did.
 macro_rules! update_audited {
@@ -605,18 +635,29 @@ impl Catalog {
             for upload in uploads {
                 uploads::bind_upload!(sqlx::query(&insert_upload), upload).execute(&mut *tx).await?;
             }
-            for chunk in files.chunks(INSERT_BATCH) {
-                let mut insert = QueryBuilder::new(format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) "));
-                insert.push_values(chunk, |mut b, f| {
-                    b.push_bind(f.draft_id.0).push_bind(&f.key).push_bind(&f.status).push_bind(f.size).push_bind(&f.md5)
-                        .push_bind(&f.sha512).push_bind(f.staged).push_bind(&f.created).push_bind(&f.updated);
-                });
-                if let Err(err) = insert.build().execute(&mut *tx).await {
-                    // At once, not when dropped: SQLite would keep the write lock meanwhile.
-                    tx.rollback().await?;
-                    return if is_unique_violation(&err) { Err(Error::Conflict { what: "a file with that key".into() }) } else { Err(err.into()) };
-                }
+            insert_draft_files_in_tx!(tx, files);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Adds an archive's entries to its draft as files and appends `audit`, in one transaction;
+    /// `replacing` names the archive's own file when it leaves the draft as its entries join.
+    /// A key the draft has already refuses the whole change.
+    pub async fn unpack_into_draft(
+        &self,
+        draft: RecordId,
+        replacing: Option<&str>,
+        files: &[DraftFileRow],
+        audit: Vec<AuditEntry>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(key) = replacing {
+                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
+            insert_draft_files_in_tx!(tx, files);
+            append_in_tx!(tx, audit);
             tx.commit().await?;
         });
         Ok(())

@@ -82,11 +82,14 @@ impl Catalog {
     }
 
     /// Sets (or, with None, removes) a user's password hash; their sessions end with it.
-    pub async fn set_password_hash(&self, user: UserId, hash: Option<&str>) -> Result<()> {
+    /// Sets a person's password hash, ends their sessions and appends `audit`, in one
+    /// transaction.
+    pub async fn set_password_hash(&self, user: UserId, hash: Option<&str>, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            append_in_tx!(tx, audit);
             tx.commit().await?;
         });
         Ok(())

@@ -98,7 +98,9 @@ async fn contract(catalog: Catalog) {
     let session = SessionRow { user_id: user.id, csrf: "c".into(), created: NOW.into(), expires: "2030-01-01T00:00:00Z".into() };
     catalog.create_session("s-hash", &session).await.unwrap();
     assert_eq!(catalog.session("s-hash").await.unwrap(), Some((session.clone(), user.clone())));
-    catalog.set_password_hash(user.id, Some("$argon2id$x")).await.unwrap();
+    let before = audited(&catalog).await;
+    catalog.set_password_hash(user.id, Some("$argon2id$x"), vec![entry("password-set")]).await.unwrap();
+    assert_eq!(audited(&catalog).await, before + 1);
     assert_eq!(catalog.session("s-hash").await.unwrap(), None);
     assert_eq!(catalog.user_with_password("ada@example.org").await.unwrap().and_then(|(_, hash)| hash).as_deref(), Some("$argon2id$x"));
     catalog.create_session("s-2", &session).await.unwrap();
@@ -337,6 +339,21 @@ async fn contract(catalog: Catalog) {
         .collect();
     catalog.insert_draft_files(&files, &[]).await.unwrap();
     assert!(matches!(catalog.insert_draft_files(&files[..1], &[]).await, Err(Error::Conflict { .. })));
+    // An archive's entries join its draft as the archive leaves it, with the trail's entry; a
+    // key the draft has already refuses the whole change and the archive stays.
+    let archive = DraftFileRow { key: "bundle.zip".into(), ..files[0].clone() };
+    catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await.unwrap();
+    let before = audited(&catalog).await;
+    let entries = [DraftFileRow { key: "bundle/a.txt".into(), ..files[0].clone() }, files[0].clone()];
+    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), &entries, vec![entry("never")]).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap().is_some(), "the archive stays");
+    assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), None);
+    catalog.unpack_into_draft(draft.id, Some("bundle.zip"), &entries[..1], vec![entry("draft-archive-unpacked")]).await.unwrap();
+    assert_eq!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap(), None);
+    assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), Some(entries[0].clone()));
+    assert_eq!(audited(&catalog).await, before + 1);
+    catalog.delete_draft_file(draft.id, "bundle/a.txt", vec![]).await.unwrap();
     let page = catalog.draft_files(draft.id, 10, Some(5)).await.unwrap();
     assert_eq!(
         page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(),
