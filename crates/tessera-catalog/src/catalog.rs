@@ -735,18 +735,10 @@ impl Catalog {
         update_audited!(self, audit, update!())
     }
 
-    /// Removes a draft's file, as `update_draft_file` writes one: with `audit`, if any, in one
-    /// transaction. Returns whether the draft had it.
+    /// Removes a draft's file and appends `audit`, in one transaction; false, with no entry,
+    /// when the draft no longer has it.
     pub async fn delete_draft_file(&self, draft: RecordId, key: &str, audit: Vec<AuditEntry>) -> Result<bool> {
-        macro_rules! delete {
-            () => {
-                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key)
-            };
-        }
-        if audit.is_empty() {
-            return Ok(on_pool!(self, pool => delete!().execute(pool).await?.rows_affected() > 0));
-        }
-        update_audited!(self, audit, delete!())
+        update_audited!(self, audit, sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key))
     }
 
     // Published records.
