@@ -115,7 +115,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     let catalog = Catalog::connect(&format!("sqlite:{}", data_dir.join("catalog.db").display())).await?;
     let owner = match catalog.user_by_email("bench@example.org").await? {
         Some(user) => user.id,
-        None => catalog.create_user("bench@example.org", None, false, "2026-01-01T00:00:00Z").await?.id,
+        None => catalog.create_user("bench@example.org", None, false, "2026-01-01T00:00:00Z", |_| vec![]).await?.id,
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let started = Instant::now();

@@ -133,20 +133,9 @@ impl Tessera {
     }
 
     /// An event as an entry for the catalogue to chain, in the same transaction as the change
-    /// it records; it goes to the log now.
+    /// it records; the catalogue logs it once that commits.
     pub(crate) fn entry(&self, event: Event) -> AuditEntry {
         let detail = if event.detail.is_null() { "{}".to_string() } else { event.detail.to_string() };
-        tracing::info!(
-            target: "audit",
-            action = %event.action,
-            actor = ?event.actor.map(|u| u.0),
-            dataset = ?event.dataset.map(|d| d.0),
-            target = %event.target,
-            outcome = event.outcome,
-            detail = %detail,
-            "{}",
-            event.action.replace('-', " "),
-        );
         AuditEntry {
             at: now(),
             actor: event.actor.map(|u| u.0),

@@ -27,12 +27,12 @@ impl Tessera {
         }
         let community =
             CommunityRow { id: id.as_str().to_string(), title: title.to_string(), organization: organization.clone(), created: now() };
-        self.catalog.create_community(&community).await.map_err(|err| match err {
+        let event = Event::new("community-created", subject.user_id(), format!("community {}", community.id));
+        let entry = self.entry(event.detail(json!({"organization": organization})));
+        self.catalog.create_community(&community, vec![entry]).await.map_err(|err| match err {
             tessera_catalog::Error::Conflict { what } => Error::Conflict(format!("{what} already exists")),
             other => other.into(),
         })?;
-        let event = Event::new("community-created", subject.user_id(), format!("community {}", community.id));
-        self.audit(event.detail(json!({"organization": organization}))).await?;
         Ok(community)
     }
 

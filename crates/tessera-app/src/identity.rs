@@ -56,11 +56,12 @@ impl Tessera {
         if !email.contains('@') || email.len() < 3 || email.chars().any(char::is_whitespace) {
             return Err(Error::BadRequest(format!("'{email}' is not an email address")));
         }
-        let user =
-            self.catalog.create_user(email, name.map(str::trim).filter(|n| !n.is_empty()), is_admin, &now()).await.map_err(conflict)?;
-        let event = Event::new("account-created", subject.user_id(), format!("user {}", user.id));
-        self.audit(event.detail(json!({"platform_administrator": is_admin}))).await?;
-        Ok(user)
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        let entry = |user: &UserRow| {
+            let event = Event::new("account-created", subject.user_id(), format!("user {}", user.id));
+            vec![self.entry(event.detail(json!({"platform_administrator": is_admin})))]
+        };
+        self.catalog.create_user(email, name, is_admin, &now(), entry).await.map_err(conflict)
     }
 
     async fn user_by_email(&self, email: &str) -> Result<UserRow> {
@@ -127,8 +128,8 @@ impl Tessera {
         }
         let ror = ror.map(str::trim).filter(|r| !r.is_empty()).map(normalise_ror).transpose()?;
         let org = OrgRow { id, name: name.to_string(), ror, created: now() };
-        self.catalog.create_organization(&org).await.map_err(conflict)?;
-        self.audit(Event::new("organization-created", subject.user_id(), format!("organization {}", org.id))).await?;
+        let entry = self.entry(Event::new("organization-created", subject.user_id(), format!("organization {}", org.id)));
+        self.catalog.create_organization(&org, vec![entry]).await.map_err(conflict)?;
         Ok(org)
     }
 

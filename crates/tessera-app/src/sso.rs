@@ -356,10 +356,11 @@ impl Tessera {
                 )));
             }
         };
-        let user = self.catalog.link_identity(&provider.id, subject, owner, &now()).await?;
-        let event = Event::new("identity-linked", Some(user.id), format!("user {}", user.id));
-        self.audit(event.detail(json!({"provider": provider.id, "subject": subject}))).await?;
-        Ok(user)
+        let entry = |user: &UserRow| {
+            let event = Event::new("identity-linked", Some(user.id), format!("user {}", user.id));
+            vec![self.entry(event.detail(json!({"provider": provider.id, "subject": subject})))]
+        };
+        Ok(self.catalog.link_identity(&provider.id, subject, owner, &now(), entry).await?)
     }
 
     /// Makes the person a depositor of an organization a provider names, when it exists.

@@ -107,6 +107,18 @@ macro_rules! append_in_tx {
     }};
 }
 
+/// Appends `$entries` to the audit trail inside `$tx` and commits it. The entries go to the
+/// log only once committed, so the log never shows a change that did not happen; evaluates to
+/// the sealed entries.
+macro_rules! commit_audited {
+    ($tx:expr, $entries:expr) => {{
+        let sealed = append_in_tx!($tx, $entries);
+        $tx.commit().await?;
+        $crate::catalog::audit::log_committed(&sealed);
+        sealed
+    }};
+}
+
 /// Moves published records to the end of the OAI-PMH feed inside the transaction `$tx`:
 /// each gets the next number and a datestamp no earlier than `$at` nor than any before it,
 /// and is marked deleted exactly when its dataset is under a takedown. `$sets` replaces the
@@ -199,8 +211,7 @@ macro_rules! update_audited {
                 tx.rollback().await?;
                 Ok(false)
             } else {
-                append_in_tx!(tx, $audit);
-                tx.commit().await?;
+                commit_audited!(tx, $audit);
                 Ok(true)
             }
         });
@@ -215,11 +226,34 @@ macro_rules! insert_audited {
         let id: Result<i64> = on_pool!($catalog, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::Row::try_get(&$query.fetch_one(&mut *tx).await?, "id")?;
-            append_in_tx!(tx, $audit(id));
-            tx.commit().await?;
+            commit_audited!(tx, $audit(id));
             Ok(id)
         });
         id
+    }};
+}
+
+/// Runs `$insert` (a future that names the transaction `$tx` and yields a value the same on
+/// both engines) and appends the entries `$audit` makes from that value, in one transaction.
+/// An insert that breaks a unique key rolls back at once and is a conflict over `$what`.
+macro_rules! insert_unique_audited {
+    ($catalog:expr, $tx:ident => $insert:expr, $what:expr, $audit:expr) => {{
+        let inserted: Result<_> = on_pool!($catalog, pool => {
+            let mut $tx = pool.begin().await?;
+            let inserted: std::result::Result<_, sqlx::Error> = $insert.await;
+            match inserted {
+                Ok(value) => {
+                    commit_audited!($tx, $audit(&value));
+                    Ok(value)
+                }
+                Err(err) => {
+                    // At once, not when dropped: SQLite would keep the write lock meanwhile.
+                    $tx.rollback().await?;
+                    Err(if is_unique_violation(&err) { Error::Conflict { what: $what } } else { err.into() })
+                }
+            }
+        });
+        inserted
     }};
 }
 
@@ -548,8 +582,7 @@ impl Catalog {
             if let Some(record) = carrying {
                 sqlx::query(&carry).bind(draft.id.0).bind(false).bind(&draft.created).bind(record.0).execute(&mut *tx).await?;
             }
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }
@@ -603,8 +636,7 @@ impl Catalog {
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }
@@ -657,8 +689,7 @@ impl Catalog {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
             insert_draft_files_in_tx!(tx, files);
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }
@@ -756,7 +787,9 @@ impl Catalog {
     ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            append_in_tx!(tx, audit);
+            // The trail's head first: a write as the first statement takes SQLite's write lock
+            // before anything is read.
+            let sealed = append_in_tx!(tx, audit);
             let new = sqlx::query("SELECT id FROM records WHERE id = $1").bind(record.id.0).fetch_optional(&mut *tx).await?.is_none();
             if new {
                 sqlx::query("INSERT INTO org_monthly (org_id, month, versions, downloads) VALUES ($1, $2, 1, 0) \
@@ -798,6 +831,7 @@ impl Catalog {
             count_storage_in_tx!(tx, record, files.is_some());
             touch_oai_in_tx!(tx, &[record.id], Some(sets), &record.updated);
             tx.commit().await?;
+            audit::log_committed(&sealed);
         });
         self.downloads.changed();
         Ok(())

@@ -193,8 +193,7 @@ impl Catalog {
                 return Ok(None);
             }
             let id = GrantId(insert_grant!(&mut *tx, grant));
-            append_in_tx!(tx, audit(id));
-            tx.commit().await?;
+            commit_audited!(tx, audit(id));
             Ok(Some(id))
         })
     }
@@ -272,8 +271,7 @@ impl Catalog {
             for user in users {
                 sqlx::query(insert).bind(parent.0).bind(user.0).bind(role.as_str()).bind(created).execute(&mut *tx).await?;
             }
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }

@@ -26,6 +26,24 @@ macro_rules! audit_row {
     };
 }
 
+/// Writes committed entries to the log too, where operators follow them as they happen.
+pub(crate) fn log_committed(entries: &[AuditEntry]) {
+    for entry in entries {
+        tracing::info!(
+            target: "audit",
+            seq = entry.seq,
+            action = %entry.action,
+            actor = ?entry.actor,
+            dataset = ?entry.dataset,
+            target = %entry.target,
+            outcome = %entry.outcome,
+            detail = %entry.detail,
+            "{}",
+            entry.action.replace('-', " "),
+        );
+    }
+}
+
 impl Catalog {
     /// Appends entries after the current head, numbering and chaining them, in a transaction
     /// of their own; returns them sealed. Concurrent appends wait for each other.
@@ -35,8 +53,7 @@ impl Catalog {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let sealed = append_in_tx!(tx, entries);
-            tx.commit().await?;
+            let sealed = commit_audited!(tx, entries);
             Ok(sealed)
         })
     }

@@ -55,14 +55,25 @@ fn stored<T>(parsed: std::result::Result<T, String>) -> Result<T> {
 }
 
 impl Catalog {
-    pub async fn create_user(&self, email: &str, name: Option<&str>, is_admin: bool, created: &str) -> Result<UserRow> {
+    /// Makes an account and appends the entries `audit` makes for it, in one transaction.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        is_admin: bool,
+        created: &str,
+        audit: impl FnOnce(&UserRow) -> Vec<AuditEntry>,
+    ) -> Result<UserRow> {
         let sql = format!("INSERT INTO users (email, name, is_admin, created) VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}");
-        let result = on_pool!(self, pool => sqlx::query(&sql).bind(email).bind(name).bind(is_admin).bind(created).fetch_one(pool).await.map(|row| -> Result<UserRow> { Ok(user_row!(row)) }));
-        match result {
-            Ok(row) => row,
-            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
-            Err(err) => Err(err.into()),
-        }
+        insert_unique_audited!(
+            self,
+            tx => async {
+                let row = sqlx::query(&sql).bind(email).bind(name).bind(is_admin).bind(created).fetch_one(&mut *tx).await?;
+                Ok(user_row!(row))
+            },
+            format!("a user with email {email}"),
+            audit
+        )
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
@@ -81,16 +92,14 @@ impl Catalog {
         })
     }
 
-    /// Sets (or, with None, removes) a user's password hash; their sessions end with it.
-    /// Sets a person's password hash, ends their sessions and appends `audit`, in one
+    /// Sets (or, with None, removes) a person's password hash, ends their sessions and appends `audit`, in one
     /// transaction.
     pub async fn set_password_hash(&self, user: UserId, hash: Option<&str>, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }
@@ -145,39 +154,34 @@ impl Catalog {
         })
     }
 
-    /// Links a provider's subject to a user; with `new_user`, creates that user in the same
-    /// transaction, so a crash leaves no account that nobody can sign in to.
-    pub async fn link_identity(&self, provider: &str, subject: &str, user: IdentityUser<'_>, created: &str) -> Result<UserRow> {
+    /// Links a provider's subject to a user and appends the entries `audit` makes for them, in
+    /// one transaction; a new user is created in it too, so a crash leaves no account that
+    /// nobody can sign in to.
+    pub async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user: IdentityUser<'_>,
+        created: &str,
+        audit: impl FnOnce(&UserRow) -> Vec<AuditEntry>,
+    ) -> Result<UserRow> {
         let insert_user = format!("INSERT INTO users (email, name, is_admin, created) VALUES ($1, $2, FALSE, $3) RETURNING {USER_COLUMNS}");
         let select_user = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let link = "INSERT INTO identities (provider, subject, user_id, created) VALUES ($1, $2, $3, $4)";
-        let result = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let linked = async {
+        insert_unique_audited!(
+            self,
+            tx => async {
                 let row = match user {
                     IdentityUser::New { email, name } => sqlx::query(&insert_user).bind(email).bind(name).bind(created).fetch_one(&mut *tx).await?,
                     IdentityUser::Existing(id) => sqlx::query(&select_user).bind(id.0).fetch_one(&mut *tx).await?,
                 };
                 let user = user_row!(row);
                 sqlx::query(link).bind(provider).bind(subject).bind(user.id.0).bind(created).execute(&mut *tx).await?;
-                Ok::<_, Error>(user)
-            }
-            .await;
-            // Rolled back at once, not when dropped: SQLite would keep the write lock meanwhile.
-            match linked {
-                Ok(user) => tx.commit().await.map(|()| user).map_err(Error::from),
-                Err(err) => {
-                    tx.rollback().await?;
-                    Err(err)
-                }
-            }
-        });
-        match result {
-            Err(Error::Query(err)) if is_unique_violation(&err) => {
-                Err(Error::Conflict { what: format!("an account for this person (provider {provider}, or their email)") })
-            }
-            other => other,
-        }
+                Ok(user)
+            },
+            format!("an account for this person (provider {provider}, or their email)"),
+            audit
+        )
     }
 
     /// Updates the email and name a provider reports.
@@ -192,14 +196,15 @@ impl Catalog {
 
     // Organizations and memberships.
 
-    pub async fn create_organization(&self, org: &OrgRow) -> Result<()> {
+    /// Makes an organization and appends `audit`, in one transaction.
+    pub async fn create_organization(&self, org: &OrgRow, audit: Vec<AuditEntry>) -> Result<()> {
         let sql = "INSERT INTO organizations (id, name, ror, created) VALUES ($1, $2, $3, $4)";
-        let result = on_pool!(self, pool => sqlx::query(sql).bind(org.id.as_str()).bind(&org.name).bind(&org.ror).bind(&org.created).execute(pool).await.map(drop));
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("organization {}", org.id) }),
-            Err(err) => Err(err.into()),
-        }
+        insert_unique_audited!(
+            self,
+            tx => async { sqlx::query(sql).bind(org.id.as_str()).bind(&org.name).bind(&org.ror).bind(&org.created).execute(&mut *tx).await.map(drop) },
+            format!("organization {}", org.id),
+            |_: &()| audit
+        )
     }
 
     pub async fn organization(&self, id: &OrgId) -> Result<Option<OrgRow>> {
@@ -218,7 +223,6 @@ impl Catalog {
         })
     }
 
-    /// Gives `user` a role in `org`; giving it twice changes nothing.
     /// Gives `user` a role in `org` and appends `audit`, in one transaction; false, with no
     /// entry, when they hold it already.
     pub async fn add_membership(&self, org: &OrgId, user: UserId, role: Role, created: &str, audit: Vec<AuditEntry>) -> Result<bool> {
@@ -252,23 +256,24 @@ impl Catalog {
 
     // Communities.
 
-    pub async fn create_community(&self, community: &CommunityRow) -> Result<()> {
+    /// Makes a community and appends `audit`, in one transaction.
+    pub async fn create_community(&self, community: &CommunityRow, audit: Vec<AuditEntry>) -> Result<()> {
         let sql = "INSERT INTO communities (id, title, organization, created) VALUES ($1, $2, $3, $4)";
-        let result = on_pool!(self, pool => {
-            sqlx::query(sql)
-                .bind(&community.id)
-                .bind(&community.title)
-                .bind(community.organization.as_str())
-                .bind(&community.created)
-                .execute(pool)
-                .await
-                .map(drop)
-        });
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("community {}", community.id) }),
-            Err(err) => Err(err.into()),
-        }
+        insert_unique_audited!(
+            self,
+            tx => async {
+                sqlx::query(sql)
+                    .bind(&community.id)
+                    .bind(&community.title)
+                    .bind(community.organization.as_str())
+                    .bind(&community.created)
+                    .execute(&mut *tx)
+                    .await
+                    .map(drop)
+            },
+            format!("community {}", community.id),
+            |_: &()| audit
+        )
     }
 
     pub async fn communities(&self) -> Result<Vec<CommunityRow>> {

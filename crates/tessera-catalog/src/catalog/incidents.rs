@@ -106,10 +106,9 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at).fetch_one(&mut *tx).await?.try_get("id")?;
-            append_in_tx!(tx, audit(id));
             let versions = versions_in_tx!(tx, parent);
             touch_oai_in_tx!(tx, &versions, None, at);
-            tx.commit().await?;
+            commit_audited!(tx, audit(id));
             self.downloads.changed();
             Ok(id)
         })
@@ -147,10 +146,9 @@ impl Catalog {
                 tx.rollback().await?;
                 return Ok(false);
             }
-            append_in_tx!(tx, audit);
             let versions = versions_in_tx!(tx, parent);
             touch_oai_in_tx!(tx, &versions, None, at);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
             self.downloads.changed();
             Ok(true)
         })

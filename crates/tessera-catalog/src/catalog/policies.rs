@@ -21,8 +21,7 @@ impl Catalog {
             let mut tx = pool.begin().await?;
             sqlx::query(policy).bind(&v.policy_id).bind(&v.kind).bind(v.org_id.as_ref().map(OrgId::as_str)).bind(&v.created).execute(&mut *tx).await?;
             sqlx::query(version).bind(&v.policy_id).bind(v.version).bind(&v.effective).bind(&v.doc).execute(&mut *tx).await?;
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
             Ok::<_, Error>(())
         })
     }
@@ -62,8 +61,7 @@ impl Catalog {
             let rows = sqlx::query(select).bind(policy).bind(version).bind(now).fetch_all(&mut *tx).await?;
             sqlx::query(update).bind(policy).bind(version).bind(now).execute(&mut *tx).await?;
             let paused = rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect::<Result<Vec<_>>>()?;
-            append_in_tx!(tx, audit(&paused));
-            tx.commit().await?;
+            commit_audited!(tx, audit(&paused));
             Ok(paused)
         })
     }

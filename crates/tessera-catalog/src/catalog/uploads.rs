@@ -143,8 +143,7 @@ impl Catalog {
                 // Another upload of the same key finished first.
                 return Err(if is_unique_violation(&err) { Error::Conflict { what: format!("a file '{}'", file.key) } } else { err.into() });
             }
-            append_in_tx!(tx, audit);
-            tx.commit().await?;
+            commit_audited!(tx, audit);
         });
         Ok(())
     }

@@ -34,24 +34,34 @@ async fn contract(catalog: Catalog) {
     };
     let audited = async |catalog: &Catalog| catalog.audit_head().await.unwrap().0;
 
-    // Users and tokens.
-    let user = catalog.create_user("ada@example.org", Some("Ada Lovelace"), false, NOW).await.unwrap();
-    assert!(matches!(catalog.create_user("ada@example.org", None, true, NOW).await, Err(Error::Conflict { .. })));
+    // Users and tokens; an account is made with its entry, and a conflict appends none.
+    let made = |user: &tessera_catalog::UserRow| vec![entry(&format!("account-created {}", user.id))];
+    let user = catalog.create_user("ada@example.org", Some("Ada Lovelace"), false, NOW, made).await.unwrap();
+    let before = audited(&catalog).await;
+    assert_eq!(catalog.audit_entry(before).await.unwrap().unwrap().action, format!("account-created {}", user.id));
+    assert!(matches!(catalog.create_user("ada@example.org", None, true, NOW, made).await, Err(Error::Conflict { .. })));
+    assert_eq!(audited(&catalog).await, before);
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap(), Some(user.clone()));
     assert_eq!(catalog.user(user.id).await.unwrap(), Some(user.clone()));
 
     // Identities at OpenID providers: a new person is created with their identity, a known
     // one linked; a subject or an email taken twice is a conflict and leaves nothing behind.
-    let grace = catalog.link_identity("uni", "g-1", IdentityUser::New { email: "grace@uni.test", name: Some("Grace") }, NOW).await.unwrap();
+    let linked = |user: &tessera_catalog::UserRow| vec![entry(&format!("identity-linked {}", user.id))];
+    let grace =
+        catalog.link_identity("uni", "g-1", IdentityUser::New { email: "grace@uni.test", name: Some("Grace") }, NOW, linked).await.unwrap();
+    let before = audited(&catalog).await;
+    assert_eq!(catalog.audit_entry(before).await.unwrap().unwrap().action, format!("identity-linked {}", grace.id));
     assert_eq!(catalog.user_by_identity("uni", "g-1").await.unwrap(), Some(grace.clone()));
     assert_eq!(catalog.user_by_identity("other", "g-1").await.unwrap(), None);
     assert!(matches!(
-        catalog.link_identity("uni", "g-2", IdentityUser::New { email: "ada@example.org", name: None }, NOW).await,
+        catalog.link_identity("uni", "g-2", IdentityUser::New { email: "ada@example.org", name: None }, NOW, linked).await,
         Err(Error::Conflict { .. })
     ));
-    let twice = catalog.link_identity("uni", "g-1", IdentityUser::Existing(user.id), NOW).await;
+    let twice = catalog.link_identity("uni", "g-1", IdentityUser::Existing(user.id), NOW, linked).await;
     assert!(matches!(twice, Err(Error::Conflict { .. })), "{twice:?}");
-    assert_eq!(catalog.link_identity("orcid", "0000-1", IdentityUser::Existing(user.id), NOW).await.unwrap(), user);
+    assert_eq!(audited(&catalog).await, before, "a refused link appends nothing");
+    assert_eq!(catalog.link_identity("orcid", "0000-1", IdentityUser::Existing(user.id), NOW, linked).await.unwrap(), user);
+    assert_eq!(audited(&catalog).await, before + 1);
     assert_eq!(catalog.user_by_identity("orcid", "0000-1").await.unwrap(), Some(user.clone()));
     catalog.update_profile(grace.id, "grace@new.test", Some("Grace H.")).await.unwrap();
     assert_eq!(catalog.user(grace.id).await.unwrap().unwrap().email, "grace@new.test");
@@ -115,12 +125,15 @@ async fn contract(catalog: Catalog) {
         ror: Some("https://ror.org/03kk7td41".into()),
         created: NOW.into(),
     };
-    catalog.create_organization(&org).await.unwrap();
-    assert!(matches!(catalog.create_organization(&org).await, Err(Error::Conflict { .. })));
+    let before = audited(&catalog).await;
+    catalog.create_organization(&org, vec![entry("organization-created")]).await.unwrap();
+    assert!(matches!(catalog.create_organization(&org, vec![entry("never")]).await, Err(Error::Conflict { .. })));
     let community =
         CommunityRow { id: "welsh-rivers".into(), title: "Welsh rivers".into(), organization: org.id.clone(), created: NOW.into() };
-    catalog.create_community(&community).await.unwrap();
-    assert!(matches!(catalog.create_community(&community).await, Err(Error::Conflict { .. })));
+    catalog.create_community(&community, vec![entry("community-created")]).await.unwrap();
+    assert!(matches!(catalog.create_community(&community, vec![entry("never")]).await, Err(Error::Conflict { .. })));
+    assert_eq!(audited(&catalog).await, before + 2);
+    assert_eq!(catalog.audit_entry(before + 2).await.unwrap().unwrap().action, "community-created");
     assert_eq!(catalog.communities().await.unwrap(), [community]);
     assert_eq!(catalog.organization(&org.id).await.unwrap(), Some(org.clone()));
     assert_eq!(catalog.organizations().await.unwrap(), std::slice::from_ref(&org));
@@ -141,7 +154,7 @@ async fn contract(catalog: Catalog) {
 
     // Trust between organizations.
     let partner = OrgRow { id: OrgId::parse("partner-uni").unwrap(), name: "Partner".into(), ror: None, created: NOW.into() };
-    catalog.create_organization(&partner).await.unwrap();
+    catalog.create_organization(&partner, vec![]).await.unwrap();
     assert!(catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW, vec![]).await.unwrap());
     assert!(!catalog.add_trust(&org.id, &partner.id, DataClass::Restricted, NOW, vec![]).await.unwrap(), "trusted already");
     assert_eq!(catalog.trusts_of(&org.id).await.unwrap(), [(partner.id.clone(), DataClass::Restricted)]);

@@ -167,11 +167,13 @@ pub(crate) fn try_lock_installation(config: &Config) -> anyhow::Result<Option<st
     }
 }
 
-/// Logs go to standard error, so standard output carries only a command's results.
+/// Logs go to standard error, so standard output carries only a command's results; colours
+/// only on a terminal, so a log file or journal holds plain text.
 pub(crate) fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("TESSERA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
     if std::env::var("TESSERA_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {

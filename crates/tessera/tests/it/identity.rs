@@ -140,6 +140,16 @@ async fn organizations_are_managed_by_their_administrators() {
     assert_eq!(keeper.delete(&format!("/api/organizations/museum/members/{user}?role=curator")).await.0, StatusCode::NO_CONTENT);
     assert_eq!(keeper.delete(&format!("/api/organizations/museum/members/{user}?role=curator")).await.0, StatusCode::NOT_FOUND);
     assert_eq!(keeper.get("/api/organizations/nowhere/members").await.0, StatusCode::NOT_FOUND);
+    let (status, _) = keeper.post("/api/organizations/museum/members", json!({"email": "keeper@example.org", "role": "admin"})).await;
+    assert_eq!(status, StatusCode::CREATED, "a role held already is no error");
+
+    // The log shows each change once it is made, with its place in the trail, and nothing for
+    // the ones refused or that changed nothing.
+    let log = server.log();
+    let logged = |what: &str| log.lines().filter(|line| line.contains(what) && line.contains("seq=")).count();
+    assert_eq!(logged("organization created"), 1, "{log}");
+    assert_eq!(logged("role given"), 2, "{log}");
+    assert_eq!(logged("role taken away"), 1, "{log}");
 }
 
 #[tokio::test]
