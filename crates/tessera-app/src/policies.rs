@@ -124,6 +124,7 @@ impl Tessera {
             message,
             user,
             created: parse_time(&version.created),
+            read: None,
         };
         let inventory = self.ocfl.commit(&object, new).await?;
         let event = Event::new("policy-version-published", subject.user, format!("policy {}", version.id));

@@ -95,38 +95,40 @@ impl Tessera {
             communities,
         };
 
-        let object = object_id(row.parent_id);
-        let previous = self.ocfl.inventory(&object).await?;
-        let base = previous.as_ref().map_or(0, Inventory::head_number);
-        // Only the head's state is needed: taken out of the inventory, not copied, and the rest
-        // let go (the commit reads the inventory again under the object's lock).
-        let head = previous.and_then(|mut inventory| inventory.versions.remove(&inventory.head)).map(|head| head.state);
-        let own_prefix = format!("{id}/");
-        let mut state: Vec<(String, FileSource)> = head
-            .into_iter()
-            .flatten()
-            .flat_map(|(digest, paths)| paths.into_iter().map(move |path| (path, FileSource::Existing { sha512: digest.clone() })))
-            .filter(|(path, _)| !path.starts_with(&own_prefix))
-            .collect();
+        // The draft's own part of the new state first, so that its rows (tens of MB at a
+        // hundred thousand files) are gone before the inventory is read.
         let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((format!("{id}/record.json"), FileSource::Bytes(record_json.into())));
-        for file in &files {
-            let sha512 = file.sha512.clone().unwrap_or_default();
+        let mut own = vec![(format!("{id}/record.json"), FileSource::Bytes(record_json.into()))];
+        own.extend(files.into_iter().map(|file| {
+            let sha512 = file.sha512.unwrap_or_default();
             let source = if file.staged {
                 FileSource::LocalFile { path: self.staging.content_path(id, &sha512), sha512 }
             } else {
                 FileSource::Existing { sha512 }
             };
-            state.push((format!("{id}/files/{}", file.key), source));
-        }
+            (format!("{id}/files/{}", file.key), source)
+        }));
+
+        // The commit builds on this read of the inventory rather than parsing it again, unless
+        // the object moves on meanwhile.
+        let previous = self.ocfl.read(&object_id(row.parent_id)).await?;
+        let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
+        let own_prefix = format!("{id}/");
+        let mut state: Vec<(String, FileSource)> = previous
+            .iter()
+            .filter_map(|read| read.inventory.head_version())
+            .flat_map(|head| head.files())
+            .filter(|(path, _)| !path.starts_with(&own_prefix))
+            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
+            .collect();
+        state.append(&mut own);
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
-        // At a hundred thousand files the draft's rows are tens of MB, not needed any more.
-        drop(files);
-        let inventory = self.commit_version(row.parent_id, NewVersion { base, state, message, user, created: parse_time(&stamp) }).await?;
+        let version = NewVersion { base, state, message, user, created: parse_time(&stamp), read: previous };
+        let inventory = self.commit_version(row.parent_id, version).await?;
         let (record, record_files, sets) = derive_rows(&inventory, doc)?;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
@@ -235,12 +237,13 @@ impl Tessera {
         change: impl Fn(&mut RecordDoc),
     ) -> Result<()> {
         let object = object_id(parent);
-        let inventory = self.ocfl.inventory(&object).await?.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
+        let read = self.ocfl.read(&object).await?.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
+        let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
         let stamp = now();
         let mut docs = Vec::new();
         for record in self.catalog.records_of_parent(parent).await?.into_iter().filter(|r| only.is_none_or(|id| id == r.id)) {
-            let mut doc = self.stored_record(&inventory, record.id).await?;
+            let mut doc = self.stored_record(inventory, record.id).await?;
             change(&mut doc);
             doc.updated = stamp.clone();
             docs.push(doc);
@@ -261,6 +264,7 @@ impl Tessera {
             message,
             user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
             created: parse_time(&stamp),
+            read: Some(read),
         };
         let inventory = self.commit_version(parent, version).await?;
         detail["ocfl_version"] = json!(inventory.head);

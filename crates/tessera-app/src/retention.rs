@@ -246,9 +246,10 @@ impl Tessera {
             return Err(Error::Conflict(format!("a legal hold on dataset {} stops every deletion", row.parent_id)));
         }
         let object = object_id(row.parent_id);
-        let inventory = self.ocfl.inventory(&object).await?.ok_or_else(|| Error::not_found(format!("the object of record {id}")))?;
+        let read = self.ocfl.read(&object).await?.ok_or_else(|| Error::not_found(format!("the object of record {id}")))?;
+        let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{object} has no versions")))?;
-        let mut doc = self.stored_record(&inventory, id).await?;
+        let mut doc = self.stored_record(inventory, id).await?;
         let paths: BTreeSet<String> = keys.iter().map(|key| format!("{id}/files/{key}")).collect();
         let stamp = now();
         let mut deletion = Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files: Vec::new() };
@@ -282,7 +283,7 @@ impl Tessera {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
         };
-        let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp) };
+        let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
         let (record, files, sets) = derive_rows(&inventory, doc)?;
         let detail = json!({

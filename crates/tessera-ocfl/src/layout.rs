@@ -59,7 +59,12 @@ pub(crate) fn root_declaration() -> Vec<(String, String)> {
 
 /// The sidecar file's content for an inventory (OCFL 1.1 §3.5.6).
 pub(crate) fn sidecar(inventory_bytes: &[u8]) -> String {
-    format!("{}  inventory.json\n", Sha512::digest_hex(inventory_bytes))
+    sidecar_of(&Sha512::digest_hex(inventory_bytes))
+}
+
+/// The sidecar of an inventory whose SHA-512 is `digest` (hex).
+pub(crate) fn sidecar_of(digest: &str) -> String {
+    format!("{digest}  inventory.json\n")
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use tessera_storage::{ByteStream, Sha512, Store};
+use tessera_storage::{ByteStream, Sha512, Store, WriteFn};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -38,6 +38,18 @@ pub struct NewVersion {
     pub message: String,
     pub user: User,
     pub created: OffsetDateTime,
+    /// The inventory the state was built from, when the caller read it with `OcflRepo::read`:
+    /// the commit then takes it rather than reading and parsing it again.
+    pub read: Option<ReadInventory>,
+}
+
+/// An object's inventory with the SHA-512 of its bytes as read. A commit built on it takes it
+/// as it is while the root's sidecar still names those bytes, and reads the inventory afresh
+/// when it does not.
+#[derive(Clone, Debug)]
+pub struct ReadInventory {
+    pub inventory: Inventory,
+    digest: String,
 }
 
 pub struct OcflRepo {
@@ -71,6 +83,32 @@ impl OcflRepo {
         read_inventory(self.store.as_ref(), &layout::object_root(id), id).await
     }
 
+    /// The object's current inventory, to build a new version on; `None` if there is no such
+    /// object.
+    pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
+        match self.store.get_bytes(&format!("{}/inventory.json", layout::object_root(id))).await {
+            Ok(bytes) => {
+                let inventory = serde_json::from_slice(&bytes).map_err(|e| corrupt(id, e))?;
+                Ok(Some(ReadInventory { inventory, digest: Sha512::digest_hex(&bytes) }))
+            }
+            Err(tessera_storage::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The inventory a commit under the object's lock builds on: the one the caller read, when
+    /// the root's sidecar still names it, and otherwise the one in storage now.
+    async fn previous(&self, id: &str, read: Option<ReadInventory>) -> Result<Option<Inventory>> {
+        let root = layout::object_root(id);
+        if let Some(read) = read {
+            let sidecar = self.store.get_bytes(&format!("{root}/inventory.json.sha512")).await.ok();
+            if sidecar.as_deref() == Some(layout::sidecar_of(&read.digest).as_bytes()) {
+                return Ok(Some(read.inventory));
+            }
+        }
+        read_inventory(self.store.as_ref(), &root, id).await
+    }
+
     /// Streams the content of `logical_path` as it was in version `version`.
     pub async fn read_file(
         &self,
@@ -98,13 +136,12 @@ impl OcflRepo {
     }
 
     /// Commits `new` as the next version of object `id`, creating the object if needed.
-    pub async fn commit(&self, id: &str, new: NewVersion) -> Result<Inventory> {
+    pub async fn commit(&self, id: &str, mut new: NewVersion) -> Result<Inventory> {
         let lock = self.lock_for(id);
         let _guard = lock.lock().await;
-        let root = layout::object_root(id);
-        let previous = read_inventory(self.store.as_ref(), &root, id).await?;
-        let (inventory, bytes) = self.write_version(id, previous, new).await?;
-        self.put_inventory(&root, bytes).await?;
+        let previous = self.previous(id, new.read.take()).await?;
+        let (inventory, sidecar) = self.write_version(id, previous, new).await?;
+        self.commit_root(&inventory, sidecar).await?;
         Ok(inventory)
     }
 
@@ -116,11 +153,12 @@ impl OcflRepo {
     /// inventory as the new root inventory truncated to that version. The root inventory is
     /// still the commit point: `recover` brings the version inventories and content in line
     /// with whichever root inventory a crash left.
-    pub async fn purge(&self, id: &str, paths: &BTreeSet<String>, next: NewVersion) -> Result<(Inventory, Vec<Purged>)> {
+    pub async fn purge(&self, id: &str, paths: &BTreeSet<String>, mut next: NewVersion) -> Result<(Inventory, Vec<Purged>)> {
         let lock = self.lock_for(id);
         let _guard = lock.lock().await;
         let root = layout::object_root(id);
-        let mut previous = read_inventory(self.store.as_ref(), &root, id)
+        let mut previous = self
+            .previous(id, next.read.take())
             .await?
             .ok_or_else(|| Error::CorruptObject { id: id.to_string(), reason: "there is no such object to purge".into() })?;
         let mut purged: Vec<Purged> = previous
@@ -151,11 +189,11 @@ impl OcflRepo {
         let old_manifest = previous.manifest.clone();
         previous.manifest.retain(|digest, _| previous.versions.values().any(|v| v.state.contains_key(digest)));
 
-        let (inventory, bytes) = self.write_version(id, Some(previous), next).await?;
+        let (inventory, sidecar) = self.write_version(id, Some(previous), next).await?;
         for number in 1..inventory.head_number() {
-            self.write_version_inventory(&inventory.truncated(number)).await?;
+            self.write_version_inventory(inventory.truncated(number)).await?;
         }
-        self.put_inventory(&root, bytes).await?;
+        self.commit_root(&inventory, sidecar).await?;
         for (digest, content_paths) in &old_manifest {
             if !inventory.manifest.contains_key(digest) {
                 for content_path in content_paths {
@@ -167,7 +205,7 @@ impl OcflRepo {
     }
 
     /// Writes a new version's content and its version inventory; the caller commits it by
-    /// writing the same bytes, returned with it, as the root inventory.
+    /// making that the root inventory, with the sidecar returned.
     async fn write_version(&self, id: &str, previous: Option<Inventory>, new: NewVersion) -> Result<(Inventory, Bytes)> {
         let root = layout::object_root(id);
         let head = previous.as_ref().map_or(0, Inventory::head_number);
@@ -227,23 +265,41 @@ impl OcflRepo {
             versions,
             fixity: None,
         };
-        let bytes = inventory_bytes(&inventory)?;
-        self.put_inventory(&format!("{root}/{}", inventory.head), bytes.clone()).await?;
-        Ok((inventory, bytes))
+        self.write_version_inventory(inventory).await
     }
 
-    /// Writes `inventory` and its sidecar into its head version's folder.
-    async fn write_version_inventory(&self, inventory: &Inventory) -> Result<()> {
+    /// Writes `inventory` and then its sidecar into its head version's folder, and gives it back
+    /// with the sidecar. The inventory is serialised into the store as it is hashed: at a
+    /// hundred thousand files it is tens of MB, never held whole.
+    async fn write_version_inventory(&self, inventory: Inventory) -> Result<(Inventory, Bytes)> {
         let dir = format!("{}/{}", layout::object_root(&inventory.id), inventory.head);
-        self.put_inventory(&dir, inventory_bytes(inventory)?).await
+        let inventory = Arc::new(inventory);
+        let digest = Arc::new(OnceLock::new());
+        let (writing, written) = (inventory.clone(), digest.clone());
+        let write: WriteFn = Box::new(move |out| {
+            // Buffered before the hasher, which then sees large blocks rather than every token.
+            let mut buffered = std::io::BufWriter::with_capacity(INVENTORY_BUFFER, Hashing { out, sha512: Sha512::default() });
+            serde_json::to_writer_pretty(&mut buffered, &*writing)?;
+            let hashing = buffered.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+            let _ = written.set(hashing.sha512.finish_hex());
+            Ok(())
+        });
+        self.store.put_written(&format!("{dir}/inventory.json"), write).await?;
+        let digest = digest.get().ok_or_else(|| corrupt(&inventory.id, "its inventory was not written"))?;
+        let sidecar = Bytes::from(layout::sidecar_of(digest));
+        self.store.put_bytes(&format!("{dir}/inventory.json.sha512"), sidecar.clone()).await?;
+        // The writer has run and let go of its share by now.
+        let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
+        Ok((inventory, sidecar))
     }
 
-    /// Writes an inventory's bytes and then its sidecar into `dir`. In the object's root this
-    /// is the commit point.
-    async fn put_inventory(&self, dir: &str, bytes: Bytes) -> Result<()> {
-        let sidecar = Bytes::from(layout::sidecar(&bytes));
-        self.store.put_bytes(&format!("{dir}/inventory.json"), bytes).await?;
-        self.store.put_bytes(&format!("{dir}/inventory.json.sha512"), sidecar).await?;
+    /// Makes the head version's inventory the object's root inventory, then writes its sidecar:
+    /// the commit point. The store copies it, which on a local disk is one more name for the
+    /// same file.
+    async fn commit_root(&self, inventory: &Inventory, sidecar: Bytes) -> Result<()> {
+        let root = layout::object_root(&inventory.id);
+        self.store.copy(&format!("{root}/{}/inventory.json", inventory.head), &format!("{root}/inventory.json")).await?;
+        self.store.put_bytes(&format!("{root}/inventory.json.sha512"), sidecar).await?;
         Ok(())
     }
 
@@ -286,7 +342,7 @@ impl OcflRepo {
             let stored: Option<Inventory> = store.get_bytes(&key).await.ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
             if stored.as_ref() != Some(&expected) {
                 tracing::warn!(object = id, version = number, "rewriting a version inventory after an interrupted purge");
-                self.write_version_inventory(&expected).await?;
+                self.write_version_inventory(expected).await?;
             }
         }
         let content: BTreeSet<String> = inventory.manifest.values().flatten().map(|path| format!("{root}/{path}")).collect();
@@ -385,8 +441,25 @@ fn is_content(root: &str, key: &str) -> bool {
     matches!((parts.next(), parts.next(), parts.next()), (Some(dir), Some("content"), Some(_)) if version_number(dir).is_some())
 }
 
-fn inventory_bytes(inventory: &Inventory) -> Result<Bytes> {
-    serde_json::to_vec_pretty(inventory).map(Bytes::from).map_err(|e| corrupt(&inventory.id, e))
+/// The buffer an inventory is serialised through.
+const INVENTORY_BUFFER: usize = 256 * 1024;
+
+/// Passes bytes on while hashing them.
+struct Hashing<'a> {
+    out: &'a mut dyn std::io::Write,
+    sha512: Sha512,
+}
+
+impl std::io::Write for Hashing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(bytes)?;
+        self.sha512.update(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Option<Inventory>> {
@@ -414,6 +487,7 @@ mod tests {
             message: "test".into(),
             user: User { name: "Tester".into(), address: Some("mailto:t@example.org".into()) },
             created: OffsetDateTime::now_utc(),
+            read: None,
         }
     }
 
@@ -469,6 +543,30 @@ mod tests {
         assert_eq!(repo.inventory("obj").await.unwrap(), Some(v2));
         assert_eq!(repo.object_roots().await.unwrap(), [layout::object_root("obj")]);
 
+        let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
+        assert!(report.is_valid(), "{report:?}");
+    }
+
+    /// A commit takes the inventory its caller read while the object has not moved on; once it
+    /// has, it reads the object again and refuses to build on the old head.
+    #[tokio::test]
+    async fn a_commit_builds_on_the_inventory_read_only_while_it_is_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+        let repo = OcflRepo::open(store.clone()).await.unwrap();
+        assert!(repo.read("obj").await.unwrap().is_none());
+        repo.commit("obj", version(0, vec![("a", FileSource::Bytes(Bytes::from_static(b"one")))])).await.unwrap();
+
+        let read = repo.read("obj").await.unwrap().unwrap();
+        let next = |read: ReadInventory, content: &'static [u8]| NewVersion {
+            read: Some(read),
+            ..version(1, vec![("a", FileSource::Bytes(Bytes::from_static(content)))])
+        };
+        let v2 = repo.commit("obj", next(read.clone(), b"two")).await.unwrap();
+        assert_eq!((v2.head.as_str(), v2.version(1)), ("v2", read.inventory.version(1)));
+        assert_eq!(repo.inventory("obj").await.unwrap(), Some(v2));
+        let stale = repo.commit("obj", next(read, b"three")).await;
+        assert!(matches!(stale, Err(Error::Changed { base: 1, head: 2, .. })), "{stale:?}");
         let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
         assert!(report.is_valid(), "{report:?}");
     }

@@ -17,7 +17,7 @@ use futures::StreamExt;
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
-use crate::store::{ByteStream, Store, check_key};
+use crate::store::{ByteStream, Store, WriteFn, check_key};
 use crate::{Error, Result};
 
 /// Chunk size for streamed reads: large enough for throughput, small enough to keep memory flat.
@@ -64,11 +64,10 @@ impl LocalStore {
         Ok(self.root.join(key))
     }
 
-    /// Removes the now-empty folders above `path`, up to the root: like an object store, a
-    /// local store has no empty folders (an OCFL storage hierarchy must not contain any).
-    /// Removes the folders above `path` that are left empty, up to the root. A folder already
-    /// gone is passed over, not taken for the end: a crash may have cut an earlier pruning
-    /// short, or come while the folders of a new object were being made.
+    /// Removes the folders above `path` that are left empty, up to the root: like an object
+    /// store, a local store has no empty folders (an OCFL storage hierarchy must not contain
+    /// any). A folder already gone is passed over, not taken for the end: a crash may have cut
+    /// an earlier pruning short, or come while the folders of a new object were being made.
     async fn prune_empty_parents(&self, path: &Path) {
         let mut current = path.parent();
         while let Some(dir) = current {
@@ -166,6 +165,45 @@ fn put_bytes_blocking(dest: &Path, bytes: &[u8]) -> io::Result<()> {
     to_sync.iter().try_for_each(|dir| sync_dir(dir))
 }
 
+/// Writes through `write` into a temporary file beside `dest`, makes it durable and renames it
+/// into place; on failure the temporary file goes.
+fn put_written_blocking(dest: &Path, write: WriteFn) -> io::Result<()> {
+    let mut to_sync = BTreeSet::new();
+    make_dir(dest.parent().unwrap_or(Path::new(".")), &mut to_sync)?;
+    let tmp = temp_sibling(dest);
+    let written = (|| {
+        let mut file = io::BufWriter::with_capacity(READ_CHUNK, std::fs::File::create(&tmp)?);
+        write(&mut file)?;
+        file.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
+        std::fs::rename(&tmp, dest)
+    })();
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err);
+    }
+    to_sync.iter().try_for_each(|dir| sync_dir(dir))
+}
+
+/// Puts a second name on `src`'s file at `dest`, replacing what is there: a hard link made
+/// beside `dest` and renamed over it, so no byte is copied (across filesystems, a copy).
+fn copy_blocking(src: &Path, dest: &Path) -> io::Result<()> {
+    let mut to_sync = BTreeSet::new();
+    make_dir(dest.parent().unwrap_or(Path::new(".")), &mut to_sync)?;
+    let tmp = temp_sibling(dest);
+    let copied = (|| {
+        if std::fs::hard_link(src, &tmp).is_err() {
+            std::fs::copy(src, &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+        }
+        std::fs::rename(&tmp, dest)
+    })();
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err);
+    }
+    to_sync.iter().try_for_each(|dir| sync_dir(dir))
+}
+
 fn list_blocking(root: &Path, dir: &Path) -> io::Result<Vec<String>> {
     let mut keys = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -205,6 +243,16 @@ impl Store for LocalStore {
     async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
         let dest = self.path(key)?;
         blocking(key, move || put_bytes_blocking(&dest, &bytes)).await
+    }
+
+    async fn put_written(&self, key: &str, write: WriteFn) -> Result<()> {
+        let dest = self.path(key)?;
+        blocking(key, move || put_written_blocking(&dest, write)).await
+    }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        let (src, dest) = (self.path(from)?, self.path(to)?);
+        blocking(to, move || copy_blocking(&src, &dest)).await
     }
 
     async fn get_bytes(&self, key: &str) -> Result<Bytes> {
@@ -438,6 +486,26 @@ mod tests {
         assert!(read_all(store, "e/empty", None).await.is_empty());
         assert!(matches!(store.get_stream("e/missing", None).await, Err(Error::NotFound { .. })));
         store.delete_prefix("e").await.unwrap();
+
+        // Written as it comes, replacing; a write that fails leaves the old object and no
+        // temporary file. A copy replaces too, and stays as it was when its source changes.
+        let whole = big.clone();
+        let written: WriteFn = Box::new(move |out| out.write_all(&whole));
+        store.put_written("f/inventory.json", written).await.unwrap();
+        store.put_written("f/inventory.json", Box::new(|out| out.write_all(b"second"))).await.unwrap();
+        let failing: WriteFn = Box::new(|out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("the serialiser failed"))
+        });
+        assert!(store.put_written("f/inventory.json", failing).await.is_err());
+        assert_eq!(&store.get_bytes("f/inventory.json").await.unwrap()[..], b"second");
+        store.put_bytes("f/v2/inventory.json", Bytes::from_static(b"old root")).await.unwrap();
+        store.copy("f/inventory.json", "f/v2/inventory.json").await.unwrap();
+        store.put_bytes("f/inventory.json", Bytes::from_static(b"third")).await.unwrap();
+        assert_eq!(&store.get_bytes("f/v2/inventory.json").await.unwrap()[..], b"second");
+        assert!(store.copy("f/missing", "f/v3/inventory.json").await.is_err());
+        assert_eq!(store.list("f").await.unwrap(), ["f/inventory.json", "f/v2/inventory.json"], "no temporary file is left");
+        store.delete_prefix("f").await.unwrap();
 
         assert_eq!(store.list("").await.unwrap(), ["a/b/one.txt", "a/c/two.bin"]);
         assert_eq!(store.list("a/c").await.unwrap(), ["a/c/two.bin"]);

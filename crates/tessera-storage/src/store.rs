@@ -12,6 +12,9 @@ use crate::{Error, Result};
 /// A stream of an object's bytes, in chunks.
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
 
+/// Writes an object's bytes, on a thread where blocking is allowed.
+pub type WriteFn = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send>;
+
 /// Keys are `/`-separated relative paths. Every put is atomic: a reader sees the whole new
 /// object or the old one, never part of one. There is no rename, so that object stores fit.
 #[async_trait]
@@ -31,6 +34,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores `bytes` under `key`, replacing any existing object.
     async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()>;
+
+    /// Stores what `write` writes under `key`, replacing any existing object. A store that can
+    /// writes it as it comes, so a large object (an inventory of many files) is never held
+    /// whole; this default gathers it and puts it with `put_bytes`.
+    async fn put_written(&self, key: &str, write: WriteFn) -> Result<()> {
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|err| Error::io(key, err))?;
+        self.put_bytes(key, Bytes::from(bytes)).await
+    }
+
+    /// Copies the object `from` to `to`, replacing any object there.
+    async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        let bytes = self.get_bytes(from).await?;
+        self.put_bytes(to, bytes).await
+    }
 
     /// Reads a small object (an inventory, a sidecar) whole.
     async fn get_bytes(&self, key: &str) -> Result<Bytes>;
