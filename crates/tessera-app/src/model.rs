@@ -86,6 +86,13 @@ pub struct FilesDoc {
     /// The files with their sizes and MD5s; their SHA-512s are the OCFL state's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entries: Vec<FileEntry>,
+    /// The version of the dataset's OCFL object whose state holds this record's files: the
+    /// one that published them. Later versions carry only the latest record's files, so the
+    /// object's inventory grows with the files of each version published, not with the files
+    /// of every earlier version again. Absent for records published before 2026-12-01, whose
+    /// files every later version carries, as it did then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,12 +7,14 @@
 //! storage, the same way `rebuild` does, so a crash at any point leaves the old state or
 //! the new one.
 
+use std::collections::HashSet;
+
 use serde_json::json;
 use tessera_catalog::{FileRow, RecordRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{ParentId, Problem, RecordId};
-use tessera_ocfl::{FileSource, Inventory, NewVersion, User, object_root};
+use tessera_ocfl::{FileSource, Inventory, NewVersion, User, Version, object_root};
 use tessera_search::DocKey;
 
 use crate::audit::Event;
@@ -73,7 +75,7 @@ impl Tessera {
                 (stamp.clone(), Vec::new(), before, pids, communities)
             }
         };
-        let doc = RecordDoc {
+        let mut doc = RecordDoc {
             id,
             parent_id: row.parent_id,
             version_index: draft.version_index,
@@ -89,39 +91,45 @@ impl Tessera {
                     .iter()
                     .map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() })
                     .collect(),
+                version: None,
             },
             deletions,
             pids,
             communities,
         };
 
-        // The draft's own part of the new state first, so that its rows (tens of MB at a
+        // The draft's own files in the new state first, so that its rows (tens of MB at a
         // hundred thousand files) are gone before the inventory is read.
-        let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        let mut own = vec![(format!("{id}/record.json"), FileSource::Bytes(record_json.into()))];
-        own.extend(files.into_iter().map(|file| {
-            let sha512 = file.sha512.unwrap_or_default();
-            let source = if file.staged {
-                FileSource::LocalFile { path: self.staging.content_path(id, &sha512), sha512 }
-            } else {
-                FileSource::Existing { sha512 }
-            };
-            (format!("{id}/files/{}", file.key), source)
-        }));
+        let mut own: Vec<(String, FileSource)> = files
+            .into_iter()
+            .map(|file| {
+                let sha512 = file.sha512.unwrap_or_default();
+                let source = if file.staged {
+                    FileSource::LocalFile { path: self.staging.content_path(id, &sha512), sha512 }
+                } else {
+                    FileSource::Existing { sha512 }
+                };
+                (format!("{id}/files/{}", file.key), source)
+            })
+            .collect();
 
         // The commit builds on this read of the inventory rather than parsing it again, unless
         // the object moves on meanwhile.
         let previous = self.ocfl.read(&object_id(row.parent_id)).await?;
         let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
+        let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
         let own_prefix = format!("{id}/");
         let mut state: Vec<(String, FileSource)> = previous
             .iter()
             .filter_map(|read| read.inventory.head_version())
             .flat_map(|head| head.files())
-            .filter(|(path, _)| !path.starts_with(&own_prefix))
+            .filter(|(path, _)| !path.starts_with(&own_prefix) && !files_of(path).is_some_and(|record| dropped.contains(&record)))
             .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
             .collect();
         state.append(&mut own);
+        doc.files.version = Some(base + 1);
+        let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
+        state.push((format!("{id}/record.json"), FileSource::Bytes(record_json.into())));
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
@@ -216,6 +224,23 @@ impl Tessera {
         Ok(highest)
     }
 
+    /// The records of a dataset whose files a new version of its object no longer carries:
+    /// each stays in the version that published it. Those published before versions kept
+    /// their files apart stay in every version; so does the latest record's, when this is an
+    /// edit rather than a new version, so that the head always holds the dataset's files.
+    async fn files_left_behind(&self, parent: ParentId, edit: bool) -> Result<HashSet<i64>> {
+        let records = self.catalog.records_of_parent(parent).await?;
+        let latest = records.iter().map(|r| r.version_index).max();
+        let mut left = HashSet::new();
+        for record in records {
+            let kept_apart = from_json::<RecordDoc>(&record.doc)?.files.version.is_some();
+            if kept_apart && !(edit && Some(record.version_index) == latest) {
+                left.insert(record.id.0);
+            }
+        }
+        Ok(left)
+    }
+
     /// Record `id` as stored in the head of its object: unlike the catalogue's copy, it lists
     /// its files.
     pub(crate) async fn stored_record(&self, inventory: &Inventory, id: RecordId) -> Result<RecordDoc> {
@@ -301,18 +326,24 @@ impl Tessera {
 
 /// The catalogue rows for a record as committed in `inventory`, and its OAI-PMH sets.
 pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>, Vec<String>)> {
-    let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
+    let state = files_state(inventory, &doc)?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
     let mut files = Vec::with_capacity(doc.files.entries.len());
     let sizes: std::collections::HashMap<&str, (i64, &str)> =
         doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
-    for (path, digest) in head.files() {
+    for (path, digest) in state.files() {
         let Some(key) = path.strip_prefix(&prefix) else { continue };
         let content_path =
             inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
-        let (size, md5) =
-            sizes.get(key).copied().ok_or_else(|| Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)))?;
+        let Some((size, md5)) = sizes.get(key).copied() else {
+            // A deleted file whose content another record still holds stays in the versions
+            // before its deletion; the record's tombstone says it is gone.
+            if doc.deletions.iter().any(|d| d.files.iter().any(|f| f.key == key)) {
+                continue;
+            }
+            return Err(Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)));
+        };
         files.push(FileRow {
             key: key.to_string(),
             size,
@@ -325,4 +356,18 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
     doc.files.entries.clear();
     let record = doc.catalogue_row(i64::from(inventory.head_number()))?;
     Ok((record, files, crate::oai::sets_of(&doc)))
+}
+
+/// The version of an object whose state holds the files of record `doc` (see `FilesDoc::version`).
+pub(crate) fn files_state<'a>(inventory: &'a Inventory, doc: &RecordDoc) -> Result<&'a Version> {
+    let number = doc.files.version.unwrap_or_else(|| inventory.head_number());
+    inventory
+        .version(number)
+        .ok_or_else(|| Error::Corrupt(format!("{} has no version {number} for record {}'s files", inventory.id, doc.id)))
+}
+
+/// The record whose files `path` (a logical path in a dataset's object) is one of.
+fn files_of(path: &str) -> Option<i64> {
+    let (record, rest) = path.split_once('/')?;
+    rest.starts_with("files/").then(|| record.parse().ok()).flatten()
 }

@@ -16,7 +16,7 @@ use time::{Date, OffsetDateTime};
 use crate::audit::Event;
 use crate::drafts::{facts_of_record, from_json};
 use crate::model::{DeletedFile, Deletion};
-use crate::publish::derive_rows;
+use crate::publish::{derive_rows, files_state};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -251,11 +251,13 @@ impl Tessera {
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{object} has no versions")))?;
         let mut doc = self.stored_record(inventory, id).await?;
         let paths: BTreeSet<String> = keys.iter().map(|key| format!("{id}/files/{key}")).collect();
+        // The record's files are in the version that published them, not always in the head.
+        let digests: HashMap<&str, &str> = files_state(inventory, &doc)?.files().filter(|(path, _)| paths.contains(*path)).collect();
         let stamp = now();
         let mut deletion = Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files: Vec::new() };
         doc.files.entries.retain(|entry| {
             let path = format!("{id}/files/{}", entry.key);
-            let Some(digest) = head.digest_of(&path).filter(|_| paths.contains(&path)) else { return true };
+            let Some(digest) = digests.get(path.as_str()) else { return true };
             let (key, size, md5) = (entry.key.clone(), entry.size, entry.md5.clone());
             deletion.files.push(DeletedFile { key, size, md5, sha512: digest.to_string() });
             false

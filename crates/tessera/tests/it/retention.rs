@@ -224,3 +224,81 @@ fn contains_bytes(dir: &std::path::Path, needle: &[u8]) -> bool {
 async fn server_text(server: &tessera_testkit::TestServer, path: &str) -> String {
     reqwest::get(server.url(path)).await.expect("page").text().await.expect("text")
 }
+
+/// A dataset's object keeps each version's files in the OCFL version that published them: a
+/// newer version's state does not list the older one's files again. Deleting the files of an
+/// older version finds them there, keeps the bytes a newer version still holds, and a rebuild
+/// from storage alone gives the same answers.
+#[tokio::test]
+async fn files_of_an_older_version_are_deleted_where_they_are_kept() {
+    let mut server = start(TestServerConfig::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = person(&server, "owner@example.org", Some(("trust", "depositor")));
+    let curator = member(&server, "curator@example.org", "trust", "curator");
+    let anonymous = Api::new(&server, None);
+    let first = publish(&owner, "Ward counts", json!({}), &[("shared.csv", b"ward,count\nA,3\n"), ("old.csv", b"old\n")]).await;
+    let (status, draft) = owner.post_empty(&format!("/api/records/{first}/versions")).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let second = draft["id"].as_str().unwrap().to_string();
+    let old = format!("/api/records/{second}/draft/files/old.csv");
+    assert_eq!(owner.send(owner.request(reqwest::Method::DELETE, &old)).await.0, StatusCode::NO_CONTENT);
+    let mut body = draft.clone();
+    body["metadata"]["version"] = "2".into();
+    assert_eq!(owner.put(&format!("/api/records/{second}/draft"), body).await.0, StatusCode::OK);
+    owner.publish(&second).await;
+
+    // The head lists the second version's files and both records, not the first's files.
+    let inventory = object_inventory(&server, &second);
+    let head = &inventory["versions"][inventory["head"].as_str().unwrap()]["state"];
+    let mut paths: Vec<&str> = head.as_object().unwrap().values().flat_map(|p| p.as_array().unwrap()).filter_map(Value::as_str).collect();
+    paths.sort();
+    assert_eq!(paths, [format!("{first}/record.json"), format!("{second}/files/shared.csv"), format!("{second}/record.json")]);
+    assert_eq!(anonymous.bytes(&format!("/api/records/{first}/files/old.csv/content")).await.2, b"old\n");
+
+    // Every file of the first version goes; the second keeps the content they shared.
+    let (_, request) = owner.post(&format!("/api/records/{first}/deletion-requests"), json!({"reason": "Consent withdrawn"})).await;
+    let request = request["id"].as_str().unwrap().to_string();
+    let (status, approved) = curator.post(&format!("/api/deletion-requests/{request}/approve"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    for key in ["shared.csv", "old.csv"] {
+        assert_eq!(anonymous.get(&format!("/api/records/{first}/files/{key}/content")).await.0, StatusCode::GONE, "{key}");
+    }
+    assert_eq!(anonymous.bytes(&format!("/api/records/{second}/files/shared.csv/content")).await.2, b"ward,count\nA,3\n");
+    let reference = Command::new(ocfl_validator()).arg(server.data_dir.join("ocfl")).output().expect("running ocfl-validate.py");
+    assert!(reference.status.success(), "ocfl-py rejects the storage root: {}", describe(&reference));
+
+    let answers = async |api: &Api| {
+        let mut all = Vec::new();
+        for id in [&first, &second] {
+            for path in [format!("/api/records/{id}"), format!("/api/records/{id}/files")] {
+                all.push(api.get(&path).await.1);
+            }
+        }
+        all
+    };
+    let before = answers(&anonymous).await;
+    server.stop();
+    server.cli_ok(&["rebuild"]);
+    server.start_again().await;
+    assert_eq!(answers(&anonymous).await, before);
+}
+
+/// The root inventory of the dataset object that holds `record`, as JSON.
+fn object_inventory(server: &tessera_testkit::TestServer, record: &str) -> Value {
+    let needle = format!("\"{record}/record.json\"");
+    let mut pending = vec![server.data_dir.join("ocfl")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('v')) {
+                pending.push(path);
+            } else if path.file_name().is_some_and(|name| name == "inventory.json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.contains(&needle) {
+                    return serde_json::from_str(&text).unwrap();
+                }
+            }
+        }
+    }
+    panic!("no object holds record {record}");
+}
