@@ -119,8 +119,12 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let started = Instant::now();
+    // Every id at once: taking two from the sequence for each record was two more write
+    // transactions a record, two thirds of the time.
+    let first = catalog.next_id().await?;
+    catalog.reserve_ids_through(first + 2 * records as i64).await?;
     for n in 0..records {
-        let (parent, id) = (catalog.next_id().await?, catalog.next_id().await?);
+        let (parent, id) = (first + 1 + 2 * n as i64, first + 2 + 2 * n as i64);
         let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
         let row = record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?;
         catalog.apply_published(&row, Some(&[]), None, &[], Vec::new()).await?;
