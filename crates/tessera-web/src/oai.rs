@@ -203,7 +203,7 @@ async fn answer(state: &AppState, raw: &[u8]) -> Response {
             Err(Failure::Internal(err)) => return err.into_response(),
         },
     };
-    let mut xml = Xml::document();
+    let mut xml = Xml::document_of(body.as_ref().map_or(0, String::len) + 1024);
     let location = format!("{NAMESPACE} {SCHEMA}");
     xml.open(
         "OAI-PMH",
@@ -246,7 +246,13 @@ impl From<tessera_app::Error> for Failure {
 /// The verb's element, written out.
 async fn respond(state: &AppState, request: &Request) -> Result<String, Failure> {
     let tessera = &state.tessera;
-    let mut xml = Xml::fragment();
+    // Room for a full page, about 2 KB a record and 100 bytes a header, so that its buffer is
+    // not copied over and over as it grows.
+    let mut xml = match request.verb {
+        Verb::ListRecords => Xml::fragment_of(RECORDS_PAGE as usize * 2048),
+        Verb::ListIdentifiers => Xml::fragment_of(HEADERS_PAGE as usize * 128),
+        _ => Xml::fragment(),
+    };
     match request.verb {
         Verb::Identify => {
             let earliest = tessera.oai_earliest().await?.unwrap_or_else(datestamp_now);
