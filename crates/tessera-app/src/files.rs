@@ -23,9 +23,11 @@ impl Tessera {
         self.check_files_writable(&row)?;
         let mut problems = Vec::new();
         let mut parsed: Vec<(FileKey, Option<MultipartRequest>)> = Vec::new();
+        // A set, so a list of many thousands of keys is checked in one pass.
+        let mut listed = std::collections::HashSet::new();
         for (i, file) in files.iter().enumerate() {
             match FileKey::parse(&file.key) {
-                Ok(key) if parsed.iter().any(|(k, _)| *k == key) => {
+                Ok(key) if !listed.insert(key.clone()) => {
                     problems.push(Problem::new(format!("{i}.key"), format!("'{key}' is listed twice")))
                 }
                 Ok(key) => parsed.push((key, file.multipart)),

@@ -40,8 +40,12 @@ impl Tessera {
             problems
                 .push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
         }
-        for key in draft.access.file_classes.keys().filter(|key| !files.iter().any(|f| &f.key == *key)) {
-            problems.push(Problem::new(format!("access.file_classes.{key}"), format!("names '{key}', which is not a file of this draft")));
+        if !draft.access.file_classes.is_empty() {
+            let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+            for key in draft.access.file_classes.keys().filter(|key| !keys.contains(key.as_str())) {
+                problems
+                    .push(Problem::new(format!("access.file_classes.{key}"), format!("names '{key}', which is not a file of this draft")));
+            }
         }
         if draft.access.embargo.active {
             match draft.access.embargo.until.as_deref() {

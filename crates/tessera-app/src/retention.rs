@@ -288,6 +288,7 @@ impl Tessera {
         let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
         let (record, files, sets) = derive_rows(&inventory, doc)?;
+        let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| p.digest.as_str()).collect();
         let detail = json!({
             "reason": reason,
             "basis": basis,
@@ -296,12 +297,12 @@ impl Tessera {
                 "key": f.key,
                 "size": f.size,
                 "sha512": f.sha512,
-                "erased": purged.iter().any(|p| p.digest == f.sha512 && p.erased),
+                "erased": erased.contains(f.sha512.as_str()),
             })).collect::<Vec<_>>(),
         });
         let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
         self.catalog.apply_published(&record, Some(&files), None, &sets, vec![entry]).await?;
-        let erased: Vec<String> = purged.iter().filter(|p| p.erased).map(|p| p.digest.clone()).collect();
+        let erased: Vec<String> = erased.into_iter().map(str::to_string).collect();
         self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
         self.index_parent(row.parent_id).await?;
         tracing::info!(record = id.0, files = deletion.files.len(), ocfl_version = inventory.head, "deleted files");

@@ -397,6 +397,27 @@ async fn contract(catalog: Catalog) {
     assert_eq!(catalog.draft_keys_among(draft.id, &asked).await.unwrap(), ["f00000.txt", "f02499.txt"]);
     let every: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
     assert_eq!(catalog.draft_keys_among(draft.id, &every).await.unwrap().len(), 2499, "asked in several batches");
+    // Files carried from storage whose content a purge erased leave the dataset's drafts,
+    // asked a thousand digests at a time; a staged copy of the same bytes stays.
+    let carried: Vec<DraftFileRow> = (0..1500)
+        .map(|i| DraftFileRow {
+            key: format!("carried/{i:04}"),
+            status: "completed".into(),
+            sha512: Some(format!("c{i}")),
+            staged: false,
+            ..files[0].clone()
+        })
+        .collect();
+    let staged_copy = DraftFileRow { key: "staged-copy".into(), staged: true, ..carried[0].clone() };
+    catalog.insert_draft_files(&[carried.as_slice(), std::slice::from_ref(&staged_copy)].concat(), &[]).await.unwrap();
+    let erased: Vec<String> = (0..1200).map(|i| format!("c{i}")).collect();
+    assert_eq!(catalog.drop_carried_draft_files(ParentId(9999), &erased).await.unwrap(), 0, "another dataset's drafts");
+    assert_eq!(catalog.drop_carried_draft_files(draft.parent_id, &erased).await.unwrap(), 1200);
+    let left = catalog.draft_keys_among(draft.id, &["carried/1199", "carried/1200", "staged-copy"]).await.unwrap();
+    assert_eq!(left, ["carried/1200", "staged-copy"]);
+    let rest: Vec<String> = (1200..1500).map(|i| format!("c{i}")).collect();
+    assert_eq!(catalog.drop_carried_draft_files(draft.parent_id, &rest).await.unwrap(), 300);
+    assert!(catalog.delete_draft_file(draft.id, "staged-copy", vec![]).await.unwrap());
 
     // Resumable uploads: acknowledged bytes, then the file joins the draft in one step.
     let upload = UploadRow {
