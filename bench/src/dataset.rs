@@ -1,6 +1,7 @@
 //! A dataset of many files, deposited the way a folder of instrument output would be: one zip
-//! uploaded and unpacked on the server, published, then a new version that changes ten files,
-//! the file list paged, one file downloaded, and all of them downloaded as a streamed zip.
+//! uploaded and unpacked on the server, published, then new versions that change ten files
+//! each, the file list paged, one file downloaded, all of them downloaded as a streamed zip,
+//! and, when asked, every file of the first version deleted.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -43,7 +44,7 @@ fn write_archive(path: &Path, files: usize) -> anyhow::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
-pub(crate) async fn large_dataset(server: &str, token: &str, files: usize) -> anyhow::Result<()> {
+pub(crate) async fn large_dataset(server: &str, token: &str, files: usize, versions: usize, delete_first: bool) -> anyhow::Result<()> {
     let client = Client::new();
     let work = tempfile::tempdir()?;
     let archive = work.path().join("dataset.zip");
@@ -84,30 +85,21 @@ pub(crate) async fn large_dataset(server: &str, token: &str, files: usize) -> an
         files as f64 / publish.as_secs_f64()
     );
 
-    // A new version that changes ten files; the others are carried by reference.
-    let started = Instant::now();
-    let version = call(&client, Method::POST, format!("{server}/api/records/{id}/versions"), token, None).await?;
-    let next = version["id"].as_str().context("new version id")?.to_string();
-    let next_files = format!("{server}/api/records/{next}/draft/files");
-    for n in 0..10 {
-        let i = n * files / 10;
-        let key = key_of(i);
-        call(&client, Method::DELETE, format!("{next_files}/{key}"), token, None).await.ok();
-        call(&client, Method::POST, next_files.clone(), token, Some(json!([{"key": key}]))).await?;
-        let response = client
-            .put(format!("{next_files}/{key}/content"))
-            .bearer_auth(token)
-            .header("content-type", "application/octet-stream")
-            .body(content_of(i, 2))
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            bail!("uploading {key}: {}", response.status());
-        }
-        call(&client, Method::POST, format!("{next_files}/{key}/commit"), token, None).await?;
+    // New versions that change ten files each; the others are carried by reference.
+    let mut next = id.clone();
+    let mut took = Vec::new();
+    for number in 2..versions as u32 + 2 {
+        let started = Instant::now();
+        next = new_version(&client, server, token, &next, files, number).await?;
+        took.push(started.elapsed().as_secs_f64());
     }
-    call(&client, Method::POST, format!("{server}/api/records/{next}/draft/actions/publish"), token, None).await?;
-    println!("a new version changing 10 of the {files} files: {:.2} s from start to published", started.elapsed().as_secs_f64());
+    if let Some(first) = took.first() {
+        println!("a new version changing 10 of the {files} files: {first:.2} s from start to published");
+    }
+    if took.len() > 1 {
+        let each: Vec<String> = took.iter().map(|s| format!("{s:.2}")).collect();
+        println!("{} new versions, each from start to published: {} s", took.len(), each.join(" "));
+    }
 
     let last_page = files.div_ceil(100);
     for (what, url) in [
@@ -140,5 +132,40 @@ pub(crate) async fn large_dataset(server: &str, token: &str, files: usize) -> an
         files as f64 / all.as_secs_f64(),
         ms(first_byte.unwrap_or_default())
     );
+
+    if delete_first {
+        let request = json!({"reason": "Benchmark: every file of the first version"});
+        let asked = call(&client, Method::POST, format!("{server}/api/records/{id}/deletion-requests"), token, Some(request)).await?;
+        let request = asked["id"].as_str().context("deletion request id")?;
+        let started = Instant::now();
+        call(&client, Method::POST, format!("{server}/api/deletion-requests/{request}/approve"), token, Some(json!({}))).await?;
+        println!("every file of the first version deleted: {:.2} s", started.elapsed().as_secs_f64());
+    }
     Ok(())
+}
+
+/// Publishes a new version of record `id` with ten of its files changed; returns its id.
+async fn new_version(client: &Client, server: &str, token: &str, id: &str, files: usize, number: u32) -> anyhow::Result<String> {
+    let version = call(client, Method::POST, format!("{server}/api/records/{id}/versions"), token, None).await?;
+    let next = version["id"].as_str().context("new version id")?.to_string();
+    let next_files = format!("{server}/api/records/{next}/draft/files");
+    for n in 0..10 {
+        let i = n * files / 10;
+        let key = key_of(i);
+        call(client, Method::DELETE, format!("{next_files}/{key}"), token, None).await.ok();
+        call(client, Method::POST, next_files.clone(), token, Some(json!([{"key": key}]))).await?;
+        let response = client
+            .put(format!("{next_files}/{key}/content"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(content_of(i, number))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("uploading {key}: {}", response.status());
+        }
+        call(client, Method::POST, format!("{next_files}/{key}/commit"), token, None).await?;
+    }
+    call(client, Method::POST, format!("{server}/api/records/{next}/draft/actions/publish"), token, None).await?;
+    Ok(next)
 }

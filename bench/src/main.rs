@@ -37,9 +37,19 @@ enum Command {
     },
     /// Deposit N small files into one draft, time the publish, then the paged listing and landing page.
     ManyFiles(FilesLoad),
-    /// A dataset of N files: one zip unpacked on the server, published, a new version changing
-    /// ten files, the paged file list, one file, and all of them as a streamed zip.
-    LargeDataset(FilesLoad),
+    /// A dataset of N files: one zip unpacked on the server, published, new versions changing
+    /// ten files each, the paged file list, one file, and all of them as a streamed zip.
+    LargeDataset {
+        #[command(flatten)]
+        load: FilesLoad,
+        /// How many new versions to publish, one after another.
+        #[arg(long, default_value_t = 1)]
+        versions: usize,
+        /// Then delete every file of the first version and time it: a deletion request and its
+        /// approval, so the token's holder must be able to approve (a platform administrator).
+        #[arg(long)]
+        delete_first: bool,
+    },
     /// Ask a running server to rebuild its search index, publishing records until the new index
     /// takes over; each must be found as soon as its publish answers, and after.
     ReindexLive {
@@ -125,7 +135,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Generate { data_dir, records } => generate::generate(&data_dir, records).await,
         Command::DepositFile { server, token, file } => load::deposit_file(&server, &token, &file).await,
         Command::ManyFiles(FilesLoad { server, token, files }) => load::many_files(&server, &token, files).await,
-        Command::LargeDataset(FilesLoad { server, token, files }) => dataset::large_dataset(&server, &token, files).await,
+        Command::LargeDataset { load: FilesLoad { server, token, files }, versions, delete_first } => {
+            dataset::large_dataset(&server, &token, files, versions, delete_first).await
+        }
         Command::Search { server, clients, requests, datasette } => load::search(&server, clients, requests, datasette).await,
         Command::Pages { server, account, org } => load::pages(&server, account.as_deref(), org.as_deref()).await,
         Command::ReindexLive { server, token } => reindex::reindex_live(&server, &token).await,

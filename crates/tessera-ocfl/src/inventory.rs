@@ -68,12 +68,17 @@ impl Inventory {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let referenced: std::collections::BTreeSet<&String> = versions.values().flat_map(|v| v.state.keys()).collect();
+        // Field by field: copying the whole inventory first, as `..self.clone()` would, costs
+        // its every version again for each version a purge rewrites.
         Inventory {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            digest_algorithm: self.digest_algorithm.clone(),
             head: format!("v{number}"),
+            content_directory: self.content_directory.clone(),
             manifest: self.manifest.iter().filter(|(digest, _)| referenced.contains(digest)).map(|(k, v)| (k.clone(), v.clone())).collect(),
             versions,
             fixity: None,
-            ..self.clone()
         }
     }
 

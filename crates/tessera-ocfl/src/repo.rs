@@ -186,20 +186,24 @@ impl OcflRepo {
             }
             version.state.retain(|_, logical| !logical.is_empty());
         }
-        let old_manifest = previous.manifest.clone();
-        previous.manifest.retain(|digest, _| previous.versions.values().any(|v| v.state.contains_key(digest)));
+        // Content no version refers to any more leaves the manifest now, and storage once the
+        // new root inventory is in place.
+        let mut erased = Vec::new();
+        previous.manifest.retain(|digest, content_paths| {
+            let referenced = previous.versions.values().any(|v| v.state.contains_key(digest));
+            if !referenced {
+                erased.append(content_paths);
+            }
+            referenced
+        });
 
         let (inventory, sidecar) = self.write_version(id, Some(previous), next).await?;
         for number in 1..inventory.head_number() {
             self.write_version_inventory(inventory.truncated(number)).await?;
         }
         self.commit_root(&inventory, sidecar).await?;
-        for (digest, content_paths) in &old_manifest {
-            if !inventory.manifest.contains_key(digest) {
-                for content_path in content_paths {
-                    self.store.delete(&format!("{root}/{content_path}")).await?;
-                }
-            }
+        for content_path in erased {
+            self.store.delete(&format!("{root}/{content_path}")).await?;
         }
         Ok((inventory, purged))
     }
