@@ -667,6 +667,10 @@ mod tests {
         assert_eq!(read(&repo, &inventory, 3, "2/files/shared.txt").await, b"shared");
         let report = crate::validate_object(store.as_ref(), &root).await;
         assert!(report.is_valid(), "{report:?}");
+        for v in 1..3 {
+            let stored = store.get_bytes(&format!("{root}/v{v}/inventory.json")).await.unwrap();
+            assert_eq!(stored, serde_json::to_vec_pretty(&inventory.truncated(v)).unwrap(), "v{v} is written as `truncated` gives it");
+        }
 
         // A purge cut short: the old content is back and a version inventory is stale.
         let purged_v2 = store.get_bytes(&format!("{root}/v2/inventory.json")).await.unwrap();
