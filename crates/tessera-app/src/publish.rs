@@ -336,6 +336,7 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
     let mut files = Vec::with_capacity(doc.files.entries.len());
     let sizes: std::collections::HashMap<&str, (i64, &str)> =
         doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
+    let deleted: HashSet<&str> = doc.deletions.iter().flat_map(|d| d.files.iter().map(|f| f.key.as_str())).collect();
     for (path, digest) in state.files() {
         let Some(key) = path.strip_prefix(&prefix) else { continue };
         let content_path =
@@ -343,7 +344,7 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
         let Some((size, md5)) = sizes.get(key).copied() else {
             // A deleted file whose content another record still holds stays in the versions
             // before its deletion; the record's tombstone says it is gone.
-            if doc.deletions.iter().any(|d| d.files.iter().any(|f| f.key == key)) {
+            if deleted.contains(key) {
                 continue;
             }
             return Err(Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)));
