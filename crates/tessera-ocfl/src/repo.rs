@@ -86,14 +86,9 @@ impl OcflRepo {
     /// The object's current inventory, to build a new version on; `None` if there is no such
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
-        match self.store.get_bytes(&format!("{}/inventory.json", layout::object_root(id))).await {
-            Ok(bytes) => {
-                let inventory = serde_json::from_slice(&bytes).map_err(|e| corrupt(id, e))?;
-                Ok(Some(ReadInventory { inventory, digest: Sha512::digest_hex(&bytes) }))
-            }
-            Err(tessera_storage::Error::NotFound { .. }) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let Some(bytes) = root_inventory_bytes(self.store.as_ref(), &layout::object_root(id)).await? else { return Ok(None) };
+        let inventory = serde_json::from_slice(&bytes).map_err(|e| corrupt(id, e))?;
+        Ok(Some(ReadInventory { inventory, digest: Sha512::digest_hex(&bytes) }))
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -467,8 +462,14 @@ impl std::io::Write for Hashing<'_> {
 }
 
 async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Option<Inventory>> {
+    let Some(bytes) = root_inventory_bytes(store, root).await? else { return Ok(None) };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(id, e))
+}
+
+/// The bytes of the root inventory at `root`, or `None` when there is no object there.
+async fn root_inventory_bytes(store: &dyn Store, root: &str) -> Result<Option<Bytes>> {
     match store.get_bytes(&format!("{root}/inventory.json")).await {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(id, e)),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(tessera_storage::Error::NotFound { .. }) => Ok(None),
         Err(err) => Err(err.into()),
     }
