@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
-use reqwest::{Client, Method};
+use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 
 use crate::load::{call, metadata, ms, print_latency, tokio_util_stream};
@@ -108,7 +108,7 @@ pub(crate) async fn large_dataset(server: &str, token: &str, files: usize, versi
         ("one file's content", format!("{server}/api/records/{next}/files/{}/content", key_of(files / 2))),
         ("landing page", format!("{server}/records/{next}")),
     ] {
-        print_latency(&client, what, &url).await?;
+        print_latency(&client, what, &url, StatusCode::OK).await?;
     }
 
     // Everything, as one streamed zip.
@@ -140,6 +140,14 @@ pub(crate) async fn large_dataset(server: &str, token: &str, files: usize, versi
         let started = Instant::now();
         call(&client, Method::POST, format!("{server}/api/deletion-requests/{request}/approve"), token, Some(json!({}))).await?;
         println!("every file of the first version deleted: {:.2} s", started.elapsed().as_secs_f64());
+        // What is left of it: the record with its tombstones, and a deleted file's answer.
+        for (what, url, status) in [
+            ("the first version after the deletion, as JSON", format!("{server}/api/records/{id}"), StatusCode::OK),
+            ("its landing page", format!("{server}/records/{id}"), StatusCode::OK),
+            ("a deleted file's content", format!("{server}/api/records/{id}/files/{}/content", key_of(files / 2)), StatusCode::GONE),
+        ] {
+            print_latency(&client, what, &url, status).await?;
+        }
     }
     Ok(())
 }

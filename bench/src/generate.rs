@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use tessera_app::domain::{Access, Metadata, ParentId, RecordId, UserId};
 use tessera_app::{RecordDoc, Tessera, TesseraConfig};
-use tessera_catalog::{Catalog, RecordRow};
+use tessera_catalog::{Catalog, RecordFiles, RecordRow};
 
 pub(crate) const TOPICS: &[&str] = &[
     "river",
@@ -127,7 +127,7 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
         let (parent, id) = (first + 1 + 2 * n as i64, first + 2 + 2 * n as i64);
         let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
         let row = record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?;
-        catalog.apply_published(&row, Some(&[]), None, &[], Vec::new()).await?;
+        catalog.apply_published(&row, Some(RecordFiles::present(&[])), None, &[], Vec::new()).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
     let tessera = open(data_dir, catalog).await?;

@@ -135,7 +135,7 @@ pub(crate) async fn many_files(server: &str, token: &str, files: usize) -> anyho
         ("file listing, 100 per page", format!("{server}/api/records/{id}/files?size=100&page=37")),
         ("record", format!("{server}/api/records/{id}")),
     ] {
-        print_latency(&client, what, &url).await?;
+        print_latency(&client, what, &url, StatusCode::OK).await?;
     }
     Ok(())
 }
@@ -158,7 +158,7 @@ pub(crate) async fn pages(server: &str, account: Option<&str>, org: Option<&str>
             ("landing page", format!("/records/{id}")),
             ("sign-in page", "/login".to_string()),
         ] {
-            print_latency(&client, &format!("{lang} {what}"), &format!("{server}{path}")).await?;
+            print_latency(&client, &format!("{lang} {what}"), &format!("{server}{path}"), StatusCode::OK).await?;
         }
     }
     let Some(account) = account else { return Ok(()) };
@@ -171,7 +171,7 @@ pub(crate) async fn pages(server: &str, account: Option<&str>, org: Option<&str>
         signed_in.push(("its audit trail, first page", format!("/organizations/{org}/audit")));
     }
     for (what, path) in signed_in {
-        print_latency(&client, what, &format!("{server}{path}")).await?;
+        print_latency(&client, what, &format!("{server}{path}"), StatusCode::OK).await?;
     }
     Ok(())
 }
@@ -196,13 +196,14 @@ async fn sign_in(server: &str, account: &str) -> anyhow::Result<String> {
 }
 
 /// Reads `url` 50 times, one after another, and prints the median and p99.
-pub(crate) async fn print_latency(client: &Client, what: &str, url: &str) -> anyhow::Result<()> {
+/// Times fifty requests for `url`, each answered with `status`, and prints the median and p99.
+pub(crate) async fn print_latency(client: &Client, what: &str, url: &str, status: StatusCode) -> anyhow::Result<()> {
     let mut times = Vec::new();
     for _ in 0..50 {
         let started = Instant::now();
         let response = client.get(url).send().await?;
-        if !response.status().is_success() {
-            bail!("{url}: {}", response.status());
+        if response.status() != status {
+            bail!("{url}: {}, not {status}", response.status());
         }
         response.bytes().await?;
         times.push(started.elapsed());

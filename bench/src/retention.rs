@@ -6,7 +6,7 @@ use std::time::Instant;
 use rand::SeedableRng;
 use tessera_app::domain::retention::parse_date;
 use tessera_app::domain::{Access, DataClass, ParentId, RecordId, Visibility};
-use tessera_catalog::{Catalog, FileRow, ScheduleRow};
+use tessera_catalog::{Catalog, FileRow, RecordFiles, ScheduleRow};
 
 use crate::generate::{metadata, open, record_row};
 
@@ -53,7 +53,7 @@ pub(crate) async fn retention(data_dir: &Path, records: usize) -> anyhow::Result
                 content_key: format!("bench/{id}/{f}"),
             })
             .collect();
-        catalog.apply_published(&row, Some(&files), None, &[], Vec::new()).await?;
+        catalog.apply_published(&row, Some(RecordFiles::present(&files)), None, &[], Vec::new()).await?;
     }
     eprintln!("wrote {records} records with {FILES} files each in {:.1} s", started.elapsed().as_secs_f64());
     let tessera = open(data_dir, catalog).await?;

@@ -48,8 +48,8 @@ pub use index_doc::LOCAL_ORIGIN;
 pub use mail::MailConfig;
 pub use maintenance::{RebuildReport, VerifyReport};
 pub use model::{
-    DeletedFile, Deletion, DraftFileView, DraftView, FileView, OwnRecords, PidDoc, RecordDoc, RecordInput, RecordView, SearchHit,
-    SearchPage,
+    DeletedFile, DeletedFileView, Deletion, DraftFileView, DraftView, FileView, OwnRecords, PidDoc, RecordDoc, RecordInput, RecordView,
+    SearchHit, SearchPage,
 };
 pub use multipart::{MAX_PARTS, MultipartRequest, MultipartView, PartUpload};
 pub use oai::{COMMUNITY_SETS, ORGANIZATION_SETS, OaiItem, TYPE_SETS};

@@ -69,7 +69,27 @@ pub struct Deletion {
     pub reason: String,
     /// What decided it: `record` (its own date), `schedule:{id}` or `request:{id}`.
     pub basis: String,
+    /// How many files it deleted.
+    #[serde(default)]
+    pub files_count: usize,
+    /// Which, in the `record.json` of storage only: the catalogue keeps them in a table of
+    /// their own, so that a record whose 100,000 files were deleted does not carry them into
+    /// every view and download of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<DeletedFile>,
+}
+
+/// A file deleted from storage, as its tombstone and its deletion tell it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletedFileView {
+    pub key: String,
+    pub size: i64,
+    pub md5: String,
+    pub sha512: String,
+    /// When, in RFC 3339.
+    pub date: String,
+    pub reason: String,
+    pub basis: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,7 +180,7 @@ impl RecordView {
         self.doc.files.entries.clear();
         self.doc.access.file_classes.clear();
         for deletion in &mut self.doc.deletions {
-            deletion.files.clear();
+            deletion.files_count = 0;
         }
         (self.files_count, self.files_bytes, self.is_stub) = (0, 0, true);
         self

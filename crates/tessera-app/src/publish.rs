@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use serde_json::json;
-use tessera_catalog::{FileRow, RecordRow};
+use tessera_catalog::{DeletedFileRow, FileRow, RecordFiles, RecordRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::validate::check_metadata;
 use tessera_domain::{ParentId, Problem, RecordId};
@@ -29,7 +29,8 @@ impl Tessera {
         let mut draft: DraftDoc = from_json(&row.doc)?;
         let mut problems = check_metadata(&mut draft.metadata);
         let files = self.catalog.draft_files(id, 0, None).await?;
-        if draft.files_enabled && files.is_empty() {
+        // An edit keeps the record's files, which may all have been deleted since.
+        if draft.files_enabled && files.is_empty() && row.kind != KIND_EDIT {
             problems
                 .push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
         }
@@ -121,6 +122,10 @@ impl Tessera {
         // the object moves on meanwhile.
         let previous = self.ocfl.read(&object_id(row.parent_id)).await?;
         let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
+        // The catalogue says how many files each deletion took; the record as stored says which.
+        if let Some(read) = previous.as_ref().filter(|_| row.kind == KIND_EDIT && !doc.deletions.is_empty()) {
+            doc.deletions = self.stored_record(&read.inventory, id).await?.deletions;
+        }
         let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
         let own_prefix = format!("{id}/");
         let mut state: Vec<(String, FileSource)> = previous
@@ -141,23 +146,24 @@ impl Tessera {
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
         let version = NewVersion { base, state, message, user, created: parse_time(&stamp), read: previous };
         let inventory = self.commit_version(row.parent_id, version).await?;
-        let (record, record_files, sets) = derive_rows(&inventory, doc)?;
+        let derived = derive_rows(&inventory, doc)?;
+        let record = &derived.record;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
         let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
-        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": record_files.len()});
+        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": derived.files.len()});
         let mut audit = vec![self.entry(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail))];
         if let Some(before) = before.filter(|before| *before != published.access) {
             let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
             audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
         }
-        self.catalog.apply_published(&record, files_changed.then_some(record_files.as_slice()), Some(id), &sets, audit).await?;
+        self.catalog.apply_published(record, files_changed.then(|| derived.record_files()), Some(id), &derived.sets, audit).await?;
         self.staging.remove_draft(id).await?;
         self.index_parent(row.parent_id).await?;
-        self.schedule_embargo_lift(&record).await?;
+        self.schedule_embargo_lift(record).await?;
         self.schedule_doi_registration(&published).await?;
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
-        self.record_view(record).await
+        self.record_view(derived.record).await
     }
 
     /// Commits a new version of a dataset's object, journalled so that a crash at any point
@@ -207,19 +213,21 @@ impl Tessera {
             highest = highest.max(doc.id.0).max(doc.parent_id.0);
             let id = doc.id;
             let embargoed = doc.access.embargo.active;
-            let (record, files, sets) = derive_rows(inventory, doc)?;
+            let derived = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.
             let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT);
             // Its entry never reached the trail: the catalogue's transaction did not happen.
             let audit = published_draft.iter().map(|draft| {
-                let event = Event::new("record-published", Some(draft.owner_id), format!("record {id}")).dataset(record.parent_id);
-                self.entry(event.detail(json!({"ocfl_version": inventory.head, "files": files.len(), "recovered": true})))
+                let event = Event::new("record-published", Some(draft.owner_id), format!("record {id}")).dataset(derived.record.parent_id);
+                self.entry(event.detail(json!({"ocfl_version": inventory.head, "files": derived.files.len(), "recovered": true})))
             });
             let published_draft = published_draft.as_ref().map(|d| d.id);
-            self.catalog.apply_published(&record, Some(&files), published_draft, &sets, audit.collect()).await?;
+            self.catalog
+                .apply_published(&derived.record, Some(derived.record_files()), published_draft, &derived.sets, audit.collect())
+                .await?;
             if embargoed {
                 // Jobs live in the catalogue; after a rebuild, storage says which are owed.
-                self.schedule_embargo_lift(&record).await?;
+                self.schedule_embargo_lift(&derived.record).await?;
             }
             if let Some(draft) = published_draft {
                 self.staging.remove_draft(draft).await?;
@@ -299,8 +307,8 @@ impl Tessera {
         detail["ocfl_version"] = json!(inventory.head);
         let mut entries = vec![self.entry(event.detail(detail))];
         for doc in docs {
-            let (record, _, sets) = derive_rows(&inventory, doc)?;
-            self.catalog.apply_published(&record, None, None, &sets, std::mem::take(&mut entries)).await?;
+            let derived = derive_rows(&inventory, doc)?;
+            self.catalog.apply_published(&derived.record, None, None, &derived.sets, std::mem::take(&mut entries)).await?;
         }
         self.index_parent(parent).await
     }
@@ -328,8 +336,24 @@ impl Tessera {
     }
 }
 
-/// The catalogue rows for a record as committed in `inventory`, and its OAI-PMH sets.
-pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(RecordRow, Vec<FileRow>, Vec<String>)> {
+/// A record's rows in the catalogue, as `derive_rows` makes them from storage.
+pub(crate) struct Derived {
+    pub(crate) record: RecordRow,
+    pub(crate) files: Vec<FileRow>,
+    /// The tombstones of its deleted files.
+    pub(crate) deleted: Vec<DeletedFileRow>,
+    /// Its OAI-PMH sets.
+    pub(crate) sets: Vec<String>,
+}
+
+impl Derived {
+    pub(crate) fn record_files(&self) -> RecordFiles<'_> {
+        RecordFiles { present: &self.files, deleted: &self.deleted }
+    }
+}
+
+/// The catalogue rows for a record as committed in `inventory`, from its document as stored.
+pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<Derived> {
     let state = files_state(inventory, &doc)?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
@@ -357,10 +381,24 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<(
             content_key: format!("{root}/{content_path}"),
         });
     }
-    // The catalogue keeps file details in its own table, not in the document.
+    // The catalogue keeps file details and tombstones in tables of their own, not in the
+    // document, which says only how many files each deletion took.
     doc.files.entries.clear();
+    let mut tombstones = Vec::new();
+    for (n, deletion) in doc.deletions.iter_mut().enumerate() {
+        if !deletion.files.is_empty() {
+            deletion.files_count = deletion.files.len();
+        }
+        tombstones.extend(deletion.files.drain(..).map(|f| DeletedFileRow {
+            key: f.key,
+            deletion: n as i64,
+            size: f.size,
+            md5: f.md5,
+            sha512: f.sha512,
+        }));
+    }
     let record = doc.catalogue_row(i64::from(inventory.head_number()))?;
-    Ok((record, files, crate::oai::sets_of(&doc)))
+    Ok(Derived { record, files, deleted: tombstones, sets: crate::oai::sets_of(&doc) })
 }
 
 /// The version of an object whose state holds the files of record `doc` (see `FilesDoc::version`).

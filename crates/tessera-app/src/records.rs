@@ -162,7 +162,8 @@ impl Tessera {
         self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}")).await?;
         self.authorize(subject, Action::ReadFiles, &facts, &format!("files of record {id}")).await?;
         let Some(row) = found.file.clone() else {
-            let deleted = doc.deletions.iter().find(|d| d.files.iter().any(|f| f.key == key));
+            let tombstone = self.catalog.deleted_file(id, key).await?;
+            let deleted = tombstone.and_then(|t| usize::try_from(t.deletion).ok()).and_then(|n| doc.deletions.get(n));
             return Err(match deleted {
                 Some(deletion) => Error::Gone(format!(
                     "file '{key}' of record {id} was deleted on {}: {}",
@@ -367,16 +368,13 @@ fn record_view(row: RecordRow, stats: &RecordStats) -> Result<RecordView> {
     })
 }
 
-/// The view without the keys of `access.file_classes` and of deleted files, unless the caller
-/// may edit the record: a file's name can say too much. Others see each file's class in the
-/// file listing, which holds only the files they may read, and when and why files were deleted.
+/// The view without the keys of `access.file_classes`, unless the caller may edit the record:
+/// a file's name can say too much. Others see each file's class in the file listing, which
+/// holds only the files they may read. (Nor does the view name deleted files: they are listed
+/// apart, for those who may edit the record, by `Tessera::deleted_files`.)
 fn without_file_names(subject: &Subject, mut view: RecordView) -> RecordView {
-    let named = !view.doc.access.file_classes.is_empty() || view.doc.deletions.iter().any(|d| !d.files.is_empty());
-    if named && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {
+    if !view.doc.access.file_classes.is_empty() && !authz::authorize(subject, Action::EditRecord, &facts_of_record(&view.doc)).allowed {
         view.doc.access.file_classes.clear();
-        for deletion in &mut view.doc.deletions {
-            deletion.files.clear();
-        }
     }
     view
 }

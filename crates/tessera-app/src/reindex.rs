@@ -171,7 +171,7 @@ mod tests {
     use std::sync::Arc;
 
     use serde_json::json;
-    use tessera_catalog::Catalog;
+    use tessera_catalog::{Catalog, RecordFiles};
     use tessera_search::SearchRequest;
 
     use super::*;
@@ -197,7 +197,11 @@ mod tests {
             pids: Default::default(),
             communities: Vec::new(),
         };
-        tessera.catalog.apply_published(&doc.catalogue_row(version).unwrap(), Some(&[]), None, &[], Vec::new()).await.unwrap();
+        tessera
+            .catalog
+            .apply_published(&doc.catalogue_row(version).unwrap(), Some(RecordFiles::present(&[])), None, &[], Vec::new())
+            .await
+            .unwrap();
         tessera.index_parent(ParentId(parent)).await.unwrap();
     }
 

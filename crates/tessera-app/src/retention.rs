@@ -15,7 +15,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::audit::Event;
 use crate::drafts::{facts_of_record, from_json};
-use crate::model::{DeletedFile, Deletion};
+use crate::model::{DeletedFile, DeletedFileView, Deletion, RecordDoc};
 use crate::publish::{derive_rows, files_state};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
@@ -254,7 +254,8 @@ impl Tessera {
         // The record's files are in the version that published them, not always in the head.
         let digests: HashMap<&str, &str> = files_state(inventory, &doc)?.files().filter(|(path, _)| paths.contains(*path)).collect();
         let stamp = now();
-        let mut deletion = Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files: Vec::new() };
+        let mut deletion =
+            Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files_count: 0, files: Vec::new() };
         doc.files.entries.retain(|entry| {
             let path = format!("{id}/files/{}", entry.key);
             let Some(digest) = digests.get(path.as_str()) else { return true };
@@ -268,6 +269,7 @@ impl Tessera {
         for file in &deletion.files {
             doc.access.file_classes.remove(&file.key);
         }
+        deletion.files_count = deletion.files.len();
         doc.deletions.push(deletion.clone());
         doc.updated = stamp.clone();
 
@@ -279,15 +281,14 @@ impl Tessera {
             .collect();
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
         state.push((record_path, FileSource::Bytes(json.into())));
-        let names: Vec<&str> = deletion.files.iter().map(|f| f.key.as_str()).collect();
-        let message = format!("Delete {} file(s) of record {id} ({}): {reason}", names.len(), names.join(", "));
+        let message = format!("Delete {} file(s) of record {id} ({}): {reason}", deletion.files.len(), named_in_message(&deletion.files));
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
         };
         let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
-        let (record, files, sets) = derive_rows(&inventory, doc)?;
+        let derived = derive_rows(&inventory, doc)?;
         let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| p.digest.as_str()).collect();
         let detail = json!({
             "reason": reason,
@@ -301,7 +302,7 @@ impl Tessera {
             })).collect::<Vec<_>>(),
         });
         let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
-        self.catalog.apply_published(&record, Some(&files), None, &sets, vec![entry]).await?;
+        self.catalog.apply_published(&derived.record, Some(derived.record_files()), None, &derived.sets, vec![entry]).await?;
         let erased: Vec<String> = erased.into_iter().map(str::to_string).collect();
         self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
         self.index_parent(row.parent_id).await?;
@@ -342,6 +343,33 @@ impl Tessera {
         let facts = self.governed(subject, id, "legal holds").await?;
         let parent = facts.parent.ok_or_else(|| Error::Corrupt(format!("record {id} has no dataset")))?;
         Ok(self.catalog.holds_of_parent(parent).await?)
+    }
+
+    /// A page of the files of record `id` deleted from storage, by deletion and then key, and
+    /// how many there are. Only those who may edit the record see them: a file's name can say
+    /// too much; everyone sees when and why, and how many, in the record itself.
+    pub async fn deleted_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: i64) -> Result<(Vec<DeletedFileView>, i64)> {
+        let row = self.published_row(id).await?;
+        let doc: RecordDoc = from_json(&row.doc)?;
+        let facts = self.record_facts(subject, &doc, None).await?;
+        self.authorize(subject, Action::ReadMetadata, &facts, &format!("record {id}")).await?;
+        self.authorize(subject, Action::EditRecord, &facts, &format!("deleted files of record {id}")).await?;
+        let total = doc.deletions.iter().map(|d| d.files_count as i64).sum();
+        let mut page = Vec::new();
+        for tombstone in self.catalog.deleted_files(id, offset.max(0), limit.max(0)).await? {
+            let deletion = usize::try_from(tombstone.deletion).ok().and_then(|n| doc.deletions.get(n));
+            let deletion = deletion.ok_or_else(|| Error::Corrupt(format!("record {id} has no deletion {}", tombstone.deletion)))?;
+            page.push(DeletedFileView {
+                key: tombstone.key,
+                size: tombstone.size,
+                md5: tombstone.md5,
+                sha512: tombstone.sha512,
+                date: deletion.date.clone(),
+                reason: deletion.reason.clone(),
+                basis: deletion.basis.clone(),
+            });
+        }
+        Ok((page, total))
     }
 
     /// The depositor (or a curator) asks for the files of record `id` to be deleted.
@@ -418,6 +446,17 @@ impl Tessera {
         let facts = self.record_facts(subject, &from_json(&row.doc)?, None).await?;
         self.authorize(subject, Action::GovernRecord, &facts, &format!("{what} of record {id}")).await?;
         Ok(facts)
+    }
+}
+
+/// The files a deletion names in the message of its OCFL version: ten at most, as every later
+/// inventory repeats the message. The record's tombstone and the audit entry list them all.
+fn named_in_message(files: &[DeletedFile]) -> String {
+    const NAMED: usize = 10;
+    let names: Vec<&str> = files.iter().take(NAMED).map(|f| f.key.as_str()).collect();
+    match files.len().saturating_sub(NAMED) {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
     }
 }
 

@@ -13,7 +13,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::DownloadMemo;
-use crate::rows::{DownloadRow, DraftFileRow, DraftRow, FileRow, RecordRow, RecordStats, UploadRow};
+use crate::rows::{DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, RecordFiles, RecordRow, RecordStats, UploadRow};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -449,7 +449,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 28] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 29] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -478,6 +478,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 28] = [
     migration!(26, "file positions", "0026_file_positions.sql"),
     migration!(27, "latest version in index", "0027_latest_version_in_index.sql"),
     migration!(28, "records with own deletion", "0028_records_with_own_deletion.sql"),
+    migration!(29, "deleted files", "0029_deleted_files.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -774,13 +775,13 @@ impl Catalog {
 
     // Published records.
 
-    /// Writes a published record's row (replacing it) and its files when given, moves it to the
-    /// end of the OAI-PMH feed with its `sets`, removes the draft it came from and the journal
-    /// entry, and appends `audit` (what happened), all in one transaction.
+    /// Writes a published record's row (replacing it) and its files and tombstones when given,
+    /// moves it to the end of the OAI-PMH feed with its `sets`, removes the draft it came from
+    /// and the journal entry, and appends `audit` (what happened), all in one transaction.
     pub async fn apply_published(
         &self,
         record: &RecordRow,
-        files: Option<&[FileRow]>,
+        files: Option<RecordFiles<'_>>,
         draft: Option<RecordId>,
         sets: &[String],
         audit: Vec<AuditEntry>,
@@ -804,11 +805,11 @@ impl Catalog {
                 .bind(record.id.0).bind(record.parent_id.0).bind(record.version_index).bind(record.owner_id.map(|u| u.0))
                 .bind(record.org_id.as_ref().map(OrgId::as_str)).bind(record.ocfl_version).bind(&record.doc).bind(&record.created).bind(&record.updated)
                 .execute(&mut *tx).await?;
-            if let Some(files) = files {
+            if let Some(RecordFiles { present, deleted }) = files {
                 sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
                 // Each file's place in key order (bytes, as Rust and SQLite compare): pages of
                 // the list are ranges of it.
-                let mut sorted: Vec<&FileRow> = files.iter().collect();
+                let mut sorted: Vec<&FileRow> = present.iter().collect();
                 sorted.sort_by(|a, b| a.key.cmp(&b.key));
                 for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
                     let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
@@ -818,9 +819,21 @@ impl Catalog {
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
-                let bytes: i64 = files.iter().map(|f| f.size).sum();
+                let bytes: i64 = present.iter().map(|f| f.size).sum();
                 sqlx::query("UPDATE records SET files_count = $2, files_bytes = $3 WHERE id = $1")
-                    .bind(record.id.0).bind(files.len() as i64).bind(bytes).execute(&mut *tx).await?;
+                    .bind(record.id.0).bind(present.len() as i64).bind(bytes).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM deleted_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
+                // Listed by deletion, then key.
+                let mut sorted: Vec<&DeletedFileRow> = deleted.iter().collect();
+                sorted.sort_by(|a, b| (a.deletion, &a.key).cmp(&(b.deletion, &b.key)));
+                for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
+                    let mut insert = QueryBuilder::new("INSERT INTO deleted_files (record_id, key, deletion, size, md5, sha512, ordinal) ");
+                    insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512)
+                            .push_bind((n * INSERT_BATCH + i) as i64);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
             }
             if let Some(draft) = draft {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
@@ -1017,6 +1030,7 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM record_files").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM deleted_files").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM records").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM dataset_storage").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM org_storage").execute(&mut *tx).await?;
@@ -1086,9 +1100,14 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
     use std::collections::BTreeSet;
 
-    use super::MIGRATIONS;
+    use serde_json::{Value, json};
+    use sqlx::migrate::Migrator;
+    use tessera_domain::RecordId;
+
+    use super::{Catalog, Engine, MIGRATIONS, migrator};
 
     /// A migration written but not listed is never applied, on either engine.
     #[test]
@@ -1104,5 +1123,73 @@ mod tests {
                 .collect();
             assert_eq!(written, listed, "the {engine} migrations written and those listed in MIGRATIONS differ");
         }
+    }
+
+    /// A record's document before migration 29, with two deletions; and one with none.
+    const TOMBSTONED: &str = r#"{"id": 5, "metadata": {"title": "Ward study"}, "deletions": [
+        {"date": "2026-01-01T00:00:00Z", "reason": "expired", "basis": "record", "files": [
+            {"key": "b.csv", "size": 2, "md5": "m2", "sha512": "s2"}, {"key": "a.csv", "size": 1, "md5": "m1", "sha512": "s1"}]},
+        {"date": "2026-02-01T00:00:00Z", "reason": "withdrawn", "basis": "request:1", "files": [
+            {"key": "c.csv", "size": 3, "md5": "m3", "sha512": "s3"}]}]}"#;
+    const UNTOUCHED: &str = r#"{"id": 6, "metadata": {"title": "Survey"}}"#;
+    const INSERT: &str =
+        "INSERT INTO records (id, parent_id, version_index, ocfl_version, doc, created, updated) VALUES ($1, $1, 1, 1, $2, 'c', 'u')";
+
+    /// The catalogue's migrations up to `version`.
+    fn migrator_to(engine: Engine, version: i64) -> Migrator {
+        let migrations = migrator(engine).migrations.iter().filter(|m| m.version <= version).cloned().collect();
+        Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    }
+
+    /// Migration 29 moves the deleted files out of records' documents into their table,
+    /// leaving how many each deletion took.
+    async fn tombstones_move_out(url: &str) {
+        let catalog = Catalog::connect(url).await.unwrap();
+        let tombstones = catalog.deleted_files(RecordId(5), 0, 10).await.unwrap();
+        let listed: Vec<(&str, i64, i64, &str)> =
+            tombstones.iter().map(|t| (t.key.as_str(), t.deletion, t.size, t.sha512.as_str())).collect();
+        assert_eq!(listed, [("a.csv", 0, 1, "s1"), ("b.csv", 0, 2, "s2"), ("c.csv", 1, 3, "s3")]);
+        let catalog = &catalog;
+        let doc = |id: i64| async move {
+            let row = catalog.record(RecordId(id)).await.unwrap().unwrap();
+            serde_json::from_str::<Value>(&row.doc).unwrap()
+        };
+        let moved = doc(5).await;
+        assert_eq!(
+            moved["deletions"],
+            json!([
+                {"date": "2026-01-01T00:00:00Z", "reason": "expired", "basis": "record", "files_count": 2},
+                {"date": "2026-02-01T00:00:00Z", "reason": "withdrawn", "basis": "request:1", "files_count": 1},
+            ])
+        );
+        assert_eq!(moved["metadata"]["title"], "Ward study");
+        assert_eq!(doc(6).await, serde_json::from_str::<Value>(UNTOUCHED).unwrap());
+        catalog.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_tombstones_move_out_of_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
+        let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator_to(Engine::Sqlite, 28).run(&pool).await.unwrap();
+        for (id, doc) in [(5, TOMBSTONED), (6, UNTOUCHED)] {
+            sqlx::query(INSERT).bind(id).bind(doc).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        tombstones_move_out(&url).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_tombstones_move_out_of_documents() {
+        let database = tessera_testkit::fresh_postgres().await;
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        migrator_to(Engine::Postgres, 28).run(&pool).await.unwrap();
+        for (id, doc) in [(5_i64, TOMBSTONED), (6, UNTOUCHED)] {
+            sqlx::query(INSERT).bind(id).bind(doc).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        tombstones_move_out(&database.url).await;
     }
 }

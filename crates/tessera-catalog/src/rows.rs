@@ -181,6 +181,32 @@ pub struct FileRow {
     pub content_key: String,
 }
 
+/// The tombstone of a published file deleted from storage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletedFileRow {
+    pub key: String,
+    /// Which of the record's deletions took it: its place in the document's list, from 0.
+    pub deletion: i64,
+    pub size: i64,
+    pub md5: String,
+    pub sha512: String,
+}
+
+/// A published record's files as the catalogue keeps them: those it has, and the tombstones
+/// of those deleted from storage.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordFiles<'a> {
+    pub present: &'a [FileRow],
+    pub deleted: &'a [DeletedFileRow],
+}
+
+impl<'a> RecordFiles<'a> {
+    /// Files of a record none of whose files were deleted.
+    pub fn present(files: &'a [FileRow]) -> Self {
+        Self { present: files, deleted: &[] }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrgRow {
     pub id: OrgId,

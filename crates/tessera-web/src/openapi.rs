@@ -27,7 +27,7 @@ use crate::health;
         access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,
         access::create_link, access::list_links, access::revoke_link, people::read_people, people::name_people,
         retention::list_schedules, retention::add_schedule, retention::remove_schedule, retention::upcoming, retention::list_holds,
-        retention::place_hold, retention::release_hold, retention::request_deletion, retention::deletion_queue,
+        retention::place_hold, retention::release_hold, retention::request_deletion, retention::deleted_files, retention::deletion_queue,
         retention::approve_deletion, retention::refuse_deletion, audit::dataset_audit, audit::own_audit, audit::organization_audit,
         access::reaccept_grant, policies::list_policies, policies::create_policy, policies::list_licenses, policies::read_policy, policies::add_version,
         policies::require_reacceptance, incidents::create_report, incidents::report_queue, incidents::read_report,

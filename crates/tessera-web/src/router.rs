@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}/holds", get(retention::list_holds).post(retention::place_hold))
         .route("/api/records/{id}/holds/{hold}", delete(retention::release_hold))
         .route("/api/records/{id}/deletion-requests", post(retention::request_deletion))
+        .route("/api/records/{id}/deleted-files", get(retention::deleted_files))
         .route("/api/user/deletion-queue", get(retention::deletion_queue))
         .route("/api/deletion-requests/{request}/approve", post(retention::approve_deletion))
         .route("/api/deletion-requests/{request}/refuse", post(retention::refuse_deletion))

@@ -112,8 +112,8 @@ pub(crate) struct RecordWire<'a> {
     metadata: &'a Metadata,
     access: AccessWire<'a>,
     files: FilesWire,
-    /// Tombstones of files deleted from storage: when, why, and (for those who may edit the
-    /// record) which.
+    /// Tombstones of files deleted from storage: when, why and how many. Those who may edit
+    /// the record find which at `links.deleted_files`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     deletions: &'a [tessera_app::Deletion],
     pids: &'a BTreeMap<String, PidDoc>,
@@ -178,6 +178,8 @@ struct RecordLinks<'a> {
     latest: RecordId,
     /// Whether to say where to ask for the files: when they are not open to everyone.
     request_access: bool,
+    /// Whether to say where the deleted files are listed: to those who may edit the record.
+    deleted_files: bool,
 }
 
 impl Serialize for RecordLinks<'_> {
@@ -194,6 +196,9 @@ impl Serialize for RecordLinks<'_> {
         links.serialize_entry("draft", &format_args!("{base}/api/records/{id}/draft"))?;
         if self.request_access {
             links.serialize_entry("request_access", &format_args!("{base}/api/records/{id}/access/requests"))?;
+        }
+        if self.deleted_files {
+            links.serialize_entry("deleted_files", &format_args!("{base}/api/records/{id}/deleted-files"))?;
         }
         links.end()
     }
@@ -228,6 +233,7 @@ pub(crate) fn record_wire<'a>(state: &'a AppState, view: &'a RecordView) -> Reco
             id,
             latest: view.latest_id,
             request_access: doc.access.data_class() > DataClass::Registered,
+            deleted_files: view.editable && !doc.deletions.is_empty(),
         },
     }
 }

@@ -6,7 +6,7 @@ use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool};
 use crate::Result;
-use crate::rows::{DeletionRequestRow, HoldRow, ScheduleRow};
+use crate::rows::{DeletedFileRow, DeletionRequestRow, HoldRow, ScheduleRow};
 
 const SCHEDULE_COLUMNS: &str = "id, org_id, data_class, years, anchor, action, note, created_by, created";
 const HOLD_COLUMNS: &str = "id, parent_id, reason, placed_by, placed, released_by, released";
@@ -24,6 +24,18 @@ macro_rules! schedule_row {
             note: $row.try_get("note")?,
             created_by: $row.try_get::<Option<i64>, _>("created_by")?.map(UserId),
             created: $row.try_get("created")?,
+        }
+    };
+}
+
+macro_rules! deleted_file_row {
+    ($row:expr) => {
+        DeletedFileRow {
+            key: $row.try_get("key")?,
+            deletion: $row.try_get("deletion")?,
+            size: $row.try_get("size")?,
+            md5: $row.try_get("md5")?,
+            sha512: $row.try_get("sha512")?,
         }
     };
 }
@@ -195,5 +207,26 @@ impl Catalog {
             });
         }
         Ok(dropped)
+    }
+
+    /// The tombstone of file `key` of a record, if that file was deleted.
+    pub async fn deleted_file(&self, record: RecordId, key: &str) -> Result<Option<DeletedFileRow>> {
+        let sql = "SELECT key, deletion, size, md5, sha512 FROM deleted_files WHERE record_id = $1 AND key = $2";
+        on_pool!(self, pool => match sqlx::query(sql).bind(record.0).bind(key).fetch_optional(pool).await? {
+            Some(row) => Ok(Some(deleted_file_row!(row))),
+            None => Ok(None),
+        })
+    }
+
+    /// Up to `limit` tombstones of a record's deleted files from the `offset`th, by deletion
+    /// and then key.
+    pub async fn deleted_files(&self, record: RecordId, offset: i64, limit: i64) -> Result<Vec<DeletedFileRow>> {
+        // By position, not OFFSET: a late page costs what the first does.
+        let sql =
+            "SELECT key, deletion, size, md5, sha512 FROM deleted_files WHERE record_id = $1 AND ordinal >= $2 ORDER BY ordinal LIMIT $3";
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sql).bind(record.0).bind(offset).bind(limit).fetch_all(pool).await?;
+            rows.iter().map(|row| Ok(deleted_file_row!(row))).collect()
+        })
     }
 }

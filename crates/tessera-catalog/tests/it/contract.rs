@@ -1,9 +1,9 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, CheckRow, CommunityRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow, HarvestProgress,
-    HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow,
-    SessionRow, TokenRow, UploadRow,
+    AccessRequestRow, Catalog, CheckRow, CommunityRow, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow,
+    HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, RecordFiles, RecordRow, RecordStats, ReportRow,
+    ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -526,7 +526,10 @@ async fn contract(catalog: Catalog) {
             content_key: format!("o/v1/content/{i}"),
         })
         .collect();
-    catalog.apply_published(&record, Some(&record_files), Some(draft.id), &sets(&["org", "org:x"]), Vec::new()).await.unwrap();
+    catalog
+        .apply_published(&record, Some(RecordFiles::present(&record_files)), Some(draft.id), &sets(&["org", "org:x"]), Vec::new())
+        .await
+        .unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert!(catalog.draft_files(draft.id, 0, None).await.unwrap().is_empty());
     assert!(catalog.upload_ids().await.unwrap().is_empty(), "a published draft's uploads go with it");
@@ -572,7 +575,7 @@ async fn contract(catalog: Catalog) {
     assert_eq!(audited(&catalog).await, before + 1);
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
-    catalog.apply_published(&second, Some(&[]), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
+    catalog.apply_published(&second, Some(RecordFiles::present(&[])), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
     let versions: Vec<i64> = catalog.records_of_parent(ParentId(101)).await.unwrap().iter().map(|r| r.version_index).collect();
     assert_eq!(versions, [1, 2]);
     let of_org: Vec<RecordId> = catalog.records_of_org(&org.id).await.unwrap().iter().map(|r| r.id).collect();
@@ -759,9 +762,15 @@ async fn contract(catalog: Catalog) {
     let first_version = RecordRow { id: RecordId(900), parent_id: ParentId(900), org_id: Some(museum.clone()), ..record.clone() };
     let file =
         |key: &str, size: i64| FileRow { key: key.into(), size, md5: "m".into(), sha512: "s".into(), content_key: format!("m/{key}") };
-    catalog.apply_published(&first_version, Some(&[file("a", 10), file("b", 20)]), None, &[], Vec::new()).await.unwrap();
+    catalog
+        .apply_published(&first_version, Some(RecordFiles::present(&[file("a", 10), file("b", 20)])), None, &[], Vec::new())
+        .await
+        .unwrap();
     let next_version = RecordRow { id: RecordId(901), version_index: 2, ..first_version.clone() };
-    catalog.apply_published(&next_version, Some(&[file("a", 10), file("c", 5)]), None, &[], Vec::new()).await.unwrap();
+    catalog
+        .apply_published(&next_version, Some(RecordFiles::present(&[file("a", 10), file("c", 5)])), None, &[], Vec::new())
+        .await
+        .unwrap();
     let of = |stored: &[(Option<OrgId>, i64, i64)], org: Option<&OrgId>| {
         stored.iter().find(|(o, _, _)| o.as_ref() == org).map(|(_, bytes, files)| (*bytes, *files))
     };
@@ -773,6 +782,26 @@ async fn contract(catalog: Catalog) {
     let stored = catalog.storage_by_org().await.unwrap();
     assert_eq!(of(&stored, Some(&museum)), Some((0, 0)), "{stored:?}");
     assert_eq!(of(&stored, None), Some((unowned.0 + 35, unowned.1 + 3)), "{stored:?}");
+
+    // Tombstones: a record's deleted files are kept apart from its document, listed by
+    // deletion and then key a page at a time, and replaced with its files; an edit keeps them.
+    let tombstone = |key: &str, deletion: i64| DeletedFileRow { key: key.into(), deletion, size: 1, md5: "m".into(), sha512: "s".into() };
+    let many: Vec<DeletedFileRow> = (0..1500).map(|i| tombstone(&format!("f{i:04}"), 1)).chain([tombstone("z", 0)]).collect();
+    let kept = [file("a", 10), file("b", 20)];
+    catalog.apply_published(&first_version, Some(RecordFiles { present: &kept, deleted: &many }), None, &[], Vec::new()).await.unwrap();
+    let keys = |page: Vec<DeletedFileRow>| page.into_iter().map(|t| (t.key, t.deletion)).collect::<Vec<_>>();
+    let first_page = catalog.deleted_files(first_version.id, 0, 2).await.unwrap();
+    assert_eq!(keys(first_page), [("z".to_string(), 0), ("f0000".to_string(), 1)], "by deletion, then key");
+    let last_page = catalog.deleted_files(first_version.id, 1500, 10).await.unwrap();
+    assert_eq!(keys(last_page), [("f1499".to_string(), 1)], "a late page, after two batches");
+    assert_eq!(catalog.deleted_file(first_version.id, "f0700").await.unwrap(), Some(tombstone("f0700", 1)));
+    assert_eq!(catalog.deleted_file(first_version.id, "a").await.unwrap(), None, "a file it has");
+    assert_eq!(catalog.deleted_file(next_version.id, "z").await.unwrap(), None, "another version's");
+    catalog.apply_published(&RecordRow { ocfl_version: 3, ..first_version.clone() }, None, None, &[], Vec::new()).await.unwrap();
+    assert!(catalog.deleted_file(first_version.id, "z").await.unwrap().is_some(), "an edit keeps them");
+    let fewer = [tombstone("y", 0)];
+    catalog.apply_published(&first_version, Some(RecordFiles { present: &kept, deleted: &fewer }), None, &[], Vec::new()).await.unwrap();
+    assert_eq!(catalog.deleted_files(first_version.id, 0, 10).await.unwrap(), fewer, "replaced");
 
     // A retention schedule is added and removed with its audit entries; removing it again
     // appends nothing.
@@ -839,7 +868,7 @@ async fn contract(catalog: Catalog) {
     ];
     for (id, doc) in retention {
         let dated = RecordRow { id: RecordId(id), parent_id: ParentId(id), doc: doc.into(), ..record.clone() };
-        catalog.apply_published(&dated, Some(&[]), None, &[], Vec::new()).await.unwrap();
+        catalog.apply_published(&dated, Some(RecordFiles::present(&[])), None, &[], Vec::new()).await.unwrap();
     }
     assert_eq!(catalog.records_with_own_deletion_after(0, 10).await.unwrap(), [RecordId(950), RecordId(952)]);
     assert_eq!(catalog.records_with_own_deletion_after(950, 1).await.unwrap(), [RecordId(952)]);
@@ -850,6 +879,7 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.monthly_deposits(&org.id, "2025-01").await.unwrap().is_empty(), "versions are counted again by the rebuild");
     assert_eq!(catalog.monthly_downloads(&org.id, "2025-01").await.unwrap().len(), 2, "downloads are not in storage, so they are kept");
     assert_eq!(catalog.record(record.id).await.unwrap(), None);
+    assert!(catalog.deleted_files(first_version.id, 0, 10).await.unwrap().is_empty(), "tombstones are rebuilt with the records");
     assert_eq!(catalog.remote_record_counts().await.unwrap().len(), 1, "harvested records are not rebuilt from storage; they stay");
     assert_eq!(catalog.user_by_email("ada@example.org").await.unwrap().map(|u| u.id), Some(user.id), "users survive a rebuild");
     catalog.ping().await.unwrap();
@@ -946,9 +976,9 @@ async fn downloads_follow_every_change(url: &str) {
     };
     let download = || async { catalog.record_for_download(RecordId(7), "a.csv").await.unwrap() };
     assert_eq!(download().await, None);
-    catalog.apply_published(&record, Some(&[file(10)]), None, &[], Vec::new()).await.unwrap();
+    catalog.apply_published(&record, Some(RecordFiles::present(&[file(10)])), None, &[], Vec::new()).await.unwrap();
     assert_eq!(download().await.unwrap().file.as_ref().map(|f| f.size), Some(10));
-    catalog.apply_published(&record, Some(&[file(20)]), None, &[], Vec::new()).await.unwrap();
+    catalog.apply_published(&record, Some(RecordFiles::present(&[file(20)])), None, &[], Vec::new()).await.unwrap();
     assert_eq!(download().await.unwrap().file.as_ref().map(|f| f.size), Some(20), "replaced files");
     let edited = RecordRow { doc: "{\"v\":2}".into(), ocfl_version: 2, ..record.clone() };
     catalog.apply_published(&edited, None, None, &[], Vec::new()).await.unwrap();

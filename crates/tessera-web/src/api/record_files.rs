@@ -50,11 +50,8 @@ pub(crate) async fn get_record_file(
     let id = record_id(&id)?;
     match rest.strip_suffix("/content") {
         Some(key) => download(&state, subject, id, key, &headers).await,
-        None => {
-            let (files, _) = state.tessera.record_files(&subject, id, 0, None).await?;
-            let file = files.iter().find(|f| f.key == rest).ok_or_else(|| ApiError::NotFound(format!("file '{rest}'")))?;
-            Ok(Json(file_json(&state, id, file)).into_response())
-        }
+        // One file looked up, not the whole list searched: a record may have 100,000.
+        None => Ok(Json(file_json(&state, id, &state.tessera.readable_file(&subject, id, &rest).await?.file)).into_response()),
     }
 }
 

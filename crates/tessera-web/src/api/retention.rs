@@ -11,6 +11,7 @@ use tessera_app::domain::{DataClass, OrgId};
 use tessera_app::{DeletionRequestRow, DueFiles, HoldRow, ScheduleInput, ScheduleRow};
 
 use super::access::list;
+use super::search::{page_and_size, page_links};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, number_id, record_id};
 use crate::state::AppState;
@@ -151,6 +152,41 @@ pub(crate) async fn upcoming(State(state): State<AppState>, Caller(subject): Cal
 pub(crate) struct ReasonBody {
     #[serde(default)]
     reason: String,
+}
+
+/// The files of a record deleted from storage, by deletion and then key, a numbered page at
+/// a time: for those who may edit the record.
+#[utoipa::path(get, path = "/api/records/{id}/deleted-files", tag = "retention",
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, description = "Files per page, at most 100; 10 unless given")),
+    responses((status = 200, description = "Each file with its size, checksums, and when and why it was deleted"),
+        (status = 403, description = "May not edit the record")))]
+pub(crate) async fn deleted_files(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
+    let id = record_id(&id)?;
+    let (page, size) = page_and_size(&params)?;
+    let offset = ((page - 1) as i64).saturating_mul(size as i64);
+    let (files, total) = state.tessera.deleted_files(&subject, id, offset, size as i64).await?;
+    let hits: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            json!({
+                "key": f.key,
+                "size": f.size,
+                "checksum": format!("md5:{}", f.md5),
+                "sha512": f.sha512,
+                "deleted": f.date,
+                "reason": f.reason,
+                "basis": f.basis,
+            })
+        })
+        .collect();
+    let links = page_links(&state, &format!("/api/records/{id}/deleted-files"), &params, (page, size), total as usize);
+    Ok(Json(json!({"hits": {"hits": hits, "total": total}, "links": links})))
 }
 
 /// Every legal hold on a record's dataset, lifted or not.

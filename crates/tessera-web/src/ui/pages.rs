@@ -304,7 +304,7 @@ pub(crate) async fn landing_page(
             .doc
             .deletions
             .iter()
-            .map(|d| (d.date.get(..10).unwrap_or(&d.date).to_string(), d.reason.clone(), d.files.len()))
+            .map(|d| (d.date.get(..10).unwrap_or(&d.date).to_string(), d.reason.clone(), d.files_count))
             .collect(),
         files_total,
         files_bytes: human_size(view.files_bytes),

@@ -338,6 +338,12 @@ async fn files_can_have_classes_of_their_own() {
     );
     assert_eq!(anonymous.bytes(&format!("/api/records/{id}/files/README.md/content")).await.2, b"read me");
     assert_eq!(anonymous.get(&format!("/api/records/{id}/files/cohort.csv/content")).await.0, StatusCode::UNAUTHORIZED);
+    // A file's details are decided as its content is.
+    let (status, readme) = anonymous.get(&format!("/api/records/{id}/files/README.md")).await;
+    assert_eq!((status, readme["key"].as_str(), readme["size"].as_i64()), (StatusCode::OK, Some("README.md"), Some(7)), "{readme}");
+    assert_eq!(anonymous.get(&format!("/api/records/{id}/files/cohort.csv")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(owner.get(&format!("/api/records/{id}/files/cohort.csv")).await.1["size"], 4);
+    assert_eq!(owner.get(&format!("/api/records/{id}/files/absent.csv")).await.0, StatusCode::NOT_FOUND);
     let (status, _, archive) = anonymous.bytes(&format!("/api/records/{id}/files-archive")).await;
     let archive = String::from_utf8_lossy(&archive);
     assert!(status == StatusCode::OK && archive.contains("README.md") && !archive.contains("cohort.csv"), "{status}");

@@ -54,7 +54,7 @@ async fn files_are_deleted_when_their_retention_ends() {
     let study_access = json!({"record": "public", "files": "restricted", "file_classes": {"README.md": "public"},
         "retention": {"project_end": "2026-06-30"}});
     let table = b"patient,ward\n1,A\n".as_slice();
-    let study = publish(&owner, "Ward study", study_access, &[("table.csv", table), ("README.md", b"About the study")]).await;
+    let study = publish(&owner, "Ward study", study_access.clone(), &[("table.csv", table), ("README.md", b"About the study")]).await;
     // Open data of the trust, kept twenty years.
     let open = publish(&owner, "Open survey", json!({"files": "public"}), &[("survey.csv", b"q,a\n")]).await;
     // A record that sets its own date, and another whose date is ten days away.
@@ -131,10 +131,20 @@ async fn files_are_deleted_when_their_retention_ends() {
     assert_eq!(record["files"]["count"], 1, "{record}");
     let deletion = &record["deletions"][0];
     assert!(deletion["reason"].as_str().unwrap().contains("kept 5 years after the project's end"), "{record}");
-    assert_eq!((deletion["basis"].as_str(), deletion["files"].as_array().map(Vec::len)), (Some("schedule:1"), Some(0)), "{record}");
+    assert_eq!((deletion["basis"].as_str(), deletion["files_count"].as_i64()), (Some("schedule:1"), Some(1)), "{record}");
+    assert!(deletion.get("files").is_none() && record["links"].get("deleted_files").is_none(), "{record}");
     let (_, own_view) = owner.get(&format!("/api/records/{study}")).await;
-    assert_eq!(own_view["deletions"][0]["files"][0]["key"], "table.csv");
-    assert_eq!(own_view["deletions"][0]["files"][0]["sha512"], sha512_hex(table));
+    assert_eq!(own_view["deletions"], record["deletions"]);
+    let deleted_files = format!("/api/records/{study}/deleted-files");
+    assert!(own_view["links"]["deleted_files"].as_str().is_some_and(|link| link.ends_with(&deleted_files)), "{own_view}");
+    let (status, listed) = owner.get(&deleted_files).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let tombstone = &listed["hits"]["hits"][0];
+    assert_eq!((tombstone["key"].as_str(), listed["hits"]["total"].as_i64()), (Some("table.csv"), Some(1)), "{listed}");
+    assert_eq!(tombstone["sha512"], sha512_hex(table));
+    assert_eq!((tombstone["basis"].as_str(), tombstone["deleted"].as_str()), (deletion["basis"].as_str(), deletion["date"].as_str()));
+    assert_eq!(elsewhere.get(&deleted_files).await.0, StatusCode::FORBIDDEN, "the names are for those who may edit the record");
+    assert_eq!(anonymous.get(&deleted_files).await.0, StatusCode::UNAUTHORIZED);
     let page = server_text(&server, &format!("/records/{study}")).await;
     assert!(page.contains("deleted") && page.contains("kept 5 years after the project"), "{page}");
 
@@ -197,8 +207,19 @@ async fn files_are_deleted_when_their_retention_ends() {
     let (status, body) = anonymous.get(&format!("/api/records/{open}/files/survey.csv/content")).await;
     assert_eq!(status, StatusCode::GONE, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("Consent withdrawn by every participant"), "{body}");
+    // Its description can still be mended, though none of its files is left.
+    assert_eq!(owner.post_empty(&format!("/api/records/{open}/draft")).await.0, StatusCode::CREATED);
+    owner.publish(&open).await;
     let reference = Command::new(ocfl_validator()).arg(server.data_dir.join("ocfl")).output().expect("running ocfl-validate.py");
     assert!(reference.status.success(), "ocfl-py rejects the storage root: {}", describe(&reference));
+
+    // An edit keeps the tombstones, in storage too: the rebuild below reads them there.
+    assert_eq!(owner.post_empty(&format!("/api/records/{study}/draft")).await.0, StatusCode::CREATED);
+    let edit = json!({"metadata": metadata("Ward study"), "access": study_access});
+    assert_eq!(owner.put(&format!("/api/records/{study}/draft"), edit).await.0, StatusCode::OK);
+    owner.publish(&study).await;
+    assert_eq!(owner.get(&deleted_files).await.1, listed, "an edit keeps the deleted files");
+    let (_, record) = anonymous.get(&format!("/api/records/{study}")).await;
 
     // A rebuild from storage alone brings the tombstones back.
     server.stop();
@@ -206,6 +227,7 @@ async fn files_are_deleted_when_their_retention_ends() {
     server.start_again().await;
     let (_, rebuilt) = anonymous.get(&format!("/api/records/{study}")).await;
     assert_eq!(rebuilt["deletions"], record["deletions"]);
+    assert_eq!(owner.get(&deleted_files).await.1, listed, "and the deleted files");
     assert_eq!(owner.get(&format!("/api/records/{study}/files/table.csv/content")).await.0, StatusCode::GONE);
 }
 
