@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use serde::Serialize;
 use serde_json::json;
 use tessera_catalog::{DeletionRequestRow, FileRow, HoldRow, ScheduleRow};
 use tessera_domain::authz::{self, Action, ResourceFacts, Subject};
@@ -232,7 +233,7 @@ impl Tessera {
 
     /// Purges files of a record from storage: a new version of the dataset's object without
     /// them (and without them in any earlier version), a tombstone in the record, and an
-    /// audit entry with their digests.
+    /// audit entry with their digests. Answers how many were deleted.
     pub(crate) async fn delete_files(
         &self,
         id: RecordId,
@@ -240,7 +241,7 @@ impl Tessera {
         reason: &str,
         basis: &str,
         actor: Option<UserId>,
-    ) -> Result<Deletion> {
+    ) -> Result<usize> {
         let row = self.published_row(id).await?;
         if self.catalog.active_holds().await?.iter().any(|h| h.parent_id == row.parent_id) {
             return Err(Error::Conflict(format!("a legal hold on dataset {} stops every deletion", row.parent_id)));
@@ -270,7 +271,9 @@ impl Tessera {
             doc.access.file_classes.remove(&file.key);
         }
         deletion.files_count = deletion.files.len();
-        doc.deletions.push(deletion.clone());
+        let message = format!("Delete {} file(s) of record {id} ({}): {reason}", deletion.files.len(), named_in_message(&deletion.files));
+        doc.deletions.push(deletion);
+        let number = doc.deletions.len() as i64 - 1;
         doc.updated = stamp.clone();
 
         let record_path = format!("{id}/record.json");
@@ -281,7 +284,6 @@ impl Tessera {
             .collect();
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
         state.push((record_path, FileSource::Bytes(json.into())));
-        let message = format!("Delete {} file(s) of record {id} ({}): {reason}", deletion.files.len(), named_in_message(&deletion.files));
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
@@ -290,24 +292,21 @@ impl Tessera {
         let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
         let derived = derive_rows(&inventory, doc)?;
         let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| p.digest.as_str()).collect();
-        let detail = json!({
-            "reason": reason,
-            "basis": basis,
-            "ocfl_version": inventory.head,
-            "files": deletion.files.iter().map(|f| json!({
-                "key": f.key,
-                "size": f.size,
-                "sha512": f.sha512,
-                "erased": erased.contains(f.sha512.as_str()),
-            })).collect::<Vec<_>>(),
-        });
+        let files: Vec<DeletedFileDetail<'_>> = derived
+            .deleted
+            .iter()
+            .filter(|t| t.deletion == number)
+            .map(|t| DeletedFileDetail { key: &t.key, size: t.size, sha512: &t.sha512, erased: erased.contains(t.sha512.as_str()) })
+            .collect();
+        let deleted = files.len();
+        let detail = DeletionDetail { reason, basis, ocfl_version: &inventory.head, files };
         let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
         self.catalog.apply_published(&derived.record, Some(derived.record_files()), None, &derived.sets, vec![entry]).await?;
         let erased: Vec<String> = erased.into_iter().map(str::to_string).collect();
         self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
         self.index_parent(row.parent_id).await?;
-        tracing::info!(record = id.0, files = deletion.files.len(), ocfl_version = inventory.head, "deleted files");
-        Ok(deletion)
+        tracing::info!(record = id.0, files = deleted, ocfl_version = inventory.head, "deleted files");
+        Ok(deleted)
     }
 
     /// Places a legal hold on the dataset of record `id`: nothing of it is deleted until the
@@ -447,6 +446,24 @@ impl Tessera {
         self.authorize(subject, Action::GovernRecord, &facts, &format!("{what} of record {id}")).await?;
         Ok(facts)
     }
+}
+
+/// The audit entry of a deletion: every file, with its digest and whether its bytes left
+/// storage (not when a newer record holds the same bytes).
+#[derive(Serialize)]
+struct DeletionDetail<'a> {
+    reason: &'a str,
+    basis: &'a str,
+    ocfl_version: &'a str,
+    files: Vec<DeletedFileDetail<'a>>,
+}
+
+#[derive(Serialize)]
+struct DeletedFileDetail<'a> {
+    key: &'a str,
+    size: i64,
+    sha512: &'a str,
+    erased: bool,
 }
 
 /// The files a deletion names in the message of its OCFL version: ten at most, as every later

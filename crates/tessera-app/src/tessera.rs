@@ -154,26 +154,27 @@ impl Tessera {
             || (action == Action::ReadFiles && (resource.data_class != DataClass::Public || resource.embargoed))
             || matches!(action, Action::DecideAccess | Action::ReadAudit | Action::ManageOrganization | Action::AdministerPlatform);
         if sensitive || !decision.allowed {
-            let mut event = Event::new(action_name(action), subject.user_id(), target)
-                .outcome(if decision.allowed { "allowed" } else { "refused" })
-                .detail(json!({
-                    "reason": decision.reason,
-                    "data_class": resource.data_class,
-                    "grant": format!("{:?}", resource.grant).to_lowercase(),
-                    "link": subject.link.map(|link| link.permission.as_str()),
-                }));
-            if let Some(parent) = resource.parent {
-                event = event.dataset(parent);
-            }
+            let mut detail = json!({
+                "reason": decision.reason,
+                "data_class": resource.data_class,
+                "grant": format!("{:?}", resource.grant).to_lowercase(),
+                "link": subject.link.map(|link| link.permission.as_str()),
+            });
             // Which grant, for what purpose and on which terms, so a read can be traced to them.
             if let Some(grant) = resource.grant_id
                 && let Some(row) = self.catalog.grant(grant).await?
-                && let Some(detail) = event.detail.as_object_mut()
+                && let Some(detail) = detail.as_object_mut()
             {
                 detail.insert("grant_id".into(), json!(grant.to_string()));
                 detail.insert("purpose".into(), json!(row.purpose));
                 detail.insert("field_of_use".into(), json!(row.field_of_use));
                 detail.insert("agreement".into(), json!(row.agreement));
+            }
+            let mut event = Event::new(action_name(action), subject.user_id(), target)
+                .outcome(if decision.allowed { "allowed" } else { "refused" })
+                .detail(detail);
+            if let Some(parent) = resource.parent {
+                event = event.dataset(parent);
             }
             self.audit(event).await?;
         }
