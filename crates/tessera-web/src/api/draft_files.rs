@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use base64::Engine as _;
 use tessera_app::{FileDeclaration, MultipartRequest, PartUpload};
 
+use super::record_files::files_page;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -80,13 +81,21 @@ pub(crate) async fn init_files(
         .into_response())
 }
 
-/// List a draft's files.
-#[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+/// List a draft's files, all of them unless `size` (with `page`) asks for a page.
+#[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<i64>, Query, description = "Page, from 1"),
+        ("size" = Option<i64>, Query, description = "Files per page; all unless given")),
     responses((status = 200, description = "The draft's files")))]
-pub(crate) async fn list_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_files(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     let draft = state.tessera.draft(&subject, id).await?;
-    let (files, total) = state.tessera.draft_files(&subject, id, 0, None).await?;
+    let (offset, size) = files_page(&query);
+    let (files, total) = state.tessera.draft_files(&subject, id, offset, size).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
     Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, total)))
 }

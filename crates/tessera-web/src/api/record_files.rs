@@ -29,12 +29,18 @@ pub(crate) async fn list_record_files(
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
-    let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
-    let offset = size.map_or(0, |size| (page - 1).saturating_mul(size));
+    let (offset, size) = files_page(&query);
     let (files, total) = state.tessera.record_files(&subject, id, offset, size).await?;
     let entries = files.iter().map(|f| file_json(&state, id, f)).collect();
     Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/files")), true, entries, total)))
+}
+
+/// Where a page of a file list starts and how many files it holds (all when `size` is not
+/// given): InvenioRDM lists every file, and Tessera pages only when asked to.
+pub(crate) fn files_page(query: &HashMap<String, String>) -> (i64, Option<i64>) {
+    let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
+    let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
+    (size.map_or(0, |size| (page - 1).saturating_mul(size)), size)
 }
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).

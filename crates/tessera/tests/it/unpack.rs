@@ -102,6 +102,19 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     let now = keys(&api, &id).await;
     assert!(!now.contains(&"survey.zip".to_string()));
     assert!(now.contains(&"raw/survey/site-299.csv".to_string()) && now.contains(&"raw/survey/readme.txt".to_string()));
+    // The draft's list a page at a time holds the same files, in the same order.
+    let mut paged = Vec::new();
+    for page in 1.. {
+        let (_, body) = api.get(&format!("/api/records/{id}/draft/files?size=100&page={page}")).await;
+        assert_eq!(body["total"].as_u64(), Some(now.len() as u64), "{body}");
+        let entries = body["entries"].as_array().unwrap();
+        assert!(entries.len() <= 100, "page {page}");
+        if entries.is_empty() {
+            break;
+        }
+        paged.extend(entries.iter().map(|f| f["key"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(paged, now);
     let (_, file) = api.get(&format!("/api/records/{id}/draft/files/raw/survey/site-007.csv")).await;
     let expected = "site,level\n7,3.5\n".repeat(20);
     assert_eq!(file["checksum"], format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(expected.as_bytes()))));
