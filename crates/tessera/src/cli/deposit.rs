@@ -188,7 +188,7 @@ async fn resumable_draft(remote: &Remote, journal: &Journal) -> anyhow::Result<O
     Ok(Some((id.clone(), draft["links"].clone(), committed)))
 }
 
-async fn local_md5(path: &Path) -> anyhow::Result<String> {
+pub(super) async fn local_md5(path: &Path) -> anyhow::Result<String> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
