@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Row};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
-use crate::memo::DownloadMemo;
+use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, RecordFiles, RecordRow, RecordStats, UploadRow};
 use crate::{Error, Result};
 
@@ -41,6 +41,7 @@ enum Pool {
 pub struct Catalog {
     pool: Pool,
     downloads: Arc<DownloadMemo>,
+    access: Arc<AccessMemo>,
 }
 
 /// Runs the same body on whichever pool the catalogue holds; `$pool` is bound to it.
@@ -517,9 +518,18 @@ impl Catalog {
         } else {
             return Err(Error::UnsupportedUrl { url: url.to_string() });
         };
-        let catalog = Self { pool, downloads: Arc::default() };
+        let catalog = Self { pool, downloads: Arc::default(), access: Arc::default() };
         on_pool!(catalog, pool => migrator(catalog.engine()).run(pool).await?);
         Ok(catalog)
+    }
+
+    /// Passes on the outcome of a change to accounts, memberships, tokens, named people or
+    /// grants, first forgetting the access memo's answers if it was made.
+    fn access_changed<T>(&self, done: Result<T>) -> Result<T> {
+        if done.is_ok() {
+            self.access.changed();
+        }
+        done
     }
 
     pub fn engine(&self) -> Engine {

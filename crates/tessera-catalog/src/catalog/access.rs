@@ -185,7 +185,7 @@ impl Catalog {
         audit: impl FnOnce(GrantId) -> Vec<AuditEntry>,
     ) -> Result<Option<GrantId>> {
         let accept = "UPDATE access_requests SET status = 'accepted', updated = $1 WHERE id = $2 AND status = 'approved'";
-        on_pool!(self, pool => {
+        let accepted: Result<Option<GrantId>> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if sqlx::query(accept).bind(&grant.created).bind(request).execute(&mut *tx).await?.rows_affected() == 0 {
                 // At once, not when dropped: SQLite would keep the write lock meanwhile.
@@ -195,12 +195,15 @@ impl Catalog {
             let id = GrantId(insert_grant!(&mut *tx, grant));
             commit_audited!(tx, audit(id));
             Ok(Some(id))
-        })
+        });
+        self.access_changed(accepted)
     }
 
     /// A grant given without a request's acceptance step (a trusted partner's member).
     pub async fn insert_grant(&self, grant: &GrantRow) -> Result<GrantId> {
-        Ok(GrantId(on_pool!(self, pool => insert_grant!(pool, grant))))
+        let id = GrantId(on_pool!(self, pool => insert_grant!(pool, grant)));
+        self.access.changed();
+        Ok(id)
     }
 
     pub async fn grant(&self, id: GrantId) -> Result<Option<GrantRow>> {
@@ -242,17 +245,23 @@ impl Catalog {
 
     /// The people named on a dataset, with their role (curator or steward), by role and email.
     pub async fn dataset_people(&self, parent: ParentId) -> Result<Vec<(Role, UserRow)>> {
+        let generation = self.access.generation();
+        if let Some(kept) = self.access.get(&self.access.people, &parent.0) {
+            return Ok(kept);
+        }
         let sql = "SELECT p.role, u.id, u.email, u.name, u.is_admin, u.created FROM dataset_people p JOIN users u ON u.id = p.user_id \
                    WHERE p.parent_id = $1 ORDER BY p.role, u.email";
-        on_pool!(self, pool => {
+        let people: Vec<(Role, UserRow)> = on_pool!(self, pool => {
             let rows = sqlx::query(sql).bind(parent.0).fetch_all(pool).await?;
             rows.iter()
                 .map(|row| {
                     let role: Role = row.try_get::<String, _>("role")?.parse().map_err(|e: String| Error::Query(sqlx::Error::Decode(e.into())))?;
                     Ok((role, user_row!(row)))
                 })
-                .collect()
-        })
+                .collect::<Result<_>>()?
+        });
+        self.access.people.keep(parent.0, generation, people.clone());
+        Ok(people)
     }
 
     /// Names exactly these people in `role` on a dataset, in one transaction.
@@ -273,23 +282,30 @@ impl Catalog {
             }
             commit_audited!(tx, audit);
         });
+        self.access.changed();
         Ok(())
     }
 
     /// `user`'s grants for one dataset, newest first.
     pub async fn grants_for(&self, user: UserId, parent: ParentId) -> Result<Vec<GrantRow>> {
+        let generation = self.access.generation();
+        if let Some(kept) = self.access.get(&self.access.grants, &(user.0, parent.0)) {
+            return Ok(kept);
+        }
         let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 AND parent_id = $2 ORDER BY id DESC");
-        on_pool!(self, pool => {
+        let grants: Vec<GrantRow> = on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(user.0).bind(parent.0).fetch_all(pool).await?;
-            rows.iter().map(|row| Ok(grant_row!(row))).collect()
-        })
+            rows.iter().map(|row| Ok(grant_row!(row))).collect::<Result<_>>()?
+        });
+        self.access.grants.keep((user.0, parent.0), generation, grants.clone());
+        Ok(grants)
     }
 
     /// Revokes a grant at once; false if it was revoked already or does not exist.
     /// Ends a grant at once and appends `audit`, in one transaction; false if it had ended.
     pub async fn revoke_grant(&self, id: GrantId, by: UserId, reason: &str, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE grants SET revoked = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked IS NULL";
-        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0))
+        self.access_changed(update_audited!(self, audit, sqlx::query(sql).bind(at).bind(by.0).bind(reason).bind(id.0)))
     }
 
     // Secret links.

@@ -188,6 +188,7 @@ impl Catalog {
     pub async fn update_profile(&self, user: UserId, email: &str, name: Option<&str>) -> Result<()> {
         let sql = "UPDATE users SET email = $1, name = $2 WHERE id = $3";
         let result = on_pool!(self, pool => sqlx::query(sql).bind(email).bind(name).bind(user.0).execute(pool).await.map(drop));
+        self.access.changed();
         match result {
             Err(err) if is_unique_violation(&err) => Err(Error::Conflict { what: format!("a user with email {email}") }),
             other => Ok(other?),
@@ -227,14 +228,18 @@ impl Catalog {
     /// entry, when they hold it already.
     pub async fn add_membership(&self, org: &OrgId, user: UserId, role: Role, created: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "INSERT INTO memberships (org_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
-        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).bind(created))
+        self.access_changed(update_audited!(
+            self,
+            audit,
+            sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()).bind(created)
+        ))
     }
 
     /// Takes a role away and appends `audit`, in one transaction; false, with no entry, when
     /// there was no such membership.
     pub async fn remove_membership(&self, org: &OrgId, user: UserId, role: Role, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = $3";
-        update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str()))
+        self.access_changed(update_audited!(self, audit, sqlx::query(sql).bind(org.as_str()).bind(user.0).bind(role.as_str())))
     }
 
     /// Every role `user` holds, in every organization.
@@ -342,6 +347,10 @@ impl Catalog {
     /// The token with this hash (valid or not), its holder and the holder's memberships, asked
     /// in one query since every request that carries a token needs all three.
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<(TokenRow, UserRow, Vec<MemberRow>)>> {
+        let generation = self.access.generation();
+        if let Some(kept) = self.access.get(&self.access.tokens, token_hash) {
+            return Ok(Some(kept));
+        }
         let sql = "SELECT t.id, t.user_id, t.name, t.scopes, t.created, t.expires, t.revoked, \
                    u.id AS uid, u.email, u.name AS user_name, u.is_admin, u.created AS user_created, m.org_id, m.role \
                    FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN memberships m ON m.user_id = u.id \
@@ -362,7 +371,9 @@ impl Catalog {
                 let role = stored(row.try_get::<String, _>("role")?.parse())?;
                 memberships.push(MemberRow { org: stored(OrgId::parse(&org))?, user: user.id, email: user.email.clone(), role });
             }
-            Ok(Some((token_row!(row), user, memberships)))
+            let found = (token_row!(row), user, memberships);
+            self.access.tokens.keep(token_hash.to_string(), generation, found.clone());
+            Ok(Some(found))
         })
     }
 
@@ -379,6 +390,6 @@ impl Catalog {
     /// `audit`, in one transaction; false, with no entry, when `user` has no such token.
     pub async fn revoke_token(&self, user: UserId, token: TokenId, at: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE tokens SET revoked = COALESCE(revoked, $1) WHERE id = $2 AND user_id = $3";
-        update_audited!(self, audit, sqlx::query(sql).bind(at).bind(token.0).bind(user.0))
+        self.access_changed(update_audited!(self, audit, sqlx::query(sql).bind(at).bind(token.0).bind(user.0)))
     }
 }

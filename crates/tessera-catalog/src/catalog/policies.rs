@@ -62,6 +62,7 @@ impl Catalog {
             sqlx::query(update).bind(policy).bind(version).bind(now).execute(&mut *tx).await?;
             let paused = rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect::<Result<Vec<_>>>()?;
             commit_audited!(tx, audit(&paused));
+            self.access.changed();
             Ok(paused)
         })
     }
@@ -70,6 +71,6 @@ impl Catalog {
     /// Appends `audit` with the change, in one transaction; nothing when it was not asked for.
     pub async fn reaccept_grant(&self, id: GrantId, version: i64, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE grants SET policy_version = $2, reaccept_version = NULL WHERE id = $1 AND reaccept_version = $2";
-        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(version))
+        self.access_changed(update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(version)))
     }
 }

@@ -998,6 +998,94 @@ async fn downloads_follow_every_change(url: &str) {
     other.close().await;
 }
 
+/// Who a caller is and may be on a dataset (a token's holder with their roles, the people
+/// named on a dataset, a person's grants for it) may come from the catalogue's memo: every
+/// change this catalogue commits shows at once, and another process's within `MEMO_AGE`.
+async fn access_answers_follow_every_change(url: &str) {
+    let catalog = Catalog::connect(url).await.unwrap();
+    let other = Catalog::connect(url).await.unwrap();
+    let ada = catalog.create_user("ada@example.org", None, false, NOW, |_| Vec::new()).await.unwrap();
+    let org = OrgRow { id: OrgId("trust".into()), name: "Trust".into(), ror: None, created: NOW.into() };
+    catalog.create_organization(&org, Vec::new()).await.unwrap();
+    let token = TokenRow {
+        id: TokenId(0),
+        user_id: ada.id,
+        name: "laptop".into(),
+        scopes: Scopes::of([Scope::Read]),
+        created: NOW.into(),
+        expires: None,
+        revoked: None,
+    };
+    let token_id = catalog.create_token(&token, "hash-a", |_| Vec::new()).await.unwrap();
+    let dataset = ParentId(40);
+    let grant = GrantRow {
+        id: GrantId(0),
+        request_id: None,
+        parent_id: dataset,
+        user_id: ada.id,
+        files: None,
+        purpose: "a study".into(),
+        field_of_use: None,
+        agreement: None,
+        granted_by: None,
+        created: NOW.into(),
+        expires: "2030-01-01T00:00:00Z".into(),
+        revoked: None,
+        revoked_by: None,
+        revoke_reason: None,
+        policy_id: None,
+        policy_version: None,
+        reaccept_version: None,
+    };
+    let roles = async |catalog: &Catalog| catalog.token_by_hash("hash-a").await.unwrap().map(|(_, _, m)| m.len());
+    let people = async |catalog: &Catalog| catalog.dataset_people(dataset).await.unwrap().len();
+    let grants =
+        async |catalog: &Catalog| catalog.grants_for(ada.id, dataset).await.unwrap().iter().filter(|g| g.revoked.is_none()).count();
+    // Asked once, so that the memo holds each answer before every change.
+    assert_eq!((roles(&catalog).await, people(&catalog).await, grants(&catalog).await), (Some(0), 0, 0));
+
+    catalog.add_membership(&org.id, ada.id, Role::Curator, NOW, Vec::new()).await.unwrap();
+    assert_eq!(roles(&catalog).await, Some(1), "a role given");
+    catalog.remove_membership(&org.id, ada.id, Role::Curator, Vec::new()).await.unwrap();
+    assert_eq!(roles(&catalog).await, Some(0), "a role taken away");
+    catalog.set_dataset_people(dataset, Role::Steward, &[ada.id], NOW, Vec::new()).await.unwrap();
+    assert_eq!(people(&catalog).await, 1, "a steward named");
+    catalog.update_profile(ada.id, "ada@new.example.org", None).await.unwrap();
+    assert_eq!(catalog.dataset_people(dataset).await.unwrap()[0].1.email, "ada@new.example.org", "an address changed");
+    let grant_id = catalog.insert_grant(&grant).await.unwrap();
+    assert_eq!(grants(&catalog).await, 1, "a grant given");
+    catalog.revoke_grant(grant_id, ada.id, "misuse", NOW, Vec::new()).await.unwrap();
+    assert_eq!(grants(&catalog).await, 0, "a grant revoked");
+    catalog.revoke_token(ada.id, token_id, NOW, Vec::new()).await.unwrap();
+    let revoked = catalog.token_by_hash("hash-a").await.unwrap().and_then(|(t, _, _)| t.revoked);
+    assert_eq!(revoked.as_deref(), Some(NOW), "a token revoked");
+
+    // Another process's changes, within `MEMO_AGE`.
+    let other_token = catalog.create_token(&token, "hash-b", |_| Vec::new()).await.unwrap();
+    let revoked_b = async |catalog: &Catalog| catalog.token_by_hash("hash-b").await.unwrap().and_then(|(t, _, _)| t.revoked);
+    assert_eq!(revoked_b(&catalog).await, None);
+    assert_eq!(grants(&catalog).await, 0);
+    other.revoke_token(ada.id, other_token, NOW, Vec::new()).await.unwrap();
+    other.insert_grant(&grant).await.unwrap();
+    other.set_dataset_people(dataset, Role::Steward, &[], NOW, Vec::new()).await.unwrap();
+    tokio::time::sleep(tessera_catalog::MEMO_AGE + std::time::Duration::from_millis(100)).await;
+    assert_eq!(revoked_b(&catalog).await.as_deref(), Some(NOW), "another process's revocation");
+    assert_eq!((grants(&catalog).await, people(&catalog).await), (1, 0), "another process's grant and naming");
+    catalog.close().await;
+    other.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_access_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    access_answers_follow_every_change(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await;
+}
+
+#[tokio::test]
+async fn postgres_access_answers() {
+    access_answers_follow_every_change(&tessera_testkit::fresh_postgres().await.url).await;
+}
+
 #[tokio::test]
 async fn sqlite_downloads() {
     let dir = tempfile::tempdir().unwrap();
