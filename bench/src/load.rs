@@ -195,7 +195,6 @@ async fn sign_in(server: &str, account: &str) -> anyhow::Result<String> {
     cookie(&answer, "tessera_session=").context("signing in failed")
 }
 
-/// Reads `url` 50 times, one after another, and prints the median and p99.
 /// Times fifty requests for `url`, each answered with `status`, and prints the median and p99.
 pub(crate) async fn print_latency(client: &Client, what: &str, url: &str, status: StatusCode) -> anyhow::Result<()> {
     let mut times = Vec::new();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tessera_domain::Role;
 
-use crate::rows::{DownloadRow, GrantRow, MemberRow, TokenRow, UserRow};
+use crate::rows::{DownloadRow, GrantRow, MemberRow, SessionRow, TokenRow, UserRow};
 
 /// How long a row may be used. This catalogue forgets every row as soon as it commits a change
 /// to a record, its files or a takedown; other servers sharing a PostgreSQL catalogue write
@@ -87,14 +87,17 @@ const ACCESS_ANSWERS: usize = 10_000;
 pub(crate) type TokenAnswer = (TokenRow, UserRow, Vec<MemberRow>);
 
 /// Answers about who a caller is and what they may do on a dataset, read lately: an API
-/// token's holder, the people named on a dataset, a person's grants for one. This catalogue
-/// forgets them all as soon as it commits a change to accounts, memberships, tokens, named
-/// people or grants; changes other servers make reach it within `MEMO_AGE`, as downloads'.
-/// Expiry dates are in the answers and compared with the time at each use.
+/// token's or a browser session's holder, a person's roles, the people named on a dataset, a
+/// person's grants for one. This catalogue forgets them all as soon as it commits a change to
+/// accounts, memberships, tokens, sessions, named people or grants; changes other servers make
+/// reach it within `MEMO_AGE`, as downloads'. Expiry dates are in the answers and compared
+/// with the time at each use.
 #[derive(Debug, Default)]
 pub(crate) struct AccessMemo {
     generation: AtomicU64,
     pub(crate) tokens: Answers<String, TokenAnswer>,
+    pub(crate) sessions: Answers<String, (SessionRow, UserRow)>,
+    pub(crate) memberships: Answers<i64, Vec<MemberRow>>,
     pub(crate) people: Answers<i64, Vec<(Role, UserRow)>>,
     pub(crate) grants: Answers<(i64, i64), Vec<GrantRow>>,
 }
@@ -105,8 +108,8 @@ impl AccessMemo {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Called after each commit that changes an account, a membership, a token, the people
-    /// named on a dataset or a grant.
+    /// Called after each commit that changes an account, a membership, a token, a session,
+    /// the people named on a dataset or a grant.
     pub(crate) fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }

@@ -101,6 +101,7 @@ impl Catalog {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             commit_audited!(tx, audit);
         });
+        self.access.changed();
         Ok(())
     }
 
@@ -121,9 +122,13 @@ impl Catalog {
 
     /// The session with this id hash and its user, whether or not it has expired.
     pub async fn session(&self, id_hash: &str) -> Result<Option<(SessionRow, UserRow)>> {
+        let generation = self.access.generation();
+        if let Some(kept) = self.access.get(&self.access.sessions, id_hash) {
+            return Ok(Some(kept));
+        }
         let sql = "SELECT s.user_id, s.csrf, s.created AS session_created, s.expires, u.id, u.email, u.name, u.is_admin, u.created \
                    FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
-        on_pool!(self, pool => match sqlx::query(sql).bind(id_hash).fetch_optional(pool).await? {
+        let found = on_pool!(self, pool => match sqlx::query(sql).bind(id_hash).fetch_optional(pool).await? {
             Some(row) => {
                 let session = SessionRow {
                     user_id: UserId(row.try_get("user_id")?),
@@ -131,14 +136,17 @@ impl Catalog {
                     created: row.try_get("session_created")?,
                     expires: row.try_get("expires")?,
                 };
-                Ok(Some((session, user_row!(row))))
+                (session, user_row!(row))
             }
-            None => Ok(None),
-        })
+            None => return Ok(None),
+        });
+        self.access.sessions.keep(id_hash.to_string(), generation, found.clone());
+        Ok(Some(found))
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         on_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await.map(drop)?);
+        self.access.changed();
         Ok(())
     }
 
@@ -244,11 +252,17 @@ impl Catalog {
 
     /// Every role `user` holds, in every organization.
     pub async fn memberships_of(&self, user: UserId) -> Result<Vec<MemberRow>> {
+        let generation = self.access.generation();
+        if let Some(kept) = self.access.get(&self.access.memberships, &user.0) {
+            return Ok(kept);
+        }
         let sql = format!("{MEMBER_SELECT} WHERE m.user_id = $1 ORDER BY m.org_id, m.role");
-        on_pool!(self, pool => {
+        let memberships: Vec<MemberRow> = on_pool!(self, pool => {
             let rows = sqlx::query(&sql).bind(user.0).fetch_all(pool).await?;
-            rows.iter().map(|row| Ok(member_row!(row))).collect()
-        })
+            rows.iter().map(|row| Ok(member_row!(row))).collect::<Result<_>>()?
+        });
+        self.access.memberships.keep(user.0, generation, memberships.clone());
+        Ok(memberships)
     }
 
     pub async fn members_of(&self, org: &OrgId) -> Result<Vec<MemberRow>> {

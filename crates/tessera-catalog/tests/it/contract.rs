@@ -998,8 +998,8 @@ async fn downloads_follow_every_change(url: &str) {
     other.close().await;
 }
 
-/// Who a caller is and may be on a dataset (a token's holder with their roles, the people
-/// named on a dataset, a person's grants for it) may come from the catalogue's memo: every
+/// Who a caller is and may be on a dataset (a token's or a session's holder with their roles,
+/// the people named on a dataset, a person's grants for it) may come from the catalogue's memo: every
 /// change this catalogue commits shows at once, and another process's within `MEMO_AGE`.
 async fn access_answers_follow_every_change(url: &str) {
     let catalog = Catalog::connect(url).await.unwrap();
@@ -1044,18 +1044,35 @@ async fn access_answers_follow_every_change(url: &str) {
     // Asked once, so that the memo holds each answer before every change.
     assert_eq!((roles(&catalog).await, people(&catalog).await, grants(&catalog).await), (Some(0), 0, 0));
 
+    let session = SessionRow { user_id: ada.id, csrf: "c".into(), created: NOW.into(), expires: "2030-01-01T00:00:00Z".into() };
+    let signed_in = async |catalog: &Catalog, hash: &str| catalog.session(hash).await.unwrap().is_some();
+    let session_roles = async |catalog: &Catalog| catalog.memberships_of(ada.id).await.unwrap().len();
+    catalog.create_session("s-1", &session).await.unwrap();
+    catalog.create_session("s-2", &session).await.unwrap();
+    assert!(signed_in(&catalog, "s-1").await && signed_in(&catalog, "s-2").await);
+    assert_eq!(session_roles(&catalog).await, 0);
+
+    // Each answer is asked again just before the change, so that the memo holds it fresh.
     catalog.add_membership(&org.id, ada.id, Role::Curator, NOW, Vec::new()).await.unwrap();
-    assert_eq!(roles(&catalog).await, Some(1), "a role given");
+    assert_eq!((roles(&catalog).await, session_roles(&catalog).await), (Some(1), 1), "a role given");
     catalog.remove_membership(&org.id, ada.id, Role::Curator, Vec::new()).await.unwrap();
-    assert_eq!(roles(&catalog).await, Some(0), "a role taken away");
+    assert_eq!((roles(&catalog).await, session_roles(&catalog).await), (Some(0), 0), "a role taken away");
+    assert!(signed_in(&catalog, "s-1").await);
+    catalog.delete_session("s-1").await.unwrap();
+    assert!(!signed_in(&catalog, "s-1").await && signed_in(&catalog, "s-2").await, "signed out");
+    catalog.set_password_hash(ada.id, Some("$argon2id$x"), Vec::new()).await.unwrap();
+    assert!(!signed_in(&catalog, "s-2").await, "a new password ends every session");
+    assert_eq!(people(&catalog).await, 0);
     catalog.set_dataset_people(dataset, Role::Steward, &[ada.id], NOW, Vec::new()).await.unwrap();
     assert_eq!(people(&catalog).await, 1, "a steward named");
     catalog.update_profile(ada.id, "ada@new.example.org", None).await.unwrap();
     assert_eq!(catalog.dataset_people(dataset).await.unwrap()[0].1.email, "ada@new.example.org", "an address changed");
+    assert_eq!(grants(&catalog).await, 0);
     let grant_id = catalog.insert_grant(&grant).await.unwrap();
     assert_eq!(grants(&catalog).await, 1, "a grant given");
     catalog.revoke_grant(grant_id, ada.id, "misuse", NOW, Vec::new()).await.unwrap();
     assert_eq!(grants(&catalog).await, 0, "a grant revoked");
+    assert_eq!(catalog.token_by_hash("hash-a").await.unwrap().and_then(|(t, _, _)| t.revoked), None);
     catalog.revoke_token(ada.id, token_id, NOW, Vec::new()).await.unwrap();
     let revoked = catalog.token_by_hash("hash-a").await.unwrap().and_then(|(t, _, _)| t.revoked);
     assert_eq!(revoked.as_deref(), Some(NOW), "a token revoked");
@@ -1065,11 +1082,15 @@ async fn access_answers_follow_every_change(url: &str) {
     let revoked_b = async |catalog: &Catalog| catalog.token_by_hash("hash-b").await.unwrap().and_then(|(t, _, _)| t.revoked);
     assert_eq!(revoked_b(&catalog).await, None);
     assert_eq!(grants(&catalog).await, 0);
+    catalog.create_session("s-3", &session).await.unwrap();
+    assert!(signed_in(&catalog, "s-3").await);
+    other.delete_session("s-3").await.unwrap();
     other.revoke_token(ada.id, other_token, NOW, Vec::new()).await.unwrap();
     other.insert_grant(&grant).await.unwrap();
     other.set_dataset_people(dataset, Role::Steward, &[], NOW, Vec::new()).await.unwrap();
     tokio::time::sleep(tessera_catalog::MEMO_AGE + std::time::Duration::from_millis(100)).await;
     assert_eq!(revoked_b(&catalog).await.as_deref(), Some(NOW), "another process's revocation");
+    assert!(!signed_in(&catalog, "s-3").await, "another process's sign-out");
     assert_eq!((grants(&catalog).await, people(&catalog).await), (1, 0), "another process's grant and naming");
     catalog.close().await;
     other.close().await;
