@@ -65,7 +65,7 @@ pub use tessera_catalog::{
     OaiRange, OrgRow, ReportRow, ScheduleRow, SecretLinkRow, TakedownRow, TokenRow, UserRow,
 };
 pub use tessera_domain as domain;
-pub use tessera_search::{SearchRequest, Sort};
+pub use tessera_search::{MAX_RESULT_WINDOW, SearchRequest, Sort};
 pub use tessera_storage::ByteStream;
 pub use unpack::Unpacked;
 pub use uploads::{NewUpload, PIECE_ALGORITHMS, Piece, PieceCheck, UploadView};

@@ -74,6 +74,11 @@ pub enum Sort {
     UpdatedAsc,
 }
 
+/// How far hits can be paged: a page ends at the 10,000th hit at most, as in InvenioRDM's
+/// search. Collecting hits keeps every hit up to the page's end, so a page at offset N costs
+/// memory for N hits: without a bound, one request for a far page could exhaust the server's.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
+
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
     pub query: String,
@@ -385,8 +390,10 @@ impl SearchIndex {
             (Sort::BestMatch, true) => Sort::Newest,
             (sort, _) => sort,
         };
-        let limit = request.limit.max(1);
-        let page = (sort, request.offset, limit);
+        // Callers refuse pages beyond the window; this only keeps the collectors bounded.
+        let limit = request.limit.clamp(1, MAX_RESULT_WINDOW);
+        let offset = request.offset.min(MAX_RESULT_WINDOW);
+        let page = (sort, offset, limit);
         if let Some(BrowseCounts { total, facets, page: Some((seen, keys)), .. }) = &cached
             && *seen == page
         {
@@ -398,7 +405,7 @@ impl SearchIndex {
             Some(known) => Counting::Known(known),
             None => Counting::Collect(collectors.add_collector(Count), collectors.add_collector(CountFacets(live.facets.clone()))),
         };
-        let top = TopDocs::with_limit(limit).and_offset(request.offset);
+        let top = TopDocs::with_limit(limit).and_offset(offset);
         let keys: Vec<DocKey>;
         let mut fruits;
         match sort {
@@ -560,6 +567,9 @@ pub(crate) mod tests {
         // The next page of the same view reuses them and still finds its own hits; the first
         // page again, and in another order, are what they were.
         let second = check(&index, SearchRequest { offset: 1, ..Default::default() }, &[1], 2);
+        // However far a page is asked for, only the window's hits are collected.
+        let far = index.search(&SearchRequest { offset: usize::MAX, limit: usize::MAX, ..Default::default() }).unwrap();
+        assert_eq!((far.keys.len(), far.total), (0, 2));
         assert_eq!(first.facets, second.facets);
         check(&index, SearchRequest::default(), &[2, 1], 2);
         check(&index, SearchRequest { sort: Sort::Oldest, ..Default::default() }, &[1, 2], 2);

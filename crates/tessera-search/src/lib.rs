@@ -8,7 +8,7 @@ mod rebuild;
 mod schema;
 
 pub use error::Error;
-pub use index::{DocKey, FacetCounts, IndexDoc, IndexStatus, SearchIndex, SearchRequest, SearchResult, Sort, Touched};
+pub use index::{DocKey, FacetCounts, IndexDoc, IndexStatus, MAX_RESULT_WINDOW, SearchIndex, SearchRequest, SearchResult, Sort, Touched};
 pub use rebuild::{Finish, Rebuild};
 pub use schema::FACETS;
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tessera_app::domain::vocab;
-use tessera_app::{LOCAL_ORIGIN, SearchHit, SearchPage, SearchRequest, Sort};
+use tessera_app::{LOCAL_ORIGIN, MAX_RESULT_WINDOW, SearchHit, SearchPage, SearchRequest, Sort};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -38,7 +38,7 @@ pub(crate) struct ParsedSearch {
 
 /// The `page` (from 1) and `size` (from 1 to `MAX_PAGE_SIZE`, 10 unless given) a query asks for.
 pub(crate) fn page_and_size(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
-    let (mut page, mut size) = (1, 10);
+    let (mut page, mut size): (usize, usize) = (1, 10);
     for (name, value) in params {
         match name.as_str() {
             "page" => {
@@ -57,6 +57,10 @@ pub(crate) fn page_and_size(params: &[(String, String)]) -> ApiResult<(usize, us
             }
             _ => {}
         }
+    }
+    // Past the end of any list, and of what an offset can hold: refused, not wrapped round.
+    if page.checked_mul(size).is_none_or(|end| end > i64::MAX as usize) {
+        return Err(ApiError::invalid_field("page", "is past the end of any list"));
     }
     Ok((page, size))
 }
@@ -120,7 +124,11 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
     if sort_name.is_empty() {
         sort_name = if request.query.trim().is_empty() { "newest".into() } else { "bestmatch".into() };
     }
-    request.offset = (page - 1).saturating_mul(size);
+    if page * size > MAX_RESULT_WINDOW {
+        let message = format!("search hits can be paged up to the {MAX_RESULT_WINDOW}th; narrow the search to reach the ones after");
+        return Err(ApiError::invalid_field("page", message));
+    }
+    request.offset = (page - 1) * size;
     request.limit = size;
     Ok(ParsedSearch { request, page, size, sort_name })
 }
@@ -195,7 +203,8 @@ pub(crate) async fn search_records(
         hits: Hits { hits, total: result.total },
         aggregations: aggregations(&state, &result, &filters),
         sort_by: parsed.sort_name,
-        links: page_links(&state, "/api/records", &params, (parsed.page, parsed.size), result.total),
+        // No link to a page beyond the window.
+        links: page_links(&state, "/api/records", &params, (parsed.page, parsed.size), result.total.min(MAX_RESULT_WINDOW)),
     };
     Ok(Json(body).into_response())
 }

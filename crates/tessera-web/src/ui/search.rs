@@ -176,7 +176,7 @@ pub(crate) async fn search_page(
         page: page_number,
         pages: result.total.div_ceil(size).max(1),
         prev: (page_number > 1).then(|| page_link(page_number - 1)),
-        next: (page_number * size < result.total).then(|| page_link(page_number + 1)),
+        next: (page_number * size < result.total.min(tessera_app::MAX_RESULT_WINDOW)).then(|| page_link(page_number + 1)),
         t,
     };
     Ok(render(StatusCode::OK, &page))

@@ -103,5 +103,25 @@ async fn bad_input_is_refused_cleanly() {
         "nothing was written to storage"
     );
     assert_eq!(api.get(&draft).await.1, before);
+
+    // Pages past any list's end, or past how far search hits can be paged, are refused with
+    // the field, not wrapped round nor collected: a far page of hits would hold every hit
+    // before it in memory.
+    for path in [
+        "/api/records?page=18446744073709551615",
+        "/api/records?page=9223372036854775809&size=10",
+        "/api/records?page=1001&size=10",
+        "/api/records?page=101&size=100",
+        "/api/user/records?page=18446744073709551615&size=100",
+        "/search?page=100000000",
+    ] {
+        let response = api.request(Method::GET, path).send().await.unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body.contains("page"), "{path}: {body}");
+    }
+    let (status, last) = api.get("/api/records?page=1000&size=10").await;
+    assert_eq!((status, last["links"].get("next")), (StatusCode::OK, None), "the window's last page is served: {last}");
     assert!(!server.log().contains("panicked"), "{}", server.log());
 }
