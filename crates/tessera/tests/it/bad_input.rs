@@ -105,9 +105,12 @@ async fn bad_input_is_refused_cleanly() {
     assert_eq!(api.get(&draft).await.1, before);
 
     // Pages past any list's end, or past how far search hits can be paged, are refused with
-    // the field, not wrapped round nor collected: a far page of hits would hold every hit
-    // before it in memory.
+    // the field, not wrapped round nor collected. With a record in the index, a far enough
+    // page of hits made the index ask for room for every hit before it, and the server abort.
+    let findable = api.draft_with_files(metadata("Findable"), &[("a.txt", b"a")]).await;
+    api.publish(&findable).await;
     for path in [
+        "/api/records?page=10000000000&size=100",
         "/api/records?page=18446744073709551615",
         "/api/records?page=9223372036854775809&size=10",
         "/api/records?page=1001&size=10",
