@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::bundle;
-use super::remote::{Remote, RemoteArgs, key_path};
+use super::remote::{FILES_IN_FLIGHT, Remote, RemoteArgs, key_path};
 use super::transfer::{Journal, Target, TransferArgs, Uploader};
 
 #[derive(Debug, clap::Args)]
@@ -37,9 +37,6 @@ pub(crate) struct DepositArgs {
 
 /// A file to upload: its key in the record, where it is, and its size.
 pub(super) type Upload = (String, PathBuf, u64);
-
-/// How many files are sent at once.
-const FILES_IN_FLIGHT: usize = 8;
 
 pub(crate) async fn deposit(args: DepositArgs) -> anyhow::Result<ExitCode> {
     let remote = Remote::new(&args.remote)?;

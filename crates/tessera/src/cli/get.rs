@@ -14,11 +14,8 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use super::deposit::local_md5;
-use super::remote::{Remote, RemoteArgs, key_path};
+use super::remote::{FILES_IN_FLIGHT, Remote, RemoteArgs, key_path};
 
-/// Files asked for at once: a small file costs a round trip, which one at a time would leave
-/// the connection idle most of the time.
-const FILES_IN_FLIGHT: usize = 8;
 /// Files in each page of the record's list: the list of a record of 100,000 files is read a
 /// page at a time rather than held whole.
 const LIST_PAGE: usize = 1000;

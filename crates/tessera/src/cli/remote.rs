@@ -3,6 +3,10 @@
 use anyhow::bail;
 use serde_json::Value;
 
+/// Files sent or fetched at once: a small file costs a round trip or more, which one at a
+/// time would leave the connection idle most of the time.
+pub(crate) const FILES_IN_FLIGHT: usize = 8;
+
 #[derive(Clone, Debug, clap::Args)]
 pub(crate) struct RemoteArgs {
     /// The server's base URL [env: TESSERA_SERVER]
