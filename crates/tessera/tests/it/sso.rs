@@ -23,24 +23,32 @@ impl Provider {
         let script = std::env::var("TESSERA_OIDC_PROVIDER").expect(
             "TESSERA_OIDC_PROVIDER must name scripts/oidc-provider/provider.mjs installed beside its node_modules; scripts/test.sh sets it",
         );
+        // Its errors go to a file, read only if it fails to start: a pipe left unread could fill.
+        let log = tempfile::NamedTempFile::new().unwrap();
         // Owned from the start, so that it is stopped however this ends.
-        let provider = Self {
+        let mut provider = Self {
             child: Command::new("node")
                 .arg(script)
                 .args([&port.to_string(), redirect_uri, seed])
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(log.reopen().unwrap())
                 .spawn()
                 .expect("starting node"),
         };
         let discovery = format!("http://127.0.0.1:{port}/.well-known/openid-configuration");
-        for _ in 0..200 {
+        // Node takes well under a second alone, but many seconds with the whole suite on two
+        // cores: wait as long as it is alive, within a generous bound.
+        for _ in 0..1200 {
             if reqwest::get(&discovery).await.is_ok_and(|r| r.status().is_success()) {
                 return provider;
             }
+            if let Some(status) = provider.child.try_wait().unwrap() {
+                let errors = std::fs::read_to_string(log.path()).unwrap_or_default();
+                panic!("the OpenID provider exited ({status}) before answering on port {port}:\n{errors}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the OpenID provider did not start on port {port}");
+        panic!("the OpenID provider did not answer on port {port} within a minute");
     }
 }
 
