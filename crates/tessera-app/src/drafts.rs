@@ -208,8 +208,8 @@ impl Tessera {
 
     pub(crate) async fn draft_view(&self, row: DraftRow) -> Result<DraftView> {
         let mut doc: DraftDoc = from_json(&row.doc)?;
-        let problems = check_metadata(&mut doc.metadata);
         let (files_count, files_bytes) = self.catalog.draft_files_summary(row.id).await?;
+        let problems = draft_problems(&mut doc, &row.kind, usize::try_from(files_count).unwrap_or(usize::MAX));
         let is_published = row.kind == KIND_EDIT;
         Ok(DraftView {
             id: row.id,
@@ -234,6 +234,27 @@ impl Tessera {
     pub(crate) async fn published_row(&self, id: RecordId) -> Result<RecordRow> {
         self.catalog.record(id).await?.ok_or_else(|| Error::not_found(format!("record {id}")))
     }
+}
+
+/// What stops a draft of `kind` with `files` files being published, short of each file's own
+/// state: its metadata, its embargo, and whether it has files as it says. Publishing checks
+/// these and then each file; a draft's view lists these, so a client sees them beforehand.
+pub(crate) fn draft_problems(draft: &mut DraftDoc, kind: &str, files: usize) -> Vec<Problem> {
+    let mut problems = check_metadata(&mut draft.metadata);
+    // An edit keeps the record's files, which may all have been deleted since.
+    if draft.files_enabled && files == 0 && kind != KIND_EDIT {
+        problems.push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
+    }
+    if !draft.files_enabled && files > 0 {
+        problems.push(Problem::new("files.enabled", "files are disabled but the draft has files; delete them or enable files"));
+    }
+    if draft.access.embargo.active {
+        match draft.access.embargo.until.as_deref() {
+            Some(until) if until.len() == 10 && tessera_domain::edtf::check(until).is_ok() => {}
+            _ => problems.push(Problem::new("access.embargo.until", "an active embargo needs an end date (YYYY-MM-DD)")),
+        }
+    }
+    problems
 }
 
 /// What `subject` did to a draft, for the audit trail.

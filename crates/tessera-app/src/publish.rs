@@ -12,13 +12,12 @@ use std::collections::HashSet;
 use serde_json::json;
 use tessera_catalog::{DeletedFileRow, FileRow, RecordFiles, RecordRow};
 use tessera_domain::authz::{Action, Subject};
-use tessera_domain::validate::check_metadata;
 use tessera_domain::{ParentId, Problem, RecordId};
 use tessera_ocfl::{FileSource, Inventory, NewVersion, User, Version, object_root};
 use tessera_search::DocKey;
 
 use crate::audit::Event;
-use crate::drafts::{KIND_EDIT, from_json};
+use crate::drafts::{KIND_EDIT, draft_problems, from_json};
 use crate::model::{DraftDoc, FileEntry, FilesDoc, PidDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
@@ -27,16 +26,8 @@ impl Tessera {
     pub async fn publish(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.draft_row(subject, id, Action::PublishDraft).await?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
-        let mut problems = check_metadata(&mut draft.metadata);
         let files = self.catalog.draft_files(id, 0, None).await?;
-        // An edit keeps the record's files, which may all have been deleted since.
-        if draft.files_enabled && files.is_empty() && row.kind != KIND_EDIT {
-            problems
-                .push(Problem::new("files.enabled", "upload at least one file, or set files.enabled to false for a metadata-only record"));
-        }
-        if !draft.files_enabled && !files.is_empty() {
-            problems.push(Problem::new("files.enabled", "files are disabled but the draft has files; delete them or enable files"));
-        }
+        let mut problems = draft_problems(&mut draft, &row.kind, files.len());
         for file in files.iter().filter(|f| f.status != "completed") {
             problems
                 .push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
@@ -46,12 +37,6 @@ impl Tessera {
             for key in draft.access.file_classes.keys().filter(|key| !keys.contains(key.as_str())) {
                 problems
                     .push(Problem::new(format!("access.file_classes.{key}"), format!("names '{key}', which is not a file of this draft")));
-            }
-        }
-        if draft.access.embargo.active {
-            match draft.access.embargo.until.as_deref() {
-                Some(until) if until.len() == 10 && tessera_domain::edtf::check(until).is_ok() => {}
-                _ => problems.push(Problem::new("access.embargo.until", "an active embargo needs an end date (YYYY-MM-DD)")),
             }
         }
         if !problems.is_empty() {

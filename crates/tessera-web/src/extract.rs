@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_path_to_error::Segment;
+use tessera_app::domain::Problem;
 use tessera_app::domain::{RecordId, Subject};
 
 use crate::error::{ApiError, ApiResult};
@@ -70,32 +73,92 @@ async fn person(parts: &Parts, state: &AppState, query: &HashMap<String, String>
     Ok(session.subject)
 }
 
-/// A JSON body, with every way it can be wrong reported as a clear 400 (or 413 when too large).
+/// A JSON body, with every way it can be wrong reported as a clear 400 (or 413 when too large);
+/// a body of the wrong shape names each member that is wrong, as validation does.
 pub(crate) struct ApiJson<T>(pub(crate) T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_error(rejection)),
+        if !is_json(req.headers()) {
+            return Err(ApiError::bad_request("expected a JSON body with Content-Type: application/json"));
+        }
+        let body = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the JSON body is larger than the configured limit".into())
+            } else {
+                ApiError::bad_request(rejection.body_text())
+            }
+        })?;
+        match serde_json::from_slice(&body) {
+            Ok(value) => Ok(ApiJson(value)),
+            // Read again, only when wrong, as a tree whose every wrong member can be named.
+            Err(err) if err.classify() == serde_json::error::Category::Data => match serde_json::from_slice(&body) {
+                Ok(tree) => typed("", tree).map(ApiJson),
+                Err(err) => Err(ApiError::bad_request(format!("the body is not valid JSON: {err}"))),
+            },
+            Err(err) => Err(ApiError::bad_request(format!("the body is not valid JSON: {err}"))),
         }
     }
 }
 
-fn json_error(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::bad_request("expected a JSON body with Content-Type: application/json"),
-        JsonRejection::JsonSyntaxError(err) => ApiError::bad_request(format!("the body is not valid JSON: {}", err.body_text())),
-        JsonRejection::JsonDataError(err) => {
-            ApiError::bad_request(format!("the JSON does not have the expected shape: {}", err.body_text()))
+/// `application/json`, or a `+json` type such as `application/merge-patch+json`.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads `tree` as a `T`, or refuses it with one problem for each member of its top level
+/// that is wrong (the first wrong thing within each), named by its full path under `prefix`:
+/// `metadata.creators.0.person_or_org.family_name`.
+pub(crate) fn typed<T: DeserializeOwned>(prefix: &str, tree: Value) -> ApiResult<T> {
+    typed_or_problems(prefix, tree).map_err(shape_error)
+}
+
+/// `typed`, with the problems as they are, for a caller that reads several parts of a body
+/// and reports what is wrong with all of them together.
+pub(crate) fn typed_or_problems<T: DeserializeOwned>(prefix: &str, mut tree: Value) -> Result<T, Vec<Problem>> {
+    let mut problems = Vec::new();
+    loop {
+        let err = match serde_path_to_error::deserialize::<_, T>(&tree) {
+            Ok(value) if problems.is_empty() => return Ok(value),
+            Ok(_) => return Err(problems),
+            Err(err) => err,
+        };
+        let path: Vec<String> = err
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                Segment::Seq { index } => Some(index.to_string()),
+                Segment::Map { key } => Some(key.clone()),
+                Segment::Enum { .. } | Segment::Unknown => None,
+            })
+            .collect();
+        let field = std::iter::once(prefix).chain(path.iter().map(String::as_str)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(".");
+        problems.push(Problem::new(field, err.inner().to_string()));
+        // Set the wrong member aside and read again, until what is left reads or nothing can be.
+        let set_aside = match (&mut tree, path.first()) {
+            (Value::Object(members), Some(first)) => members.shift_remove(first).is_some(),
+            _ => false,
+        };
+        if !set_aside {
+            return Err(problems);
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge("the JSON body is larger than the configured limit".into())
-        }
-        other => ApiError::bad_request(other.body_text()),
     }
+}
+
+/// A 400 listing `problems`, the first of them in its detail.
+pub(crate) fn shape_error(mut problems: Vec<Problem>) -> ApiError {
+    let detail = match &problems[..] {
+        [only] => format!("{}: {}", only.field, only.message),
+        [first, rest @ ..] => format!("{}: {} (and {} more problems, listed under errors)", first.field, first.message, rest.len()),
+        [] => "the JSON does not have the expected shape".to_string(),
+    };
+    // A problem with the whole body has no field to name; the detail says it.
+    problems.retain(|problem| !problem.field.is_empty());
+    ApiError::BadRequest { detail, problems }
 }
 
 /// A record id from the path; anything but a positive integer names no record.

@@ -7,10 +7,11 @@ use std::fmt;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
-use tessera_app::domain::{Access, DataClass, Metadata, OrgId, ParentId, RecordId, UserId};
+use tessera_app::domain::{Access, DataClass, Metadata, OrgId, ParentId, Problem, RecordId, UserId};
 use tessera_app::{DraftFileView, DraftView, FileView, PidDoc, RecordInput, RecordView, RemoteRecord};
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{shape_error, typed_or_problems};
 use crate::state::AppState;
 
 /// Fields that clients echo back from a GET and that are ignored on input, as InvenioRDM does.
@@ -49,19 +50,26 @@ pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
     {
         return Err(ApiError::invalid_field(unknown, "unknown field"));
     }
-    let metadata: Metadata = match body.remove("metadata") {
-        None | Some(Value::Null) => Metadata::default(),
-        Some(value) => serde_json::from_value(value).map_err(|e| ApiError::invalid_field("metadata", e.to_string()))?,
+    // Both read before either is refused, so one answer names what is wrong in each.
+    let metadata: Result<Metadata, _> = match body.remove("metadata") {
+        None | Some(Value::Null) => Ok(Metadata::default()),
+        Some(value) => typed_or_problems("metadata", value),
     };
-    let access: Option<Access> = match body.remove("access") {
-        None | Some(Value::Null) => None,
+    let access: Result<Option<Access>, _> = match body.remove("access") {
+        None | Some(Value::Null) => Ok(None),
         Some(Value::Object(mut access)) => {
             // Derived on output; a client sending back what it read must not be refused.
             access.remove("status");
             access.remove("owned_by");
-            Some(serde_json::from_value(Value::Object(access)).map_err(|e| ApiError::invalid_field("access", e.to_string()))?)
+            typed_or_problems("access", Value::Object(access)).map(Some)
         }
-        Some(_) => return Err(ApiError::invalid_field("access", "must be an object")),
+        Some(_) => Err(vec![Problem::new("access", "must be an object")]),
+    };
+    let (metadata, access) = match (metadata, access) {
+        (Ok(metadata), Ok(access)) => (metadata, access),
+        (metadata, access) => {
+            return Err(shape_error(metadata.err().into_iter().chain(access.err()).flatten().collect()));
+        }
     };
     let files_enabled = match body.remove("files") {
         None | Some(Value::Null) => None,

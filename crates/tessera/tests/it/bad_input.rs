@@ -71,7 +71,33 @@ async fn bad_input_is_refused_cleanly() {
     let (status, problem) = api.put(&draft, json!({"metadata": unknown})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(problem["detail"].as_str().unwrap().contains("unknown field `colour`"), "{problem}");
+    // Every member of the wrong shape is named in one answer, by its full path.
+    let mut shapeless = metadata("Bad input");
+    shapeless["creators"][0]["person_or_org"]["family_name"] = 7.into();
+    shapeless["subjects"] = "rivers".into();
+    shapeless["tittle"] = "typo".into();
+    let (status, problem) = api.put(&draft, json!({"metadata": shapeless, "access": {"record": "public", "files": "secret"}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        ["metadata.creators.0.person_or_org.family_name", "metadata.subjects", "metadata.tittle", "access.files"],
+        "{problem}"
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("and 3 more problems"), "{problem}");
+    let (status, problem) = api.post(&files, json!([{"key": "fine.txt"}, {"key": 5}])).await;
+    assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!("1.key")), "{problem}");
     assert_eq!(api.put(&draft, json!({"metadata": metadata("x"), "surprise": 1})).await.0, StatusCode::BAD_REQUEST);
+    // A draft lists what would stop its publication beyond its metadata, such as an embargo
+    // with no end.
+    let embargo = json!({"record": "public", "files": "restricted", "embargo": {"active": true, "until": "tomorrow"}});
+    let (_, saved) = api.put(&draft, json!({"metadata": metadata("x"), "access": embargo})).await;
+    assert_eq!(
+        saved["errors"],
+        json!([{"field": "access.embargo.until", "messages": ["an active embargo needs an end date (YYYY-MM-DD)"]}])
+    );
+    let (_, saved) = api.put(&draft, json!({"metadata": metadata("x"), "access": {"record": "public", "files": "public"}})).await;
+    assert_eq!(saved.get("errors"), None, "{saved}");
     assert_eq!(api.put(&draft, json!({"metadata": {"creators": "Ada"}})).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(api.put(&draft, json!([1, 2])).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(api.get("/api/records/abc").await.0, StatusCode::NOT_FOUND);
