@@ -64,6 +64,20 @@ macro_rules! on_mapped {
     };
 }
 
+/// The rows of a `fetch` stream, each mapped as it arrives. A list of 100,000 files read with
+/// `fetch_all` held every row as the engine gave it (SQLite copies each value) beside what was
+/// made of them: more memory than the list itself.
+macro_rules! map_rows {
+    ($rows:expr, |$row:ident| $map:expr) => {{
+        let mut rows = $rows;
+        let mut mapped = Vec::new();
+        while let Some($row) = futures::TryStreamExt::try_next(&mut rows).await? {
+            mapped.push($map);
+        }
+        mapped
+    }};
+}
+
 /// Appends audit entries after the chain's head inside the transaction `$tx`, numbering and
 /// chaining them; evaluates to the sealed entries. Taking the head row first locks it
 /// (PostgreSQL) or the database (SQLite) until the transaction ends, so concurrent appends
@@ -756,8 +770,8 @@ impl Catalog {
     pub async fn draft_files(&self, draft: RecordId, offset: i64, limit: Option<i64>) -> Result<Vec<DraftFileRow>> {
         let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 ORDER BY key LIMIT $2 OFFSET $3");
         on_pool!(self, pool => {
-            let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
-            rows.iter().map(|row| Ok(draft_file_row!(row))).collect()
+            let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch(pool);
+            Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }
 
@@ -943,10 +957,10 @@ impl Catalog {
             // By position, not OFFSET: a late page costs what the first does.
             let rows = sqlx::query(
                 "SELECT key, size, md5, sha512, content_key FROM record_files WHERE record_id = $1 AND ordinal >= $3 ORDER BY ordinal LIMIT $2")
-                .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch_all(pool).await?;
+                .bind(record.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch(pool);
+            let files = map_rows!(rows, |row| file_row!(row));
             let total: i64 = sqlx::query("SELECT files_count FROM records WHERE id = $1").bind(record.0).fetch_optional(pool).await?
                 .map(|row| row.try_get("files_count")).transpose()?.unwrap_or(0);
-            let files = rows.iter().map(|row| Ok(file_row!(row))).collect::<Result<Vec<_>>>()?;
             Ok((files, total))
         })
     }
@@ -978,8 +992,8 @@ impl Catalog {
             let mut select = QueryBuilder::new("SELECT record_id, key, size, md5, sha512, content_key FROM record_files WHERE record_id IN (");
             push_list(&mut select, records.iter().map(|id| id.0));
             select.push(" ORDER BY record_id, key");
-            let fetched = select.build().fetch_all(pool).await?;
-            fetched.iter().map(|row| Ok((RecordId(row.try_get("record_id")?), file_row!(row)))).collect()
+            let rows = select.build().fetch(pool);
+            Ok(map_rows!(rows, |row| (RecordId(row.try_get("record_id")?), file_row!(row))))
         })
     }
 

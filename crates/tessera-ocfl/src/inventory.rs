@@ -1,11 +1,19 @@
 //! The OCFL inventory (OCFL 1.1 §3.5): manifest, versions and their states.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sharing;
+
 /// Digest → paths. Sorted maps keep the serialised inventory deterministic.
-pub(crate) type PathMap = BTreeMap<String, Vec<String>>;
+///
+/// An inventory repeats every version's state, and at 100,000 files a version a copy of each
+/// digest and path for each place it appears came to most of a parsed inventory's memory:
+/// `Inventory::from_json` holds each digest once, and each path of a version once with the
+/// version read before it (`sharing`).
+pub(crate) type PathMap = BTreeMap<Arc<str>, Vec<Arc<str>>>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +25,7 @@ pub struct Inventory {
     pub head: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_directory: Option<String>,
+    #[serde(deserialize_with = "sharing::manifest")]
     pub manifest: PathMap,
     pub versions: BTreeMap<String, Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,6 +36,7 @@ pub struct Inventory {
 pub struct Version {
     /// RFC 3339 with seconds and a time zone (OCFL 1.1 §3.5.3.1).
     pub created: String,
+    #[serde(deserialize_with = "sharing::state")]
     pub state: PathMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -42,6 +52,11 @@ pub struct User {
 }
 
 impl Inventory {
+    /// Reads an inventory, holding each digest once and most paths once (see `PathMap`).
+    pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
+        sharing::while_reading(|| serde_json::from_slice(bytes))
+    }
+
     pub fn head_number(&self) -> u32 {
         version_number(&self.head).unwrap_or(0)
     }
@@ -67,7 +82,7 @@ impl Inventory {
             .filter(|(name, _)| version_number(name).is_some_and(|n| n <= number))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let referenced: std::collections::BTreeSet<&String> = versions.values().flat_map(|v| v.state.keys()).collect();
+        let referenced: HashSet<&str> = versions.values().flat_map(|v| v.state.keys().map(|digest| &**digest)).collect();
         // Field by field: copying the whole inventory first, as `..self.clone()` would, costs
         // its every version again for each version a purge rewrites.
         Inventory {
@@ -76,7 +91,12 @@ impl Inventory {
             digest_algorithm: self.digest_algorithm.clone(),
             head: format!("v{number}"),
             content_directory: self.content_directory.clone(),
-            manifest: self.manifest.iter().filter(|(digest, _)| referenced.contains(digest)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            manifest: self
+                .manifest
+                .iter()
+                .filter(|(digest, _)| referenced.contains(&***digest))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             versions,
             fixity: None,
         }
@@ -84,14 +104,14 @@ impl Inventory {
 
     /// Where the content with `digest` is stored, relative to the object root.
     pub fn content_path(&self, digest: &str) -> Option<&str> {
-        self.manifest.get(digest).and_then(|paths| paths.first()).map(String::as_str)
+        self.manifest.get(digest).and_then(|paths| paths.first()).map(|path| &**path)
     }
 }
 
 impl Version {
     /// Logical path → digest, the inverse of `state`.
     pub fn files(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.state.iter().flat_map(|(digest, paths)| paths.iter().map(move |p| (p.as_str(), digest.as_str())))
+        self.state.iter().flat_map(|(digest, paths)| paths.iter().map(move |p| (&**p, &**digest)))
     }
 
     pub fn digest_of(&self, logical_path: &str) -> Option<&str> {
@@ -106,4 +126,60 @@ pub(crate) fn version_number(name: &str) -> Option<u32> {
         return None;
     }
     digits.parse().ok().filter(|n| *n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Inventory;
+
+    /// An inventory's JSON with its manifest's and its second state's digests in the orders
+    /// given, as other tools may write them.
+    fn inventory_json(manifest: &[String], state: &[String]) -> Vec<u8> {
+        let mut json = String::from(
+            r#"{"id": "o", "type": "https://ocfl.io/1.1/spec/#inventory", "digestAlgorithm": "sha512", "head": "v2", "manifest": {"#,
+        );
+        let entries: Vec<String> = manifest.iter().map(|d| format!(r#""{d}": ["v1/content/{}.csv"]"#, &d[..1])).collect();
+        json += &entries.join(", ");
+        json += r#"}, "versions": {"v1": {"created": "2026-12-01T00:00:00Z", "state": {"#;
+        let entries: Vec<String> = manifest.iter().map(|d| format!(r#""{d}": ["{}.csv"]"#, &d[..1])).collect();
+        json += &entries.join(", ");
+        json += r#"}}, "v2": {"created": "2026-12-02T00:00:00Z", "state": {"#;
+        let entries: Vec<String> = state.iter().map(|d| format!(r#""{d}": ["{}.csv", "copy-{}.csv"]"#, &d[..1], &d[..1])).collect();
+        json += &entries.join(", ");
+        json += "}}}}";
+        json.into_bytes()
+    }
+
+    /// How many digests of the states are the manifest's own copy.
+    fn shared(inventory: &Inventory) -> usize {
+        let states = inventory.versions.values().flat_map(|v| v.state.keys());
+        states.filter(|digest| Arc::ptr_eq(inventory.manifest.get_key_value(&***digest).unwrap().0, digest)).count()
+    }
+
+    /// How many paths of the second version are the first's own copy.
+    fn shared_paths(inventory: &Inventory) -> usize {
+        let first: Vec<&Arc<str>> = inventory.versions["v1"].state.values().flatten().collect();
+        let second = inventory.versions["v2"].state.values().flatten();
+        second.filter(|path| first.iter().any(|known| Arc::ptr_eq(known, path))).count()
+    }
+
+    #[test]
+    fn each_digest_and_most_paths_are_held_once_however_many_versions_name_them() {
+        let digests: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(128)).collect();
+        let reversed: Vec<String> = digests.iter().rev().cloned().collect();
+        let (sorted, unsorted_state, unsorted_manifest) =
+            (inventory_json(&digests, &digests[..2]), inventory_json(&digests, &reversed[..2]), inventory_json(&reversed, &digests[..2]));
+        // What is out of order shares less, and reads the same.
+        for (bytes, digests, paths) in [(&sorted, 5, 2), (&unsorted_state, 5, 1), (&unsorted_manifest, 0, 0)] {
+            let inventory = Inventory::from_json(bytes).unwrap();
+            assert_eq!((shared(&inventory), shared_paths(&inventory)), (digests, paths));
+            // Read any other way, it is equal, only not shared; written back, it is what it was.
+            let unshared: Inventory = serde_json::from_slice(bytes).unwrap();
+            assert_eq!((shared(&unshared), shared_paths(&unshared), &unshared), (0, 0, &inventory));
+            let json: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            assert_eq!(serde_json::to_value(&inventory).unwrap(), json);
+        }
+    }
 }

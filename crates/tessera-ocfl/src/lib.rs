@@ -4,6 +4,7 @@ mod error;
 mod inventory;
 mod layout;
 mod repo;
+mod sharing;
 pub mod validate;
 
 pub use error::Error;

@@ -4,7 +4,7 @@
 //! inventory and its sidecar. Replacing the root `inventory.json` is the commit point: until
 //! then readers and `recover` see the previous version, after it the new one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -87,7 +87,7 @@ impl OcflRepo {
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
         let Some(bytes) = root_inventory_bytes(self.store.as_ref(), &layout::object_root(id)).await? else { return Ok(None) };
-        let inventory = serde_json::from_slice(&bytes).map_err(|e| corrupt(id, e))?;
+        let inventory = Inventory::from_json(&bytes).map_err(|e| corrupt(id, e))?;
         Ok(Some(ReadInventory { inventory, digest: Sha512::digest_hex(&bytes) }))
     }
 
@@ -162,21 +162,21 @@ impl OcflRepo {
             .unwrap_or_default();
         // Content some other path still holds stays, and so does its history: erasing a path
         // from old versions while its bytes remain would leave them unaccounted for.
-        let kept: BTreeSet<String> = previous
+        let kept: HashSet<Arc<str>> = previous
             .versions
             .values()
-            .flat_map(|v| v.files())
-            .filter(|(path, _)| !paths.contains(*path))
-            .map(|(_, digest)| digest.to_string())
+            .flat_map(|v| v.state.iter())
+            .filter(|(_, logical)| logical.iter().any(|path| !paths.contains(&**path)))
+            .map(|(digest, _)| digest.clone())
             .collect();
         for item in &mut purged {
-            item.erased = !kept.contains(&item.digest);
+            item.erased = !kept.contains(item.digest.as_str());
         }
         purged.sort_by(|a, b| a.path.cmp(&b.path));
         for version in previous.versions.values_mut() {
             for (digest, logical) in version.state.iter_mut() {
                 if !kept.contains(digest) {
-                    logical.retain(|path| !paths.contains(path));
+                    logical.retain(|path| !paths.contains(&**path));
                 }
             }
             version.state.retain(|_, logical| !logical.is_empty());
@@ -225,15 +225,14 @@ impl OcflRepo {
         // Local files are stored together after the loop, so the store can sync them at once.
         let mut local_files = Vec::new();
         for (logical_path, source) in new.state {
-            let (sha512, write): (String, Option<FileSource>) = match source {
-                FileSource::Existing { sha512 } => {
-                    if !manifest.contains_key(&sha512) {
-                        return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {sha512}") });
-                    }
-                    (sha512, None)
-                }
-                FileSource::LocalFile { ref sha512, .. } => (sha512.clone(), Some(source)),
-                FileSource::Bytes(ref bytes) => (Sha512::digest_hex(bytes), Some(source)),
+            let (sha512, write): (Arc<str>, Option<FileSource>) = match source {
+                FileSource::Existing { sha512 } => match manifest.get_key_value(sha512.as_str()) {
+                    // The manifest's own copy of the digest, held once (see `PathMap`).
+                    Some((known, _)) => (known.clone(), None),
+                    None => return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {sha512}") }),
+                },
+                FileSource::LocalFile { ref sha512, .. } => (sha512.as_str().into(), Some(source)),
+                FileSource::Bytes(ref bytes) => (Sha512::digest_hex(bytes).into(), Some(source)),
             };
             if let (Some(source), false) = (write, manifest.contains_key(&sha512)) {
                 let content_path = format!("{version_dir}/content/{logical_path}");
@@ -243,9 +242,9 @@ impl OcflRepo {
                     FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
                     FileSource::Existing { .. } => unreachable!("existing content is never written"),
                 }
-                manifest.insert(sha512.clone(), vec![content_path]);
+                manifest.insert(sha512.clone(), vec![content_path.into()]);
             }
-            state.entry(sha512).or_default().push(logical_path);
+            state.entry(sha512).or_default().push(logical_path.into());
         }
         self.store.put_files(local_files).await?;
         for paths in state.values_mut() {
@@ -319,7 +318,7 @@ impl OcflRepo {
             }
             Err(err) => return Err(err.into()),
         };
-        let inventory: Inventory = serde_json::from_slice(&inventory_bytes).map_err(|e| corrupt(id, e))?;
+        let inventory = Inventory::from_json(&inventory_bytes).map_err(|e| corrupt(id, e))?;
         let sidecar = layout::sidecar(&inventory_bytes);
         let sidecar_key = format!("{root}/inventory.json.sha512");
         let stored_sidecar = store.get_bytes(&sidecar_key).await.ok();
@@ -338,7 +337,7 @@ impl OcflRepo {
         for number in 1..inventory.head_number() {
             let expected = inventory.truncated(number);
             let key = format!("{root}/v{number}/inventory.json");
-            let stored: Option<Inventory> = store.get_bytes(&key).await.ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            let stored: Option<Inventory> = store.get_bytes(&key).await.ok().and_then(|bytes| Inventory::from_json(&bytes).ok());
             if stored.as_ref() != Some(&expected) {
                 tracing::warn!(object = id, version = number, "rewriting a version inventory after an interrupted purge");
                 self.write_version_inventory(expected).await?;
@@ -463,7 +462,7 @@ impl std::io::Write for Hashing<'_> {
 
 async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Option<Inventory>> {
     let Some(bytes) = root_inventory_bytes(store, root).await? else { return Ok(None) };
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| corrupt(id, e))
+    Inventory::from_json(&bytes).map(Some).map_err(|e| corrupt(id, e))
 }
 
 /// The bytes of the root inventory at `root`, or `None` when there is no object there.
