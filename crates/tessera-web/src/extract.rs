@@ -153,7 +153,10 @@ pub(crate) fn typed_or_problems<T: DeserializeOwned>(prefix: &str, mut tree: Val
 pub(crate) fn shape_error(mut problems: Vec<Problem>) -> ApiError {
     let detail = match &problems[..] {
         [only] => format!("{}: {}", only.field, only.message),
-        [first, rest @ ..] => format!("{}: {} (and {} more problems, listed under errors)", first.field, first.message, rest.len()),
+        [first, rest @ ..] => {
+            let more = if rest.len() == 1 { "1 more problem".to_string() } else { format!("{} more problems", rest.len()) };
+            format!("{}: {} (and {more}, listed under errors)", first.field, first.message)
+        }
         [] => "the JSON does not have the expected shape".to_string(),
     };
     // A problem with the whole body has no field to name; the detail says it.

@@ -178,7 +178,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(pages)
         .merge(uploads)
-        .fallback(|| async { crate::error::ApiError::NotFound("this address".into()) });
+        .fallback(ui::no_such_address);
     SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))))

@@ -96,7 +96,13 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
         match name.as_str() {
             "q" => request.query = value.clone(),
             "sort" => sort_name = value.clone(),
-            "allversions" => request.all_versions = matches!(value.as_str(), "true" | "1" | "yes"),
+            "allversions" => {
+                request.all_versions = match value.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" | "" => false,
+                    _ => return Err(ApiError::invalid_field("allversions", format!("'{value}' is not true or false"))),
+                }
+            }
             "f" => match value.split_once(':') {
                 Some((facet, v)) if FACET_LABELS.iter().any(|(n, _)| *n == facet) => {
                     request.filters.push((facet.to_string(), v.to_string()))

@@ -155,6 +155,16 @@ impl IntoResponse for HtmlError {
     }
 }
 
+/// What an address nothing answers gets: a page in the reader's language for a browser, and
+/// problem+json for anything else (any address under `/api/`, or a client not asking for HTML).
+pub(crate) async fn no_such_address(headers: HeaderMap, uri: Uri) -> Response {
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        return error_page(Lang::of(&headers).tr(), here(&uri), StatusCode::NOT_FOUND, String::new());
+    }
+    ApiError::NotFound("this address".into()).into_response()
+}
+
 /// Renders the error pages of the routes it wraps in their reader's language.
 pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
     let (lang, here) = (Lang::of(request.headers()), here(request.uri()));

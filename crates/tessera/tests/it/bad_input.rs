@@ -104,6 +104,8 @@ async fn bad_input_is_refused_cleanly() {
     assert_eq!(api.get("/api/records/-1").await.0, StatusCode::NOT_FOUND);
     assert_eq!(api.get("/api/records?page=0").await.0, StatusCode::BAD_REQUEST);
     assert_eq!(api.get("/api/records?sort=sideways").await.0, StatusCode::BAD_REQUEST);
+    let (status, problem) = api.get("/api/records?allversions=maybe").await;
+    assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!("allversions")), "{problem}");
     let (status, problem) = api.get("/api/records?q=%22unbalanced%20AND%20(").await;
     assert_eq!(status, StatusCode::OK, "a stray quote still searches: {problem}");
 

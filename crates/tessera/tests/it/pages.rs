@@ -2,7 +2,7 @@
 //! meta tags, the language switch and `Accept-Language`, and errors as pages.
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, LINK, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LINK, LOCATION, SET_COOKIE};
 use serde_json::json;
 use tessera_testkit::TestServerConfig;
 
@@ -88,6 +88,18 @@ async fn landing_pages_signpost_and_speak_the_readers_language() {
     assert!(missing.contains("<h1>Heb ei ganfod</h1>") && missing.contains(r#"<html lang="cy">"#), "{missing}");
     let english = client.get(server.url("/records/999999")).send().await.unwrap().text().await.unwrap();
     assert!(english.contains("<h1>Not found</h1>"), "{english}");
+    // An address nothing answers is a page for a browser, and problem+json for an API client.
+    let browser = |path: &str| {
+        client.get(server.url(path)).header(ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8").header(COOKIE, "tessera_lang=cy")
+    };
+    let nowhere = browser("/records/1/nowhere").send().await.unwrap();
+    assert_eq!((nowhere.status(), nowhere.headers()[CONTENT_TYPE].to_str().unwrap()), (StatusCode::NOT_FOUND, "text/html; charset=utf-8"));
+    assert!(nowhere.text().await.unwrap().contains("<h1>Heb ei ganfod</h1>"));
+    for request in [browser("/api/nowhere"), client.get(server.url("/records/1/nowhere"))] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
+    }
 
     // The home page lists what was published last, newest first.
     let home = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
