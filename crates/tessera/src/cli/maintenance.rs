@@ -11,6 +11,7 @@ use tessera_app::domain::authz::Subject;
 use crate::config::Config;
 
 pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
+    super::existing_storage(config)?;
     let _lock = super::lock_installation(config)?;
     let tessera = super::open(config).await?;
     let bar = super::progress_bar(0, "{spinner} rebuilding [{bar:40}] {pos}/{len} objects ({elapsed})");
@@ -51,6 +52,7 @@ pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
 pub(crate) async fn verify(config: &Config) -> anyhow::Result<ExitCode> {
     // Listened for from the start, so that Ctrl-C at any moment gives the totals so far.
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    super::existing_storage(config)?;
     let tessera = super::open(config).await?;
     let bar = super::progress_bar(0, "{spinner} verifying [{bar:40}] {pos}/{len} objects, {msg} ({elapsed})");
     // Bytes hashed, shown as they go, so one large object does not look stuck.

@@ -138,6 +138,19 @@ pub(crate) async fn open(config: &Config) -> anyhow::Result<Tessera> {
     Tessera::open(catalog, Arc::new(store), app_config).await.context("opening Tessera")
 }
 
+/// For the commands that read what is stored (`rebuild`, `verify`): refuses a storage root that
+/// is not there, most often a mistyped `--data-dir`, rather than making an empty one and
+/// reporting that all is well.
+pub(crate) fn existing_storage(config: &Config) -> anyhow::Result<()> {
+    if !["0=ocfl_1.1", "0=ocfl_1.0"].iter().any(|declaration| config.storage_root.join(declaration).is_file()) {
+        anyhow::bail!(
+            "there is no OCFL storage root at {} (it has no 0=ocfl_1.1); check --data-dir, or storage.root in the settings",
+            config.storage_root.display()
+        );
+    }
+    Ok(())
+}
+
 /// Takes the installation's write lock, held until the returned file is dropped (or the
 /// process dies): the server and the commands that write to storage beside it (`rebuild`,
 /// `retention run`) never run at once.

@@ -176,4 +176,13 @@ fn bad_settings_are_named() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown field `bnd`"), "{}", describe(&output));
     let output = std::process::Command::new(BIN).args(["serve", "--bind", "nowhere", "--data-dir"]).arg(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("'nowhere' is not an address"), "{}", describe(&output));
+    // Checking or rebuilding from a folder with no storage in it fails, and makes nothing there:
+    // a mistyped folder must not pass a fixity check.
+    let typo = dir.path().join("tesera-data");
+    for command in ["verify", "rebuild"] {
+        let output = std::process::Command::new(BIN).args([command, "--data-dir"]).arg(&typo).output().unwrap();
+        assert!(!output.status.success(), "{command}: {}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("there is no OCFL storage root at"), "{}", describe(&output));
+        assert!(!typo.exists(), "{command} made {}", typo.display());
+    }
 }
