@@ -43,6 +43,9 @@ pub(crate) enum AuditCommand {
 }
 
 pub(crate) async fn run(command: AuditCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    if matches!(command, AuditCommand::Verify { file: None } | AuditCommand::Export { .. } | AuditCommand::Checkpoint) {
+        super::existing_installation(config)?;
+    }
     match command {
         AuditCommand::Verify { file: Some(file) } => verify_file(&file),
         AuditCommand::Verify { file: None } => verify(config).await,

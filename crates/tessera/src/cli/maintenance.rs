@@ -30,6 +30,7 @@ pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
 /// Rebuilds the index here when the installation is free; beside a running server, which owns
 /// the index, asks it to.
 pub(crate) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+    super::existing_installation(config)?;
     let lock = super::try_lock_installation(config)?;
     let tessera = super::open(config).await?;
     if lock.is_none() {

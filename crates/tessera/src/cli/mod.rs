@@ -151,6 +151,22 @@ pub(crate) fn existing_storage(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For the commands that look at an installation rather than make one (`audit`, `retention`,
+/// `reindex`): refuses a data folder or catalogue that is not there, rather than making empty
+/// ones and reporting, say, an intact audit trail of no entries.
+pub(crate) fn existing_installation(config: &Config) -> anyhow::Result<()> {
+    if !config.data_dir().is_dir() {
+        anyhow::bail!("there is no Tessera installation at {} (no such folder); check --data-dir", config.data_dir().display());
+    }
+    let sqlite = config.database_url.strip_prefix("sqlite://").or_else(|| config.database_url.strip_prefix("sqlite:"));
+    if let Some(file) = sqlite.map(|rest| rest.split('?').next().unwrap_or_default())
+        && !std::path::Path::new(file).is_file()
+    {
+        anyhow::bail!("there is no catalogue at {file}; check --data-dir, or database.url in the settings");
+    }
+    Ok(())
+}
+
 /// Takes the installation's write lock, held until the returned file is dropped (or the
 /// process dies): the server and the commands that write to storage beside it (`rebuild`,
 /// `retention run`) never run at once.

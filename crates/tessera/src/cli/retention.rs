@@ -30,6 +30,7 @@ pub(crate) enum RetentionCommand {
 }
 
 pub(crate) async fn run(command: RetentionCommand, config: &Config) -> anyhow::Result<ExitCode> {
+    super::existing_installation(config)?;
     let tessera = super::open(config).await?;
     let today = OffsetDateTime::now_utc().date();
     match command {

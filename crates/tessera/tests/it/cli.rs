@@ -177,12 +177,24 @@ fn bad_settings_are_named() {
     let output = std::process::Command::new(BIN).args(["serve", "--bind", "nowhere", "--data-dir"]).arg(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("'nowhere' is not an address"), "{}", describe(&output));
     // Checking or rebuilding from a folder with no storage in it fails, and makes nothing there:
-    // a mistyped folder must not pass a fixity check.
+    // a mistyped folder must not pass a fixity check. So do the commands that look at an
+    // installation: an empty audit trail is not an intact one.
     let typo = dir.path().join("tesera-data");
-    for command in ["verify", "rebuild"] {
-        let output = std::process::Command::new(BIN).args([command, "--data-dir"]).arg(&typo).output().unwrap();
-        assert!(!output.status.success(), "{command}: {}", describe(&output));
-        assert!(String::from_utf8_lossy(&output.stderr).contains("there is no OCFL storage root at"), "{}", describe(&output));
-        assert!(!typo.exists(), "{command} made {}", typo.display());
+    for (command, says) in [
+        (&["verify"][..], "there is no OCFL storage root at"),
+        (&["rebuild"], "there is no OCFL storage root at"),
+        (&["audit", "verify"], "there is no Tessera installation at"),
+        (&["reindex"], "there is no Tessera installation at"),
+        (&["retention", "upcoming"], "there is no Tessera installation at"),
+    ] {
+        let output = std::process::Command::new(BIN).args(command).arg("--data-dir").arg(&typo).output().unwrap();
+        assert!(!output.status.success(), "{command:?}: {}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(says), "{}", describe(&output));
+        assert!(!typo.exists(), "{command:?} made {}", typo.display());
     }
+    // A folder without its catalogue is refused too.
+    std::fs::create_dir(&typo).unwrap();
+    let output = std::process::Command::new(BIN).args(["audit", "verify", "--data-dir"]).arg(&typo).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("there is no catalogue at"), "{}", describe(&output));
+    assert_eq!(std::fs::read_dir(&typo).unwrap().count(), 0);
 }
