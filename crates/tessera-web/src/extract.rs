@@ -10,8 +10,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
-use tessera_app::domain::Problem;
-use tessera_app::domain::{RecordId, Subject};
+use tessera_app::domain::{Problem, RecordId, Subject};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
