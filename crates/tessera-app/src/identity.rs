@@ -3,7 +3,7 @@
 use serde_json::json;
 use tessera_catalog::{MemberRow, OrgRow, TokenRow, UserRow};
 use tessera_domain::authz::{Action, Membership, ResourceFacts, Role, Scopes, Subject};
-use tessera_domain::{DataClass, OrgId, TokenId, UserId};
+use tessera_domain::{DataClass, OrgId, Problem, TokenId, UserId};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -217,10 +217,11 @@ fn conflict(err: tessera_catalog::Error) -> Error {
     }
 }
 
-/// An expiry as RFC 3339 UTC, from RFC 3339 or a plain date (the end of that day, UTC).
+/// An expiry as RFC 3339 UTC, from RFC 3339 or a plain date (the end of that day, UTC). Every
+/// caller reads it from a field named `expires`, which a refusal names.
 pub(crate) fn expiry(text: &str) -> Result<String> {
     let text = text.trim();
-    let bad = || Error::BadRequest(format!("'{text}' is not a date (2027-06-30) or an RFC 3339 time"));
+    let bad = || Error::Validation(vec![Problem::new("expires", format!("'{text}' is not a date (2027-06-30) or an RFC 3339 time"))]);
     let parsed = match OffsetDateTime::parse(text, &Rfc3339) {
         Ok(time) => time,
         Err(_) => time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
@@ -230,7 +231,7 @@ pub(crate) fn expiry(text: &str) -> Result<String> {
             .assume_utc(),
     };
     if parsed <= OffsetDateTime::now_utc() {
-        return Err(Error::BadRequest(format!("the expiry {text} is in the past")));
+        return Err(Error::Validation(vec![Problem::new("expires", format!("the expiry {text} is in the past"))]));
     }
     let utc = parsed.to_offset(time::UtcOffset::UTC);
     Ok(utc.replace_nanosecond(0).unwrap_or(utc).format(&Rfc3339).unwrap_or_default())

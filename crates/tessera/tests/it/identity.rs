@@ -492,6 +492,10 @@ async fn secret_links_let_reviewers_in_until_revoked() {
     assert_eq!(stranger.post(&links, json!({"permission": "files"})).await.0, StatusCode::FORBIDDEN);
     let (status, body) = owner.post(&links, json!({"permission": "everything"})).await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("permission")), "{body}");
+    for expires in ["2020-01-01", "soon"] {
+        let (status, body) = owner.post(&links, json!({"permission": "files", "expires": expires})).await;
+        assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("expires")), "{body}");
+    }
     let (status, files_link) = owner.post(&links, json!({"permission": "files", "expires": "2099-01-01"})).await;
     assert_eq!(status, StatusCode::CREATED, "{files_link}");
     let (_, metadata_link) = owner.post(&links, json!({"permission": "metadata"})).await;
