@@ -150,30 +150,27 @@ impl Tessera {
         Ok(DraftFileView { multipart, ..file_view(file) })
     }
 
-    /// A page of a draft's files in key order (all from `offset` if `limit` is None), and how
-    /// many it has.
-    pub async fn draft_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<DraftFileView>, i64)> {
-        self.draft_row(subject, id, Action::ReadDraft).await?;
-        let mut parts: HashMap<String, MultipartView> = HashMap::new();
-        for upload in self.catalog.multipart_uploads(id).await? {
-            if let Some(view) = multipart_view(&upload) {
-                parts.insert(upload.key, view);
-            }
-        }
-        let files = self.catalog.draft_files(id, offset, limit).await?;
-        // A whole list from the start counts itself; only a page needs the count asked for.
-        let total = match limit {
-            None if offset == 0 => files.len() as i64,
-            _ => self.catalog.draft_files_summary(id).await?.0,
-        };
-        let files = files
-            .into_iter()
-            .map(|file| {
-                let multipart = parts.remove(&file.key);
-                DraftFileView { multipart, ..file_view(file) }
-            })
-            .collect();
-        Ok((files, total))
+    /// A draft's files as `subject` may list them, checked once; the list is then read a
+    /// page at a time through it.
+    pub async fn draft_file_list(&self, subject: &Subject, id: RecordId) -> Result<DraftFileList> {
+        let row = self.draft_row(subject, id, Action::ReadDraft).await?;
+        let doc: DraftDoc = from_json(&row.doc)?;
+        let uploads = self.catalog.multipart_uploads(id).await?;
+        let multipart = uploads.iter().filter_map(|upload| Some((upload.key.clone(), multipart_view(upload)?))).collect();
+        Ok(DraftFileList { draft: id, files_enabled: doc.files_enabled, multipart })
+    }
+
+    /// At most `limit` of the files after the key `after` in key order (from the first when
+    /// it is empty): however far into the list, one index range.
+    pub async fn draft_files_after(&self, list: &DraftFileList, after: &str, limit: i64) -> Result<Vec<DraftFileView>> {
+        Ok(list.views(self.catalog.draft_files_after(list.draft, after, limit).await?))
+    }
+
+    /// A numbered page of the files in key order, from `offset`, and how many there are.
+    pub async fn draft_files_page(&self, list: &DraftFileList, offset: i64, limit: i64) -> Result<(Vec<DraftFileView>, i64)> {
+        let rows = self.catalog.draft_files(list.draft, offset, Some(limit)).await?;
+        let (total, _) = self.catalog.draft_files_summary(list.draft).await?;
+        Ok((list.views(rows), total))
     }
 
     pub async fn delete_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<()> {
@@ -245,5 +242,25 @@ impl FileDeclaration {
     /// A file whose content is uploaded whole.
     pub fn whole(key: impl Into<String>) -> Self {
         Self { key: key.into(), multipart: None }
+    }
+}
+
+/// A draft's files as one caller may list them, from `Tessera::draft_file_list`.
+pub struct DraftFileList {
+    draft: RecordId,
+    pub files_enabled: bool,
+    /// The parts of the files sent by multipart transfers under way, by key: few, however
+    /// many files the draft has.
+    multipart: HashMap<String, MultipartView>,
+}
+
+impl DraftFileList {
+    fn views(&self, rows: Vec<DraftFileRow>) -> Vec<DraftFileView> {
+        rows.into_iter()
+            .map(|row| {
+                let multipart = self.multipart.get(&row.key).cloned();
+                DraftFileView { multipart, ..file_view(row) }
+            })
+            .collect()
     }
 }

@@ -39,7 +39,7 @@ pub use compliance::{ComplianceReport, DatasetAccesses, MissingFields};
 pub use dashboard::{Dashboard, WAITING_AGES};
 pub use dois::DataCiteConfig;
 pub use error::Error;
-pub use files::FileDeclaration;
+pub use files::{DraftFileList, FileDeclaration};
 pub use grants::{AccessRequestInput, Approval, StewardedGrant};
 pub use harvest::{HARVEST_FORMATS, HarvestRequest, HarvestSource, Origin, RemoteDoc, RemoteRecord};
 pub use identity::{NewToken, TokenRequest};

@@ -119,19 +119,19 @@ impl Tessera {
     }
 
     /// A page of a record's files, and how many it has.
-    pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: Option<i64>) -> Result<(Vec<FileView>, i64)> {
+    pub async fn record_files(&self, subject: &Subject, id: RecordId, offset: i64, limit: i64) -> Result<(Vec<FileView>, i64)> {
         let (view, readable) = self.readable(subject, id).await?;
         let access = &view.doc.access;
         match readable {
             Readable::All => {
-                let (rows, total) = self.catalog.record_files(id, offset, limit).await?;
+                let (rows, total) = self.catalog.record_files(id, offset, Some(limit)).await?;
                 Ok((rows.into_iter().map(|row| file_view(row, access)).collect(), total))
             }
             Readable::Only { division, .. } => {
                 // A page is a range of positions with the named files the caller may not read
                 // left out, or, when the others are all hidden, a page of the named ones.
                 let Division { others, shown, hidden } = *division;
-                let (skip, take) = (offset.max(0), limit.map_or(i64::MAX, |l| l.max(0)));
+                let (skip, take) = (offset.max(0), limit.max(0));
                 if !others {
                     let total = shown.len() as i64;
                     let page = shown.into_iter().skip(skip as usize).take(take as usize);

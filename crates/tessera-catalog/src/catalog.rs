@@ -775,6 +775,16 @@ impl Catalog {
         })
     }
 
+    /// At most `limit` of a draft's files in key order after `after` (from the first when it
+    /// is empty): one index range however far into the list.
+    pub async fn draft_files_after(&self, draft: RecordId, after: &str, limit: i64) -> Result<Vec<DraftFileRow>> {
+        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key > $2 ORDER BY key LIMIT $3");
+        on_pool!(self, pool => {
+            let rows = sqlx::query(&sql).bind(draft.0).bind(after).bind(limit).fetch(pool);
+            Ok(map_rows!(rows, |row| draft_file_row!(row)))
+        })
+    }
+
     /// Writes a draft file's row as given, with the entries of `audit` in the same transaction
     /// when there are any; nothing is written, not even them, when the draft no longer has the
     /// file. Returns whether it had.

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tessera_app::domain::{Access, DataClass, Metadata, OrgId, ParentId, Problem, RecordId, UserId};
 use tessera_app::{DraftFileView, DraftView, FileView, PidDoc, RecordInput, RecordView, RemoteRecord};
 
@@ -370,8 +370,7 @@ pub(crate) fn file_json(state: &AppState, id: tessera_app::domain::RecordId, fil
     })
 }
 
-pub(crate) fn files_list_json(self_link: String, enabled: bool, entries: Vec<Value>, total: i64) -> Value {
-    let mut links = Map::new();
-    links.insert("self".into(), self_link.into());
+/// A file list, InvenioRDM's shape; `record_files::files_list_response` streams the same.
+pub(crate) fn files_list_json(links: Value, enabled: bool, entries: Vec<Value>, total: i64) -> Value {
     json!({"enabled": enabled, "default_preview": null, "order": [], "entries": entries, "total": total, "links": links})
 }

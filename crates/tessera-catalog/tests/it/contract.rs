@@ -372,6 +372,10 @@ async fn contract(catalog: Catalog) {
         page.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(),
         ["f00010.txt", "f00011.txt", "f00012.txt", "f00013.txt", "f00014.txt"]
     );
+    assert_eq!(catalog.draft_files_after(draft.id, "f00009.txt", 5).await.unwrap(), page, "after a key, as from a place");
+    assert_eq!(catalog.draft_files_after(draft.id, "f00009.u", 5).await.unwrap(), page, "after a key it no longer has");
+    assert_eq!(catalog.draft_files_after(draft.id, "", 1).await.unwrap()[0].key, "f00000.txt");
+    assert!(catalog.draft_files_after(draft.id, "f02499.txt", 5).await.unwrap().is_empty());
     let mut done = files[0].clone();
     done.status = "completed".into();
     done.size = Some(3);

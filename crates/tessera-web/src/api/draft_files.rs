@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use base64::Engine as _;
 use tessera_app::{FileDeclaration, MultipartRequest, PartUpload};
 
-use super::record_files::files_page;
+use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page};
+use super::search::page_links;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -77,27 +78,42 @@ pub(crate) async fn init_files(
     let created = state.tessera.init_files(&subject, id, files).await?;
     let entries = created.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let total = created.len() as i64;
-    Ok((StatusCode::CREATED, Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), true, entries, total)))
-        .into_response())
+    let links = json!({"self": state.link(&format!("/api/records/{id}/draft/files"))});
+    Ok((StatusCode::CREATED, Json(files_list_json(links, true, entries, total))).into_response())
 }
 
 /// List a draft's files, all of them unless `size` (with `page`) asks for a page.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<i64>, Query, description = "Page, from 1"),
-        ("size" = Option<i64>, Query, description = "Files per page; all unless given")),
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, description = "Files per page, at most 1,000; all unless given")),
     responses((status = 200, description = "The draft's files")))]
 pub(crate) async fn list_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    let draft = state.tessera.draft(&subject, id).await?;
-    let (offset, size) = files_page(&query);
-    let (files, total) = state.tessera.draft_files(&subject, id, offset, size).await?;
+    let paging = files_page(&params)?;
+    let list = state.tessera.draft_file_list(&subject, id).await?;
+    let path = format!("/api/records/{id}/draft/files");
+    let enabled = list.files_enabled;
+    let Some((page, size)) = paging else {
+        // Each page starts after the last key of the one before, so the last page costs what
+        // the first does.
+        let pages = futures::stream::try_unfold((state.clone(), list, Some(String::new())), move |(state, list, after)| async move {
+            let Some(after) = after else { return Ok(None) };
+            let files = state.tessera.draft_files_after(&list, &after, LIST_PAGE).await?;
+            let next = (files.len() as i64 == LIST_PAGE).then(|| files.last().map(|f| f.key.clone())).flatten();
+            let entries = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
+            Ok(Some((entries, (state, list, next))))
+        });
+        return Ok(files_list_response(json!({"self": state.link(&path)}), enabled, pages));
+    };
+    let (files, total) = state.tessera.draft_files_page(&list, files_offset(page, size), size as i64).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
-    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/draft/files")), draft.files_enabled, entries, total)))
+    let links = page_links(&state, &path, &params, (page, size), usize::try_from(total).unwrap_or(0));
+    Ok(Json(files_list_json(links, list.files_enabled, entries, total)).into_response())
 }
 
 enum FileAction<'a> {

@@ -187,7 +187,7 @@ async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: Archi
 /// The record as the caller may see it, in `format`.
 pub(crate) async fn render(state: &AppState, subject: &Subject, id: RecordId, format: Format) -> ApiResult<Response> {
     let view = state.tessera.record(subject, id).await?;
-    let files = match state.tessera.record_files(subject, id, 0, Some(LISTED_FILES)).await {
+    let files = match state.tessera.record_files(subject, id, 0, LISTED_FILES).await {
         Ok((files, _)) => files,
         Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => Vec::new(),
         Err(err) => return Err(err.into()),

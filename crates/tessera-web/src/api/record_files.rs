@@ -1,8 +1,6 @@
 //! Files of published records: listing, details, downloads with HTTP Range and ETag, and a
 //! streamed zip of all files with no size cap and no temporary file.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -10,37 +8,108 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use futures::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tessera_app::domain::RecordId;
 use tessera_app::{ReadableFile, ReadableFiles, Tessera};
 
+use crate::api::search::{numbered_page, page_links};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{file_json, files_list_json};
 
-/// List a record's files; `page` and `size` page through records with many files.
-#[utoipa::path(get, path = "/api/records/{id}/files", tag = "record files", params(("id" = String, Path, description = "Record id")),
+/// List a record's files, all of them unless `size` (with `page`) asks for a page.
+#[utoipa::path(get, path = "/api/records/{id}/files", tag = "record files",
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, description = "Files per page, at most 1,000; all unless given")),
     responses((status = 200, description = "The files"), (status = 403, description = "The files are restricted")))]
 pub(crate) async fn list_record_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    let (offset, size) = files_page(&query);
-    let (files, total) = state.tessera.record_files(&subject, id, offset, size).await?;
+    let path = format!("/api/records/{id}/files");
+    let Some((page, size)) = files_page(&params)? else {
+        let readable = state.tessera.readable_files(&subject, id).await?;
+        let pages = futures::stream::try_unfold((state.clone(), readable, Some(0)), move |(state, readable, next)| async move {
+            let Some(offset) = next else { return Ok(None) };
+            let page = state.tessera.readable_page(&readable, offset, Some(LIST_PAGE)).await?;
+            let entries = page.files.iter().map(|f| file_json(&state, id, f)).collect();
+            Ok(Some((entries, (state, readable, page.next))))
+        });
+        return Ok(files_list_response(json!({"self": state.link(&path)}), true, pages));
+    };
+    let (files, total) = state.tessera.record_files(&subject, id, files_offset(page, size), size as i64).await?;
     let entries = files.iter().map(|f| file_json(&state, id, f)).collect();
-    Ok(Json(files_list_json(state.link(&format!("/api/records/{id}/files")), true, entries, total)))
+    let links = page_links(&state, &path, &params, (page, size), usize::try_from(total).unwrap_or(0));
+    Ok(Json(files_list_json(links, true, entries, total)).into_response())
 }
 
-/// Where a page of a file list starts and how many files it holds (all when `size` is not
-/// given): InvenioRDM lists every file, and Tessera pages only when asked to.
-pub(crate) fn files_page(query: &HashMap<String, String>) -> (i64, Option<i64>) {
-    let size: Option<i64> = query.get("size").and_then(|s| s.parse().ok()).filter(|s| *s > 0);
-    let page: i64 = query.get("page").and_then(|p| p.parse().ok()).filter(|p| *p > 0).unwrap_or(1);
-    (size.map_or(0, |size| (page - 1).saturating_mul(size)), size)
+/// `entries` as JSON array members, with a comma first when they follow others.
+fn entries_json(entries: &[Value], following: bool) -> Result<Bytes, std::io::Error> {
+    let mut bytes = Vec::with_capacity(entries.len() * 400);
+    for (i, entry) in entries.iter().enumerate() {
+        if following || i > 0 {
+            bytes.push(b',');
+        }
+        serde_json::to_writer(&mut bytes, entry)?;
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// The most files a numbered page of a file list holds.
+const MAX_FILES_PAGE: usize = 1_000;
+
+/// How many files a whole file list reads from the catalogue at a time.
+pub(crate) const LIST_PAGE: i64 = 1_000;
+
+/// The numbered page of a file list a query asks for, as its number and size, or `None` for
+/// every file: InvenioRDM lists every file, and Tessera pages only when asked to.
+pub(crate) fn files_page(params: &[(String, String)]) -> ApiResult<Option<(usize, usize)>> {
+    match numbered_page(params, MAX_FILES_PAGE)? {
+        (1, None) => Ok(None),
+        (_, None) => Err(ApiError::invalid_field("page", "needs a size: without one the list holds every file")),
+        (page, Some(size)) => Ok(Some((page, size))),
+    }
+}
+
+/// Where numbered page `page` of `size` files starts; far past the end, an empty page rather
+/// than an overflow.
+pub(crate) fn files_offset(page: usize, size: usize) -> i64 {
+    i64::try_from(page - 1).unwrap_or(i64::MAX).saturating_mul(size as i64)
+}
+
+/// A whole file list, in the shape of `files_list_json`, written a page of entries at a time
+/// as `pages` gives them: its memory does not grow with the number of files. `total` comes
+/// last, counted as the entries are written. A page that fails breaks the body, so a client
+/// sees a cut-off answer rather than a shorter list.
+pub(crate) fn files_list_response<S>(links: Value, enabled: bool, pages: S) -> Response
+where
+    S: futures::Stream<Item = Result<Vec<Value>, tessera_app::Error>> + Send + 'static,
+{
+    let head = json!({"enabled": enabled, "default_preview": null, "order": [], "links": links}).to_string();
+    // The object without its closing brace, then the entries.
+    let head = Bytes::from(format!("{},\"entries\":[", &head[..head.len() - 1]));
+    let entries = futures::stream::unfold((Box::pin(pages), 0u64, false), |(mut pages, written, ended)| async move {
+        if ended {
+            return None;
+        }
+        let (bytes, written, ended) = match pages.next().await {
+            Some(Ok(page)) => (entries_json(&page, written > 0), written + page.len() as u64, false),
+            Some(Err(err)) => {
+                tracing::warn!(error = %err, "a file list stopped");
+                (Err(std::io::Error::other(err.to_string())), written, true)
+            }
+            None => (Ok(Bytes::from(format!("],\"total\":{written}}}"))), written, true),
+        };
+        Some((bytes, (pages, written, ended)))
+    });
+    let body = futures::stream::once(async { Ok::<_, std::io::Error>(head) }).chain(entries);
+    let mut response = Response::new(Body::from_stream(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).

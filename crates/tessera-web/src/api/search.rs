@@ -38,7 +38,18 @@ pub(crate) struct ParsedSearch {
 
 /// The `page` (from 1) and `size` (from 1 to `MAX_PAGE_SIZE`, 10 unless given) a query asks for.
 pub(crate) fn page_and_size(params: &[(String, String)]) -> ApiResult<(usize, usize)> {
-    let (mut page, mut size): (usize, usize) = (1, 10);
+    let (page, size) = numbered_page(params, MAX_PAGE_SIZE)?;
+    let size = size.unwrap_or(10);
+    // Past the end of any list, and of what an offset can hold: refused, not wrapped round.
+    if page.checked_mul(size).is_none_or(|end| end > i64::MAX as usize) {
+        return Err(ApiError::invalid_field("page", "is past the end of any list"));
+    }
+    Ok((page, size))
+}
+
+/// The `page` (from 1) and `size` (from 1 to `max`, if given) a query asks for.
+pub(crate) fn numbered_page(params: &[(String, String)], max: usize) -> ApiResult<(usize, Option<usize>)> {
+    let (mut page, mut size) = (1, None);
     for (name, value) in params {
         match name.as_str() {
             "page" => {
@@ -49,18 +60,16 @@ pub(crate) fn page_and_size(params: &[(String, String)]) -> ApiResult<(usize, us
                     .ok_or_else(|| ApiError::invalid_field("page", "must be a whole number from 1"))?
             }
             "size" => {
-                size = value
-                    .parse()
-                    .ok()
-                    .filter(|s| (1..=MAX_PAGE_SIZE).contains(s))
-                    .ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {MAX_PAGE_SIZE}")))?
+                size = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|s| (1..=max).contains(s))
+                        .ok_or_else(|| ApiError::invalid_field("size", format!("must be from 1 to {max}")))?,
+                )
             }
             _ => {}
         }
-    }
-    // Past the end of any list, and of what an offset can hold: refused, not wrapped round.
-    if page.checked_mul(size).is_none_or(|end| end > i64::MAX as usize) {
-        return Err(ApiError::invalid_field("page", "is past the end of any list"));
     }
     Ok((page, size))
 }
@@ -82,7 +91,7 @@ pub(crate) fn page_links(state: &AppState, path: &str, params: &[(String, String
     if page > 1 {
         links.insert("prev".into(), link(page - 1).into());
     }
-    if page * size < total {
+    if page.saturating_mul(size) < total {
         links.insert("next".into(), link(page + 1).into());
     }
     Value::Object(links)

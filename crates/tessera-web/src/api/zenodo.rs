@@ -203,7 +203,7 @@ pub(crate) async fn new_version(State(state): State<AppState>, Caller(subject): 
 /// A published record as Zenodo's records API shows it, for `Accept: application/vnd.zenodo.v1+json`.
 pub(crate) async fn zenodo_record(state: &AppState, subject: &tessera_app::domain::Subject, id: RecordId) -> ApiResult<Response> {
     let record = state.tessera.record(subject, id).await?;
-    let files = match state.tessera.record_files(subject, id, 0, None).await {
+    let files = match state.tessera.record_files(subject, id, 0, i64::MAX).await {
         Ok((files, _)) => files,
         Err(tessera_app::Error::Unauthenticated | tessera_app::Error::Forbidden { .. }) => Vec::new(),
         Err(err) => return Err(err.into()),

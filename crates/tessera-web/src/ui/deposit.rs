@@ -844,10 +844,8 @@ async fn deposit_page(
     let files_page = files_page_of(&here);
     let (files, files_total) = match draft {
         Some(draft) => {
-            state
-                .tessera
-                .draft_files(&user.subject, draft.id, (files_page - 1).saturating_mul(FILES_PER_PAGE), Some(FILES_PER_PAGE))
-                .await?
+            let list = state.tessera.draft_file_list(&user.subject, draft.id).await?;
+            state.tessera.draft_files_page(&list, (files_page - 1).saturating_mul(FILES_PER_PAGE), FILES_PER_PAGE).await?
         }
         None => (Vec::new(), 0),
     };

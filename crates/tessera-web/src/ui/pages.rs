@@ -255,7 +255,7 @@ pub(crate) async fn landing_page(
     let files_page: i64 = query.get("files_page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     // The files the caller may have; when files have classes of their own, that can be some.
     let (files, files_total, refused) =
-        match state.tessera.record_files(&subject, id, (files_page - 1).saturating_mul(FILES_PER_PAGE), Some(FILES_PER_PAGE)).await {
+        match state.tessera.record_files(&subject, id, (files_page - 1).saturating_mul(FILES_PER_PAGE), FILES_PER_PAGE).await {
             Ok((files, total)) => (files, total, false),
             Err(AppError::Unauthenticated | AppError::Forbidden { .. }) => (Vec::new(), 0, true),
             Err(err) => return Err(err.into()),

@@ -106,6 +106,12 @@ async fn bad_input_is_refused_cleanly() {
     assert_eq!(api.get("/api/records?sort=sideways").await.0, StatusCode::BAD_REQUEST);
     let (status, problem) = api.get("/api/records?allversions=maybe").await;
     assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!("allversions")), "{problem}");
+    // A file list's page and size are checked as a search's are; a page needs a size.
+    for (query, field) in [("size=0", "size"), ("size=many", "size"), ("size=1001", "size"), ("page=0&size=5", "page"), ("page=2", "page")]
+    {
+        let (status, problem) = api.get(&format!("{files}?{query}")).await;
+        assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!(field)), "{query}: {problem}");
+    }
     let (status, problem) = api.get("/api/records?q=%22unbalanced%20AND%20(").await;
     assert_eq!(status, StatusCode::OK, "a stray quote still searches: {problem}");
 

@@ -85,6 +85,27 @@ async fn a_dataset_of_many_files_streams_out_whole() {
         listed.extend(entries.iter().map(|e| format!("{} {}", e["key"].as_str().unwrap(), e["size"])));
     }
     assert_eq!(listed, expected);
+    // Asked for no page, the whole list comes streamed a thousand files at a time, and so does
+    // a new version's draft, each of its pages after the last key of the one before.
+    let listing = |body: &serde_json::Value| -> Vec<String> {
+        body["entries"].as_array().unwrap().iter().map(|e| format!("{} {}", e["key"].as_str().unwrap(), e["size"])).collect()
+    };
+    let (status, body) = anonymous.get(&format!("/api/records/{id}/files")).await;
+    assert_eq!((status, &body["total"]), (reqwest::StatusCode::OK, &serde_json::json!(2_345)));
+    assert_eq!(listing(&body), expected);
+    let owner = Api::new(&server, Some(token.clone()));
+    let (status, draft) = owner.post_empty(&format!("/api/records/{id}/versions")).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{draft}");
+    let draft_files = format!("/api/records/{}/draft/files", draft["id"].as_str().unwrap());
+    let (_, body) = owner.get(&draft_files).await;
+    assert_eq!((listing(&body), &body["total"], &body["enabled"]), (expected.clone(), &serde_json::json!(2_345), &serde_json::json!(true)));
+    // A numbered page links to its neighbours.
+    let (_, body) = owner.get(&format!("{draft_files}?size=1000&page=2")).await;
+    assert_eq!(listing(&body), expected[1000..2000]);
+    assert!(body["links"]["prev"].as_str().unwrap().ends_with("size=1000&page=1"), "{}", body["links"]);
+    assert!(body["links"]["next"].as_str().unwrap().ends_with("size=1000&page=3"), "{}", body["links"]);
+    let (_, body) = owner.get(&format!("{draft_files}?size=1000&page=3")).await;
+    assert_eq!((listing(&body).len(), body["links"].get("next")), (345, None));
     // A page far past the end is empty, not an overflow.
     let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={}&size=1000", i64::MAX)).await;
     assert_eq!((status, body["entries"].as_array().map(Vec::len)), (reqwest::StatusCode::OK, Some(0)), "{body}");

@@ -411,6 +411,13 @@ async fn file_lists_with_classes_of_their_own_page_like_any_other() {
             }
             assert_eq!(listed, expected, "{files_class} files, {own_class} ones among them, pages of {size}");
         }
+        let (status, body) = anonymous.get(&format!("/api/records/{id}/files")).await;
+        let whole: Vec<&str> = body["entries"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
+        assert_eq!(
+            (status, whole, body["total"].as_u64()),
+            (StatusCode::OK, expected.clone(), Some(expected.len() as u64)),
+            "the whole list"
+        );
         let (status, body) = anonymous.get(&format!("/api/records/{id}/files?page={}&size=7", i64::MAX)).await;
         assert_eq!((status, body["entries"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "far past the end: {body}");
     }
