@@ -464,7 +464,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 29] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 30] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -494,6 +494,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 29] = [
     migration!(27, "latest version in index", "0027_latest_version_in_index.sql"),
     migration!(28, "records with own deletion", "0028_records_with_own_deletion.sql"),
     migration!(29, "deleted files", "0029_deleted_files.sql"),
+    migration!(30, "draft totals", "0030_draft_totals.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -738,10 +739,11 @@ impl Catalog {
 
     /// How many files a draft has, and their bytes so far.
     pub async fn draft_files_summary(&self, draft: RecordId) -> Result<(i64, i64)> {
-        let sql = "SELECT COUNT(*) AS count, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM draft_files WHERE draft_id = $1";
-        on_pool!(self, pool => {
-            let row = sqlx::query(sql).bind(draft.0).fetch_one(pool).await?;
-            Ok((row.try_get("count")?, row.try_get("bytes")?))
+        // Kept by triggers as the draft's files change (migration 30).
+        let sql = "SELECT files, bytes FROM draft_totals WHERE draft_id = $1";
+        on_pool!(self, pool => match sqlx::query(sql).bind(draft.0).fetch_optional(pool).await? {
+            Some(row) => Ok((row.try_get("files")?, row.try_get("bytes")?)),
+            None => Ok((0, 0)),
         })
     }
 
@@ -1199,6 +1201,50 @@ mod tests {
         assert_eq!(moved["metadata"]["title"], "Ward study");
         assert_eq!(doc(6).await, serde_json::from_str::<Value>(UNTOUCHED).unwrap());
         catalog.close().await;
+    }
+
+    /// Drafts before migration 30: one with three files (one not uploaded yet), one with none.
+    const DRAFTS: [&str; 4] = [
+        "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated) VALUES (7, 7, 1, 'new', '{}', 'c', 'u'), (8, 8, 1, 'new', '{}', 'c', 'u')",
+        "INSERT INTO draft_files (draft_id, key, status, size, staged, created, updated) VALUES (7, 'a', 'completed', 5, true, 'c', 'u')",
+        "INSERT INTO draft_files (draft_id, key, status, size, staged, created, updated) VALUES (7, 'b', 'completed', 6, true, 'c', 'u')",
+        "INSERT INTO draft_files (draft_id, key, status, size, staged, created, updated) VALUES (7, 'c', 'pending', NULL, true, 'c', 'u')",
+    ];
+
+    /// Migration 30 counts the files of drafts already there, and the count follows changes.
+    async fn drafts_are_counted(url: &str) {
+        let catalog = Catalog::connect(url).await.unwrap();
+        assert_eq!(catalog.draft_files_summary(RecordId(7)).await.unwrap(), (3, 11));
+        assert_eq!(catalog.draft_files_summary(RecordId(8)).await.unwrap(), (0, 0));
+        assert!(catalog.delete_draft_file(RecordId(7), "a", vec![]).await.unwrap());
+        assert_eq!(catalog.draft_files_summary(RecordId(7)).await.unwrap(), (2, 6));
+        catalog.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_drafts_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
+        let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator_to(Engine::Sqlite, 29).run(&pool).await.unwrap();
+        for sql in DRAFTS {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        drafts_are_counted(&url).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_drafts_are_counted() {
+        let database = tessera_testkit::fresh_postgres().await;
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        migrator_to(Engine::Postgres, 29).run(&pool).await.unwrap();
+        for sql in DRAFTS {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        drafts_are_counted(&database.url).await;
     }
 
     #[tokio::test]

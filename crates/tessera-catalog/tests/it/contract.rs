@@ -14,6 +14,13 @@ fn sets(specs: &[&str]) -> Vec<String> {
     specs.iter().map(|s| s.to_string()).collect()
 }
 
+/// A draft's totals, kept by triggers, agree with its files as listed.
+async fn totals_agree(catalog: &Catalog, draft: RecordId) {
+    let files = catalog.draft_files(draft, 0, None).await.unwrap();
+    let bytes: i64 = files.iter().filter_map(|f| f.size).sum();
+    assert_eq!(catalog.draft_files_summary(draft).await.unwrap(), (files.len() as i64, bytes));
+}
+
 async fn contract(catalog: Catalog) {
     // Ids come from one sequence and can be moved past what a rebuild finds.
     let first = catalog.next_id().await.unwrap();
@@ -352,6 +359,7 @@ async fn contract(catalog: Catalog) {
         .collect();
     catalog.insert_draft_files(&files, &[]).await.unwrap();
     assert!(matches!(catalog.insert_draft_files(&files[..1], &[]).await, Err(Error::Conflict { .. })));
+    totals_agree(&catalog, draft.id).await;
     // An archive's entries join its draft as the archive leaves it, with the trail's entry; a
     // key the draft has already refuses the whole change and the archive stays.
     let archive = DraftFileRow { key: "bundle.zip".into(), ..files[0].clone() };
@@ -365,6 +373,7 @@ async fn contract(catalog: Catalog) {
     catalog.unpack_into_draft(draft.id, Some("bundle.zip"), &entries[..1], vec![entry("draft-archive-unpacked")]).await.unwrap();
     assert_eq!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap(), None);
     assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), Some(entries[0].clone()));
+    totals_agree(&catalog, draft.id).await;
     assert_eq!(audited(&catalog).await, before + 1);
     catalog.delete_draft_file(draft.id, "bundle/a.txt", vec![]).await.unwrap();
     let page = catalog.draft_files(draft.id, 10, Some(5)).await.unwrap();
@@ -417,6 +426,7 @@ async fn contract(catalog: Catalog) {
     let erased: Vec<String> = (0..1200).map(|i| format!("c{i}")).collect();
     assert_eq!(catalog.drop_carried_draft_files(ParentId(9999), &erased).await.unwrap(), 0, "another dataset's drafts");
     assert_eq!(catalog.drop_carried_draft_files(draft.parent_id, &erased).await.unwrap(), 1200);
+    totals_agree(&catalog, draft.id).await;
     let left = catalog.draft_keys_among(draft.id, &["carried/1199", "carried/1200", "staged-copy"]).await.unwrap();
     assert_eq!(left, ["carried/1200", "staged-copy"]);
     let rest: Vec<String> = (1200..1500).map(|i| format!("c{i}")).collect();
@@ -456,12 +466,14 @@ async fn contract(catalog: Catalog) {
     let found = catalog.upload("u1").await.unwrap().unwrap();
     assert_eq!((found.received, found.completed.as_deref()), (10, Some("2026-01-02T12:00:00Z")));
     assert_eq!(catalog.draft_file(draft.id, "f00002.txt").await.unwrap(), Some(finished("f00002.txt")));
+    totals_agree(&catalog, draft.id).await;
     // A key the draft did not declare is declared by its upload; a committed one is kept.
     let u2 = UploadRow { expires: "2026-01-09T00:00:00Z".into(), ..catalog.upload("u2").await.unwrap().unwrap() };
     // The file's audit entry is written with it, and not at all when it is refused.
     let (before, _) = catalog.audit_head().await.unwrap();
     catalog.complete_upload(&u2, &finished("new/file.bin"), vec![entry("draft-file-committed")]).await.unwrap();
     assert_eq!(catalog.draft_file(draft.id, "new/file.bin").await.unwrap().map(|f| f.status), Some("completed".into()));
+    totals_agree(&catalog, draft.id).await;
     let u3 = catalog.upload("u3").await.unwrap().unwrap();
     let refused = catalog.complete_upload(&u3, &finished("f00000.txt"), vec![entry("never")]).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
@@ -503,6 +515,7 @@ async fn contract(catalog: Catalog) {
     assert!(catalog.upload_parts("m1").await.unwrap().is_empty(), "parts go with their upload");
     assert_eq!(catalog.draft_file_and_transfer(draft.id, "parted.bin").await.unwrap().and_then(|(_, transfer)| transfer), None);
     catalog.delete_draft_file(draft.id, "parted.bin", vec![]).await.unwrap();
+    totals_agree(&catalog, draft.id).await;
 
     // Publishing replaces the draft with a record in one transaction and clears the journal.
     catalog.begin_commit(ParentId(101), NOW).await.unwrap();
@@ -577,6 +590,13 @@ async fn contract(catalog: Catalog) {
     catalog.delete_draft(next.id, vec![entry("draft-discarded")]).await.unwrap();
     assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (0, 0));
     assert_eq!(audited(&catalog).await, before + 1);
+    // Its totals went with it: a draft of the same id starts afresh.
+    catalog.insert_draft(&next, Some(record.id), vec![]).await.unwrap();
+    totals_agree(&catalog, next.id).await;
+    assert!(catalog.delete_draft_file(next.id, "k0007", vec![]).await.unwrap());
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (1499, (0..1500).sum::<i64>() - 7));
+    catalog.delete_draft(next.id, vec![]).await.unwrap();
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (0, 0));
 
     let second = RecordRow { id: RecordId(103), version_index: 2, ..record.clone() };
     catalog.apply_published(&second, Some(RecordFiles::present(&[])), None, &sets(&["type", "type:image"]), Vec::new()).await.unwrap();
