@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tessera_app::domain::RecordId;
-use tessera_app::{ReadableFile, ReadableFiles, Tessera};
+use tessera_app::{FileView, ReadableFile, ReadableFiles, Tessera};
 
 use crate::api::search::{numbered_page, page_links};
 use crate::error::{ApiError, ApiResult};
@@ -33,12 +33,7 @@ pub(crate) async fn list_record_files(
     let path = format!("/api/records/{id}/files");
     let Some((page, size)) = files_page(&params)? else {
         let readable = state.tessera.readable_files(&subject, id).await?;
-        let pages = futures::stream::try_unfold((state.clone(), readable, Some(0)), move |(state, readable, next)| async move {
-            let Some(offset) = next else { return Ok(None) };
-            let page = state.tessera.readable_page(&readable, offset, Some(LIST_PAGE)).await?;
-            let entries = page.files.iter().map(|f| file_json(&state, id, f)).collect();
-            Ok(Some((entries, (state, readable, page.next))))
-        });
+        let pages = readable_entries(state.clone(), readable, file_json);
         return Ok(files_list_response(json!({"self": state.link(&path)}), true, pages));
     };
     let (files, total) = state.tessera.record_files(&subject, id, files_offset(page, size), size as i64).await?;
@@ -82,34 +77,63 @@ pub(crate) fn files_offset(page: usize, size: usize) -> i64 {
 }
 
 /// A whole file list, in the shape of `files_list_json`, written a page of entries at a time
-/// as `pages` gives them: its memory does not grow with the number of files. `total` comes
-/// last, counted as the entries are written. A page that fails breaks the body, so a client
-/// sees a cut-off answer rather than a shorter list.
+/// as `pages` gives them; `total` comes last, counted as the entries are written.
 pub(crate) fn files_list_response<S>(links: Value, enabled: bool, pages: S) -> Response
 where
     S: futures::Stream<Item = Result<Vec<Value>, tessera_app::Error>> + Send + 'static,
 {
-    let head = json!({"enabled": enabled, "default_preview": null, "order": [], "links": links}).to_string();
-    // The object without its closing brace, then the entries.
-    let head = Bytes::from(format!("{},\"entries\":[", &head[..head.len() - 1]));
-    let entries = futures::stream::unfold((Box::pin(pages), 0u64, false), |(mut pages, written, ended)| async move {
+    let head = json!({"enabled": enabled, "default_preview": null, "order": [], "links": links});
+    let mut response = Response::new(streamed_json(&head, "entries", Some("total"), pages));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The JSON object `head` with an array member `member` whose entries `pages` gives a page at
+/// a time, written as they come, so its memory does not grow with the number of entries; with
+/// `count`, a member of that name follows with how many were written. A page that fails breaks
+/// the body, so a client sees a cut-off answer rather than a shorter list.
+pub(crate) fn streamed_json<S>(head: &Value, member: &'static str, count: Option<&'static str>, pages: S) -> Body
+where
+    S: futures::Stream<Item = Result<Vec<Value>, tessera_app::Error>> + Send + 'static,
+{
+    let head = head.to_string();
+    // The object without its closing brace, then the array's name.
+    let open = head.strip_suffix('}').unwrap_or("{");
+    let comma = if open.len() > 1 { "," } else { "" };
+    let head = Bytes::from(format!("{open}{comma}{}:[", Value::from(member)));
+    let entries = futures::stream::unfold((Box::pin(pages), 0u64, false), move |(mut pages, written, ended)| async move {
         if ended {
             return None;
         }
         let (bytes, written, ended) = match pages.next().await {
             Some(Ok(page)) => (entries_json(&page, written > 0), written + page.len() as u64, false),
             Some(Err(err)) => {
-                tracing::warn!(error = %err, "a file list stopped");
+                tracing::warn!(error = %err, "a streamed list stopped");
                 (Err(std::io::Error::other(err.to_string())), written, true)
             }
-            None => (Ok(Bytes::from(format!("],\"total\":{written}}}"))), written, true),
+            None => {
+                let count = count.map(|name| format!(",{}:{written}", Value::from(name))).unwrap_or_default();
+                (Ok(Bytes::from(format!("]{count}}}"))), written, true)
+            }
         };
         Some((bytes, (pages, written, ended)))
     });
-    let body = futures::stream::once(async { Ok::<_, std::io::Error>(head) }).chain(entries);
-    let mut response = Response::new(Body::from_stream(body));
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+    Body::from_stream(futures::stream::once(async { Ok::<_, std::io::Error>(head) }).chain(entries))
+}
+
+/// The files `readable` holds, in key order, a thousand at a time, each as `entry` writes it.
+pub(crate) fn readable_entries(
+    state: AppState,
+    readable: ReadableFiles,
+    entry: fn(&AppState, RecordId, &FileView) -> Value,
+) -> impl futures::Stream<Item = Result<Vec<Value>, tessera_app::Error>> + Send + 'static {
+    let id = readable.record.doc.id;
+    futures::stream::try_unfold((state, readable, Some(0)), move |(state, readable, next)| async move {
+        let Some(offset) = next else { return Ok(None) };
+        let page = state.tessera.readable_page(&readable, offset, Some(LIST_PAGE)).await?;
+        let entries = page.files.iter().map(|f| entry(&state, id, f)).collect();
+        Ok(Some((entries, (state, readable, page.next))))
+    })
 }
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
@@ -450,6 +474,20 @@ mod tests {
         assert!(matches!(parse_range("bytes=100-", 100), Err(ApiError::RangeNotSatisfiable { size: 100 })));
         assert!(matches!(parse_range("bytes=5-2", 100), Err(ApiError::RangeNotSatisfiable { .. })));
         assert!(matches!(parse_range("bytes=x-2", 100), Err(ApiError::BadRequest { .. })));
+    }
+
+    #[tokio::test]
+    async fn streamed_lists_are_whole_json_or_cut_off() {
+        let pages = |pages: Vec<Result<Vec<Value>, tessera_app::Error>>| futures::stream::iter(pages);
+        let read = |body: Body| async move { axum::body::to_bytes(body, usize::MAX).await };
+        let given = vec![Ok(vec![json!({"key": "a"}), json!(2)]), Ok(vec![]), Ok(vec![json!("c")])];
+        let body = read(streamed_json(&json!({"links": {"self": "x"}}), "entries", Some("total"), pages(given))).await.unwrap();
+        let written: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(written, json!({"links": {"self": "x"}, "entries": [{"key": "a"}, 2, "c"], "total": 3}));
+        let body = read(streamed_json(&json!({}), "files", None, pages(vec![]))).await.unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({"files": []}));
+        let failing = vec![Ok(vec![json!(1)]), Err(tessera_app::Error::Corrupt("a page".into())), Ok(vec![json!(2)])];
+        assert!(read(streamed_json(&json!({}), "files", None, pages(failing))).await.is_err(), "a failed page breaks the body");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use tessera_app::domain::{Metadata, RecordId};
 use tessera_app::{DraftView, RecordInput, RecordView};
@@ -201,30 +201,35 @@ pub(crate) async fn new_version(State(state): State<AppState>, Caller(subject): 
 }
 
 /// A published record as Zenodo's records API shows it, for `Accept: application/vnd.zenodo.v1+json`.
+/// Its files are listed whole, streamed as the catalogue gives them.
 pub(crate) async fn zenodo_record(state: &AppState, subject: &tessera_app::domain::Subject, id: RecordId) -> ApiResult<Response> {
     let record = state.tessera.record(subject, id).await?;
-    let files = match state.tessera.record_files(subject, id, 0, i64::MAX).await {
-        Ok((files, _)) => files,
-        Err(tessera_app::Error::Unauthenticated | tessera_app::Error::Forbidden { .. }) => Vec::new(),
+    let readable = match state.tessera.readable_files(subject, id).await {
+        Ok(readable) => Some(readable),
+        Err(tessera_app::Error::Unauthenticated | tessera_app::Error::Forbidden { .. }) => None,
         Err(err) => return Err(err.into()),
     };
-    let files: Vec<Value> = files
-        .iter()
-        .map(|f| {
-            let link = state.link(&format!("/api/records/{id}/files/{}/content", crate::wire::key_path(&f.key)));
-            json!({"id": format!("{id}/{}", f.key), "key": f.key, "size": f.size, "checksum": format!("md5:{}", f.md5), "links": {"self": link}})
-        })
-        .collect();
     let mut body = deposition_of_record(state, &record);
-    body["files"] = Value::Array(files);
     body["links"] = json!({
         "self": state.link(&format!("/api/records/{id}")),
         "html": state.link(&format!("/records/{id}")),
         "latest": state.link(&format!("/api/records/{id}/versions/latest")),
     });
-    let mut response = Json(body).into_response();
+    if let Some(map) = body.as_object_mut() {
+        map.remove("files");
+    }
+    let state = state.clone();
+    let files = futures::stream::iter(readable)
+        .flat_map(move |readable| super::record_files::readable_entries(state.clone(), readable, zenodo_file));
+    let mut response = Response::new(super::record_files::streamed_json(&body, "files", None, files));
     response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/vnd.zenodo.v1+json"));
     Ok(response)
+}
+
+/// A record's file as Zenodo's records API lists it.
+fn zenodo_file(state: &AppState, id: RecordId, file: &tessera_app::FileView) -> Value {
+    let link = state.link(&format!("/api/records/{id}/files/{}/content", crate::wire::key_path(&file.key)));
+    json!({"id": format!("{id}/{}", file.key), "key": file.key, "size": file.size, "checksum": format!("md5:{}", file.md5), "links": {"self": link}})
 }
 
 /// What a draft takes from Zenodo metadata. Unknown Zenodo fields are ignored, as Zenodo's

@@ -93,6 +93,13 @@ async fn a_dataset_of_many_files_streams_out_whole() {
     let (status, body) = anonymous.get(&format!("/api/records/{id}/files")).await;
     assert_eq!((status, &body["total"]), (reqwest::StatusCode::OK, &serde_json::json!(2_345)));
     assert_eq!(listing(&body), expected);
+    // So does Zenodo's view of the record.
+    let zenodo = anonymous.request(reqwest::Method::GET, &format!("/api/records/{id}")).header("accept", "application/vnd.zenodo.v1+json");
+    let (status, body) = anonymous.send(zenodo).await;
+    assert_eq!((status, &body["metadata"]["title"]), (reqwest::StatusCode::OK, &serde_json::json!("Glass plates")));
+    let zenodo_files: Vec<String> =
+        body["files"].as_array().unwrap().iter().map(|f| format!("{} {}", f["key"].as_str().unwrap(), f["size"])).collect();
+    assert_eq!(zenodo_files, expected);
     let owner = Api::new(&server, Some(token.clone()));
     let (status, draft) = owner.post_empty(&format!("/api/records/{id}/versions")).await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{draft}");

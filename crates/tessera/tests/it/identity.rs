@@ -1,6 +1,6 @@
 //! Organizations, data classes and scoped, expiring, revocable tokens, end to end.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tessera_testkit::TestServerConfig;
 
@@ -426,6 +426,13 @@ async fn file_lists_with_classes_of_their_own_page_like_any_other() {
     let id = owner.draft_from(json!({"metadata": metadata("Nothing open"), "access": access}), &files).await;
     owner.publish(&id).await;
     assert_eq!(anonymous.get(&format!("/api/records/{id}/files")).await.0, StatusCode::UNAUTHORIZED);
+    let zenodo = anonymous.request(Method::GET, &format!("/api/records/{id}")).header("accept", "application/vnd.zenodo.v1+json");
+    let (status, body) = anonymous.send(zenodo).await;
+    assert_eq!(
+        (status, &body["files"], &body["metadata"]["title"]),
+        (StatusCode::OK, &json!([]), &json!("Nothing open")),
+        "Zenodo's view, with no files"
+    );
     assert_eq!(owner.get(&format!("/api/records/{id}/files")).await.1["total"], 59, "enclave-only data is not listed for download");
 }
 
