@@ -1,10 +1,12 @@
 //! Frictionless Data Packages: `datapackage.json` describing a record's files, with a Table
 //! Schema for each CSV or TSV file inferred from every one of its rows, read as they stream.
 
+use std::borrow::Borrow;
+
 use serde_json::{Value, json};
 
-use crate::Described;
 use crate::schema_org::tidy;
+use crate::{Described, pretty};
 
 /// The Table Schema type a column's values all fit, from the narrowest up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,44 +175,18 @@ fn resource_name(key: &str) -> String {
     key.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || "-._/".contains(c) { c } else { '-' }).collect()
 }
 
-/// `datapackage.json` for a record's files, each with its Table Schema if it has one.
-pub fn descriptor(record: &Described<'_>, id: &str, schemas: &[Option<Value>]) -> Value {
+/// `datapackage.json` for `record`'s files, as pretty-printed JSON, with `schemas[i]` the
+/// Table Schema of file `i` when it is a table. The resources are written one at a time, so
+/// the descriptor of 100,000 files never holds more than one resource as a tree; files sharing
+/// a schema may share one value.
+pub fn descriptor<S: Borrow<Value>>(record: &Described<'_>, id: &str, schemas: &[Option<S>]) -> Vec<u8> {
     let md = record.metadata;
-    let mut names = std::collections::HashSet::new();
-    let resources: Vec<Value> = record
-        .files
-        .iter()
-        .zip(schemas.iter().chain(std::iter::repeat(&None)))
-        .map(|(file, schema)| {
-            let mut name = resource_name(&file.key);
-            while !names.insert(name.clone()) {
-                name.push('_');
-            }
-            let extension = file.key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-            let mut resource = json!({
-                "name": name,
-                "path": file.key,
-                "format": extension,
-                "bytes": file.size,
-                "hash": file.md5,
-            });
-            if let Some(schema) = schema {
-                resource["profile"] = json!("tabular-data-resource");
-                resource["encoding"] = json!("utf-8");
-                resource["schema"] = schema.clone();
-                if delimiter_of(&file.key) == Some(b'\t') {
-                    resource["dialect"] = json!({"delimiter": "\t"});
-                }
-            }
-            resource
-        })
-        .collect();
     let all_tabular = !schemas.is_empty() && schemas.iter().all(Option::is_some);
     let licences: Vec<Value> = record
         .rights()
         .filter_map(|right| Some(json!({"name": right.licence?.spdx_id, "path": right.url, "title": right.title})))
         .collect();
-    let mut value = json!({
+    let mut head = json!({
         "profile": if all_tabular { "tabular-data-package" } else { "data-package" },
         "name": format!("record-{id}"),
         "id": record.pid_url(),
@@ -222,10 +198,37 @@ pub fn descriptor(record: &Described<'_>, id: &str, schemas: &[Option<Value>]) -
         "keywords": md.subjects.iter().filter_map(|s| s.subject.clone()).collect::<Vec<_>>(),
         "licenses": licences,
         "contributors": md.creator_names().map(|name| json!({"title": name, "role": "author"})).collect::<Vec<_>>(),
-        "resources": resources,
     });
-    tidy(&mut value);
-    value
+    tidy(&mut head);
+    if record.files.is_empty() {
+        return serde_json::to_vec_pretty(&head).unwrap_or_default();
+    }
+    let mut out = Vec::new();
+    pretty::open_object_at(&mut out, &head, 0);
+    pretty::open_array_member(&mut out, "resources", 0);
+    let mut names = std::collections::HashSet::new();
+    let unknown = std::iter::repeat_with(|| None);
+    for (i, (file, schema)) in record.files.iter().zip(schemas.iter().map(|s| s.as_ref()).chain(unknown)).enumerate() {
+        let mut name = resource_name(&file.key);
+        while !names.insert(name.clone()) {
+            name.push('_');
+        }
+        let extension = file.key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        let mut resource = json!({"name": name, "path": file.key, "format": extension, "bytes": file.size, "hash": file.md5});
+        if let Some(schema) = schema {
+            resource["profile"] = json!("tabular-data-resource");
+            resource["encoding"] = json!("utf-8");
+            resource["schema"] = schema.borrow().clone();
+            if delimiter_of(&file.key) == Some(b'\t') {
+                resource["dialect"] = json!({"delimiter": "\t"});
+            }
+        }
+        tidy(&mut resource);
+        pretty::item(&mut out, i == 0, &resource, 2);
+    }
+    pretty::close_array(&mut out, false, 2);
+    pretty::close_object(&mut out, 0);
+    out
 }
 
 #[cfg(test)]
@@ -236,6 +239,31 @@ mod tests {
         let mut inference = SchemaInference::new(b',');
         text.as_bytes().chunks(chunk).for_each(|c| inference.feed(c));
         inference.finish().unwrap()
+    }
+
+    #[test]
+    fn the_descriptor_written_a_resource_at_a_time_is_pretty_json() {
+        let md: tessera_domain::Metadata = serde_json::from_value(json!({
+            "resource_type": {"id": "dataset"}, "title": "Gauges", "publication_date": "2024",
+            "creators": [{"person_or_org": {"type": "organizational", "name": "Afon Data Group"}}],
+        }))
+        .unwrap();
+        let access = tessera_domain::Access::default();
+        let files = crate::files_named(&["a.csv", "A.csv", "b.tsv", "notes.txt"]);
+        let described = crate::described_with(&md, &access, &files);
+        let table = std::sync::Arc::new(infer("x,y\n1,2\n", 100));
+        let written = descriptor(&described, "7", &[Some(table.clone()), Some(table.clone()), Some(table), None]);
+        let value: Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(serde_json::to_vec_pretty(&value).unwrap(), written, "{}", String::from_utf8_lossy(&written));
+        let resources = value["resources"].as_array().unwrap();
+        let names: Vec<&str> = resources.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["a.csv", "a.csv_", "b.tsv", "notes.txt"]);
+        assert_eq!(resources[2]["dialect"], json!({"delimiter": "\t"}));
+        assert_eq!(resources[0]["schema"]["fields"][1]["type"], "integer");
+        assert_eq!((resources[3].get("schema"), &value["profile"]), (None, &json!("data-package")));
+        let bare = Described { files: &[], ..described };
+        let value: Value = serde_json::from_slice(&descriptor::<Value>(&bare, "7", &[])).unwrap();
+        assert_eq!((value.get("resources"), &value["title"]), (None, &json!("Gauges")));
     }
 
     #[test]

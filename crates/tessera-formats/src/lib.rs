@@ -9,6 +9,7 @@ pub mod datapackage;
 pub mod dcat;
 pub mod dublin_core;
 pub mod oai_pmh;
+mod pretty;
 pub mod ro_crate;
 pub mod schema_org;
 pub mod tar;
@@ -216,4 +217,25 @@ impl AccessRight {
             Self::MetadataOnly => "Metadata-only access",
         }
     }
+}
+
+/// A record with `files` as the package writers' tests describe it.
+#[cfg(test)]
+pub(crate) fn described_with<'a>(metadata: &'a Metadata, access: &'a Access, files: &'a [FileFacts]) -> Described<'a> {
+    Described {
+        metadata,
+        access,
+        pid: Pid { kind: "DOI", value: "10.1234/g", url: "https://doi.org/10.1234/g" },
+        landing_page: "https://data.example.org/records/7",
+        publisher: "Tessera",
+        published: "2024-05-18T10:00:00Z",
+        updated: "2024-05-18T10:00:00Z",
+        files,
+    }
+}
+
+/// Files of `keys`, three bytes each, as the package writers' tests list them.
+#[cfg(test)]
+pub(crate) fn files_named(keys: &[&str]) -> Vec<FileFacts> {
+    keys.iter().map(|key| FileFacts { key: key.to_string(), size: 3, md5: "m".into(), url: String::new() }).collect()
 }

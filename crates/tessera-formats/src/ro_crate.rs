@@ -6,24 +6,18 @@
 use serde_json::{Value, json};
 use tessera_domain::metadata::{Creator, PartyType};
 
-use crate::Described;
 use crate::schema_org::{schema_type, tidy};
+use crate::{Described, pretty};
 
 pub const SPECIFICATION: &str = "https://w3id.org/ro/crate/1.1";
 pub const CONTEXT: &str = "https://w3id.org/ro/crate/1.1/context";
 pub const METADATA_FILE: &str = "ro-crate-metadata.json";
 
 /// The crate's metadata for the record and its files (`record.files`, whose keys are their
-/// paths in the crate).
-pub fn metadata(record: &Described<'_>) -> Value {
+/// paths in the crate), as pretty-printed JSON. Each file's entity is written as it is made,
+/// so the metadata of 100,000 files never holds them all as a tree.
+pub fn metadata(record: &Described<'_>) -> Vec<u8> {
     let md = record.metadata;
-    let mut graph = Vec::new();
-    graph.push(json!({
-        "@id": METADATA_FILE,
-        "@type": "CreativeWork",
-        "conformsTo": {"@id": SPECIFICATION},
-        "about": {"@id": "./"},
-    }));
     let mut context = Entities::default();
     let authors: Vec<Value> = md.creators.iter().map(|c| context.party(c)).collect();
     let contributors: Vec<Value> = md.contributors.iter().map(|c| context.party(c)).collect();
@@ -39,7 +33,7 @@ pub fn metadata(record: &Described<'_>) -> Value {
     let type_id = md.resource_type.as_ref().map_or("dataset", |t| t.id.as_str());
     let mut types = vec!["Dataset"];
     types.extend(Some(schema_type(type_id)).filter(|t| !matches!(*t, "Dataset" | "CreativeWork")));
-    graph.push(json!({
+    let mut root = json!({
         "@id": "./",
         "@type": types,
         "identifier": record.pid_url(),
@@ -56,21 +50,42 @@ pub fn metadata(record: &Described<'_>) -> Value {
         "keywords": md.subjects.iter().filter_map(|s| s.subject.clone()).collect::<Vec<_>>().join(", "),
         "inLanguage": md.languages.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
         "conditionsOfAccess": record.access_right().label(),
-        "hasPart": record.files.iter().map(|f| json!({"@id": path_id(&f.key)})).collect::<Vec<_>>(),
-    }));
-    graph.extend(record.files.iter().map(|file| {
-        json!({
+    });
+    tidy(&mut root);
+    let descriptor = json!({"@id": METADATA_FILE, "@type": "CreativeWork", "conformsTo": {"@id": SPECIFICATION}, "about": {"@id": "./"}});
+    let mut out = Vec::new();
+    pretty::open_object_at(&mut out, &json!({"@context": CONTEXT}), 0);
+    pretty::open_array_member(&mut out, "@graph", 0);
+    pretty::item(&mut out, true, &descriptor, 2);
+    // The root dataset, with its parts last.
+    out.extend_from_slice(b",\n    ");
+    pretty::open_object_at(&mut out, &root, 2);
+    if !record.files.is_empty() {
+        pretty::open_array_member(&mut out, "hasPart", 2);
+        for (i, file) in record.files.iter().enumerate() {
+            pretty::item(&mut out, i == 0, &json!({"@id": path_id(&file.key)}), 4);
+        }
+        pretty::close_array(&mut out, false, 4);
+    }
+    pretty::close_object(&mut out, 2);
+    for file in record.files {
+        let mut entity = json!({
             "@id": path_id(&file.key),
             "@type": "File",
             "name": file.key.rsplit('/').next().unwrap_or(&file.key),
             "contentSize": file.size.to_string(),
             "encodingFormat": media_type(&file.key),
-        })
-    }));
-    graph.extend(context.entities);
-    let mut crate_metadata = json!({"@context": CONTEXT, "@graph": graph});
-    tidy(&mut crate_metadata);
-    crate_metadata
+        });
+        tidy(&mut entity);
+        pretty::item(&mut out, false, &entity, 2);
+    }
+    for mut entity in context.entities {
+        tidy(&mut entity);
+        pretty::item(&mut out, false, &entity, 2);
+    }
+    pretty::close_array(&mut out, false, 2);
+    pretty::close_object(&mut out, 0);
+    out
 }
 
 /// The day the record counts as published, in ISO 8601 as RO-Crate requires: its own
@@ -163,6 +178,34 @@ fn media_type(key: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_metadata_written_a_file_at_a_time_is_pretty_json() {
+        let md: tessera_domain::Metadata = serde_json::from_value(json!({
+            "resource_type": {"id": "dataset"}, "title": "Gauges", "publication_date": "2024",
+            "creators": [{"person_or_org": {"type": "personal", "given_name": "Ada", "family_name": "Lovelace", "name": "Lovelace, Ada"},
+                "affiliations": [{"name": "Afon Data Group"}]}],
+        }))
+        .unwrap();
+        let access = tessera_domain::Access::default();
+        let files = crate::files_named(&["a.csv", "raw/b c.nc", "notes"]);
+        let described = crate::described_with(&md, &access, &files);
+        for described in [Described { files: &[], ..described }, described] {
+            let written = metadata(&described);
+            let value: Value = serde_json::from_slice(&written).unwrap();
+            assert_eq!(serde_json::to_vec_pretty(&value).unwrap(), written, "{}", String::from_utf8_lossy(&written));
+            let graph = value["@graph"].as_array().unwrap();
+            let ids: Vec<&str> = graph.iter().map(|e| e["@id"].as_str().unwrap()).collect();
+            let parts: Vec<&str> = graph[1]["hasPart"].as_array().into_iter().flatten().map(|p| p["@id"].as_str().unwrap()).collect();
+            let files: Vec<&str> = described.files.iter().map(|f| f.key.as_str()).collect();
+            let expected_parts: Vec<String> = files.iter().map(|key| path_id(key)).collect();
+            assert_eq!(parts, expected_parts);
+            assert_eq!(ids[..2], [METADATA_FILE, "./"]);
+            assert_eq!(ids[2..2 + files.len()], expected_parts);
+            assert!(ids.iter().any(|id| id.starts_with("#person-")), "{ids:?}");
+            assert!(ids.iter().any(|id| id.starts_with("#organization-afon")), "{ids:?}");
+        }
+    }
 
     #[test]
     fn file_paths_become_relative_uris() {

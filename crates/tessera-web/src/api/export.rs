@@ -2,6 +2,9 @@
 //! InvenioRDM's format names, and the same by content negotiation on the record and its page.
 //! An export shows what the caller may see: a metadata-only stub stays a stub.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -140,6 +143,8 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
 async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let listed = state.tessera.readable_page(&readable, 0, None).await?;
+    // Tables of one instrument share their schema: held once, as the text it is written as.
+    let mut distinct: HashMap<String, Arc<serde_json::Value>> = HashMap::new();
     let mut schemas = Vec::with_capacity(listed.files.len());
     for (index, file) in listed.files.iter().enumerate() {
         let Some(delimiter) = datapackage::delimiter_of(&file.key) else {
@@ -151,14 +156,14 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
         while let Some(chunk) = stream.next().await {
             inference.feed(&chunk.map_err(|e| ApiError::App(tessera_app::Error::Io(e)))?);
         }
-        schemas.push(inference.finish());
+        schemas.push(inference.finish().map(|schema| distinct.entry(schema.to_string()).or_insert_with(|| Arc::new(schema)).clone()));
     }
     let links = state.links(&readable.record.doc);
     let files: Vec<FileFacts> =
         listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
     let descriptor = {
         let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
-        serde_json::to_vec_pretty(&datapackage::descriptor(&described, &id.to_string(), &schemas)).unwrap_or_default()
+        datapackage::descriptor(&described, &id.to_string(), &schemas)
     };
     let root = format!("record-{id}/");
     let plan = ArchivePlan { kind, leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
@@ -176,7 +181,7 @@ async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: Archi
         listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
     let metadata = {
         let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
-        serde_json::to_vec_pretty(&ro_crate::metadata(&described)).unwrap_or_default()
+        ro_crate::metadata(&described)
     };
     let root = format!("record-{id}/");
     let plan =
