@@ -8,14 +8,13 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
 use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
 use tessera_formats::{FileFacts, bibtex, citation, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
 
-use crate::api::record_files::{ArchiveKind, ArchivePlan, archive_response};
+use crate::api::record_files::{ArchiveKind, ArchivePlan, Trailer, archive_response};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
@@ -115,6 +114,7 @@ async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKin
         leading: tags.into_iter().map(|(path, content)| (format!("{root}{path}"), content)).collect(),
         files_under: format!("{root}data/"),
         verify: true,
+        trailer: None,
     };
     Ok(archive_response(state, readable, &format!("record-{id}-bagit"), plan))
 }
@@ -137,37 +137,66 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
     FORMATS.iter().find(|(_, _, known, _)| known == media).map(|(format, ..)| *format)
 }
 
-/// The record version as a Frictionless Data Package in a zip (`record-{id}/`):
-/// `datapackage.json`, with a Table Schema for each CSV and TSV file inferred from all its
-/// rows (so those files are read twice), then every file the caller may read.
+/// The record version as a Frictionless Data Package in a zip (`record-{id}/`): every file the
+/// caller may read, then `datapackage.json`, with a Table Schema for each CSV and TSV file
+/// inferred from all its rows as they went out.
 async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let listed = state.tessera.readable_page(&readable, 0, None).await?;
-    // Tables of one instrument share their schema: held once, as the text it is written as.
-    let mut distinct: HashMap<String, Arc<serde_json::Value>> = HashMap::new();
-    let mut schemas = Vec::with_capacity(listed.files.len());
-    for (index, file) in listed.files.iter().enumerate() {
-        let Some(delimiter) = datapackage::delimiter_of(&file.key) else {
-            schemas.push(None);
-            continue;
-        };
-        let mut inference = datapackage::SchemaInference::new(delimiter);
-        let mut stream = state.tessera.open_readable(&readable, &listed, index).await?;
-        while let Some(chunk) = stream.next().await {
-            inference.feed(&chunk.map_err(|e| ApiError::App(tessera_app::Error::Io(e)))?);
-        }
-        schemas.push(inference.finish().map(|schema| distinct.entry(schema.to_string()).or_insert_with(|| Arc::new(schema)).clone()));
-    }
-    let links = state.links(&readable.record.doc);
-    let files: Vec<FileFacts> =
-        listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
-    let descriptor = {
-        let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
-        datapackage::descriptor(&described, &id.to_string(), &schemas)
-    };
     let root = format!("record-{id}/");
-    let plan = ArchivePlan { kind, leading: vec![(format!("{root}datapackage.json"), descriptor)], files_under: root, verify: true };
+    let trailer = DataPackage {
+        state: state.clone(),
+        path: format!("{root}datapackage.json"),
+        files: Vec::new(),
+        schemas: Vec::new(),
+        table: None,
+        distinct: HashMap::new(),
+    };
+    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(Box::new(trailer)), ..ArchivePlan::default() };
     Ok(archive_response(state, readable, &format!("record-{id}-datapackage"), plan))
+}
+
+/// A data package's descriptor, made from its files as they stream into the archive.
+struct DataPackage {
+    state: AppState,
+    path: String,
+    files: Vec<FileFacts>,
+    schemas: Vec<Option<Arc<serde_json::Value>>>,
+    /// The schema of the table going out, as far as it has gone.
+    table: Option<datapackage::SchemaInference>,
+    /// Tables of one instrument share their schema: held once, by the text it is written as.
+    distinct: HashMap<String, Arc<serde_json::Value>>,
+}
+
+impl DataPackage {
+    /// Ends the schema of the file that went out last.
+    fn close_table(&mut self) {
+        if self.schemas.len() < self.files.len() {
+            let schema = self.table.take().and_then(datapackage::SchemaInference::finish);
+            let distinct = &mut self.distinct;
+            self.schemas.push(schema.map(|schema| distinct.entry(schema.to_string()).or_insert_with(|| Arc::new(schema)).clone()));
+        }
+    }
+}
+
+impl Trailer for DataPackage {
+    fn start(&mut self, file: &tessera_app::FileView) {
+        self.close_table();
+        self.files.push(FileFacts { key: file.key.clone(), size: file.size, md5: file.md5.clone(), url: String::new() });
+        self.table = datapackage::delimiter_of(&file.key).map(datapackage::SchemaInference::new);
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        if let Some(table) = &mut self.table {
+            table.feed(chunk);
+        }
+    }
+
+    fn finish(mut self: Box<Self>, record: &tessera_app::RecordView) -> Vec<(String, Vec<u8>)> {
+        self.close_table();
+        let links = self.state.links(&record.doc);
+        let described = tessera_formats::Described { files: &self.files, ..self.state.described(&record.doc, &links) };
+        vec![(self.path.clone(), datapackage::descriptor(&described, &record.doc.id.to_string(), &self.schemas))]
+    }
 }
 
 /// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
@@ -184,8 +213,13 @@ async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: Archi
         ro_crate::metadata(&described)
     };
     let root = format!("record-{id}/");
-    let plan =
-        ArchivePlan { kind, leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)], files_under: root, verify: true };
+    let plan = ArchivePlan {
+        kind,
+        leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)],
+        files_under: root,
+        verify: true,
+        trailer: None,
+    };
     Ok(archive_response(state, readable, &format!("record-{id}-ro-crate"), plan))
 }
 

@@ -305,7 +305,7 @@ impl ArchiveKind {
 }
 
 /// What a streamed archive holds beside the files themselves.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ArchivePlan {
     pub(crate) kind: ArchiveKind,
     /// Entries written before the files (a bag's tag files), by path.
@@ -315,6 +315,20 @@ pub(crate) struct ArchivePlan {
     /// Whether each file is held to its SHA-512 as it goes out; a file that differs stops
     /// the stream, so the client sees a broken download rather than wrong bytes.
     pub(crate) verify: bool,
+    /// What writes entries after the files from what went out.
+    pub(crate) trailer: Option<Box<dyn Trailer>>,
+}
+
+/// What an archive writes after its files, made from the files as they went out: a data
+/// package's descriptor, with the schema of each table inferred from its bytes on their way,
+/// so each table is read once and the first byte leaves at once.
+pub(crate) trait Trailer: Send {
+    /// The next file begins.
+    fn start(&mut self, file: &FileView);
+    /// The file's next bytes.
+    fn feed(&mut self, chunk: &[u8]);
+    /// The entries to write after the files, by path.
+    fn finish(self: Box<Self>, record: &tessera_app::RecordView) -> Vec<(String, Vec<u8>)>;
 }
 
 /// Streams the files as an archive named `{stem}.zip` or `{stem}.tar`, with no size cap, no
@@ -349,37 +363,37 @@ async fn write_archive(
     let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut archive = Archive::new(plan.kind, modified);
-    let send = |sender: &mut futures::channel::mpsc::Sender<_>, bytes: Bytes| {
-        let mut sender = sender.clone();
-        async move { sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string()) }
-    };
     let page_at = |offset| async move { tessera.readable_page(readable, offset, Some(ARCHIVE_PAGE)).await.map_err(|e| e.to_string()) };
     let mut leading = Vec::with_capacity(plan.leading.len());
     for (path, content) in plan.leading {
-        send(sender, archive.start(&path, content.len() as u64)).await?;
-        archive.write(&content);
-        leading.push((path, content.len() as u64));
-        send(sender, Bytes::from(content)).await?;
-        send(sender, archive.finish_entry()).await?;
+        leading.push((path.clone(), content.len() as u64));
+        write_entry(&mut archive, sender, path, content).await?;
     }
+    let mut trailer = plan.trailer;
     let mut next = Some(0);
     while let Some(offset) = next {
         let page = page_at(offset).await?;
         next = page.next;
         for (index, file) in page.files.iter().enumerate() {
             let size = u64::try_from(file.size).unwrap_or(0);
-            send(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
+            send_bytes(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
             let mut stream = tessera.open_readable(readable, &page, index).await.map_err(|e| e.to_string())?;
             let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
             let mut sent = 0u64;
+            if let Some(trailer) = &mut trailer {
+                trailer.start(file);
+            }
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| e.to_string())?;
                 archive.write(&chunk);
+                if let Some(trailer) = &mut trailer {
+                    trailer.feed(&chunk);
+                }
                 if let Some(digest) = &mut digest {
                     digest.update(&chunk);
                 }
                 sent += chunk.len() as u64;
-                send(sender, chunk).await?;
+                send_bytes(sender, chunk).await?;
             }
             // A tar header stated the size before the content; any other length breaks the archive.
             if sent != size {
@@ -388,11 +402,17 @@ async fn write_archive(
             if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
                 return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
             }
-            send(sender, archive.finish_entry()).await?;
+            send_bytes(sender, archive.finish_entry()).await?;
         }
     }
+    let trailing = trailer.map(|trailer| trailer.finish(&readable.record)).unwrap_or_default();
+    let mut written_after = Vec::with_capacity(trailing.len());
+    for (path, content) in trailing {
+        written_after.push((path.clone(), content.len() as u64));
+        write_entry(&mut archive, sender, path, content).await?;
+    }
     let zip = match archive {
-        Archive::Tar(..) => return send(sender, tessera_formats::tar::finish()).await,
+        Archive::Tar(..) => return send_bytes(sender, tessera_formats::tar::finish()).await,
         Archive::Zip(zip, _) => zip,
     };
     // The central directory lists every entry again: the files are read from the catalogue a
@@ -400,7 +420,7 @@ async fn write_archive(
     // of the files ended meanwhile), the directory is refused and the download breaks rather
     // than list other files than it holds.
     let (descriptor, mut directory) = zip.directory();
-    send(sender, descriptor).await?;
+    send_bytes(sender, descriptor).await?;
     let mut listing = BytesMut::new();
     for (path, size) in leading {
         listing.extend_from_slice(&directory.entry(&path, size)?);
@@ -413,9 +433,30 @@ async fn write_archive(
             listing
                 .extend_from_slice(&directory.entry(&format!("{}{}", plan.files_under, file.key), u64::try_from(file.size).unwrap_or(0))?);
         }
-        send(sender, listing.split().freeze()).await?;
+        send_bytes(sender, listing.split().freeze()).await?;
     }
-    send(sender, directory.finish()?).await
+    for (path, size) in written_after {
+        listing.extend_from_slice(&directory.entry(&path, size)?);
+    }
+    send_bytes(sender, listing.split().freeze()).await?;
+    send_bytes(sender, directory.finish()?).await
+}
+
+/// Writes one entry held whole in memory (a tag file, a descriptor).
+async fn write_entry(
+    archive: &mut Archive,
+    sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    path: String,
+    content: Vec<u8>,
+) -> Result<(), String> {
+    send_bytes(sender, archive.start(&path, content.len() as u64)).await?;
+    archive.write(&content);
+    send_bytes(sender, Bytes::from(content)).await?;
+    send_bytes(sender, archive.finish_entry()).await
+}
+
+async fn send_bytes(sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>, bytes: Bytes) -> Result<(), String> {
+    sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string())
 }
 
 /// One archive being written, whichever its format.

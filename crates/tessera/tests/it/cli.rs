@@ -93,6 +93,13 @@ async fn a_dataset_of_many_files_streams_out_whole() {
     let (status, body) = anonymous.get(&format!("/api/records/{id}/files")).await;
     assert_eq!((status, &body["total"]), (reqwest::StatusCode::OK, &serde_json::json!(2_345)));
     assert_eq!(listing(&body), expected);
+    // A data package of them lists each, in the descriptor written after them.
+    let (status, _, package) = anonymous.bytes(&format!("/api/records/{id}/export/datapackage")).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let entries = zip_listing(&package);
+    let root = format!("record-{id}/");
+    let packaged: Vec<String> = entries[..entries.len() - 1].iter().map(|entry| entry.strip_prefix(&root).unwrap().to_string()).collect();
+    assert_eq!((packaged, entries.last().unwrap().starts_with(&format!("{root}datapackage.json "))), (expected.clone(), true));
     // So does Zenodo's view of the record.
     let zenodo = anonymous.request(reqwest::Method::GET, &format!("/api/records/{id}")).header("accept", "application/vnd.zenodo.v1+json");
     let (status, body) = anonymous.send(zenodo).await;

@@ -241,6 +241,13 @@ async fn a_record_exports_as_a_data_package_that_frictionless_validates() {
     let readme = resources.iter().find(|r| r["name"] == "readme.md").unwrap();
     assert!(readme.get("schema").is_none() && readme["bytes"] == 8, "{readme}");
     assert_eq!(package["descriptor"]["licenses"][0]["name"], "CC-BY-4.0");
+    // The descriptor follows the files, made as they went out; as tar too.
+    let listing = crate::lifecycle::zip_listing(&zip);
+    assert!(listing.last().unwrap().starts_with(&format!("record-{id}/datapackage.json ")), "{listing:?}");
+    let (status, _, tar) = Api::new(&server, None).bytes(&format!("/api/records/{id}/export/datapackage?archive=tar")).await;
+    assert_eq!(status, StatusCode::OK);
+    let from_tar = check_exports("datapackage", &[("package.tar", &tar)]);
+    assert_eq!((&from_tar["valid"], &from_tar["descriptor"]), (&serde_json::json!(true), &package["descriptor"]), "{from_tar}");
 }
 
 #[tokio::test]
