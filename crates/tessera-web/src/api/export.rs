@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_app::Error as AppError;
 use tessera_app::domain::{RecordId, Subject};
+use tessera_app::{FileView, RecordView};
 use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
 use tessera_formats::{FileFacts, bibtex, citation, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
@@ -90,33 +91,58 @@ pub(crate) async fn export(
     render(&state, &subject, id, *format).await
 }
 
-/// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): its tag files, with the
-/// DataCite XML and the record's JSON under `metadata/`, then every file under `data/`, each
-/// held to its SHA-512 as it streams out. Like "download all", it holds the files the caller
-/// may read.
+/// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): every file under `data/`,
+/// each held to its SHA-512 as it streams out, then the tag files, with the DataCite XML and
+/// the record's JSON under `metadata/`, made from the files that went out. Like "download
+/// all", it holds the files the caller may read.
 async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let listed = state.tessera.readable_page(&readable, 0, None).await?;
-    let links = state.links(&readable.record.doc);
-    let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(state, &readable.record)).unwrap_or_default();
-    let tags = {
-        let described = state.described(&readable.record.doc, &links);
-        let files: Vec<BagFile<'_>> = listed.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
+    let root = format!("record-{id}/");
+    let (state_now, under) = (state.clone(), root.clone());
+    let tags = move |record: &RecordView, files: &[FileView]| {
+        let links = state_now.links(&record.doc);
+        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&state_now, record)).unwrap_or_default();
+        let described = state_now.described(&record.doc, &links);
+        let files: Vec<BagFile<'_>> = files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
         let metadata = vec![
             ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
             ("metadata/record.json".to_string(), record_json),
         ];
-        bagit::tag_files(&described, &files, &time::OffsetDateTime::now_utc().date().to_string(), metadata)
+        let tags = bagit::tag_files(&described, &files, &time::OffsetDateTime::now_utc().date().to_string(), metadata);
+        tags.into_iter().map(|(path, content)| (format!("{under}{path}"), content)).collect()
     };
-    let root = format!("record-{id}/");
-    let plan = ArchivePlan {
-        kind,
-        leading: tags.into_iter().map(|(path, content)| (format!("{root}{path}"), content)).collect(),
-        files_under: format!("{root}data/"),
-        verify: true,
-        trailer: None,
-    };
+    let plan = ArchivePlan { kind, files_under: format!("{root}data/"), verify: true, trailer: Some(after_files(tags)) };
     Ok(archive_response(state, readable, &format!("record-{id}-bagit"), plan))
+}
+
+/// A package's metadata, made from the files as they went out and written after them: the
+/// first byte leaves at once, and the list of files is read from the catalogue once.
+struct AfterFiles<F> {
+    files: Vec<FileView>,
+    make: F,
+}
+
+fn after_files<F>(make: F) -> Box<dyn Trailer>
+where
+    F: FnOnce(&RecordView, &[FileView]) -> Vec<(String, Vec<u8>)> + Send + 'static,
+{
+    Box::new(AfterFiles { files: Vec::new(), make })
+}
+
+impl<F> Trailer for AfterFiles<F>
+where
+    F: FnOnce(&RecordView, &[FileView]) -> Vec<(String, Vec<u8>)> + Send,
+{
+    fn start(&mut self, file: &FileView) {
+        self.files.push(file.clone());
+    }
+
+    fn feed(&mut self, _: &[u8]) {}
+
+    fn finish(self: Box<Self>, record: &RecordView) -> Vec<(String, Vec<u8>)> {
+        let AfterFiles { files, make } = *self;
+        make(record, &files)
+    }
 }
 
 /// The export format an `Accept` header asks for before HTML or JSON, if any.
@@ -151,7 +177,7 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
         table: None,
         distinct: HashMap::new(),
     };
-    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(Box::new(trailer)), ..ArchivePlan::default() };
+    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(Box::new(trailer)) };
     Ok(archive_response(state, readable, &format!("record-{id}-datapackage"), plan))
 }
 
@@ -179,7 +205,7 @@ impl DataPackage {
 }
 
 impl Trailer for DataPackage {
-    fn start(&mut self, file: &tessera_app::FileView) {
+    fn start(&mut self, file: &FileView) {
         self.close_table();
         self.files.push(FileFacts { key: file.key.clone(), size: file.size, md5: file.md5.clone(), url: String::new() });
         self.table = datapackage::delimiter_of(&file.key).map(datapackage::SchemaInference::new);
@@ -191,7 +217,7 @@ impl Trailer for DataPackage {
         }
     }
 
-    fn finish(mut self: Box<Self>, record: &tessera_app::RecordView) -> Vec<(String, Vec<u8>)> {
+    fn finish(mut self: Box<Self>, record: &RecordView) -> Vec<(String, Vec<u8>)> {
         self.close_table();
         let links = self.state.links(&record.doc);
         let described = tessera_formats::Described { files: &self.files, ..self.state.described(&record.doc, &links) };
@@ -199,27 +225,21 @@ impl Trailer for DataPackage {
     }
 }
 
-/// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): `ro-crate-metadata.json`
-/// describing the record and each file the caller may read, then each of those files at its
-/// path in the crate.
+/// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): each file the caller may
+/// read at its path in the crate, then `ro-crate-metadata.json` describing the record and
+/// those files.
 async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let listed = state.tessera.readable_page(&readable, 0, None).await?;
-    let links = state.links(&readable.record.doc);
-    let files: Vec<FileFacts> =
-        listed.files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
-    let metadata = {
-        let described = tessera_formats::Described { files: &files, ..state.described(&readable.record.doc, &links) };
-        ro_crate::metadata(&described)
-    };
     let root = format!("record-{id}/");
-    let plan = ArchivePlan {
-        kind,
-        leading: vec![(format!("{root}{}", ro_crate::METADATA_FILE), metadata)],
-        files_under: root,
-        verify: true,
-        trailer: None,
+    let (state_now, path) = (state.clone(), format!("{root}{}", ro_crate::METADATA_FILE));
+    let metadata = move |record: &RecordView, files: &[FileView]| {
+        let links = state_now.links(&record.doc);
+        let files: Vec<FileFacts> =
+            files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
+        let described = tessera_formats::Described { files: &files, ..state_now.described(&record.doc, &links) };
+        vec![(path, ro_crate::metadata(&described))]
     };
+    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(after_files(metadata)) };
     Ok(archive_response(state, readable, &format!("record-{id}-ro-crate"), plan))
 }
 

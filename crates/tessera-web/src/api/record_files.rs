@@ -308,20 +308,19 @@ impl ArchiveKind {
 #[derive(Default)]
 pub(crate) struct ArchivePlan {
     pub(crate) kind: ArchiveKind,
-    /// Entries written before the files (a bag's tag files), by path.
-    pub(crate) leading: Vec<(String, Vec<u8>)>,
     /// The folder the files go under (`record-1/data/`); empty for the zip's root.
     pub(crate) files_under: String,
     /// Whether each file is held to its SHA-512 as it goes out; a file that differs stops
     /// the stream, so the client sees a broken download rather than wrong bytes.
     pub(crate) verify: bool,
-    /// What writes entries after the files from what went out.
+    /// What writes entries after the files (a package's metadata), from what went out.
     pub(crate) trailer: Option<Box<dyn Trailer>>,
 }
 
-/// What an archive writes after its files, made from the files as they went out: a data
-/// package's descriptor, with the schema of each table inferred from its bytes on their way,
-/// so each table is read once and the first byte leaves at once.
+/// What an archive writes after its files, made from the files as they went out: a bag's tag
+/// files, an RO-Crate's metadata, a data package's descriptor with the schema of each table
+/// inferred from its bytes on their way. So the first byte leaves at once, the files are
+/// read once, and the metadata lists exactly the files the archive holds.
 pub(crate) trait Trailer: Send {
     /// The next file begins.
     fn start(&mut self, file: &FileView);
@@ -364,11 +363,6 @@ async fn write_archive(
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut archive = Archive::new(plan.kind, modified);
     let page_at = |offset| async move { tessera.readable_page(readable, offset, Some(ARCHIVE_PAGE)).await.map_err(|e| e.to_string()) };
-    let mut leading = Vec::with_capacity(plan.leading.len());
-    for (path, content) in plan.leading {
-        leading.push((path.clone(), content.len() as u64));
-        write_entry(&mut archive, sender, path, content).await?;
-    }
     let mut trailer = plan.trailer;
     let mut next = Some(0);
     while let Some(offset) = next {
@@ -422,9 +416,6 @@ async fn write_archive(
     let (descriptor, mut directory) = zip.directory();
     send_bytes(sender, descriptor).await?;
     let mut listing = BytesMut::new();
-    for (path, size) in leading {
-        listing.extend_from_slice(&directory.entry(&path, size)?);
-    }
     let mut next = Some(0);
     while let Some(offset) = next {
         let page = page_at(offset).await?;
@@ -442,7 +433,7 @@ async fn write_archive(
     send_bytes(sender, directory.finish()?).await
 }
 
-/// Writes one entry held whole in memory (a tag file, a descriptor).
+/// Writes one entry held whole in memory (a package's metadata).
 async fn write_entry(
     archive: &mut Archive,
     sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,

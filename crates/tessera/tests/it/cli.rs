@@ -100,6 +100,17 @@ async fn a_dataset_of_many_files_streams_out_whole() {
     let root = format!("record-{id}/");
     let packaged: Vec<String> = entries[..entries.len() - 1].iter().map(|entry| entry.strip_prefix(&root).unwrap().to_string()).collect();
     assert_eq!((packaged, entries.last().unwrap().starts_with(&format!("{root}datapackage.json "))), (expected.clone(), true));
+    // A bag and an RO-Crate too: their files first, then the metadata made from them.
+    for (format, files_under, metadata) in [("bagit", "data/", "tagmanifest-sha512.txt"), ("ro-crate", "", "ro-crate-metadata.json")] {
+        let (status, _, package) = anonymous.bytes(&format!("/api/records/{id}/export/{format}")).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{format}");
+        let entries = zip_listing(&package);
+        let under = format!("{root}{files_under}");
+        let packaged: Vec<String> = entries.iter().filter_map(|entry| entry.strip_prefix(&under).map(str::to_string)).collect();
+        assert_eq!(packaged[..2_345], expected[..], "{format}");
+        assert!(entries[..2_345].iter().all(|entry| entry.starts_with(&under)), "{format}: files first");
+        assert!(entries.last().unwrap().starts_with(&format!("{root}{metadata} ")), "{format}: {:?}", &entries[2_345..]);
+    }
     // So does Zenodo's view of the record.
     let zenodo = anonymous.request(reqwest::Method::GET, &format!("/api/records/{id}")).header("accept", "application/vnd.zenodo.v1+json");
     let (status, body) = anonymous.send(zenodo).await;
