@@ -113,7 +113,7 @@ pub(crate) async fn list_files(
     let (files, total) = state.tessera.draft_files_page(&list, files_offset(page, size), size as i64).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let links = page_links(&state, &path, &params, (page, size), usize::try_from(total).unwrap_or(0));
-    Ok(Json(files_list_json(links, list.files_enabled, entries, total)).into_response())
+    Ok(Json(files_list_json(links, enabled, entries, total)).into_response())
 }
 
 enum FileAction<'a> {

@@ -98,11 +98,11 @@ pub(crate) async fn export(
 async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let root = format!("record-{id}/");
-    let (state_now, under) = (state.clone(), root.clone());
+    let (app, under) = (state.clone(), root.clone());
     let tags = move |record: &RecordView, files: &[FileView]| {
-        let links = state_now.links(&record.doc);
-        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&state_now, record)).unwrap_or_default();
-        let described = state_now.described(&record.doc, &links);
+        let links = app.links(&record.doc);
+        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&app, record)).unwrap_or_default();
+        let described = app.described(&record.doc, &links);
         let files: Vec<BagFile<'_>> = files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
         let metadata = vec![
             ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
@@ -231,12 +231,12 @@ impl Trailer for DataPackage {
 async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let root = format!("record-{id}/");
-    let (state_now, path) = (state.clone(), format!("{root}{}", ro_crate::METADATA_FILE));
+    let (app, path) = (state.clone(), format!("{root}{}", ro_crate::METADATA_FILE));
     let metadata = move |record: &RecordView, files: &[FileView]| {
-        let links = state_now.links(&record.doc);
+        let links = app.links(&record.doc);
         let files: Vec<FileFacts> =
             files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
-        let described = tessera_formats::Described { files: &files, ..state_now.described(&record.doc, &links) };
+        let described = tessera_formats::Described { files: &files, ..app.described(&record.doc, &links) };
         vec![(path, ro_crate::metadata(&described))]
     };
     let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(after_files(metadata)) };
