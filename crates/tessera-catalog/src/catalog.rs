@@ -1168,13 +1168,47 @@ mod tests {
         {"date": "2026-02-01T00:00:00Z", "reason": "withdrawn", "basis": "request:1", "files": [
             {"key": "c.csv", "size": 3, "md5": "m3", "sha512": "s3"}]}]}"#;
     const UNTOUCHED: &str = r#"{"id": 6, "metadata": {"title": "Survey"}}"#;
-    const INSERT: &str =
-        "INSERT INTO records (id, parent_id, version_index, ocfl_version, doc, created, updated) VALUES ($1, $1, 1, 1, $2, 'c', 'u')";
+
+    /// The records of `TOMBSTONED` and `UNTOUCHED`, as statements.
+    fn records_before_29() -> Vec<String> {
+        [(5, TOMBSTONED), (6, UNTOUCHED)]
+            .iter()
+            .map(|(id, doc)| {
+                format!("INSERT INTO records (id, parent_id, version_index, ocfl_version, doc, created, updated) VALUES ({id}, {id}, 1, 1, '{doc}', 'c', 'u')")
+            })
+            .collect()
+    }
 
     /// The catalogue's migrations up to `version`.
     fn migrator_to(engine: Engine, version: i64) -> Migrator {
         let migrations = migrator(engine).migrations.iter().filter(|m| m.version <= version).cloned().collect();
         Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    }
+
+    /// A SQLite catalogue migrated up to `version` with `statements` run on it: its folder and URL.
+    async fn sqlite_at<S: AsRef<str>>(version: i64, statements: &[S]) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
+        let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator_to(Engine::Sqlite, version).run(&pool).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql.as_ref()).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        (dir, url)
+    }
+
+    /// A fresh PostgreSQL catalogue migrated up to `version` with `statements` run on it.
+    async fn postgres_at<S: AsRef<str>>(version: i64, statements: &[S]) -> tessera_testkit::DatabaseUrl {
+        let database = tessera_testkit::fresh_postgres().await;
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        migrator_to(Engine::Postgres, version).run(&pool).await.unwrap();
+        for sql in statements {
+            sqlx::query(sql.as_ref()).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+        database
     }
 
     /// Migration 29 moves the deleted files out of records' documents into their table,
@@ -1223,53 +1257,25 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_drafts_are_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
-        let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        migrator_to(Engine::Sqlite, 29).run(&pool).await.unwrap();
-        for sql in DRAFTS {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
+        let (_dir, url) = sqlite_at(29, &DRAFTS).await;
         drafts_are_counted(&url).await;
     }
 
     #[tokio::test]
     async fn postgres_drafts_are_counted() {
-        let database = tessera_testkit::fresh_postgres().await;
-        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-        migrator_to(Engine::Postgres, 29).run(&pool).await.unwrap();
-        for sql in DRAFTS {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
+        let database = postgres_at(29, &DRAFTS).await;
         drafts_are_counted(&database.url).await;
     }
 
     #[tokio::test]
     async fn sqlite_tombstones_move_out_of_documents() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
-        let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        migrator_to(Engine::Sqlite, 28).run(&pool).await.unwrap();
-        for (id, doc) in [(5, TOMBSTONED), (6, UNTOUCHED)] {
-            sqlx::query(INSERT).bind(id).bind(doc).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
+        let (_dir, url) = sqlite_at(28, &records_before_29()).await;
         tombstones_move_out(&url).await;
     }
 
     #[tokio::test]
     async fn postgres_tombstones_move_out_of_documents() {
-        let database = tessera_testkit::fresh_postgres().await;
-        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-        migrator_to(Engine::Postgres, 28).run(&pool).await.unwrap();
-        for (id, doc) in [(5_i64, TOMBSTONED), (6, UNTOUCHED)] {
-            sqlx::query(INSERT).bind(id).bind(doc).execute(&pool).await.unwrap();
-        }
-        pool.close().await;
+        let database = postgres_at(28, &records_before_29()).await;
         tombstones_move_out(&database.url).await;
     }
 }
