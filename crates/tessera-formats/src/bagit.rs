@@ -1,6 +1,6 @@
-//! BagIt (RFC 8493) both ways. Out: a record version's tag files, computed before any payload
-//! byte is read, so a bag streams as one pass over the files; payload manifests use SHA-512,
-//! the digest OCFL already keeps for every file. In: strict parsers for the tag files of bags
+//! BagIt (RFC 8493) both ways. Out: a record version's tag files, made from the payload files
+//! as they went out, the payload manifest a piece at a time; manifests use SHA-512, the digest
+//! OCFL already keeps for every file. In: strict parsers for the tag files of bags
 //! from version 0.93 to 1.0, each problem named, and digests of every algorithm bags use.
 
 use md5::Md5;
@@ -17,43 +17,60 @@ pub struct BagFile<'a> {
     pub sha512: &'a str,
 }
 
-/// Every tag file of the bag, by path relative to its root, in the order to write them, for
-/// a bag made on `bagging_date` (YYYY-MM-DD):
-/// `bagit.txt`, `bag-info.txt`, the `extra` tag files (such as `metadata/datacite.xml`),
-/// `manifest-sha512.txt`, and last `tagmanifest-sha512.txt` over all the others.
+/// The payload manifest's name: SHA-512, the digest OCFL already keeps for every file.
+pub const MANIFEST: &str = "manifest-sha512.txt";
+/// The tag manifest's name, over every other tag file.
+pub const TAG_MANIFEST: &str = "tagmanifest-sha512.txt";
+
+/// The tag files a bag writes before its manifests, by path relative to its root, for a
+/// payload of `bytes` in `count` files bagged on `bagging_date` (YYYY-MM-DD): `bagit.txt`,
+/// `bag-info.txt`, then the `extra` tag files (such as `metadata/datacite.xml`). [`MANIFEST`]
+/// follows them, and [`TAG_MANIFEST`] comes last.
 pub fn tag_files(
     record: &Described<'_>,
-    files: &[BagFile<'_>],
+    (bytes, count): (i64, usize),
     bagging_date: &str,
     extra: Vec<(String, Vec<u8>)>,
 ) -> Vec<(String, Vec<u8>)> {
-    let bytes: i64 = files.iter().map(|f| f.size).sum();
     let mut info = vec![
         ("Source-Organization", record.publisher().to_string()),
         ("External-Identifier", record.pid_url()),
         ("External-Description", record.metadata.title.clone().unwrap_or_default()),
         ("Bagging-Date", bagging_date.to_string()),
-        ("Payload-Oxum", format!("{bytes}.{}", files.len())),
+        ("Payload-Oxum", format!("{bytes}.{count}")),
         ("Bag-Size", human_size(bytes)),
         ("Bag-Software-Agent", "Tessera".to_string()),
     ];
     info.retain(|(_, value)| !value.trim().is_empty());
     let bag_info: String = info.iter().map(|(label, value)| format!("{label}: {}\n", one_line(value))).collect();
-    let manifest: String = files.iter().map(|f| format!("{}  data/{}\n", f.sha512, manifest_path(f.key))).collect();
     let mut tags = vec![
         ("bagit.txt".to_string(), b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_vec()),
         ("bag-info.txt".to_string(), bag_info.into_bytes()),
     ];
     tags.extend(extra);
-    tags.push(("manifest-sha512.txt".to_string(), manifest.into_bytes()));
-    let tag_manifest: String = tags.iter().map(|(path, content)| format!("{}  {}\n", sha512_hex(content), manifest_path(path))).collect();
-    tags.push(("tagmanifest-sha512.txt".to_string(), tag_manifest.into_bytes()));
     tags
 }
 
-fn sha512_hex(content: &[u8]) -> String {
+/// [`MANIFEST`] for the payload `files`, in pieces of at most a thousand lines.
+pub fn manifest<'a>(files: impl Iterator<Item = BagFile<'a>> + Send + 'a) -> impl Iterator<Item = Vec<u8>> + Send + 'a {
+    let mut files = files.peekable();
+    std::iter::from_fn(move || {
+        files.peek()?;
+        let lines: String =
+            files.by_ref().take(crate::pretty::PIECE_ITEMS).map(|f| format!("{}  data/{}\n", f.sha512, manifest_path(f.key))).collect();
+        Some(lines.into_bytes())
+    })
+}
+
+/// [`TAG_MANIFEST`] over the tag files before it, each by its path and SHA-512 ([`sha512_hex`]).
+pub fn tag_manifest(digests: &[(String, String)]) -> Vec<u8> {
+    digests.iter().map(|(path, digest)| format!("{digest}  {}\n", manifest_path(path))).collect::<String>().into_bytes()
+}
+
+/// The SHA-512 of bytes given in pieces, hex.
+pub fn sha512_hex<P: AsRef<[u8]>>(pieces: impl IntoIterator<Item = P>) -> String {
     let mut hasher = Algorithm::Sha512.hasher();
-    hasher.update(content);
+    pieces.into_iter().for_each(|piece| hasher.update(piece.as_ref()));
     hasher.finish_hex()
 }
 
@@ -303,6 +320,21 @@ mod tests {
         assert_eq!(manifest_path("a%b\nc\r.txt"), "a%b%0Ac%0D.txt");
         assert_eq!(one_line("Title\non two lines"), "Title on two lines");
         assert_eq!((human_size(999), human_size(1_500_000)), ("999 bytes".to_string(), "1.5 MB".to_string()));
+    }
+
+    #[test]
+    fn the_manifest_comes_in_pieces_of_a_thousand_lines() {
+        let keys: Vec<String> = (0..2_500).map(|n| format!("f{n}\n.txt")).collect();
+        let files = keys.iter().map(|key| BagFile { key, size: 1, sha512: "ab" });
+        let pieces: Vec<Vec<u8>> = manifest(files).collect();
+        let lines: Vec<usize> = pieces.iter().map(|p| p.iter().filter(|b| **b == b'\n').count()).collect();
+        assert_eq!(lines, [1_000, 1_000, 500]);
+        assert!(pieces[0].starts_with(b"ab  data/f0%0A.txt\nab  data/f1%0A.txt\n"));
+        assert_eq!(manifest(std::iter::empty()).count(), 0);
+        let digests = [("bagit.txt".to_string(), sha512_hex([b"a".as_slice(), b"bc"])), ("x\ny".to_string(), "00".to_string())];
+        let tag_manifest = String::from_utf8(tag_manifest(&digests)).unwrap();
+        assert_eq!(tag_manifest, format!("{}  bagit.txt\n00  x%0Ay\n", sha512_hex([b"abc"])));
+        assert!(tag_manifest.starts_with("ddaf35a193617aba"), "{tag_manifest}");
     }
 
     #[test]

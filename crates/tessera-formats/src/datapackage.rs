@@ -2,6 +2,7 @@
 //! Schema for each CSV or TSV file inferred from every one of its rows, read as they stream.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
 
 use serde_json::{Value, json};
 
@@ -81,6 +82,7 @@ fn is_decimal(s: &str) -> bool {
 
 /// A Table Schema being inferred from a delimited file fed in chunks of any size.
 pub struct SchemaInference {
+    delimiter: u8,
     reader: csv_core::Reader,
     output: Vec<u8>,
     output_len: usize,
@@ -95,7 +97,8 @@ pub struct SchemaInference {
 impl SchemaInference {
     pub fn new(delimiter: u8) -> Self {
         Self {
-            reader: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
+            reader: reader(delimiter),
             output: vec![0; 4096],
             output_len: 0,
             ends: vec![0; 64],
@@ -154,10 +157,37 @@ impl SchemaInference {
     /// was not UTF-8.
     pub fn finish(mut self) -> Option<Value> {
         self.feed(&[]);
+        recycle(self.delimiter, self.reader);
         let header = self.header.filter(|_| self.utf8)?;
         let fields: Vec<Value> = header.iter().zip(&self.kinds).map(|(name, kind)| json!({"name": name, "type": kind.name()})).collect();
         Some(json!({"fields": fields, "missingValues": [""]}))
     }
+}
+
+thread_local! {
+    /// Readers of finished tables, reset for the next. Building a reader makes its state
+    /// machine, which takes longer than reading a small table, and a built reader cannot be
+    /// copied (csv-core's copy leaves the machine behind).
+    static SPARE_READERS: RefCell<Vec<(u8, csv_core::Reader)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A CSV reader for `delimiter`: a spare one when this thread has one.
+fn reader(delimiter: u8) -> csv_core::Reader {
+    let spare = SPARE_READERS.with_borrow_mut(|spare| {
+        let at = spare.iter().position(|(of, _)| *of == delimiter)?;
+        Some(spare.swap_remove(at).1)
+    });
+    spare.unwrap_or_else(|| csv_core::ReaderBuilder::new().delimiter(delimiter).build())
+}
+
+/// Keeps a reader done with for the next table, a few at most.
+fn recycle(delimiter: u8, mut reader: csv_core::Reader) {
+    reader.reset();
+    SPARE_READERS.with_borrow_mut(|spare| {
+        if spare.len() < 4 {
+            spare.push((delimiter, reader));
+        }
+    });
 }
 
 /// The delimiter of a file Tessera describes with a Table Schema, by its extension.
@@ -175,11 +205,48 @@ fn resource_name(key: &str) -> String {
     key.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || "-._/".contains(c) { c } else { '-' }).collect()
 }
 
-/// `datapackage.json` for `record`'s files, as pretty-printed JSON, with `schemas[i]` the
-/// Table Schema of file `i` when it is a table. The resources are written one at a time, so
-/// the descriptor of 100,000 files never holds more than one resource as a tree; files sharing
-/// a schema may share one value.
-pub fn descriptor<S: Borrow<Value>>(record: &Described<'_>, id: &str, schemas: &[Option<S>]) -> Vec<u8> {
+/// One file as a data package describes it, its members in the order written.
+#[derive(serde::Serialize)]
+struct Resource<'a> {
+    name: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+    bytes: i64,
+    hash: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dialect: Option<Dialect>,
+}
+
+#[derive(serde::Serialize)]
+struct Dialect {
+    delimiter: &'static str,
+}
+
+/// `datapackage.json` for `record`'s files, as pretty-printed JSON in pieces of at most a
+/// thousand resources, with `schemas[i]` the Table Schema of file `i` when it is a table. So
+/// the descriptor of 100,000 files is never held whole; files sharing a schema may share one
+/// value.
+pub fn descriptor<'a, S: Borrow<Value> + Sync>(
+    record: Described<'a>,
+    id: &str,
+    schemas: &'a [Option<S>],
+) -> impl Iterator<Item = Vec<u8>> + Send + use<'a, S> {
+    descriptor_in_pieces(record, id, schemas, pretty::PIECE_ITEMS)
+}
+
+fn descriptor_in_pieces<'a, S: Borrow<Value> + Sync>(
+    record: Described<'a>,
+    id: &str,
+    schemas: &'a [Option<S>],
+    per_piece: usize,
+) -> impl Iterator<Item = Vec<u8>> + Send + use<'a, S> {
     let md = record.metadata;
     let all_tabular = !schemas.is_empty() && schemas.iter().all(Option::is_some);
     let licences: Vec<Value> = record
@@ -200,35 +267,48 @@ pub fn descriptor<S: Borrow<Value>>(record: &Described<'_>, id: &str, schemas: &
         "contributors": md.creator_names().map(|name| json!({"title": name, "role": "author"})).collect::<Vec<_>>(),
     });
     tidy(&mut head);
-    if record.files.is_empty() {
-        return serde_json::to_vec_pretty(&head).unwrap_or_default();
+    let files = record.files;
+    let mut opening = Vec::new();
+    if files.is_empty() {
+        opening = serde_json::to_vec_pretty(&head).unwrap_or_default();
+    } else {
+        pretty::open_object_at(&mut opening, &head, 0);
+        pretty::open_array_member(&mut opening, "resources", 0);
     }
-    let mut out = Vec::new();
-    pretty::open_object_at(&mut out, &head, 0);
-    pretty::open_array_member(&mut out, "resources", 0);
-    let mut names = std::collections::HashSet::new();
-    let unknown = std::iter::repeat_with(|| None);
-    for (i, (file, schema)) in record.files.iter().zip(schemas.iter().map(|s| s.as_ref()).chain(unknown)).enumerate() {
-        let mut name = resource_name(&file.key);
-        while !names.insert(name.clone()) {
-            name.push('_');
-        }
-        let extension = file.key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        let mut resource = json!({"name": name, "path": file.key, "format": extension, "bytes": file.size, "hash": file.md5});
-        if let Some(schema) = schema {
-            resource["profile"] = json!("tabular-data-resource");
-            resource["encoding"] = json!("utf-8");
-            resource["schema"] = schema.borrow().clone();
-            if delimiter_of(&file.key) == Some(b'\t') {
-                resource["dialect"] = json!({"delimiter": "\t"});
+    let written = files.chunks(per_piece).enumerate().scan(std::collections::HashSet::new(), move |names, (n, chunk)| {
+        let mut out = Vec::new();
+        for (at, file) in chunk.iter().enumerate() {
+            let i = n * per_piece + at;
+            let schema = schemas.get(i).and_then(Option::as_ref);
+            let mut name = resource_name(&file.key);
+            while !names.insert(name.clone()) {
+                name.push('_');
             }
+            let schema = schema.map(Borrow::borrow);
+            let resource = Resource {
+                name: &name,
+                path: &file.key,
+                format: file.key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()),
+                bytes: file.size,
+                hash: &file.md5,
+                profile: schema.map(|_| "tabular-data-resource"),
+                encoding: schema.map(|_| "utf-8"),
+                schema,
+                dialect: schema.filter(|_| delimiter_of(&file.key) == Some(b'\t')).map(|_| Dialect { delimiter: "\t" }),
+            };
+            pretty::item(&mut out, i == 0, &resource, 2);
         }
-        tidy(&mut resource);
-        pretty::item(&mut out, i == 0, &resource, 2);
-    }
-    pretty::close_array(&mut out, false, 2);
-    pretty::close_object(&mut out, 0);
-    out
+        Some(out)
+    });
+    let closing = std::iter::once_with(move || {
+        let mut out = Vec::new();
+        if !files.is_empty() {
+            pretty::close_array(&mut out, false, 2);
+            pretty::close_object(&mut out, 0);
+        }
+        out
+    });
+    std::iter::once(opening).chain(written).chain(closing)
 }
 
 #[cfg(test)]
@@ -252,7 +332,10 @@ mod tests {
         let files = crate::files_named(&["a.csv", "A.csv", "b.tsv", "notes.txt"]);
         let described = crate::described_with(&md, &access, &files);
         let table = std::sync::Arc::new(infer("x,y\n1,2\n", 100));
-        let written = descriptor(&described, "7", &[Some(table.clone()), Some(table.clone()), Some(table), None]);
+        let schemas = [Some(table.clone()), Some(table.clone()), Some(table), None];
+        let written = descriptor(described, "7", &schemas).flatten().collect::<Vec<u8>>();
+        assert_eq!(descriptor_in_pieces(described, "7", &schemas, 3).count(), 4);
+        assert_eq!(descriptor_in_pieces(described, "7", &schemas, 3).flatten().collect::<Vec<u8>>(), written);
         let value: Value = serde_json::from_slice(&written).unwrap();
         assert_eq!(serde_json::to_vec_pretty(&value).unwrap(), written, "{}", String::from_utf8_lossy(&written));
         let resources = value["resources"].as_array().unwrap();
@@ -262,7 +345,7 @@ mod tests {
         assert_eq!(resources[0]["schema"]["fields"][1]["type"], "integer");
         assert_eq!((resources[3].get("schema"), &value["profile"]), (None, &json!("data-package")));
         let bare = Described { files: &[], ..described };
-        let value: Value = serde_json::from_slice(&descriptor::<Value>(&bare, "7", &[])).unwrap();
+        let value: Value = serde_json::from_slice(&descriptor::<Value>(bare, "7", &[]).flatten().collect::<Vec<u8>>()).unwrap();
         assert_eq!((value.get("resources"), &value["title"]), (None, &json!("Gauges")));
     }
 
@@ -274,6 +357,11 @@ mod tests {
                 infer(text, chunk)["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap().to_string()).collect();
             assert_eq!(types, ["integer", "number", "boolean", "string", "string", "string"], "chunks of {chunk}");
         }
+        // Readers are reused table after table, each for its own delimiter.
+        let mut tabs = SchemaInference::new(b'\t');
+        tabs.feed(b"a,b\tc\n1\t2\n");
+        assert_eq!(tabs.finish().unwrap()["fields"].as_array().unwrap().len(), 2);
+        assert_eq!(infer("a,b\tc\n1,2\n", 4)["fields"].as_array().unwrap().len(), 2);
         assert!(
             is_decimal("0.5") && is_decimal(".5") && is_decimal("1e-3") && !is_decimal("1.2.3") && !is_decimal("e3") && !is_decimal("1e")
         );

@@ -3,21 +3,92 @@
 //! all of them is held at once. A piece "at depth d" has its opening bracket indented d levels
 //! (two spaces each), its members d + 1.
 
+use std::io::{self, Write};
+
+use serde::Serialize;
 use serde_json::Value;
+use serde_json::ser::Formatter;
+
+/// How many files' entries a document of every file of a record holds in one piece: small
+/// enough to pass through memory unnoticed, large enough that pieces are few.
+pub(crate) const PIECE_ITEMS: usize = 1_000;
 
 fn indent(out: &mut Vec<u8>, depth: usize) {
     out.extend(std::iter::repeat_n(b' ', depth * 2));
 }
 
 /// `value`, whose first line is already placed, at `depth`.
-pub(crate) fn value_at(out: &mut Vec<u8>, value: &Value, depth: usize) {
-    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
-    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
-            indent(out, depth);
+pub(crate) fn value_at<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T, depth: usize) {
+    let mut serializer = serde_json::Serializer::with_formatter(out, Indented { depth, has_value: false });
+    // Writing JSON values or plain structs into memory cannot fail.
+    let _ = value.serialize(&mut serializer);
+}
+
+/// serde_json's pretty printing, begun `depth` levels in: the same lines it would write for
+/// the value where it stands in the whole document, with no copy to indent afterwards.
+struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn line<W: ?Sized + Write>(&self, out: &mut W, lead: &[u8]) -> io::Result<()> {
+        out.write_all(lead)?;
+        (0..self.depth).try_for_each(|_| out.write_all(b"  "))
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, out: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(out, b"\n")?;
         }
-        out.extend_from_slice(line);
+        out.write_all(bracket)
+    }
+}
+
+impl Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.line(out, if first { b"\n" } else { b",\n" })
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.line(out, if first { b"\n" } else { b",\n" })
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -37,7 +108,7 @@ pub(crate) fn open_array_member(out: &mut Vec<u8>, name: &str, depth: usize) {
 }
 
 /// The next item of an array whose items stand at `depth`.
-pub(crate) fn item(out: &mut Vec<u8>, first: bool, value: &Value, depth: usize) {
+pub(crate) fn item<T: Serialize + ?Sized>(out: &mut Vec<u8>, first: bool, value: &T, depth: usize) {
     out.extend_from_slice(if first { b"\n" } else { b",\n" });
     indent(out, depth);
     value_at(out, value, depth);

@@ -12,23 +12,33 @@ use crate::{Described, pretty};
 pub const SPECIFICATION: &str = "https://w3id.org/ro/crate/1.1";
 pub const CONTEXT: &str = "https://w3id.org/ro/crate/1.1/context";
 pub const METADATA_FILE: &str = "ro-crate-metadata.json";
+/// The licence of a record whose metadata states none.
+const NO_LICENCE: &str = "No licence is stated for this dataset: ask its publisher before reusing it.";
 
 /// The crate's metadata for the record and its files (`record.files`, whose keys are their
-/// paths in the crate), as pretty-printed JSON. Each file's entity is written as it is made,
-/// so the metadata of 100,000 files never holds them all as a tree.
-pub fn metadata(record: &Described<'_>) -> Vec<u8> {
+/// paths in the crate), as pretty-printed JSON in pieces of at most a thousand files' entries,
+/// so that the metadata of 100,000 files is never held whole, as a tree or as text.
+pub fn metadata<'a>(record: Described<'a>) -> impl Iterator<Item = Vec<u8>> + Send + 'a {
+    metadata_in_pieces(record, pretty::PIECE_ITEMS)
+}
+
+fn metadata_in_pieces<'a>(record: Described<'a>, per_piece: usize) -> impl Iterator<Item = Vec<u8>> + Send + 'a {
     let md = record.metadata;
     let mut context = Entities::default();
     let authors: Vec<Value> = md.creators.iter().map(|c| context.party(c)).collect();
     let contributors: Vec<Value> = md.contributors.iter().map(|c| context.party(c)).collect();
+    // RO-Crate requires the root to have a licence: a rights statement with no link of its own
+    // is a local entity, and a record with none says so in words, as the spec allows.
     let licences: Vec<Value> = record
         .rights()
-        .filter_map(|right| {
-            let url = right.url?;
-            context.add(json!({"@id": url, "@type": "CreativeWork", "name": right.title}));
-            Some(json!({"@id": url}))
+        .filter(|right| right.url.is_some() || !right.title.trim().is_empty())
+        .map(|right| {
+            let id = right.url.unwrap_or_else(|| context.local("licence", right.title));
+            context.add(json!({"@id": id, "@type": "CreativeWork", "name": right.title}));
+            json!({"@id": id})
         })
         .collect();
+    let licences = if licences.is_empty() { json!(NO_LICENCE) } else { Value::from(licences) };
     let publisher = context.organization(record.publisher(), None);
     let type_id = md.resource_type.as_ref().map_or("dataset", |t| t.id.as_str());
     let mut types = vec!["Dataset"];
@@ -40,7 +50,7 @@ pub fn metadata(record: &Described<'_>) -> Vec<u8> {
         "url": record.landing_page,
         "name": md.title,
         "description": md.description.as_deref().filter(|d| !d.trim().is_empty()).or(md.title.as_deref()),
-        "datePublished": date_published(record),
+        "datePublished": date_published(&record),
         "dateModified": record.updated,
         "version": md.version,
         "author": authors,
@@ -53,39 +63,58 @@ pub fn metadata(record: &Described<'_>) -> Vec<u8> {
     });
     tidy(&mut root);
     let descriptor = json!({"@id": METADATA_FILE, "@type": "CreativeWork", "conformsTo": {"@id": SPECIFICATION}, "about": {"@id": "./"}});
-    let mut out = Vec::new();
-    pretty::open_object_at(&mut out, &json!({"@context": CONTEXT}), 0);
-    pretty::open_array_member(&mut out, "@graph", 0);
-    pretty::item(&mut out, true, &descriptor, 2);
+    let files = record.files;
+    let mut head = Vec::new();
+    pretty::open_object_at(&mut head, &json!({"@context": CONTEXT}), 0);
+    pretty::open_array_member(&mut head, "@graph", 0);
+    pretty::item(&mut head, true, &descriptor, 2);
     // The root dataset, with its parts last.
-    out.extend_from_slice(b",\n    ");
-    pretty::open_object_at(&mut out, &root, 2);
-    if !record.files.is_empty() {
-        pretty::open_array_member(&mut out, "hasPart", 2);
-        for (i, file) in record.files.iter().enumerate() {
-            pretty::item(&mut out, i == 0, &json!({"@id": path_id(&file.key)}), 4);
+    head.extend_from_slice(b",\n    ");
+    pretty::open_object_at(&mut head, &root, 2);
+    if !files.is_empty() {
+        pretty::open_array_member(&mut head, "hasPart", 2);
+    }
+    let parts = files.chunks(per_piece).enumerate().map(|(n, chunk)| {
+        let mut out = Vec::new();
+        for (i, file) in chunk.iter().enumerate() {
+            pretty::item(&mut out, n == 0 && i == 0, &json!({"@id": path_id(&file.key)}), 4);
         }
-        pretty::close_array(&mut out, false, 4);
-    }
-    pretty::close_object(&mut out, 2);
-    for file in record.files {
-        let mut entity = json!({
-            "@id": path_id(&file.key),
-            "@type": "File",
-            "name": file.key.rsplit('/').next().unwrap_or(&file.key),
-            "contentSize": file.size.to_string(),
-            "encodingFormat": media_type(&file.key),
-        });
-        tidy(&mut entity);
-        pretty::item(&mut out, false, &entity, 2);
-    }
-    for mut entity in context.entities {
-        tidy(&mut entity);
-        pretty::item(&mut out, false, &entity, 2);
-    }
-    pretty::close_array(&mut out, false, 2);
-    pretty::close_object(&mut out, 0);
-    out
+        out
+    });
+    let root_end = std::iter::once_with(move || {
+        let mut out = Vec::new();
+        if !files.is_empty() {
+            pretty::close_array(&mut out, false, 4);
+        }
+        pretty::close_object(&mut out, 2);
+        out
+    });
+    let file_entities = files.chunks(per_piece).map(|chunk| {
+        let mut out = Vec::new();
+        for file in chunk {
+            let mut entity = json!({
+                "@id": path_id(&file.key),
+                "@type": "File",
+                "name": file.key.rsplit('/').next().unwrap_or(&file.key),
+                "contentSize": file.size.to_string(),
+                "encodingFormat": media_type(&file.key),
+            });
+            tidy(&mut entity);
+            pretty::item(&mut out, false, &entity, 2);
+        }
+        out
+    });
+    let tail = std::iter::once_with(move || {
+        let mut out = Vec::new();
+        for mut entity in context.entities {
+            tidy(&mut entity);
+            pretty::item(&mut out, false, &entity, 2);
+        }
+        pretty::close_array(&mut out, false, 2);
+        pretty::close_object(&mut out, 0);
+        out
+    });
+    std::iter::once(head).chain(parts).chain(root_end).chain(file_entities).chain(tail)
 }
 
 /// The day the record counts as published, in ISO 8601 as RO-Crate requires: its own
@@ -191,7 +220,9 @@ mod tests {
         let files = crate::files_named(&["a.csv", "raw/b c.nc", "notes"]);
         let described = crate::described_with(&md, &access, &files);
         for described in [Described { files: &[], ..described }, described] {
-            let written = metadata(&described);
+            let written = metadata(described).flatten().collect::<Vec<u8>>();
+            assert!(metadata_in_pieces(described, 2).count() > 4 || described.files.is_empty());
+            assert_eq!(metadata_in_pieces(described, 2).flatten().collect::<Vec<u8>>(), written);
             let value: Value = serde_json::from_slice(&written).unwrap();
             assert_eq!(serde_json::to_vec_pretty(&value).unwrap(), written, "{}", String::from_utf8_lossy(&written));
             let graph = value["@graph"].as_array().unwrap();
@@ -204,7 +235,16 @@ mod tests {
             assert_eq!(ids[2..2 + files.len()], expected_parts);
             assert!(ids.iter().any(|id| id.starts_with("#person-")), "{ids:?}");
             assert!(ids.iter().any(|id| id.starts_with("#organization-afon")), "{ids:?}");
+            assert_eq!(graph[1]["license"], NO_LICENCE, "a record with no rights says so");
         }
+        // A rights statement with no link is an entity of the crate's own.
+        let md: tessera_domain::Metadata =
+            serde_json::from_value(json!({"title": "Plates", "rights": [{"title": {"en": "Ask the observatory"}}]})).unwrap();
+        let described = crate::described_with(&md, &access, &[]);
+        let value: Value = serde_json::from_slice(&metadata(described).flatten().collect::<Vec<u8>>()).unwrap();
+        let graph = value["@graph"].as_array().unwrap();
+        assert_eq!(graph[1]["license"], json!([{"@id": "#licence-ask-the-observatory"}]));
+        assert!(graph.iter().any(|e| e["@id"] == "#licence-ask-the-observatory" && e["name"] == "Ask the observatory"), "{graph:?}");
     }
 
     #[test]

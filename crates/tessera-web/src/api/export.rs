@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -15,10 +16,10 @@ use tessera_formats::bagit::{self, BagFile};
 use tessera_formats::xml::Xml;
 use tessera_formats::{FileFacts, bibtex, citation, csl, datacite, datapackage, dcat, dublin_core, ro_crate, schema_org};
 
-use crate::api::record_files::{ArchiveKind, ArchivePlan, Trailer, archive_response};
+use crate::api::record_files::{ArchiveKind, ArchivePlan, Pieces, Trailer, TrailingEntry, archive_response};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
-use crate::state::AppState;
+use crate::state::{AppState, Links};
 use crate::wire::key_path;
 
 /// Files listed in an export, at most; a dataset's full listing is `/api/records/{id}/files`.
@@ -98,50 +99,46 @@ pub(crate) async fn export(
 async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
     let root = format!("record-{id}/");
-    let (app, under) = (state.clone(), root.clone());
-    let tags = move |record: &RecordView, files: &[FileView]| {
-        let links = app.links(&record.doc);
-        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&app, record)).unwrap_or_default();
-        let described = app.described(&record.doc, &links);
-        let files: Vec<BagFile<'_>> = files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }).collect();
-        let metadata = vec![
-            ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
-            ("metadata/record.json".to_string(), record_json),
-        ];
-        let tags = bagit::tag_files(&described, &files, &time::OffsetDateTime::now_utc().date().to_string(), metadata);
-        tags.into_iter().map(|(path, content)| (format!("{under}{path}"), content)).collect()
-    };
-    let plan = ArchivePlan { kind, files_under: format!("{root}data/"), verify: true, trailer: Some(after_files(tags)) };
+    let trailer = BagTags { app: state.clone(), links: state.links(&readable.record.doc), root: root.clone(), files: Vec::new() };
+    let plan = ArchivePlan { kind, files_under: format!("{root}data/"), verify: true, trailer: Some(Box::new(trailer)) };
     Ok(archive_response(state, readable, &format!("record-{id}-bagit"), plan))
 }
 
-/// A package's metadata, made from the files as they went out and written after them: the
-/// first byte leaves at once, and the list of files is read from the catalogue once.
-struct AfterFiles<F> {
+/// A bag's tag files, made from its payload as it went out.
+struct BagTags {
+    app: AppState,
+    links: Links,
+    /// The bag's folder in the archive.
+    root: String,
     files: Vec<FileView>,
-    make: F,
 }
 
-fn after_files<F>(make: F) -> Box<dyn Trailer>
-where
-    F: FnOnce(&RecordView, &[FileView]) -> Vec<(String, Vec<u8>)> + Send + 'static,
-{
-    Box::new(AfterFiles { files: Vec::new(), make })
-}
-
-impl<F> Trailer for AfterFiles<F>
-where
-    F: FnOnce(&RecordView, &[FileView]) -> Vec<(String, Vec<u8>)> + Send,
-{
+impl Trailer for BagTags {
     fn start(&mut self, file: &FileView) {
         self.files.push(file.clone());
     }
 
     fn feed(&mut self, _: &[u8]) {}
 
-    fn finish(self: Box<Self>, record: &RecordView) -> Vec<(String, Vec<u8>)> {
-        let AfterFiles { files, make } = *self;
-        make(record, &files)
+    fn entries<'a>(&'a mut self, record: &'a RecordView) -> Vec<TrailingEntry<'a>> {
+        let this = &*self;
+        let described = this.app.described(&record.doc, &this.links);
+        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&this.app, record)).unwrap_or_default();
+        let metadata = vec![
+            ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
+            ("metadata/record.json".to_string(), record_json),
+        ];
+        let payload = (this.files.iter().map(|f| f.size).sum(), this.files.len());
+        let tags = bagit::tag_files(&described, payload, &time::OffsetDateTime::now_utc().date().to_string(), metadata);
+        let manifest = move || bagit::manifest(this.files.iter().map(|f| BagFile { key: &f.key, size: f.size, sha512: &f.sha512 }));
+        let mut digests: Vec<(String, String)> = tags.iter().map(|(path, content)| (path.clone(), bagit::sha512_hex([content]))).collect();
+        digests.push((bagit::MANIFEST.to_string(), bagit::sha512_hex(manifest())));
+        let under = |path: &str| format!("{}{path}", this.root);
+        let mut entries: Vec<TrailingEntry<'a>> =
+            tags.iter().map(|(path, content)| TrailingEntry::whole(under(path), content.clone())).collect();
+        entries.push(TrailingEntry { path: under(bagit::MANIFEST), pieces: Box::new(move || Box::new(manifest().map(Bytes::from))) });
+        entries.push(TrailingEntry::whole(under(bagit::TAG_MANIFEST), bagit::tag_manifest(&digests)));
+        entries
     }
 }
 
@@ -171,6 +168,7 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
     let root = format!("record-{id}/");
     let trailer = DataPackage {
         state: state.clone(),
+        links: state.links(&readable.record.doc),
         path: format!("{root}datapackage.json"),
         files: Vec::new(),
         schemas: Vec::new(),
@@ -184,6 +182,7 @@ async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: A
 /// A data package's descriptor, made from its files as they stream into the archive.
 struct DataPackage {
     state: AppState,
+    links: Links,
     path: String,
     files: Vec<FileFacts>,
     schemas: Vec<Option<Arc<serde_json::Value>>>,
@@ -217,11 +216,13 @@ impl Trailer for DataPackage {
         }
     }
 
-    fn finish(mut self: Box<Self>, record: &RecordView) -> Vec<(String, Vec<u8>)> {
+    fn entries<'a>(&'a mut self, record: &'a RecordView) -> Vec<TrailingEntry<'a>> {
         self.close_table();
-        let links = self.state.links(&record.doc);
-        let described = tessera_formats::Described { files: &self.files, ..self.state.described(&record.doc, &links) };
-        vec![(self.path.clone(), datapackage::descriptor(&described, &record.doc.id.to_string(), &self.schemas))]
+        let this = &*self;
+        let described = tessera_formats::Described { files: &this.files, ..this.state.described(&record.doc, &this.links) };
+        let id = record.doc.id.to_string();
+        let pieces = move || -> Pieces<'a> { Box::new(datapackage::descriptor(described, &id, &this.schemas).map(Bytes::from)) };
+        vec![TrailingEntry { path: this.path.clone(), pieces: Box::new(pieces) }]
     }
 }
 
@@ -230,17 +231,37 @@ impl Trailer for DataPackage {
 /// those files.
 async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let root = format!("record-{id}/");
-    let (app, path) = (state.clone(), format!("{root}{}", ro_crate::METADATA_FILE));
-    let metadata = move |record: &RecordView, files: &[FileView]| {
-        let links = app.links(&record.doc);
-        let files: Vec<FileFacts> =
-            files.iter().map(|f| FileFacts { key: f.key.clone(), size: f.size, md5: f.md5.clone(), url: String::new() }).collect();
-        let described = tessera_formats::Described { files: &files, ..app.described(&record.doc, &links) };
-        vec![(path, ro_crate::metadata(&described))]
+    let trailer = RoCrate {
+        state: state.clone(),
+        links: state.links(&readable.record.doc),
+        path: format!("record-{id}/{}", ro_crate::METADATA_FILE),
+        files: Vec::new(),
     };
-    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(after_files(metadata)) };
+    let plan = ArchivePlan { kind, files_under: format!("record-{id}/"), verify: true, trailer: Some(Box::new(trailer)) };
     Ok(archive_response(state, readable, &format!("record-{id}-ro-crate"), plan))
+}
+
+/// An RO-Crate's metadata, made from its files as they went out.
+struct RoCrate {
+    state: AppState,
+    links: Links,
+    path: String,
+    files: Vec<FileFacts>,
+}
+
+impl Trailer for RoCrate {
+    fn start(&mut self, file: &FileView) {
+        self.files.push(FileFacts { key: file.key.clone(), size: file.size, md5: String::new(), url: String::new() });
+    }
+
+    fn feed(&mut self, _: &[u8]) {}
+
+    fn entries<'a>(&'a mut self, record: &'a RecordView) -> Vec<TrailingEntry<'a>> {
+        let this = &*self;
+        let described = tessera_formats::Described { files: &this.files, ..this.state.described(&record.doc, &this.links) };
+        let pieces = move || -> Pieces<'a> { Box::new(ro_crate::metadata(described).map(Bytes::from)) };
+        vec![TrailingEntry { path: this.path.clone(), pieces: Box::new(pieces) }]
+    }
 }
 
 /// The record as the caller may see it, in `format`.

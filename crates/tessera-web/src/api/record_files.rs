@@ -321,13 +321,31 @@ pub(crate) struct ArchivePlan {
 /// files, an RO-Crate's metadata, a data package's descriptor with the schema of each table
 /// inferred from its bytes on their way. So the first byte leaves at once, the files are
 /// read once, and the metadata lists exactly the files the archive holds.
-pub(crate) trait Trailer: Send {
+pub(crate) trait Trailer: Send + Sync {
     /// The next file begins.
     fn start(&mut self, file: &FileView);
     /// The file's next bytes.
     fn feed(&mut self, chunk: &[u8]);
-    /// The entries to write after the files, by path.
-    fn finish(self: Box<Self>, record: &tessera_app::RecordView) -> Vec<(String, Vec<u8>)>;
+    /// The files are all out: the entries to write after them.
+    fn entries<'a>(&'a mut self, record: &'a tessera_app::RecordView) -> Vec<TrailingEntry<'a>>;
+}
+
+/// An entry written after the files. Its bytes are made a piece at a time, so that metadata
+/// listing every file is never held whole; a tar, which states an entry's size before it,
+/// makes them twice.
+pub(crate) struct TrailingEntry<'a> {
+    pub(crate) path: String,
+    pub(crate) pieces: Box<dyn Fn() -> Pieces<'a> + Send + Sync + 'a>,
+}
+
+pub(crate) type Pieces<'a> = Box<dyn Iterator<Item = Bytes> + Send + 'a>;
+
+impl TrailingEntry<'_> {
+    /// An entry small enough to hold whole.
+    pub(crate) fn whole(path: String, content: Vec<u8>) -> Self {
+        let content = Bytes::from(content);
+        TrailingEntry { path, pieces: Box::new(move || Box::new(std::iter::once(content.clone()))) }
+    }
 }
 
 /// Streams the files as an archive named `{stem}.zip` or `{stem}.tar`, with no size cap, no
@@ -359,6 +377,7 @@ async fn write_archive(
     plan: ArchivePlan,
     sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) -> Result<(), String> {
+    let mut out = Outbox { sender, pending: BytesMut::new() };
     let modified = time::OffsetDateTime::parse(&readable.record.doc.updated, &time::format_description::well_known::Rfc3339)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut archive = Archive::new(plan.kind, modified);
@@ -370,7 +389,7 @@ async fn write_archive(
         next = page.next;
         for (index, file) in page.files.iter().enumerate() {
             let size = u64::try_from(file.size).unwrap_or(0);
-            send_bytes(sender, archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
+            out.send(archive.start(&format!("{}{}", plan.files_under, file.key), size)).await?;
             let mut stream = tessera.open_readable(readable, &page, index).await.map_err(|e| e.to_string())?;
             let mut digest = plan.verify.then(|| tessera_formats::bagit::Algorithm::Sha512.hasher());
             let mut sent = 0u64;
@@ -387,7 +406,7 @@ async fn write_archive(
                     digest.update(&chunk);
                 }
                 sent += chunk.len() as u64;
-                send_bytes(sender, chunk).await?;
+                out.send(chunk).await?;
             }
             // A tar header stated the size before the content; any other length breaks the archive.
             if sent != size {
@@ -396,17 +415,30 @@ async fn write_archive(
             if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
                 return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
             }
-            send_bytes(sender, archive.finish_entry()).await?;
+            out.send(archive.finish_entry()).await?;
         }
     }
-    let trailing = trailer.map(|trailer| trailer.finish(&readable.record)).unwrap_or_default();
-    let mut written_after = Vec::with_capacity(trailing.len());
-    for (path, content) in trailing {
-        written_after.push((path.clone(), content.len() as u64));
-        write_entry(&mut archive, sender, path, content).await?;
+    let mut written_after = Vec::new();
+    for entry in trailer.as_mut().map(|trailer| trailer.entries(&readable.record)).unwrap_or_default() {
+        let size = if archive.sizes_first() { (entry.pieces)().map(|piece| piece.len() as u64).sum() } else { 0 };
+        out.send(archive.start(&entry.path, size)).await?;
+        let mut sent = 0u64;
+        for piece in (entry.pieces)() {
+            archive.write(&piece);
+            sent += piece.len() as u64;
+            out.send(piece).await?;
+        }
+        if archive.sizes_first() && sent != size {
+            return Err(format!("'{}' came out as {sent} bytes the second time, not {size}", entry.path));
+        }
+        out.send(archive.finish_entry()).await?;
+        written_after.push((entry.path, sent));
     }
     let zip = match archive {
-        Archive::Tar(..) => return send_bytes(sender, tessera_formats::tar::finish()).await,
+        Archive::Tar(..) => {
+            out.send(tessera_formats::tar::finish()).await?;
+            return out.flush().await;
+        }
         Archive::Zip(zip, _) => zip,
     };
     // The central directory lists every entry again: the files are read from the catalogue a
@@ -414,7 +446,7 @@ async fn write_archive(
     // of the files ended meanwhile), the directory is refused and the download breaks rather
     // than list other files than it holds.
     let (descriptor, mut directory) = zip.directory();
-    send_bytes(sender, descriptor).await?;
+    out.send(descriptor).await?;
     let mut listing = BytesMut::new();
     let mut next = Some(0);
     while let Some(offset) = next {
@@ -424,30 +456,49 @@ async fn write_archive(
             listing
                 .extend_from_slice(&directory.entry(&format!("{}{}", plan.files_under, file.key), u64::try_from(file.size).unwrap_or(0))?);
         }
-        send_bytes(sender, listing.split().freeze()).await?;
+        out.send(listing.split().freeze()).await?;
     }
     for (path, size) in written_after {
         listing.extend_from_slice(&directory.entry(&path, size)?);
     }
-    send_bytes(sender, listing.split().freeze()).await?;
-    send_bytes(sender, directory.finish()?).await
+    out.send(listing.split().freeze()).await?;
+    out.send(directory.finish()?).await?;
+    out.flush().await
 }
 
-/// Writes one entry held whole in memory (a package's metadata).
-async fn write_entry(
-    archive: &mut Archive,
-    sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    path: String,
-    content: Vec<u8>,
-) -> Result<(), String> {
-    send_bytes(sender, archive.start(&path, content.len() as u64)).await?;
-    archive.write(&content);
-    send_bytes(sender, Bytes::from(content)).await?;
-    send_bytes(sender, archive.finish_entry()).await
+/// Where an archive's bytes go. Pieces smaller than a block (an entry's header, a small
+/// file) are gathered into blocks, so that 100,000 small files are a few thousand hand-offs
+/// to the connection's task rather than 300,000.
+struct Outbox<'a> {
+    sender: &'a mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    pending: BytesMut,
 }
 
-async fn send_bytes(sender: &mut futures::channel::mpsc::Sender<Result<Bytes, std::io::Error>>, bytes: Bytes) -> Result<(), String> {
-    sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string())
+impl Outbox<'_> {
+    const BLOCK: usize = 64 * 1024;
+
+    async fn send(&mut self, bytes: Bytes) -> Result<(), String> {
+        if self.pending.len() + bytes.len() > Self::BLOCK {
+            self.flush().await?;
+        }
+        if bytes.len() >= Self::BLOCK {
+            return self.deliver(bytes).await;
+        }
+        self.pending.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), String> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let block = self.pending.split().freeze();
+        self.deliver(block).await
+    }
+
+    async fn deliver(&mut self, bytes: Bytes) -> Result<(), String> {
+        self.sender.send(Ok(bytes)).await.map_err(|_| "the client went away".to_string())
+    }
 }
 
 /// One archive being written, whichever its format.
@@ -463,6 +514,11 @@ impl Archive {
             ArchiveKind::Zip => Self::Zip(tessera_formats::zip::ZipWriter::new(), modified),
             ArchiveKind::Tar => Self::Tar(modified.unix_timestamp(), 0),
         }
+    }
+
+    /// Whether an entry's size is written before its bytes (a tar's header), not after them.
+    fn sizes_first(&self) -> bool {
+        matches!(self, Self::Tar(..))
     }
 
     fn start(&mut self, name: &str, size: u64) -> Bytes {
@@ -520,6 +576,30 @@ mod tests {
         assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({"files": []}));
         let failing = vec![Ok(vec![json!(1)]), Err(tessera_app::Error::Corrupt("a page".into())), Ok(vec![json!(2)])];
         assert!(read(streamed_json(&json!({}), "files", None, pages(failing))).await.is_err(), "a failed page breaks the body");
+    }
+
+    #[tokio::test]
+    async fn small_pieces_leave_in_blocks_and_large_ones_as_they_are() {
+        let (mut sender, receiver) = futures::channel::mpsc::channel(1_000);
+        let mut out = Outbox { sender: &mut sender, pending: BytesMut::new() };
+        let mut sent = Vec::new();
+        for n in 0..1_000u32 {
+            let piece = Bytes::from(n.to_le_bytes().repeat(50)); // 200 bytes
+            sent.extend_from_slice(&piece);
+            out.send(piece).await.unwrap();
+        }
+        let large = Bytes::from(vec![7; 100_000]);
+        sent.extend_from_slice(&large);
+        out.send(large.clone()).await.unwrap();
+        sent.extend_from_slice(b"end");
+        out.send(Bytes::from_static(b"end")).await.unwrap();
+        out.flush().await.unwrap();
+        drop(sender);
+        let blocks: Vec<Bytes> = receiver.map(Result::unwrap).collect().await;
+        let sizes: Vec<usize> = blocks.iter().map(Bytes::len).collect();
+        assert_eq!(sizes, [65_400, 65_400, 65_400, 3_800, 100_000, 3], "blocks of at most 64 KiB, then the large piece alone");
+        assert_eq!(blocks[4].as_ptr(), large.as_ptr(), "a large piece is not copied");
+        assert!(blocks.concat() == sent, "the bytes, in their order");
     }
 
     #[test]
