@@ -79,11 +79,8 @@ pub(crate) async fn export(
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let kind = ArchiveKind::parse(query.archive.as_deref())?;
-    match format.as_str() {
-        "bagit" => return bag(&state, &subject, id, kind).await,
-        "datapackage" => return data_package(&state, &subject, id, kind).await,
-        "ro-crate" => return ro_crate(&state, &subject, id, kind).await,
-        _ => {}
+    if let name @ ("bagit" | "datapackage" | "ro-crate") = format.as_str() {
+        return package(&state, &subject, id, name, kind).await;
     }
     let Some((format, ..)) = FORMATS.iter().find(|(_, name, ..)| *name == format) else {
         let names: Vec<&str> = linked().map(|(name, _)| name).collect();
@@ -92,21 +89,42 @@ pub(crate) async fn export(
     render(&state, &subject, id, *format).await
 }
 
-/// The record version as a BagIt 1.0 bag in a zip (`record-{id}/`): every file under `data/`,
-/// each held to its SHA-512 as it streams out, then the tag files, with the DataCite XML and
-/// the record's JSON under `metadata/`, made from the files that went out. Like "download
-/// all", it holds the files the caller may read.
-async fn bag(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
+/// The record version as the package `name` in a zip or tar (`record-{id}/`): every file the
+/// caller may read, each held to its SHA-512 as it streams out, then the package's metadata
+/// made from the files that went out. Like "download all", it holds the files the caller may
+/// read.
+async fn package(state: &AppState, subject: &Subject, id: RecordId, name: &str, kind: ArchiveKind) -> ApiResult<Response> {
     let readable = state.tessera.readable_files(subject, id).await?;
-    let root = format!("record-{id}/");
-    let trailer = BagTags { app: state.clone(), links: state.links(&readable.record.doc), root: root.clone(), files: Vec::new() };
-    let plan = ArchivePlan { kind, files_under: format!("{root}data/"), verify: true, trailer: Some(Box::new(trailer)) };
-    Ok(archive_response(state, readable, &format!("record-{id}-bagit"), plan))
+    let (root, links) = (format!("record-{id}/"), state.links(&readable.record.doc));
+    let (files_under, trailer): (String, Box<dyn Trailer>) = match name {
+        "bagit" => (format!("{root}data/"), Box::new(BagTags { state: state.clone(), links, root, files: Vec::new() })),
+        "datapackage" => {
+            let path = format!("{root}datapackage.json");
+            let trailer = DataPackage {
+                state: state.clone(),
+                links,
+                path,
+                files: Vec::new(),
+                schemas: Vec::new(),
+                table: None,
+                distinct: HashMap::new(),
+            };
+            (root, Box::new(trailer))
+        }
+        "ro-crate" => {
+            let path = format!("{root}{}", ro_crate::METADATA_FILE);
+            (root, Box::new(RoCrate { state: state.clone(), links, path, files: Vec::new() }))
+        }
+        other => return Err(ApiError::NotFound(format!("package '{other}'"))),
+    };
+    let plan = ArchivePlan { kind, files_under, verify: true, trailer: Some(trailer) };
+    Ok(archive_response(state, readable, &format!("record-{id}-{name}"), plan))
 }
 
-/// A bag's tag files, made from its payload as it went out.
+/// A BagIt 1.0 bag's tag files, made from its payload (under `data/`) as it went out: with the
+/// DataCite XML and the record's JSON under `metadata/`.
 struct BagTags {
-    app: AppState,
+    state: AppState,
     links: Links,
     /// The bag's folder in the archive.
     root: String,
@@ -122,8 +140,8 @@ impl Trailer for BagTags {
 
     fn entries<'a>(&'a mut self, record: &'a RecordView) -> Vec<TrailingEntry<'a>> {
         let this = &*self;
-        let described = this.app.described(&record.doc, &this.links);
-        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&this.app, record)).unwrap_or_default();
+        let described = this.state.described(&record.doc, &this.links);
+        let record_json = serde_json::to_vec_pretty(&crate::wire::record_json(&this.state, record)).unwrap_or_default();
         let metadata = vec![
             ("metadata/datacite.xml".to_string(), datacite::document(&described).into_bytes()),
             ("metadata/record.json".to_string(), record_json),
@@ -135,7 +153,7 @@ impl Trailer for BagTags {
         digests.push((bagit::MANIFEST.to_string(), bagit::sha512_hex(manifest())));
         let under = |path: &str| format!("{}{path}", this.root);
         let mut entries: Vec<TrailingEntry<'a>> =
-            tags.iter().map(|(path, content)| TrailingEntry::whole(under(path), content.clone())).collect();
+            tags.into_iter().map(|(path, content)| TrailingEntry::whole(under(&path), content)).collect();
         entries.push(TrailingEntry { path: under(bagit::MANIFEST), pieces: Box::new(move || Box::new(manifest().map(Bytes::from))) });
         entries.push(TrailingEntry::whole(under(bagit::TAG_MANIFEST), bagit::tag_manifest(&digests)));
         entries
@@ -160,26 +178,8 @@ pub(crate) fn negotiated(headers: &HeaderMap) -> Option<Format> {
     FORMATS.iter().find(|(_, _, known, _)| known == media).map(|(format, ..)| *format)
 }
 
-/// The record version as a Frictionless Data Package in a zip (`record-{id}/`): every file the
-/// caller may read, then `datapackage.json`, with a Table Schema for each CSV and TSV file
-/// inferred from all its rows as they went out.
-async fn data_package(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
-    let readable = state.tessera.readable_files(subject, id).await?;
-    let root = format!("record-{id}/");
-    let trailer = DataPackage {
-        state: state.clone(),
-        links: state.links(&readable.record.doc),
-        path: format!("{root}datapackage.json"),
-        files: Vec::new(),
-        schemas: Vec::new(),
-        table: None,
-        distinct: HashMap::new(),
-    };
-    let plan = ArchivePlan { kind, files_under: root, verify: true, trailer: Some(Box::new(trailer)) };
-    Ok(archive_response(state, readable, &format!("record-{id}-datapackage"), plan))
-}
-
-/// A data package's descriptor, made from its files as they stream into the archive.
+/// A Frictionless Data Package's `datapackage.json`, made from its files as they stream into
+/// the archive: a Table Schema for each CSV and TSV file, inferred from all its rows.
 struct DataPackage {
     state: AppState,
     links: Links,
@@ -226,22 +226,8 @@ impl Trailer for DataPackage {
     }
 }
 
-/// The record version as an RO-Crate 1.1 in a zip (`record-{id}/`): each file the caller may
-/// read at its path in the crate, then `ro-crate-metadata.json` describing the record and
-/// those files.
-async fn ro_crate(state: &AppState, subject: &Subject, id: RecordId, kind: ArchiveKind) -> ApiResult<Response> {
-    let readable = state.tessera.readable_files(subject, id).await?;
-    let trailer = RoCrate {
-        state: state.clone(),
-        links: state.links(&readable.record.doc),
-        path: format!("record-{id}/{}", ro_crate::METADATA_FILE),
-        files: Vec::new(),
-    };
-    let plan = ArchivePlan { kind, files_under: format!("record-{id}/"), verify: true, trailer: Some(Box::new(trailer)) };
-    Ok(archive_response(state, readable, &format!("record-{id}-ro-crate"), plan))
-}
-
-/// An RO-Crate's metadata, made from its files as they went out.
+/// An RO-Crate 1.1's `ro-crate-metadata.json`, describing the record and each file at its path
+/// in the crate, made from the files as they went out.
 struct RoCrate {
     state: AppState,
     links: Links,
