@@ -8,6 +8,7 @@
 //! the new one.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::json;
 use tessera_catalog::{DeletedFileRow, FileRow, RecordFiles, RecordRow};
@@ -90,16 +91,16 @@ impl Tessera {
 
         // The draft's own files in the new state first, so that its rows (tens of MB at a
         // hundred thousand files) are gone before the inventory is read.
-        let mut own: Vec<(String, FileSource)> = files
+        let mut own: Vec<(Arc<str>, FileSource)> = files
             .into_iter()
             .map(|file| {
                 let sha512 = file.sha512.unwrap_or_default();
                 let source = if file.staged {
                     FileSource::LocalFile { path: self.staging.content_path(id, &sha512), sha512 }
                 } else {
-                    FileSource::Existing { sha512 }
+                    FileSource::Existing { sha512: sha512.into() }
                 };
-                (format!("{id}/files/{}", file.key), source)
+                (format!("{id}/files/{}", file.key).into(), source)
             })
             .collect();
 
@@ -113,30 +114,33 @@ impl Tessera {
         }
         let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
         let own_prefix = format!("{id}/");
-        let mut state: Vec<(String, FileSource)> = previous
+        let mut state: Vec<(Arc<str>, FileSource)> = previous
             .iter()
             .filter_map(|read| read.inventory.head_version())
-            .flat_map(|head| head.files())
+            .flat_map(Version::carried)
             .filter(|(path, _)| !path.starts_with(&own_prefix) && !files_of(path).is_some_and(|record| dropped.contains(&record)))
-            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
             .collect();
         state.append(&mut own);
         doc.files.version = Some(base + 1);
         let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((format!("{id}/record.json"), FileSource::Bytes(record_json.into())));
+        state.push((format!("{id}/record.json").into(), FileSource::Bytes(record_json.into())));
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
         let version = NewVersion { base, state, message, user, created: parse_time(&stamp), read: previous };
-        let inventory = self.commit_version(row.parent_id, version).await?;
-        let derived = derive_rows(&inventory, doc)?;
+        // Past the rows, only the version's name is needed: the inventory, tens of MB at
+        // 100,000 files, goes before the catalogue's transaction.
+        let (derived, ocfl_version) = {
+            let inventory = self.commit_version(row.parent_id, version).await?;
+            (derive_rows(&inventory, doc)?, inventory.head)
+        };
         let record = &derived.record;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
         let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
-        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": derived.files.len()});
+        let detail = json!({"ocfl_version": ocfl_version, "data_class": published.access.data_class(), "files": derived.files.len()});
         let mut audit = vec![self.entry(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail))];
         if let Some(before) = before.filter(|before| *before != published.access) {
             let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
@@ -147,7 +151,7 @@ impl Tessera {
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(record).await?;
         self.schedule_doi_registration(&published).await?;
-        tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
+        tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version, "published");
         self.record_view(derived.record).await
     }
 
@@ -271,14 +275,10 @@ impl Tessera {
             docs.push(doc);
         }
         let rewritten: Vec<String> = docs.iter().map(|d| format!("{}/record.json", d.id)).collect();
-        let mut state: Vec<(String, FileSource)> = head
-            .files()
-            .filter(|(path, _)| !rewritten.iter().any(|r| r == path))
-            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
-            .collect();
+        let mut state: Vec<(Arc<str>, FileSource)> = head.carried().filter(|(path, _)| !rewritten.iter().any(|r| **r == **path)).collect();
         for (path, doc) in rewritten.into_iter().zip(&docs) {
             let json = serde_json::to_vec_pretty(doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-            state.push((path, FileSource::Bytes(json.into())));
+            state.push((path.into(), FileSource::Bytes(json.into())));
         }
         let version = NewVersion {
             base: inventory.head_number(),

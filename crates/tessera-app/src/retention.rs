@@ -4,6 +4,7 @@
 //! leaves a tombstone in the record: its metadata, the date, the reason and the digests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
@@ -277,21 +278,22 @@ impl Tessera {
         doc.updated = stamp.clone();
 
         let record_path = format!("{id}/record.json");
-        let mut state: Vec<(String, FileSource)> = head
-            .files()
-            .filter(|(path, _)| *path != record_path && !paths.contains(*path))
-            .map(|(path, digest)| (path.to_string(), FileSource::Existing { sha512: digest.to_string() }))
-            .collect();
+        let mut state: Vec<(Arc<str>, FileSource)> =
+            head.carried().filter(|(path, _)| **path != *record_path && !paths.contains(&**path)).collect();
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((record_path, FileSource::Bytes(json.into())));
+        state.push((record_path.into(), FileSource::Bytes(json.into())));
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
         };
         let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
-        let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
-        let derived = derive_rows(&inventory, doc)?;
-        let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| p.digest.as_str()).collect();
+        // Past the rows, only the version's name is needed: the inventory, tens of MB at
+        // 100,000 files, goes before the catalogue's transaction.
+        let (derived, purged, ocfl_version) = {
+            let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
+            (derive_rows(&inventory, doc)?, purged, inventory.head)
+        };
+        let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| &*p.digest).collect();
         let files: Vec<DeletedFileDetail<'_>> = derived
             .deleted
             .iter()
@@ -299,13 +301,22 @@ impl Tessera {
             .map(|t| DeletedFileDetail { key: &t.key, size: t.size, sha512: &t.sha512, erased: erased.contains(t.sha512.as_str()) })
             .collect();
         let deleted = files.len();
-        let detail = DeletionDetail { reason, basis, ocfl_version: &inventory.head, files };
-        let entry = self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail));
-        self.catalog.apply_published(&derived.record, Some(derived.record_files()), None, &derived.sets, vec![entry]).await?;
+        // An entry for each thousand files, all in the deletion's transaction: one entry of
+        // 100,000 files was 34 MB of JSON, copied again by the driver and by SQLite.
+        let parts = deleted.div_ceil(FILES_PER_ENTRY);
+        let entries = files
+            .chunks(FILES_PER_ENTRY)
+            .enumerate()
+            .map(|(n, files)| {
+                let detail = DeletionDetail { reason, basis, ocfl_version: &ocfl_version, part: n + 1, parts, files };
+                self.entry(Event::new("files-deleted", actor, format!("record {id}")).dataset(row.parent_id).detail(detail))
+            })
+            .collect();
+        self.catalog.apply_published(&derived.record, Some(derived.record_files()), None, &derived.sets, entries).await?;
         let erased: Vec<String> = erased.into_iter().map(str::to_string).collect();
         self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
         self.index_parent(row.parent_id).await?;
-        tracing::info!(record = id.0, files = deleted, ocfl_version = inventory.head, "deleted files");
+        tracing::info!(record = id.0, files = deleted, ocfl_version, "deleted files");
         Ok(deleted)
     }
 
@@ -448,14 +459,20 @@ impl Tessera {
     }
 }
 
-/// The audit entry of a deletion: every file, with its digest and whether its bytes left
-/// storage (not when a newer record holds the same bytes).
+/// How many files one audit entry of a deletion lists.
+const FILES_PER_ENTRY: usize = 1000;
+
+/// The audit entries of a deletion: every file, with its digest and whether its bytes left
+/// storage (not when a newer record holds the same bytes), a thousand files an entry; `part`
+/// of `parts` says which.
 #[derive(Serialize)]
 struct DeletionDetail<'a> {
     reason: &'a str,
     basis: &'a str,
     ocfl_version: &'a str,
-    files: Vec<DeletedFileDetail<'a>>,
+    part: usize,
+    parts: usize,
+    files: &'a [DeletedFileDetail<'a>],
 }
 
 #[derive(Serialize)]
@@ -467,7 +484,7 @@ struct DeletedFileDetail<'a> {
 }
 
 /// The files a deletion names in the message of its OCFL version: ten at most, as every later
-/// inventory repeats the message. The record's tombstone and the audit entry list them all.
+/// inventory repeats the message. The record's tombstone and the audit entries list them all.
 fn named_in_message(files: &[DeletedFile]) -> String {
     const NAMED: usize = 10;
     let names: Vec<&str> = files.iter().take(NAMED).map(|f| f.key.as_str()).collect();

@@ -98,7 +98,7 @@ macro_rules! append_in_tx {
                 prev = entry.hash.clone();
                 sealed.push(entry);
             }
-            for chunk in sealed.chunks($crate::catalog::INSERT_BATCH) {
+            for chunk in $crate::catalog::audit::batches(&sealed) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO audit_log (seq, at, actor, action, dataset, target, outcome, detail, prev, hash) ",
                 );

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::sharing;
 
@@ -55,6 +56,11 @@ impl Inventory {
     /// Reads an inventory, holding each digest once and most paths once (see `PathMap`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
         sharing::while_reading(|| serde_json::from_slice(bytes))
+    }
+
+    /// Reads an inventory as `from_json` does, from bytes as they come.
+    pub fn from_reader(reader: impl std::io::Read) -> serde_json::Result<Inventory> {
+        sharing::while_reading(|| serde_json::from_reader(reader))
     }
 
     pub fn head_number(&self) -> u32 {
@@ -119,6 +125,48 @@ impl Version {
     }
 }
 
+/// The inventory as it stood at version `number` (see `Inventory::truncated`), written from the
+/// whole one as it is: the same JSON, without copying any version's state.
+pub(crate) struct Truncated {
+    pub(crate) inventory: Arc<Inventory>,
+    pub(crate) number: u32,
+}
+
+impl Serialize for Truncated {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Inventory { id, kind, digest_algorithm, content_directory, manifest, versions, .. } = &*self.inventory;
+        let kept = || versions.iter().filter(|(name, _)| version_number(name).is_some_and(|n| n <= self.number));
+        let referenced: HashSet<&str> = kept().flat_map(|(_, v)| v.state.keys().map(|digest| &**digest)).collect();
+        // Fields in the order `Inventory` is written in; a truncated inventory has no fixity.
+        let mut fields = serializer.serialize_struct("Inventory", 7)?;
+        fields.serialize_field("id", id)?;
+        fields.serialize_field("type", kind)?;
+        fields.serialize_field("digestAlgorithm", digest_algorithm)?;
+        fields.serialize_field("head", &format!("v{}", self.number))?;
+        if let Some(directory) = content_directory {
+            fields.serialize_field("contentDirectory", directory)?;
+        }
+        fields.serialize_field("manifest", &MapOf(|| manifest.iter().filter(|(digest, _)| referenced.contains(&***digest))))?;
+        fields.serialize_field("versions", &MapOf(kept))?;
+        fields.end()
+    }
+}
+
+/// A map written from the pairs `.0` gives.
+struct MapOf<F>(F);
+
+impl<F, I, K, V> Serialize for MapOf<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (K, V)>,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map((self.0)())
+    }
+}
+
 /// `v3` → 3; `v003` → 3 (zero-padded names are legal but discouraged).
 pub(crate) fn version_number(name: &str) -> Option<u32> {
     let digits = name.strip_prefix('v')?;
@@ -163,6 +211,30 @@ mod tests {
         let first: Vec<&Arc<str>> = inventory.versions["v1"].state.values().flatten().collect();
         let second = inventory.versions["v2"].state.values().flatten();
         second.filter(|path| first.iter().any(|known| Arc::ptr_eq(known, path))).count()
+    }
+
+    #[test]
+    fn a_truncated_inventory_is_written_from_a_view_as_from_a_copy() {
+        let (a, b, c) = ("a".repeat(128), "b".repeat(128), "c".repeat(128));
+        // The second version drops content of the first and adds its own.
+        let json = format!(
+            r#"{{"id": "o", "type": "https://ocfl.io/1.1/spec/#inventory", "digestAlgorithm": "sha512", "head": "v2",
+                "manifest": {{"{a}": ["v1/content/a"], "{b}": ["v1/content/b"], "{c}": ["v2/content/c"]}},
+                "versions": {{"v1": {{"created": "2026-12-01T00:00:00Z", "state": {{"{a}": ["a"], "{b}": ["b"]}}}},
+                              "v2": {{"created": "2026-12-02T00:00:00Z", "state": {{"{b}": ["b"], "{c}": ["c", "d"]}}, "message": "m"}}}},
+                "fixity": {{"md5": {{}}}}}}"#
+        );
+        let mut inventory = Inventory::from_json(json.as_bytes()).unwrap();
+        assert_eq!(inventory.truncated(1).manifest.len(), 2);
+        for content_directory in [None, Some("stuff".to_string())] {
+            inventory.content_directory = content_directory;
+            let whole = Arc::new(inventory.clone());
+            for number in 1..=2 {
+                let view = super::Truncated { inventory: whole.clone(), number };
+                let copy = inventory.truncated(number);
+                assert_eq!(serde_json::to_string_pretty(&view).unwrap(), serde_json::to_string_pretty(&copy).unwrap());
+            }
+        }
     }
 
     #[test]

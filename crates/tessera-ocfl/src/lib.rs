@@ -5,6 +5,8 @@ mod inventory;
 mod layout;
 mod repo;
 mod sharing;
+#[cfg(test)]
+mod streamed;
 pub mod validate;
 
 pub use error::Error;

@@ -4,16 +4,17 @@
 //! inventory and its sidecar. Replacing the root `inventory.json` is the commit point: until
 //! then readers and `recover` see the previous version, after it the new one.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
+use serde::Serialize;
 use tessera_storage::{ByteStream, Sha512, Store, WriteFn};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::inventory::{Inventory, PathMap, User, Version, version_number};
+use crate::inventory::{Inventory, PathMap, Truncated, User, Version, version_number};
 use crate::layout::{self, OBJECT_NAMASTE};
 use crate::{Error, INVENTORY_TYPE, Result};
 
@@ -21,7 +22,7 @@ use crate::{Error, INVENTORY_TYPE, Result};
 #[derive(Clone, Debug)]
 pub enum FileSource {
     /// Content already in the object (carried over from an earlier version).
-    Existing { sha512: String },
+    Existing { sha512: Arc<str> },
     /// A durable local file whose SHA-512 the caller computed while writing it.
     LocalFile { path: PathBuf, sha512: String },
     /// Small content produced in memory, such as a metadata document.
@@ -34,13 +35,24 @@ pub struct NewVersion {
     /// The head version number the state was built from (0 for a new object). A commit
     /// refuses when the object has moved on meanwhile, so no concurrent change is lost.
     pub base: u32,
-    pub state: Vec<(String, FileSource)>,
+    /// Paths and digests carried from an inventory are shared with it, not copied (see
+    /// `Version::carried`): at 100,000 files a copy is about 17 MB.
+    pub state: Vec<(Arc<str>, FileSource)>,
     pub message: String,
     pub user: User,
     pub created: OffsetDateTime,
     /// The inventory the state was built from, when the caller read it with `OcflRepo::read`:
     /// the commit then takes it rather than reading and parsing it again.
     pub read: Option<ReadInventory>,
+}
+
+impl Version {
+    /// The version's files as the state of a new version that keeps them as they are.
+    pub fn carried(&self) -> impl Iterator<Item = (Arc<str>, FileSource)> + '_ {
+        self.state
+            .iter()
+            .flat_map(|(digest, paths)| paths.iter().map(|path| (path.clone(), FileSource::Existing { sha512: digest.clone() })))
+    }
 }
 
 /// An object's inventory with the SHA-512 of its bytes as read. A commit built on it takes it
@@ -86,9 +98,7 @@ impl OcflRepo {
     /// The object's current inventory, to build a new version on; `None` if there is no such
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
-        let Some(bytes) = root_inventory_bytes(self.store.as_ref(), &layout::object_root(id)).await? else { return Ok(None) };
-        let inventory = Inventory::from_json(&bytes).map_err(|e| corrupt(id, e))?;
-        Ok(Some(ReadInventory { inventory, digest: Sha512::digest_hex(&bytes) }))
+        read_streamed(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id).await
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -156,27 +166,34 @@ impl OcflRepo {
             .previous(id, next.read.take())
             .await?
             .ok_or_else(|| Error::CorruptObject { id: id.to_string(), reason: "there is no such object to purge".into() })?;
-        let mut purged: Vec<Purged> = previous
-            .head_version()
-            .map(|head| head.files().filter(|(path, _)| paths.contains(*path)).map(|(path, digest)| Purged::new(path, digest)).collect())
-            .unwrap_or_default();
+        // Looked up for every path of every version: hashed, not searched for in a tree.
+        let purging: HashSet<&str> = paths.iter().map(String::as_str).collect();
+        // Not only the head's: a record's files are in the version that published it, and in
+        // later ones only while it is the latest.
+        let mut found: BTreeMap<&Arc<str>, &Arc<str>> = BTreeMap::new();
+        for version in previous.versions.values() {
+            for (digest, logical) in &version.state {
+                found.extend(logical.iter().filter(|path| purging.contains(&***path)).map(|path| (path, digest)));
+            }
+        }
+        let mut purged: Vec<Purged> =
+            found.into_iter().map(|(path, digest)| Purged { path: path.clone(), digest: digest.clone(), erased: false }).collect();
         // Content some other path still holds stays, and so does its history: erasing a path
         // from old versions while its bytes remain would leave them unaccounted for.
         let kept: HashSet<Arc<str>> = previous
             .versions
             .values()
             .flat_map(|v| v.state.iter())
-            .filter(|(_, logical)| logical.iter().any(|path| !paths.contains(&**path)))
+            .filter(|(_, logical)| logical.iter().any(|path| !purging.contains(&**path)))
             .map(|(digest, _)| digest.clone())
             .collect();
         for item in &mut purged {
-            item.erased = !kept.contains(item.digest.as_str());
+            item.erased = !kept.contains(&item.digest);
         }
-        purged.sort_by(|a, b| a.path.cmp(&b.path));
         for version in previous.versions.values_mut() {
             for (digest, logical) in version.state.iter_mut() {
                 if !kept.contains(digest) {
-                    logical.retain(|path| !paths.contains(&**path));
+                    logical.retain(|path| !purging.contains(&**path));
                 }
             }
             version.state.retain(|_, logical| !logical.is_empty());
@@ -193,9 +210,13 @@ impl OcflRepo {
         });
 
         let (inventory, sidecar) = self.write_version(id, Some(previous), next).await?;
+        // Each written from a view of the whole inventory: a copy of each was tens of MB.
+        let inventory = Arc::new(inventory);
         for number in 1..inventory.head_number() {
-            self.write_version_inventory(inventory.truncated(number)).await?;
+            let dir = format!("{root}/v{number}");
+            self.write_inventory_in(&dir, id, Arc::new(Truncated { inventory: inventory.clone(), number })).await?;
         }
+        let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
         self.commit_root(&inventory, sidecar).await?;
         for content_path in erased {
             self.store.delete(&format!("{root}/{content_path}")).await?;
@@ -225,26 +246,30 @@ impl OcflRepo {
         // Local files are stored together after the loop, so the store can sync them at once.
         let mut local_files = Vec::new();
         for (logical_path, source) in new.state {
-            let (sha512, write): (Arc<str>, Option<FileSource>) = match source {
-                FileSource::Existing { sha512 } => match manifest.get_key_value(sha512.as_str()) {
-                    // The manifest's own copy of the digest, held once (see `PathMap`).
-                    Some((known, _)) => (known.clone(), None),
-                    None => return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {sha512}") }),
-                },
-                FileSource::LocalFile { ref sha512, .. } => (sha512.as_str().into(), Some(source)),
-                FileSource::Bytes(ref bytes) => (Sha512::digest_hex(bytes).into(), Some(source)),
+            let digest: Arc<str> = match &source {
+                FileSource::Existing { sha512 } => sha512.clone(),
+                FileSource::LocalFile { sha512, .. } => sha512.as_str().into(),
+                FileSource::Bytes(bytes) => Sha512::digest_hex(bytes).into(),
             };
-            if let (Some(source), false) = (write, manifest.contains_key(&sha512)) {
-                let content_path = format!("{version_dir}/content/{logical_path}");
-                let key = format!("{root}/{content_path}");
-                match source {
-                    FileSource::LocalFile { path, .. } => local_files.push((key, path)),
-                    FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
-                    FileSource::Existing { .. } => unreachable!("existing content is never written"),
+            // Content the object has is not written again, and the state takes the manifest's
+            // own copy of its digest, held once (see `PathMap`).
+            let sha512 = match manifest.get_key_value(&digest) {
+                Some((known, _)) => known.clone(),
+                None => {
+                    let content_path = format!("{version_dir}/content/{logical_path}");
+                    let key = format!("{root}/{content_path}");
+                    match source {
+                        FileSource::Existing { .. } => {
+                            return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {digest}") });
+                        }
+                        FileSource::LocalFile { path, .. } => local_files.push((key, path)),
+                        FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
+                    }
+                    manifest.insert(digest.clone(), vec![content_path.into()]);
+                    digest
                 }
-                manifest.insert(sha512.clone(), vec![content_path.into()]);
-            }
-            state.entry(sha512).or_default().push(logical_path.into());
+            };
+            state.entry(sha512).or_default().push(logical_path);
         }
         self.store.put_files(local_files).await?;
         for paths in state.values_mut() {
@@ -272,8 +297,16 @@ impl OcflRepo {
     async fn write_version_inventory(&self, inventory: Inventory) -> Result<(Inventory, Bytes)> {
         let dir = format!("{}/{}", layout::object_root(&inventory.id), inventory.head);
         let inventory = Arc::new(inventory);
+        let sidecar = self.write_inventory_in(&dir, &inventory.id, inventory.clone()).await?;
+        // The writer has run and let go of its share by now.
+        let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
+        Ok((inventory, sidecar))
+    }
+
+    /// Writes the inventory of object `id` into `dir`, then its sidecar, which it gives back.
+    async fn write_inventory_in(&self, dir: &str, id: &str, inventory: Arc<impl Serialize + Send + Sync + 'static>) -> Result<Bytes> {
         let digest = Arc::new(OnceLock::new());
-        let (writing, written) = (inventory.clone(), digest.clone());
+        let (writing, written) = (inventory, digest.clone());
         let write: WriteFn = Box::new(move |out| {
             // Buffered before the hasher, which then sees large blocks rather than every token.
             let mut buffered = std::io::BufWriter::with_capacity(INVENTORY_BUFFER, Hashing { out, sha512: Sha512::default() });
@@ -283,12 +316,10 @@ impl OcflRepo {
             Ok(())
         });
         self.store.put_written(&format!("{dir}/inventory.json"), write).await?;
-        let digest = digest.get().ok_or_else(|| corrupt(&inventory.id, "its inventory was not written"))?;
+        let digest = digest.get().ok_or_else(|| corrupt(id, "its inventory was not written"))?;
         let sidecar = Bytes::from(layout::sidecar_of(digest));
         self.store.put_bytes(&format!("{dir}/inventory.json.sha512"), sidecar.clone()).await?;
-        // The writer has run and let go of its share by now.
-        let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
-        Ok((inventory, sidecar))
+        Ok(sidecar)
     }
 
     /// Makes the head version's inventory the object's root inventory, then writes its sidecar:
@@ -420,16 +451,10 @@ const LISTINGS_AT_ONCE: usize = 16;
 /// One logical file a purge removed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Purged {
-    pub path: String,
-    pub digest: String,
+    pub path: Arc<str>,
+    pub digest: Arc<str>,
     /// Whether its bytes left storage: false when another path still holds the same content.
     pub erased: bool,
-}
-
-impl Purged {
-    fn new(path: &str, digest: &str) -> Self {
-        Self { path: path.to_string(), digest: digest.to_string(), erased: false }
-    }
 }
 
 /// Whether `key` lies in a version's content folder (`{root}/vN/content/...`).
@@ -461,16 +486,94 @@ impl std::io::Write for Hashing<'_> {
 }
 
 async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Option<Inventory>> {
-    let Some(bytes) = root_inventory_bytes(store, root).await? else { return Ok(None) };
-    Inventory::from_json(&bytes).map(Some).map_err(|e| corrupt(id, e))
+    Ok(read_streamed(store, &format!("{root}/inventory.json"), id).await?.map(|read| read.inventory))
 }
 
-/// The bytes of the root inventory at `root`, or `None` when there is no object there.
-async fn root_inventory_bytes(store: &dyn Store, root: &str) -> Result<Option<Bytes>> {
-    match store.get_bytes(&format!("{root}/inventory.json")).await {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(tessera_storage::Error::NotFound { .. }) => Ok(None),
-        Err(err) => Err(err.into()),
+/// Reads and parses the inventory at `key` as its bytes arrive, on a blocking thread, hashing
+/// them; `None` when there is none. At 100,000 files in four versions its JSON is 80 MB, which
+/// read whole was held beside the inventory parsed from it.
+async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
+    let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
+    let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
+    // A local file is read on the parsing thread: through the runtime, a chunk at a time, the
+    // parse took twice as long.
+    let parsed = if let Some(path) = store.local_path(key) {
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file.into_std().await,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => return Err(failed(err)),
+        };
+        joined(tokio::task::spawn_blocking(move || parse_hashed(file)).await)?
+    } else {
+        let mut stream = match store.get_stream(key, None).await {
+            Ok(stream) => stream,
+            Err(tessera_storage::Error::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        let (chunks, arriving) = tokio::sync::mpsc::channel(4);
+        let parse = tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }));
+        while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
+            if chunks.send(chunk).await.is_err() {
+                break; // The parser has stopped, at an error it reports.
+            }
+        }
+        drop(chunks);
+        joined(parse.await)?
+    };
+    let (inventory, digest) = parsed.map_err(|err| match err {
+        Parse::Json(err) => corrupt(id, err),
+        Parse::Io(err) => failed(err),
+    })?;
+    Ok(Some(ReadInventory { inventory, digest }))
+}
+
+enum Parse {
+    Json(serde_json::Error),
+    Io(std::io::Error),
+}
+
+/// An inventory parsed from `bytes`, with the SHA-512 of every byte: parsing reads to the end,
+/// as anything but whitespace after the JSON is an error.
+fn parse_hashed(bytes: impl std::io::Read) -> std::result::Result<(Inventory, String), Parse> {
+    let mut sha512 = Sha512::default();
+    // Given by value: serde_json reads a byte at a time, quickly from a `BufReader` it owns and
+    // at half the speed through a reference to one.
+    let reader = std::io::BufReader::with_capacity(INVENTORY_BUFFER, HashingReader { inner: bytes, sha512: &mut sha512 });
+    let inventory = Inventory::from_reader(reader).map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
+    Ok((inventory, sha512.finish_hex()))
+}
+
+/// Hashes what is read through it.
+struct HashingReader<'a, R> {
+    inner: R,
+    sha512: &'a mut Sha512,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sha512.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The chunks of a stream as a reader, for a blocking thread.
+struct Arriving {
+    chunks: tokio::sync::mpsc::Receiver<Bytes>,
+    chunk: Bytes,
+}
+
+impl std::io::Read for Arriving {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.chunk = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
     }
 }
 
@@ -487,7 +590,7 @@ mod tests {
     fn version(base: u32, files: Vec<(&str, FileSource)>) -> NewVersion {
         NewVersion {
             base,
-            state: files.into_iter().map(|(p, s)| (p.to_string(), s)).collect(),
+            state: files.into_iter().map(|(p, s)| (p.into(), s)).collect(),
             message: "test".into(),
             user: User { name: "Tester".into(), address: Some("mailto:t@example.org".into()) },
             created: OffsetDateTime::now_utc(),
@@ -529,9 +632,9 @@ mod tests {
                 version(
                     1,
                     vec![
-                        ("1/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                        ("1/files/data.bin", FileSource::Existing { sha512: big_digest.as_str().into() }),
                         ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
-                        ("2/files/data.bin", FileSource::Existing { sha512: big_digest.clone() }),
+                        ("2/files/data.bin", FileSource::Existing { sha512: big_digest.as_str().into() }),
                         ("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}"))),
                     ],
                 ),
@@ -553,6 +656,38 @@ mod tests {
 
     /// A commit takes the inventory its caller read while the object has not moved on; once it
     /// has, it reads the object again and refuses to build on the old head.
+    /// An inventory of many megabytes is parsed as it is read, from a local file or in many
+    /// chunks from a store that streams, and hashed whole; one cut short is corrupt, not half read.
+    #[tokio::test]
+    async fn an_inventory_is_read_as_it_streams_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = LocalStore::new(dir.path()).unwrap();
+        let state: PathMap =
+            (0..20_000).map(|n| (Sha512::digest_hex(&[n as u8, (n >> 8) as u8]).into(), vec![format!("f{n}").into()])).collect();
+        let inventory = Inventory {
+            id: "big".into(),
+            kind: INVENTORY_TYPE.into(),
+            digest_algorithm: "sha512".into(),
+            head: "v1".into(),
+            content_directory: None,
+            manifest: state.iter().map(|(digest, paths)| (digest.clone(), vec![format!("v1/content/{}", paths[0]).into()])).collect(),
+            versions: [("v1".to_string(), Version { created: "2026-12-01T00:00:00Z".into(), state, message: None, user: None })].into(),
+            fixity: None,
+        };
+        let json = serde_json::to_vec_pretty(&inventory).unwrap();
+        assert!(json.len() > 4 * 1024 * 1024, "{} bytes", json.len());
+        local.put_bytes("big/inventory.json", Bytes::from(json.clone())).await.unwrap();
+        local.put_bytes("cut/inventory.json", Bytes::from(json[..json.len() / 2].to_vec())).await.unwrap();
+        let streamed = crate::streamed::Streamed(local.clone());
+        for store in [&local as &dyn Store, &streamed] {
+            let read = read_streamed(store, "big/inventory.json", "big").await.unwrap().unwrap();
+            assert_eq!((&read.inventory, read.digest), (&inventory, Sha512::digest_hex(&json)));
+            assert!(read_streamed(store, "none/inventory.json", "none").await.unwrap().is_none());
+            let cut = read_streamed(store, "cut/inventory.json", "cut").await;
+            assert!(matches!(cut, Err(Error::CorruptObject { .. })), "{cut:?}");
+        }
+    }
+
     #[tokio::test]
     async fn a_commit_builds_on_the_inventory_read_only_while_it_is_current() {
         let dir = tempfile::tempdir().unwrap();
@@ -623,7 +758,7 @@ mod tests {
         let repo = OcflRepo::open(store.clone()).await.unwrap();
         let root = layout::object_root("obj");
         let bytes = |b: &'static [u8]| FileSource::Bytes(Bytes::from_static(b));
-        let digest = |b: &[u8]| FileSource::Existing { sha512: Sha512::digest_hex(b) };
+        let digest = |b: &[u8]| FileSource::Existing { sha512: Sha512::digest_hex(b).into() };
         repo.commit(
             "obj",
             version(
@@ -656,7 +791,7 @@ mod tests {
         );
         let (inventory, purged) = repo.purge("obj", &paths, next).await.unwrap();
         assert_eq!(inventory.head, "v3");
-        let erased: Vec<(&str, bool)> = purged.iter().map(|p| (p.path.as_str(), p.erased)).collect();
+        let erased: Vec<(&str, bool)> = purged.iter().map(|p| (&*p.path, p.erased)).collect();
         assert_eq!(erased, [("1/files/secret.csv", true), ("1/files/shared.txt", false)], "content another record holds stays");
         assert_eq!(store.size(&format!("{root}/v1/content/1/files/secret.csv")).await.unwrap(), None);
         for v in 1..=3 {

@@ -26,6 +26,30 @@ macro_rules! audit_row {
     };
 }
 
+/// How much detail one statement appending entries carries at most, unless one entry alone
+/// has more: the driver and the database each copy what a statement binds.
+const BATCH_DETAIL_BYTES: usize = 1 << 20;
+
+/// Entries in the batches they are inserted in: a thousand at most, and no more detail than
+/// `BATCH_DETAIL_BYTES` beyond the first entry of each.
+pub(crate) fn batches(entries: &[AuditEntry]) -> impl Iterator<Item = &[AuditEntry]> {
+    let mut rest = entries;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        let (mut count, mut bytes) = (1, first.detail.len());
+        while let Some(next) = rest.get(count) {
+            if count == super::INSERT_BATCH || bytes + next.detail.len() > BATCH_DETAIL_BYTES {
+                break;
+            }
+            bytes += next.detail.len();
+            count += 1;
+        }
+        let (batch, after) = rest.split_at(count);
+        rest = after;
+        Some(batch)
+    })
+}
+
 /// Writes committed entries to the log too, where operators follow them as they happen.
 pub(crate) fn log_committed(entries: &[AuditEntry]) {
     for entry in entries {
@@ -151,5 +175,29 @@ impl Catalog {
             let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
             Ok::<_, Error>((row.try_get("seq")?, row.try_get("hash")?))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_domain::audit::AuditEntry;
+
+    use super::{BATCH_DETAIL_BYTES, batches};
+
+    fn sizes(details: &[usize]) -> Vec<usize> {
+        let entries: Vec<AuditEntry> = details.iter().map(|&n| AuditEntry { detail: "x".repeat(n), ..AuditEntry::default() }).collect();
+        let batched: Vec<&[AuditEntry]> = batches(&entries).collect();
+        assert_eq!(batched.concat(), entries, "every entry once, in order");
+        batched.iter().map(|batch| batch.len()).collect()
+    }
+
+    #[test]
+    fn a_batch_holds_a_thousand_entries_or_a_mebibyte_of_detail() {
+        assert_eq!(sizes(&[]), Vec::<usize>::new());
+        assert_eq!(sizes(&[2; 2500]), [1000, 1000, 500]);
+        let third = BATCH_DETAIL_BYTES / 3;
+        assert_eq!(sizes(&[third; 7]), [3, 3, 1]);
+        // An entry larger than the bound goes alone, and does not hold back the ones after it.
+        assert_eq!(sizes(&[10, BATCH_DETAIL_BYTES * 2, 10, 10]), [1, 1, 2]);
     }
 }

@@ -167,6 +167,36 @@ async fn a_dataset_of_many_files_streams_out_whole() {
     let said = String::from_utf8_lossy(&again.stderr);
     assert!(said.contains("2345 files (2343 of them already there)"), "{said}");
     assert!(same(&names[7]) && same(&names[49]), "fetched again");
+
+    // Deleting them all: the audit trail names every file, a thousand to an entry, and each
+    // entry says which part of the deletion it is.
+    server.cli_ok(&["admin", "create-user", "root@example.org", "--admin"]);
+    let admin = server.cli_ok(&["admin", "create-token", "root@example.org", "--scopes", "read deposit steward admin"]);
+    let admin = Api::new(&server, Some(admin.trim().to_string()));
+    let (status, request) =
+        owner.post(&format!("/api/records/{id}/deletion-requests"), serde_json::json!({"reason": "Plates lent out"})).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{request}");
+    let approve = format!("/api/deletion-requests/{}/approve", request["id"].as_str().unwrap());
+    let (status, approved) = admin.post(&approve, serde_json::json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{approved}");
+    let trail = server.cli_ok(&["audit", "export"]);
+    let parts: Vec<serde_json::Value> = trail
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|entry| entry["action"] == "files-deleted")
+        .map(|entry| serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap())
+        .collect();
+    let numbered: Vec<(u64, u64, usize)> =
+        parts.iter().map(|p| (p["part"].as_u64().unwrap(), p["parts"].as_u64().unwrap(), p["files"].as_array().unwrap().len())).collect();
+    assert_eq!(numbered, [(1, 3, 1000), (2, 3, 1000), (3, 3, 345)]);
+    let mut named: Vec<&str> = parts.iter().flat_map(|p| p["files"].as_array().unwrap()).map(|f| f["key"].as_str().unwrap()).collect();
+    named.sort_unstable();
+    let mut sorted_names: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted_names.sort_unstable();
+    assert_eq!(named, sorted_names);
+    let reason = "deleted at the depositor's request: Plates lent out";
+    assert!(parts.iter().all(|p| p["reason"] == reason && p["ocfl_version"] == parts[0]["ocfl_version"]), "{:?}", parts[0]["reason"]);
+    assert!(server.cli(&["audit", "verify"]).status.success());
 }
 
 /// `tessera verify` stopped with Ctrl-C says what it had checked so far, and fails.

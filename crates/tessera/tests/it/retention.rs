@@ -158,6 +158,7 @@ async fn files_are_deleted_when_their_retention_ends() {
         (detail["files"][0]["sha512"].as_str(), detail["files"][0]["erased"].as_bool()),
         (Some(sha512_hex(table).as_str()), Some(true))
     );
+    assert_eq!((&detail["part"], &detail["parts"]), (&json!(1), &json!(1)));
     assert!(trail.contains("legal-hold-placed") && trail.contains("retention-schedule-added"), "{trail}");
     assert!(server.cli(&["audit", "verify"]).status.success());
 
@@ -286,6 +287,13 @@ async fn files_of_an_older_version_are_deleted_where_they_are_kept() {
         assert_eq!(anonymous.get(&format!("/api/records/{first}/files/{key}/content")).await.0, StatusCode::GONE, "{key}");
     }
     assert_eq!(anonymous.bytes(&format!("/api/records/{second}/files/shared.csv/content")).await.2, b"ward,count\nA,3\n");
+    // The audit trail says which bytes left storage: those no other record holds.
+    let trail = server.cli_ok(&["audit", "export"]);
+    let entry: Value = trail.lines().map(|l| serde_json::from_str(l).unwrap()).find(|e: &Value| e["action"] == "files-deleted").unwrap();
+    let detail: Value = serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+    let erased: Vec<(&str, bool)> =
+        detail["files"].as_array().unwrap().iter().map(|f| (f["key"].as_str().unwrap(), f["erased"].as_bool().unwrap())).collect();
+    assert_eq!(erased, [("old.csv", true), ("shared.csv", false)]);
     let reference = Command::new(ocfl_validator()).arg(server.data_dir.join("ocfl")).output().expect("running ocfl-validate.py");
     assert!(reference.status.success(), "ocfl-py rejects the storage root: {}", describe(&reference));
 
