@@ -490,8 +490,8 @@ async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Optio
 }
 
 /// Reads and parses the inventory at `key` as its bytes arrive, on a blocking thread, hashing
-/// them; `None` when there is none. At 100,000 files in four versions its JSON is 80 MB, which
-/// read whole was held beside the inventory parsed from it.
+/// them; `None` when there is none. Read whole, the JSON (80 MB at three versions of 100,000
+/// files) was held beside the inventory parsed from it.
 async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
     let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
