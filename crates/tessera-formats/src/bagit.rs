@@ -5,7 +5,7 @@
 
 use md5::Md5;
 use sha1::Sha1;
-use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+use sha2::{Digest, Sha224, Sha256, Sha384};
 
 use crate::Described;
 
@@ -272,19 +272,20 @@ impl Algorithm {
             Self::Sha224 => Hasher::Sha224(Sha224::new()),
             Self::Sha256 => Hasher::Sha256(Sha256::new()),
             Self::Sha384 => Hasher::Sha384(Sha384::new()),
-            Self::Sha512 => Hasher::Sha512(Sha512::new()),
+            Self::Sha512 => Hasher::Sha512(openssl::sha::Sha512::new()),
         }
     }
 }
 
-/// A digest in progress, of any algorithm bags use.
+/// A digest in progress, of any algorithm bags use. SHA-512, every stored file's digest, is
+/// OpenSSL's, as in the storage layer.
 pub enum Hasher {
     Md5(Md5),
     Sha1(Sha1),
     Sha224(Sha224),
     Sha256(Sha256),
     Sha384(Sha384),
-    Sha512(Sha512),
+    Sha512(openssl::sha::Sha512),
 }
 
 impl Hasher {
@@ -306,7 +307,7 @@ impl Hasher {
             Self::Sha224(h) => format!("{:x}", h.finalize()),
             Self::Sha256(h) => format!("{:x}", h.finalize()),
             Self::Sha384(h) => format!("{:x}", h.finalize()),
-            Self::Sha512(h) => format!("{:x}", h.finalize()),
+            Self::Sha512(h) => h.finish().iter().map(|b| format!("{b:02x}")).collect(),
         }
     }
 }
@@ -358,5 +359,11 @@ mod tests {
         let mut md5 = Algorithm::parse("md5").unwrap().hasher();
         md5.update(b"abc");
         assert_eq!(md5.finish_hex(), "900150983cd24fb0d6963f7d28e17f72");
+        // FIPS 180-2's example, whose digest has bytes under 0x10: each is two hex digits.
+        let mut sha512 = Algorithm::Sha512.hasher();
+        sha512.update(b"abc");
+        let hex = sha512.finish_hex();
+        assert_eq!(hex.len(), 128);
+        assert!(hex.starts_with("ddaf35a193617aba") && hex.ends_with("a54ca49f"), "{hex}");
     }
 }

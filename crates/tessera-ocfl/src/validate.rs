@@ -680,15 +680,16 @@ fn hash_file(path: &std::path::Path, mut hasher: Hasher, hashed: &AtomicU64) -> 
 const HASH_BUFFER: usize = 256 * 1024;
 
 enum Hasher {
+    Sha512(tessera_storage::Sha512),
     Ring(ring::digest::Context),
     Md5(md5::Md5),
 }
 
 impl Hasher {
     fn new(algorithm: &str) -> Option<Self> {
-        use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY, SHA256, SHA512};
+        use ring::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY, SHA256};
         Some(match algorithm {
-            "sha512" => Hasher::Ring(Context::new(&SHA512)),
+            "sha512" => Hasher::Sha512(tessera_storage::Sha512::default()),
             "sha256" => Hasher::Ring(Context::new(&SHA256)),
             "sha1" => Hasher::Ring(Context::new(&SHA1_FOR_LEGACY_USE_ONLY)),
             "md5" => Hasher::Md5(<md5::Md5 as md5::Digest>::new()),
@@ -698,6 +699,7 @@ impl Hasher {
 
     fn update(&mut self, bytes: &[u8]) {
         match self {
+            Hasher::Sha512(sha512) => sha512.update(bytes),
             Hasher::Ring(ctx) => ctx.update(bytes),
             Hasher::Md5(md5) => md5::Digest::update(md5, bytes),
         }
@@ -705,6 +707,7 @@ impl Hasher {
 
     fn finish_hex(self) -> String {
         match self {
+            Hasher::Sha512(sha512) => sha512.finish_hex(),
             Hasher::Ring(ctx) => tessera_storage::hex(ctx.finish().as_ref()),
             Hasher::Md5(md5) => tessera_storage::hex(&md5::Digest::finalize(md5)),
         }
