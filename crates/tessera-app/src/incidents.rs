@@ -11,6 +11,7 @@ use tessera_domain::{ParentId, Problem, RecordId};
 use crate::audit::Event;
 use crate::drafts::{facts_of_record, from_json};
 use crate::model::RecordDoc;
+use crate::retention::Doomed;
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -173,9 +174,10 @@ impl Tessera {
         if !restore {
             let reason = format!("deleted after review of a reported problem: {}", takedown.reason);
             for record in self.catalog.records_of_parent(parent).await? {
-                let keys: Vec<String> = self.catalog.record_files(record.id, 0, None).await?.0.into_iter().map(|f| f.key).collect();
-                if !keys.is_empty() {
-                    self.delete_files(record.id, &keys, &reason, &format!("takedown:{}", takedown.id), subject.user).await?;
+                // No rows, only the record's count of files.
+                let (_, files) = self.catalog.record_files(record.id, 0, Some(0)).await?;
+                if files > 0 {
+                    self.delete_files(record.id, Doomed::All, &reason, &format!("takedown:{}", takedown.id), subject.user).await?;
                 }
             }
         }

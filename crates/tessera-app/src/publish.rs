@@ -122,8 +122,8 @@ impl Tessera {
             .collect();
         state.append(&mut own);
         doc.files.version = Some(base + 1);
-        let record_json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((format!("{id}/record.json").into(), FileSource::Bytes(record_json.into())));
+        let doc = Arc::new(doc);
+        state.push(record_file(&doc)?);
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
@@ -134,7 +134,7 @@ impl Tessera {
         // 100,000 files, goes before the catalogue's transaction.
         let (derived, ocfl_version) = {
             let inventory = self.commit_version(row.parent_id, version).await?;
-            (derive_rows(&inventory, doc)?, inventory.head)
+            (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, inventory.head)
         };
         let record = &derived.record;
         let files_changed = row.kind != KIND_EDIT;
@@ -272,14 +272,12 @@ impl Tessera {
             let mut doc = self.stored_record(inventory, record.id).await?;
             change(&mut doc);
             doc.updated = stamp.clone();
-            docs.push(doc);
+            docs.push(Arc::new(doc));
         }
-        let rewritten: Vec<String> = docs.iter().map(|d| format!("{}/record.json", d.id)).collect();
-        let mut state: Vec<(Arc<str>, FileSource)> = head.carried().filter(|(path, _)| !rewritten.iter().any(|r| **r == **path)).collect();
-        for (path, doc) in rewritten.into_iter().zip(&docs) {
-            let json = serde_json::to_vec_pretty(doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-            state.push((path.into(), FileSource::Bytes(json.into())));
-        }
+        let rewritten = docs.iter().map(record_file).collect::<Result<Vec<_>>>()?;
+        let mut state: Vec<(Arc<str>, FileSource)> =
+            head.carried().filter(|(path, _)| !rewritten.iter().any(|(r, _)| **r == **path)).collect();
+        state.extend(rewritten);
         let version = NewVersion {
             base: inventory.head_number(),
             state,
@@ -288,12 +286,17 @@ impl Tessera {
             created: parse_time(&stamp),
             read: Some(read),
         };
-        let inventory = self.commit_version(parent, version).await?;
-        detail["ocfl_version"] = json!(inventory.head);
+        // The files are as they were: only the records' rows change, and the inventory goes
+        // before the catalogue's writes.
+        let (ocfl_version, number) = {
+            let inventory = self.commit_version(parent, version).await?;
+            (inventory.head.clone(), inventory.head_number())
+        };
+        detail["ocfl_version"] = json!(ocfl_version);
         let mut entries = vec![self.entry(event.detail(detail))];
         for doc in docs {
-            let derived = derive_rows(&inventory, doc)?;
-            self.catalog.apply_published(&derived.record, None, None, &derived.sets, std::mem::take(&mut entries)).await?;
+            let (record, _, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), number)?;
+            self.catalog.apply_published(&record, None, None, &sets, std::mem::take(&mut entries)).await?;
         }
         self.index_parent(parent).await
     }
@@ -338,7 +341,7 @@ impl Derived {
 }
 
 /// The catalogue rows for a record as committed in `inventory`, from its document as stored.
-pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<Derived> {
+pub(crate) fn derive_rows(inventory: &Inventory, doc: RecordDoc) -> Result<Derived> {
     let state = files_state(inventory, &doc)?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
@@ -366,8 +369,14 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
             content_key: format!("{root}/{content_path}"),
         });
     }
-    // The catalogue keeps file details and tombstones in tables of their own, not in the
-    // document, which says only how many files each deletion took.
+    let (record, deleted, sets) = catalogue_rows(doc, inventory.head_number())?;
+    Ok(Derived { record, files, deleted, sets })
+}
+
+/// Record `doc`'s row as committed at OCFL version `head`, its tombstones and its OAI-PMH sets.
+/// The catalogue keeps file details and tombstones in tables of their own, not in the
+/// document, which says only how many files each deletion took.
+fn catalogue_rows(mut doc: RecordDoc, head: u32) -> Result<(RecordRow, Vec<DeletedFileRow>, Vec<String>)> {
     doc.files.entries.clear();
     let mut tombstones = Vec::new();
     for (n, deletion) in doc.deletions.iter_mut().enumerate() {
@@ -382,8 +391,13 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
             sha512: f.sha512,
         }));
     }
-    let record = doc.catalogue_row(i64::from(inventory.head_number()))?;
-    Ok(Derived { record, files, deleted: tombstones, sets: crate::oai::sets_of(&doc) })
+    Ok((doc.catalogue_row(i64::from(head))?, tombstones, crate::oai::sets_of(&doc)))
+}
+
+/// The `{id}/record.json` of a new version, serialised as it is stored (see `FileSource::json`).
+pub(crate) fn record_file(doc: &Arc<RecordDoc>) -> Result<(Arc<str>, FileSource)> {
+    let source = FileSource::json(doc.clone()).map_err(|e| Error::Corrupt(format!("record {}: {e}", doc.id)))?;
+    Ok((format!("{}/record.json", doc.id).into(), source))
 }
 
 /// The version of an object whose state holds the files of record `doc` (see `FilesDoc::version`).

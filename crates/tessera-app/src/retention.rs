@@ -18,7 +18,7 @@ use time::{Date, OffsetDateTime};
 use crate::audit::Event;
 use crate::drafts::{facts_of_record, from_json};
 use crate::model::{DeletedFile, DeletedFileView, Deletion, RecordDoc};
-use crate::publish::{derive_rows, files_state};
+use crate::publish::{derive_rows, files_state, record_file};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -69,6 +69,15 @@ pub struct DueFiles {
     pub keys: Vec<String>,
     /// A legal hold on the dataset stops the deletion.
     pub held: bool,
+}
+
+/// Which files of a record a deletion takes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Doomed<'a> {
+    /// Every file the record has, as its own document lists them: at 100,000 files, asking
+    /// the catalogue for their rows first cost tens of MB for the keys alone.
+    All,
+    Keys(&'a [String]),
 }
 
 /// What one pass of the retention sweep did.
@@ -167,7 +176,7 @@ impl Tessera {
                     Some(schedule) => format!("the retention period ended ({})", describe(&schedule)),
                     None => "the retention period the record set for its files ended".to_string(),
                 };
-                match self.delete_files(due.record, &due.keys, &reason, &due.basis, None).await {
+                match self.delete_files(due.record, Doomed::Keys(&due.keys), &reason, &due.basis, None).await {
                     Ok(_) => run.deleted.push(due),
                     Err(err) => {
                         tracing::error!(record = due.record.0, error = %err, "deleting files whose retention ended");
@@ -238,7 +247,7 @@ impl Tessera {
     pub(crate) async fn delete_files(
         &self,
         id: RecordId,
-        keys: &[String],
+        doomed: Doomed<'_>,
         reason: &str,
         basis: &str,
         actor: Option<UserId>,
@@ -252,36 +261,47 @@ impl Tessera {
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{object} has no versions")))?;
         let mut doc = self.stored_record(inventory, id).await?;
-        let paths: BTreeSet<String> = keys.iter().map(|key| format!("{id}/files/{key}")).collect();
+        let paths: BTreeSet<String> = match doomed {
+            Doomed::All => doc.files.entries.iter().map(|entry| format!("{id}/files/{}", entry.key)).collect(),
+            Doomed::Keys(keys) => keys.iter().map(|key| format!("{id}/files/{key}")).collect(),
+        };
         // The record's files are in the version that published them, not always in the head.
-        let digests: HashMap<&str, &str> = files_state(inventory, &doc)?.files().filter(|(path, _)| paths.contains(*path)).collect();
+        let prefix = format!("{id}/files/");
+        let digests: HashMap<&str, &str> = files_state(inventory, &doc)?
+            .files()
+            .filter(|(path, _)| paths.contains(*path))
+            .filter_map(|(path, digest)| Some((path.strip_prefix(&prefix)?, digest)))
+            .collect();
         let stamp = now();
-        let mut deletion =
-            Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files_count: 0, files: Vec::new() };
-        doc.files.entries.retain(|entry| {
-            let path = format!("{id}/files/{}", entry.key);
-            let Some(digest) = digests.get(path.as_str()) else { return true };
-            let (key, size, md5) = (entry.key.clone(), entry.size, entry.md5.clone());
-            deletion.files.push(DeletedFile { key, size, md5, sha512: digest.to_string() });
-            false
-        });
+        // Taken out of the record's list of files, not copied from it.
+        let files: Vec<DeletedFile> = doc
+            .files
+            .entries
+            .extract_if(.., |entry| digests.contains_key(entry.key.as_str()))
+            .map(|entry| {
+                // Taken out above because `digests` has its key.
+                let sha512 = digests[entry.key.as_str()].to_string();
+                DeletedFile { key: entry.key, size: entry.size, md5: entry.md5, sha512 }
+            })
+            .collect();
+        let deletion =
+            Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files_count: files.len(), files };
         if deletion.files.is_empty() {
             return Err(Error::Conflict(format!("record {id} has none of these files any more")));
         }
         for file in &deletion.files {
             doc.access.file_classes.remove(&file.key);
         }
-        deletion.files_count = deletion.files.len();
         let message = format!("Delete {} file(s) of record {id} ({}): {reason}", deletion.files.len(), named_in_message(&deletion.files));
         doc.deletions.push(deletion);
         let number = doc.deletions.len() as i64 - 1;
         doc.updated = stamp.clone();
 
-        let record_path = format!("{id}/record.json");
+        let doc = Arc::new(doc);
+        let record = record_file(&doc)?;
         let mut state: Vec<(Arc<str>, FileSource)> =
-            head.carried().filter(|(path, _)| **path != *record_path && !paths.contains(&**path)).collect();
-        let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Corrupt(e.to_string()))?;
-        state.push((record_path.into(), FileSource::Bytes(json.into())));
+            head.carried().filter(|(path, _)| *path != record.0 && !paths.contains(&**path)).collect();
+        state.push(record);
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
@@ -291,7 +311,7 @@ impl Tessera {
         // 100,000 files, goes before the catalogue's transaction.
         let (derived, purged, ocfl_version) = {
             let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
-            (derive_rows(&inventory, doc)?, purged, inventory.head)
+            (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, purged, inventory.head)
         };
         let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| &*p.digest).collect();
         let files: Vec<DeletedFileDetail<'_>> = derived
@@ -443,9 +463,8 @@ impl Tessera {
             return Err(Error::Conflict(format!("deletion request {request} was decided already")));
         }
         if approve {
-            let keys: Vec<String> = self.catalog.record_files(id, 0, None).await?.0.into_iter().map(|f| f.key).collect();
             let reason = format!("deleted at the depositor's request: {}", found.reason);
-            self.delete_files(id, &keys, &reason, &format!("request:{request}"), subject.user).await?;
+            self.delete_files(id, Doomed::All, &reason, &format!("request:{request}"), subject.user).await?;
         }
         self.catalog.deletion_request(request).await?.ok_or_else(|| Error::not_found(format!("deletion request {request}")))
     }

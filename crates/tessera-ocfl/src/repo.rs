@@ -25,8 +25,34 @@ pub enum FileSource {
     Existing { sha512: Arc<str> },
     /// A durable local file whose SHA-512 the caller computed while writing it.
     LocalFile { path: PathBuf, sha512: String },
-    /// Small content produced in memory, such as a metadata document.
+    /// Small content produced in memory.
     Bytes(Bytes),
+    /// A document written as JSON when it is stored (`FileSource::json`), never held as bytes.
+    Document { sha512: Arc<str>, document: Document },
+}
+
+/// Writes a document's JSON. The same each time it is called: once to hash the document, and
+/// again to store it when the object lacks its content.
+#[derive(Clone)]
+pub struct Document(Arc<WriteJson>);
+
+type WriteJson = dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + Send + Sync;
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Document")
+    }
+}
+
+impl FileSource {
+    /// `value` as pretty JSON, hashed now and serialised again as it is stored: a record of
+    /// 100,000 files is about 30 MB of JSON, which need not sit in memory beside the record.
+    pub fn json<T: Serialize + Send + Sync + 'static>(value: Arc<T>) -> std::io::Result<FileSource> {
+        let document = Document(Arc::new(move |out: &mut dyn std::io::Write| write_pretty(out, &*value)));
+        let mut sha512 = Sha512::default();
+        (document.0)(&mut Hashing { out: &mut std::io::sink(), sha512: &mut sha512 })?;
+        Ok(FileSource::Document { sha512: sha512.finish_hex().into(), document })
+    }
 }
 
 /// A version to commit: the complete state (logical path → content) plus who and why.
@@ -250,6 +276,7 @@ impl OcflRepo {
                 FileSource::Existing { sha512 } => sha512.clone(),
                 FileSource::LocalFile { sha512, .. } => sha512.as_str().into(),
                 FileSource::Bytes(bytes) => Sha512::digest_hex(bytes).into(),
+                FileSource::Document { sha512, .. } => sha512.clone(),
             };
             // Content the object has is not written again, and the state takes the manifest's
             // own copy of its digest, held once (see `PathMap`).
@@ -264,6 +291,9 @@ impl OcflRepo {
                         }
                         FileSource::LocalFile { path, .. } => local_files.push((key, path)),
                         FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
+                        FileSource::Document { document, .. } => {
+                            self.store.put_written(&key, Box::new(move |out| (document.0)(out))).await?;
+                        }
                     }
                     manifest.insert(digest.clone(), vec![content_path.into()]);
                     digest
@@ -308,11 +338,9 @@ impl OcflRepo {
         let digest = Arc::new(OnceLock::new());
         let (writing, written) = (inventory, digest.clone());
         let write: WriteFn = Box::new(move |out| {
-            // Buffered before the hasher, which then sees large blocks rather than every token.
-            let mut buffered = std::io::BufWriter::with_capacity(INVENTORY_BUFFER, Hashing { out, sha512: Sha512::default() });
-            serde_json::to_writer_pretty(&mut buffered, &*writing)?;
-            let hashing = buffered.into_inner().map_err(std::io::IntoInnerError::into_error)?;
-            let _ = written.set(hashing.sha512.finish_hex());
+            let mut sha512 = Sha512::default();
+            write_pretty(&mut Hashing { out, sha512: &mut sha512 }, &*writing)?;
+            let _ = written.set(sha512.finish_hex());
             Ok(())
         });
         self.store.put_written(&format!("{dir}/inventory.json"), write).await?;
@@ -467,10 +495,18 @@ fn is_content(root: &str, key: &str) -> bool {
 /// The buffer an inventory is serialised through.
 const INVENTORY_BUFFER: usize = 256 * 1024;
 
+/// Writes `value` as pretty JSON through a buffer, so that `out` (a hasher, a file) sees large
+/// blocks rather than every token.
+fn write_pretty(out: &mut dyn std::io::Write, value: &impl Serialize) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(INVENTORY_BUFFER, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    std::io::Write::flush(&mut buffered)
+}
+
 /// Passes bytes on while hashing them.
 struct Hashing<'a> {
     out: &'a mut dyn std::io::Write,
-    sha512: Sha512,
+    sha512: &'a mut Sha512,
 }
 
 impl std::io::Write for Hashing<'_> {
@@ -654,8 +690,29 @@ mod tests {
         assert!(report.is_valid(), "{report:?}");
     }
 
-    /// A commit takes the inventory its caller read while the object has not moved on; once it
-    /// has, it reads the object again and refuses to build on the old head.
+    /// A document is stored as the JSON it serialises to, under that JSON's digest, and not
+    /// written again when the object holds the same bytes already.
+    #[tokio::test]
+    async fn documents_are_stored_as_their_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+        let repo = OcflRepo::open(store.clone()).await.unwrap();
+        let doc: BTreeMap<String, Vec<String>> = [("files".to_string(), (0..5_000).map(|n| format!("f{n}.csv")).collect())].into();
+        let json = serde_json::to_vec_pretty(&doc).unwrap();
+        let doc = Arc::new(doc);
+        let source = FileSource::json(doc.clone()).unwrap();
+        assert!(matches!(&source, FileSource::Document { sha512, .. } if **sha512 == *Sha512::digest_hex(&json)));
+        let v1 = repo.commit("obj", version(0, vec![("1/record.json", source)])).await.unwrap();
+        assert_eq!(read(&repo, &v1, 1, "1/record.json").await, json);
+        let again = FileSource::json(doc.clone()).unwrap();
+        let v2 = repo.commit("obj", version(1, vec![("1/record.json", again.clone()), ("2/record.json", again)])).await.unwrap();
+        assert_eq!(v2.manifest.len(), 1, "the same document is stored once");
+        assert_eq!(read(&repo, &v2, 2, "2/record.json").await, json);
+        assert_eq!(Arc::strong_count(&doc), 1, "the commit let go of the document");
+        let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
+        assert!(report.is_valid(), "{report:?}");
+    }
+
     /// An inventory of many megabytes is parsed as it is read, from a local file or in many
     /// chunks from a store that streams, and hashed whole; one cut short is corrupt, not half read.
     #[tokio::test]
@@ -688,6 +745,8 @@ mod tests {
         }
     }
 
+    /// A commit takes the inventory its caller read while the object has not moved on; once it
+    /// has, it reads the object again and refuses to build on the old head.
     #[tokio::test]
     async fn a_commit_builds_on_the_inventory_read_only_while_it_is_current() {
         let dir = tempfile::tempdir().unwrap();
