@@ -426,21 +426,40 @@ impl OcflRepo {
     }
 
     /// Walks the layout's tuple levels once for both of the above. The folders of a level are
-    /// listed several at a time: a storage root of a million objects has over a million folders,
-    /// and a local store lists each on a blocking thread.
+    /// listed several at a time: a storage root of a million objects has over a million folders.
+    /// A local root's levels are each listed on one blocking thread, not a hop to one a folder.
     pub async fn hierarchy(&self) -> Result<Hierarchy> {
         use futures::{StreamExt, TryStreamExt};
+        let local = self.store.local_path("");
         let mut empty = Vec::new();
         let mut level = vec![String::new()];
         for _ in 0..4 {
-            let listed: Vec<(String, Vec<String>)> = futures::stream::iter(level)
-                .map(|prefix| async move {
-                    let dirs = self.store.list_dirs(&prefix).await?;
-                    Ok::<_, Error>((prefix, dirs))
-                })
-                .buffered(LISTINGS_AT_ONCE)
-                .try_collect()
-                .await?;
+            let listed: Vec<(String, Vec<String>)> = match &local {
+                Some(root) => {
+                    let root = root.clone();
+                    let listing = move || -> std::io::Result<Vec<_>> {
+                        level
+                            .into_iter()
+                            .map(|prefix| {
+                                let dirs = tessera_storage::list_dirs_blocking(&root.join(&prefix))?;
+                                Ok((prefix, dirs))
+                            })
+                            .collect()
+                    };
+                    let io = |source| tessera_storage::Error::Io { key: "(the storage hierarchy)".into(), source };
+                    tokio::task::spawn_blocking(listing).await.map_err(|join| io(std::io::Error::other(join)))?.map_err(io)?
+                }
+                None => {
+                    futures::stream::iter(level)
+                        .map(|prefix| async move {
+                            let dirs = self.store.list_dirs(&prefix).await?;
+                            Ok::<_, Error>((prefix, dirs))
+                        })
+                        .buffered(LISTINGS_AT_ONCE)
+                        .try_collect()
+                        .await?
+                }
+            };
             let mut next = Vec::new();
             for (prefix, dirs) in listed {
                 if dirs.is_empty() && !prefix.is_empty() && self.store.list(&prefix).await?.is_empty() {
@@ -808,6 +827,10 @@ mod tests {
         assert!(repo.empty_hierarchy_dirs().await.unwrap().is_empty(), "no empty tuple folders are left behind (E073)");
         std::fs::create_dir_all(dir.path().join("abc/def")).unwrap();
         assert_eq!(repo.empty_hierarchy_dirs().await.unwrap(), ["abc/def"]);
+        // Walked a folder at a time through the store, as an object store is, it is the same.
+        let streamed = OcflRepo::open(Arc::new(crate::streamed::Streamed(LocalStore::new(dir.path()).unwrap()))).await.unwrap();
+        let (walked, listed) = (repo.hierarchy().await.unwrap(), streamed.hierarchy().await.unwrap());
+        assert_eq!((walked.roots, walked.empty), (listed.roots, listed.empty));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ mod store;
 
 pub use digest::{Digests, HashState, HashingWriter, Sha512, hex, sha256_hex};
 pub use error::Error;
-pub use local::{LocalStore, sync_dir, sync_filesystem};
+pub use local::{LocalStore, list_blocking, list_dirs_blocking, sync_dir, sync_filesystem};
 pub use store::{ByteStream, Store, WriteFn, check_key};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

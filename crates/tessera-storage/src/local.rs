@@ -204,7 +204,9 @@ fn copy_blocking(src: &Path, dest: &Path) -> io::Result<()> {
     to_sync.iter().try_for_each(|dir| sync_dir(dir))
 }
 
-fn list_blocking(root: &Path, dir: &Path) -> io::Result<Vec<String>> {
+/// The files under `dir`, as sorted `/`-separated keys relative to `root`, read on the calling
+/// thread: a store's `list` without the hop to a blocking thread, for callers already on one.
+pub fn list_blocking(root: &Path, dir: &Path) -> io::Result<Vec<String>> {
     let mut keys = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
@@ -225,6 +227,24 @@ fn list_blocking(root: &Path, dir: &Path) -> io::Result<Vec<String>> {
     }
     keys.sort();
     Ok(keys)
+}
+
+/// The names of the folders directly in `dir`, sorted, read on the calling thread.
+pub fn list_dirs_blocking(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(names),
+        Err(err) => return Err(err),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 #[async_trait]
@@ -295,23 +315,7 @@ impl Store for LocalStore {
 
     async fn list_dirs(&self, prefix: &str) -> Result<Vec<String>> {
         let dir = self.dir_path(prefix)?;
-        blocking(prefix, move || {
-            let mut names = Vec::new();
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(names),
-                Err(err) => return Err(err),
-            };
-            for entry in entries {
-                let entry = entry?;
-                if entry.file_type()?.is_dir() {
-                    names.push(entry.file_name().to_string_lossy().into_owned());
-                }
-            }
-            names.sort();
-            Ok(names)
-        })
-        .await
+        blocking(prefix, move || list_dirs_blocking(&dir)).await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
@@ -337,7 +341,7 @@ impl Store for LocalStore {
     }
 
     fn local_path(&self, key: &str) -> Option<PathBuf> {
-        self.path(key).ok()
+        self.dir_path(key).ok()
     }
 
     fn is_temporary(&self, key: &str) -> bool {

@@ -71,9 +71,10 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every object under `prefix`.
     async fn delete_prefix(&self, prefix: &str) -> Result<()>;
 
-    /// The local file that holds `key`, for a caller that reads many bytes of it on a thread of
-    /// its own (a fixity check hashes at the disk's speed that way, with no hand-off per chunk).
-    /// `None` for stores that keep no local files: read those with `get_stream`.
+    /// The local file that holds `key`, or the folder of a prefix (`""`: the store's root), for
+    /// a caller that reads many files or bytes on a thread of its own: a fixity check hashes
+    /// at the disk's speed that way, with no hand-off per file or chunk. `None` for stores that
+    /// keep no local files: read those with `get_stream`.
     fn local_path(&self, _key: &str) -> Option<PathBuf> {
         None
     }
