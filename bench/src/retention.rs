@@ -49,7 +49,7 @@ pub(crate) async fn retention(data_dir: &Path, records: usize) -> anyhow::Result
                 key: format!("part-{f}.csv"),
                 size: 1000,
                 md5: String::new(),
-                sha512: format!("{id:x}{f}"),
+                sha512: format!("{id:x}{f}").into(),
                 content_key: format!("bench/{id}/{f}"),
             })
             .collect();

@@ -1,6 +1,7 @@
 //! The documents Tessera stores for drafts and records, and the views it hands to adapters.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tessera_domain::{Access, Metadata, OrgId, ParentId, Problem, RecordId, UserId};
@@ -85,7 +86,7 @@ pub struct DeletedFileView {
     pub key: String,
     pub size: i64,
     pub md5: String,
-    pub sha512: String,
+    pub sha512: Arc<str>,
     /// When, in RFC 3339.
     pub date: String,
     pub reason: String,
@@ -97,7 +98,8 @@ pub struct DeletedFile {
     pub key: String,
     pub size: i64,
     pub md5: String,
-    pub sha512: String,
+    /// Shared with the inventory when the deletion makes it.
+    pub sha512: Arc<str>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -241,7 +243,7 @@ pub struct FileView {
     pub data_class: tessera_domain::DataClass,
     pub size: i64,
     pub md5: String,
-    pub sha512: String,
+    pub sha512: Arc<str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

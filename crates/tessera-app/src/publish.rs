@@ -343,19 +343,21 @@ impl Derived {
 }
 
 /// The catalogue rows for a record as committed in `inventory`, from its document as stored.
-pub(crate) fn derive_rows(inventory: &Inventory, doc: RecordDoc) -> Result<Derived> {
+pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<Derived> {
     let state = files_state(inventory, &doc)?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
     let mut files = Vec::with_capacity(doc.files.entries.len());
-    let sizes: std::collections::HashMap<&str, (i64, &str)> =
-        doc.files.entries.iter().map(|e| (e.key.as_str(), (e.size, e.md5.as_str()))).collect();
+    // Each file's key and MD5 are moved from the document into its row, and its digest shared
+    // with the inventory: at 100,000 files, copies of them were 19 MB.
+    let mut described: std::collections::HashMap<String, (i64, String)> =
+        doc.files.entries.drain(..).map(|e| (e.key, (e.size, e.md5))).collect();
     let deleted: HashSet<&str> = doc.deletions.iter().flat_map(|d| d.files.iter().map(|f| f.key.as_str())).collect();
-    for (path, digest) in state.files() {
+    for (path, digest) in state.shared_files() {
         let Some(key) = path.strip_prefix(&prefix) else { continue };
         let content_path =
             inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
-        let Some((size, md5)) = sizes.get(key).copied() else {
+        let Some((key, (size, md5))) = described.remove_entry(key) else {
             // A deleted file whose content another record still holds stays in the versions
             // before its deletion; the record's tombstone says it is gone.
             if deleted.contains(key) {
@@ -363,13 +365,7 @@ pub(crate) fn derive_rows(inventory: &Inventory, doc: RecordDoc) -> Result<Deriv
             }
             return Err(Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)));
         };
-        files.push(FileRow {
-            key: key.to_string(),
-            size,
-            md5: md5.to_string(),
-            sha512: digest.to_string(),
-            content_key: format!("{root}/{content_path}"),
-        });
+        files.push(FileRow { key, size, md5, sha512: digest.clone(), content_key: format!("{root}/{content_path}") });
     }
     let (record, deleted, sets) = catalogue_rows(doc, inventory.head_number())?;
     Ok(Derived { record, files, deleted, sets })

@@ -3,7 +3,7 @@
 //! which curators decide. A purge removes the files' bytes from the dataset's OCFL object and
 //! leaves a tombstone in the record: its metadata, the date, the reason and the digests.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -261,26 +261,28 @@ impl Tessera {
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{object} has no versions")))?;
         let mut doc = self.stored_record(inventory, id).await?;
-        let paths: BTreeSet<String> = match doomed {
-            Doomed::All => doc.files.entries.iter().map(|entry| format!("{id}/files/{}", entry.key)).collect(),
-            Doomed::Keys(keys) => keys.iter().map(|key| format!("{id}/files/{key}")).collect(),
-        };
-        // The record's files are in the version that published them, not always in the head.
+        // Each doomed file's key and digest, the digest shared with the inventory. The record's
+        // files are in the version that published them, not always in the head.
         let prefix = format!("{id}/files/");
-        let digests: HashMap<&str, &str> = files_state(inventory, &doc)?
-            .files()
-            .filter(|(path, _)| paths.contains(*path))
-            .filter_map(|(path, digest)| Some((path.strip_prefix(&prefix)?, digest)))
-            .collect();
+        let digests: HashMap<String, Arc<str>> = {
+            let keys: HashSet<&str> = match doomed {
+                Doomed::All => doc.files.entries.iter().map(|entry| entry.key.as_str()).collect(),
+                Doomed::Keys(keys) => keys.iter().map(String::as_str).collect(),
+            };
+            let state = files_state(inventory, &doc)?;
+            let doomed = state.shared_files().filter_map(|(path, digest)| Some((path.strip_prefix(&prefix)?, digest)));
+            doomed.filter(|(key, _)| keys.contains(key)).map(|(key, digest)| (key.to_string(), digest.clone())).collect()
+        };
+        let is_doomed = |path: &str| path.strip_prefix(&prefix).is_some_and(|key| digests.contains_key(key));
         let stamp = now();
         // Taken out of the record's list of files, not copied from it.
         let files: Vec<DeletedFile> = doc
             .files
             .entries
-            .extract_if(.., |entry| digests.contains_key(entry.key.as_str()))
+            .extract_if(.., |entry| digests.contains_key(&entry.key))
             .map(|entry| {
                 // Taken out above because `digests` has its key.
-                let sha512 = digests[entry.key.as_str()].to_string();
+                let sha512 = digests[&entry.key].clone();
                 DeletedFile { key: entry.key, size: entry.size, md5: entry.md5, sha512 }
             })
             .collect();
@@ -299,8 +301,7 @@ impl Tessera {
 
         let doc = Arc::new(doc);
         let record = record_file(&doc)?;
-        let mut state: Vec<(Arc<str>, FileSource)> =
-            head.carried().filter(|(path, _)| *path != record.0 && !paths.contains(&**path)).collect();
+        let mut state: Vec<(Arc<str>, FileSource)> = head.carried().filter(|(path, _)| *path != record.0 && !is_doomed(path)).collect();
         state.push(record);
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
@@ -310,7 +311,7 @@ impl Tessera {
         // Past the rows, only the version's name is needed: the inventory, tens of MB at
         // 100,000 files, goes before the catalogue's transaction.
         let (derived, purged, ocfl_version) = {
-            let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &paths, version)).await?;
+            let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &is_doomed, version)).await?;
             (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, purged, inventory.head)
         };
         let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| &*p.digest).collect();
@@ -318,7 +319,7 @@ impl Tessera {
             .deleted
             .iter()
             .filter(|t| t.deletion == number)
-            .map(|t| DeletedFileDetail { key: &t.key, size: t.size, sha512: &t.sha512, erased: erased.contains(t.sha512.as_str()) })
+            .map(|t| DeletedFileDetail { key: &t.key, size: t.size, sha512: &t.sha512, erased: erased.contains(&*t.sha512) })
             .collect();
         let deleted = files.len();
         // An entry for each thousand files, all in the deletion's transaction: one entry of

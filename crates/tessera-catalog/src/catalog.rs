@@ -361,7 +361,7 @@ macro_rules! file_row {
             key: $row.try_get("key")?,
             size: $row.try_get("size")?,
             md5: $row.try_get("md5")?,
-            sha512: $row.try_get("sha512")?,
+            sha512: $row.try_get::<String, _>("sha512")?.into(),
             content_key: $row.try_get("content_key")?,
         }
     };
@@ -850,7 +850,7 @@ impl Catalog {
                 for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
                     let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
                     insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512).push_bind(&f.content_key)
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512).push_bind(&f.content_key)
                             .push_bind((n * INSERT_BATCH + i) as i64);
                     });
                     insert.build().execute(&mut *tx).await?;
@@ -865,7 +865,7 @@ impl Catalog {
                 for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
                     let mut insert = QueryBuilder::new("INSERT INTO deleted_files (record_id, key, deletion, size, md5, sha512, ordinal) ");
                     insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&f.sha512)
+                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512)
                             .push_bind((n * INSERT_BATCH + i) as i64);
                     });
                     insert.build().execute(&mut *tx).await?;
@@ -1216,8 +1216,7 @@ mod tests {
     async fn tombstones_move_out(url: &str) {
         let catalog = Catalog::connect(url).await.unwrap();
         let tombstones = catalog.deleted_files(RecordId(5), 0, 10).await.unwrap();
-        let listed: Vec<(&str, i64, i64, &str)> =
-            tombstones.iter().map(|t| (t.key.as_str(), t.deletion, t.size, t.sha512.as_str())).collect();
+        let listed: Vec<(&str, i64, i64, &str)> = tombstones.iter().map(|t| (t.key.as_str(), t.deletion, t.size, &*t.sha512)).collect();
         assert_eq!(listed, [("a.csv", 0, 1, "s1"), ("b.csv", 0, 2, "s2"), ("c.csv", 1, 3, "s3")]);
         let catalog = &catalog;
         let doc = |id: i64| async move {

@@ -176,7 +176,8 @@ pub struct FileRow {
     pub key: String,
     pub size: i64,
     pub md5: String,
-    pub sha512: String,
+    /// Shared with the inventory when publishing derives the row.
+    pub sha512: std::sync::Arc<str>,
     /// The storage key of the content, so a download reads no inventory.
     pub content_key: String,
 }
@@ -189,7 +190,8 @@ pub struct DeletedFileRow {
     pub deletion: i64,
     pub size: i64,
     pub md5: String,
-    pub sha512: String,
+    /// Shared with the record's document when a deletion derives the row.
+    pub sha512: std::sync::Arc<str>,
 }
 
 /// A published record's files as the catalogue keeps them: those it has, and the tombstones

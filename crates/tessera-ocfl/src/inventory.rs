@@ -120,6 +120,11 @@ impl Version {
         self.state.iter().flat_map(|(digest, paths)| paths.iter().map(move |p| (&**p, &**digest)))
     }
 
+    /// As `files`, each path and digest the inventory's own, to share rather than copy.
+    pub fn shared_files(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<str>)> {
+        self.state.iter().flat_map(|(digest, paths)| paths.iter().map(move |p| (p, digest)))
+    }
+
     pub fn digest_of(&self, logical_path: &str) -> Option<&str> {
         self.files().find(|(path, _)| *path == logical_path).map(|(_, digest)| digest)
     }

@@ -35,7 +35,7 @@ macro_rules! deleted_file_row {
             deletion: $row.try_get("deletion")?,
             size: $row.try_get("size")?,
             md5: $row.try_get("md5")?,
-            sha512: $row.try_get("sha512")?,
+            sha512: $row.try_get::<String, _>("sha512")?.into(),
         }
     };
 }

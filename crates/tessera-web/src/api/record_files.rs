@@ -412,7 +412,7 @@ async fn write_archive(
             if sent != size {
                 return Err(format!("file '{}' is {sent} bytes, not the {size} its record says", file.key));
             }
-            if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| *d != file.sha512) {
+            if let Some(digest) = digest.map(|d| d.finish_hex()).filter(|d| **d != *file.sha512) {
                 return Err(format!("file '{}' does not match its SHA-512 (stored {}, read {digest})", file.key, file.sha512));
             }
             out.send(archive.finish_entry()).await?;
