@@ -190,7 +190,7 @@ pub struct DeletedFileRow {
     pub deletion: i64,
     pub size: i64,
     pub md5: String,
-    /// Shared with the record's document when a deletion derives the row.
+    /// Taken from the record's document, where the deletion shared it with the inventory.
     pub sha512: std::sync::Arc<str>,
 }
 
