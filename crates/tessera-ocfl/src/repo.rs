@@ -512,7 +512,7 @@ fn is_content(root: &str, key: &str) -> bool {
     matches!((parts.next(), parts.next(), parts.next()), (Some(dir), Some("content"), Some(_)) if version_number(dir).is_some())
 }
 
-/// The buffer an inventory is serialised through.
+/// The buffer an inventory or a document is written through, and an inventory read through.
 const INVENTORY_BUFFER: usize = 256 * 1024;
 
 /// Writes `value` as pretty JSON through a buffer, so that `out` (a hasher, a file) sees large
