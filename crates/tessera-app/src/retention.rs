@@ -275,17 +275,14 @@ impl Tessera {
         };
         let is_doomed = |path: &str| path.strip_prefix(&prefix).is_some_and(|key| digests.contains_key(key));
         let stamp = now();
-        // Taken out of the record's list of files, not copied from it.
-        let files: Vec<DeletedFile> = doc
-            .files
-            .entries
-            .extract_if(.., |entry| digests.contains_key(&entry.key))
-            .map(|entry| {
-                // Taken out above because `digests` has its key.
-                let sha512 = digests[&entry.key].clone();
-                DeletedFile { key: entry.key, size: entry.size, md5: entry.md5, sha512 }
-            })
-            .collect();
+        // Taken out of the record's list of files, not copied from it. The lists here are sized
+        // up front: grown by doubling, each held up to twice its size (18 MB at 100,000 files).
+        let mut files: Vec<DeletedFile> = Vec::with_capacity(digests.len());
+        files.extend(doc.files.entries.extract_if(.., |entry| digests.contains_key(&entry.key)).map(|entry| {
+            // Taken out above because `digests` has its key.
+            let sha512 = digests[&entry.key].clone();
+            DeletedFile { key: entry.key, size: entry.size, md5: entry.md5, sha512 }
+        }));
         let deletion =
             Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files_count: files.len(), files };
         if deletion.files.is_empty() {
@@ -301,7 +298,8 @@ impl Tessera {
 
         let doc = Arc::new(doc);
         let record = record_file(&doc)?;
-        let mut state: Vec<(Arc<str>, FileSource)> = head.carried().filter(|(path, _)| *path != record.0 && !is_doomed(path)).collect();
+        let mut state: Vec<(Arc<str>, FileSource)> = Vec::with_capacity(head.file_count() + 1);
+        state.extend(head.carried().filter(|(path, _)| *path != record.0 && !is_doomed(path)));
         state.push(record);
         let user = match actor {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
@@ -310,11 +308,11 @@ impl Tessera {
         let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
         // Past the rows, only the version's name is needed: the inventory, tens of MB at
         // 100,000 files, goes before the catalogue's transaction.
-        let (derived, purged, ocfl_version) = {
-            let (inventory, purged) = self.journalled(row.parent_id, self.ocfl.purge(&object, &is_doomed, version)).await?;
-            (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, purged, inventory.head)
+        let (derived, erased_digests, ocfl_version) = {
+            let (inventory, erased) = self.journalled(row.parent_id, self.ocfl.purge(&object, &is_doomed, version)).await?;
+            (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, erased, inventory.head)
         };
-        let erased: HashSet<&str> = purged.iter().filter(|p| p.erased).map(|p| &*p.digest).collect();
+        let erased: HashSet<&str> = erased_digests.iter().map(|digest| &**digest).collect();
         let files: Vec<DeletedFileDetail<'_>> = derived
             .deleted
             .iter()
@@ -334,8 +332,7 @@ impl Tessera {
             })
             .collect();
         self.catalog.apply_published(&derived.record, Some(derived.record_files()), None, &derived.sets, entries).await?;
-        let erased: Vec<String> = erased.into_iter().map(str::to_string).collect();
-        self.catalog.drop_carried_draft_files(row.parent_id, &erased).await?;
+        self.catalog.drop_carried_draft_files(row.parent_id, &erased_digests).await?;
         self.index_parent(row.parent_id).await?;
         tracing::info!(record = id.0, files = deleted, ocfl_version, "deleted files");
         Ok(deleted)

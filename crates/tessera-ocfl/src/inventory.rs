@@ -125,6 +125,11 @@ impl Version {
         self.state.iter().flat_map(|(digest, paths)| paths.iter().map(move |p| (p, digest)))
     }
 
+    /// How many logical files the version has.
+    pub fn file_count(&self) -> usize {
+        self.state.values().map(Vec::len).sum()
+    }
+
     pub fn digest_of(&self, logical_path: &str) -> Option<&str> {
         self.files().find(|(path, _)| *path == logical_path).map(|(_, digest)| digest)
     }

@@ -4,7 +4,7 @@
 //! inventory and its sidecar. Replacing the root `inventory.json` is the commit point: until
 //! then readers and `recover` see the previous version, after it the new one.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -178,7 +178,8 @@ impl OcflRepo {
 
     /// Removes `paths` from every version of object `id` and commits `next` (which must not
     /// name them) as a new version explaining why. Content no remaining path refers to is
-    /// erased from storage; content another path still holds is kept.
+    /// erased from storage; content another path still holds is kept. Returns the new
+    /// inventory and the digests of the content erased.
     ///
     /// OCFL versions are otherwise immutable, so this rewrites each earlier version's
     /// inventory as the new root inventory truncated to that version. The root inventory is
@@ -187,7 +188,12 @@ impl OcflRepo {
     ///
     /// The paths are those `purging` says yes to: a caller that has them in a map already
     /// need not copy them into a set (at 100,000 files, 19 MB).
-    pub async fn purge(&self, id: &str, purging: &(dyn Fn(&str) -> bool + Sync), mut next: NewVersion) -> Result<(Inventory, Vec<Purged>)> {
+    pub async fn purge(
+        &self,
+        id: &str,
+        purging: &(dyn Fn(&str) -> bool + Sync),
+        mut next: NewVersion,
+    ) -> Result<(Inventory, Vec<Arc<str>>)> {
         let lock = self.lock_for(id);
         let _guard = lock.lock().await;
         let root = layout::object_root(id);
@@ -196,17 +202,9 @@ impl OcflRepo {
             .await?
             .ok_or_else(|| Error::CorruptObject { id: id.to_string(), reason: "there is no such object to purge".into() })?;
         // Not only the head's: a record's files are in the version that published it, and in
-        // later ones only while it is the latest.
-        let mut found: BTreeMap<&Arc<str>, &Arc<str>> = BTreeMap::new();
-        for version in previous.versions.values() {
-            for (digest, logical) in &version.state {
-                found.extend(logical.iter().filter(|path| purging(path)).map(|path| (path, digest)));
-            }
-        }
-        let mut purged: Vec<Purged> =
-            found.into_iter().map(|(path, digest)| Purged { path: path.clone(), digest: digest.clone(), erased: false }).collect();
-        // Content some other path still holds stays, and so does its history: erasing a path
-        // from old versions while its bytes remain would leave them unaccounted for.
+        // later ones only while it is the latest. Content some other path still holds stays,
+        // and so does its history: erasing a path from old versions while its bytes remain
+        // would leave them unaccounted for.
         let kept: HashSet<Arc<str>> = previous
             .versions
             .values()
@@ -214,9 +212,6 @@ impl OcflRepo {
             .filter(|(_, logical)| logical.iter().any(|path| !purging(path)))
             .map(|(digest, _)| digest.clone())
             .collect();
-        for item in &mut purged {
-            item.erased = !kept.contains(&item.digest);
-        }
         for version in previous.versions.values_mut() {
             for (digest, logical) in version.state.iter_mut() {
                 if !kept.contains(digest) {
@@ -225,13 +220,16 @@ impl OcflRepo {
             }
             version.state.retain(|_, logical| !logical.is_empty());
         }
-        // Content no version refers to any more leaves the manifest now, and storage once the
-        // new root inventory is in place.
+        drop(kept);
+        // Content no version refers to any more, which is the content only purged paths held,
+        // leaves the manifest now, and storage once the new root inventory is in place.
         let mut erased = Vec::new();
+        let mut erased_paths = Vec::new();
         previous.manifest.retain(|digest, content_paths| {
             let referenced = previous.versions.values().any(|v| v.state.contains_key(digest));
             if !referenced {
-                erased.append(content_paths);
+                erased.push(digest.clone());
+                erased_paths.append(content_paths);
             }
             referenced
         });
@@ -245,10 +243,10 @@ impl OcflRepo {
         }
         let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
         self.commit_root(&inventory, sidecar).await?;
-        for content_path in erased {
+        for content_path in erased_paths {
             self.store.delete(&format!("{root}/{content_path}")).await?;
         }
-        Ok((inventory, purged))
+        Ok((inventory, erased))
     }
 
     /// Writes a new version's content and its version inventory; the caller commits it by
@@ -496,15 +494,6 @@ pub struct Hierarchy {
 /// How many folders a walk of the hierarchy lists at once.
 const LISTINGS_AT_ONCE: usize = 16;
 
-/// One logical file a purge removed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Purged {
-    pub path: Arc<str>,
-    pub digest: Arc<str>,
-    /// Whether its bytes left storage: false when another path still holds the same content.
-    pub erased: bool,
-}
-
 /// Whether `key` lies in a version's content folder (`{root}/vN/content/...`).
 fn is_content(root: &str, key: &str) -> bool {
     let Some(rest) = key.strip_prefix(root).and_then(|rest| rest.strip_prefix('/')) else { return false };
@@ -641,6 +630,7 @@ fn corrupt(id: &str, reason: impl std::fmt::Display) -> Error {
 mod tests {
     use super::*;
     use futures::TryStreamExt;
+    use std::collections::BTreeMap;
     use tessera_storage::LocalStore;
 
     fn version(base: u32, files: Vec<(&str, FileSource)>) -> NewVersion {
@@ -872,10 +862,9 @@ mod tests {
             2,
             vec![("1/record.json", bytes(b"{1 purged}")), ("2/files/shared.txt", digest(b"shared")), ("2/record.json", digest(b"{2}"))],
         );
-        let (inventory, purged) = repo.purge("obj", &|path| paths.contains(path), next).await.unwrap();
+        let (inventory, erased) = repo.purge("obj", &|path| paths.contains(path), next).await.unwrap();
         assert_eq!(inventory.head, "v3");
-        let erased: Vec<(&str, bool)> = purged.iter().map(|p| (&*p.path, p.erased)).collect();
-        assert_eq!(erased, [("1/files/secret.csv", true), ("1/files/shared.txt", false)], "content another record holds stays");
+        assert_eq!(erased, [Arc::from(Sha512::digest_hex(b"secret"))], "content another record holds stays");
         assert_eq!(store.size(&format!("{root}/v1/content/1/files/secret.csv")).await.unwrap(), None);
         for v in 1..=3 {
             assert!(inventory.version(v).unwrap().digest_of("1/files/secret.csv").is_none(), "gone from v{v}");

@@ -190,7 +190,7 @@ impl Catalog {
 
     /// Drops, from the drafts of a dataset, files carried over from storage whose content a
     /// purge erased: they can no longer be published.
-    pub async fn drop_carried_draft_files(&self, parent: ParentId, sha512s: &[String]) -> Result<u64> {
+    pub async fn drop_carried_draft_files(&self, parent: ParentId, sha512s: &[impl AsRef<str>]) -> Result<u64> {
         let mut dropped = 0;
         // A thousand digests a statement: deleting every file of a large record erases as many.
         for chunk in sha512s.chunks(super::INSERT_BATCH) {
@@ -200,7 +200,7 @@ impl Catalog {
                 delete.push(") AND sha512 IN (");
                 let mut digests = delete.separated(", ");
                 for sha512 in chunk {
-                    digests.push_bind(sha512);
+                    digests.push_bind(sha512.as_ref());
                 }
                 delete.push(")");
                 delete.build().execute(pool).await?.rows_affected()
