@@ -98,17 +98,16 @@ impl Tessera {
             report.add(&finding);
             each(&dir, &finding, 0, roots.len());
         }
-        // A few objects at once, so that while one object's inventories are read and checked,
-        // the files of others keep the hashing threads (one a core) busy. Reports still come in
-        // the roots' order.
+        // Several objects at once, so that while one object's inventories are read and checked,
+        // or its files wait for the disk, the files of others keep the cores busy. Reports
+        // still come in the roots' order.
         let store = self.ocfl.store();
-        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut checked = futures::stream::iter(&roots)
             .map(|root| {
                 let store = &store;
                 async move { (root, tessera_ocfl::validate_object_counting(store.as_ref(), root, hashed).await) }
             })
-            .buffered(parallel * 2);
+            .buffered(tessera_ocfl::checks_at_once() * 2);
         let mut done = 0;
         while let Some((root, object)) = checked.next().await {
             done += 1;

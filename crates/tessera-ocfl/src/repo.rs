@@ -426,7 +426,8 @@ impl OcflRepo {
 
     /// Walks the layout's tuple levels once for both of the above. The folders of a level are
     /// listed several at a time: a storage root of a million objects has over a million folders.
-    /// A local root's levels are each listed on one blocking thread, not a hop to one a folder.
+    /// A local root's level is listed in sixteen runs of folders, each on a blocking thread: not
+    /// a hop to one a folder, and with a cold page cache, sixteen reads waiting for the disk.
     pub async fn hierarchy(&self) -> Result<Hierarchy> {
         use futures::{StreamExt, TryStreamExt};
         let local = self.store.local_path("");
@@ -435,18 +436,24 @@ impl OcflRepo {
         for _ in 0..4 {
             let listed: Vec<(String, Vec<String>)> = match &local {
                 Some(root) => {
-                    let root = root.clone();
-                    let listing = move || -> std::io::Result<Vec<_>> {
-                        level
-                            .into_iter()
-                            .map(|prefix| {
-                                let dirs = tessera_storage::list_dirs_blocking(&root.join(&prefix))?;
-                                Ok((prefix, dirs))
-                            })
-                            .collect()
-                    };
                     let io = |source| tessera_storage::Error::Io { key: "(the storage hierarchy)".into(), source };
-                    tokio::task::spawn_blocking(listing).await.map_err(|join| io(std::io::Error::other(join)))?.map_err(io)?
+                    let runs = level.chunks(level.len().div_ceil(LISTINGS_AT_ONCE).max(1)).map(|run| {
+                        let (root, run) = (root.clone(), run.to_vec());
+                        tokio::task::spawn_blocking(move || -> std::io::Result<Vec<_>> {
+                            run.into_iter()
+                                .map(|prefix| {
+                                    let dirs = tessera_storage::list_dirs_blocking(&root.join(&prefix))?;
+                                    Ok((prefix, dirs))
+                                })
+                                .collect()
+                        })
+                    });
+                    let runs = futures::future::try_join_all(runs).await.map_err(|join| io(std::io::Error::other(join)))?;
+                    let mut listed = Vec::with_capacity(level.len());
+                    for run in runs {
+                        listed.extend(run.map_err(io)?);
+                    }
+                    listed
                 }
                 None => {
                     futures::stream::iter(level)
@@ -821,6 +828,28 @@ mod tests {
         // Walked a folder at a time through the store, as an object store is, it is the same.
         let streamed = OcflRepo::open(Arc::new(crate::streamed::Streamed(LocalStore::new(dir.path()).unwrap()))).await.unwrap();
         let (walked, listed) = (repo.hierarchy().await.unwrap(), streamed.hierarchy().await.unwrap());
+        assert_eq!((walked.roots, walked.empty), (listed.roots, listed.empty));
+    }
+
+    #[tokio::test]
+    async fn a_local_hierarchy_is_walked_in_runs_as_a_store_walks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = OcflRepo::open(Arc::new(LocalStore::new(dir.path()).unwrap())).await.unwrap();
+        let streamed = OcflRepo::open(Arc::new(crate::streamed::Streamed(LocalStore::new(dir.path()).unwrap()))).await.unwrap();
+        let walked = repo.hierarchy().await.unwrap();
+        assert!(walked.roots.is_empty() && walked.empty.is_empty(), "an empty storage root: {walked:?}");
+        // Enough objects that each level is listed in runs of several folders.
+        let mut expected = Vec::new();
+        for n in 0..50 {
+            let id = format!("object-{n}");
+            repo.commit(&id, version(0, vec![("a", FileSource::Bytes(Bytes::from(id.clone())))])).await.unwrap();
+            expected.push(layout::object_root(&id));
+        }
+        expected.sort();
+        std::fs::create_dir_all(dir.path().join("abc/def")).unwrap();
+        let (walked, listed) = (repo.hierarchy().await.unwrap(), streamed.hierarchy().await.unwrap());
+        assert_eq!(walked.roots, expected);
+        assert_eq!(walked.empty, ["abc/def"]);
         assert_eq!((walked.roots, walked.empty), (listed.roots, listed.empty));
     }
 
