@@ -176,8 +176,8 @@ impl OcflRepo {
         Ok(inventory)
     }
 
-    /// Removes `paths` from every version of object `id` and commits `next` (which must not
-    /// name them) as a new version explaining why. Content no remaining path refers to is
+    /// Removes the paths `purging` says yes to from every version of object `id` and commits
+    /// `next` (which must not name them) as a new version explaining why. Content no remaining path refers to is
     /// erased from storage; content another path still holds is kept. Returns the new
     /// inventory and the digests of the content erased.
     ///
@@ -186,8 +186,8 @@ impl OcflRepo {
     /// still the commit point: `recover` brings the version inventories and content in line
     /// with whichever root inventory a crash left.
     ///
-    /// The paths are those `purging` says yes to: a caller that has them in a map already
-    /// need not copy them into a set (at 100,000 files, 19 MB).
+    /// A function rather than a set of paths: a caller that has them in a map already need
+    /// not copy them into a set (at 100,000 files, 19 MB).
     pub async fn purge(
         &self,
         id: &str,
