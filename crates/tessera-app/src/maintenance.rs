@@ -6,7 +6,14 @@ use std::sync::atomic::AtomicU64;
 use futures::StreamExt;
 use tessera_ocfl::validate::Report;
 
+use crate::publish::Loaded;
 use crate::{Error, Result, Tessera};
+
+/// How many records, or catalogue rows (records, files, tombstones), a rebuild gathers from
+/// storage before it writes them in one transaction; the records of one object are never
+/// split. Records are counted apart because their documents can be large.
+const RECORDS_AT_ONCE: usize = 1_000;
+const ROWS_AT_ONCE: usize = 10_000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebuildReport {
@@ -51,6 +58,9 @@ impl Tessera {
         self.catalog.clear_records().await?;
         let mut report = RebuildReport::default();
         let mut highest = 0;
+        // Records of several objects go to the catalogue in one transaction.
+        let (mut pending, mut rows) = (Vec::new(), 0);
+        let drafts = self.catalog.draft_ids().await?.into_iter().collect();
         for (done, root) in roots.iter().enumerate() {
             let inventory =
                 self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
@@ -58,11 +68,18 @@ impl Tessera {
             if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
                 self.load_policy(&inventory, Vec::new()).await?;
             } else {
-                highest = highest.max(self.load_object(&inventory).await?);
+                let loaded = self.read_object(&inventory, &drafts).await?;
+                rows += loaded.iter().map(Loaded::rows).sum::<usize>();
+                pending.extend(loaded);
+                if rows >= ROWS_AT_ONCE || pending.len() >= RECORDS_AT_ONCE {
+                    highest = highest.max(self.write_loaded(std::mem::take(&mut pending)).await?);
+                    rows = 0;
+                }
             }
             report.objects += 1;
             progress(done + 1, roots.len());
         }
+        highest = highest.max(self.write_loaded(pending).await?);
         self.catalog.reserve_ids_through(highest).await?;
         report.records = self.reindex(|_| {}).await?;
         self.staging_cleanup().await?;

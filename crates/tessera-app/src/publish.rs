@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::json;
-use tessera_catalog::{DeletedFileRow, FileRow, RecordFiles, RecordRow};
+use tessera_catalog::{DeletedFileRow, FileRow, Published, RecordFiles, RecordRow};
+use tessera_domain::audit::AuditEntry;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{ParentId, Problem, RecordId};
 use tessera_ocfl::{FileSource, Inventory, NewVersion, User, Version, object_root};
@@ -194,33 +195,62 @@ impl Tessera {
     /// Writes catalogue rows for every record in the head version of an object; returns the
     /// highest id seen.
     pub(crate) async fn load_object(&self, inventory: &Inventory) -> Result<i64> {
-        let mut highest = 0;
-        let Some(head) = inventory.head_version() else { return Ok(highest) };
+        let drafts = self.catalog.draft_ids().await?.into_iter().collect();
+        let loaded = self.read_object(inventory, &drafts).await?;
+        self.write_loaded(loaded).await
+    }
+
+    /// The catalogue rows of every record in the head version of an object, as storage has
+    /// them. `drafts` are the ids of the catalogue's drafts.
+    pub(crate) async fn read_object(&self, inventory: &Inventory, drafts: &HashSet<RecordId>) -> Result<Vec<Loaded>> {
+        let Some(head) = inventory.head_version() else { return Ok(Vec::new()) };
         let record_paths: Vec<&str> =
             head.files().map(|(path, _)| path).filter(|p| p.ends_with("/record.json") && p.matches('/').count() == 1).collect();
+        let mut loaded = Vec::with_capacity(record_paths.len());
         for path in record_paths {
             let bytes = self.ocfl.read_bytes(inventory, inventory.head_number(), path).await?;
             let doc: RecordDoc = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))?;
-            highest = highest.max(doc.id.0).max(doc.parent_id.0);
             let id = doc.id;
             let embargoed = doc.access.embargo.active;
             let derived = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.
-            let published_draft = self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT);
+            let published_draft = if drafts.contains(&id) { self.catalog.draft(id).await?.filter(|d| d.kind != KIND_EDIT) } else { None };
             // Its entry never reached the trail: the catalogue's transaction did not happen.
-            let audit = published_draft.iter().map(|draft| {
+            let audit = published_draft.as_ref().map(|draft| {
                 let event = Event::new("record-published", Some(draft.owner_id), format!("record {id}")).dataset(derived.record.parent_id);
                 self.entry(event.detail(json!({"ocfl_version": inventory.head, "files": derived.files.len(), "recovered": true})))
             });
-            let published_draft = published_draft.as_ref().map(|d| d.id);
-            self.catalog
-                .apply_published(&derived.record, Some(derived.record_files()), published_draft, &derived.sets, audit.collect())
-                .await?;
-            if embargoed {
+            loaded.push(Loaded { derived, published_draft: published_draft.map(|d| d.id), audit, embargoed });
+        }
+        Ok(loaded)
+    }
+
+    /// Writes records read from storage to the catalogue in one transaction, then schedules
+    /// their embargoes' ends and removes the drafts they were published from; returns the
+    /// highest id seen.
+    pub(crate) async fn write_loaded(&self, mut loaded: Vec<Loaded>) -> Result<i64> {
+        if loaded.is_empty() {
+            return Ok(0);
+        }
+        let audit = loaded.iter_mut().filter_map(|l| l.audit.take()).collect();
+        let published: Vec<Published<'_>> = loaded
+            .iter()
+            .map(|l| Published {
+                record: &l.derived.record,
+                files: Some(l.derived.record_files()),
+                draft: l.published_draft,
+                sets: &l.derived.sets,
+            })
+            .collect();
+        self.catalog.apply_all_published(&published, audit).await?;
+        let mut highest = 0;
+        for l in &loaded {
+            highest = highest.max(l.derived.record.id.0).max(l.derived.record.parent_id.0);
+            if l.embargoed {
                 // Jobs live in the catalogue; after a rebuild, storage says which are owed.
-                self.schedule_embargo_lift(&derived.record).await?;
+                self.schedule_embargo_lift(&l.derived.record).await?;
             }
-            if let Some(draft) = published_draft {
+            if let Some(draft) = l.published_draft {
                 self.staging.remove_draft(draft).await?;
             }
         }
@@ -254,8 +284,8 @@ impl Tessera {
 
     /// Changes the `record.json` of one version of a dataset (`only`), or of every version, in
     /// one new OCFL version whose message says why; then the catalogue (and so the OAI-PMH
-    /// feed) and the index, as publishing does. The audit entry (`event` with its detail)
-    /// names the OCFL version too.
+    /// feed), every version in one transaction, and the index, as publishing does. The audit
+    /// entry (`event` with its detail) names the OCFL version too.
     pub(crate) async fn rewrite_records(
         &self,
         parent: ParentId,
@@ -295,11 +325,10 @@ impl Tessera {
             (inventory.head.clone(), inventory.head_number())
         };
         detail["ocfl_version"] = json!(ocfl_version);
-        let mut entries = vec![self.entry(event.detail(detail))];
-        for doc in docs {
-            let (record, _, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), number)?;
-            self.catalog.apply_published(&record, None, None, &sets, std::mem::take(&mut entries)).await?;
-        }
+        let rows = docs.into_iter().map(|doc| catalogue_rows(Arc::unwrap_or_clone(doc), number)).collect::<Result<Vec<_>>>()?;
+        let published: Vec<Published<'_>> =
+            rows.iter().map(|(record, _, sets)| Published { record, files: None, draft: None, sets }).collect();
+        self.catalog.apply_all_published(&published, vec![self.entry(event.detail(detail))]).await?;
         self.index_parent(parent).await
     }
 
@@ -339,6 +368,24 @@ pub(crate) struct Derived {
 impl Derived {
     pub(crate) fn record_files(&self) -> RecordFiles<'_> {
         RecordFiles { present: &self.files, deleted: &self.deleted }
+    }
+}
+
+/// A record read back from storage (see `Tessera::read_object`).
+pub(crate) struct Loaded {
+    derived: Derived,
+    /// The draft it was published from, when a crash came between storage's commit and the
+    /// catalogue's.
+    published_draft: Option<RecordId>,
+    /// What the trail is then owed.
+    audit: Option<AuditEntry>,
+    embargoed: bool,
+}
+
+impl Loaded {
+    /// How many rows it takes in the catalogue.
+    pub(crate) fn rows(&self) -> usize {
+        1 + self.derived.files.len() + self.derived.deleted.len()
     }
 }
 

@@ -13,7 +13,9 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::{AccessMemo, DownloadMemo};
-use crate::rows::{DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, RecordFiles, RecordRow, RecordStats, UploadRow};
+use crate::rows::{
+    DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Published, RecordFiles, RecordRow, RecordStats, UploadRow,
+};
 use crate::{Error, Result};
 
 /// Every engine the catalogue runs on.
@@ -134,43 +136,82 @@ macro_rules! commit_audited {
     }};
 }
 
-/// Moves published records to the end of the OAI-PMH feed inside the transaction `$tx`:
-/// each gets the next number and a datestamp no earlier than `$at` nor than any before it,
-/// and is marked deleted exactly when its dataset is under a takedown. `$sets` replaces the
-/// records' sets when given. Taking the counter row first makes concurrent writers wait, so
-/// numbers become visible in order and a resumed harvest never jumps past an uncommitted one.
+/// Moves published records to the end of the OAI-PMH feed inside the transaction `$tx`, in
+/// the order given: each gets the next number and a datestamp no earlier than its time (`$at`
+/// of its place in `$records`) nor than any before it, and is marked deleted exactly when its
+/// dataset is under a takedown. `$sets`,
+/// when given, replaces each record's sets (one list a record). Taking the counter row first
+/// makes concurrent writers wait, so numbers become visible in order and a resumed harvest
+/// never jumps past an uncommitted one.
 macro_rules! touch_oai_in_tx {
     ($tx:expr, $records:expr, $sets:expr, $at:expr) => {{
         let records: &[tessera_domain::RecordId] = $records;
-        let sets: Option<&[String]> = $sets;
+        let sets: Option<&[&[String]]> = $sets;
         if !records.is_empty() {
             let count = records.len() as i64;
             let last: i64 = sqlx::Row::try_get(
-                &sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'oai' RETURNING value").bind(count).fetch_one(&mut *$tx).await?,
+                &sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'oai' RETURNING value")
+                    .bind(count)
+                    .fetch_one(&mut *$tx)
+                    .await?,
                 "value",
             )?;
             let latest: Option<String> =
                 sqlx::Row::try_get(&sqlx::query("SELECT MAX(datestamp) AS latest FROM oai_items").fetch_one(&mut *$tx).await?, "latest")?;
-            let stamp = $crate::catalog::oai_datestamp($at).max(latest.unwrap_or_default());
-            for (offset, record) in records.iter().enumerate() {
-                let seq = last - count + 1 + offset as i64;
-                sqlx::query(
-                    "INSERT INTO oai_items (record_id, seq, datestamp, deleted) VALUES ($1, $2, $3, \
-                       EXISTS (SELECT 1 FROM takedowns t JOIN records r ON r.parent_id = t.parent_id WHERE r.id = $1 AND t.lifted IS NULL)) \
-                     ON CONFLICT (record_id) DO UPDATE SET seq = excluded.seq, datestamp = excluded.datestamp, deleted = excluded.deleted",
-                )
-                .bind(record.0).bind(seq).bind(&stamp).execute(&mut *$tx).await?;
-                match sets {
-                    Some(sets) => {
-                        sqlx::query("DELETE FROM oai_item_sets WHERE record_id = $1").bind(record.0).execute(&mut *$tx).await?;
-                        for set in sets {
-                            sqlx::query("INSERT INTO oai_item_sets (set_spec, record_id, datestamp, seq) VALUES ($1, $2, $3, $4)")
-                                .bind(set).bind(record.0).bind(&stamp).bind(seq).execute(&mut *$tx).await?;
-                        }
+            let at = $at;
+            let mut stamp = latest.unwrap_or_default();
+            let stamps: Vec<String> = (0..records.len())
+                .map(|n| {
+                    stamp = $crate::catalog::oai_datestamp(at(n)).max(std::mem::take(&mut stamp));
+                    stamp.clone()
+                })
+                .collect();
+            let seq_of = |n: usize| last - count + 1 + n as i64;
+            for (n, chunk) in records.chunks($crate::catalog::INSERT_BATCH).enumerate() {
+                let mut insert = sqlx::QueryBuilder::new("INSERT INTO oai_items (record_id, seq, datestamp, deleted) ");
+                insert.push_values(chunk.iter().enumerate(), |mut b, (i, record)| {
+                    let n = n * $crate::catalog::INSERT_BATCH + i;
+                    b.push_bind(record.0)
+                        .push_bind(seq_of(n))
+                        .push_bind(&stamps[n])
+                        .push("EXISTS (SELECT 1 FROM takedowns t JOIN records r ON r.parent_id = t.parent_id WHERE r.id = ")
+                        .push_bind_unseparated(record.0)
+                        .push_unseparated(" AND t.lifted IS NULL)");
+                });
+                insert.push(
+                    " ON CONFLICT (record_id) DO UPDATE SET seq = excluded.seq, datestamp = excluded.datestamp, deleted = excluded.deleted",
+                );
+                insert.build().persistent(false).execute(&mut *$tx).await?;
+            }
+            match sets {
+                Some(sets) => {
+                    for chunk in records.chunks($crate::catalog::INSERT_BATCH) {
+                        let mut delete = sqlx::QueryBuilder::new("DELETE FROM oai_item_sets WHERE record_id IN (");
+                        $crate::catalog::push_list(&mut delete, chunk.iter().map(|record| record.0));
+                        delete.build().persistent(false).execute(&mut *$tx).await?;
                     }
-                    None => {
+                    let rows: Vec<(&String, i64, usize)> = records
+                        .iter()
+                        .zip(sets)
+                        .enumerate()
+                        .flat_map(|(n, (record, sets))| sets.iter().map(move |set| (set, record.0, n)))
+                        .collect();
+                    for chunk in rows.chunks($crate::catalog::INSERT_BATCH) {
+                        let mut insert = sqlx::QueryBuilder::new("INSERT INTO oai_item_sets (set_spec, record_id, datestamp, seq) ");
+                        insert.push_values(chunk, |mut b, (set, record, n)| {
+                            b.push_bind(*set).push_bind(*record).push_bind(&stamps[*n]).push_bind(seq_of(*n));
+                        });
+                        insert.build().persistent(false).execute(&mut *$tx).await?;
+                    }
+                }
+                None => {
+                    for (n, record) in records.iter().enumerate() {
                         sqlx::query("UPDATE oai_item_sets SET datestamp = $1, seq = $2 WHERE record_id = $3")
-                            .bind(&stamp).bind(seq).bind(record.0).execute(&mut *$tx).await?;
+                            .bind(&stamps[n])
+                            .bind(seq_of(n))
+                            .bind(record.0)
+                            .execute(&mut *$tx)
+                            .await?;
                     }
                 }
             }
@@ -367,41 +408,67 @@ macro_rules! file_row {
     };
 }
 
-/// Counts again what a record's dataset keeps in storage when its files changed or it moved
-/// to another organization, and moves the difference into its organization's total; inside
-/// `apply_published`'s transaction, so the totals never disagree with the files.
+/// Counts again what each of `$datasets` keeps in storage when its files changed or it moved
+/// to another organization, and moves the differences into the organizations' totals; inside
+/// `apply_published`'s transaction, so the totals never disagree with the files. `$datasets`
+/// names each dataset once: its parent id, its organization and whether its files changed.
 macro_rules! count_storage_in_tx {
-    ($tx:ident, $record:expr, $files_changed:expr) => {{
-        let parent = $record.parent_id.0;
-        let org = $record.org_id.as_ref().map_or("", OrgId::as_str);
-        let before = sqlx::query("SELECT org_id, bytes, files FROM dataset_storage WHERE parent_id = $1")
-            .bind(parent)
-            .fetch_optional(&mut *$tx)
-            .await?
-            .map(|row| -> Result<(String, i64, i64)> { Ok((row.try_get("org_id")?, row.try_get("bytes")?, row.try_get("files")?)) })
-            .transpose()?;
-        if $files_changed || before.as_ref().is_none_or(|(was, _, _)| was != org) {
-            let kept = sqlx::query(
-                "SELECT COALESCE(CAST(SUM(size) AS BIGINT), 0) AS bytes, COUNT(*) AS files FROM \
-                 (SELECT DISTINCT f.content_key, f.size FROM record_files f JOIN records r ON r.id = f.record_id WHERE r.parent_id = $1) AS kept",
-            )
-            .bind(parent)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let (bytes, files): (i64, i64) = (kept.try_get("bytes")?, kept.try_get("files")?);
-            sqlx::query(
-                "INSERT INTO dataset_storage (parent_id, org_id, bytes, files) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (parent_id) DO UPDATE SET org_id = $2, bytes = $3, files = $4",
-            )
-            .bind(parent).bind(org).bind(bytes).bind(files)
-            .execute(&mut *$tx)
-            .await?;
-            let add = "INSERT INTO org_storage (org_id, bytes, files) VALUES ($1, $2, $3) \
-                       ON CONFLICT (org_id) DO UPDATE SET bytes = org_storage.bytes + excluded.bytes, files = org_storage.files + excluded.files";
-            if let Some((was, old_bytes, old_files)) = before {
-                sqlx::query(add).bind(was).bind(-old_bytes).bind(-old_files).execute(&mut *$tx).await?;
+    ($tx:ident, $datasets:expr) => {{
+        let datasets: &[(i64, &str, bool)] = $datasets;
+        for chunk in datasets.chunks(INSERT_BATCH) {
+            let mut select = QueryBuilder::new("SELECT parent_id, org_id, bytes, files FROM dataset_storage WHERE parent_id IN (");
+            push_list(&mut select, chunk.iter().map(|(parent, _, _)| *parent));
+            let mut before = std::collections::HashMap::new();
+            for row in select.build().persistent(false).fetch_all(&mut *$tx).await? {
+                let (parent, org, bytes, files): (i64, String, i64, i64) =
+                    (row.try_get("parent_id")?, row.try_get("org_id")?, row.try_get("bytes")?, row.try_get("files")?);
+                before.insert(parent, (org, bytes, files));
             }
-            sqlx::query(add).bind(org).bind(bytes).bind(files).execute(&mut *$tx).await?;
+            let counted: Vec<&(i64, &str, bool)> = chunk
+                .iter()
+                .filter(|(parent, org, changed)| *changed || before.get(parent).is_none_or(|(was, _, _): &(String, i64, i64)| was != org))
+                .collect();
+            if counted.is_empty() {
+                continue;
+            }
+            let mut select = QueryBuilder::new(
+                "SELECT parent_id, COALESCE(CAST(SUM(size) AS BIGINT), 0) AS bytes, COUNT(*) AS files FROM \
+                 (SELECT DISTINCT r.parent_id, f.content_key, f.size FROM record_files f JOIN records r ON r.id = f.record_id \
+                 WHERE r.parent_id IN (",
+            );
+            push_list(&mut select, counted.iter().map(|(parent, _, _)| *parent));
+            select.push(") AS kept GROUP BY parent_id");
+            let mut kept = std::collections::HashMap::new();
+            for row in select.build().persistent(false).fetch_all(&mut *$tx).await? {
+                let (parent, bytes, files): (i64, i64, i64) = (row.try_get("parent_id")?, row.try_get("bytes")?, row.try_get("files")?);
+                kept.insert(parent, (bytes, files));
+            }
+            let mut insert = QueryBuilder::new("INSERT INTO dataset_storage (parent_id, org_id, bytes, files) ");
+            insert.push_values(&counted, |mut b, (parent, org, _)| {
+                let (bytes, files) = kept.get(parent).copied().unwrap_or_default();
+                b.push_bind(*parent).push_bind(*org).push_bind(bytes).push_bind(files);
+            });
+            insert.push(" ON CONFLICT (parent_id) DO UPDATE SET org_id = excluded.org_id, bytes = excluded.bytes, files = excluded.files");
+            insert.build().persistent(false).execute(&mut *$tx).await?;
+            // One change an organization, so that no row is changed twice in one statement.
+            let mut orgs: std::collections::BTreeMap<&str, (i64, i64)> = std::collections::BTreeMap::new();
+            for (parent, org, _) in &counted {
+                if let Some((was, old_bytes, old_files)) = before.get(parent) {
+                    let total = orgs.entry(was.as_str()).or_default();
+                    (total.0, total.1) = (total.0 - old_bytes, total.1 - old_files);
+                }
+                let (bytes, files) = kept.get(parent).copied().unwrap_or_default();
+                let total = orgs.entry(org).or_default();
+                (total.0, total.1) = (total.0 + bytes, total.1 + files);
+            }
+            let mut insert = QueryBuilder::new("INSERT INTO org_storage (org_id, bytes, files) ");
+            insert.push_values(&orgs, |mut b, (org, (bytes, files))| {
+                b.push_bind(*org).push_bind(*bytes).push_bind(*files);
+            });
+            insert.push(
+                " ON CONFLICT (org_id) DO UPDATE SET bytes = org_storage.bytes + excluded.bytes, files = org_storage.files + excluded.files",
+            );
+            insert.build().persistent(false).execute(&mut *$tx).await?;
         }
     }};
 }
@@ -441,6 +508,17 @@ where
     select.push(")");
 }
 
+/// Each record's rows in `order`, numbered from 0 in it, one record after another.
+fn numbered<'a, T>(records: &[(i64, &'a [T])], order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<(i64, &'a T, i64)> {
+    let mut numbered = Vec::with_capacity(records.iter().map(|(_, rows)| rows.len()).sum());
+    for (id, rows) in records {
+        let mut sorted: Vec<&T> = rows.iter().collect();
+        sorted.sort_by(|a, b| order(a, b));
+        numbered.extend(sorted.into_iter().enumerate().map(|(n, row)| (*id, row, n as i64)));
+    }
+    numbered
+}
+
 /// `rows` in the order of `ids`; a map, as a rebuild asks for thousands at a time.
 fn in_order_asked<T>(ids: &[RecordId], mut rows: Vec<T>, id_of: impl Fn(&T) -> RecordId) -> Vec<T> {
     let order: std::collections::HashMap<RecordId, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n)).collect();
@@ -449,6 +527,9 @@ fn in_order_asked<T>(ids: &[RecordId], mut rows: Vec<T>, id_of: impl Fn(&T) -> R
 }
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
+/// Statements whose text depends on how many rows they carry are run unprepared
+/// (`persistent(false)`): a connection would otherwise keep one prepared statement for each
+/// number of rows, and a rebuild's grew by megabytes a batch.
 pub(crate) const INSERT_BATCH: usize = 1000;
 
 /// One migration: the same file name in each engine's folder.
@@ -822,63 +903,114 @@ impl Catalog {
         sets: &[String],
         audit: Vec<AuditEntry>,
     ) -> Result<()> {
+        self.apply_all_published(&[Published { record, files, draft, sets }], audit).await
+    }
+
+    /// `apply_published` for several records (each at most once) in one transaction, in the
+    /// order given. A rebuild loads thousands: each statement is a round trip to the engine,
+    /// so the records share theirs.
+    pub async fn apply_all_published(&self, published: &[Published<'_>], audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // The trail's head first: a write as the first statement takes SQLite's write lock
             // before anything is read.
             let sealed = append_in_tx!(tx, audit);
-            let new = sqlx::query("SELECT id FROM records WHERE id = $1").bind(record.id.0).fetch_optional(&mut *tx).await?.is_none();
-            if new {
-                sqlx::query("INSERT INTO org_monthly (org_id, month, versions, downloads) VALUES ($1, $2, 1, 0) \
-                             ON CONFLICT (org_id, month) DO UPDATE SET versions = org_monthly.versions + 1")
-                    .bind(record.org_id.as_ref().map_or("", OrgId::as_str)).bind(record.created.get(..7).unwrap_or_default())
-                    .execute(&mut *tx).await?;
-            }
-            sqlx::query(&format!(
-                "INSERT INTO records ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (id) DO UPDATE SET parent_id = $2, version_index = $3, owner_id = $4, org_id = $5, ocfl_version = $6, doc = $7, \
-                 created = $8, updated = $9"))
-                .bind(record.id.0).bind(record.parent_id.0).bind(record.version_index).bind(record.owner_id.map(|u| u.0))
-                .bind(record.org_id.as_ref().map(OrgId::as_str)).bind(record.ocfl_version).bind(&record.doc).bind(&record.created).bind(&record.updated)
-                .execute(&mut *tx).await?;
-            if let Some(RecordFiles { present, deleted }) = files {
-                sqlx::query("DELETE FROM record_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
-                // Each file's place in key order (bytes, as Rust and SQLite compare): pages of
-                // the list are ranges of it.
-                let mut sorted: Vec<&FileRow> = present.iter().collect();
-                sorted.sort_by(|a, b| a.key.cmp(&b.key));
-                for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
-                    let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
-                    insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512).push_bind(&f.content_key)
-                            .push_bind((n * INSERT_BATCH + i) as i64);
-                    });
-                    insert.build().execute(&mut *tx).await?;
+            for round in published.chunks(INSERT_BATCH) {
+                let ids: Vec<RecordId> = round.iter().map(|p| p.record.id).collect();
+                // Each version new to the catalogue counts in its organization's month.
+                let mut select = QueryBuilder::new("SELECT id FROM records WHERE id IN (");
+                push_list(&mut select, ids.iter().map(|id| id.0));
+                let mut known = std::collections::HashSet::new();
+                for row in select.build().persistent(false).fetch_all(&mut *tx).await? {
+                    known.insert(row.try_get::<i64, _>("id")?);
                 }
-                let bytes: i64 = present.iter().map(|f| f.size).sum();
-                sqlx::query("UPDATE records SET files_count = $2, files_bytes = $3 WHERE id = $1")
-                    .bind(record.id.0).bind(present.len() as i64).bind(bytes).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM deleted_files WHERE record_id = $1").bind(record.id.0).execute(&mut *tx).await?;
-                // Listed by deletion, then key.
-                let mut sorted: Vec<&DeletedFileRow> = deleted.iter().collect();
-                sorted.sort_by(|a, b| (a.deletion, &a.key).cmp(&(b.deletion, &b.key)));
-                for (n, chunk) in sorted.chunks(INSERT_BATCH).enumerate() {
-                    let mut insert = QueryBuilder::new("INSERT INTO deleted_files (record_id, key, deletion, size, md5, sha512, ordinal) ");
-                    insert.push_values(chunk.iter().enumerate(), |mut b, (i, f)| {
-                        b.push_bind(record.id.0).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512)
-                            .push_bind((n * INSERT_BATCH + i) as i64);
-                    });
-                    insert.build().execute(&mut *tx).await?;
+                let mut months: std::collections::BTreeMap<(&str, &str), i64> = std::collections::BTreeMap::new();
+                for Published { record, .. } in round.iter().filter(|p| !known.contains(&p.record.id.0)) {
+                    let org = record.org_id.as_ref().map_or("", OrgId::as_str);
+                    *months.entry((org, record.created.get(..7).unwrap_or_default())).or_default() += 1;
                 }
+                if !months.is_empty() {
+                    let mut insert = QueryBuilder::new("INSERT INTO org_monthly (org_id, month, versions, downloads) ");
+                    insert.push_values(&months, |mut b, ((org, month), versions)| {
+                        b.push_bind(*org).push_bind(*month).push_bind(*versions).push_bind(0_i64);
+                    });
+                    insert.push(" ON CONFLICT (org_id, month) DO UPDATE SET versions = org_monthly.versions + excluded.versions");
+                    insert.build().persistent(false).execute(&mut *tx).await?;
+                }
+                let mut insert = QueryBuilder::new(format!("INSERT INTO records ({RECORD_COLUMNS}) "));
+                insert.push_values(round, |mut b, Published { record, .. }| {
+                    b.push_bind(record.id.0).push_bind(record.parent_id.0).push_bind(record.version_index).push_bind(record.owner_id.map(|u| u.0))
+                        .push_bind(record.org_id.as_ref().map(OrgId::as_str)).push_bind(record.ocfl_version).push_bind(&record.doc)
+                        .push_bind(&record.created).push_bind(&record.updated);
+                });
+                insert.push(" ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, version_index = excluded.version_index, \
+                    owner_id = excluded.owner_id, org_id = excluded.org_id, ocfl_version = excluded.ocfl_version, doc = excluded.doc, \
+                    created = excluded.created, updated = excluded.updated");
+                insert.build().persistent(false).execute(&mut *tx).await?;
+                let with_files: Vec<(i64, RecordFiles<'_>)> = round.iter().filter_map(|p| Some((p.record.id.0, p.files?))).collect();
+                if !with_files.is_empty() {
+                    for table in ["record_files", "deleted_files"] {
+                        let mut delete = QueryBuilder::new(format!("DELETE FROM {table} WHERE record_id IN ("));
+                        push_list(&mut delete, with_files.iter().map(|(id, _)| *id));
+                        delete.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                    // Each file's place in key order (bytes, as Rust and SQLite compare): pages
+                    // of the list are ranges of it.
+                    let present: Vec<(i64, &[FileRow])> = with_files.iter().map(|(id, files)| (*id, files.present)).collect();
+                    for chunk in numbered(&present, |a, b| a.key.cmp(&b.key)).chunks(INSERT_BATCH) {
+                        let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
+                        insert.push_values(chunk, |mut b, (id, f, ordinal)| {
+                            b.push_bind(id).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512).push_bind(&f.content_key)
+                                .push_bind(ordinal);
+                        });
+                        insert.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                    // Tombstones are listed by deletion, then key.
+                    let deleted: Vec<(i64, &[DeletedFileRow])> = with_files.iter().map(|(id, files)| (*id, files.deleted)).collect();
+                    for chunk in numbered(&deleted, |a, b| (a.deletion, &a.key).cmp(&(b.deletion, &b.key))).chunks(INSERT_BATCH) {
+                        let mut insert = QueryBuilder::new("INSERT INTO deleted_files (record_id, key, deletion, size, md5, sha512, ordinal) ");
+                        insert.push_values(chunk, |mut b, (id, f, ordinal)| {
+                            b.push_bind(id).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512)
+                                .push_bind(ordinal);
+                        });
+                        insert.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                    let mut update = QueryBuilder::new(
+                        "UPDATE records SET files_count = (SELECT COUNT(*) FROM record_files f WHERE f.record_id = records.id), \
+                         files_bytes = (SELECT COALESCE(CAST(SUM(f.size) AS BIGINT), 0) FROM record_files f WHERE f.record_id = records.id) \
+                         WHERE id IN (",
+                    );
+                    push_list(&mut update, with_files.iter().map(|(id, _)| *id));
+                    update.build().persistent(false).execute(&mut *tx).await?;
+                }
+                let drafts: Vec<i64> = round.iter().filter_map(|p| p.draft).map(|d| d.0).collect();
+                if !drafts.is_empty() {
+                    for (table, column) in [("draft_files", "draft_id"), ("uploads", "draft_id"), ("drafts", "id")] {
+                        let mut delete = QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+                        push_list(&mut delete, drafts.iter().copied());
+                        delete.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                }
+                // Each dataset once, with the organization of its last record here.
+                let mut datasets: Vec<(i64, &str, bool)> = Vec::new();
+                let mut place: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+                for Published { record, files, .. } in round {
+                    let org = record.org_id.as_ref().map_or("", OrgId::as_str);
+                    match place.get(&record.parent_id.0) {
+                        Some(&n) => (datasets[n].1, datasets[n].2) = (org, datasets[n].2 || files.is_some()),
+                        None => {
+                            place.insert(record.parent_id.0, datasets.len());
+                            datasets.push((record.parent_id.0, org, files.is_some()));
+                        }
+                    }
+                }
+                let mut delete = QueryBuilder::new("DELETE FROM pending_commits WHERE parent_id IN (");
+                push_list(&mut delete, datasets.iter().map(|(parent, _, _)| *parent));
+                delete.build().persistent(false).execute(&mut *tx).await?;
+                count_storage_in_tx!(tx, &datasets);
+                let sets: Vec<&[String]> = round.iter().map(|p| p.sets).collect();
+                touch_oai_in_tx!(tx, &ids, Some(&sets), |n: usize| round[n].record.updated.as_str());
             }
-            if let Some(draft) = draft {
-                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(draft.0).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM drafts WHERE id = $1").bind(draft.0).execute(&mut *tx).await?;
-            }
-            sqlx::query("DELETE FROM pending_commits WHERE parent_id = $1").bind(record.parent_id.0).execute(&mut *tx).await?;
-            count_storage_in_tx!(tx, record, files.is_some());
-            touch_oai_in_tx!(tx, &[record.id], Some(sets), &record.updated);
             tx.commit().await?;
             audit::log_committed(&sealed);
         });

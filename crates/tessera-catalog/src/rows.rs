@@ -209,6 +209,18 @@ impl<'a> RecordFiles<'a> {
     }
 }
 
+/// One record to write as published (see `Catalog::apply_published`).
+#[derive(Clone, Copy, Debug)]
+pub struct Published<'a> {
+    pub record: &'a RecordRow,
+    /// Its files, when they changed.
+    pub files: Option<RecordFiles<'a>>,
+    /// The draft it was published from, which goes with its files and uploads.
+    pub draft: Option<RecordId>,
+    /// Its OAI-PMH sets.
+    pub sets: &'a [String],
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrgRow {
     pub id: OrgId,

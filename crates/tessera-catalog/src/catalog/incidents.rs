@@ -107,7 +107,7 @@ impl Catalog {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at).fetch_one(&mut *tx).await?.try_get("id")?;
             let versions = versions_in_tx!(tx, parent);
-            touch_oai_in_tx!(tx, &versions, None, at);
+            touch_oai_in_tx!(tx, &versions, None, |_| at);
             commit_audited!(tx, audit(id));
             self.downloads.changed();
             Ok(id)
@@ -147,7 +147,7 @@ impl Catalog {
                 return Ok(false);
             }
             let versions = versions_in_tx!(tx, parent);
-            touch_oai_in_tx!(tx, &versions, None, at);
+            touch_oai_in_tx!(tx, &versions, None, |_| at);
             commit_audited!(tx, audit);
             self.downloads.changed();
             Ok(true)

@@ -181,7 +181,7 @@ impl Catalog {
     pub async fn touch_oai(&self, record: RecordId, sets: &[String], at: &str) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            touch_oai_in_tx!(tx, &[record], Some(sets), at);
+            touch_oai_in_tx!(tx, &[record], Some(std::slice::from_ref(&sets)), |_| at);
             tx.commit().await?;
         });
         Ok(())
