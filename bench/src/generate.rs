@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use tessera_app::domain::{Access, Metadata, ParentId, RecordId, UserId};
 use tessera_app::{RecordDoc, Tessera, TesseraConfig};
-use tessera_catalog::{Catalog, RecordFiles, RecordRow};
+use tessera_catalog::{Catalog, Published, RecordFiles, RecordRow};
 
 pub(crate) const TOPICS: &[&str] = &[
     "river",
@@ -123,11 +123,17 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     // transactions a record, two thirds of the time.
     let first = catalog.next_id().await?;
     catalog.reserve_ids_through(first + 2 * records as i64).await?;
-    for n in 0..records {
-        let (parent, id) = (first + 1 + 2 * n as i64, first + 2 + 2 * n as i64);
-        let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
-        let row = record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?;
-        catalog.apply_published(&row, Some(RecordFiles::present(&[])), None, &[], Vec::new()).await?;
+    // A thousand records a transaction, as a rebuild writes them.
+    for start in (0..records).step_by(1000) {
+        let mut rows = Vec::with_capacity(1000);
+        for n in start..records.min(start + 1000) {
+            let (parent, id) = (first + 1 + 2 * n as i64, first + 2 + 2 * n as i64);
+            let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
+            rows.push(record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?);
+        }
+        let published: Vec<Published<'_>> =
+            rows.iter().map(|record| Published { record, files: Some(RecordFiles::present(&[])), draft: None, sets: &[] }).collect();
+        catalog.apply_all_published(&published, Vec::new()).await?;
     }
     eprintln!("wrote {records} catalogue records in {:.1} s", started.elapsed().as_secs_f64());
     let tessera = open(data_dir, catalog).await?;

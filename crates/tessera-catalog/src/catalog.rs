@@ -181,14 +181,14 @@ macro_rules! touch_oai_in_tx {
                 insert.push(
                     " ON CONFLICT (record_id) DO UPDATE SET seq = excluded.seq, datestamp = excluded.datestamp, deleted = excluded.deleted",
                 );
-                insert.build().persistent(false).execute(&mut *$tx).await?;
+                insert.build().persistent($crate::catalog::kept_prepared(chunk.len())).execute(&mut *$tx).await?;
             }
             match sets {
                 Some(sets) => {
                     for chunk in records.chunks($crate::catalog::INSERT_BATCH) {
                         let mut delete = sqlx::QueryBuilder::new("DELETE FROM oai_item_sets WHERE record_id IN (");
                         $crate::catalog::push_list(&mut delete, chunk.iter().map(|record| record.0));
-                        delete.build().persistent(false).execute(&mut *$tx).await?;
+                        delete.build().persistent($crate::catalog::kept_prepared(chunk.len())).execute(&mut *$tx).await?;
                     }
                     let rows: Vec<(&String, i64, usize)> = records
                         .iter()
@@ -201,7 +201,7 @@ macro_rules! touch_oai_in_tx {
                         insert.push_values(chunk, |mut b, (set, record, n)| {
                             b.push_bind(*set).push_bind(*record).push_bind(&stamps[*n]).push_bind(seq_of(*n));
                         });
-                        insert.build().persistent(false).execute(&mut *$tx).await?;
+                        insert.build().persistent($crate::catalog::kept_prepared(chunk.len())).execute(&mut *$tx).await?;
                     }
                 }
                 None => {
@@ -419,7 +419,7 @@ macro_rules! count_storage_in_tx {
             let mut select = QueryBuilder::new("SELECT parent_id, org_id, bytes, files FROM dataset_storage WHERE parent_id IN (");
             push_list(&mut select, chunk.iter().map(|(parent, _, _)| *parent));
             let mut before = std::collections::HashMap::new();
-            for row in select.build().persistent(false).fetch_all(&mut *$tx).await? {
+            for row in select.build().persistent(kept_prepared(chunk.len())).fetch_all(&mut *$tx).await? {
                 let (parent, org, bytes, files): (i64, String, i64, i64) =
                     (row.try_get("parent_id")?, row.try_get("org_id")?, row.try_get("bytes")?, row.try_get("files")?);
                 before.insert(parent, (org, bytes, files));
@@ -439,7 +439,7 @@ macro_rules! count_storage_in_tx {
             push_list(&mut select, counted.iter().map(|(parent, _, _)| *parent));
             select.push(") AS kept GROUP BY parent_id");
             let mut kept = std::collections::HashMap::new();
-            for row in select.build().persistent(false).fetch_all(&mut *$tx).await? {
+            for row in select.build().persistent(kept_prepared(counted.len())).fetch_all(&mut *$tx).await? {
                 let (parent, bytes, files): (i64, i64, i64) = (row.try_get("parent_id")?, row.try_get("bytes")?, row.try_get("files")?);
                 kept.insert(parent, (bytes, files));
             }
@@ -449,7 +449,7 @@ macro_rules! count_storage_in_tx {
                 b.push_bind(*parent).push_bind(*org).push_bind(bytes).push_bind(files);
             });
             insert.push(" ON CONFLICT (parent_id) DO UPDATE SET org_id = excluded.org_id, bytes = excluded.bytes, files = excluded.files");
-            insert.build().persistent(false).execute(&mut *$tx).await?;
+            insert.build().persistent(kept_prepared(counted.len())).execute(&mut *$tx).await?;
             // One change an organization, so that no row is changed twice in one statement.
             let mut orgs: std::collections::BTreeMap<&str, (i64, i64)> = std::collections::BTreeMap::new();
             for (parent, org, _) in &counted {
@@ -468,7 +468,7 @@ macro_rules! count_storage_in_tx {
             insert.push(
                 " ON CONFLICT (org_id) DO UPDATE SET bytes = org_storage.bytes + excluded.bytes, files = org_storage.files + excluded.files",
             );
-            insert.build().persistent(false).execute(&mut *$tx).await?;
+            insert.build().persistent(kept_prepared(orgs.len())).execute(&mut *$tx).await?;
         }
     }};
 }
@@ -527,10 +527,15 @@ fn in_order_asked<T>(ids: &[RecordId], mut rows: Vec<T>, id_of: impl Fn(&T) -> R
 }
 
 /// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
-/// Statements whose text depends on how many rows they carry are run unprepared
-/// (`persistent(false)`): a connection would otherwise keep one prepared statement for each
-/// number of rows, and a rebuild's grew by megabytes a batch.
 pub(crate) const INSERT_BATCH: usize = 1000;
+
+/// Whether a statement whose text depends on how many rows (or listed values) it carries is
+/// kept prepared: only for one row and for a full batch, the counts that recur. A connection
+/// keeps every statement it prepares, up to a hundred, and a rebuild's grew by megabytes a
+/// batch; preparing each of a single publish's statements again cost it half as much time.
+pub(crate) fn kept_prepared(rows: usize) -> bool {
+    rows == 1 || rows == INSERT_BATCH
+}
 
 /// One migration: the same file name in each engine's folder.
 macro_rules! migration {
@@ -921,7 +926,7 @@ impl Catalog {
                 let mut select = QueryBuilder::new("SELECT id FROM records WHERE id IN (");
                 push_list(&mut select, ids.iter().map(|id| id.0));
                 let mut known = std::collections::HashSet::new();
-                for row in select.build().persistent(false).fetch_all(&mut *tx).await? {
+                for row in select.build().persistent(kept_prepared(ids.len())).fetch_all(&mut *tx).await? {
                     known.insert(row.try_get::<i64, _>("id")?);
                 }
                 let mut months: std::collections::BTreeMap<(&str, &str), i64> = std::collections::BTreeMap::new();
@@ -935,7 +940,7 @@ impl Catalog {
                         b.push_bind(*org).push_bind(*month).push_bind(*versions).push_bind(0_i64);
                     });
                     insert.push(" ON CONFLICT (org_id, month) DO UPDATE SET versions = org_monthly.versions + excluded.versions");
-                    insert.build().persistent(false).execute(&mut *tx).await?;
+                    insert.build().persistent(kept_prepared(months.len())).execute(&mut *tx).await?;
                 }
                 let mut insert = QueryBuilder::new(format!("INSERT INTO records ({RECORD_COLUMNS}) "));
                 insert.push_values(round, |mut b, Published { record, .. }| {
@@ -946,13 +951,13 @@ impl Catalog {
                 insert.push(" ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, version_index = excluded.version_index, \
                     owner_id = excluded.owner_id, org_id = excluded.org_id, ocfl_version = excluded.ocfl_version, doc = excluded.doc, \
                     created = excluded.created, updated = excluded.updated");
-                insert.build().persistent(false).execute(&mut *tx).await?;
+                insert.build().persistent(kept_prepared(round.len())).execute(&mut *tx).await?;
                 let with_files: Vec<(i64, RecordFiles<'_>)> = round.iter().filter_map(|p| Some((p.record.id.0, p.files?))).collect();
                 if !with_files.is_empty() {
                     for table in ["record_files", "deleted_files"] {
                         let mut delete = QueryBuilder::new(format!("DELETE FROM {table} WHERE record_id IN ("));
                         push_list(&mut delete, with_files.iter().map(|(id, _)| *id));
-                        delete.build().persistent(false).execute(&mut *tx).await?;
+                        delete.build().persistent(kept_prepared(with_files.len())).execute(&mut *tx).await?;
                     }
                     // Each file's place in key order (bytes, as Rust and SQLite compare): pages
                     // of the list are ranges of it.
@@ -963,7 +968,7 @@ impl Catalog {
                             b.push_bind(id).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512).push_bind(&f.content_key)
                                 .push_bind(ordinal);
                         });
-                        insert.build().persistent(false).execute(&mut *tx).await?;
+                        insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *tx).await?;
                     }
                     // Tombstones are listed by deletion, then key.
                     let deleted: Vec<(i64, &[DeletedFileRow])> = with_files.iter().map(|(id, files)| (*id, files.deleted)).collect();
@@ -973,7 +978,7 @@ impl Catalog {
                             b.push_bind(id).push_bind(&f.key).push_bind(f.deletion).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512)
                                 .push_bind(ordinal);
                         });
-                        insert.build().persistent(false).execute(&mut *tx).await?;
+                        insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *tx).await?;
                     }
                     let mut update = QueryBuilder::new(
                         "UPDATE records SET files_count = (SELECT COUNT(*) FROM record_files f WHERE f.record_id = records.id), \
@@ -981,14 +986,14 @@ impl Catalog {
                          WHERE id IN (",
                     );
                     push_list(&mut update, with_files.iter().map(|(id, _)| *id));
-                    update.build().persistent(false).execute(&mut *tx).await?;
+                    update.build().persistent(kept_prepared(with_files.len())).execute(&mut *tx).await?;
                 }
                 let drafts: Vec<i64> = round.iter().filter_map(|p| p.draft).map(|d| d.0).collect();
                 if !drafts.is_empty() {
                     for (table, column) in [("draft_files", "draft_id"), ("uploads", "draft_id"), ("drafts", "id")] {
                         let mut delete = QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
                         push_list(&mut delete, drafts.iter().copied());
-                        delete.build().persistent(false).execute(&mut *tx).await?;
+                        delete.build().persistent(kept_prepared(drafts.len())).execute(&mut *tx).await?;
                     }
                 }
                 // Each dataset once, with the organization of its last record here.
@@ -1006,7 +1011,7 @@ impl Catalog {
                 }
                 let mut delete = QueryBuilder::new("DELETE FROM pending_commits WHERE parent_id IN (");
                 push_list(&mut delete, datasets.iter().map(|(parent, _, _)| *parent));
-                delete.build().persistent(false).execute(&mut *tx).await?;
+                delete.build().persistent(kept_prepared(datasets.len())).execute(&mut *tx).await?;
                 count_storage_in_tx!(tx, &datasets);
                 let sets: Vec<&[String]> = round.iter().map(|p| p.sets).collect();
                 touch_oai_in_tx!(tx, &ids, Some(&sets), |n: usize| round[n].record.updated.as_str());
