@@ -139,10 +139,9 @@ macro_rules! commit_audited {
 /// Moves published records to the end of the OAI-PMH feed inside the transaction `$tx`, in
 /// the order given: each gets the next number and a datestamp no earlier than its time (`$at`
 /// of its place in `$records`) nor than any before it, and is marked deleted exactly when its
-/// dataset is under a takedown. `$sets`,
-/// when given, replaces each record's sets (one list a record). Taking the counter row first
-/// makes concurrent writers wait, so numbers become visible in order and a resumed harvest
-/// never jumps past an uncommitted one.
+/// dataset is under a takedown. `$sets`, when given, replaces each record's sets (one list a
+/// record). Taking the counter row first makes concurrent writers wait, so numbers become
+/// visible in order and a resumed harvest never jumps past an uncommitted one.
 macro_rules! touch_oai_in_tx {
     ($tx:expr, $records:expr, $sets:expr, $at:expr) => {{
         let records: &[tessera_domain::RecordId] = $records;
