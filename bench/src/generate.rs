@@ -124,9 +124,10 @@ pub(crate) async fn generate(data_dir: &Path, records: usize) -> anyhow::Result<
     let first = catalog.next_id().await?;
     catalog.reserve_ids_through(first + 2 * records as i64).await?;
     // A thousand records a transaction, as a rebuild writes them.
-    for start in (0..records).step_by(1000) {
-        let mut rows = Vec::with_capacity(1000);
-        for n in start..records.min(start + 1000) {
+    const AT_ONCE: usize = 1000;
+    for start in (0..records).step_by(AT_ONCE) {
+        let mut rows = Vec::with_capacity(AT_ONCE);
+        for n in start..records.min(start + AT_ONCE) {
             let (parent, id) = (first + 1 + 2 * n as i64, first + 2 + 2 * n as i64);
             let stamp = format!("2026-{:02}-{:02}T10:00:00Z", 1 + n % 12, 1 + n % 28);
             rows.push(record_row(RecordId(id), ParentId(parent), Some(UserId(owner.0)), &stamp, metadata(&mut rng, n), Access::default())?);
