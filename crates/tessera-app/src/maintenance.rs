@@ -9,10 +9,11 @@ use tessera_ocfl::validate::Report;
 use crate::publish::Loaded;
 use crate::{Error, Result, Tessera};
 
-/// How many records, or catalogue rows (records, files, tombstones), a rebuild gathers from
-/// storage before it writes them in one transaction; the records of one object are never
-/// split. Records are counted apart because their documents can be large.
+/// How many records a rebuild gathers from storage, at most, before it writes them in one
+/// transaction; counted apart from their rows because their documents can be large. The
+/// records of one object are never split.
 const RECORDS_AT_ONCE: usize = 1_000;
+/// How many catalogue rows (records, files, tombstones) a rebuild gathers, likewise.
 const ROWS_AT_ONCE: usize = 10_000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

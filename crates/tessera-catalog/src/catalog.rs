@@ -531,7 +531,7 @@ pub(crate) const INSERT_BATCH: usize = 1000;
 /// Whether a statement whose text depends on how many rows (or listed values) it carries is
 /// kept prepared: only for one row and for a full batch, the counts that recur. A connection
 /// keeps every statement it prepares, up to a hundred, and a rebuild's grew by megabytes a
-/// batch; preparing each of a single publish's statements again cost it half as much time.
+/// batch; preparing a single publish's statements afresh each time made it half as slow again.
 pub(crate) fn kept_prepared(rows: usize) -> bool {
     rows == 1 || rows == INSERT_BATCH
 }

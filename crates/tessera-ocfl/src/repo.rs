@@ -177,9 +177,9 @@ impl OcflRepo {
     }
 
     /// Removes the paths `purging` says yes to from every version of object `id` and commits
-    /// `next` (which must not name them) as a new version explaining why. Content no remaining path refers to is
-    /// erased from storage; content another path still holds is kept. Returns the new
-    /// inventory and the digests of the content erased.
+    /// `next` (which must not name them) as a new version explaining why. Content no
+    /// remaining path refers to is erased from storage; content another path still holds is
+    /// kept. Returns the new inventory and the digests of the content erased.
     ///
     /// OCFL versions are otherwise immutable, so this rewrites each earlier version's
     /// inventory as the new root inventory truncated to that version. The root inventory is
