@@ -1,9 +1,12 @@
 //! Rebuilding derived state from storage, re-indexing, and verifying storage.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use futures::StreamExt;
+use tessera_domain::RecordId;
+use tessera_ocfl::Inventory;
 use tessera_ocfl::validate::Report;
 
 use crate::publish::Loaded;
@@ -15,6 +18,48 @@ use crate::{Error, Result, Tessera};
 const RECORDS_AT_ONCE: usize = 1_000;
 /// How many catalogue rows (records, files, tombstones) a rebuild gathers, likewise.
 const ROWS_AT_ONCE: usize = 10_000;
+
+/// How many objects a rebuild reads at once.
+const OBJECTS_AT_ONCE: usize = 8;
+
+/// What a rebuild found at an object root.
+enum Stored {
+    Records(Vec<Loaded>),
+    /// Policies are few and small; they are loaded once every record is in.
+    Policy(Inventory),
+}
+
+/// A rebuild's reading of storage, round by round.
+#[derive(Default)]
+struct Read {
+    total: usize,
+    done: usize,
+    policies: Vec<Inventory>,
+}
+
+impl Read {
+    /// The records of the next objects, up to a transaction's worth; empty at the end.
+    async fn round(
+        &mut self,
+        objects: &mut (impl futures::Stream<Item = Result<Stored>> + Unpin),
+        progress: &mut impl FnMut(usize, usize),
+    ) -> Result<Vec<Loaded>> {
+        let (mut round, mut rows) = (Vec::new(), 0);
+        while rows < ROWS_AT_ONCE && round.len() < RECORDS_AT_ONCE {
+            let Some(stored) = objects.next().await else { break };
+            match stored? {
+                Stored::Records(loaded) => {
+                    rows += loaded.iter().map(Loaded::rows).sum::<usize>();
+                    round.extend(loaded);
+                }
+                Stored::Policy(inventory) => self.policies.push(inventory),
+            }
+            self.done += 1;
+            progress(self.done, self.total);
+        }
+        Ok(round)
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebuildReport {
@@ -57,34 +102,35 @@ impl Tessera {
     pub async fn rebuild(&self, mut progress: impl FnMut(usize, usize)) -> Result<RebuildReport> {
         let roots = self.ocfl.object_roots().await?;
         self.catalog.clear_records().await?;
-        let mut report = RebuildReport::default();
-        let mut highest = 0;
-        // Records of several objects go to the catalogue in one transaction.
-        let (mut pending, mut rows) = (Vec::new(), 0);
         let drafts = self.catalog.draft_ids().await?.into_iter().collect();
-        for (done, root) in roots.iter().enumerate() {
-            let inventory =
-                self.ocfl.inventory_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
-            let inventory = self.ocfl.recover(&inventory.id).await?.unwrap_or(inventory);
-            if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
-                self.load_policy(&inventory, Vec::new()).await?;
-            } else {
-                let loaded = self.read_object(&inventory, &drafts).await?;
-                rows += loaded.iter().map(Loaded::rows).sum::<usize>();
-                pending.extend(loaded);
-                if rows >= ROWS_AT_ONCE || pending.len() >= RECORDS_AT_ONCE {
-                    highest = highest.max(self.write_loaded(std::mem::take(&mut pending)).await?);
-                    rows = 0;
-                }
-            }
-            report.objects += 1;
-            progress(done + 1, roots.len());
+        // Objects are read several at a time, and the next round of them while the records of
+        // the last go to the catalogue in one transaction: the disk and the catalogue each
+        // have a core.
+        let mut objects = futures::stream::iter(&roots).map(|root| self.read_root(root, &drafts)).buffered(OBJECTS_AT_ONCE);
+        let mut read = Read { total: roots.len(), ..Read::default() };
+        let mut highest = 0;
+        let mut round = read.round(&mut objects, &mut progress).await?;
+        while !round.is_empty() {
+            let (written, next) = futures::join!(self.write_loaded(round), read.round(&mut objects, &mut progress));
+            highest = highest.max(written?);
+            round = next?;
         }
-        highest = highest.max(self.write_loaded(pending).await?);
+        for policy in &read.policies {
+            self.load_policy(policy, Vec::new()).await?;
+        }
         self.catalog.reserve_ids_through(highest).await?;
-        report.records = self.reindex(|_| {}).await?;
+        let records = self.reindex(|_| {}).await?;
         self.staging_cleanup().await?;
-        Ok(report)
+        Ok(RebuildReport { objects: read.done, records })
+    }
+
+    /// What storage holds at an object root, recovered first from any interrupted commit.
+    async fn read_root(&self, root: &str, drafts: &HashSet<RecordId>) -> Result<Stored> {
+        let inventory = self.ocfl.recover_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
+        if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
+            return Ok(Stored::Policy(inventory));
+        }
+        Ok(Stored::Records(self.read_object(&inventory, drafts).await?))
     }
 
     async fn staging_cleanup(&self) -> Result<()> {
@@ -133,5 +179,62 @@ impl Tessera {
             each(root, &object, done, roots.len());
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use tessera_catalog::Catalog;
+    use tessera_domain::ParentId;
+    use tessera_ocfl::{FileSource, NewVersion, User};
+
+    use super::*;
+    use crate::tessera::object_id;
+    use crate::{RecordDoc, TesseraConfig};
+
+    /// Stores the `record.json` of record `id` at `path` as the next version of dataset
+    /// `object`'s OCFL object, the document saying it belongs to dataset `parent`.
+    async fn store(tessera: &Tessera, object: i64, path: &str, id: i64, parent: i64) {
+        let doc = RecordDoc::sample(id, parent, 1, &format!("Record {id}"));
+        let object = object_id(ParentId(object));
+        let base = tessera.ocfl.inventory(&object).await.unwrap().map_or(0, |inventory| inventory.head_number());
+        let new = NewVersion {
+            base,
+            state: vec![(path.into(), FileSource::Bytes(Bytes::from(serde_json::to_vec(&doc).unwrap())))],
+            message: "stored by a test".into(),
+            user: User { name: "Tester".into(), address: None },
+            created: time::OffsetDateTime::now_utc(),
+            read: None,
+        };
+        tessera.ocfl.commit(&object, new).await.unwrap();
+    }
+
+    /// A rebuild takes each record from the object of its own dataset, under its own id, and
+    /// refuses a storage root where one is found anywhere else: written to the catalogue, it
+    /// would take the place of the record it names.
+    #[tokio::test]
+    async fn a_rebuild_refuses_a_record_stored_out_of_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::connect(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await.unwrap();
+        let store_root = Arc::new(tessera_storage::LocalStore::new(dir.path().join("ocfl")).unwrap());
+        let tessera = Tessera::open(catalog, store_root, TesseraConfig::in_folder(dir.path())).await.unwrap();
+        store(&tessera, 1, "2/record.json", 2, 1).await;
+        store(&tessera, 3, "4/record.json", 4, 3).await;
+        let report = tessera.rebuild(|_, _| {}).await.unwrap();
+        assert_eq!(report, RebuildReport { objects: 2, records: 2 });
+
+        store(&tessera, 5, "2/record.json", 2, 1).await;
+        let refused = tessera.rebuild(|_, _| {}).await;
+        assert!(
+            matches!(&refused, Err(Error::Corrupt(message)) if message == "2/record.json in urn:tessera:parent:5 is record 2 of dataset 1"),
+            "another dataset's record: {refused:?}"
+        );
+        store(&tessera, 5, "6/record.json", 2, 5).await;
+        let refused = tessera.rebuild(|_, _| {}).await;
+        assert!(
+            matches!(&refused, Err(Error::Corrupt(message)) if message.starts_with("6/record.json in urn:tessera:parent:5 is record 2")),
+            "a record under another id: {refused:?}"
+        );
     }
 }

@@ -38,6 +38,29 @@ pub struct RecordDoc {
 }
 
 impl RecordDoc {
+    /// Version `version` of dataset `parent`, as record `id`, with a title and a creator and
+    /// nothing else, for tests.
+    #[cfg(test)]
+    pub(crate) fn sample(id: i64, parent: i64, version: i64, title: &str) -> RecordDoc {
+        let metadata = serde_json::json!({"title": title, "resource_type": {"id": "dataset"}, "publication_date": "2026",
+            "creators": [{"person_or_org": {"type": "personal", "family_name": "Jones", "given_name": "Nia"}}]});
+        RecordDoc {
+            id: RecordId(id),
+            parent_id: ParentId(parent),
+            version_index: version,
+            owner: None,
+            organization: None,
+            created: "2026-01-01T00:00:00Z".into(),
+            updated: "2026-01-01T00:00:00Z".into(),
+            metadata: serde_json::from_value(metadata).expect("sample metadata"),
+            access: Default::default(),
+            files: Default::default(),
+            deletions: Vec::new(),
+            pids: Default::default(),
+            communities: Vec::new(),
+        }
+    }
+
     /// The catalogue row of this version, committed as OCFL version `ocfl_version` of its dataset.
     pub fn catalogue_row(&self, ocfl_version: i64) -> crate::Result<tessera_catalog::RecordRow> {
         Ok(tessera_catalog::RecordRow {

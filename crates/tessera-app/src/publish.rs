@@ -211,6 +211,11 @@ impl Tessera {
             let bytes = self.ocfl.read_bytes(inventory, inventory.head_number(), path).await?;
             let doc: RecordDoc = serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{path} in {}: {e}", inventory.id)))?;
             let id = doc.id;
+            // A record belongs to one dataset and is kept under its own id: one found anywhere
+            // else would take the place of the record it names.
+            if path != format!("{id}/record.json") || object_id(doc.parent_id) != inventory.id {
+                return Err(Error::Corrupt(format!("{path} in {} is record {id} of dataset {}", inventory.id, doc.parent_id)));
+            }
             let embargoed = doc.access.embargo.active;
             let derived = derive_rows(inventory, doc)?;
             // A new or new-version draft whose record now exists was published before a crash.

@@ -170,7 +170,6 @@ impl Tessera {
 mod tests {
     use std::sync::Arc;
 
-    use serde_json::json;
     use tessera_catalog::{Catalog, RecordFiles};
     use tessera_search::SearchRequest;
 
@@ -180,23 +179,7 @@ mod tests {
     /// Writes version `version` of dataset `parent` into the catalogue and indexes the dataset,
     /// as publishing does once its OCFL commit is made.
     async fn publish(tessera: &Tessera, id: i64, parent: i64, version: i64, title: &str) {
-        let metadata = json!({"title": title, "resource_type": {"id": "dataset"}, "publication_date": "2026",
-            "creators": [{"person_or_org": {"type": "personal", "family_name": "Jones", "given_name": "Nia"}}]});
-        let doc = RecordDoc {
-            id: RecordId(id),
-            parent_id: ParentId(parent),
-            version_index: version,
-            owner: None,
-            organization: None,
-            created: "2026-01-01T00:00:00Z".into(),
-            updated: "2026-01-01T00:00:00Z".into(),
-            metadata: serde_json::from_value(metadata).unwrap(),
-            access: Default::default(),
-            files: Default::default(),
-            deletions: Vec::new(),
-            pids: Default::default(),
-            communities: Vec::new(),
-        };
+        let doc = RecordDoc::sample(id, parent, version, title);
         tessera
             .catalog
             .apply_published(&doc.catalogue_row(version).unwrap(), Some(RecordFiles::present(&[])), None, &[], Vec::new())

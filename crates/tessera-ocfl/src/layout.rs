@@ -2,8 +2,6 @@
 //! with SHA-256 and three tuples of three characters, so objects spread evenly over folders,
 //! and the object's id (percent-encoded) as the last folder, so a person can find an object.
 
-use tessera_storage::Sha512;
-
 pub(crate) const LAYOUT_EXTENSION: &str = "0003-hash-and-id-n-tuple-storage-layout";
 pub(crate) const ROOT_NAMASTE: &str = "0=ocfl_1.1";
 pub(crate) const OBJECT_NAMASTE: &str = "0=ocfl_object_1.1";
@@ -57,12 +55,8 @@ pub(crate) fn root_declaration() -> Vec<(String, String)> {
     ]
 }
 
-/// The sidecar file's content for an inventory (OCFL 1.1 §3.5.6).
-pub(crate) fn sidecar(inventory_bytes: &[u8]) -> String {
-    sidecar_of(&Sha512::digest_hex(inventory_bytes))
-}
-
-/// The sidecar of an inventory whose SHA-512 is `digest` (hex).
+/// The sidecar file's content (OCFL 1.1 §3.5.6) for an inventory whose SHA-512 is `digest`
+/// (hex).
 pub(crate) fn sidecar_of(digest: &str) -> String {
     format!("{digest}  inventory.json\n")
 }

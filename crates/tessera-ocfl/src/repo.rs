@@ -92,8 +92,31 @@ pub struct ReadInventory {
 
 pub struct OcflRepo {
     store: Arc<dyn Store>,
-    /// One lock per object id, so two commits to one object never interleave.
+    /// One lock per object id in use, so two commits to one object never interleave.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// An object's lock, held. The last holder takes the lock out of the map: kept for every
+/// object ever written, the map grew by about a hundred bytes an object, in a server and in
+/// a rebuild alike.
+struct ObjectLock<'a> {
+    locks: &'a Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    id: String,
+    held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for ObjectLock<'_> {
+    fn drop(&mut self) {
+        let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Only the map and this guard hold it, and nobody can take it from the map while the
+        // map is locked: nobody waits for it.
+        if locks
+            .get(&self.id)
+            .is_some_and(|lock| Arc::ptr_eq(lock, tokio::sync::OwnedMutexGuard::mutex(&self.held)) && Arc::strong_count(lock) == 2)
+        {
+            locks.remove(&self.id);
+        }
+    }
 }
 
 impl OcflRepo {
@@ -111,9 +134,10 @@ impl OcflRepo {
         &self.store
     }
 
-    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        locks.entry(id.to_string()).or_default().clone()
+    /// Waits for object `id`'s lock and holds it until the guard is dropped.
+    async fn lock(&self, id: &str) -> ObjectLock<'_> {
+        let lock = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(id.to_string()).or_default().clone();
+        ObjectLock { locks: &self.locks, id: id.to_string(), held: lock.lock_owned().await }
     }
 
     /// The object's current inventory, or `None` if there is no such object.
@@ -168,8 +192,7 @@ impl OcflRepo {
 
     /// Commits `new` as the next version of object `id`, creating the object if needed.
     pub async fn commit(&self, id: &str, mut new: NewVersion) -> Result<Inventory> {
-        let lock = self.lock_for(id);
-        let _guard = lock.lock().await;
+        let _locked = self.lock(id).await;
         let previous = self.previous(id, new.read.take()).await?;
         let (inventory, sidecar) = self.write_version(id, previous, new).await?;
         self.commit_root(&inventory, sidecar).await?;
@@ -194,8 +217,7 @@ impl OcflRepo {
         purging: &(dyn Fn(&str) -> bool + Sync),
         mut next: NewVersion,
     ) -> Result<(Inventory, Vec<Arc<str>>)> {
-        let lock = self.lock_for(id);
-        let _guard = lock.lock().await;
+        let _locked = self.lock(id).await;
         let root = layout::object_root(id);
         let mut previous = self
             .previous(id, next.read.take())
@@ -363,28 +385,53 @@ impl OcflRepo {
     /// sidecar left behind by the last step and removes any uncommitted version folder.
     /// Returns the object's inventory, or `None` if no version was ever committed.
     pub async fn recover(&self, id: &str) -> Result<Option<Inventory>> {
-        let lock = self.lock_for(id);
-        let _guard = lock.lock().await;
+        let _locked = self.lock(id).await;
         let root = layout::object_root(id);
         let store = self.store.as_ref();
-        let inventory_bytes = match store.get_bytes(&format!("{root}/inventory.json")).await {
-            Ok(bytes) => bytes,
-            Err(tessera_storage::Error::NotFound { .. }) => {
-                // The first version never reached its commit point.
-                store.delete_prefix(&root).await?;
-                return Ok(None);
-            }
-            Err(err) => return Err(err.into()),
+        let Some(read) = read_streamed(store, &format!("{root}/inventory.json"), id).await? else {
+            // The first version never reached its commit point.
+            store.delete_prefix(&root).await?;
+            return Ok(None);
         };
-        let inventory = Inventory::from_json(&inventory_bytes).map_err(|e| corrupt(id, e))?;
-        let sidecar = layout::sidecar(&inventory_bytes);
-        let sidecar_key = format!("{root}/inventory.json.sha512");
-        let stored_sidecar = store.get_bytes(&sidecar_key).await.ok();
+        let stored_sidecar = store.get_bytes(&format!("{root}/inventory.json.sha512")).await.ok();
+        self.recover_read(&root, read, stored_sidecar).await.map(Some)
+    }
+
+    /// Recovers the object stored at `root`, whatever its id, as `recover` does, reading its
+    /// root inventory once rather than once to learn the id and again to recover. An object
+    /// stored where the storage layout does not put its id is refused. `None` when `root` has
+    /// no inventory: it is left as it is, since nothing there says which object it is.
+    pub async fn recover_at(&self, root: &str) -> Result<Option<Inventory>> {
+        let store = self.store.as_ref();
+        let key = format!("{root}/inventory.json");
+        let Some(mut read) = read_streamed(store, &key, root).await? else { return Ok(None) };
+        let id = read.inventory.id.clone();
+        let expected = layout::object_root(&id);
+        if expected != root {
+            return Err(corrupt(&id, format!("it is stored at {root}, where the storage layout puts it at {expected}")));
+        }
+        let _locked = self.lock(&id).await;
+        // Read before the lock was had: a commit may have moved the object on since, and
+        // then the sidecar no longer names what was read.
+        let stored_sidecar = store.get_bytes(&format!("{root}/inventory.json.sha512")).await.ok();
+        if stored_sidecar.as_deref() != Some(layout::sidecar_of(&read.digest).as_bytes()) {
+            read = read_streamed(store, &key, &id).await?.ok_or_else(|| corrupt(&id, "its inventory went while it was recovered"))?;
+        }
+        self.recover_read(root, read, stored_sidecar).await.map(Some)
+    }
+
+    /// Brings the object at `root` in line with its root inventory, `read` under the object's
+    /// lock; `stored_sidecar` is the root's sidecar as read.
+    async fn recover_read(&self, root: &str, read: ReadInventory, stored_sidecar: Option<Bytes>) -> Result<Inventory> {
+        let store = self.store.as_ref();
+        let ReadInventory { inventory, digest } = read;
+        let id = &inventory.id.clone();
+        let sidecar = layout::sidecar_of(&digest);
         if stored_sidecar.as_deref() != Some(sidecar.as_bytes()) {
             tracing::warn!(object = id, "repairing the root inventory sidecar after an interrupted commit");
-            store.put_bytes(&sidecar_key, Bytes::from(sidecar)).await?;
+            store.put_bytes(&format!("{root}/inventory.json.sha512"), Bytes::from(sidecar)).await?;
         }
-        for dir in store.list_dirs(&root).await? {
+        for dir in store.list_dirs(root).await? {
             if version_number(&dir).is_some_and(|n| n > inventory.head_number()) {
                 tracing::warn!(object = id, version = dir, "removing an uncommitted version");
                 store.delete_prefix(&format!("{root}/{dir}")).await?;
@@ -392,26 +439,52 @@ impl OcflRepo {
         }
         // A purge rewrites earlier version inventories before its commit point and erases
         // content after it; either half may have been cut short.
+        let inventory = Arc::new(inventory);
         for number in 1..inventory.head_number() {
-            let expected = inventory.truncated(number);
-            let key = format!("{root}/v{number}/inventory.json");
-            let stored: Option<Inventory> = store.get_bytes(&key).await.ok().and_then(|bytes| Inventory::from_json(&bytes).ok());
-            if stored.as_ref() != Some(&expected) {
+            let dir = format!("{root}/v{number}");
+            let expected = Truncated { inventory: inventory.clone(), number };
+            if self.stored_inventory(&format!("{dir}/inventory.json"), &expected).await? == Stored::Different {
                 tracing::warn!(object = id, version = number, "rewriting a version inventory after an interrupted purge");
-                self.write_version_inventory(expected).await?;
+                self.write_inventory_in(&dir, id, Arc::new(expected)).await?;
             }
         }
+        let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
         let content: BTreeSet<String> = inventory.manifest.values().flatten().map(|path| format!("{root}/{path}")).collect();
-        for key in store.list(&root).await? {
+        for key in store.list(root).await? {
             if store.is_temporary(&key) {
                 tracing::warn!(object = id, key, "removing the temporary file of an interrupted write");
                 store.delete(&key).await?;
-            } else if is_content(&root, &key) && !content.contains(&key) {
+            } else if is_content(root, &key) && !content.contains(&key) {
                 tracing::warn!(object = id, key, "erasing content an interrupted purge left behind");
                 store.delete(&key).await?;
             }
         }
-        Ok(Some(inventory))
+        Ok(inventory)
+    }
+
+    /// How the inventory stored at `key` compares with `expected`. Its bytes are hashed against
+    /// those `expected` is written as, so that neither is parsed nor held; only an inventory
+    /// written otherwise (another tool's spacing) is parsed and compared field by field.
+    async fn stored_inventory(&self, key: &str, expected: &Truncated) -> Result<Stored> {
+        let mut sha512 = Sha512::default();
+        write_pretty(&mut Hashing { out: &mut std::io::sink(), sha512: &mut sha512 }, expected)
+            .map_err(|e| corrupt(&expected.inventory.id, e))?;
+        let mut stream = match self.store.get_stream(key, None).await {
+            Ok(stream) => stream,
+            Err(tessera_storage::Error::NotFound { .. }) => return Ok(Stored::Different),
+            Err(err) => return Err(err.into()),
+        };
+        let mut stored = Sha512::default();
+        let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
+        while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
+            stored.update(&chunk);
+        }
+        if stored.finish_hex() == sha512.finish_hex() {
+            return Ok(Stored::Same);
+        }
+        let parsed = self.store.get_bytes(key).await.ok().and_then(|bytes| Inventory::from_json(&bytes).ok());
+        let truncated = expected.inventory.truncated(expected.number);
+        Ok(if parsed.as_ref() == Some(&truncated) { Stored::Equivalent } else { Stored::Different })
     }
 
     /// Every object root in the storage root, found by walking the layout's three tuple levels.
@@ -498,6 +571,17 @@ pub struct Hierarchy {
     pub empty: Vec<String>,
 }
 
+/// A stored inventory against the one expected.
+#[derive(Debug, PartialEq)]
+enum Stored {
+    /// Byte for byte.
+    Same,
+    /// Written otherwise, with the same content.
+    Equivalent,
+    /// Missing, unreadable or other.
+    Different,
+}
+
 /// How many folders a walk of the hierarchy lists at once.
 const LISTINGS_AT_ONCE: usize = 16;
 
@@ -547,15 +631,23 @@ async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Optio
 async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
     let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
-    // A local file is read on the parsing thread: through the runtime, a chunk at a time, the
-    // parse took twice as long.
+    // A local file is opened and read on the parsing thread: through the runtime, a chunk at
+    // a time, the parse took twice as long.
     let parsed = if let Some(path) = store.local_path(key) {
-        let file = match tokio::fs::File::open(&path).await {
-            Ok(file) => file.into_std().await,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => return Err(failed(err)),
-        };
-        joined(tokio::task::spawn_blocking(move || parse_hashed(file)).await)?
+        let opened = tokio::task::spawn_blocking(move || {
+            let file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            // A buffer is zeroed as it is first filled, and most inventories are a few KB.
+            let capacity = file.metadata()?.len().saturating_add(1).clamp(8 * 1024, INVENTORY_BUFFER as u64) as usize;
+            Ok(Some(parse_hashed(file, capacity)))
+        });
+        match opened.await.map_err(|e| failed(std::io::Error::other(e)))?.map_err(failed)? {
+            Some(parsed) => parsed,
+            None => return Ok(None),
+        }
     } else {
         let mut stream = match store.get_stream(key, None).await {
             Ok(stream) => stream,
@@ -563,7 +655,7 @@ async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<
             Err(err) => return Err(err.into()),
         };
         let (chunks, arriving) = tokio::sync::mpsc::channel(4);
-        let parse = tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }));
+        let parse = tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }, INVENTORY_BUFFER));
         while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
             if chunks.send(chunk).await.is_err() {
                 break; // The parser has stopped, at an error it reports.
@@ -584,13 +676,14 @@ enum Parse {
     Io(std::io::Error),
 }
 
-/// An inventory parsed from `bytes`, with the SHA-512 of every byte: parsing reads to the end,
-/// as anything but whitespace after the JSON is an error.
-fn parse_hashed(bytes: impl std::io::Read) -> std::result::Result<(Inventory, String), Parse> {
+/// An inventory parsed from `bytes`, read through a `buffer` of that many bytes, with the
+/// SHA-512 of every byte: parsing reads to the end, as anything but whitespace after the JSON
+/// is an error.
+fn parse_hashed(bytes: impl std::io::Read, buffer: usize) -> std::result::Result<(Inventory, String), Parse> {
     let mut sha512 = Sha512::default();
     // Given by value: serde_json reads a byte at a time, quickly from a `BufReader` it owns and
     // at half the speed through a reference to one.
-    let reader = std::io::BufReader::with_capacity(INVENTORY_BUFFER, HashingReader { inner: bytes, sha512: &mut sha512 });
+    let reader = std::io::BufReader::with_capacity(buffer, HashingReader { inner: bytes, sha512: &mut sha512 });
     let inventory = Inventory::from_reader(reader).map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
     Ok((inventory, sha512.finish_hex()))
 }
@@ -829,6 +922,83 @@ mod tests {
         let streamed = OcflRepo::open(Arc::new(crate::streamed::Streamed(LocalStore::new(dir.path()).unwrap()))).await.unwrap();
         let (walked, listed) = (repo.hierarchy().await.unwrap(), streamed.hierarchy().await.unwrap());
         assert_eq!((walked.roots, walked.empty), (listed.roots, listed.empty));
+    }
+
+    /// `recover_at` recovers as `recover` does, from the root alone; it refuses an object
+    /// found where the layout does not put it and leaves a root without an inventory alone.
+    #[tokio::test]
+    async fn recovering_an_object_found_at_a_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+        let repo = OcflRepo::open(store.clone()).await.unwrap();
+        let root = layout::object_root("obj");
+        let bytes = |b: &'static [u8]| FileSource::Bytes(Bytes::from_static(b));
+        for (base, content) in [(0, b"one"), (1, b"two"), (2, b"tri")] {
+            repo.commit("obj", version(base, vec![("a", bytes(content))])).await.unwrap();
+        }
+        let v3 = repo.inventory("obj").await.unwrap().unwrap();
+        assert_eq!(repo.recover_at(&root).await.unwrap().as_ref(), Some(&v3));
+
+        // Version inventories as Tessera writes them match byte for byte; one written with
+        // other spacing matches by content; one cut short or missing does not.
+        let shared = Arc::new(v3.clone());
+        let expected = |number| Truncated { inventory: shared.clone(), number };
+        let v1_key = format!("{root}/v1/inventory.json");
+        for number in [1, 2] {
+            let key = format!("{root}/v{number}/inventory.json");
+            assert_eq!(repo.stored_inventory(&key, &expected(number)).await.unwrap(), Stored::Same, "v{number}");
+        }
+        let written = store.get_bytes(&v1_key).await.unwrap();
+        store.put_bytes(&v1_key, Bytes::from(serde_json::to_vec(&v3.truncated(1)).unwrap())).await.unwrap();
+        assert_eq!(repo.stored_inventory(&v1_key, &expected(1)).await.unwrap(), Stored::Equivalent);
+        assert_eq!(repo.stored_inventory(&v1_key, &expected(2)).await.unwrap(), Stored::Different);
+        store.put_bytes(&v1_key, Bytes::from_static(b"{}")).await.unwrap();
+        assert_eq!(repo.stored_inventory(&v1_key, &expected(1)).await.unwrap(), Stored::Different);
+        store.delete(&v1_key).await.unwrap();
+        assert_eq!(repo.stored_inventory(&v1_key, &expected(1)).await.unwrap(), Stored::Different);
+
+        // A crash between the root inventory and its sidecar, and a version inventory lost:
+        // both repaired, the inventory read again once the sidecar did not name it.
+        let v1_sidecar = store.get_bytes(&format!("{root}/v1/inventory.json.sha512")).await.unwrap();
+        store.put_bytes(&format!("{root}/inventory.json.sha512"), v1_sidecar).await.unwrap();
+        assert_eq!(repo.recover_at(&root).await.unwrap().as_ref(), Some(&v3));
+        assert_eq!(store.get_bytes(&v1_key).await.unwrap(), written);
+        let report = crate::validate_object(store.as_ref(), &root).await;
+        assert!(report.is_valid(), "{report:?}");
+
+        // The same object copied to where another id belongs.
+        let elsewhere = layout::object_root("copy");
+        for key in store.list(&root).await.unwrap() {
+            store.copy(&key, &key.replacen(&root, &elsewhere, 1)).await.unwrap();
+        }
+        let copied = repo.recover_at(&elsewhere).await;
+        assert!(
+            matches!(&copied, Err(Error::CorruptObject { id, reason }) if id == "obj" && reason.contains(&elsewhere) && reason.contains(&root)),
+            "{copied:?}"
+        );
+
+        // A root with no inventory says nothing of what it holds: it stays.
+        let bare = layout::object_root("bare");
+        store.put_bytes(&format!("{bare}/{OBJECT_NAMASTE}"), Bytes::from_static(b"ocfl_object_1.1\n")).await.unwrap();
+        assert_eq!(repo.recover_at(&bare).await.unwrap(), None);
+        assert_eq!(store.list(&bare).await.unwrap().len(), 1);
+    }
+
+    /// Two commits to one object wait for each other; the lock goes once both are done.
+    #[tokio::test]
+    async fn an_object_lock_is_held_only_while_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = OcflRepo::open(Arc::new(LocalStore::new(dir.path()).unwrap())).await.unwrap();
+        let commit = |content: &'static [u8]| repo.commit("obj", version(0, vec![("a", FileSource::Bytes(Bytes::from_static(content)))]));
+        let (first, second) = tokio::join!(commit(b"one"), commit(b"two"));
+        let refused = [&first, &second].iter().filter(|r| matches!(r, Err(Error::Changed { base: 0, head: 1, .. }))).count();
+        assert_eq!((first.is_ok() || second.is_ok(), refused), (true, 1), "{first:?} {second:?}");
+        assert!(repo.locks.lock().unwrap().is_empty());
+        for n in 0..20 {
+            repo.commit(&format!("object-{n}"), version(0, vec![("a", FileSource::Bytes(Bytes::from_static(b"x")))])).await.unwrap();
+            repo.recover(&format!("object-{n}")).await.unwrap();
+        }
+        assert!(repo.locks.lock().unwrap().is_empty(), "no lock is kept for an object not in use");
     }
 
     #[tokio::test]
