@@ -21,6 +21,9 @@ const ROWS_AT_ONCE: usize = 10_000;
 
 /// How many objects a rebuild reads at once.
 const OBJECTS_AT_ONCE: usize = 8;
+/// The root inventory size past which a rebuild reads an object alone: eight objects of a
+/// hundred thousand files each would hold about 800 MB at once.
+const LARGE_INVENTORY: u64 = 1024 * 1024;
 
 /// What a rebuild found at an object root.
 enum Stored {
@@ -106,7 +109,8 @@ impl Tessera {
         // Objects are read several at a time, and the next round of them while the records of
         // the last go to the catalogue in one transaction: the disk and the catalogue each
         // have a core.
-        let mut objects = futures::stream::iter(&roots).map(|root| self.read_root(root, &drafts)).buffered(OBJECTS_AT_ONCE);
+        let reading = tokio::sync::Semaphore::new(OBJECTS_AT_ONCE);
+        let mut objects = futures::stream::iter(&roots).map(|root| self.read_root(root, &drafts, &reading)).buffered(OBJECTS_AT_ONCE);
         let mut read = Read { total: roots.len(), ..Read::default() };
         let mut highest = 0;
         let mut round = read.round(&mut objects, &mut progress).await?;
@@ -124,8 +128,12 @@ impl Tessera {
         Ok(RebuildReport { objects: read.done, records })
     }
 
-    /// What storage holds at an object root, recovered first from any interrupted commit.
-    async fn read_root(&self, root: &str, drafts: &HashSet<RecordId>) -> Result<Stored> {
+    /// What storage holds at an object root, recovered first from any interrupted commit. A
+    /// large object takes every permit of `reading`, a small one one.
+    async fn read_root(&self, root: &str, drafts: &HashSet<RecordId>, reading: &tokio::sync::Semaphore) -> Result<Stored> {
+        let size = self.ocfl.store().size(&format!("{root}/inventory.json")).await?.unwrap_or(0);
+        let permits = if size > LARGE_INVENTORY { OBJECTS_AT_ONCE } else { 1 };
+        let _reading = reading.acquire_many(permits as u32).await.map_err(std::io::Error::other)?;
         let inventory = self.ocfl.recover_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
         if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
             return Ok(Stored::Policy(inventory));
@@ -187,21 +195,26 @@ mod tests {
     use bytes::Bytes;
     use tessera_catalog::Catalog;
     use tessera_domain::ParentId;
-    use tessera_ocfl::{FileSource, NewVersion, User};
+    use tessera_ocfl::{FileSource, NewVersion, User, object_root};
 
     use super::*;
     use crate::tessera::object_id;
     use crate::{RecordDoc, TesseraConfig};
 
     /// Stores the `record.json` of record `id` at `path` as the next version of dataset
-    /// `object`'s OCFL object, the document saying it belongs to dataset `parent`.
-    async fn store(tessera: &Tessera, object: i64, path: &str, id: i64, parent: i64) {
+    /// `object`'s OCFL object, the document saying it belongs to dataset `parent`, with
+    /// `padding` small files that are no record's.
+    async fn store(tessera: &Tessera, object: i64, path: &str, (id, parent): (i64, i64), padding: usize) {
         let doc = RecordDoc::sample(id, parent, 1, &format!("Record {id}"));
         let object = object_id(ParentId(object));
         let base = tessera.ocfl.inventory(&object).await.unwrap().map_or(0, |inventory| inventory.head_number());
+        let mut state = vec![(path.into(), FileSource::Bytes(Bytes::from(serde_json::to_vec(&doc).unwrap())))];
+        // Long names, so that a large inventory takes few files.
+        let name = |n: usize| format!("padding/{n:0>200}").into();
+        state.extend((0..padding).map(|n| (name(n), FileSource::Bytes(Bytes::from(n.to_string())))));
         let new = NewVersion {
             base,
-            state: vec![(path.into(), FileSource::Bytes(Bytes::from(serde_json::to_vec(&doc).unwrap())))],
+            state,
             message: "stored by a test".into(),
             user: User { name: "Tester".into(), address: None },
             created: time::OffsetDateTime::now_utc(),
@@ -212,25 +225,30 @@ mod tests {
 
     /// A rebuild takes each record from the object of its own dataset, under its own id, and
     /// refuses a storage root where one is found anywhere else: written to the catalogue, it
-    /// would take the place of the record it names.
+    /// would take the place of the record it names. An object with a large inventory is read
+    /// alone, between the others.
     #[tokio::test]
     async fn a_rebuild_refuses_a_record_stored_out_of_its_place() {
         let dir = tempfile::tempdir().unwrap();
         let catalog = Catalog::connect(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await.unwrap();
         let store_root = Arc::new(tessera_storage::LocalStore::new(dir.path().join("ocfl")).unwrap());
         let tessera = Tessera::open(catalog, store_root, TesseraConfig::in_folder(dir.path())).await.unwrap();
-        store(&tessera, 1, "2/record.json", 2, 1).await;
-        store(&tessera, 3, "4/record.json", 4, 3).await;
+        for parent in (1..20).step_by(2) {
+            store(&tessera, parent, &format!("{}/record.json", parent + 1), (parent + 1, parent), 0).await;
+        }
+        store(&tessera, 21, "22/record.json", (22, 21), 1_600).await;
+        let large = tessera.ocfl.store().size(&format!("{}/inventory.json", object_root(&object_id(ParentId(21))))).await.unwrap();
+        assert!(large > Some(LARGE_INVENTORY), "{large:?}");
         let report = tessera.rebuild(|_, _| {}).await.unwrap();
-        assert_eq!(report, RebuildReport { objects: 2, records: 2 });
+        assert_eq!(report, RebuildReport { objects: 11, records: 11 });
 
-        store(&tessera, 5, "2/record.json", 2, 1).await;
+        store(&tessera, 5, "2/record.json", (2, 1), 0).await;
         let refused = tessera.rebuild(|_, _| {}).await;
         assert!(
             matches!(&refused, Err(Error::Corrupt(message)) if message == "2/record.json in urn:tessera:parent:5 is record 2 of dataset 1"),
             "another dataset's record: {refused:?}"
         );
-        store(&tessera, 5, "6/record.json", 2, 5).await;
+        store(&tessera, 5, "6/record.json", (2, 5), 0).await;
         let refused = tessera.rebuild(|_, _| {}).await;
         assert!(
             matches!(&refused, Err(Error::Corrupt(message)) if message.starts_with("6/record.json in urn:tessera:parent:5 is record 2")),
