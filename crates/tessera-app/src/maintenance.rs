@@ -101,7 +101,7 @@ impl VerifyReport {
 impl Tessera {
     /// Recreates the catalogue's record tables from OCFL storage alone, and the search index
     /// from them.
-    /// Users, tokens and drafts are kept. `progress` is called after each object.
+    /// Users, tokens and drafts are kept. `progress` is called as each object is read.
     pub async fn rebuild(&self, mut progress: impl FnMut(usize, usize)) -> Result<RebuildReport> {
         let roots = self.ocfl.object_roots().await?;
         self.catalog.clear_records().await?;
