@@ -177,7 +177,11 @@ impl Tessera {
         let mut checked = futures::stream::iter(&roots)
             .map(|root| {
                 let store = &store;
-                async move { (root, tessera_ocfl::validate_object_counting(store.as_ref(), root, hashed).await) }
+                async move {
+                    let mut report = tessera_ocfl::validate_object_counting(store.as_ref(), root, hashed).await;
+                    tessera_ocfl::check_placement(root, &mut report);
+                    (root, report)
+                }
             })
             .buffered(tessera_ocfl::checks_at_once() * 2);
         let mut done = 0;

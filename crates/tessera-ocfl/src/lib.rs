@@ -13,7 +13,7 @@ pub use error::Error;
 pub use inventory::{Inventory, User, Version};
 pub use layout::object_root;
 pub use repo::{Document, FileSource, Hierarchy, NewVersion, OcflRepo, ReadInventory};
-pub use validate::{Finding, Report, checks_at_once, validate_object, validate_object_counting};
+pub use validate::{Finding, Report, check_placement, checks_at_once, validate_object, validate_object_counting};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -971,6 +971,14 @@ mod tests {
         for key in store.list(&root).await.unwrap() {
             store.copy(&key, &key.replacen(&root, &elsewhere, 1)).await.unwrap();
         }
+        let mut checked = crate::validate_object(store.as_ref(), &elsewhere).await;
+        assert!(checked.is_valid(), "a valid object in itself: {checked:?}");
+        crate::check_placement(&elsewhere, &mut checked);
+        let misplaced: Vec<_> = checked.errors().map(|finding| (finding.code, finding.message.as_str())).collect();
+        assert_eq!(misplaced, [("LAYOUT", format!("object 'obj' belongs at {root} under the storage root's layout").as_str())]);
+        let mut checked = crate::validate_object(store.as_ref(), &root).await;
+        crate::check_placement(&root, &mut checked);
+        assert!(checked.is_valid(), "{checked:?}");
         let copied = repo.recover_at(&elsewhere).await;
         assert!(
             matches!(&copied, Err(Error::CorruptObject { id, reason }) if id == "obj" && reason.contains(&elsewhere) && reason.contains(&root)),

@@ -25,7 +25,9 @@ pub enum Severity {
     Warning,
 }
 
-/// One thing found wrong, with its code from the OCFL validation-codes list.
+/// One thing found wrong, with its code from the OCFL validation-codes list, or `LAYOUT` for
+/// an object stored where the storage root's layout does not put its id (see `check_placement`),
+/// for which OCFL has no code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub severity: Severity,
@@ -36,6 +38,8 @@ pub struct Finding {
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// The object's id, as its root inventory gives it.
+    pub id: Option<String>,
     /// Content files whose digests were recomputed, and their bytes.
     pub files_checked: u64,
     pub bytes_checked: u64,
@@ -120,6 +124,17 @@ pub async fn validate_object_counting(store: &dyn Store, root: &str, hashed: &Ar
     })
 }
 
+/// Adds an error to `report`, the check of the object at `root` in a storage root, when the
+/// storage root's layout does not put the object's id there: a copy of an object, or one moved
+/// by hand, would be taken for the object its id names.
+pub fn check_placement(root: &str, report: &mut Report) {
+    let Some(id) = &report.id else { return };
+    let expected = crate::layout::object_root(id);
+    if expected != root {
+        report.error("LAYOUT", format!("object '{id}' belongs at {expected} under the storage root's layout"));
+    }
+}
+
 async fn validate(source: Source<'_>, hashed: &AtomicU64) -> Report {
     let mut report = Report::default();
     let relative = match source.list().await {
@@ -139,6 +154,7 @@ async fn validate(source: Source<'_>, hashed: &AtomicU64) -> Report {
         }
         return report;
     };
+    report.id = root_inv.json.get("id").and_then(Value::as_str).map(str::to_string);
     let Some(inv) = check_inventory(&root_inv.json, spec, "inventory.json", &mut report) else {
         return report;
     };

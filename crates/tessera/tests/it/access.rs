@@ -88,6 +88,16 @@ async fn verify_reports_a_damaged_file() {
     assert_eq!(verify.status.code(), Some(1), "{}", describe(&verify));
     let stdout = String::from_utf8_lossy(&verify.stdout);
     assert!(stdout.contains("ERROR E092") && stdout.contains("files/data.bin"), "{stdout}");
+
+    // A copy of the object, put by hand where the storage root's layout does not put its id.
+    let object = stored.ancestors().nth(5).expect("the object's folder");
+    let elsewhere = server.data_dir.join("ocfl/fff/fff/fff");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    assert!(std::process::Command::new("cp").arg("-r").arg(object).arg(&elsewhere).status().unwrap().success());
+    let verify = server.cli(&["verify"]);
+    assert_eq!(verify.status.code(), Some(1), "{}", describe(&verify));
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    assert!(stdout.lines().any(|line| line.contains("fff/fff/fff/") && line.contains("ERROR LAYOUT")), "{stdout}");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
