@@ -26,7 +26,7 @@ const OBJECTS_AT_ONCE: usize = 8;
 const LARGE_INVENTORY: u64 = 1024 * 1024;
 
 /// What a rebuild found at an object root.
-enum Stored {
+enum Found {
     Records(Vec<Loaded>),
     /// Policies are few and small; they are loaded once every record is in.
     Policy(Inventory),
@@ -44,18 +44,18 @@ impl Read {
     /// The records of the next objects, up to a transaction's worth; empty at the end.
     async fn round(
         &mut self,
-        objects: &mut (impl futures::Stream<Item = Result<Stored>> + Unpin),
+        objects: &mut (impl futures::Stream<Item = Result<Found>> + Unpin),
         progress: &mut impl FnMut(usize, usize),
     ) -> Result<Vec<Loaded>> {
         let (mut round, mut rows) = (Vec::new(), 0);
         while rows < ROWS_AT_ONCE && round.len() < RECORDS_AT_ONCE {
-            let Some(stored) = objects.next().await else { break };
-            match stored? {
-                Stored::Records(loaded) => {
+            let Some(found) = objects.next().await else { break };
+            match found? {
+                Found::Records(loaded) => {
                     rows += loaded.iter().map(Loaded::rows).sum::<usize>();
                     round.extend(loaded);
                 }
-                Stored::Policy(inventory) => self.policies.push(inventory),
+                Found::Policy(inventory) => self.policies.push(inventory),
             }
             self.done += 1;
             progress(self.done, self.total);
@@ -130,15 +130,15 @@ impl Tessera {
 
     /// What storage holds at an object root, recovered first from any interrupted commit. A
     /// large object takes every permit of `reading`, a small one one.
-    async fn read_root(&self, root: &str, drafts: &HashSet<RecordId>, reading: &tokio::sync::Semaphore) -> Result<Stored> {
+    async fn read_root(&self, root: &str, drafts: &HashSet<RecordId>, reading: &tokio::sync::Semaphore) -> Result<Found> {
         let size = self.ocfl.store().size(&format!("{root}/inventory.json")).await?.unwrap_or(0);
         let permits = if size > LARGE_INVENTORY { OBJECTS_AT_ONCE } else { 1 };
         let _reading = reading.acquire_many(permits as u32).await.map_err(std::io::Error::other)?;
         let inventory = self.ocfl.recover_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
         if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
-            return Ok(Stored::Policy(inventory));
+            return Ok(Found::Policy(inventory));
         }
-        Ok(Stored::Records(self.read_object(&inventory, drafts).await?))
+        Ok(Found::Records(self.read_object(&inventory, drafts).await?))
     }
 
     async fn staging_cleanup(&self) -> Result<()> {
