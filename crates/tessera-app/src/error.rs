@@ -69,6 +69,20 @@ impl From<tessera_ocfl::Error> for Error {
 }
 
 impl Error {
+    /// Whether this is damage to what one stored object holds (a file missing, misplaced or
+    /// unreadable as what it should be), rather than a failure of storage, the catalogue or
+    /// the index as a whole.
+    pub fn is_damage(&self) -> bool {
+        use tessera_ocfl::Error as Ocfl;
+        match self {
+            Error::Corrupt(_) | Error::Storage(tessera_storage::Error::NotFound { .. }) => true,
+            Error::Ocfl(err) => {
+                matches!(err, Ocfl::CorruptObject { .. } | Ocfl::NoSuchFile { .. } | Ocfl::Storage(tessera_storage::Error::NotFound { .. }))
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Error::NotFound { what: what.into() }
     }

@@ -46,7 +46,7 @@ pub use identity::{NewToken, TokenRequest};
 pub use incidents::{REPORT_KINDS, ReportInput};
 pub use index_doc::LOCAL_ORIGIN;
 pub use mail::MailConfig;
-pub use maintenance::{RebuildReport, VerifyReport};
+pub use maintenance::{Damaged, RebuildReport, VerifyReport};
 pub use model::{
     DeletedFile, DeletedFileView, Deletion, DraftFileView, DraftView, FileView, OwnRecords, PidDoc, RecordDoc, RecordInput, RecordView,
     SearchHit, SearchPage,

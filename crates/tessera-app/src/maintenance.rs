@@ -30,6 +30,17 @@ enum Found {
     Records(Vec<Loaded>),
     /// Policies are few and small; they are loaded once every record is in.
     Policy(Inventory),
+    /// An object too damaged to load, and the highest dataset or record id it names, as far
+    /// as it can be read.
+    Damaged(Damaged, i64),
+}
+
+/// An object a rebuild left out because what it holds is damaged; the rest of storage is
+/// loaded without it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damaged {
+    pub root: String,
+    pub reason: String,
 }
 
 /// A rebuild's reading of storage, round by round.
@@ -38,6 +49,9 @@ struct Read {
     total: usize,
     done: usize,
     policies: Vec<Inventory>,
+    damaged: Vec<Damaged>,
+    /// The highest id that damaged objects name, which no new dataset or record may take.
+    highest_damaged: i64,
 }
 
 impl Read {
@@ -56,6 +70,10 @@ impl Read {
                     round.extend(loaded);
                 }
                 Found::Policy(inventory) => self.policies.push(inventory),
+                Found::Damaged(damaged, highest) => {
+                    self.highest_damaged = self.highest_damaged.max(highest);
+                    self.damaged.push(damaged);
+                }
             }
             self.done += 1;
             progress(self.done, self.total);
@@ -66,8 +84,10 @@ impl Read {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebuildReport {
+    /// Objects loaded, leaving out the damaged ones.
     pub objects: usize,
     pub records: usize,
+    pub damaged: Vec<Damaged>,
 }
 
 /// What a whole verification found, in totals: each object's findings go to the caller as the
@@ -102,6 +122,9 @@ impl Tessera {
     /// Recreates the catalogue's record tables from OCFL storage alone, and the search index
     /// from them.
     /// Users, tokens and drafts are kept. `progress` is called as each object is read.
+    /// An object whose content is damaged is left out and named in the report, so one bad
+    /// object among millions does not leave the catalogue empty; a failure of storage or the
+    /// catalogue as a whole stops the rebuild.
     pub async fn rebuild(&self, mut progress: impl FnMut(usize, usize)) -> Result<RebuildReport> {
         let roots = self.ocfl.object_roots().await?;
         self.catalog.clear_records().await?;
@@ -120,12 +143,18 @@ impl Tessera {
             round = next?;
         }
         for policy in &read.policies {
-            self.load_policy(policy, Vec::new()).await?;
+            match self.load_policy(policy, Vec::new()).await {
+                Err(err) if err.is_damage() => {
+                    let root = tessera_ocfl::object_root(&policy.id);
+                    read.damaged.push(Damaged { root, reason: err.to_string() });
+                }
+                loaded => loaded?,
+            }
         }
-        self.catalog.reserve_ids_through(highest).await?;
+        self.catalog.reserve_ids_through(highest.max(read.highest_damaged)).await?;
         let records = self.reindex(|_| {}).await?;
         self.staging_cleanup().await?;
-        Ok(RebuildReport { objects: read.done, records })
+        Ok(RebuildReport { objects: read.done - read.damaged.len(), records, damaged: read.damaged })
     }
 
     /// What storage holds at an object root, recovered first from any interrupted commit. A
@@ -134,11 +163,21 @@ impl Tessera {
         let size = self.ocfl.store().size(&format!("{root}/inventory.json")).await?.unwrap_or(0);
         let permits = if size > LARGE_INVENTORY { OBJECTS_AT_ONCE } else { 1 };
         let _reading = reading.acquire_many(permits as u32).await.map_err(std::io::Error::other)?;
-        let inventory = self.ocfl.recover_at(root).await?.ok_or_else(|| Error::Corrupt(format!("object root {root} has no inventory")))?;
+        let damaged = |reason: String| Damaged { root: root.to_string(), reason };
+        let inventory = match self.ocfl.recover_at(root).await.map_err(Error::from) {
+            Ok(Some(inventory)) => inventory,
+            Ok(None) => return Ok(Found::Damaged(damaged("it has no inventory".into()), 0)),
+            Err(err) if err.is_damage() => return Ok(Found::Damaged(damaged(err.to_string()), 0)),
+            Err(err) => return Err(err),
+        };
         if inventory.id.starts_with(crate::policies::POLICY_OBJECT_PREFIX) {
             return Ok(Found::Policy(inventory));
         }
-        Ok(Found::Records(self.read_object(&inventory, drafts).await?))
+        match self.read_object(&inventory, drafts).await {
+            Ok(records) => Ok(Found::Records(records)),
+            Err(err) if err.is_damage() => Ok(Found::Damaged(damaged(err.to_string()), highest_id_named(&inventory))),
+            Err(err) => Err(err),
+        }
     }
 
     async fn staging_cleanup(&self) -> Result<()> {
@@ -194,6 +233,18 @@ impl Tessera {
     }
 }
 
+/// The highest dataset or record id an object's inventory names: its own id, and the records
+/// whose documents its head holds, read from their paths alone.
+fn highest_id_named(inventory: &Inventory) -> i64 {
+    let dataset = crate::tessera::object_parent(&inventory.id).map(|parent| parent.0);
+    let records = inventory
+        .head_version()
+        .into_iter()
+        .flat_map(|head| head.files())
+        .filter_map(|(path, _)| path.strip_suffix("/record.json")?.parse().ok());
+    dataset.into_iter().chain(records).max().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
@@ -228,15 +279,19 @@ mod tests {
     }
 
     /// A rebuild takes each record from the object of its own dataset, under its own id, and
-    /// refuses a storage root where one is found anywhere else: written to the catalogue, it
-    /// would take the place of the record it names. An object with a large inventory is read
-    /// alone, between the others.
+    /// leaves out an object where one is found anywhere else (written to the catalogue, it
+    /// would take the place of the record it names), or whose content is missing, naming it
+    /// and loading the rest. An object with a large inventory is read alone, between the others.
     #[tokio::test]
-    async fn a_rebuild_refuses_a_record_stored_out_of_its_place() {
+    async fn a_rebuild_leaves_out_a_damaged_object_and_loads_the_rest() {
         let dir = tempfile::tempdir().unwrap();
-        let catalog = Catalog::connect(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await.unwrap();
+        let connect = |name: &str| {
+            let url = format!("sqlite:{}", dir.path().join(name).display());
+            async move { Catalog::connect(&url).await }
+        };
         let store_root = Arc::new(tessera_storage::LocalStore::new(dir.path().join("ocfl")).unwrap());
-        let tessera = Tessera::open(catalog, store_root, TesseraConfig::in_folder(dir.path())).await.unwrap();
+        let tessera =
+            Tessera::open(connect("catalog.db").await.unwrap(), store_root.clone(), TesseraConfig::in_folder(dir.path())).await.unwrap();
         for parent in (1..20).step_by(2) {
             store(&tessera, parent, &format!("{}/record.json", parent + 1), (parent + 1, parent), 0).await;
         }
@@ -244,19 +299,36 @@ mod tests {
         let large = tessera.ocfl.store().size(&format!("{}/inventory.json", object_root(&object_id(ParentId(21))))).await.unwrap();
         assert!(large > Some(LARGE_INVENTORY), "{large:?}");
         let report = tessera.rebuild(|_, _| {}).await.unwrap();
-        assert_eq!(report, RebuildReport { objects: 11, records: 11 });
+        assert_eq!(report, RebuildReport { objects: 11, records: 11, damaged: Vec::new() });
 
+        let root_of = |parent: i64| object_root(&object_id(ParentId(parent)));
+        let left_out = |parent: i64, reason: &str| vec![Damaged { root: root_of(parent), reason: reason.into() }];
+        let parent_of = |id: i64| {
+            let catalog = tessera.catalog.clone();
+            async move { catalog.record(RecordId(id)).await.unwrap().map(|record| record.parent_id.0) }
+        };
         store(&tessera, 5, "2/record.json", (2, 1), 0).await;
-        let refused = tessera.rebuild(|_, _| {}).await;
-        assert!(
-            matches!(&refused, Err(Error::Corrupt(message)) if message == "2/record.json in urn:tessera:parent:5 is record 2 of dataset 1"),
-            "another dataset's record: {refused:?}"
-        );
+        let report = tessera.rebuild(|_, _| {}).await.unwrap();
+        let reason = "a stored document is unreadable: 2/record.json in urn:tessera:parent:5 is record 2 of dataset 1";
+        assert_eq!(report, RebuildReport { objects: 10, records: 10, damaged: left_out(5, reason) }, "another dataset's record");
+        assert_eq!((parent_of(2).await, parent_of(6).await), (Some(1), None));
+
         store(&tessera, 5, "6/record.json", (2, 5), 0).await;
-        let refused = tessera.rebuild(|_, _| {}).await;
-        assert!(
-            matches!(&refused, Err(Error::Corrupt(message)) if message.starts_with("6/record.json in urn:tessera:parent:5 is record 2")),
-            "a record under another id: {refused:?}"
-        );
+        let report = tessera.rebuild(|_, _| {}).await.unwrap();
+        let reason = "a stored document is unreadable: 6/record.json in urn:tessera:parent:5 is record 2 of dataset 5";
+        assert_eq!(report.damaged, left_out(5, reason), "a record under another id");
+
+        // The object with the highest ids loses its record's content. A catalogue made anew
+        // from storage still gives out no id the object names.
+        store(&tessera, 5, "6/record.json", (6, 5), 0).await;
+        store(&tessera, 41, "42/record.json", (42, 41), 0).await;
+        let inventory = tessera.ocfl.inventory(&object_id(ParentId(41))).await.unwrap().unwrap();
+        let content = tessera.ocfl.content_key(&inventory, 1, "42/record.json").unwrap();
+        std::fs::remove_file(dir.path().join("ocfl").join(&content)).unwrap();
+        let fresh = Tessera::open(connect("fresh.db").await.unwrap(), store_root, TesseraConfig::in_folder(dir.path())).await.unwrap();
+        let report = fresh.rebuild(|_, _| {}).await.unwrap();
+        let reason = format!("OCFL storage failed: no object at '{content}'");
+        assert_eq!(report, RebuildReport { objects: 11, records: 11, damaged: left_out(41, &reason) }, "a file missing");
+        assert_eq!(fresh.catalog.next_id().await.unwrap(), 43);
     }
 }

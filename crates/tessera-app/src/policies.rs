@@ -152,12 +152,14 @@ impl Tessera {
 
     /// The catalogue's rows for every version of a policy object, from storage: after each new
     /// version, with `audit` written with the head's row, and in a rebuild.
+    /// Every version is read before any is written, so a damaged one leaves none behind.
     pub(crate) async fn load_policy(&self, inventory: &Inventory, mut audit: Vec<AuditEntry>) -> Result<()> {
+        let mut rows = Vec::new();
         for number in 1..=inventory.head_number() {
             let bytes = self.ocfl.read_bytes(inventory, number, POLICY_FILE).await?;
             let version: PolicyVersion =
                 serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(format!("{POLICY_FILE} of {} v{number}: {e}", inventory.id)))?;
-            let row = PolicyVersionRow {
+            rows.push(PolicyVersionRow {
                 policy_id: version.id.clone(),
                 kind: version.kind.as_str().to_string(),
                 org_id: version.organization.clone(),
@@ -165,8 +167,11 @@ impl Tessera {
                 effective: version.effective.clone(),
                 doc: to_json(&version)?,
                 created: version.created.clone(),
-            };
-            let entries = if number == inventory.head_number() { std::mem::take(&mut audit) } else { Vec::new() };
+            });
+        }
+        let head = rows.len();
+        for (number, row) in (1..).zip(rows) {
+            let entries = if number == head { std::mem::take(&mut audit) } else { Vec::new() };
             self.catalog.put_policy_version(&row, entries).await?;
         }
         Ok(())

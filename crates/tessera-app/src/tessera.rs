@@ -221,5 +221,12 @@ pub(crate) fn parse_time(s: &str) -> OffsetDateTime {
 
 /// The OCFL object id of a dataset: all of its versions live in one object.
 pub(crate) fn object_id(parent: ParentId) -> String {
-    format!("urn:tessera:parent:{parent}")
+    format!("{OBJECT_PREFIX}{parent}")
 }
+
+/// The dataset whose OCFL object has the id `object`, the inverse of `object_id`.
+pub(crate) fn object_parent(object: &str) -> Option<ParentId> {
+    object.strip_prefix(OBJECT_PREFIX)?.parse().ok().map(ParentId)
+}
+
+const OBJECT_PREFIX: &str = "urn:tessera:parent:";

@@ -24,7 +24,20 @@ pub(crate) async fn rebuild(config: &Config) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     println!("rebuilt {} records from {} OCFL objects", report.records, report.objects);
     tessera.catalog().close().await;
-    Ok(ExitCode::SUCCESS)
+    if report.damaged.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for damaged in &report.damaged {
+        eprintln!("left out {}: {}", damaged.root, damaged.reason);
+    }
+    let (what, their) = match report.damaged.len() {
+        1 => ("1 damaged OCFL object was".to_string(), "its"),
+        n => (format!("{n} damaged OCFL objects were"), "their"),
+    };
+    eprintln!(
+        "{what} left out, and {their} records are missing from the catalogue. `tessera verify` says what is wrong; restore the objects from a replica or backup, then run `tessera rebuild` again."
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 /// Rebuilds the index here when the installation is free; beside a running server, which owns

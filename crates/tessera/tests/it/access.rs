@@ -76,7 +76,7 @@ async fn restricted_files_are_refused_everywhere() {
 
 #[tokio::test]
 async fn verify_reports_a_damaged_file() {
-    let server = start(TestServerConfig::default()).await;
+    let mut server = start(TestServerConfig::default()).await;
     let api = Api::new(&server, Some(server.user_token("ada@example.org")));
     let id = api.draft_with_files(metadata("Fragile"), &[("data.bin", b"original bytes")]).await;
     api.publish(&id).await;
@@ -98,6 +98,16 @@ async fn verify_reports_a_damaged_file() {
     assert_eq!(verify.status.code(), Some(1), "{}", describe(&verify));
     let stdout = String::from_utf8_lossy(&verify.stdout);
     assert!(stdout.lines().any(|line| line.contains("fff/fff/fff/") && line.contains("ERROR LAYOUT")), "{stdout}");
+
+    // A rebuild leaves the copy out, says so, and loads the object from its own place.
+    server.stop();
+    let rebuild = server.cli(&["rebuild"]);
+    assert_eq!(rebuild.status.code(), Some(1), "{}", describe(&rebuild));
+    let (stdout, stderr) = (String::from_utf8_lossy(&rebuild.stdout), String::from_utf8_lossy(&rebuild.stderr));
+    assert!(stdout.contains("rebuilt 1 records from 1 OCFL objects"), "{stdout}");
+    assert!(stderr.contains("left out fff/fff/fff/") && stderr.contains("1 damaged OCFL object was left out"), "{stderr}");
+    server.start_again().await;
+    assert_eq!(api.get(&format!("/api/records/{id}")).await.0, StatusCode::OK);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
