@@ -4,7 +4,7 @@
 //! inventory and its sidecar. Replacing the root `inventory.json` is the commit point: until
 //! then readers and `recover` see the previous version, after it the new one.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -449,12 +449,12 @@ impl OcflRepo {
             }
         }
         let inventory = Arc::try_unwrap(inventory).unwrap_or_else(|shared| (*shared).clone());
-        let content: BTreeSet<String> = inventory.manifest.values().flatten().map(|path| format!("{root}/{path}")).collect();
+        let content: HashSet<&str> = inventory.manifest.values().flatten().map(|path| &**path).collect();
         for key in store.list(root).await? {
             if store.is_temporary(&key) {
                 tracing::warn!(object = id, key, "removing the temporary file of an interrupted write");
                 store.delete(&key).await?;
-            } else if is_content(root, &key) && !content.contains(&key) {
+            } else if content_path(root, &key).is_some_and(|path| !content.contains(path)) {
                 tracing::warn!(object = id, key, "erasing content an interrupted purge left behind");
                 store.delete(&key).await?;
             }
@@ -585,11 +585,14 @@ enum Stored {
 /// How many folders a walk of the hierarchy lists at once.
 const LISTINGS_AT_ONCE: usize = 16;
 
-/// Whether `key` lies in a version's content folder (`{root}/vN/content/...`).
-fn is_content(root: &str, key: &str) -> bool {
-    let Some(rest) = key.strip_prefix(root).and_then(|rest| rest.strip_prefix('/')) else { return false };
+/// The path of `key` within the object at `root`, when it lies in a version's content folder
+/// (`{root}/vN/content/...`), as the manifest names it.
+fn content_path<'k>(root: &str, key: &'k str) -> Option<&'k str> {
+    let rest = key.strip_prefix(root)?.strip_prefix('/')?;
     let mut parts = rest.splitn(3, '/');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(dir), Some("content"), Some(_)) if version_number(dir).is_some())
+    let is_content =
+        matches!((parts.next(), parts.next(), parts.next()), (Some(dir), Some("content"), Some(_)) if version_number(dir).is_some());
+    is_content.then_some(rest)
 }
 
 /// The buffer an inventory or a document is written through, and an inventory read through.
@@ -730,7 +733,7 @@ fn corrupt(id: &str, reason: impl std::fmt::Display) -> Error {
 mod tests {
     use super::*;
     use futures::TryStreamExt;
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
     use tessera_storage::LocalStore;
 
     fn version(base: u32, files: Vec<(&str, FileSource)>) -> NewVersion {
