@@ -12,6 +12,7 @@ mod crash;
 mod dois;
 mod embargo;
 mod exports;
+mod fuzz;
 mod harvest;
 mod helpers;
 mod identity;

@@ -1,0 +1,324 @@
+//! Every operation the OpenAPI document names, sent seeded random input: odd path segments and
+//! query values, mangled metadata, bodies of the wrong kind, stray protocol headers, and callers
+//! from an administrator to a made-up token. None may get a server error or panic the server.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+use tessera_testkit::TestServerConfig;
+
+use crate::helpers::{Api, metadata, start};
+
+/// Requests sent; a failure prints its seed, and `TESSERA_FUZZ_SEED` replays it.
+const REQUESTS: usize = 2_000;
+
+/// Path segments and query values, beside the ids of a real record and draft.
+const ODD: &[&str] = &[
+    "",
+    "0",
+    "-1",
+    "1",
+    "99999999999999999999",
+    "1e3",
+    "abc",
+    "%00",
+    "..%2F..%2Fetc",
+    "%E2%80%AE",
+    "a%2Fb",
+    "%F0%9F%92%A9",
+    "README.md",
+    "data.csv",
+    "null",
+    "%25",
+    "cardiff-uni",
+    "v1",
+    "md5:abc",
+    "*",
+    "%C0%AF",
+    "\"",
+    "(",
+    "title:",
+    "a AND",
+    "~",
+];
+
+/// Strings put into JSON bodies.
+const STRINGS: &[&str] = &[
+    "",
+    "a",
+    "\u{0}",
+    "\u{202E}",
+    "../../etc/passwd",
+    "2026-13-45",
+    "2026-01-01",
+    "1/2",
+    "CC-BY-4.0",
+    "cc-by-4.0",
+    "0000-0002-1825-0097",
+    "10.1234/abc",
+    "https://ror.org/03kk7td41",
+    "eng",
+    "xx",
+    "<script>",
+    "'; DROP TABLE records;--",
+    "public",
+    "restricted",
+    "enclave",
+    "dataset",
+    "{}",
+    "-1",
+    "99999999999999999999999999",
+    "\\",
+    "\u{FF0E}\u{FF0E}/x",
+];
+
+/// Field names put into JSON bodies: those of metadata, access, files and the admin calls.
+const KEYS: &[&str] = &[
+    "metadata",
+    "access",
+    "files",
+    "title",
+    "creators",
+    "person_or_org",
+    "type",
+    "given_name",
+    "family_name",
+    "name",
+    "identifiers",
+    "scheme",
+    "identifier",
+    "affiliations",
+    "id",
+    "resource_type",
+    "publication_date",
+    "rights",
+    "subjects",
+    "languages",
+    "dates",
+    "description",
+    "record",
+    "data_class",
+    "embargo",
+    "active",
+    "until",
+    "reason",
+    "enabled",
+    "key",
+    "email",
+    "role",
+    "scopes",
+    "expires",
+    "organization",
+    "partners",
+    "file_classes",
+    "slug",
+    "communities",
+    "curators",
+    "stewards",
+    "purpose",
+    "days",
+    "version",
+    "funding",
+    "locations",
+    "related_identifiers",
+    "retention",
+    "delete_files_on",
+    "url",
+    "decision",
+    "policy",
+];
+
+/// Headers of the protocols the API speaks, with values each could be sent wrongly.
+const HEADERS: &[(&str, &[&str])] = &[
+    ("range", &["bytes=0-0", "bytes=-5", "bytes=5-2", "bytes=a-b", "bytes=0-1,3-4", "bytes=99999999999-"]),
+    ("upload-length", &["-1", "abc", "99999999999999999999", "0"]),
+    ("upload-offset", &["-1", "5", "x"]),
+    ("tus-resumable", &["1.0.0", "0.2", ""]),
+    ("upload-checksum", &["sha1 xx", "md5", "sha256 AAAA", "crc32 AAAA"]),
+    ("upload-metadata", &["filename %%%", "filename", "a b,c", "filename ZmlsZQ==,draft MQ=="]),
+    ("if-none-match", &["\"x\"", "*"]),
+    ("accept", &["application/xml", "text/html", "application/ld+json", "application/x-bibtex", "*/*"]),
+];
+
+struct Fuzz {
+    rng: StdRng,
+    ids: [String; 2],
+}
+
+impl Fuzz {
+    fn pick<'a>(&mut self, from: &'a [&'a str]) -> &'a str {
+        from.choose(&mut self.rng).expect("a choice")
+    }
+
+    fn value(&mut self, depth: usize) -> Value {
+        match self.rng.gen_range(0..if depth < 4 { 9 } else { 5 }) {
+            0 => Value::Null,
+            1 => Value::Bool(self.rng.r#gen()),
+            2 => [json!(0), json!(-1), json!(1.5), json!(1e308), json!(i64::MIN), json!(u64::MAX)]
+                .choose(&mut self.rng)
+                .expect("a number")
+                .clone(),
+            3 | 4 => Value::String(self.pick(STRINGS).to_string()),
+            5 | 6 => Value::Object((0..self.rng.gen_range(0..6)).map(|_| (self.pick(KEYS).to_string(), self.value(depth + 1))).collect()),
+            _ => Value::Array((0..self.rng.gen_range(0..5)).map(|_| self.value(depth + 1)).collect()),
+        }
+    }
+
+    /// A valid document with fields dropped, replaced by random values or added.
+    fn mutate(&mut self, doc: &Value, depth: usize) -> Value {
+        match doc {
+            Value::Object(fields) => {
+                let mut out = Map::new();
+                for (key, value) in fields {
+                    match self.rng.gen_range(0..20) {
+                        0..3 => {}
+                        3..7 => {
+                            out.insert(key.clone(), self.value(depth + 1));
+                        }
+                        _ => {
+                            out.insert(key.clone(), self.mutate(value, depth + 1));
+                        }
+                    }
+                }
+                if self.rng.gen_bool(0.2) {
+                    out.insert(self.pick(KEYS).to_string(), self.value(depth + 1));
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.mutate(item, depth + 1)).collect()),
+            _ if self.rng.gen_bool(0.3) => self.value(depth + 1),
+            other => other.clone(),
+        }
+    }
+
+    fn body(&mut self) -> (Vec<u8>, Option<&'static str>) {
+        let json = Some("application/json");
+        match self.rng.gen_range(0..10) {
+            0..5 => {
+                let draft =
+                    json!({"metadata": metadata("Fuzzed"), "access": {"record": "public", "files": "public"}, "files": {"enabled": true}});
+                (self.mutate(&draft, 0).to_string().into_bytes(), json)
+            }
+            5 => (self.value(0).to_string().into_bytes(), json),
+            6 => (Value::Array((0..3).map(|_| json!({"key": self.pick(STRINGS)})).collect()).to_string().into_bytes(), json),
+            7 => {
+                let kinds = [
+                    "application/json",
+                    "application/octet-stream",
+                    "text/plain",
+                    "application/x-www-form-urlencoded",
+                    "multipart/form-data",
+                ];
+                ((0..self.rng.gen_range(0..200)).map(|_| self.rng.r#gen()).collect(), Some(*kinds.choose(&mut self.rng).expect("a kind")))
+            }
+            8 => (b"{\"metadata\": {\"title\": \"unterminated".to_vec(), json),
+            _ => (Vec::new(), [json, Some("application/octet-stream"), None].choose(&mut self.rng).copied().flatten()),
+        }
+    }
+
+    /// The path with each `{parameter}` filled: mostly the real record or draft for ids.
+    fn path(&mut self, template: &str) -> String {
+        let segments: Vec<String> = template
+            .split('/')
+            .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some("id") if self.rng.gen_bool(0.6) => self.ids.choose(&mut self.rng).expect("an id").clone(),
+                Some(_) => self.pick(ODD).to_string(),
+                None => segment.to_string(),
+            })
+            .collect();
+        segments.join("/")
+    }
+
+    fn query(&mut self, parameters: &[String]) -> Vec<(String, String)> {
+        let mut query = Vec::new();
+        for name in parameters {
+            if self.rng.gen_bool(0.7) {
+                query.push((name.clone(), self.pick(ODD).to_string()));
+            }
+        }
+        if self.rng.gen_bool(0.3) {
+            let name =
+                self.pick(&["q", "sort", "page", "size", "verb", "metadataPrefix", "resumptionToken", "from", "set", "access_token"]);
+            query.push((name.to_string(), self.pick(ODD).to_string()));
+        }
+        query
+    }
+}
+
+/// `(method, path template, query parameter names)` of every operation in the document.
+fn operations(openapi: &Value) -> Vec<(Method, String, Vec<String>)> {
+    let mut found = Vec::new();
+    for (path, item) in openapi["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+            // Revoking the callers' own tokens would leave the rest of the run at the door.
+            if method == Method::DELETE && path == "/api/user/tokens/{id}" {
+                continue;
+            }
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            let query = parameters.filter(|p| p["in"] == "query").filter_map(|p| p["name"].as_str().map(String::from)).collect();
+            found.push((method, path.clone(), query));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn random_input_never_gets_a_server_error() {
+    let server = start(TestServerConfig::default()).await;
+    let owner = Api::new(&server, Some(server.user_token("ada@example.org")));
+    server.cli_ok(&["admin", "create-user", "root@example.org", "--admin"]);
+    let admin = server.cli_ok(&["admin", "create-token", "root@example.org", "--scopes", "read deposit steward admin"]).trim().to_string();
+    let record = owner.draft_with_files(metadata("Target"), &[("data.csv", b"a,b\n1,2\n")]).await;
+    owner.publish(&record).await;
+    let draft = owner.draft_with_files(metadata("Draft"), &[("notes.txt", b"notes")]).await;
+    let (_, openapi) = owner.get("/api/openapi.json").await;
+    let operations = operations(&openapi);
+    assert!(operations.len() > 50, "{} operations", operations.len());
+
+    let seed = std::env::var("TESSERA_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261202);
+    let mut fuzz = Fuzz { rng: StdRng::seed_from_u64(seed), ids: [record, draft] };
+    let callers = [Some(admin.as_str()), Some(admin.as_str()), Some(owner.token.as_deref().expect("a token")), None, Some("made-up")];
+    let client = reqwest::Client::new();
+    let (mut failures, mut answered) = (Vec::new(), std::collections::BTreeMap::new());
+    for _ in 0..REQUESTS {
+        let (method, template, parameters) = operations.choose(&mut fuzz.rng).expect("an operation").clone();
+        let mut url = reqwest::Url::parse(&server.url(&fuzz.path(&template))).expect("a URL");
+        let query = fuzz.query(&parameters);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = client.request(method.clone(), url.clone());
+        let mut sent = String::new();
+        if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+            let (body, kind) = fuzz.body();
+            sent = String::from_utf8_lossy(&body).chars().take(300).collect();
+            request = request.body(body);
+            if let Some(kind) = kind {
+                request = request.header("content-type", kind);
+            }
+        }
+        if let Some(token) = callers.choose(&mut fuzz.rng).expect("a caller") {
+            request = request.bearer_auth(token);
+        }
+        if fuzz.rng.gen_bool(0.3) {
+            let (name, values) = HEADERS.choose(&mut fuzz.rng).expect("a header");
+            request = request.header(*name, *values.choose(&mut fuzz.rng).expect("a value"));
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        *answered.entry(status.as_u16()).or_insert(0) += 1;
+        if status.is_server_error() {
+            let said = response.text().await.unwrap_or_default();
+            failures.push(format!("{status} {method} {url} {sent:?}: {said}"));
+        }
+    }
+    // Every kind of answer is reached, not only refusals at the door.
+    for status in [200, 201, 400, 401, 404] {
+        assert!(answered.contains_key(&status), "seed {seed}: no {status} among {answered:?}");
+    }
+    assert!(failures.is_empty(), "seed {seed}: {} server errors:\n{}", failures.len(), failures.join("\n"));
+    assert!(!server.log().contains("panicked"), "seed {seed}: the server panicked:\n{}", server.log());
+}
