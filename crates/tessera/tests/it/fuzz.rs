@@ -1,6 +1,7 @@
-//! Every operation the OpenAPI document names, sent seeded random input: odd path segments and
-//! query values, mangled metadata, bodies of the wrong kind, stray protocol headers, and callers
-//! from an administrator to a made-up token. None may get a server error or panic the server.
+//! Every operation the OpenAPI document names, every page and OAI-PMH, sent seeded random input:
+//! odd path segments and query values, mangled metadata and forms, bodies of the wrong kind,
+//! stray protocol headers, and callers from an administrator's token or a signed-in browser to a
+//! made-up token. None may get a server error or panic the server.
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -142,6 +143,57 @@ const HEADERS: &[(&str, &[&str])] = &[
     ("accept", &["application/xml", "text/html", "application/ld+json", "application/x-bibtex", "*/*"]),
 ];
 
+/// The pages, their forms and OAI-PMH, which the OpenAPI document leaves out, with their query
+/// parameters.
+const PAGES: &[(&str, &str, &[&str])] = &[
+    ("GET", "/", &[]),
+    ("GET", "/search", &["q", "page", "sort", "resource_type", "subject", "license", "year", "language", "access", "origin"]),
+    ("GET", "/records/{id}", &["page", "token"]),
+    ("POST", "/records/{id}/report", &[]),
+    ("GET", "/records/{id}/change", &[]),
+    ("GET", "/records/{id}/audit", &["page"]),
+    ("POST", "/records/{id}/change/{change}", &[]),
+    ("GET", "/policies/{policy}", &["version"]),
+    ("GET", "/records/{id}/request-access", &[]),
+    ("POST", "/records/{id}/request-access", &[]),
+    ("GET", "/access", &[]),
+    ("POST", "/access/requests/{id}/accept", &[]),
+    ("POST", "/access/requests/{id}/{decision}", &[]),
+    ("GET", "/stewarding", &[]),
+    ("POST", "/access/grants/{id}/revoke", &[]),
+    ("GET", "/organizations", &[]),
+    ("GET", "/organizations/{org}", &[]),
+    ("GET", "/organizations/{org}/audit", &["page"]),
+    ("POST", "/organizations/{org}/{change}", &[]),
+    ("GET", "/account", &[]),
+    ("GET", "/account/activity", &["page"]),
+    ("POST", "/account/tokens", &[]),
+    ("GET", "/uploads", &[]),
+    ("GET", "/uploads/new", &[]),
+    ("POST", "/uploads/new", &[]),
+    ("GET", "/uploads/{id}", &[]),
+    ("POST", "/uploads/{id}", &[]),
+    ("POST", "/uploads/{id}/files", &[]),
+    ("POST", "/uploads/{id}/files/remove", &[]),
+    ("GET", "/oai", &["verb", "metadataPrefix", "identifier", "set", "from", "until", "resumptionToken"]),
+    ("POST", "/oai", &[]),
+    ("GET", "/ark:/{naan}/{name}", &[]),
+    ("GET", "/language/{lang}", &["next"]),
+    ("GET", "/login", &["next"]),
+    ("POST", "/login", &[]),
+    ("GET", "/login/sso/{provider}", &["next"]),
+    ("GET", "/auth/callback", &["code", "state", "error"]),
+];
+
+/// Who sends a request.
+#[derive(Clone, Copy)]
+enum Caller<'a> {
+    Token(&'a str),
+    /// A signed-in browser: its session cookie, and the CSRF token it sends with most changes.
+    Browser(&'a str, &'a str),
+    Anonymous,
+}
+
 struct Fuzz {
     rng: StdRng,
     ids: [String; 2],
@@ -218,6 +270,38 @@ impl Fuzz {
         }
     }
 
+    /// A page's form: its usual fields, and others, with odd values.
+    fn form(&mut self, csrf: Option<&str>) -> Vec<u8> {
+        let mut fields: Vec<(String, String)> = (0..self.rng.gen_range(0..6))
+            .map(|_| {
+                let name = self.pick(&[
+                    "email",
+                    "password",
+                    "next",
+                    "title",
+                    "description",
+                    "purpose",
+                    "reason",
+                    "key",
+                    "name",
+                    "scopes",
+                    "decision",
+                    "note",
+                    "days",
+                    "role",
+                    "lang",
+                ]);
+                (name.to_string(), self.pick(STRINGS).to_string())
+            })
+            .collect();
+        if let Some(csrf) = csrf.filter(|_| self.rng.gen_bool(0.8)) {
+            fields.push(("csrf_token".into(), csrf.into()));
+        }
+        let mut form = reqwest::Url::parse("http://form/").expect("a URL");
+        form.query_pairs_mut().extend_pairs(fields);
+        form.query().unwrap_or_default().as_bytes().to_vec()
+    }
+
     /// The path with each `{parameter}` filled: mostly the real record or draft for ids.
     fn path(&mut self, template: &str) -> String {
         let segments: Vec<String> = template
@@ -262,6 +346,9 @@ fn operations(openapi: &Value) -> Vec<(Method, String, Vec<String>)> {
             found.push((method, path.clone(), query));
         }
     }
+    for (method, path, query) in PAGES {
+        found.push((method.parse().expect("a method"), path.to_string(), query.iter().map(|name| name.to_string()).collect()));
+    }
     found
 }
 
@@ -274,14 +361,26 @@ async fn random_input_never_gets_a_server_error() {
     let record = owner.draft_with_files(metadata("Target"), &[("data.csv", b"a,b\n1,2\n")]).await;
     owner.publish(&record).await;
     let draft = owner.draft_with_files(metadata("Draft"), &[("notes.txt", b"notes")]).await;
+    let session = crate::sessions::session_of(&server, "ada@example.org").await;
+    let (_, me) =
+        Api::new(&server, None).send(reqwest::Client::new().get(server.url("/api/user/session")).header("cookie", &session)).await;
+    let csrf = me["csrf_token"].as_str().expect("the session's CSRF token").to_string();
     let (_, openapi) = owner.get("/api/openapi.json").await;
     let operations = operations(&openapi);
-    assert!(operations.len() > 50, "{} operations", operations.len());
+    assert!(operations.len() > 50 + PAGES.len(), "{} operations", operations.len());
 
     let seed = std::env::var("TESSERA_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261202);
     let mut fuzz = Fuzz { rng: StdRng::seed_from_u64(seed), ids: [record, draft] };
-    let callers = [Some(admin.as_str()), Some(admin.as_str()), Some(owner.token.as_deref().expect("a token")), None, Some("made-up")];
-    let client = reqwest::Client::new();
+    let callers = [
+        Caller::Token(&admin),
+        Caller::Token(&admin),
+        Caller::Token(owner.token.as_deref().expect("a token")),
+        Caller::Browser(&session, &csrf),
+        Caller::Anonymous,
+        Caller::Token("made-up"),
+    ];
+    // A redirect is an answer in itself; where it leads is requested on its own.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
     let (mut failures, mut answered) = (Vec::new(), std::collections::BTreeMap::new());
     for _ in 0..REQUESTS {
         let (method, template, parameters) = operations.choose(&mut fuzz.rng).expect("an operation").clone();
@@ -291,17 +390,33 @@ async fn random_input_never_gets_a_server_error() {
             url.query_pairs_mut().extend_pairs(query);
         }
         let mut request = client.request(method.clone(), url.clone());
+        let caller = *callers.choose(&mut fuzz.rng).expect("a caller");
+        let csrf = match caller {
+            Caller::Token(token) => {
+                request = request.bearer_auth(token);
+                None
+            }
+            Caller::Browser(session, csrf) => {
+                request = request.header("cookie", session);
+                if fuzz.rng.gen_bool(0.8) {
+                    request = request.header("x-csrf-token", csrf);
+                }
+                Some(csrf)
+            }
+            Caller::Anonymous => None,
+        };
         let mut sent = String::new();
         if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
-            let (body, kind) = fuzz.body();
+            let (body, kind) = if !template.starts_with("/api") && fuzz.rng.gen_bool(0.7) {
+                (fuzz.form(csrf), Some("application/x-www-form-urlencoded"))
+            } else {
+                fuzz.body()
+            };
             sent = String::from_utf8_lossy(&body).chars().take(300).collect();
             request = request.body(body);
             if let Some(kind) = kind {
                 request = request.header("content-type", kind);
             }
-        }
-        if let Some(token) = callers.choose(&mut fuzz.rng).expect("a caller") {
-            request = request.bearer_auth(token);
         }
         if fuzz.rng.gen_bool(0.3) {
             let (name, values) = HEADERS.choose(&mut fuzz.rng).expect("a header");
