@@ -63,6 +63,10 @@ impl From<tessera_ocfl::Error> for Error {
         match err {
             // Someone else changed the dataset first; trying again builds on their change.
             tessera_ocfl::Error::Changed { .. } => Error::Conflict(format!("{err}; try again")),
+            // A staged file went: another request changed or discarded its draft meanwhile.
+            tessera_ocfl::Error::Storage(tessera_storage::Error::SourceGone { .. }) => {
+                Error::Conflict("a file of the draft was changed or removed by another request while it was stored; try again".into())
+            }
             other => Error::Ocfl(other),
         }
     }

@@ -136,7 +136,11 @@ impl Tessera {
         // Past the rows, only the version's name is needed: the inventory, tens of MB at
         // 100,000 files, goes before the catalogue's transaction.
         let (derived, ocfl_version) = {
-            let inventory = self.commit_version(row.parent_id, version).await?;
+            let inventory = match self.commit_version(row.parent_id, version).await {
+                // Discarded while it was published: storage and catalogue are as they were.
+                Err(Error::Conflict(_)) if self.catalog.draft(id).await?.is_none() => return Err(Error::not_found(format!("draft {id}"))),
+                committed => committed?,
+            };
             (derive_rows(&inventory, Arc::unwrap_or_clone(doc))?, inventory.head)
         };
         let record = &derived.record;

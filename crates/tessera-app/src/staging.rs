@@ -46,7 +46,7 @@ impl Staging {
         let dir = self.draft_dir(draft);
         tokio::fs::create_dir_all(&dir).await?;
         let part = dir.join(format!("upload-{}.part", uuid::Uuid::new_v4().simple()));
-        let mut writer = HashingWriter::create(&part)?;
+        let mut writer = HashingWriter::create(&part).map_err(|err| in_draft(draft, err))?;
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
@@ -81,14 +81,10 @@ impl Staging {
     /// durable too.
     async fn settle(&self, draft: RecordId, part: PathBuf, sha512: &str) -> Result<()> {
         let (target, folder) = (self.content_path(draft, sha512), self.draft_dir(draft));
-        tokio::task::spawn_blocking(
-            move || {
-                if give_content_address(&part, &target)? { tessera_storage::sync_dir(&folder) } else { Ok(()) }
-            },
-        )
-        .await
-        .map_err(std::io::Error::other)??;
-        Ok(())
+        tokio::task::spawn_blocking(move || if give_content_address(&part, &target)? { tessera_storage::sync_dir(&folder) } else { Ok(()) })
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|err| in_draft(draft, err))
     }
 
     /// Writes an archive's entry of `declared` bytes into a partial file of the draft's staging
@@ -156,9 +152,12 @@ impl Staging {
     pub(crate) async fn create_upload(&self, draft: RecordId, upload: &str) -> Result<()> {
         let dir = self.draft_dir(draft);
         tokio::fs::create_dir_all(&dir).await?;
-        tokio::fs::File::options().write(true).create_new(true).open(self.upload_path(draft, upload)).await?.sync_all().await?;
-        tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&dir)).await.map_err(std::io::Error::other)??;
-        Ok(())
+        let file = tokio::fs::File::options().write(true).create_new(true).open(self.upload_path(draft, upload)).await;
+        file.map_err(|err| in_draft(draft, err))?.sync_all().await?;
+        tokio::task::spawn_blocking(move || tessera_storage::sync_dir(&dir))
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|err| in_draft(draft, err))
     }
 
     /// Gives a finished upload its content-addressed name, as `write` does.
@@ -217,6 +216,15 @@ impl Staging {
 
 /// Renames a durable `part` to its content address `target`, or drops it when the same
 /// content is already there (staged content never changes); says whether it renamed.
+/// An I/O error in a draft's folder. The folder gone means another request discarded or
+/// published the draft meanwhile, and the draft is what the caller is told is missing.
+fn in_draft(draft: RecordId, err: std::io::Error) -> Error {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => Error::not_found(format!("draft {draft}")),
+        _ => err.into(),
+    }
+}
+
 fn give_content_address(part: &std::path::Path, target: &std::path::Path) -> std::io::Result<bool> {
     if target.exists() {
         std::fs::remove_file(part)?;

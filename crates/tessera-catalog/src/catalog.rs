@@ -56,6 +56,29 @@ macro_rules! on_pool {
     };
 }
 
+/// Starts a transaction that writes. On SQLite it takes the write lock at once, waiting for it
+/// as long as the busy timeout allows: a transaction that reads first takes a snapshot, and if
+/// another connection writes before its own first write, SQLite refuses that write at once
+/// ("database is locked") rather than wait, since the snapshot is stale.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
 /// As `on_pool!`, for a read of many rows: on SQLite, through connections that map the file.
 macro_rules! on_mapped {
     ($catalog:expr, $pool:ident => $body:expr) => {
@@ -264,7 +287,7 @@ macro_rules! insert_draft_files_in_tx {
 macro_rules! update_audited {
     ($catalog:expr, $audit:expr, $query:expr) => {{
         let changed: Result<bool> = on_pool!($catalog, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = $crate::catalog::BeginWrite::begin_write(pool).await?;
             if $query.execute(&mut *tx).await?.rows_affected() == 0 {
                 tx.rollback().await?;
                 Ok(false)
@@ -282,7 +305,7 @@ macro_rules! update_audited {
 macro_rules! insert_audited {
     ($catalog:expr, $audit:expr, $query:expr) => {{
         let id: Result<i64> = on_pool!($catalog, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = $crate::catalog::BeginWrite::begin_write(pool).await?;
             let id: i64 = sqlx::Row::try_get(&$query.fetch_one(&mut *tx).await?, "id")?;
             commit_audited!(tx, $audit(id));
             Ok(id)
@@ -297,7 +320,7 @@ macro_rules! insert_audited {
 macro_rules! insert_unique_audited {
     ($catalog:expr, $tx:ident => $insert:expr, $what:expr, $audit:expr) => {{
         let inserted: Result<_> = on_pool!($catalog, pool => {
-            let mut $tx = pool.begin().await?;
+            let mut $tx = $crate::catalog::BeginWrite::begin_write(pool).await?;
             let inserted: std::result::Result<_, sqlx::Error> = $insert.await;
             match inserted {
                 Ok(value) => {
@@ -685,7 +708,7 @@ impl Catalog {
              SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4"
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted = sqlx::query(sql)
                 .bind(draft.id.0).bind(draft.parent_id.0).bind(draft.owner_id.0).bind(&draft.kind).bind(&draft.doc).bind(&draft.created).bind(&draft.updated)
                 .execute(&mut *tx).await;
@@ -746,7 +769,7 @@ impl Catalog {
     /// Removes a draft with its files and uploads, and appends `audit`, in one transaction.
     pub async fn delete_draft(&self, id: RecordId, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
@@ -777,7 +800,7 @@ impl Catalog {
     pub async fn insert_draft_files(&self, files: &[DraftFileRow], uploads: &[UploadRow]) -> Result<()> {
         let insert_upload = uploads::insert_upload_sql();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for upload in uploads {
                 uploads::bind_upload!(sqlx::query(&insert_upload), upload).execute(&mut *tx).await?;
             }
@@ -798,7 +821,7 @@ impl Catalog {
         audit: Vec<AuditEntry>,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(key) = replacing {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
@@ -918,7 +941,7 @@ impl Catalog {
     /// so the records share theirs.
     pub async fn apply_all_published(&self, published: &[Published<'_>], audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The trail's head first: a write as the first statement takes SQLite's write lock
             // before anything is read.
             let sealed = append_in_tx!(tx, audit);
@@ -1203,7 +1226,7 @@ impl Catalog {
     /// them) before a rebuild from storage.
     pub async fn clear_records(&self) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM record_files").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM deleted_files").execute(&mut *tx).await?;
             sqlx::query("DELETE FROM records").execute(&mut *tx).await?;

@@ -7,6 +7,10 @@ pub enum Error {
     Conflict { what: String },
     #[error("the catalogue database is unavailable: {0}")]
     Unavailable(sqlx::Error),
+    /// A row the change refers to (a draft, a record) went in a concurrent change, such as a
+    /// file added to a draft as it is published or discarded.
+    #[error("what this change refers to was removed meanwhile: {0}")]
+    Vanished(sqlx::Error),
     #[error("catalogue query failed: {0}")]
     Query(sqlx::Error),
     #[error("catalogue migration failed: {0}")]
@@ -19,6 +23,7 @@ impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable(err),
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Vanished(err),
             _ => Error::Query(err),
         }
     }

@@ -13,6 +13,9 @@ pub enum Error {
     InvalidKey { key: String },
     #[error("i/o error at '{key}': {source}")]
     Io { key: String, source: io::Error },
+    /// A local file given to be stored was removed before it could be.
+    #[error("the local file '{path}' to be stored at '{key}' is gone")]
+    SourceGone { key: String, path: String },
 }
 
 impl Error {

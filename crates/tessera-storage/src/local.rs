@@ -128,7 +128,10 @@ fn make_dir(dir: &Path, to_sync: &mut BTreeSet<PathBuf>) -> io::Result<()> {
 fn put_files_blocking(files: &[(PathBuf, String, PathBuf)]) -> Result<()> {
     let mut to_sync = BTreeSet::new();
     for (dest, key, src) in files {
-        put_file_unsynced(src, dest, &mut to_sync).map_err(|err| Error::io(key, err))?;
+        put_file_unsynced(src, dest, &mut to_sync).map_err(|err| match err.kind() {
+            io::ErrorKind::NotFound if !src.exists() => Error::SourceGone { key: key.clone(), path: src.to_string_lossy().into_owned() },
+            _ => Error::io(key, err),
+        })?;
     }
     for dir in &to_sync {
         sync_dir(dir).map_err(|err| Error::io(&dir.to_string_lossy(), err))?;
@@ -478,6 +481,9 @@ mod tests {
         assert_eq!(store.list("d").await.unwrap(), ["d/x/1.txt", "d/y/z/2.txt"]);
         let again = store.put_files(vec![("d/x/3.txt".into(), src.clone()), ("d/y/z/2.txt".into(), src.clone())]).await;
         assert!(matches!(again, Err(Error::AlreadyExists { key }) if key == "d/y/z/2.txt"));
+        // A source removed before it is stored is told apart from a key that is not there.
+        let gone = store.put_file("d/x/4.txt", &dir.join("removed")).await;
+        assert!(matches!(&gone, Err(Error::SourceGone { key, .. }) if key == "d/x/4.txt"), "{gone:?}");
         store.delete_prefix("d").await.unwrap();
         // What fits in one read chunk comes read at once; more streams, and ranges cross both.
         let big: Vec<u8> = (0..READ_CHUNK * 2 + 7).map(|i| (i % 251) as u8).collect();

@@ -76,6 +76,13 @@ impl ApiError {
                     "storage-full",
                     "the server's storage is full; the upload was removed and nothing else changed".into(),
                 ),
+                // Two requests made the same thing at once, and this one came second.
+                AppError::Catalog(err @ tessera_app::CatalogError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict", err.to_string()),
+                AppError::Catalog(tessera_app::CatalogError::Vanished(_)) => (
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "what this request refers to was changed or removed by another request meanwhile; read it again".into(),
+                ),
                 AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())
                 }

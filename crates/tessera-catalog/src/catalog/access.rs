@@ -5,6 +5,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{GrantId, OrgId, ParentId, RecordId, Role, UserId};
 
 use super::{Catalog, Pool};
+use crate::catalog::BeginWrite;
 use crate::rows::{AccessRequestRow, GrantRow, SecretLinkRow, UserRow};
 use crate::{Error, Result};
 
@@ -186,7 +187,7 @@ impl Catalog {
     ) -> Result<Option<GrantId>> {
         let accept = "UPDATE access_requests SET status = 'accepted', updated = $1 WHERE id = $2 AND status = 'approved'";
         let accepted: Result<Option<GrantId>> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if sqlx::query(accept).bind(&grant.created).bind(request).execute(&mut *tx).await?.rows_affected() == 0 {
                 // At once, not when dropped: SQLite would keep the write lock meanwhile.
                 tx.rollback().await?;
@@ -275,7 +276,7 @@ impl Catalog {
     ) -> Result<()> {
         let insert = "INSERT INTO dataset_people (parent_id, user_id, role, created) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM dataset_people WHERE parent_id = $1 AND role = $2").bind(parent.0).bind(role.as_str()).execute(&mut *tx).await?;
             for user in users {
                 sqlx::query(insert).bind(parent.0).bind(user.0).bind(role.as_str()).bind(created).execute(&mut *tx).await?;

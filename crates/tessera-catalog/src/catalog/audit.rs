@@ -5,6 +5,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{OrgId, ParentId, UserId};
 
 use super::{Catalog, Pool};
+use crate::catalog::BeginWrite;
 use crate::{Error, Result};
 
 const COLUMNS: &str = "seq, at, actor, action, dataset, target, outcome, detail, prev, hash";
@@ -76,7 +77,7 @@ impl Catalog {
             return Ok(entries);
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let sealed = commit_audited!(tx, entries);
             Ok(sealed)
         })

@@ -6,6 +6,7 @@ use tessera_domain::{OrgId, ParentId};
 
 use super::{Catalog, Pool};
 use crate::Result;
+use crate::catalog::BeginWrite;
 
 /// Counts by month (`2026-11`), oldest first.
 type Monthly = Vec<(String, i64)>;
@@ -20,7 +21,7 @@ impl Catalog {
                             SELECT COALESCE(MAX(org_id), ''), $2, 0, $3 FROM records WHERE parent_id = $1 \
                             ON CONFLICT (org_id, month) DO UPDATE SET downloads = org_monthly.downloads + excluded.downloads";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (parent, month, downloads) in counts {
                 for sql in [dataset, organization] {
                     sqlx::query(sql).bind(parent.0).bind(month).bind(downloads).execute(&mut *tx).await?;

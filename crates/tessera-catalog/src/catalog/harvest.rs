@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::{Catalog, Pool, is_unique_violation, push_list};
+use crate::catalog::BeginWrite;
 use crate::rows::{HarvestProgress, HarvestSourceRow, RemoteRecordRow};
 use crate::{Error, Result};
 
@@ -79,7 +80,7 @@ impl Catalog {
     /// Removes a source and everything harvested from it; returns the removed records' ids.
     pub async fn remove_harvest_source(&self, id: i64) -> Result<Vec<i64>> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let rows = sqlx::query("DELETE FROM remote_records WHERE source_id = $1 RETURNING id").bind(id).fetch_all(&mut *tx).await?;
             sqlx::query("DELETE FROM harvest_sources WHERE id = $1").bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -104,7 +105,7 @@ impl Catalog {
         let delete = "DELETE FROM remote_records WHERE source_id = $1 AND identifier = $2 RETURNING id";
         let progress_sql = "UPDATE harvest_sources SET resume_token = $1, list_started = $2, list_full = $3 WHERE id = $4";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut stored = Vec::with_capacity(changed.len());
             for (identifier, datestamp, doc) in changed {
                 let row = sqlx::query(upsert).bind(source).bind(identifier).bind(datestamp).bind(doc).bind(seen).fetch_one(&mut *tx).await?;
@@ -136,7 +137,7 @@ impl Catalog {
                    list_full = FALSE, last_full = CASE WHEN $3 THEN $1 ELSE last_full END WHERE id = $4";
         let unseen = "DELETE FROM remote_records WHERE source_id = $1 AND seen < $2 RETURNING id";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql).bind(from).bind(finished).bind(full).bind(source).execute(&mut *tx).await?;
             let removed = if full { sqlx::query(unseen).bind(source).bind(from).fetch_all(&mut *tx).await? } else { Vec::new() };
             tx.commit().await?;

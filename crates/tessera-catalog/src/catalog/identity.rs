@@ -5,6 +5,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{DataClass, OrgId, Role, Scopes, TokenId, UserId};
 
 use super::{Catalog, Pool, is_unique_violation};
+use crate::catalog::BeginWrite;
 use crate::rows::{CommunityRow, IdentityUser, MemberRow, OrgRow, SessionRow, TokenRow, UserRow};
 use crate::{Error, Result};
 
@@ -96,7 +97,7 @@ impl Catalog {
     /// transaction.
     pub async fn set_password_hash(&self, user: UserId, hash: Option<&str>, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             commit_audited!(tx, audit);

@@ -6,6 +6,7 @@ use tessera_domain::{ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool};
 use crate::Result;
+use crate::catalog::BeginWrite;
 use crate::rows::{ReportRow, TakedownRow};
 
 const REPORT_COLUMNS: &str =
@@ -104,7 +105,7 @@ impl Catalog {
     ) -> Result<i64> {
         let sql = "INSERT INTO takedowns (parent_id, report_id, reason, placed_by, placed) VALUES ($1, $2, $3, $4, $5) RETURNING id";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query(sql).bind(parent.0).bind(report).bind(reason).bind(by.map(|u| u.0)).bind(at).fetch_one(&mut *tx).await?.try_get("id")?;
             let versions = versions_in_tx!(tx, parent);
             touch_oai_in_tx!(tx, &versions, None, |_| at);
@@ -141,7 +142,7 @@ impl Catalog {
     ) -> Result<bool> {
         let sql = "UPDATE takedowns SET lifted = $1, lifted_by = $2, outcome = $3 WHERE parent_id = $4 AND lifted IS NULL";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if sqlx::query(sql).bind(at).bind(by.map(|u| u.0)).bind(outcome).bind(parent.0).execute(&mut *tx).await?.rows_affected() == 0 {
                 tx.rollback().await?;
                 return Ok(false);

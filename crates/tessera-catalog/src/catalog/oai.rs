@@ -5,6 +5,7 @@ use tessera_domain::{OrgId, ParentId, RecordId, UserId};
 
 use super::{Catalog, Pool, push_list};
 use crate::Result;
+use crate::catalog::BeginWrite;
 use crate::rows::{OaiItemRow, RecordRow};
 
 /// Which part of the feed a harvest asks for. Datestamps compare as text, which orders them
@@ -180,7 +181,7 @@ impl Catalog {
     /// Adds a record to the end of the feed with its sets, or moves it there.
     pub async fn touch_oai(&self, record: RecordId, sets: &[String], at: &str) -> Result<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             touch_oai_in_tx!(tx, &[record], Some(std::slice::from_ref(&sets)), |_| at);
             tx.commit().await?;
         });

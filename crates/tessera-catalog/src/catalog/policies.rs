@@ -5,6 +5,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{GrantId, OrgId};
 
 use super::{Catalog, Pool};
+use crate::catalog::BeginWrite;
 use crate::rows::PolicyVersionRow;
 use crate::{Error, Result};
 
@@ -18,7 +19,7 @@ impl Catalog {
         let version = "INSERT INTO policy_versions (policy_id, version, effective, doc) VALUES ($1, $2, $3, $4) \
                        ON CONFLICT (policy_id, version) DO UPDATE SET effective = excluded.effective, doc = excluded.doc";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(policy).bind(&v.policy_id).bind(&v.kind).bind(v.org_id.as_ref().map(OrgId::as_str)).bind(&v.created).execute(&mut *tx).await?;
             sqlx::query(version).bind(&v.policy_id).bind(v.version).bind(&v.effective).bind(&v.doc).execute(&mut *tx).await?;
             commit_audited!(tx, audit);
@@ -57,7 +58,7 @@ impl Catalog {
         let update =
             "UPDATE grants SET reaccept_version = $2 WHERE policy_id = $1 AND policy_version < $2 AND revoked IS NULL AND expires > $3";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let rows = sqlx::query(select).bind(policy).bind(version).bind(now).fetch_all(&mut *tx).await?;
             sqlx::query(update).bind(policy).bind(version).bind(now).execute(&mut *tx).await?;
             let paused = rows.iter().map(|row| Ok(GrantId(row.try_get("id")?))).collect::<Result<Vec<_>>>()?;

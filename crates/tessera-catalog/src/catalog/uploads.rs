@@ -5,6 +5,7 @@ use tessera_domain::audit::AuditEntry;
 use tessera_domain::{RecordId, UserId};
 
 use super::{Catalog, DRAFT_FILE_COLUMNS, Pool, is_unique_violation};
+use crate::catalog::BeginWrite;
 use crate::rows::{DraftFileRow, UploadRow};
 use crate::{Error, Result};
 
@@ -83,7 +84,7 @@ impl Catalog {
         let insert = "INSERT INTO upload_parts (upload_id, part, size) VALUES ($1, $2, $3) \
                       ON CONFLICT (upload_id, part) DO UPDATE SET size = excluded.size";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(insert).bind(upload).bind(part).bind(size).execute(&mut *tx).await?;
             sqlx::query("UPDATE uploads SET expires = $2 WHERE id = $1").bind(upload).bind(expires).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -124,7 +125,7 @@ impl Catalog {
         let update = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $9 \
                       WHERE draft_id = $1 AND key = $2";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Writing first takes SQLite's write lock before anything is read, so a concurrent
             // writer makes this wait instead of failing its snapshot.
             sqlx::query(mark).bind(&upload.id).bind(&file.updated).bind(&upload.expires).execute(&mut *tx).await?;

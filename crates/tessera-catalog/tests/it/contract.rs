@@ -359,6 +359,11 @@ async fn contract(catalog: Catalog) {
         .collect();
     catalog.insert_draft_files(&files, &[]).await.unwrap();
     assert!(matches!(catalog.insert_draft_files(&files[..1], &[]).await, Err(Error::Conflict { .. })));
+    // A file for a draft that went meanwhile (published or discarded) is told apart from a
+    // failure of the catalogue.
+    let orphan = DraftFileRow { draft_id: RecordId(999_999), ..files[0].clone() };
+    let refused = catalog.insert_draft_files(std::slice::from_ref(&orphan), &[]).await;
+    assert!(matches!(refused, Err(Error::Vanished(_))), "{refused:?}");
     totals_agree(&catalog, draft.id).await;
     // An archive's entries join its draft as the archive leaves it, with the trail's entry; a
     // key the draft has already refuses the whole change and the archive stays.

@@ -3,6 +3,8 @@
 //! stray protocol headers, and callers from an administrator's token or a signed-in browser to a
 //! made-up token. None may get a server error or panic the server.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -436,4 +438,71 @@ async fn random_input_never_gets_a_server_error() {
     }
     assert!(failures.is_empty(), "seed {seed}: {} server errors:\n{}", failures.len(), failures.join("\n"));
     assert!(!server.log().contains("panicked"), "seed {seed}: the server panicked:\n{}", server.log());
+}
+
+/// Sixteen clients at once on the same few datasets: declaring, uploading, committing and
+/// deleting files (directly, by tus and in parts), publishing, opening edits and new versions,
+/// discarding drafts, reading and downloading. A request that loses a race is told so (404,
+/// 409), and none gets a server error.
+#[tokio::test]
+async fn racing_requests_never_get_a_server_error() {
+    let server = start(TestServerConfig::default()).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let draft = json!({"metadata": metadata("Raced"), "files": {"enabled": true}});
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (_, made) = api.post("/api/records", draft.clone()).await;
+        ids.push(made["id"].as_str().expect("an id").to_string());
+    }
+    let ids = std::sync::Arc::new(std::sync::Mutex::new(ids));
+    let clients = (0..16u64).map(|client| {
+        let (api, ids, draft) = (api.clone(), ids.clone(), draft.clone());
+        tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(client);
+            let mut failures = Vec::new();
+            for _ in 0..60 {
+                let id = ids.lock().expect("the ids").choose(&mut rng).expect("an id").clone();
+                let key = *["a.csv", "b.txt", "c/d.bin"].choose(&mut rng).expect("a key");
+                let files = format!("/api/records/{id}/draft/files");
+                let content: Vec<u8> = (0..rng.gen_range(1..3000)).map(|_| rng.r#gen()).collect();
+                let (status, body) = match rng.gen_range(0..16) {
+                    0 | 1 => api.post(&files, json!([{"key": key}])).await,
+                    2 | 3 => api.upload(&format!("{files}/{key}/content"), content).await,
+                    4 | 5 => api.post_empty(&format!("{files}/{key}/commit")).await,
+                    6 => api.delete(&format!("{files}/{key}")).await,
+                    7 => api.post_empty(&format!("/api/records/{id}/draft/actions/publish")).await,
+                    8 => api.post_empty(&format!("/api/records/{id}/draft")).await,
+                    9 => api.put(&format!("/api/records/{id}/draft"), draft.clone()).await,
+                    10 => api.delete(&format!("/api/records/{id}/draft")).await,
+                    11 | 12 => {
+                        let path = if rng.gen_bool(0.5) { "/api/records".to_string() } else { format!("/api/records/{id}/versions") };
+                        let (status, made) = api.post(&path, draft.clone()).await;
+                        if let Some(made) = made["id"].as_str().filter(|_| status.is_success()) {
+                            ids.lock().expect("the ids").push(made.to_string());
+                        }
+                        (status, made)
+                    }
+                    13 => {
+                        let metadata = format!("record {},filename {}", BASE64.encode(&id), BASE64.encode(key));
+                        let length = content.len().to_string();
+                        let request = api.request(Method::POST, "/api/uploads/").header("tus-resumable", "1.0.0");
+                        let request = request.header("upload-length", length).header("upload-metadata", metadata);
+                        api.send(request.header("content-type", "application/offset+octet-stream").body(content)).await
+                    }
+                    14 => api.post(&files, json!([{"key": key, "size": 2048, "transfer": {"type": "M", "parts": 2}}])).await,
+                    _ => api.get(&format!("/api/records/{id}/files-archive")).await,
+                };
+                if status.is_server_error() {
+                    failures.push(format!("{status}: {body}"));
+                }
+            }
+            failures
+        })
+    });
+    let mut failures = Vec::new();
+    for client in clients.collect::<Vec<_>>() {
+        failures.extend(client.await.expect("a client"));
+    }
+    assert!(failures.is_empty(), "{} server errors:\n{}", failures.len(), failures.join("\n"));
+    assert!(!server.log().contains("panicked"), "the server panicked:\n{}", server.log());
 }
