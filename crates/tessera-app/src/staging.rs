@@ -6,7 +6,9 @@
 //! A resumable upload grows in `{draft}/{upload id}.upload` over many requests and is renamed
 //! the same way when its last byte arrives.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -179,6 +181,47 @@ impl Staging {
         }
     }
 
+    /// The drafts that have a staging folder.
+    pub(crate) async fn drafts(&self) -> Result<Vec<RecordId>> {
+        let mut drafts = Vec::new();
+        let mut entries = tokio::fs::read_dir(&self.root).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            drafts.extend(entry.file_name().to_str().and_then(|name| name.parse::<RecordId>().ok()));
+        }
+        Ok(drafts)
+    }
+
+    /// Removes the content in a draft's folder that none of its files names (`named`) and that
+    /// was neither written nor found again for `grace`: a file deleted, or given other bytes,
+    /// leaves its old content behind, and an upload names its content only once its catalogue
+    /// row is written, a moment after the content is in place. Returns the bytes freed.
+    pub(crate) async fn sweep_unnamed(&self, draft: RecordId, named: &HashSet<String>, grace: Duration) -> Result<u64> {
+        let dir = self.draft_dir(draft);
+        let named = named.clone();
+        let swept = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+            let cutoff = SystemTime::now() - grace;
+            let mut freed = 0;
+            let entries = match std::fs::read_dir(&dir) {
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+                entries => entries?,
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !is_content_name(&name) || named.contains(&name) {
+                    continue;
+                }
+                let meta = entry.metadata()?;
+                if meta.modified()? < cutoff {
+                    std::fs::remove_file(entry.path())?;
+                    freed += meta.len();
+                }
+            }
+            Ok(freed)
+        });
+        Ok(swept.await.map_err(std::io::Error::other)??)
+    }
+
     /// Removes partial uploads, resumable uploads that no longer exist, and the folders of
     /// drafts that no longer exist.
     pub(crate) async fn clean(&self, live_drafts: &[RecordId], live_uploads: &[String]) -> Result<()> {
@@ -214,8 +257,11 @@ impl Staging {
     }
 }
 
-/// Renames a durable `part` to its content address `target`, or drops it when the same
-/// content is already there (staged content never changes); says whether it renamed.
+/// Whether a staged file's name is a content address (a SHA-512 in hex).
+fn is_content_name(name: &str) -> bool {
+    name.len() == 128 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// An I/O error in a draft's folder. The folder gone means another request discarded or
 /// published the draft meanwhile, and the draft is what the caller is told is missing.
 fn in_draft(draft: RecordId, err: std::io::Error) -> Error {
@@ -225,12 +271,49 @@ fn in_draft(draft: RecordId, err: std::io::Error) -> Error {
     }
 }
 
+/// Renames a durable `part` to its content address `target`, or drops it when the same
+/// content is already there (staged content never changes); says whether it renamed.
+/// Content found there is made new again, so that `sweep_unnamed` leaves it to the file about
+/// to name it.
 fn give_content_address(part: &std::path::Path, target: &std::path::Path) -> std::io::Result<bool> {
     if target.exists() {
         std::fs::remove_file(part)?;
+        std::fs::File::options().write(true).open(target)?.set_modified(SystemTime::now())?;
         Ok(false)
     } else {
         std::fs::rename(part, target)?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Content no file names goes once its grace has passed; content a file names, content
+    /// written or found again within the grace, and files of other kinds stay.
+    #[tokio::test]
+    async fn content_no_file_names_is_swept_after_its_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = Staging::new(dir.path().to_path_buf()).unwrap();
+        let draft = RecordId(7);
+        let body = |bytes: &'static [u8]| futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(bytes))]);
+        let kept = staging.write(draft, body(b"kept"), 100).await.unwrap().sha512;
+        let replaced = staging.write(draft, body(b"replaced"), 100).await.unwrap().sha512;
+        staging.create_upload(draft, "an-upload").await.unwrap();
+        let named: HashSet<String> = [kept.clone()].into();
+        assert_eq!(staging.sweep_unnamed(draft, &named, Duration::from_secs(3600)).await.unwrap(), 0, "within its grace");
+        assert_eq!(staging.sweep_unnamed(draft, &named, Duration::ZERO).await.unwrap(), 8);
+        assert!(staging.content_path(draft, &kept).exists() && !staging.content_path(draft, &replaced).exists());
+        assert!(staging.upload_path(draft, "an-upload").exists(), "an upload's growing file is not content");
+
+        // Old content found again by a new upload is new again.
+        let old = SystemTime::now() - Duration::from_secs(7200);
+        std::fs::File::options().write(true).open(staging.content_path(draft, &kept)).unwrap().set_modified(old).unwrap();
+        staging.write(draft, body(b"kept"), 100).await.unwrap();
+        let hour = Duration::from_secs(3600);
+        assert_eq!(staging.sweep_unnamed(draft, &HashSet::new(), hour).await.unwrap(), 0);
+        assert_eq!(staging.drafts().await.unwrap(), [draft]);
+        assert_eq!(staging.sweep_unnamed(RecordId(8), &HashSet::new(), hour).await.unwrap(), 0, "a draft with no folder");
     }
 }

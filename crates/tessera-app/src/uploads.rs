@@ -372,6 +372,19 @@ impl Tessera {
         }
     }
 
+    /// Frees the staging space of content no draft file names any more (a file deleted, or
+    /// given other bytes), once it is an hour old; returns the bytes freed. The server runs it
+    /// every hour beside its jobs.
+    pub async fn sweep_staging(&self) -> Result<u64> {
+        const GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+        let mut freed = 0;
+        for draft in self.staging.drafts().await? {
+            let named = self.catalog.staged_digests(draft).await?;
+            freed += self.staging.sweep_unnamed(draft, &named, GRACE).await?;
+        }
+        Ok(freed)
+    }
+
     pub(crate) async fn discard_upload(&self, row: &UploadRow) {
         self.upload_slots.forget(&row.id);
         if let Err(err) = self.catalog.delete_upload(&row.id).await {

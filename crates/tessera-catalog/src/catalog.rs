@@ -794,6 +794,12 @@ impl Catalog {
         })
     }
 
+    /// The digests of the content a draft's files have in its staging folder.
+    pub async fn staged_digests(&self, draft: RecordId) -> Result<std::collections::HashSet<String>> {
+        let sql = "SELECT DISTINCT sha512 FROM draft_files WHERE draft_id = $1 AND staged AND sha512 IS NOT NULL";
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(sql).bind(draft.0).fetch_all(pool).await?).into_iter().collect())
+    }
+
     // Draft files.
 
     /// Declares files on a draft, with the multipart transfers some of them start, at once.

@@ -434,9 +434,18 @@ async fn contract(catalog: Catalog) {
     totals_agree(&catalog, draft.id).await;
     let left = catalog.draft_keys_among(draft.id, &["carried/1199", "carried/1200", "staged-copy"]).await.unwrap();
     assert_eq!(left, ["carried/1200", "staged-copy"]);
+    // The staging area keeps what staged files name, not what carried ones do; content is
+    // named while any staged file has it.
+    let staged = catalog.staged_digests(draft.id).await.unwrap();
+    assert!(staged.contains("c0") && !staged.contains("c1200"), "{staged:?}");
+    let staged_twice = DraftFileRow { key: "staged-twice".into(), ..staged_copy.clone() };
+    catalog.insert_draft_files(std::slice::from_ref(&staged_twice), &[]).await.unwrap();
+    assert!(catalog.delete_draft_file(draft.id, "staged-copy", vec![]).await.unwrap());
+    assert!(catalog.staged_digests(draft.id).await.unwrap().contains("c0"));
+    assert!(catalog.delete_draft_file(draft.id, "staged-twice", vec![]).await.unwrap());
+    assert!(!catalog.staged_digests(draft.id).await.unwrap().contains("c0"));
     let rest: Vec<String> = (1200..1500).map(|i| format!("c{i}")).collect();
     assert_eq!(catalog.drop_carried_draft_files(draft.parent_id, &rest).await.unwrap(), 300);
-    assert!(catalog.delete_draft_file(draft.id, "staged-copy", vec![]).await.unwrap());
 
     // Resumable uploads: acknowledged bytes, then the file joins the draft in one step.
     let upload = UploadRow {

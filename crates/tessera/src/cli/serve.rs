@@ -47,12 +47,14 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs due background jobs now and then every `interval` (and removes expired uploads),
-/// and the retention sweep once a day, until the server stops. A job interrupted by the stop stays in the table and runs
+/// frees staged content no draft file names once an hour, and the retention sweep once a
+/// day, until the server stops. A job interrupted by the stop stays in the table and runs
 /// after the next start; an interrupted sweep runs again.
 async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut swept: Option<time::Date> = None;
+    let mut staging_swept: Option<std::time::Instant> = None;
     loop {
         ticks.tick().await;
         if let Err(err) = tessera.run_due_jobs().await {
@@ -60,6 +62,17 @@ async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) 
         }
         if let Err(err) = tessera.expire_uploads().await {
             tracing::error!(error = %err, "removing expired uploads");
+        }
+        if staging_swept.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(3600)) {
+            match tessera.sweep_staging().await {
+                Ok(freed) => {
+                    staging_swept = Some(std::time::Instant::now());
+                    if freed > 0 {
+                        tracing::info!(bytes = freed, "freed staged content that no draft file names");
+                    }
+                }
+                Err(err) => tracing::error!(error = %err, "sweeping the staging area"),
+            }
         }
         if let Err(err) = tessera.flush_downloads().await {
             tracing::error!(error = %err, "writing download counts");

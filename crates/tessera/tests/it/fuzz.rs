@@ -1,7 +1,8 @@
 //! Every operation the OpenAPI document names, every page and OAI-PMH, sent seeded random input:
 //! odd path segments and query values, mangled metadata and forms, bodies of the wrong kind,
 //! stray protocol headers, and callers from an administrator's token or a signed-in browser to a
-//! made-up token. None may get a server error or panic the server.
+//! made-up token; and many clients at once on the same datasets. None may get a server error
+//! or panic the server.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
