@@ -794,13 +794,13 @@ impl Catalog {
         })
     }
 
+    // Draft files.
+
     /// The digests of the content a draft's files have in its staging folder.
     pub async fn staged_digests(&self, draft: RecordId) -> Result<std::collections::HashSet<String>> {
         let sql = "SELECT DISTINCT sha512 FROM draft_files WHERE draft_id = $1 AND staged AND sha512 IS NOT NULL";
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(sql).bind(draft.0).fetch_all(pool).await?).into_iter().collect())
     }
-
-    // Draft files.
 
     /// Declares files on a draft, with the multipart transfers some of them start, at once.
     pub async fn insert_draft_files(&self, files: &[DraftFileRow], uploads: &[UploadRow]) -> Result<()> {
@@ -948,8 +948,6 @@ impl Catalog {
     pub async fn apply_all_published(&self, published: &[Published<'_>], audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // The trail's head first: a write as the first statement takes SQLite's write lock
-            // before anything is read.
             let sealed = append_in_tx!(tx, audit);
             for round in published.chunks(INSERT_BATCH) {
                 let ids: Vec<RecordId> = round.iter().map(|p| p.record.id).collect();

@@ -126,8 +126,6 @@ impl Catalog {
                       WHERE draft_id = $1 AND key = $2";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // Writing first takes SQLite's write lock before anything is read, so a concurrent
-            // writer makes this wait instead of failing its snapshot.
             sqlx::query(mark).bind(&upload.id).bind(&file.updated).bind(&upload.expires).execute(&mut *tx).await?;
             let existing: Option<String> =
                 sqlx::query(status).bind(file.draft_id.0).bind(&file.key).fetch_optional(&mut *tx).await?.map(|row| row.try_get("status")).transpose()?;
