@@ -195,9 +195,8 @@ impl Staging {
     /// was neither written nor found again for `grace`: a file deleted, or given other bytes,
     /// leaves its old content behind, and an upload names its content only once its catalogue
     /// row is written, a moment after the content is in place. Returns the bytes freed.
-    pub(crate) async fn sweep_unnamed(&self, draft: RecordId, named: &HashSet<String>, grace: Duration) -> Result<u64> {
+    pub(crate) async fn sweep_unnamed(&self, draft: RecordId, named: HashSet<String>, grace: Duration) -> Result<u64> {
         let dir = self.draft_dir(draft);
-        let named = named.clone();
         let swept = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
             let cutoff = SystemTime::now() - grace;
             let mut freed = 0;
@@ -302,8 +301,8 @@ mod tests {
         let replaced = staging.write(draft, body(b"replaced"), 100).await.unwrap().sha512;
         staging.create_upload(draft, "an-upload").await.unwrap();
         let named: HashSet<String> = [kept.clone()].into();
-        assert_eq!(staging.sweep_unnamed(draft, &named, Duration::from_secs(3600)).await.unwrap(), 0, "within its grace");
-        assert_eq!(staging.sweep_unnamed(draft, &named, Duration::ZERO).await.unwrap(), 8);
+        assert_eq!(staging.sweep_unnamed(draft, named.clone(), Duration::from_secs(3600)).await.unwrap(), 0, "within its grace");
+        assert_eq!(staging.sweep_unnamed(draft, named, Duration::ZERO).await.unwrap(), 8);
         assert!(staging.content_path(draft, &kept).exists() && !staging.content_path(draft, &replaced).exists());
         assert!(staging.upload_path(draft, "an-upload").exists(), "an upload's growing file is not content");
 
@@ -312,8 +311,8 @@ mod tests {
         std::fs::File::options().write(true).open(staging.content_path(draft, &kept)).unwrap().set_modified(old).unwrap();
         staging.write(draft, body(b"kept"), 100).await.unwrap();
         let hour = Duration::from_secs(3600);
-        assert_eq!(staging.sweep_unnamed(draft, &HashSet::new(), hour).await.unwrap(), 0);
+        assert_eq!(staging.sweep_unnamed(draft, HashSet::new(), hour).await.unwrap(), 0);
         assert_eq!(staging.drafts().await.unwrap(), [draft]);
-        assert_eq!(staging.sweep_unnamed(RecordId(8), &HashSet::new(), hour).await.unwrap(), 0, "a draft with no folder");
+        assert_eq!(staging.sweep_unnamed(RecordId(8), HashSet::new(), hour).await.unwrap(), 0, "a draft with no folder");
     }
 }

@@ -380,7 +380,7 @@ impl Tessera {
         let mut freed = 0;
         for draft in self.staging.drafts().await? {
             let named = self.catalog.staged_digests(draft).await?;
-            freed += self.staging.sweep_unnamed(draft, &named, GRACE).await?;
+            freed += self.staging.sweep_unnamed(draft, named, GRACE).await?;
         }
         Ok(freed)
     }
