@@ -25,8 +25,28 @@ use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
 impl Tessera {
+    /// Publishes draft `id`. The draft takes no changes while it is published
+    /// (`Catalog::begin_publishing`), so what the caller was told of a change, done or
+    /// refused, is what the published version holds.
     pub async fn publish(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
-        let row = self.draft_row(subject, id, Action::PublishDraft).await?;
+        self.draft_row(subject, id, Action::PublishDraft).await?;
+        if !self.catalog.begin_publishing(id, &now()).await? {
+            return Err(Error::not_found(format!("draft {id}")));
+        }
+        let published = self.publish_marked(subject, id).await;
+        if published.is_err() {
+            // Back to its editors; a draft published after all is gone, and this changes nothing.
+            if let Err(err) = self.catalog.end_publishing(id).await {
+                tracing::error!(draft = id.0, error = %err, "giving a draft back after its publish failed");
+            }
+        }
+        published
+    }
+
+    /// Publishes draft `id`, which `publish` has marked. The draft is read again: a change
+    /// may have come between the caller's authorization and the mark.
+    async fn publish_marked(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
+        let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
         let files = self.catalog.draft_files(id, 0, None).await?;
         let mut problems = draft_problems(&mut draft, &row.kind, files.len());

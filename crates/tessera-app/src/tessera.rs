@@ -129,6 +129,10 @@ impl Tessera {
             tracing::warn!(parent = parent.0, "reconciling a publish that was interrupted");
             self.reconcile_parent(parent).await?;
         }
+        let given_back = self.catalog.end_all_publishing().await?;
+        if given_back > 0 {
+            tracing::warn!(drafts = given_back, "gave back drafts whose publish was interrupted");
+        }
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await?;
         let added = self.fill_oai_feed().await?;
         if added > 0 {

@@ -335,6 +335,12 @@ impl Tessera {
                 self.catalog.delete_upload(&row.id).await?;
                 return Err(Error::Conflict(format!("'{}' was committed to the draft meanwhile; delete it to upload it again", row.key)));
             }
+            // Its bytes have their content address already, so it cannot be resumed: it goes,
+            // and the hourly sweep frees the bytes unless the draft names them.
+            Err(err @ tessera_catalog::Error::Publishing { .. }) => {
+                self.catalog.delete_upload(&row.id).await?;
+                return Err(err.into());
+            }
             Err(err) => return Err(err.into()),
         }
         Ok(upload_view(row, Some(digests)))

@@ -62,11 +62,20 @@ macro_rules! on_pool {
 /// ("database is locked") rather than wait, since the snapshot is stale.
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
+    /// What a `SELECT` of one row ends with to keep that row from changing until the
+    /// transaction ends: nothing on SQLite, whose write transactions hold the whole database.
+    const SHARE_ROW: &'static str;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+/// `BeginWrite::SHARE_ROW` of the pool `on_pool!` bound.
+pub(crate) fn share_row<P: BeginWrite>(_: &P) -> &'static str {
+    P::SHARE_ROW
 }
 
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
+    const SHARE_ROW: &'static str = "";
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
@@ -74,6 +83,7 @@ impl BeginWrite for SqlitePool {
 
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
+    const SHARE_ROW: &'static str = " FOR SHARE";
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         self.begin().await
     }
@@ -285,9 +295,16 @@ macro_rules! insert_draft_files_in_tx {
 /// Runs `$query` (a conditional UPDATE) in a transaction that also appends `$audit` when it
 /// changed a row, and rolls back at once when it changed none; evaluates to whether it did.
 macro_rules! update_audited {
-    ($catalog:expr, $audit:expr, $query:expr) => {{
+    ($catalog:expr, $audit:expr, $query:expr) => {
+        update_audited!($catalog, $audit, $query, None::<tessera_domain::RecordId>)
+    };
+    // A change to a draft (`Some` of its id), refused while the draft is being published.
+    ($catalog:expr, $audit:expr, $query:expr, $draft:expr) => {{
         let changed: Result<bool> = on_pool!($catalog, pool => {
             let mut tx = $crate::catalog::BeginWrite::begin_write(pool).await?;
+            if let Some(draft) = $draft {
+                refuse_while_publishing!(pool, tx, draft);
+            }
             if $query.execute(&mut *tx).await?.rows_affected() == 0 {
                 tx.rollback().await?;
                 Ok(false)
@@ -297,6 +314,22 @@ macro_rules! update_audited {
             }
         });
         changed
+    }};
+}
+
+/// Inside the write transaction `$tx` on `$pool`, refuses a change to draft `$draft` while it is
+/// being published (`Catalog::begin_publishing`), since the publish has read its document and
+/// files. On PostgreSQL the draft's row is then share-locked until the transaction ends, so a
+/// publish that begins meanwhile waits for the change and reads it.
+macro_rules! refuse_while_publishing {
+    ($pool:ident, $tx:ident, $draft:expr) => {{
+        let draft: tessera_domain::RecordId = $draft;
+        let sql = format!("SELECT publishing FROM drafts WHERE id = $1{}", $crate::catalog::share_row($pool));
+        let publishing: Option<Option<String>> = sqlx::query_scalar(&sql).bind(draft.0).fetch_optional(&mut *$tx).await?;
+        if publishing.flatten().is_some() {
+            $tx.rollback().await?;
+            return Err($crate::Error::Publishing { draft: draft.0 });
+        }
     }};
 }
 
@@ -575,7 +608,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 30] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 31] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -606,6 +639,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 30] = [
     migration!(28, "records with own deletion", "0028_records_with_own_deletion.sql"),
     migration!(29, "deleted files", "0029_deleted_files.sql"),
     migration!(30, "draft totals", "0030_draft_totals.sql"),
+    migration!(31, "drafts publishing", "0031_drafts_publishing.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -763,19 +797,48 @@ impl Catalog {
     /// entry, when the draft is gone.
     pub async fn update_draft_doc(&self, id: RecordId, doc: &str, updated: &str, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = "UPDATE drafts SET doc = $2, updated = $3 WHERE id = $1";
-        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(doc).bind(updated))
+        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(doc).bind(updated), Some(id))
     }
 
     /// Removes a draft with its files and uploads, and appends `audit`, in one transaction.
     pub async fn delete_draft(&self, id: RecordId, audit: Vec<AuditEntry>) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, id);
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM uploads WHERE draft_id = $1").bind(id.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM drafts WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
             commit_audited!(tx, audit);
         });
         Ok(())
+    }
+
+    /// Marks draft `id` as being published since `at`: every change to it is refused from now
+    /// until the publish removes it or `end_publishing` gives it back. False when there is no
+    /// such draft; `Error::Publishing` when another publish has it.
+    pub async fn begin_publishing(&self, id: RecordId, at: &str) -> Result<bool> {
+        let mark = "UPDATE drafts SET publishing = $2 WHERE id = $1 AND publishing IS NULL";
+        let marked = on_pool!(self, pool => sqlx::query(mark).bind(id.0).bind(at).execute(pool).await?.rows_affected() > 0);
+        if marked {
+            return Ok(true);
+        }
+        match self.draft(id).await? {
+            Some(_) => Err(Error::Publishing { draft: id.0 }),
+            None => Ok(false),
+        }
+    }
+
+    /// Gives a draft back to its editors after a publish that did not happen.
+    pub async fn end_publishing(&self, id: RecordId) -> Result<()> {
+        let sql = "UPDATE drafts SET publishing = NULL WHERE id = $1";
+        on_pool!(self, pool => sqlx::query(sql).bind(id.0).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Gives back every draft a publish had when the server stopped; returns how many.
+    pub async fn end_all_publishing(&self) -> Result<u64> {
+        let sql = "UPDATE drafts SET publishing = NULL WHERE publishing IS NOT NULL";
+        Ok(on_pool!(self, pool => sqlx::query(sql).execute(pool).await?.rows_affected()))
     }
 
     pub async fn drafts_of_owner(&self, owner: UserId) -> Result<Vec<DraftRow>> {
@@ -805,8 +868,10 @@ impl Catalog {
     /// Declares files on a draft, with the multipart transfers some of them start, at once.
     pub async fn insert_draft_files(&self, files: &[DraftFileRow], uploads: &[UploadRow]) -> Result<()> {
         let insert_upload = uploads::insert_upload_sql();
+        let Some(draft) = files.first().map(|file| file.draft_id) else { return Ok(()) };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, draft);
             for upload in uploads {
                 uploads::bind_upload!(sqlx::query(&insert_upload), upload).execute(&mut *tx).await?;
             }
@@ -828,6 +893,7 @@ impl Catalog {
     ) -> Result<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, draft);
             if let Some(key) = replacing {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
@@ -914,16 +980,18 @@ impl Catalog {
                     .bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5).bind(&file.sha512).bind(file.staged).bind(&file.updated)
             };
         }
-        if audit.is_empty() {
-            return Ok(on_pool!(self, pool => update!().execute(pool).await?.rows_affected() > 0));
-        }
-        update_audited!(self, audit, update!())
+        update_audited!(self, audit, update!(), Some(file.draft_id))
     }
 
     /// Removes a draft's file and appends `audit`, in one transaction; false, with no entry,
     /// when the draft no longer has it.
     pub async fn delete_draft_file(&self, draft: RecordId, key: &str, audit: Vec<AuditEntry>) -> Result<bool> {
-        update_audited!(self, audit, sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key))
+        update_audited!(
+            self,
+            audit,
+            sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key),
+            Some(draft)
+        )
     }
 
     // Published records.

@@ -11,6 +11,9 @@ pub enum Error {
     /// file added to a draft as it is published or discarded.
     #[error("what this change refers to was removed meanwhile: {0}")]
     Vanished(sqlx::Error),
+    /// A change to a draft that is being published (`Catalog::begin_publishing`).
+    #[error("draft {draft} is being published")]
+    Publishing { draft: i64 },
     #[error("catalogue query failed: {0}")]
     Query(sqlx::Error),
     #[error("catalogue migration failed: {0}")]

@@ -83,6 +83,11 @@ impl ApiError {
                     "conflict",
                     "what this request refers to was changed or removed by another request meanwhile; read it again".into(),
                 ),
+                AppError::Catalog(tessera_app::CatalogError::Publishing { draft }) => (
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!("draft {draft} is being published and takes no changes meanwhile; read it again once the publish ends"),
+                ),
                 AppError::Catalog(tessera_app::CatalogError::Unavailable(_)) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the catalogue database is unavailable; try again shortly".into())
                 }

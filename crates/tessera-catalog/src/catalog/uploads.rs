@@ -126,6 +126,7 @@ impl Catalog {
                       WHERE draft_id = $1 AND key = $2";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, file.draft_id);
             sqlx::query(mark).bind(&upload.id).bind(&file.updated).bind(&upload.expires).execute(&mut *tx).await?;
             let existing: Option<String> =
                 sqlx::query(status).bind(file.draft_id.0).bind(&file.key).fetch_optional(&mut *tx).await?.map(|row| row.try_get("status")).transpose()?;

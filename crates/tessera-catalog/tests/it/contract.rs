@@ -1232,6 +1232,99 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
     assert_eq!(stamps, ["2026-01-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z"], "never backwards");
 }
 
+/// A draft being published takes no change, and each change refused writes nothing, its audit
+/// entry included; once the draft is given back, the same changes are made.
+async fn drafts_being_published_take_no_changes(catalog: Catalog) {
+    let entry = |action: &str| AuditEntry { at: NOW.into(), action: action.into(), detail: "{}".into(), ..AuditEntry::default() };
+    let user = catalog.create_user("ada@example.org", None, false, NOW, |_| vec![]).await.unwrap();
+    let draft = DraftRow {
+        id: RecordId(7),
+        parent_id: ParentId(6),
+        owner_id: user.id,
+        kind: "new".into(),
+        doc: "{}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    catalog.insert_draft(&draft, None, vec![]).await.unwrap();
+    let file = |key: &str, status: &str| DraftFileRow {
+        draft_id: draft.id,
+        key: key.into(),
+        status: status.into(),
+        size: Some(3),
+        md5: Some("m".into()),
+        sha512: Some("s".into()),
+        staged: true,
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    catalog.insert_draft_files(&[file("a.csv", "pending"), file("b.csv", "completed")], &[]).await.unwrap();
+    let upload = UploadRow {
+        id: "u".into(),
+        owner_id: user.id,
+        draft_id: draft.id,
+        key: "c.csv".into(),
+        length: 3,
+        received: 3,
+        metadata: String::new(),
+        created: NOW.into(),
+        expires: "2026-01-02T00:00:00Z".into(),
+        completed: None,
+        part_size: None,
+    };
+    catalog.insert_upload(&upload).await.unwrap();
+
+    assert!(catalog.begin_publishing(draft.id, NOW).await.unwrap());
+    let again = catalog.begin_publishing(draft.id, NOW).await;
+    assert!(matches!(again, Err(Error::Publishing { draft: 7 })), "a second publish at once: {again:?}");
+    assert!(!catalog.begin_publishing(RecordId(8), NOW).await.unwrap(), "no such draft");
+    let (head, _) = catalog.audit_head().await.unwrap();
+    let committed = file("a.csv", "completed");
+    let refused = [
+        catalog.update_draft_doc(draft.id, "{\"b\":1}", NOW, vec![entry("never")]).await.map(drop),
+        catalog.insert_draft_files(&[file("d.csv", "pending")], &[]).await,
+        catalog.unpack_into_draft(draft.id, Some("b.csv"), &[file("e.csv", "completed")], vec![entry("never")]).await,
+        catalog.update_draft_file(&committed, vec![entry("never")]).await.map(drop),
+        catalog.update_draft_file(&committed, vec![]).await.map(drop),
+        catalog.delete_draft_file(draft.id, "b.csv", vec![entry("never")]).await.map(drop),
+        catalog.complete_upload(&upload, &file("c.csv", "completed"), vec![entry("never")]).await,
+        catalog.delete_draft(draft.id, vec![entry("never")]).await,
+    ];
+    for (n, result) in refused.into_iter().enumerate() {
+        assert!(matches!(result, Err(Error::Publishing { draft: 7 })), "change {n}: {result:?}");
+    }
+    assert_eq!(catalog.audit_head().await.unwrap().0, head, "no entry for a change refused");
+    assert_eq!(catalog.draft(draft.id).await.unwrap().unwrap().doc, "{}");
+    let keys: Vec<String> = catalog.draft_files(draft.id, 0, None).await.unwrap().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys, ["a.csv", "b.csv"]);
+    assert_eq!(catalog.draft_file(draft.id, "a.csv").await.unwrap().unwrap().status, "pending");
+    assert_eq!(catalog.upload("u").await.unwrap().unwrap().completed, None);
+
+    // A publish that failed gives the draft back; so does a restart, for every draft.
+    catalog.end_publishing(draft.id).await.unwrap();
+    assert!(catalog.update_draft_file(&committed, vec![entry("draft-file-committed")]).await.unwrap());
+    catalog.complete_upload(&upload, &file("c.csv", "completed"), vec![]).await.unwrap();
+    assert!(catalog.begin_publishing(draft.id, NOW).await.unwrap());
+    assert_eq!(catalog.end_all_publishing().await.unwrap(), 1);
+    assert_eq!(catalog.end_all_publishing().await.unwrap(), 0);
+    assert!(catalog.delete_draft_file(draft.id, "b.csv", vec![]).await.unwrap());
+    catalog.delete_draft(draft.id, vec![entry("draft-discarded")]).await.unwrap();
+    assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
+    assert_eq!(catalog.audit_head().await.unwrap().0, head + 2);
+}
+
+#[tokio::test]
+async fn sqlite_drafts_being_published() {
+    let dir = tempfile::tempdir().unwrap();
+    drafts_being_published_take_no_changes(Catalog::connect(&format!("sqlite:{}", dir.path().join("c.db").display())).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_drafts_being_published() {
+    let database = tessera_testkit::fresh_postgres().await;
+    drafts_being_published_take_no_changes(Catalog::connect(&database.url).await.unwrap()).await;
+}
+
 #[tokio::test]
 async fn sqlite_together() {
     let dir = tempfile::tempdir().unwrap();

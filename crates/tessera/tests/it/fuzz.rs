@@ -507,3 +507,72 @@ async fn racing_requests_never_get_a_server_error() {
     assert!(failures.is_empty(), "{} server errors:\n{}", failures.len(), failures.join("\n"));
     assert!(!server.log().contains("panicked"), "the server panicked:\n{}", server.log());
 }
+
+/// Changes sent to a draft while it is published are made before the publish reads it, and
+/// are published, or are refused with 409 and are not: a change answered as done is never
+/// lost, and one refused never published.
+#[tokio::test]
+async fn changes_during_a_publish_are_published_or_refused() {
+    const FILES: usize = 3_000;
+    let server = start(TestServerConfig::default()).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let dir = tempfile::tempdir().expect("a folder");
+    let archive = dir.path().join("all.zip");
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names a Python; scripts/test.sh sets it");
+    let script = "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for i in range(int(sys.argv[2])): z.writestr(f'f{i:05}.txt', f'{i}\\n')";
+    let made = std::process::Command::new(python).args(["-c", script]).arg(&archive).arg(FILES.to_string()).output().expect("python runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let id = api.draft_with_files(metadata("Busy"), &[("all.zip", &std::fs::read(&archive).expect("the zip"))]).await;
+    let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/all.zip/unpack")).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+
+    let publishing = {
+        let (api, path) = (api.clone(), format!("/api/records/{id}/draft/actions/publish"));
+        tokio::spawn(async move { api.post_empty(&path).await })
+    };
+    // Every other change deletes a file; the rest retitle the draft.
+    let mut changes = Vec::new();
+    for n in 0..FILES {
+        if publishing.is_finished() {
+            break;
+        }
+        let (status, body) = match n % 2 {
+            0 => api.delete(&format!("/api/records/{id}/draft/files/f{n:05}.txt")).await,
+            _ => api.put(&format!("/api/records/{id}/draft"), json!({"metadata": metadata(&format!("Busy {n}"))})).await,
+        };
+        changes.push((n, status.as_u16(), body));
+    }
+    let (status, record) = publishing.await.expect("the publish");
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{record}");
+    let (_, files) = api.get(&format!("/api/records/{id}/files")).await;
+    let published: std::collections::HashSet<&str> =
+        files["entries"].as_array().expect("entries").iter().filter_map(|file| file["key"].as_str()).collect();
+    let title = record["metadata"]["title"].as_str().expect("a title");
+
+    let mut refused = 0;
+    let mut last_retitled = None;
+    for (n, status, body) in &changes {
+        let key = format!("f{n:05}.txt");
+        match (n % 2, status) {
+            (0, 204) => assert!(!published.contains(key.as_str()), "{key} was deleted, and published"),
+            // Refused during the publish, or sent after it, when the draft was gone.
+            (0, 409 | 404) => assert!(published.contains(key.as_str()), "{key} was not deleted, and not published"),
+            (_, 200) => last_retitled = Some(*n),
+            (_, 409) => assert_ne!(title, format!("Busy {n}"), "a title refused was published"),
+            // After the publish; or made just before it, with the draft gone by its answer.
+            (_, 404) => {}
+            _ => panic!("change {n}: {status} {body}"),
+        }
+        refused += usize::from(*status == 409);
+        if *status == 409 {
+            assert!(body["detail"].as_str().is_some_and(|detail| detail.contains("is being published")), "{body}");
+        }
+    }
+    // The last title answered as made is the one published, unless a later one was made just
+    // before the publish and answered 404.
+    if let Some(n) = last_retitled {
+        let published_n: usize = title.strip_prefix("Busy ").and_then(|n| n.parse().ok()).expect("a title the test gave");
+        assert!(published_n >= n, "title {n} was made, and {title} published");
+    }
+    assert!(refused > 0, "no change came while the publish ran, so nothing was tested ({} changes)", changes.len());
+}
