@@ -194,8 +194,10 @@ impl Staging {
     /// Removes the content in a draft's folder that none of its files names (`named`) and that
     /// was neither written nor found again for `grace`: a file deleted, or given other bytes,
     /// leaves its old content behind, and an upload names its content only once its catalogue
-    /// row is written, a moment after the content is in place. Returns the bytes freed.
-    pub(crate) async fn sweep_unnamed(&self, draft: RecordId, named: HashSet<String>, grace: Duration) -> Result<u64> {
+    /// row is written, a moment after the content is in place. `None` for a draft that is gone:
+    /// an upload that was under way as it was published or discarded may have made its folder
+    /// again, and everything in it goes after `grace`, then the folder. Returns the bytes freed.
+    pub(crate) async fn sweep_unnamed(&self, draft: RecordId, named: Option<HashSet<String>>, grace: Duration) -> Result<u64> {
         let dir = self.draft_dir(draft);
         let swept = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
             let cutoff = SystemTime::now() - grace;
@@ -207,14 +209,19 @@ impl Staging {
             for entry in entries {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !is_content_name(&name) || named.contains(&name) {
-                    continue;
-                }
+                let unnamed = match &named {
+                    Some(named) => is_content_name(&name) && !named.contains(&name),
+                    None => true,
+                };
                 let meta = entry.metadata()?;
-                if meta.modified()? < cutoff {
+                if unnamed && meta.is_file() && meta.modified()? < cutoff {
                     std::fs::remove_file(entry.path())?;
                     freed += meta.len();
                 }
+            }
+            if named.is_none() {
+                // Left when something in it is still within its grace.
+                let _ = std::fs::remove_dir(&dir);
             }
             Ok(freed)
         });
@@ -301,8 +308,8 @@ mod tests {
         let replaced = staging.write(draft, body(b"replaced"), 100).await.unwrap().sha512;
         staging.create_upload(draft, "an-upload").await.unwrap();
         let named: HashSet<String> = [kept.clone()].into();
-        assert_eq!(staging.sweep_unnamed(draft, named.clone(), Duration::from_secs(3600)).await.unwrap(), 0, "within its grace");
-        assert_eq!(staging.sweep_unnamed(draft, named, Duration::ZERO).await.unwrap(), 8);
+        assert_eq!(staging.sweep_unnamed(draft, Some(named.clone()), Duration::from_secs(3600)).await.unwrap(), 0, "within its grace");
+        assert_eq!(staging.sweep_unnamed(draft, Some(named), Duration::ZERO).await.unwrap(), 8);
         assert!(staging.content_path(draft, &kept).exists() && !staging.content_path(draft, &replaced).exists());
         assert!(staging.upload_path(draft, "an-upload").exists(), "an upload's growing file is not content");
 
@@ -311,8 +318,15 @@ mod tests {
         std::fs::File::options().write(true).open(staging.content_path(draft, &kept)).unwrap().set_modified(old).unwrap();
         staging.write(draft, body(b"kept"), 100).await.unwrap();
         let hour = Duration::from_secs(3600);
-        assert_eq!(staging.sweep_unnamed(draft, HashSet::new(), hour).await.unwrap(), 0);
+        assert_eq!(staging.sweep_unnamed(draft, Some(HashSet::new()), hour).await.unwrap(), 0);
         assert_eq!(staging.drafts().await.unwrap(), [draft]);
-        assert_eq!(staging.sweep_unnamed(RecordId(8), HashSet::new(), hour).await.unwrap(), 0, "a draft with no folder");
+        assert_eq!(staging.sweep_unnamed(RecordId(8), Some(HashSet::new()), hour).await.unwrap(), 0, "a draft with no folder");
+
+        // A draft that is gone loses all of its folder once its grace is over, the folder too.
+        assert_eq!(staging.sweep_unnamed(draft, None, hour).await.unwrap(), 0, "within its grace");
+        assert_eq!(staging.drafts().await.unwrap(), [draft]);
+        assert_eq!(staging.sweep_unnamed(draft, None, Duration::ZERO).await.unwrap(), 4);
+        assert!(staging.drafts().await.unwrap().is_empty(), "its folder went");
+        assert!(!staging.upload_path(draft, "an-upload").exists());
     }
 }

@@ -379,13 +379,17 @@ impl Tessera {
     }
 
     /// Frees the staging space of content no draft file names any more (a file deleted, or
-    /// given other bytes), once it is an hour old; returns the bytes freed. The server runs it
-    /// every hour beside its jobs.
+    /// given other bytes), and the folders of drafts that are gone, once an hour old; returns
+    /// the bytes freed. The server runs it every hour beside its jobs.
     pub async fn sweep_staging(&self) -> Result<u64> {
         const GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
         let mut freed = 0;
         for draft in self.staging.drafts().await? {
-            let named = self.catalog.staged_digests(draft).await?;
+            // Ids are never given twice, so a draft that is gone does not come back.
+            let named = match self.catalog.draft(draft).await? {
+                Some(_) => Some(self.catalog.staged_digests(draft).await?),
+                None => None,
+            };
             freed += self.staging.sweep_unnamed(draft, named, GRACE).await?;
         }
         Ok(freed)
