@@ -58,8 +58,9 @@ pub(crate) fn log_committed(entries: &[AuditEntry]) {
             target: "audit",
             seq = entry.seq,
             action = %entry.action,
-            actor = ?entry.actor,
-            dataset = ?entry.dataset,
+            // Left out when there is none, rather than logged as `None` and `Some(7)`.
+            actor = entry.actor,
+            dataset = entry.dataset,
             target = %entry.target,
             outcome = %entry.outcome,
             detail = %entry.detail,

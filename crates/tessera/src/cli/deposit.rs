@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::bundle;
-use super::remote::{FILES_IN_FLIGHT, Remote, RemoteArgs, key_path};
+use super::remote::{FILES_IN_FLIGHT, Remote, RemoteArgs, key_path, problems};
 use super::transfer::{Journal, Target, TransferArgs, Uploader};
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +76,22 @@ pub(super) async fn deposit_files(
         None => {
             let draft = remote.json(remote.request(Method::POST, "/api/records").json(body), "creating the draft").await?;
             let id = draft["id"].as_str().context("the server's draft has no id")?.to_string();
+            // Problems with anything but the files it has yet to get would stop the publish
+            // once every byte had gone: they stop the deposit before the first.
+            let unpublishable: Vec<String> = problems(&draft).filter(|problem| !problem.starts_with("files.")).collect();
+            if publish && !unpublishable.is_empty() {
+                let discard = remote.request(Method::DELETE, &format!("/api/records/{id}/draft")).send().await;
+                let kept = if discard.is_ok_and(|answer| answer.status().is_success()) {
+                    String::new()
+                } else {
+                    format!(" (draft {id} is left, empty)")
+                };
+                journal.remove();
+                bail!(
+                    "the record could not be published as described, so nothing was uploaded{kept}; correct these and run the deposit again:\n  {}",
+                    unpublishable.join("\n  ")
+                );
+            }
             eprintln!("created draft {id}");
             journal.start(&id)?;
             (id, draft["links"].clone(), HashMap::new())
@@ -137,14 +153,24 @@ pub(super) async fn deposit_files(
     }
     let journal = journal.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     bar.finish_and_clear();
-    eprintln!("uploaded {} files, {total_bytes} bytes, every checksum verified", files.len());
+    eprintln!("uploaded {}, {total_bytes} bytes, every checksum verified", super::files(files.len()));
 
+    let page = links["self_html"].as_str().unwrap_or(&id).to_string();
     if publish {
-        let record = remote.json(remote.request(Method::POST, &format!("/api/records/{id}/draft/actions/publish")), "publishing").await?;
+        let publishing = remote.request(Method::POST, &format!("/api/records/{id}/draft/actions/publish"));
+        let what =
+            format!("publishing draft {id}, which keeps its files (put right what is wrong at {page}, or run the same deposit again)");
+        let record = remote.json(publishing, &what).await?;
         journal.remove();
         eprintln!("published record {id}");
         println!("{}", record["links"]["self_html"].as_str().unwrap_or(&id));
     } else {
+        // The draft as it now is: what it still lacks to be published, if anything.
+        let draft = remote.json(remote.request(Method::GET, &format!("/api/records/{id}/draft")), "reading the draft").await?;
+        let lacking: Vec<String> = problems(&draft).collect();
+        if !lacking.is_empty() {
+            eprintln!("draft {id} is kept; before it can be published, put right:\n  {}", lacking.join("\n  "));
+        }
         journal.remove();
         println!("{}", links["self"].as_str().unwrap_or(&id));
     }

@@ -88,7 +88,7 @@ pub(crate) async fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
     let kept = outcomes.iter().filter(|(outcome, _)| matches!(outcome, Outcome::Kept)).count();
     let fetched = outcomes.len() - kept;
     let already = if kept > 0 { format!(" ({kept} of them already there)") } else { String::new() };
-    eprintln!("{} files{already}, {bytes} bytes, in {}; every checksum verified", fetched + kept, output.display());
+    eprintln!("{}{already}, {bytes} bytes, in {}; every checksum verified", super::files(fetched + kept), output.display());
     Ok(ExitCode::SUCCESS)
 }
 

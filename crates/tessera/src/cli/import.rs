@@ -42,7 +42,7 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let is_package = folder.join("datapackage.json").is_file() && !folder.join("bagit.txt").exists();
     let (body, files) = if is_package {
         let (body, files) = tokio::task::spawn_blocking(move || check_package(&folder)).await??;
-        eprintln!("{} is a valid data package of {} files; every size and hash verified", args.folder.display(), files.len());
+        eprintln!("{} is a valid data package of {}; every size and hash verified", args.folder.display(), super::files(files.len()));
         (body, files)
     } else {
         let bag = tokio::task::spawn_blocking(move || check_bag(&folder)).await??;
@@ -50,7 +50,11 @@ pub(crate) async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             eprintln!("warning: {warning}");
         }
         let (major, minor) = bag.declaration.version;
-        eprintln!("{} is a valid BagIt {major}.{minor} bag of {} files; every checksum verified", args.folder.display(), bag.payload.len());
+        eprintln!(
+            "{} is a valid BagIt {major}.{minor} bag of {}; every checksum verified",
+            args.folder.display(),
+            super::files(bag.payload.len())
+        );
         (bag.record_body(&args.folder), bag.payload)
     };
     let body = match &args.metadata {

@@ -218,3 +218,8 @@ pub(crate) fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
     }
     bar
 }
+
+/// `n` files, as a person would write it: "1 file", "2 files".
+pub(crate) fn files(n: usize) -> String {
+    if n == 1 { "1 file".into() } else { format!("{n} files") }
+}

@@ -55,14 +55,22 @@ impl Remote {
         if !status.is_success() {
             let detail = body["detail"].as_str().or(body["message"].as_str()).unwrap_or("no details");
             let mut message = format!("{what}: the server answered {status}: {detail}");
-            for error in body["errors"].as_array().into_iter().flatten() {
-                let messages: Vec<&str> = error["messages"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                message.push_str(&format!("\n  {}: {}", error["field"].as_str().unwrap_or(""), messages.join("; ")));
+            for problem in problems(&body) {
+                message.push_str(&format!("\n  {problem}"));
             }
             bail!(message);
         }
         Ok(body)
     }
+}
+
+/// Each problem an answer lists in `errors` (a failed request's, or a draft's that cannot be
+/// published yet), as `field: message; message`.
+pub(crate) fn problems(body: &Value) -> impl Iterator<Item = String> + '_ {
+    body["errors"].as_array().into_iter().flatten().map(|error| {
+        let messages: Vec<&str> = error["messages"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        format!("{}: {}", error["field"].as_str().unwrap_or(""), messages.join("; "))
+    })
 }
 
 pub(crate) use tessera_web::key_path;

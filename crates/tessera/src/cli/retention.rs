@@ -71,6 +71,6 @@ pub(crate) async fn run(command: RetentionCommand, config: &Config) -> anyhow::R
 fn print_due(due: &[DueFiles], what: &str) {
     for d in due {
         let held = if d.held { ", held" } else { "" };
-        println!("{what} {} record {} ({} files, {}{held}): {}", d.on, d.record, d.keys.len(), d.basis, d.title);
+        println!("{what} {} record {} ({}, {}{held}): {}", d.on, d.record, super::files(d.keys.len()), d.basis, d.title);
     }
 }

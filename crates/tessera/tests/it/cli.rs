@@ -45,6 +45,26 @@ async fn deposit_a_folder_and_get_it_back() {
     assert!(!failed.status.success());
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(stderr.contains("metadata.creators: at least one creator is required"), "{stderr}");
+    // Found before any byte went, and the empty draft made to find it is gone.
+    assert!(stderr.contains("nothing was uploaded;"), "{stderr}");
+    assert!(!stderr.contains("files.enabled"), "the files it would have sent are not a problem: {stderr}");
+    let mine = Api::new(&server, Some(token.clone()));
+    let (_, listed) = mine.get("/api/user/records").await;
+    assert_eq!(listed["hits"]["total"], 1, "only the record published above: {listed}");
+
+    // Without --publish the draft is kept, with what it lacks to be published.
+    let kept = std::process::Command::new(BIN)
+        .args(["deposit", "--server", &server.base_url, "--token", &token, "--metadata"])
+        .arg(work.path().join("record.json"))
+        .arg(folder.join("README.md"))
+        .output()
+        .unwrap();
+    assert!(kept.status.success(), "{}", describe(&kept));
+    let stderr = String::from_utf8_lossy(&kept.stderr);
+    assert!(stderr.contains("uploaded 1 file, ") && stderr.contains("before it can be published"), "{stderr}");
+    assert!(stderr.contains("metadata.creators: at least one creator is required"), "{stderr}");
+    let (_, listed) = mine.get("/api/user/records").await;
+    assert_eq!(listed["hits"]["total"], 2, "{listed}");
 }
 
 /// A dataset of more files than the server reads from its catalogue at once (1,000) comes out

@@ -92,8 +92,8 @@ async fn files_are_deleted_when_their_retention_ends() {
     assert!(!refused.status.success() && describe(&refused).contains("stop it first"), "{}", describe(&refused));
     server.stop();
     let rehearsal = server.cli_ok(&["retention", "run", "--as-of", "2031-07-01", "--dry-run"]);
-    assert!(rehearsal.contains(&format!("would delete 2031-06-30 record {study} (1 files")), "{rehearsal}");
-    assert!(rehearsal.contains(&format!("record {held} (1 files, record, held)")), "{rehearsal}");
+    assert!(rehearsal.contains(&format!("would delete 2031-06-30 record {study} (1 file,")), "{rehearsal}");
+    assert!(rehearsal.contains(&format!("record {held} (1 file, record, held)")), "{rehearsal}");
     assert!(!rehearsal.contains(&format!("record {open} ")), "{rehearsal}");
     let output = server.cli(&["retention", "run", "--as-of", "2031-07-01"]);
     let printed = describe(&output);
@@ -171,7 +171,7 @@ async fn files_are_deleted_when_their_retention_ends() {
     }
     server.stop();
     let unscheduled = server.cli_ok(&["retention", "run", "--as-of", "2099-01-01", "--dry-run"]);
-    assert!(unscheduled.contains(&format!("record {held} (1 files, record, held)")), "{unscheduled}");
+    assert!(unscheduled.contains(&format!("record {held} (1 file, record, held)")), "{unscheduled}");
     assert!(!unscheduled.contains(&format!("record {open} ")) && !unscheduled.contains(&format!("record {study} ")), "{unscheduled}");
     server.start_again().await;
 
