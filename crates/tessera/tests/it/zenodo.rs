@@ -1,6 +1,7 @@
 //! A script written for Zenodo's deposit API works against Tessera unchanged: it creates a
 //! deposition, uploads into its bucket (replacing a key), sends back its own GET with new
-//! metadata, and publishes, with the token as a query parameter or a Bearer header.
+//! metadata, and publishes, with the token as a query parameter or a Bearer header. And
+//! InvenioRDM's own Python client, inveniordm-py, works given Tessera's address.
 
 use md5::Digest;
 use reqwest::StatusCode;
@@ -149,4 +150,40 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     assert_eq!(client.delete(format!("{depositions}/{other}")).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NO_CONTENT);
     assert_eq!(client.get(format!("{depositions}/{other}")).bearer_auth(&token).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(client.post(&depositions).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "a token is needed");
+}
+
+/// `scripts/invenio-client.py` runs a record's whole life through inveniordm-py, InvenioRDM's
+/// own client, with nothing changed but the address; what it got back is checked here.
+#[tokio::test]
+async fn inveniordm_py_deposits_publishes_finds_and_versions_unchanged() {
+    let server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let python =
+        std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names the Python with inveniordm-py; scripts/test.sh sets it");
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/invenio-client.py");
+    let output = std::process::Command::new(python).arg(script).arg(&server.base_url).arg(&token).output().expect("python runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("the script prints JSON");
+
+    let id = seen["draft"].as_str().expect("a draft id");
+    assert_eq!(seen["published"], json!({"id": id, "is_published": true}), "{seen}");
+    assert_eq!((seen["retitled"].as_str(), seen["title"].as_str()), (Some("River gauges, 2024"), Some("River gauges, 2024")));
+    let contents = [("data/levels.csv", &b"site,level\nA,1.5\nB,2.25\n"[..]), ("readme.txt", b"Gauges read daily.\n")];
+    for (key, content) in contents {
+        let md5 = format!("md5:{}", tessera_storage::hex(&md5::Md5::digest(content)));
+        assert_eq!(seen["checksums"][key].as_str(), Some(md5.as_str()), "{key}: {seen}");
+    }
+    assert_eq!(seen["files"], json!(["data/levels.csv", "readme.txt"]));
+    assert_eq!(seen["content"].as_str().map(str::as_bytes), Some(contents[0].1));
+    assert_eq!(seen["search"], json!([id]), "found at once after its publish");
+    let new_version = seen["new_version"].as_str().expect("a new version's draft");
+    assert_ne!(new_version, id);
+    let client = reqwest::Client::new();
+    let draft = json_of(client.get(server.url(&format!("/api/records/{new_version}/draft"))).bearer_auth(&token)).await;
+    assert_eq!((draft["is_draft"].as_bool(), draft["versions"]["index"].as_u64()), (Some(true), Some(2)), "{draft}");
+    assert_eq!((seen["latest"].as_str(), seen["edit"].as_str()), (Some(id), Some(id)));
+    assert_eq!(seen["untitled"]["status"], 400, "{seen}");
+    let fields: Vec<&str> =
+        seen["untitled"]["problem"]["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    assert!(fields.contains(&"metadata.title"), "{seen}");
 }
