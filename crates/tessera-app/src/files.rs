@@ -9,9 +9,11 @@ use tessera_catalog::{DraftFileRow, UploadRow};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
 
-use crate::drafts::{KIND_EDIT, draft_event, from_json};
-use crate::model::{DraftDoc, DraftFileView};
+use crate::drafts::{KIND_EDIT, KIND_VERSION, draft_event, from_json};
+use crate::model::{DraftDoc, DraftFileView, FileView, RecordDoc};
 use crate::multipart::{MultipartRequest, MultipartView, multipart_view};
+use crate::records::ReadableFile;
+use crate::staging::Staging;
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -187,6 +189,61 @@ impl Tessera {
             return Err(no_file(id, &file.key));
         }
         Ok(())
+    }
+
+    /// Brings into a new version's draft every file of the latest published version whose key
+    /// the draft does not have (InvenioRDM's "files-import"). A new version starts with them
+    /// already, so this brings back only those deleted from the draft since; returns how many.
+    pub async fn import_files(&self, subject: &Subject, id: RecordId) -> Result<u64> {
+        let row = self.draft_row(subject, id, Action::EditDraft).await?;
+        self.check_files_writable(&row)?;
+        if row.kind != KIND_VERSION {
+            return Err(Error::BadRequest(format!(
+                "draft {id} is the first version of its dataset: there is no earlier version to import files from"
+            )));
+        }
+        let latest = self
+            .catalog
+            .records_of_parent(row.parent_id)
+            .await?
+            .pop()
+            .ok_or_else(|| Error::not_found(format!("the versions of draft {id}")))?;
+        let doc: RecordDoc = from_json(&latest.doc)?;
+        self.authorize(subject, Action::EditRecord, &self.record_facts(subject, &doc, None).await?, &format!("record {}", latest.id))
+            .await?;
+        let audit = |files: u64| {
+            let detail = serde_json::json!({"from": latest.id.0, "files": files});
+            // An import that brought nothing changed nothing.
+            if files == 0 { vec![] } else { vec![self.entry(draft_event("draft-files-imported", subject, &row).detail(detail))] }
+        };
+        Ok(self.catalog.import_draft_files(id, latest.id, &now(), audit).await?)
+    }
+
+    /// A draft's file whose content the caller may read: what was uploaded to it, or what a
+    /// new version carries from the version before.
+    pub async fn readable_draft_file(&self, subject: &Subject, id: RecordId, key: &str) -> Result<ReadableFile> {
+        let row = self.draft_row(subject, id, Action::ReadDraft).await?;
+        let (file, _) = self.draft_file_row(id, key).await?;
+        let no_content = || Error::not_found(format!("the content of '{}' in draft {id}: none was uploaded yet", file.key));
+        let sha512 = file.sha512.clone().ok_or_else(no_content)?;
+        let (store, content_key) = if file.staged {
+            (self.staging.store().clone(), Staging::content_key(id, &sha512))
+        } else {
+            let stored = self.catalog.stored_content_key(row.parent_id, &sha512).await?;
+            let stored = stored.ok_or_else(|| {
+                Error::Corrupt(format!("draft {id} carries '{}', whose content no version of its dataset holds", file.key))
+            })?;
+            (self.ocfl.store().clone(), stored)
+        };
+        let doc: DraftDoc = from_json(&row.doc)?;
+        let view = FileView {
+            data_class: doc.access.class_of(&file.key),
+            size: file.size.unwrap_or(0),
+            md5: file.md5.clone().unwrap_or_default(),
+            sha512: sha512.into(),
+            key: file.key,
+        };
+        Ok(ReadableFile { file: view, open_to_all: false, content_key, store, counted: None })
     }
 
     /// A draft's file, and the id of its unfinished multipart transfer if it has one.

@@ -44,24 +44,28 @@ pub struct ReadablePage {
     pub next: Option<i64>,
 }
 
-/// One file a caller was allowed to read, from `Tessera::readable_file`.
+/// One file a caller was allowed to read, from `Tessera::readable_file` (a published record's)
+/// or `Tessera::readable_draft_file` (a draft's).
 pub struct ReadableFile {
     pub file: FileView,
     /// Whether anyone at all may read it, so shared caches may keep it.
     pub open_to_all: bool,
-    content_key: String,
-    parent: ParentId,
-    store: Arc<dyn Store>,
-    downloads: Arc<DownloadTally>,
+    pub(crate) content_key: String,
+    pub(crate) store: Arc<dyn Store>,
+    /// The dataset whose downloads a read counts toward; none for a draft's file.
+    pub(crate) counted: Option<(ParentId, Arc<DownloadTally>)>,
 }
 
 impl ReadableFile {
-    /// Streams the file, or a byte range of it. Reading from the first byte counts as a
-    /// download; resuming from later does not.
+    /// Streams the file, or a byte range of it. Reading a published file from the first byte
+    /// counts as a download; resuming from later does not.
     pub async fn open(&self, range: Option<Range<u64>>) -> Result<ByteStream> {
         let whole = range.as_ref().is_none_or(|r| r.start == 0);
         let stream = self.store.get_stream(&self.content_key, range).await?;
-        Ok(if whole { self.downloads.counting(self.parent, stream) } else { stream })
+        Ok(match &self.counted {
+            Some((parent, downloads)) if whole => downloads.counting(*parent, stream),
+            _ => stream,
+        })
     }
 }
 
@@ -178,9 +182,8 @@ impl Tessera {
             content_key: row.content_key.clone(),
             file: file_view(row, &doc.access),
             open_to_all: authz::authorize(&Subject::anonymous(), Action::ReadFiles, &facts).allowed,
-            parent: doc.parent_id,
             store: self.ocfl.store().clone(),
-            downloads: self.downloads.clone(),
+            counted: Some((doc.parent_id, self.downloads.clone())),
         })
     }
 

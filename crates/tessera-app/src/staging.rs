@@ -8,26 +8,38 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use tessera_domain::RecordId;
-use tessera_storage::{Digests, HashingWriter};
+use tessera_storage::{Digests, HashingWriter, LocalStore, Store};
 
 use crate::{Error, Result};
 
 const UPLOAD_EXTENSION: &str = "upload";
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Staging {
     root: PathBuf,
+    /// The same folder as a store, to read staged content as stored content is read.
+    store: Arc<dyn Store>,
 }
 
 impl Staging {
     pub(crate) fn new(root: PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&root)?;
-        Ok(Self { root })
+        let store = Arc::new(LocalStore::new(&root)?);
+        Ok(Self { root, store })
+    }
+
+    /// The staging area as a store, in which a draft's content is at `content_key`.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub(crate) fn content_key(draft: RecordId, sha512: &str) -> String {
+        format!("{draft}/{sha512}")
     }
 
     fn draft_dir(&self, draft: RecordId) -> PathBuf {

@@ -317,6 +317,16 @@ macro_rules! update_audited {
     }};
 }
 
+/// Copies the files of published record `$4` into draft `$1` as carried files (`$2`, false:
+/// not staged) made at `$3`, inside the database rather than read out and back; `only` narrows
+/// which.
+fn carry_files_sql(only: &str) -> String {
+    format!(
+        "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
+         SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4 {only}"
+    )
+}
+
 /// Inside the write transaction `$tx` on `$pool`, refuses a change to draft `$draft` while it is
 /// being published (`Catalog::begin_publishing`), since the publish has read its document and
 /// files. On PostgreSQL the draft's row is then share-locked until the transaction ends, so a
@@ -737,10 +747,7 @@ impl Catalog {
     /// staged) and copied inside the database rather than read out and back.
     pub async fn insert_draft(&self, draft: &DraftRow, carrying: Option<RecordId>, audit: Vec<AuditEntry>) -> Result<()> {
         let sql = "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let carry = format!(
-            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
-             SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4"
-        );
+        let carry = carry_files_sql("");
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let inserted = sqlx::query(sql)
@@ -863,6 +870,34 @@ impl Catalog {
     pub async fn staged_digests(&self, draft: RecordId) -> Result<std::collections::HashSet<String>> {
         let sql = "SELECT DISTINCT sha512 FROM draft_files WHERE draft_id = $1 AND staged AND sha512 IS NOT NULL";
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(sql).bind(draft.0).fetch_all(pool).await?).into_iter().collect())
+    }
+
+    /// Carries into draft `draft` every file of the published record `from` whose key the
+    /// draft does not have, by reference, and appends the entries `audit` makes of how many,
+    /// in one transaction; returns how many. Refused while the draft is being published.
+    pub async fn import_draft_files(
+        &self,
+        draft: RecordId,
+        from: RecordId,
+        at: &str,
+        audit: impl FnOnce(u64) -> Vec<AuditEntry>,
+    ) -> Result<u64> {
+        let carry = carry_files_sql("AND key NOT IN (SELECT key FROM draft_files WHERE draft_id = $1)");
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, draft);
+            let carried = sqlx::query(&carry).bind(draft.0).bind(false).bind(at).bind(from.0).execute(&mut *tx).await?.rows_affected();
+            commit_audited!(tx, audit(carried));
+            Ok(carried)
+        })
+    }
+
+    /// Where the content with digest `sha512` is stored among the published files of dataset
+    /// `parent`, for a draft's file carried from one of them.
+    pub async fn stored_content_key(&self, parent: ParentId, sha512: &str) -> Result<Option<String>> {
+        let sql = "SELECT f.content_key FROM record_files f JOIN records r ON r.id = f.record_id \
+                   WHERE r.parent_id = $1 AND f.sha512 = $2 LIMIT 1";
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(parent.0).bind(sha512).fetch_optional(pool).await?))
     }
 
     /// Declares files on a draft, with the multipart transfers some of them start, at once.

@@ -14,7 +14,7 @@ use crate::health;
     info(title = "Tessera", description = "Research data repository API, compatible with InvenioRDM's records API. Errors are RFC 9457 problem+json."),
     paths(
         drafts::create_draft, drafts::read_draft, drafts::update_draft, drafts::delete_draft, drafts::edit_record, drafts::publish_draft, drafts::reserve_doi, drafts::create_version,
-        draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::put_content, draft_files::commit_file, draft_files::unpack_doc, draft_files::delete_file,
+        draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::get_content_doc, draft_files::import_files, draft_files::put_content, draft_files::commit_file, draft_files::unpack_doc, draft_files::delete_file,
         records::read_record, records::resolve_ark, export::export, zenodo::create, zenodo::read, zenodo::list, zenodo::update,
         zenodo::delete, zenodo::put_file, zenodo::post_file, zenodo::publish, zenodo::edit, zenodo::discard, zenodo::new_version, records::list_versions, records::latest_version, records::list_user_records,
         record_files::list_record_files, record_files::get_record_file, record_files::download_archive,

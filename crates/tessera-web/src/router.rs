@@ -154,6 +154,7 @@ pub fn router(state: AppState) -> Router {
             get(drafts::read_draft).put(drafts::update_draft).delete(drafts::delete_draft).post(drafts::edit_record),
         )
         .route("/api/records/{id}/draft/actions/publish", post(drafts::publish_draft))
+        .route("/api/records/{id}/draft/actions/files-import", post(draft_files::import_files))
         .route("/api/records/{id}/draft/pids/doi", post(drafts::reserve_doi))
         .route("/api/records/{id}/draft/files", get(draft_files::list_files).post(draft_files::init_files))
         .route("/api/records/{id}/versions", get(records::list_versions).post(drafts::create_version))

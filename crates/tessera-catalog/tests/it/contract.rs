@@ -609,6 +609,19 @@ async fn contract(catalog: Catalog) {
     totals_agree(&catalog, next.id).await;
     assert!(catalog.delete_draft_file(next.id, "k0007", vec![]).await.unwrap());
     assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (1499, (0..1500).sum::<i64>() - 7));
+    // Importing the record's files brings back only the one the draft lost, with its entry.
+    let before = audited(&catalog).await;
+    let imported = catalog.import_draft_files(next.id, record.id, NOW, |n| vec![entry(&format!("imported {n}"))]).await.unwrap();
+    assert_eq!(imported, 1);
+    assert_eq!(catalog.audit_entry(before + 1).await.unwrap().unwrap().action, "imported 1");
+    assert_eq!(catalog.draft_file(next.id, "k0007").await.unwrap().map(|f| (f.staged, f.size)), Some((false, Some(7))));
+    assert_eq!(catalog.import_draft_files(next.id, record.id, NOW, |_| vec![]).await.unwrap(), 0, "nothing more to bring");
+    totals_agree(&catalog, next.id).await;
+    // A carried file's content is found among its dataset's published files by digest.
+    let stored = catalog.stored_content_key(ParentId(101), "s").await.unwrap();
+    assert!(stored.as_deref().is_some_and(|key| key.starts_with("o/v1/content/")), "{stored:?}");
+    assert_eq!(catalog.stored_content_key(ParentId(101), "t").await.unwrap(), None);
+    assert_eq!(catalog.stored_content_key(ParentId(9999), "s").await.unwrap(), None, "another dataset's");
     catalog.delete_draft(next.id, vec![]).await.unwrap();
     assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), (0, 0));
 
@@ -1288,6 +1301,7 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
         catalog.update_draft_file(&committed, vec![]).await.map(drop),
         catalog.delete_draft_file(draft.id, "b.csv", vec![entry("never")]).await.map(drop),
         catalog.complete_upload(&upload, &file("c.csv", "completed"), vec![entry("never")]).await,
+        catalog.import_draft_files(draft.id, RecordId(5), NOW, |_| vec![entry("never")]).await.map(drop),
         catalog.delete_draft(draft.id, vec![entry("never")]).await,
     ];
     for (n, result) in refused.into_iter().enumerate() {

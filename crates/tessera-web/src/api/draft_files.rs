@@ -14,9 +14,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use base64::Engine as _;
-use tessera_app::{FileDeclaration, MultipartRequest, PartUpload};
+use tessera_app::domain::RecordId;
+use tessera_app::{DraftFileList, FileDeclaration, MultipartRequest, PartUpload};
 
-use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page};
+use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page, send_file};
 use super::search::page_links;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
@@ -99,21 +100,40 @@ pub(crate) async fn list_files(
     let path = format!("/api/records/{id}/draft/files");
     let enabled = list.files_enabled;
     let Some((page, size)) = paging else {
-        // Each page starts after the last key of the one before, so the last page costs what
-        // the first does.
-        let pages = futures::stream::try_unfold((state.clone(), list, Some(String::new())), move |(state, list, after)| async move {
-            let Some(after) = after else { return Ok(None) };
-            let files = state.tessera.draft_files_after(&list, &after, LIST_PAGE).await?;
-            let next = (files.len() as i64 == LIST_PAGE).then(|| files.last().map(|f| f.key.clone())).flatten();
-            let entries = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
-            Ok(Some((entries, (state, list, next))))
-        });
-        return Ok(files_list_response(json!({"self": state.link(&path)}), enabled, pages));
+        return Ok(whole_list(&state, id, list));
     };
     let (files, total) = state.tessera.draft_files_page(&list, files_offset(page, size), size as i64).await?;
     let entries: Vec<Value> = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
     let links = page_links(&state, &path, &params, (page, size), usize::try_from(total).unwrap_or(0));
     Ok(Json(files_list_json(links, enabled, entries, total)).into_response())
+}
+
+/// A draft's whole file list, streamed: each page starts after the last key of the one
+/// before, so the last page costs what the first does.
+fn whole_list(state: &AppState, id: RecordId, list: DraftFileList) -> Response {
+    let (enabled, path) = (list.files_enabled, format!("/api/records/{id}/draft/files"));
+    let pages = futures::stream::try_unfold((state.clone(), list, Some(String::new())), move |(state, list, after)| async move {
+        let Some(after) = after else { return Ok(None) };
+        let files = state.tessera.draft_files_after(&list, &after, LIST_PAGE).await?;
+        let next = (files.len() as i64 == LIST_PAGE).then(|| files.last().map(|f| f.key.clone())).flatten();
+        let entries = files.iter().map(|f| draft_file_json(&state, id, f)).collect();
+        Ok(Some((entries, (state, list, next))))
+    });
+    files_list_response(json!({"self": state.link(&path)}), enabled, pages)
+}
+
+/// Bring back into a new version's draft the files of the version before that it no longer
+/// has (InvenioRDM's files-import; a new version starts with them all); answers with the
+/// draft's whole file list.
+#[utoipa::path(post, path = "/api/records/{id}/draft/actions/files-import", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+    responses((status = 201, description = "The draft's files"), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
+pub(crate) async fn import_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    state.tessera.import_files(&subject, id).await?;
+    let list = state.tessera.draft_file_list(&subject, id).await?;
+    let mut response = whole_list(&state, id, list);
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(response)
 }
 
 enum FileAction<'a> {
@@ -149,13 +169,23 @@ pub(crate) async fn get_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
     Path((id, rest)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
     match split_action(&rest) {
-        FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?))),
+        FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?)).into_response()),
+        FileAction::Content(key) => send_file(&state.tessera.readable_draft_file(&subject, id, key).await?, &headers).await,
         _ => Err(ApiError::NotFound(format!("'{rest}'"))),
     }
 }
+
+/// Download a draft file's content as uploaded, or as a new version carries it from the
+/// version before, with Range support, to check it before publishing.
+#[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
+    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 404, description = "No such file, or no content uploaded yet")))]
+#[allow(dead_code)]
+fn get_content_doc() {}
 
 /// Upload a file's content as `application/octet-stream`; it is streamed to disk and hashed.
 /// For a multipart transfer, `…/content/{part}` takes one part, in any order, with its

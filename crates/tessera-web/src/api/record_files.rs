@@ -163,6 +163,12 @@ async fn download(
 ) -> ApiResult<Response> {
     // The decision point runs before anything about the file, even its size, is revealed.
     let readable = state.tessera.readable_file(&subject, id, key).await?;
+    send_file(&readable, headers).await
+}
+
+/// A file's bytes as a caller asked for them: whole, a range (`Range`, `If-Range`), or
+/// nothing when the copy they have is current (`If-None-Match`).
+pub(crate) async fn send_file(readable: &ReadableFile, headers: &HeaderMap) -> ApiResult<Response> {
     let file = &readable.file;
     let etag = format!("\"{}\"", file.md5);
     if headers
@@ -170,7 +176,7 @@ async fn download(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
-        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), &readable, &etag));
+        return Ok(with_file_headers(StatusCode::NOT_MODIFIED.into_response(), readable, &etag));
     }
     let size = file.size as u64;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -189,7 +195,7 @@ async fn download(
     if status == StatusCode::PARTIAL_CONTENT {
         response_headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {start}-{}/{size}", end - 1)));
     }
-    Ok(with_file_headers(response, &readable, &etag))
+    Ok(with_file_headers(response, readable, &etag))
 }
 
 fn with_file_headers(mut response: Response, readable: &ReadableFile, etag: &str) -> Response {

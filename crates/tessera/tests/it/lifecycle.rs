@@ -273,3 +273,52 @@ async fn lifecycle_on_postgres() {
     lifecycle(&server).await;
     check_storage(&server);
 }
+
+/// A draft's file reads back before it is published, whether uploaded to it or carried from
+/// the version before, whole or a range; only those who may see the draft read it. A new
+/// version's draft brings back with `files-import` a file of the version before deleted from
+/// it, and a first version has none to bring.
+#[tokio::test]
+async fn a_draft_file_reads_back_and_files_import_brings_back_the_last_versions() {
+    let server = start(TestServerConfig::default()).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let id = api.draft_with_files(metadata("Gauges"), &[("a.csv", b"site,level\nA,1\n"), ("b.txt", b"read daily")]).await;
+    let (status, headers, body) = api.bytes(&format!("/api/records/{id}/draft/files/a.csv/content")).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, &b"site,level\nA,1\n"[..]));
+    assert_eq!(headers[ETAG], format!("\"{}\"", md5_hex(b"site,level\nA,1\n")).as_str());
+    let ranged = api.request(reqwest::Method::GET, &format!("/api/records/{id}/draft/files/b.txt/content")).header(RANGE, "bytes=5-");
+    let ranged = ranged.send().await.expect("a range");
+    assert_eq!((ranged.status(), ranged.headers()[CONTENT_RANGE].to_str().unwrap()), (StatusCode::PARTIAL_CONTENT, "bytes 5-9/10"));
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), b"daily");
+    let (status, _) = api.post(&format!("/api/records/{id}/draft/files"), json!([{"key": "empty.bin"}])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, problem) = api.get(&format!("/api/records/{id}/draft/files/empty.bin/content")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no content yet: {problem}");
+    let (status, _, _) =
+        Api::new(&server, Some(server.user_token("eve@example.org"))).bytes(&format!("/api/records/{id}/draft/files/a.csv/content")).await;
+    assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "another depositor: {status}");
+    let (status, _, _) = Api::new(&server, None).bytes(&format!("/api/records/{id}/draft/files/a.csv/content")).await;
+    assert!(status.is_client_error(), "anonymous: {status}");
+    let (status, problem) = api.post_empty(&format!("/api/records/{id}/draft/actions/files-import")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a first version: {problem}");
+    assert_eq!(api.delete(&format!("/api/records/{id}/draft/files/empty.bin")).await.0, StatusCode::NO_CONTENT);
+    api.publish(&id).await;
+
+    let (status, version) = api.post_empty(&format!("/api/records/{id}/versions")).await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    let next = version["id"].as_str().expect("an id").to_string();
+    let (status, _, carried) = api.bytes(&format!("/api/records/{next}/draft/files/b.txt/content")).await;
+    assert_eq!((status, carried.as_slice()), (StatusCode::OK, &b"read daily"[..]), "carried from version 1");
+    assert_eq!(api.delete(&format!("/api/records/{next}/draft/files/a.csv")).await.0, StatusCode::NO_CONTENT);
+    let imported = |body: &Value| body["entries"].as_array().expect("entries").iter().map(|f| f["key"].clone()).collect::<Vec<_>>();
+    let (status, body) = api.post_empty(&format!("/api/records/{next}/draft/actions/files-import")).await;
+    assert_eq!((status, imported(&body)), (StatusCode::CREATED, vec![json!("a.csv"), json!("b.txt")]), "{body}");
+    let (status, body) = api.post_empty(&format!("/api/records/{next}/draft/actions/files-import")).await;
+    assert_eq!((status, imported(&body).len()), (StatusCode::CREATED, 2), "again, nothing more: {body}");
+    let trail = server.cli_ok(&["audit", "export"]);
+    assert_eq!(trail.matches("\"draft-files-imported\"").count(), 1, "one import brought a file back");
+    let (status, record) = api.post_empty(&format!("/api/records/{next}/draft/actions/publish")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{record}");
+    let (_, _, back) = api.bytes(&format!("/api/records/{next}/files/a.csv/content")).await;
+    assert_eq!(back, b"site,level\nA,1\n");
+}

@@ -153,7 +153,8 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
 }
 
 /// `scripts/invenio-client.py` runs a record's whole life through inveniordm-py, InvenioRDM's
-/// own client, with nothing changed but the address; what it got back is checked here.
+/// own client, with nothing changed but the address, down to a new version's files-import and
+/// a draft's files read back; what it got back is checked here.
 #[tokio::test]
 async fn inveniordm_py_deposits_publishes_finds_and_versions_unchanged() {
     let server = start(TestServerConfig::default()).await;
@@ -181,6 +182,8 @@ async fn inveniordm_py_deposits_publishes_finds_and_versions_unchanged() {
     let client = reqwest::Client::new();
     let draft = json_of(client.get(server.url(&format!("/api/records/{new_version}/draft"))).bearer_auth(&token)).await;
     assert_eq!((draft["is_draft"].as_bool(), draft["versions"]["index"].as_u64()), (Some(true), Some(2)), "{draft}");
+    assert_eq!(seen["imported"], json!({"status": 201, "keys": ["data/levels.csv", "readme.txt"]}), "{seen}");
+    assert_eq!((seen["carried"].as_str(), seen["staged"].as_str()), (Some("Gauges read daily.\n"), Some("Added in version 2.\n")));
     assert_eq!((seen["latest"].as_str(), seen["edit"].as_str()), (Some(id), Some(id)));
     assert_eq!(seen["untitled"]["status"], 400, "{seen}");
     let fields: Vec<&str> =
