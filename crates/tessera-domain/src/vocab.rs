@@ -46,6 +46,26 @@ pub fn major_languages() -> impl Iterator<Item = (&'static str, &'static str)> {
     isolang::languages().filter(|lang| lang.to_639_1().is_some()).map(|lang| (lang.to_639_3(), lang.to_name()))
 }
 
+/// Every ISO 639-3 language, as (code, English name).
+pub fn languages() -> impl Iterator<Item = (&'static str, &'static str)> {
+    isolang::languages().map(|lang| (lang.to_639_3(), lang.to_name()))
+}
+
+/// A DataCite term in words, as a vocabulary's English title gives it: `IsCitedBy` → "Is
+/// cited by", `DataCollector` → "Data collector".
+pub fn term_words(term: &str) -> String {
+    let mut words = String::with_capacity(term.len() + 4);
+    for (i, c) in term.chars().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            words.push(' ');
+            words.push(c.to_ascii_lowercase());
+        } else {
+            words.push(c);
+        }
+    }
+    words
+}
+
 /// The ISO 639-1 code of an ISO 639-3 one, where the language has one (`eng` → `en`).
 pub fn language_639_1(code: &str) -> Option<&'static str> {
     isolang::Language::from_639_3(code).and_then(|lang| lang.to_639_1())
@@ -198,6 +218,8 @@ mod tests {
         let major: Vec<_> = major_languages().collect();
         assert!(major.contains(&("cym", "Welsh")) && !major.iter().any(|(code, _)| *code == "ang"), "{} languages", major.len());
         assert_eq!(resource_type_title("dataset"), Some("Dataset"));
+        assert_eq!((term_words("IsCitedBy"), term_words("Other")), ("Is cited by".to_string(), "Other".to_string()));
+        assert!(languages().count() > 7000 && languages().any(|lang| lang == ("cym", "Welsh")));
         assert!(licenses().count() > 500);
     }
 }

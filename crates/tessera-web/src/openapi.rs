@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 
 use crate::api::{
     access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
-    search, search_index, uploads, zenodo,
+    search, search_index, uploads, vocabularies, zenodo,
 };
 use crate::health;
 
@@ -29,8 +29,8 @@ use crate::health;
         retention::list_schedules, retention::add_schedule, retention::remove_schedule, retention::upcoming, retention::list_holds,
         retention::place_hold, retention::release_hold, retention::request_deletion, retention::deleted_files, retention::deletion_queue,
         retention::approve_deletion, retention::refuse_deletion, audit::dataset_audit, audit::own_audit, audit::organization_audit,
-        access::reaccept_grant, policies::list_policies, policies::create_policy, policies::list_licenses, policies::read_policy, policies::add_version,
-        policies::require_reacceptance, incidents::create_report, incidents::report_queue, incidents::read_report,
+        access::reaccept_grant, policies::list_policies, policies::create_policy, policies::read_policy, policies::add_version,
+        policies::require_reacceptance, vocabularies::list_terms, vocabularies::read_term, incidents::create_report, incidents::report_queue, incidents::read_report,
         incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete, compliance::report, compliance::sample,
         compliance::check, compliance::figures, uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         search_index::read, search_index::rebuild,

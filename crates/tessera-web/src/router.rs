@@ -9,7 +9,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     access, audit, communities, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records,
-    retention, search, search_index, uploads, zenodo,
+    retention, search, search_index, uploads, vocabularies, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -134,7 +134,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/access/grants/{grant}/revoke", post(access::revoke_grant))
         .route("/api/access/grants/{grant}/reaccept", post(access::reaccept_grant))
         .route("/api/policies", get(policies::list_policies).post(policies::create_policy))
-        .route("/api/vocabularies/licenses", get(policies::list_licenses))
+        .route("/api/vocabularies/{vocabulary}", get(vocabularies::list_terms))
+        .route("/api/vocabularies/{vocabulary}/{id}", get(vocabularies::read_term))
         .route("/api/policies/{policy}", get(policies::read_policy))
         .route("/api/policies/{policy}/versions", post(policies::add_version))
         .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))

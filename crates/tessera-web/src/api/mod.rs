@@ -17,4 +17,5 @@ pub(crate) mod retention;
 pub(crate) mod search;
 pub(crate) mod search_index;
 pub(crate) mod uploads;
+pub(crate) mod vocabularies;
 pub(crate) mod zenodo;

@@ -1,7 +1,7 @@
 //! Policies: data use agreements and Tessera's own licences, each with versions.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -127,42 +127,4 @@ pub(crate) async fn require_reacceptance(
 ) -> ApiResult<Json<Value>> {
     let grants = state.tessera.require_reacceptance(&subject, &id).await?;
     Ok(Json(json!({"grants": grants.iter().map(ToString::to_string).collect::<Vec<_>>()})))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct LicenseQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default = "twenty")]
-    size: usize,
-}
-
-fn twenty() -> usize {
-    20
-}
-
-/// The licences a record may name, in InvenioRDM's vocabulary shape: the SPDX list, then
-/// Tessera's own licences (policies of kind `licence`, with their terms). `q` matches ids and
-/// titles, case-insensitively.
-#[utoipa::path(get, path = "/api/vocabularies/licenses", tag = "policies",
-    params(("q" = Option<String>, Query, description = "Words of an id or title"), ("size" = Option<usize>, Query, description = "How many; 20 by default")),
-    responses((status = 200, description = "Matching licences")))]
-pub(crate) async fn list_licenses(State(state): State<AppState>, Query(query): Query<LicenseQuery>) -> ApiResult<Json<Value>> {
-    let needle = query.q.to_lowercase();
-    let matches =
-        |id: &str, title: &str| needle.is_empty() || id.to_lowercase().contains(&needle) || title.to_lowercase().contains(&needle);
-    let mut hits: Vec<Value> = tessera_app::domain::vocab::licenses()
-        .filter(|l| matches(l.spdx_id, l.title))
-        .map(|l| json!({"id": l.id(), "title": {"en": l.title}, "props": {"scheme": "spdx", "url": l.url()}}))
-        .collect();
-    for policy in state.tessera.policies().await? {
-        let current = policy.current();
-        if current.kind == PolicyKind::Licence && matches(&current.id, &current.title) {
-            hits.push(json!({"id": current.id, "title": {"en": current.title}, "version": policy.in_force, "terms": current.terms,
-                "props": {"scheme": "tessera", "url": state.link(&format!("/policies/{}", current.id))}}));
-        }
-    }
-    let total = hits.len();
-    hits.truncate(query.size.clamp(1, 1000));
-    Ok(Json(json!({"hits": {"hits": hits, "total": total}})))
 }

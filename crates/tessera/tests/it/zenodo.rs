@@ -1,7 +1,8 @@
 //! A script written for Zenodo's deposit API works against Tessera unchanged: it creates a
 //! deposition, uploads into its bucket (replacing a key), sends back its own GET with new
 //! metadata, and publishes, with the token as a query parameter or a Bearer header. And
-//! InvenioRDM's own Python client, inveniordm-py, works given Tessera's address.
+//! InvenioRDM's own Python client, inveniordm-py, works given Tessera's address, as do the
+//! vocabulary endpoints InvenioRDM's forms and scripts look terms up in.
 
 use md5::Digest;
 use reqwest::StatusCode;
@@ -189,4 +190,43 @@ async fn inveniordm_py_deposits_publishes_finds_and_versions_unchanged() {
     let fields: Vec<&str> =
         seen["untitled"]["problem"]["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(fields.contains(&"metadata.title"), "{seen}");
+}
+
+/// Each vocabulary a record's metadata is checked against is served in InvenioRDM's shape,
+/// searched, paged, and looked up by id, for anyone.
+#[tokio::test]
+async fn vocabularies_are_listed_searched_and_looked_up_as_inveniordm_does() {
+    let server = start(TestServerConfig::default()).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(server.url(path));
+    let welsh = json_of(get("/api/vocabularies/languages?q=welsh")).await;
+    let hit = &welsh["hits"]["hits"][0];
+    assert_eq!(
+        (hit["id"].as_str(), hit["title"]["en"].as_str(), hit["props"]["alpha_2"].as_str()),
+        (Some("cym"), Some("Welsh"), Some("cy"))
+    );
+    assert_eq!(hit["type"], "languages");
+    let types = json_of(get("/api/vocabularies/resourcetypes?size=5&page=2")).await;
+    assert_eq!(types["hits"]["hits"].as_array().map(Vec::len), Some(5), "{types}");
+    let total = types["hits"]["total"].as_u64().expect("a total");
+    assert!(total > 10 && types["links"]["prev"].as_str().is_some_and(|prev| prev.contains("page=1")), "{types}");
+    let cited = json_of(get("/api/vocabularies/relationtypes/IsCitedBy")).await;
+    assert_eq!((cited["id"].as_str(), cited["title"]["en"].as_str()), (Some("iscitedby"), Some("Is cited by")), "{cited}");
+    let licence = json_of(get("/api/vocabularies/licenses/CC-BY-4.0")).await;
+    assert_eq!((licence["id"].as_str(), licence["props"]["scheme"].as_str()), (Some("cc-by-4.0"), Some("spdx")), "{licence}");
+    assert_eq!(json_of(get("/api/vocabularies/datetypes?q=collected")).await["hits"]["hits"][0]["id"], "collected");
+    assert_eq!(json_of(get("/api/vocabularies/contributorsroles/datacollector")).await["title"]["en"], "Data collector");
+    // Every term a list gives is found by its own link.
+    let link = licence["links"]["self"].as_str().expect("a link");
+    assert_eq!(json_of(client.get(link)).await, licence);
+    for (path, status) in [
+        ("/api/vocabularies/licenses/not-a-licence", StatusCode::NOT_FOUND),
+        ("/api/vocabularies/colours", StatusCode::NOT_FOUND),
+        ("/api/vocabularies/languages?page=0", StatusCode::BAD_REQUEST),
+        ("/api/vocabularies/languages?size=5000", StatusCode::BAD_REQUEST),
+    ] {
+        let response = get(path).send().await.expect("an answer");
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+    }
 }
