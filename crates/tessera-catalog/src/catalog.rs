@@ -903,7 +903,8 @@ impl Catalog {
     /// Declares files on a draft, with the multipart transfers some of them start, at once.
     pub async fn insert_draft_files(&self, files: &[DraftFileRow], uploads: &[UploadRow]) -> Result<()> {
         let insert_upload = uploads::insert_upload_sql();
-        let Some(draft) = files.first().map(|file| file.draft_id) else { return Ok(()) };
+        let draft = files.first().map(|file| file.draft_id).or_else(|| uploads.first().map(|upload| upload.draft_id));
+        let Some(draft) = draft else { return Ok(()) };
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             refuse_while_publishing!(pool, tx, draft);
