@@ -295,16 +295,9 @@ macro_rules! insert_draft_files_in_tx {
 /// Runs `$query` (a conditional UPDATE) in a transaction that also appends `$audit` when it
 /// changed a row, and rolls back at once when it changed none; evaluates to whether it did.
 macro_rules! update_audited {
-    ($catalog:expr, $audit:expr, $query:expr) => {
-        update_audited!($catalog, $audit, $query, None::<tessera_domain::RecordId>)
-    };
-    // A change to a draft (`Some` of its id), refused while the draft is being published.
-    ($catalog:expr, $audit:expr, $query:expr, $draft:expr) => {{
+    ($catalog:expr, $audit:expr, $query:expr) => {{
         let changed: Result<bool> = on_pool!($catalog, pool => {
             let mut tx = $crate::catalog::BeginWrite::begin_write(pool).await?;
-            if let Some(draft) = $draft {
-                refuse_while_publishing!(pool, tx, draft);
-            }
             if $query.execute(&mut *tx).await?.rows_affected() == 0 {
                 tx.rollback().await?;
                 Ok(false)
@@ -803,8 +796,9 @@ impl Catalog {
     /// Replaces a draft's document and appends `audit`, in one transaction; false, with no
     /// entry, when the draft is gone.
     pub async fn update_draft_doc(&self, id: RecordId, doc: &str, updated: &str, audit: Vec<AuditEntry>) -> Result<bool> {
-        let sql = "UPDATE drafts SET doc = $2, updated = $3 WHERE id = $1";
-        update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(doc).bind(updated), Some(id))
+        let sql = "UPDATE drafts SET doc = $2, updated = $3 WHERE id = $1 AND publishing IS NULL";
+        let changed = update_audited!(self, audit, sqlx::query(sql).bind(id.0).bind(doc).bind(updated))?;
+        self.unless_publishing(id, changed).await
     }
 
     /// Removes a draft with its files and uploads, and appends `audit`, in one transaction.
@@ -1010,24 +1004,62 @@ impl Catalog {
     /// when there are any; nothing is written, not even them, when the draft no longer has the
     /// file. Returns whether it had.
     pub async fn update_draft_file(&self, file: &DraftFileRow, audit: Vec<AuditEntry>) -> Result<bool> {
+        let sql = format!(
+            "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 \
+             WHERE draft_id = $1 AND key = $2{}",
+            self.while_not_publishing()
+        );
         macro_rules! update {
             () => {
-                sqlx::query("UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 WHERE draft_id = $1 AND key = $2")
-                    .bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5).bind(&file.sha512).bind(file.staged).bind(&file.updated)
+                sqlx::query(&sql)
+                    .bind(file.draft_id.0)
+                    .bind(&file.key)
+                    .bind(&file.status)
+                    .bind(file.size)
+                    .bind(&file.md5)
+                    .bind(&file.sha512)
+                    .bind(file.staged)
+                    .bind(&file.updated)
             };
         }
-        update_audited!(self, audit, update!(), Some(file.draft_id))
+        // An upload's row is written alone, one statement: no transaction to wait for.
+        let changed = if audit.is_empty() {
+            on_pool!(self, pool => update!().execute(pool).await?.rows_affected() > 0)
+        } else {
+            update_audited!(self, audit, update!())?
+        };
+        self.unless_publishing(file.draft_id, changed).await
     }
 
     /// Removes a draft's file and appends `audit`, in one transaction; false, with no entry,
     /// when the draft no longer has it.
     pub async fn delete_draft_file(&self, draft: RecordId, key: &str, audit: Vec<AuditEntry>) -> Result<bool> {
-        update_audited!(
-            self,
-            audit,
-            sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key),
-            Some(draft)
-        )
+        let sql = format!("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2{}", self.while_not_publishing());
+        let changed = update_audited!(self, audit, sqlx::query(&sql).bind(draft.0).bind(key))?;
+        self.unless_publishing(draft, changed).await
+    }
+
+    /// The condition a statement on the files of draft `$1` ends with so that it changes
+    /// nothing while the draft is being published (`Catalog::begin_publishing`): in the
+    /// statement itself, so that a file's upload stays one statement. On PostgreSQL it
+    /// share-locks the draft's row, so a publish that begins meanwhile waits for the change.
+    fn while_not_publishing(&self) -> String {
+        let share = on_pool!(self, pool => share_row(pool));
+        format!(" AND EXISTS (SELECT 1 FROM drafts WHERE id = $1 AND publishing IS NULL{share})")
+    }
+
+    /// A change to draft `draft` that changed nothing: `Error::Publishing` when that was
+    /// because the draft is being published, else `changed` as it is.
+    async fn unless_publishing(&self, draft: RecordId, changed: bool) -> Result<bool> {
+        if changed {
+            return Ok(true);
+        }
+        let sql = "SELECT publishing FROM drafts WHERE id = $1";
+        let publishing: Option<Option<String>> = on_pool!(self, pool => sqlx::query_scalar(sql).bind(draft.0).fetch_optional(pool).await?);
+        match publishing.flatten() {
+            Some(_) => Err(Error::Publishing { draft: draft.0 }),
+            None => Ok(false),
+        }
     }
 
     // Published records.
