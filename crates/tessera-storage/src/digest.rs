@@ -3,7 +3,7 @@
 //! CRC-32 that lets a client check the transfer at a hundredth of SHA-512's cost.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -11,6 +11,8 @@ use md5::Digest as _;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+use crate::direct::BlockFile;
 
 /// Size and digests of written content, digests in lowercase hex.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,24 +114,15 @@ impl HashState {
 
 /// How many chunks may wait for each thread; bounds memory to a few MiB per upload.
 const QUEUE_CHUNKS: usize = 16;
-/// Writing back to disk starts every this many bytes, so the disk works while the upload is
-/// still arriving and the final fsync has only the tail left.
-const WRITE_BACK_EVERY: u64 = 32 * 1024 * 1024;
 
 /// Streams chunks to a local file, hashing them, and makes the file durable on `finish`.
-/// One thread writes and computes SHA-512, another computes MD5.
+/// One thread computes SHA-512 and fills the blocks another writes (see `BlockFile`); a
+/// third computes MD5.
 pub struct HashingWriter {
     path: PathBuf,
     senders: Vec<mpsc::Sender<Bytes>>,
     file_thread: JoinHandle<io::Result<(u64, Sha512, crc32fast::Hasher)>>,
     md5_thread: JoinHandle<md5::Md5>,
-}
-
-/// Asks the kernel to start writing `len` bytes from `offset` to disk, without waiting: on
-/// Linux, advising that the range is not needed again starts its writeback (an fsync here
-/// would stall hashing until the disk caught up). Only a hint, so failure is ignored.
-fn start_write_back(file: &File, offset: u64, len: u64) {
-    let _ = rustix::fs::fadvise(file, offset, std::num::NonZeroU64::new(len), rustix::fs::Advice::DontNeed);
 }
 
 impl HashingWriter {
@@ -142,31 +135,22 @@ impl HashingWriter {
     /// Continues writing `path` after the `state.size()` bytes `state` has hashed; anything
     /// the file holds beyond them (a piece that was refused or never acknowledged) is cut off.
     pub fn append(path: &Path, state: HashState) -> io::Result<Self> {
-        use std::io::{Seek as _, SeekFrom};
-        let mut file = File::options().write(true).open(path)?;
+        let file = File::options().write(true).open(path)?;
         file.set_len(state.size)?;
-        file.seek(SeekFrom::End(0))?;
         Ok(Self::start(path, file, state))
     }
 
-    fn start(path: &Path, mut file: File, state: HashState) -> Self {
+    fn start(path: &Path, file: File, state: HashState) -> Self {
         let HashState { size, mut sha512, mut md5, mut crc32 } = state;
         let (to_file, mut file_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let file_thread = tokio::task::spawn_blocking(move || {
-            let mut size = size;
-            let mut written_back = size;
+            let mut blocks = BlockFile::new(file, size);
             while let Some(chunk) = file_rx.blocking_recv() {
-                file.write_all(&chunk)?;
+                blocks.push(&chunk)?;
                 sha512.update(&chunk);
                 crc32.update(&chunk);
-                size += chunk.len() as u64;
-                if size - written_back >= WRITE_BACK_EVERY {
-                    start_write_back(&file, written_back, size - written_back);
-                    written_back = size;
-                }
             }
-            file.sync_all()?;
-            Ok((size, sha512, crc32))
+            Ok((blocks.finish()?, sha512, crc32))
         });
         let (to_md5, mut md5_rx) = mpsc::channel::<Bytes>(QUEUE_CHUNKS);
         let md5_thread = tokio::task::spawn_blocking(move || {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod digest;
+mod direct;
 mod error;
 mod local;
 mod store;
