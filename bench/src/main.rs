@@ -171,6 +171,11 @@ fn hash_speed(file: &std::path::Path) -> anyhow::Result<()> {
     time("sha512 (sha2)", &|| {
         std::hint::black_box(sha2::Sha512::digest(&data));
     });
+    time("md5 (openssl, used)", &|| {
+        let mut hasher = tessera_storage::Md5::default();
+        hasher.update(&data);
+        std::hint::black_box(hasher.finish_hex());
+    });
     time("md5 (md-5)", &|| {
         std::hint::black_box(md5::Md5::digest(&data));
     });

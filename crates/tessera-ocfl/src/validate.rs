@@ -748,7 +748,7 @@ const HASH_BUFFER: usize = 256 * 1024;
 enum Hasher {
     Sha512(tessera_storage::Sha512),
     Ring(ring::digest::Context),
-    Md5(md5::Md5),
+    Md5(tessera_storage::Md5),
 }
 
 impl Hasher {
@@ -758,7 +758,7 @@ impl Hasher {
             "sha512" => Hasher::Sha512(tessera_storage::Sha512::default()),
             "sha256" => Hasher::Ring(Context::new(&SHA256)),
             "sha1" => Hasher::Ring(Context::new(&SHA1_FOR_LEGACY_USE_ONLY)),
-            "md5" => Hasher::Md5(<md5::Md5 as md5::Digest>::new()),
+            "md5" => Hasher::Md5(tessera_storage::Md5::default()),
             _ => return None,
         })
     }
@@ -767,7 +767,7 @@ impl Hasher {
         match self {
             Hasher::Sha512(sha512) => sha512.update(bytes),
             Hasher::Ring(ctx) => ctx.update(bytes),
-            Hasher::Md5(md5) => md5::Digest::update(md5, bytes),
+            Hasher::Md5(md5) => md5.update(bytes),
         }
     }
 
@@ -775,7 +775,7 @@ impl Hasher {
         match self {
             Hasher::Sha512(sha512) => sha512.finish_hex(),
             Hasher::Ring(ctx) => tessera_storage::hex(ctx.finish().as_ref()),
-            Hasher::Md5(md5) => tessera_storage::hex(&md5::Digest::finalize(md5)),
+            Hasher::Md5(md5) => md5.finish_hex(),
         }
     }
 }

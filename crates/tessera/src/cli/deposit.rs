@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
-use md5::Digest;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -215,9 +214,9 @@ pub(super) async fn local_md5(path: &Path) -> anyhow::Result<String> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-        let mut md5 = md5::Md5::new();
+        let mut md5 = tessera_storage::Md5::default();
         std::io::copy(&mut file, &mut md5).with_context(|| format!("reading {}", path.display()))?;
-        Ok(tessera_storage::hex(&md5.finalize()))
+        Ok(md5.finish_hex())
     })
     .await?
 }

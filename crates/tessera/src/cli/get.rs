@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use futures::{StreamExt, TryStreamExt, stream};
-use md5::Digest;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
@@ -130,7 +129,7 @@ async fn fetch(remote: &Remote, id: &str, file: &Listed, output: &Path, bar: &in
         bail!("downloading {key}: the server answered {}", response.status());
     }
     let mut written = tokio::fs::File::create(&partial).await.with_context(|| format!("creating {}", partial.display()))?;
-    let mut md5 = md5::Md5::new();
+    let mut md5 = tessera_storage::Md5::default();
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.with_context(|| format!("downloading {key}"))?;
@@ -139,7 +138,7 @@ async fn fetch(remote: &Remote, id: &str, file: &Listed, output: &Path, bar: &in
         bar.inc(chunk.len() as u64);
     }
     written.flush().await?;
-    let got = format!("md5:{}", tessera_storage::hex(&md5.finalize()));
+    let got = format!("md5:{}", md5.finish_hex());
     if got != file.checksum {
         let _ = tokio::fs::remove_file(&partial).await;
         bail!("{key} arrived with checksum {got}, but the server lists {}", file.checksum);
