@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::collections::HashMap;
 
 use anyhow::{Context, bail};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -97,23 +97,28 @@ pub(super) async fn deposit_files(
         }
     };
 
-    // Many small files go in bundles the server unpacks; files an earlier run committed are
-    // checked one by one below.
+    // Many small files go in bundles the server unpacks, one bundle after another; files an
+    // earlier run committed are checked one by one with the rest.
     let small: Vec<&Upload> = files.iter().filter(|(key, _, size)| *size <= bundle::SMALL_FILE && !committed.contains_key(key)).collect();
     let bundled: Vec<&Upload> = if small.len() >= bundle::MIN_BUNDLED { small } else { Vec::new() };
-    for chunk in bundled.chunks(bundle::BUNDLE_FILES) {
-        bar.set_message(format!("a bundle of {} files", chunk.len()));
-        bundle::send_bundle(remote, &uploader, &id, chunk).await.inspect_err(|_| bar.abandon())?;
-        for (key, path, _) in chunk {
-            journal.file_done(key, path);
-        }
-    }
-    let bundled: std::collections::HashSet<&str> = bundled.iter().map(|(key, _, _)| key.as_str()).collect();
-
-    // The other files, several at once: each costs a round trip or more, which one at a time
-    // would leave the connection idle most of the time.
+    let in_bundles: std::collections::HashSet<&str> = bundled.iter().map(|(key, _, _)| key.as_str()).collect();
     let journal = std::sync::Mutex::new(journal);
-    let sent = futures::stream::iter(files.iter().filter(|(key, _, _)| !bundled.contains(key.as_str())))
+    let bundles = async {
+        for chunk in bundled.chunks(bundle::BUNDLE_FILES) {
+            bar.set_message(format!("a bundle of {} files", chunk.len()));
+            bundle::send_bundle(remote, &uploader, &id, chunk).await?;
+            locked(&journal, |journal| chunk.iter().for_each(|(key, path, _)| journal.file_done(key, path)));
+        }
+        anyhow::Ok(())
+    };
+
+    // The other files, several at once and beside the bundles, largest first: each costs a
+    // round trip or more, which one at a time would leave the connection idle most of the
+    // time, and a large file sent after the bundles would leave the server's second core idle
+    // while it unpacked them.
+    let mut others: Vec<&Upload> = files.iter().filter(|(key, _, _)| !in_bundles.contains(key.as_str())).collect();
+    others.sort_by_key(|(_, _, size)| std::cmp::Reverse(*size));
+    let singles = futures::stream::iter(others)
         .map(|(key, path, size)| {
             let (bar, uploader, committed, id, journal) = (&bar, &uploader, &committed, &id, &journal);
             async move {
@@ -144,9 +149,8 @@ pub(super) async fn deposit_files(
             }
         })
         .buffer_unordered(FILES_IN_FLIGHT)
-        .collect::<Vec<_>>()
-        .await;
-    if let Some(err) = sent.into_iter().find_map(Result::err) {
+        .try_collect::<()>();
+    if let Err(err) = futures::future::try_join(bundles, singles).await {
         bar.abandon();
         return Err(err);
     }
