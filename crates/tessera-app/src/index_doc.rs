@@ -29,6 +29,7 @@ pub(crate) fn index_doc(view: &RecordView) -> IndexDoc {
         is_latest: view.is_latest,
         created: parse_time(&doc.created).unix_timestamp(),
         updated: parse_time(&doc.updated).unix_timestamp(),
+        communities: doc.communities.clone(),
         ..described(&doc.metadata, status, LOCAL_ORIGIN)
     }
 }

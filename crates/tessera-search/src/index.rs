@@ -56,6 +56,8 @@ pub struct IndexDoc {
     pub subjects: Vec<String>,
     /// Other searchable text: identifiers, publisher, additional titles.
     pub other_text: Vec<String>,
+    /// The communities the record's dataset is in, by id.
+    pub communities: Vec<String>,
     /// Unix seconds.
     pub created: i64,
     pub updated: i64,
@@ -89,6 +91,8 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Include every version, not only the latest of each dataset.
     pub all_versions: bool,
+    /// Only the records of this community.
+    pub community: Option<String>,
 }
 
 /// Facet name → (value, count), most frequent first.
@@ -335,6 +339,9 @@ impl SearchIndex {
         for text in everything {
             out.add_text(f.all, text);
         }
+        for community in &doc.communities {
+            out.add_text(f.community, community);
+        }
         out.add_i64(f.created, doc.created);
         out.add_i64(f.updated, doc.updated);
         for (field, values) in f.facets.iter().zip(&doc.facets) {
@@ -368,6 +375,9 @@ impl SearchIndex {
             // Excluding the few earlier versions is cheaper than intersecting with every latest one.
             clauses.push((Occur::MustNot, term_query(Term::from_field_text(f.latest, "0"))));
         }
+        if let Some(community) = &request.community {
+            clauses.push((Occur::Must, term_query(Term::from_field_text(f.community, community))));
+        }
         let groups: Vec<Vec<Term>> = FACETS
             .iter()
             .enumerate()
@@ -384,7 +394,7 @@ impl SearchIndex {
 
         let searcher = live.reader.searcher();
         let view = (live.number, searcher.generation().generation_id());
-        let browsing = text.is_empty() && request.filters.is_empty() && !request.all_versions;
+        let browsing = text.is_empty() && request.filters.is_empty() && !request.all_versions && request.community.is_none();
         let cached = if browsing { self.browse_counts().clone().filter(|counts| counts.view == view) } else { None };
         let sort = match (request.sort, text.is_empty()) {
             (Sort::BestMatch, true) => Sort::Newest,
@@ -496,6 +506,7 @@ pub(crate) mod tests {
             creators: vec!["Lovelace, Ada".into()],
             subjects: vec!["hydrology".into()],
             other_text: vec!["10.1234/abc".into()],
+            communities: Vec::new(),
             created: id as i64,
             updated: 100 - id as i64,
             facets,
@@ -585,6 +596,25 @@ pub(crate) mod tests {
             check(&index, SearchRequest { filters: vec![("resource_type".into(), "image".into())], ..Default::default() }, &[2], 1);
         assert_eq!(images.facets["resource_type"], [("image".to_string(), 1)]);
         check(&index, SearchRequest { all_versions: true, ..Default::default() }, &[2, 1], 2);
+    }
+
+    #[test]
+    fn a_community_lists_only_its_records() {
+        let index = SearchIndex::in_memory().unwrap();
+        let member = |id, communities: &[&str]| IndexDoc {
+            communities: communities.iter().map(|c| c.to_string()).collect(),
+            ..doc(id, "River", "dataset", "2020", true)
+        };
+        index.replace(&[member(1, &["welsh-rivers"]), member(2, &["welsh-rivers", "lakes"]), member(3, &[])], &[]).unwrap();
+        let community = |id: &str| Some(id.to_string());
+        // Browsing everything first keeps its counts, which a community's list must not take.
+        check(&index, SearchRequest::default(), &[3, 2, 1], 3);
+        let welsh = check(&index, SearchRequest { community: community("welsh-rivers"), ..Default::default() }, &[2, 1], 2);
+        assert_eq!(welsh.facets["resource_type"], [("dataset".to_string(), 2)]);
+        check(&index, SearchRequest { community: community("lakes"), query: "river".into(), ..Default::default() }, &[2], 1);
+        check(&index, SearchRequest { community: community("welsh"), ..Default::default() }, &[], 0);
+        index.replace(&[member(2, &["lakes"])], &[]).unwrap();
+        check(&index, SearchRequest { community: community("welsh-rivers"), ..Default::default() }, &[1], 1);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use tantivy::schema::{FAST, FacetOptions, Field, INDEXED, STORED, STRING, Schema, TEXT};
 
-pub(crate) const SCHEMA_VERSION: &str = "3";
+pub(crate) const SCHEMA_VERSION: &str = "4";
 
 /// The facets, by the names the API uses for their aggregations and filters. `origin` is
 /// `local` for Tessera's own records and the harvest's name for harvested ones.
@@ -19,6 +19,7 @@ pub(crate) struct Fields {
     pub(crate) creators: Field,
     pub(crate) subjects_text: Field,
     pub(crate) all: Field,
+    pub(crate) community: Field,
     pub(crate) created: Field,
     pub(crate) updated: Field,
     pub(crate) facets: [Field; FACETS.len()],
@@ -36,8 +37,10 @@ pub(crate) fn schema() -> (Schema, Fields) {
     // Every searchable word of the record, the fields above included, so a query word is one
     // posting list rather than a union over five fields.
     let all = builder.add_text_field("all", TEXT);
+    // Filtered on, never counted: a community's records are a list of their own, not a facet.
+    let community = builder.add_text_field("community", STRING);
     let created = builder.add_i64_field("created", FAST);
     let updated = builder.add_i64_field("updated", FAST);
     let facets = FACETS.map(|name| builder.add_facet_field(&format!("f_{name}"), FacetOptions::default()));
-    (builder.build(), Fields { id, latest, title, description, creators, subjects_text, all, created, updated, facets })
+    (builder.build(), Fields { id, latest, title, description, creators, subjects_text, all, community, created, updated, facets })
 }

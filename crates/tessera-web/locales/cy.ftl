@@ -38,6 +38,8 @@ search-title = Chwilio
 search-title-query = { $v }: chwilio
 filters = Hidlyddion
 filter-remove = Tynnu'r hidlydd:
+in-community = Yn y gymuned { $v }
+all-records = Chwilio pob cofnod
 records-found = { $n ->
     [zero] Dim cofnodion
     [one] { $n } cofnod
@@ -115,6 +117,7 @@ newer-version = mae fersiwn mwy diweddar
 metadata-only-notice = Dim ond disgrifiad byr o'r cofnod hwn sy'n gyhoeddus. Ei stiwardiaid sy'n penderfynu pwy gaiff weld y gweddill; gall defnyddwyr sydd wedi mewngofnodi ofyn am fynediad.
 description = Disgrifiad
 subjects = Pynciau
+communities = Cymunedau
 details-heading = Am y data
 access-heading = Mynediad a thrwydded
 embargo-until = bydd y ffeiliau'n agor ar { $v }

@@ -33,6 +33,8 @@ search-title = Search
 search-title-query = { $v }: search
 filters = Filters
 filter-remove = Remove filter:
+in-community = In the community { $v }
+all-records = Search all records
 records-found = { $n ->
     [one] { $n } record
    *[other] { $n } records
@@ -102,6 +104,7 @@ newer-version = a newer version exists
 metadata-only-notice = Only a short description of this record is public. Its stewards decide who may see the rest; signed-in users can request access.
 description = Description
 subjects = Subjects
+communities = Communities
 details-heading = About the data
 access-heading = Access and licence
 embargo-until = the files open on { $v }

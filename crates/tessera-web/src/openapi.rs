@@ -21,7 +21,7 @@ use crate::health;
         search::search_records, health::health, health::ready,
         crate::ui::session::current_session, identity::list_tokens, identity::create_token, identity::revoke_token,
         identity::list_organizations, identity::create_organization, identity::read_organization,
-        crate::api::communities::list, crate::api::communities::read, crate::api::communities::create, crate::api::communities::include, crate::api::communities::remove,
+        crate::api::communities::list, crate::api::communities::read, crate::api::communities::records, crate::api::communities::create, crate::api::communities::include, crate::api::communities::remove,
         identity::list_members, identity::add_member, identity::remove_member, identity::list_trust, identity::add_trust, identity::remove_trust,
         access::create_request, access::record_access, access::read_request, access::approve_request, access::refuse_request,
         access::accept_request, access::revoke_grant, access::my_requests, access::steward_queue, access::my_grants,

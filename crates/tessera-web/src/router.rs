@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/policies/{policy}/require-reacceptance", post(policies::require_reacceptance))
         .route("/api/communities", get(communities::list).post(communities::create))
         .route("/api/communities/{id}", get(communities::read))
+        .route("/api/communities/{id}/records", get(communities::records))
         .route("/api/records/{id}/communities", post(communities::include).delete(communities::remove))
         .route("/api/organizations", get(identity::list_organizations).post(identity::create_organization))
         .route("/api/organizations/{org}", get(identity::read_organization))

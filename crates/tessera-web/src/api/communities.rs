@@ -1,13 +1,14 @@
-//! Communities, and which of them a record's dataset is in (InvenioRDM's
-//! `/api/records/{id}/communities`).
+//! Communities, their records, and which of them a record's dataset is in (InvenioRDM's
+//! `/api/communities/{id}/records` and `/api/records/{id}/communities`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::api::search::{parse_search, search_answer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, org_id, record_id};
 use crate::state::AppState;
@@ -31,6 +32,27 @@ pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) 
     let communities = state.tessera.communities().await?;
     let community = communities.iter().find(|c| c.id == id).ok_or_else(|| ApiError::NotFound(format!("community {id}")))?;
     Ok(Json(community_json(&state, community)))
+}
+
+/// A community's records, searched, sorted, paged and counted as `/api/records` is.
+#[utoipa::path(get, path = "/api/communities/{id}/records", tag = "communities",
+    params(("id" = String, Path, description = "Community id"), ("q" = Option<String>, Query, description = "Query text"),
+        ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
+        ("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100")),
+    responses((status = 200, description = "Hits, total and aggregations"), (status = 404, description = "No such community")))]
+pub(crate) async fn records(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    if !state.tessera.communities().await?.iter().any(|c| c.id == id) {
+        return Err(ApiError::NotFound(format!("community {id}")));
+    }
+    let mut parsed = parse_search(&params)?;
+    parsed.request.community = Some(id.clone());
+    let path = format!("/api/communities/{}/records", crate::wire::escape_segment(&id));
+    search_answer(&state, &subject, parsed, &params, &path).await
 }
 
 /// Every community.

@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use tessera_app::domain::Subject;
 use tessera_app::domain::vocab;
 use tessera_app::{LOCAL_ORIGIN, MAX_RESULT_WINDOW, SearchHit, SearchPage, SearchRequest, Sort};
 
@@ -27,8 +28,8 @@ pub(crate) const FACET_LABELS: [(&str, &str); 8] = [
     ("origin", "Origin"),
 ];
 
-/// A search as the query string states it: `q`, `sort`, `page`, `size`, `allversions`, and
-/// facet filters either as `FACET=VALUE` or as InvenioRDM's `f=FACET:VALUE`.
+/// A search as the query string states it: `q`, `sort`, `page`, `size`, `allversions`,
+/// `community`, and facet filters either as `FACET=VALUE` or as InvenioRDM's `f=FACET:VALUE`.
 pub(crate) struct ParsedSearch {
     pub(crate) request: SearchRequest,
     pub(crate) page: usize,
@@ -104,6 +105,7 @@ pub(crate) fn parse_search(params: &[(String, String)]) -> ApiResult<ParsedSearc
     for (name, value) in params {
         match name.as_str() {
             "q" => request.query = value.clone(),
+            "community" => request.community = Some(value.clone()),
             "sort" => sort_name = value.clone(),
             "allversions" => {
                 request.all_versions = match value.to_ascii_lowercase().as_str() {
@@ -203,23 +205,33 @@ pub(crate) async fn search_records(
     Caller(subject): Caller,
     Query(params): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    let parsed = parse_search(&params)?;
+    search_answer(&state, &subject, parse_search(&params)?, &params, "/api/records").await
+}
+
+/// A search's answer in InvenioRDM's shape, its page links to `path`.
+pub(crate) async fn search_answer(
+    state: &AppState,
+    subject: &Subject,
+    parsed: ParsedSearch,
+    params: &[(String, String)],
+    path: &str,
+) -> ApiResult<Response> {
     let filters = parsed.request.filters.clone();
-    let result = state.tessera.search(&subject, parsed.request).await?;
+    let result = state.tessera.search(subject, parsed.request).await?;
     let hits: Vec<HitWire<'_>> = result
         .hits
         .iter()
         .map(|hit| match hit {
-            SearchHit::Record(view) => HitWire::Record(Box::new(record_wire(&state, view))),
+            SearchHit::Record(view) => HitWire::Record(Box::new(record_wire(state, view))),
             SearchHit::Remote(record) => HitWire::Remote(remote_wire(record)),
         })
         .collect();
     let body = SearchResponse {
         hits: Hits { hits, total: result.total },
-        aggregations: aggregations(&state, &result, &filters),
+        aggregations: aggregations(state, &result, &filters),
         sort_by: parsed.sort_name,
         // No link to a page beyond the window.
-        links: page_links(&state, "/api/records", &params, (parsed.page, parsed.size), result.total.min(MAX_RESULT_WINDOW)),
+        links: page_links(state, path, params, (parsed.page, parsed.size), result.total.min(MAX_RESULT_WINDOW)),
     };
     Ok(Json(body).into_response())
 }

@@ -57,6 +57,8 @@ struct RecordPage {
     creators: Vec<(String, Option<String>)>,
     description: String,
     subjects: Vec<String>,
+    /// The communities the dataset is in: (id, title).
+    communities: Vec<(String, String)>,
     details: Vec<Detail>,
     resource_type: String,
     publication_date: String,
@@ -288,6 +290,13 @@ pub(crate) async fn landing_page(
             key: f.key,
         })
         .collect();
+    let communities = if view.doc.communities.is_empty() {
+        Vec::new()
+    } else {
+        let known = state.tessera.communities().await?;
+        let title = |id: &String| known.iter().find(|c| c.id == *id).map_or_else(|| id.clone(), |c| c.title.clone());
+        view.doc.communities.iter().map(|id| (id.clone(), title(id))).collect()
+    };
     let signposts = if view.is_stub { None } else { signposting(&state, &described, id, &files) };
     let page = RecordPage {
         here: here(&uri),
@@ -300,6 +309,7 @@ pub(crate) async fn landing_page(
         creators: md.creator_names().map(str::to_string).zip(orcids(md)).collect(),
         description: t.description(md),
         subjects: md.subjects.iter().filter_map(|s| s.subject.clone()).collect(),
+        communities,
         details: details(&t, md),
         resource_type: md.resource_type.as_ref().map(|r| t.bucket("resource_type", &r.id)).unwrap_or_default(),
         publication_date: md.publication_date.clone().unwrap_or_default(),

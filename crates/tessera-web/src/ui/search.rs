@@ -10,6 +10,7 @@ use super::here;
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
 use crate::api::search::{FACET_LABELS, aggregations, parse_search};
+use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::state::AppState;
 use crate::wire::escape_segment;
@@ -80,6 +81,8 @@ struct SearchPage {
     pages: usize,
     prev: Option<String>,
     next: Option<String>,
+    /// The community searched in, and the same search in every record.
+    community: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -120,10 +123,18 @@ pub(crate) async fn search_page(
     let (page_number, size) = (parsed.page, parsed.size);
     let sort = if parsed.sort_name.is_empty() { if q.is_empty() { "newest" } else { "bestmatch" } } else { &parsed.sort_name };
     let sort = sort.to_string();
+    let community = match &parsed.request.community {
+        Some(id) => {
+            let communities = state.tessera.communities().await?;
+            let found = communities.into_iter().find(|c| c.id == *id);
+            Some(found.ok_or_else(|| ApiError::NotFound(format!("community {id}")))?.title)
+        }
+        None => None,
+    };
     let result = state.tessera.search(&subject, parsed.request).await?;
     let link_with = |params: &[(String, String)]| {
         let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", escape_segment(v))).collect();
-        format!("/search?{}", query.join("&"))
+        if query.is_empty() { "/search".to_string() } else { format!("/search?{}", query.join("&")) }
     };
     let without_page: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "page").cloned().collect();
     let aggregations = aggregations(&state, &result, &filters);
@@ -164,7 +175,9 @@ pub(crate) async fn search_page(
         with_page.push(("page".into(), page.to_string()));
         link_with(&with_page)
     };
+    let everywhere: Vec<(String, String)> = without_page.iter().filter(|(k, _)| k != "community").cloned().collect();
     let page = SearchPage {
+        community: community.map(|title| (title, link_with(&everywhere))),
         here: here(&uri),
         kept: without_page.iter().filter(|(k, _)| k != "sort").cloned().collect(),
         sorts: SORTS.iter().map(|name| (*name, t.t(&format!("sort-{name}")))).collect(),

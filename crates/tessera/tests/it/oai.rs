@@ -271,6 +271,9 @@ async fn communities_are_sets_their_curators_fill() {
     let id =
         depositor.draft_from(json!({"organization": "uni", "metadata": metadata("Taff flows"), "files": {"enabled": false}}), &[]).await;
     depositor.publish(&id).await;
+    let other =
+        depositor.draft_from(json!({"organization": "uni", "metadata": metadata("Usk flows"), "files": {"enabled": false}}), &[]).await;
+    depositor.publish(&other).await;
     let into = |ids: &[&str]| json!({"communities": ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()});
     let path = format!("/api/records/{id}/communities");
     // Adding takes someone who may edit the record and curates the community.
@@ -280,6 +283,42 @@ async fn communities_are_sets_their_curators_fill() {
     let (status, record) = curator.post(&path, into(&["welsh-rivers"])).await;
     assert_eq!(status, StatusCode::OK, "{record}");
     assert_eq!(record["parent"]["communities"]["ids"], json!(["welsh-rivers"]));
+
+    // A community's records are searched as every record is, and only its own are found.
+    let anyone = Api::new(&server, None);
+    let members = |community: &str, query: &str| {
+        let anyone = &anyone;
+        let path = format!("/api/communities/{community}/records{query}");
+        async move {
+            let (status, body) = anyone.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let ids: Vec<String> = body["hits"]["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
+            (ids, body)
+        }
+    };
+    let (ids, body) = members("welsh-rivers", "?size=5").await;
+    assert_eq!((ids, &body["hits"]["total"]), (vec![id.clone()], &json!(1)));
+    assert_eq!(body["aggregations"]["resource_type"]["buckets"][0]["doc_count"], 1, "{body}");
+    assert!(body["links"]["self"].as_str().unwrap().contains("/api/communities/welsh-rivers/records?size=5&page=1"), "{body}");
+    assert_eq!(members("welsh-rivers", "?q=usk").await.0, Vec::<String>::new());
+    assert_eq!(members("heritage", "").await.0, Vec::<String>::new());
+    assert_eq!(anyone.get("/api/communities/nowhere/records").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(anyone.get("/api/communities/welsh-rivers/records?sort=loudest").await.0, StatusCode::BAD_REQUEST);
+    // The landing page names the community, whose link searches in it alone.
+    let html = |path: &str| {
+        let url = server.url(path);
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (_, landing) = html(&format!("/records/{id}")).await;
+    assert!(landing.contains(r#"Communities: <a href="/search?community=welsh-rivers">Welsh rivers</a>"#), "{landing}");
+    let (status, page) = html("/search?community=welsh-rivers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("In the community Welsh rivers") && page.contains("Taff flows") && !page.contains("Usk flows"), "{page}");
+    assert!(page.contains(r#"<a href="/search">Search all records</a>"#), "{page}");
+    assert_eq!(html("/search?community=nowhere").await.0, StatusCode::NOT_FOUND);
 
     let listed = oai(&server, "verb=ListRecords&metadataPrefix=oai_dc&set=community:welsh-rivers").await;
     assert!(listed.contains("Taff flows") && listed.contains("<setSpec>community:welsh-rivers</setSpec>"), "{listed}");
@@ -293,9 +332,11 @@ async fn communities_are_sets_their_curators_fill() {
     let second = version["id"].as_str().unwrap().to_string();
     let published = depositor.publish(&second).await;
     assert_eq!(published["parent"]["communities"]["ids"], json!(["welsh-rivers"]));
+    assert_eq!(members("welsh-rivers", "").await.0, vec![second.clone()], "the latest version stands for the dataset");
     let (status, record) = depositor.send(depositor.request(reqwest::Method::DELETE, &path).json(&into(&["welsh-rivers"]))).await;
     assert_eq!(status, StatusCode::OK, "{record}");
     assert_eq!(record["parent"]["communities"]["ids"], json!([]));
+    assert_eq!(members("welsh-rivers", "?allversions=true").await.0, Vec::<String>::new());
     let gone = oai(&server, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=community:welsh-rivers").await;
     assert_eq!(error_code(&gone), Some("noRecordsMatch"), "{gone}");
     let (_, communities) = Api::new(&server, None).get("/api/communities").await;
