@@ -12,6 +12,7 @@ use tantivy::{DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, 
 use crate::Result;
 use crate::facets::{CountFacets, FacetColumns, FacetTally};
 use crate::filter::FacetFilter;
+use crate::query::with_index_fields;
 use crate::schema::{FACETS, Fields, schema};
 
 /// What a search hit is: a published record of Tessera's, or a record harvested from a
@@ -356,6 +357,7 @@ impl SearchIndex {
         let f = &self.fields;
         let live = self.live();
         let text = request.query.trim();
+        let fielded = with_index_fields(text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if text.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
@@ -363,13 +365,13 @@ impl SearchIndex {
             // Lenient parsing: a stray quote or colon in a user's query still searches.
             let mut parser = QueryParser::for_index(&live.index, vec![f.all]);
             parser.set_conjunction_by_default();
-            clauses.push((Occur::Must, parser.parse_query_lenient(text).0));
+            clauses.push((Occur::Must, parser.parse_query_lenient(&fielded).0));
             // Words in the title or among the creators rank higher; this clause only scores the
             // documents the required clauses found.
             let mut boost = QueryParser::for_index(&live.index, vec![f.title, f.creators]);
             boost.set_field_boost(f.title, 3.0);
             boost.set_field_boost(f.creators, 2.0);
-            clauses.push((Occur::Should, boost.parse_query_lenient(text).0));
+            clauses.push((Occur::Should, boost.parse_query_lenient(&fielded).0));
         }
         if !request.all_versions {
             // Excluding the few earlier versions is cheaper than intersecting with every latest one.
@@ -641,6 +643,19 @@ pub(crate) mod tests {
         // Both words must match, each in any field.
         let both = index.search(&SearchRequest { query: "severn lovelace tides".into(), limit: 10, ..Default::default() }).unwrap();
         assert_eq!(both.keys, [DocKey::Record(2)]);
+    }
+
+    #[test]
+    fn queries_may_name_fields_as_inveniordm_clients_do() {
+        let index = SearchIndex::in_memory().unwrap();
+        let in_description = IndexDoc { description: "Samples from the Severn".into(), ..doc(1, "Lake levels", "dataset", "2020", true) };
+        index.replace(&[in_description, doc(3, "Severn flows", "dataset", "2020", true)], &[]).unwrap();
+        let found = |query: &str| index.search(&SearchRequest { query: query.into(), limit: 10, ..Default::default() }).unwrap().keys;
+        assert_eq!(found("metadata.title:severn"), [DocKey::Record(3)]);
+        assert_eq!(found("metadata.description:severn"), [DocKey::Record(1)]);
+        assert_eq!(found("creators.person_or_org.name:lovelace AND metadata.title:lake").len(), 1);
+        assert_eq!(found(r#"doi:"10.1234/abc" AND title:severn"#), [DocKey::Record(3)], "a field it lacks is searched everywhere");
+        assert_eq!(found("metadata.publisher:nobody"), []);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod error;
 mod facets;
 mod filter;
 mod index;
+mod query;
 mod rebuild;
 mod schema;
 

@@ -70,6 +70,9 @@ async fn restricted_files_are_refused_everywhere() {
     // Words only the full metadata holds do not find it, and facets do not count its subjects.
     let (_, by_publisher) = anonymous.get("/api/records?q=hidden%20tessera").await;
     assert_eq!(by_publisher["hits"]["total"], 0, "{by_publisher}");
+    // Nor does naming the field; the fields of its stub still find it.
+    assert_eq!(anonymous.get("/api/records?q=metadata.publisher:tessera%20AND%20hidden").await.1["hits"]["total"], 0);
+    assert_eq!(anonymous.get("/api/records?q=metadata.title:hidden").await.1["hits"]["total"], 1);
     let page = reqwest::get(server.url(&format!("/records/{hidden}"))).await.unwrap().text().await.unwrap();
     assert!(page.contains("Only a short description of this record is public") && !page.contains("gauging stations"), "{page}");
 }
