@@ -93,6 +93,8 @@ struct HomePage {
     repository: String,
     total: usize,
     recent: Vec<Hit>,
+    /// Every community: (id, title).
+    communities: Vec<(String, String)>,
 }
 
 pub(crate) async fn home_page(State(state): State<AppState>, Caller(subject): Caller, lang: Lang, uri: Uri) -> Result<Response, HtmlError> {
@@ -104,6 +106,7 @@ pub(crate) async fn home_page(State(state): State<AppState>, Caller(subject): Ca
         repository: state.config.repository_name.clone(),
         total: result.total,
         recent: result.hits.iter().map(|hit| Hit::of(&t, hit)).collect(),
+        communities: state.tessera.communities().await?.into_iter().map(|c| (c.id, c.title)).collect(),
         t,
     };
     Ok(render(StatusCode::OK, &page))

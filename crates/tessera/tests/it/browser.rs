@@ -31,6 +31,8 @@ async fn visitors_depositors_researchers_and_stewards_in_english_and_welsh() {
     let server = start(TestServerConfig::default()).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     server.cli_ok(&["admin", "create-org", "uni", "University of the Valleys"]);
+    // The home page lists communities.
+    server.cli_ok(&["admin", "create-community", "welsh-rivers", "Welsh rivers", "--organization", "uni"]);
     let depositor = Api::new(&server, Some(server.user_token("ada@example.org")));
     let admin = member(&server, "admin@example.org", "trust", "admin");
 

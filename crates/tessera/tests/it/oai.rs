@@ -319,6 +319,8 @@ async fn communities_are_sets_their_curators_fill() {
     assert!(page.contains("In the community Welsh rivers") && page.contains("Taff flows") && !page.contains("Usk flows"), "{page}");
     assert!(page.contains(r#"<a href="/search">Search all records</a>"#), "{page}");
     assert_eq!(html("/search?community=nowhere").await.0, StatusCode::NOT_FOUND);
+    let (_, home) = html("/").await;
+    assert!(home.contains(r#"<li><a href="/search?community=welsh-rivers">Welsh rivers</a></li>"#), "{home}");
 
     let listed = oai(&server, "verb=ListRecords&metadataPrefix=oai_dc&set=community:welsh-rivers").await;
     assert!(listed.contains("Taff flows") && listed.contains("<setSpec>community:welsh-rivers</setSpec>"), "{listed}");
