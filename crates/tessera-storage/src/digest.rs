@@ -3,7 +3,7 @@
 //! CRC-32 that lets a client check the transfer at a hundredth of SHA-512's cost.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -126,25 +126,57 @@ impl HashState {
         Digests { size: self.size, sha512: self.sha512.finish_hex(), md5: self.md5.finish_hex(), crc32: Some(self.crc32.finalize()) }
     }
 
-    /// Hashes the first `size` bytes of `path`: what a restart lost of a resumable upload.
+    /// Hashes the first `size` bytes of `path`: what a restart lost of a resumable upload, or
+    /// a file sent in parts. MD5 runs on a thread of its own beside SHA-512, which halves the
+    /// time on two cores: a commit of many gigabytes must answer before its client gives up.
     pub fn of_prefix(path: &Path, size: u64) -> io::Result<Self> {
-        use std::io::Read as _;
         let mut file = File::open(path)?.take(size);
-        let mut state = Self::default();
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            let read = file.read(&mut buffer)?;
-            if read == 0 {
-                break;
-            }
-            state.update(&buffer[..read]);
-        }
-        if state.size < size {
+        let Self { size: _, mut sha512, mut md5, mut crc32 } = Self::default();
+        let (to_md5, blocks) = std::sync::mpsc::sync_channel::<Bytes>(QUEUE_CHUNKS);
+        let (read, md5) = std::thread::scope(|scope| {
+            let md5_thread = scope.spawn(move || {
+                for block in blocks {
+                    md5.update(&block);
+                }
+                md5
+            });
+            // Dropping the sender, however reading ends, is what stops the MD5 thread.
+            let read = read_blocks(&mut file, to_md5, |block| {
+                sha512.update(block);
+                crc32.update(block);
+            });
+            (read, md5_thread.join())
+        });
+        let read = read?;
+        let md5 = md5.map_err(|_| io::Error::other("the MD5 thread panicked"))?;
+        if read < size {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{} holds fewer than {size} bytes", path.display())));
         }
-        Ok(state)
+        Ok(Self { size: read, sha512, md5, crc32 })
     }
 }
+
+/// Reads `file` to its end in blocks, each given to `hash` and sent to `beside`; returns how
+/// many bytes it read.
+fn read_blocks(file: &mut impl io::Read, beside: std::sync::mpsc::SyncSender<Bytes>, mut hash: impl FnMut(&[u8])) -> io::Result<u64> {
+    let mut read = 0u64;
+    loop {
+        let mut buffer = Vec::with_capacity(PREFIX_BLOCK);
+        let filled = file.by_ref().take(PREFIX_BLOCK as u64).read_to_end(&mut buffer)?;
+        if filled == 0 {
+            return Ok(read);
+        }
+        let block = Bytes::from(buffer);
+        hash(&block);
+        read += filled as u64;
+        if beside.send(block).is_err() {
+            return Err(io::Error::other("the thread hashing beside stopped"));
+        }
+    }
+}
+
+/// What `of_prefix` reads at a time.
+const PREFIX_BLOCK: usize = 1 << 20;
 
 /// How many chunks may wait for each thread; bounds memory to a few MiB per upload.
 const QUEUE_CHUNKS: usize = 16;
@@ -268,6 +300,21 @@ mod tests {
         assert_eq!(recomputed.size(), 6);
         assert_eq!(recomputed.digests(), state.digests());
         assert!(HashState::of_prefix(&path, 12).is_err());
+    }
+
+    #[test]
+    fn a_prefix_of_many_blocks_hashes_as_one_pass_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parts");
+        let content: Vec<u8> = (0..5 * PREFIX_BLOCK / 2).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        for size in [0, 1, PREFIX_BLOCK, PREFIX_BLOCK + 1, content.len() - 7, content.len()] {
+            let mut expected = HashState::default();
+            expected.update(&content[..size]);
+            assert_eq!(HashState::of_prefix(&path, size as u64).unwrap().digests(), expected.digests(), "{size} bytes");
+        }
+        let error = HashState::of_prefix(&path, content.len() as u64 + 1).err().unwrap();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[tokio::test]
