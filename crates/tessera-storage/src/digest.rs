@@ -132,7 +132,7 @@ impl HashState {
     pub fn of_prefix(path: &Path, size: u64) -> io::Result<Self> {
         let mut file = File::open(path)?.take(size);
         let Self { size: _, mut sha512, mut md5, mut crc32 } = Self::default();
-        let (to_md5, blocks) = std::sync::mpsc::sync_channel::<Bytes>(QUEUE_CHUNKS);
+        let (to_md5, blocks) = std::sync::mpsc::sync_channel::<Bytes>(PREFIX_WAITING);
         let (read, md5) = std::thread::scope(|scope| {
             let md5_thread = scope.spawn(move || {
                 for block in blocks {
@@ -177,6 +177,8 @@ fn read_blocks(file: &mut impl io::Read, beside: std::sync::mpsc::SyncSender<Byt
 
 /// What `of_prefix` reads at a time.
 const PREFIX_BLOCK: usize = 1 << 20;
+/// How many blocks may wait for `of_prefix`'s MD5 thread: a few MiB per commit.
+const PREFIX_WAITING: usize = 4;
 
 /// How many chunks may wait for each thread; bounds memory to a few MiB per upload.
 const QUEUE_CHUNKS: usize = 16;
