@@ -40,6 +40,12 @@ impl Tessera {
         Ok(self.catalog.communities().await?)
     }
 
+    /// One community, by id.
+    pub async fn community(&self, id: &str) -> Result<CommunityRow> {
+        let found = self.communities().await?.into_iter().find(|c| c.id == id);
+        found.ok_or_else(|| Error::not_found(format!("community {id}")))
+    }
+
     /// Adds record `id`'s dataset to these communities (`include`), or takes it out.
     /// Adding takes both sides' consent in one person: the caller must be able to edit the
     /// record and to curate each community (be a curator, steward or administrator of its

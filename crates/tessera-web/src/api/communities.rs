@@ -29,9 +29,7 @@ fn community_json(state: &AppState, community: &tessera_app::CommunityRow) -> Va
 #[utoipa::path(get, path = "/api/communities/{id}", tag = "communities", params(("id" = String, Path, description = "Community id")),
     responses((status = 200, description = "The community"), (status = 404, description = "No such community")))]
 pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let communities = state.tessera.communities().await?;
-    let community = communities.iter().find(|c| c.id == id).ok_or_else(|| ApiError::NotFound(format!("community {id}")))?;
-    Ok(Json(community_json(&state, community)))
+    Ok(Json(community_json(&state, &state.tessera.community(&id).await?)))
 }
 
 /// A community's records, searched, sorted, paged and counted as `/api/records` is.
@@ -46,9 +44,7 @@ pub(crate) async fn records(
     Path(id): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    if !state.tessera.communities().await?.iter().any(|c| c.id == id) {
-        return Err(ApiError::NotFound(format!("community {id}")));
-    }
+    state.tessera.community(&id).await?;
     let mut parsed = parse_search(&params)?;
     parsed.request.community = Some(id.clone());
     let path = format!("/api/communities/{}/records", crate::wire::escape_segment(&id));

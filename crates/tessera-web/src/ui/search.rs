@@ -10,7 +10,6 @@ use super::here;
 use super::i18n::{Lang, Tr};
 use super::pages::{HtmlError, render};
 use crate::api::search::{FACET_LABELS, aggregations, parse_search};
-use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::state::AppState;
 use crate::wire::escape_segment;
@@ -127,11 +126,7 @@ pub(crate) async fn search_page(
     let sort = if parsed.sort_name.is_empty() { if q.is_empty() { "newest" } else { "bestmatch" } } else { &parsed.sort_name };
     let sort = sort.to_string();
     let community = match &parsed.request.community {
-        Some(id) => {
-            let communities = state.tessera.communities().await?;
-            let found = communities.into_iter().find(|c| c.id == *id);
-            Some(found.ok_or_else(|| ApiError::NotFound(format!("community {id}")))?.title)
-        }
+        Some(id) => Some(state.tessera.community(id).await?.title),
         None => None,
     };
     let result = state.tessera.search(&subject, parsed.request).await?;
