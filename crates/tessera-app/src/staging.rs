@@ -42,7 +42,8 @@ impl Staging {
         format!("{draft}/{sha512}")
     }
 
-    fn draft_dir(&self, draft: RecordId) -> PathBuf {
+    /// The draft's staging folder, where its committed content is named by its SHA-512.
+    pub(crate) fn draft_dir(&self, draft: RecordId) -> PathBuf {
         self.root.join(draft.to_string())
     }
 

@@ -5,7 +5,7 @@
 //! then readers and `recover` see the previous version, after it the new one.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
@@ -18,13 +18,19 @@ use crate::inventory::{Inventory, PathMap, Truncated, User, Version, version_num
 use crate::layout::{self, OBJECT_NAMASTE};
 use crate::{Error, INVENTORY_TYPE, Result};
 
+/// Local files a commit stores at once: enough that a store syncs thousands together, few
+/// enough that their keys and paths stay near 2 MB however many files the version has.
+const PUT_FILES_BATCH: usize = 4096;
+
 /// Where the content of one logical file of a new version comes from.
 #[derive(Clone, Debug)]
 pub enum FileSource {
     /// Content already in the object (carried over from an earlier version).
     Existing { sha512: Arc<str> },
-    /// A durable local file whose SHA-512 the caller computed while writing it.
-    LocalFile { path: PathBuf, sha512: String },
+    /// A durable local file whose SHA-512 the caller computed while writing it, named by that
+    /// digest in `dir`, a folder of content by digest. The folder is shared and the path made
+    /// only when the file is stored: at 100,000 files, a path each is 16 MB.
+    LocalFile { dir: Arc<Path>, sha512: Arc<str> },
     /// Small content produced in memory.
     Bytes(Bytes),
     /// A document written as JSON when it is stored (`FileSource::json`), never held as bytes.
@@ -290,12 +296,12 @@ impl OcflRepo {
         // Taken apart rather than copied: at a hundred thousand files each part is tens of MB.
         let (mut manifest, mut versions) = previous.map(|inv| (inv.manifest, inv.versions)).unwrap_or_default();
         let mut state = PathMap::new();
-        // Local files are stored together after the loop, so the store can sync them at once.
-        let mut local_files = Vec::new();
+        // Local files are stored in batches, so the store can sync many at once.
+        let mut local_files = Vec::with_capacity(PUT_FILES_BATCH);
         for (logical_path, source) in new.state {
             let digest: Arc<str> = match &source {
                 FileSource::Existing { sha512 } => sha512.clone(),
-                FileSource::LocalFile { sha512, .. } => sha512.as_str().into(),
+                FileSource::LocalFile { sha512, .. } => sha512.clone(),
                 FileSource::Bytes(bytes) => Sha512::digest_hex(bytes).into(),
                 FileSource::Document { sha512, .. } => sha512.clone(),
             };
@@ -310,7 +316,12 @@ impl OcflRepo {
                         FileSource::Existing { .. } => {
                             return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {digest}") });
                         }
-                        FileSource::LocalFile { path, .. } => local_files.push((key, path)),
+                        FileSource::LocalFile { dir, .. } => {
+                            local_files.push((key, dir.join(&*digest)));
+                            if local_files.len() == PUT_FILES_BATCH {
+                                self.store.put_files(std::mem::take(&mut local_files)).await?;
+                            }
+                        }
                         FileSource::Bytes(bytes) => self.store.put_bytes(&key, bytes).await?,
                         FileSource::Document { document, .. } => {
                             self.store.put_written(&key, Box::new(move |out| (document.0)(out))).await?;
@@ -757,9 +768,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
         let repo = OcflRepo::open(store.clone()).await.unwrap();
-        let big = dir.path().join("staged");
-        std::fs::write(&big, b"large content").unwrap();
+        let staged: Arc<Path> = dir.path().join("staged").into();
         let big_digest = Sha512::digest_hex(b"large content");
+        std::fs::create_dir(&staged).unwrap();
+        std::fs::write(staged.join(&big_digest), b"large content").unwrap();
 
         let v1 = repo
             .commit(
@@ -767,7 +779,7 @@ mod tests {
                 version(
                     0,
                     vec![
-                        ("1/files/data.bin", FileSource::LocalFile { path: big.clone(), sha512: big_digest.clone() }),
+                        ("1/files/data.bin", FileSource::LocalFile { dir: staged.clone(), sha512: big_digest.as_str().into() }),
                         ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}"))),
                     ],
                 ),
@@ -799,6 +811,31 @@ mod tests {
         assert_eq!(repo.inventory("obj").await.unwrap(), Some(v2));
         assert_eq!(repo.object_roots().await.unwrap(), [layout::object_root("obj")]);
 
+        let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
+        assert!(report.is_valid(), "{report:?}");
+    }
+
+    /// Local files are stored a batch at a time; a version of more than one batch holds
+    /// every file, each with its content.
+    #[tokio::test]
+    async fn a_version_of_more_local_files_than_one_batch_is_whole() {
+        let (dir, staging) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+        let repo = OcflRepo::open(store.clone()).await.unwrap();
+        let staged: Arc<Path> = staging.path().into();
+        let count = PUT_FILES_BATCH + 1;
+        let files: Vec<(String, FileSource)> = (0..count)
+            .map(|n| {
+                let sha512 = Sha512::digest_hex(n.to_string().as_bytes());
+                std::fs::write(staged.join(&sha512), n.to_string()).unwrap();
+                (format!("1/files/{n}.txt"), FileSource::LocalFile { dir: staged.clone(), sha512: sha512.as_str().into() })
+            })
+            .collect();
+        let v1 = repo.commit("obj", version(0, files.iter().map(|(p, s)| (p.as_str(), s.clone())).collect())).await.unwrap();
+        assert_eq!(v1.manifest.len(), count);
+        for n in [0, PUT_FILES_BATCH - 1, PUT_FILES_BATCH] {
+            assert_eq!(read(&repo, &v1, 1, &format!("1/files/{n}.txt")).await, n.to_string().as_bytes());
+        }
         let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
         assert!(report.is_valid(), "{report:?}");
     }
