@@ -83,7 +83,8 @@ impl Tessera {
             // A DOI reserved for a draft that will never be published goes from DataCite too.
             self.schedule_doi_discard(&doi.identifier).await?;
         }
-        self.staging.remove_draft(id).await
+        self.staging.remove_draft(id).await;
+        Ok(())
     }
 
     /// Opens a draft to edit the metadata of published record `id` (its files stay as they are).

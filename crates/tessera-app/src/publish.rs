@@ -189,7 +189,7 @@ impl Tessera {
             audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
         }
         self.catalog.apply_published(record, files_changed.then(|| derived.record_files()), Some(id), &derived.sets, audit).await?;
-        self.staging.remove_draft(id).await?;
+        self.staging.remove_draft(id).await;
         self.index_parent(row.parent_id).await?;
         self.schedule_embargo_lift(record).await?;
         self.schedule_doi_registration(&published).await?;
@@ -295,7 +295,7 @@ impl Tessera {
                 self.schedule_embargo_lift(&l.derived.record).await?;
             }
             if let Some(draft) = l.published_draft {
-                self.staging.remove_draft(draft).await?;
+                self.staging.remove_draft(draft).await;
             }
         }
         Ok(highest)

@@ -187,10 +187,22 @@ impl Staging {
         }
     }
 
-    pub(crate) async fn remove_draft(&self, draft: RecordId) -> Result<()> {
-        match tokio::fs::remove_dir_all(self.draft_dir(draft)).await {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
-            _ => Ok(()),
+    /// Removes the staging folder of a draft the catalogue no longer has, once it is published
+    /// or discarded. An upload still under way may write into the folder as it goes, and the
+    /// removal then finds it not empty: it tries again, and what is still left is the hourly
+    /// sweep's (`sweep_staging`), never the error of a request whose change is committed.
+    pub(crate) async fn remove_draft(&self, draft: RecordId) {
+        let dir = self.draft_dir(draft);
+        for attempt in 1..=3 {
+            match tokio::fs::remove_dir_all(&dir).await {
+                Ok(()) => return,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
+                Err(err) if err.kind() == std::io::ErrorKind::DirectoryNotEmpty && attempt < 3 => continue,
+                Err(err) => {
+                    tracing::warn!(draft = draft.0, error = %err, "staging folder left for the sweep");
+                    return;
+                }
+            }
         }
     }
 
