@@ -438,17 +438,22 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
     let state = files_state(inventory, &doc)?;
     let root = object_root(&inventory.id);
     let prefix = format!("{}/files/", doc.id);
-    let mut files = Vec::with_capacity(doc.files.entries.len());
-    // Each file's key and MD5 are moved from the document into its row, and its digest shared
-    // with the inventory: at 100,000 files, copies of them were 19 MB.
-    let mut described: std::collections::HashMap<String, (i64, String)> =
-        doc.files.entries.drain(..).map(|e| (e.key, (e.size, e.md5))).collect();
+    // The record's files as stored and as described, each in key order, are merged: a map of
+    // one to look the other up in came to 7.5 MB at 100,000 files.
+    let mut stored: Vec<(&str, &Arc<str>)> =
+        state.shared_files().filter_map(|(path, digest)| Some((path.strip_prefix(&prefix)?, digest))).collect();
+    stored.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut described = std::mem::take(&mut doc.files.entries);
+    described.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    let mut described = described.into_iter().peekable();
     let deleted: HashSet<&str> = doc.deletions.iter().flat_map(|d| d.files.iter().map(|f| f.key.as_str())).collect();
-    for (path, digest) in state.shared_files() {
-        let Some(key) = path.strip_prefix(&prefix) else { continue };
-        let content_path =
-            inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
-        let Some((key, (size, md5))) = described.remove_entry(key) else {
+    let mut files = Vec::with_capacity(stored.len());
+    for (key, digest) in stored {
+        // Described files that are not stored have no row.
+        while described.next_if(|entry| entry.key.as_str() < key).is_some() {}
+        // Each file's key and MD5 are moved from the document into its row, and its digest
+        // shared with the inventory: at 100,000 files, copies of them were 19 MB.
+        let Some(FileEntry { key, size, md5 }) = described.next_if(|entry| entry.key == key) else {
             // A deleted file whose content another record still holds stays in the versions
             // before its deletion; the record's tombstone says it is gone.
             if deleted.contains(key) {
@@ -456,6 +461,8 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
             }
             return Err(Error::Corrupt(format!("record {} does not describe its file '{key}'", doc.id)));
         };
+        let content_path =
+            inventory.content_path(digest).ok_or_else(|| Error::Corrupt(format!("{digest} is not in the manifest of {}", inventory.id)))?;
         files.push(FileRow { key, size, md5, sha512: digest.clone(), content_key: format!("{root}/{content_path}") });
     }
     let (record, deleted, sets) = catalogue_rows(doc, inventory.head_number())?;

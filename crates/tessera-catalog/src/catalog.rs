@@ -918,16 +918,21 @@ impl Catalog {
         &self,
         draft: RecordId,
         replacing: Option<&str>,
-        files: &[DraftFileRow],
+        files: impl Iterator<Item = DraftFileRow> + Send,
         audit: Vec<AuditEntry>,
     ) -> Result<()> {
+        let mut files = files.peekable();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             refuse_while_publishing!(pool, tx, draft);
             if let Some(key) = replacing {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
-            insert_draft_files_in_tx!(tx, files);
+            // Taken a batch at a time, so an archive's rows are never all made at once.
+            while files.peek().is_some() {
+                let batch: Vec<DraftFileRow> = files.by_ref().take(INSERT_BATCH).collect();
+                insert_draft_files_in_tx!(tx, batch);
+            }
             commit_audited!(tx, audit);
         });
         Ok(())

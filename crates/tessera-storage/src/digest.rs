@@ -22,6 +22,25 @@ pub struct Digests {
     pub crc32: Option<u32>,
 }
 
+/// Size and digests as bytes, a third of their size in hex: for holding those of many files at
+/// once, as unpacking an archive does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestBytes {
+    pub size: u64,
+    sha512: [u8; 64],
+    md5: [u8; 16],
+}
+
+impl DigestBytes {
+    pub fn sha512_hex(&self) -> String {
+        hex(&self.sha512)
+    }
+
+    pub fn md5_hex(&self) -> String {
+        hex(&self.md5)
+    }
+}
+
 /// A SHA-512 hasher: OpenSSL's, whose AVX2 code runs wherever the processor has AVX2 (ring's
 /// and aws-lc's run only on Intel's; on AMD's they fall back to code 0.75–0.85× as fast).
 #[derive(Clone)]
@@ -124,6 +143,12 @@ impl HashState {
 
     pub fn digests(self) -> Digests {
         Digests { size: self.size, sha512: self.sha512.finish_hex(), md5: self.md5.finish_hex(), crc32: Some(self.crc32.finalize()) }
+    }
+
+    /// The digests as bytes, without the CRC-32.
+    pub fn digest_bytes(mut self) -> DigestBytes {
+        let md5 = self.md5.0.finish().expect(MD5_IS_BUILT_IN);
+        DigestBytes { size: self.size, sha512: self.sha512.0.finish(), md5: md5.as_ref().try_into().expect("MD5 is 16 bytes") }
     }
 
     /// Hashes the first `size` bytes of `path`: what a restart lost of a resumable upload, or
@@ -317,6 +342,19 @@ mod tests {
         }
         let error = HashState::of_prefix(&path, content.len() as u64 + 1).err().unwrap();
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn digests_as_bytes_are_the_digests_in_hex() {
+        for content in [&b""[..], b"abc", &[7u8; 300_000]] {
+            let mut state = HashState::default();
+            state.update(content);
+            let (hex, bytes) = (state.clone().digests(), state.digest_bytes());
+            assert_eq!((bytes.size, bytes.sha512_hex(), bytes.md5_hex()), (hex.size, hex.sha512, hex.md5));
+        }
+        let mut abc = HashState::default();
+        abc.update(b"abc");
+        assert_eq!(abc.digest_bytes().md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
     }
 
     #[tokio::test]

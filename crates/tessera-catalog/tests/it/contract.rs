@@ -371,11 +371,14 @@ async fn contract(catalog: Catalog) {
     catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await.unwrap();
     let before = audited(&catalog).await;
     let entries = [DraftFileRow { key: "bundle/a.txt".into(), ..files[0].clone() }, files[0].clone()];
-    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), &entries, vec![entry("never")]).await;
+    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), entries.iter().cloned(), vec![entry("never")]).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
     assert!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap().is_some(), "the archive stays");
     assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), None);
-    catalog.unpack_into_draft(draft.id, Some("bundle.zip"), &entries[..1], vec![entry("draft-archive-unpacked")]).await.unwrap();
+    catalog
+        .unpack_into_draft(draft.id, Some("bundle.zip"), entries[..1].iter().cloned(), vec![entry("draft-archive-unpacked")])
+        .await
+        .unwrap();
     assert_eq!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap(), None);
     assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), Some(entries[0].clone()));
     totals_agree(&catalog, draft.id).await;
@@ -1245,10 +1248,8 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
     assert_eq!(stamps, ["2026-01-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z"], "never backwards");
 }
 
-/// A draft being published takes no change, and each change refused writes nothing, its audit
-/// entry included; once the draft is given back, the same changes are made.
-async fn drafts_being_published_take_no_changes(catalog: Catalog) {
-    let entry = |action: &str| AuditEntry { at: NOW.into(), action: action.into(), detail: "{}".into(), ..AuditEntry::default() };
+/// Draft 7 of dataset 6, of a new user.
+async fn new_draft(catalog: &Catalog) -> DraftRow {
     let user = catalog.create_user("ada@example.org", None, false, NOW, |_| vec![]).await.unwrap();
     let draft = DraftRow {
         id: RecordId(7),
@@ -1260,9 +1261,14 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
         updated: NOW.into(),
     };
     catalog.insert_draft(&draft, None, vec![]).await.unwrap();
-    let file = |key: &str, status: &str| DraftFileRow {
+    draft
+}
+
+/// A file of three bytes of `draft`.
+fn draft_file(draft: &DraftRow, key: String, status: &str) -> DraftFileRow {
+    DraftFileRow {
         draft_id: draft.id,
-        key: key.into(),
+        key,
         status: status.into(),
         size: Some(3),
         md5: Some("m".into()),
@@ -1270,11 +1276,19 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
         staged: true,
         created: NOW.into(),
         updated: NOW.into(),
-    };
+    }
+}
+
+/// A draft being published takes no change, and each change refused writes nothing, its audit
+/// entry included; once the draft is given back, the same changes are made.
+async fn drafts_being_published_take_no_changes(catalog: Catalog) {
+    let entry = |action: &str| AuditEntry { at: NOW.into(), action: action.into(), detail: "{}".into(), ..AuditEntry::default() };
+    let draft = new_draft(&catalog).await;
+    let file = |key: &str, status: &str| draft_file(&draft, key.into(), status);
     catalog.insert_draft_files(&[file("a.csv", "pending"), file("b.csv", "completed")], &[]).await.unwrap();
     let upload = UploadRow {
         id: "u".into(),
-        owner_id: user.id,
+        owner_id: draft.owner_id,
         draft_id: draft.id,
         key: "c.csv".into(),
         length: 3,
@@ -1296,7 +1310,7 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
     let refused = [
         catalog.update_draft_doc(draft.id, "{\"b\":1}", NOW, vec![entry("never")]).await.map(drop),
         catalog.insert_draft_files(&[file("d.csv", "pending")], &[]).await,
-        catalog.unpack_into_draft(draft.id, Some("b.csv"), &[file("e.csv", "completed")], vec![entry("never")]).await,
+        catalog.unpack_into_draft(draft.id, Some("b.csv"), [file("e.csv", "completed")].into_iter(), vec![entry("never")]).await,
         catalog.update_draft_file(&committed, vec![entry("never")]).await.map(drop),
         catalog.update_draft_file(&committed, vec![]).await.map(drop),
         catalog.delete_draft_file(draft.id, "b.csv", vec![entry("never")]).await.map(drop),
@@ -1325,6 +1339,36 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
     catalog.delete_draft(draft.id, vec![entry("draft-discarded")]).await.unwrap();
     assert_eq!(catalog.draft(draft.id).await.unwrap(), None);
     assert_eq!(catalog.audit_head().await.unwrap().0, head + 2);
+}
+
+/// An archive's entries go to the catalogue a batch at a time, all in one transaction: a key
+/// the draft has already, in the last batch, leaves none of the earlier batches behind.
+async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
+    let draft = new_draft(&catalog).await;
+    let file = |key: String| draft_file(&draft, key, "completed");
+    catalog.insert_draft_files(&[file("a.zip".into()), file("taken.csv".into())], &[]).await.unwrap();
+    let entries = |count: usize| (0..count).map(move |i| file(format!("a/{i:05}.csv")));
+    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([file("taken.csv".into())]), vec![]).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2, 6));
+    assert!(catalog.draft_file(draft.id, "a.zip").await.unwrap().is_some(), "the archive stays");
+    catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500), vec![]).await.unwrap();
+    assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2501, 7503));
+    assert_eq!(catalog.draft_file(draft.id, "a/02499.csv").await.unwrap(), Some(file("a/02499.csv".into())));
+    assert_eq!(catalog.draft_file(draft.id, "a.zip").await.unwrap(), None);
+    totals_agree(&catalog, draft.id).await;
+}
+
+#[tokio::test]
+async fn sqlite_archive_joins_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    an_archive_joins_its_draft_whole(Catalog::connect(&format!("sqlite:{}", dir.path().join("c.db").display())).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_archive_joins_whole() {
+    let database = tessera_testkit::fresh_postgres().await;
+    an_archive_joins_its_draft_whole(Catalog::connect(&database.url).await.unwrap()).await;
 }
 
 #[tokio::test]

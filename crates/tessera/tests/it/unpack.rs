@@ -39,6 +39,7 @@ zip_of("bomb.zip", [("zeros.bin", bytes(20 * 1024 * 1024))])
 symlink = tarfile.TarInfo("notes/passwd"); symlink.type = tarfile.SYMTYPE; symlink.linkname = "/etc/passwd"
 tar_of("link.tar", [("notes/a.txt", b"first"), symlink])
 tar_of("traversal.tar", [("../outside.txt", b"escaped")])
+tar_of("twice.tar", [("notes/a.txt", b"first"), ("notes/b.txt", b"other"), ("notes/a.txt", b"again")])
 zip_of("damaged.zip", [("ok.txt", b"fine"), ("gauge.csv", b"station,1\n")], zipfile.ZIP_STORED)
 damaged = open(f"{out}/damaged.zip", "rb").read().replace(b"station,1", b"station,2")
 open(f"{out}/damaged.zip", "wb").write(damaged)
@@ -49,6 +50,10 @@ fn make_archives(dir: &std::path::Path) {
     let output = std::process::Command::new(python).args(["-c", MAKE_ARCHIVES]).arg(dir).output().expect("python runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// The archives refused whole.
+const REFUSED: &[&str] =
+    &["traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "twice.tar", "damaged.zip"];
 
 async fn keys(api: &Api, id: &str) -> Vec<String> {
     let (_, files) = api.get(&format!("/api/records/{id}/draft/files")).await;
@@ -67,9 +72,7 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     let dir = tempfile::tempdir().unwrap();
     make_archives(dir.path());
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
-    let names =
-        ["survey.zip", "notes.tar.gz", "traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "damaged.zip"];
-    let mut files: Vec<(&str, Vec<u8>)> = names.iter().map(|name| (*name, read(name))).collect();
+    let mut files: Vec<(&str, Vec<u8>)> = ["survey.zip", "notes.tar.gz"].iter().chain(REFUSED).map(|name| (*name, read(name))).collect();
     files.push(("not-an-archive.bin", b"just bytes".to_vec()));
     let contents: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (*name, bytes.as_slice())).collect();
     let id = api.draft_with_files(metadata("Unpacked"), &contents).await;
@@ -82,6 +85,7 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
         ("bomb.zip", "beyond the bound of 100×"),
         ("link.tar", "is a link"),
         ("traversal.tar", "leaves the archive"),
+        ("twice.tar", "'notes/a.txt' is in the archive more than once"),
         ("damaged.zip", "entry 'gauge.csv' is damaged"),
         ("not-an-archive.bin", "not a zip or tar archive"),
     ] {
@@ -129,9 +133,7 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     assert!(body.to_string().contains("is already a file of the draft"), "{body}");
 
     // Published, the unpacked files are the record's.
-    for archive in
-        ["traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "damaged.zip", "not-an-archive.bin"]
-    {
+    for archive in REFUSED.iter().chain(&["not-an-archive.bin"]) {
         assert_eq!(api.delete(&format!("/api/records/{id}/draft/files/{archive}")).await.0, StatusCode::NO_CONTENT);
     }
     api.publish(&id).await;
