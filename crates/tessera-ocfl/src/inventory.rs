@@ -55,12 +55,18 @@ pub struct User {
 impl Inventory {
     /// Reads an inventory, holding each digest once and most paths once (see `PathMap`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
-        sharing::while_reading(|| serde_json::from_slice(bytes))
+        sharing::while_reading(Vec::new(), || serde_json::from_slice(bytes))
     }
 
     /// Reads an inventory as `from_json` does, from bytes as they come.
     pub fn from_reader(reader: impl std::io::Read) -> serde_json::Result<Inventory> {
-        sharing::while_reading(|| serde_json::from_reader(reader))
+        Self::from_reader_sharing(reader, Vec::new())
+    }
+
+    /// Reads an inventory as `from_reader` does, its manifest holding the very strings of the
+    /// digests in `known` (sorted, each once) that it names, rather than copies of them.
+    pub fn from_reader_sharing(reader: impl std::io::Read, known: Vec<Arc<str>>) -> serde_json::Result<Inventory> {
+        sharing::while_reading(known, || serde_json::from_reader(reader))
     }
 
     pub fn head_number(&self) -> u32 {
@@ -244,6 +250,24 @@ mod tests {
                 let copy = inventory.truncated(number);
                 assert_eq!(serde_json::to_string_pretty(&view).unwrap(), serde_json::to_string_pretty(&copy).unwrap());
             }
+        }
+    }
+
+    #[test]
+    fn the_manifest_takes_the_callers_copies_of_the_digests_it_names() {
+        let digests: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(128)).collect();
+        let reversed: Vec<String> = digests.iter().rev().cloned().collect();
+        // The caller holds two of the three, and one the object does not have.
+        let known: Vec<Arc<str>> = [&digests[0], &digests[2], &"d".repeat(128)].iter().map(|d| Arc::from(d.as_str())).collect();
+        for bytes in [inventory_json(&digests, &digests[..2]), inventory_json(&reversed, &digests[..2])] {
+            let inventory = Inventory::from_reader_sharing(bytes.as_slice(), known.clone()).unwrap();
+            for mine in &known[..2] {
+                let (theirs, _) = inventory.manifest.get_key_value(&**mine).unwrap();
+                assert!(Arc::ptr_eq(theirs, mine), "{}…", &mine[..1]);
+            }
+            let (other, _) = inventory.manifest.get_key_value(digests[1].as_str()).unwrap();
+            assert!(!known.iter().any(|mine| Arc::ptr_eq(mine, other)));
+            assert_eq!(inventory, Inventory::from_json(&bytes).unwrap(), "read the same");
         }
     }
 

@@ -154,7 +154,14 @@ impl OcflRepo {
     /// The object's current inventory, to build a new version on; `None` if there is no such
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
-        read_streamed(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id).await
+        self.read_sharing(id, Vec::new()).await
+    }
+
+    /// As `read`, the manifest holding the caller's own copies of the digests in `known`
+    /// (sorted, each once) rather than copies of its own: at 100,000 files carried into a new
+    /// version, 14 MB held twice while the new version is made.
+    pub async fn read_sharing(&self, id: &str, known: Vec<Arc<str>>) -> Result<Option<ReadInventory>> {
+        read_streamed_sharing(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id, known).await
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -643,6 +650,11 @@ async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Optio
 /// them; `None` when there is none. Read whole, the JSON (80 MB at three versions of 100,000
 /// files) was held beside the inventory parsed from it.
 async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
+    read_streamed_sharing(store, key, id, Vec::new()).await
+}
+
+/// As `read_streamed`, the manifest sharing the digests of `known` (see `OcflRepo::read_sharing`).
+async fn read_streamed_sharing(store: &dyn Store, key: &str, id: &str, known: Vec<Arc<str>>) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
     let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
     // A local file is opened and read on the parsing thread: through the runtime, a chunk at
@@ -656,7 +668,7 @@ async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<
             };
             // A buffer is zeroed as it is first filled, and most inventories are a few KB.
             let capacity = file.metadata()?.len().saturating_add(1).clamp(8 * 1024, INVENTORY_BUFFER as u64) as usize;
-            Ok(Some(parse_hashed(file, capacity)))
+            Ok(Some(parse_hashed(file, capacity, known)))
         });
         match opened.await.map_err(|e| failed(std::io::Error::other(e)))?.map_err(failed)? {
             Some(parsed) => parsed,
@@ -669,7 +681,8 @@ async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<
             Err(err) => return Err(err.into()),
         };
         let (chunks, arriving) = tokio::sync::mpsc::channel(4);
-        let parse = tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }, INVENTORY_BUFFER));
+        let parse =
+            tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }, INVENTORY_BUFFER, known));
         while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
             if chunks.send(chunk).await.is_err() {
                 break; // The parser has stopped, at an error it reports.
@@ -692,13 +705,14 @@ enum Parse {
 
 /// An inventory parsed from `bytes`, read through a `buffer` of that many bytes, with the
 /// SHA-512 of every byte: parsing reads to the end, as anything but whitespace after the JSON
-/// is an error.
-fn parse_hashed(bytes: impl std::io::Read, buffer: usize) -> std::result::Result<(Inventory, String), Parse> {
+/// is an error. The manifest shares the digests of `known` (see `read_sharing`).
+fn parse_hashed(bytes: impl std::io::Read, buffer: usize, known: Vec<Arc<str>>) -> std::result::Result<(Inventory, String), Parse> {
     let mut sha512 = Sha512::default();
     // Given by value: serde_json reads a byte at a time, quickly from a `BufReader` it owns and
     // at half the speed through a reference to one.
     let reader = std::io::BufReader::with_capacity(buffer, HashingReader { inner: bytes, sha512: &mut sha512 });
-    let inventory = Inventory::from_reader(reader).map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
+    let inventory =
+        Inventory::from_reader_sharing(reader, known).map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
     Ok((inventory, sha512.finish_hex()))
 }
 

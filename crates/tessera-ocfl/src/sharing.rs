@@ -22,6 +22,11 @@ use crate::inventory::PathMap;
 /// What a parse has read so far, for what comes after to share.
 #[derive(Default)]
 struct Reading {
+    /// Digests the caller holds already, sorted: the manifest takes these very strings rather
+    /// than copies (`Inventory::from_reader_sharing`).
+    known: Vec<Arc<str>>,
+    /// How far the manifest has come through `known`.
+    known_cursor: usize,
     /// The manifest's digests, in the order read.
     digests: Vec<Arc<str>>,
     /// Whether `digests` is in order; if not, no digest is shared.
@@ -38,10 +43,26 @@ struct Reading {
 
 impl Reading {
     fn manifest_digest(&mut self, text: &str) -> Arc<str> {
-        let digest: Arc<str> = Arc::from(text);
         self.sorted = self.digests.last().is_none_or(|last| **last < *text) && (self.sorted || self.digests.is_empty());
+        let digest = self.known(text).unwrap_or_else(|| Arc::from(text));
         self.digests.push(digest.clone());
         digest
+    }
+
+    /// The caller's copy of `text`, if it has one: found walking side by side while the
+    /// manifest is in order, else by a binary search.
+    fn known(&mut self, text: &str) -> Option<Arc<str>> {
+        if !self.sorted {
+            return self.known.binary_search_by(|digest| (**digest).cmp(text)).ok().map(|found| self.known[found].clone());
+        }
+        while let Some(next) = self.known.get(self.known_cursor) {
+            match (**next).cmp(text) {
+                Ordering::Less => self.known_cursor += 1,
+                Ordering::Equal => return Some(next.clone()),
+                Ordering::Greater => break,
+            }
+        }
+        None
     }
 
     fn state_digest(&mut self, text: &str) -> Arc<str> {
@@ -87,9 +108,10 @@ thread_local! {
     static READING: RefCell<Option<Reading>> = const { RefCell::new(None) };
 }
 
-/// Runs `parse` (of one inventory) with sharing on.
-pub(crate) fn while_reading<T>(parse: impl FnOnce() -> T) -> T {
-    READING.with(|reading| *reading.borrow_mut() = Some(Reading::default()));
+/// Runs `parse` (of one inventory) with sharing on, the manifest sharing the digests of
+/// `known` (sorted, each once).
+pub(crate) fn while_reading<T>(known: Vec<Arc<str>>, parse: impl FnOnce() -> T) -> T {
+    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, ..Reading::default() }));
     let parsed = parse();
     READING.with(|reading| *reading.borrow_mut() = None);
     parsed
