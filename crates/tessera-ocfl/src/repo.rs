@@ -159,7 +159,7 @@ impl OcflRepo {
 
     /// As `read`, the manifest holding the caller's own copies of the digests in `known`
     /// (sorted, each once) rather than copies of its own: at 100,000 files carried into a new
-    /// version, 14 MB held twice while the new version is made.
+    /// version, 16.5 MB held twice while the new version is made.
     pub async fn read_sharing(&self, id: &str, known: Vec<Arc<str>>) -> Result<Option<ReadInventory>> {
         read_streamed_sharing(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id, known).await
     }
