@@ -57,8 +57,12 @@ impl Sha512 {
         self.0.update(bytes);
     }
 
+    pub fn finish(self) -> [u8; 64] {
+        self.0.finish()
+    }
+
     pub fn finish_hex(self) -> String {
-        hex(&self.0.finish())
+        hex(&self.finish())
     }
 
     pub fn digest_hex(bytes: &[u8]) -> String {
@@ -88,8 +92,13 @@ impl Md5 {
         self.0.update(bytes).expect(MD5_IS_BUILT_IN);
     }
 
-    pub fn finish_hex(mut self) -> String {
-        hex(&self.0.finish().expect(MD5_IS_BUILT_IN))
+    pub fn finish(mut self) -> [u8; 16] {
+        let digest = self.0.finish().expect(MD5_IS_BUILT_IN);
+        digest.as_ref().try_into().expect("an MD5 digest is 16 bytes")
+    }
+
+    pub fn finish_hex(self) -> String {
+        hex(&self.finish())
     }
 }
 
@@ -146,9 +155,8 @@ impl HashState {
     }
 
     /// The digests as bytes, without the CRC-32.
-    pub fn digest_bytes(mut self) -> DigestBytes {
-        let md5 = self.md5.0.finish().expect(MD5_IS_BUILT_IN);
-        DigestBytes { size: self.size, sha512: self.sha512.0.finish(), md5: md5.as_ref().try_into().expect("MD5 is 16 bytes") }
+    pub fn digest_bytes(self) -> DigestBytes {
+        DigestBytes { size: self.size, sha512: self.sha512.finish(), md5: self.md5.finish() }
     }
 
     /// Hashes the first `size` bytes of `path`: what a restart lost of a resumable upload, or
