@@ -140,7 +140,7 @@ pub struct FilesDoc {
     pub version: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub key: String,
     pub size: i64,

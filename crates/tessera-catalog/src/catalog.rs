@@ -14,7 +14,7 @@ use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{
-    DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Published, RecordFiles, RecordRow, RecordStats, UploadRow,
+    DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow, RecordStats, UploadRow,
 };
 use crate::{Error, Result};
 
@@ -259,6 +259,25 @@ macro_rules! versions_in_tx {
     ($tx:expr, $parent:expr) => {{
         let rows = sqlx::query("SELECT id FROM records WHERE parent_id = $1 ORDER BY id").bind($parent.0).fetch_all(&mut *$tx).await?;
         rows.iter().map(|row| Ok(tessera_domain::RecordId(sqlx::Row::try_get(row, "id")?))).collect::<Result<Vec<_>>>()?
+    }};
+}
+
+/// Inserts a batch of published files, `(record id, row, place in key order)`, inside the
+/// transaction `$tx`.
+macro_rules! insert_record_files_in_tx {
+    ($tx:expr, $chunk:expr) => {{
+        let chunk: &[(i64, &FileRow, i64)] = $chunk;
+        let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
+        insert.push_values(chunk, |mut b, (id, f, ordinal)| {
+            b.push_bind(id)
+                .push_bind(&f.key)
+                .push_bind(f.size)
+                .push_bind(&f.md5)
+                .push_bind(&*f.sha512)
+                .push_bind(&f.content_key)
+                .push_bind(ordinal);
+        });
+        insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *$tx).await?;
     }};
 }
 
@@ -1131,14 +1150,17 @@ impl Catalog {
                     }
                     // Each file's place in key order (bytes, as Rust and SQLite compare): pages
                     // of the list are ranges of it.
-                    let present: Vec<(i64, &[FileRow])> = with_files.iter().map(|(id, files)| (*id, files.present)).collect();
-                    for chunk in numbered(&present, |a, b| a.key.cmp(&b.key)).chunks(INSERT_BATCH) {
-                        let mut insert = QueryBuilder::new("INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) ");
-                        insert.push_values(chunk, |mut b, (id, f, ordinal)| {
-                            b.push_bind(id).push_bind(&f.key).push_bind(f.size).push_bind(&f.md5).push_bind(&*f.sha512).push_bind(&f.content_key)
-                                .push_bind(ordinal);
-                        });
-                        insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *tx).await?;
+                    let at_hand: Vec<(i64, &[FileRow])> =
+                        with_files.iter().filter_map(|(id, files)| if let Present::Rows(rows) = files.present { Some((*id, rows)) } else { None }).collect();
+                    for chunk in numbered(&at_hand, |a, b| a.key.cmp(&b.key)).chunks(INSERT_BATCH) {
+                        insert_record_files_in_tx!(tx, chunk);
+                    }
+                    for (id, made) in with_files.iter().filter_map(|(id, files)| if let Present::Made(made) = files.present { Some((*id, made)) } else { None }) {
+                        for start in (0..made.len()).step_by(INSERT_BATCH) {
+                            let batch: Vec<FileRow> = (start..made.len().min(start + INSERT_BATCH)).map(|n| made.row(n)).collect();
+                            let chunk: Vec<(i64, &FileRow, i64)> = batch.iter().zip(start..).map(|(f, n)| (id, f, n as i64)).collect();
+                            insert_record_files_in_tx!(tx, &chunk);
+                        }
                     }
                     // Tombstones are listed by deletion, then key.
                     let deleted: Vec<(i64, &[DeletedFileRow])> = with_files.iter().map(|(id, files)| (*id, files.deleted)).collect();

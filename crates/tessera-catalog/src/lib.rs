@@ -10,9 +10,9 @@ pub use error::Error;
 pub use memo::MEMO_AGE;
 pub use rows::{
     AccessRequestRow, CheckRow, CommunityRow, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow, GrantRow,
-    HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, Published,
-    RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow, TokenRow,
-    UploadRow, UserRow,
+    HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MadeRows, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, Present,
+    Published, RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow,
+    TokenRow, UploadRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -198,15 +198,46 @@ pub struct DeletedFileRow {
 /// of those deleted from storage.
 #[derive(Clone, Copy, Debug)]
 pub struct RecordFiles<'a> {
-    pub present: &'a [FileRow],
+    pub present: Present<'a>,
     pub deleted: &'a [DeletedFileRow],
 }
 
 impl<'a> RecordFiles<'a> {
     /// Files of a record none of whose files were deleted.
     pub fn present(files: &'a [FileRow]) -> Self {
-        Self { present: files, deleted: &[] }
+        Self { present: Present::Rows(files), deleted: &[] }
     }
+}
+
+/// The files a published record has.
+#[derive(Clone, Copy)]
+pub enum Present<'a> {
+    /// Rows at hand, in any order.
+    Rows(&'a [FileRow]),
+    /// Rows made a batch at a time as they are written, so that a record of many files never
+    /// has all of them at once.
+    Made(&'a dyn MadeRows),
+}
+
+impl std::fmt::Debug for Present<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rows(rows) => f.debug_tuple("Rows").field(rows).finish(),
+            Self::Made(made) => write!(f, "Made({} rows)", made.len()),
+        }
+    }
+}
+
+/// A record's file rows, made on demand in byte order of their keys (see `Present::Made`).
+pub trait MadeRows: Sync {
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `n`th row in key order, `n < len()`.
+    fn row(&self, n: usize) -> FileRow;
 }
 
 /// One record to write as published (see `Catalog::apply_published`).

@@ -281,6 +281,8 @@ mod tests {
         for (bytes, digests, paths) in [(&sorted, 5, 2), (&unsorted_state, 5, 1), (&unsorted_manifest, 0, 0)] {
             let inventory = Inventory::from_json(bytes).unwrap();
             assert_eq!((shared(&inventory), shared_paths(&inventory)), (digests, paths));
+            let mut lists = inventory.manifest.values().chain(inventory.versions.values().flat_map(|v| v.state.values()));
+            assert!(lists.all(|paths| paths.len() > 1 || paths.capacity() == 1), "a digest of one path has room for it alone");
             // Read any other way, it is equal, only not shared; written back, it is what it was.
             let unshared: Inventory = serde_json::from_slice(bytes).unwrap();
             assert_eq!((shared(&unshared), shared_paths(&unshared), &unshared), (0, 0, &inventory));

@@ -338,7 +338,8 @@ impl OcflRepo {
                     digest
                 }
             };
-            state.entry(sha512).or_default().push(logical_path);
+            // Room for the one path most digests have, not the four a first push makes.
+            state.entry(sha512).or_insert_with(|| Vec::with_capacity(1)).push(logical_path);
         }
         self.store.put_files(local_files).await?;
         for paths in state.values_mut() {
@@ -817,6 +818,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v2.head, "v2");
+        let lists: Vec<&Vec<Arc<str>>> = v2.head_version().unwrap().state.values().collect();
+        assert!(lists.iter().all(|paths| paths.len() > 1 || paths.capacity() == 1), "a digest of one path has room for it alone");
         let stale = repo.commit("obj", version(1, vec![("1/record.json", FileSource::Bytes(Bytes::from_static(b"{}")))])).await;
         assert!(matches!(stale, Err(Error::Changed { base: 1, head: 2, .. })), "a version built on an old head is refused: {stale:?}");
         assert_eq!(v2.manifest.len(), 3, "the shared file and the unchanged record are stored once");

@@ -2,8 +2,8 @@
 
 use tessera_catalog::{
     AccessRequestRow, Catalog, CheckRow, CommunityRow, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow,
-    HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, Published, RecordFiles, RecordRow, RecordStats,
-    ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
+    HarvestProgress, HarvestSourceRow, IdentityUser, MadeRows, OaiRange, OrgRow, PolicyVersionRow, Present, Published, RecordFiles,
+    RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
@@ -842,7 +842,10 @@ async fn contract(catalog: Catalog) {
     let tombstone = |key: &str, deletion: i64| DeletedFileRow { key: key.into(), deletion, size: 1, md5: "m".into(), sha512: "s".into() };
     let many: Vec<DeletedFileRow> = (0..1500).map(|i| tombstone(&format!("f{i:04}"), 1)).chain([tombstone("z", 0)]).collect();
     let kept = [file("a", 10), file("b", 20)];
-    catalog.apply_published(&first_version, Some(RecordFiles { present: &kept, deleted: &many }), None, &[], Vec::new()).await.unwrap();
+    catalog
+        .apply_published(&first_version, Some(RecordFiles { present: Present::Rows(&kept), deleted: &many }), None, &[], Vec::new())
+        .await
+        .unwrap();
     let keys = |page: Vec<DeletedFileRow>| page.into_iter().map(|t| (t.key, t.deletion)).collect::<Vec<_>>();
     let first_page = catalog.deleted_files(first_version.id, 0, 2).await.unwrap();
     assert_eq!(keys(first_page), [("z".to_string(), 0), ("f0000".to_string(), 1)], "by deletion, then key");
@@ -854,7 +857,10 @@ async fn contract(catalog: Catalog) {
     catalog.apply_published(&RecordRow { ocfl_version: 3, ..first_version.clone() }, None, None, &[], Vec::new()).await.unwrap();
     assert!(catalog.deleted_file(first_version.id, "z").await.unwrap().is_some(), "an edit keeps them");
     let fewer = [tombstone("y", 0)];
-    catalog.apply_published(&first_version, Some(RecordFiles { present: &kept, deleted: &fewer }), None, &[], Vec::new()).await.unwrap();
+    catalog
+        .apply_published(&first_version, Some(RecordFiles { present: Present::Rows(&kept), deleted: &fewer }), None, &[], Vec::new())
+        .await
+        .unwrap();
     assert_eq!(catalog.deleted_files(first_version.id, 0, 10).await.unwrap(), fewer, "replaced");
 
     // A retention schedule is added and removed with its audit entries; removing it again
@@ -1187,7 +1193,7 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
         Published { record: &second, files: Some(RecordFiles::present(&second_files)), draft: None, sets: &second_sets },
         Published {
             record: &published,
-            files: Some(RecordFiles { present: &big, deleted: &gone }),
+            files: Some(RecordFiles { present: Present::Rows(&big), deleted: &gone }),
             draft: Some(published.id),
             sets: &published_sets,
         },
@@ -1209,8 +1215,14 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
         catalog.insert_draft(&draft, None, Vec::new()).await.unwrap();
         catalog.begin_commit(published.parent_id, NOW).await.unwrap();
     }
+    // One by one, the many files are made as they are written, in key order.
+    let made = InKeyOrder(big.iter().rev().cloned().collect());
     for p in &batch {
-        one.apply_published(p.record, p.files, p.draft, p.sets, Vec::new()).await.unwrap();
+        let files = p.files.map(|files| match files.present {
+            Present::Rows(rows) if rows.len() == big.len() => RecordFiles { present: Present::Made(&made), ..files },
+            _ => files,
+        });
+        one.apply_published(p.record, files, p.draft, p.sets, Vec::new()).await.unwrap();
     }
     all.apply_all_published(&batch, Vec::new()).await.unwrap();
 
@@ -1246,6 +1258,19 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
     assert_eq!(order, [11, 12, 21, 31], "in the order given");
     let stamps: Vec<&str> = feed_all.iter().map(|(_, stamp, ..)| stamp.as_str()).collect();
     assert_eq!(stamps, ["2026-01-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z"], "never backwards");
+}
+
+/// Rows in key order, made as they are asked for.
+struct InKeyOrder(Vec<FileRow>);
+
+impl MadeRows for InKeyOrder {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn row(&self, n: usize) -> FileRow {
+        self.0[n].clone()
+    }
 }
 
 /// Draft 7 of dataset 6, of a new user.
