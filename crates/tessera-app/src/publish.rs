@@ -451,7 +451,7 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
 /// A record's files as committed, each matched with its description: its catalogue rows,
 /// made one by one as the catalogue writes them (`MadeRows`) or all at once (`into_rows`).
 /// Made all at once, they were 28 MB at 100,000 files.
-pub(crate) struct StoredFiles<'a> {
+struct StoredFiles<'a> {
     inventory: &'a Inventory,
     root: String,
     /// Each stored file's digest, shared with the inventory, and the description in
@@ -464,7 +464,7 @@ pub(crate) struct StoredFiles<'a> {
 impl<'a> StoredFiles<'a> {
     /// Record `doc`'s files as committed in `inventory`; their descriptions are taken from the
     /// document. Every stored file must be described, or deleted, and in the manifest.
-    pub(crate) fn of(inventory: &'a Inventory, doc: &mut RecordDoc) -> Result<Self> {
+    fn of(inventory: &'a Inventory, doc: &mut RecordDoc) -> Result<Self> {
         let state = files_state(inventory, doc)?;
         let prefix = format!("{}/files/", doc.id);
         // The files as stored and as described, each in key order, are merged: a map of one
@@ -501,7 +501,7 @@ impl<'a> StoredFiles<'a> {
 
     /// Every row at once, each file's key and MD5 moved from its description and its digest
     /// shared with the inventory: at 100,000 files, copies of them were 19 MB.
-    pub(crate) fn into_rows(mut self) -> Vec<FileRow> {
+    fn into_rows(mut self) -> Vec<FileRow> {
         let mut rows = Vec::with_capacity(self.matched.len());
         for n in 0..self.matched.len() {
             let (digest, d) = self.matched[n];
