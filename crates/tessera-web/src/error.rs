@@ -3,9 +3,11 @@
 //! The body also carries InvenioRDM's `message` and `errors` fields, so clients written for
 //! InvenioRDM read Tessera's errors unchanged. Internal causes are logged, never sent.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use tessera_app::Error as AppError;
 use tessera_app::domain::Problem;
 
@@ -131,19 +133,9 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let errors: Vec<_> = self.problems().iter().map(|p| json!({"field": p.field, "messages": [p.message]})).collect();
-        let mut body = json!({
-            "type": format!("/problems/{kind}"),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": detail,
-            "message": detail,
-        });
-        if !errors.is_empty() {
-            body["errors"] = errors.into();
-        }
-        let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        let errors = self.problems().iter().map(|p| FieldProblem { field: p.field.clone(), messages: vec![p.message.clone()] }).collect();
+        let mut response = (status, axum::Json(ProblemBody::new(status, kind, detail, errors))).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let ApiError::RangeNotSatisfiable { size } = self
             && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
         {
@@ -163,3 +155,69 @@ impl IntoResponse for ApiError {
 }
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// The body of every error the API answers with: RFC 9457's members, with InvenioRDM's
+/// `message` and `errors` beside them. The OpenAPI document names it `Problem`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
+pub(crate) struct ProblemBody {
+    /// `/problems/` and the kind of problem, such as `/problems/not-found`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The status's reason phrase.
+    title: String,
+    status: u16,
+    detail: String,
+    /// `detail` again, where InvenioRDM's clients read it.
+    message: String,
+    /// Each field of the input that is wrong, when the input was checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldProblem>,
+}
+
+impl ProblemBody {
+    fn new(status: StatusCode, kind: &str, detail: String, errors: Vec<FieldProblem>) -> Self {
+        ProblemBody {
+            kind: format!("/problems/{kind}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            message: detail.clone(),
+            detail,
+            errors,
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Makes every error under `/api/` a problem, as the API's document says. Those of axum's own
+/// (a path that is not UTF-8, a method not routed, a malformed multipart body) come as plain
+/// text, and are rewritten here with their status and headers, their text as the detail.
+pub(crate) async fn api_problems(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let explained = response.headers().get(header::CONTENT_TYPE).is_some_and(|kind| kind == PROBLEM_JSON);
+    if !api || explained || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Such answers are a line of text; anything longer is cut.
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let detail = match String::from_utf8_lossy(&text).trim() {
+        "" => reason.to_lowercase(),
+        text => text.to_string(),
+    };
+    let body = ProblemBody::new(status, &reason.to_ascii_lowercase().replace(' ', "-"), detail, Vec::new());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    Response::from_parts(parts, axum::body::Body::from(serde_json::to_vec(&body).unwrap_or_default()))
+}
+
+/// A field of the input (a dotted path into the JSON sent) and what is wrong with it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FieldProblem {
+    field: String,
+    messages: Vec<String>,
+}

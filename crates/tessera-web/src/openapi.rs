@@ -35,7 +35,8 @@ use crate::health;
         compliance::check, compliance::figures, uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
         search_index::read, search_index::rebuild,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(crate::error::ProblemBody)),
+    modifiers(&BearerAuth, &Problems),
 )]
 pub(crate) struct ApiDoc;
 
@@ -49,6 +50,76 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every error of the API is a `Problem` (`ApiError`): each status an operation lists from 400
+/// up says so, and its `default` answer stands for the rest, so that a client made from the
+/// document knows the shape of any error it gets.
+struct Problems;
+
+impl utoipa::Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+        let default = ResponseBuilder::new().description("Any other error").content("application/problem+json", problem.clone()).build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &mut operation.responses.responses {
+                    if let RefOr::T(response) = response
+                        && status.starts_with(['4', '5'])
+                        && response.content.is_empty()
+                    {
+                        response.content.insert("application/problem+json".into(), problem.clone());
+                    }
+                }
+                operation.responses.responses.entry("default".into()).or_insert_with(|| default.clone().into());
+            }
+        }
+    }
+}
+
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+    use serde_json::Value;
+    use tessera_app::domain::Problem;
+
+    use super::*;
+    use crate::error::ApiError;
+
+    /// A client made from the document knows the shape of every error: each operation's listed
+    /// errors and its default answer are `Problem`s, whose members are those of an error's body.
+    #[tokio::test]
+    async fn every_error_is_documented_as_a_problem() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap().iter().filter(|(_, op)| op.get("responses").is_some()) {
+                operations += 1;
+                let responses = operation["responses"].as_object().unwrap();
+                assert!(responses.contains_key("default"), "{method} {path} has no default answer");
+                for (status, response) in responses.iter().filter(|(status, _)| !status.starts_with(['1', '2', '3'])) {
+                    let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} answers {status} with {response}");
+                }
+            }
+        }
+        assert!(operations > 100, "{operations} operations");
+
+        let problem = Problem::new("metadata.title", "a title is required");
+        let error = ApiError::BadRequest { detail: "the input has 1 problem".into(), problems: vec![problem] };
+        let bytes = axum::body::to_bytes(error.into_response().into_body(), usize::MAX).await.unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        let members = |value: &Value| value.as_object().unwrap().keys().cloned().collect::<std::collections::BTreeSet<_>>();
+        let schema = &doc["components"]["schemas"]["Problem"];
+        assert_eq!(members(&body), members(&schema["properties"]), "the body has the members the document names: {body}");
+        let mut required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|name| name.as_str().unwrap()).collect();
+        required.sort_unstable();
+        assert_eq!(required, ["detail", "message", "status", "title", "type"], "`errors` comes only with a checked input");
+        assert_eq!(body["errors"][0]["field"], "metadata.title");
+    }
 }
