@@ -202,7 +202,7 @@ pub(crate) async fn api_problems(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    // Such answers are a line of text; anything longer is cut.
+    // Such answers are a line of text; one longer than this is replaced by the reason phrase.
     let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let reason = status.canonical_reason().unwrap_or("Error");
     let detail = match String::from_utf8_lossy(&text).trim() {
