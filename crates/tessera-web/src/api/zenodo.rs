@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use tessera_app::domain::{Metadata, RecordId};
-use tessera_app::{DraftView, RecordInput, RecordView};
+use tessera_app::{DraftView, Error as AppError, RecordInput, RecordView};
 
 use crate::api::records::own_records;
 use crate::error::{ApiError, ApiResult};
@@ -180,9 +180,18 @@ pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller,
 
 /// Throw away the edits of a published deposition.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/discard", tag = "zenodo",
-    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The deposition as published")))]
+    params(("id" = String, Path, description = "Deposition id")),
+    responses((status = 201, description = "The deposition as published"), (status = 400, description = "The deposition was never published")))]
 pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
+    // A deposition never published has no edit to throw away: it is refused, not deleted,
+    // since the deposition is all there is (`DELETE` removes it).
+    if let Err(AppError::NotFound { .. }) = state.tessera.record(&subject, id).await {
+        state.tessera.draft(&subject, id).await?;
+        return Err(ApiError::bad_request(format!(
+            "deposition {id} was never published, so it has no edit to discard; DELETE /api/deposit/depositions/{id} removes it"
+        )));
+    }
     state.tessera.delete_draft(&subject, id).await?;
     Ok((StatusCode::CREATED, Json(deposition_of_record(&state, &state.tessera.record(&subject, id).await?))).into_response())
 }

@@ -30,6 +30,11 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     assert_eq!((deposition["state"].as_str(), deposition["submitted"].as_bool()), (Some("unsubmitted"), Some(false)));
     let reserved = deposition["metadata"]["prereserve_doi"]["doi"].as_str().unwrap().to_string();
     assert!(reserved.starts_with(&format!("ark:/99999/fk4{id}")), "{deposition}");
+    // Discarding is for the edit of a published deposition: this one is refused and kept.
+    let discard = client.post(format!("{depositions}/{id}/actions/discard")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(discard.status(), StatusCode::BAD_REQUEST);
+    let kept = client.get(format!("{depositions}/{id}")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(kept.status(), StatusCode::OK, "the deposition is still there");
 
     // Bucket uploads, the second replacing the first.
     for content in [&b"first draft"[..], b"site,temp\nA,4.5\n"] {
