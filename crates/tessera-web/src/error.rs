@@ -188,7 +188,8 @@ impl ProblemBody {
     }
 }
 
-const PROBLEM_JSON: &str = "application/problem+json";
+/// The media type of every error the API answers with.
+pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Makes every error under `/api/` a problem, as the API's document says. Those of axum's own
 /// (a path that is not UTF-8, a method not routed, a malformed multipart body) come as plain

@@ -7,6 +7,7 @@ use crate::api::{
     access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
     search, search_index, uploads, vocabularies, zenodo,
 };
+use crate::error::PROBLEM_JSON;
 use crate::health;
 
 #[derive(OpenApi)]
@@ -59,7 +60,7 @@ impl utoipa::Modify for Problems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let problem = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
-        let default = ResponseBuilder::new().description("Any other error").content("application/problem+json", problem.clone()).build();
+        let default = ResponseBuilder::new().description("Any other error").content(PROBLEM_JSON, problem.clone()).build();
         for item in openapi.paths.paths.values_mut() {
             let operations =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch];
@@ -69,7 +70,7 @@ impl utoipa::Modify for Problems {
                         && status.starts_with(['4', '5'])
                         && response.content.is_empty()
                     {
-                        response.content.insert("application/problem+json".into(), problem.clone());
+                        response.content.insert(PROBLEM_JSON.into(), problem.clone());
                     }
                 }
                 operation.responses.responses.entry("default".into()).or_insert_with(|| default.clone().into());
