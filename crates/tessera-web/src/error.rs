@@ -191,15 +191,17 @@ impl ProblemBody {
 /// The media type of every error the API answers with.
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 
-/// Makes every error under `/api/` a problem, as the API's document says. Those of axum's own
-/// (a path that is not UTF-8, a method not routed, a malformed multipart body) come as plain
+/// Gives every error the shape its reader expects: a problem under `/api/` and for clients,
+/// a page in the reader's language for a browser. The refusals axum makes itself (a path that
+/// is not UTF-8, a method not routed, a query or multipart body it cannot read) come as plain
 /// text, and are rewritten here with their status and headers, their text as the detail.
-pub(crate) async fn api_problems(request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+pub(crate) async fn explained_errors(request: Request, next: Next) -> Response {
+    let page = crate::ui::ErrorPageFor::of(&request);
     let response = next.run(request).await;
     let status = response.status();
-    let explained = response.headers().get(header::CONTENT_TYPE).is_some_and(|kind| kind == PROBLEM_JSON);
-    if !api || explained || !(status.is_client_error() || status.is_server_error()) {
+    let kind = response.headers().get(header::CONTENT_TYPE).and_then(|kind| kind.to_str().ok()).unwrap_or_default();
+    let plain = kind.is_empty() || kind.starts_with("text/plain");
+    if !plain || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -210,10 +212,18 @@ pub(crate) async fn api_problems(request: Request, next: Next) -> Response {
         "" => reason.to_lowercase(),
         text => text.to_string(),
     };
-    let body = ProblemBody::new(status, &reason.to_ascii_lowercase().replace(' ', "-"), detail, Vec::new());
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    Response::from_parts(parts, axum::body::Body::from(serde_json::to_vec(&body).unwrap_or_default()))
+    parts.headers.remove(header::CONTENT_TYPE);
+    let answer = match page {
+        Some(page) => page.render(status, detail),
+        None => {
+            let body = ProblemBody::new(status, &reason.to_ascii_lowercase().replace(' ', "-"), detail, Vec::new());
+            ([(header::CONTENT_TYPE, PROBLEM_JSON)], serde_json::to_vec(&body).unwrap_or_default()).into_response()
+        }
+    };
+    let (answer, body) = answer.into_parts();
+    parts.headers.extend(answer.headers);
+    Response::from_parts(parts, body)
 }
 
 /// A field of the input (a dotted path into the JSON sent) and what is wrong with it.

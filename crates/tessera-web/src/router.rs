@@ -185,7 +185,7 @@ pub fn router(state: AppState) -> Router {
     SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))))
-        .layer(axum::middleware::from_fn(crate::error::api_problems))
+        .layer(axum::middleware::from_fn(crate::error::explained_errors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

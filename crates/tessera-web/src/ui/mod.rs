@@ -26,7 +26,7 @@ pub(crate) use deposit::{
     add_files, change_form, create_upload, my_uploads, new_upload_form, open_change, remove_file, save_upload, upload_form,
 };
 pub(crate) use organizations::{change, organization, organizations};
-pub(crate) use pages::{landing_page, localized_errors, no_such_address};
+pub(crate) use pages::{ErrorPageFor, landing_page, localized_errors, no_such_address};
 pub(crate) use policy::policy_page;
 pub(crate) use report::report_form;
 pub(crate) use search::{home_page, search_page};

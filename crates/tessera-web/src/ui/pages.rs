@@ -132,6 +132,7 @@ fn error_page(t: Tr, here: String, status: StatusCode, reason: String) -> Respon
         StatusCode::BAD_REQUEST => "bad-request",
         StatusCode::CONFLICT => "conflict",
         StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS => "taken-down",
+        status if status.is_client_error() => "bad-request",
         _ => "internal",
     };
     let page =
@@ -159,12 +160,30 @@ impl IntoResponse for HtmlError {
 
 /// What an address nothing answers gets: a page in the reader's language for a browser, and
 /// problem+json for anything else (any address under `/api/`, or a client not asking for HTML).
-pub(crate) async fn no_such_address(headers: HeaderMap, uri: Uri) -> Response {
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && !uri.path().starts_with("/api/") {
-        return error_page(Lang::of(&headers).tr(), here(&uri), StatusCode::NOT_FOUND, String::new());
+pub(crate) async fn no_such_address(request: Request) -> Response {
+    match ErrorPageFor::of(&request) {
+        Some(page) => page.render(StatusCode::NOT_FOUND, String::new()),
+        None => ApiError::NotFound("this address".into()).into_response(),
     }
-    ApiError::NotFound("this address".into()).into_response()
+}
+
+/// A browser's request for a page, whose errors are pages in its reader's language.
+pub(crate) struct ErrorPageFor {
+    lang: Lang,
+    here: String,
+}
+
+impl ErrorPageFor {
+    /// None for an address under `/api/`, or a client not asking for HTML: theirs are problems.
+    pub(crate) fn of(request: &Request) -> Option<ErrorPageFor> {
+        let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        (accept.contains("text/html") && !request.uri().path().starts_with("/api/"))
+            .then(|| ErrorPageFor { lang: Lang::of(request.headers()), here: here(request.uri()) })
+    }
+
+    pub(crate) fn render(self, status: StatusCode, reason: String) -> Response {
+        error_page(self.lang.tr(), self.here, status, reason)
+    }
 }
 
 /// Renders the error pages of the routes it wraps in their reader's language.

@@ -100,6 +100,26 @@ async fn landing_pages_signpost_and_speak_the_readers_language() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
     }
+    // So are the refusals the framework makes itself before any page is asked: a query it
+    // cannot read, a method the address does not take (which keeps its Allow header).
+    let unreadable = browser("/login?next=/a&next=/b").send().await.unwrap();
+    assert_eq!(
+        (unreadable.status(), unreadable.headers()[CONTENT_TYPE].to_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "text/html; charset=utf-8")
+    );
+    let unreadable = unreadable.text().await.unwrap();
+    assert!(unreadable.contains("<h1>Cais gwallus</h1>") && unreadable.contains("duplicate field `next`"), "{unreadable}");
+    let unrouted = client.delete(server.url("/search")).header(ACCEPT, "text/html").send().await.unwrap();
+    assert_eq!(
+        (unrouted.status(), unrouted.headers()[CONTENT_TYPE].to_str().unwrap()),
+        (StatusCode::METHOD_NOT_ALLOWED, "text/html; charset=utf-8")
+    );
+    assert_eq!(unrouted.headers()["allow"], "GET,HEAD");
+    let unreadable = client.get(server.url("/login?next=/a&next=/b")).send().await.unwrap();
+    assert_eq!(
+        (unreadable.status(), unreadable.headers()[CONTENT_TYPE].to_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "application/problem+json")
+    );
 
     // The home page lists what was published last, newest first.
     let home = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
