@@ -35,6 +35,10 @@ pub(crate) enum ApiError {
     /// A resumable-upload request without `Tus-Resumable: 1.0.0`.
     TusVersion,
     UnsupportedMediaType(String),
+    /// An address that exists, asked with a method it does not take: `Allow` lists those it does.
+    MethodNotAllowed {
+        allow: &'static str,
+    },
 }
 
 impl From<AppError> for ApiError {
@@ -116,6 +120,9 @@ impl ApiError {
                 format!("send Tus-Resumable: {} with each upload request", crate::api::uploads::TUS_VERSION),
             ),
             ApiError::UnsupportedMediaType(detail) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail.clone()),
+            ApiError::MethodNotAllowed { allow } => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", format!("this address takes {allow}"))
+            }
         }
     }
 
@@ -143,6 +150,9 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::App(AppError::TooManyAttempts { retry_after }) = self {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if let ApiError::MethodNotAllowed { allow } = self {
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         if let ApiError::TusVersion = self {
             response.headers_mut().insert("tus-version", HeaderValue::from_static(crate::api::uploads::TUS_VERSION));

@@ -145,6 +145,19 @@ enum FileAction<'a> {
     Unpack(&'a str),
 }
 
+impl FileAction<'_> {
+    /// The refusal of a method this address does not take, naming those it does.
+    fn not_taking(&self) -> ApiError {
+        let allow = match self {
+            FileAction::File(_) => "GET,HEAD,DELETE",
+            FileAction::Content(_) => "GET,HEAD,PUT",
+            FileAction::Part(..) => "PUT",
+            FileAction::Commit(_) | FileAction::Unpack(_) => "POST",
+        };
+        ApiError::MethodNotAllowed { allow }
+    }
+}
+
 fn split_action(rest: &str) -> FileAction<'_> {
     if let Some((key, part)) = rest.rsplit_once("/content/")
         && let Ok(part) = part.parse()
@@ -175,7 +188,7 @@ pub(crate) async fn get_file(
     match split_action(&rest) {
         FileAction::File(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?)).into_response()),
         FileAction::Content(key) => send_file(&state.tessera.readable_draft_file(&subject, id, key).await?, &headers).await,
-        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+        other => Err(other.not_taking()),
     }
 }
 
@@ -201,6 +214,10 @@ pub(crate) async fn put_content(
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
+    let action = split_action(&rest);
+    if !matches!(action, FileAction::Content(_) | FileAction::Part(..)) {
+        return Err(action.not_taking());
+    }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("application/octet-stream") {
         return Err(ApiError::bad_request(format!(
@@ -208,7 +225,7 @@ pub(crate) async fn put_content(
         )));
     }
     let stream = body.into_data_stream().map_err(|err| err.to_string());
-    match split_action(&rest) {
+    match action {
         FileAction::Content(key) => {
             let file = state.tessera.upload_content(&subject, id, key, stream).await?;
             Ok(Json(draft_file_json(&state, id, &file)))
@@ -229,7 +246,7 @@ pub(crate) async fn put_content(
             state.tessera.upload_part(&subject, id, key, PartUpload { part, size, md5 }, stream).await?;
             Ok(Json(draft_file_json(&state, id, &state.tessera.draft_file(&subject, id, key).await?)))
         }
-        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+        other => Err(other.not_taking()),
     }
 }
 
@@ -261,7 +278,7 @@ pub(crate) async fn commit_file(
                 "links": {"files": state.link(&format!("/api/records/{id}/draft/files"))},
             })))
         }
-        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+        other => Err(other.not_taking()),
     }
 }
 
@@ -291,6 +308,6 @@ pub(crate) async fn delete_file(
             state.tessera.delete_draft_file(&subject, id, key).await?;
             Ok(StatusCode::NO_CONTENT)
         }
-        _ => Err(ApiError::NotFound(format!("'{rest}'"))),
+        other => Err(other.not_taking()),
     }
 }

@@ -66,6 +66,19 @@ async fn bad_input_is_refused_cleanly() {
     let (status, problem) =
         api.send(api.request(Method::PUT, &format!("{files}/ok.txt/content")).header("content-type", "text/plain").body("x")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    // A file's addresses each take their own methods, and a refusal names them.
+    for (method, address, allow) in [
+        (Method::PUT, format!("{files}/ok.txt"), "GET,HEAD,DELETE"),
+        (Method::DELETE, format!("{files}/ok.txt/content"), "GET,HEAD,PUT"),
+        (Method::GET, format!("{files}/ok.txt/commit"), "POST"),
+        (Method::DELETE, format!("{files}/ok.txt/content/2"), "PUT"),
+    ] {
+        let response = api.request(method.clone(), &address).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {address}");
+        let headers = response.headers();
+        assert_eq!((headers["allow"].to_str().unwrap(), headers["content-type"].to_str().unwrap()), (allow, "application/problem+json"));
+    }
+    assert_eq!(api.get(&format!("{files}/ok.txt")).await.1["key"], "ok.txt");
     let mut unknown = metadata("Bad input");
     unknown["colour"] = "blue".into();
     let (status, problem) = api.put(&draft, json!({"metadata": unknown})).await;
