@@ -15,6 +15,7 @@ use crate::ids::OrgId;
 use crate::retention::Retention;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     #[default]
@@ -24,6 +25,7 @@ pub enum Visibility {
 
 /// Who may have a record's files, from the most open to the least.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum DataClass {
     /// Anyone.
@@ -70,6 +72,7 @@ impl FromStr for DataClass {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Embargo {
     #[serde(default)]
@@ -81,6 +84,7 @@ pub struct Embargo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Access {
     /// `restricted`: only a metadata-only stub is public.

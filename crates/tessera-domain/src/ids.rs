@@ -61,6 +61,7 @@ int_id!(
 /// `cardiff-uni`. Records name their organizations by slug, so storage alone says who owns
 /// what, whatever the catalogue's row numbers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$"))]
 #[serde(try_from = "String", into = "String")]
 pub struct OrgId(pub String);
 

@@ -13,6 +13,7 @@ use serde_json::Value;
 pub type I18n = BTreeMap<String, String>;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,10 +62,12 @@ pub struct Metadata {
 
 /// A reference to a vocabulary entry. `title` is filled in by Tessera; what a client sends there is ignored.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VocabRef {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub title: Option<I18n>,
 }
 
@@ -75,6 +78,7 @@ impl VocabRef {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Creator {
     pub person_or_org: PersonOrOrg,
@@ -85,6 +89,7 @@ pub struct Creator {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PartyType {
     #[default]
@@ -93,6 +98,7 @@ pub enum PartyType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PersonOrOrg {
     #[serde(rename = "type")]
@@ -109,6 +115,7 @@ pub struct PersonOrOrg {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Affiliation {
     /// A ROR id.
@@ -119,6 +126,7 @@ pub struct Affiliation {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SchemeId {
     pub identifier: String,
@@ -128,6 +136,7 @@ pub struct SchemeId {
 
 /// An additional title or description, with its type and language.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdditionalText {
     #[serde(alias = "description")]
@@ -139,14 +148,17 @@ pub struct AdditionalText {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Right {
     /// An SPDX licence id, lowercase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub title: Option<I18n>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub description: Option<I18n>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -157,6 +169,7 @@ pub struct Right {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Subject {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +181,7 @@ pub struct Subject {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DateEntry {
     pub date: String,
@@ -178,6 +192,7 @@ pub struct DateEntry {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RelatedIdentifier {
     pub identifier: String,
@@ -188,6 +203,7 @@ pub struct RelatedIdentifier {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Funding {
     pub funder: Funder,
@@ -196,6 +212,7 @@ pub struct Funding {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Funder {
     /// A ROR id.
@@ -206,6 +223,7 @@ pub struct Funder {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Award {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,6 +231,7 @@ pub struct Award {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub title: Option<I18n>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acronym: Option<String>,
@@ -221,12 +240,14 @@ pub struct Award {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Locations {
     pub features: Vec<Feature>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Feature {
     /// A GeoJSON geometry, kept as given.

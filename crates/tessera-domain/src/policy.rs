@@ -47,6 +47,7 @@ impl fmt::Display for PolicyKind {
 
 /// What a custom licence allows: for which use, and for how long after access is given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Terms {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,7 @@ use crate::ids::OrgId;
 
 /// A record's own retention settings, in its `access` block.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Retention {
     /// When the project that produced the data ended (YYYY-MM-DD); schedules counted from

@@ -79,6 +79,53 @@ impl utoipa::Modify for Problems {
     }
 }
 
+/// The bodies that handlers read by hand rather than through a typed extractor, described for
+/// the document. They are only described, never built, hence `dead_code`.
+#[allow(dead_code)]
+pub(crate) mod bodies {
+    use tessera_app::domain::{Access, Metadata, OrgId};
+    use utoipa::ToSchema;
+
+    // `wire::record_input` reads it member by member, so that one answer names every problem.
+    /// A draft's create and update body. The read-only members a client echoes back from what
+    /// it read (`id`, `links`, `created`…) are accepted and ignored.
+    #[derive(ToSchema)]
+    pub(crate) struct RecordBody {
+        metadata: Option<Metadata>,
+        access: Option<Access>,
+        files: Option<FilesSetting>,
+        /// The id of the member organization the record belongs to.
+        organization: Option<OrgId>,
+    }
+
+    #[derive(ToSchema)]
+    pub(crate) struct FilesSetting {
+        /// False for a metadata-only record.
+        enabled: bool,
+    }
+
+    /// A Zenodo deposition's body: its metadata in Zenodo's own shape (`upload_type`,
+    /// `creators` with `name` and `affiliation`, `description`…), or none at all.
+    #[derive(ToSchema)]
+    pub(crate) struct DepositionBody {
+        #[schema(value_type = Option<Object>)]
+        metadata: Option<serde_json::Value>,
+    }
+
+    /// Bytes as they are, streamed to disk as they arrive.
+    #[derive(ToSchema)]
+    #[schema(value_type = String, format = Binary)]
+    pub(crate) struct Bytes(Vec<u8>);
+
+    /// Zenodo's form upload: a `file` part, and optionally a `name` part before it.
+    #[derive(ToSchema)]
+    pub(crate) struct FileForm {
+        /// A name for the file other than the file part's own.
+        name: Option<String>,
+        file: Bytes,
+    }
+}
+
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
@@ -122,5 +169,56 @@ mod tests {
         required.sort_unstable();
         assert_eq!(required, ["detail", "message", "status", "title", "type"], "`errors` comes only with a checked input");
         assert_eq!(body["errors"][0]["field"], "metadata.title");
+    }
+
+    /// A client made from the document can send every body the API reads: each operation that
+    /// takes one says so, and those that do not are exactly these.
+    #[test]
+    fn every_body_is_described() {
+        const BODILESS: [&str; 13] = [
+            "POST /api/admin/search-index/rebuild",
+            "POST /api/deposit/depositions/{id}/actions/discard",
+            "POST /api/deposit/depositions/{id}/actions/edit",
+            "POST /api/deposit/depositions/{id}/actions/newversion",
+            "POST /api/deposit/depositions/{id}/actions/publish",
+            "POST /api/policies/{policy}/require-reacceptance",
+            "POST /api/records/{id}/draft",
+            "POST /api/records/{id}/draft/actions/files-import",
+            "POST /api/records/{id}/draft/actions/publish",
+            "POST /api/records/{id}/draft/files/{key}/commit",
+            "POST /api/records/{id}/draft/files/{key}/unpack",
+            "POST /api/records/{id}/draft/pids/doi",
+            "POST /api/records/{id}/versions",
+        ];
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut bodiless = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in
+                item.as_object().unwrap().iter().filter(|(method, _)| ["post", "put", "patch"].contains(&method.as_str()))
+            {
+                match operation.get("requestBody") {
+                    None => bodiless.push(format!("{} {path}", method.to_uppercase())),
+                    Some(body) => {
+                        let schemas = body["content"].as_object().unwrap().values().map(|content| &content["schema"]);
+                        assert!(schemas.clone().count() > 0 && schemas.into_iter().all(|s| s.is_object()), "{method} {path}: {body}");
+                    }
+                }
+            }
+        }
+        bodiless.sort();
+        assert_eq!(bodiless, BODILESS);
+    }
+
+    /// The record body the document describes has the members `record_input` reads, and its
+    /// metadata says that unknown members are refused, as they are.
+    #[test]
+    fn the_record_body_is_what_drafts_read() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let members: Vec<&str> = schemas["RecordBody"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut expected = crate::wire::RECORD_MEMBERS;
+        expected.sort_unstable();
+        assert_eq!(members, expected);
+        assert_eq!(schemas["Metadata"]["additionalProperties"], false, "unknown members are refused, and so described");
     }
 }

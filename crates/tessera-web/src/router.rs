@@ -65,7 +65,11 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route(
             "/api/records/{id}/draft/files/{*rest}",
-            get(draft_files::get_file).put(draft_files::put_content).post(draft_files::commit_file).delete(draft_files::delete_file),
+            get(draft_files::get_file)
+                .put(draft_files::put_content)
+                .post(draft_files::commit_file)
+                .delete(draft_files::delete_file)
+                .fallback(draft_files::other_method),
         )
         .route("/api/files/{bucket}/{*key}", put(zenodo::put_file))
         .route("/api/deposit/depositions/{id}/files", post(zenodo::post_file))

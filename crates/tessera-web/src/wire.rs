@@ -39,15 +39,15 @@ const READ_ONLY_FIELDS: &[&str] = &[
     "recid",
 ];
 
+/// The members a draft's create and update body may set (`openapi::bodies::RecordBody`).
+pub(crate) const RECORD_MEMBERS: [&str; 4] = ["metadata", "access", "files", "organization"];
+
 /// Parses a create or update body: `metadata`, `access` and `files.enabled`.
 pub(crate) fn record_input(body: Value) -> ApiResult<RecordInput> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
-    if let Some(unknown) = body
-        .keys()
-        .find(|k| !["metadata", "access", "files", "organization"].contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str()))
-    {
+    if let Some(unknown) = body.keys().find(|k| !RECORD_MEMBERS.contains(&k.as_str()) && !READ_ONLY_FIELDS.contains(&k.as_str())) {
         return Err(ApiError::invalid_field(unknown, "unknown field"));
     }
     // Both read before either is refused, so one answer names what is wrong in each.

@@ -65,7 +65,7 @@ pub(crate) fn list<T>(items: &[T], to_json: impl Fn(&T) -> Value) -> Json<Value>
     Json(json!({"hits": {"hits": items.iter().map(to_json).collect::<Vec<_>>(), "total": items.len()}}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequestBody {
     #[serde(default)]
@@ -81,7 +81,7 @@ pub(crate) struct RequestBody {
 }
 
 /// Ask a record's stewards for access to its files, saying why.
-#[utoipa::path(post, path = "/api/records/{id}/access/requests", tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/access/requests", request_body = RequestBody, tag = "access", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The request, pending"), (status = 400, description = "Purpose or intended use missing"),
         (status = 403, description = "Nothing to request, or a grant exists"), (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn create_request(
@@ -118,7 +118,7 @@ pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject):
     Ok(Json(request_json(&state, &state.tessera.access_request(&subject, number_id(&id, "access request")?).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApprovalBody {
     #[serde(default)]
@@ -134,7 +134,7 @@ pub(crate) struct ApprovalBody {
 /// Approve with conditions: expiry, field of use, and an agreement the requester must accept
 /// (free text, or `agreement_policy`: a versioned agreement whose version in force the grant
 /// records).
-#[utoipa::path(post, path = "/api/access/requests/{request}/approve", tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/approve", request_body = ApprovalBody, tag = "access", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "Approved; waiting for the requester to accept"), (status = 409, description = "Decided already")))]
 pub(crate) async fn approve_request(
     State(state): State<AppState>,
@@ -148,7 +148,7 @@ pub(crate) async fn approve_request(
     Ok(Json(request_json(&state, &request)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefusalBody {
     #[serde(default)]
@@ -156,7 +156,7 @@ pub(crate) struct RefusalBody {
 }
 
 /// Refuse, with a reason for the requester.
-#[utoipa::path(post, path = "/api/access/requests/{request}/refuse", tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/refuse", request_body = RefusalBody, tag = "access", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "Refused"), (status = 400, description = "No reason given")))]
 pub(crate) async fn refuse_request(
     State(state): State<AppState>,
@@ -168,7 +168,7 @@ pub(crate) async fn refuse_request(
     Ok(Json(request_json(&state, &request)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AcceptBody {
     #[serde(default)]
@@ -179,7 +179,7 @@ pub(crate) struct AcceptBody {
 }
 
 /// The requester accepts the approval's conditions and receives the grant.
-#[utoipa::path(post, path = "/api/access/requests/{request}/accept", tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/accept", request_body = AcceptBody, tag = "access", params(("request" = String, Path, description = "Request id")),
     responses((status = 201, description = "The grant"), (status = 400, description = "The agreement was not accepted"), (status = 409, description = "Not approved")))]
 pub(crate) async fn accept_request(
     State(state): State<AppState>,
@@ -192,14 +192,14 @@ pub(crate) async fn accept_request(
     Ok((StatusCode::CREATED, Json(grant_json(&grant))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReacceptBody {
     version: i64,
 }
 
 /// The holder accepts the new version of the grant's agreement they were asked to; access resumes.
-#[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", tag = "access", params(("grant" = String, Path, description = "Grant id")),
+#[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", request_body = ReacceptBody, tag = "access", params(("grant" = String, Path, description = "Grant id")),
     responses((status = 200, description = "The grant, on the new version"), (status = 409, description = "Not the version asked for")))]
 pub(crate) async fn reaccept_grant(
     State(state): State<AppState>,
@@ -212,7 +212,7 @@ pub(crate) async fn reaccept_grant(
 }
 
 /// End a grant at once (the dataset's stewards).
-#[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", tag = "access", params(("grant" = String, Path, description = "Grant id")),
+#[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", request_body = RefusalBody, tag = "access", params(("grant" = String, Path, description = "Grant id")),
     responses((status = 200, description = "The revoked grant"), (status = 409, description = "Revoked already")))]
 pub(crate) async fn revoke_grant(
     State(state): State<AppState>,
@@ -263,16 +263,17 @@ fn link_json(state: &AppState, record: &str, link: &SecretLinkRow, secret: Optio
     value
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LinkBody {
+    #[schema(pattern = "^(metadata|files)$")]
     permission: String,
     #[serde(default)]
     expires: Option<String>,
 }
 
 /// Make a secret link for someone without an account (the depositor and curators).
-#[utoipa::path(post, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/access/links", request_body = LinkBody, tag = "access", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The link, with its secret under `token` (shown only now)"), (status = 403, description = "Not the depositor or a curator")))]
 pub(crate) async fn create_link(
     State(state): State<AppState>,

@@ -36,7 +36,7 @@ pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) 
 #[utoipa::path(get, path = "/api/communities/{id}/records", tag = "communities",
     params(("id" = String, Path, description = "Community id"), ("q" = Option<String>, Query, description = "Query text"),
         ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
-        ("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100")),
+        ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100")),
     responses((status = 200, description = "Hits, total and aggregations"), (status = 404, description = "No such community")))]
 pub(crate) async fn records(
     State(state): State<AppState>,
@@ -59,16 +59,17 @@ pub(crate) async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>
     Ok(Json(json!({"hits": {"hits": hits, "total": communities.len()}})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CommunityBody {
     slug: String,
     title: String,
+    #[schema(value_type = tessera_app::domain::OrgId)]
     organization: String,
 }
 
 /// Create a community, curated by an organization (its administrators).
-#[utoipa::path(post, path = "/api/communities", tag = "communities",
+#[utoipa::path(post, path = "/api/communities", request_body = CommunityBody, tag = "communities",
     responses((status = 201, description = "The community"), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -80,12 +81,12 @@ pub(crate) async fn create(
 }
 
 /// `{"communities": [{"id": "rivers"}, …]}`, as InvenioRDM's clients send it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct CommunitiesBody {
     communities: Vec<CommunityRef>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CommunityRef {
     id: String,
 }
@@ -100,7 +101,7 @@ impl CommunitiesBody {
 }
 
 /// Add the record's dataset to communities (whoever may edit the record and curates them).
-#[utoipa::path(post, path = "/api/records/{id}/communities", tag = "communities", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The record, with parent.communities"), (status = 403, description = "Not a curator of a community")))]
 pub(crate) async fn include(
     State(state): State<AppState>,
@@ -113,7 +114,7 @@ pub(crate) async fn include(
 }
 
 /// Take the record's dataset out of communities.
-#[utoipa::path(delete, path = "/api/records/{id}/communities", tag = "communities", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(delete, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The record, with parent.communities")))]
 pub(crate) async fn remove(
     State(state): State<AppState>,

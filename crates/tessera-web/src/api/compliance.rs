@@ -65,8 +65,8 @@ fn ten() -> usize {
 /// Recent restricted downloads not yet checked, riskiest first (secret links, then grants),
 /// for the organization's stewards to check.
 #[utoipa::path(get, path = "/api/organizations/{org}/compliance/sample", tag = "compliance",
-    params(("org" = String, Path, description = "Organization id"), ("days" = Option<i64>, Query, description = "How far back; 30 by default"),
-        ("size" = Option<usize>, Query, description = "How many; 10 by default")),
+    params(("org" = String, Path, description = "Organization id"), ("days" = Option<i64>, Query, description = "How far back, in days from 1 to 366; 30 by default"),
+        ("size" = Option<usize>, Query, description = "How many, from 1 to 100; 10 by default")),
     responses((status = 200, description = "Audit entries to check"), (status = 403, description = "Not a steward of it")))]
 pub(crate) async fn sample(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ pub(crate) async fn sample(
     Ok(Json(json!({"hits": {"hits": entries, "total": entries.len()}})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckBody {
     seq: i64,
@@ -89,7 +89,7 @@ pub(crate) struct CheckBody {
 }
 
 /// Record what checking one sampled download found: `{"seq", "verdict": "fine" | "concern", "finding"}`.
-#[utoipa::path(post, path = "/api/organizations/{org}/compliance/checks", tag = "compliance", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/compliance/checks", request_body = CheckBody, tag = "compliance", params(("org" = String, Path, description = "Organization id")),
     responses((status = 201, description = "The check"), (status = 400, description = "A field is wrong"), (status = 409, description = "Checked already")))]
 pub(crate) async fn check(
     State(state): State<AppState>,

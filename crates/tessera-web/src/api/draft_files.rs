@@ -24,7 +24,7 @@ use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_file_json, files_list_json};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct NewFile {
     key: String,
     /// The file's size: needed for a multipart transfer.
@@ -33,7 +33,7 @@ pub(crate) struct NewFile {
 }
 
 /// How the content will arrive: `L` (uploaded whole, the default) or `M` (in parts).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Transfer {
     #[serde(rename = "type")]
     kind: String,
@@ -66,7 +66,7 @@ impl NewFile {
 
 /// Declare files to upload: `[{"key": "data.csv"}, ...]`; for a multipart transfer,
 /// `{"key": …, "size": N, "transfer": {"type": "M", "parts": P, "part_size": S}}`.
-#[utoipa::path(post, path = "/api/records/{id}/draft/files", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft/files", request_body = Vec<NewFile>, tag = "draft files", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The declared files, pending upload"), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
 pub(crate) async fn init_files(
     State(state): State<AppState>,
@@ -85,8 +85,8 @@ pub(crate) async fn init_files(
 
 /// List a draft's files, all of them unless `size` (with `page`) asks for a page.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, description = "Page, from 1"),
-        ("size" = Option<usize>, Query, description = "Files per page, at most 1,000; all unless given")),
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
     responses((status = 200, description = "The draft's files")))]
 pub(crate) async fn list_files(
     State(state): State<AppState>,
@@ -158,6 +158,12 @@ impl FileAction<'_> {
     }
 }
 
+/// Any other method on a file's addresses, OPTIONS among them: refused with what the address
+/// takes, as the router refuses a method elsewhere.
+pub(crate) async fn other_method(Path((_, rest)): Path<(String, String)>) -> ApiError {
+    split_action(&rest).not_taking()
+}
+
 fn split_action(rest: &str) -> FileAction<'_> {
     if let Some((key, part)) = rest.rsplit_once("/content/")
         && let Ok(part) = part.parse()
@@ -204,6 +210,7 @@ fn get_content_doc() {}
 /// For a multipart transfer, `…/content/{part}` takes one part, in any order, with its
 /// optional `Content-MD5`.
 #[utoipa::path(put, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
+    request_body(content = crate::openapi::bodies::Bytes, content_type = "application/octet-stream"),
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The file, with its size and checksum"), (status = 413, description = "Larger than the configured limit")))]
 pub(crate) async fn put_content(

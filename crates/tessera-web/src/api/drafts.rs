@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::wire::{draft_json, record_input, record_json};
 
 /// Create a draft.
-#[utoipa::path(post, path = "/api/records", tag = "drafts",
+#[utoipa::path(post, path = "/api/records", tag = "drafts", request_body = crate::openapi::bodies::RecordBody,
     responses((status = 201, description = "The new draft, with its links"), (status = 400, description = "Malformed body"), (status = 401, description = "No valid token")))]
 pub(crate) async fn create_draft(
     State(state): State<AppState>,
@@ -42,7 +42,7 @@ pub(crate) async fn reserve_doi(State(state): State<AppState>, Caller(subject): 
 }
 
 /// Replace a draft's metadata, access and files settings.
-#[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", request_body = crate::openapi::bodies::RecordBody, params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The updated draft"), (status = 400, description = "Malformed body or unknown field")))]
 pub(crate) async fn update_draft(
     State(state): State<AppState>,

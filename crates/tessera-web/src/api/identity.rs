@@ -24,7 +24,7 @@ fn token_json(token: &tessera_app::TokenRow) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenBody {
     #[serde(default)]
@@ -44,7 +44,7 @@ pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): 
 }
 
 /// Make an API token; its secret is in the answer, and only there.
-#[utoipa::path(post, path = "/api/user/tokens", tag = "identity",
+#[utoipa::path(post, path = "/api/user/tokens", request_body = TokenBody, tag = "identity",
     responses((status = 201, description = "The token, with its secret under `token`"), (status = 400, description = "Unknown scope or bad expiry")))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
@@ -87,7 +87,7 @@ pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResu
     Ok(Json(json!({"hits": {"hits": orgs.iter().map(org_json).collect::<Vec<_>>(), "total": orgs.len()}})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrgBody {
     id: String,
@@ -97,7 +97,7 @@ pub(crate) struct OrgBody {
 }
 
 /// Add a member institution (platform administrators).
-#[utoipa::path(post, path = "/api/organizations", tag = "organizations",
+#[utoipa::path(post, path = "/api/organizations", request_body = OrgBody, tag = "organizations",
     responses((status = 201, description = "The organization"), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create_organization(
     State(state): State<AppState>,
@@ -131,15 +131,16 @@ pub(crate) async fn list_members(
     Ok(Json(json!({"hits": {"hits": members.iter().map(member_json).collect::<Vec<_>>(), "total": members.len()}})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MemberBody {
     email: String,
+    #[schema(pattern = "^(depositor|curator|steward|admin|auditor)$")]
     role: String,
 }
 
 /// Give a person a role in the organization (its administrators).
-#[utoipa::path(post, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/members", request_body = MemberBody, tag = "organizations", params(("org" = String, Path, description = "Organization id")),
     responses((status = 201, description = "The membership"), (status = 404, description = "No such person or organization")))]
 pub(crate) async fn add_member(
     State(state): State<AppState>,
@@ -159,7 +160,7 @@ pub(crate) struct RoleQuery {
 
 /// Take a role away from a member (its administrators).
 #[utoipa::path(delete, path = "/api/organizations/{org}/members/{user}", tag = "organizations",
-    params(("org" = String, Path, description = "Organization id"), ("user" = String, Path, description = "User id"), ("role" = String, Query, description = "The role to take away")),
+    params(("org" = String, Path, description = "Organization id"), ("user" = String, Path, description = "User id"), ("role" = String, Query, pattern = "^(depositor|curator|steward|admin|auditor)$", description = "The role to take away")),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such membership")))]
 pub(crate) async fn remove_member(
     State(state): State<AppState>,
@@ -187,15 +188,17 @@ pub(crate) async fn list_trust(State(state): State<AppState>, Path(org): Path<St
     Ok(trust_list(&org, &state.tessera.trusts(&org).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TrustBody {
+    #[schema(value_type = OrgId)]
     organization: String,
+    #[schema(value_type = DataClass)]
     data_class: String,
 }
 
 /// Trust a partner for a data class: its members' requests are granted at once (the organization's administrators).
-#[utoipa::path(post, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/trust", request_body = TrustBody, tag = "organizations", params(("org" = String, Path, description = "Organization id")),
     responses((status = 201, description = "Trusted"), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn add_trust(
     State(state): State<AppState>,
@@ -216,7 +219,7 @@ pub(crate) struct ClassQuery {
 
 /// Stop trusting a partner for a data class.
 #[utoipa::path(delete, path = "/api/organizations/{org}/trust/{partner}", tag = "organizations",
-    params(("org" = String, Path, description = "Organization id"), ("partner" = String, Path, description = "Trusted organization"), ("data_class" = String, Query, description = "The class")),
+    params(("org" = String, Path, description = "Organization id"), ("partner" = String, Path, description = "Trusted organization"), ("data_class" = DataClass, Query, description = "The class")),
     responses((status = 204, description = "No longer trusted"), (status = 404, description = "No such trust")))]
 pub(crate) async fn remove_trust(
     State(state): State<AppState>,

@@ -34,7 +34,7 @@ fn takedown_json(t: &TakedownRow) -> Value {
 }
 
 /// A report, as JSON from the API or as the landing page's form.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReportBody {
     #[serde(default)]
@@ -54,7 +54,7 @@ impl From<ReportBody> for ReportInput {
 /// Report a problem with a record (anyone, signed in or not): `{"kind": "privacy-breach" |
 /// "wrong-data" | "rights-claim" | "other", "description", "email"}`; the email, for someone
 /// without an account, is where the outcome is sent.
-#[utoipa::path(post, path = "/api/records/{id}/reports", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/reports", request_body = ReportBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The report, open"), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn create_report(
     State(state): State<AppState>,
@@ -79,7 +79,7 @@ pub(crate) async fn read_report(State(state): State<AppState>, Caller(subject): 
     Ok(Json(report_json(&state, &state.tessera.report(&subject, number_id(&id, "report")?).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TriageBody {
     status: String,
@@ -91,7 +91,7 @@ pub(crate) struct TriageBody {
 
 /// Move a report on: `{"status": "investigating"}`, or `{"status": "closed", "outcome":
 /// "dismissed" | "corrected", "note"}` (the reporter is told).
-#[utoipa::path(post, path = "/api/reports/{report}/triage", tag = "incidents", params(("report" = String, Path, description = "Report id")),
+#[utoipa::path(post, path = "/api/reports/{report}/triage", request_body = TriageBody, tag = "incidents", params(("report" = String, Path, description = "Report id")),
     responses((status = 200, description = "The report"), (status = 400, description = "A status or outcome is wrong"), (status = 409, description = "Closed already")))]
 pub(crate) async fn triage_report(
     State(state): State<AppState>,
@@ -104,7 +104,7 @@ pub(crate) async fn triage_report(
     Ok(Json(report_json(&state, &report)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TakedownBody {
     #[serde(default)]
@@ -114,7 +114,7 @@ pub(crate) struct TakedownBody {
 }
 
 /// Take a record's dataset down at once, pending review: `{"reason", "report"}`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown", request_body = TakedownBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The takedown"), (status = 409, description = "Taken down already")))]
 pub(crate) async fn take_down(
     State(state): State<AppState>,
@@ -127,7 +127,7 @@ pub(crate) async fn take_down(
     Ok((StatusCode::CREATED, Json(takedown_json(&takedown))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EndBody {
     #[serde(default)]
@@ -135,7 +135,7 @@ pub(crate) struct EndBody {
 }
 
 /// End a takedown by giving access back; open reports close as `restored`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown/restore", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown/restore", request_body = EndBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
     responses((status = 204, description = "Restored"), (status = 409, description = "Not taken down")))]
 pub(crate) async fn restore(
     State(state): State<AppState>,
@@ -149,7 +149,7 @@ pub(crate) async fn restore(
 
 /// End a takedown by deleting every file of the dataset (the metadata stays, with a
 /// tombstone); open reports close as `deleted`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown/delete", tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown/delete", request_body = EndBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
     responses((status = 204, description = "Deleted"), (status = 409, description = "Not taken down, or a legal hold")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,

@@ -29,7 +29,7 @@ pub(crate) async fn read_people(State(state): State<AppState>, Caller(subject): 
     Ok(Json(people_json(&state.tessera.dataset_people(&subject, record_id(&id)?).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PeopleBody {
     #[serde(default)]
@@ -40,7 +40,7 @@ pub(crate) struct PeopleBody {
 
 /// Name a dataset's curators (the depositor and curators may) or stewards (stewards and the
 /// organization's administrators may), by email; each list sent replaces the one before.
-#[utoipa::path(put, path = "/api/records/{id}/people", tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(put, path = "/api/records/{id}/people", request_body = PeopleBody, tag = "access", params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The people now named"), (status = 400, description = "An email with no account"),
         (status = 403, description = "May not name them")))]
 pub(crate) async fn name_people(

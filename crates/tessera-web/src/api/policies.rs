@@ -33,7 +33,7 @@ fn policy_json(state: &AppState, p: &Policy) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyBody {
     #[serde(default)]
@@ -83,7 +83,7 @@ pub(crate) async fn list_policies(State(state): State<AppState>) -> ApiResult<Js
 
 /// A new policy: `{"id", "kind": "agreement" | "licence", "title", "organization", "text",
 /// "effective", "terms": {"field_of_use", "duration_days"}}` (licences only have terms).
-#[utoipa::path(post, path = "/api/policies", tag = "policies",
+#[utoipa::path(post, path = "/api/policies", request_body = PolicyBody, tag = "policies",
     responses((status = 201, description = "The policy at version 1"), (status = 400, description = "A field is wrong"),
         (status = 403, description = "Not an administrator of the organization or platform"), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create_policy(
@@ -104,7 +104,7 @@ pub(crate) async fn read_policy(State(state): State<AppState>, Path(id): Path<St
 
 /// Publish the next version: `{"text", "changes", "effective", "title", "terms"}`. Grants stay
 /// on the version their holders accepted.
-#[utoipa::path(post, path = "/api/policies/{policy}/versions", tag = "policies", params(("policy" = String, Path, description = "Policy id")),
+#[utoipa::path(post, path = "/api/policies/{policy}/versions", request_body = PolicyBody, tag = "policies", params(("policy" = String, Path, description = "Policy id")),
     responses((status = 201, description = "The policy with its new version"), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn add_version(
     State(state): State<AppState>,

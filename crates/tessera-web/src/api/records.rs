@@ -73,7 +73,7 @@ pub(crate) async fn latest_version(
 
 /// The caller's drafts and published records, a numbered page at a time.
 #[utoipa::path(get, path = "/api/user/records", tag = "records",
-    params(("page" = Option<usize>, Query, description = "Page, from 1"), ("size" = Option<usize>, Query, description = "Hits per page, at most 100; 10 unless given")),
+    params(("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100; 10 unless given")),
     responses((status = 200, description = "Drafts first, then published records, newest first"), (status = 401, description = "No valid token")))]
 pub(crate) async fn list_user_records(
     State(state): State<AppState>,

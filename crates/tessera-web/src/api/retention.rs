@@ -78,7 +78,7 @@ pub(crate) async fn list_schedules(State(state): State<AppState>) -> ApiResult<J
     Ok(list(&state.tessera.retention_schedules().await?, schedule_json))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScheduleBody {
     #[serde(default)]
@@ -96,7 +96,7 @@ pub(crate) struct ScheduleBody {
 
 /// Add a schedule: keep files of a class, of an organization, or both, for `years` after
 /// `publication` or the `project-end`, then `delete-files` (the default) or `review`.
-#[utoipa::path(post, path = "/api/retention/schedules", tag = "retention",
+#[utoipa::path(post, path = "/api/retention/schedules", request_body = ScheduleBody, tag = "retention",
     responses((status = 201, description = "The schedule"), (status = 400, description = "A field is wrong"),
         (status = 403, description = "Not an administrator of the organization or the platform")))]
 pub(crate) async fn add_schedule(
@@ -147,7 +147,7 @@ pub(crate) async fn upcoming(State(state): State<AppState>, Caller(subject): Cal
     Ok(list(&due, due_json))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonBody {
     #[serde(default)]
@@ -157,8 +157,8 @@ pub(crate) struct ReasonBody {
 /// The files of a record deleted from storage, by deletion and then key, a numbered page at
 /// a time: for those who may edit the record.
 #[utoipa::path(get, path = "/api/records/{id}/deleted-files", tag = "retention",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, description = "Page, from 1"),
-        ("size" = Option<usize>, Query, description = "Files per page, at most 100; 10 unless given")),
+    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Files per page, at most 100; 10 unless given")),
     responses((status = 200, description = "Each file with its size, checksums, and when and why it was deleted"),
         (status = 403, description = "May not edit the record")))]
 pub(crate) async fn deleted_files(
@@ -197,7 +197,7 @@ pub(crate) async fn list_holds(State(state): State<AppState>, Caller(subject): C
 }
 
 /// Place a legal hold: no file of the dataset is deleted, by schedule or on request, until it is lifted.
-#[utoipa::path(post, path = "/api/records/{id}/holds", tag = "retention", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/holds", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The hold"), (status = 400, description = "No reason"), (status = 403, description = "Does not look after the record")))]
 pub(crate) async fn place_hold(
     State(state): State<AppState>,
@@ -223,7 +223,7 @@ pub(crate) async fn release_hold(
 }
 
 /// Ask for a record's files to be deleted (its depositor or curators); a curator decides.
-#[utoipa::path(post, path = "/api/records/{id}/deletion-requests", tag = "retention", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/deletion-requests", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, description = "Record id")),
     responses((status = 201, description = "The request, pending"), (status = 400, description = "No reason"),
         (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn request_deletion(
@@ -242,7 +242,7 @@ pub(crate) async fn deletion_queue(State(state): State<AppState>, Caller(subject
     Ok(list(&state.tessera.pending_deletion_requests(&subject).await?, deletion_request_json))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DecisionBody {
     #[serde(default)]
@@ -250,7 +250,7 @@ pub(crate) struct DecisionBody {
 }
 
 /// Approve a request for deletion: the record's files are deleted at once, leaving a tombstone.
-#[utoipa::path(post, path = "/api/deletion-requests/{request}/approve", tag = "retention", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/deletion-requests/{request}/approve", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "The request, approved"), (status = 409, description = "Decided already, or a legal hold")))]
 pub(crate) async fn approve_deletion(
     State(state): State<AppState>,
@@ -263,7 +263,7 @@ pub(crate) async fn approve_deletion(
 }
 
 /// Refuse a request for deletion, saying why in `note`.
-#[utoipa::path(post, path = "/api/deletion-requests/{request}/refuse", tag = "retention", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/deletion-requests/{request}/refuse", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, description = "Request id")),
     responses((status = 200, description = "The request, refused"), (status = 409, description = "Decided already")))]
 pub(crate) async fn refuse_deletion(
     State(state): State<AppState>,

@@ -22,8 +22,8 @@ const VOCABULARIES: &[&str] = &["licenses", "resourcetypes", "languages", "relat
 /// (`props.scheme: "tessera"`, with their terms and the version in force).
 #[utoipa::path(get, path = "/api/vocabularies/{vocabulary}", tag = "vocabularies",
     params(("vocabulary" = String, Path, description = "licenses, resourcetypes, languages, relationtypes, datetypes or contributorsroles"),
-        ("q" = Option<String>, Query, description = "Words of an id or title"), ("page" = Option<usize>, Query, description = "Page, from 1"),
-        ("size" = Option<usize>, Query, description = "Terms a page, 20 unless given, at most 1,000")),
+        ("q" = Option<String>, Query, description = "Words of an id or title"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+        ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Terms a page, 20 unless given, at most 1,000")),
     responses((status = 200, description = "Matching terms, `hits.total` counting them all"), (status = 404, description = "No such vocabulary")))]
 pub(crate) async fn list_terms(
     State(state): State<AppState>,

@@ -72,6 +72,8 @@ async fn bad_input_is_refused_cleanly() {
         (Method::DELETE, format!("{files}/ok.txt/content"), "GET,HEAD,PUT"),
         (Method::GET, format!("{files}/ok.txt/commit"), "POST"),
         (Method::DELETE, format!("{files}/ok.txt/content/2"), "PUT"),
+        (Method::OPTIONS, format!("{files}/ok.txt/commit"), "POST"),
+        (Method::PATCH, format!("{files}/ok.txt"), "GET,HEAD,DELETE"),
     ] {
         let response = api.request(method.clone(), &address).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {address}");
