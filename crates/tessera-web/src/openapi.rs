@@ -79,26 +79,34 @@ impl utoipa::Modify for Problems {
     }
 }
 
-/// The bodies that handlers read by hand rather than through a typed extractor, described for
-/// the document. They are only described, never built, hence `dead_code`.
+/// The shapes of what the API reads by hand and of what it answers, for the document. The
+/// handlers build their JSON in `wire.rs`; these only describe it, and are never built (hence
+/// `dead_code`; `Serialize` is derived for serde's attributes, which the document follows). The
+/// end-to-end tests check real answers against them (`it/openapi.rs`).
 #[allow(dead_code)]
-pub(crate) mod bodies {
-    use tessera_app::domain::{Access, Metadata, OrgId};
+pub(crate) mod shapes {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+    use tessera_app::domain::retention::Retention;
+    use tessera_app::domain::{DataClass, Embargo, Metadata, OrgId, Visibility};
     use utoipa::ToSchema;
+
+    use crate::error::FieldProblem;
 
     // `wire::record_input` reads it member by member, so that one answer names every problem.
     /// A draft's create and update body. The read-only members a client echoes back from what
     /// it read (`id`, `links`, `created`…) are accepted and ignored.
-    #[derive(ToSchema)]
+    #[derive(Serialize, ToSchema)]
     pub(crate) struct RecordBody {
         metadata: Option<Metadata>,
-        access: Option<Access>,
+        access: Option<tessera_app::domain::Access>,
         files: Option<FilesSetting>,
         /// The id of the member organization the record belongs to.
         organization: Option<OrgId>,
     }
 
-    #[derive(ToSchema)]
+    #[derive(Serialize, ToSchema)]
     pub(crate) struct FilesSetting {
         /// False for a metadata-only record.
         enabled: bool,
@@ -106,23 +114,322 @@ pub(crate) mod bodies {
 
     /// A Zenodo deposition's body: its metadata in Zenodo's own shape (`upload_type`,
     /// `creators` with `name` and `affiliation`, `description`…), or none at all.
-    #[derive(ToSchema)]
+    #[derive(Serialize, ToSchema)]
     pub(crate) struct DepositionBody {
         #[schema(value_type = Option<Object>)]
         metadata: Option<serde_json::Value>,
     }
 
     /// Bytes as they are, streamed to disk as they arrive.
-    #[derive(ToSchema)]
+    #[derive(Serialize, ToSchema)]
     #[schema(value_type = String, format = Binary)]
     pub(crate) struct Bytes(Vec<u8>);
 
     /// Zenodo's form upload: a `file` part, and optionally a `name` part before it.
-    #[derive(ToSchema)]
+    #[derive(Serialize, ToSchema)]
     pub(crate) struct FileForm {
         /// A name for the file other than the file part's own.
         name: Option<String>,
         file: Bytes,
+    }
+
+    /// What a draft and a published version both say, in InvenioRDM's shape.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RecordBase {
+        /// A positive integer, written as text.
+        id: String,
+        /// RFC 3339.
+        created: String,
+        updated: String,
+        parent: Parent,
+        versions: VersionPlace,
+        /// Whether it is, or a version of it is, published (an edit draft's is).
+        is_published: bool,
+        is_draft: bool,
+        /// A record's is `published`; a draft's `draft`, `new_version_draft`, or `published`
+        /// for an edit.
+        status: String,
+        #[schema(required = false)]
+        organization: OrgId,
+        metadata: Metadata,
+        access: AccessWithStatus,
+        files: FilesSummary,
+        /// Persistent identifiers by scheme (`doi`, `ark`).
+        pids: BTreeMap<String, Pid>,
+        #[schema(value_type = Object)]
+        custom_fields: serde_json::Value,
+    }
+
+    /// A published version of a dataset.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Record {
+        #[serde(flatten)]
+        base: RecordBase,
+        /// True when only the public stub of a metadata-only record is shown.
+        #[schema(required = false)]
+        metadata_only: bool,
+        /// Files deleted from storage: when, why and how many.
+        #[schema(required = false)]
+        deletions: Vec<Deletion>,
+        /// Addresses: `self`, `self_html`, `files`, `archive`, `versions`, `latest`,
+        /// `latest_html`, `draft`, and `request_access` for files not open to everyone.
+        links: BTreeMap<String, String>,
+    }
+
+    /// A draft: a new dataset, a new version of one, or an edit of a published version.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Draft {
+        #[serde(flatten)]
+        base: RecordBase,
+        /// Addresses: `self`, `self_html`, `files`, `publish`, `record`, `record_html`,
+        /// `versions`, `latest`.
+        links: BTreeMap<String, String>,
+        /// What would stop it being published, each with its field.
+        #[schema(required = false)]
+        errors: Vec<FieldProblem>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Parent {
+        /// The dataset all versions belong to.
+        id: String,
+        access: ParentAccess,
+        #[schema(required = false)]
+        communities: Communities,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ParentAccess {
+        owned_by: Option<Owner>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Owner {
+        /// The depositor's user id.
+        user: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Communities {
+        ids: Vec<String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct VersionPlace {
+        /// 1 for the first version.
+        index: i64,
+        is_latest: bool,
+        is_latest_draft: bool,
+    }
+
+    /// A record's access settings, with the status they give it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct AccessWithStatus {
+        record: Visibility,
+        files: Visibility,
+        embargo: Embargo,
+        #[schema(required = false)]
+        data_class: DataClass,
+        #[schema(required = false)]
+        partners: Vec<OrgId>,
+        #[schema(required = false)]
+        file_classes: BTreeMap<String, DataClass>,
+        #[schema(required = false)]
+        retention: Retention,
+        /// `open`, `restricted`, `embargoed` or `metadata-only`.
+        status: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct FilesSummary {
+        enabled: bool,
+        count: i64,
+        total_bytes: i64,
+        order: Vec<String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Pid {
+        identifier: String,
+        /// `datacite` or `ark`.
+        provider: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Deletion {
+        /// RFC 3339.
+        date: String,
+        reason: String,
+        /// What decided it: `record`, `schedule:{id}` or `request:{id}`.
+        basis: String,
+        files_count: u64,
+    }
+
+    /// A harvested record among search hits: its metadata as harvested, and where it is from.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct HarvestedRecord {
+        /// Its OAI-PMH identifier at the origin.
+        id: String,
+        created: String,
+        updated: String,
+        is_published: bool,
+        is_draft: bool,
+        /// `harvested`.
+        status: String,
+        #[schema(value_type = Object)]
+        metadata: serde_json::Value,
+        #[schema(value_type = Object)]
+        access: serde_json::Value,
+        #[schema(value_type = Object)]
+        origin: serde_json::Value,
+        links: BTreeMap<String, String>,
+    }
+
+    /// A search hit: a record of this repository, or one harvested from elsewhere.
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub(crate) enum Hit {
+        Record(Box<Record>),
+        Harvested(Box<HarvestedRecord>),
+    }
+
+    /// A page of search hits, in InvenioRDM's shape.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct SearchResult {
+        hits: SearchHits,
+        /// Each facet's values on this search: resource type, subject, licence, affiliation,
+        /// year, language, access status and origin.
+        aggregations: BTreeMap<String, Facet>,
+        #[schema(rename = "sortBy")]
+        sort_by: String,
+        /// `self`, and `prev` and `next` where there are such pages.
+        links: BTreeMap<String, String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct SearchHits {
+        hits: Vec<Hit>,
+        total: u64,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Facet {
+        buckets: Vec<Bucket>,
+        label: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Bucket {
+        key: String,
+        doc_count: u64,
+        label: String,
+        is_selected: bool,
+    }
+
+    /// Versions of a dataset, or the caller's drafts and records.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RecordList {
+        hits: RecordHits,
+        links: BTreeMap<String, String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RecordHits {
+        /// Published records, and for the caller's own list, drafts first.
+        #[schema(value_type = Vec<Object>)]
+        hits: Vec<serde_json::Value>,
+        total: u64,
+    }
+
+    /// A published file.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct File {
+        key: String,
+        size: i64,
+        /// `md5:` and the hex digest.
+        checksum: String,
+        mimetype: String,
+        /// `completed`.
+        status: String,
+        #[schema(value_type = Option<Object>)]
+        metadata: Option<serde_json::Value>,
+        access: FileAccess,
+        /// `self` and `content`.
+        links: BTreeMap<String, String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct FileAccess {
+        data_class: DataClass,
+    }
+
+    /// A file of a draft, uploaded or not yet.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DraftFile {
+        key: String,
+        created: String,
+        updated: String,
+        /// `pending` until its content is committed, then `completed`.
+        status: String,
+        size: Option<i64>,
+        /// `md5:` and the hex digest, once committed.
+        checksum: Option<String>,
+        mimetype: String,
+        #[schema(value_type = Option<Object>)]
+        metadata: Option<serde_json::Value>,
+        transfer: FileTransfer,
+        links: DraftFileLinks,
+    }
+
+    /// How the content arrives: `L`, whole, or `M`, in parts.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct FileTransfer {
+        #[schema(rename = "type")]
+        kind: String,
+        #[schema(required = false)]
+        parts: u64,
+        #[schema(required = false)]
+        part_size: u64,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DraftFileLinks {
+        #[schema(rename = "self")]
+        this: String,
+        /// None while a multipart transfer is open: its parts each have an address.
+        content: Option<String>,
+        commit: String,
+        #[schema(required = false)]
+        parts: Vec<PartLink>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct PartLink {
+        part: u64,
+        url: String,
+        expiration: String,
+    }
+
+    /// A record's files, all of them or a page.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RecordFiles {
+        enabled: bool,
+        default_preview: Option<String>,
+        order: Vec<String>,
+        entries: Vec<File>,
+        total: i64,
+        links: BTreeMap<String, String>,
+    }
+
+    /// A draft's files, all of them or a page.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DraftFiles {
+        enabled: bool,
+        default_preview: Option<String>,
+        order: Vec<String>,
+        entries: Vec<DraftFile>,
+        total: i64,
+        links: BTreeMap<String, String>,
     }
 }
 

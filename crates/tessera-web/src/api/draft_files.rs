@@ -67,7 +67,7 @@ impl NewFile {
 /// Declare files to upload: `[{"key": "data.csv"}, ...]`; for a multipart transfer,
 /// `{"key": …, "size": N, "transfer": {"type": "M", "parts": P, "part_size": S}}`.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files", request_body = Vec<NewFile>, tag = "draft files", params(("id" = String, Path, description = "Record id")),
-    responses((status = 201, description = "The declared files, pending upload"), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
+    responses((status = 201, description = "The declared files, pending upload", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
 pub(crate) async fn init_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -87,7 +87,7 @@ pub(crate) async fn init_files(
 #[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
-    responses((status = 200, description = "The draft's files")))]
+    responses((status = 200, description = "The draft's files", body = crate::openapi::shapes::DraftFiles)))]
 pub(crate) async fn list_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -126,7 +126,7 @@ fn whole_list(state: &AppState, id: RecordId, list: DraftFileList) -> Response {
 /// has (InvenioRDM's files-import; a new version starts with them all); answers with the
 /// draft's whole file list.
 #[utoipa::path(post, path = "/api/records/{id}/draft/actions/files-import", tag = "draft files", params(("id" = String, Path, description = "Record id")),
-    responses((status = 201, description = "The draft's files"), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
+    responses((status = 201, description = "The draft's files", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
 pub(crate) async fn import_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
     state.tessera.import_files(&subject, id).await?;
@@ -183,7 +183,7 @@ fn split_action(rest: &str) -> FileAction<'_> {
 /// Read one file's details.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The file")))]
+    responses((status = 200, description = "The file", body = crate::openapi::shapes::DraftFile)))]
 pub(crate) async fn get_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -210,9 +210,9 @@ fn get_content_doc() {}
 /// For a multipart transfer, `…/content/{part}` takes one part, in any order, with its
 /// optional `Content-MD5`.
 #[utoipa::path(put, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
-    request_body(content = crate::openapi::bodies::Bytes, content_type = "application/octet-stream"),
+    request_body(content = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"),
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The file, with its size and checksum"), (status = 413, description = "Larger than the configured limit")))]
+    responses((status = 200, description = "The file, with its size and checksum", body = crate::openapi::shapes::DraftFile), (status = 413, description = "Larger than the configured limit")))]
 pub(crate) async fn put_content(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -260,7 +260,7 @@ pub(crate) async fn put_content(
 /// Commit an uploaded file.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/commit", tag = "draft files",
     params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The committed file, with size and checksum")))]
+    responses((status = 200, description = "The committed file, with size and checksum", body = crate::openapi::shapes::DraftFile)))]
 pub(crate) async fn commit_file(
     State(state): State<AppState>,
     Caller(subject): Caller,

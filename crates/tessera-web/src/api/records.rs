@@ -18,7 +18,7 @@ use crate::wire::{draft_json, record_json};
 /// Read a published record; an `Accept` header naming an export format (DataCite, Dublin
 /// Core, schema.org, DCAT, CSL, BibTeX) gets the record in that format.
 #[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id")),
-    responses((status = 200, description = "The record"), (status = 404, description = "No published record with this id")))]
+    responses((status = 200, description = "The record", body = crate::openapi::shapes::Record), (status = 404, description = "No published record with this id")))]
 pub(crate) async fn read_record(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -47,7 +47,7 @@ pub(crate) async fn resolve_ark(State(state): State<AppState>, Path((naan, name)
 
 /// Every published version of the record's dataset, newest first.
 #[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, description = "Record id")),
-    responses((status = 200, description = "The versions, as search hits")))]
+    responses((status = 200, description = "The versions, as search hits", body = crate::openapi::shapes::RecordList)))]
 pub(crate) async fn list_versions(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -61,7 +61,7 @@ pub(crate) async fn list_versions(
 
 /// The latest published version of the record's dataset.
 #[utoipa::path(get, path = "/api/records/{id}/versions/latest", tag = "records", params(("id" = String, Path, description = "Record id")),
-    responses((status = 200, description = "The latest version")))]
+    responses((status = 200, description = "The latest version", body = crate::openapi::shapes::Record)))]
 pub(crate) async fn latest_version(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -74,7 +74,7 @@ pub(crate) async fn latest_version(
 /// The caller's drafts and published records, a numbered page at a time.
 #[utoipa::path(get, path = "/api/user/records", tag = "records",
     params(("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100; 10 unless given")),
-    responses((status = 200, description = "Drafts first, then published records, newest first"), (status = 401, description = "No valid token")))]
+    responses((status = 200, description = "Drafts first, then published records, newest first", body = crate::openapi::shapes::RecordList), (status = 401, description = "No valid token")))]
 pub(crate) async fn list_user_records(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -199,7 +199,7 @@ pub(crate) fn aggregations(state: &AppState, page: &SearchPage, filters: &[(Stri
 #[utoipa::path(get, path = "/api/records", tag = "records",
     params(("q" = Option<String>, Query, description = "Query text"), ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
         ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100")),
-    responses((status = 200, description = "Hits, total and aggregations")))]
+    responses((status = 200, description = "Hits, total and aggregations", body = crate::openapi::shapes::SearchResult)))]
 pub(crate) async fn search_records(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -50,7 +50,7 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
 /// `Tus-Resumable: 1.0.0`, `Upload-Length`, `Upload-Metadata` naming `record` (the draft) and
 /// `filename` (the file's key), base64-encoded.
 #[utoipa::path(post, path = "/api/uploads/", tag = "uploads",
-    request_body(content = Option<crate::openapi::bodies::Bytes>, content_type = "application/offset+octet-stream", description = "The first bytes, with creation-with-upload"),
+    request_body(content = Option<crate::openapi::shapes::Bytes>, content_type = "application/offset+octet-stream", description = "The first bytes, with creation-with-upload"),
     responses((status = 201, description = "Created: Location, Upload-Offset, Upload-Expires (or Repr-Digest when complete)"),
         (status = 400, description = "Missing or malformed Upload-Length or Upload-Metadata"), (status = 409, description = "The file is already committed"),
         (status = 412, description = "Tus-Resumable is not 1.0.0"), (status = 413, description = "Larger than Tus-Max-Size")))]
@@ -112,7 +112,7 @@ pub(crate) async fn status(
 /// Appends a piece at `Upload-Offset` (tus's `PATCH`), as `application/offset+octet-stream`,
 /// optionally with `Upload-Checksum`.
 #[utoipa::path(patch, path = "/api/uploads/{id}", tag = "uploads",
-    request_body(content = crate::openapi::bodies::Bytes, content_type = "application/offset+octet-stream"), params(("id" = String, Path, description = "Upload id")),
+    request_body(content = crate::openapi::shapes::Bytes, content_type = "application/offset+octet-stream"), params(("id" = String, Path, description = "Upload id")),
     responses((status = 204, description = "Kept: the new Upload-Offset"), (status = 409, description = "Upload-Offset is not where the upload stands"),
         (status = 413, description = "The piece would end past Upload-Length"), (status = 415, description = "Not application/offset+octet-stream"),
         (status = 460, description = "Checksum mismatch: the piece was not kept"), (status = 507, description = "Storage full: the upload was removed")))]

@@ -19,7 +19,7 @@ use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 
 /// Create a deposition, with Zenodo metadata or none.
-#[utoipa::path(post, path = "/api/deposit/depositions", tag = "zenodo", request_body = Option<crate::openapi::bodies::DepositionBody>,
+#[utoipa::path(post, path = "/api/deposit/depositions", tag = "zenodo", request_body = Option<crate::openapi::shapes::DepositionBody>,
     responses((status = 201, description = "The new deposition"), (status = 400, description = "Metadata Tessera cannot read")))]
 pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Caller, body: Body) -> ApiResult<Response> {
     let body = axum::body::to_bytes(body, state.config.max_json_bytes)
@@ -64,7 +64,7 @@ pub(crate) async fn list(
 }
 
 /// Replace a deposition's metadata; read-only fields a client echoes back are ignored.
-#[utoipa::path(put, path = "/api/deposit/depositions/{id}", tag = "zenodo", request_body = crate::openapi::bodies::DepositionBody, params(("id" = String, Path, description = "Deposition id")),
+#[utoipa::path(put, path = "/api/deposit/depositions/{id}", tag = "zenodo", request_body = crate::openapi::shapes::DepositionBody, params(("id" = String, Path, description = "Deposition id")),
     responses((status = 200, description = "The updated deposition")))]
 pub(crate) async fn update(
     State(state): State<AppState>,
@@ -87,7 +87,7 @@ pub(crate) async fn delete(State(state): State<AppState>, Caller(subject): Calle
 
 /// Upload a file into a deposition's bucket; the same key again replaces it.
 #[utoipa::path(put, path = "/api/files/{bucket}/{key}", tag = "zenodo",
-    request_body(content = crate::openapi::bodies::Bytes, content_type = "application/octet-stream"),
+    request_body(content = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"),
     params(("bucket" = String, Path, description = "The deposition's bucket"), ("key" = String, Path, description = "File name")),
     responses((status = 201, description = "The stored file")))]
 pub(crate) async fn put_file(
@@ -131,7 +131,7 @@ async fn store_file(
 /// Upload a file as a multipart form, the way Zenodo's older clients do: a `file` part, and
 /// optionally a `name` part before it to name the file otherwise. The part streams to disk.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/files", tag = "zenodo",
-    request_body(content = crate::openapi::bodies::FileForm, content_type = "multipart/form-data"),
+    request_body(content = crate::openapi::shapes::FileForm, content_type = "multipart/form-data"),
     params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The stored file")))]
 pub(crate) async fn post_file(
     State(state): State<AppState>,

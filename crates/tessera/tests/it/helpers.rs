@@ -147,7 +147,7 @@ pub(crate) fn ocfl_validator() -> String {
 
 /// The Python that has the reference validators, and the path of one of the project's
 /// checking scripts.
-fn reference_python(script: &str) -> (String, std::path::PathBuf) {
+pub(crate) fn reference_python(script: &str) -> (String, std::path::PathBuf) {
     let python = std::env::var("TESSERA_TEST_PYTHON").expect(
         "TESSERA_TEST_PYTHON must name the Python with the reference validators; scripts/test.sh installs them into a virtual environment",
     );

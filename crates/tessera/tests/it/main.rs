@@ -20,6 +20,7 @@ mod incidents;
 mod lifecycle;
 mod mail;
 mod oai;
+mod openapi;
 mod organizations;
 mod pages;
 mod policies;

@@ -1,0 +1,92 @@
+//! The records API's answers fit the schemas its OpenAPI document gives them.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Api, metadata, reference_python, start};
+
+/// Answers as they came, each with the document's path of its operation.
+struct Answers {
+    api: Api,
+    seen: Vec<Value>,
+}
+
+impl Answers {
+    async fn ask(&mut self, method: Method, template: &str, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.api.request(method.clone(), path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let (status, answer) = self.api.send(request).await;
+        assert!(status.is_success(), "{method} {path}: {status} {answer}");
+        self.seen.push(json!({"method": method.as_str(), "path": template, "status": status.as_u16(), "body": answer}));
+        answer
+    }
+}
+
+/// Every kind of answer a client of the records API reads, from a dataset described in full
+/// and taken through its life, checked with jsonschema against the document served beside it.
+#[tokio::test]
+async fn answers_fit_the_documented_schemas() {
+    let server = start(Default::default()).await;
+    let api = Api::new(&server, Some(server.user_token("ada@example.org")));
+    let mut answers = Answers { api: api.clone(), seen: Vec::new() };
+
+    let mut described = metadata("River temperatures");
+    described["contributors"] = json!([{"person_or_org": {"type": "personal", "given_name": "Grace", "family_name": "Hopper"},
+        "role": {"id": "datacollector"}, "affiliations": [{"name": "Afon Institute"}]}]);
+    described["additional_titles"] = json!([{"title": "Tymheredd afonydd", "type": {"id": "translated-title"}, "lang": {"id": "cym"}}]);
+    described["dates"] = json!([{"date": "2023-01/2023-12", "type": {"id": "collected"}}]);
+    described["related_identifiers"] = json!([{"identifier": "10.1234/other", "scheme": "doi", "relation_type": {"id": "issupplementto"}}]);
+    described["funding"] = json!([{"funder": {"name": "Research Council"}, "award": {"number": "RC-1", "title": {"en": "Rivers"}}}]);
+    described["locations"] = json!({"features": [{"geometry": {"type": "Point", "coordinates": [-3.18, 51.48]}, "place": "Cardiff"}]});
+    described["version"] = json!("1.0");
+    let body = json!({"metadata": described, "access": {"record": "public", "files": "public"}, "files": {"enabled": true}});
+    let draft = answers.ask(Method::POST, "/api/records", "/api/records", Some(body.clone())).await;
+    let id = draft["id"].as_str().unwrap().to_string();
+    let files = format!("/api/records/{id}/draft/files");
+    let declared =
+        json!([{"key": "data.csv"}, {"key": "big.bin", "size": 12_582_912, "transfer": {"type": "M", "parts": 2, "part_size": 6_291_456}}]);
+    answers.ask(Method::POST, "/api/records/{id}/draft/files", &files, Some(declared)).await;
+    answers.ask(Method::GET, "/api/records/{id}/draft/files/{key}", &format!("{files}/big.bin"), None).await;
+    assert_eq!(api.delete(&format!("{files}/big.bin")).await.0, StatusCode::NO_CONTENT);
+    let (status, uploaded) = api.upload(&format!("{files}/data.csv/content"), b"station,celsius\nTaff,11.5\n".to_vec()).await;
+    assert_eq!(status, StatusCode::OK, "{uploaded}");
+    answers.seen.push(json!({"method": "PUT", "path": "/api/records/{id}/draft/files/{key}/content", "status": 200, "body": uploaded}));
+    answers.ask(Method::POST, "/api/records/{id}/draft/files/{key}/commit", &format!("{files}/data.csv/commit"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/draft/files/{key}", &format!("{files}/data.csv"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/draft/files", &files, None).await;
+    answers.ask(Method::PUT, "/api/records/{id}/draft", &format!("/api/records/{id}/draft"), Some(body)).await;
+    answers.ask(Method::GET, "/api/records/{id}/draft", &format!("/api/records/{id}/draft"), None).await;
+    let record = answers
+        .ask(Method::POST, "/api/records/{id}/draft/actions/publish", &format!("/api/records/{id}/draft/actions/publish"), None)
+        .await;
+    assert_eq!(record["metadata"]["funding"][0]["award"]["number"], "RC-1", "{record}");
+
+    answers.ask(Method::GET, "/api/records/{id}", &format!("/api/records/{id}"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/files", &format!("/api/records/{id}/files"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/versions", &format!("/api/records/{id}/versions"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/versions/latest", &format!("/api/records/{id}/versions/latest"), None).await;
+    let found = answers.ask(Method::GET, "/api/records", "/api/records?q=river&size=5", None).await;
+    assert_eq!(found["hits"]["total"], 1, "{found}");
+    answers.ask(Method::POST, "/api/records/{id}/draft", &format!("/api/records/{id}/draft"), None).await;
+    answers.ask(Method::POST, "/api/records/{id}/versions", &format!("/api/records/{id}/versions"), None).await;
+    // A draft that could not be published yet says why.
+    let incomplete =
+        json!({"metadata": {"title": "Half done"}, "access": {"record": "public", "files": "restricted", "data_class": "restricted"}});
+    let unfinished = answers.ask(Method::POST, "/api/records", "/api/records", Some(incomplete)).await;
+    assert!(unfinished["errors"].as_array().is_some_and(|errors| !errors.is_empty()), "{unfinished}");
+    answers.ask(Method::GET, "/api/user/records", "/api/user/records", None).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (status, document) = api.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let (doc, seen) = (dir.path().join("openapi.json"), dir.path().join("answers.json"));
+    std::fs::write(&doc, document.to_string()).unwrap();
+    std::fs::write(&seen, Value::Array(answers.seen.clone()).to_string()).unwrap();
+    let (python, script) = reference_python("check-answers.py");
+    let output = std::process::Command::new(python).arg(script).arg(&doc).arg(&seen).output().expect("the checker runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains(&format!("{} fit, 0 do not", answers.seen.len())), "{report}");
+}
