@@ -31,7 +31,7 @@ pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Calle
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?
     };
-    let input = input_of(&body["metadata"])?;
+    let input = input_of(deposition_metadata(&body)?)?;
     let draft = state.tessera.create_draft(&subject, input).await?;
     Ok((StatusCode::CREATED, Json(deposition_of_draft(&state, &draft))).into_response())
 }
@@ -73,7 +73,7 @@ pub(crate) async fn update(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
-    let draft = state.tessera.update_draft(&subject, id, input_of(&body["metadata"])?).await?;
+    let draft = state.tessera.update_draft(&subject, id, input_of(deposition_metadata(&body)?)?).await?;
     Ok(Json(deposition_of_draft(&state, &draft)))
 }
 
@@ -245,7 +245,18 @@ fn zenodo_file(state: &AppState, id: RecordId, file: &tessera_app::FileView) -> 
 
 /// What a draft takes from Zenodo metadata. Unknown Zenodo fields are ignored, as Zenodo's
 /// own read-only ones are; what Tessera cannot read is a 400 naming the field.
+/// A deposition body's `metadata`: the body must be an object, as Zenodo's is.
+fn deposition_metadata(body: &Value) -> ApiResult<&Value> {
+    match body {
+        Value::Object(members) => Ok(members.get("metadata").unwrap_or(&Value::Null)),
+        _ => Err(ApiError::bad_request("the body must be a JSON object, with the deposition's metadata under `metadata`")),
+    }
+}
+
 fn input_of(zenodo: &Value) -> ApiResult<RecordInput> {
+    if !(zenodo.is_null() || zenodo.is_object()) {
+        return Err(ApiError::invalid_field("metadata", "must be an object of Zenodo's metadata"));
+    }
     let text = |field: &str| zenodo[field].as_str().filter(|s| !s.trim().is_empty()).map(str::to_string);
     let resource_type = text("upload_type").map(|kind| {
         let sub = match kind.as_str() {

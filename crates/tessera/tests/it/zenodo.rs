@@ -35,6 +35,13 @@ async fn a_zenodo_script_deposits_and_publishes_unchanged() {
     assert_eq!(discard.status(), StatusCode::BAD_REQUEST);
     let kept = client.get(format!("{depositions}/{id}")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(kept.status(), StatusCode::OK, "the deposition is still there");
+    // Metadata that is not an object is refused, not taken as none.
+    for body in [json!({"metadata": [null, null]}), json!({"metadata": 2.5}), json!([{"metadata": {}}])] {
+        let refused = client.put(format!("{depositions}/{id}")).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{body}");
+        let refused = client.post(&depositions).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
 
     // Bucket uploads, the second replacing the first.
     for content in [&b"first draft"[..], b"site,temp\nA,4.5\n"] {
