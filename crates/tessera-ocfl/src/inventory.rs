@@ -6,15 +6,14 @@ use std::sync::Arc;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+pub use crate::pathmap::{PathMap, Paths};
 use crate::sharing;
 
-/// Digest → paths. Sorted maps keep the serialised inventory deterministic.
-///
-/// An inventory repeats every version's state, and at 100,000 files a version a copy of each
-/// digest and path for each place it appears came to most of a parsed inventory's memory:
-/// `Inventory::from_json` holds each digest once, and each path of a version once with the
-/// version read before it (`sharing`).
-pub(crate) type PathMap = BTreeMap<Arc<str>, Vec<Arc<str>>>;
+// An inventory repeats every version's state, and at 100,000 files a version a copy of each
+// digest and path for each place it appears came to most of a parsed inventory's memory:
+// `Inventory::from_json` holds each digest once, and each path of a version once with the
+// version read before it (`sharing`). Each map is sorted, which keeps the serialised
+// inventory deterministic, and compact (`PathMap`).
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,12 +102,7 @@ impl Inventory {
             digest_algorithm: self.digest_algorithm.clone(),
             head: format!("v{number}"),
             content_directory: self.content_directory.clone(),
-            manifest: self
-                .manifest
-                .iter()
-                .filter(|(digest, _)| referenced.contains(&***digest))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            manifest: self.manifest.filtered(|digest| referenced.contains(&**digest)),
             versions,
             fixity: None,
         }
@@ -116,7 +110,7 @@ impl Inventory {
 
     /// Where the content with `digest` is stored, relative to the object root.
     pub fn content_path(&self, digest: &str) -> Option<&str> {
-        self.manifest.get(digest).and_then(|paths| paths.first()).map(|path| &**path)
+        self.manifest.get(digest).and_then(<[_]>::first).map(|path| &**path)
     }
 }
 
@@ -133,7 +127,7 @@ impl Version {
 
     /// How many logical files the version has.
     pub fn file_count(&self) -> usize {
-        self.state.values().map(Vec::len).sum()
+        self.state.values().map(|paths| paths.len()).sum()
     }
 
     pub fn digest_of(&self, logical_path: &str) -> Option<&str> {
@@ -219,13 +213,13 @@ mod tests {
     /// How many digests of the states are the manifest's own copy.
     fn shared(inventory: &Inventory) -> usize {
         let states = inventory.versions.values().flat_map(|v| v.state.keys());
-        states.filter(|digest| Arc::ptr_eq(inventory.manifest.get_key_value(&***digest).unwrap().0, digest)).count()
+        states.filter(|digest| Arc::ptr_eq(inventory.manifest.get_key_value(digest).unwrap().0, digest)).count()
     }
 
     /// How many paths of the second version are the first's own copy.
     fn shared_paths(inventory: &Inventory) -> usize {
-        let first: Vec<&Arc<str>> = inventory.versions["v1"].state.values().flatten().collect();
-        let second = inventory.versions["v2"].state.values().flatten();
+        let first: Vec<&Arc<str>> = inventory.versions["v1"].state.values().flat_map(|paths| paths.iter()).collect();
+        let second = inventory.versions["v2"].state.values().flat_map(|paths| paths.iter());
         second.filter(|path| first.iter().any(|known| Arc::ptr_eq(known, path))).count()
     }
 
@@ -262,7 +256,7 @@ mod tests {
         for bytes in [inventory_json(&digests, &digests[..2]), inventory_json(&reversed, &digests[..2])] {
             let inventory = Inventory::from_reader_sharing(bytes.as_slice(), known.clone()).unwrap();
             for mine in &known[..2] {
-                let (theirs, _) = inventory.manifest.get_key_value(&**mine).unwrap();
+                let (theirs, _) = inventory.manifest.get_key_value(mine).unwrap();
                 assert!(Arc::ptr_eq(theirs, mine), "{}…", &mine[..1]);
             }
             let (other, _) = inventory.manifest.get_key_value(digests[1].as_str()).unwrap();
@@ -282,7 +276,7 @@ mod tests {
             let inventory = Inventory::from_json(bytes).unwrap();
             assert_eq!((shared(&inventory), shared_paths(&inventory)), (digests, paths));
             let mut lists = inventory.manifest.values().chain(inventory.versions.values().flat_map(|v| v.state.values()));
-            assert!(lists.all(|paths| paths.len() > 1 || paths.capacity() == 1), "a digest of one path has room for it alone");
+            assert!(lists.all(|paths| paths.len() > 1 || matches!(paths, super::Paths::One(_))), "a digest's one path is held in place");
             // Read any other way, it is equal, only not shared; written back, it is what it was.
             let unshared: Inventory = serde_json::from_slice(bytes).unwrap();
             assert_eq!((shared(&unshared), shared_paths(&unshared), &unshared), (0, 0, &inventory));

@@ -3,6 +3,7 @@
 mod error;
 mod inventory;
 mod layout;
+mod pathmap;
 mod repo;
 mod sharing;
 #[cfg(test)]
@@ -10,7 +11,7 @@ mod streamed;
 pub mod validate;
 
 pub use error::Error;
-pub use inventory::{Inventory, User, Version};
+pub use inventory::{Inventory, PathMap, Paths, User, Version};
 pub use layout::object_root;
 pub use repo::{Document, FileSource, Hierarchy, NewVersion, OcflRepo, ReadInventory};
 pub use validate::{Finding, Report, check_placement, checks_at_once, validate_object, validate_object_counting};

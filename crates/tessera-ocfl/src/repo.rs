@@ -14,7 +14,7 @@ use tessera_storage::{ByteStream, Sha512, Store, WriteFn};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::inventory::{Inventory, PathMap, Truncated, User, Version, version_number};
+use crate::inventory::{Inventory, PathMap, Paths, Truncated, User, Version, version_number};
 use crate::layout::{self, OBJECT_NAMASTE};
 use crate::{Error, INVENTORY_TYPE, Result};
 
@@ -248,12 +248,7 @@ impl OcflRepo {
             .map(|(digest, _)| digest.clone())
             .collect();
         for version in previous.versions.values_mut() {
-            for (digest, logical) in version.state.iter_mut() {
-                if !kept.contains(digest) {
-                    logical.retain(|path| !purging(path));
-                }
-            }
-            version.state.retain(|_, logical| !logical.is_empty());
+            version.state.retain_paths(|digest, path| kept.contains(digest) || !purging(path));
         }
         drop(kept);
         // Content no version refers to any more, which is the content only purged paths held,
@@ -264,7 +259,7 @@ impl OcflRepo {
             let referenced = previous.versions.values().any(|v| v.state.contains_key(digest));
             if !referenced {
                 erased.push(digest.clone());
-                erased_paths.append(content_paths);
+                erased_paths.extend(content_paths.iter().cloned());
             }
             referenced
         });
@@ -302,7 +297,10 @@ impl OcflRepo {
 
         // Taken apart rather than copied: at a hundred thousand files each part is tens of MB.
         let (mut manifest, mut versions) = previous.map(|inv| (inv.manifest, inv.versions)).unwrap_or_default();
-        let mut state = PathMap::new();
+        // The new content and the new state, made whole once every file is in (`PathMap`).
+        let mut added: Vec<(Arc<str>, Paths)> = Vec::new();
+        let mut added_digests: HashSet<Arc<str>> = HashSet::new();
+        let mut state = Vec::with_capacity(new.state.len());
         // Local files are stored in batches, so the store can sync many at once.
         let mut local_files = Vec::with_capacity(PUT_FILES_BATCH);
         for (logical_path, source) in new.state {
@@ -314,8 +312,9 @@ impl OcflRepo {
             };
             // Content the object has is not written again, and the state takes the manifest's
             // own copy of its digest, held once (see `PathMap`).
-            let sha512 = match manifest.get_key_value(&digest) {
-                Some((known, _)) => known.clone(),
+            let known = manifest.get_key_value(&digest).map(|(known, _)| known).or_else(|| added_digests.get(&digest));
+            let sha512 = match known {
+                Some(known) => known.clone(),
                 None => {
                     let content_path = format!("{version_dir}/content/{logical_path}");
                     let key = format!("{root}/{content_path}");
@@ -334,17 +333,17 @@ impl OcflRepo {
                             self.store.put_written(&key, Box::new(move |out| (document.0)(out))).await?;
                         }
                     }
-                    manifest.insert(digest.clone(), vec![content_path.into()]);
+                    added.push((digest.clone(), Paths::One(content_path.into())));
+                    added_digests.insert(digest.clone());
                     digest
                 }
             };
-            // Room for the one path most digests have, not the four a first push makes.
-            state.entry(sha512).or_insert_with(|| Vec::with_capacity(1)).push(logical_path);
+            state.push((sha512, logical_path));
         }
         self.store.put_files(local_files).await?;
-        for paths in state.values_mut() {
-            paths.sort();
-        }
+        drop(added_digests);
+        manifest.extend_new(added);
+        let state = PathMap::from_pairs(state);
 
         let created = new.created.replace_nanosecond(0).unwrap_or(new.created).format(&Rfc3339).unwrap_or_default();
         versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user) });
@@ -818,8 +817,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(v2.head, "v2");
-        let lists: Vec<&Vec<Arc<str>>> = v2.head_version().unwrap().state.values().collect();
-        assert!(lists.iter().all(|paths| paths.len() > 1 || paths.capacity() == 1), "a digest of one path has room for it alone");
+        let lists: Vec<&Paths> = v2.head_version().unwrap().state.values().collect();
+        assert!(lists.iter().all(|paths| paths.len() > 1 || matches!(paths, Paths::One(_))), "a digest's one path is held in place");
         let stale = repo.commit("obj", version(1, vec![("1/record.json", FileSource::Bytes(Bytes::from_static(b"{}")))])).await;
         assert!(matches!(stale, Err(Error::Changed { base: 1, head: 2, .. })), "a version built on an old head is refused: {stale:?}");
         assert_eq!(v2.manifest.len(), 3, "the shared file and the unchanged record are stored once");

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::inventory::PathMap;
+use crate::inventory::{PathMap, Paths};
 
 /// What a parse has read so far, for what comes after to share.
 #[derive(Default)]
@@ -151,21 +151,22 @@ impl<'de> Visitor<'de> for PathMapVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathMap, A::Error> {
-        let mut paths = PathMap::new();
+        let mut entries = Vec::new();
         while let Some(digest) = map.next_key_seed(Digest { state: self.state })? {
             if !self.state {
-                paths.insert(digest, map.next_value_seed(Paths { digest: None })?);
+                let list = map.next_value_seed(PathList { digest: None })?;
+                entries.push((digest, list));
                 continue;
             }
-            let list = map.next_value_seed(Paths { digest: Some(&digest) })?;
+            let list = map.next_value_seed(PathList { digest: Some(&digest) })?;
             with_reading(|reading| {
                 if let Some(reading) = reading {
                     reading.current.extend(list.iter().map(|path| (digest.clone(), path.clone())));
                 }
             });
-            paths.insert(digest, list);
+            entries.push((digest, list));
         }
-        Ok(paths)
+        Ok(PathMap::from_entries(entries))
     }
 }
 
@@ -199,33 +200,38 @@ impl<'de> Visitor<'de> for Digest {
 }
 
 /// A list of paths for a digest: a state's for `digest`, else the manifest's. Most lists hold
-/// one path, and are made with room for just that: as serde makes them, with room for four,
-/// they came to 6.4 MB for each state or manifest of 100,000 files.
-struct Paths<'a> {
+/// one path, which is held in place (`Paths::One`).
+struct PathList<'a> {
     digest: Option<&'a Arc<str>>,
 }
 
-impl<'de> DeserializeSeed<'de> for Paths<'_> {
-    type Value = Vec<Arc<str>>;
+impl<'de> DeserializeSeed<'de> for PathList<'_> {
+    type Value = Paths;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Arc<str>>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Paths, D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Paths<'_> {
-    type Value = Vec<Arc<str>>;
+impl<'de> Visitor<'de> for PathList<'_> {
+    type Value = Paths;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of paths")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Arc<str>>, A::Error> {
-        let mut list = Vec::with_capacity(1);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Paths, A::Error> {
+        let Some(first) = seq.next_element_seed(Path { digest: self.digest })? else {
+            return Ok(Paths::Many(Box::default()));
+        };
+        let Some(second) = seq.next_element_seed(Path { digest: self.digest })? else {
+            return Ok(Paths::One(first));
+        };
+        let mut list = vec![first, second];
         while let Some(path) = seq.next_element_seed(Path { digest: self.digest })? {
             list.push(path);
         }
-        Ok(list)
+        Ok(Paths::Many(list.into_boxed_slice()))
     }
 }
 
