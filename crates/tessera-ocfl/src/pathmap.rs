@@ -69,6 +69,8 @@ impl PathMap {
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             entries.dedup_by(|later, kept| later.0 == kept.0);
         }
+        // Read a digest at a time, the list has room for up to twice as many.
+        entries.shrink_to_fit();
         Self { entries }
     }
 
