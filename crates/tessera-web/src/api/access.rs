@@ -81,7 +81,7 @@ pub(crate) struct RequestBody {
 }
 
 /// Ask a record's stewards for access to its files, saying why.
-#[utoipa::path(post, path = "/api/records/{id}/access/requests", request_body = RequestBody, tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/access/requests", request_body = RequestBody, tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The request, pending"), (status = 400, description = "Purpose or intended use missing"),
         (status = 403, description = "Nothing to request, or a grant exists"), (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn create_request(
@@ -97,7 +97,7 @@ pub(crate) async fn create_request(
 }
 
 /// Every request and grant for a record's dataset (its stewards).
-#[utoipa::path(get, path = "/api/records/{id}/access", tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/access", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "`requests` and `grants`"), (status = 403, description = "Not a steward of the record")))]
 pub(crate) async fn record_access(
     State(state): State<AppState>,
@@ -112,7 +112,7 @@ pub(crate) async fn record_access(
 }
 
 /// One request (its requester and the dataset's stewards).
-#[utoipa::path(get, path = "/api/access/requests/{request}", tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(get, path = "/api/access/requests/{request}", tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 200, description = "The request"), (status = 404, description = "No such request")))]
 pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(request_json(&state, &state.tessera.access_request(&subject, number_id(&id, "access request")?).await?)))
@@ -134,7 +134,7 @@ pub(crate) struct ApprovalBody {
 /// Approve with conditions: expiry, field of use, and an agreement the requester must accept
 /// (free text, or `agreement_policy`: a versioned agreement whose version in force the grant
 /// records).
-#[utoipa::path(post, path = "/api/access/requests/{request}/approve", request_body = ApprovalBody, tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/approve", request_body = ApprovalBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 200, description = "Approved; waiting for the requester to accept"), (status = 409, description = "Decided already")))]
 pub(crate) async fn approve_request(
     State(state): State<AppState>,
@@ -156,7 +156,7 @@ pub(crate) struct RefusalBody {
 }
 
 /// Refuse, with a reason for the requester.
-#[utoipa::path(post, path = "/api/access/requests/{request}/refuse", request_body = RefusalBody, tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/refuse", request_body = RefusalBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 200, description = "Refused"), (status = 400, description = "No reason given")))]
 pub(crate) async fn refuse_request(
     State(state): State<AppState>,
@@ -179,7 +179,7 @@ pub(crate) struct AcceptBody {
 }
 
 /// The requester accepts the approval's conditions and receives the grant.
-#[utoipa::path(post, path = "/api/access/requests/{request}/accept", request_body = AcceptBody, tag = "access", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/access/requests/{request}/accept", request_body = AcceptBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 201, description = "The grant"), (status = 400, description = "The agreement was not accepted"), (status = 409, description = "Not approved")))]
 pub(crate) async fn accept_request(
     State(state): State<AppState>,
@@ -199,7 +199,7 @@ pub(crate) struct ReacceptBody {
 }
 
 /// The holder accepts the new version of the grant's agreement they were asked to; access resumes.
-#[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", request_body = ReacceptBody, tag = "access", params(("grant" = String, Path, description = "Grant id")),
+#[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", request_body = ReacceptBody, tag = "access", params(("grant" = String, Path, pattern = "^[1-9][0-9]*$", description = "Grant id")),
     responses((status = 200, description = "The grant, on the new version"), (status = 409, description = "Not the version asked for")))]
 pub(crate) async fn reaccept_grant(
     State(state): State<AppState>,
@@ -212,7 +212,7 @@ pub(crate) async fn reaccept_grant(
 }
 
 /// End a grant at once (the dataset's stewards).
-#[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", request_body = RefusalBody, tag = "access", params(("grant" = String, Path, description = "Grant id")),
+#[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", request_body = RefusalBody, tag = "access", params(("grant" = String, Path, pattern = "^[1-9][0-9]*$", description = "Grant id")),
     responses((status = 200, description = "The revoked grant"), (status = 409, description = "Revoked already")))]
 pub(crate) async fn revoke_grant(
     State(state): State<AppState>,
@@ -273,7 +273,7 @@ pub(crate) struct LinkBody {
 }
 
 /// Make a secret link for someone without an account (the depositor and curators).
-#[utoipa::path(post, path = "/api/records/{id}/access/links", request_body = LinkBody, tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/access/links", request_body = LinkBody, tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The link, with its secret under `token` (shown only now)"), (status = 403, description = "Not the depositor or a curator")))]
 pub(crate) async fn create_link(
     State(state): State<AppState>,
@@ -287,7 +287,7 @@ pub(crate) async fn create_link(
 }
 
 /// A record's secret links (never their secrets).
-#[utoipa::path(get, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The links")))]
 pub(crate) async fn list_links(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let links = state.tessera.secret_links(&subject, record_id(&id)?).await?;
@@ -296,7 +296,7 @@ pub(crate) async fn list_links(State(state): State<AppState>, Caller(subject): C
 
 /// Revoke a secret link; it stops working at once.
 #[utoipa::path(delete, path = "/api/records/{id}/access/links/{link}", tag = "access",
-    params(("id" = String, Path, description = "Record id"), ("link" = String, Path, description = "Link id")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("link" = String, Path, description = "Link id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "No such link")))]
 pub(crate) async fn revoke_link(
     State(state): State<AppState>,

@@ -46,7 +46,7 @@ fn page(state: &AppState, path: &str, q: &PeriodQuery, entries: &[AuditEntry]) -
 /// Who did what to a record's dataset in a period (`from`, `to`: days or RFC 3339 times): its
 /// stewards, its organization's administrators and auditors. Each entry carries its hash.
 #[utoipa::path(get, path = "/api/records/{id}/audit", tag = "audit",
-    params(("id" = String, Path, description = "Record id"), ("from" = Option<String>, Query, description = "First day or moment"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment"), ("after" = Option<i64>, Query, description = "Next page: entries after this number")),
     responses((status = 200, description = "Entries, oldest first, 1,000 a page"), (status = 403, description = "May not see the trail")))]
 pub(crate) async fn dataset_audit(
@@ -77,7 +77,7 @@ pub(crate) async fn own_audit(
 /// administrators, auditors and stewards). Each line carries its own hash and the one before
 /// it in the whole trail, so each can be checked against `tessera audit verify`.
 #[utoipa::path(get, path = "/api/organizations/{org}/audit", tag = "audit",
-    params(("org" = String, Path, description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
     responses((status = 200, description = "JSON Lines, oldest first", content_type = "application/jsonl"), (status = 403, description = "May not see the trail")))]
 pub(crate) async fn organization_audit(

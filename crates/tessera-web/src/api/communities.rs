@@ -101,7 +101,7 @@ impl CommunitiesBody {
 }
 
 /// Add the record's dataset to communities (whoever may edit the record and curates them).
-#[utoipa::path(post, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The record, with parent.communities"), (status = 403, description = "Not a curator of a community")))]
 pub(crate) async fn include(
     State(state): State<AppState>,
@@ -114,7 +114,7 @@ pub(crate) async fn include(
 }
 
 /// Take the record's dataset out of communities.
-#[utoipa::path(delete, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(delete, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The record, with parent.communities")))]
 pub(crate) async fn remove(
     State(state): State<AppState>,

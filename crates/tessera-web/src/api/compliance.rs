@@ -23,7 +23,7 @@ fn check_json(c: &CheckRow) -> Value {
 /// revoked; reads and refusals per restricted dataset in the period; overdue deletions;
 /// records missing a steward, licence or retention; the download checks and their findings.
 #[utoipa::path(get, path = "/api/organizations/{org}/compliance", tag = "compliance",
-    params(("org" = String, Path, description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
     responses((status = 200, description = "The report"), (status = 403, description = "Not an administrator, auditor or steward of it")))]
 pub(crate) async fn report(
@@ -65,7 +65,7 @@ fn ten() -> usize {
 /// Recent restricted downloads not yet checked, riskiest first (secret links, then grants),
 /// for the organization's stewards to check.
 #[utoipa::path(get, path = "/api/organizations/{org}/compliance/sample", tag = "compliance",
-    params(("org" = String, Path, description = "Organization id"), ("days" = Option<i64>, Query, description = "How far back, in days from 1 to 366; 30 by default"),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("days" = Option<i64>, Query, description = "How far back, in days from 1 to 366; 30 by default"),
         ("size" = Option<usize>, Query, description = "How many, from 1 to 100; 10 by default")),
     responses((status = 200, description = "Audit entries to check"), (status = 403, description = "Not a steward of it")))]
 pub(crate) async fn sample(
@@ -89,7 +89,7 @@ pub(crate) struct CheckBody {
 }
 
 /// Record what checking one sampled download found: `{"seq", "verdict": "fine" | "concern", "finding"}`.
-#[utoipa::path(post, path = "/api/organizations/{org}/compliance/checks", request_body = CheckBody, tag = "compliance", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/compliance/checks", request_body = CheckBody, tag = "compliance", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 201, description = "The check"), (status = 400, description = "A field is wrong"), (status = 409, description = "Checked already")))]
 pub(crate) async fn check(
     State(state): State<AppState>,
@@ -104,7 +104,7 @@ pub(crate) async fn check(
 /// Figures about an organization fit to publish: counts of datasets by class, access
 /// requests, active grants and restricted downloads in the period; nobody is named.
 #[utoipa::path(get, path = "/api/organizations/{org}/figures", tag = "compliance",
-    params(("org" = String, Path, description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
     responses((status = 200, description = "The figures")))]
 pub(crate) async fn figures(

@@ -66,7 +66,7 @@ impl NewFile {
 
 /// Declare files to upload: `[{"key": "data.csv"}, ...]`; for a multipart transfer,
 /// `{"key": …, "size": N, "transfer": {"type": "M", "parts": P, "part_size": S}}`.
-#[utoipa::path(post, path = "/api/records/{id}/draft/files", request_body = Vec<NewFile>, tag = "draft files", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft/files", request_body = Vec<NewFile>, tag = "draft files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The declared files, pending upload", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
 pub(crate) async fn init_files(
     State(state): State<AppState>,
@@ -85,7 +85,7 @@ pub(crate) async fn init_files(
 
 /// List a draft's files, all of them unless `size` (with `page`) asks for a page.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
     responses((status = 200, description = "The draft's files", body = crate::openapi::shapes::DraftFiles)))]
 pub(crate) async fn list_files(
@@ -125,7 +125,7 @@ fn whole_list(state: &AppState, id: RecordId, list: DraftFileList) -> Response {
 /// Bring back into a new version's draft the files of the version before that it no longer
 /// has (InvenioRDM's files-import; a new version starts with them all); answers with the
 /// draft's whole file list.
-#[utoipa::path(post, path = "/api/records/{id}/draft/actions/files-import", tag = "draft files", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft/actions/files-import", tag = "draft files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The draft's files", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
 pub(crate) async fn import_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
@@ -182,7 +182,7 @@ fn split_action(rest: &str) -> FileAction<'_> {
 
 /// Read one file's details.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The file", body = crate::openapi::shapes::DraftFile)))]
 pub(crate) async fn get_file(
     State(state): State<AppState>,
@@ -201,7 +201,7 @@ pub(crate) async fn get_file(
 /// Download a draft file's content as uploaded, or as a new version carries it from the
 /// version before, with Range support, to check it before publishing.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 404, description = "No such file, or no content uploaded yet")))]
 #[allow(dead_code)]
 fn get_content_doc() {}
@@ -211,7 +211,7 @@ fn get_content_doc() {}
 /// optional `Content-MD5`.
 #[utoipa::path(put, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
     request_body(content = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"),
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The file, with its size and checksum", body = crate::openapi::shapes::DraftFile), (status = 413, description = "Larger than the configured limit")))]
 pub(crate) async fn put_content(
     State(state): State<AppState>,
@@ -259,7 +259,7 @@ pub(crate) async fn put_content(
 
 /// Commit an uploaded file.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/commit", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The committed file, with size and checksum", body = crate::openapi::shapes::DraftFile)))]
 pub(crate) async fn commit_file(
     State(state): State<AppState>,
@@ -294,7 +294,7 @@ pub(crate) async fn commit_file(
 /// is checked first: paths that leave the archive, links, devices, encrypted entries and
 /// expansion beyond the configured ratio refuse the whole archive before anything is written.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/unpack", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "The archive's key"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "The archive's key"),
         ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive")),
     responses((status = 200, description = "How many files and bytes were added"), (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
 #[allow(dead_code)]
@@ -302,7 +302,7 @@ fn unpack_doc() {}
 
 /// Remove a file from a draft.
 #[utoipa::path(delete, path = "/api/records/{id}/draft/files/{key}", tag = "draft files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 204, description = "Removed")))]
 pub(crate) async fn delete_file(
     State(state): State<AppState>,

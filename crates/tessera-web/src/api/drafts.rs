@@ -24,7 +24,7 @@ pub(crate) async fn create_draft(
 }
 
 /// Read a draft, with every problem that would stop it being published under `errors`.
-#[utoipa::path(get, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The draft", body = crate::openapi::shapes::Draft), (status = 404, description = "No such draft")))]
 pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let draft = state.tessera.draft(&subject, record_id(&id)?).await?;
@@ -33,7 +33,7 @@ pub(crate) async fn read_draft(State(state): State<AppState>, Caller(subject): C
 
 /// Reserve the DOI the draft will be published with (InvenioRDM's `pids/doi`): DataCite holds
 /// it as a draft DOI until publishing registers it.
-#[utoipa::path(post, path = "/api/records/{id}/draft/pids/doi", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft/pids/doi", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The draft, with pids.doi", body = crate::openapi::shapes::Draft), (status = 400, description = "No DataCite account configured"),
         (status = 502, description = "DataCite refused or could not be reached")))]
 pub(crate) async fn reserve_doi(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
@@ -42,7 +42,7 @@ pub(crate) async fn reserve_doi(State(state): State<AppState>, Caller(subject): 
 }
 
 /// Replace a draft's metadata, access and files settings.
-#[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", request_body = crate::openapi::shapes::RecordBody, params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(put, path = "/api/records/{id}/draft", tag = "drafts", request_body = crate::openapi::shapes::RecordBody, params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The updated draft", body = crate::openapi::shapes::Draft), (status = 400, description = "Malformed body or unknown field")))]
 pub(crate) async fn update_draft(
     State(state): State<AppState>,
@@ -55,7 +55,7 @@ pub(crate) async fn update_draft(
 }
 
 /// Discard a draft and its uploaded files.
-#[utoipa::path(delete, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(delete, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 204, description = "Discarded")))]
 pub(crate) async fn delete_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.tessera.delete_draft(&subject, record_id(&id)?).await?;
@@ -63,7 +63,7 @@ pub(crate) async fn delete_draft(State(state): State<AppState>, Caller(subject):
 }
 
 /// Open a draft to edit a published record's metadata (its files cannot change).
-#[utoipa::path(post, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The edit draft", body = crate::openapi::shapes::Draft)))]
 pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let draft = state.tessera.edit_record(&subject, record_id(&id)?).await?;
@@ -71,7 +71,7 @@ pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): 
 }
 
 /// Publish a draft as a new version (or a metadata edit) of its dataset.
-#[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 202, description = "The published record", body = crate::openapi::shapes::Record), (status = 400, description = "Every problem with the draft, under errors")))]
 pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let record = state.tessera.publish(&subject, record_id(&id)?).await?;
@@ -79,7 +79,7 @@ pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject)
 }
 
 /// Start a new version of a dataset, beginning with the latest version's metadata and files.
-#[utoipa::path(post, path = "/api/records/{id}/versions", tag = "drafts", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/versions", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The new-version draft", body = crate::openapi::shapes::Draft)))]
 pub(crate) async fn create_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let draft = state.tessera.new_version(&subject, record_id(&id)?).await?;

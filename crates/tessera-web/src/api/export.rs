@@ -68,7 +68,7 @@ pub(crate) struct ArchiveQuery {
 
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
-    params(("id" = String, Path, description = "Record id"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"),
            ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, ris, or the packages bagit, ro-crate and datapackage")),
     responses((status = 200, description = "The record in that format"), (status = 404, description = "No such record or format")))]
 pub(crate) async fn export(

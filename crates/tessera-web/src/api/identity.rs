@@ -68,7 +68,7 @@ pub(crate) async fn create_token(
 }
 
 /// Revoke one of the caller's tokens; it stops working at once.
-#[utoipa::path(delete, path = "/api/user/tokens/{id}", tag = "identity", params(("id" = String, Path, description = "Token id")),
+#[utoipa::path(delete, path = "/api/user/tokens/{id}", tag = "identity", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Token id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "The caller has no such token")))]
 pub(crate) async fn revoke_token(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: TokenId = id.parse().map_err(|_| ApiError::NotFound(format!("token {id}")))?;
@@ -109,7 +109,7 @@ pub(crate) async fn create_organization(
 }
 
 /// One organization.
-#[utoipa::path(get, path = "/api/organizations/{org}", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(get, path = "/api/organizations/{org}", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 200, description = "The organization"), (status = 404, description = "No such organization")))]
 pub(crate) async fn read_organization(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(org_json(&state.tessera.organization(&org_id(&org)?).await?)))
@@ -120,7 +120,7 @@ fn member_json(member: &tessera_app::MemberRow) -> Value {
 }
 
 /// An organization's members and their roles (its administrators).
-#[utoipa::path(get, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(get, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 200, description = "Members"), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
@@ -140,7 +140,7 @@ pub(crate) struct MemberBody {
 }
 
 /// Give a person a role in the organization (its administrators).
-#[utoipa::path(post, path = "/api/organizations/{org}/members", request_body = MemberBody, tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/members", request_body = MemberBody, tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 201, description = "The membership"), (status = 404, description = "No such person or organization")))]
 pub(crate) async fn add_member(
     State(state): State<AppState>,
@@ -160,7 +160,7 @@ pub(crate) struct RoleQuery {
 
 /// Take a role away from a member (its administrators).
 #[utoipa::path(delete, path = "/api/organizations/{org}/members/{user}", tag = "organizations",
-    params(("org" = String, Path, description = "Organization id"), ("user" = String, Path, description = "User id"), ("role" = String, Query, pattern = "^(depositor|curator|steward|admin|auditor)$", description = "The role to take away")),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("user" = String, Path, pattern = "^[1-9][0-9]*$", description = "User id"), ("role" = String, Query, pattern = "^(depositor|curator|steward|admin|auditor)$", description = "The role to take away")),
     responses((status = 204, description = "Removed"), (status = 404, description = "No such membership")))]
 pub(crate) async fn remove_member(
     State(state): State<AppState>,
@@ -181,7 +181,7 @@ fn trust_list(org: &OrgId, trusts: &[(OrgId, DataClass)]) -> Json<Value> {
 }
 
 /// The partners an organization trusts, and for which data classes.
-#[utoipa::path(get, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(get, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 200, description = "Trusted partners")))]
 pub(crate) async fn list_trust(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
     let org = org_id(&org)?;
@@ -198,7 +198,7 @@ pub(crate) struct TrustBody {
 }
 
 /// Trust a partner for a data class: its members' requests are granted at once (the organization's administrators).
-#[utoipa::path(post, path = "/api/organizations/{org}/trust", request_body = TrustBody, tag = "organizations", params(("org" = String, Path, description = "Organization id")),
+#[utoipa::path(post, path = "/api/organizations/{org}/trust", request_body = TrustBody, tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
     responses((status = 201, description = "Trusted"), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn add_trust(
     State(state): State<AppState>,
@@ -219,7 +219,7 @@ pub(crate) struct ClassQuery {
 
 /// Stop trusting a partner for a data class.
 #[utoipa::path(delete, path = "/api/organizations/{org}/trust/{partner}", tag = "organizations",
-    params(("org" = String, Path, description = "Organization id"), ("partner" = String, Path, description = "Trusted organization"), ("data_class" = DataClass, Query, description = "The class")),
+    params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("partner" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Trusted organization"), ("data_class" = DataClass, Query, description = "The class")),
     responses((status = 204, description = "No longer trusted"), (status = 404, description = "No such trust")))]
 pub(crate) async fn remove_trust(
     State(state): State<AppState>,

@@ -54,7 +54,7 @@ impl From<ReportBody> for ReportInput {
 /// Report a problem with a record (anyone, signed in or not): `{"kind": "privacy-breach" |
 /// "wrong-data" | "rights-claim" | "other", "description", "email"}`; the email, for someone
 /// without an account, is where the outcome is sent.
-#[utoipa::path(post, path = "/api/records/{id}/reports", request_body = ReportBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/reports", request_body = ReportBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The report, open"), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn create_report(
     State(state): State<AppState>,
@@ -73,7 +73,7 @@ pub(crate) async fn report_queue(State(state): State<AppState>, Caller(subject):
 }
 
 /// One report (its reporter, and those who review the dataset).
-#[utoipa::path(get, path = "/api/reports/{report}", tag = "incidents", params(("report" = String, Path, description = "Report id")),
+#[utoipa::path(get, path = "/api/reports/{report}", tag = "incidents", params(("report" = String, Path, pattern = "^[1-9][0-9]*$", description = "Report id")),
     responses((status = 200, description = "The report"), (status = 403, description = "Neither reporter nor reviewer")))]
 pub(crate) async fn read_report(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(report_json(&state, &state.tessera.report(&subject, number_id(&id, "report")?).await?)))
@@ -91,7 +91,7 @@ pub(crate) struct TriageBody {
 
 /// Move a report on: `{"status": "investigating"}`, or `{"status": "closed", "outcome":
 /// "dismissed" | "corrected", "note"}` (the reporter is told).
-#[utoipa::path(post, path = "/api/reports/{report}/triage", request_body = TriageBody, tag = "incidents", params(("report" = String, Path, description = "Report id")),
+#[utoipa::path(post, path = "/api/reports/{report}/triage", request_body = TriageBody, tag = "incidents", params(("report" = String, Path, pattern = "^[1-9][0-9]*$", description = "Report id")),
     responses((status = 200, description = "The report"), (status = 400, description = "A status or outcome is wrong"), (status = 409, description = "Closed already")))]
 pub(crate) async fn triage_report(
     State(state): State<AppState>,
@@ -114,7 +114,7 @@ pub(crate) struct TakedownBody {
 }
 
 /// Take a record's dataset down at once, pending review: `{"reason", "report"}`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown", request_body = TakedownBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown", request_body = TakedownBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The takedown"), (status = 409, description = "Taken down already")))]
 pub(crate) async fn take_down(
     State(state): State<AppState>,
@@ -135,7 +135,7 @@ pub(crate) struct EndBody {
 }
 
 /// End a takedown by giving access back; open reports close as `restored`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown/restore", request_body = EndBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown/restore", request_body = EndBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 204, description = "Restored"), (status = 409, description = "Not taken down")))]
 pub(crate) async fn restore(
     State(state): State<AppState>,
@@ -149,7 +149,7 @@ pub(crate) async fn restore(
 
 /// End a takedown by deleting every file of the dataset (the metadata stays, with a
 /// tombstone); open reports close as `deleted`.
-#[utoipa::path(post, path = "/api/records/{id}/takedown/delete", request_body = EndBody, tag = "incidents", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/takedown/delete", request_body = EndBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 204, description = "Deleted"), (status = 409, description = "Not taken down, or a legal hold")))]
 pub(crate) async fn delete(
     State(state): State<AppState>,

@@ -96,7 +96,7 @@ pub(crate) async fn create_policy(
 }
 
 /// One policy and its change log; public.
-#[utoipa::path(get, path = "/api/policies/{policy}", tag = "policies", params(("policy" = String, Path, description = "Policy id")),
+#[utoipa::path(get, path = "/api/policies/{policy}", tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
     responses((status = 200, description = "The policy"), (status = 404, description = "No such policy")))]
 pub(crate) async fn read_policy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(policy_json(&state, &state.tessera.policy(&id).await?)))
@@ -104,7 +104,7 @@ pub(crate) async fn read_policy(State(state): State<AppState>, Path(id): Path<St
 
 /// Publish the next version: `{"text", "changes", "effective", "title", "terms"}`. Grants stay
 /// on the version their holders accepted.
-#[utoipa::path(post, path = "/api/policies/{policy}/versions", request_body = PolicyBody, tag = "policies", params(("policy" = String, Path, description = "Policy id")),
+#[utoipa::path(post, path = "/api/policies/{policy}/versions", request_body = PolicyBody, tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
     responses((status = 201, description = "The policy with its new version"), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn add_version(
     State(state): State<AppState>,
@@ -118,7 +118,7 @@ pub(crate) async fn add_version(
 
 /// Ask every holder of a grant under an older version to accept the version in force (the
 /// organization's stewards); their access pauses until they do.
-#[utoipa::path(post, path = "/api/policies/{policy}/require-reacceptance", tag = "policies", params(("policy" = String, Path, description = "Policy id")),
+#[utoipa::path(post, path = "/api/policies/{policy}/require-reacceptance", tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
     responses((status = 200, description = "`grants`: the grants now waiting"), (status = 403, description = "Not a steward of the organization")))]
 pub(crate) async fn require_reacceptance(
     State(state): State<AppState>,

@@ -20,7 +20,7 @@ use crate::wire::{file_json, files_list_json};
 
 /// List a record's files, all of them unless `size` (with `page`) asks for a page.
 #[utoipa::path(get, path = "/api/records/{id}/files", tag = "record files",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
     responses((status = 200, description = "The files", body = crate::openapi::shapes::RecordFiles), (status = 403, description = "The files are restricted")))]
 pub(crate) async fn list_record_files(
@@ -138,7 +138,7 @@ pub(crate) fn readable_entries(
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
 #[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
-    params(("id" = String, Path, description = "Record id"), ("key" = String, Path, description = "File key")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
     responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
 pub(crate) async fn get_record_file(
     State(state): State<AppState>,
@@ -262,7 +262,7 @@ fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
 }
 
 /// All files of a record as one zip (or tar, with `?archive=tar`), streamed as it is made.
-#[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "A zip of every file", content_type = "application/zip")))]
 pub(crate) async fn download_archive(
     State(state): State<AppState>,

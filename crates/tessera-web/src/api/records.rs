@@ -17,7 +17,7 @@ use crate::wire::{draft_json, record_json};
 
 /// Read a published record; an `Accept` header naming an export format (DataCite, Dublin
 /// Core, schema.org, DCAT, CSL, BibTeX) gets the record in that format.
-#[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The record", body = crate::openapi::shapes::Record), (status = 404, description = "No published record with this id")))]
 pub(crate) async fn read_record(
     State(state): State<AppState>,
@@ -46,7 +46,7 @@ pub(crate) async fn resolve_ark(State(state): State<AppState>, Path((naan, name)
 }
 
 /// Every published version of the record's dataset, newest first.
-#[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The versions, as search hits", body = crate::openapi::shapes::RecordList)))]
 pub(crate) async fn list_versions(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub(crate) async fn list_versions(
 }
 
 /// The latest published version of the record's dataset.
-#[utoipa::path(get, path = "/api/records/{id}/versions/latest", tag = "records", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/versions/latest", tag = "records", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The latest version", body = crate::openapi::shapes::Record)))]
 pub(crate) async fn latest_version(
     State(state): State<AppState>,

@@ -157,7 +157,7 @@ pub(crate) struct ReasonBody {
 /// The files of a record deleted from storage, by deletion and then key, a numbered page at
 /// a time: for those who may edit the record.
 #[utoipa::path(get, path = "/api/records/{id}/deleted-files", tag = "retention",
-    params(("id" = String, Path, description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Files per page, at most 100; 10 unless given")),
     responses((status = 200, description = "Each file with its size, checksums, and when and why it was deleted"),
         (status = 403, description = "May not edit the record")))]
@@ -190,14 +190,14 @@ pub(crate) async fn deleted_files(
 }
 
 /// Every legal hold on a record's dataset, lifted or not.
-#[utoipa::path(get, path = "/api/records/{id}/holds", tag = "retention", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(get, path = "/api/records/{id}/holds", tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 200, description = "The holds"), (status = 403, description = "Does not look after the record")))]
 pub(crate) async fn list_holds(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.holds(&subject, record_id(&id)?).await?, hold_json))
 }
 
 /// Place a legal hold: no file of the dataset is deleted, by schedule or on request, until it is lifted.
-#[utoipa::path(post, path = "/api/records/{id}/holds", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/holds", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The hold"), (status = 400, description = "No reason"), (status = 403, description = "Does not look after the record")))]
 pub(crate) async fn place_hold(
     State(state): State<AppState>,
@@ -211,7 +211,7 @@ pub(crate) async fn place_hold(
 
 /// Lift a legal hold.
 #[utoipa::path(delete, path = "/api/records/{id}/holds/{hold}", tag = "retention",
-    params(("id" = String, Path, description = "Record id"), ("hold" = String, Path, description = "Hold id")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("hold" = String, Path, description = "Hold id")),
     responses((status = 200, description = "The hold, lifted"), (status = 409, description = "Lifted already")))]
 pub(crate) async fn release_hold(
     State(state): State<AppState>,
@@ -223,7 +223,7 @@ pub(crate) async fn release_hold(
 }
 
 /// Ask for a record's files to be deleted (its depositor or curators); a curator decides.
-#[utoipa::path(post, path = "/api/records/{id}/deletion-requests", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, description = "Record id")),
+#[utoipa::path(post, path = "/api/records/{id}/deletion-requests", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
     responses((status = 201, description = "The request, pending"), (status = 400, description = "No reason"),
         (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn request_deletion(
@@ -250,7 +250,7 @@ pub(crate) struct DecisionBody {
 }
 
 /// Approve a request for deletion: the record's files are deleted at once, leaving a tombstone.
-#[utoipa::path(post, path = "/api/deletion-requests/{request}/approve", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/deletion-requests/{request}/approve", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 200, description = "The request, approved"), (status = 409, description = "Decided already, or a legal hold")))]
 pub(crate) async fn approve_deletion(
     State(state): State<AppState>,
@@ -263,7 +263,7 @@ pub(crate) async fn approve_deletion(
 }
 
 /// Refuse a request for deletion, saying why in `note`.
-#[utoipa::path(post, path = "/api/deletion-requests/{request}/refuse", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, description = "Request id")),
+#[utoipa::path(post, path = "/api/deletion-requests/{request}/refuse", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
     responses((status = 200, description = "The request, refused"), (status = 409, description = "Decided already")))]
 pub(crate) async fn refuse_deletion(
     State(state): State<AppState>,

@@ -37,7 +37,7 @@ pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Calle
 }
 
 /// One deposition.
-#[utoipa::path(get, path = "/api/deposit/depositions/{id}", tag = "zenodo", params(("id" = String, Path, description = "Deposition id")),
+#[utoipa::path(get, path = "/api/deposit/depositions/{id}", tag = "zenodo", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
     responses((status = 200, description = "The deposition")))]
 pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
@@ -64,7 +64,7 @@ pub(crate) async fn list(
 }
 
 /// Replace a deposition's metadata; read-only fields a client echoes back are ignored.
-#[utoipa::path(put, path = "/api/deposit/depositions/{id}", tag = "zenodo", request_body = crate::openapi::shapes::DepositionBody, params(("id" = String, Path, description = "Deposition id")),
+#[utoipa::path(put, path = "/api/deposit/depositions/{id}", tag = "zenodo", request_body = crate::openapi::shapes::DepositionBody, params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
     responses((status = 200, description = "The updated deposition")))]
 pub(crate) async fn update(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ pub(crate) async fn update(
 }
 
 /// Delete an unpublished deposition.
-#[utoipa::path(delete, path = "/api/deposit/depositions/{id}", tag = "zenodo", params(("id" = String, Path, description = "Deposition id")),
+#[utoipa::path(delete, path = "/api/deposit/depositions/{id}", tag = "zenodo", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
     responses((status = 204, description = "Deleted")))]
 pub(crate) async fn delete(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.tessera.delete_draft(&subject, record_id(&id)?).await?;
@@ -88,7 +88,7 @@ pub(crate) async fn delete(State(state): State<AppState>, Caller(subject): Calle
 /// Upload a file into a deposition's bucket; the same key again replaces it.
 #[utoipa::path(put, path = "/api/files/{bucket}/{key}", tag = "zenodo",
     request_body(content = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"),
-    params(("bucket" = String, Path, description = "The deposition's bucket"), ("key" = String, Path, description = "File name")),
+    params(("bucket" = String, Path, pattern = "^[1-9][0-9]*$", description = "The deposition's bucket"), ("key" = String, Path, description = "File name")),
     responses((status = 201, description = "The stored file")))]
 pub(crate) async fn put_file(
     State(state): State<AppState>,
@@ -132,7 +132,7 @@ async fn store_file(
 /// optionally a `name` part before it to name the file otherwise. The part streams to disk.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/files", tag = "zenodo",
     request_body(content = crate::openapi::shapes::FileForm, content_type = "multipart/form-data"),
-    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The stored file")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The stored file")))]
 pub(crate) async fn post_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -166,7 +166,7 @@ pub(crate) async fn post_file(
 
 /// Publish a deposition.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/publish", tag = "zenodo",
-    params(("id" = String, Path, description = "Deposition id")), responses((status = 202, description = "The published deposition")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 202, description = "The published deposition")))]
 pub(crate) async fn publish(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let record = state.tessera.publish(&subject, record_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(deposition_of_record(&state, &record))).into_response())
@@ -174,7 +174,7 @@ pub(crate) async fn publish(State(state): State<AppState>, Caller(subject): Call
 
 /// Open a published deposition for editing its metadata.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/edit", tag = "zenodo",
-    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The deposition, being edited")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The deposition, being edited")))]
 pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let draft = state.tessera.edit_record(&subject, record_id(&id)?).await?;
     Ok((StatusCode::CREATED, Json(deposition_of_draft(&state, &draft))).into_response())
@@ -182,7 +182,7 @@ pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller,
 
 /// Throw away the edits of a published deposition.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/discard", tag = "zenodo",
-    params(("id" = String, Path, description = "Deposition id")),
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
     responses((status = 201, description = "The deposition as published"), (status = 400, description = "The deposition was never published")))]
 pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
@@ -201,7 +201,7 @@ pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Call
 /// Start a new version, carrying the files over. As on Zenodo, the answer is the published
 /// deposition; the new version is at its `links.latest_draft`.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/newversion", tag = "zenodo",
-    params(("id" = String, Path, description = "Deposition id")), responses((status = 201, description = "The published deposition")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The published deposition")))]
 pub(crate) async fn new_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let draft = state.tessera.new_version(&subject, id).await?;
