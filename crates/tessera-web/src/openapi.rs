@@ -18,7 +18,7 @@ use crate::health;
         draft_files::init_files, draft_files::list_files, draft_files::get_file, draft_files::get_content_doc, draft_files::import_files, draft_files::put_content, draft_files::commit_file, draft_files::unpack_doc, draft_files::delete_file,
         records::read_record, records::resolve_ark, export::export, zenodo::create, zenodo::read, zenodo::list, zenodo::update,
         zenodo::delete, zenodo::put_file, zenodo::post_file, zenodo::publish, zenodo::edit, zenodo::discard, zenodo::new_version, records::list_versions, records::latest_version, records::list_user_records,
-        record_files::list_record_files, record_files::get_record_file, record_files::download_archive,
+        record_files::list_record_files, record_files::get_file_doc, record_files::get_record_file, record_files::download_archive,
         search::search_records, health::health, health::ready,
         crate::ui::session::current_session, identity::list_tokens, identity::create_token, identity::revoke_token,
         identity::list_organizations, identity::create_organization, identity::read_organization,

@@ -136,6 +136,13 @@ pub(crate) fn readable_entries(
     })
 }
 
+/// One file's details: its size, checksum and data class.
+#[utoipa::path(get, path = "/api/records/{id}/files/{key}", tag = "record files",
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
+    responses((status = 200, description = "The file", body = crate::openapi::shapes::File), (status = 403, description = "The files are restricted"), (status = 404, description = "No such file")))]
+#[allow(dead_code)]
+fn get_file_doc() {}
+
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
 #[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),

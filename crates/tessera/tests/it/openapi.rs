@@ -65,6 +65,7 @@ async fn answers_fit_the_documented_schemas() {
 
     answers.ask(Method::GET, "/api/records/{id}", &format!("/api/records/{id}"), None).await;
     answers.ask(Method::GET, "/api/records/{id}/files", &format!("/api/records/{id}/files"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/files/{key}", &format!("/api/records/{id}/files/data.csv"), None).await;
     answers.ask(Method::GET, "/api/records/{id}/versions", &format!("/api/records/{id}/versions"), None).await;
     answers.ask(Method::GET, "/api/records/{id}/versions/latest", &format!("/api/records/{id}/versions/latest"), None).await;
     let found = answers.ask(Method::GET, "/api/records", "/api/records?q=river&size=5", None).await;
