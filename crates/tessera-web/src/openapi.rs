@@ -431,6 +431,121 @@ pub(crate) mod shapes {
         total: i64,
         links: BTreeMap<String, String>,
     }
+
+    /// A request for access to a dataset's files, with its purpose and, once decided, its
+    /// conditions.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct AccessRequest {
+        id: String,
+        /// The record asked about.
+        record: String,
+        /// The organization whose stewards decide.
+        organization: Option<OrgId>,
+        /// The requester's user id.
+        requester: String,
+        purpose: String,
+        project: Option<String>,
+        intended_use: Option<String>,
+        duration_days: Option<i64>,
+        /// The files asked for, or null for all of them.
+        files: Option<Vec<String>>,
+        /// `pending`, `approved`, `accepted`, `refused`, `withdrawn` or `expired`.
+        status: String,
+        decided_by: Option<String>,
+        decided: Option<String>,
+        /// Why it was refused, or what the steward said.
+        reason: Option<String>,
+        conditions: Conditions,
+        created: String,
+        updated: String,
+        /// `self` and `record`.
+        links: BTreeMap<String, String>,
+    }
+
+    /// The conditions a steward approved a request on.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Conditions {
+        expires: Option<String>,
+        field_of_use: Option<String>,
+        /// The agreement's text, which the requester accepts.
+        agreement: Option<String>,
+        /// The policy whose current version is the agreement.
+        agreement_policy: Option<String>,
+    }
+
+    /// Access given to one person to a dataset's files, for a purpose and until a date.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Grant {
+        id: String,
+        /// The request it came from, if it came from one.
+        request: Option<String>,
+        /// The dataset: every version's files.
+        dataset: String,
+        /// The holder's user id.
+        user: String,
+        /// The files it covers, or null for all of them.
+        files: Option<Vec<String>>,
+        purpose: String,
+        field_of_use: Option<String>,
+        agreement: Option<String>,
+        granted_by: Option<String>,
+        created: String,
+        expires: Option<String>,
+        revoked: Option<String>,
+        revoke_reason: Option<String>,
+        /// The agreement's policy and the version accepted; `reaccept_version` when a newer
+        /// one must be accepted to keep access.
+        agreement_policy: Option<AgreementVersion>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct AgreementVersion {
+        id: String,
+        version: Option<i64>,
+        reaccept_version: Option<i64>,
+    }
+
+    /// A secret link to a dataset.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct SecretLink {
+        id: String,
+        /// `metadata` or `files`.
+        permission: String,
+        created_by: Option<String>,
+        created: String,
+        expires: Option<String>,
+        revoked: Option<String>,
+        /// The secret, only in the answer that creates the link.
+        #[schema(required = false)]
+        token: String,
+        /// `html` and `record`, with the secret, only in the answer that creates the link.
+        #[schema(required = false)]
+        links: BTreeMap<String, String>,
+    }
+
+    /// Access requests, as a list of hits.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct AccessRequests {
+        hits: Hits<AccessRequest>,
+    }
+
+    /// Grants, as a list of hits.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Grants {
+        hits: Hits<Grant>,
+    }
+
+    /// Secret links, as a list of hits.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct SecretLinks {
+        hits: Hits<SecretLink>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Hits<T: ToSchema> {
+        hits: Vec<T>,
+        total: u64,
+    }
 }
 
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

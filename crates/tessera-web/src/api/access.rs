@@ -82,7 +82,7 @@ pub(crate) struct RequestBody {
 
 /// Ask a record's stewards for access to its files, saying why.
 #[utoipa::path(post, path = "/api/records/{id}/access/requests", request_body = RequestBody, tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The request, pending"), (status = 400, description = "Purpose or intended use missing"),
+    responses((status = 201, description = "The request, pending", body = crate::openapi::shapes::AccessRequest), (status = 400, description = "Purpose or intended use missing"),
         (status = 403, description = "Nothing to request, or a grant exists"), (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn create_request(
     State(state): State<AppState>,
@@ -113,7 +113,7 @@ pub(crate) async fn record_access(
 
 /// One request (its requester and the dataset's stewards).
 #[utoipa::path(get, path = "/api/access/requests/{request}", tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 200, description = "The request"), (status = 404, description = "No such request")))]
+    responses((status = 200, description = "The request", body = crate::openapi::shapes::AccessRequest), (status = 404, description = "No such request")))]
 pub(crate) async fn read_request(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(request_json(&state, &state.tessera.access_request(&subject, number_id(&id, "access request")?).await?)))
 }
@@ -135,7 +135,7 @@ pub(crate) struct ApprovalBody {
 /// (free text, or `agreement_policy`: a versioned agreement whose version in force the grant
 /// records).
 #[utoipa::path(post, path = "/api/access/requests/{request}/approve", request_body = ApprovalBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 200, description = "Approved; waiting for the requester to accept"), (status = 409, description = "Decided already")))]
+    responses((status = 200, description = "Approved; waiting for the requester to accept", body = crate::openapi::shapes::AccessRequest), (status = 409, description = "Decided already")))]
 pub(crate) async fn approve_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -157,7 +157,7 @@ pub(crate) struct RefusalBody {
 
 /// Refuse, with a reason for the requester.
 #[utoipa::path(post, path = "/api/access/requests/{request}/refuse", request_body = RefusalBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 200, description = "Refused"), (status = 400, description = "No reason given")))]
+    responses((status = 200, description = "Refused", body = crate::openapi::shapes::AccessRequest), (status = 400, description = "No reason given")))]
 pub(crate) async fn refuse_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -180,7 +180,7 @@ pub(crate) struct AcceptBody {
 
 /// The requester accepts the approval's conditions and receives the grant.
 #[utoipa::path(post, path = "/api/access/requests/{request}/accept", request_body = AcceptBody, tag = "access", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 201, description = "The grant"), (status = 400, description = "The agreement was not accepted"), (status = 409, description = "Not approved")))]
+    responses((status = 201, description = "The grant", body = crate::openapi::shapes::Grant), (status = 400, description = "The agreement was not accepted"), (status = 409, description = "Not approved")))]
 pub(crate) async fn accept_request(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -200,7 +200,7 @@ pub(crate) struct ReacceptBody {
 
 /// The holder accepts the new version of the grant's agreement they were asked to; access resumes.
 #[utoipa::path(post, path = "/api/access/grants/{grant}/reaccept", request_body = ReacceptBody, tag = "access", params(("grant" = String, Path, pattern = "^[1-9][0-9]*$", description = "Grant id")),
-    responses((status = 200, description = "The grant, on the new version"), (status = 409, description = "Not the version asked for")))]
+    responses((status = 200, description = "The grant, on the new version", body = crate::openapi::shapes::Grant), (status = 409, description = "Not the version asked for")))]
 pub(crate) async fn reaccept_grant(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -213,7 +213,7 @@ pub(crate) async fn reaccept_grant(
 
 /// End a grant at once (the dataset's stewards).
 #[utoipa::path(post, path = "/api/access/grants/{grant}/revoke", request_body = RefusalBody, tag = "access", params(("grant" = String, Path, pattern = "^[1-9][0-9]*$", description = "Grant id")),
-    responses((status = 200, description = "The revoked grant"), (status = 409, description = "Revoked already")))]
+    responses((status = 200, description = "The revoked grant", body = crate::openapi::shapes::Grant), (status = 409, description = "Revoked already")))]
 pub(crate) async fn revoke_grant(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -225,21 +225,21 @@ pub(crate) async fn revoke_grant(
 }
 
 /// The caller's own access requests.
-#[utoipa::path(get, path = "/api/user/access-requests", tag = "access", responses((status = 200, description = "The caller's requests")))]
+#[utoipa::path(get, path = "/api/user/access-requests", tag = "access", responses((status = 200, description = "The caller's requests", body = crate::openapi::shapes::AccessRequests)))]
 pub(crate) async fn my_requests(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let requests = state.tessera.my_access_requests(&subject).await?;
     Ok(list(&requests, |r| request_json(&state, r)))
 }
 
 /// Requests waiting in the organizations where the caller is a steward.
-#[utoipa::path(get, path = "/api/user/access-queue", tag = "access", responses((status = 200, description = "Pending requests")))]
+#[utoipa::path(get, path = "/api/user/access-queue", tag = "access", responses((status = 200, description = "Pending requests", body = crate::openapi::shapes::AccessRequests)))]
 pub(crate) async fn steward_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let requests = state.tessera.steward_queue(&subject).await?;
     Ok(list(&requests, |r| request_json(&state, r)))
 }
 
 /// The caller's grants, current and past.
-#[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants")))]
+#[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants", body = crate::openapi::shapes::Grants)))]
 pub(crate) async fn my_grants(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.my_grants(&subject).await?, grant_json))
 }
@@ -274,7 +274,7 @@ pub(crate) struct LinkBody {
 
 /// Make a secret link for someone without an account (the depositor and curators).
 #[utoipa::path(post, path = "/api/records/{id}/access/links", request_body = LinkBody, tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The link, with its secret under `token` (shown only now)"), (status = 403, description = "Not the depositor or a curator")))]
+    responses((status = 201, description = "The link, with its secret under `token` (shown only now)", body = crate::openapi::shapes::SecretLink), (status = 403, description = "Not the depositor or a curator")))]
 pub(crate) async fn create_link(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -288,7 +288,7 @@ pub(crate) async fn create_link(
 
 /// A record's secret links (never their secrets).
 #[utoipa::path(get, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The links")))]
+    responses((status = 200, description = "The links", body = crate::openapi::shapes::SecretLinks)))]
 pub(crate) async fn list_links(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let links = state.tessera.secret_links(&subject, record_id(&id)?).await?;
     Ok(list(&links, |l| link_json(&state, &id, l, None)))

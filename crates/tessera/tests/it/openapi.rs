@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Api, metadata, reference_python, start};
+use crate::helpers::{Api, member, metadata, reference_python, start};
 
 /// Answers as they came, each with the document's path of its operation.
 struct Answers {
@@ -13,11 +13,17 @@ struct Answers {
 
 impl Answers {
     async fn ask(&mut self, method: Method, template: &str, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.api.request(method.clone(), path);
+        let api = self.api.clone();
+        self.ask_as(&api, method, template, path, body).await
+    }
+
+    /// As `ask`, on behalf of `api`'s caller.
+    async fn ask_as(&mut self, api: &Api, method: Method, template: &str, path: &str, body: Option<Value>) -> Value {
+        let mut request = api.request(method.clone(), path);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let (status, answer) = self.api.send(request).await;
+        let (status, answer) = api.send(request).await;
         assert!(status.is_success(), "{method} {path}: {status} {answer}");
         self.seen.push(json!({"method": method.as_str(), "path": template, "status": status.as_u16(), "body": answer}));
         answer
@@ -79,15 +85,73 @@ async fn answers_fit_the_documented_schemas() {
     assert!(unfinished["errors"].as_array().is_some_and(|errors| !errors.is_empty()), "{unfinished}");
     answers.ask(Method::GET, "/api/user/records", "/api/user/records", None).await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let (status, document) = api.get("/api/openapi.json").await;
-    assert_eq!(status, StatusCode::OK);
-    let (doc, seen) = (dir.path().join("openapi.json"), dir.path().join("answers.json"));
-    std::fs::write(&doc, document.to_string()).unwrap();
-    std::fs::write(&seen, Value::Array(answers.seen.clone()).to_string()).unwrap();
-    let (python, script) = reference_python("check-answers.py");
-    let output = std::process::Command::new(python).arg(script).arg(&doc).arg(&seen).output().expect("the checker runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(report.contains(&format!("{} fit, 0 do not", answers.seen.len())), "{report}");
+    answers.check().await;
+}
+
+/// The access API's answers, from a request through its approval, the grant, its revocation
+/// and a secret link, fit the document's schemas too.
+#[tokio::test]
+async fn access_answers_fit_the_documented_schemas() {
+    let server = start(Default::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = member(&server, "owner@example.org", "trust", "depositor");
+    let steward = member(&server, "steward@example.org", "trust", "steward");
+    let researcher = Api::new(&server, Some(server.user_token("researcher@example.org")));
+    let mut answers = Answers { api: researcher.clone(), seen: Vec::new() };
+
+    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
+    owner.publish(&id).await;
+    let ask = json!({"purpose": "Bed planning", "project": "BP-7", "intended_use": "aggregate statistics", "duration_days": 90});
+    let requests = format!("/api/records/{id}/access/requests");
+    let request = answers.ask(Method::POST, "/api/records/{id}/access/requests", &requests, Some(ask)).await;
+    let rid = request["id"].as_str().unwrap().to_string();
+    answers.ask(Method::GET, "/api/access/requests/{request}", &format!("/api/access/requests/{rid}"), None).await;
+    answers.ask_as(&steward, Method::GET, "/api/user/access-queue", "/api/user/access-queue", None).await;
+    let conditions = json!({"expires": "2099-12-31", "field_of_use": "service planning", "agreement": "No re-identification."});
+    let approve = format!("/api/access/requests/{rid}/approve");
+    answers.ask_as(&steward, Method::POST, "/api/access/requests/{request}/approve", &approve, Some(conditions)).await;
+    let accept = format!("/api/access/requests/{rid}/accept");
+    let grant =
+        answers.ask(Method::POST, "/api/access/requests/{request}/accept", &accept, Some(json!({"agreement_accepted": true}))).await;
+    answers.ask(Method::GET, "/api/user/grants", "/api/user/grants", None).await;
+    answers.ask(Method::GET, "/api/user/access-requests", "/api/user/access-requests", None).await;
+    let revoke = format!("/api/access/grants/{}/revoke", grant["id"].as_str().unwrap());
+    answers.ask_as(&steward, Method::POST, "/api/access/grants/{grant}/revoke", &revoke, Some(json!({"reason": "project ended"}))).await;
+    let second = answers
+        .ask(
+            Method::POST,
+            "/api/records/{id}/access/requests",
+            &requests,
+            Some(json!({"purpose": "Follow-up",
+        "intended_use": "tables", "files": ["admissions.csv"], "duration_days": 5})),
+        )
+        .await;
+    let refuse = format!("/api/access/requests/{}/refuse", second["id"].as_str().unwrap());
+    answers
+        .ask_as(&steward, Method::POST, "/api/access/requests/{request}/refuse", &refuse, Some(json!({"reason": "use the tables"})))
+        .await;
+    let links = format!("/api/records/{id}/access/links");
+    let link = answers.ask_as(&owner, Method::POST, "/api/records/{id}/access/links", &links, Some(json!({"permission": "files"}))).await;
+    assert!(link["token"].is_string(), "{link}");
+    answers.ask_as(&owner, Method::GET, "/api/records/{id}/access/links", &links, None).await;
+    answers.check().await;
+}
+
+impl Answers {
+    /// Checks every answer against the schema the server's document gives it, with jsonschema
+    /// (`scripts/check-answers.py`).
+    async fn check(&self) {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, document) = self.api.get("/api/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        let (doc, seen) = (dir.path().join("openapi.json"), dir.path().join("answers.json"));
+        std::fs::write(&doc, document.to_string()).unwrap();
+        std::fs::write(&seen, Value::Array(self.seen.clone()).to_string()).unwrap();
+        let (python, script) = reference_python("check-answers.py");
+        let output = std::process::Command::new(python).arg(script).arg(&doc).arg(&seen).output().expect("the checker runs");
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(report.contains(&format!("{} fit, 0 do not", self.seen.len())), "{report}");
+    }
 }
