@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, then every test on SQLite and on a
 # real PostgreSQL, with the standards' reference tools (ocfl-py, xmlschema with the official
-# schemas, rdflib, bibtexparser, rispy, bagit-python, frictionless), and the pages in headless
-# Chromium with axe-core. Installs what it needs on a fresh machine.
+# schemas, rdflib, bibtexparser, rispy, bagit-python, frictionless, jsonschema and schemathesis
+# for the OpenAPI document), and the pages in headless Chromium with axe-core. Installs what it
+# needs on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -138,6 +138,35 @@ async fn access_answers_fit_the_documented_schemas() {
     answers.check().await;
 }
 
+/// schemathesis, the reference fuzzer for OpenAPI documents, sends requests it makes from the
+/// document to every operation (but tus uploads, whose media type it cannot write), alone and
+/// chained through the links it infers, and finds each answer as documented: no server error,
+/// a documented status, content type, headers and body; nothing still there once deleted; and
+/// nothing answered without the token an operation needs. A fixed seed makes the run repeat.
+#[tokio::test]
+async fn schemathesis_finds_every_answer_as_documented() {
+    let server = start(Default::default()).await;
+    server.cli_ok(&["admin", "create-user", "fuzzer@example.org", "--admin"]);
+    let token = server.cli_ok(&["admin", "create-token", "fuzzer@example.org"]).trim().to_string();
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names the test virtual environment's Python");
+    let st = std::path::Path::new(&python).with_file_name("st");
+    let scratch = tempfile::tempdir().unwrap();
+    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,\
+                  response_schema_conformance,use_after_free,ignored_auth";
+    let output = std::process::Command::new(st)
+        .current_dir(scratch.path())
+        .env("NO_COLOR", "1")
+        .args(["run", &server.url("/api/openapi.json"), "--url", &server.base_url, "--checks", checks])
+        .args(["--phases", "examples,fuzzing,stateful", "--exclude-path-regex", "^/api/uploads", "--max-examples", "10"])
+        .args(["--workers", "1", "--seed", "7", "--generation-database", "none"])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .output()
+        .expect("schemathesis runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(report.contains("passed") && !server.log().contains("panicked"), "{report}");
+}
+
 impl Answers {
     /// Checks every answer against the schema the server's document gives it, with jsonschema
     /// (`scripts/check-answers.py`).
