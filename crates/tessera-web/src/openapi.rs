@@ -546,6 +546,70 @@ pub(crate) mod shapes {
         hits: Vec<T>,
         total: u64,
     }
+
+    /// An API token of the caller's.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ApiToken {
+        id: String,
+        name: String,
+        /// What it may do: `read`, `deposit`, `steward`, `admin`…
+        scopes: Vec<String>,
+        created: String,
+        expires: Option<String>,
+        revoked: Option<String>,
+        /// The secret, only in the answer that makes the token.
+        #[schema(required = false)]
+        token: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ApiTokens {
+        hits: Hits<ApiToken>,
+    }
+
+    /// A member institution.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Organization {
+        id: OrgId,
+        name: String,
+        /// Its ROR id.
+        ror: Option<String>,
+        created: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Organizations {
+        hits: Hits<Organization>,
+    }
+
+    /// A person's role in an organization.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Member {
+        organization: OrgId,
+        user: String,
+        email: String,
+        #[schema(pattern = "^(depositor|curator|steward|admin|auditor)$")]
+        role: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Members {
+        hits: Hits<Member>,
+    }
+
+    /// A partner whose members' requests for a data class are granted at once.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Trust {
+        organization: OrgId,
+        data_class: DataClass,
+    }
+
+    /// The partners an organization trusts.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Trusts {
+        organization: OrgId,
+        hits: Hits<Trust>,
+    }
 }
 
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

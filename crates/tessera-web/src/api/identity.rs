@@ -37,7 +37,7 @@ pub(crate) struct TokenBody {
 }
 
 /// List the caller's API tokens (never their secrets).
-#[utoipa::path(get, path = "/api/user/tokens", tag = "identity", responses((status = 200, description = "The caller's tokens")))]
+#[utoipa::path(get, path = "/api/user/tokens", tag = "identity", responses((status = 200, description = "The caller's tokens", body = crate::openapi::shapes::ApiTokens)))]
 pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let tokens = state.tessera.tokens(&subject).await?;
     Ok(Json(json!({"hits": {"hits": tokens.iter().map(token_json).collect::<Vec<_>>(), "total": tokens.len()}})))
@@ -45,7 +45,7 @@ pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): 
 
 /// Make an API token; its secret is in the answer, and only there.
 #[utoipa::path(post, path = "/api/user/tokens", request_body = TokenBody, tag = "identity",
-    responses((status = 201, description = "The token, with its secret under `token`"), (status = 400, description = "Unknown scope or bad expiry")))]
+    responses((status = 201, description = "The token, with its secret under `token`", body = crate::openapi::shapes::ApiToken), (status = 400, description = "Unknown scope or bad expiry")))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -81,7 +81,7 @@ fn org_json(org: &tessera_app::OrgRow) -> Value {
 }
 
 /// The member institutions.
-#[utoipa::path(get, path = "/api/organizations", tag = "organizations", responses((status = 200, description = "Every organization")))]
+#[utoipa::path(get, path = "/api/organizations", tag = "organizations", responses((status = 200, description = "Every organization", body = crate::openapi::shapes::Organizations)))]
 pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let orgs = state.tessera.organizations().await?;
     Ok(Json(json!({"hits": {"hits": orgs.iter().map(org_json).collect::<Vec<_>>(), "total": orgs.len()}})))
@@ -98,7 +98,7 @@ pub(crate) struct OrgBody {
 
 /// Add a member institution (platform administrators).
 #[utoipa::path(post, path = "/api/organizations", request_body = OrgBody, tag = "organizations",
-    responses((status = 201, description = "The organization"), (status = 409, description = "The id is taken")))]
+    responses((status = 201, description = "The organization", body = crate::openapi::shapes::Organization), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create_organization(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -110,7 +110,7 @@ pub(crate) async fn create_organization(
 
 /// One organization.
 #[utoipa::path(get, path = "/api/organizations/{org}", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 200, description = "The organization"), (status = 404, description = "No such organization")))]
+    responses((status = 200, description = "The organization", body = crate::openapi::shapes::Organization), (status = 404, description = "No such organization")))]
 pub(crate) async fn read_organization(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(org_json(&state.tessera.organization(&org_id(&org)?).await?)))
 }
@@ -121,7 +121,7 @@ fn member_json(member: &tessera_app::MemberRow) -> Value {
 
 /// An organization's members and their roles (its administrators).
 #[utoipa::path(get, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 200, description = "Members"), (status = 403, description = "Not an administrator of the organization")))]
+    responses((status = 200, description = "Members", body = crate::openapi::shapes::Members), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -141,7 +141,7 @@ pub(crate) struct MemberBody {
 
 /// Give a person a role in the organization (its administrators).
 #[utoipa::path(post, path = "/api/organizations/{org}/members", request_body = MemberBody, tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 201, description = "The membership"), (status = 404, description = "No such person or organization")))]
+    responses((status = 201, description = "The membership", body = crate::openapi::shapes::Member), (status = 404, description = "No such person or organization")))]
 pub(crate) async fn add_member(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -182,7 +182,7 @@ fn trust_list(org: &OrgId, trusts: &[(OrgId, DataClass)]) -> Json<Value> {
 
 /// The partners an organization trusts, and for which data classes.
 #[utoipa::path(get, path = "/api/organizations/{org}/trust", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 200, description = "Trusted partners")))]
+    responses((status = 200, description = "Trusted partners", body = crate::openapi::shapes::Trusts)))]
 pub(crate) async fn list_trust(State(state): State<AppState>, Path(org): Path<String>) -> ApiResult<Json<Value>> {
     let org = org_id(&org)?;
     Ok(trust_list(&org, &state.tessera.trusts(&org).await?))
@@ -199,7 +199,7 @@ pub(crate) struct TrustBody {
 
 /// Trust a partner for a data class: its members' requests are granted at once (the organization's administrators).
 #[utoipa::path(post, path = "/api/organizations/{org}/trust", request_body = TrustBody, tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 201, description = "Trusted"), (status = 403, description = "Not an administrator of the organization")))]
+    responses((status = 201, description = "Trusted", body = crate::openapi::shapes::Trusts), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn add_trust(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -89,9 +89,9 @@ async fn answers_fit_the_documented_schemas() {
 }
 
 /// The access API's answers, from a request through its approval, the grant, its revocation
-/// and a secret link, fit the document's schemas too.
+/// and a secret link, and those about tokens and organizations, fit the document's schemas too.
 #[tokio::test]
-async fn access_answers_fit_the_documented_schemas() {
+async fn access_and_identity_answers_fit_the_documented_schemas() {
     let server = start(Default::default()).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let owner = member(&server, "owner@example.org", "trust", "depositor");
@@ -135,6 +135,25 @@ async fn access_answers_fit_the_documented_schemas() {
     let link = answers.ask_as(&owner, Method::POST, "/api/records/{id}/access/links", &links, Some(json!({"permission": "files"}))).await;
     assert!(link["token"].is_string(), "{link}");
     answers.ask_as(&owner, Method::GET, "/api/records/{id}/access/links", &links, None).await;
+
+    // Tokens, organizations, their members and the partners they trust.
+    let tokens = "/api/user/tokens";
+    answers.ask(Method::POST, tokens, tokens, Some(json!({"name": "laptop", "scopes": ["read"], "expires": "2099-01-01"}))).await;
+    answers.ask(Method::GET, tokens, tokens, None).await;
+    server.cli_ok(&["admin", "create-user", "admin@example.org", "--admin"]);
+    let admin_token = server.cli_ok(&["admin", "create-token", "admin@example.org", "--scopes", "read deposit steward admin"]);
+    let admin = Api::new(&server, Some(admin_token.trim().to_string()));
+    let museum = json!({"id": "museum", "name": "City Museum", "ror": "05gq02987"});
+    answers.ask_as(&admin, Method::POST, "/api/organizations", "/api/organizations", Some(museum)).await;
+    answers.ask(Method::GET, "/api/organizations", "/api/organizations", None).await;
+    answers.ask(Method::GET, "/api/organizations/{org}", "/api/organizations/trust", None).await;
+    let members = "/api/organizations/{org}/members";
+    let curator = json!({"email": "researcher@example.org", "role": "curator"});
+    answers.ask_as(&admin, Method::POST, members, "/api/organizations/trust/members", Some(curator)).await;
+    answers.ask_as(&admin, Method::GET, members, "/api/organizations/trust/members", None).await;
+    let trust = json!({"organization": "museum", "data_class": "partner"});
+    answers.ask_as(&admin, Method::POST, "/api/organizations/{org}/trust", "/api/organizations/trust/trust", Some(trust)).await;
+    answers.ask(Method::GET, "/api/organizations/{org}/trust", "/api/organizations/trust/trust", None).await;
     answers.check().await;
 }
 
@@ -147,7 +166,8 @@ async fn access_answers_fit_the_documented_schemas() {
 async fn schemathesis_finds_every_answer_as_documented() {
     let server = start(Default::default()).await;
     server.cli_ok(&["admin", "create-user", "fuzzer@example.org", "--admin"]);
-    let token = server.cli_ok(&["admin", "create-token", "fuzzer@example.org"]).trim().to_string();
+    let token =
+        server.cli_ok(&["admin", "create-token", "fuzzer@example.org", "--scopes", "read deposit steward admin"]).trim().to_string();
     let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names the test virtual environment's Python");
     let st = std::path::Path::new(&python).with_file_name("st");
     let scratch = tempfile::tempdir().unwrap();
