@@ -9,11 +9,8 @@ use serde::{Deserialize, Serialize, Serializer};
 pub use crate::pathmap::{PathMap, Paths};
 use crate::sharing;
 
-// An inventory repeats every version's state, and at 100,000 files a version a copy of each
-// digest and path for each place it appears came to most of a parsed inventory's memory:
-// `Inventory::from_json` holds each digest once, and each path of a version once with the
-// version read before it (`sharing`). Each map is sorted, which keeps the serialised
-// inventory deterministic, and compact (`PathMap`).
+// A manifest and each state is a `PathMap`, sorted, which keeps the serialised inventory
+// deterministic, and compact; a parsed inventory shares its digests and paths (`sharing`).
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +49,7 @@ pub struct User {
 }
 
 impl Inventory {
-    /// Reads an inventory, holding each digest once and most paths once (see `PathMap`).
+    /// Reads an inventory, holding each digest once and most paths once (see `sharing`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
         sharing::while_reading(Vec::new(), || serde_json::from_slice(bytes))
     }

@@ -311,7 +311,7 @@ impl OcflRepo {
                 FileSource::Document { sha512, .. } => sha512.clone(),
             };
             // Content the object has is not written again, and the state takes the manifest's
-            // own copy of its digest, held once (see `PathMap`).
+            // own copy of its digest, held once (see `sharing`).
             let known = manifest.get_key_value(&digest).map(|(known, _)| known).or_else(|| added_digests.get(&digest));
             let sha512 = match known {
                 Some(known) => known.clone(),

@@ -1,5 +1,6 @@
 //! Reading an inventory with each digest held once, and each path once with the version read
-//! before it (see `PathMap`). Every version names each of its files' digests, so digests are
+//! before it: at 100,000 files a version, a copy of each digest and path for each place it
+//! appears came to most of a parsed inventory's memory. Every version names each of its files' digests, so digests are
 //! shared with the manifest. Paths repeat where versions of one record follow each other (an
 //! edit of its metadata lists the same files under the same paths), so they are shared with
 //! the state read before.
