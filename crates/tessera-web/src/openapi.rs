@@ -610,6 +610,14 @@ pub(crate) mod shapes {
         organization: OrgId,
         hits: Hits<Trust>,
     }
+
+    /// A token's scopes (`read`, `deposit`, `steward`, `admin`), as a list or as words.
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub(crate) enum Scopes {
+        List(Vec<String>),
+        Words(String),
+    }
 }
 
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

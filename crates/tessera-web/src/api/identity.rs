@@ -31,6 +31,7 @@ pub(crate) struct TokenBody {
     name: String,
     /// `["read", "deposit"]` or `"read deposit"`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::openapi::shapes::Scopes>)]
     scopes: Option<Value>,
     #[serde(default)]
     expires: Option<String>,
