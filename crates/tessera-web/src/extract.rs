@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 use tessera_app::domain::{Problem, RecordId, Subject};
+use utoipa::PartialSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -76,7 +77,7 @@ async fn person(parts: &Parts, state: &AppState, query: &HashMap<String, String>
 /// a body of the wrong shape names each member that is wrong, as validation does.
 pub(crate) struct ApiJson<T>(pub(crate) T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + PartialSchema> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -90,13 +91,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ApiError::bad_request(rejection.body_text())
             }
         })?;
+        // Read as a tree first, whose every wrong member can be named, and whose lists given
+        // for objects can be found (`typed`): bodies are small, as the JSON limit keeps them.
         match serde_json::from_slice(&body) {
-            Ok(value) => Ok(ApiJson(value)),
-            // Read again, only when wrong, as a tree whose every wrong member can be named.
-            Err(err) if err.classify() == serde_json::error::Category::Data => match serde_json::from_slice(&body) {
-                Ok(tree) => typed("", tree).map(ApiJson),
-                Err(err) => Err(ApiError::bad_request(format!("the body is not valid JSON: {err}"))),
-            },
+            Ok(tree) => typed("", tree).map(ApiJson),
             Err(err) => Err(ApiError::bad_request(format!("the body is not valid JSON: {err}"))),
         }
     }
@@ -112,14 +110,16 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
 /// Reads `tree` as a `T`, or refuses it with one problem for each member of its top level
 /// that is wrong (the first wrong thing within each), named by its full path under `prefix`:
 /// `metadata.creators.0.person_or_org.family_name`.
-pub(crate) fn typed<T: DeserializeOwned>(prefix: &str, tree: Value) -> ApiResult<T> {
+pub(crate) fn typed<T: DeserializeOwned + PartialSchema>(prefix: &str, tree: Value) -> ApiResult<T> {
     typed_or_problems(prefix, tree).map_err(shape_error)
 }
 
 /// `typed`, with the problems as they are, for a caller that reads several parts of a body
 /// and reports what is wrong with all of them together.
-pub(crate) fn typed_or_problems<T: DeserializeOwned>(prefix: &str, mut tree: Value) -> Result<T, Vec<Problem>> {
+pub(crate) fn typed_or_problems<T: DeserializeOwned + PartialSchema>(prefix: &str, mut tree: Value) -> Result<T, Vec<Problem>> {
+    let schema = serde_json::to_value(T::schema()).unwrap_or_default();
     let mut problems = Vec::new();
+    lists_for_objects(&schema, &tree, &mut prefix.split('.').filter(|s| !s.is_empty()).map(String::from).collect(), &mut problems);
     loop {
         let err = match serde_path_to_error::deserialize::<_, T>(&tree) {
             Ok(value) if problems.is_empty() => return Ok(value),
@@ -145,6 +145,51 @@ pub(crate) fn typed_or_problems<T: DeserializeOwned>(prefix: &str, mut tree: Val
         if !set_aside {
             return Err(problems);
         }
+    }
+}
+
+/// Finds where `tree` gives a list where `schema` describes an object. serde reads a struct
+/// from the list of its fields in order, a form the API neither documents nor takes: such a
+/// list is refused, by its path, rather than read by position.
+fn lists_for_objects(schema: &Value, tree: &Value, path: &mut Vec<String>, problems: &mut Vec<Problem>) {
+    let schema = match schema["$ref"].as_str().and_then(|name| name.strip_prefix("#/components/schemas/")) {
+        Some(name) => &crate::openapi::schemas()[name],
+        None => schema,
+    };
+    // An optional value is a choice of null or the value itself; a choice of more is left be.
+    if let Some(choices) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+        if let [only] = &choices.iter().filter(|choice| choice["type"] != "null").collect::<Vec<_>>()[..] {
+            lists_for_objects(only, tree, path, problems);
+        }
+        return;
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        lists_for_objects(part, tree, path, problems);
+    }
+    let is_object = schema["type"] == "object" || schema["type"].as_array().is_some_and(|types| types.contains(&"object".into()));
+    match tree {
+        Value::Array(_) if is_object && !schema["type"].as_array().is_some_and(|types| types.contains(&"array".into())) => {
+            problems.push(Problem::new(path.join("."), "must be an object, not a list"));
+        }
+        Value::Array(items) => {
+            for (n, item) in items.iter().enumerate() {
+                path.push(n.to_string());
+                lists_for_objects(&schema["items"], item, path, problems);
+                path.pop();
+            }
+        }
+        Value::Object(members) => {
+            for (name, member) in members {
+                let described =
+                    schema["properties"].get(name).or(schema["additionalProperties"].as_object().map(|_| &schema["additionalProperties"]));
+                if let Some(described) = described {
+                    path.push(name.clone());
+                    lists_for_objects(described, member, path, problems);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -620,6 +620,15 @@ pub(crate) mod shapes {
     }
 }
 
+/// The document's schemas by name, as JSON, made once.
+pub(crate) fn schemas() -> &'static serde_json::Value {
+    static SCHEMAS: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let components = ApiDoc::openapi().components.map(|components| components.schemas).unwrap_or_default();
+        serde_json::to_value(components).unwrap_or_default()
+    })
+}
+
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

@@ -100,6 +100,18 @@ async fn bad_input_is_refused_cleanly() {
         "{problem}"
     );
     assert!(problem["detail"].as_str().unwrap().contains("and 3 more problems"), "{problem}");
+    // An object given as the list of its fields, which serde alone would read by position.
+    let mut positional = metadata("Bad input");
+    positional["subjects"] = json!([["an-id", "a term"]]);
+    positional["creators"][0]["affiliations"] = json!([["01ggx4157", "CERN"]]);
+    let (status, problem) = api.put(&draft, json!({"metadata": positional, "access": {"embargo": [true, "2030-01-01"]}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["metadata.creators.0.affiliations.0", "metadata.subjects.0", "access.embargo"], "{problem}");
+    assert_eq!(problem["errors"][0]["messages"][0], "must be an object, not a list");
+    let positional = json!([{"key": "parts.bin", "size": 10, "transfer": ["M", 2, 5]}]);
+    let (status, problem) = api.post(&files, positional).await;
+    assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!("0.transfer")), "{problem}");
     let (status, problem) = api.post(&files, json!([{"key": "fine.txt"}, {"key": 5}])).await;
     assert_eq!((status, &problem["errors"][0]["field"]), (StatusCode::BAD_REQUEST, &json!("1.key")), "{problem}");
     assert_eq!(api.put(&draft, json!({"metadata": metadata("x"), "surprise": 1})).await.0, StatusCode::BAD_REQUEST);
