@@ -108,7 +108,8 @@ pub(crate) mod shapes {
 
     #[derive(Serialize, ToSchema)]
     pub(crate) struct FilesSetting {
-        /// False for a metadata-only record.
+        /// False for a metadata-only record; unchanged when left out.
+        #[schema(required = false)]
         enabled: bool,
     }
 
