@@ -619,6 +619,41 @@ pub(crate) mod shapes {
         List(Vec<String>),
         Words(String),
     }
+
+    /// A versioned policy: a data use agreement, or a licence of the platform's own.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Policy {
+        id: String,
+        /// `agreement` or `licence`.
+        kind: String,
+        /// The organization whose policy it is; null for the platform's.
+        organization: Option<OrgId>,
+        /// The title of the version in force.
+        title: String,
+        /// The number of the version in force.
+        in_force: i64,
+        versions: Vec<PolicyVersion>,
+        /// `self` and `self_html`.
+        links: BTreeMap<String, String>,
+    }
+
+    /// One version of a policy, with its text and what changed.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct PolicyVersion {
+        version: i64,
+        /// The day it takes effect (YYYY-MM-DD).
+        effective: String,
+        title: String,
+        text: String,
+        changes: String,
+        terms: tessera_app::domain::policy::Terms,
+        created: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Policies {
+        hits: Hits<Policy>,
+    }
 }
 
 /// The document's schemas by name, as JSON, made once.

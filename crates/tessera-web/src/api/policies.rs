@@ -76,7 +76,7 @@ impl PolicyBody {
 }
 
 /// Every policy with its versions; public.
-#[utoipa::path(get, path = "/api/policies", tag = "policies", responses((status = 200, description = "The policies")))]
+#[utoipa::path(get, path = "/api/policies", tag = "policies", responses((status = 200, description = "The policies", body = crate::openapi::shapes::Policies)))]
 pub(crate) async fn list_policies(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.policies().await?, |p| policy_json(&state, p)))
 }
@@ -84,7 +84,7 @@ pub(crate) async fn list_policies(State(state): State<AppState>) -> ApiResult<Js
 /// A new policy: `{"id", "kind": "agreement" | "licence", "title", "organization", "text",
 /// "effective", "terms": {"field_of_use", "duration_days"}}` (licences only have terms).
 #[utoipa::path(post, path = "/api/policies", request_body = PolicyBody, tag = "policies",
-    responses((status = 201, description = "The policy at version 1"), (status = 400, description = "A field is wrong"),
+    responses((status = 201, description = "The policy at version 1", body = crate::openapi::shapes::Policy), (status = 400, description = "A field is wrong"),
         (status = 403, description = "Not an administrator of the organization or platform"), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create_policy(
     State(state): State<AppState>,
@@ -97,7 +97,7 @@ pub(crate) async fn create_policy(
 
 /// One policy and its change log; public.
 #[utoipa::path(get, path = "/api/policies/{policy}", tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
-    responses((status = 200, description = "The policy"), (status = 404, description = "No such policy")))]
+    responses((status = 200, description = "The policy", body = crate::openapi::shapes::Policy), (status = 404, description = "No such policy")))]
 pub(crate) async fn read_policy(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(policy_json(&state, &state.tessera.policy(&id).await?)))
 }
@@ -105,7 +105,7 @@ pub(crate) async fn read_policy(State(state): State<AppState>, Path(id): Path<St
 /// Publish the next version: `{"text", "changes", "effective", "title", "terms"}`. Grants stay
 /// on the version their holders accepted.
 #[utoipa::path(post, path = "/api/policies/{policy}/versions", request_body = PolicyBody, tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
-    responses((status = 201, description = "The policy with its new version"), (status = 400, description = "A field is wrong")))]
+    responses((status = 201, description = "The policy with its new version", body = crate::openapi::shapes::Policy), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn add_version(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -154,6 +154,16 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
     let trust = json!({"organization": "museum", "data_class": "partner"});
     answers.ask_as(&admin, Method::POST, "/api/organizations/{org}/trust", "/api/organizations/trust/trust", Some(trust)).await;
     answers.ask(Method::GET, "/api/organizations/{org}/trust", "/api/organizations/trust/trust", None).await;
+    // A platform agreement, read back, and a second version of it.
+    let agreement = json!({"id": "trust-dua", "kind": "agreement", "title": "Data use agreement", "organization": "trust",
+        "text": "No re-identification.", "effective": "2026-01-01"});
+    answers.ask_as(&admin, Method::POST, "/api/policies", "/api/policies", Some(agreement)).await;
+    let versions = json!({"title": "Data use agreement", "text": "No re-identification, no linkage.", "effective": "2027-01-01",
+        "changes": "Linkage is forbidden too."});
+    let policy = "/api/policies/trust-dua";
+    answers.ask_as(&admin, Method::POST, "/api/policies/{policy}/versions", &format!("{policy}/versions"), Some(versions)).await;
+    answers.ask(Method::GET, "/api/policies/{policy}", policy, None).await;
+    answers.ask(Method::GET, "/api/policies", "/api/policies", None).await;
     answers.check().await;
 }
 
