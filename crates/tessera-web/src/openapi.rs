@@ -654,6 +654,42 @@ pub(crate) mod shapes {
     pub(crate) struct Policies {
         hits: Hits<Policy>,
     }
+
+    /// A reported problem with a record, and what became of it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Report {
+        id: String,
+        record: String,
+        /// `privacy-breach`, `wrong-data`, `rights-claim` or `other`.
+        kind: String,
+        description: String,
+        /// The reporter's user id; null for someone without an account.
+        reporter: Option<String>,
+        /// `open`, `investigating` or `closed`.
+        status: String,
+        /// Once closed: `dismissed` or `corrected`, or for a takedown `restored` or `deleted`.
+        outcome: Option<String>,
+        note: Option<String>,
+        created: String,
+        updated: String,
+        /// `self` and `record`.
+        links: BTreeMap<String, String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Reports {
+        hits: Hits<Report>,
+    }
+
+    /// A dataset taken down while a report is reviewed.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Takedown {
+        id: String,
+        reason: String,
+        /// The report that led to it, if one did.
+        report: Option<String>,
+        placed: String,
+    }
 }
 
 /// The document's schemas by name, as JSON, made once.

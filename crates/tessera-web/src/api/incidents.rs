@@ -55,7 +55,7 @@ impl From<ReportBody> for ReportInput {
 /// "wrong-data" | "rights-claim" | "other", "description", "email"}`; the email, for someone
 /// without an account, is where the outcome is sent.
 #[utoipa::path(post, path = "/api/records/{id}/reports", request_body = ReportBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The report, open"), (status = 400, description = "A field is wrong")))]
+    responses((status = 201, description = "The report, open", body = crate::openapi::shapes::Report), (status = 400, description = "A field is wrong")))]
 pub(crate) async fn create_report(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -67,14 +67,14 @@ pub(crate) async fn create_report(
 }
 
 /// Reports not yet closed on the datasets the caller reviews (curators, stewards, administrators).
-#[utoipa::path(get, path = "/api/user/report-queue", tag = "incidents", responses((status = 200, description = "Open reports")))]
+#[utoipa::path(get, path = "/api/user/report-queue", tag = "incidents", responses((status = 200, description = "Open reports", body = crate::openapi::shapes::Reports)))]
 pub(crate) async fn report_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.report_queue(&subject).await?, |r| report_json(&state, r)))
 }
 
 /// One report (its reporter, and those who review the dataset).
 #[utoipa::path(get, path = "/api/reports/{report}", tag = "incidents", params(("report" = String, Path, pattern = "^[1-9][0-9]*$", description = "Report id")),
-    responses((status = 200, description = "The report"), (status = 403, description = "Neither reporter nor reviewer")))]
+    responses((status = 200, description = "The report", body = crate::openapi::shapes::Report), (status = 403, description = "Neither reporter nor reviewer")))]
 pub(crate) async fn read_report(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(report_json(&state, &state.tessera.report(&subject, number_id(&id, "report")?).await?)))
 }
@@ -92,7 +92,7 @@ pub(crate) struct TriageBody {
 /// Move a report on: `{"status": "investigating"}`, or `{"status": "closed", "outcome":
 /// "dismissed" | "corrected", "note"}` (the reporter is told).
 #[utoipa::path(post, path = "/api/reports/{report}/triage", request_body = TriageBody, tag = "incidents", params(("report" = String, Path, pattern = "^[1-9][0-9]*$", description = "Report id")),
-    responses((status = 200, description = "The report"), (status = 400, description = "A status or outcome is wrong"), (status = 409, description = "Closed already")))]
+    responses((status = 200, description = "The report", body = crate::openapi::shapes::Report), (status = 400, description = "A status or outcome is wrong"), (status = 409, description = "Closed already")))]
 pub(crate) async fn triage_report(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -115,7 +115,7 @@ pub(crate) struct TakedownBody {
 
 /// Take a record's dataset down at once, pending review: `{"reason", "report"}`.
 #[utoipa::path(post, path = "/api/records/{id}/takedown", request_body = TakedownBody, tag = "incidents", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The takedown"), (status = 409, description = "Taken down already")))]
+    responses((status = 201, description = "The takedown", body = crate::openapi::shapes::Takedown), (status = 409, description = "Taken down already")))]
 pub(crate) async fn take_down(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -89,7 +89,8 @@ async fn answers_fit_the_documented_schemas() {
 }
 
 /// The access API's answers, from a request through its approval, the grant, its revocation
-/// and a secret link, and those about tokens and organizations, fit the document's schemas too.
+/// and a secret link, and those about tokens, organizations, policies and reports, fit the
+/// document's schemas too.
 #[tokio::test]
 async fn access_and_identity_answers_fit_the_documented_schemas() {
     let server = start(Default::default()).await;
@@ -164,6 +165,18 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
     answers.ask_as(&admin, Method::POST, "/api/policies/{policy}/versions", &format!("{policy}/versions"), Some(versions)).await;
     answers.ask(Method::GET, "/api/policies/{policy}", policy, None).await;
     answers.ask(Method::GET, "/api/policies", "/api/policies", None).await;
+
+    // A report on the dataset, moved on by its steward, who takes the dataset down.
+    let reports = format!("/api/records/{id}/reports");
+    let complaint = json!({"kind": "privacy-breach", "description": "The file names a patient"});
+    let report = answers.ask(Method::POST, "/api/records/{id}/reports", &reports, Some(complaint)).await;
+    let report = format!("/api/reports/{}", report["id"].as_str().unwrap());
+    answers.ask_as(&steward, Method::GET, "/api/user/report-queue", "/api/user/report-queue", None).await;
+    answers.ask_as(&steward, Method::GET, "/api/reports/{report}", &report, None).await;
+    let triage = json!({"status": "investigating"});
+    answers.ask_as(&steward, Method::POST, "/api/reports/{report}/triage", &format!("{report}/triage"), Some(triage)).await;
+    let takedown = json!({"reason": "Possible patient names"});
+    answers.ask_as(&steward, Method::POST, "/api/records/{id}/takedown", &format!("/api/records/{id}/takedown"), Some(takedown)).await;
     answers.check().await;
 }
 
