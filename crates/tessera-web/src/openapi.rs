@@ -297,7 +297,7 @@ pub(crate) mod shapes {
     /// A page of search hits, in InvenioRDM's shape.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct SearchResult {
-        hits: SearchHits,
+        hits: Hits<Hit>,
         /// Each facet's values on this search: resource type, subject, licence, affiliation,
         /// year, language, access status and origin.
         aggregations: BTreeMap<String, Facet>,
@@ -305,12 +305,6 @@ pub(crate) mod shapes {
         sort_by: String,
         /// `self`, and `prev` and `next` where there are such pages.
         links: BTreeMap<String, String>,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct SearchHits {
-        hits: Vec<Hit>,
-        total: u64,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -327,19 +321,12 @@ pub(crate) mod shapes {
         is_selected: bool,
     }
 
-    /// Versions of a dataset, or the caller's drafts and records.
+    /// Versions of a dataset, or the caller's drafts and records (drafts first), each an object
+    /// as `Record` or `Draft` describe.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct RecordList {
-        hits: RecordHits,
+        hits: Hits<serde_json::Value>,
         links: BTreeMap<String, String>,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct RecordHits {
-        /// Published records, and for the caller's own list, drafts first.
-        #[schema(value_type = Vec<Object>)]
-        hits: Vec<serde_json::Value>,
-        total: u64,
     }
 
     /// A published file.
@@ -411,24 +398,13 @@ pub(crate) mod shapes {
         expiration: String,
     }
 
-    /// A record's files, all of them or a page.
+    /// A record's or a draft's files, all of them or a page.
     #[derive(Serialize, ToSchema)]
-    pub(crate) struct RecordFiles {
+    pub(crate) struct FileList<T: ToSchema> {
         enabled: bool,
         default_preview: Option<String>,
         order: Vec<String>,
-        entries: Vec<File>,
-        total: i64,
-        links: BTreeMap<String, String>,
-    }
-
-    /// A draft's files, all of them or a page.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct DraftFiles {
-        enabled: bool,
-        default_preview: Option<String>,
-        order: Vec<String>,
-        entries: Vec<DraftFile>,
+        entries: Vec<T>,
         total: i64,
         links: BTreeMap<String, String>,
     }
@@ -524,22 +500,10 @@ pub(crate) mod shapes {
         links: BTreeMap<String, String>,
     }
 
-    /// Access requests, as a list of hits.
+    /// A list of things, as InvenioRDM lists hits.
     #[derive(Serialize, ToSchema)]
-    pub(crate) struct AccessRequests {
-        hits: Hits<AccessRequest>,
-    }
-
-    /// Grants, as a list of hits.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Grants {
-        hits: Hits<Grant>,
-    }
-
-    /// Secret links, as a list of hits.
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct SecretLinks {
-        hits: Hits<SecretLink>,
+    pub(crate) struct HitList<T: ToSchema> {
+        hits: Hits<T>,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -563,11 +527,6 @@ pub(crate) mod shapes {
         token: String,
     }
 
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct ApiTokens {
-        hits: Hits<ApiToken>,
-    }
-
     /// A member institution.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct Organization {
@@ -578,11 +537,6 @@ pub(crate) mod shapes {
         created: String,
     }
 
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Organizations {
-        hits: Hits<Organization>,
-    }
-
     /// A person's role in an organization.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct Member {
@@ -591,11 +545,6 @@ pub(crate) mod shapes {
         email: String,
         #[schema(pattern = "^(depositor|curator|steward|admin|auditor)$")]
         role: String,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Members {
-        hits: Hits<Member>,
     }
 
     /// A partner whose members' requests for a data class are granted at once.
@@ -650,11 +599,6 @@ pub(crate) mod shapes {
         created: String,
     }
 
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Policies {
-        hits: Hits<Policy>,
-    }
-
     /// A reported problem with a record, and what became of it.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct Report {
@@ -674,11 +618,6 @@ pub(crate) mod shapes {
         updated: String,
         /// `self` and `record`.
         links: BTreeMap<String, String>,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    pub(crate) struct Reports {
-        hits: Hits<Report>,
     }
 
     /// A dataset taken down while a report is reviewed.

@@ -225,21 +225,21 @@ pub(crate) async fn revoke_grant(
 }
 
 /// The caller's own access requests.
-#[utoipa::path(get, path = "/api/user/access-requests", tag = "access", responses((status = 200, description = "The caller's requests", body = crate::openapi::shapes::AccessRequests)))]
+#[utoipa::path(get, path = "/api/user/access-requests", tag = "access", responses((status = 200, description = "The caller's requests", body = crate::openapi::shapes::HitList<crate::openapi::shapes::AccessRequest>)))]
 pub(crate) async fn my_requests(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let requests = state.tessera.my_access_requests(&subject).await?;
     Ok(list(&requests, |r| request_json(&state, r)))
 }
 
 /// Requests waiting in the organizations where the caller is a steward.
-#[utoipa::path(get, path = "/api/user/access-queue", tag = "access", responses((status = 200, description = "Pending requests", body = crate::openapi::shapes::AccessRequests)))]
+#[utoipa::path(get, path = "/api/user/access-queue", tag = "access", responses((status = 200, description = "Pending requests", body = crate::openapi::shapes::HitList<crate::openapi::shapes::AccessRequest>)))]
 pub(crate) async fn steward_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let requests = state.tessera.steward_queue(&subject).await?;
     Ok(list(&requests, |r| request_json(&state, r)))
 }
 
 /// The caller's grants, current and past.
-#[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants", body = crate::openapi::shapes::Grants)))]
+#[utoipa::path(get, path = "/api/user/grants", tag = "access", responses((status = 200, description = "The caller's grants", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Grant>)))]
 pub(crate) async fn my_grants(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.my_grants(&subject).await?, grant_json))
 }
@@ -288,7 +288,7 @@ pub(crate) async fn create_link(
 
 /// A record's secret links (never their secrets).
 #[utoipa::path(get, path = "/api/records/{id}/access/links", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The links", body = crate::openapi::shapes::SecretLinks)))]
+    responses((status = 200, description = "The links", body = crate::openapi::shapes::HitList<crate::openapi::shapes::SecretLink>)))]
 pub(crate) async fn list_links(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let links = state.tessera.secret_links(&subject, record_id(&id)?).await?;
     Ok(list(&links, |l| link_json(&state, &id, l, None)))

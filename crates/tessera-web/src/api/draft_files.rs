@@ -67,7 +67,7 @@ impl NewFile {
 /// Declare files to upload: `[{"key": "data.csv"}, ...]`; for a multipart transfer,
 /// `{"key": …, "size": N, "transfer": {"type": "M", "parts": P, "part_size": S}}`.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files", request_body = Vec<NewFile>, tag = "draft files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The declared files, pending upload", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
+    responses((status = 201, description = "The declared files, pending upload", body = crate::openapi::shapes::FileList<crate::openapi::shapes::DraftFile>), (status = 400, description = "An unsafe or repeated key"), (status = 409, description = "A key already exists")))]
 pub(crate) async fn init_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -87,7 +87,7 @@ pub(crate) async fn init_files(
 #[utoipa::path(get, path = "/api/records/{id}/draft/files", tag = "draft files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
-    responses((status = 200, description = "The draft's files", body = crate::openapi::shapes::DraftFiles)))]
+    responses((status = 200, description = "The draft's files", body = crate::openapi::shapes::FileList<crate::openapi::shapes::DraftFile>)))]
 pub(crate) async fn list_files(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -126,7 +126,7 @@ fn whole_list(state: &AppState, id: RecordId, list: DraftFileList) -> Response {
 /// has (InvenioRDM's files-import; a new version starts with them all); answers with the
 /// draft's whole file list.
 #[utoipa::path(post, path = "/api/records/{id}/draft/actions/files-import", tag = "draft files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The draft's files", body = crate::openapi::shapes::DraftFiles), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
+    responses((status = 201, description = "The draft's files", body = crate::openapi::shapes::FileList<crate::openapi::shapes::DraftFile>), (status = 400, description = "Not a new version's draft, or its files cannot change")))]
 pub(crate) async fn import_files(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
     state.tessera.import_files(&subject, id).await?;

@@ -38,7 +38,7 @@ pub(crate) struct TokenBody {
 }
 
 /// List the caller's API tokens (never their secrets).
-#[utoipa::path(get, path = "/api/user/tokens", tag = "identity", responses((status = 200, description = "The caller's tokens", body = crate::openapi::shapes::ApiTokens)))]
+#[utoipa::path(get, path = "/api/user/tokens", tag = "identity", responses((status = 200, description = "The caller's tokens", body = crate::openapi::shapes::HitList<crate::openapi::shapes::ApiToken>)))]
 pub(crate) async fn list_tokens(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     let tokens = state.tessera.tokens(&subject).await?;
     Ok(Json(json!({"hits": {"hits": tokens.iter().map(token_json).collect::<Vec<_>>(), "total": tokens.len()}})))
@@ -82,7 +82,7 @@ fn org_json(org: &tessera_app::OrgRow) -> Value {
 }
 
 /// The member institutions.
-#[utoipa::path(get, path = "/api/organizations", tag = "organizations", responses((status = 200, description = "Every organization", body = crate::openapi::shapes::Organizations)))]
+#[utoipa::path(get, path = "/api/organizations", tag = "organizations", responses((status = 200, description = "Every organization", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Organization>)))]
 pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let orgs = state.tessera.organizations().await?;
     Ok(Json(json!({"hits": {"hits": orgs.iter().map(org_json).collect::<Vec<_>>(), "total": orgs.len()}})))
@@ -122,7 +122,7 @@ fn member_json(member: &tessera_app::MemberRow) -> Value {
 
 /// An organization's members and their roles (its administrators).
 #[utoipa::path(get, path = "/api/organizations/{org}/members", tag = "organizations", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 200, description = "Members", body = crate::openapi::shapes::Members), (status = 403, description = "Not an administrator of the organization")))]
+    responses((status = 200, description = "Members", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Member>), (status = 403, description = "Not an administrator of the organization")))]
 pub(crate) async fn list_members(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -67,7 +67,7 @@ pub(crate) async fn create_report(
 }
 
 /// Reports not yet closed on the datasets the caller reviews (curators, stewards, administrators).
-#[utoipa::path(get, path = "/api/user/report-queue", tag = "incidents", responses((status = 200, description = "Open reports", body = crate::openapi::shapes::Reports)))]
+#[utoipa::path(get, path = "/api/user/report-queue", tag = "incidents", responses((status = 200, description = "Open reports", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Report>)))]
 pub(crate) async fn report_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.report_queue(&subject).await?, |r| report_json(&state, r)))
 }

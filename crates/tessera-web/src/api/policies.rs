@@ -76,7 +76,7 @@ impl PolicyBody {
 }
 
 /// Every policy with its versions; public.
-#[utoipa::path(get, path = "/api/policies", tag = "policies", responses((status = 200, description = "The policies", body = crate::openapi::shapes::Policies)))]
+#[utoipa::path(get, path = "/api/policies", tag = "policies", responses((status = 200, description = "The policies", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Policy>)))]
 pub(crate) async fn list_policies(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.policies().await?, |p| policy_json(&state, p)))
 }

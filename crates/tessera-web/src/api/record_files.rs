@@ -22,7 +22,7 @@ use crate::wire::{file_json, files_list_json};
 #[utoipa::path(get, path = "/api/records/{id}/files", tag = "record files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Files per page, at most 1,000; all unless given")),
-    responses((status = 200, description = "The files", body = crate::openapi::shapes::RecordFiles), (status = 403, description = "The files are restricted")))]
+    responses((status = 200, description = "The files", body = crate::openapi::shapes::FileList<crate::openapi::shapes::File>), (status = 403, description = "The files are restricted")))]
 pub(crate) async fn list_record_files(
     State(state): State<AppState>,
     Caller(subject): Caller,

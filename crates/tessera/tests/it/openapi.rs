@@ -1,4 +1,5 @@
-//! The records API's answers fit the schemas its OpenAPI document gives them.
+//! The API's answers fit the schemas its OpenAPI document gives them: real answers checked with
+//! jsonschema, and requests made from the document by schemathesis.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -27,6 +28,22 @@ impl Answers {
         assert!(status.is_success(), "{method} {path}: {status} {answer}");
         self.seen.push(json!({"method": method.as_str(), "path": template, "status": status.as_u16(), "body": answer}));
         answer
+    }
+
+    /// Checks every answer against the schema the server's document gives it, with jsonschema
+    /// (`scripts/check-answers.py`).
+    async fn check(&self) {
+        let dir = tempfile::tempdir().unwrap();
+        let (status, document) = self.api.get("/api/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        let (doc, seen) = (dir.path().join("openapi.json"), dir.path().join("answers.json"));
+        std::fs::write(&doc, document.to_string()).unwrap();
+        std::fs::write(&seen, Value::Array(self.seen.clone()).to_string()).unwrap();
+        let (python, script) = reference_python("check-answers.py");
+        let output = std::process::Command::new(python).arg(script).arg(&doc).arg(&seen).output().expect("the checker runs");
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(report.contains(&format!("{} fit, 0 do not", self.seen.len())), "{report}");
     }
 }
 
@@ -208,22 +225,4 @@ async fn schemathesis_finds_every_answer_as_documented() {
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
     assert!(report.contains("passed") && !server.log().contains("panicked"), "{report}");
-}
-
-impl Answers {
-    /// Checks every answer against the schema the server's document gives it, with jsonschema
-    /// (`scripts/check-answers.py`).
-    async fn check(&self) {
-        let dir = tempfile::tempdir().unwrap();
-        let (status, document) = self.api.get("/api/openapi.json").await;
-        assert_eq!(status, StatusCode::OK);
-        let (doc, seen) = (dir.path().join("openapi.json"), dir.path().join("answers.json"));
-        std::fs::write(&doc, document.to_string()).unwrap();
-        std::fs::write(&seen, Value::Array(self.seen.clone()).to_string()).unwrap();
-        let (python, script) = reference_python("check-answers.py");
-        let output = std::process::Command::new(python).arg(script).arg(&doc).arg(&seen).output().expect("the checker runs");
-        let report = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
-        assert!(report.contains(&format!("{} fit, 0 do not", self.seen.len())), "{report}");
-    }
 }
