@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 /// The `prev` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// One entry of the audit trail, chained to the entry before it by its hash.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// 1 for the first entry, then one more for each; never reused.
     pub seq: i64,

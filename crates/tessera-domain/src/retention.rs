@@ -55,6 +55,7 @@ impl Retention {
 
 /// What a schedule counts its years from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Anchor {
     /// The day the record was published.
@@ -85,6 +86,7 @@ impl FromStr for Anchor {
 
 /// What happens to the files when their time is up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum EndAction {
     /// Purge the files' bytes from storage; the metadata stays, with a tombstone.

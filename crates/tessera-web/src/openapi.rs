@@ -88,7 +88,8 @@ pub(crate) mod shapes {
     use std::collections::BTreeMap;
 
     use serde::Serialize;
-    use tessera_app::domain::retention::Retention;
+    use tessera_app::domain::audit::AuditEntry;
+    use tessera_app::domain::retention::{Anchor, EndAction, Retention};
     use tessera_app::domain::{DataClass, Embargo, Metadata, OrgId, Visibility};
     use utoipa::ToSchema;
 
@@ -629,6 +630,385 @@ pub(crate) mod shapes {
         report: Option<String>,
         placed: String,
     }
+
+    /// How long files of a data class, of an organization, or both, are kept.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Schedule {
+        id: String,
+        /// Null for a schedule of the whole platform.
+        organization: Option<OrgId>,
+        /// Null for files of every class.
+        data_class: Option<DataClass>,
+        years: i64,
+        after: Anchor,
+        action: EndAction,
+        note: String,
+        created: String,
+    }
+
+    /// A record's files due for deletion, or for review, and on what grounds.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DueFiles {
+        record: String,
+        title: String,
+        organization: Option<OrgId>,
+        /// YYYY-MM-DD.
+        due: String,
+        action: EndAction,
+        /// `record` or `schedule:{id}`.
+        basis: String,
+        files: Vec<String>,
+        /// A legal hold on the dataset stops the deletion.
+        held: bool,
+    }
+
+    /// A legal hold on a dataset: none of its files is deleted while it stands.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Hold {
+        id: String,
+        reason: String,
+        placed_by: Option<String>,
+        placed: String,
+        released_by: Option<String>,
+        released: Option<String>,
+        active: bool,
+    }
+
+    /// A request that a record's files be deleted, and what was decided.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DeletionRequest {
+        id: String,
+        record: String,
+        requested_by: Option<String>,
+        reason: String,
+        /// `pending`, `approved` or `refused`.
+        status: String,
+        decided_by: Option<String>,
+        decided: Option<String>,
+        note: Option<String>,
+        created: String,
+    }
+
+    /// A file deleted from storage: what it was, and when and why it went.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DeletedFile {
+        key: String,
+        size: i64,
+        /// `md5:` and the hex digest.
+        checksum: String,
+        sha512: String,
+        deleted: String,
+        reason: String,
+        /// What decided it: `record`, `schedule:{id}` or `request:{id}`.
+        basis: String,
+    }
+
+    /// A numbered page of a list, with the addresses of the pages beside it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Page<T: ToSchema> {
+        hits: Hits<T>,
+        /// `self`, and `prev` and `next` where there are such pages.
+        links: BTreeMap<String, String>,
+    }
+
+    /// A page of the audit trail, oldest first.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct AuditPage {
+        hits: Hits<AuditEntry>,
+        links: NextPage,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct NextPage {
+        /// The next page, when this one is full.
+        next: Option<String>,
+    }
+
+    /// A community: records curated together by an organization.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Community {
+        id: String,
+        slug: String,
+        metadata: CommunityMetadata,
+        created: String,
+        /// `self`.
+        links: BTreeMap<String, String>,
+        /// The OAI-PMH set of its records.
+        oai_pmh_set: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct CommunityMetadata {
+        title: String,
+        /// The organization whose administrators curate it.
+        organization: OrgId,
+    }
+
+    /// The search index as an operator sees it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct IndexState {
+        /// One more with each rebuild.
+        generation: u64,
+        /// Documents searches see: each version of the repository's records, and harvested ones.
+        documents: u64,
+        /// While a rebuild runs: the documents it has written so far.
+        rebuilding: Option<u64>,
+        /// A rebuild is waiting for the server's next pass over its jobs, or running.
+        queued: bool,
+    }
+
+    /// A deposition as Zenodo's deposit API shows it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Deposition {
+        id: i64,
+        record_id: i64,
+        /// The dataset all versions belong to.
+        conceptrecid: String,
+        created: String,
+        modified: String,
+        owner: Option<i64>,
+        /// `unsubmitted`, `inprogress` (an edit of a published deposition) or `done`.
+        state: String,
+        submitted: bool,
+        title: String,
+        /// A published deposition's DOI, if it has one.
+        #[schema(required = false)]
+        doi: Option<String>,
+        metadata: ZenodoMetadata,
+        /// `self`, `html`, `bucket`, `files`, `publish`, `edit`, `discard`, `newversion`,
+        /// `latest_draft`, `latest_draft_html` and `latest`.
+        links: BTreeMap<String, String>,
+    }
+
+    /// A deposition's metadata in Zenodo's shape.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ZenodoMetadata {
+        title: Option<String>,
+        upload_type: String,
+        #[schema(required = false)]
+        publication_type: Option<String>,
+        #[schema(required = false)]
+        image_type: Option<String>,
+        description: Option<String>,
+        publication_date: Option<String>,
+        version: Option<String>,
+        creators: Vec<ZenodoCreator>,
+        keywords: Vec<String>,
+        license: Option<String>,
+        /// `open`, `embargoed`, `restricted` or `closed`.
+        access_right: String,
+        embargo_date: Option<String>,
+        prereserve_doi: PrereservedDoi,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ZenodoCreator {
+        name: Option<String>,
+        affiliation: Option<String>,
+        orcid: Option<String>,
+    }
+
+    /// The identifier publishing gives: the DOI when DataCite is configured, else the ARK.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct PrereservedDoi {
+        doi: Option<String>,
+        recid: i64,
+    }
+
+    /// A file stored in a deposition's bucket.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct BucketFile {
+        key: String,
+        size: Option<i64>,
+        /// `md5:` and the hex digest.
+        checksum: Option<String>,
+        created: String,
+        updated: String,
+        mimetype: String,
+        /// `self`: where a PUT replaces it.
+        links: BTreeMap<String, String>,
+    }
+
+    /// A file uploaded through a deposition's form, as Zenodo's older API shows it.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct FormFile {
+        id: String,
+        filename: String,
+        filesize: Option<i64>,
+        /// The hex MD5.
+        checksum: Option<String>,
+        links: BTreeMap<String, String>,
+    }
+
+    /// An organization's compliance report.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct ComplianceReport {
+        organization: OrgId,
+        grants: GrantsByState,
+        /// Reads and refusals per restricted dataset in the period.
+        accesses: Vec<DatasetAccesses>,
+        /// Files whose deletion date has passed but which are still stored.
+        overdue_deletions: Vec<OverdueDeletion>,
+        /// Records lacking a steward, a licence or a retention period.
+        missing_governance: Vec<MissingGovernance>,
+        download_checks: DownloadChecks,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct GrantsByState {
+        active: Vec<Grant>,
+        /// Active, ending within 30 days.
+        expiring: Vec<Grant>,
+        expired: Vec<Grant>,
+        revoked: Vec<Grant>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DatasetAccesses {
+        record: String,
+        title: String,
+        data_class: DataClass,
+        downloads: u64,
+        refusals: u64,
+        /// Different people who downloaded.
+        people: u64,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct OverdueDeletion {
+        record: String,
+        due: String,
+        /// How many files.
+        files: u64,
+        basis: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct MissingGovernance {
+        record: String,
+        title: String,
+        /// `steward`, `licence`, `retention`.
+        missing: Vec<String>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DownloadChecks {
+        total: u64,
+        concerns: u64,
+        checks: Vec<DownloadCheck>,
+    }
+
+    /// What a steward found checking one sampled download.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct DownloadCheck {
+        /// The audit entry of the download.
+        seq: i64,
+        checked_by: Option<String>,
+        checked: String,
+        /// `fine` or `concern`.
+        verdict: String,
+        finding: String,
+    }
+
+    /// Figures about an organization fit to publish: nobody is named.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Figures {
+        organization: OrgId,
+        period: Period,
+        datasets: u64,
+        datasets_by_class: BTreeMap<String, u64>,
+        access_requests: RequestCounts,
+        grants_active: u64,
+        restricted_downloads: u64,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Period {
+        from: String,
+        until: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RequestCounts {
+        received: u64,
+        approved: u64,
+        refused: u64,
+    }
+
+    /// The grants whose holders must accept a policy's version in force.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Reacceptance {
+        grants: Vec<String>,
+    }
+
+    /// Every request and grant for a dataset.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct RecordAccess {
+        requests: Vec<AccessRequest>,
+        grants: Vec<Grant>,
+    }
+
+    /// The people who look after a dataset.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct People {
+        depositor: Option<Person>,
+        curators: Vec<Person>,
+        stewards: Vec<Person>,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Person {
+        user: String,
+        email: String,
+        name: Option<String>,
+    }
+
+    /// A term of a vocabulary, in InvenioRDM's shape.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Term {
+        id: String,
+        /// By language: `en`.
+        title: BTreeMap<String, String>,
+        /// What the vocabulary says besides: a licence's `scheme` and `url`, a language's
+        /// `alpha_2`, a DataCite term's own spelling under `datacite`.
+        props: BTreeMap<String, String>,
+        /// The vocabulary.
+        #[schema(rename = "type")]
+        kind: String,
+        /// `self`.
+        links: BTreeMap<String, String>,
+        /// A licence of the platform's own: the number of its version in force.
+        #[schema(required = false)]
+        version: i64,
+        /// A licence of the platform's own: its terms.
+        #[schema(required = false)]
+        terms: tessera_app::domain::policy::Terms,
+    }
+
+    /// What unpacking an archive added to a draft.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Unpacked {
+        files: u64,
+        bytes: u64,
+        archive_kept: bool,
+        /// `files`: the draft's files.
+        links: BTreeMap<String, String>,
+    }
+
+    /// The signed-in person of a browser session.
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Session {
+        user: Option<String>,
+        email: String,
+        /// Sent back in `X-CSRF-Token` with each change made through the session.
+        csrf_token: String,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Status {
+        /// `ok`; `ready` or `unavailable`.
+        status: String,
+    }
 }
 
 /// The document's schemas by name, as JSON, made once.
@@ -655,6 +1035,7 @@ mod tests {
 
     /// A client made from the document knows the shape of every error: each operation's listed
     /// errors and its default answer are `Problem`s, whose members are those of an error's body.
+    /// The readiness probe alone says "unavailable" in its own shape, as it says "ready".
     #[tokio::test]
     async fn every_error_is_documented_as_a_problem() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
@@ -664,7 +1045,8 @@ mod tests {
                 operations += 1;
                 let responses = operation["responses"].as_object().unwrap();
                 assert!(responses.contains_key("default"), "{method} {path} has no default answer");
-                for (status, response) in responses.iter().filter(|(status, _)| !status.starts_with(['1', '2', '3'])) {
+                let errors = responses.iter().filter(|(status, _)| !status.starts_with(['1', '2', '3']));
+                for (status, response) in errors.filter(|(status, _)| (path.as_str(), status.as_str()) != ("/ready", "503")) {
                     let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
                     assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} answers {status} with {response}");
                 }
@@ -721,6 +1103,36 @@ mod tests {
         }
         bodiless.sort();
         assert_eq!(bodiless, BODILESS);
+    }
+
+    /// A client made from the document knows the shape of every answer it reads: each success
+    /// with a body says what the body is, and those whose body is not described are exactly
+    /// these: tus's answers, whose news is in their headers, and the audit trail's JSON Lines.
+    #[test]
+    fn every_answer_is_described() {
+        const UNDESCRIBED: [&str; 3] = ["GET /api/organizations/{org}/audit 200", "HEAD /api/uploads/{id} 200", "POST /api/uploads/ 201"];
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut undescribed = Vec::new();
+        let mut described = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap().iter().filter(|(_, op)| op.get("responses").is_some()) {
+                for (status, response) in operation["responses"].as_object().unwrap() {
+                    if !status.starts_with('2') || status == "204" {
+                        continue;
+                    }
+                    let contents = response.get("content").and_then(Value::as_object).cloned().unwrap_or_default();
+                    // Any JSON at all (`{}`, as an export's CSL-JSON) is a schema too.
+                    if contents.is_empty() || contents.values().any(|content| content.get("schema").is_none()) {
+                        undescribed.push(format!("{} {path} {status}", method.to_uppercase()));
+                    } else {
+                        described += 1;
+                    }
+                }
+            }
+        }
+        undescribed.sort();
+        assert_eq!(undescribed, UNDESCRIBED);
+        assert!(described > 100, "{described} answers described");
     }
 
     /// The record body the document describes has the members `record_input` reads, and its

@@ -98,7 +98,7 @@ pub(crate) async fn create_request(
 
 /// Every request and grant for a record's dataset (its stewards).
 #[utoipa::path(get, path = "/api/records/{id}/access", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "`requests` and `grants`"), (status = 403, description = "Not a steward of the record")))]
+    responses((status = 200, description = "`requests` and `grants`", body = crate::openapi::shapes::RecordAccess), (status = 403, description = "Not a steward of the record")))]
 pub(crate) async fn record_access(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -48,7 +48,7 @@ fn page(state: &AppState, path: &str, q: &PeriodQuery, entries: &[AuditEntry]) -
 #[utoipa::path(get, path = "/api/records/{id}/audit", tag = "audit",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment"), ("after" = Option<i64>, Query, description = "Next page: entries after this number")),
-    responses((status = 200, description = "Entries, oldest first, 1,000 a page"), (status = 403, description = "May not see the trail")))]
+    responses((status = 200, description = "Entries, oldest first, 1,000 a page", body = crate::openapi::shapes::AuditPage), (status = 403, description = "May not see the trail")))]
 pub(crate) async fn dataset_audit(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -63,7 +63,7 @@ pub(crate) async fn dataset_audit(
 #[utoipa::path(get, path = "/api/user/audit", tag = "audit",
     params(("from" = Option<String>, Query, description = "First day or moment"), ("to" = Option<String>, Query, description = "Last day or moment"),
         ("after" = Option<i64>, Query, description = "Next page: entries after this number")),
-    responses((status = 200, description = "Entries, oldest first, 1,000 a page"), (status = 401, description = "Not signed in")))]
+    responses((status = 200, description = "Entries, oldest first, 1,000 a page", body = crate::openapi::shapes::AuditPage), (status = 401, description = "Not signed in")))]
 pub(crate) async fn own_audit(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -79,7 +79,7 @@ pub(crate) async fn own_audit(
 #[utoipa::path(get, path = "/api/organizations/{org}/audit", tag = "audit",
     params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
-    responses((status = 200, description = "JSON Lines, oldest first", content_type = "application/jsonl"), (status = 403, description = "May not see the trail")))]
+    responses((status = 200, description = "JSON Lines, oldest first, each line an `AuditEntry`", content_type = "application/jsonl"), (status = 403, description = "May not see the trail")))]
 pub(crate) async fn organization_audit(
     State(state): State<AppState>,
     Caller(subject): Caller,

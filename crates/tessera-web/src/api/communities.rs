@@ -27,7 +27,7 @@ fn community_json(state: &AppState, community: &tessera_app::CommunityRow) -> Va
 
 /// One community.
 #[utoipa::path(get, path = "/api/communities/{id}", tag = "communities", params(("id" = String, Path, description = "Community id")),
-    responses((status = 200, description = "The community"), (status = 404, description = "No such community")))]
+    responses((status = 200, description = "The community", body = crate::openapi::shapes::Community), (status = 404, description = "No such community")))]
 pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(community_json(&state, &state.tessera.community(&id).await?)))
 }
@@ -37,7 +37,7 @@ pub(crate) async fn read(State(state): State<AppState>, Path(id): Path<String>) 
     params(("id" = String, Path, description = "Community id"), ("q" = Option<String>, Query, description = "Query text"),
         ("sort" = Option<String>, Query, description = "bestmatch, newest, oldest, updated-desc or updated-asc"),
         ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100")),
-    responses((status = 200, description = "Hits, total and aggregations"), (status = 404, description = "No such community")))]
+    responses((status = 200, description = "Hits, total and aggregations", body = crate::openapi::shapes::SearchResult), (status = 404, description = "No such community")))]
 pub(crate) async fn records(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -52,7 +52,7 @@ pub(crate) async fn records(
 }
 
 /// Every community.
-#[utoipa::path(get, path = "/api/communities", tag = "communities", responses((status = 200, description = "The communities")))]
+#[utoipa::path(get, path = "/api/communities", tag = "communities", responses((status = 200, description = "The communities", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Community>)))]
 pub(crate) async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let communities = state.tessera.communities().await?;
     let hits: Vec<Value> = communities.iter().map(|c| community_json(&state, c)).collect();
@@ -70,7 +70,7 @@ pub(crate) struct CommunityBody {
 
 /// Create a community, curated by an organization (its administrators).
 #[utoipa::path(post, path = "/api/communities", request_body = CommunityBody, tag = "communities",
-    responses((status = 201, description = "The community"), (status = 409, description = "The id is taken")))]
+    responses((status = 201, description = "The community", body = crate::openapi::shapes::Community), (status = 409, description = "The id is taken")))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -102,7 +102,7 @@ impl CommunitiesBody {
 
 /// Add the record's dataset to communities (whoever may edit the record and curates them).
 #[utoipa::path(post, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The record, with parent.communities"), (status = 403, description = "Not a curator of a community")))]
+    responses((status = 200, description = "The record, with parent.communities", body = crate::openapi::shapes::Record), (status = 403, description = "Not a curator of a community")))]
 pub(crate) async fn include(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -115,7 +115,7 @@ pub(crate) async fn include(
 
 /// Take the record's dataset out of communities.
 #[utoipa::path(delete, path = "/api/records/{id}/communities", request_body = CommunitiesBody, tag = "communities", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The record, with parent.communities")))]
+    responses((status = 200, description = "The record, with parent.communities", body = crate::openapi::shapes::Record)))]
 pub(crate) async fn remove(
     State(state): State<AppState>,
     Caller(subject): Caller,

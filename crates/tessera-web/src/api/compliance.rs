@@ -25,7 +25,7 @@ fn check_json(c: &CheckRow) -> Value {
 #[utoipa::path(get, path = "/api/organizations/{org}/compliance", tag = "compliance",
     params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
-    responses((status = 200, description = "The report"), (status = 403, description = "Not an administrator, auditor or steward of it")))]
+    responses((status = 200, description = "The report", body = crate::openapi::shapes::ComplianceReport), (status = 403, description = "Not an administrator, auditor or steward of it")))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -67,7 +67,7 @@ fn ten() -> usize {
 #[utoipa::path(get, path = "/api/organizations/{org}/compliance/sample", tag = "compliance",
     params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("days" = Option<i64>, Query, description = "How far back, in days from 1 to 366; 30 by default"),
         ("size" = Option<usize>, Query, description = "How many, from 1 to 100; 10 by default")),
-    responses((status = 200, description = "Audit entries to check"), (status = 403, description = "Not a steward of it")))]
+    responses((status = 200, description = "Audit entries to check", body = crate::openapi::shapes::HitList<tessera_app::domain::audit::AuditEntry>), (status = 403, description = "Not a steward of it")))]
 pub(crate) async fn sample(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -90,7 +90,7 @@ pub(crate) struct CheckBody {
 
 /// Record what checking one sampled download found: `{"seq", "verdict": "fine" | "concern", "finding"}`.
 #[utoipa::path(post, path = "/api/organizations/{org}/compliance/checks", request_body = CheckBody, tag = "compliance", params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id")),
-    responses((status = 201, description = "The check"), (status = 400, description = "A field is wrong"), (status = 409, description = "Checked already")))]
+    responses((status = 201, description = "The check", body = crate::openapi::shapes::DownloadCheck), (status = 400, description = "A field is wrong"), (status = 409, description = "Checked already")))]
 pub(crate) async fn check(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -106,7 +106,7 @@ pub(crate) async fn check(
 #[utoipa::path(get, path = "/api/organizations/{org}/figures", tag = "compliance",
     params(("org" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Organization id"), ("from" = Option<String>, Query, description = "First day or moment"),
         ("to" = Option<String>, Query, description = "Last day or moment")),
-    responses((status = 200, description = "The figures")))]
+    responses((status = 200, description = "The figures", body = crate::openapi::shapes::Figures)))]
 pub(crate) async fn figures(
     State(state): State<AppState>,
     Path(org): Path<String>,

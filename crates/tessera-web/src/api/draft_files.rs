@@ -202,7 +202,7 @@ pub(crate) async fn get_file(
 /// version before, with Range support, to check it before publishing.
 #[utoipa::path(get, path = "/api/records/{id}/draft/files/{key}/content", tag = "draft files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 404, description = "No such file, or no content uploaded yet")))]
+    responses((status = 200, description = "The bytes", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 206, description = "The requested range", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 404, description = "No such file, or no content uploaded yet")))]
 #[allow(dead_code)]
 fn get_content_doc() {}
 
@@ -296,7 +296,7 @@ pub(crate) async fn commit_file(
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/unpack", tag = "draft files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "The archive's key"),
         ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive")),
-    responses((status = 200, description = "How many files and bytes were added"), (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
+    responses((status = 200, description = "How many files and bytes were added", body = crate::openapi::shapes::Unpacked), (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
 #[allow(dead_code)]
 fn unpack_doc() {}
 

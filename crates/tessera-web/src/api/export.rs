@@ -69,8 +69,13 @@ pub(crate) struct ArchiveQuery {
 /// Export a published record in another format.
 #[utoipa::path(get, path = "/api/records/{id}/export/{format}", tag = "records",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"),
-           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, ris, or the packages bagit, ro-crate and datapackage")),
-    responses((status = 200, description = "The record in that format"), (status = 404, description = "No such record or format")))]
+           ("format" = String, Path, description = "datacite-xml, datacite-json, dublincore, json-ld, dcat-ap, dcat-ap-jsonld, csl, bibtex, ris, or the packages bagit, ro-crate and datapackage"),
+           ("archive" = Option<String>, Query, pattern = "^(zip|tar)$", description = "For a package: zip (the default) or tar")),
+    responses((status = 200, description = "The record in that format", content(
+        (String = "application/vnd.datacite.datacite+xml"), (Object = "application/vnd.datacite.datacite+json"), (String = "application/x-dc+xml"),
+        (Object = "application/ld+json"), (String = "text/turtle"), (Value = "application/vnd.citationstyles.csl+json"), (String = "application/x-bibtex"),
+        (String = "application/x-research-info-systems"), (crate::openapi::shapes::Bytes = "application/zip"), (crate::openapi::shapes::Bytes = "application/x-tar"))),
+        (status = 404, description = "No such record or format")))]
 pub(crate) async fn export(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -24,7 +24,7 @@ fn people_json(people: &DatasetPeople) -> Value {
 
 /// Who looks after a dataset by name (for the people who look after it).
 #[utoipa::path(get, path = "/api/records/{id}/people", tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "`depositor`, `curators` and `stewards`"), (status = 403, description = "Does not look after the dataset")))]
+    responses((status = 200, description = "`depositor`, `curators` and `stewards`", body = crate::openapi::shapes::People), (status = 403, description = "Does not look after the dataset")))]
 pub(crate) async fn read_people(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(Json(people_json(&state.tessera.dataset_people(&subject, record_id(&id)?).await?)))
 }
@@ -41,7 +41,7 @@ pub(crate) struct PeopleBody {
 /// Name a dataset's curators (the depositor and curators may) or stewards (stewards and the
 /// organization's administrators may), by email; each list sent replaces the one before.
 #[utoipa::path(put, path = "/api/records/{id}/people", request_body = PeopleBody, tag = "access", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The people now named"), (status = 400, description = "An email with no account"),
+    responses((status = 200, description = "The people now named", body = crate::openapi::shapes::People), (status = 400, description = "An email with no account"),
         (status = 403, description = "May not name them")))]
 pub(crate) async fn name_people(
     State(state): State<AppState>,

@@ -119,7 +119,7 @@ pub(crate) async fn add_version(
 /// Ask every holder of a grant under an older version to accept the version in force (the
 /// organization's stewards); their access pauses until they do.
 #[utoipa::path(post, path = "/api/policies/{policy}/require-reacceptance", tag = "policies", params(("policy" = String, Path, pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$", description = "Policy id")),
-    responses((status = 200, description = "`grants`: the grants now waiting"), (status = 403, description = "Not a steward of the organization")))]
+    responses((status = 200, description = "`grants`: the grants now waiting", body = crate::openapi::shapes::Reacceptance), (status = 403, description = "Not a steward of the organization")))]
 pub(crate) async fn require_reacceptance(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -146,7 +146,7 @@ fn get_file_doc() {}
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
 #[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The bytes"), (status = 206, description = "The requested range"), (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
+    responses((status = 200, description = "The bytes", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 206, description = "The requested range", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
 pub(crate) async fn get_record_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -269,8 +269,9 @@ fn parse_range(value: &str, size: u64) -> ApiResult<Option<(u64, u64)>> {
 }
 
 /// All files of a record as one zip (or tar, with `?archive=tar`), streamed as it is made.
-#[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "A zip of every file", content_type = "application/zip")))]
+#[utoipa::path(get, path = "/api/records/{id}/files-archive", tag = "record files",
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("archive" = Option<String>, Query, pattern = "^(zip|tar)$", description = "zip (the default) or tar")),
+    responses((status = 200, description = "Every file the caller may read, in one archive", content((crate::openapi::shapes::Bytes = "application/zip"), (crate::openapi::shapes::Bytes = "application/x-tar")))))]
 pub(crate) async fn download_archive(
     State(state): State<AppState>,
     Caller(subject): Caller,

@@ -73,7 +73,7 @@ fn parsed<T: std::str::FromStr<Err = String>>(field: &str, text: Option<&str>) -
 }
 
 /// Every retention schedule in force; anyone may see how long data is kept.
-#[utoipa::path(get, path = "/api/retention/schedules", tag = "retention", responses((status = 200, description = "The schedules")))]
+#[utoipa::path(get, path = "/api/retention/schedules", tag = "retention", responses((status = 200, description = "The schedules", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Schedule>)))]
 pub(crate) async fn list_schedules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.retention_schedules().await?, schedule_json))
 }
@@ -97,7 +97,7 @@ pub(crate) struct ScheduleBody {
 /// Add a schedule: keep files of a class, of an organization, or both, for `years` after
 /// `publication` or the `project-end`, then `delete-files` (the default) or `review`.
 #[utoipa::path(post, path = "/api/retention/schedules", request_body = ScheduleBody, tag = "retention",
-    responses((status = 201, description = "The schedule"), (status = 400, description = "A field is wrong"),
+    responses((status = 201, description = "The schedule", body = crate::openapi::shapes::Schedule), (status = 400, description = "A field is wrong"),
         (status = 403, description = "Not an administrator of the organization or the platform")))]
 pub(crate) async fn add_schedule(
     State(state): State<AppState>,
@@ -140,7 +140,7 @@ fn thirty() -> i64 {
 /// Files due for deletion within `days` (30 unless said), and any overdue, on the datasets
 /// the caller looks after.
 #[utoipa::path(get, path = "/api/retention/upcoming", tag = "retention", params(("days" = Option<i64>, Query, description = "How far ahead; 30 by default")),
-    responses((status = 200, description = "Due files by record, soonest first"), (status = 401, description = "Not signed in")))]
+    responses((status = 200, description = "Due files by record, soonest first", body = crate::openapi::shapes::HitList<crate::openapi::shapes::DueFiles>), (status = 401, description = "Not signed in")))]
 pub(crate) async fn upcoming(State(state): State<AppState>, Caller(subject): Caller, Query(q): Query<DaysQuery>) -> ApiResult<Json<Value>> {
     let mut due = state.tessera.upcoming_deletions(&subject, q.days).await?;
     due.sort_by(|a, b| (&a.on, a.record).cmp(&(&b.on, b.record)));
@@ -159,7 +159,7 @@ pub(crate) struct ReasonBody {
 #[utoipa::path(get, path = "/api/records/{id}/deleted-files", tag = "retention",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Files per page, at most 100; 10 unless given")),
-    responses((status = 200, description = "Each file with its size, checksums, and when and why it was deleted"),
+    responses((status = 200, description = "Each file with its size, checksums, and when and why it was deleted", body = crate::openapi::shapes::Page<crate::openapi::shapes::DeletedFile>),
         (status = 403, description = "May not edit the record")))]
 pub(crate) async fn deleted_files(
     State(state): State<AppState>,
@@ -191,14 +191,14 @@ pub(crate) async fn deleted_files(
 
 /// Every legal hold on a record's dataset, lifted or not.
 #[utoipa::path(get, path = "/api/records/{id}/holds", tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The holds"), (status = 403, description = "Does not look after the record")))]
+    responses((status = 200, description = "The holds", body = crate::openapi::shapes::HitList<crate::openapi::shapes::Hold>), (status = 403, description = "Does not look after the record")))]
 pub(crate) async fn list_holds(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.holds(&subject, record_id(&id)?).await?, hold_json))
 }
 
 /// Place a legal hold: no file of the dataset is deleted, by schedule or on request, until it is lifted.
 #[utoipa::path(post, path = "/api/records/{id}/holds", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The hold"), (status = 400, description = "No reason"), (status = 403, description = "Does not look after the record")))]
+    responses((status = 201, description = "The hold", body = crate::openapi::shapes::Hold), (status = 400, description = "No reason"), (status = 403, description = "Does not look after the record")))]
 pub(crate) async fn place_hold(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -212,7 +212,7 @@ pub(crate) async fn place_hold(
 /// Lift a legal hold.
 #[utoipa::path(delete, path = "/api/records/{id}/holds/{hold}", tag = "retention",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("hold" = String, Path, description = "Hold id")),
-    responses((status = 200, description = "The hold, lifted"), (status = 409, description = "Lifted already")))]
+    responses((status = 200, description = "The hold, lifted", body = crate::openapi::shapes::Hold), (status = 409, description = "Lifted already")))]
 pub(crate) async fn release_hold(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -224,7 +224,7 @@ pub(crate) async fn release_hold(
 
 /// Ask for a record's files to be deleted (its depositor or curators); a curator decides.
 #[utoipa::path(post, path = "/api/records/{id}/deletion-requests", request_body = ReasonBody, tag = "retention", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 201, description = "The request, pending"), (status = 400, description = "No reason"),
+    responses((status = 201, description = "The request, pending", body = crate::openapi::shapes::DeletionRequest), (status = 400, description = "No reason"),
         (status = 409, description = "A request is waiting already")))]
 pub(crate) async fn request_deletion(
     State(state): State<AppState>,
@@ -237,7 +237,7 @@ pub(crate) async fn request_deletion(
 }
 
 /// Requests for deletion waiting for the caller's decision.
-#[utoipa::path(get, path = "/api/user/deletion-queue", tag = "retention", responses((status = 200, description = "Pending requests")))]
+#[utoipa::path(get, path = "/api/user/deletion-queue", tag = "retention", responses((status = 200, description = "Pending requests", body = crate::openapi::shapes::HitList<crate::openapi::shapes::DeletionRequest>)))]
 pub(crate) async fn deletion_queue(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<Value>> {
     Ok(list(&state.tessera.pending_deletion_requests(&subject).await?, deletion_request_json))
 }
@@ -251,7 +251,7 @@ pub(crate) struct DecisionBody {
 
 /// Approve a request for deletion: the record's files are deleted at once, leaving a tombstone.
 #[utoipa::path(post, path = "/api/deletion-requests/{request}/approve", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 200, description = "The request, approved"), (status = 409, description = "Decided already, or a legal hold")))]
+    responses((status = 200, description = "The request, approved", body = crate::openapi::shapes::DeletionRequest), (status = 409, description = "Decided already, or a legal hold")))]
 pub(crate) async fn approve_deletion(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -264,7 +264,7 @@ pub(crate) async fn approve_deletion(
 
 /// Refuse a request for deletion, saying why in `note`.
 #[utoipa::path(post, path = "/api/deletion-requests/{request}/refuse", request_body = DecisionBody, tag = "retention", params(("request" = String, Path, pattern = "^[1-9][0-9]*$", description = "Request id")),
-    responses((status = 200, description = "The request, refused"), (status = 409, description = "Decided already")))]
+    responses((status = 200, description = "The request, refused", body = crate::openapi::shapes::DeletionRequest), (status = 409, description = "Decided already")))]
 pub(crate) async fn refuse_deletion(
     State(state): State<AppState>,
     Caller(subject): Caller,

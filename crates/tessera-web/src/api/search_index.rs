@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// The index's generation, how many documents searches see, and any rebuild running or asked for.
 #[utoipa::path(get, path = "/api/admin/search-index", tag = "operations",
-    responses((status = 200, description = "The index's state"), (status = 403, description = "Not a platform administrator")))]
+    responses((status = 200, description = "The index's state", body = crate::openapi::shapes::IndexState), (status = 403, description = "Not a platform administrator")))]
 pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Json<tessera_app::IndexState>> {
     Ok(Json(state.tessera.index_state(&subject).await?))
 }
@@ -20,7 +20,7 @@ pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller)
 /// Rebuild the index from the catalogue with the server's next jobs; searches keep answering
 /// from the current index until the new one has caught up and takes over.
 #[utoipa::path(post, path = "/api/admin/search-index/rebuild", tag = "operations",
-    responses((status = 202, description = "Queued; the state follows"), (status = 403, description = "Not a platform administrator")))]
+    responses((status = 202, description = "Queued; the state follows", body = crate::openapi::shapes::IndexState), (status = 403, description = "Not a platform administrator")))]
 pub(crate) async fn rebuild(State(state): State<AppState>, Caller(subject): Caller) -> ApiResult<Response> {
     let queued = state.tessera.request_reindex(&subject).await?;
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, state.link("/api/admin/search-index"))], Json(queued)).into_response())

@@ -24,7 +24,7 @@ const VOCABULARIES: &[&str] = &["licenses", "resourcetypes", "languages", "relat
     params(("vocabulary" = String, Path, description = "licenses, resourcetypes, languages, relationtypes, datetypes or contributorsroles"),
         ("q" = Option<String>, Query, description = "Words of an id or title"), ("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"),
         ("size" = Option<usize>, Query, minimum = 1, maximum = 1000, description = "Terms a page, 20 unless given, at most 1,000")),
-    responses((status = 200, description = "Matching terms, `hits.total` counting them all"), (status = 404, description = "No such vocabulary")))]
+    responses((status = 200, description = "Matching terms, `hits.total` counting them all", body = crate::openapi::shapes::Page<crate::openapi::shapes::Term>), (status = 404, description = "No such vocabulary")))]
 pub(crate) async fn list_terms(
     State(state): State<AppState>,
     Path(vocabulary): Path<String>,
@@ -50,7 +50,7 @@ pub(crate) async fn list_terms(
 /// One term of a vocabulary by its id (`/api/vocabularies/licenses/cc-by-4.0`).
 #[utoipa::path(get, path = "/api/vocabularies/{vocabulary}/{id}", tag = "vocabularies",
     params(("vocabulary" = String, Path, description = "As for the list"), ("id" = String, Path, description = "The term's id")),
-    responses((status = 200, description = "The term"), (status = 404, description = "No such vocabulary or term")))]
+    responses((status = 200, description = "The term", body = crate::openapi::shapes::Term), (status = 404, description = "No such vocabulary or term")))]
 pub(crate) async fn read_term(State(state): State<AppState>, Path((vocabulary, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let wanted = id.to_lowercase();
     let term =

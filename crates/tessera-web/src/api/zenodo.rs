@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 /// Create a deposition, with Zenodo metadata or none.
 #[utoipa::path(post, path = "/api/deposit/depositions", tag = "zenodo", request_body = Option<crate::openapi::shapes::DepositionBody>,
-    responses((status = 201, description = "The new deposition"), (status = 400, description = "Metadata Tessera cannot read")))]
+    responses((status = 201, description = "The new deposition", body = crate::openapi::shapes::Deposition), (status = 400, description = "Metadata Tessera cannot read")))]
 pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Caller, body: Body) -> ApiResult<Response> {
     let body = axum::body::to_bytes(body, state.config.max_json_bytes)
         .await
@@ -38,7 +38,7 @@ pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Calle
 
 /// One deposition.
 #[utoipa::path(get, path = "/api/deposit/depositions/{id}", tag = "zenodo", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
-    responses((status = 200, description = "The deposition")))]
+    responses((status = 200, description = "The deposition", body = crate::openapi::shapes::Deposition)))]
 pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id = record_id(&id)?;
     match state.tessera.draft(&subject, id).await {
@@ -51,7 +51,7 @@ pub(crate) async fn read(State(state): State<AppState>, Caller(subject): Caller,
 /// The caller's depositions, a numbered page at a time: drafts first, then published records.
 #[utoipa::path(get, path = "/api/deposit/depositions", tag = "zenodo",
     params(("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Depositions per page, at most 100; 10 unless given")),
-    responses((status = 200, description = "The depositions")))]
+    responses((status = 200, description = "The depositions", body = Vec<crate::openapi::shapes::Deposition>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -65,7 +65,7 @@ pub(crate) async fn list(
 
 /// Replace a deposition's metadata; read-only fields a client echoes back are ignored.
 #[utoipa::path(put, path = "/api/deposit/depositions/{id}", tag = "zenodo", request_body = crate::openapi::shapes::DepositionBody, params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
-    responses((status = 200, description = "The updated deposition")))]
+    responses((status = 200, description = "The updated deposition", body = crate::openapi::shapes::Deposition)))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -89,7 +89,7 @@ pub(crate) async fn delete(State(state): State<AppState>, Caller(subject): Calle
 #[utoipa::path(put, path = "/api/files/{bucket}/{key}", tag = "zenodo",
     request_body(content = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"),
     params(("bucket" = String, Path, pattern = "^[1-9][0-9]*$", description = "The deposition's bucket"), ("key" = String, Path, description = "File name")),
-    responses((status = 201, description = "The stored file")))]
+    responses((status = 201, description = "The stored file", body = crate::openapi::shapes::BucketFile)))]
 pub(crate) async fn put_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -132,7 +132,7 @@ async fn store_file(
 /// optionally a `name` part before it to name the file otherwise. The part streams to disk.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/files", tag = "zenodo",
     request_body(content = crate::openapi::shapes::FileForm, content_type = "multipart/form-data"),
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The stored file")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The stored file", body = crate::openapi::shapes::FormFile)))]
 pub(crate) async fn post_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -166,7 +166,7 @@ pub(crate) async fn post_file(
 
 /// Publish a deposition.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/publish", tag = "zenodo",
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 202, description = "The published deposition")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 202, description = "The published deposition", body = crate::openapi::shapes::Deposition)))]
 pub(crate) async fn publish(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let record = state.tessera.publish(&subject, record_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(deposition_of_record(&state, &record))).into_response())
@@ -174,7 +174,7 @@ pub(crate) async fn publish(State(state): State<AppState>, Caller(subject): Call
 
 /// Open a published deposition for editing its metadata.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/edit", tag = "zenodo",
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The deposition, being edited")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The deposition, being edited", body = crate::openapi::shapes::Deposition)))]
 pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let draft = state.tessera.edit_record(&subject, record_id(&id)?).await?;
     Ok((StatusCode::CREATED, Json(deposition_of_draft(&state, &draft))).into_response())
@@ -183,7 +183,7 @@ pub(crate) async fn edit(State(state): State<AppState>, Caller(subject): Caller,
 /// Throw away the edits of a published deposition.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/discard", tag = "zenodo",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")),
-    responses((status = 201, description = "The deposition as published"), (status = 400, description = "The deposition was never published")))]
+    responses((status = 201, description = "The deposition as published", body = crate::openapi::shapes::Deposition), (status = 400, description = "The deposition was never published")))]
 pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
     // A deposition never published has no edit to throw away: it is refused, not deleted,
@@ -201,7 +201,7 @@ pub(crate) async fn discard(State(state): State<AppState>, Caller(subject): Call
 /// Start a new version, carrying the files over. As on Zenodo, the answer is the published
 /// deposition; the new version is at its `links.latest_draft`.
 #[utoipa::path(post, path = "/api/deposit/depositions/{id}/actions/newversion", tag = "zenodo",
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The published deposition")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Deposition id")), responses((status = 201, description = "The published deposition", body = crate::openapi::shapes::Deposition)))]
 pub(crate) async fn new_version(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let id = record_id(&id)?;
     let draft = state.tessera.new_version(&subject, id).await?;

@@ -241,7 +241,7 @@ pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap, Fo
 
 /// The signed-in person and the CSRF token scripts send back with changes.
 #[utoipa::path(get, path = "/api/user/session", tag = "identity",
-    responses((status = 200, description = "`user`, `email` and `csrf_token`"), (status = 401, description = "No session")))]
+    responses((status = 200, description = "`user`, `email` and `csrf_token`", body = crate::openapi::shapes::Session), (status = 401, description = "No session")))]
 pub(crate) async fn current_session(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let secret = cookie(&headers, SESSION_COOKIE).ok_or(ApiError::App(AppError::Unauthenticated))?;
     let session = state.tessera.authenticate_session(secret).await?;

@@ -3,6 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tessera_testkit::TestServer;
 
 use crate::helpers::{Api, member, metadata, reference_python, start};
 
@@ -30,6 +31,13 @@ impl Answers {
         answer
     }
 
+    /// Keeps an answer got some other way (a file's bytes sent, a form, a browser session).
+    fn note(&mut self, method: Method, template: &str, (status, answer): (StatusCode, Value)) -> Value {
+        assert!(status.is_success(), "{method} {template}: {status} {answer}");
+        self.seen.push(json!({"method": method.as_str(), "path": template, "status": status.as_u16(), "body": answer}));
+        answer
+    }
+
     /// Checks every answer against the schema the server's document gives it, with jsonschema
     /// (`scripts/check-answers.py`).
     async fn check(&self) {
@@ -45,6 +53,13 @@ impl Answers {
         assert!(output.status.success(), "{report}{}", String::from_utf8_lossy(&output.stderr));
         assert!(report.contains(&format!("{} fit, 0 do not", self.seen.len())), "{report}");
     }
+}
+
+/// A platform administrator with a token of every scope.
+fn administrator(server: &TestServer) -> Api {
+    server.cli_ok(&["admin", "create-user", "admin@example.org", "--admin"]);
+    let token = server.cli_ok(&["admin", "create-token", "admin@example.org", "--scopes", "read deposit steward admin"]);
+    Api::new(server, Some(token.trim().to_string()))
 }
 
 /// Every kind of answer a client of the records API reads, from a dataset described in full
@@ -73,9 +88,8 @@ async fn answers_fit_the_documented_schemas() {
     answers.ask(Method::POST, "/api/records/{id}/draft/files", &files, Some(declared)).await;
     answers.ask(Method::GET, "/api/records/{id}/draft/files/{key}", &format!("{files}/big.bin"), None).await;
     assert_eq!(api.delete(&format!("{files}/big.bin")).await.0, StatusCode::NO_CONTENT);
-    let (status, uploaded) = api.upload(&format!("{files}/data.csv/content"), b"station,celsius\nTaff,11.5\n".to_vec()).await;
-    assert_eq!(status, StatusCode::OK, "{uploaded}");
-    answers.seen.push(json!({"method": "PUT", "path": "/api/records/{id}/draft/files/{key}/content", "status": 200, "body": uploaded}));
+    let uploaded = api.upload(&format!("{files}/data.csv/content"), b"station,celsius\nTaff,11.5\n".to_vec()).await;
+    answers.note(Method::PUT, "/api/records/{id}/draft/files/{key}/content", uploaded);
     answers.ask(Method::POST, "/api/records/{id}/draft/files/{key}/commit", &format!("{files}/data.csv/commit"), None).await;
     answers.ask(Method::GET, "/api/records/{id}/draft/files/{key}", &format!("{files}/data.csv"), None).await;
     answers.ask(Method::GET, "/api/records/{id}/draft/files", &files, None).await;
@@ -158,9 +172,7 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
     let tokens = "/api/user/tokens";
     answers.ask(Method::POST, tokens, tokens, Some(json!({"name": "laptop", "scopes": ["read"], "expires": "2099-01-01"}))).await;
     answers.ask(Method::GET, tokens, tokens, None).await;
-    server.cli_ok(&["admin", "create-user", "admin@example.org", "--admin"]);
-    let admin_token = server.cli_ok(&["admin", "create-token", "admin@example.org", "--scopes", "read deposit steward admin"]);
-    let admin = Api::new(&server, Some(admin_token.trim().to_string()));
+    let admin = administrator(&server);
     let museum = json!({"id": "museum", "name": "City Museum", "ror": "05gq02987"});
     answers.ask_as(&admin, Method::POST, "/api/organizations", "/api/organizations", Some(museum)).await;
     answers.ask(Method::GET, "/api/organizations", "/api/organizations", None).await;
@@ -194,6 +206,169 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
     answers.ask_as(&steward, Method::POST, "/api/reports/{report}/triage", &format!("{report}/triage"), Some(triage)).await;
     let takedown = json!({"reason": "Possible patient names"});
     answers.ask_as(&steward, Method::POST, "/api/records/{id}/takedown", &format!("/api/records/{id}/takedown"), Some(takedown)).await;
+    answers.check().await;
+}
+
+/// The answers of governance: who looks after a dataset, every request and grant for it, its
+/// audit trail and one's own, an organization's compliance report, sample, checks and figures,
+/// a call for re-acceptance, retention schedules, due deletions, legal holds, and a request
+/// for deletion approved, with the tombstones it leaves.
+#[tokio::test]
+async fn governance_answers_fit_the_documented_schemas() {
+    let server = start(Default::default()).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = member(&server, "owner@example.org", "trust", "depositor");
+    let steward = member(&server, "steward@example.org", "trust", "steward");
+    let curator = member(&server, "curator@example.org", "trust", "curator");
+    let researcher = Api::new(&server, Some(server.user_token("researcher@example.org")));
+    let admin = administrator(&server);
+    let mut answers = Answers { api: steward.clone(), seen: Vec::new() };
+
+    let agreement = json!({"id": "trust-dua", "kind": "agreement", "title": "Data use agreement", "organization": "trust",
+        "text": "No re-identification.", "effective": "2026-01-01"});
+    assert_eq!(admin.post("/api/policies", agreement).await.0, StatusCode::CREATED);
+    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
+    owner.publish(&id).await;
+    let (_, request) =
+        researcher.post(&format!("/api/records/{id}/access/requests"), json!({"purpose": "Bed planning", "intended_use": "tables"})).await;
+    let rid = request["id"].as_str().unwrap();
+    let approval = json!({"expires": "2099-12-31", "agreement_policy": "trust-dua"});
+    assert_eq!(steward.post(&format!("/api/access/requests/{rid}/approve"), approval).await.0, StatusCode::OK);
+    let accepted = researcher.post(&format!("/api/access/requests/{rid}/accept"), json!({"agreement_accepted": true})).await;
+    assert_eq!(accepted.0, StatusCode::CREATED, "{}", accepted.1);
+    assert_eq!(researcher.bytes(&format!("/api/records/{id}/files/admissions.csv/content")).await.0, StatusCode::OK);
+
+    let people = json!({"curators": ["curator@example.org"]});
+    answers.ask_as(&owner, Method::PUT, "/api/records/{id}/people", &format!("/api/records/{id}/people"), Some(people)).await;
+    answers.ask(Method::GET, "/api/records/{id}/people", &format!("/api/records/{id}/people"), None).await;
+    answers.ask(Method::GET, "/api/records/{id}/access", &format!("/api/records/{id}/access"), None).await;
+    let trail = answers.ask(Method::GET, "/api/records/{id}/audit", &format!("/api/records/{id}/audit"), None).await;
+    assert!(trail["hits"]["total"].as_u64().is_some_and(|total| total > 3), "{trail}");
+    answers.ask_as(&researcher, Method::GET, "/api/user/audit", "/api/user/audit", None).await;
+    let sample =
+        answers.ask(Method::GET, "/api/organizations/{org}/compliance/sample", "/api/organizations/trust/compliance/sample", None).await;
+    let seq = &sample["hits"]["hits"][0]["seq"];
+    assert!(seq.is_i64(), "the grant's download is sampled: {sample}");
+    let check = json!({"seq": seq, "verdict": "fine", "finding": "Read once, as agreed."});
+    answers
+        .ask(Method::POST, "/api/organizations/{org}/compliance/checks", "/api/organizations/trust/compliance/checks", Some(check))
+        .await;
+    let report = answers.ask(Method::GET, "/api/organizations/{org}/compliance", "/api/organizations/trust/compliance", None).await;
+    assert_eq!(report["grants"]["active"].as_array().map(Vec::len), Some(1), "{report}");
+    answers.ask_as(&researcher, Method::GET, "/api/organizations/{org}/figures", "/api/organizations/trust/figures", None).await;
+    let version = json!({"title": "Data use agreement", "text": "No re-identification, no linkage.", "effective": "2026-02-01",
+        "changes": "Linkage is forbidden too."});
+    assert_eq!(admin.post("/api/policies/trust-dua/versions", version).await.0, StatusCode::CREATED);
+    let asked = answers
+        .ask(Method::POST, "/api/policies/{policy}/require-reacceptance", "/api/policies/trust-dua/require-reacceptance", None)
+        .await;
+    assert_eq!(asked["grants"].as_array().map(Vec::len), Some(1), "{asked}");
+
+    // Retention: a schedule, the deletions it makes due, a hold placed and lifted, and a
+    // request for deletion approved.
+    let schedules = "/api/retention/schedules";
+    let schedule = json!({"organization": "trust", "data_class": "restricted", "years": 10, "after": "publication", "note": "NHS records"});
+    answers.ask_as(&admin, Method::POST, schedules, schedules, Some(schedule)).await;
+    answers.ask(Method::GET, schedules, schedules, None).await;
+    let due = answers.ask(Method::GET, "/api/retention/upcoming", "/api/retention/upcoming?days=4000", None).await;
+    assert_eq!(due["hits"]["total"], 1, "{due}");
+    let holds = format!("/api/records/{id}/holds");
+    let hold = answers.ask(Method::POST, "/api/records/{id}/holds", &holds, Some(json!({"reason": "Inquiry"}))).await;
+    answers.ask(Method::GET, "/api/records/{id}/holds", &holds, None).await;
+    let lift = format!("{holds}/{}", hold["id"].as_str().unwrap());
+    answers.ask(Method::DELETE, "/api/records/{id}/holds/{hold}", &lift, None).await;
+    let requests = format!("/api/records/{id}/deletion-requests");
+    let asked = answers
+        .ask_as(&owner, Method::POST, "/api/records/{id}/deletion-requests", &requests, Some(json!({"reason": "Consent withdrawn"})))
+        .await;
+    answers.ask_as(&curator, Method::GET, "/api/user/deletion-queue", "/api/user/deletion-queue", None).await;
+    let approve = format!("/api/deletion-requests/{}/approve", asked["id"].as_str().unwrap());
+    answers.ask_as(&curator, Method::POST, "/api/deletion-requests/{request}/approve", &approve, Some(json!({"note": "Agreed"}))).await;
+    let gone =
+        answers.ask_as(&owner, Method::GET, "/api/records/{id}/deleted-files", &format!("/api/records/{id}/deleted-files"), None).await;
+    assert_eq!(gone["hits"]["total"], 1, "{gone}");
+    answers.check().await;
+}
+
+/// The answers of the ways in: Zenodo's deposit API from a new deposition to a new version,
+/// communities, vocabularies, an archive unpacked into a draft, the search index's state and
+/// a rebuild, a browser's session, and the probes.
+#[tokio::test]
+async fn deposit_and_platform_answers_fit_the_documented_schemas() {
+    let server = start(Default::default()).await;
+    server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
+    let admin = administrator(&server);
+    let curator = member(&server, "curator@example.org", "uni", "curator");
+    let mut answers = Answers { api: curator.clone(), seen: Vec::new() };
+
+    // Zenodo's deposit API.
+    let deposition = answers.ask(Method::POST, "/api/deposit/depositions", "/api/deposit/depositions", Some(json!({}))).await;
+    let did = deposition["id"].as_i64().unwrap();
+    let bucket = curator.upload(&format!("/api/files/{did}/data.csv"), b"site,level\nTaff,1.2\n".to_vec()).await;
+    answers.note(Method::PUT, "/api/files/{bucket}/{key}", bucket);
+    let form = reqwest::multipart::Form::new()
+        .text("name", "notes.txt")
+        .part("file", reqwest::multipart::Part::bytes(b"Gauged hourly.".to_vec()).file_name("upload.txt"));
+    let posted = curator.send(curator.request(Method::POST, &format!("/api/deposit/depositions/{did}/files")).multipart(form)).await;
+    answers.note(Method::POST, "/api/deposit/depositions/{id}/files", posted);
+    let zenodo = json!({"metadata": {"title": "Taff levels", "upload_type": "publication", "publication_type": "report",
+        "description": "Hourly levels.", "creators": [{"name": "Hopper, Grace", "affiliation": "Navy", "orcid": "0000-0002-1825-0097"}],
+        "keywords": ["rivers"], "license": "cc-by-4.0", "access_right": "open", "publication_date": "2024-05-01"}});
+    let deposition_path = format!("/api/deposit/depositions/{did}");
+    answers.ask(Method::PUT, "/api/deposit/depositions/{id}", &deposition_path, Some(zenodo)).await;
+    answers.ask(Method::GET, "/api/deposit/depositions/{id}", &deposition_path, None).await;
+    answers.ask(Method::GET, "/api/deposit/depositions", "/api/deposit/depositions", None).await;
+    let actions = |action: &str| format!("{deposition_path}/actions/{action}");
+    answers.ask(Method::POST, "/api/deposit/depositions/{id}/actions/publish", &actions("publish"), None).await;
+    answers.ask(Method::POST, "/api/deposit/depositions/{id}/actions/edit", &actions("edit"), None).await;
+    answers.ask(Method::POST, "/api/deposit/depositions/{id}/actions/discard", &actions("discard"), None).await;
+    let published = answers.ask(Method::POST, "/api/deposit/depositions/{id}/actions/newversion", &actions("newversion"), None).await;
+    assert_eq!(published["state"], "done", "{published}");
+
+    // Communities, with the published deposition in one and out again.
+    let community = json!({"slug": "rivers", "title": "Welsh rivers", "organization": "uni"});
+    answers.ask_as(&admin, Method::POST, "/api/communities", "/api/communities", Some(community)).await;
+    answers.ask(Method::GET, "/api/communities", "/api/communities", None).await;
+    answers.ask(Method::GET, "/api/communities/{id}", "/api/communities/rivers", None).await;
+    let into = json!({"communities": [{"id": "rivers"}]});
+    let record_communities = format!("/api/records/{did}/communities");
+    answers.ask(Method::POST, "/api/records/{id}/communities", &record_communities, Some(into.clone())).await;
+    let found = answers.ask(Method::GET, "/api/communities/{id}/records", "/api/communities/rivers/records", None).await;
+    assert_eq!(found["hits"]["total"], 1, "{found}");
+    answers.ask(Method::DELETE, "/api/records/{id}/communities", &record_communities, Some(into)).await;
+
+    // Vocabularies: the SPDX licences and the languages, a page and a term.
+    let licences = answers.ask(Method::GET, "/api/vocabularies/{vocabulary}", "/api/vocabularies/licenses?q=cc-by&size=3", None).await;
+    assert!(licences["hits"]["total"].as_u64().is_some_and(|total| total > 3), "{licences}");
+    answers.ask(Method::GET, "/api/vocabularies/{vocabulary}", "/api/vocabularies/languages?q=welsh", None).await;
+    answers.ask(Method::GET, "/api/vocabularies/{vocabulary}/{id}", "/api/vocabularies/licenses/cc-by-4.0", None).await;
+
+    // A tar unpacked into a draft.
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, content) in [("levels/taff.csv", &b"hour,level\n1,1.2\n"[..]), ("levels/ely.csv", b"hour,level\n1,0.8\n")] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, content).unwrap();
+    }
+    let draft = curator
+        .draft_from(json!({"organization": "uni", "metadata": metadata("Levels")}), &[("levels.tar", &tar.into_inner().unwrap())])
+        .await;
+    let unpack = format!("/api/records/{draft}/draft/files/levels.tar/unpack");
+    let unpacked = answers.ask(Method::POST, "/api/records/{id}/draft/files/{key}/unpack", &unpack, None).await;
+    assert_eq!(unpacked["files"], 2, "{unpacked}");
+
+    // The platform: the index, a session, and the probes.
+    answers.ask_as(&admin, Method::GET, "/api/admin/search-index", "/api/admin/search-index", None).await;
+    answers.ask_as(&admin, Method::POST, "/api/admin/search-index/rebuild", "/api/admin/search-index/rebuild", None).await;
+    let session = crate::sessions::session_of(&server, "curator@example.org").await;
+    let anonymous = Api::new(&server, None);
+    let signed_in = anonymous.send(anonymous.request(Method::GET, "/api/user/session").header("cookie", session)).await;
+    answers.note(Method::GET, "/api/user/session", signed_in);
+    answers.ask(Method::GET, "/health", "/health", None).await;
+    answers.ask(Method::GET, "/ready", "/ready", None).await;
     answers.check().await;
 }
 
