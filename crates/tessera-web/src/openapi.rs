@@ -147,7 +147,6 @@ pub(crate) mod shapes {
         versions: VersionPlace,
         /// Whether it is, or a version of it is, published (an edit draft's is).
         is_published: bool,
-        is_draft: bool,
         /// A record's is `published`; a draft's `draft`, `new_version_draft`, or `published`
         /// for an edit.
         status: String,
@@ -167,6 +166,8 @@ pub(crate) mod shapes {
     pub(crate) struct Record {
         #[serde(flatten)]
         base: RecordBase,
+        #[schema(schema_with = is_false)]
+        is_draft: bool,
         /// True when only the public stub of a metadata-only record is shown.
         #[schema(required = false)]
         metadata_only: bool,
@@ -183,6 +184,8 @@ pub(crate) mod shapes {
     pub(crate) struct Draft {
         #[serde(flatten)]
         base: RecordBase,
+        #[schema(schema_with = is_true)]
+        is_draft: bool,
         /// Addresses: `self`, `self_html`, `files`, `publish`, `record`, `record_html`,
         /// `versions`, `latest`.
         links: BTreeMap<String, String>,
@@ -322,12 +325,27 @@ pub(crate) mod shapes {
         is_selected: bool,
     }
 
-    /// Versions of a dataset, or the caller's drafts and records (drafts first), each an object
-    /// as `Record` or `Draft` describe.
+    /// One of the caller's drafts or published records: `is_draft` tells which.
     #[derive(Serialize, ToSchema)]
-    pub(crate) struct RecordList {
-        hits: Hits<serde_json::Value>,
-        links: BTreeMap<String, String>,
+    #[serde(untagged)]
+    pub(crate) enum Own {
+        Draft(Box<Draft>),
+        Record(Box<Record>),
+    }
+
+    /// `is_draft` of a draft, which tells it from a published version.
+    fn is_true() -> utoipa::openapi::Object {
+        only(true)
+    }
+
+    /// `is_draft` of a published version.
+    fn is_false() -> utoipa::openapi::Object {
+        only(false)
+    }
+
+    fn only(value: bool) -> utoipa::openapi::Object {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([value])).build()
     }
 
     /// A published file.

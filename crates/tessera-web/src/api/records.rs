@@ -47,7 +47,7 @@ pub(crate) async fn resolve_ark(State(state): State<AppState>, Path((naan, name)
 
 /// Every published version of the record's dataset, newest first.
 #[utoipa::path(get, path = "/api/records/{id}/versions", tag = "records", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 200, description = "The versions, as search hits", body = crate::openapi::shapes::RecordList)))]
+    responses((status = 200, description = "The versions, as search hits", body = crate::openapi::shapes::Page<crate::openapi::shapes::Record>)))]
 pub(crate) async fn list_versions(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -74,7 +74,7 @@ pub(crate) async fn latest_version(
 /// The caller's drafts and published records, a numbered page at a time.
 #[utoipa::path(get, path = "/api/user/records", tag = "records",
     params(("page" = Option<usize>, Query, minimum = 1, description = "Page, from 1"), ("size" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, at most 100; 10 unless given")),
-    responses((status = 200, description = "Drafts first, then published records, newest first", body = crate::openapi::shapes::RecordList), (status = 401, description = "No valid token")))]
+    responses((status = 200, description = "Drafts first, then published records, newest first", body = crate::openapi::shapes::Page<crate::openapi::shapes::Own>), (status = 401, description = "No valid token")))]
 pub(crate) async fn list_user_records(
     State(state): State<AppState>,
     Caller(subject): Caller,
