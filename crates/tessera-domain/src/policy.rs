@@ -12,6 +12,7 @@ use crate::problem::Problem;
 use crate::retention::parse_date;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyKind {
     /// A data use agreement, accepted by each holder of a grant.

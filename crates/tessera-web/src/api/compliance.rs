@@ -81,8 +81,11 @@ pub(crate) async fn sample(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckBody {
+    /// The audit entry of the download checked.
+    #[schema(minimum = 1)]
     seq: i64,
     #[serde(default)]
+    #[schema(pattern = "^(fine|concern)$")]
     verdict: String,
     #[serde(default)]
     finding: String,

@@ -91,6 +91,7 @@ pub(crate) async fn list_organizations(State(state): State<AppState>) -> ApiResu
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OrgBody {
+    #[schema(value_type = OrgId)]
     id: String,
     name: String,
     #[serde(default)]

@@ -36,19 +36,25 @@ fn policy_json(state: &AppState, p: &Policy) -> Value {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PolicyBody {
+    /// The new policy's id; not sent for a new version.
     #[serde(default)]
+    #[schema(pattern = "^[a-z][a-z0-9-]{0,61}[a-z0-9]$")]
     id: String,
     #[serde(default)]
+    #[schema(value_type = Option<tessera_app::domain::policy::PolicyKind>)]
     kind: Option<String>,
     #[serde(default)]
     title: String,
     #[serde(default)]
+    #[schema(value_type = Option<tessera_app::domain::OrgId>)]
     organization: Option<String>,
     #[serde(default)]
     text: String,
     #[serde(default)]
     changes: Option<String>,
+    /// The day it takes effect (YYYY-MM-DD).
     #[serde(default)]
+    #[schema(format = Date)]
     effective: Option<String>,
     #[serde(default)]
     terms: Terms,

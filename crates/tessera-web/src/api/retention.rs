@@ -82,13 +82,20 @@ pub(crate) async fn list_schedules(State(state): State<AppState>) -> ApiResult<J
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScheduleBody {
     #[serde(default)]
+    #[schema(value_type = Option<OrgId>)]
     organization: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<DataClass>)]
     data_class: Option<String>,
+    #[schema(minimum = 1, maximum = 500)]
     years: i64,
+    /// `publication` unless given.
     #[serde(default)]
+    #[schema(value_type = Option<Anchor>)]
     after: Option<String>,
+    /// `delete-files` unless given.
     #[serde(default)]
+    #[schema(value_type = Option<EndAction>)]
     action: Option<String>,
     #[serde(default)]
     note: String,
