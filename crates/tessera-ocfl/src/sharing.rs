@@ -13,12 +13,14 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::inventory::{PathMap, Paths};
+use crate::inventory::{PathMap, Paths, Version};
 
 /// What a parse has read so far, for what comes after to share.
 #[derive(Default)]
@@ -40,6 +42,14 @@ struct Reading {
     previous_cursor: usize,
     /// This state as read so far, to be the next one's `previous`.
     current: Vec<(Arc<str>, Arc<str>)>,
+    /// The head version's name, once read. Its state is not kept in `current`: written in
+    /// order, no state follows it, and its pairs were 4 MB at 100,000 files.
+    head: Option<String>,
+    /// Whether the state being read is the head's.
+    in_head: bool,
+    /// How many digests the state read before named: room for as many is made for the next,
+    /// which grown a digest at a time had up to twice that, and then a copy to shrink it.
+    last_state_len: usize,
 }
 
 impl Reading {
@@ -125,23 +135,83 @@ fn with_reading<T>(f: impl FnOnce(Option<&mut Reading>) -> T) -> T {
 
 /// The manifest: its digests are kept for the states to share.
 pub(crate) fn manifest<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
-    deserializer.deserialize_map(PathMapVisitor { state: false })
+    deserializer.deserialize_map(PathMapVisitor { state: false, keep: false, capacity: 0 })
 }
 
 /// A version's state: its digests are the manifest's, its paths if it can the state's before.
 pub(crate) fn state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
-    with_reading(|reading| {
-        if let Some(reading) = reading {
+    let (in_head, capacity) = with_reading(|reading| match reading {
+        Some(reading) => {
             reading.cursor = 0;
             reading.previous = std::mem::take(&mut reading.current);
             reading.previous_cursor = 0;
+            (reading.in_head, reading.last_state_len)
+        }
+        None => (false, 0),
+    });
+    let state = deserializer.deserialize_map(PathMapVisitor { state: true, keep: !in_head, capacity })?;
+    with_reading(|reading| {
+        if let Some(reading) = reading {
+            reading.last_state_len = state.len();
+            if in_head {
+                // A state after the head's (`v2` after `v10`) shares with the one before it.
+                reading.current = std::mem::take(&mut reading.previous);
+            }
         }
     });
-    deserializer.deserialize_map(PathMapVisitor { state: true })
+    Ok(state)
+}
+
+/// The head version's name, noted for `versions`.
+pub(crate) fn head<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let head = String::deserialize(deserializer)?;
+    with_reading(|reading| {
+        if let Some(reading) = reading {
+            reading.head = Some(head.clone());
+        }
+    });
+    Ok(head)
+}
+
+/// The versions by name, each told while it is read whether it is the head.
+pub(crate) fn versions<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, Version>, D::Error> {
+    deserializer.deserialize_map(VersionsVisitor)
+}
+
+struct VersionsVisitor;
+
+impl<'de> Visitor<'de> for VersionsVisitor {
+    type Value = BTreeMap<String, Version>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of versions by name")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut versions = BTreeMap::new();
+        while let Some(name) = map.next_key::<String>()? {
+            with_reading(|reading| {
+                if let Some(reading) = reading {
+                    reading.in_head = reading.head.as_deref() == Some(name.as_str());
+                }
+            });
+            let version = map.next_value::<Version>()?;
+            versions.insert(name, version);
+        }
+        with_reading(|reading| {
+            if let Some(reading) = reading {
+                reading.in_head = false;
+            }
+        });
+        Ok(versions)
+    }
 }
 
 struct PathMapVisitor {
     state: bool,
+    /// Whether a state's pairs are kept for the next state to share.
+    keep: bool,
+    capacity: usize,
 }
 
 impl<'de> Visitor<'de> for PathMapVisitor {
@@ -152,7 +222,7 @@ impl<'de> Visitor<'de> for PathMapVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathMap, A::Error> {
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(self.capacity);
         while let Some(digest) = map.next_key_seed(Digest { state: self.state })? {
             if !self.state {
                 let list = map.next_value_seed(PathList { digest: None })?;
@@ -160,11 +230,13 @@ impl<'de> Visitor<'de> for PathMapVisitor {
                 continue;
             }
             let list = map.next_value_seed(PathList { digest: Some(&digest) })?;
-            with_reading(|reading| {
-                if let Some(reading) = reading {
-                    reading.current.extend(list.iter().map(|path| (digest.clone(), path.clone())));
-                }
-            });
+            if self.keep {
+                with_reading(|reading| {
+                    if let Some(reading) = reading {
+                        reading.current.extend(list.iter().map(|path| (digest.clone(), path.clone())));
+                    }
+                });
+            }
             entries.push((digest, list));
         }
         Ok(PathMap::from_entries(entries))
