@@ -144,7 +144,43 @@ pub struct FilesDoc {
 pub struct FileEntry {
     pub key: String,
     pub size: i64,
-    pub md5: String,
+    pub md5: Md5Digest,
+}
+
+/// An MD5 digest, held as its 16 bytes and written as hex: as text, a record's descriptions
+/// held 4 MB more at 100,000 files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Md5Digest([u8; 16]);
+
+impl Md5Digest {
+    /// The digest written as 32 hex digits, or `None`.
+    pub fn parse(hex: &str) -> Option<Self> {
+        let mut bytes = [0u8; 16];
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(Self(bytes))
+    }
+
+    pub fn to_hex(self) -> String {
+        tessera_storage::hex(&self.0)
+    }
+}
+
+impl Serialize for Md5Digest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Md5Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let hex = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&hex).ok_or_else(|| serde::de::Error::custom(format!("'{hex}' is not an MD5 digest in hex")))
+    }
 }
 
 /// A draft as stored in the catalogue.
@@ -284,4 +320,23 @@ pub struct SearchPage {
 pub enum SearchHit {
     Record(RecordView),
     Remote(crate::harvest::RemoteRecord),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileEntry, Md5Digest};
+
+    /// A description's MD5 is read from hex and written back as it was stored.
+    #[test]
+    fn an_md5_is_held_as_bytes_and_written_as_hex() {
+        let stored = r#"{"key":"a.csv","size":3,"md5":"900150983cd24fb0d6963f7d28e17f72"}"#;
+        let entry: FileEntry = serde_json::from_str(stored).unwrap();
+        assert_eq!(serde_json::to_string(&entry).unwrap(), stored);
+        let wrong = ["", "900150983cd24fb0d6963f7d28e17f7", "900150983cd24fb0d6963f7d28e17f7g", "+00150983cd24fb0d6963f7d28e17f72"];
+        for hex in wrong {
+            assert_eq!(Md5Digest::parse(hex), None, "{hex}");
+        }
+        let refused = serde_json::from_str::<FileEntry>(r#"{"key":"a.csv","size":3,"md5":"abc"}"#).unwrap_err();
+        assert!(refused.to_string().contains("'abc' is not an MD5 digest in hex"), "{refused}");
+    }
 }

@@ -21,7 +21,7 @@ use tessera_search::DocKey;
 
 use crate::audit::Event;
 use crate::drafts::{KIND_EDIT, draft_problems, from_json};
-use crate::model::{DraftDoc, FileEntry, FilesDoc, PidDoc, RecordDoc, RecordView};
+use crate::model::{DraftDoc, FileEntry, FilesDoc, Md5Digest, PidDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -102,8 +102,12 @@ impl Tessera {
                 enabled: draft.files_enabled,
                 entries: files
                     .iter()
-                    .map(|f| FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5: f.md5.clone().unwrap_or_default() })
-                    .collect(),
+                    .map(|f| {
+                        let md5 = f.md5.as_deref().and_then(Md5Digest::parse);
+                        let md5 = md5.ok_or_else(|| Error::Corrupt(format!("file '{}' of draft {id} has no MD5", f.key)))?;
+                        Ok(FileEntry { key: f.key.clone(), size: f.size.unwrap_or(0), md5 })
+                    })
+                    .collect::<Result<_>>()?,
                 version: None,
             },
             deletions,
@@ -506,7 +510,7 @@ impl<'a> StoredFiles<'a> {
         for n in 0..self.matched.len() {
             let (digest, d) = self.matched[n];
             let FileEntry { key, size, md5 } = std::mem::take(&mut self.described[d]);
-            rows.push(FileRow { key, size, md5, sha512: digest.clone(), content_key: self.content_key(digest) });
+            rows.push(FileRow { key, size, md5: md5.to_hex(), sha512: digest.clone(), content_key: self.content_key(digest) });
         }
         rows
     }
@@ -525,7 +529,7 @@ impl MadeRows for StoredFiles<'_> {
     fn row(&self, n: usize) -> FileRow {
         let (digest, d) = self.matched[n];
         let FileEntry { key, size, md5 } = &self.described[d];
-        FileRow { key: key.clone(), size: *size, md5: md5.clone(), sha512: digest.clone(), content_key: self.content_key(digest) }
+        FileRow { key: key.clone(), size: *size, md5: md5.to_hex(), sha512: digest.clone(), content_key: self.content_key(digest) }
     }
 }
 

@@ -281,7 +281,7 @@ impl Tessera {
         files.extend(doc.files.entries.extract_if(.., |entry| digests.contains_key(&entry.key)).map(|entry| {
             // Taken out above because `digests` has its key.
             let sha512 = digests[&entry.key].clone();
-            DeletedFile { key: entry.key, size: entry.size, md5: entry.md5, sha512 }
+            DeletedFile { key: entry.key, size: entry.size, md5: entry.md5.to_hex(), sha512 }
         }));
         let deletion =
             Deletion { date: stamp.clone(), reason: reason.to_string(), basis: basis.to_string(), files_count: files.len(), files };
