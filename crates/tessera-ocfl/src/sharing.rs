@@ -47,8 +47,9 @@ struct Reading {
     head: Option<String>,
     /// Whether the state being read is the head's.
     in_head: bool,
-    /// How many digests the state read before named: room for as many is made for the next,
-    /// which grown a digest at a time had up to twice that, and then a copy to shrink it.
+    /// How many digests the state read before named: room for as many is made for the next
+    /// (for the first, the manifest's), which grown a digest at a time had up to twice that,
+    /// and then a copy to shrink it: 9.2 MB at 100,000 files rather than 4.
     last_state_len: usize,
 }
 
@@ -145,7 +146,8 @@ pub(crate) fn state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMa
             reading.cursor = 0;
             reading.previous = std::mem::take(&mut reading.current);
             reading.previous_cursor = 0;
-            (reading.in_head, reading.last_state_len)
+            let expected = if reading.last_state_len > 0 { reading.last_state_len } else { reading.digests.len() };
+            (reading.in_head, expected)
         }
         None => (false, 0),
     });
