@@ -35,7 +35,10 @@ const REPR_DIGEST: HeaderName = HeaderName::from_static("repr-digest");
 
 /// What the server supports (tus's `OPTIONS`); needs no credentials.
 #[utoipa::path(options, path = "/api/uploads/", tag = "uploads",
-    responses((status = 204, description = "Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm headers")))]
+    responses((status = 204, description = "What the server supports", headers(
+        ("Tus-Version" = String, description = "1.0.0"), ("Tus-Extension" = String, description = "The extensions supported"),
+        ("Tus-Max-Size" = u64, description = "The largest upload taken, in bytes"),
+        ("Tus-Checksum-Algorithm" = String, description = "The algorithms a piece's Upload-Checksum may use")))))]
 pub(crate) async fn options(State(state): State<AppState>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
@@ -51,7 +54,13 @@ pub(crate) async fn options(State(state): State<AppState>) -> Response {
 /// `filename` (the file's key), base64-encoded.
 #[utoipa::path(post, path = "/api/uploads/", tag = "uploads",
     request_body(content = Option<crate::openapi::shapes::Bytes>, content_type = "application/offset+octet-stream", description = "The first bytes, with creation-with-upload"),
-    responses((status = 201, description = "Created: Location, Upload-Offset, Upload-Expires (or Repr-Digest when complete)"),
+    params(("Tus-Resumable" = String, Header, pattern = "^1\\.0\\.0$", description = "1.0.0"),
+        ("Upload-Length" = u64, Header, description = "The whole upload's size in bytes"),
+        ("Upload-Metadata" = String, Header, description = "Comma-separated pairs of a name and a base64 value: `record`, the draft's id, and `filename` or `key`, the file's key"),
+        ("Upload-Checksum" = Option<String>, Header, description = "The first piece's digest: an algorithm of Tus-Checksum-Algorithm, a space, and the digest in base64")),
+    responses((status = 201, description = "Created", headers(("Location" = String, description = "The upload's address"),
+            ("Upload-Offset" = u64, description = "The bytes received so far"), ("Upload-Expires" = Option<String>, description = "When an unfinished upload is removed (an HTTP date)"),
+            ("Repr-Digest" = Option<String>, description = "Once the last byte is in: the file's SHA-512 and MD5 (RFC 9530)"))),
         (status = 400, description = "Missing or malformed Upload-Length or Upload-Metadata"), (status = 409, description = "The file is already committed"),
         (status = 412, description = "Tus-Resumable is not 1.0.0"), (status = 413, description = "Larger than Tus-Max-Size")))]
 pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Caller, headers: HeaderMap, body: Body) -> ApiResult<Response> {
@@ -89,8 +98,13 @@ pub(crate) async fn create(State(state): State<AppState>, Caller(subject): Calle
 }
 
 /// How far an upload has come (tus's `HEAD`).
-#[utoipa::path(head, path = "/api/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "Upload id")),
-    responses((status = 200, description = "Upload-Offset, Upload-Length, Upload-Metadata, and Upload-Expires or Repr-Digest"), (status = 404, description = "Unknown, expired or terminated")))]
+#[utoipa::path(head, path = "/api/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "Upload id"), ("Tus-Resumable" = String, Header, pattern = "^1\\.0\\.0$", description = "1.0.0")),
+    responses((status = 200, description = "How far it has come", headers(("Upload-Offset" = u64, description = "The bytes received so far"),
+            ("Upload-Length" = u64, description = "The whole upload's size"), ("Upload-Metadata" = Option<String>, description = "As the upload was created with"),
+            ("Upload-Expires" = Option<String>, description = "When an unfinished upload is removed (an HTTP date)"),
+            ("Repr-Digest" = Option<String>, description = "Once complete: the file's SHA-512 and MD5 (RFC 9530)"))),
+        (status = 404, description = "Unknown, expired or terminated"), (status = 412, description = "Tus-Resumable is not 1.0.0")))]
 pub(crate) async fn status(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -112,8 +126,14 @@ pub(crate) async fn status(
 /// Appends a piece at `Upload-Offset` (tus's `PATCH`), as `application/offset+octet-stream`,
 /// optionally with `Upload-Checksum`.
 #[utoipa::path(patch, path = "/api/uploads/{id}", tag = "uploads",
-    request_body(content = crate::openapi::shapes::Bytes, content_type = "application/offset+octet-stream"), params(("id" = String, Path, description = "Upload id")),
-    responses((status = 204, description = "Kept: the new Upload-Offset"), (status = 409, description = "Upload-Offset is not where the upload stands"),
+    request_body(content = crate::openapi::shapes::Bytes, content_type = "application/offset+octet-stream"),
+    params(("id" = String, Path, description = "Upload id"), ("Tus-Resumable" = String, Header, pattern = "^1\\.0\\.0$", description = "1.0.0"),
+        ("Upload-Offset" = u64, Header, description = "Where this piece starts: the offset HEAD gave"),
+        ("Upload-Checksum" = Option<String>, Header, description = "The piece's digest: an algorithm of Tus-Checksum-Algorithm, a space, and the digest in base64")),
+    responses((status = 204, description = "Kept", headers(("Upload-Offset" = u64, description = "The bytes received so far"),
+            ("Upload-Expires" = Option<String>, description = "When an unfinished upload is removed (an HTTP date)"),
+            ("Repr-Digest" = Option<String>, description = "Once the last byte is in: the file's SHA-512, MD5 and the transfer's CRC-32 (RFC 9530)"))),
+        (status = 409, description = "Upload-Offset is not where the upload stands"), (status = 412, description = "Tus-Resumable is not 1.0.0"),
         (status = 413, description = "The piece would end past Upload-Length"), (status = 415, description = "Not application/offset+octet-stream"),
         (status = 460, description = "Checksum mismatch: the piece was not kept"), (status = 507, description = "Storage full: the upload was removed")))]
 pub(crate) async fn append(
@@ -137,8 +157,9 @@ pub(crate) async fn append(
 }
 
 /// Stops an upload and frees its space (tus termination).
-#[utoipa::path(delete, path = "/api/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "Upload id")),
-    responses((status = 204, description = "Removed")))]
+#[utoipa::path(delete, path = "/api/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "Upload id"), ("Tus-Resumable" = String, Header, pattern = "^1\\.0\\.0$", description = "1.0.0")),
+    responses((status = 204, description = "Removed"), (status = 412, description = "Tus-Resumable is not 1.0.0")))]
 pub(crate) async fn terminate(
     State(state): State<AppState>,
     Caller(subject): Caller,
