@@ -322,6 +322,13 @@ pub fn key_path(key: &str) -> String {
 }
 
 /// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
+/// A digest given in hex, in base64, as HTTP's digest headers give it.
+pub(crate) fn base64_of_hex(hex: &str) -> String {
+    use base64::Engine as _;
+    let bytes: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 pub(crate) fn escape_segment(segment: &str) -> String {
     tessera_formats::percent_encode(segment, b"")
 }

@@ -145,8 +145,18 @@ fn get_file_doc() {}
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
 #[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key")),
-    responses((status = 200, description = "The bytes", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 206, description = "The requested range", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream"), (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key"),
+        ("Range" = Option<String>, Header, description = "One range of bytes: `bytes=START-END`, `bytes=START-` or `bytes=-LAST`"),
+        ("If-Range" = Option<String>, Header, description = "The ETag the range is of: the whole file if it has changed"),
+        ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: 304 if the file's is one")),
+    responses((status = 200, description = "The bytes", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream", headers(("ETag" = String, description = "The MD5, quoted"), ("Accept-Ranges" = String, description = "bytes"),
+            ("Content-Disposition" = String, description = "attachment, with the file's name"), ("Cache-Control" = String, description = "public, no-cache for a file anyone may read; else private, no-store"),
+            ("Repr-Digest" = String, description = "The whole file's SHA-512 and MD5, in base64 (RFC 9530)"), ("Digest" = String, description = "The MD5 in base64 (RFC 3230)"))),
+        (status = 206, description = "The requested range", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream", headers(("ETag" = String, description = "The MD5, quoted"), ("Accept-Ranges" = String, description = "bytes"),
+            ("Content-Disposition" = String, description = "attachment, with the file's name"), ("Cache-Control" = String, description = "public, no-cache for a file anyone may read; else private, no-store"),
+            ("Repr-Digest" = String, description = "The whole file's SHA-512 and MD5, in base64 (RFC 9530)"), ("Digest" = String, description = "The MD5 in base64 (RFC 3230)"),
+            ("Content-Range" = String, description = "bytes START-END/SIZE"))),
+        (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
 pub(crate) async fn get_record_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
@@ -216,7 +226,10 @@ fn with_file_headers(mut response: Response, readable: &ReadableFile, etag: &str
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_DISPOSITION, header_value(&content_disposition(file.key.rsplit('/').next().unwrap_or(&file.key))));
-    headers.insert("digest", header_value(&format!("md5={}", file.md5)));
+    // Base64, as RFC 3230 (`Digest`) and RFC 9530 (`Repr-Digest`) give digests.
+    let (md5, sha512) = (crate::wire::base64_of_hex(&file.md5), crate::wire::base64_of_hex(&file.sha512));
+    headers.insert("digest", header_value(&format!("md5={md5}")));
+    headers.insert("repr-digest", header_value(&format!("sha-512=:{sha512}:, md5=:{md5}:")));
     response
 }
 

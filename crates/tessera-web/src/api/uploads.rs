@@ -19,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, record_id};
 use crate::state::AppState;
+use crate::wire::base64_of_hex;
 
 pub(crate) const TUS_VERSION: &str = "1.0.0";
 const EXTENSIONS: &str = "creation,creation-with-upload,checksum,expiration,termination";
@@ -267,11 +268,6 @@ fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
 fn http_date(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
     at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_default()
-}
-
-fn base64_of_hex(hex: &str) -> String {
-    let bytes: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
-    STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 
 use std::process::Command;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use md5::Digest as _;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_NONE_MATCH, RANGE};
 use serde_json::{Value, json};
@@ -94,6 +97,10 @@ async fn lifecycle(server: &TestServer) -> Vec<String> {
     assert_eq!(bytes, big);
     assert_eq!(headers[CONTENT_LENGTH], big.len().to_string().as_str());
     assert_eq!(headers[CONTENT_DISPOSITION], "attachment; filename=\"readings.bin\"; filename*=UTF-8''readings.bin");
+    // The digests in base64, as RFC 9530 and RFC 3230 give them.
+    let (md5, sha512) = (STANDARD.encode(md5::Md5::digest(&big)), STANDARD.encode(sha2::Sha512::digest(&big)));
+    assert_eq!(headers["repr-digest"], format!("sha-512=:{sha512}:, md5=:{md5}:").as_str());
+    assert_eq!(headers["digest"], format!("md5={md5}").as_str());
     let etag = headers[ETAG].to_str().unwrap().to_string();
     let response = anonymous.request(reqwest::Method::GET, &content).header(RANGE, "bytes=1000-1999").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
