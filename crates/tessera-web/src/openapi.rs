@@ -127,6 +127,38 @@ pub(crate) mod shapes {
     #[schema(value_type = String, format = Binary)]
     pub(crate) struct Bytes(Vec<u8>);
 
+    /// What a download of a file's content reads besides its address.
+    #[derive(utoipa::IntoParams)]
+    #[into_params(parameter_in = Header)]
+    pub(crate) struct ContentConditions {
+        /// One range of bytes: `bytes=START-END`, `bytes=START-` or `bytes=-LAST`.
+        #[param(rename = "Range")]
+        range: Option<String>,
+        /// The ETag the range is of: the whole file comes if it has changed.
+        #[param(rename = "If-Range")]
+        if_range: Option<String>,
+        /// ETags the caller holds: 304 if the file's is one of them.
+        #[param(rename = "If-None-Match")]
+        if_none_match: Option<String>,
+    }
+
+    /// A file's content, whole or a range, and what it is.
+    #[derive(utoipa::IntoResponses)]
+    pub(crate) enum ContentAnswers {
+        #[response(status = 200, description = "The bytes", content_type = "application/octet-stream", headers(
+            ("ETag" = String, description = "The MD5, quoted"), ("Accept-Ranges" = String, description = "bytes"),
+            ("Content-Disposition" = String, description = "attachment, with the file's name"),
+            ("Cache-Control" = String, description = "public, no-cache for a file anyone may read; else private, no-store"),
+            ("Repr-Digest" = String, description = "The whole file's SHA-512 and MD5, in base64 (RFC 9530)"),
+            ("Digest" = String, description = "The MD5 in base64 (RFC 3230)")))]
+        Whole(Bytes),
+        #[response(status = 206, description = "The range asked for, with the whole answer's headers and Content-Range", content_type = "application/octet-stream",
+            headers(("Content-Range" = String, description = "bytes START-END/SIZE")))]
+        Range(Bytes),
+        #[response(status = 304, description = "Unchanged: the caller's ETag is the file's (If-None-Match)")]
+        Unchanged,
+    }
+
     /// Zenodo's form upload: a `file` part, and optionally a `name` part before it.
     #[derive(Serialize, ToSchema)]
     pub(crate) struct FileForm {

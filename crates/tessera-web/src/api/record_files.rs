@@ -145,18 +145,8 @@ fn get_file_doc() {}
 
 /// A file's details (`KEY`) or its content (`KEY/content`, with Range support).
 #[utoipa::path(get, path = "/api/records/{id}/files/{key}/content", tag = "record files",
-    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key"),
-        ("Range" = Option<String>, Header, description = "One range of bytes: `bytes=START-END`, `bytes=START-` or `bytes=-LAST`"),
-        ("If-Range" = Option<String>, Header, description = "The ETag the range is of: the whole file if it has changed"),
-        ("If-None-Match" = Option<String>, Header, description = "ETags the caller holds: 304 if the file's is one")),
-    responses((status = 200, description = "The bytes", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream", headers(("ETag" = String, description = "The MD5, quoted"), ("Accept-Ranges" = String, description = "bytes"),
-            ("Content-Disposition" = String, description = "attachment, with the file's name"), ("Cache-Control" = String, description = "public, no-cache for a file anyone may read; else private, no-store"),
-            ("Repr-Digest" = String, description = "The whole file's SHA-512 and MD5, in base64 (RFC 9530)"), ("Digest" = String, description = "The MD5 in base64 (RFC 3230)"))),
-        (status = 206, description = "The requested range", body = crate::openapi::shapes::Bytes, content_type = "application/octet-stream", headers(("ETag" = String, description = "The MD5, quoted"), ("Accept-Ranges" = String, description = "bytes"),
-            ("Content-Disposition" = String, description = "attachment, with the file's name"), ("Cache-Control" = String, description = "public, no-cache for a file anyone may read; else private, no-store"),
-            ("Repr-Digest" = String, description = "The whole file's SHA-512 and MD5, in base64 (RFC 9530)"), ("Digest" = String, description = "The MD5 in base64 (RFC 3230)"),
-            ("Content-Range" = String, description = "bytes START-END/SIZE"))),
-        (status = 304, description = "Unchanged (If-None-Match)"), (status = 416, description = "Range not satisfiable")))]
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "File key"), crate::openapi::shapes::ContentConditions),
+    responses(crate::openapi::shapes::ContentAnswers, (status = 416, description = "Range not satisfiable")))]
 pub(crate) async fn get_record_file(
     State(state): State<AppState>,
     Caller(subject): Caller,
