@@ -230,8 +230,9 @@ async fn governance_answers_fit_the_documented_schemas() {
     let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
     let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
     owner.publish(&id).await;
-    let (_, request) =
-        researcher.post(&format!("/api/records/{id}/access/requests"), json!({"purpose": "Bed planning", "intended_use": "tables"})).await;
+    let ask = json!({"purpose": "Bed planning", "intended_use": "tables"});
+    let (status, request) = researcher.post(&format!("/api/records/{id}/access/requests"), ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
     let rid = request["id"].as_str().unwrap();
     let approval = json!({"expires": "2099-12-31", "agreement_policy": "trust-dua"});
     assert_eq!(steward.post(&format!("/api/access/requests/{rid}/approve"), approval).await.0, StatusCode::OK);
@@ -374,9 +375,10 @@ async fn deposit_and_platform_answers_fit_the_documented_schemas() {
 
 /// schemathesis, the reference fuzzer for OpenAPI documents, sends requests it makes from the
 /// document to every operation (tus's pieces as bytes, which `scripts/schemathesis_hooks.py`
-/// tells it how to make), alone and chained through the links it infers, and finds each answer as documented: no server error,
-/// a documented status, content type, headers and body; nothing still there once deleted; and
-/// nothing answered without the token an operation needs. A fixed seed makes the run repeat.
+/// tells it how to make), alone and chained through the links it infers, and finds each answer
+/// as documented: no server error, a documented status, content type, headers and body;
+/// nothing still there once deleted; and nothing answered without the token an operation
+/// needs. A fixed seed makes the run repeat.
 #[tokio::test]
 async fn schemathesis_finds_every_answer_as_documented() {
     let server = start(Default::default()).await;
