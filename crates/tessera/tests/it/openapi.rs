@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tessera_testkit::TestServer;
+use tessera_testkit::{TestServer, TestServerConfig, fresh_postgres};
 
 use crate::helpers::{Api, member, metadata, reference_python, start};
 
@@ -66,7 +66,11 @@ fn administrator(server: &TestServer) -> Api {
 /// and taken through its life, checked with jsonschema against the document served beside it.
 #[tokio::test]
 async fn answers_fit_the_documented_schemas() {
-    let server = start(Default::default()).await;
+    record_answers(TestServerConfig::default()).await;
+}
+
+async fn record_answers(config: TestServerConfig) {
+    let server = start(config).await;
     let api = Api::new(&server, Some(server.user_token("ada@example.org")));
     let mut answers = Answers { api: api.clone(), seen: Vec::new() };
 
@@ -124,7 +128,11 @@ async fn answers_fit_the_documented_schemas() {
 /// document's schemas too.
 #[tokio::test]
 async fn access_and_identity_answers_fit_the_documented_schemas() {
-    let server = start(Default::default()).await;
+    access_and_identity_answers(TestServerConfig::default()).await;
+}
+
+async fn access_and_identity_answers(config: TestServerConfig) {
+    let server = start(config).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let owner = member(&server, "owner@example.org", "trust", "depositor");
     let steward = member(&server, "steward@example.org", "trust", "steward");
@@ -215,7 +223,11 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
 /// for deletion approved, with the tombstones it leaves.
 #[tokio::test]
 async fn governance_answers_fit_the_documented_schemas() {
-    let server = start(Default::default()).await;
+    governance_answers(TestServerConfig::default()).await;
+}
+
+async fn governance_answers(config: TestServerConfig) {
+    let server = start(config).await;
     server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
     let owner = member(&server, "owner@example.org", "trust", "depositor");
     let steward = member(&server, "steward@example.org", "trust", "steward");
@@ -297,7 +309,11 @@ async fn governance_answers_fit_the_documented_schemas() {
 /// a rebuild, a browser's session, and the probes.
 #[tokio::test]
 async fn deposit_and_platform_answers_fit_the_documented_schemas() {
-    let server = start(Default::default()).await;
+    deposit_and_platform_answers(TestServerConfig::default()).await;
+}
+
+async fn deposit_and_platform_answers(config: TestServerConfig) {
+    let server = start(config).await;
     server.cli_ok(&["admin", "create-org", "uni", "University of Afon"]);
     let admin = administrator(&server);
     let curator = member(&server, "curator@example.org", "uni", "curator");
@@ -371,6 +387,22 @@ async fn deposit_and_platform_answers_fit_the_documented_schemas() {
     answers.ask(Method::GET, "/health", "/health", None).await;
     answers.ask(Method::GET, "/ready", "/ready", None).await;
     answers.check().await;
+}
+
+/// The same answers from a server whose catalogue is PostgreSQL, each scenario on a database
+/// of its own: what the catalogue gives back (numbers, times, nulls) has the documented shapes
+/// on both.
+#[tokio::test]
+async fn answers_from_postgres_fit_the_documented_schemas() {
+    let on = |database: &tessera_testkit::DatabaseUrl| TestServerConfig { database_url: Some(database.url.clone()), ..Default::default() };
+    let database = fresh_postgres().await;
+    record_answers(on(&database)).await;
+    let database = fresh_postgres().await;
+    access_and_identity_answers(on(&database)).await;
+    let database = fresh_postgres().await;
+    governance_answers(on(&database)).await;
+    let database = fresh_postgres().await;
+    deposit_and_platform_answers(on(&database)).await;
 }
 
 /// schemathesis, the reference fuzzer for OpenAPI documents, sends requests it makes from the
