@@ -55,6 +55,29 @@ impl Answers {
     }
 }
 
+/// A hospital trust with a depositor and a steward, a researcher from outside it, and a
+/// published dataset of theirs whose files are restricted.
+struct Trust {
+    server: TestServer,
+    owner: Api,
+    steward: Api,
+    researcher: Api,
+    /// The dataset's record.
+    id: String,
+}
+
+async fn trust_with_restricted_dataset(config: TestServerConfig) -> Trust {
+    let server = start(config).await;
+    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
+    let owner = member(&server, "owner@example.org", "trust", "depositor");
+    let steward = member(&server, "steward@example.org", "trust", "steward");
+    let researcher = Api::new(&server, Some(server.user_token("researcher@example.org")));
+    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
+    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
+    owner.publish(&id).await;
+    Trust { server, owner, steward, researcher, id }
+}
+
 /// A platform administrator with a token of every scope.
 fn administrator(server: &TestServer) -> Api {
     server.cli_ok(&["admin", "create-user", "admin@example.org", "--admin"]);
@@ -132,16 +155,9 @@ async fn access_and_identity_answers_fit_the_documented_schemas() {
 }
 
 async fn access_and_identity_answers(config: TestServerConfig) {
-    let server = start(config).await;
-    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
-    let owner = member(&server, "owner@example.org", "trust", "depositor");
-    let steward = member(&server, "steward@example.org", "trust", "steward");
-    let researcher = Api::new(&server, Some(server.user_token("researcher@example.org")));
+    let Trust { server, owner, steward, researcher, id } = trust_with_restricted_dataset(config).await;
     let mut answers = Answers { api: researcher.clone(), seen: Vec::new() };
 
-    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
-    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
-    owner.publish(&id).await;
     let ask = json!({"purpose": "Bed planning", "project": "BP-7", "intended_use": "aggregate statistics", "duration_days": 90});
     let requests = format!("/api/records/{id}/access/requests");
     let request = answers.ask(Method::POST, "/api/records/{id}/access/requests", &requests, Some(ask)).await;
@@ -227,21 +243,14 @@ async fn governance_answers_fit_the_documented_schemas() {
 }
 
 async fn governance_answers(config: TestServerConfig) {
-    let server = start(config).await;
-    server.cli_ok(&["admin", "create-org", "trust", "Hospital Trust"]);
-    let owner = member(&server, "owner@example.org", "trust", "depositor");
-    let steward = member(&server, "steward@example.org", "trust", "steward");
+    let Trust { server, owner, steward, researcher, id } = trust_with_restricted_dataset(config).await;
     let curator = member(&server, "curator@example.org", "trust", "curator");
-    let researcher = Api::new(&server, Some(server.user_token("researcher@example.org")));
     let admin = administrator(&server);
     let mut answers = Answers { api: steward.clone(), seen: Vec::new() };
 
     let agreement = json!({"id": "trust-dua", "kind": "agreement", "title": "Data use agreement", "organization": "trust",
         "text": "No re-identification.", "effective": "2026-01-01"});
     assert_eq!(admin.post("/api/policies", agreement).await.0, StatusCode::CREATED);
-    let body = json!({"organization": "trust", "metadata": metadata("Admissions"), "access": {"files": "restricted"}});
-    let id = owner.draft_from(body, &[("admissions.csv", b"ward,count\nA,3\n")]).await;
-    owner.publish(&id).await;
     let ask = json!({"purpose": "Bed planning", "intended_use": "tables"});
     let (status, request) = researcher.post(&format!("/api/records/{id}/access/requests"), ask).await;
     assert_eq!(status, StatusCode::CREATED, "{request}");
