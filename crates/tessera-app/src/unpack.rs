@@ -6,17 +6,19 @@
 //! archive is refused whole. The entries then stream into staging, hashed on the way, are
 //! made durable together, and join the draft in one catalogue transaction.
 
+use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::hash::{BuildHasher, RandomState};
+use std::io::{BufReader, Read};
 use std::path::{Component, Path};
 
 use tessera_catalog::DraftFileRow;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
-use tessera_storage::DigestBytes;
+use tessera_formats::unzip::{self, ZipArchive, ZipEntry};
 
 use crate::drafts::draft_event;
-use crate::staging::Staging;
+use crate::staging::{EntryParts, Staging};
 use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
@@ -32,19 +34,14 @@ pub struct Unpacked {
 /// How many problems a refusal lists; an archive can have thousands.
 const SHOWN_PROBLEMS: usize = 50;
 
+/// How many of the archive's keys the catalogue is asked about at once.
+const KEYS_ASKED: usize = 1000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Zip,
     Tar,
     TarGz,
-}
-
-/// An entry that will become a file.
-struct Planned {
-    /// Its place among the archive's entries.
-    index: usize,
-    key: FileKey,
-    size: u64,
 }
 
 /// The bounds an archive is held to.
@@ -57,6 +54,11 @@ struct Limits {
 impl Tessera {
     /// Unpacks the draft's file `key` (a zip or tar archive) into the draft, under the folder
     /// `into` when given; the archive itself is removed from the draft unless `keep`.
+    ///
+    /// The archive is read through twice, and nothing of its entries is held in memory but a
+    /// fingerprint of each key: once to check every entry, asking the catalogue which of their
+    /// keys the draft has a thousand at a time, and once to write them, each noted in a ledger
+    /// on disk from which the catalogue's rows are then made.
     pub async fn unpack_archive(&self, subject: &Subject, id: RecordId, key: &str, into: Option<&str>, keep: bool) -> Result<Unpacked> {
         let draft = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&draft)?;
@@ -72,62 +74,67 @@ impl Tessera {
         };
         let path = self.staging.content_path(id, &sha512);
         let limits = Limits { max_file_bytes: self.config.max_file_bytes, max_ratio: self.config.max_unpack_ratio };
-        let (planning, folder) = (path.clone(), prefix.clone());
-        let (kind, planned, mut problems) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let kind = kind_of(&planning)?;
-            let (planned, problems) = plan(kind, &planning, &folder, limits)?;
-            Ok((kind, planned, problems))
-        })
-        .await
-        .map_err(std::io::Error::other)??;
         // Entries that would replace files of the draft, asked of the catalogue for the
         // archive's keys only, so the draft's other files are never read.
-        let keys: Vec<&str> = planned.iter().map(|entry| entry.key.as_str()).collect();
-        for taken in self.catalog.draft_keys_among(id, &keys).await? {
-            if keep || taken != key.as_str() {
-                let name = taken.strip_prefix(prefix.as_str()).unwrap_or(&taken);
-                problems.push(Problem::new(format!("entries.{name}"), format!("'{taken}' is already a file of the draft")));
-            }
-        }
-        drop(keys);
-        refuse_with(problems, planned.is_empty())?;
-        let staging = self.staging.clone();
-        let (planned, digests) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let digests = extract(kind, &path, &planned, &staging, id)?;
-            Ok((planned, digests))
+        let (catalog, runtime) = (self.catalog.clone(), tokio::runtime::Handle::current());
+        let mut taken = move |keys: &[String]| -> Result<Vec<String>> {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            Ok(runtime.block_on(catalog.draft_keys_among(id, &keys))?)
+        };
+        let replacing = (!keep).then(|| key.to_string());
+        let (surveyed, folder) = (path.clone(), prefix.clone());
+        let (kind, survey) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let kind = kind_of(&surveyed)?;
+            let survey = Survey::of(kind, &surveyed, &folder, limits, replacing.as_deref(), &mut taken)?;
+            Ok((kind, survey))
         })
         .await
         .map_err(std::io::Error::other)??;
+        let (files, bytes) = (survey.files, survey.bytes);
+        survey.problems.refuse(files == 0)?;
+        let staging = self.staging.clone();
+        let mut parts = tokio::task::spawn_blocking(move || extract(kind, &path, &prefix, files, &staging, id))
+            .await
+            .map_err(std::io::Error::other)??;
 
-        let bytes = planned.iter().map(|entry| entry.size).sum();
-        let unpacked = Unpacked { files: planned.len(), bytes, archive_kept: keep };
-        // The rows are made a batch at a time, as the catalogue takes them: all at once, they
-        // came to 30 MB at 100,000 entries.
+        let unpacked = Unpacked { files, bytes, archive_kept: keep };
         let stamp = now();
-        let rows = planned.into_iter().zip(digests).map(move |(entry, digests)| DraftFileRow {
-            draft_id: id,
-            key: entry.key.into(),
-            status: "completed".into(),
-            size: Some(digests.size as i64),
-            md5: Some(digests.md5_hex()),
-            sha512: Some(digests.sha512_hex()),
-            staged: true,
-            created: stamp.clone(),
-            updated: stamp.clone(),
+        // The rows are made as the catalogue takes them, from the ledger: blocking reads, but of a
+        // local file just written, 64 KiB at a time.
+        let rows = match parts.entries() {
+            Ok(rows) => rows,
+            Err(err) => {
+                parts.remove(true);
+                return Err(err.into());
+            }
+        };
+        let rows = rows.map(move |entry| {
+            entry.map(|entry| DraftFileRow {
+                draft_id: id,
+                key: entry.key,
+                status: "completed".into(),
+                size: Some(entry.size as i64),
+                md5: Some(entry.md5),
+                sha512: Some(entry.sha512),
+                staged: true,
+                created: stamp.clone(),
+                updated: stamp.clone(),
+            })
         });
-        let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": unpacked.files, "bytes": bytes, "kept": keep});
+        let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": files, "bytes": bytes, "kept": keep});
         let entry = self.entry(draft_event("draft-archive-unpacked", subject, &draft).detail(detail));
         // The archive leaves the draft only as its entries join it, with the entry in the trail.
         let replacing = (!keep).then_some(key.as_str());
-        if let Err(err) = self.catalog.unpack_into_draft(id, replacing, rows, vec![entry]).await {
-            return Err(match err {
-                tessera_catalog::Error::Conflict { .. } => {
-                    Error::Conflict("a file the archive holds was added to the draft meanwhile".into())
-                }
-                other => other.into(),
-            });
+        let joined = self.catalog.unpack_into_draft(id, replacing, rows, vec![entry]).await;
+        // The files stay, named by their content; only the ledger goes.
+        parts.remove(false);
+        match joined {
+            Ok(()) => Ok(unpacked),
+            Err(tessera_catalog::Error::Conflict { .. }) => {
+                Err(Error::Conflict("a file the archive holds was added to the draft meanwhile".into()))
+            }
+            Err(other) => Err(other.into()),
         }
-        Ok(unpacked)
     }
 }
 
@@ -147,189 +154,291 @@ fn kind_of(path: &Path) -> Result<Kind> {
     }
 }
 
-/// The entries checked so far.
-struct Plan<'a> {
-    prefix: &'a str,
-    limits: Limits,
-    planned: Vec<Planned>,
-    problems: Vec<Problem>,
-    /// Bytes the entries declare, in all.
-    total: u64,
+/// An entry of an archive that is not a folder, as a walk (`walk`) meets it.
+struct Seen<'a> {
+    /// Its place among the archive's entries.
+    index: usize,
+    /// `None` when its name is not text.
+    name: Option<&'a str>,
+    /// Its size and stored size, or why it cannot become a file.
+    sizes: std::result::Result<(u64, u64), String>,
 }
 
-impl Plan<'_> {
-    /// Adds an entry named `name` with its (size, stored size), or the reason it is refused.
-    fn add(&mut self, index: usize, name: &str, entry: std::result::Result<(u64, u64), &str>) {
+/// What `visit` is given of each entry: how it is seen, and its content when the walk was
+/// asked for content and the entry can become a file.
+type Visit<'v> = dyn FnMut(Seen<'_>, Option<&mut dyn Read>) -> Result<bool> + 'v;
+
+/// Walks the archive's entries that are not folders, in order, until `visit` answers false.
+fn walk(kind: Kind, path: &Path, with_content: bool, visit: &mut Visit<'_>) -> Result<()> {
+    match kind {
+        Kind::Zip => {
+            let mut zip = ZipArchive::open(path).map_err(|err| unreadable(&err))?;
+            for (index, entry) in zip.entries().map_err(|err| unreadable(&err))?.enumerate() {
+                let entry = entry.map_err(|err| unreadable(&err))?;
+                if entry.is_dir() {
+                    continue;
+                }
+                let name = entry.name();
+                let sizes = match zip_refusal(&entry, name.as_deref()) {
+                    Some(reason) => Err(reason),
+                    None => Ok((entry.size, entry.compressed_size)),
+                };
+                let mut content = match with_content && sizes.is_ok() {
+                    true => Some(zip.content(&entry).map_err(|err| unreadable(&err))?),
+                    false => None,
+                };
+                let seen = Seen { index, name: name.as_deref(), sizes };
+                if !visit(seen, content.as_mut().map(|content| content as &mut dyn Read))? {
+                    break;
+                }
+            }
+        }
+        Kind::Tar | Kind::TarGz => {
+            let mut archive = tar::Archive::new(tar_reader(kind, path)?);
+            for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
+                let mut entry = entry.map_err(|err| unreadable(&err))?;
+                let entry_type = entry.header().entry_type();
+                if entry_type.is_dir() {
+                    continue;
+                }
+                let name = entry.path().ok().map(|path| path.to_string_lossy().into_owned());
+                let refusal = if entry_type.is_symlink() || entry_type.is_hard_link() {
+                    Some("it is a link")
+                } else if !entry_type.is_file() {
+                    Some("it is not a regular file")
+                } else if name.as_deref().is_some_and(|name| !encloses(Path::new(name))) {
+                    Some("its path leaves the archive (an absolute path, or ..)")
+                } else {
+                    None
+                };
+                // A tar stores its entries whole; only gzip compresses them, all together.
+                let size = entry.size();
+                let sizes = refusal.map_or(Ok((size, size)), |reason| Err(reason.to_string()));
+                let content = (with_content && sizes.is_ok()).then_some(&mut entry as &mut dyn Read);
+                if !visit(Seen { index, name: name.as_deref(), sizes }, content)? {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a zip's entry cannot become a file, if it cannot.
+fn zip_refusal(entry: &ZipEntry, name: Option<&str>) -> Option<String> {
+    let reason = if entry.is_symlink() {
+        "it is a symbolic link"
+    } else if entry.is_special() {
+        "it is not a regular file"
+    } else if entry.is_encrypted() {
+        "it is encrypted"
+    } else if name.is_some_and(|name| name.contains('\0') || !encloses(Path::new(name))) {
+        "its path leaves the archive (an absolute path, or ..)"
+    } else if !matches!(entry.method, unzip::STORED | unzip::DEFLATED) {
+        return Some(format!("it is compressed with method {}; Tessera reads stored and deflated entries", entry.method));
+    } else {
+        return None;
+    };
+    Some(reason.to_string())
+}
+
+/// The problems found, the first `SHOWN_PROBLEMS` of them kept.
+#[derive(Default)]
+struct Problems {
+    shown: Vec<Problem>,
+    more: usize,
+}
+
+impl Problems {
+    fn push(&mut self, problem: Problem) {
+        if self.shown.len() < SHOWN_PROBLEMS {
+            self.shown.push(problem);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Refuses the archive with every problem found, or when it holds no files.
+    fn refuse(mut self, nothing_planned: bool) -> Result<()> {
+        if nothing_planned && self.shown.is_empty() {
+            self.shown.push(Problem::new("entries", "the archive holds no files"));
+        }
+        if self.more > 0 {
+            self.shown.push(Problem::new("entries", format!("and {} more problems", self.more)));
+        }
+        if !self.shown.is_empty() {
+            return Err(Error::Validation(self.shown));
+        }
+        Ok(())
+    }
+}
+
+/// What checking every entry of an archive found.
+struct Survey {
+    /// Entries that become files.
+    files: usize,
+    /// Bytes they declare, in all.
+    bytes: u64,
+    problems: Problems,
+}
+
+impl Survey {
+    /// Checks every entry: its name, its kind, its size against the file limit and how far it
+    /// expands; that no key is given twice, nor names a file the draft has (`taken` says which
+    /// of some keys it has) other than `replacing`, the archive's own when it leaves the draft.
+    fn of(
+        kind: Kind,
+        path: &Path,
+        prefix: &str,
+        limits: Limits,
+        replacing: Option<&str>,
+        taken: &mut dyn FnMut(&[String]) -> Result<Vec<String>>,
+    ) -> Result<Survey> {
+        let archive_size = std::fs::metadata(path)?.len().max(1);
+        let bound = archive_size.saturating_mul(limits.max_ratio);
+        let mut survey = Survey { files: 0, bytes: 0, problems: Problems::default() };
+        let mut keys = Fingerprints::default();
+        let mut asking: Vec<String> = Vec::with_capacity(KEYS_ASKED);
+        let mut ask = |asking: &mut Vec<String>, problems: &mut Problems| -> Result<()> {
+            for found in taken(asking)?.into_iter().filter(|found| replacing != Some(found.as_str())) {
+                let name = found.strip_prefix(prefix).unwrap_or(&found);
+                problems.push(Problem::new(format!("entries.{name}"), format!("'{found}' is already a file of the draft")));
+            }
+            asking.clear();
+            Ok(())
+        };
+        walk(kind, path, false, &mut |seen, _| {
+            let Some(key) = survey.check(seen, prefix, limits) else { return Ok(true) };
+            keys.add(key.as_str());
+            asking.push(key.into());
+            if asking.len() == KEYS_ASKED {
+                ask(&mut asking, &mut survey.problems)?;
+            }
+            // Past the bound, a compressed bomb: read no further.
+            Ok(survey.bytes <= bound)
+        })?;
+        ask(&mut asking, &mut survey.problems)?;
+        // Keys whose fingerprints met are compared as keys, in a walk that keeps only those.
+        if !keys.met.is_empty() {
+            let mut twice = Vec::new();
+            walk(kind, path, false, &mut |seen, _| {
+                let key = seen.name.and_then(|name| FileKey::parse(&format!("{prefix}{name}")).ok());
+                twice.extend(key.map(String::from).filter(|key| keys.met.contains(&keys.fingerprint(key))));
+                Ok(true)
+            })?;
+            twice.sort_unstable();
+            for pair in twice.windows(2).filter(|pair| pair[0] == pair[1]) {
+                let name = pair[0].strip_prefix(prefix).unwrap_or(&pair[0]);
+                survey.problems.push(Problem::new(format!("entries.{name}"), format!("'{}' is in the archive more than once", pair[0])));
+            }
+        }
+        if survey.bytes > bound {
+            survey.problems.push(Problem::new(
+                "entries",
+                format!(
+                    "the archive of {archive_size} bytes expands to over {} bytes, beyond the bound of {}×",
+                    survey.bytes, limits.max_ratio
+                ),
+            ));
+        }
+        Ok(survey)
+    }
+
+    /// Checks one entry and counts it; gives its key when it has one.
+    fn check(&mut self, seen: Seen<'_>, prefix: &str, limits: Limits) -> Option<FileKey> {
+        let Some(name) = seen.name else {
+            self.problems.push(Problem::new(format!("entries.{}", seen.index), "its name is not UTF-8 text"));
+            return None;
+        };
         let field = format!("entries.{name}");
-        let (size, stored) = match entry {
+        let (size, stored) = match seen.sizes {
             Ok(sizes) => sizes,
-            Err(reason) => return self.problems.push(Problem::new(field, reason)),
+            Err(reason) => {
+                self.problems.push(Problem::new(field, reason));
+                return None;
+            }
         };
-        let key = match FileKey::parse(&format!("{}{name}", self.prefix)) {
+        let key = match FileKey::parse(&format!("{prefix}{name}")) {
             Ok(key) => key,
-            Err(message) => return self.problems.push(Problem::new(field, message)),
+            Err(message) => {
+                self.problems.push(Problem::new(field, message));
+                return None;
+            }
         };
-        let Limits { max_file_bytes, max_ratio } = self.limits;
+        let Limits { max_file_bytes, max_ratio } = limits;
         if size > max_file_bytes {
             self.problems.push(Problem::new(field.clone(), format!("{size} bytes is more than the file limit of {max_file_bytes}")));
         }
         if size > stored.max(1).saturating_mul(max_ratio) {
             self.problems.push(Problem::new(field, format!("it expands from {stored} to {size} bytes, beyond the bound of {max_ratio}×")));
         }
-        self.total = self.total.saturating_add(size);
-        self.planned.push(Planned { index, key, size });
+        self.files += 1;
+        self.bytes = self.bytes.saturating_add(size);
+        Some(key)
     }
 }
 
-/// Checks every entry and returns those that become files, in the archive's order, and every
-/// problem found.
-fn plan(kind: Kind, path: &Path, prefix: &str, limits: Limits) -> Result<(Vec<Planned>, Vec<Problem>)> {
-    let archive_size = std::fs::metadata(path)?.len().max(1);
-    let bound = archive_size.saturating_mul(limits.max_ratio);
-    let mut plan = Plan { prefix, limits, planned: Vec::new(), problems: Vec::new(), total: 0 };
-    match kind {
-        Kind::Zip => {
-            let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
-            for index in 0..zip.len() {
-                let entry = zip.by_index_raw(index).map_err(|err| unreadable(&err))?;
-                let Ok(name) = entry.name().map(|name| name.to_string()) else {
-                    plan.problems.push(Problem::new(format!("entries.{index}"), "its name is not UTF-8 text"));
-                    continue;
-                };
-                if entry.is_dir() {
-                    continue;
-                }
-                let file_type = entry.unix_mode().map(|mode| mode & 0o170000).filter(|kind| *kind != 0);
-                let refusal = if entry.is_symlink() {
-                    Some("it is a symbolic link")
-                } else if file_type.is_some_and(|kind| kind != 0o100000) {
-                    Some("it is not a regular file")
-                } else if entry.encrypted() {
-                    Some("it is encrypted")
-                } else if entry.enclosed_name().is_none() || !encloses(Path::new(&name)) {
-                    Some("its path leaves the archive (an absolute path, or ..)")
-                } else {
-                    None
-                };
-                plan.add(index, &name, refusal.map_or(Ok((entry.size(), entry.compressed_size())), Err));
-            }
-        }
-        Kind::Tar | Kind::TarGz => {
-            let mut archive = tar::Archive::new(tar_reader(kind, path)?);
-            for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
-                let entry = entry.map_err(|err| unreadable(&err))?;
-                let Ok(name) = entry.path().map(|path| path.into_owned()) else {
-                    plan.problems.push(Problem::new(format!("entries.{index}"), "its name is not UTF-8 text"));
-                    continue;
-                };
-                let entry_type = entry.header().entry_type();
-                if entry_type.is_dir() {
-                    continue;
-                }
-                let refusal = if entry_type.is_symlink() || entry_type.is_hard_link() {
-                    Some("it is a link")
-                } else if !entry_type.is_file() {
-                    Some("it is not a regular file")
-                } else if !encloses(&name) {
-                    Some("its path leaves the archive (an absolute path, or ..)")
-                } else {
-                    None
-                };
-                let size = entry.size();
-                // A tar stores its entries whole; only gzip compresses them, all together.
-                plan.add(index, &name.to_string_lossy(), refusal.map_or(Ok((size, size)), Err));
-                if plan.total > bound {
-                    break; // a compressed bomb: read no further
-                }
-            }
-        }
-    }
-    let Plan { planned, mut problems, total, .. } = plan;
-    // Found in key order rather than with a set of every key seen, a copy of each.
-    let mut keys: Vec<&str> = planned.iter().map(|entry| entry.key.as_str()).collect();
-    keys.sort_unstable();
-    for pair in keys.windows(2).filter(|pair| pair[0] == pair[1]) {
-        let name = pair[0].strip_prefix(prefix).unwrap_or(pair[0]);
-        problems.push(Problem::new(format!("entries.{name}"), format!("'{}' is in the archive more than once", pair[0])));
-    }
-    drop(keys);
-    if total > bound {
-        problems.push(Problem::new(
-            "entries",
-            format!("the archive of {archive_size} bytes expands to over {total} bytes, beyond the bound of {}×", limits.max_ratio),
-        ));
-    }
-    Ok((planned, problems))
+/// A 128-bit fingerprint of each key seen, to find a key given twice in 16 bytes a key rather
+/// than a copy of each. Fingerprints that meet are only suspects (`met`): the keys themselves
+/// are compared before anything is refused.
+#[derive(Default)]
+struct Fingerprints {
+    hashers: (RandomState, RandomState),
+    seen: HashSet<u128>,
+    met: HashSet<u128>,
 }
 
-/// Refuses the archive with every problem found (up to `SHOWN_PROBLEMS`), or when it holds
-/// no files.
-fn refuse_with(mut problems: Vec<Problem>, nothing_planned: bool) -> Result<()> {
-    if nothing_planned && problems.is_empty() {
-        problems.push(Problem::new("entries", "the archive holds no files"));
+impl Fingerprints {
+    fn fingerprint(&self, key: &str) -> u128 {
+        (u128::from(self.hashers.0.hash_one(key)) << 64) | u128::from(self.hashers.1.hash_one(key))
     }
-    if !problems.is_empty() {
-        let count = problems.len();
-        problems.truncate(SHOWN_PROBLEMS);
-        if count > SHOWN_PROBLEMS {
-            problems.push(Problem::new("entries", format!("and {} more problems", count - SHOWN_PROBLEMS)));
+
+    fn add(&mut self, key: &str) {
+        let fingerprint = self.fingerprint(key);
+        if !self.seen.insert(fingerprint) {
+            self.met.insert(fingerprint);
         }
-        return Err(Error::Validation(problems));
     }
-    Ok(())
 }
 
-/// Streams each planned entry into staging as a partial file, makes them all durable with
-/// one `syncfs`, and only then gives them their content addresses, so a crash never leaves a
+/// Streams each entry into staging as a partial file, makes them all durable with one
+/// `syncfs`, and only then gives them their content addresses, so a crash never leaves a
 /// content address holding bytes that did not reach the disk. On any failure, the partial
-/// files written so far are removed.
-fn extract(kind: Kind, path: &Path, planned: &[Planned], staging: &Staging, draft: RecordId) -> Result<Vec<DigestBytes>> {
-    let parts = staging.entry_parts(draft)?;
-    let mut written = Vec::with_capacity(planned.len());
-    let write = |entry: &Planned, reader: &mut dyn Read, written: &mut Vec<_>| -> Result<()> {
-        let digests = parts.write(written.len(), reader, entry.size).map_err(|err| match err.kind() {
-            std::io::ErrorKind::InvalidData => Error::BadRequest(format!("the archive's entry '{}' is damaged: {err}", entry.key)),
-            _ => Error::Io(err),
-        })?;
-        written.push(digests);
-        Ok(())
-    };
+/// files written so far are removed. `files` is how many the survey counted.
+fn extract(kind: Kind, path: &Path, prefix: &str, files: usize, staging: &Staging, draft: RecordId) -> Result<EntryParts> {
+    let mut parts = staging.entry_parts(draft)?;
     let result = (|| -> Result<()> {
-        match kind {
-            Kind::Zip => {
-                let mut zip = zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|err| unreadable(&err))?;
-                for entry in planned {
-                    let mut file = zip.by_index(entry.index).map_err(|err| unreadable(&err))?;
-                    write(entry, &mut file, &mut written)?;
-                }
-            }
-            Kind::Tar | Kind::TarGz => {
-                let mut archive = tar::Archive::new(tar_reader(kind, path)?);
-                let mut next = planned.iter().peekable();
-                for (index, entry) in archive.entries().map_err(|err| unreadable(&err))?.enumerate() {
-                    let Some(planned) = next.next_if(|planned| planned.index == index) else { continue };
-                    let mut entry = entry.map_err(|err| unreadable(&err))?;
-                    write(planned, &mut entry, &mut written)?;
-                }
-            }
-        }
-        if written.len() != planned.len() {
-            return Err(Error::BadRequest("the archive changed while it was unpacked".into()));
+        walk(kind, path, true, &mut |seen, content| {
+            let key = seen.name.and_then(|name| FileKey::parse(&format!("{prefix}{name}")).ok());
+            let (Some(key), Ok((size, _)), Some(content)) = (key, seen.sizes, content) else { return Err(changed()) };
+            parts.write(key.as_str(), content, size).map_err(|err| match err.kind() {
+                std::io::ErrorKind::InvalidData => Error::BadRequest(format!("the archive's entry '{key}' is damaged: {err}")),
+                _ => Error::Io(err),
+            })?;
+            Ok(true)
+        })?;
+        if parts.written() != files {
+            return Err(changed());
         }
         tessera_storage::sync_filesystem(path)?;
-        parts.name(&written)?;
+        parts.name()?;
         Ok(())
     })();
-    if let Err(err) = result {
-        parts.remove(written.len());
-        return Err(err);
+    match result {
+        Ok(()) => Ok(parts),
+        Err(err) => {
+            parts.remove(true);
+            Err(err)
+        }
     }
-    Ok(written)
+}
+
+fn changed() -> Error {
+    Error::BadRequest("the archive changed while it was unpacked".into())
 }
 
 fn tar_reader(kind: Kind, path: &Path) -> Result<Box<dyn Read>> {
-    let mut file = BufReader::new(File::open(path)?);
-    file.seek(SeekFrom::Start(0))?;
+    let file = BufReader::new(File::open(path)?);
     Ok(if kind == Kind::TarGz { Box::new(flate2::read::GzDecoder::new(file)) } else { Box::new(file) })
 }
 

@@ -932,12 +932,13 @@ impl Catalog {
 
     /// Adds an archive's entries to its draft as files and appends `audit`, in one transaction;
     /// `replacing` names the archive's own file when it leaves the draft as its entries join.
-    /// A key the draft has already refuses the whole change.
+    /// A key the draft has already refuses the whole change, and so does a row that cannot be
+    /// read: the rows are read as they are written, never all held at once.
     pub async fn unpack_into_draft(
         &self,
         draft: RecordId,
         replacing: Option<&str>,
-        files: impl Iterator<Item = DraftFileRow> + Send,
+        files: impl Iterator<Item = std::io::Result<DraftFileRow>> + Send,
         audit: Vec<AuditEntry>,
     ) -> Result<()> {
         let mut files = files.peekable();
@@ -948,8 +949,9 @@ impl Catalog {
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
             }
             // Taken a batch at a time, so an archive's rows are never all made at once.
+            // A row that cannot be read leaves the transaction, and so the draft, as it was.
             while files.peek().is_some() {
-                let batch: Vec<DraftFileRow> = files.by_ref().take(INSERT_BATCH).collect();
+                let batch: Vec<DraftFileRow> = files.by_ref().take(INSERT_BATCH).collect::<std::io::Result<_>>()?;
                 insert_draft_files_in_tx!(tx, batch);
             }
             commit_audited!(tx, audit);

@@ -18,6 +18,9 @@ pub enum Error {
     Query(sqlx::Error),
     #[error("catalogue migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Rows given to be written as they are read (`Catalog::unpack_into_draft`) that could not be.
+    #[error("reading the rows to write failed: {0}")]
+    Rows(#[from] std::io::Error),
     #[error("unsupported database url '{url}': use sqlite:PATH or postgres://…")]
     UnsupportedUrl { url: String },
 }

@@ -13,6 +13,7 @@ mod pretty;
 pub mod ro_crate;
 pub mod schema_org;
 pub mod tar;
+pub mod unzip;
 pub mod xml;
 pub mod zip;
 

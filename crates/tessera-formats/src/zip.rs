@@ -8,23 +8,25 @@
 //!
 //! The writer only produces bytes; the caller moves them. Research data is mostly already
 //! compressed or quick to transfer, and storing keeps the server's CPU for hashing.
+//! `unzip` reads these archives back, as it reads any other.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use time::OffsetDateTime;
 
-const LOCAL_HEADER: u32 = 0x0403_4b50;
+// The records' signatures, and the ZIP64 extra field's id; `unzip` reads them too.
+pub(crate) const LOCAL_HEADER: u32 = 0x0403_4b50;
 const DATA_DESCRIPTOR: u32 = 0x0807_4b50;
-const CENTRAL_HEADER: u32 = 0x0201_4b50;
-const ZIP64_END: u32 = 0x0606_4b50;
-const ZIP64_LOCATOR: u32 = 0x0706_4b50;
-const END: u32 = 0x0605_4b50;
+pub(crate) const CENTRAL_HEADER: u32 = 0x0201_4b50;
+pub(crate) const ZIP64_END: u32 = 0x0606_4b50;
+pub(crate) const ZIP64_LOCATOR: u32 = 0x0706_4b50;
+pub(crate) const END: u32 = 0x0605_4b50;
 /// Version 4.5: ZIP64.
 const VERSION: u16 = 45;
 /// Made on Unix (high byte 3), so permissions in the external attributes mean something.
 const MADE_BY: u16 = (3 << 8) | VERSION;
 /// Bit 3: sizes and CRC follow in a data descriptor; bit 11: names are UTF-8.
 const FLAGS: u16 = (1 << 3) | (1 << 11);
-const ZIP64_EXTRA: u16 = 0x0001;
+pub(crate) const ZIP64_EXTRA: u16 = 0x0001;
 
 /// What the central directory needs of a written entry beyond its name and size, which
 /// the caller gives again: so a writer holds 8 bytes per entry, not its name.
@@ -203,65 +205,8 @@ fn local_header_len(name: &str) -> usize {
 /// The length of the data descriptor after an entry's content.
 const DESCRIPTOR_LEN: u64 = 24;
 
-/// An entry of an archive `ZipWriter` made (ZIP64, stored), as its central directory lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ZipEntry {
-    pub name: String,
-    pub size: u64,
-    pub crc: u32,
-    /// Where its local header starts; `content_start` says where its bytes do.
-    pub header_offset: u64,
-}
-
-/// The bytes at the end of an archive that `directory_location` reads: the ZIP64 end record,
-/// its locator and the end record.
-pub const TAIL_LEN: usize = 56 + 20 + 22;
-
-/// Where an archive's central directory is, (offset, size), from its last `TAIL_LEN` bytes.
-pub fn directory_location(tail: &[u8]) -> Result<(u64, u64), String> {
-    let le32 = |at: usize| tail.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let le64 = |at: usize| tail.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
-    if tail.len() != TAIL_LEN || le32(0) != Some(ZIP64_END) || le32(56) != Some(ZIP64_LOCATOR) || le32(76) != Some(END) {
-        return Err("not an archive Tessera wrote: its ZIP64 end records are missing".into());
-    }
-    Ok((le64(48).unwrap_or_default(), le64(40).unwrap_or_default()))
-}
-
-/// The entries a central directory lists.
-pub fn read_directory(directory: &[u8]) -> Result<Vec<ZipEntry>, String> {
-    let mut entries = Vec::new();
-    let mut at = 0;
-    let bad = |what: &str| format!("the archive's central directory is damaged: {what}");
-    while at < directory.len() {
-        let field = |offset: usize, len: usize| directory.get(at + offset..at + offset + len).ok_or_else(|| bad("it ends early"));
-        let u16_at = |offset: usize| field(offset, 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
-        let u32_at = |offset: usize| field(offset, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        if u32_at(0)? != CENTRAL_HEADER {
-            return Err(bad("an entry has no header"));
-        }
-        let (name_len, extra_len, comment_len) = (u16_at(28)?, u16_at(30)?, u16_at(32)?);
-        let name = String::from_utf8(field(46, name_len)?.to_vec()).map_err(|_| bad("a name is not UTF-8"))?;
-        let extra = field(46 + name_len, extra_len)?;
-        // The ZIP64 extra field: id, length, then size, compressed size and header offset.
-        let u64_in = |offset: usize| extra.get(offset..offset + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
-        if extra.len() < 28 || u16::from_le_bytes([extra[0], extra[1]]) != ZIP64_EXTRA {
-            return Err(bad("an entry has no ZIP64 sizes"));
-        }
-        let (size, header_offset) = (u64_in(4).unwrap_or_default(), u64_in(20).unwrap_or_default());
-        entries.push(ZipEntry { name, size, crc: u32_at(16)?, header_offset });
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    Ok(entries)
-}
-
-/// Where an entry's bytes start, from the first 30 bytes of its local header.
-pub fn content_start(entry: &ZipEntry, local_header: &[u8]) -> Result<u64, String> {
-    if local_header.len() < 30 || local_header[..4] != LOCAL_HEADER.to_le_bytes() {
-        return Err(format!("the archive's entry '{}' has no local header", entry.name));
-    }
-    let len = |at: usize| u64::from(u16::from_le_bytes([local_header[at], local_header[at + 1]]));
-    Ok(entry.header_offset + 30 + len(26) + len(28))
-}
+/// The end of an archive: the ZIP64 end record, its locator and the end record.
+const TAIL_LEN: usize = 56 + 20 + 22;
 
 /// MS-DOS time and date; years before 1980 (the format's epoch) are clamped to it.
 fn dos_datetime(t: OffsetDateTime) -> (u16, u16) {
@@ -272,20 +217,14 @@ fn dos_datetime(t: OffsetDateTime) -> (u16, u16) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The archive opens with Python's zipfile, which checks CRCs and the ZIP64 records.
     #[test]
     fn python_reads_the_archive() {
         let entries = [("a.txt", &b"hello"[..]), ("dir/b\u{e9}.csv", &b"x,y\n1,2\n"[..]), ("empty", &b""[..])];
-        let (mut bytes, zip) = written(&entries);
-        let (descriptor, mut directory) = zip.directory();
-        bytes.extend_from_slice(&descriptor);
-        for (name, content) in entries {
-            bytes.extend_from_slice(&directory.entry(name, content.len() as u64).unwrap());
-        }
-        bytes.extend_from_slice(&directory.finish().unwrap());
+        let bytes = archive_of(&entries);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.zip");
         std::fs::write(&path, &bytes).unwrap();
@@ -296,17 +235,6 @@ mod tests {
             String::from_utf8_lossy(&output.stdout),
             "a.txt 5 (2024, 5, 17, 10, 30, 8) hello\ndir/b\u{e9}.csv 8 (2024, 5, 17, 10, 30, 8) x,y\n1,2\n\nempty 0 (2024, 5, 17, 10, 30, 8) \n"
         );
-
-        // And Tessera reads its own archives back.
-        let (offset, size) = directory_location(&bytes[bytes.len() - TAIL_LEN..]).unwrap();
-        let entries = read_directory(&bytes[offset as usize..(offset + size) as usize]).unwrap();
-        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["a.txt", "dir/b\u{e9}.csv", "empty"]);
-        let second = &entries[1];
-        let start = content_start(second, &bytes[second.header_offset as usize..]).unwrap() as usize;
-        assert_eq!(&bytes[start..start + second.size as usize], b"x,y\n1,2\n");
-        assert_eq!(second.crc, crc32fast::hash(b"x,y\n1,2\n"));
-        assert!(directory_location(&bytes[..TAIL_LEN]).is_err());
     }
 
     /// A central directory given entries other than those written is refused, not written.
@@ -326,6 +254,18 @@ mod tests {
         assert!(replay(&[("a.txt", 5), ("b.txt", 4)]).is_err());
         assert!(replay(&[("a.txt", 5), ("bb.txt", 3)]).is_err());
         assert!(replay(&[("a.txt", 5), ("b.txt", 3), ("c.txt", 0)]).unwrap_err().contains("one entry more"));
+    }
+
+    /// A whole archive of `entries`, as a download of them would be.
+    pub(crate) fn archive_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let (mut bytes, zip) = written(entries);
+        let (descriptor, mut directory) = zip.directory();
+        bytes.extend_from_slice(&descriptor);
+        for (name, content) in entries {
+            bytes.extend_from_slice(&directory.entry(name, content.len() as u64).unwrap());
+        }
+        bytes.extend_from_slice(&directory.finish().unwrap());
+        bytes
     }
 
     /// The entries written, chunk by chunk, and the writer left to close the archive.

@@ -371,12 +371,12 @@ async fn contract(catalog: Catalog) {
     catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await.unwrap();
     let before = audited(&catalog).await;
     let entries = [DraftFileRow { key: "bundle/a.txt".into(), ..files[0].clone() }, files[0].clone()];
-    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), entries.iter().cloned(), vec![entry("never")]).await;
+    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), entries.iter().cloned().map(Ok), vec![entry("never")]).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
     assert!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap().is_some(), "the archive stays");
     assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), None);
     catalog
-        .unpack_into_draft(draft.id, Some("bundle.zip"), entries[..1].iter().cloned(), vec![entry("draft-archive-unpacked")])
+        .unpack_into_draft(draft.id, Some("bundle.zip"), entries[..1].iter().cloned().map(Ok), vec![entry("draft-archive-unpacked")])
         .await
         .unwrap();
     assert_eq!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap(), None);
@@ -1335,7 +1335,7 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
     let refused = [
         catalog.update_draft_doc(draft.id, "{\"b\":1}", NOW, vec![entry("never")]).await.map(drop),
         catalog.insert_draft_files(&[file("d.csv", "pending")], &[]).await,
-        catalog.unpack_into_draft(draft.id, Some("b.csv"), [file("e.csv", "completed")].into_iter(), vec![entry("never")]).await,
+        catalog.unpack_into_draft(draft.id, Some("b.csv"), [Ok(file("e.csv", "completed"))].into_iter(), vec![entry("never")]).await,
         catalog.update_draft_file(&committed, vec![entry("never")]).await.map(drop),
         catalog.update_draft_file(&committed, vec![]).await.map(drop),
         catalog.delete_draft_file(draft.id, "b.csv", vec![entry("never")]).await.map(drop),
@@ -1367,14 +1367,18 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
 }
 
 /// An archive's entries go to the catalogue a batch at a time, all in one transaction: a key
-/// the draft has already, in the last batch, leaves none of the earlier batches behind.
+/// the draft has already, or a row that cannot be read, in the last batch, leaves none of the
+/// earlier batches behind.
 async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     let draft = new_draft(&catalog).await;
     let file = |key: String| draft_file(&draft, key, "completed");
     catalog.insert_draft_files(&[file("a.zip".into()), file("taken.csv".into())], &[]).await.unwrap();
-    let entries = |count: usize| (0..count).map(move |i| file(format!("a/{i:05}.csv")));
-    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([file("taken.csv".into())]), vec![]).await;
+    let entries = |count: usize| (0..count).map(move |i| Ok(file(format!("a/{i:05}.csv"))));
+    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Ok(file("taken.csv".into()))]), vec![]).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    let unreadable = std::io::Error::other("the ledger is gone");
+    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Err(unreadable)]), vec![]).await;
+    assert!(matches!(refused, Err(Error::Rows(_))), "{refused:?}");
     assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2, 6));
     assert!(catalog.draft_file(draft.id, "a.zip").await.unwrap().is_some(), "the archive stays");
     catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500), vec![]).await.unwrap();

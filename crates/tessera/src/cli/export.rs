@@ -2,14 +2,14 @@
 //! A package (`bagit`, `ro-crate`, `datapackage`) is downloaded whole, unpacked with every entry held to
 //! its CRC, and a bag is then checked as `tessera import` would check it.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
 use reqwest::Method;
-use tessera_formats::zip;
+use tessera_formats::unzip::ZipArchive;
 use tokio::io::AsyncWriteExt;
 
 use super::remote::{Remote, RemoteArgs};
@@ -95,43 +95,24 @@ pub(crate) async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 /// Unpacks an archive the server made into `into`, holding each entry to its CRC; returns the
 /// folder it held (its one top-level folder).
 fn unpack(archive: &Path, into: &Path) -> anyhow::Result<PathBuf> {
-    let mut file = std::fs::File::open(archive)?;
-    let length = file.metadata()?.len();
-    let mut tail = vec![0; zip::TAIL_LEN];
-    file.seek(SeekFrom::Start(length.checked_sub(zip::TAIL_LEN as u64).context("the archive is truncated")?))?;
-    file.read_exact(&mut tail)?;
-    let (offset, size) = zip::directory_location(&tail).map_err(anyhow::Error::msg)?;
-    let mut directory = vec![0; usize::try_from(size)?];
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(&mut directory)?;
-    let entries = zip::read_directory(&directory).map_err(anyhow::Error::msg)?;
+    let mut zip = ZipArchive::open(archive).context("reading the archive")?;
     let mut roots = std::collections::BTreeSet::new();
-    for entry in &entries {
+    for entry in zip.entries()? {
+        let entry = entry.context("reading the archive")?;
+        let name = entry.name().context("the archive names a file in bytes that are not UTF-8")?.into_owned();
         // The server names entries safely, but a local path must never escape `into`.
-        if entry.name.starts_with('/') || entry.name.contains('\\') || entry.name.split('/').any(|s| s.is_empty() || s == "." || s == "..")
-        {
-            bail!("refusing to write the unsafe file name '{}'", entry.name);
+        if name.starts_with('/') || name.contains('\\') || name.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+            bail!("refusing to write the unsafe file name '{name}'");
         }
-        roots.insert(entry.name.split('/').next().unwrap_or_default().to_string());
-        let mut header = [0u8; 30];
-        file.seek(SeekFrom::Start(entry.header_offset))?;
-        file.read_exact(&mut header)?;
-        file.seek(SeekFrom::Start(zip::content_start(entry, &header).map_err(anyhow::Error::msg)?))?;
-        let target = into.join(&entry.name);
+        roots.insert(name.split('/').next().unwrap_or_default().to_string());
+        let target = into.join(&name);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         let mut out = std::fs::File::create(&target).with_context(|| format!("creating {}", target.display()))?;
-        let (mut left, mut crc, mut buffer) = (entry.size, crc32fast::Hasher::new(), vec![0u8; 1 << 20]);
-        while left > 0 {
-            let take = usize::try_from(left.min(buffer.len() as u64))?;
-            file.read_exact(&mut buffer[..take])?;
-            crc.update(&buffer[..take]);
-            out.write_all(&buffer[..take])?;
-            left -= take as u64;
-        }
-        if crc.finalize() != entry.crc {
-            bail!("'{}' in the archive does not match its CRC", entry.name);
+        let copied = std::io::copy(&mut zip.content(&entry)?.take(entry.size + 1), &mut out);
+        if copied.with_context(|| format!("'{name}' in the archive is damaged"))? != entry.size {
+            bail!("'{name}' in the archive does not hold the {} bytes it declares", entry.size);
         }
     }
     match roots.into_iter().collect::<Vec<_>>().as_slice() {

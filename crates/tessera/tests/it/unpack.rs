@@ -11,7 +11,8 @@ use crate::helpers::{Api, metadata, person, start};
 
 /// Makes the test's archives in `dir` with Python's own zipfile and tarfile.
 const MAKE_ARCHIVES: &str = r#"
-import io, sys, tarfile, zipfile
+import io, sys, tarfile, warnings, zipfile
+warnings.simplefilter("ignore")
 out = sys.argv[1]
 def zip_of(name, entries, method=zipfile.ZIP_DEFLATED):
     with zipfile.ZipFile(f"{out}/{name}", "w", method) as z:
@@ -40,6 +41,9 @@ symlink = tarfile.TarInfo("notes/passwd"); symlink.type = tarfile.SYMTYPE; symli
 tar_of("link.tar", [("notes/a.txt", b"first"), symlink])
 tar_of("traversal.tar", [("../outside.txt", b"escaped")])
 tar_of("twice.tar", [("notes/a.txt", b"first"), ("notes/b.txt", b"other"), ("notes/a.txt", b"again")])
+zip_of("twice.zip", [("a.txt", b"first"), ("b.txt", b"other"), ("a.txt", b"again")])
+zip_of("bzip2.zip", [("a.txt", b"first")], zipfile.ZIP_BZIP2)
+zip_of("many-bad.zip", [(f"../escaped-{i}.txt", b"x") for i in range(60)])
 zip_of("damaged.zip", [("ok.txt", b"fine"), ("gauge.csv", b"station,1\n")], zipfile.ZIP_STORED)
 damaged = open(f"{out}/damaged.zip", "rb").read().replace(b"station,1", b"station,2")
 open(f"{out}/damaged.zip", "wb").write(damaged)
@@ -52,8 +56,19 @@ fn make_archives(dir: &std::path::Path) {
 }
 
 /// The archives refused whole.
-const REFUSED: &[&str] =
-    &["traversal.zip", "absolute.zip", "link.zip", "bomb.zip", "link.tar", "traversal.tar", "twice.tar", "damaged.zip"];
+const REFUSED: &[&str] = &[
+    "traversal.zip",
+    "absolute.zip",
+    "link.zip",
+    "bomb.zip",
+    "link.tar",
+    "traversal.tar",
+    "twice.tar",
+    "twice.zip",
+    "bzip2.zip",
+    "many-bad.zip",
+    "damaged.zip",
+];
 
 async fn keys(api: &Api, id: &str) -> Vec<String> {
     let (_, files) = api.get(&format!("/api/records/{id}/draft/files")).await;
@@ -86,6 +101,9 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
         ("link.tar", "is a link"),
         ("traversal.tar", "leaves the archive"),
         ("twice.tar", "'notes/a.txt' is in the archive more than once"),
+        ("twice.zip", "'a.txt' is in the archive more than once"),
+        ("bzip2.zip", "compressed with method 12"),
+        ("many-bad.zip", "and 10 more problems"),
         ("damaged.zip", "entry 'gauge.csv' is damaged"),
         ("not-an-archive.bin", "not a zip or tar archive"),
     ] {
