@@ -85,7 +85,8 @@ impl Tessera {
         let (surveyed, folder) = (path.clone(), prefix.clone());
         let (kind, survey) = tokio::task::spawn_blocking(move || -> Result<_> {
             let kind = kind_of(&surveyed)?;
-            let survey = Survey::of(kind, &surveyed, &folder, limits, replacing.as_deref(), &mut taken)?;
+            let survey =
+                Survey::of(kind, &surveyed, &folder, limits, replacing.as_deref(), &mut taken, Fingerprints::<RandomState>::default())?;
             Ok((kind, survey))
         })
         .await
@@ -286,18 +287,19 @@ impl Survey {
     /// Checks every entry: its name, its kind, its size against the file limit and how far it
     /// expands; that no key is given twice, nor names a file the draft has (`taken` says which
     /// of some keys it has) other than `replacing`, the archive's own when it leaves the draft.
-    fn of(
+    /// Keys given twice are found by their fingerprints (`keys`, empty).
+    fn of<S: BuildHasher>(
         kind: Kind,
         path: &Path,
         prefix: &str,
         limits: Limits,
         replacing: Option<&str>,
         taken: &mut dyn FnMut(&[String]) -> Result<Vec<String>>,
+        mut keys: Fingerprints<S>,
     ) -> Result<Survey> {
         let archive_size = std::fs::metadata(path)?.len().max(1);
         let bound = archive_size.saturating_mul(limits.max_ratio);
         let mut survey = Survey { files: 0, bytes: 0, problems: Problems::default() };
-        let mut keys = Fingerprints::default();
         let mut asking: Vec<String> = Vec::with_capacity(KEYS_ASKED);
         let mut ask = |asking: &mut Vec<String>, problems: &mut Problems| -> Result<()> {
             for found in taken(asking)?.into_iter().filter(|found| replacing != Some(found.as_str())) {
@@ -382,13 +384,13 @@ impl Survey {
 /// than a copy of each. Fingerprints that meet are only suspects (`met`): the keys themselves
 /// are compared before anything is refused.
 #[derive(Default)]
-struct Fingerprints {
-    hashers: (RandomState, RandomState),
+struct Fingerprints<S = RandomState> {
+    hashers: (S, S),
     seen: HashSet<u128>,
     met: HashSet<u128>,
 }
 
-impl Fingerprints {
+impl<S: BuildHasher> Fingerprints<S> {
     fn fingerprint(&self, key: &str) -> u128 {
         (u128::from(self.hashers.0.hash_one(key)) << 64) | u128::from(self.hashers.1.hash_one(key))
     }
@@ -449,4 +451,49 @@ fn encloses(path: &Path) -> bool {
 
 fn unreadable(err: &dyn std::fmt::Display) -> Error {
     Error::BadRequest(format!("the archive cannot be read: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasherDefault;
+
+    use super::*;
+
+    /// A hasher that gives every key the same hash, so every fingerprint meets every other.
+    #[derive(Default)]
+    struct Same;
+
+    impl std::hash::Hasher for Same {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    /// Fingerprints that meet by chance refuse nothing: the keys are compared as keys, and only
+    /// one given twice is named.
+    #[test]
+    fn keys_whose_fingerprints_meet_are_compared_as_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar");
+        let mut tar = tar::Builder::new(File::create(&path).unwrap());
+        for name in ["a.csv", "b.csv", "a.csv", "c.csv"] {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(2);
+            header.set_cksum();
+            tar.append_data(&mut header, name, &b"1\n"[..]).unwrap();
+        }
+        tar.finish().unwrap();
+        drop(tar);
+        let limits = Limits { max_file_bytes: 1 << 20, max_ratio: 100 };
+        let mut taken = |_: &[String]| Ok(Vec::new());
+        let colliding: Fingerprints<BuildHasherDefault<Same>> = Fingerprints::default();
+        let survey = Survey::of(Kind::Tar, &path, "in/", limits, None, &mut taken, colliding).unwrap();
+        let problems: Vec<String> = survey.problems.shown.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+        assert_eq!(problems, ["entries.a.csv: 'in/a.csv' is in the archive more than once"]);
+        assert_eq!((survey.files, survey.bytes), (4, 8));
+        // Told apart by fingerprints that do not meet, the same keys give the same answer.
+        let survey = Survey::of(Kind::Tar, &path, "in/", limits, None, &mut taken, Fingerprints::<RandomState>::default()).unwrap();
+        assert_eq!(survey.problems.shown.len(), 1);
+    }
 }
