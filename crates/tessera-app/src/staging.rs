@@ -33,6 +33,11 @@ impl Staging {
         Ok(Self { root, store })
     }
 
+    /// The staging folder, on a local disk: work files of a commit can wait there too.
+    pub(crate) fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
     /// The staging area as a store, in which a draft's content is at `content_key`.
     pub(crate) fn store(&self) -> &Arc<dyn Store> {
         &self.store

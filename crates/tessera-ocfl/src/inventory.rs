@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 pub use crate::pathmap::{PathMap, Paths};
 use crate::sharing;
+use crate::spill::SpilledState;
 
 // A manifest and each state is a `PathMap`, sorted, which keeps the serialised inventory
 // deterministic, and compact; a parsed inventory shares its digests and paths (`sharing`).
@@ -31,16 +32,41 @@ pub struct Inventory {
     pub fixity: Option<BTreeMap<String, PathMap>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Version {
     /// RFC 3339 with seconds and a time zone (OCFL 1.1 §3.5.3.1).
     pub created: String,
+    /// Empty when the state is `spilled`.
     #[serde(deserialize_with = "sharing::state")]
     pub state: PathMap,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub user: Option<User>,
+    /// Where the state is, when it is held in a file rather than in `state`: in an inventory
+    /// read to commit on, every state but the head's (`Inventory::from_reader_to_commit`).
+    #[serde(skip)]
+    pub spilled: Option<SpilledState>,
+}
+
+/// Fields in the order `Version` declares them; the state from its file when it is spilled.
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = 2 + usize::from(self.message.is_some()) + usize::from(self.user.is_some());
+        let mut version = serializer.serialize_struct("Version", fields)?;
+        version.serialize_field("created", &self.created)?;
+        match &self.spilled {
+            Some(spilled) => version.serialize_field("state", spilled)?,
+            None => version.serialize_field("state", &self.state)?,
+        }
+        if let Some(message) = &self.message {
+            version.serialize_field("message", message)?;
+        }
+        if let Some(user) = &self.user {
+            version.serialize_field("user", user)?;
+        }
+        version.end()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,7 +79,7 @@ pub struct User {
 impl Inventory {
     /// Reads an inventory, holding each digest once and most paths once (see `sharing`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
-        sharing::while_reading(Vec::new(), || serde_json::from_slice(bytes))
+        sharing::while_reading(Vec::new(), None, || serde_json::from_slice(bytes))
     }
 
     /// Reads an inventory as `from_json` does, from bytes as they come.
@@ -64,7 +90,19 @@ impl Inventory {
     /// Reads an inventory as `from_reader` does, its manifest holding the very strings of the
     /// digests in `known` (sorted, each once) that it names, rather than copies of them.
     pub fn from_reader_sharing(reader: impl std::io::Read, known: Vec<Arc<str>>) -> serde_json::Result<Inventory> {
-        sharing::while_reading(known, || serde_json::from_reader(reader))
+        sharing::while_reading(known, None, || serde_json::from_reader(reader))
+    }
+
+    /// Reads an inventory to commit a new version on, as `from_reader_sharing` does but with
+    /// every state other than the head's set aside in a file in `spill_dir` (`Version::spilled`)
+    /// and written back from there: a commit needs only the head's state and the manifest.
+    /// Tessera writes `head` before `versions`; an inventory that does not is read whole.
+    pub fn from_reader_to_commit(
+        reader: impl std::io::Read,
+        known: Vec<Arc<str>>,
+        spill_dir: &std::path::Path,
+    ) -> serde_json::Result<Inventory> {
+        sharing::while_reading(known, Some(spill_dir), || serde_json::from_reader(reader))
     }
 
     pub fn head_number(&self) -> u32 {
@@ -278,6 +316,48 @@ mod tests {
         let path = |version: &str| inventory.versions[version].state.values().next().unwrap().iter().next().unwrap().clone();
         assert!(Arc::ptr_eq(&path("v1"), &path("v10")) && Arc::ptr_eq(&path("v1"), &path("v2")));
         assert_eq!(inventory, serde_json::from_str(&json).unwrap(), "read the same");
+    }
+
+    /// Read to commit on, an inventory keeps only the head's state in memory; the others are
+    /// in a file, and it is written back exactly as the same inventory read whole.
+    #[test]
+    fn states_before_the_heads_are_set_aside_and_written_back_as_they_were() {
+        let (a, b, c) = ("a".repeat(128), "b".repeat(128), "c".repeat(128));
+        let state = |entries: &[(&str, &[&str])]| {
+            let entries: Vec<String> =
+                entries.iter().map(|(d, paths)| format!(r#""{d}": {}"#, serde_json::to_string(paths).unwrap())).collect();
+            format!(r#"{{"created": "2026-12-01T00:00:00Z", "state": {{{}}}, "message": "m"}}"#, entries.join(", "))
+        };
+        let versions = [
+            state(&[(&a, &["1/files/a.csv", "1/files/copy \"quoted\".csv"]), (&b, &["1/record.json"])]),
+            state(&[]),
+            state(&[(&a, &["3/files/a.csv"]), (&c, &["3/record.json"])]),
+        ];
+        let manifest = format!(r#""{a}": ["v1/content/a"], "{b}": ["v1/content/b"], "{c}": ["v3/content/c"]"#);
+        let json = |head_first: bool| {
+            let versions = format!(r#""versions": {{"v1": {}, "v2": {}, "v3": {}}}"#, versions[0], versions[1], versions[2]);
+            let (before, after) = if head_first { (r#""head": "v3","#, "") } else { ("", r#", "head": "v3""#) };
+            format!(
+                r#"{{"id": "o", "type": "https://ocfl.io/1.1/spec/#inventory", "digestAlgorithm": "sha512", {before} "manifest": {{{manifest}}}, {versions}{after}}}"#
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let whole = Inventory::from_json(json(true).as_bytes()).unwrap();
+        let read = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path()).unwrap();
+        let spilled: Vec<bool> = read.versions.values().map(|v| v.spilled.is_some()).collect();
+        assert_eq!(spilled, [true, true, false]);
+        assert!(read.versions["v1"].state.is_empty() && read.versions["v3"].state == whole.versions["v3"].state);
+        assert_eq!(read.manifest, whole.manifest);
+        assert_eq!(serde_json::to_string_pretty(&read).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
+        // Written back a second time, and alongside a new version, the same.
+        assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&whole).unwrap());
+        // An inventory that names its head after its versions is read whole.
+        let late = Inventory::from_reader_to_commit(json(false).as_bytes(), Vec::new(), dir.path()).unwrap();
+        assert!(late.versions.values().all(|v| v.spilled.is_none()));
+        assert_eq!(late, Inventory::from_json(json(false).as_bytes()).unwrap());
+        // A folder that cannot take the file is a failure to read, not a fault of the JSON.
+        let failed = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), &dir.path().join("missing")).unwrap_err();
+        assert!(failed.is_io(), "{failed}");
     }
 
     #[test]

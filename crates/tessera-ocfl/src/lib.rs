@@ -6,6 +6,7 @@ mod layout;
 mod pathmap;
 mod repo;
 mod sharing;
+mod spill;
 #[cfg(test)]
 mod streamed;
 pub mod validate;
@@ -14,6 +15,7 @@ pub use error::Error;
 pub use inventory::{Inventory, PathMap, Paths, User, Version};
 pub use layout::object_root;
 pub use repo::{Document, FileSource, Hierarchy, NewVersion, OcflRepo, ReadInventory};
+pub use spill::SpilledState;
 pub use validate::{Finding, Report, check_placement, checks_at_once, validate_object, validate_object_counting};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -154,14 +154,17 @@ impl OcflRepo {
     /// The object's current inventory, to build a new version on; `None` if there is no such
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
-        self.read_sharing(id, Vec::new()).await
+        read_streamed_sharing(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id, Vec::new(), None).await
     }
 
-    /// As `read`, the manifest holding the caller's own copies of the digests in `known`
-    /// (sorted, each once) rather than copies of its own: at 100,000 files carried into a new
-    /// version, 16.5 MB held twice while the new version is made.
-    pub async fn read_sharing(&self, id: &str, known: Vec<Arc<str>>) -> Result<Option<ReadInventory>> {
-        read_streamed_sharing(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id, known).await
+    /// As `read`, for a commit that needs no state but the head's: the others are set aside in
+    /// a file in `spill_dir` and written back from there (`Version::spilled`). The manifest
+    /// holds the caller's own copies of the digests in `known` (sorted, each once) rather than
+    /// copies of its own: at 100,000 files carried into a new version, 16.5 MB held twice
+    /// while the new version is made.
+    pub async fn read_to_commit(&self, id: &str, known: Vec<Arc<str>>, spill_dir: &Path) -> Result<Option<ReadInventory>> {
+        let key = format!("{}/inventory.json", layout::object_root(id));
+        read_streamed_sharing(self.store.as_ref(), &key, id, known, Some(spill_dir.to_path_buf())).await
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -346,7 +349,7 @@ impl OcflRepo {
         let state = PathMap::from_pairs(state);
 
         let created = new.created.replace_nanosecond(0).unwrap_or(new.created).format(&Rfc3339).unwrap_or_default();
-        versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user) });
+        versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user), spilled: None });
         let inventory = Inventory {
             id: id.to_string(),
             kind: INVENTORY_TYPE.to_string(),
@@ -650,11 +653,18 @@ async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Optio
 /// them; `None` when there is none. Read whole, the JSON (80 MB at three versions of 100,000
 /// files) was held beside the inventory parsed from it.
 async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
-    read_streamed_sharing(store, key, id, Vec::new()).await
+    read_streamed_sharing(store, key, id, Vec::new(), None).await
 }
 
-/// As `read_streamed`, the manifest sharing the digests of `known` (see `OcflRepo::read_sharing`).
-async fn read_streamed_sharing(store: &dyn Store, key: &str, id: &str, known: Vec<Arc<str>>) -> Result<Option<ReadInventory>> {
+/// As `read_streamed`, the manifest sharing the digests of `known`, states set aside in
+/// `spill_dir` if given (see `OcflRepo::read_to_commit`).
+async fn read_streamed_sharing(
+    store: &dyn Store,
+    key: &str,
+    id: &str,
+    known: Vec<Arc<str>>,
+    spill_dir: Option<std::path::PathBuf>,
+) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
     let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
     // A local file is opened and read on the parsing thread: through the runtime, a chunk at
@@ -668,7 +678,7 @@ async fn read_streamed_sharing(store: &dyn Store, key: &str, id: &str, known: Ve
             };
             // A buffer is zeroed as it is first filled, and most inventories are a few KB.
             let capacity = file.metadata()?.len().saturating_add(1).clamp(8 * 1024, INVENTORY_BUFFER as u64) as usize;
-            Ok(Some(parse_hashed(file, capacity, known)))
+            Ok(Some(parse_hashed(file, capacity, known, spill_dir.as_deref())))
         });
         match opened.await.map_err(|e| failed(std::io::Error::other(e)))?.map_err(failed)? {
             Some(parsed) => parsed,
@@ -681,8 +691,8 @@ async fn read_streamed_sharing(store: &dyn Store, key: &str, id: &str, known: Ve
             Err(err) => return Err(err.into()),
         };
         let (chunks, arriving) = tokio::sync::mpsc::channel(4);
-        let parse =
-            tokio::task::spawn_blocking(move || parse_hashed(Arriving { chunks: arriving, chunk: Bytes::new() }, INVENTORY_BUFFER, known));
+        let arriving = Arriving { chunks: arriving, chunk: Bytes::new() };
+        let parse = tokio::task::spawn_blocking(move || parse_hashed(arriving, INVENTORY_BUFFER, known, spill_dir.as_deref()));
         while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
             if chunks.send(chunk).await.is_err() {
                 break; // The parser has stopped, at an error it reports.
@@ -705,14 +715,23 @@ enum Parse {
 
 /// An inventory parsed from `bytes`, read through a `buffer` of that many bytes, with the
 /// SHA-512 of every byte: parsing reads to the end, as anything but whitespace after the JSON
-/// is an error. The manifest shares the digests of `known` (see `read_sharing`).
-fn parse_hashed(bytes: impl std::io::Read, buffer: usize, known: Vec<Arc<str>>) -> std::result::Result<(Inventory, String), Parse> {
+/// is an error. The manifest shares the digests of `known`, and states are set aside in
+/// `spill_dir` if given (see `read_to_commit`).
+fn parse_hashed(
+    bytes: impl std::io::Read,
+    buffer: usize,
+    known: Vec<Arc<str>>,
+    spill_dir: Option<&Path>,
+) -> std::result::Result<(Inventory, String), Parse> {
     let mut sha512 = Sha512::default();
     // Given by value: serde_json reads a byte at a time, quickly from a `BufReader` it owns and
     // at half the speed through a reference to one.
     let reader = std::io::BufReader::with_capacity(buffer, HashingReader { inner: bytes, sha512: &mut sha512 });
-    let inventory =
-        Inventory::from_reader_sharing(reader, known).map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
+    let parsed = match spill_dir {
+        Some(dir) => Inventory::from_reader_to_commit(reader, known, dir),
+        None => Inventory::from_reader_sharing(reader, known),
+    };
+    let inventory = parsed.map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
     Ok((inventory, sha512.finish_hex()))
 }
 
@@ -894,7 +913,11 @@ mod tests {
             head: "v1".into(),
             content_directory: None,
             manifest: state.iter().map(|(digest, paths)| (digest.clone(), vec![format!("v1/content/{}", paths[0]).into()])).collect(),
-            versions: [("v1".to_string(), Version { created: "2026-12-01T00:00:00Z".into(), state, message: None, user: None })].into(),
+            versions: [(
+                "v1".to_string(),
+                Version { created: "2026-12-01T00:00:00Z".into(), state, message: None, user: None, spilled: None },
+            )]
+            .into(),
             fixity: None,
         };
         let json = serde_json::to_vec_pretty(&inventory).unwrap();

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::inventory::{PathMap, Paths, Version};
+use crate::spill::{Spill, SpilledState};
 
 /// What a parse has read so far, for what comes after to share.
 #[derive(Default)]
@@ -47,6 +48,11 @@ struct Reading {
     head: Option<String>,
     /// Whether the state being read is the head's.
     in_head: bool,
+    /// Where states other than the head's go, when the inventory is read to commit on
+    /// (`Inventory::from_reader_to_commit`); the last one spilled; and what failed writing one.
+    spill: Option<Spill>,
+    spilled: Option<SpilledState>,
+    spill_failed: Option<std::io::Error>,
     /// How many digests the state read before named: room for as many is made for the next
     /// (for the first, the manifest's), which grown a digest at a time had up to twice that,
     /// and then a copy to shrink it: 9.2 MB at 100,000 files rather than 4.
@@ -121,12 +127,22 @@ thread_local! {
 }
 
 /// Runs `parse` (of one inventory) with sharing on, the manifest sharing the digests of
-/// `known` (sorted, each once).
-pub(crate) fn while_reading<T>(known: Vec<Arc<str>>, parse: impl FnOnce() -> T) -> T {
-    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, ..Reading::default() }));
+/// `known` (sorted, each once), and states other than the head's spilled into a file in
+/// `spill_dir` when one is given.
+pub(crate) fn while_reading<T>(
+    known: Vec<Arc<str>>,
+    spill_dir: Option<&std::path::Path>,
+    parse: impl FnOnce() -> serde_json::Result<T>,
+) -> serde_json::Result<T> {
+    let spill = spill_dir.map(Spill::new);
+    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, spill, ..Reading::default() }));
     let parsed = parse();
-    READING.with(|reading| *reading.borrow_mut() = None);
-    parsed
+    let reading = READING.with(|reading| reading.borrow_mut().take());
+    match reading.and_then(|reading| reading.spill_failed) {
+        // Reported as the failure it is, not as a fault of the inventory's JSON.
+        Some(failed) => Err(serde_json::Error::io(failed)),
+        None => parsed,
+    }
 }
 
 /// `f` on what the parse has read, or `None` outside `while_reading`.
@@ -141,6 +157,19 @@ pub(crate) fn manifest<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Pat
 
 /// A version's state: its digests are the manifest's, its paths if it can the state's before.
 pub(crate) fn state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
+    let spilling = with_reading(|reading| match reading {
+        Some(Reading { spill: Some(spill), head: Some(_), in_head: false, previous, current, .. }) => {
+            spill.begin();
+            // Nothing is kept for a later state to share.
+            (*previous, *current) = (Vec::new(), Vec::new());
+            true
+        }
+        _ => false,
+    });
+    if spilling {
+        deserializer.deserialize_map(SpillVisitor)?;
+        return Ok(PathMap::new());
+    }
     let (in_head, capacity) = with_reading(|reading| match reading {
         Some(reading) => {
             reading.cursor = 0;
@@ -197,7 +226,8 @@ impl<'de> Visitor<'de> for VersionsVisitor {
                     reading.in_head = reading.head.as_deref() == Some(name.as_str());
                 }
             });
-            let version = map.next_value::<Version>()?;
+            let mut version = map.next_value::<Version>()?;
+            version.spilled = with_reading(|reading| reading.and_then(|reading| reading.spilled.take()));
             versions.insert(name, version);
         }
         with_reading(|reading| {
@@ -242,6 +272,41 @@ impl<'de> Visitor<'de> for PathMapVisitor {
             entries.push((digest, list));
         }
         Ok(PathMap::from_entries(entries))
+    }
+}
+
+/// A state written to the spill as it is read (see `spill`).
+struct SpillVisitor;
+
+impl<'de> Visitor<'de> for SpillVisitor {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of digests, each with a list of paths")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut count = 0;
+        let failed = |err: std::io::Error| {
+            with_reading(|reading| reading.map(|reading| reading.spill_failed = Some(err)));
+            serde::de::Error::custom("a state could not be set aside")
+        };
+        while let Some((digest, paths)) = map.next_entry::<String, Vec<String>>()? {
+            let written = with_reading(|reading| match reading.and_then(|reading| reading.spill.as_mut()) {
+                Some(spill) => spill.entry(&digest, &paths),
+                None => Ok(()),
+            });
+            written.map_err(failed)?;
+            count += 1;
+        }
+        let spilled = with_reading(|reading| match reading {
+            Some(Reading { spill: Some(spill), spilled, last_state_len, .. }) => {
+                *last_state_len = count;
+                spill.end().map(|state| *spilled = state)
+            }
+            _ => Ok(()),
+        });
+        spilled.map_err(failed)
     }
 }
 
