@@ -342,7 +342,8 @@ impl Tessera {
         change: impl Fn(&mut RecordDoc),
     ) -> Result<()> {
         let object = object_id(parent);
-        let read = self.ocfl.read(&object).await?.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
+        let read = self.ocfl.read_to_commit(&object, Vec::new(), self.staging.root()).await?;
+        let read = read.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
         let stamp = now();

@@ -45,6 +45,8 @@ pub struct Version {
     pub user: Option<User>,
     /// Where the state is, when it is held in a file rather than in `state`: in an inventory
     /// read to commit on, every state but the head's (`Inventory::from_reader_to_commit`).
+    /// Such an inventory is written back whole, but only its head's state can be looked at:
+    /// a purge, which changes every state, reads the inventory whole again.
     #[serde(skip)]
     pub spilled: Option<SpilledState>,
 }

@@ -235,8 +235,10 @@ impl OcflRepo {
     ) -> Result<(Inventory, Vec<Arc<str>>)> {
         let _locked = self.lock(id).await;
         let root = layout::object_root(id);
+        // A purge changes every version's state: an inventory with states set aside is read whole.
+        let read = next.read.take().filter(|read| read.inventory.versions.values().all(|v| v.spilled.is_none()));
         let mut previous = self
-            .previous(id, next.read.take())
+            .previous(id, read)
             .await?
             .ok_or_else(|| Error::CorruptObject { id: id.to_string(), reason: "there is no such object to purge".into() })?;
         // Not only the head's: a record's files are in the version that published it, and in
@@ -1144,10 +1146,14 @@ mod tests {
         .unwrap();
 
         let paths: BTreeSet<String> = ["1/files/secret.csv".to_string(), "1/files/shared.txt".to_string()].into();
-        let next = version(
+        let mut next = version(
             2,
             vec![("1/record.json", bytes(b"{1 purged}")), ("2/files/shared.txt", digest(b"shared")), ("2/record.json", digest(b"{2}"))],
         );
+        // Read to commit on, with the first version's state set aside: the purge reads it whole.
+        let spill = tempfile::tempdir().unwrap();
+        next.read = repo.read_to_commit("obj", Vec::new(), spill.path()).await.unwrap();
+        assert!(next.read.as_ref().unwrap().inventory.versions["v1"].spilled.is_some());
         let (inventory, erased) = repo.purge("obj", &|path| paths.contains(path), next).await.unwrap();
         assert_eq!(inventory.head, "v3");
         assert_eq!(erased, [Arc::from(Sha512::digest_hex(b"secret"))], "content another record holds stays");
