@@ -275,7 +275,7 @@ impl<'de> Visitor<'de> for PathMapVisitor {
     }
 }
 
-/// A state written to the spill as it is read (see `spill`).
+/// A state written to the spill as it is read (see `spill`), each string as it comes.
 struct SpillVisitor;
 
 impl<'de> Visitor<'de> for SpillVisitor {
@@ -287,26 +287,64 @@ impl<'de> Visitor<'de> for SpillVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut count = 0;
-        let failed = |err: std::io::Error| {
-            with_reading(|reading| reading.map(|reading| reading.spill_failed = Some(err)));
-            serde::de::Error::custom("a state could not be set aside")
-        };
-        while let Some((digest, paths)) = map.next_entry::<String, Vec<String>>()? {
-            let written = with_reading(|reading| match reading.and_then(|reading| reading.spill.as_mut()) {
-                Some(spill) => spill.entry(&digest, &paths),
-                None => Ok(()),
-            });
-            written.map_err(failed)?;
+        while map.next_key_seed(Spilled { list: false })?.is_some() {
+            map.next_value_seed(Spilled { list: true })?;
+            spilling(|spill| spill.end_entry())?;
             count += 1;
         }
-        let spilled = with_reading(|reading| match reading {
+        let ended = with_reading(|reading| match reading {
             Some(Reading { spill: Some(spill), spilled, last_state_len, .. }) => {
                 *last_state_len = count;
                 spill.end().map(|state| *spilled = state)
             }
             _ => Ok(()),
         });
-        spilled.map_err(failed)
+        ended.map_err(spill_failed)
+    }
+}
+
+/// `write` on the spill of the parse under way; a failure is kept to be reported as what it
+/// is (`while_reading`).
+fn spilling<E: serde::de::Error>(write: impl FnOnce(&mut Spill) -> std::io::Result<()>) -> Result<(), E> {
+    let written = with_reading(|reading| match reading.and_then(|reading| reading.spill.as_mut()) {
+        Some(spill) => write(spill),
+        None => Ok(()),
+    });
+    written.map_err(spill_failed)
+}
+
+fn spill_failed<E: serde::de::Error>(err: std::io::Error) -> E {
+    with_reading(|reading| reading.map(|reading| reading.spill_failed = Some(err)));
+    E::custom("a state could not be set aside")
+}
+
+/// A digest or a path, or with `list` a digest's paths, written to the spill.
+struct Spilled {
+    list: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Spilled {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        if self.list { deserializer.deserialize_seq(self) } else { deserializer.deserialize_str(self) }
+    }
+}
+
+impl<'de> Visitor<'de> for Spilled {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.list { "a list of paths" } else { "a digest or a path" })
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        spilling(|spill| spill.string(text))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Spilled { list: false })?.is_some() {}
+        Ok(())
     }
 }
 

@@ -6,18 +6,22 @@
 //! and to write back.
 //!
 //! The file is anonymous, in a folder the caller names (on a local disk, not a RAM-backed
-//! temporary folder), and goes when the last inventory holding its states does.
+//! temporary folder), and goes when the last inventory holding its states does. Each string
+//! is written as it is read, its length and then its bytes, so nothing is escaped or parsed
+//! twice: a digest, its paths, then `END_OF_ENTRY`.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use serde::ser::{Error as _, SerializeMap};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-/// One state in a spill file: its entries, a JSON array `[digest, [path, …]]` a line, from
-/// `offset` for `len` bytes.
+/// Where a length would be: the entry's paths end here.
+const END_OF_ENTRY: u32 = u32::MAX;
+
+/// One state in a spill file, from `offset` for `len` bytes.
 #[derive(Clone, Debug)]
 pub struct SpilledState {
     file: Arc<SpillFile>,
@@ -53,8 +57,20 @@ impl Spill {
         self.start = self.written;
     }
 
-    /// Writes one entry of the state begun.
-    pub(crate) fn entry(&mut self, digest: &str, paths: &[String]) -> std::io::Result<()> {
+    /// Writes a digest, or a path of the digest written last.
+    pub(crate) fn string(&mut self, text: &str) -> std::io::Result<()> {
+        let len =
+            u32::try_from(text.len()).ok().filter(|len| *len != END_OF_ENTRY).ok_or_else(|| std::io::Error::other("a path of 4 GiB"))?;
+        self.write(&len.to_le_bytes())?;
+        self.write(text.as_bytes())
+    }
+
+    /// Ends the paths of the digest written last.
+    pub(crate) fn end_entry(&mut self) -> std::io::Result<()> {
+        self.write(&END_OF_ENTRY.to_le_bytes())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         let (_, writer) = match self.open.take() {
             Some(open) => self.open.insert(open),
             None => {
@@ -63,10 +79,8 @@ impl Spill {
                 self.open.insert((Arc::new(SpillFile(Mutex::new(file))), writer))
             }
         };
-        let mut line = serde_json::to_vec(&(digest, paths))?;
-        line.push(b'\n');
-        writer.write_all(&line)?;
-        self.written += line.len() as u64;
+        writer.write_all(bytes)?;
+        self.written += bytes.len() as u64;
         Ok(())
     }
 
@@ -86,12 +100,65 @@ impl Serialize for SpilledState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut file = self.file.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         file.seek(SeekFrom::Start(self.offset)).map_err(S::Error::custom)?;
-        let lines = BufReader::with_capacity(64 * 1024, (&mut *file).take(self.len));
+        let mut reader = BufReader::with_capacity(64 * 1024, (&mut *file).take(self.len));
+        // One entry at a time, its strings end to end in one buffer reused for the next.
+        let (mut text, mut ends) = (Vec::new(), Vec::new());
         let mut map = serializer.serialize_map(None)?;
-        for entry in serde_json::Deserializer::from_reader(lines).into_iter::<(String, Vec<String>)>() {
-            let (digest, paths) = entry.map_err(S::Error::custom)?;
-            map.serialize_entry(&digest, &paths)?;
+        while let Some(len) = read_len(&mut reader).map_err(S::Error::custom)? {
+            text.clear();
+            ends.clear();
+            read_string(&mut reader, len, &mut text).map_err(S::Error::custom)?;
+            let digest_end = text.len();
+            loop {
+                match read_len(&mut reader).map_err(S::Error::custom)? {
+                    Some(END_OF_ENTRY) => break,
+                    Some(len) => {
+                        read_string(&mut reader, len, &mut text).map_err(S::Error::custom)?;
+                        ends.push(text.len());
+                    }
+                    None => return Err(S::Error::custom("a set-aside state ends early")),
+                }
+            }
+            let digest = std::str::from_utf8(&text[..digest_end]).map_err(S::Error::custom)?;
+            map.serialize_entry(digest, &Strings { text: &text, start: digest_end, ends: &ends })?;
         }
         map.end()
+    }
+}
+
+/// The next length, or `None` at the end of the state.
+fn read_len(reader: &mut impl Read) -> std::io::Result<Option<u32>> {
+    let mut bytes = [0u8; 4];
+    match reader.read_exact(&mut bytes) {
+        Ok(()) => Ok(Some(u32::from_le_bytes(bytes))),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+fn read_string(reader: &mut impl Read, len: u32, text: &mut Vec<u8>) -> std::io::Result<()> {
+    let read = reader.take(u64::from(len)).read_to_end(text)?;
+    if read != len as usize {
+        return Err(std::io::Error::other("a set-aside state ends early"));
+    }
+    Ok(())
+}
+
+/// Strings end to end in `text` from `start`, each ending where `ends` says, as a list.
+struct Strings<'a> {
+    text: &'a [u8],
+    start: usize,
+    ends: &'a [usize],
+}
+
+impl Serialize for Strings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.ends.len()))?;
+        let mut start = self.start;
+        for &end in self.ends {
+            list.serialize_element(std::str::from_utf8(&self.text[start..end]).map_err(S::Error::custom)?)?;
+            start = end;
+        }
+        list.end()
     }
 }
