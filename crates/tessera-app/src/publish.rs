@@ -127,9 +127,19 @@ impl Tessera {
         let mut known: Vec<Arc<str>> = own.iter().filter_map(|(_, source)| source_digest(source).cloned()).collect();
         known.sort_unstable();
         known.dedup();
-        // Earlier versions' states wait in a file beside the drafts: at 100,000 files each, every
-        // earlier version held in memory cost about 10 MB more.
-        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), known, self.staging.root()).await?;
+        // What the new version carries of the last: every path but the draft's own and the files
+        // of records that stay in the versions that published them.
+        let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
+        let own_prefix = format!("{id}/");
+        let carries = move |path: &str| !path.starts_with(&own_prefix) && !files_of(path).is_some_and(|record| dropped.contains(&record));
+        let carries = Arc::new(carries);
+        // The states of the last version and those before it wait in a file beside the drafts:
+        // at 100,000 files each, each held in memory cost about 10 MB. Of the last, what the
+        // new version carries is kept, and the record's document, which an edit reads.
+        let record_path = format!("{id}/record.json");
+        let kept = carries.clone();
+        let keep: tessera_ocfl::Carried = Arc::new(move |path: &str| path == record_path || kept(path));
+        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), known, self.staging.root(), Some(keep)).await?;
         let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
         // A draft's files of the same content share the manifest's one copy of its digest.
         if let Some(read) = &previous {
@@ -145,13 +155,11 @@ impl Tessera {
         if let Some(read) = previous.as_ref().filter(|_| row.kind == KIND_EDIT && !doc.deletions.is_empty()) {
             doc.deletions = self.stored_record(&read.inventory, id).await?.deletions;
         }
-        let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
-        let own_prefix = format!("{id}/");
         let carried: Vec<(Arc<str>, FileSource)> = previous
             .iter()
             .filter_map(|read| read.inventory.head_version())
             .flat_map(Version::carried)
-            .filter(|(path, _)| !path.starts_with(&own_prefix) && !files_of(path).is_some_and(|record| dropped.contains(&record)))
+            .filter(|(path, _)| carries(path))
             .collect();
         // The state is the draft's files with room made for the rest, the record's own
         // document last: extended as it came, it grew to twice their 5.8 MB at 100,000 files.
@@ -342,7 +350,7 @@ impl Tessera {
         change: impl Fn(&mut RecordDoc),
     ) -> Result<()> {
         let object = object_id(parent);
-        let read = self.ocfl.read_to_commit(&object, Vec::new(), self.staging.root()).await?;
+        let read = self.ocfl.read_to_commit(&object, Vec::new(), self.staging.root(), None).await?;
         let read = read.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;

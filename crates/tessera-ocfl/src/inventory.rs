@@ -7,7 +7,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 pub use crate::pathmap::{PathMap, Paths};
-use crate::sharing;
+use crate::sharing::{self, Carried};
 use crate::spill::SpilledState;
 
 // A manifest and each state is a `PathMap`, sorted, which keeps the serialised inventory
@@ -36,7 +36,8 @@ pub struct Inventory {
 pub struct Version {
     /// RFC 3339 with seconds and a time zone (OCFL 1.1 §3.5.3.1).
     pub created: String,
-    /// Empty when the state is `spilled`.
+    /// Empty when the state is `spilled`, but for the head of an inventory read to commit on
+    /// with `carried`, which holds what that keeps.
     #[serde(deserialize_with = "sharing::state")]
     pub state: PathMap,
     #[serde(default)]
@@ -98,13 +99,17 @@ impl Inventory {
     /// Reads an inventory to commit a new version on, as `from_reader_sharing` does but with
     /// every state other than the head's set aside in a file in `spill_dir` (`Version::spilled`)
     /// and written back from there: a commit needs only the head's state and the manifest.
-    /// Tessera writes `head` before `versions`; an inventory that does not is read whole.
+    /// With `carried`, the head's state is set aside too, and only the paths `carried` says
+    /// yes to are kept in its `state`: those the new version carries, when the caller gives
+    /// the rest itself. Tessera writes `head` before `versions`; an inventory that does not is
+    /// read whole.
     pub fn from_reader_to_commit(
         reader: impl std::io::Read,
         known: Vec<Arc<str>>,
         spill_dir: &std::path::Path,
+        carried: Option<Carried>,
     ) -> serde_json::Result<Inventory> {
-        sharing::while_reading(known, Some(spill_dir), || serde_json::from_reader(reader))
+        sharing::while_reading(known, Some((spill_dir, carried)), || serde_json::from_reader(reader))
     }
 
     pub fn head_number(&self) -> u32 {
@@ -345,7 +350,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let whole = Inventory::from_json(json(true).as_bytes()).unwrap();
-        let read = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path()).unwrap();
+        let read = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path(), None).unwrap();
         let spilled: Vec<bool> = read.versions.values().map(|v| v.spilled.is_some()).collect();
         assert_eq!(spilled, [true, true, false]);
         assert!(read.versions["v1"].state.is_empty() && read.versions["v3"].state == whole.versions["v3"].state);
@@ -353,12 +358,20 @@ mod tests {
         assert_eq!(serde_json::to_string_pretty(&read).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
         // Written back a second time, and alongside a new version, the same.
         assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&whole).unwrap());
+        // With what the head carries named, its state is set aside too, and only that kept.
+        let records: super::Carried = Arc::new(|path: &str| path.ends_with("record.json"));
+        let carried = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path(), Some(records)).unwrap();
+        assert!(carried.versions.values().all(|v| v.spilled.is_some()));
+        let head: Vec<(&str, &str)> = carried.versions["v3"].files().collect();
+        assert_eq!(head, [("3/record.json", c.as_str())]);
+        assert!(Arc::ptr_eq(carried.versions["v3"].state.keys().next().unwrap(), carried.manifest.get_key_value(&c).unwrap().0));
+        assert_eq!(serde_json::to_string_pretty(&carried).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
         // An inventory that names its head after its versions is read whole.
-        let late = Inventory::from_reader_to_commit(json(false).as_bytes(), Vec::new(), dir.path()).unwrap();
+        let late = Inventory::from_reader_to_commit(json(false).as_bytes(), Vec::new(), dir.path(), None).unwrap();
         assert!(late.versions.values().all(|v| v.spilled.is_none()));
         assert_eq!(late, Inventory::from_json(json(false).as_bytes()).unwrap());
         // A folder that cannot take the file is a failure to read, not a fault of the JSON.
-        let failed = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), &dir.path().join("missing")).unwrap_err();
+        let failed = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), &dir.path().join("missing"), None).unwrap_err();
         assert!(failed.is_io(), "{failed}");
     }
 

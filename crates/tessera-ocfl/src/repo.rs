@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::inventory::{Inventory, PathMap, Paths, Truncated, User, Version, version_number};
 use crate::layout::{self, OBJECT_NAMASTE};
+use crate::sharing::Carried;
 use crate::{Error, INVENTORY_TYPE, Result};
 
 /// Local files a commit stores at once: enough that a store syncs thousands together, few
@@ -162,9 +163,18 @@ impl OcflRepo {
     /// holds the caller's own copies of the digests in `known` (sorted, each once) rather than
     /// copies of its own: at 100,000 files carried into a new version, 16.5 MB held twice
     /// while the new version is made.
-    pub async fn read_to_commit(&self, id: &str, known: Vec<Arc<str>>, spill_dir: &Path) -> Result<Option<ReadInventory>> {
+    ///
+    /// With `carried`, the head's state is set aside too and only the paths `carried` keeps
+    /// are held in it (see `Inventory::from_reader_to_commit`).
+    pub async fn read_to_commit(
+        &self,
+        id: &str,
+        known: Vec<Arc<str>>,
+        spill_dir: &Path,
+        carried: Option<Carried>,
+    ) -> Result<Option<ReadInventory>> {
         let key = format!("{}/inventory.json", layout::object_root(id));
-        read_streamed_sharing(self.store.as_ref(), &key, id, known, Some(spill_dir.to_path_buf())).await
+        read_streamed_sharing(self.store.as_ref(), &key, id, known, Some((spill_dir.to_path_buf(), carried))).await
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -665,7 +675,7 @@ async fn read_streamed_sharing(
     key: &str,
     id: &str,
     known: Vec<Arc<str>>,
-    spill_dir: Option<std::path::PathBuf>,
+    spill: Option<(std::path::PathBuf, Option<Carried>)>,
 ) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
     let joined = |parsed: std::result::Result<_, tokio::task::JoinError>| parsed.map_err(|e| failed(std::io::Error::other(e)));
@@ -680,7 +690,7 @@ async fn read_streamed_sharing(
             };
             // A buffer is zeroed as it is first filled, and most inventories are a few KB.
             let capacity = file.metadata()?.len().saturating_add(1).clamp(8 * 1024, INVENTORY_BUFFER as u64) as usize;
-            Ok(Some(parse_hashed(file, capacity, known, spill_dir.as_deref())))
+            Ok(Some(parse_hashed(file, capacity, known, spill)))
         });
         match opened.await.map_err(|e| failed(std::io::Error::other(e)))?.map_err(failed)? {
             Some(parsed) => parsed,
@@ -694,7 +704,7 @@ async fn read_streamed_sharing(
         };
         let (chunks, arriving) = tokio::sync::mpsc::channel(4);
         let arriving = Arriving { chunks: arriving, chunk: Bytes::new() };
-        let parse = tokio::task::spawn_blocking(move || parse_hashed(arriving, INVENTORY_BUFFER, known, spill_dir.as_deref()));
+        let parse = tokio::task::spawn_blocking(move || parse_hashed(arriving, INVENTORY_BUFFER, known, spill));
         while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
             if chunks.send(chunk).await.is_err() {
                 break; // The parser has stopped, at an error it reports.
@@ -723,14 +733,14 @@ fn parse_hashed(
     bytes: impl std::io::Read,
     buffer: usize,
     known: Vec<Arc<str>>,
-    spill_dir: Option<&Path>,
+    spill: Option<(std::path::PathBuf, Option<Carried>)>,
 ) -> std::result::Result<(Inventory, String), Parse> {
     let mut sha512 = Sha512::default();
     // Given by value: serde_json reads a byte at a time, quickly from a `BufReader` it owns and
     // at half the speed through a reference to one.
     let reader = std::io::BufReader::with_capacity(buffer, HashingReader { inner: bytes, sha512: &mut sha512 });
-    let parsed = match spill_dir {
-        Some(dir) => Inventory::from_reader_to_commit(reader, known, dir),
+    let parsed = match spill {
+        Some((dir, carried)) => Inventory::from_reader_to_commit(reader, known, &dir, carried),
         None => Inventory::from_reader_sharing(reader, known),
     };
     let inventory = parsed.map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
@@ -1152,7 +1162,7 @@ mod tests {
         );
         // Read to commit on, with the first version's state set aside: the purge reads it whole.
         let spill = tempfile::tempdir().unwrap();
-        next.read = repo.read_to_commit("obj", Vec::new(), spill.path()).await.unwrap();
+        next.read = repo.read_to_commit("obj", Vec::new(), spill.path(), None).await.unwrap();
         assert!(next.read.as_ref().unwrap().inventory.versions["v1"].spilled.is_some());
         let (inventory, erased) = repo.purge("obj", &|path| paths.contains(path), next).await.unwrap();
         assert_eq!(inventory.head, "v3");

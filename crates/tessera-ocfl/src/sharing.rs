@@ -50,7 +50,9 @@ struct Reading {
     in_head: bool,
     /// Where states other than the head's go, when the inventory is read to commit on
     /// (`Inventory::from_reader_to_commit`); the last one spilled; and what failed writing one.
+    /// With `carried`, the head's goes too, and only the paths it keeps stay in memory.
     spill: Option<Spill>,
+    carried: Option<Carried>,
     spilled: Option<SpilledState>,
     spill_failed: Option<std::io::Error>,
     /// How many digests the state read before named: room for as many is made for the next
@@ -126,16 +128,19 @@ thread_local! {
     static READING: RefCell<Option<Reading>> = const { RefCell::new(None) };
 }
 
+/// The paths of the head's state a caller keeps in memory (`Inventory::from_reader_to_commit`).
+pub type Carried = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// Runs `parse` (of one inventory) with sharing on, the manifest sharing the digests of
 /// `known` (sorted, each once), and states other than the head's spilled into a file in
-/// `spill_dir` when one is given.
+/// `spill_dir` when one is given, the head's too when only what `carried` keeps of it is.
 pub(crate) fn while_reading<T>(
     known: Vec<Arc<str>>,
-    spill_dir: Option<&std::path::Path>,
+    spill_dir: Option<(&std::path::Path, Option<Carried>)>,
     parse: impl FnOnce() -> serde_json::Result<T>,
 ) -> serde_json::Result<T> {
-    let spill = spill_dir.map(Spill::new);
-    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, spill, ..Reading::default() }));
+    let (spill, carried) = spill_dir.map_or((None, None), |(dir, carried)| (Some(Spill::new(dir)), carried));
+    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, spill, carried, ..Reading::default() }));
     let parsed = parse();
     let reading = READING.with(|reading| reading.borrow_mut().take());
     match reading.and_then(|reading| reading.spill_failed) {
@@ -157,18 +162,18 @@ pub(crate) fn manifest<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Pat
 
 /// A version's state: its digests are the manifest's, its paths if it can the state's before.
 pub(crate) fn state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
+    // `Some` to spill the state, with what of it to keep.
     let spilling = with_reading(|reading| match reading {
-        Some(Reading { spill: Some(spill), head: Some(_), in_head: false, previous, current, .. }) => {
+        Some(Reading { spill: Some(spill), head: Some(_), in_head, carried, previous, current, .. }) if !*in_head || carried.is_some() => {
             spill.begin();
             // Nothing is kept for a later state to share.
             (*previous, *current) = (Vec::new(), Vec::new());
-            true
+            Some(carried.clone().filter(|_| *in_head))
         }
-        _ => false,
+        _ => None,
     });
-    if spilling {
-        deserializer.deserialize_map(SpillVisitor)?;
-        return Ok(PathMap::new());
+    if let Some(keep) = spilling {
+        return deserializer.deserialize_map(SpillVisitor { keep });
     }
     let (in_head, capacity) = with_reading(|reading| match reading {
         Some(reading) => {
@@ -275,22 +280,46 @@ impl<'de> Visitor<'de> for PathMapVisitor {
     }
 }
 
-/// A state written to the spill as it is read (see `spill`), each string as it comes.
-struct SpillVisitor;
+/// A state written to the spill as it is read (see `spill`), each string as it comes; the
+/// paths `keep` says yes to are kept in memory too, with their digests.
+struct SpillVisitor {
+    keep: Option<Carried>,
+}
 
 impl<'de> Visitor<'de> for SpillVisitor {
-    type Value = ();
+    type Value = PathMap;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of digests, each with a list of paths")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathMap, A::Error> {
         let mut count = 0;
-        while map.next_key_seed(Spilled { list: false })?.is_some() {
-            map.next_value_seed(Spilled { list: true })?;
-            spilling(|spill| spill.end_entry())?;
-            count += 1;
+        let mut kept = Vec::new();
+        match &self.keep {
+            None => {
+                while map.next_key_seed(Spilled { list: false })?.is_some() {
+                    map.next_value_seed(Spilled { list: true })?;
+                    spilling(|spill| spill.end_entry())?;
+                    count += 1;
+                }
+            }
+            Some(keep) => {
+                while let Some((digest, paths)) = map.next_entry::<String, Vec<String>>()? {
+                    spilling(|spill| {
+                        spill.string(&digest)?;
+                        paths.iter().try_for_each(|path| spill.string(path))?;
+                        spill.end_entry()
+                    })?;
+                    count += 1;
+                    let paths: Vec<Arc<str>> = paths.iter().filter(|path| keep(path)).map(|path| Arc::from(path.as_str())).collect();
+                    if !paths.is_empty() {
+                        let digest =
+                            with_reading(|reading| reading.map_or_else(|| Arc::from(digest.as_str()), |r| r.state_digest(&digest)));
+                        kept.push((digest, paths.into()));
+                    }
+                }
+            }
         }
         let ended = with_reading(|reading| match reading {
             Some(Reading { spill: Some(spill), spilled, last_state_len, .. }) => {
@@ -299,7 +328,8 @@ impl<'de> Visitor<'de> for SpillVisitor {
             }
             _ => Ok(()),
         });
-        ended.map_err(spill_failed)
+        ended.map_err(spill_failed)?;
+        Ok(PathMap::from_entries(kept))
     }
 }
 
