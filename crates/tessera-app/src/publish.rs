@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::json;
-use tessera_catalog::{DeletedFileRow, DraftFileRow, FileRow, MadeRows, Present, Published, RecordFiles, RecordRow};
+use tessera_catalog::{DeletedFileRow, FileRow, MadeRows, Present, Published, RecordFiles, RecordRow};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{ParentId, Problem, RecordId};
@@ -49,15 +49,15 @@ impl Tessera {
     async fn publish_marked(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
-        let files = self.catalog.draft_files(id, 0, None).await?;
-        let mut problems = draft_problems(&mut draft, &row.kind, files.len());
-        for file in files.iter().filter(|f| f.status != "completed") {
-            problems
-                .push(Problem::new(format!("files.entries.{}", file.key), format!("the upload of '{}' has not been committed", file.key)));
+        let DraftFiles { count, entries, mut own, uncommitted } = self.draft_files_to_publish(id).await?;
+        let mut problems = draft_problems(&mut draft, &row.kind, count);
+        for key in uncommitted {
+            problems.push(Problem::new(format!("files.entries.{key}"), format!("the upload of '{key}' has not been committed")));
         }
         if !draft.access.file_classes.is_empty() {
-            let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
-            for key in draft.access.file_classes.keys().filter(|key| !keys.contains(key.as_str())) {
+            let named: Vec<&str> = draft.access.file_classes.keys().map(String::as_str).collect();
+            let found: HashSet<String> = self.catalog.draft_keys_among(id, &named).await?.into_iter().collect();
+            for key in named.iter().filter(|key| !found.contains(**key)) {
                 problems
                     .push(Problem::new(format!("access.file_classes.{key}"), format!("names '{key}', which is not a file of this draft")));
             }
@@ -98,27 +98,11 @@ impl Tessera {
             updated: stamp.clone(),
             metadata: draft.metadata,
             access: draft.access,
-            files: FilesDoc { enabled: draft.files_enabled, entries: described(id, &files)?, version: None },
+            files: FilesDoc { enabled: draft.files_enabled, entries, version: None },
             deletions,
             pids,
             communities,
         };
-
-        // The draft's own files in the new state first, so that its rows (tens of MB at a
-        // hundred thousand files) are gone before the inventory is read.
-        let staged: Arc<Path> = self.staging.draft_dir(id).into();
-        let mut own: Vec<(Arc<str>, FileSource)> = files
-            .into_iter()
-            .map(|file| {
-                let sha512: Arc<str> = file.sha512.unwrap_or_default().into();
-                let source =
-                    if file.staged { FileSource::LocalFile { dir: staged.clone(), sha512 } } else { FileSource::Existing { sha512 } };
-                (format!("{id}/files/{}", file.key).into(), source)
-            })
-            .collect();
-        // Collected in the place of the draft's rows: their buffer, 23 MB at 100,000 files
-        // and four times what `own` needs, goes too.
-        own.shrink_to_fit();
 
         // The commit builds on this read of the inventory rather than parsing it again, unless
         // the object moves on meanwhile. Its manifest takes the draft's copies of the digests
@@ -206,6 +190,38 @@ impl Tessera {
         self.schedule_embargo_lift(&record).await?;
         self.schedule_doi_registration(&published).await?;
         self.record_view(record).await
+    }
+
+    /// The draft's files as a publish needs them, read a page at a time: all at once, their
+    /// rows were 46 MB at 100,000 files, the largest thing a publish held.
+    async fn draft_files_to_publish(&self, id: RecordId) -> Result<DraftFiles> {
+        // The draft takes no changes while it is published: its totals are its files.
+        let (total, _) = self.catalog.draft_files_summary(id).await?;
+        let total = usize::try_from(total).unwrap_or(0);
+        let staged: Arc<Path> = self.staging.draft_dir(id).into();
+        let mut files =
+            DraftFiles { count: 0, entries: Vec::with_capacity(total), own: Vec::with_capacity(total), uncommitted: Vec::new() };
+        let mut after = String::new();
+        loop {
+            let page = self.catalog.draft_files_after(id, &after, FILES_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after.clone_from(&last.key);
+            for file in page {
+                files.count += 1;
+                if file.status != "completed" {
+                    files.uncommitted.push(file.key);
+                    continue;
+                }
+                let md5 = file.md5.as_deref().and_then(Md5Digest::parse);
+                let md5 = md5.ok_or_else(|| Error::Corrupt(format!("file '{}' of draft {id} has no MD5", file.key)))?;
+                let sha512: Arc<str> = file.sha512.unwrap_or_default().into();
+                let source =
+                    if file.staged { FileSource::LocalFile { dir: staged.clone(), sha512 } } else { FileSource::Existing { sha512 } };
+                files.own.push((format!("{id}/files/{}", file.key).into(), source));
+                files.entries.push(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 });
+            }
+        }
+        Ok(files)
     }
 
     /// Commits a new version of a dataset's object, journalled so that a crash at any point
@@ -571,14 +587,19 @@ pub(crate) fn files_state<'a>(inventory: &'a Inventory, doc: &RecordDoc) -> Resu
 /// The descriptions of a draft's files, for its record's document. Made with room for exactly
 /// as many: collected through a `Result`, the list grew a file at a time, to 1.5 MB more at
 /// 100,000 files.
-fn described(id: RecordId, files: &[DraftFileRow]) -> Result<Vec<FileEntry>> {
-    let mut entries = Vec::with_capacity(files.len());
-    for file in files {
-        let md5 = file.md5.as_deref().and_then(Md5Digest::parse);
-        let md5 = md5.ok_or_else(|| Error::Corrupt(format!("file '{}' of draft {id} has no MD5", file.key)))?;
-        entries.push(FileEntry { key: file.key.clone(), size: file.size.unwrap_or(0), md5 });
-    }
-    Ok(entries)
+/// How many of a draft's files a publish reads at once.
+const FILES_PAGE: i64 = 1000;
+
+/// A draft's files as a publish needs them (`draft_files_to_publish`).
+struct DraftFiles {
+    /// How many there are.
+    count: usize,
+    /// The committed ones' descriptions, for the record's document, in key order.
+    entries: Vec<FileEntry>,
+    /// The committed ones as files of the new version, in the same order.
+    own: Vec<(Arc<str>, FileSource)>,
+    /// The keys of those not committed, which stop the publish.
+    uncommitted: Vec<String>,
 }
 
 /// The digest of a draft's file, which the object may hold already.
