@@ -48,6 +48,11 @@ async fn bad_input_is_refused_cleanly() {
     api.post(&files, json!([{"key": "big.bin"}])).await;
     let (status, problem) = api.upload(&format!("{files}/big.bin/content"), vec![7u8; 200_000]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    // Files declared and never committed stop a publish, each named by its key.
+    let (status, problem) = api.post_empty(&format!("/api/records/{id}/draft/actions/publish")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let uncommitted: Vec<&str> = problem["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!(uncommitted, ["files.entries.big.bin", "files.entries.café.txt"], "{problem}");
     assert_eq!(staged_files(&server.data_dir), staged_before);
     assert_eq!(api.get(&format!("{files}/big.bin")).await.1["size"], Value::Null);
     let huge_title = "x".repeat(30_000);
