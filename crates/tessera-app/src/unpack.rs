@@ -184,10 +184,8 @@ fn walk(kind: Kind, path: &Path, with_content: bool, visit: &mut Visit<'_>) -> R
                     Some(reason) => Err(reason),
                     None => Ok((entry.size, entry.compressed_size)),
                 };
-                let mut content = match with_content && sizes.is_ok() {
-                    true => Some(zip.content(&entry).map_err(|err| unreadable(&err))?),
-                    false => None,
-                };
+                let mut content =
+                    if with_content && sizes.is_ok() { Some(zip.content(&entry).map_err(|err| unreadable(&err))?) } else { None };
                 let seen = Seen { index, name: name.as_deref(), sizes };
                 if !visit(seen, content.as_mut().map(|content| content as &mut dyn Read))? {
                     break;
@@ -259,7 +257,8 @@ impl Problems {
         }
     }
 
-    /// Refuses the archive with every problem found, or when it holds no files.
+    /// Refuses the archive with the problems found (the first `SHOWN_PROBLEMS`, and how many
+    /// more there are), or when it holds no files.
     fn refuse(mut self, nothing_planned: bool) -> Result<()> {
         if nothing_planned && self.shown.is_empty() {
             self.shown.push(Problem::new("entries", "the archive holds no files"));

@@ -164,10 +164,12 @@ pub(crate) fn manifest<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Pat
 pub(crate) fn state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
     // `Some` to spill the state, with what of it to keep.
     let spilling = with_reading(|reading| match reading {
-        Some(Reading { spill: Some(spill), head: Some(_), in_head, carried, previous, current, .. }) if !*in_head || carried.is_some() => {
+        Some(Reading { spill: Some(spill), head: Some(_), in_head, carried, previous, current, cursor, .. })
+            if !*in_head || carried.is_some() =>
+        {
             spill.begin();
-            // Nothing is kept for a later state to share.
-            (*previous, *current) = (Vec::new(), Vec::new());
+            // Nothing is kept for a later state to share; what is kept shares the manifest's digests.
+            (*previous, *current, *cursor) = (Vec::new(), Vec::new(), 0);
             Some(carried.clone().filter(|_| *in_head))
         }
         _ => None,
