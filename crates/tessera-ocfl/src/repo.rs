@@ -155,7 +155,7 @@ impl OcflRepo {
     /// The object's current inventory, to build a new version on; `None` if there is no such
     /// object.
     pub async fn read(&self, id: &str) -> Result<Option<ReadInventory>> {
-        read_streamed_sharing(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id, Vec::new(), None).await
+        read_streamed(self.store.as_ref(), &format!("{}/inventory.json", layout::object_root(id)), id).await
     }
 
     /// As `read`, for a commit that needs no state but the head's: the others are set aside in

@@ -321,7 +321,6 @@ pub fn key_path(key: &str) -> String {
     key.split('/').map(escape_segment).collect::<Vec<_>>().join("/")
 }
 
-/// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
 /// A digest given in hex, in base64, as HTTP's digest headers give it.
 pub(crate) fn base64_of_hex(hex: &str) -> String {
     use base64::Engine as _;
@@ -329,6 +328,7 @@ pub(crate) fn base64_of_hex(hex: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Percent-encodes a path segment (RFC 3986 unreserved characters pass through).
 pub(crate) fn escape_segment(segment: &str) -> String {
     tessera_formats::percent_encode(segment, b"")
 }
