@@ -274,6 +274,7 @@ mod tests {
             user: User { name: "Tester".into(), address: None },
             created: time::OffsetDateTime::now_utc(),
             read: None,
+            by_digest: None,
         };
         tessera.ocfl.commit(&object, new).await.unwrap();
     }

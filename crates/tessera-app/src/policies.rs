@@ -125,6 +125,7 @@ impl Tessera {
             user,
             created: parse_time(&version.created),
             read: None,
+            by_digest: None,
         };
         let inventory = self.ocfl.commit(&object, new).await?;
         let event = Event::new("policy-version-published", subject.user, format!("policy {}", version.id));

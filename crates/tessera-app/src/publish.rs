@@ -12,11 +12,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::json;
-use tessera_catalog::{DeletedFileRow, FileRow, MadeRows, Present, Published, RecordFiles, RecordRow};
+use tessera_catalog::{DeletedFileRow, FileRow, Present, Published, RecordFiles, RecordRow};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{ParentId, Problem, RecordId};
-use tessera_ocfl::{FileSource, Inventory, NewVersion, User, Version, object_root};
+use tessera_ocfl::{Batches, ByDigest, FileSource, Inventory, NewVersion, User, Version, object_root};
 use tessera_search::DocKey;
 
 use crate::audit::Event;
@@ -49,7 +49,7 @@ impl Tessera {
     async fn publish_marked(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
-        let DraftFiles { count, entries, mut own, uncommitted } = self.draft_files_to_publish(id).await?;
+        let DraftFiles { count, entries, uncommitted } = self.draft_files_to_publish(id).await?;
         let mut problems = draft_problems(&mut draft, &row.kind, count);
         for key in uncommitted {
             problems.push(Problem::new(format!("files.entries.{key}"), format!("the upload of '{key}' has not been committed")));
@@ -104,86 +104,68 @@ impl Tessera {
             communities,
         };
 
-        // The commit builds on this read of the inventory rather than parsing it again, unless
-        // the object moves on meanwhile. Its manifest takes the draft's copies of the digests
-        // it names rather than making its own (16.5 MB at 100,000 files carried into a new
-        // version).
-        let mut known: Vec<Arc<str>> = own.iter().filter_map(|(_, source)| source_digest(source).cloned()).collect();
-        known.sort_unstable();
-        known.dedup();
         // What the new version carries of the last: every path but the draft's own and the files
         // of records that stay in the versions that published them.
         let dropped = self.files_left_behind(row.parent_id, row.kind == KIND_EDIT).await?;
         let own_prefix = format!("{id}/");
         let carries = move |path: &str| !path.starts_with(&own_prefix) && !files_of(path).is_some_and(|record| dropped.contains(&record));
         let carries = Arc::new(carries);
-        // The states of the last version and those before it wait in a file beside the drafts:
-        // at 100,000 files each, each held in memory cost about 10 MB. Of the last, what the
-        // new version carries is kept, and the record's document, which an edit reads.
+        // The commit builds on this read of the inventory rather than parsing it again, unless
+        // the object moves on meanwhile. The states of the last version and those before it
+        // wait in a file beside the drafts: at 100,000 files each, each held in memory cost
+        // about 10 MB. Of the last, what the new version carries is kept, and the record's
+        // document, which an edit reads.
         let record_path = format!("{id}/record.json");
         let kept = carries.clone();
         let keep: tessera_ocfl::Carried = Arc::new(move |path: &str| path == record_path || kept(path));
-        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), known, self.staging.root(), Some(keep)).await?;
+        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), Vec::new(), self.staging.root(), Some(keep)).await?;
         let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
-        // A draft's files of the same content share the manifest's one copy of its digest.
-        if let Some(read) = &previous {
-            for (_, source) in &mut own {
-                if let FileSource::Existing { sha512 } = source
-                    && let Some((known, _)) = read.inventory.manifest.get_key_value(sha512)
-                {
-                    *sha512 = known.clone();
-                }
-            }
-        }
         // The catalogue says how many files each deletion took; the record as stored says which.
         if let Some(read) = previous.as_ref().filter(|_| row.kind == KIND_EDIT && !doc.deletions.is_empty()) {
             doc.deletions = self.stored_record(&read.inventory, id).await?.deletions;
         }
-        let carried: Vec<(Arc<str>, FileSource)> = previous
+        // The state is what the new version carries, the record's own document, and the
+        // draft's files, which come from the catalogue by digest a page at a time as they are
+        // stored: held, at 100,000 files they were 26 MB.
+        let mut state: Vec<(Arc<str>, FileSource)> = previous
             .iter()
             .filter_map(|read| read.inventory.head_version())
             .flat_map(Version::carried)
             .filter(|(path, _)| carries(path))
             .collect();
-        // The state is the draft's files with room made for the rest, the record's own
-        // document last: extended as it came, it grew to twice their 5.8 MB at 100,000 files.
-        let mut state = own;
-        state.reserve_exact(carried.len() + 1);
-        state.extend(carried);
         doc.files.version = Some(base + 1);
         let doc = Arc::new(doc);
         state.push(record_file(&doc)?);
+        let by_digest = ByDigest { batches: self.draft_files_by_digest(id), spill_dir: self.staging.root().to_path_buf() };
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
             _ => format!("Publish record {id} (version {})", doc.version_index),
         };
         let user = User { name: format!("Tessera user {}", row.owner_id), address: Some(format!("urn:tessera:user:{}", row.owner_id)) };
-        let version = NewVersion { base, state, message, user, created: parse_time(&stamp), read: previous };
-        let mut inventory = match self.commit_version(row.parent_id, version).await {
+        let version = NewVersion { base, state, message, user, created: parse_time(&stamp), read: previous, by_digest: Some(by_digest) };
+        let inventory = match self.commit_version(row.parent_id, version).await {
             // Discarded while it was published: storage and catalogue are as they were.
             Err(Error::Conflict(_)) if self.catalog.draft(id).await?.is_none() => return Err(Error::not_found(format!("draft {id}"))),
             committed => committed?,
         };
-        // The rows come from the new version alone: the states of earlier ones, each tens of
-        // MB at 100,000 files, go before they are made.
-        inventory.versions.retain(|name, _| *name == inventory.head);
-        let mut doc = Arc::unwrap_or_clone(doc);
-        let stored = StoredFiles::of(&inventory, &mut doc)?;
+        let doc = Arc::unwrap_or_clone(doc);
         let (record, deleted, sets) = catalogue_rows(doc, inventory.head_number())?;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
         let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
-        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": stored.len()});
+        let detail = json!({"ocfl_version": inventory.head, "data_class": published.access.data_class(), "files": count});
         let mut audit = vec![self.entry(Event::new(action, subject.user, format!("record {id}")).dataset(row.parent_id).detail(detail))];
         if let Some(before) = before.filter(|before| *before != published.access) {
             let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
             audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
         }
-        // The file rows are made from the inventory as they are written; it goes after them.
-        let files = RecordFiles { present: Present::Made(&stored), deleted: &deleted };
+        // The file rows are the draft's, copied a page at a time as they are written, each with
+        // where the new version stores its content.
+        let root = object_root(&inventory.id);
+        let content_key = |sha512: &str| inventory.content_path(sha512).map(|path| format!("{root}/{path}"));
+        let files = RecordFiles { present: Present::FromDraft { draft: id, content_key: &content_key }, deleted: &deleted };
         self.catalog.apply_published(&record, files_changed.then_some(files), Some(id), &sets, audit).await?;
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
-        drop(stored);
         drop(inventory);
         self.staging.remove_draft(id).await;
         self.index_parent(row.parent_id).await?;
@@ -192,15 +174,12 @@ impl Tessera {
         self.record_view(record).await
     }
 
-    /// The draft's files as a publish needs them, read a page at a time: all at once, their
-    /// rows were 46 MB at 100,000 files, the largest thing a publish held.
+    /// The draft's files as a publish checks and describes them, read a page at a time: all
+    /// their rows at once were 46 MB at 100,000 files.
     async fn draft_files_to_publish(&self, id: RecordId) -> Result<DraftFiles> {
         // The draft takes no changes while it is published: its totals are its files.
         let (total, _) = self.catalog.draft_files_summary(id).await?;
-        let total = usize::try_from(total).unwrap_or(0);
-        let staged: Arc<Path> = self.staging.draft_dir(id).into();
-        let mut files =
-            DraftFiles { count: 0, entries: Vec::with_capacity(total), own: Vec::with_capacity(total), uncommitted: Vec::new() };
+        let mut files = DraftFiles { count: 0, entries: Vec::with_capacity(usize::try_from(total).unwrap_or(0)), uncommitted: Vec::new() };
         let mut after = String::new();
         loop {
             let page = self.catalog.draft_files_after(id, &after, FILES_PAGE).await?;
@@ -214,14 +193,40 @@ impl Tessera {
                 }
                 let md5 = file.md5.as_deref().and_then(Md5Digest::parse);
                 let md5 = md5.ok_or_else(|| Error::Corrupt(format!("file '{}' of draft {id} has no MD5", file.key)))?;
-                let sha512: Arc<str> = file.sha512.unwrap_or_default().into();
-                let source =
-                    if file.staged { FileSource::LocalFile { dir: staged.clone(), sha512 } } else { FileSource::Existing { sha512 } };
-                files.own.push((format!("{id}/files/{}", file.key).into(), source));
                 files.entries.push(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 });
             }
         }
         Ok(files)
+    }
+
+    /// The committed files of draft `id` as files of a new version, in digest order a page at a
+    /// time (`tessera_ocfl::ByDigest`).
+    fn draft_files_by_digest(&self, id: RecordId) -> Batches {
+        let (catalog, staged): (_, Arc<Path>) = (self.catalog.clone(), self.staging.draft_dir(id).into());
+        let pages = futures::stream::try_unfold(Some(None), move |after: Option<Option<(String, String)>>| {
+            let (catalog, staged) = (catalog.clone(), staged.clone());
+            async move {
+                let Some(after) = after else { return Ok(None) };
+                let after_ref = after.as_ref().map(|(sha512, key)| (sha512.as_str(), key.as_str()));
+                let page = catalog.draft_files_by_digest(id, after_ref, FILES_PAGE).await.map_err(std::io::Error::other)?;
+                let Some(last) = page.last() else { return Ok(None) };
+                let next = Some(Some((last.sha512.clone().unwrap_or_default(), last.key.clone())));
+                let files = page
+                    .into_iter()
+                    .map(|file| {
+                        let sha512: Arc<str> = file.sha512.unwrap_or_default().into();
+                        let source = if file.staged {
+                            FileSource::LocalFile { dir: staged.clone(), sha512 }
+                        } else {
+                            FileSource::Existing { sha512 }
+                        };
+                        (format!("{id}/files/{}", file.key).into(), source)
+                    })
+                    .collect();
+                Ok(Some((files, next)))
+            }
+        });
+        Box::pin(pages)
     }
 
     /// Commits a new version of a dataset's object, journalled so that a crash at any point
@@ -389,6 +394,7 @@ impl Tessera {
             user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
             created: parse_time(&stamp),
             read: Some(read),
+            by_digest: None,
         };
         // The files are as they were: only the records' rows change, and the inventory goes
         // before the catalogue's writes.
@@ -468,9 +474,8 @@ pub(crate) fn derive_rows(inventory: &Inventory, mut doc: RecordDoc) -> Result<D
     Ok(Derived { record, files, deleted, sets })
 }
 
-/// A record's files as committed, each matched with its description: its catalogue rows,
-/// made one by one as the catalogue writes them (`MadeRows`) or all at once (`into_rows`).
-/// Made all at once, they were 28 MB at 100,000 files.
+/// A record's files as committed, each matched with its description, for its catalogue rows
+/// (`into_rows`) when they are read back from storage.
 struct StoredFiles<'a> {
     inventory: &'a Inventory,
     root: String,
@@ -537,18 +542,6 @@ impl<'a> StoredFiles<'a> {
     }
 }
 
-impl MadeRows for StoredFiles<'_> {
-    fn len(&self) -> usize {
-        self.matched.len()
-    }
-
-    fn row(&self, n: usize) -> FileRow {
-        let (digest, d) = self.matched[n];
-        let FileEntry { key, size, md5 } = &self.described[d];
-        FileRow { key: key.clone(), size: *size, md5: md5.to_hex(), sha512: digest.clone(), content_key: self.content_key(digest) }
-    }
-}
-
 /// Record `doc`'s row as committed at OCFL version `head`, its tombstones and its OAI-PMH sets.
 /// The catalogue keeps file details and tombstones in tables of their own, not in the
 /// document, which says only how many files each deletion took.
@@ -590,24 +583,14 @@ pub(crate) fn files_state<'a>(inventory: &'a Inventory, doc: &RecordDoc) -> Resu
 /// How many of a draft's files a publish reads at once.
 const FILES_PAGE: i64 = 1000;
 
-/// A draft's files as a publish needs them (`draft_files_to_publish`).
+/// A draft's files as a publish checks and describes them (`draft_files_to_publish`).
 struct DraftFiles {
     /// How many there are.
     count: usize,
     /// The committed ones' descriptions, for the record's document, in key order.
     entries: Vec<FileEntry>,
-    /// The committed ones as files of the new version, in the same order.
-    own: Vec<(Arc<str>, FileSource)>,
     /// The keys of those not committed, which stop the publish.
     uncommitted: Vec<String>,
-}
-
-/// The digest of a draft's file, which the object may hold already.
-fn source_digest(source: &FileSource) -> Option<&Arc<str>> {
-    match source {
-        FileSource::Existing { sha512 } | FileSource::LocalFile { sha512, .. } => Some(sha512),
-        FileSource::Bytes(_) | FileSource::Document { .. } => None,
-    }
 }
 
 /// The record whose files `path` (a logical path in a dataset's object) is one of.

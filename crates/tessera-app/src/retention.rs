@@ -305,7 +305,15 @@ impl Tessera {
             Some(user) => User { name: format!("Tessera user {user}"), address: Some(format!("urn:tessera:user:{user}")) },
             None => User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
         };
-        let version = NewVersion { base: inventory.head_number(), state, message, user, created: parse_time(&stamp), read: Some(read) };
+        let version = NewVersion {
+            base: inventory.head_number(),
+            state,
+            message,
+            user,
+            created: parse_time(&stamp),
+            read: Some(read),
+            by_digest: None,
+        };
         // Past the rows, only the version's name is needed: the inventory, tens of MB at
         // 100,000 files, goes before the catalogue's transaction.
         let (derived, erased_digests, ocfl_version) = {

@@ -14,7 +14,8 @@ use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{
-    DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow, RecordStats, UploadRow,
+    ContentKey, DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow, RecordStats,
+    UploadRow,
 };
 use crate::{Error, Result};
 
@@ -65,6 +66,8 @@ pub(crate) trait BeginWrite {
     /// What a `SELECT` of one row ends with to keep that row from changing until the
     /// transaction ends: nothing on SQLite, whose write transactions hold the whole database.
     const SHARE_ROW: &'static str;
+    /// What a text column is followed by to compare as bytes, as Rust and SQLite compare.
+    const BYTE_ORDER: &'static str;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
 }
 
@@ -73,9 +76,15 @@ pub(crate) fn share_row<P: BeginWrite>(_: &P) -> &'static str {
     P::SHARE_ROW
 }
 
+/// `BeginWrite::BYTE_ORDER` of the pool `on_pool!` bound.
+pub(crate) fn byte_order<P: BeginWrite>(_: &P) -> &'static str {
+    P::BYTE_ORDER
+}
+
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
     const SHARE_ROW: &'static str = "";
+    const BYTE_ORDER: &'static str = "";
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
@@ -84,6 +93,7 @@ impl BeginWrite for SqlitePool {
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
     const SHARE_ROW: &'static str = " FOR SHARE";
+    const BYTE_ORDER: &'static str = " COLLATE \"C\"";
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         self.begin().await
     }
@@ -568,6 +578,22 @@ mod policies;
 mod retention;
 mod uploads;
 
+/// A draft's file as the record published from it has it, its content stored at `content_key`.
+fn published_file(file: DraftFileRow, content_key: &ContentKey<'_>) -> Result<FileRow> {
+    let unstored = |what: &str| Error::Rows(std::io::Error::other(format!("file '{}' of draft {} {what}", file.key, file.draft_id)));
+    let (Some(md5), Some(sha512), "completed") = (&file.md5, &file.sha512, file.status.as_str()) else {
+        return Err(unstored("was never committed"));
+    };
+    let content_key = content_key(sha512).ok_or_else(|| unstored("is not in storage"))?;
+    let (md5, sha512) = (md5.clone(), sha512.as_str().into());
+    Ok(FileRow { key: file.key, size: file.size.unwrap_or(0), md5, sha512, content_key })
+}
+
+/// `draft_files_after`'s query, with what makes keys compare as bytes (`BeginWrite::BYTE_ORDER`).
+fn draft_files_after_sql(bytes: &str) -> String {
+    format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
+}
+
 pub(crate) const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, org_id, ocfl_version, doc, created, updated";
 /// What a record's view needs beside its row (`RecordStats`), as columns of `records r`.
@@ -630,7 +656,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 31] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 32] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -662,6 +688,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 31] = [
     migration!(29, "deleted files", "0029_deleted_files.sql"),
     migration!(30, "draft totals", "0030_draft_totals.sql"),
     migration!(31, "drafts publishing", "0031_drafts_publishing.sql"),
+    migration!(32, "draft files by digest", "0032_draft_files_by_digest.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -1007,21 +1034,36 @@ impl Catalog {
         })
     }
 
-    /// A draft's files in key order; `limit` of `None` means all.
+    /// A draft's files in key order (as bytes); `limit` of `None` means all.
     pub async fn draft_files(&self, draft: RecordId, offset: i64, limit: Option<i64>) -> Result<Vec<DraftFileRow>> {
-        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 ORDER BY key LIMIT $2 OFFSET $3");
         on_pool!(self, pool => {
+            let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 ORDER BY key{} LIMIT $2 OFFSET $3", byte_order(pool));
             let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch(pool);
             Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }
 
-    /// At most `limit` of a draft's files in key order after `after` (from the first when it
-    /// is empty): one index range however far into the list.
+    /// At most `limit` of a draft's files in key order (as bytes) after `after` (from the first
+    /// when it is empty): one index range however far into the list.
     pub async fn draft_files_after(&self, draft: RecordId, after: &str, limit: i64) -> Result<Vec<DraftFileRow>> {
-        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key > $2 ORDER BY key LIMIT $3");
         on_pool!(self, pool => {
+            let sql = draft_files_after_sql(byte_order(pool));
             let rows = sqlx::query(&sql).bind(draft.0).bind(after).bind(limit).fetch(pool);
+            Ok(map_rows!(rows, |row| draft_file_row!(row)))
+        })
+    }
+
+    /// At most `limit` of a draft's committed files in order of digest, then key, after the
+    /// digest and key of `after` (from the first when `None`), as a publish stores them.
+    pub async fn draft_files_by_digest(&self, draft: RecordId, after: Option<(&str, &str)>, limit: i64) -> Result<Vec<DraftFileRow>> {
+        on_pool!(self, pool => {
+            let bytes = byte_order(pool);
+            let sql = format!(
+                "SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND status = 'completed' \
+                 AND (sha512{bytes}, key{bytes}) > ($2, $3) ORDER BY sha512{bytes}, key{bytes} LIMIT $4"
+            );
+            let (sha512, key) = after.unwrap_or_default();
+            let rows = sqlx::query(&sql).bind(draft.0).bind(sha512).bind(key).bind(limit).fetch(pool);
             Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }
@@ -1157,10 +1199,23 @@ impl Catalog {
                     for chunk in numbered(&at_hand, |a, b| a.key.cmp(&b.key)).chunks(INSERT_BATCH) {
                         insert_record_files_in_tx!(tx, chunk);
                     }
-                    for (id, made) in with_files.iter().filter_map(|(id, files)| if let Present::Made(made) = files.present { Some((*id, made)) } else { None }) {
-                        for start in (0..made.len()).step_by(INSERT_BATCH) {
-                            let batch: Vec<FileRow> = (start..made.len().min(start + INSERT_BATCH)).map(|n| made.row(n)).collect();
-                            let chunk: Vec<(i64, &FileRow, i64)> = batch.iter().zip(start..).map(|(f, n)| (id, f, n as i64)).collect();
+                    for (id, draft, content_key) in with_files.iter().filter_map(|(id, files)| match files.present {
+                        Present::FromDraft { draft, content_key } => Some((*id, draft, content_key)),
+                        _ => None,
+                    }) {
+                        // In key order as bytes, a page at a time: each file's place is counted.
+                        let sql = draft_files_after_sql(byte_order(pool));
+                        let (mut after, mut ordinal) = (String::new(), 0_i64);
+                        loop {
+                            let page: Vec<DraftFileRow> = map_rows!(
+                                sqlx::query(&sql).bind(draft.0).bind(&after).bind(INSERT_BATCH as i64).fetch(&mut *tx),
+                                |row| draft_file_row!(row)
+                            );
+                            let Some(last) = page.last() else { break };
+                            after.clone_from(&last.key);
+                            let batch = page.into_iter().map(|file| published_file(file, content_key)).collect::<Result<Vec<FileRow>>>()?;
+                            let chunk: Vec<(i64, &FileRow, i64)> = batch.iter().zip(ordinal..).map(|(f, n)| (id, f, n)).collect();
+                            ordinal += chunk.len() as i64;
                             insert_record_files_in_tx!(tx, &chunk);
                         }
                     }

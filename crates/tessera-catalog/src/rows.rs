@@ -214,30 +214,22 @@ impl<'a> RecordFiles<'a> {
 pub enum Present<'a> {
     /// Rows at hand, in any order.
     Rows(&'a [FileRow]),
-    /// Rows made a batch at a time as they are written, so that a record of many files never
-    /// has all of them at once.
-    Made(&'a dyn MadeRows),
+    /// The committed files of the draft the record is published from, copied a page at a time
+    /// in the transaction that publishes it, each with the storage key `content_key` gives
+    /// its SHA-512. All are committed and all are stored, or nothing is written.
+    FromDraft { draft: RecordId, content_key: &'a ContentKey<'a> },
 }
+
+/// The storage key of content by its SHA-512, or `None` when it is not stored.
+pub type ContentKey<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
 
 impl std::fmt::Debug for Present<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Rows(rows) => f.debug_tuple("Rows").field(rows).finish(),
-            Self::Made(made) => write!(f, "Made({} rows)", made.len()),
+            Self::FromDraft { draft, .. } => write!(f, "FromDraft({draft})"),
         }
     }
-}
-
-/// A record's file rows, made on demand in byte order of their keys (see `Present::Made`).
-pub trait MadeRows: Sync {
-    fn len(&self) -> usize;
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The `n`th row in key order, `n < len()`.
-    fn row(&self, n: usize) -> FileRow;
 }
 
 /// One record to write as published (see `Catalog::apply_published`).

@@ -12,6 +12,9 @@ pub enum Error {
     /// The object gained a version since the caller read the one it built on.
     #[error("OCFL object '{id}' changed meanwhile: the new version was built on version {base}, but the head is now version {head}")]
     Changed { id: String, base: u32, head: u32 },
+    /// The files given for a new version could not be read or set aside (`NewVersion::by_digest`).
+    #[error("making a new version of OCFL object '{id}' failed: {source}")]
+    NewFiles { id: String, source: std::io::Error },
     #[error(transparent)]
     Storage(#[from] tessera_storage::Error),
 }

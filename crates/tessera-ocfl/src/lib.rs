@@ -14,7 +14,7 @@ pub mod validate;
 pub use error::Error;
 pub use inventory::{Inventory, PathMap, Paths, User, Version};
 pub use layout::object_root;
-pub use repo::{Document, FileSource, Hierarchy, NewVersion, OcflRepo, ReadInventory};
+pub use repo::{Batches, ByDigest, Document, FileSource, Hierarchy, NewVersion, OcflRepo, ReadInventory};
 pub use sharing::Carried;
 pub use spill::SpilledState;
 pub use validate::{Finding, Report, check_placement, checks_at_once, validate_object, validate_object_counting};

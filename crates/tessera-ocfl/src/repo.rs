@@ -5,10 +5,12 @@
 //! then readers and `recover` see the previous version, after it the new one.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
+use futures::TryStreamExt;
+use futures::stream::BoxStream;
 use serde::Serialize;
 use tessera_storage::{ByteStream, Sha512, Store, WriteFn};
 use time::OffsetDateTime;
@@ -17,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::inventory::{Inventory, PathMap, Paths, Truncated, User, Version, version_number};
 use crate::layout::{self, OBJECT_NAMASTE};
 use crate::sharing::Carried;
+use crate::spill::{Spill, SpilledState};
 use crate::{Error, INVENTORY_TYPE, Result};
 
 /// Local files a commit stores at once: enough that a store syncs thousands together, few
@@ -63,7 +66,7 @@ impl FileSource {
 }
 
 /// A version to commit: the complete state (logical path → content) plus who and why.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct NewVersion {
     /// The head version number the state was built from (0 for a new object). A commit
     /// refuses when the object has moved on meanwhile, so no concurrent change is lost.
@@ -71,12 +74,42 @@ pub struct NewVersion {
     /// Paths and digests carried from an inventory are shared with it, not copied (see
     /// `Version::carried`): at 100,000 files a copy is about 17 MB.
     pub state: Vec<(Arc<str>, FileSource)>,
+    /// More of the state, too many files to hold: with it, the new version's state is set
+    /// aside as it is made, as an inventory read to commit on sets its states aside.
+    pub by_digest: Option<ByDigest>,
     pub message: String,
     pub user: User,
     pub created: OffsetDateTime,
     /// The inventory the state was built from, when the caller read it with `OcflRepo::read`:
     /// the commit then takes it rather than reading and parsing it again.
     pub read: Option<ReadInventory>,
+}
+
+/// Files of a new version in batches, in order of digest and then path, each given once
+/// (`NewVersion::by_digest`). Content the object lacks is stored as it comes; the state goes
+/// into a file in `spill_dir` and is written into the inventory from there.
+pub struct ByDigest {
+    pub batches: Batches,
+    pub spill_dir: PathBuf,
+}
+
+/// Batches of logical paths and their content (`ByDigest`).
+pub type Batches = BoxStream<'static, std::io::Result<Vec<(Arc<str>, FileSource)>>>;
+
+impl std::fmt::Debug for ByDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByDigest").field("spill_dir", &self.spill_dir).finish_non_exhaustive()
+    }
+}
+
+impl FileSource {
+    /// The SHA-512 of the content, hashing it when it is bytes.
+    fn digest(&self) -> Arc<str> {
+        match self {
+            FileSource::Existing { sha512 } | FileSource::LocalFile { sha512, .. } | FileSource::Document { sha512, .. } => sha512.clone(),
+            FileSource::Bytes(bytes) => Sha512::digest_hex(bytes).into(),
+        }
+    }
 }
 
 impl Version {
@@ -312,31 +345,62 @@ impl OcflRepo {
 
         // Taken apart rather than copied: at a hundred thousand files each part is tens of MB.
         let (mut manifest, mut versions) = previous.map(|inv| (inv.manifest, inv.versions)).unwrap_or_default();
-        // The new content and the new state, made whole once every file is in (`PathMap`).
+        // The files in order of digest, then path: those given in `state` merged with those
+        // that come `by_digest`. A digest's paths are then together, and its content is
+        // stored, when the object lacks it, under the first of them.
+        let mut given: Vec<(Arc<str>, Arc<str>, FileSource)> = digested(new.state).collect();
+        given.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let mut given = given.into_iter().peekable();
+        let (mut batches, mut state) = match new.by_digest {
+            Some(ByDigest { batches, spill_dir }) => (Some(batches), NewState::Spilled(Spill::new(&spill_dir))),
+            None => (None, NewState::Held(Vec::new())),
+        };
+        state.begin();
+        let mut streamed = digested(Vec::new()).peekable();
+        let failed = |source| Error::NewFiles { id: id.to_string(), source };
+        // The new content, in digest order; the digest whose paths are being gathered.
         let mut added: Vec<(Arc<str>, Paths)> = Vec::new();
-        let mut added_digests: HashSet<Arc<str>> = HashSet::new();
-        let mut state = Vec::with_capacity(new.state.len());
+        let mut gathering: Option<(Arc<str>, Vec<Arc<str>>)> = None;
         // Local files are stored in batches, so the store can sync many at once.
         let mut local_files = Vec::with_capacity(PUT_FILES_BATCH);
-        for (logical_path, source) in new.state {
-            let digest: Arc<str> = match &source {
-                FileSource::Existing { sha512 } => sha512.clone(),
-                FileSource::LocalFile { sha512, .. } => sha512.clone(),
-                FileSource::Bytes(bytes) => Sha512::digest_hex(bytes).into(),
-                FileSource::Document { sha512, .. } => sha512.clone(),
+        loop {
+            while streamed.peek().is_none()
+                && let Some(next) = &mut batches
+            {
+                match next.try_next().await.map_err(failed)? {
+                    Some(batch) => streamed = digested(batch).peekable(),
+                    None => batches = None,
+                }
+            }
+            let from_given = match (given.peek(), streamed.peek()) {
+                (Some(a), Some(b)) => (&a.0, &a.1) <= (&b.0, &b.1),
+                (given, streamed) => given.is_some() || streamed.is_none(),
             };
+            let Some((digest, path, source)) = (if from_given { given.next() } else { streamed.next() }) else { break };
+            if let Some((last, mut paths)) = gathering.take() {
+                let order = (&*last, paths.last().map(|p| &**p)).cmp(&(&*digest, Some(&*path)));
+                if order.is_gt() {
+                    return Err(failed(std::io::Error::other(format!("'{path}' was given out of digest order"))));
+                }
+                if last == digest {
+                    // A path given twice is one path.
+                    if order.is_lt() {
+                        paths.push(path);
+                    }
+                    gathering = Some((last, paths));
+                    continue;
+                }
+                state.push(last, paths).map_err(failed)?;
+            }
             // Content the object has is not written again, and the state takes the manifest's
             // own copy of its digest, held once (see `sharing`).
-            let known = manifest.get_key_value(&digest).map(|(known, _)| known).or_else(|| added_digests.get(&digest));
-            let sha512 = match known {
-                Some(known) => known.clone(),
+            let digest = match manifest.get_key_value(&digest) {
+                Some((known, _)) => known.clone(),
                 None => {
-                    let content_path = format!("{version_dir}/content/{logical_path}");
+                    let content_path = format!("{version_dir}/content/{path}");
                     let key = format!("{root}/{content_path}");
                     match source {
-                        FileSource::Existing { .. } => {
-                            return Err(Error::CorruptObject { id: id.to_string(), reason: format!("no content with digest {digest}") });
-                        }
+                        FileSource::Existing { .. } => return Err(corrupt(id, format!("no content with digest {digest}"))),
                         FileSource::LocalFile { dir, .. } => {
                             local_files.push((key, dir.join(&*digest)));
                             if local_files.len() == PUT_FILES_BATCH {
@@ -349,19 +413,20 @@ impl OcflRepo {
                         }
                     }
                     added.push((digest.clone(), Paths::One(content_path.into())));
-                    added_digests.insert(digest.clone());
                     digest
                 }
             };
-            state.push((sha512, logical_path));
+            gathering = Some((digest, vec![path]));
+        }
+        if let Some((last, paths)) = gathering {
+            state.push(last, paths).map_err(failed)?;
         }
         self.store.put_files(local_files).await?;
-        drop(added_digests);
         manifest.extend_new(added);
-        let state = PathMap::from_pairs(state);
+        let (state, spilled) = state.end().map_err(failed)?;
 
         let created = new.created.replace_nanosecond(0).unwrap_or(new.created).format(&Rfc3339).unwrap_or_default();
-        versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user), spilled: None });
+        versions.insert(version_dir.clone(), Version { created, state, message: Some(new.message), user: Some(new.user), spilled });
         let inventory = Inventory {
             id: id.to_string(),
             kind: INVENTORY_TYPE.to_string(),
@@ -781,6 +846,48 @@ impl std::io::Read for Arriving {
     }
 }
 
+/// Each file with its digest first.
+fn digested(files: Vec<(Arc<str>, FileSource)>) -> impl Iterator<Item = (Arc<str>, Arc<str>, FileSource)> {
+    files.into_iter().map(|(path, source)| (source.digest(), path, source))
+}
+
+/// A new version's state as it is made, digest by digest in order: held, or set aside.
+enum NewState {
+    Held(Vec<(Arc<str>, Paths)>),
+    Spilled(Spill),
+}
+
+impl NewState {
+    fn begin(&mut self) {
+        if let NewState::Spilled(spill) = self {
+            spill.begin();
+        }
+    }
+
+    /// Adds a digest and its paths, sorted.
+    fn push(&mut self, digest: Arc<str>, paths: Vec<Arc<str>>) -> std::io::Result<()> {
+        match self {
+            NewState::Held(entries) => entries.push((digest, paths.into())),
+            NewState::Spilled(spill) => {
+                spill.string(&digest)?;
+                for path in &paths {
+                    spill.string(path)?;
+                }
+                spill.end_entry()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The state held, or where it was set aside.
+    fn end(self) -> std::io::Result<(PathMap, Option<SpilledState>)> {
+        match self {
+            NewState::Held(entries) => Ok((PathMap::from_entries(entries), None)),
+            NewState::Spilled(mut spill) => Ok((PathMap::new(), spill.end()?)),
+        }
+    }
+}
+
 fn corrupt(id: &str, reason: impl std::fmt::Display) -> Error {
     Error::CorruptObject { id: id.to_string(), reason: reason.to_string() }
 }
@@ -800,6 +907,7 @@ mod tests {
             user: User { name: "Tester".into(), address: Some("mailto:t@example.org".into()) },
             created: OffsetDateTime::now_utc(),
             read: None,
+            by_digest: None,
         }
     }
 
@@ -885,6 +993,81 @@ mod tests {
         }
         let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
         assert!(report.is_valid(), "{report:?}");
+    }
+
+    /// Files given by digest a batch at a time make the version that the same files given
+    /// whole make, byte for byte; its state is set aside rather than held, and files given out
+    /// of digest order are refused with nothing committed.
+    #[tokio::test]
+    async fn a_version_given_by_digest_is_the_version_given_whole() {
+        let (staging, spill) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let staged: Arc<Path> = staging.path().into();
+        // Twelve files, two of them the same content, and a document of each version's own.
+        let mut files: Vec<(Arc<str>, FileSource)> = (0..12)
+            .map(|n| {
+                let content = (n % 11).to_string();
+                let sha512 = Sha512::digest_hex(content.as_bytes());
+                std::fs::write(staged.join(&sha512), content).unwrap();
+                (format!("1/files/{n}.txt").into(), FileSource::LocalFile { dir: staged.clone(), sha512: sha512.as_str().into() })
+            })
+            .collect();
+        files.sort_by(|a, b| (source_digest(&a.1), &a.0).cmp(&(source_digest(&b.1), &b.0)));
+        let record = ("1/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":1}")));
+        let by_digest = |files: Vec<(Arc<str>, FileSource)>| {
+            let batches: Vec<std::io::Result<_>> = files.chunks(5).map(|batch| Ok(batch.to_vec())).collect();
+            Some(ByDigest { batches: Box::pin(futures::stream::iter(batches)), spill_dir: spill.path().into() })
+        };
+        let mut inventories = Vec::new();
+        for given_by_digest in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
+            let repo = OcflRepo::open(store.clone()).await.unwrap();
+            let mut first = version(0, vec![record.clone()]);
+            first.created = OffsetDateTime::UNIX_EPOCH;
+            match given_by_digest {
+                true => first.by_digest = by_digest(files.clone()),
+                false => first.state.extend(files.iter().cloned()),
+            }
+            let v1 = repo.commit("obj", first).await.unwrap();
+            assert_eq!(v1.head_version().unwrap().state.is_empty(), given_by_digest, "the state is set aside only when given by digest");
+            assert_eq!(v1.head_version().unwrap().spilled.is_some(), given_by_digest);
+            assert_eq!(v1.manifest.len(), 12, "the same content is stored once");
+            // A second version on the first, the first's state set aside as it is read.
+            let mut second = version(1, vec![("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}")))]);
+            second.created = OffsetDateTime::UNIX_EPOCH;
+            let carried: Vec<_> =
+                files.iter().map(|(path, source)| (path.clone(), FileSource::Existing { sha512: source_digest(source).clone() })).collect();
+            second.read = repo.read_to_commit("obj", Vec::new(), spill.path(), None).await.unwrap();
+            match given_by_digest {
+                true => second.by_digest = by_digest(carried),
+                false => second.state.extend(carried),
+            }
+            repo.commit("obj", second).await.unwrap();
+            let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
+            assert!(report.is_valid(), "{report:?}");
+            assert_eq!(read(&repo, &repo.inventory("obj").await.unwrap().unwrap(), 2, "1/files/11.txt").await, b"0");
+            let root = layout::object_root("obj");
+            let stored = [format!("{root}/v1/inventory.json"), format!("{root}/inventory.json")];
+            inventories.push(futures::future::try_join_all(stored.iter().map(|key| store.get_bytes(key))).await.unwrap());
+
+            if given_by_digest {
+                let mut backwards = files.clone();
+                backwards.swap(3, 7);
+                let mut refused = version(2, Vec::new());
+                refused.by_digest = by_digest(backwards);
+                let err = repo.commit("obj", refused).await.unwrap_err();
+                assert!(matches!(&err, Error::NewFiles { source, .. } if source.to_string().contains("out of digest order")), "{err}");
+                assert_eq!(repo.inventory("obj").await.unwrap().unwrap().head, "v2", "nothing was committed");
+            }
+        }
+        assert_eq!(inventories[0], inventories[1]);
+    }
+
+    fn source_digest(source: &FileSource) -> &Arc<str> {
+        match source {
+            FileSource::LocalFile { sha512, .. } | FileSource::Existing { sha512 } => sha512,
+            _ => unreachable!("only files by digest are given"),
+        }
     }
 
     /// A document is stored as the JSON it serialises to, under that JSON's digest, and not

@@ -1,8 +1,8 @@
 //! Every catalogue operation, checked the same way on each engine.
 
 use tessera_catalog::{
-    AccessRequestRow, Catalog, CheckRow, CommunityRow, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow,
-    HarvestProgress, HarvestSourceRow, IdentityUser, MadeRows, OaiRange, OrgRow, PolicyVersionRow, Present, Published, RecordFiles,
+    AccessRequestRow, Catalog, CheckRow, CommunityRow, ContentKey, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow,
+    GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, Present, Published, RecordFiles,
     RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
@@ -1215,14 +1215,8 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
         catalog.insert_draft(&draft, None, Vec::new()).await.unwrap();
         catalog.begin_commit(published.parent_id, NOW).await.unwrap();
     }
-    // One by one, the many files are made as they are written, in key order.
-    let made = InKeyOrder(big.iter().rev().cloned().collect());
     for p in &batch {
-        let files = p.files.map(|files| match files.present {
-            Present::Rows(rows) if rows.len() == big.len() => RecordFiles { present: Present::Made(&made), ..files },
-            _ => files,
-        });
-        one.apply_published(p.record, files, p.draft, p.sets, Vec::new()).await.unwrap();
+        one.apply_published(p.record, p.files, p.draft, p.sets, Vec::new()).await.unwrap();
     }
     all.apply_all_published(&batch, Vec::new()).await.unwrap();
 
@@ -1258,19 +1252,6 @@ async fn together_as_one_by_one(one: Catalog, all: Catalog) {
     assert_eq!(order, [11, 12, 21, 31], "in the order given");
     let stamps: Vec<&str> = feed_all.iter().map(|(_, stamp, ..)| stamp.as_str()).collect();
     assert_eq!(stamps, ["2026-01-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-02T00:00:00Z"], "never backwards");
-}
-
-/// Rows in key order, made as they are asked for.
-struct InKeyOrder(Vec<FileRow>);
-
-impl MadeRows for InKeyOrder {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn row(&self, n: usize) -> FileRow {
-        self.0[n].clone()
-    }
 }
 
 /// Draft 7 of dataset 6, of a new user.
@@ -1386,6 +1367,103 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     assert_eq!(catalog.draft_file(draft.id, "a/02499.csv").await.unwrap(), Some(file("a/02499.csv".into())));
     assert_eq!(catalog.draft_file(draft.id, "a.zip").await.unwrap(), None);
     totals_agree(&catalog, draft.id).await;
+}
+
+/// A draft's committed files, read by digest a page at a time as a publish stores them, and
+/// copied into its record's rows by the page in the transaction that publishes it: in key
+/// order as bytes on either engine, whatever the database's locale, and only when every file
+/// is committed and stored.
+async fn a_draft_publishes_its_files_by_the_page(catalog: Catalog) {
+    let draft = new_draft(&catalog).await;
+    // Keys whose byte order no locale keeps, and digests in another order than the keys, two
+    // of them shared.
+    let keys: Vec<String> =
+        ["B.csv", "Z.csv", "_x.csv", "a.csv", "é.csv"].into_iter().map(String::from).chain((0..2500).map(|i| format!("f{i:04}"))).collect();
+    let mut files: Vec<DraftFileRow> = keys
+        .iter()
+        .enumerate()
+        .map(|(n, key)| DraftFileRow {
+            sha512: Some(format!("{:04}", (n * 7919) % 2500)),
+            size: Some(n as i64),
+            ..draft_file(&draft, key.clone(), "completed")
+        })
+        .collect();
+    files.push(draft_file(&draft, "pending.csv".into(), "pending"));
+    catalog.insert_draft_files(&files, &[]).await.unwrap();
+
+    let mut by_digest = Vec::new();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = catalog.draft_files_by_digest(draft.id, after.as_ref().map(|(d, k)| (d.as_str(), k.as_str())), 1000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.sha512.clone().unwrap(), last.key.clone()));
+        by_digest.extend(page.into_iter().map(|f| (f.sha512.unwrap(), f.key)));
+    }
+    let mut expected: Vec<(String, String)> = files[..keys.len()].iter().map(|f| (f.sha512.clone().unwrap(), f.key.clone())).collect();
+    expected.sort();
+    assert_eq!(by_digest, expected, "committed files only, by digest and then key as bytes");
+
+    let record = RecordRow {
+        id: draft.id,
+        parent_id: draft.parent_id,
+        version_index: 1,
+        owner_id: Some(draft.owner_id),
+        org_id: None,
+        ocfl_version: 1,
+        doc: "{}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let stored = |sha512: &str| (sha512 != "0042").then(|| format!("o/{sha512}"));
+    let everything = |sha512: &str| Some(format!("o/{sha512}"));
+    let publish = async |content_key: &ContentKey<'_>| {
+        let files = RecordFiles { present: Present::FromDraft { draft: draft.id, content_key }, deleted: &[] };
+        catalog.apply_published(&record, Some(files), Some(draft.id), &[], Vec::new()).await
+    };
+    let refused = publish(&everything).await;
+    assert!(
+        matches!(&refused, Err(Error::Rows(e)) if e.to_string().contains("'pending.csv' of draft 7 was never committed")),
+        "{refused:?}"
+    );
+    assert!(catalog.delete_draft_file(draft.id, "pending.csv", Vec::new()).await.unwrap());
+    let refused = publish(&stored).await;
+    assert!(matches!(&refused, Err(Error::Rows(e)) if e.to_string().contains("is not in storage")), "{refused:?}");
+    assert_eq!(catalog.record(draft.id).await.unwrap(), None, "nothing of a refused publish is written");
+    assert!(catalog.draft(draft.id).await.unwrap().is_some());
+
+    publish(&everything).await.unwrap();
+    assert_eq!(catalog.draft(draft.id).await.unwrap(), None, "the draft and its files are gone");
+    let (rows, total) = catalog.record_files(draft.id, 0, None).await.unwrap();
+    assert_eq!(total, keys.len() as i64);
+    let mut in_key_order = files[..keys.len()].to_vec();
+    in_key_order.sort_by(|a, b| a.key.cmp(&b.key));
+    let made: Vec<FileRow> = in_key_order
+        .into_iter()
+        .map(|f| {
+            let sha512 = f.sha512.unwrap();
+            FileRow { content_key: format!("o/{sha512}"), key: f.key, size: f.size.unwrap(), md5: f.md5.unwrap(), sha512: sha512.into() }
+        })
+        .collect();
+    assert_eq!(rows, made);
+    assert_eq!(
+        catalog.record_files(draft.id, 1100, Some(1)).await.unwrap().0,
+        [made[1100].clone()],
+        "each file's place is counted across pages"
+    );
+    assert_eq!(catalog.record_files_summary(draft.id).await.unwrap(), (keys.len() as i64, (0..keys.len() as i64).sum::<i64>()));
+}
+
+#[tokio::test]
+async fn sqlite_draft_publishes_by_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    a_draft_publishes_its_files_by_the_page(Catalog::connect(&format!("sqlite:{}", dir.path().join("c.db").display())).await.unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn postgres_draft_publishes_by_the_page() {
+    let database = tessera_testkit::fresh_postgres_ordering_by_language().await;
+    a_draft_publishes_its_files_by_the_page(Catalog::connect(&database.url).await.unwrap()).await;
 }
 
 #[tokio::test]
