@@ -125,12 +125,16 @@ pub struct DeletedFile {
     pub sha512: Arc<str>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct FilesDoc {
     pub enabled: bool,
     /// The files with their sizes and MD5s; their SHA-512s are the OCFL state's.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub entries: Vec<FileEntry>,
+    /// Where the entries are read from a page at a time as the document is written, in place
+    /// of `entries`: a publish writes a record of 100,000 files without holding their 7.4 MB.
+    #[serde(skip)]
+    pub pages: Option<EntryPages>,
     /// The version of the dataset's OCFL object whose state holds this record's files: the
     /// one that published them. Later versions carry only the latest record's files, so the
     /// object's inventory grows with the files of each version published, not with the files
@@ -138,6 +142,69 @@ pub struct FilesDoc {
     /// files every later version carries, as it did then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u32>,
+}
+
+/// Fields in the order declared; the entries from their pages when there are pages, and
+/// absent when there are none.
+impl Serialize for FilesDoc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut files = serializer.serialize_struct("FilesDoc", 3)?;
+        files.serialize_field("enabled", &self.enabled)?;
+        match &self.pages {
+            Some(pages) => files.serialize_field("entries", pages)?,
+            None if !self.entries.is_empty() => files.serialize_field("entries", &self.entries)?,
+            None => files.skip_field("entries")?,
+        }
+        match self.version {
+            Some(version) => files.serialize_field("version", &version)?,
+            None => files.skip_field("version")?,
+        }
+        files.end()
+    }
+}
+
+/// A record's file entries in key order, a page at a time: given the key of the last entry
+/// read (empty at first), the next page, empty at the end. Written as a list.
+#[derive(Clone)]
+pub struct EntryPages(Arc<NextPage>);
+
+/// The page of entries after a key (`EntryPages`).
+type NextPage = dyn Fn(&str) -> std::io::Result<Vec<FileEntry>> + Send + Sync;
+
+impl EntryPages {
+    pub(crate) fn new(next: impl Fn(&str) -> std::io::Result<Vec<FileEntry>> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(next))
+    }
+}
+
+impl Serialize for EntryPages {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut list = serializer.serialize_seq(None)?;
+        let mut after = String::new();
+        loop {
+            let page = (self.0)(&after).map_err(S::Error::custom)?;
+            let Some(last) = page.last() else { break };
+            after.clone_from(&last.key);
+            for entry in &page {
+                list.serialize_element(entry)?;
+            }
+        }
+        list.end()
+    }
+}
+
+impl std::fmt::Debug for EntryPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EntryPages")
+    }
+}
+
+impl PartialEq for EntryPages {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,7 +391,9 @@ pub enum SearchHit {
 
 #[cfg(test)]
 mod tests {
-    use super::{FileEntry, Md5Digest};
+    use std::sync::Arc;
+
+    use super::{EntryPages, FileEntry, FilesDoc, Md5Digest};
 
     /// A description's MD5 is read from hex and written back as it was stored.
     #[test]
@@ -338,5 +407,27 @@ mod tests {
         }
         let refused = serde_json::from_str::<FileEntry>(r#"{"key":"a.csv","size":3,"md5":"abc"}"#).unwrap_err();
         assert!(refused.to_string().contains("'abc' is not an MD5 digest in hex"), "{refused}");
+    }
+
+    /// Entries read a page at a time are written as the same entries held; a page that cannot
+    /// be read fails the document rather than cutting it short.
+    #[test]
+    fn entries_read_by_the_page_are_written_as_entries_held() {
+        let md5 = Md5Digest::parse("0123456789abcdef0123456789abcdef").unwrap();
+        let entries: Vec<FileEntry> = (0..2500).map(|n| FileEntry { key: format!("f{n:04}"), size: n, md5 }).collect();
+        let held = FilesDoc { enabled: true, entries: entries.clone(), pages: None, version: Some(3) };
+        let all = Arc::new(entries);
+        let pages = EntryPages::new(move |after: &str| Ok(all.iter().filter(|e| e.key.as_str() > after).take(1000).cloned().collect()));
+        let paged = FilesDoc { enabled: true, entries: Vec::new(), pages: Some(pages), version: Some(3) };
+        assert_eq!(serde_json::to_string_pretty(&paged).unwrap(), serde_json::to_string_pretty(&held).unwrap());
+
+        let failing = EntryPages::new(move |after: &str| match after {
+            "" => Ok(vec![FileEntry { key: "a".into(), size: 1, md5 }]),
+            _ => Err(std::io::Error::other("the catalogue went away")),
+        });
+        let failed = serde_json::to_string(&FilesDoc { pages: Some(failing), ..FilesDoc::default() }).unwrap_err();
+        assert!(failed.to_string().contains("the catalogue went away"), "{failed}");
+        let none = FilesDoc { enabled: false, ..FilesDoc::default() };
+        assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"enabled":false}"#, "no entries, no list");
     }
 }

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde_json::json;
 use tessera_catalog::{DeletedFileRow, FileRow, Present, Published, RecordFiles, RecordRow};
 use tessera_domain::audit::AuditEntry;
@@ -21,7 +22,7 @@ use tessera_search::DocKey;
 
 use crate::audit::Event;
 use crate::drafts::{KIND_EDIT, draft_problems, from_json};
-use crate::model::{DraftDoc, FileEntry, FilesDoc, Md5Digest, PidDoc, RecordDoc, RecordView};
+use crate::model::{DraftDoc, EntryPages, FileEntry, FilesDoc, Md5Digest, PidDoc, RecordDoc, RecordView};
 use crate::tessera::{now, object_id, parse_time};
 use crate::{Error, Result, Tessera};
 
@@ -49,8 +50,10 @@ impl Tessera {
     async fn publish_marked(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
-        let DraftFiles { count, entries, uncommitted } = self.draft_files_to_publish(id).await?;
-        let mut problems = draft_problems(&mut draft, &row.kind, count);
+        // The draft takes no changes while it is published: its totals are its files.
+        let (count, _) = self.catalog.draft_files_summary(id).await?;
+        let uncommitted = self.catalog.draft_keys_uncommitted(id).await?;
+        let mut problems = draft_problems(&mut draft, &row.kind, usize::try_from(count).unwrap_or(0));
         for key in uncommitted {
             problems.push(Problem::new(format!("files.entries.{key}"), format!("the upload of '{key}' has not been committed")));
         }
@@ -98,7 +101,12 @@ impl Tessera {
             updated: stamp.clone(),
             metadata: draft.metadata,
             access: draft.access,
-            files: FilesDoc { enabled: draft.files_enabled, entries, version: None },
+            files: FilesDoc {
+                enabled: draft.files_enabled,
+                entries: Vec::new(),
+                pages: (count > 0).then(|| self.entry_pages(id)),
+                version: None,
+            },
             deletions,
             pids,
             communities,
@@ -135,7 +143,7 @@ impl Tessera {
             .collect();
         doc.files.version = Some(base + 1);
         let doc = Arc::new(doc);
-        state.push(record_file(&doc)?);
+        state.push(self.staged_record(doc.clone()).await?);
         let by_digest = ByDigest { batches: self.draft_files_by_digest(id), spill_dir: self.staging.root().to_path_buf() };
         let message = match row.kind.as_str() {
             KIND_EDIT => format!("Edit the metadata of record {id}"),
@@ -148,8 +156,7 @@ impl Tessera {
             Err(Error::Conflict(_)) if self.catalog.draft(id).await?.is_none() => return Err(Error::not_found(format!("draft {id}"))),
             committed => committed?,
         };
-        let doc = Arc::unwrap_or_clone(doc);
-        let (record, deleted, sets) = catalogue_rows(doc, inventory.head_number())?;
+        let (record, deleted, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), inventory.head_number())?;
         let files_changed = row.kind != KIND_EDIT;
         let published: RecordDoc = from_json(&record.doc)?;
         let action = if row.kind == KIND_EDIT { "metadata-edited" } else { "record-published" };
@@ -174,29 +181,43 @@ impl Tessera {
         self.record_view(record).await
     }
 
-    /// The draft's files as a publish checks and describes them, read a page at a time: all
-    /// their rows at once were 46 MB at 100,000 files.
-    async fn draft_files_to_publish(&self, id: RecordId) -> Result<DraftFiles> {
-        // The draft takes no changes while it is published: its totals are its files.
-        let (total, _) = self.catalog.draft_files_summary(id).await?;
-        let mut files = DraftFiles { count: 0, entries: Vec::with_capacity(usize::try_from(total).unwrap_or(0)), uncommitted: Vec::new() };
-        let mut after = String::new();
-        loop {
-            let page = self.catalog.draft_files_after(id, &after, FILES_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after.clone_from(&last.key);
-            for file in page {
-                files.count += 1;
-                if file.status != "completed" {
-                    files.uncommitted.push(file.key);
-                    continue;
-                }
-                let md5 = file.md5.as_deref().and_then(Md5Digest::parse);
-                let md5 = md5.ok_or_else(|| Error::Corrupt(format!("file '{}' of draft {id} has no MD5", file.key)))?;
-                files.entries.push(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 });
+    /// The entries of draft `id`'s files for its record's document, read a page at a time as
+    /// it is written (see `staged_record`).
+    fn entry_pages(&self, id: RecordId) -> EntryPages {
+        let (catalog, runtime) = (self.catalog.clone(), tokio::runtime::Handle::current());
+        EntryPages::new(move |after: &str| {
+            let page = runtime.block_on(catalog.draft_files_after(id, after, FILES_PAGE)).map_err(std::io::Error::other)?;
+            page.into_iter()
+                .map(|file| {
+                    let md5 = file.md5.as_deref().and_then(Md5Digest::parse).filter(|_| file.status == "completed");
+                    let md5 = md5.ok_or_else(|| std::io::Error::other(format!("file '{}' of draft {id} is not committed", file.key)))?;
+                    Ok(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 })
+                })
+                .collect()
+        })
+    }
+
+    /// Writes record `doc`'s `record.json` into its draft's staging folder, as a file of the
+    /// new version: on a blocking thread, since its entries are read from the catalogue as it
+    /// is written, and streamed to the folder as it is hashed, never held.
+    async fn staged_record(&self, doc: Arc<RecordDoc>) -> Result<(Arc<str>, FileSource)> {
+        let id = doc.id;
+        let (chunks, received) = tokio::sync::mpsc::channel(4);
+        let writing = tokio::task::spawn_blocking(move || {
+            let mut out = Chunks { chunks, buffer: Vec::with_capacity(CHUNK) };
+            let written = serde_json::to_writer_pretty(&mut out, &*doc).map_err(std::io::Error::from).and_then(|()| out.send());
+            if let Err(err) = &written {
+                // The staging folder is told, and keeps nothing of a document cut short.
+                let _ = out.chunks.blocking_send(Err(std::io::Error::new(err.kind(), err.to_string())));
             }
-        }
-        Ok(files)
+            written
+        });
+        let received =
+            futures::stream::unfold(received, |mut received| async move { received.recv().await.map(|chunk| (chunk, received)) });
+        let staged = self.staging.write(id, Box::pin(received), u64::MAX).await;
+        writing.await.map_err(std::io::Error::other)?.map_err(|e| Error::Corrupt(format!("the document of record {id}: {e}")))?;
+        let sha512 = staged?.sha512.into();
+        Ok((format!("{id}/record.json").into(), FileSource::LocalFile { dir: self.staging.draft_dir(id).into(), sha512 }))
     }
 
     /// The committed files of draft `id` as files of a new version, in digest order a page at a
@@ -547,6 +568,7 @@ impl<'a> StoredFiles<'a> {
 /// document, which says only how many files each deletion took.
 fn catalogue_rows(mut doc: RecordDoc, head: u32) -> Result<(RecordRow, Vec<DeletedFileRow>, Vec<String>)> {
     doc.files.entries.clear();
+    doc.files.pages = None;
     let mut tombstones = Vec::new();
     for (n, deletion) in doc.deletions.iter_mut().enumerate() {
         if !deletion.files.is_empty() {
@@ -577,20 +599,37 @@ pub(crate) fn files_state<'a>(inventory: &'a Inventory, doc: &RecordDoc) -> Resu
         .ok_or_else(|| Error::Corrupt(format!("{} has no version {number} for record {}'s files", inventory.id, doc.id)))
 }
 
-/// The descriptions of a draft's files, for its record's document. Made with room for exactly
-/// as many: collected through a `Result`, the list grew a file at a time, to 1.5 MB more at
-/// 100,000 files.
 /// How many of a draft's files a publish reads at once.
 const FILES_PAGE: i64 = 1000;
 
-/// A draft's files as a publish checks and describes them (`draft_files_to_publish`).
-struct DraftFiles {
-    /// How many there are.
-    count: usize,
-    /// The committed ones' descriptions, for the record's document, in key order.
-    entries: Vec<FileEntry>,
-    /// The keys of those not committed, which stop the publish.
-    uncommitted: Vec<String>,
+/// Bytes of a document sent on as they are written, a chunk at a time (`staged_record`).
+struct Chunks {
+    chunks: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+    buffer: Vec<u8>,
+}
+
+/// How many bytes of a document `Chunks` sends at once.
+const CHUNK: usize = 64 * 1024;
+
+impl Chunks {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        self.chunks.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::other("the staging folder stopped reading"))
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The record whose files `path` (a logical path in a dataset's object) is one of.

@@ -1003,6 +1003,14 @@ impl Catalog {
         Ok(found)
     }
 
+    /// The keys of a draft's files whose content is not committed, in key order (as bytes).
+    pub async fn draft_keys_uncommitted(&self, draft: RecordId) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            let sql = format!("SELECT key FROM draft_files WHERE draft_id = $1 AND status <> 'completed' ORDER BY key{}", byte_order(pool));
+            Ok(sqlx::query_scalar(&sql).bind(draft.0).fetch_all(pool).await?)
+        })
+    }
+
     /// How many files a draft has, and their bytes so far.
     pub async fn draft_files_summary(&self, draft: RecordId) -> Result<(i64, i64)> {
         // Kept by triggers as the draft's files change (migration 30).
