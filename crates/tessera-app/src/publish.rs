@@ -186,7 +186,7 @@ impl Tessera {
     fn entry_pages(&self, id: RecordId) -> EntryPages {
         let (catalog, runtime) = (self.catalog.clone(), tokio::runtime::Handle::current());
         EntryPages::new(move |after: &str| {
-            let page = runtime.block_on(catalog.draft_files_after(id, after, FILES_PAGE)).map_err(std::io::Error::other)?;
+            let page = runtime.block_on(catalog.draft_contents_after(id, after, FILES_PAGE)).map_err(std::io::Error::other)?;
             page.into_iter()
                 .map(|file| {
                     let md5 = file.md5.as_deref().and_then(Md5Digest::parse).filter(|_| file.status == "completed");
