@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::stream::{BoxStream, Stream, StreamExt};
 use serde_json::json;
 use tessera_catalog::{DeletedFileRow, FileRow, Present, Published, RecordFiles, RecordRow};
 use tessera_domain::audit::AuditEntry;
@@ -182,18 +183,32 @@ impl Tessera {
     }
 
     /// The entries of draft `id`'s files for its record's document, read a page at a time as
-    /// it is written (see `staged_record`).
+    /// it is written (see `staged_record`), a page ahead.
     fn entry_pages(&self, id: RecordId) -> EntryPages {
-        let (catalog, runtime) = (self.catalog.clone(), tokio::runtime::Handle::current());
-        EntryPages::new(move |after: &str| {
-            let page = runtime.block_on(catalog.draft_contents_after(id, after, FILES_PAGE)).map_err(std::io::Error::other)?;
-            page.into_iter()
-                .map(|file| {
-                    let md5 = file.md5.as_deref().and_then(Md5Digest::parse).filter(|_| file.status == "completed");
-                    let md5 = md5.ok_or_else(|| std::io::Error::other(format!("file '{}' of draft {id} is not committed", file.key)))?;
-                    Ok(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 })
-                })
-                .collect()
+        let catalog = self.catalog.clone();
+        let pages = futures::stream::try_unfold(Some(String::new()), move |after: Option<String>| {
+            let catalog = catalog.clone();
+            async move {
+                let Some(after) = after else { return Ok(None) };
+                let page = catalog.draft_contents_after(id, &after, FILES_PAGE).await.map_err(std::io::Error::other)?;
+                let next = page.last().map(|last| last.key.clone());
+                let entries = page
+                    .into_iter()
+                    .map(|file| {
+                        let md5 = file.md5.as_deref().and_then(Md5Digest::parse).filter(|_| file.status == "completed");
+                        let md5 =
+                            md5.ok_or_else(|| std::io::Error::other(format!("file '{}' of draft {id} is not committed", file.key)))?;
+                        Ok(FileEntry { key: file.key, size: file.size.unwrap_or(0), md5 })
+                    })
+                    .collect::<std::io::Result<Vec<FileEntry>>>()?;
+                Ok(Some((entries, next)))
+            }
+        });
+        let pages = std::sync::Mutex::new(read_ahead(pages));
+        // Asked for in order, each page once: the page after `after` is the next one read.
+        EntryPages::new(move |_after: &str| {
+            let mut pages = pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            futures::executor::block_on(futures::StreamExt::next(&mut *pages)).unwrap_or_else(|| Ok(Vec::new()))
         })
     }
 
@@ -247,7 +262,7 @@ impl Tessera {
                 Ok(Some((files, next)))
             }
         });
-        Box::pin(pages)
+        read_ahead(pages)
     }
 
     /// Commits a new version of a dataset's object, journalled so that a crash at any point
@@ -601,6 +616,22 @@ pub(crate) fn files_state<'a>(inventory: &'a Inventory, doc: &RecordDoc) -> Resu
 
 /// How many of a draft's files a publish reads at once.
 const FILES_PAGE: i64 = 1000;
+
+/// `pages` read a page ahead on a task of their own, so that the catalogue's query for the next
+/// page runs while the last is used; they stop when the reader goes.
+fn read_ahead<T: Send + 'static>(pages: impl Stream<Item = std::io::Result<T>> + Send + 'static) -> BoxStream<'static, std::io::Result<T>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut pages = std::pin::pin!(pages);
+        while let Some(page) = pages.next().await {
+            let failed = page.is_err();
+            if sender.send(page).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    Box::pin(futures::stream::unfold(receiver, |mut receiver| async move { receiver.recv().await.map(|page| (page, receiver)) }))
+}
 
 /// Bytes of a document sent on as they are written, a chunk at a time (`staged_record`).
 struct Chunks {
