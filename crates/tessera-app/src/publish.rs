@@ -127,7 +127,7 @@ impl Tessera {
         let record_path = format!("{id}/record.json");
         let kept = carries.clone();
         let keep: tessera_ocfl::Carried = Arc::new(move |path: &str| path == record_path || kept(path));
-        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), Vec::new(), self.staging.root(), Some(keep)).await?;
+        let previous = self.ocfl.read_to_commit(&object_id(row.parent_id), self.staging.root(), Some(keep)).await?;
         let base = previous.as_ref().map_or(0, |read| read.inventory.head_number());
         // The catalogue says how many files each deletion took; the record as stored says which.
         if let Some(read) = previous.as_ref().filter(|_| row.kind == KIND_EDIT && !doc.deletions.is_empty()) {
@@ -407,7 +407,15 @@ impl Tessera {
         change: impl Fn(&mut RecordDoc),
     ) -> Result<()> {
         let object = object_id(parent);
-        let read = self.ocfl.read_to_commit(&object, Vec::new(), self.staging.root(), None).await?;
+        // Of the head's state only the records' documents are held, which are read to be
+        // rewritten; its files are given back from where the state was set aside.
+        let documents: tessera_ocfl::Carried = Arc::new(|path: &str| record_of_document(path).is_some());
+        let mut read = self.ocfl.read_to_commit(&object, self.staging.root(), Some(documents)).await?;
+        let head_in_order = read.as_ref().and_then(|read| read.inventory.head_version()).and_then(|head| head.spilled.as_ref());
+        if head_in_order.is_none_or(|spilled| !spilled.is_in_order()) {
+            // Written by another tool, out of order: read with the head's state held.
+            read = self.ocfl.read_to_commit(&object, self.staging.root(), None).await?;
+        }
         let read = read.ok_or_else(|| Error::not_found(format!("the object of dataset {parent}")))?;
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
@@ -420,8 +428,14 @@ impl Tessera {
             docs.push(Arc::new(doc));
         }
         let rewritten = docs.iter().map(record_file).collect::<Result<Vec<_>>>()?;
-        let mut state: Vec<(Arc<str>, FileSource)> =
-            head.carried().filter(|(path, _)| !rewritten.iter().any(|(r, _)| **r == **path)).collect();
+        let ids: HashSet<i64> = docs.iter().map(|doc| doc.id.0).collect();
+        let kept = move |path: &str| !record_of_document(path).is_some_and(|id| ids.contains(&id));
+        let by_digest =
+            head.carried_by_digest(kept.clone()).map(|batches| ByDigest { batches, spill_dir: self.staging.root().to_path_buf() });
+        let mut state: Vec<(Arc<str>, FileSource)> = match by_digest {
+            Some(_) => Vec::new(),
+            None => head.carried().filter(|(path, _)| kept(path)).collect(),
+        };
         state.extend(rewritten);
         let version = NewVersion {
             base: inventory.head_number(),
@@ -430,7 +444,7 @@ impl Tessera {
             user: User { name: "Tessera".into(), address: Some("urn:tessera:system".into()) },
             created: parse_time(&stamp),
             read: Some(read),
-            by_digest: None,
+            by_digest,
         };
         // The files are as they were: only the records' rows change, and the inventory goes
         // before the catalogue's writes.
@@ -661,6 +675,12 @@ impl std::io::Write for Chunks {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The record whose document `path` (a logical path in a dataset's object) is.
+fn record_of_document(path: &str) -> Option<i64> {
+    let (record, rest) = path.split_once('/')?;
+    (rest == "record.json").then(|| record.parse().ok()).flatten()
 }
 
 /// The record whose files `path` (a logical path in a dataset's object) is one of.

@@ -82,34 +82,27 @@ pub struct User {
 impl Inventory {
     /// Reads an inventory, holding each digest once and most paths once (see `sharing`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
-        sharing::while_reading(Vec::new(), None, || serde_json::from_slice(bytes))
+        sharing::while_reading(None, || serde_json::from_slice(bytes))
     }
 
     /// Reads an inventory as `from_json` does, from bytes as they come.
     pub fn from_reader(reader: impl std::io::Read) -> serde_json::Result<Inventory> {
-        Self::from_reader_sharing(reader, Vec::new())
+        sharing::while_reading(None, || serde_json::from_reader(reader))
     }
 
-    /// Reads an inventory as `from_reader` does, its manifest holding the very strings of the
-    /// digests in `known` (sorted, each once) that it names, rather than copies of them.
-    pub fn from_reader_sharing(reader: impl std::io::Read, known: Vec<Arc<str>>) -> serde_json::Result<Inventory> {
-        sharing::while_reading(known, None, || serde_json::from_reader(reader))
-    }
-
-    /// Reads an inventory to commit a new version on, as `from_reader_sharing` does but with
-    /// every state other than the head's set aside in a file in `spill_dir` (`Version::spilled`)
-    /// and written back from there: a commit needs only the head's state and the manifest.
+    /// Reads an inventory to commit a new version on, as `from_reader` does but with every
+    /// state other than the head's set aside in a file in `spill_dir` (`Version::spilled`) and
+    /// written back from there: a commit needs only the head's state and the manifest.
     /// With `carried`, the head's state is set aside too, and only the paths `carried` says
     /// yes to are kept in its `state`: those the new version carries, when the caller gives
     /// the rest itself. Tessera writes `head` before `versions`; an inventory that does not is
     /// read whole.
     pub fn from_reader_to_commit(
         reader: impl std::io::Read,
-        known: Vec<Arc<str>>,
         spill_dir: &std::path::Path,
         carried: Option<Carried>,
     ) -> serde_json::Result<Inventory> {
-        sharing::while_reading(known, Some((spill_dir, carried)), || serde_json::from_reader(reader))
+        sharing::while_reading(Some((spill_dir, carried)), || serde_json::from_reader(reader))
     }
 
     pub fn head_number(&self) -> u32 {
@@ -291,24 +284,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_manifest_takes_the_callers_copies_of_the_digests_it_names() {
-        let digests: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(128)).collect();
-        let reversed: Vec<String> = digests.iter().rev().cloned().collect();
-        // The caller holds two of the three, and one the object does not have.
-        let known: Vec<Arc<str>> = [&digests[0], &digests[2], &"d".repeat(128)].iter().map(|d| Arc::from(d.as_str())).collect();
-        for bytes in [inventory_json(&digests, &digests[..2]), inventory_json(&reversed, &digests[..2])] {
-            let inventory = Inventory::from_reader_sharing(bytes.as_slice(), known.clone()).unwrap();
-            for mine in &known[..2] {
-                let (theirs, _) = inventory.manifest.get_key_value(mine).unwrap();
-                assert!(Arc::ptr_eq(theirs, mine), "{}…", &mine[..1]);
-            }
-            let (other, _) = inventory.manifest.get_key_value(digests[1].as_str()).unwrap();
-            assert!(!known.iter().any(|mine| Arc::ptr_eq(mine, other)));
-            assert_eq!(inventory, Inventory::from_json(&bytes).unwrap(), "read the same");
-        }
-    }
-
     /// The head's state is not kept for a state after it to share, which one written in order
     /// never has: one that does (`v2` after `v10`) shares the paths of the state before the head.
     #[test]
@@ -350,7 +325,7 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let whole = Inventory::from_json(json(true).as_bytes()).unwrap();
-        let read = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path(), None).unwrap();
+        let read = Inventory::from_reader_to_commit(json(true).as_bytes(), dir.path(), None).unwrap();
         let spilled: Vec<bool> = read.versions.values().map(|v| v.spilled.is_some()).collect();
         assert_eq!(spilled, [true, true, false]);
         assert!(read.versions["v1"].state.is_empty() && read.versions["v3"].state == whole.versions["v3"].state);
@@ -360,19 +335,51 @@ mod tests {
         assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&whole).unwrap());
         // With what the head carries named, its state is set aside too, and only that kept.
         let records: super::Carried = Arc::new(|path: &str| path.ends_with("record.json"));
-        let carried = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), dir.path(), Some(records)).unwrap();
+        let carried = Inventory::from_reader_to_commit(json(true).as_bytes(), dir.path(), Some(records)).unwrap();
         assert!(carried.versions.values().all(|v| v.spilled.is_some()));
         let head: Vec<(&str, &str)> = carried.versions["v3"].files().collect();
         assert_eq!(head, [("3/record.json", c.as_str())]);
         assert!(Arc::ptr_eq(carried.versions["v3"].state.keys().next().unwrap(), carried.manifest.get_key_value(&c).unwrap().0));
         assert_eq!(serde_json::to_string_pretty(&carried).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
         // An inventory that names its head after its versions is read whole.
-        let late = Inventory::from_reader_to_commit(json(false).as_bytes(), Vec::new(), dir.path(), None).unwrap();
+        let late = Inventory::from_reader_to_commit(json(false).as_bytes(), dir.path(), None).unwrap();
         assert!(late.versions.values().all(|v| v.spilled.is_none()));
         assert_eq!(late, Inventory::from_json(json(false).as_bytes()).unwrap());
         // A folder that cannot take the file is a failure to read, not a fault of the JSON.
-        let failed = Inventory::from_reader_to_commit(json(true).as_bytes(), Vec::new(), &dir.path().join("missing"), None).unwrap_err();
+        let failed = Inventory::from_reader_to_commit(json(true).as_bytes(), &dir.path().join("missing"), None).unwrap_err();
         assert!(failed.is_io(), "{failed}");
+    }
+
+    /// The head's files, set aside as it is read, are given back by digest a batch at a time
+    /// when its digests came in order, and not when they did not.
+    #[tokio::test]
+    async fn a_heads_files_set_aside_are_given_back_by_digest_when_in_order() {
+        use futures::TryStreamExt;
+        let digests: Vec<String> = ["a", "b", "c"].iter().map(|c| c.repeat(128)).collect();
+        let reversed: Vec<String> = digests.iter().rev().cloned().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let nothing: super::Carried = Arc::new(|_: &str| false);
+        let read = |bytes: &[u8]| Inventory::from_reader_to_commit(bytes, dir.path(), Some(nothing.clone())).unwrap();
+        let sorted = read(&inventory_json(&digests, &digests));
+        let batches = sorted.versions["v2"].carried_by_digest(|path: &str| path != "copy-b.csv").unwrap();
+        let given: Vec<(String, String)> = batches
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .map(|(path, source)| match source {
+                crate::FileSource::Existing { sha512 } => (sha512.to_string(), path.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let whole = Inventory::from_json(&inventory_json(&digests, &digests)).unwrap();
+        let mut expected: Vec<(String, String)> =
+            whole.versions["v2"].files().filter(|(path, _)| *path != "copy-b.csv").map(|(p, d)| (d.to_string(), p.to_string())).collect();
+        expected.sort();
+        assert_eq!((given.len(), &given), (5, &expected));
+        let unsorted = read(&inventory_json(&digests, &reversed));
+        assert!(unsorted.versions["v2"].carried_by_digest(|_: &str| true).is_none(), "out of order");
     }
 
     #[test]

@@ -22,6 +22,9 @@ use crate::sharing::Carried;
 use crate::spill::{Spill, SpilledState};
 use crate::{Error, INVENTORY_TYPE, Result};
 
+/// Files `Version::carried_by_digest` gives at once.
+const CARRIED_BATCH: usize = 1000;
+
 /// Local files a commit stores at once: enough that a store syncs thousands together, few
 /// enough that their keys and paths stay near 2 MB however many files the version has.
 const PUT_FILES_BATCH: usize = 4096;
@@ -113,6 +116,40 @@ impl FileSource {
 }
 
 impl Version {
+    /// The version's files that `keep` says yes to, as `carried` gives them but a batch at a
+    /// time in digest order, read back from where the state was set aside (`spilled`), for
+    /// `NewVersion::by_digest`; `None` when the state is held, or was not read in digest order.
+    pub fn carried_by_digest(&self, keep: impl Fn(&str) -> bool + Send + 'static) -> Option<Batches> {
+        let entries = self.spilled.as_ref()?.entries_in_order()?;
+        let (batches, received) = tokio::sync::mpsc::channel(2);
+        tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(CARRIED_BATCH);
+            for entry in entries {
+                let (digest, paths) = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        let _ = batches.blocking_send(Err(err));
+                        return;
+                    }
+                };
+                let digest: Arc<str> = digest.into();
+                for path in paths.into_iter().filter(|path| keep(path)) {
+                    batch.push((path.into(), FileSource::Existing { sha512: digest.clone() }));
+                }
+                if batch.len() >= CARRIED_BATCH
+                    && batches.blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(CARRIED_BATCH)))).is_err()
+                {
+                    return;
+                }
+            }
+            let _ = batches.blocking_send(Ok(batch));
+        });
+        Some(Box::pin(futures::stream::unfold(
+            received,
+            |mut received| async move { received.recv().await.map(|batch| (batch, received)) },
+        )))
+    }
+
     /// The version's files as the state of a new version that keeps them as they are.
     pub fn carried(&self) -> impl Iterator<Item = (Arc<str>, FileSource)> + '_ {
         self.state
@@ -192,22 +229,13 @@ impl OcflRepo {
     }
 
     /// As `read`, for a commit that needs no state but the head's: the others are set aside in
-    /// a file in `spill_dir` and written back from there (`Version::spilled`). The manifest
-    /// holds the caller's own copies of the digests in `known` (sorted, each once) rather than
-    /// copies of its own: at 100,000 files carried into a new version, 16.5 MB held twice
-    /// while the new version is made.
+    /// a file in `spill_dir` and written back from there (`Version::spilled`).
     ///
     /// With `carried`, the head's state is set aside too and only the paths `carried` keeps
     /// are held in it (see `Inventory::from_reader_to_commit`).
-    pub async fn read_to_commit(
-        &self,
-        id: &str,
-        known: Vec<Arc<str>>,
-        spill_dir: &Path,
-        carried: Option<Carried>,
-    ) -> Result<Option<ReadInventory>> {
+    pub async fn read_to_commit(&self, id: &str, spill_dir: &Path, carried: Option<Carried>) -> Result<Option<ReadInventory>> {
         let key = format!("{}/inventory.json", layout::object_root(id));
-        read_streamed_sharing(self.store.as_ref(), &key, id, known, Some((spill_dir.to_path_buf(), carried))).await
+        read_streamed_spilling(self.store.as_ref(), &key, id, Some((spill_dir.to_path_buf(), carried))).await
     }
 
     /// The inventory a commit under the object's lock builds on: the one the caller read, when
@@ -730,16 +758,14 @@ async fn read_inventory(store: &dyn Store, root: &str, id: &str) -> Result<Optio
 /// them; `None` when there is none. Read whole, the JSON (80 MB at three versions of 100,000
 /// files) was held beside the inventory parsed from it.
 async fn read_streamed(store: &dyn Store, key: &str, id: &str) -> Result<Option<ReadInventory>> {
-    read_streamed_sharing(store, key, id, Vec::new(), None).await
+    read_streamed_spilling(store, key, id, None).await
 }
 
-/// As `read_streamed`, the manifest sharing the digests of `known`, states set aside in
-/// `spill_dir` if given (see `OcflRepo::read_to_commit`).
-async fn read_streamed_sharing(
+/// As `read_streamed`, states set aside in `spill_dir` if given (see `OcflRepo::read_to_commit`).
+async fn read_streamed_spilling(
     store: &dyn Store,
     key: &str,
     id: &str,
-    known: Vec<Arc<str>>,
     spill: Option<(std::path::PathBuf, Option<Carried>)>,
 ) -> Result<Option<ReadInventory>> {
     let failed = |source| Error::Storage(tessera_storage::Error::Io { key: key.to_string(), source });
@@ -755,7 +781,7 @@ async fn read_streamed_sharing(
             };
             // A buffer is zeroed as it is first filled, and most inventories are a few KB.
             let capacity = file.metadata()?.len().saturating_add(1).clamp(8 * 1024, INVENTORY_BUFFER as u64) as usize;
-            Ok(Some(parse_hashed(file, capacity, known, spill)))
+            Ok(Some(parse_hashed(file, capacity, spill)))
         });
         match opened.await.map_err(|e| failed(std::io::Error::other(e)))?.map_err(failed)? {
             Some(parsed) => parsed,
@@ -769,7 +795,7 @@ async fn read_streamed_sharing(
         };
         let (chunks, arriving) = tokio::sync::mpsc::channel(4);
         let arriving = Arriving { chunks: arriving, chunk: Bytes::new() };
-        let parse = tokio::task::spawn_blocking(move || parse_hashed(arriving, INVENTORY_BUFFER, known, spill));
+        let parse = tokio::task::spawn_blocking(move || parse_hashed(arriving, INVENTORY_BUFFER, spill));
         while let Some(chunk) = futures::TryStreamExt::try_next(&mut stream).await.map_err(failed)? {
             if chunks.send(chunk).await.is_err() {
                 break; // The parser has stopped, at an error it reports.
@@ -792,12 +818,10 @@ enum Parse {
 
 /// An inventory parsed from `bytes`, read through a `buffer` of that many bytes, with the
 /// SHA-512 of every byte: parsing reads to the end, as anything but whitespace after the JSON
-/// is an error. The manifest shares the digests of `known`, and states are set aside in
-/// `spill_dir` if given (see `read_to_commit`).
+/// is an error. States are set aside in `spill_dir` if given (see `read_to_commit`).
 fn parse_hashed(
     bytes: impl std::io::Read,
     buffer: usize,
-    known: Vec<Arc<str>>,
     spill: Option<(std::path::PathBuf, Option<Carried>)>,
 ) -> std::result::Result<(Inventory, String), Parse> {
     let mut sha512 = Sha512::default();
@@ -805,8 +829,8 @@ fn parse_hashed(
     // at half the speed through a reference to one.
     let reader = std::io::BufReader::with_capacity(buffer, HashingReader { inner: bytes, sha512: &mut sha512 });
     let parsed = match spill {
-        Some((dir, carried)) => Inventory::from_reader_to_commit(reader, known, &dir, carried),
-        None => Inventory::from_reader_sharing(reader, known),
+        Some((dir, carried)) => Inventory::from_reader_to_commit(reader, &dir, carried),
+        None => Inventory::from_reader(reader),
     };
     let inventory = parsed.map_err(|err| if err.is_io() { Parse::Io(err.into()) } else { Parse::Json(err) })?;
     Ok((inventory, sha512.finish_hex()))
@@ -1037,7 +1061,7 @@ mod tests {
             second.created = OffsetDateTime::UNIX_EPOCH;
             let carried: Vec<_> =
                 files.iter().map(|(path, source)| (path.clone(), FileSource::Existing { sha512: source_digest(source).clone() })).collect();
-            second.read = repo.read_to_commit("obj", Vec::new(), spill.path(), None).await.unwrap();
+            second.read = repo.read_to_commit("obj", spill.path(), None).await.unwrap();
             match given_by_digest {
                 true => second.by_digest = by_digest(carried),
                 false => second.state.extend(carried),
@@ -1345,7 +1369,7 @@ mod tests {
         );
         // Read to commit on, with the first version's state set aside: the purge reads it whole.
         let spill = tempfile::tempdir().unwrap();
-        next.read = repo.read_to_commit("obj", Vec::new(), spill.path(), None).await.unwrap();
+        next.read = repo.read_to_commit("obj", spill.path(), None).await.unwrap();
         assert!(next.read.as_ref().unwrap().inventory.versions["v1"].spilled.is_some());
         let (inventory, erased) = repo.purge("obj", &|path| paths.contains(path), next).await.unwrap();
         assert_eq!(inventory.head, "v3");

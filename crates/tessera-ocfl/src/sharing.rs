@@ -26,11 +26,6 @@ use crate::spill::{Spill, SpilledState};
 /// What a parse has read so far, for what comes after to share.
 #[derive(Default)]
 struct Reading {
-    /// Digests the caller holds already, sorted: the manifest takes these very strings rather
-    /// than copies (`Inventory::from_reader_sharing`).
-    known: Vec<Arc<str>>,
-    /// How far the manifest has come through `known`.
-    known_cursor: usize,
     /// The manifest's digests, in the order read.
     digests: Vec<Arc<str>>,
     /// Whether `digests` is in order; if not, no digest is shared.
@@ -64,25 +59,9 @@ struct Reading {
 impl Reading {
     fn manifest_digest(&mut self, text: &str) -> Arc<str> {
         self.sorted = self.digests.last().is_none_or(|last| **last < *text) && (self.sorted || self.digests.is_empty());
-        let digest = self.known(text).unwrap_or_else(|| Arc::from(text));
+        let digest: Arc<str> = Arc::from(text);
         self.digests.push(digest.clone());
         digest
-    }
-
-    /// The caller's copy of `text`, if it has one: found walking side by side while the
-    /// manifest is in order, else by a binary search.
-    fn known(&mut self, text: &str) -> Option<Arc<str>> {
-        if !self.sorted {
-            return self.known.binary_search_by(|digest| (**digest).cmp(text)).ok().map(|found| self.known[found].clone());
-        }
-        while let Some(next) = self.known.get(self.known_cursor) {
-            match (**next).cmp(text) {
-                Ordering::Less => self.known_cursor += 1,
-                Ordering::Equal => return Some(next.clone()),
-                Ordering::Greater => break,
-            }
-        }
-        None
     }
 
     fn state_digest(&mut self, text: &str) -> Arc<str> {
@@ -131,16 +110,15 @@ thread_local! {
 /// The paths of the head's state a caller keeps in memory (`Inventory::from_reader_to_commit`).
 pub type Carried = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
-/// Runs `parse` (of one inventory) with sharing on, the manifest sharing the digests of
-/// `known` (sorted, each once), and states other than the head's spilled into a file in
-/// `spill_dir` when one is given, the head's too when only what `carried` keeps of it is.
+/// Runs `parse` (of one inventory) with sharing on, and states other than the head's spilled
+/// into a file in `spill_dir` when one is given, the head's too when only what `carried` keeps
+/// of it is.
 pub(crate) fn while_reading<T>(
-    known: Vec<Arc<str>>,
     spill_dir: Option<(&std::path::Path, Option<Carried>)>,
     parse: impl FnOnce() -> serde_json::Result<T>,
 ) -> serde_json::Result<T> {
     let (spill, carried) = spill_dir.map_or((None, None), |(dir, carried)| (Some(Spill::new(dir)), carried));
-    READING.with(|reading| *reading.borrow_mut() = Some(Reading { known, spill, carried, ..Reading::default() }));
+    READING.with(|reading| *reading.borrow_mut() = Some(Reading { spill, carried, ..Reading::default() }));
     let parsed = parse();
     let reading = READING.with(|reading| reading.borrow_mut().take());
     match reading.and_then(|reading| reading.spill_failed) {
@@ -298,6 +276,10 @@ impl<'de> Visitor<'de> for SpillVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathMap, A::Error> {
         let mut count = 0;
         let mut kept = Vec::new();
+        // Whether a kept state's digests come in order, each once, as Tessera writes them: its
+        // files can then be given back by digest (`Version::carried_by_digest`).
+        let mut in_order = self.keep.is_some();
+        let mut last = String::new();
         match &self.keep {
             None => {
                 while map.next_key_seed(Spilled { list: false })?.is_some() {
@@ -308,6 +290,8 @@ impl<'de> Visitor<'de> for SpillVisitor {
             }
             Some(keep) => {
                 while let Some((digest, paths)) = map.next_entry::<String, Vec<String>>()? {
+                    in_order = in_order && (count == 0 || last < digest);
+                    last.clone_from(&digest);
                     spilling(|spill| {
                         spill.string(&digest)?;
                         paths.iter().try_for_each(|path| spill.string(path))?;
@@ -326,7 +310,12 @@ impl<'de> Visitor<'de> for SpillVisitor {
         let ended = with_reading(|reading| match reading {
             Some(Reading { spill: Some(spill), spilled, last_state_len, .. }) => {
                 *last_state_len = count;
-                spill.end().map(|state| *spilled = state)
+                spill.end().map(|state| {
+                    *spilled = state.map(|mut state| {
+                        state.in_order = in_order;
+                        state
+                    })
+                })
             }
             _ => Ok(()),
         });

@@ -27,11 +27,70 @@ pub struct SpilledState {
     file: Arc<SpillFile>,
     offset: u64,
     len: u64,
+    /// Whether its digests were read in order, each once (`sharing` notes it for the head's).
+    pub(crate) in_order: bool,
 }
 
 impl PartialEq for SpilledState {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.file, &other.file) && self.offset == other.offset && self.len == other.len
+    }
+}
+
+impl SpilledState {
+    /// Where the state's bytes are read from, a buffer at a time.
+    fn reader(&self) -> BufReader<SpillReader> {
+        BufReader::with_capacity(64 * 1024, SpillReader { file: self.file.clone(), at: self.offset, end: self.offset + self.len })
+    }
+
+    /// Whether its digests were read in order, each once: only the head's is looked at.
+    pub fn is_in_order(&self) -> bool {
+        self.in_order
+    }
+
+    /// The state read back an entry at a time, each digest with its paths; `None` when its
+    /// digests were not read in order.
+    pub(crate) fn entries_in_order(&self) -> Option<impl Iterator<Item = std::io::Result<(String, Vec<String>)>> + Send + use<>> {
+        let mut reader = self.reader();
+        let mut text = Vec::new();
+        let entries = std::iter::from_fn(move || {
+            let entry = (|| {
+                let Some(len) = read_len(&mut reader)? else { return Ok(None) };
+                let digest = read_owned(&mut reader, len, &mut text)?;
+                let mut paths = Vec::new();
+                loop {
+                    match read_len(&mut reader)? {
+                        Some(END_OF_ENTRY) => return Ok(Some((digest, paths))),
+                        Some(len) => paths.push(read_owned(&mut reader, len, &mut text)?),
+                        None => return Err(std::io::Error::other("a set-aside state ends early")),
+                    }
+                }
+            })();
+            entry.transpose()
+        });
+        self.in_order.then_some(entries)
+    }
+}
+
+/// Reads a span of a spill file, taking the file's lock for each read only: a state is read
+/// back while others are.
+struct SpillReader {
+    file: Arc<SpillFile>,
+    at: u64,
+    end: u64,
+}
+
+impl Read for SpillReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let wanted = buf.len().min(usize::try_from(self.end - self.at).unwrap_or(usize::MAX));
+        if wanted == 0 {
+            return Ok(0);
+        }
+        let mut file = self.file.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.seek(SeekFrom::Start(self.at))?;
+        let read = file.read(&mut buf[..wanted])?;
+        self.at += read as u64;
+        Ok(read)
     }
 }
 
@@ -91,16 +150,14 @@ impl Spill {
             return Ok(None);
         };
         writer.flush()?;
-        Ok(Some(SpilledState { file: file.clone(), offset: self.start, len: self.written - self.start }))
+        Ok(Some(SpilledState { file: file.clone(), offset: self.start, len: self.written - self.start, in_order: false }))
     }
 }
 
 /// Written back as the map of digests to paths it was read as, reading the file as it goes.
 impl Serialize for SpilledState {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut file = self.file.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        file.seek(SeekFrom::Start(self.offset)).map_err(S::Error::custom)?;
-        let mut reader = BufReader::with_capacity(64 * 1024, (&mut *file).take(self.len));
+        let mut reader = self.reader();
         // One entry at a time, its strings end to end in one buffer reused for the next.
         let (mut text, mut ends) = (Vec::new(), Vec::new());
         let mut map = serializer.serialize_map(None)?;
@@ -134,6 +191,13 @@ fn read_len(reader: &mut impl Read) -> std::io::Result<Option<u32>> {
         Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
         Err(err) => Err(err),
     }
+}
+
+/// The next string, through `text`, a buffer kept for the next.
+fn read_owned(reader: &mut impl Read, len: u32, text: &mut Vec<u8>) -> std::io::Result<String> {
+    text.clear();
+    read_string(reader, len, text)?;
+    String::from_utf8(text.clone()).map_err(std::io::Error::other)
 }
 
 fn read_string(reader: &mut impl Read, len: u32, text: &mut Vec<u8>) -> std::io::Result<()> {
