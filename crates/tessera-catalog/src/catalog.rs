@@ -1096,8 +1096,7 @@ impl Catalog {
         })
     }
 
-    /// As `draft_files_after`, with what a publish reads of each file: a publish reads its
-    /// draft's rows three times, and the draft and the times were a third of each row.
+    /// As `draft_files_after`, with only what a publish reads of each file.
     pub async fn draft_contents_after(&self, draft: RecordId, after: &str, limit: i64) -> Result<Vec<DraftContent>> {
         on_pool!(self, pool => {
             let sql = draft_contents_after_sql(byte_order(pool));

@@ -3,12 +3,15 @@
 //! manifest, and writes every earlier state back as it was. Each version of a dataset is a
 //! record whose files stay in the version that published it, so at 100,000 files a version
 //! each earlier state is about 10 MB parsed; in a file, it costs a few KB of buffer to read
-//! and to write back.
+//! and to write back. A new version's state given by digest (`NewVersion::by_digest`) is
+//! written into one as it is made, and the head's state, read in digest order, can be given
+//! back a batch at a time (`Version::carried_by_digest`).
 //!
 //! The file is anonymous, in a folder the caller names (on a local disk, not a RAM-backed
 //! temporary folder), and goes when the last inventory holding its states does. Each string
 //! is written as it is read, its length and then its bytes, so nothing is escaped or parsed
-//! twice: a digest, its paths, then `END_OF_ENTRY`.
+//! twice: a digest, its paths, then `END_OF_ENTRY`. A file is read back only once it is
+//! written whole: its writer and its readers share the file's position.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
