@@ -309,8 +309,10 @@ macro_rules! insert_draft_files_in_tx {
                     .push_bind(&f.updated);
             });
             if let Err(err) = insert.build().execute(&mut *$tx).await {
-                // At once, not when dropped: SQLite would keep the write lock meanwhile.
-                $tx.rollback().await?;
+                // At once, not when dropped: SQLite would keep the write lock meanwhile. What
+                // SQLite rolled back itself (at a full disk) has nothing left to roll back, and
+                // the failure to report is the first.
+                let _ = $tx.rollback().await;
                 return if is_unique_violation(&err) {
                     Err(Error::Conflict { what: "a file with that key".into() })
                 } else {
@@ -393,8 +395,8 @@ macro_rules! insert_unique_audited {
                     Ok(value)
                 }
                 Err(err) => {
-                    // At once, not when dropped: SQLite would keep the write lock meanwhile.
-                    $tx.rollback().await?;
+                    // At once, not when dropped, as `insert_draft_files_in_tx!` does.
+                    let _ = $tx.rollback().await;
                     Err(if is_unique_violation(&err) { Error::Conflict { what: $what } } else { err.into() })
                 }
             }

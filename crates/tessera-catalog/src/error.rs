@@ -14,6 +14,9 @@ pub enum Error {
     /// A change to a draft that is being published (`Catalog::begin_publishing`).
     #[error("draft {draft} is being published")]
     Publishing { draft: i64 },
+    /// The disk under the catalogue is full; the change was rolled back.
+    #[error("the catalogue's storage is full: {0}")]
+    Full(sqlx::Error),
     #[error("catalogue query failed: {0}")]
     Query(sqlx::Error),
     #[error("catalogue migration failed: {0}")]
@@ -30,6 +33,8 @@ impl From<sqlx::Error> for Error {
         match &err {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Error::Unavailable(err),
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Vanished(err),
+            // SQLITE_FULL, and PostgreSQL's disk_full.
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("13" | "53100")) => Error::Full(err),
             _ => Error::Query(err),
         }
     }

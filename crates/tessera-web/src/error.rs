@@ -82,6 +82,9 @@ impl ApiError {
                     "storage-full",
                     "the server's storage is full; the upload was removed and nothing else changed".into(),
                 ),
+                AppError::Catalog(tessera_app::CatalogError::Full(_)) => {
+                    (StatusCode::INSUFFICIENT_STORAGE, "storage-full", "the server's storage is full; nothing was changed".into())
+                }
                 // Two requests made the same thing at once, and this one came second.
                 AppError::Catalog(err @ tessera_app::CatalogError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict", err.to_string()),
                 AppError::Catalog(tessera_app::CatalogError::Vanished(_)) => (

@@ -193,3 +193,27 @@ pub(crate) fn check_paths(kind: &str, paths: &[std::path::PathBuf]) -> Value {
     assert!(output.status.success(), "{kind}: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("the checker prints JSON")
 }
+
+/// A small filesystem of its own at a test's folder, unmounted when the test ends, however it
+/// ends: where a disk fills up quickly.
+pub(crate) struct Mounted(std::path::PathBuf);
+
+impl Mounted {
+    /// Mounts a tmpfs of `size` (`4m`) at `dir`; `None`, with the reason printed, where the
+    /// test may not mount one (it needs CAP_SYS_ADMIN, which the CI machine has, as this one does).
+    pub(crate) fn small(dir: &std::path::Path, size: &str) -> Option<Self> {
+        let mounted =
+            std::process::Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir).output().ok()?;
+        if !mounted.status.success() {
+            eprintln!("skipped: cannot mount a small filesystem here: {}", String::from_utf8_lossy(&mounted.stderr));
+            return None;
+        }
+        Some(Self(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}

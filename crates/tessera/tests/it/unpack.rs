@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tessera_testkit::TestServerConfig;
 
-use crate::helpers::{Api, metadata, person, start};
+use crate::helpers::{Api, Mounted, metadata, person, start};
 
 /// Makes the test's archives in `dir` with Python's own zipfile and tarfile.
 const MAKE_ARCHIVES: &str = r#"
@@ -160,4 +160,36 @@ async fn archives_unpack_into_a_draft_and_crafted_ones_are_refused_before_anythi
     let (_, listed) = api.get(&format!("/api/records/{id}/files?size=10")).await;
     assert_eq!(listed["total"], json!(302 + 2 + 1), "{listed}");
     server.cli_ok(&["verify"]);
+}
+
+/// A catalogue whose disk fills up as an archive's entries are added refuses the unpack with
+/// 507, and the draft is as it was: the failure SQLite rolled back itself is the one reported.
+#[tokio::test]
+async fn a_full_disk_under_the_catalogue_refuses_an_unpack_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("catalogue");
+    std::fs::create_dir_all(&catalogue).unwrap();
+    let Some(_unmount) = Mounted::small(&catalogue, "6m") else { return };
+    let url = format!("sqlite:{}", catalogue.join("catalog.db").display());
+    let server = start(TestServerConfig { env: vec![("TESSERA_DATABASE_URL".into(), url)], ..TestServerConfig::default() }).await;
+    let api = person(&server, "ada@example.org", None);
+    // Far more entries than 6 MiB of rows hold.
+    let script = r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for i in range(40000):
+        z.writestr(f"readings/day-{i // 1000:02}/reading-{i:05}.csv", f"t,level\n{i},{i % 7}\n")
+"#;
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names a Python; scripts/test.sh sets it");
+    let archive = dir.path().join("many.zip");
+    let output = std::process::Command::new(python).args(["-c", script]).arg(&archive).output().expect("python runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let id = api.draft_with_files(metadata("Too many for the disk"), &[("many.zip", &std::fs::read(&archive).unwrap())]).await;
+
+    let (status, body) = api.post_empty(&format!("/api/records/{id}/draft/files/many.zip/unpack")).await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("storage is full"), "{body}");
+    // The entries' content stays in staging, named by its digest, until the hourly sweep finds
+    // that no file of the draft names it.
+    assert_eq!(keys(&api, &id).await, ["many.zip"], "the draft is as it was");
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tessera_testkit::{TestServer, TestServerConfig, fresh_postgres};
 use tokio::io::AsyncWriteExt;
 
-use crate::helpers::{Api, metadata, person, start};
+use crate::helpers::{Api, Mounted, metadata, person, start};
 
 /// Bytes that differ at every offset, so a piece written at the wrong place shows.
 fn content(size: usize) -> Vec<u8> {
@@ -541,28 +541,13 @@ async fn tessera_deposit_sends_many_small_files_as_one_bundle_the_server_unpacks
     assert!(downloaded == large);
 }
 
-/// Unmounts a test's small filesystem when the test ends, however it ends.
-struct Mounted(std::path::PathBuf);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 #[tokio::test]
 async fn a_full_disk_fails_only_the_upload_that_filled_it_and_frees_its_space() {
     // Staging on a 4 MiB filesystem of its own, where it fills up quickly.
     let dir = tempfile::tempdir().unwrap();
     let staging = dir.path().join("staging");
     std::fs::create_dir_all(&staging).unwrap();
-    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"]).arg(&staging).output().unwrap();
-    if !mounted.status.success() {
-        // Mounting needs CAP_SYS_ADMIN; the CI machine has it, as this one does.
-        eprintln!("skipped: cannot mount a small filesystem here: {}", String::from_utf8_lossy(&mounted.stderr));
-        return;
-    }
-    let _unmount = Mounted(staging.clone());
+    let Some(_unmount) = Mounted::small(&staging, "4m") else { return };
     let config = TestServerConfig { env: vec![("TESSERA_STAGING_DIR".into(), staging.to_str().unwrap().into())], ..Default::default() };
     let server = start(config).await;
     let api = person(&server, "ada@example.org", None);
