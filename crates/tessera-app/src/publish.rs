@@ -190,7 +190,7 @@ impl Tessera {
             let catalog = catalog.clone();
             async move {
                 let Some(after) = after else { return Ok(None) };
-                let page = catalog.draft_contents_after(id, &after, FILES_PAGE).await.map_err(std::io::Error::other)?;
+                let page = catalog.draft_files_after(id, &after, FILES_PAGE).await.map_err(std::io::Error::other)?;
                 let next = page.last().map(|last| last.key.clone());
                 let entries = page
                     .into_iter()

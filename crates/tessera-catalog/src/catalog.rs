@@ -14,8 +14,8 @@ use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{
-    ContentKey, DeletedFileRow, DownloadRow, DraftContent, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow,
-    RecordStats, UploadRow,
+    ContentKey, DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow, RecordStats,
+    UploadRow,
 };
 use crate::{Error, Result};
 
@@ -443,19 +443,6 @@ macro_rules! draft_row {
     };
 }
 
-macro_rules! draft_content {
-    ($row:expr) => {
-        DraftContent {
-            key: $row.try_get("key")?,
-            status: $row.try_get("status")?,
-            size: $row.try_get("size")?,
-            md5: $row.try_get("md5")?,
-            sha512: $row.try_get("sha512")?,
-            staged: $row.try_get("staged")?,
-        }
-    };
-}
-
 macro_rules! draft_file_row {
     ($row:expr) => {
         DraftFileRow {
@@ -593,9 +580,9 @@ mod policies;
 mod retention;
 mod uploads;
 
-/// A file of `draft` as the record published from it has it, its content stored at `content_key`.
-fn published_file(draft: RecordId, file: DraftContent, content_key: &ContentKey<'_>) -> Result<FileRow> {
-    let unstored = |what: &str| Error::Rows(std::io::Error::other(format!("file '{}' of draft {draft} {what}", file.key)));
+/// A draft's file as the record published from it has it, its content stored at `content_key`.
+fn published_file(file: DraftFileRow, content_key: &ContentKey<'_>) -> Result<FileRow> {
+    let unstored = |what: &str| Error::Rows(std::io::Error::other(format!("file '{}' of draft {} {what}", file.key, file.draft_id)));
     let (Some(md5), Some(sha512), "completed") = (&file.md5, &file.sha512, file.status.as_str()) else {
         return Err(unstored("was never committed"));
     };
@@ -608,13 +595,6 @@ fn published_file(draft: RecordId, file: DraftContent, content_key: &ContentKey<
 fn draft_files_after_sql(bytes: &str) -> String {
     format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
 }
-
-/// `draft_contents_after`'s query, as `draft_files_after_sql`.
-fn draft_contents_after_sql(bytes: &str) -> String {
-    format!("SELECT {DRAFT_CONTENT_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
-}
-
-const DRAFT_CONTENT_COLUMNS: &str = "key, status, size, md5, sha512, staged";
 
 pub(crate) const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
 const RECORD_COLUMNS: &str = "id, parent_id, version_index, owner_id, org_id, ocfl_version, doc, created, updated";
@@ -1085,25 +1065,16 @@ impl Catalog {
 
     /// At most `limit` of a draft's committed files in order of digest, then key, after the
     /// digest and key of `after` (from the first when `None`), as a publish stores them.
-    pub async fn draft_files_by_digest(&self, draft: RecordId, after: Option<(&str, &str)>, limit: i64) -> Result<Vec<DraftContent>> {
+    pub async fn draft_files_by_digest(&self, draft: RecordId, after: Option<(&str, &str)>, limit: i64) -> Result<Vec<DraftFileRow>> {
         on_pool!(self, pool => {
             let bytes = byte_order(pool);
             let sql = format!(
-                "SELECT {DRAFT_CONTENT_COLUMNS} FROM draft_files WHERE draft_id = $1 AND status = 'completed' \
+                "SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND status = 'completed' \
                  AND (sha512{bytes}, key{bytes}) > ($2, $3) ORDER BY sha512{bytes}, key{bytes} LIMIT $4"
             );
             let (sha512, key) = after.unwrap_or_default();
             let rows = sqlx::query(&sql).bind(draft.0).bind(sha512).bind(key).bind(limit).fetch(pool);
-            Ok(map_rows!(rows, |row| draft_content!(row)))
-        })
-    }
-
-    /// As `draft_files_after`, with only what a publish reads of each file.
-    pub async fn draft_contents_after(&self, draft: RecordId, after: &str, limit: i64) -> Result<Vec<DraftContent>> {
-        on_pool!(self, pool => {
-            let sql = draft_contents_after_sql(byte_order(pool));
-            let rows = sqlx::query(&sql).bind(draft.0).bind(after).bind(limit).fetch(pool);
-            Ok(map_rows!(rows, |row| draft_content!(row)))
+            Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }
 
@@ -1243,16 +1214,16 @@ impl Catalog {
                         _ => None,
                     }) {
                         // In key order as bytes, a page at a time: each file's place is counted.
-                        let sql = draft_contents_after_sql(byte_order(pool));
+                        let sql = draft_files_after_sql(byte_order(pool));
                         let (mut after, mut ordinal) = (String::new(), 0_i64);
                         loop {
-                            let page: Vec<DraftContent> = map_rows!(
+                            let page: Vec<DraftFileRow> = map_rows!(
                                 sqlx::query(&sql).bind(draft.0).bind(&after).bind(INSERT_BATCH as i64).fetch(&mut *tx),
-                                |row| draft_content!(row)
+                                |row| draft_file_row!(row)
                             );
                             let Some(last) = page.last() else { break };
                             after.clone_from(&last.key);
-                            let batch = page.into_iter().map(|file| published_file(draft, file, content_key)).collect::<Result<Vec<FileRow>>>()?;
+                            let batch = page.into_iter().map(|file| published_file(file, content_key)).collect::<Result<Vec<FileRow>>>()?;
                             let chunk: Vec<(i64, &FileRow, i64)> = batch.iter().zip(ordinal..).map(|(f, n)| (id, f, n)).collect();
                             ordinal += chunk.len() as i64;
                             insert_record_files_in_tx!(tx, &chunk);

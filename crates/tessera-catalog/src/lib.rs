@@ -9,10 +9,10 @@ pub use catalog::{Catalog, Engine, OaiRange};
 pub use error::Error;
 pub use memo::MEMO_AGE;
 pub use rows::{
-    AccessRequestRow, CheckRow, CommunityRow, ContentKey, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftContent, DraftFileRow,
-    DraftRow, FileRow, GrantRow, HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow,
-    PolicyVersionRow, Present, Published, RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow,
-    SessionRow, TakedownRow, TokenRow, UploadRow, UserRow,
+    AccessRequestRow, CheckRow, CommunityRow, ContentKey, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow,
+    GrantRow, HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, Present,
+    Published, RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow,
+    TokenRow, UploadRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -70,17 +70,6 @@ pub struct DraftFileRow {
     pub updated: String,
 }
 
-/// What a publish reads of a draft's file: its row without the draft and the times.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DraftContent {
-    pub key: String,
-    pub status: String,
-    pub size: Option<i64>,
-    pub md5: Option<String>,
-    pub sha512: Option<String>,
-    pub staged: bool,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordRow {
     pub id: RecordId,
