@@ -12,9 +12,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::TryStreamExt;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde_json::json;
-use tessera_catalog::{DeletedFileRow, FileRow, Present, Published, RecordFiles, RecordRow};
+use tessera_catalog::{DeletedFileRow, FileRow, Placements, Present, Published, RecordFiles, RecordRow};
 use tessera_domain::audit::AuditEntry;
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{ParentId, Problem, RecordId};
@@ -167,11 +168,15 @@ impl Tessera {
             let event = Event::new("access-changed", subject.user, format!("record {id}")).dataset(row.parent_id);
             audit.push(self.entry(event.detail(json!({"before": before, "after": published.access}))));
         }
-        // The file rows are the draft's, copied a page at a time as they are written, each with
-        // where the new version stores its content.
+        // The file rows are the draft's, copied in the catalogue, each with where the new
+        // version stores its content: read in digest order from the inventory set aside.
         let root = object_root(&inventory.id);
-        let content_key = |sha512: &str| inventory.content_path(sha512).map(|path| format!("{root}/{path}"));
-        let files = RecordFiles { present: Present::FromDraft { draft: id, content_key: &content_key }, deleted: &deleted };
+        let own_files = format!("{id}/files/");
+        let placed = inventory.head_content(move |path: &str| path.starts_with(&own_files));
+        let placements = Placements::new(Box::pin(
+            placed.map_ok(move |batch| batch.into_iter().map(|(sha512, path)| (sha512, format!("{root}/{path}"))).collect()),
+        ));
+        let files = RecordFiles { present: Present::FromDraft { draft: id, placements: &placements }, deleted: &deleted };
         self.catalog.apply_published(&record, files_changed.then_some(files), Some(id), &sets, audit).await?;
         tracing::info!(record = id.0, parent = row.parent_id.0, ocfl_version = inventory.head, "published");
         drop(inventory);

@@ -14,7 +14,7 @@ use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 
 use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{
-    ContentKey, DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Present, Published, RecordFiles, RecordRow, RecordStats,
+    DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Placements, Present, Published, RecordFiles, RecordRow, RecordStats,
     UploadRow,
 };
 use crate::{Error, Result};
@@ -288,6 +288,47 @@ macro_rules! insert_record_files_in_tx {
                 .push_bind(ordinal);
         });
         insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *$tx).await?;
+    }};
+}
+
+/// Copies draft `$draft`'s files into record `$id`'s rows inside the transaction `$tx`, each
+/// with the storage key `$placements` gives its SHA-512, and its place in key order as bytes
+/// (`$bytes`, `BeginWrite::BYTE_ORDER`): the placements go into a table of their own, and the
+/// rows are copied in one statement, never read out. A file not committed or not placed
+/// refuses the copy.
+macro_rules! copy_draft_files_in_tx {
+    ($tx:expr, $id:expr, $draft:expr, $placements:expr, $bytes:expr) => {{
+        let (id, draft, placements): (i64, RecordId, &Placements) = ($id, $draft, $placements);
+        let mut batches = placements
+            .take()
+            .ok_or_else(|| Error::Rows(std::io::Error::other(format!("the placements of draft {draft} were read already"))))?;
+        while let Some(batch) = futures::TryStreamExt::try_next(&mut batches).await.map_err(Error::Rows)? {
+            for chunk in batch.chunks(INSERT_BATCH) {
+                let mut insert = QueryBuilder::new("INSERT INTO draft_placements (draft_id, sha512, content_key) ");
+                insert.push_values(chunk, |mut b, (sha512, content_key)| {
+                    b.push_bind(draft.0).push_bind(&**sha512).push_bind(content_key);
+                });
+                insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *$tx).await?;
+            }
+        }
+        let committed = "d.status = 'completed' AND d.md5 IS NOT NULL AND d.sha512 IS NOT NULL";
+        let refused = format!(
+            "SELECT d.key, {committed} AS committed FROM draft_files d WHERE d.draft_id = $1 AND NOT ({committed} \
+             AND EXISTS (SELECT 1 FROM draft_placements p WHERE p.draft_id = d.draft_id AND p.sha512 = d.sha512)) LIMIT 1"
+        );
+        if let Some(row) = sqlx::query(&refused).bind(draft.0).fetch_optional(&mut *$tx).await? {
+            let (key, committed): (String, bool) = (row.try_get("key")?, row.try_get("committed")?);
+            let what = if committed { "is not in storage" } else { "was never committed" };
+            return Err(Error::Rows(std::io::Error::other(format!("file '{key}' of draft {draft} {what}"))));
+        }
+        let copy = format!(
+            "INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) \
+             SELECT $1, d.key, COALESCE(d.size, 0), d.md5, d.sha512, p.content_key, ROW_NUMBER() OVER (ORDER BY d.key{}) - 1 \
+             FROM draft_files d JOIN draft_placements p ON p.draft_id = d.draft_id AND p.sha512 = d.sha512 WHERE d.draft_id = $2",
+            $bytes
+        );
+        sqlx::query(&copy).bind(id).bind(draft.0).execute(&mut *$tx).await?;
+        sqlx::query("DELETE FROM draft_placements WHERE draft_id = $1").bind(draft.0).execute(&mut *$tx).await?;
     }};
 }
 
@@ -581,16 +622,6 @@ mod retention;
 mod uploads;
 
 /// A draft's file as the record published from it has it, its content stored at `content_key`.
-fn published_file(file: DraftFileRow, content_key: &ContentKey<'_>) -> Result<FileRow> {
-    let unstored = |what: &str| Error::Rows(std::io::Error::other(format!("file '{}' of draft {} {what}", file.key, file.draft_id)));
-    let (Some(md5), Some(sha512), "completed") = (&file.md5, &file.sha512, file.status.as_str()) else {
-        return Err(unstored("was never committed"));
-    };
-    let content_key = content_key(sha512).ok_or_else(|| unstored("is not in storage"))?;
-    let (md5, sha512) = (md5.clone(), sha512.as_str().into());
-    Ok(FileRow { key: file.key, size: file.size.unwrap_or(0), md5, sha512, content_key })
-}
-
 /// `draft_files_after`'s query, with what makes keys compare as bytes (`BeginWrite::BYTE_ORDER`).
 fn draft_files_after_sql(bytes: &str) -> String {
     format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
@@ -658,7 +689,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 32] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 33] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -691,6 +722,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 32] = [
     migration!(30, "draft totals", "0030_draft_totals.sql"),
     migration!(31, "drafts publishing", "0031_drafts_publishing.sql"),
     migration!(32, "draft files by digest", "0032_draft_files_by_digest.sql"),
+    migration!(33, "draft placements", "0033_draft_placements.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -1209,25 +1241,11 @@ impl Catalog {
                     for chunk in numbered(&at_hand, |a, b| a.key.cmp(&b.key)).chunks(INSERT_BATCH) {
                         insert_record_files_in_tx!(tx, chunk);
                     }
-                    for (id, draft, content_key) in with_files.iter().filter_map(|(id, files)| match files.present {
-                        Present::FromDraft { draft, content_key } => Some((*id, draft, content_key)),
+                    for (id, draft, placements) in with_files.iter().filter_map(|(id, files)| match files.present {
+                        Present::FromDraft { draft, placements } => Some((*id, draft, placements)),
                         _ => None,
                     }) {
-                        // In key order as bytes, a page at a time: each file's place is counted.
-                        let sql = draft_files_after_sql(byte_order(pool));
-                        let (mut after, mut ordinal) = (String::new(), 0_i64);
-                        loop {
-                            let page: Vec<DraftFileRow> = map_rows!(
-                                sqlx::query(&sql).bind(draft.0).bind(&after).bind(INSERT_BATCH as i64).fetch(&mut *tx),
-                                |row| draft_file_row!(row)
-                            );
-                            let Some(last) = page.last() else { break };
-                            after.clone_from(&last.key);
-                            let batch = page.into_iter().map(|file| published_file(file, content_key)).collect::<Result<Vec<FileRow>>>()?;
-                            let chunk: Vec<(i64, &FileRow, i64)> = batch.iter().zip(ordinal..).map(|(f, n)| (id, f, n)).collect();
-                            ordinal += chunk.len() as i64;
-                            insert_record_files_in_tx!(tx, &chunk);
-                        }
+                        copy_draft_files_in_tx!(tx, id, draft, placements, byte_order(pool));
                     }
                     // Tombstones are listed by deletion, then key.
                     let deleted: Vec<(i64, &[DeletedFileRow])> = with_files.iter().map(|(id, files)| (*id, files.deleted)).collect();

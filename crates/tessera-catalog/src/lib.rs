@@ -9,8 +9,8 @@ pub use catalog::{Catalog, Engine, OaiRange};
 pub use error::Error;
 pub use memo::MEMO_AGE;
 pub use rows::{
-    AccessRequestRow, CheckRow, CommunityRow, ContentKey, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow,
-    GrantRow, HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, PolicyVersionRow, Present,
+    AccessRequestRow, CheckRow, CommunityRow, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow, GrantRow,
+    HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, Placements, PolicyVersionRow, Present,
     Published, RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow,
     TokenRow, UploadRow, UserRow,
 };

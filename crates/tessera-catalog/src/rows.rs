@@ -214,14 +214,28 @@ impl<'a> RecordFiles<'a> {
 pub enum Present<'a> {
     /// Rows at hand, in any order.
     Rows(&'a [FileRow]),
-    /// The committed files of the draft the record is published from, copied a page at a time
-    /// in the transaction that publishes it, each with the storage key `content_key` gives
-    /// its SHA-512. All are committed and all are stored, or nothing is written.
-    FromDraft { draft: RecordId, content_key: &'a ContentKey<'a> },
+    /// The committed files of the draft the record is published from, copied in the
+    /// transaction that publishes it, each with the storage key `placements` gives its
+    /// SHA-512. All are committed and all are placed, or nothing is written.
+    FromDraft { draft: RecordId, placements: &'a Placements },
 }
 
-/// The storage key of content by its SHA-512, or `None` when it is not stored.
-pub type ContentKey<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
+/// Where content is stored, by SHA-512: batches of (SHA-512, storage key), each SHA-512 once,
+/// in any order. Read once, by the publish they are given to.
+pub struct Placements(std::sync::Mutex<Option<PlacementBatches>>);
+
+type PlacementBatches = futures::stream::BoxStream<'static, std::io::Result<Vec<(std::sync::Arc<str>, String)>>>;
+
+impl Placements {
+    pub fn new(batches: PlacementBatches) -> Self {
+        Self(std::sync::Mutex::new(Some(batches)))
+    }
+
+    /// The batches, the first time they are asked for.
+    pub(crate) fn take(&self) -> Option<PlacementBatches> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+    }
+}
 
 impl std::fmt::Debug for Present<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

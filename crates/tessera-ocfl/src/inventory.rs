@@ -13,7 +13,7 @@ use crate::spill::SpilledState;
 // A manifest and each state is a `PathMap`, sorted, which keeps the serialised inventory
 // deterministic, and compact; a parsed inventory shares its digests and paths (`sharing`).
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inventory {
     pub id: String,
@@ -24,12 +24,44 @@ pub struct Inventory {
     pub head: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_directory: Option<String>,
+    /// All of it, but when it is `spilled_manifest`: then only the entries of the digests that
+    /// the states held in memory name.
     #[serde(deserialize_with = "sharing::manifest")]
     pub manifest: PathMap,
     #[serde(deserialize_with = "sharing::versions")]
     pub versions: BTreeMap<String, Version>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fixity: Option<BTreeMap<String, PathMap>>,
+    /// Where the manifest is, when it is held in a file: in an inventory read to commit on, and
+    /// in the one such a commit makes, or one that comes by digest (`NewVersion::by_digest`).
+    /// Written back from there; walked in digest order by the next commit.
+    #[serde(skip)]
+    pub spilled_manifest: Option<SpilledState>,
+}
+
+/// The fields in the order OCFL's examples give them; the manifest from its file when it is
+/// spilled.
+impl Serialize for Inventory {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = 6 + usize::from(self.content_directory.is_some()) + usize::from(self.fixity.is_some());
+        let mut inventory = serializer.serialize_struct("Inventory", fields)?;
+        inventory.serialize_field("id", &self.id)?;
+        inventory.serialize_field("type", &self.kind)?;
+        inventory.serialize_field("digestAlgorithm", &self.digest_algorithm)?;
+        inventory.serialize_field("head", &self.head)?;
+        if let Some(directory) = &self.content_directory {
+            inventory.serialize_field("contentDirectory", directory)?;
+        }
+        match &self.spilled_manifest {
+            Some(spilled) => inventory.serialize_field("manifest", spilled)?,
+            None => inventory.serialize_field("manifest", &self.manifest)?,
+        }
+        inventory.serialize_field("versions", &self.versions)?;
+        if let Some(fixity) = &self.fixity {
+            inventory.serialize_field("fixity", fixity)?;
+        }
+        inventory.end()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -82,27 +114,64 @@ pub struct User {
 impl Inventory {
     /// Reads an inventory, holding each digest once and most paths once (see `sharing`).
     pub fn from_json(bytes: &[u8]) -> serde_json::Result<Inventory> {
-        sharing::while_reading(None, || serde_json::from_slice(bytes))
+        sharing::while_reading(None, || serde_json::from_slice(bytes)).map(|(inventory, _)| inventory)
     }
 
     /// Reads an inventory as `from_json` does, from bytes as they come.
     pub fn from_reader(reader: impl std::io::Read) -> serde_json::Result<Inventory> {
-        sharing::while_reading(None, || serde_json::from_reader(reader))
+        sharing::while_reading(None, || serde_json::from_reader(reader)).map(|(inventory, _)| inventory)
     }
 
-    /// Reads an inventory to commit a new version on, as `from_reader` does but with every
-    /// state other than the head's set aside in a file in `spill_dir` (`Version::spilled`) and
-    /// written back from there: a commit needs only the head's state and the manifest.
+    /// Reads an inventory to commit a new version on, as `from_reader` does but with the
+    /// manifest and every state other than the head's set aside in a file in `spill_dir`
+    /// (`spilled_manifest`, `Version::spilled`) and written back from there: a commit needs
+    /// only the head's state, and walks the manifest in digest order. Of the manifest, the
+    /// entries of the head's digests are held (`manifest`); a manifest not written in digest
+    /// order is held whole.
     /// With `carried`, the head's state is set aside too, and only the paths `carried` says
     /// yes to are kept in its `state`: those the new version carries, when the caller gives
-    /// the rest itself. Tessera writes `head` before `versions`; an inventory that does not is
-    /// read whole.
+    /// the rest itself. Tessera writes `head` before the manifest and the versions; an
+    /// inventory that does not is read whole.
     pub fn from_reader_to_commit(
         reader: impl std::io::Read,
         spill_dir: &std::path::Path,
         carried: Option<Carried>,
     ) -> serde_json::Result<Inventory> {
-        sharing::while_reading(Some((spill_dir, carried)), || serde_json::from_reader(reader))
+        let (mut inventory, spilled): (Inventory, _) =
+            sharing::while_reading(Some((spill_dir, carried)), || serde_json::from_reader(reader))?;
+        if let Some(spilled) = spilled {
+            inventory.hold_manifest_of_held_states(spilled).map_err(serde_json::Error::io)?;
+        }
+        Ok(inventory)
+    }
+
+    /// Holds the entries of the spilled manifest that the held states name; the whole of it
+    /// when it was not written in digest order, which the next commit could not walk.
+    fn hold_manifest_of_held_states(&mut self, spilled: SpilledState) -> std::io::Result<()> {
+        let Some(entries) = spilled.entries_in_order() else {
+            let entries = spilled.entries().map(|entry| entry.map(|(digest, paths)| (digest.into(), paths_of(paths))));
+            self.manifest = PathMap::from_entries(entries.collect::<std::io::Result<_>>()?);
+            return Ok(());
+        };
+        let mut wanted: Vec<&Arc<str>> = self.versions.values().flat_map(|v| v.state.keys()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut held = Vec::with_capacity(wanted.len());
+        let mut wanted = wanted.into_iter().peekable();
+        for entry in entries {
+            if wanted.peek().is_none() {
+                break;
+            }
+            let (digest, paths) = entry?;
+            // A digest the manifest lacks is passed over: validation reports it.
+            while wanted.next_if(|want| ***want < *digest).is_some() {}
+            if let Some(want) = wanted.next_if(|want| ***want == *digest) {
+                held.push((want.clone(), paths_of(paths)));
+            }
+        }
+        self.manifest = PathMap::from_entries(held);
+        self.spilled_manifest = Some(spilled);
+        Ok(())
     }
 
     pub fn head_number(&self) -> u32 {
@@ -142,10 +211,12 @@ impl Inventory {
             manifest: self.manifest.filtered(|digest| referenced.contains(&**digest)),
             versions,
             fixity: None,
+            spilled_manifest: None,
         }
     }
 
-    /// Where the content with `digest` is stored, relative to the object root.
+    /// Where the content with `digest` is stored, relative to the object root. Of a spilled
+    /// manifest, only content the states held in memory name is found.
     pub fn content_path(&self, digest: &str) -> Option<&str> {
         self.manifest.get(digest).and_then(<[_]>::first).map(|path| &**path)
     }
@@ -170,6 +241,11 @@ impl Version {
     pub fn digest_of(&self, logical_path: &str) -> Option<&str> {
         self.files().find(|(path, _)| *path == logical_path).map(|(_, digest)| digest)
     }
+}
+
+/// A list of paths read back from a spill.
+pub(crate) fn paths_of(paths: Vec<String>) -> Paths {
+    paths.into_iter().map(Arc::from).collect::<Vec<Arc<str>>>().into()
 }
 
 /// The inventory as it stood at version `number` (see `Inventory::truncated`), written from the
@@ -300,8 +376,9 @@ mod tests {
         assert_eq!(inventory, serde_json::from_str(&json).unwrap(), "read the same");
     }
 
-    /// Read to commit on, an inventory keeps only the head's state in memory; the others are
-    /// in a file, and it is written back exactly as the same inventory read whole.
+    /// Read to commit on, an inventory keeps only the head's state in memory, and the entries of
+    /// its digests in the manifest; the rest is in a file, and it is written back exactly as the
+    /// same inventory read whole.
     #[test]
     fn states_before_the_heads_are_set_aside_and_written_back_as_they_were() {
         let (a, b, c) = ("a".repeat(128), "b".repeat(128), "c".repeat(128));
@@ -315,21 +392,24 @@ mod tests {
             state(&[]),
             state(&[(&a, &["3/files/a.csv"]), (&c, &["3/record.json"])]),
         ];
-        let manifest = format!(r#""{a}": ["v1/content/a"], "{b}": ["v1/content/b"], "{c}": ["v3/content/c"]"#);
-        let json = |head_first: bool| {
+        let entries = [format!(r#""{a}": ["v1/content/a"]"#), format!(r#""{b}": ["v1/content/b"]"#), format!(r#""{c}": ["v3/content/c"]"#)];
+        let in_order = entries.join(", ");
+        let json_with = |head_first: bool, manifest: &str| {
             let versions = format!(r#""versions": {{"v1": {}, "v2": {}, "v3": {}}}"#, versions[0], versions[1], versions[2]);
             let (before, after) = if head_first { (r#""head": "v3","#, "") } else { ("", r#", "head": "v3""#) };
             format!(
                 r#"{{"id": "o", "type": "https://ocfl.io/1.1/spec/#inventory", "digestAlgorithm": "sha512", {before} "manifest": {{{manifest}}}, {versions}{after}}}"#
             )
         };
+        let json = |head_first: bool| json_with(head_first, &in_order);
         let dir = tempfile::tempdir().unwrap();
         let whole = Inventory::from_json(json(true).as_bytes()).unwrap();
         let read = Inventory::from_reader_to_commit(json(true).as_bytes(), dir.path(), None).unwrap();
         let spilled: Vec<bool> = read.versions.values().map(|v| v.spilled.is_some()).collect();
         assert_eq!(spilled, [true, true, false]);
         assert!(read.versions["v1"].state.is_empty() && read.versions["v3"].state == whole.versions["v3"].state);
-        assert_eq!(read.manifest, whole.manifest);
+        assert!(read.spilled_manifest.is_some());
+        assert_eq!(read.manifest, whole.manifest.filtered(|digest| **digest != *b), "the head's content is held");
         assert_eq!(serde_json::to_string_pretty(&read).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
         // Written back a second time, and alongside a new version, the same.
         assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&whole).unwrap());
@@ -340,7 +420,13 @@ mod tests {
         let head: Vec<(&str, &str)> = carried.versions["v3"].files().collect();
         assert_eq!(head, [("3/record.json", c.as_str())]);
         assert!(Arc::ptr_eq(carried.versions["v3"].state.keys().next().unwrap(), carried.manifest.get_key_value(&c).unwrap().0));
+        assert_eq!(carried.manifest.len(), 1, "only the content of what is kept is held");
         assert_eq!(serde_json::to_string_pretty(&carried).unwrap(), serde_json::to_string_pretty(&whole).unwrap());
+        // A manifest out of digest order, which a commit could not walk, is held whole.
+        let reversed: Vec<String> = entries.iter().rev().cloned().collect();
+        let unordered = Inventory::from_reader_to_commit(json_with(true, &reversed.join(", ")).as_bytes(), dir.path(), None).unwrap();
+        assert!(unordered.spilled_manifest.is_none() && unordered.versions["v1"].spilled.is_some());
+        assert_eq!(unordered.manifest, whole.manifest);
         // An inventory that names its head after its versions is read whole.
         let late = Inventory::from_reader_to_commit(json(false).as_bytes(), dir.path(), None).unwrap();
         assert!(late.versions.values().all(|v| v.spilled.is_none()));

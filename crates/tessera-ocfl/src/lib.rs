@@ -3,6 +3,7 @@
 mod error;
 mod inventory;
 mod layout;
+mod manifest;
 mod pathmap;
 mod repo;
 mod sharing;

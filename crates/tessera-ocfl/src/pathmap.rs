@@ -97,6 +97,11 @@ impl PathMap {
         Self { entries }
     }
 
+    /// The entries, in digest order.
+    pub(crate) fn into_entries(self) -> Vec<(Arc<str>, Paths)> {
+        self.entries
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -156,29 +161,6 @@ impl PathMap {
             *paths = kept.into();
             any
         });
-    }
-
-    /// Adds entries for digests the map does not have, given in any order.
-    pub fn extend_new(&mut self, mut added: Vec<(Arc<str>, Paths)>) {
-        if added.is_empty() {
-            return;
-        }
-        added.sort_by(|a, b| a.0.cmp(&b.0));
-        let old = std::mem::take(&mut self.entries);
-        let mut merged = Vec::with_capacity(old.len() + added.len());
-        let (mut old, mut added) = (old.into_iter().peekable(), added.into_iter().peekable());
-        loop {
-            let take_old = match (old.peek(), added.peek()) {
-                (Some(a), Some(b)) => a.0 <= b.0,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let next = if take_old { old.next() } else { added.next() };
-            merged.extend(next);
-        }
-        merged.dedup_by(|later, kept| later.0 == kept.0);
-        self.entries = merged;
     }
 }
 
@@ -259,13 +241,5 @@ mod tests {
         map.retain_paths(|_, path| **path != *"drop");
         assert_eq!(map.len(), 1);
         assert!(matches!(map.values().next(), Some(Paths::One(path)) if **path == *"keep"));
-    }
-
-    #[test]
-    fn new_entries_merge_in_order() {
-        let mut map: PathMap = [(text("b"), vec![text("b")]), (text("d"), vec![text("d")])].into_iter().collect();
-        map.extend_new(vec![(text("e"), Paths::One(text("e"))), (text("a"), Paths::One(text("a"))), (text("c"), Paths::One(text("c")))]);
-        assert_eq!(map.keys().map(|d| &**d).collect::<String>(), "abcde");
-        assert_eq!(map.get("d").unwrap(), [text("d")], "a digest the map has keeps its paths");
     }
 }

@@ -18,11 +18,12 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::inventory::{Inventory, PathMap, Paths, Truncated, User, Version, version_number};
 use crate::layout::{self, OBJECT_NAMASTE};
+use crate::manifest::NewManifest;
 use crate::sharing::Carried;
 use crate::spill::{Spill, SpilledState};
 use crate::{Error, INVENTORY_TYPE, Result};
 
-/// Files `Version::carried_by_digest` gives at once.
+/// Files `Version::carried_by_digest` and `Inventory::head_content` give at once.
 const CARRIED_BATCH: usize = 1000;
 
 /// Local files a commit stores at once: enough that a store syncs thousands together, few
@@ -96,8 +97,8 @@ pub struct ByDigest {
     pub spill_dir: PathBuf,
 }
 
-/// Batches of logical paths and their content (`ByDigest`).
-pub type Batches = BoxStream<'static, std::io::Result<Vec<(Arc<str>, FileSource)>>>;
+/// Batches of logical paths and their content (`ByDigest`), or of other pairs.
+pub type Batches<T = (Arc<str>, FileSource)> = BoxStream<'static, std::io::Result<Vec<T>>>;
 
 impl std::fmt::Debug for ByDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,33 +122,18 @@ impl Version {
     /// `NewVersion::by_digest`; `None` when the state is held, or was not read in digest order.
     pub fn carried_by_digest(&self, keep: impl Fn(&str) -> bool + Send + 'static) -> Option<Batches> {
         let entries = self.spilled.as_ref()?.entries_in_order()?;
-        let (batches, received) = tokio::sync::mpsc::channel(2);
-        tokio::task::spawn_blocking(move || {
-            let mut batch = Vec::with_capacity(CARRIED_BATCH);
-            for entry in entries {
-                let (digest, paths) = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        let _ = batches.blocking_send(Err(err));
-                        return;
-                    }
-                };
-                let digest: Arc<str> = digest.into();
-                for path in paths.into_iter().filter(|path| keep(path)) {
-                    batch.push((path.into(), FileSource::Existing { sha512: digest.clone() }));
+        let files = entries.flat_map(move |entry| {
+            let files: Vec<std::io::Result<(Arc<str>, FileSource)>> = match entry {
+                Ok((digest, paths)) => {
+                    let digest: Arc<str> = digest.into();
+                    let kept = paths.into_iter().filter(|path| keep(path));
+                    kept.map(|path| Ok((path.into(), FileSource::Existing { sha512: digest.clone() }))).collect()
                 }
-                if batch.len() >= CARRIED_BATCH
-                    && batches.blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(CARRIED_BATCH)))).is_err()
-                {
-                    return;
-                }
-            }
-            let _ = batches.blocking_send(Ok(batch));
+                Err(err) => vec![Err(err)],
+            };
+            files
         });
-        Some(Box::pin(futures::stream::unfold(
-            received,
-            |mut received| async move { received.recv().await.map(|batch| (batch, received)) },
-        )))
+        Some(in_batches(files))
     }
 
     /// The version's files as the state of a new version that keeps them as they are.
@@ -156,6 +142,101 @@ impl Version {
             .iter()
             .flat_map(|(digest, paths)| paths.iter().map(|path| (path.clone(), FileSource::Existing { sha512: digest.clone() })))
     }
+}
+
+impl Inventory {
+    /// Where the content of the head's files that `keep` says yes to is stored, relative to
+    /// the object root: each digest once with its content path, in digest order a batch at a
+    /// time, read from where the head's state and the manifest were set aside if they were.
+    pub fn head_content(&self, keep: impl Fn(&str) -> bool + Send + 'static) -> Batches<(Arc<str>, Arc<str>)> {
+        let Some(head) = self.head_version() else { return in_batches(std::iter::empty()) };
+        let Some(spilled) = &head.spilled else {
+            // Held, the head's digests are in the manifest held, whole or in part.
+            let content = head.state.iter().filter(|(_, paths)| paths.iter().any(|path| keep(path))).map(|(digest, _)| {
+                let path = self.content_path(digest).ok_or_else(|| std::io::Error::other(format!("no content with digest {digest}")))?;
+                Ok((digest.clone(), Arc::from(path)))
+            });
+            return in_batches(content.collect::<Vec<_>>().into_iter());
+        };
+        let out_of_order = || std::io::Error::other("a state set aside is not in digest order");
+        let Some(entries) = spilled.entries_in_order() else { return in_batches(std::iter::once(Err(out_of_order()))) };
+        let mut manifest = match &self.spilled_manifest {
+            Some(manifest) => match manifest.entries_in_order() {
+                Some(entries) => ContentPaths::Spilled { entries, next: None },
+                None => return in_batches(std::iter::once(Err(out_of_order()))),
+            },
+            None => ContentPaths::Held(self.manifest.clone()),
+        };
+        let content = entries.filter_map(move |entry| {
+            let found = entry.and_then(|(digest, paths)| {
+                if !paths.iter().any(|path| keep(path)) {
+                    return Ok(None);
+                }
+                let path = manifest.of(&digest)?.ok_or_else(|| std::io::Error::other(format!("no content with digest {digest}")))?;
+                Ok(Some((Arc::from(digest), path)))
+            });
+            found.transpose()
+        });
+        in_batches(content)
+    }
+}
+
+/// Where content is stored, found in a manifest held or, by digests asked about in order, in
+/// one set aside.
+enum ContentPaths {
+    Held(PathMap),
+    Spilled { entries: crate::spill::Entries, next: Option<(String, Vec<String>)> },
+}
+
+impl ContentPaths {
+    fn of(&mut self, digest: &str) -> std::io::Result<Option<Arc<str>>> {
+        match self {
+            ContentPaths::Held(manifest) => Ok(manifest.get(digest).and_then(|paths| paths.first()).cloned()),
+            ContentPaths::Spilled { entries, next } => loop {
+                let entry = match next.take() {
+                    Some(entry) => entry,
+                    None => match entries.next().transpose()? {
+                        Some(entry) => entry,
+                        None => return Ok(None),
+                    },
+                };
+                match (*entry.0).cmp(digest) {
+                    std::cmp::Ordering::Less => {}
+                    std::cmp::Ordering::Equal => return Ok(entry.1.into_iter().next().map(Arc::from)),
+                    std::cmp::Ordering::Greater => {
+                        *next = Some(entry);
+                        return Ok(None);
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// `items` read on a blocking thread (they come from a file) and given a batch at a time.
+fn in_batches<T: Send + 'static>(items: impl Iterator<Item = std::io::Result<T>> + Send + 'static) -> Batches<T> {
+    let (batches, received) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(CARRIED_BATCH);
+        for item in items {
+            match item {
+                Ok(item) => batch.push(item),
+                Err(err) => {
+                    let _ = batches.blocking_send(Err(err));
+                    return;
+                }
+            }
+            if batch.len() >= CARRIED_BATCH
+                && batches.blocking_send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(CARRIED_BATCH)))).is_err()
+            {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = batches.blocking_send(Ok(batch));
+        }
+    });
+    Box::pin(futures::stream::unfold(received, |mut received| async move { received.recv().await.map(|batch| (batch, received)) }))
 }
 
 /// An object's inventory with the SHA-512 of its bytes as read. A commit built on it takes it
@@ -306,8 +387,11 @@ impl OcflRepo {
     ) -> Result<(Inventory, Vec<Arc<str>>)> {
         let _locked = self.lock(id).await;
         let root = layout::object_root(id);
-        // A purge changes every version's state: an inventory with states set aside is read whole.
-        let read = next.read.take().filter(|read| read.inventory.versions.values().all(|v| v.spilled.is_none()));
+        // A purge changes every version's state: an inventory set aside in part is read whole.
+        let read = next
+            .read
+            .take()
+            .filter(|read| read.inventory.spilled_manifest.is_none() && read.inventory.versions.values().all(|v| v.spilled.is_none()));
         let mut previous = self
             .previous(id, read)
             .await?
@@ -372,22 +456,25 @@ impl OcflRepo {
         }
 
         // Taken apart rather than copied: at a hundred thousand files each part is tens of MB.
-        let (mut manifest, mut versions) = previous.map(|inv| (inv.manifest, inv.versions)).unwrap_or_default();
+        let (manifest, spilled_manifest, mut versions) =
+            previous.map(|inv| (inv.manifest, inv.spilled_manifest, inv.versions)).unwrap_or_default();
         // The files in order of digest, then path: those given in `state` merged with those
         // that come `by_digest`. A digest's paths are then together, and its content is
         // stored, when the object lacks it, under the first of them.
         let mut given: Vec<(Arc<str>, Arc<str>, FileSource)> = digested(new.state).collect();
         given.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let mut given = given.into_iter().peekable();
-        let (mut batches, mut state) = match new.by_digest {
-            Some(ByDigest { batches, spill_dir }) => (Some(batches), NewState::Spilled(Spill::new(&spill_dir))),
-            None => (None, NewState::Held(Vec::new())),
+        let (mut batches, mut state, spill_dir) = match new.by_digest {
+            Some(ByDigest { batches, spill_dir }) => (Some(batches), NewState::Spilled(Spill::new(&spill_dir)), Some(spill_dir)),
+            None => (None, NewState::Held(Vec::new()), None),
         };
         state.begin();
-        let mut streamed = digested(Vec::new()).peekable();
         let failed = |source| Error::NewFiles { id: id.to_string(), source };
-        // The new content, in digest order; the digest whose paths are being gathered.
-        let mut added: Vec<(Arc<str>, Paths)> = Vec::new();
+        // The previous manifest is walked beside the files, the new one made as they come.
+        let hold = matches!(state, NewState::Held(_));
+        let mut manifest = NewManifest::new(manifest, spilled_manifest, spill_dir.as_deref(), hold).map_err(failed)?;
+        let mut streamed = digested(Vec::new()).peekable();
+        // The digest whose paths are being gathered.
         let mut gathering: Option<(Arc<str>, Vec<Arc<str>>)> = None;
         // Local files are stored in batches, so the store can sync many at once.
         let mut local_files = Vec::with_capacity(PUT_FILES_BATCH);
@@ -422,8 +509,8 @@ impl OcflRepo {
             }
             // Content the object has is not written again, and the state takes the manifest's
             // own copy of its digest, held once (see `sharing`).
-            let digest = match manifest.get_key_value(&digest) {
-                Some((known, _)) => known.clone(),
+            let digest = match manifest.known(&digest).map_err(failed)? {
+                Some(known) => known,
                 None => {
                     let content_path = format!("{version_dir}/content/{path}");
                     let key = format!("{root}/{content_path}");
@@ -440,7 +527,7 @@ impl OcflRepo {
                             self.store.put_written(&key, Box::new(move |out| (document.0)(out))).await?;
                         }
                     }
-                    added.push((digest.clone(), Paths::One(content_path.into())));
+                    manifest.add(digest.clone(), content_path.into()).map_err(failed)?;
                     digest
                 }
             };
@@ -450,7 +537,7 @@ impl OcflRepo {
             state.push(last, paths).map_err(failed)?;
         }
         self.store.put_files(local_files).await?;
-        manifest.extend_new(added);
+        let (manifest, spilled_manifest) = manifest.end().map_err(failed)?;
         let (state, spilled) = state.end().map_err(failed)?;
 
         let created = new.created.replace_nanosecond(0).unwrap_or(new.created).format(&Rfc3339).unwrap_or_default();
@@ -464,6 +551,7 @@ impl OcflRepo {
             manifest,
             versions,
             fixity: None,
+            spilled_manifest,
         };
         self.write_version_inventory(inventory).await
     }
@@ -907,7 +995,7 @@ impl NewState {
     fn end(self) -> std::io::Result<(PathMap, Option<SpilledState>)> {
         match self {
             NewState::Held(entries) => Ok((PathMap::from_entries(entries), None)),
-            NewState::Spilled(mut spill) => Ok((PathMap::new(), spill.end()?)),
+            NewState::Spilled(mut spill) => Ok((PathMap::new(), spill.end(true)?)),
         }
     }
 }
@@ -1020,7 +1108,8 @@ mod tests {
     }
 
     /// Files given by digest a batch at a time make the version that the same files given
-    /// whole make, byte for byte; its state is set aside rather than held, and files given out
+    /// whole make, byte for byte, on an inventory read whole or read to commit on (its manifest
+    /// set aside); the state and manifest are set aside rather than held, and files given out
     /// of digest order are refused with nothing committed.
     #[tokio::test]
     async fn a_version_given_by_digest_is_the_version_given_whole() {
@@ -1042,7 +1131,7 @@ mod tests {
             Some(ByDigest { batches: Box::pin(futures::stream::iter(batches)), spill_dir: spill.path().into() })
         };
         let mut inventories = Vec::new();
-        for given_by_digest in [false, true] {
+        for (given_by_digest, read_to_commit) in [(false, false), (false, true), (true, true)] {
             let dir = tempfile::tempdir().unwrap();
             let store: Arc<dyn Store> = Arc::new(LocalStore::new(dir.path()).unwrap());
             let repo = OcflRepo::open(store.clone()).await.unwrap();
@@ -1054,22 +1143,38 @@ mod tests {
             }
             let v1 = repo.commit("obj", first).await.unwrap();
             assert_eq!(v1.head_version().unwrap().state.is_empty(), given_by_digest, "the state is set aside only when given by digest");
-            assert_eq!(v1.head_version().unwrap().spilled.is_some(), given_by_digest);
-            assert_eq!(v1.manifest.len(), 12, "the same content is stored once");
+            assert_eq!((v1.head_version().unwrap().spilled.is_some(), v1.spilled_manifest.is_some()), (given_by_digest, given_by_digest));
+            assert_eq!(repo.inventory("obj").await.unwrap().unwrap().manifest.len(), 12, "the same content is stored once");
             // A second version on the first, the first's state set aside as it is read.
             let mut second = version(1, vec![("2/record.json", FileSource::Bytes(Bytes::from_static(b"{\"v\":2}")))]);
             second.created = OffsetDateTime::UNIX_EPOCH;
             let carried: Vec<_> =
                 files.iter().map(|(path, source)| (path.clone(), FileSource::Existing { sha512: source_digest(source).clone() })).collect();
-            second.read = repo.read_to_commit("obj", spill.path(), None).await.unwrap();
+            second.read = match read_to_commit {
+                true => repo.read_to_commit("obj", spill.path(), None).await.unwrap(),
+                false => repo.read("obj").await.unwrap(),
+            };
+            assert_eq!(second.read.as_ref().unwrap().inventory.spilled_manifest.is_some(), read_to_commit);
             match given_by_digest {
                 true => second.by_digest = by_digest(carried),
                 false => second.state.extend(carried),
             }
-            repo.commit("obj", second).await.unwrap();
+            let v2 = repo.commit("obj", second).await.unwrap();
             let report = crate::validate_object(store.as_ref(), &layout::object_root("obj")).await;
             assert!(report.is_valid(), "{report:?}");
-            assert_eq!(read(&repo, &repo.inventory("obj").await.unwrap().unwrap(), 2, "1/files/11.txt").await, b"0");
+            let whole = repo.inventory("obj").await.unwrap().unwrap();
+            assert_eq!(read(&repo, &whole, 2, "1/files/11.txt").await, b"0");
+            // Where the head's files are stored, however the inventory is held.
+            let content: Vec<(Arc<str>, Arc<str>)> =
+                v2.head_content(|path: &str| path.starts_with("1/files/")).try_collect::<Vec<_>>().await.unwrap().concat();
+            let head = whole.head_version().unwrap();
+            let expected: Vec<(Arc<str>, Arc<str>)> = head
+                .state
+                .iter()
+                .filter(|(_, paths)| paths[0].starts_with("1/files/"))
+                .map(|(digest, _)| (digest.clone(), whole.content_path(digest).unwrap().into()))
+                .collect();
+            assert_eq!((content.len(), &content), (11, &expected));
             let root = layout::object_root("obj");
             let stored = [format!("{root}/v1/inventory.json"), format!("{root}/inventory.json")];
             inventories.push(futures::future::try_join_all(stored.iter().map(|key| store.get_bytes(key))).await.unwrap());
@@ -1084,7 +1189,7 @@ mod tests {
                 assert_eq!(repo.inventory("obj").await.unwrap().unwrap().head, "v2", "nothing was committed");
             }
         }
-        assert_eq!(inventories[0], inventories[1]);
+        assert!(inventories[0] == inventories[1] && inventories[1] == inventories[2]);
     }
 
     fn source_digest(source: &FileSource) -> &Arc<str> {
@@ -1138,6 +1243,7 @@ mod tests {
             )]
             .into(),
             fixity: None,
+            spilled_manifest: None,
         };
         let json = serde_json::to_vec_pretty(&inventory).unwrap();
         assert!(json.len() > 4 * 1024 * 1024, "{} bytes", json.len());

@@ -50,6 +50,8 @@ struct Reading {
     carried: Option<Carried>,
     spilled: Option<SpilledState>,
     spill_failed: Option<std::io::Error>,
+    /// The manifest, when it was set aside too.
+    spilled_manifest: Option<SpilledState>,
     /// How many digests the state read before named: room for as many is made for the next
     /// (for the first, the manifest's), which grown a digest at a time had up to twice that,
     /// and then a copy to shrink it: 9.2 MB at 100,000 files rather than 4.
@@ -110,21 +112,21 @@ thread_local! {
 /// The paths of the head's state a caller keeps in memory (`Inventory::from_reader_to_commit`).
 pub type Carried = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
-/// Runs `parse` (of one inventory) with sharing on, and states other than the head's spilled
-/// into a file in `spill_dir` when one is given, the head's too when only what `carried` keeps
-/// of it is.
+/// Runs `parse` (of one inventory) with sharing on, and the manifest and states other than the
+/// head's spilled into a file in `spill_dir` when one is given, the head's too when only what
+/// `carried` keeps of it is. Gives the manifest back too when it was spilled.
 pub(crate) fn while_reading<T>(
     spill_dir: Option<(&std::path::Path, Option<Carried>)>,
     parse: impl FnOnce() -> serde_json::Result<T>,
-) -> serde_json::Result<T> {
+) -> serde_json::Result<(T, Option<SpilledState>)> {
     let (spill, carried) = spill_dir.map_or((None, None), |(dir, carried)| (Some(Spill::new(dir)), carried));
     READING.with(|reading| *reading.borrow_mut() = Some(Reading { spill, carried, ..Reading::default() }));
     let parsed = parse();
-    let reading = READING.with(|reading| reading.borrow_mut().take());
-    match reading.and_then(|reading| reading.spill_failed) {
+    let reading = READING.with(|reading| reading.borrow_mut().take()).unwrap_or_default();
+    match reading.spill_failed {
         // Reported as the failure it is, not as a fault of the inventory's JSON.
         Some(failed) => Err(serde_json::Error::io(failed)),
-        None => parsed,
+        None => Ok((parsed?, reading.spilled_manifest)),
     }
 }
 
@@ -133,8 +135,21 @@ fn with_reading<T>(f: impl FnOnce(Option<&mut Reading>) -> T) -> T {
     READING.with(|reading| f(reading.borrow_mut().as_mut()))
 }
 
-/// The manifest: its digests are kept for the states to share.
+/// The manifest: its digests are kept for the states to share, or, when the inventory is read
+/// to commit on, it is set aside as the states are (`Inventory::spilled_manifest`).
 pub(crate) fn manifest<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PathMap, D::Error> {
+    let spilling = with_reading(|reading| match reading {
+        Some(Reading { spill: Some(spill), head: Some(_), .. }) => {
+            spill.begin();
+            true
+        }
+        _ => false,
+    });
+    if spilling {
+        deserializer.deserialize_map(SpillVisitor { keep: None })?;
+        with_reading(|reading| reading.map(|reading| reading.spilled_manifest = reading.spilled.take()));
+        return Ok(PathMap::new());
+    }
     deserializer.deserialize_map(PathMapVisitor { state: false, keep: false, capacity: 0 })
 }
 
@@ -276,13 +291,14 @@ impl<'de> Visitor<'de> for SpillVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PathMap, A::Error> {
         let mut count = 0;
         let mut kept = Vec::new();
-        // Whether a kept state's digests come in order, each once, as Tessera writes them: its
-        // files can then be given back by digest (`Version::carried_by_digest`).
-        let mut in_order = self.keep.is_some();
+        // Whether the digests come in order, each once, as Tessera writes them: a manifest can
+        // then be walked beside a new version's files, and a head's files given back by digest
+        // (`Version::carried_by_digest`).
+        let mut in_order = true;
         let mut last = String::new();
         match &self.keep {
             None => {
-                while map.next_key_seed(Spilled { list: false })?.is_some() {
+                while map.next_key_seed(SpilledDigest { last: &mut last, in_order: &mut in_order, first: count == 0 })?.is_some() {
                     map.next_value_seed(Spilled { list: true })?;
                     spilling(|spill| spill.end_entry())?;
                     count += 1;
@@ -310,12 +326,7 @@ impl<'de> Visitor<'de> for SpillVisitor {
         let ended = with_reading(|reading| match reading {
             Some(Reading { spill: Some(spill), spilled, last_state_len, .. }) => {
                 *last_state_len = count;
-                spill.end().map(|state| {
-                    *spilled = state.map(|mut state| {
-                        state.in_order = in_order;
-                        state
-                    })
-                })
+                spill.end(in_order).map(|state| *spilled = state)
             }
             _ => Ok(()),
         });
@@ -337,6 +348,36 @@ fn spilling<E: serde::de::Error>(write: impl FnOnce(&mut Spill) -> std::io::Resu
 fn spill_failed<E: serde::de::Error>(err: std::io::Error) -> E {
     with_reading(|reading| reading.map(|reading| reading.spill_failed = Some(err)));
     E::custom("a state could not be set aside")
+}
+
+/// A digest written to the spill, noting whether it comes after the `last` one.
+struct SpilledDigest<'a> {
+    last: &'a mut String,
+    in_order: &'a mut bool,
+    first: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for SpilledDigest<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpilledDigest<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a digest")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        *self.in_order = *self.in_order && (self.first || **self.last < *text);
+        self.last.clear();
+        self.last.push_str(text);
+        spilling(|spill| spill.string(text))
+    }
 }
 
 /// A digest or a path, or with `list` a digest's paths, written to the spill.

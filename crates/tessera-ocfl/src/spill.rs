@@ -1,11 +1,12 @@
-//! Versions' states held in a file rather than in memory, for an inventory read only to commit
-//! a new version on (`OcflRepo::read_to_commit`): such a commit needs the head's state and the
-//! manifest, and writes every earlier state back as it was. Each version of a dataset is a
-//! record whose files stay in the version that published it, so at 100,000 files a version
-//! each earlier state is about 10 MB parsed; in a file, it costs a few KB of buffer to read
-//! and to write back. A new version's state given by digest (`NewVersion::by_digest`) is
-//! written into one as it is made, and the head's state, read in digest order, can be given
-//! back a batch at a time (`Version::carried_by_digest`).
+//! Versions' states and manifests held in a file rather than in memory, for an inventory read
+//! only to commit a new version on (`OcflRepo::read_to_commit`): such a commit walks the
+//! manifest once in digest order beside the new version's files, and writes every earlier
+//! state back as it was. Each version of a dataset is a record whose files stay in the version
+//! that published it, so at 100,000 files a version each earlier state is about 10 MB parsed,
+//! and the manifest 40 MB; in a file, each costs a few KB of buffer to read and to write back.
+//! A new version's state given by digest (`NewVersion::by_digest`), and the manifest that goes
+//! with it, are written into one as they are made; the head's state, read in digest order, can
+//! be given back a batch at a time (`Version::carried_by_digest`).
 //!
 //! The file is anonymous, in a folder the caller names (on a local disk, not a RAM-backed
 //! temporary folder), and goes when the last inventory holding its states does. Each string
@@ -24,14 +25,14 @@ use serde::{Serialize, Serializer};
 /// Where a length would be: the entry's paths end here.
 const END_OF_ENTRY: u32 = u32::MAX;
 
-/// One state in a spill file, from `offset` for `len` bytes.
+/// One state or manifest in a spill file, from `offset` for `len` bytes.
 #[derive(Clone, Debug)]
 pub struct SpilledState {
     file: Arc<SpillFile>,
     offset: u64,
     len: u64,
-    /// Whether its digests were read in order, each once (`sharing` notes it for the head's).
-    pub(crate) in_order: bool,
+    /// Whether its digests were written in order, each once.
+    in_order: bool,
 }
 
 impl PartialEq for SpilledState {
@@ -46,14 +47,24 @@ impl SpilledState {
         BufReader::with_capacity(64 * 1024, SpillReader { file: self.file.clone(), at: self.offset, end: self.offset + self.len })
     }
 
-    /// Whether its digests were read in order, each once: only the head's is looked at.
+    /// Whether its digests were written in order, each once.
     pub fn is_in_order(&self) -> bool {
         self.in_order
     }
 
+    /// The folder its file is in, for a spill that follows from it.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.file.dir
+    }
+
     /// The state read back an entry at a time, each digest with its paths; `None` when its
-    /// digests were not read in order.
-    pub(crate) fn entries_in_order(&self) -> Option<impl Iterator<Item = std::io::Result<(String, Vec<String>)>> + Send + use<>> {
+    /// digests were not written in order.
+    pub(crate) fn entries_in_order(&self) -> Option<Entries> {
+        self.in_order.then(|| self.entries())
+    }
+
+    /// The state read back an entry at a time, in the order it was written.
+    pub(crate) fn entries(&self) -> Entries {
         let mut reader = self.reader();
         let mut text = Vec::new();
         let entries = std::iter::from_fn(move || {
@@ -71,9 +82,12 @@ impl SpilledState {
             })();
             entry.transpose()
         });
-        self.in_order.then_some(entries)
+        Box::new(entries)
     }
 }
+
+/// A spilled state's entries as they are read back: each digest with its paths.
+pub(crate) type Entries = Box<dyn Iterator<Item = std::io::Result<(String, Vec<String>)>> + Send>;
 
 /// Reads a span of a spill file, taking the file's lock for each read only: a state is read
 /// back while others are.
@@ -89,7 +103,7 @@ impl Read for SpillReader {
         if wanted == 0 {
             return Ok(0);
         }
-        let mut file = self.file.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = self.file.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         file.seek(SeekFrom::Start(self.at))?;
         let read = file.read(&mut buf[..wanted])?;
         self.at += read as u64;
@@ -98,7 +112,10 @@ impl Read for SpillReader {
 }
 
 #[derive(Debug)]
-struct SpillFile(Mutex<File>);
+struct SpillFile {
+    file: Mutex<File>,
+    dir: PathBuf,
+}
 
 /// Writes states into a spill file as a parse reads them; the file is made with the first.
 pub(crate) struct Spill {
@@ -138,7 +155,7 @@ impl Spill {
             None => {
                 let file = tempfile::tempfile_in(&self.dir)?;
                 let writer = BufWriter::with_capacity(64 * 1024, file.try_clone()?);
-                self.open.insert((Arc::new(SpillFile(Mutex::new(file))), writer))
+                self.open.insert((Arc::new(SpillFile { file: Mutex::new(file), dir: self.dir.clone() }), writer))
             }
         };
         writer.write_all(bytes)?;
@@ -146,14 +163,14 @@ impl Spill {
         Ok(())
     }
 
-    /// Ends the state begun, and says where it is.
-    pub(crate) fn end(&mut self) -> std::io::Result<Option<SpilledState>> {
+    /// Ends the state begun, whose digests came `in_order` (each once), and says where it is.
+    pub(crate) fn end(&mut self, in_order: bool) -> std::io::Result<Option<SpilledState>> {
         let Some((file, writer)) = &mut self.open else {
             // A state with no entries, and none before it: nothing to read back.
             return Ok(None);
         };
         writer.flush()?;
-        Ok(Some(SpilledState { file: file.clone(), offset: self.start, len: self.written - self.start, in_order: false }))
+        Ok(Some(SpilledState { file: file.clone(), offset: self.start, len: self.written - self.start, in_order }))
     }
 }
 

@@ -1,8 +1,10 @@
 //! Every catalogue operation, checked the same way on each engine.
 
+use std::sync::Arc;
+
 use tessera_catalog::{
-    AccessRequestRow, Catalog, CheckRow, CommunityRow, ContentKey, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow,
-    GrantRow, HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, PolicyVersionRow, Present, Published, RecordFiles,
+    AccessRequestRow, Catalog, CheckRow, CommunityRow, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow,
+    HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, Placements, PolicyVersionRow, Present, Published, RecordFiles,
     RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
@@ -1414,13 +1416,19 @@ async fn a_draft_publishes_its_files_by_the_page(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    let stored = |sha512: &str| (sha512 != "0042").then(|| format!("o/{sha512}"));
-    let everything = |sha512: &str| Some(format!("o/{sha512}"));
-    let publish = async |content_key: &ContentKey<'_>| {
-        let files = RecordFiles { present: Present::FromDraft { draft: draft.id, content_key }, deleted: &[] };
+    // Where each digest is stored, in batches in any order, and one digest more than the draft has.
+    let placed = |missing: Option<&str>| {
+        let digests = (0..2501).rev().map(|n| format!("{n:04}")).filter(|digest| Some(digest.as_str()) != missing);
+        let placements: Vec<(Arc<str>, String)> = digests.map(|digest| (digest.as_str().into(), format!("o/{digest}"))).collect();
+        let batches: Vec<std::io::Result<_>> = placements.chunks(700).map(|batch| Ok(batch.to_vec())).collect();
+        Placements::new(Box::pin(futures::stream::iter(batches)))
+    };
+    let (stored, everything) = (placed(Some("0042")), placed(None));
+    let publish = async |placements: &Placements| {
+        let files = RecordFiles { present: Present::FromDraft { draft: draft.id, placements }, deleted: &[] };
         catalog.apply_published(&record, Some(files), Some(draft.id), &[], Vec::new()).await
     };
-    let refused = publish(&everything).await;
+    let refused = publish(&placed(None)).await;
     assert!(
         matches!(&refused, Err(Error::Rows(e)) if e.to_string().contains("'pending.csv' of draft 7 was never committed")),
         "{refused:?}"
@@ -1428,6 +1436,8 @@ async fn a_draft_publishes_its_files_by_the_page(catalog: Catalog) {
     assert!(catalog.delete_draft_file(draft.id, "pending.csv", Vec::new()).await.unwrap());
     let refused = publish(&stored).await;
     assert!(matches!(&refused, Err(Error::Rows(e)) if e.to_string().contains("is not in storage")), "{refused:?}");
+    let refused = publish(&stored).await;
+    assert!(matches!(&refused, Err(Error::Rows(e)) if e.to_string().contains("read already")), "{refused:?}");
     assert_eq!(catalog.record(draft.id).await.unwrap(), None, "nothing of a refused publish is written");
     assert!(catalog.draft(draft.id).await.unwrap().is_some());
 
