@@ -311,23 +311,30 @@ macro_rules! copy_draft_files_in_tx {
                 insert.build().persistent(kept_prepared(chunk.len())).execute(&mut *$tx).await?;
             }
         }
+        // Only committed and placed files are copied; when that is not all of them, the one
+        // left out is found and named, and the transaction goes with the error. Looked for
+        // first, it cost a scan of the draft's rows as long as the copy.
         let committed = "d.status = 'completed' AND d.md5 IS NOT NULL AND d.sha512 IS NOT NULL";
-        let refused = format!(
-            "SELECT d.key, {committed} AS committed FROM draft_files d WHERE d.draft_id = $1 AND NOT ({committed} \
-             AND EXISTS (SELECT 1 FROM draft_placements p WHERE p.draft_id = d.draft_id AND p.sha512 = d.sha512)) LIMIT 1"
+        let copy = format!(
+            "INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) \
+             SELECT $1, d.key, COALESCE(d.size, 0), d.md5, d.sha512, p.content_key, ROW_NUMBER() OVER (ORDER BY d.key{}) - 1 \
+             FROM draft_files d JOIN draft_placements p ON p.draft_id = d.draft_id AND p.sha512 = d.sha512 \
+             WHERE d.draft_id = $2 AND {committed}",
+            $bytes
         );
-        if let Some(row) = sqlx::query(&refused).bind(draft.0).fetch_optional(&mut *$tx).await? {
+        let copied = sqlx::query(&copy).bind(id).bind(draft.0).execute(&mut *$tx).await?.rows_affected();
+        let files: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM draft_files WHERE draft_id = $1").bind(draft.0).fetch_one(&mut *$tx).await?;
+        if i64::try_from(copied).ok() != Some(files) {
+            let refused = format!(
+                "SELECT d.key, {committed} AS committed FROM draft_files d WHERE d.draft_id = $1 AND NOT ({committed} \
+                 AND EXISTS (SELECT 1 FROM draft_placements p WHERE p.draft_id = d.draft_id AND p.sha512 = d.sha512)) LIMIT 1"
+            );
+            let row = sqlx::query(&refused).bind(draft.0).fetch_one(&mut *$tx).await?;
             let (key, committed): (String, bool) = (row.try_get("key")?, row.try_get("committed")?);
             let what = if committed { "is not in storage" } else { "was never committed" };
             return Err(Error::Rows(std::io::Error::other(format!("file '{key}' of draft {draft} {what}"))));
         }
-        let copy = format!(
-            "INSERT INTO record_files (record_id, key, size, md5, sha512, content_key, ordinal) \
-             SELECT $1, d.key, COALESCE(d.size, 0), d.md5, d.sha512, p.content_key, ROW_NUMBER() OVER (ORDER BY d.key{}) - 1 \
-             FROM draft_files d JOIN draft_placements p ON p.draft_id = d.draft_id AND p.sha512 = d.sha512 WHERE d.draft_id = $2",
-            $bytes
-        );
-        sqlx::query(&copy).bind(id).bind(draft.0).execute(&mut *$tx).await?;
         sqlx::query("DELETE FROM draft_placements WHERE draft_id = $1").bind(draft.0).execute(&mut *$tx).await?;
     }};
 }
