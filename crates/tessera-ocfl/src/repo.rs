@@ -165,6 +165,8 @@ impl Inventory {
                 Some(entries) => ContentPaths::Spilled { entries, next: None },
                 None => return in_batches(std::iter::once(Err(out_of_order()))),
             },
+            // Held whole, as a manifest read out of digest order is: the thread reading the
+            // state set aside takes a copy of its pointers, not of its strings.
             None => ContentPaths::Held(self.manifest.clone()),
         };
         let content = entries.filter_map(move |entry| {
