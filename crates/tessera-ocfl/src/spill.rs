@@ -66,16 +66,15 @@ impl SpilledState {
     /// The state read back an entry at a time, in the order it was written.
     pub(crate) fn entries(&self) -> Entries {
         let mut reader = self.reader();
-        let mut text = Vec::new();
         let entries = std::iter::from_fn(move || {
             let entry = (|| {
                 let Some(len) = read_len(&mut reader)? else { return Ok(None) };
-                let digest = read_owned(&mut reader, len, &mut text)?;
+                let digest = read_owned(&mut reader, len)?;
                 let mut paths = Vec::new();
                 loop {
                     match read_len(&mut reader)? {
                         Some(END_OF_ENTRY) => return Ok(Some((digest, paths))),
-                        Some(len) => paths.push(read_owned(&mut reader, len, &mut text)?),
+                        Some(len) => paths.push(read_owned(&mut reader, len)?),
                         None => return Err(std::io::Error::other("a set-aside state ends early")),
                     }
                 }
@@ -213,11 +212,11 @@ fn read_len(reader: &mut impl Read) -> std::io::Result<Option<u32>> {
     }
 }
 
-/// The next string, through `text`, a buffer kept for the next.
-fn read_owned(reader: &mut impl Read, len: u32, text: &mut Vec<u8>) -> std::io::Result<String> {
-    text.clear();
-    read_string(reader, len, text)?;
-    String::from_utf8(text.clone()).map_err(std::io::Error::other)
+/// The next string, read into its own buffer.
+fn read_owned(reader: &mut impl Read, len: u32) -> std::io::Result<String> {
+    let mut text = Vec::new();
+    read_string(reader, len, &mut text)?;
+    String::from_utf8(text).map_err(std::io::Error::other)
 }
 
 fn read_string(reader: &mut impl Read, len: u32, text: &mut Vec<u8>) -> std::io::Result<()> {
