@@ -29,6 +29,7 @@ mod reindex;
 mod retention;
 mod sso;
 mod staging;
+mod tasks;
 mod tessera;
 mod unpack;
 mod uploads;
@@ -59,6 +60,7 @@ pub use records::{ReadableFile, ReadableFiles, ReadablePage};
 pub use reindex::IndexState;
 pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
+pub use tasks::{Failing, TaskFailure, TaskKind, TaskStatus, TaskView};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
     AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, Error as CatalogError, GrantRow, HarvestSourceRow, HoldRow, MemberRow,

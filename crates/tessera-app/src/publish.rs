@@ -33,18 +33,34 @@ impl Tessera {
     /// (`Catalog::begin_publishing`), so what the caller was told of a change, done or
     /// refused, is what the published version holds.
     pub async fn publish(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
+        self.mark_for_publishing(subject, id).await?;
+        self.publish_or_give_back(subject, id).await
+    }
+
+    /// Checks that `subject` may publish draft `id`, and marks it as being published.
+    pub(crate) async fn mark_for_publishing(&self, subject: &Subject, id: RecordId) -> Result<()> {
         self.draft_row(subject, id, Action::PublishDraft).await?;
         if !self.catalog.begin_publishing(id, &now()).await? {
             return Err(Error::not_found(format!("draft {id}")));
         }
+        Ok(())
+    }
+
+    /// Publishes the marked draft `id`, or gives it back to its editors if that fails.
+    pub(crate) async fn publish_or_give_back(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let published = self.publish_marked(subject, id).await;
         if published.is_err() {
-            // Back to its editors; a draft published after all is gone, and this changes nothing.
-            if let Err(err) = self.catalog.end_publishing(id).await {
-                tracing::error!(draft = id.0, error = %err, "giving a draft back after its publish failed");
-            }
+            self.give_back(id).await;
         }
         published
+    }
+
+    /// Ends the mark on draft `id` after its publish failed, or never began. A draft published
+    /// after all is gone, and this changes nothing.
+    pub(crate) async fn give_back(&self, id: RecordId) {
+        if let Err(err) = self.catalog.end_publishing(id).await {
+            tracing::error!(draft = id.0, error = %err, "giving a draft back after its publish failed");
+        }
     }
 
     /// Publishes draft `id`, which `publish` has marked. The draft is read again: a change

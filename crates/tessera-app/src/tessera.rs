@@ -87,6 +87,8 @@ pub struct Tessera {
     /// For the services Tessera calls: DataCite.
     pub(crate) http: reqwest::Client,
     pub(crate) downloads: Arc<crate::dashboard::DownloadTally>,
+    /// Publishes and unpacks going on in the background (`tasks`).
+    pub(crate) tasks: tokio_util::task::TaskTracker,
 }
 
 impl Tessera {
@@ -117,6 +119,7 @@ impl Tessera {
             signing_key,
             http,
             downloads: Default::default(),
+            tasks: Default::default(),
         })
     }
 
@@ -133,6 +136,7 @@ impl Tessera {
         if given_back > 0 {
             tracing::warn!(drafts = given_back, "gave back drafts whose publish was interrupted");
         }
+        self.end_interrupted_tasks().await?;
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await?;
         let added = self.fill_oai_feed().await?;
         if added > 0 {

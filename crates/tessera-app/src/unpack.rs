@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{BufReader, Read};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
-use tessera_catalog::DraftFileRow;
+use serde::{Deserialize, Serialize};
+use tessera_catalog::{DraftFileRow, DraftRow, TaskEnd};
 use tessera_domain::authz::{Action, Subject};
 use tessera_domain::{FileKey, Problem, RecordId};
 use tessera_formats::unzip::{self, ZipArchive, ZipEntry};
@@ -23,12 +24,22 @@ use crate::tessera::now;
 use crate::{Error, Result, Tessera};
 
 /// What unpacking an archive added to its draft.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unpacked {
     pub files: usize,
     pub bytes: u64,
     /// Whether the archive itself stayed a file of the draft.
     pub archive_kept: bool,
+}
+
+impl Unpacked {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"files": self.files, "bytes": self.bytes, "archive_kept": self.archive_kept})
+    }
+
+    pub(crate) fn from_json(text: &str) -> serde_json::Result<Self> {
+        serde_json::from_str(text)
+    }
 }
 
 /// How many problems a refusal lists; an archive can have thousands.
@@ -60,6 +71,20 @@ impl Tessera {
     /// keys the draft has a thousand at a time, and once to write them, each noted in a ledger
     /// on disk from which the catalogue's rows are then made.
     pub async fn unpack_archive(&self, subject: &Subject, id: RecordId, key: &str, into: Option<&str>, keep: bool) -> Result<Unpacked> {
+        let plan = self.plan_unpack(subject, id, key, into, keep).await?;
+        self.run_unpack(plan, None).await
+    }
+
+    /// What can be checked of an unpack without reading the archive's entries: who asks, the
+    /// draft, the archive's key, state and kind, and the folder.
+    pub(crate) async fn plan_unpack(
+        &self,
+        subject: &Subject,
+        id: RecordId,
+        key: &str,
+        into: Option<&str>,
+        keep: bool,
+    ) -> Result<UnpackPlan> {
         let draft = self.draft_row(subject, id, Action::EditDraft).await?;
         self.check_files_writable(&draft)?;
         let key = FileKey::parse(key).map_err(Error::BadRequest)?;
@@ -73,6 +98,15 @@ impl Tessera {
             None => String::new(),
         };
         let path = self.staging.content_path(id, &sha512);
+        let looked_at = path.clone();
+        let kind = tokio::task::spawn_blocking(move || kind_of(&looked_at)).await.map_err(std::io::Error::other)??;
+        Ok(UnpackPlan { subject: subject.clone(), draft, key, sha512, path, kind, prefix, keep })
+    }
+
+    /// Unpacks as planned; `task`, when it runs as one, ends with the files' transaction.
+    pub(crate) async fn run_unpack(&self, plan: UnpackPlan, task: Option<&str>) -> Result<Unpacked> {
+        let UnpackPlan { subject, draft, key, sha512, path, kind, prefix, keep } = plan;
+        let id = draft.id;
         let limits = Limits { max_file_bytes: self.config.max_file_bytes, max_ratio: self.config.max_unpack_ratio };
         // Entries that would replace files of the draft, asked of the catalogue for the
         // archive's keys only, so the draft's other files are never read.
@@ -83,11 +117,8 @@ impl Tessera {
         };
         let replacing = (!keep).then(|| key.to_string());
         let (surveyed, folder) = (path.clone(), prefix.clone());
-        let (kind, survey) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let kind = kind_of(&surveyed)?;
-            let survey =
-                Survey::of(kind, &surveyed, &folder, limits, replacing.as_deref(), &mut taken, Fingerprints::<RandomState>::default())?;
-            Ok((kind, survey))
+        let survey = tokio::task::spawn_blocking(move || {
+            Survey::of(kind, &surveyed, &folder, limits, replacing.as_deref(), &mut taken, Fingerprints::<RandomState>::default())
         })
         .await
         .map_err(std::io::Error::other)??;
@@ -109,6 +140,7 @@ impl Tessera {
                 return Err(err.into());
             }
         };
+        let updated = stamp.clone();
         let rows = rows.map(move |entry| {
             entry.map(|entry| DraftFileRow {
                 draft_id: id,
@@ -123,10 +155,17 @@ impl Tessera {
             })
         });
         let detail = serde_json::json!({"archive": key.as_str(), "sha512": sha512, "files": files, "bytes": bytes, "kept": keep});
-        let entry = self.entry(draft_event("draft-archive-unpacked", subject, &draft).detail(detail));
+        let entry = self.entry(draft_event("draft-archive-unpacked", &subject, &draft).detail(detail));
+        let done = task.map(|task| TaskEnd {
+            id: task.into(),
+            status: "done".into(),
+            result: Some(unpacked.to_json().to_string()),
+            problem: None,
+            updated,
+        });
         // The archive leaves the draft only as its entries join it, with the entry in the trail.
         let replacing = (!keep).then_some(key.as_str());
-        let joined = self.catalog.unpack_into_draft(id, replacing, rows, vec![entry]).await;
+        let joined = self.catalog.unpack_into_draft(id, replacing, rows, vec![entry], done.as_ref()).await;
         // The files stay, named by their content; only the ledger goes.
         parts.remove(false);
         match joined {
@@ -137,6 +176,20 @@ impl Tessera {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+/// An unpack checked as far as it can be without reading the archive's entries.
+pub(crate) struct UnpackPlan {
+    subject: Subject,
+    draft: DraftRow,
+    key: FileKey,
+    sha512: String,
+    /// The archive's staged content.
+    path: PathBuf,
+    kind: Kind,
+    /// The folder the entries go in, with its `/`, or nothing.
+    prefix: String,
+    keep: bool,
 }
 
 fn kind_of(path: &Path) -> Result<Kind> {

@@ -15,7 +15,7 @@ use tessera_domain::{OrgId, ParentId, RecordId, Role, UserId};
 use crate::memo::{AccessMemo, DownloadMemo};
 use crate::rows::{
     DeletedFileRow, DownloadRow, DraftFileRow, DraftRow, FileRow, Placements, Present, Published, RecordFiles, RecordRow, RecordStats,
-    UploadRow,
+    TaskEnd, UploadRow,
 };
 use crate::{Error, Result};
 
@@ -626,6 +626,7 @@ mod oai;
 pub use oai::OaiRange;
 mod policies;
 mod retention;
+mod tasks;
 mod uploads;
 
 /// A draft's file as the record published from it has it, its content stored at `content_key`.
@@ -696,7 +697,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 33] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 34] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -730,6 +731,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 33] = [
     migration!(31, "drafts publishing", "0031_drafts_publishing.sql"),
     migration!(32, "draft files by digest", "0032_draft_files_by_digest.sql"),
     migration!(33, "draft placements", "0033_draft_placements.sql"),
+    migration!(34, "tasks", "0034_tasks.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -1001,13 +1003,15 @@ impl Catalog {
     /// Adds an archive's entries to its draft as files and appends `audit`, in one transaction;
     /// `replacing` names the archive's own file when it leaves the draft as its entries join.
     /// A key the draft has already refuses the whole change, and so does a row that cannot be
-    /// read: the rows are read as they are written, never all held at once.
+    /// read: the rows are read as they are written, never all held at once. `task`, when the
+    /// unpack runs as one, ends with the transaction.
     pub async fn unpack_into_draft(
         &self,
         draft: RecordId,
         replacing: Option<&str>,
         files: impl Iterator<Item = std::io::Result<DraftFileRow>> + Send,
         audit: Vec<AuditEntry>,
+        task: Option<&TaskEnd>,
     ) -> Result<()> {
         let mut files = files.peekable();
         on_pool!(self, pool => {
@@ -1022,6 +1026,7 @@ impl Catalog {
                 let batch: Vec<DraftFileRow> = files.by_ref().take(INSERT_BATCH).collect::<std::io::Result<_>>()?;
                 insert_draft_files_in_tx!(tx, batch);
             }
+            tasks::end_task_in_tx!(tx, task);
             commit_audited!(tx, audit);
         });
         Ok(())

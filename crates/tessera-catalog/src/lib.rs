@@ -12,7 +12,7 @@ pub use rows::{
     AccessRequestRow, CheckRow, CommunityRow, DeletedFileRow, DeletionRequestRow, DownloadRow, DraftFileRow, DraftRow, FileRow, GrantRow,
     HarvestProgress, HarvestSourceRow, HoldRow, IdentityUser, JobRow, MemberRow, OaiItemRow, OrgRow, Placements, PolicyVersionRow, Present,
     Published, RecordFiles, RecordRow, RecordStats, RemoteRecordRow, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TakedownRow,
-    TokenRow, UploadRow, UserRow,
+    TaskEnd, TaskRow, TokenRow, UploadRow, UserRow,
 };
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -483,3 +483,33 @@ pub struct CheckRow {
     pub verdict: String,
     pub finding: String,
 }
+
+/// A long request carried on in the background (`Prefer: respond-async`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRow {
+    pub id: String,
+    /// `publish` or `unpack`.
+    pub kind: String,
+    /// The draft acted on.
+    pub record_id: RecordId,
+    /// Who asked.
+    pub owner_id: UserId,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// JSON: what the request would have answered, once done.
+    pub result: Option<String>,
+    /// JSON: the problem it would have answered, once failed.
+    pub problem: Option<String>,
+    pub created: String,
+    pub updated: String,
+}
+
+/// How a running task ended: `done` with its result, or `failed` with its problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskEnd {
+    pub id: String,
+    pub status: String,
+    pub result: Option<String>,
+    pub problem: Option<String>,
+    pub updated: String,
+}

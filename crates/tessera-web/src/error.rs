@@ -8,8 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tessera_app::Error as AppError;
 use tessera_app::domain::Problem;
+use tessera_app::{Error as AppError, TaskFailure};
 
 /// tus's status for a piece whose checksum differs from the one sent with it.
 fn checksum_mismatch() -> StatusCode {
@@ -143,8 +143,7 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
-        let errors = self.problems().iter().map(|p| FieldProblem { field: p.field.clone(), messages: vec![p.message.clone()] }).collect();
-        let mut response = (status, axum::Json(ProblemBody::new(status, kind, detail, errors))).into_response();
+        let mut response = (status, axum::Json(ProblemBody::new(status, kind, detail, field_problems(self.problems())))).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let ApiError::RangeNotSatisfiable { size } = self
             && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
@@ -168,6 +167,20 @@ impl IntoResponse for ApiError {
 }
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+fn field_problems(problems: &[Problem]) -> Vec<FieldProblem> {
+    problems.iter().map(|p| FieldProblem { field: p.field.clone(), messages: vec![p.message.clone()] }).collect()
+}
+
+/// How a task's failure is kept: as the request would have answered, had it waited.
+pub(crate) fn task_failure(err: AppError) -> TaskFailure {
+    let error = ApiError::App(err);
+    let (status, kind, detail) = error.parts();
+    if status.is_server_error() {
+        tracing::error!(error = ?error, "task failed");
+    }
+    TaskFailure { status: status.as_u16(), kind: kind.into(), detail, problems: error.problems().to_vec() }
+}
 
 /// The body of every error the API answers with: RFC 9457's members, with InvenioRDM's
 /// `message` and `errors` beside them. The OpenAPI document names it `Problem`.
@@ -198,6 +211,13 @@ impl ProblemBody {
             detail,
             errors,
         }
+    }
+}
+
+impl From<&TaskFailure> for ProblemBody {
+    fn from(failure: &TaskFailure) -> Self {
+        let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ProblemBody::new(status, &failure.kind, failure.detail.clone(), field_problems(&failure.problems))
     }
 }
 

@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::api::{
     access, audit, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records, retention,
-    search, search_index, uploads, vocabularies, zenodo,
+    search, search_index, tasks, uploads, vocabularies, zenodo,
 };
 use crate::error::PROBLEM_JSON;
 use crate::health;
@@ -33,7 +33,7 @@ use crate::health;
         policies::require_reacceptance, vocabularies::list_terms, vocabularies::read_term, incidents::create_report, incidents::report_queue, incidents::read_report,
         incidents::triage_report, incidents::take_down, incidents::restore, incidents::delete, compliance::report, compliance::sample,
         compliance::check, compliance::figures, uploads::options, uploads::create, uploads::status, uploads::append, uploads::terminate,
-        search_index::read, search_index::rebuild,
+        search_index::read, search_index::rebuild, tasks::read_task,
     ),
     components(schemas(crate::error::ProblemBody)),
     modifiers(&BearerAuth, &Problems),
@@ -139,6 +139,44 @@ pub(crate) mod shapes {
         /// ETags the caller holds: 304 if the file's is one of them.
         #[param(rename = "If-None-Match")]
         if_none_match: Option<String>,
+    }
+
+    /// How a long request may be answered before its work is done.
+    #[derive(utoipa::IntoParams)]
+    #[into_params(parameter_in = Header)]
+    pub(crate) struct PreferAsync {
+        /// `respond-async`: answer 202 with the task doing the work (`Location` names it) as
+        /// soon as the request is checked, and go on in the background.
+        #[param(rename = "Prefer")]
+        prefer: Option<String>,
+    }
+
+    /// A long request going on in the background (`Prefer: respond-async`).
+    #[derive(Serialize, ToSchema)]
+    pub(crate) struct Task {
+        id: String,
+        /// `publish` or `unpack`.
+        kind: String,
+        /// `running`, `done` or `failed`; while running, `Retry-After` says when to ask again.
+        status: String,
+        created: String,
+        updated: String,
+        /// Once done, what the request would have answered: the published record as it now
+        /// reads, or what the unpack added.
+        result: Option<serde_json::Value>,
+        /// Once failed, the problem the request would have answered with.
+        error: Option<crate::error::ProblemBody>,
+        /// `self`, `draft`, and `record` once a publish is done.
+        links: BTreeMap<String, String>,
+    }
+
+    /// What a publish answers: the record, or with `Prefer: respond-async` the task
+    /// publishing it.
+    #[derive(Serialize, ToSchema)]
+    #[serde(untagged)]
+    pub(crate) enum Publishing {
+        Record(Box<Record>),
+        Task(Box<Task>),
     }
 
     /// A file's content, whole or a range, and what it is.

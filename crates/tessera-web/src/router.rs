@@ -9,7 +9,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     access, audit, communities, compliance, draft_files, drafts, export, identity, incidents, people, policies, record_files, records,
-    retention, search, search_index, uploads, vocabularies, zenodo,
+    retention, search, search_index, tasks, uploads, vocabularies, zenodo,
 };
 use crate::state::AppState;
 use crate::{health, oai, openapi, ui};
@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/deposit/depositions/{id}/actions/newversion", post(zenodo::new_version))
         .route("/api/records", post(drafts::create_draft).get(search::search_records))
         .route("/api/user/records", get(records::list_user_records))
+        .route("/api/tasks/{id}", get(tasks::read_task))
         .route("/api/user/tokens", get(identity::list_tokens).post(identity::create_token))
         .route("/api/user/tokens/{id}", delete(identity::revoke_token))
         .route("/api/user/access-requests", get(access::my_requests))

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use tessera_catalog::{
     AccessRequestRow, Catalog, CheckRow, CommunityRow, DeletedFileRow, DraftFileRow, DraftRow, Engine, Error, FileRow, GrantRow,
     HarvestProgress, HarvestSourceRow, IdentityUser, OaiRange, OrgRow, Placements, PolicyVersionRow, Present, Published, RecordFiles,
-    RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TokenRow, UploadRow,
+    RecordRow, RecordStats, ReportRow, ScheduleRow, SecretLinkRow, SessionRow, TaskEnd, TaskRow, TokenRow, UploadRow,
 };
 use tessera_domain::audit::{AuditEntry, ChainWalk, GENESIS};
 use tessera_domain::{DataClass, GrantId, OrgId, ParentId, RecordId, Role, Scope, Scopes, TokenId, UserId};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
+const LATER: &str = "2026-01-02T00:00:00Z";
 
 fn sets(specs: &[&str]) -> Vec<String> {
     specs.iter().map(|s| s.to_string()).collect()
@@ -373,12 +374,13 @@ async fn contract(catalog: Catalog) {
     catalog.insert_draft_files(std::slice::from_ref(&archive), &[]).await.unwrap();
     let before = audited(&catalog).await;
     let entries = [DraftFileRow { key: "bundle/a.txt".into(), ..files[0].clone() }, files[0].clone()];
-    let refused = catalog.unpack_into_draft(draft.id, Some("bundle.zip"), entries.iter().cloned().map(Ok), vec![entry("never")]).await;
+    let refused =
+        catalog.unpack_into_draft(draft.id, Some("bundle.zip"), entries.iter().cloned().map(Ok), vec![entry("never")], None).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
     assert!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap().is_some(), "the archive stays");
     assert_eq!(catalog.draft_file(draft.id, "bundle/a.txt").await.unwrap(), None);
     catalog
-        .unpack_into_draft(draft.id, Some("bundle.zip"), entries[..1].iter().cloned().map(Ok), vec![entry("draft-archive-unpacked")])
+        .unpack_into_draft(draft.id, Some("bundle.zip"), entries[..1].iter().cloned().map(Ok), vec![entry("draft-archive-unpacked")], None)
         .await
         .unwrap();
     assert_eq!(catalog.draft_file(draft.id, "bundle.zip").await.unwrap(), None);
@@ -1318,7 +1320,7 @@ async fn drafts_being_published_take_no_changes(catalog: Catalog) {
     let refused = [
         catalog.update_draft_doc(draft.id, "{\"b\":1}", NOW, vec![entry("never")]).await.map(drop),
         catalog.insert_draft_files(&[file("d.csv", "pending")], &[]).await,
-        catalog.unpack_into_draft(draft.id, Some("b.csv"), [Ok(file("e.csv", "completed"))].into_iter(), vec![entry("never")]).await,
+        catalog.unpack_into_draft(draft.id, Some("b.csv"), [Ok(file("e.csv", "completed"))].into_iter(), vec![entry("never")], None).await,
         catalog.update_draft_file(&committed, vec![entry("never")]).await.map(drop),
         catalog.update_draft_file(&committed, vec![]).await.map(drop),
         catalog.delete_draft_file(draft.id, "b.csv", vec![entry("never")]).await.map(drop),
@@ -1356,19 +1358,49 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     let draft = new_draft(&catalog).await;
     let file = |key: String| draft_file(&draft, key, "completed");
     catalog.insert_draft_files(&[file("a.zip".into()), file("taken.csv".into())], &[]).await.unwrap();
+    // The unpack runs as a task, which ends in its transaction or not at all.
+    let task = TaskRow {
+        id: "t1".into(),
+        kind: "unpack".into(),
+        record_id: draft.id,
+        owner_id: draft.owner_id,
+        status: "running".into(),
+        result: None,
+        problem: None,
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    catalog.insert_task(&task).await.unwrap();
+    let done =
+        TaskEnd { id: "t1".into(), status: "done".into(), result: Some(r#"{"files":2500}"#.into()), problem: None, updated: LATER.into() };
     let entries = |count: usize| (0..count).map(move |i| Ok(file(format!("a/{i:05}.csv"))));
-    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Ok(file("taken.csv".into()))]), vec![]).await;
+    let refused =
+        catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Ok(file("taken.csv".into()))]), vec![], Some(&done)).await;
     assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
     let unreadable = std::io::Error::other("the ledger is gone");
-    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Err(unreadable)]), vec![]).await;
+    let refused = catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500).chain([Err(unreadable)]), vec![], Some(&done)).await;
     assert!(matches!(refused, Err(Error::Rows(_))), "{refused:?}");
     assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2, 6));
     assert!(catalog.draft_file(draft.id, "a.zip").await.unwrap().is_some(), "the archive stays");
-    catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500), vec![]).await.unwrap();
+    assert_eq!(catalog.running_tasks().await.unwrap(), std::slice::from_ref(&task), "a refused unpack leaves its task running");
+    catalog.unpack_into_draft(draft.id, Some("a.zip"), entries(2500), vec![], Some(&done)).await.unwrap();
     assert_eq!(catalog.draft_files_summary(draft.id).await.unwrap(), (2501, 7503));
     assert_eq!(catalog.draft_file(draft.id, "a/02499.csv").await.unwrap(), Some(file("a/02499.csv".into())));
     assert_eq!(catalog.draft_file(draft.id, "a.zip").await.unwrap(), None);
     totals_agree(&catalog, draft.id).await;
+    let ended = TaskRow { status: "done".into(), result: done.result.clone(), updated: LATER.into(), ..task.clone() };
+    assert_eq!(catalog.task("t1").await.unwrap(), Some(ended.clone()));
+    assert!(catalog.running_tasks().await.unwrap().is_empty());
+    let failed = TaskEnd { status: "failed".into(), result: None, problem: Some("{}".into()), ..done.clone() };
+    assert!(!catalog.end_task(&failed).await.unwrap(), "a task ends once");
+    assert_eq!(catalog.task("t1").await.unwrap(), Some(ended));
+    // A running task is never forgotten; an ended one is, once older than asked.
+    catalog.insert_task(&TaskRow { id: "t2".into(), ..task.clone() }).await.unwrap();
+    assert_eq!(catalog.forget_tasks(LATER).await.unwrap(), 0);
+    assert_eq!(catalog.forget_tasks("2999-01-01T00:00:00Z").await.unwrap(), 1);
+    assert_eq!(catalog.task("t1").await.unwrap(), None);
+    assert!(catalog.end_task(&TaskEnd { id: "t2".into(), ..failed }).await.unwrap());
+    assert_eq!(catalog.task("t2").await.unwrap().unwrap().problem.as_deref(), Some("{}"));
 }
 
 /// A draft's committed files, read by digest a page at a time as a publish stores them, and

@@ -19,7 +19,8 @@ use tessera_app::{DraftFileList, FileDeclaration, MultipartRequest, PartUpload};
 
 use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page, send_file};
 use super::search::page_links;
-use crate::error::{ApiError, ApiResult};
+use super::tasks::{accepted, respond_async, unpacked_json};
+use crate::error::{ApiError, ApiResult, task_failure};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_file_json, files_list_json};
@@ -267,10 +268,13 @@ pub(crate) async fn commit_file(
     Caller(subject): Caller,
     Path((id, rest)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id = record_id(&id)?;
     match split_action(&rest) {
-        FileAction::Commit(key) => Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?))),
+        FileAction::Commit(key) => {
+            Ok(Json(draft_file_json(&state, id, &state.tessera.commit_file(&subject, id, key).await?)).into_response())
+        }
         FileAction::Unpack(key) => {
             let keep = match query.get("keep").map(String::as_str) {
                 None | Some("false") => false,
@@ -278,13 +282,12 @@ pub(crate) async fn commit_file(
                 Some(other) => return Err(ApiError::invalid_field("keep", format!("'{other}' is neither true nor false"))),
             };
             let into = query.get("into").map(String::as_str);
+            if respond_async(&headers) {
+                let task = state.tessera.unpack_in_background(&subject, id, key, into, keep, task_failure).await?;
+                return Ok(accepted(&state, &task));
+            }
             let unpacked = state.tessera.unpack_archive(&subject, id, key, into, keep).await?;
-            Ok(Json(json!({
-                "files": unpacked.files,
-                "bytes": unpacked.bytes,
-                "archive_kept": unpacked.archive_kept,
-                "links": {"files": state.link(&format!("/api/records/{id}/draft/files"))},
-            })))
+            Ok(Json(unpacked_json(&state, id, &unpacked)).into_response())
         }
         other => Err(other.not_taking()),
     }
@@ -294,10 +297,15 @@ pub(crate) async fn commit_file(
 /// the draft, under `?into=FOLDER`; the archive is removed unless `?keep=true`. Every entry
 /// is checked first: paths that leave the archive, links, devices, encrypted entries and
 /// expansion beyond the configured ratio refuse the whole archive before anything is written.
+/// With `Prefer: respond-async`, the answer comes once the draft, the archive's kind and the
+/// folder are checked: 202 with the task, which `Location` names, and the entries after.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/unpack", tag = "draft files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "The archive's key"),
-        ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive")),
-    responses((status = 200, description = "How many files and bytes were added", body = crate::openapi::shapes::Unpacked), (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
+        ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive"),
+        crate::openapi::shapes::PreferAsync),
+    responses((status = 200, description = "How many files and bytes were added", body = crate::openapi::shapes::Unpacked),
+        (status = 202, description = "With `Prefer: respond-async`: the task unpacking it", body = crate::openapi::shapes::Task),
+        (status = 400, description = "Not an archive, or an entry refused; every problem is listed")))]
 #[allow(dead_code)]
 fn unpack_doc() {}
 

@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::error::ApiResult;
+use super::tasks::{accepted, respond_async};
+use crate::error::{ApiResult, task_failure};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_json, record_input, record_json};
@@ -70,11 +71,25 @@ pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): 
     Ok((StatusCode::CREATED, Json(draft_json(&state, &draft))).into_response())
 }
 
-/// Publish a draft as a new version (or a metadata edit) of its dataset.
-#[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts", params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id")),
-    responses((status = 202, description = "The published record", body = crate::openapi::shapes::Record), (status = 400, description = "Every problem with the draft, under errors")))]
-pub(crate) async fn publish_draft(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let record = state.tessera.publish(&subject, record_id(&id)?).await?;
+/// Publish a draft as a new version (or a metadata edit) of its dataset. With
+/// `Prefer: respond-async`, the answer comes once the draft is checked and marked as being
+/// published: 202 with the task, which `Location` names, and the publish goes on.
+#[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts",
+    params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), crate::openapi::shapes::PreferAsync),
+    responses((status = 202, description = "The published record; with `Prefer: respond-async`, the task publishing it (`Preference-Applied: respond-async`)", body = crate::openapi::shapes::Publishing),
+        (status = 400, description = "Every problem with the draft, under errors")))]
+pub(crate) async fn publish_draft(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id = record_id(&id)?;
+    if respond_async(&headers) {
+        let task = state.tessera.publish_in_background(&subject, id, task_failure).await?;
+        return Ok(accepted(&state, &task));
+    }
+    let record = state.tessera.publish(&subject, id).await?;
     Ok((StatusCode::ACCEPTED, Json(record_json(&state, &record))).into_response())
 }
 

@@ -16,6 +16,7 @@ pub(crate) mod records;
 pub(crate) mod retention;
 pub(crate) mod search;
 pub(crate) mod search_index;
+pub(crate) mod tasks;
 pub(crate) mod uploads;
 pub(crate) mod vocabularies;
 pub(crate) mod zenodo;

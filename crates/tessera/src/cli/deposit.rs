@@ -163,7 +163,7 @@ pub(super) async fn deposit_files(
         let publishing = remote.request(Method::POST, &format!("/api/records/{id}/draft/actions/publish"));
         let what =
             format!("publishing draft {id}, which keeps its files (put right what is wrong at {page}, or run the same deposit again)");
-        let record = remote.json(publishing, &what).await?;
+        let record = remote.awaited(publishing, &what, &format!("publishing {}", super::files(files.len()))).await?;
         journal.remove();
         eprintln!("published record {id}");
         println!("{}", record["links"]["self_html"].as_str().unwrap_or(&id));

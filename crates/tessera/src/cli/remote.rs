@@ -1,6 +1,5 @@
 //! What `deposit` and `get` share: which server, which token, and readable API errors.
 
-use anyhow::bail;
 use serde_json::Value;
 
 /// Files sent or fetched at once: a small file costs a round trip or more, which one at a
@@ -53,15 +52,50 @@ impl Remote {
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            let detail = body["detail"].as_str().or(body["message"].as_str()).unwrap_or("no details");
-            let mut message = format!("{what}: the server answered {status}: {detail}");
-            for problem in problems(&body) {
-                message.push_str(&format!("\n  {problem}"));
-            }
-            bail!(message);
+            return Err(refused(what, status, &body));
         }
         Ok(body)
     }
+
+    /// Sends a long request (a publish or an unpack) asking to be answered at once, then reads
+    /// the task the server started for it until it ends, with a spinner saying `doing`. The
+    /// answer is the one the request would have had; a server that answers only when done is
+    /// read as `json` reads it.
+    pub(crate) async fn awaited(&self, request: reqwest::RequestBuilder, what: &str, doing: &str) -> anyhow::Result<Value> {
+        let request = request.header("prefer", "respond-async");
+        let response = request.send().await.map_err(|e| anyhow::anyhow!("{what}: cannot reach the server: {e}"))?;
+        let status = response.status();
+        let applied = response.headers().get("preference-applied").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"respond-async"));
+        let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mut task: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(refused(what, status, &task));
+        }
+        let (true, Some(location)) = (applied, location) else { return Ok(task) };
+        let bar = super::progress_bar(0, "{spinner} {msg} ({elapsed})");
+        bar.set_message(doing.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        while task["status"] == "running" {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            task = self.json(self.request_url(reqwest::Method::GET, &location), &format!("{what}, reading its task")).await?;
+        }
+        bar.finish_and_clear();
+        if task["status"] == "done" {
+            return Ok(task["result"].clone());
+        }
+        let status = task["error"]["status"].as_u64().and_then(|s| reqwest::StatusCode::from_u16(u16::try_from(s).ok()?).ok());
+        Err(refused(what, status.unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR), &task["error"]))
+    }
+}
+
+/// The error for a refused request: its status, detail, and every problem it lists.
+fn refused(what: &str, status: reqwest::StatusCode, body: &Value) -> anyhow::Error {
+    let detail = body["detail"].as_str().or(body["message"].as_str()).unwrap_or("no details");
+    let mut message = format!("{what}: the server answered {status}: {detail}");
+    for problem in problems(body) {
+        message.push_str(&format!("\n  {problem}"));
+    }
+    anyhow::anyhow!(message)
 }
 
 /// Each problem an answer lists in `errors` (a failed request's, or a draft's that cannot be

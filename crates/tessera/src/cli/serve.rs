@@ -34,6 +34,7 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = tessera_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
     jobs.abort();
+    tessera.finish_tasks().await;
     if let Err(err) = tessera.flush_downloads().await {
         tracing::error!(error = %err, "writing download counts");
     }
@@ -46,9 +47,9 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs due background jobs now and then every `interval` (and removes expired uploads),
-/// frees staged content no draft file names once an hour, and the retention sweep once a
-/// day, until the server stops. A job interrupted by the stop stays in the table and runs
+/// Runs due background jobs now and then every `interval` (and removes expired uploads and
+/// tasks that ended a week ago), frees staged content no draft file names once an hour, and
+/// runs the retention sweep once a day, until the server stops. A job interrupted by the stop stays in the table and runs
 /// after the next start; an interrupted sweep runs again.
 async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
@@ -62,6 +63,9 @@ async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) 
         }
         if let Err(err) = tessera.expire_uploads().await {
             tracing::error!(error = %err, "removing expired uploads");
+        }
+        if let Err(err) = tessera.forget_ended_tasks().await {
+            tracing::error!(error = %err, "forgetting tasks that ended a week ago");
         }
         if staging_swept.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(3600)) {
             match tessera.sweep_staging().await {

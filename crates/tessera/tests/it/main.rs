@@ -28,6 +28,7 @@ mod retention;
 mod search_index;
 mod sessions;
 mod sso;
+mod tasks;
 mod unpack;
 mod uploads;
 mod zenodo;

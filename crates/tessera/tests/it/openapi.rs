@@ -379,12 +379,28 @@ async fn deposit_and_platform_answers(config: TestServerConfig) {
         header.set_cksum();
         tar.append_data(&mut header, name, content).unwrap();
     }
-    let draft = curator
-        .draft_from(json!({"organization": "uni", "metadata": metadata("Levels")}), &[("levels.tar", &tar.into_inner().unwrap())])
-        .await;
+    let levels = tar.into_inner().unwrap();
+    let draft = curator.draft_from(json!({"organization": "uni", "metadata": metadata("Levels")}), &[("levels.tar", &levels)]).await;
     let unpack = format!("/api/records/{draft}/draft/files/levels.tar/unpack");
     let unpacked = answers.ask(Method::POST, "/api/records/{id}/draft/files/{key}/unpack", &unpack, None).await;
     assert_eq!(unpacked["files"], 2, "{unpacked}");
+    // The same, and its publish, answered at once as tasks, and the tasks as they end.
+    let draft = curator.draft_from(json!({"organization": "uni", "metadata": metadata("Levels again")}), &[("levels.tar", &levels)]).await;
+    let unpack = format!("/api/records/{draft}/draft/files/levels.tar/unpack");
+    let publish = format!("/api/records/{draft}/draft/actions/publish");
+    for (template, path) in [("/api/records/{id}/draft/files/{key}/unpack", unpack), ("/api/records/{id}/draft/actions/publish", publish)] {
+        let started = curator.send(curator.request(Method::POST, &path).header("prefer", "respond-async")).await;
+        let task = answers.note(Method::POST, template, started);
+        let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+        loop {
+            let task = answers.ask_as(&curator, Method::GET, "/api/tasks/{id}", &path, None).await;
+            if task["status"] != "running" {
+                assert_eq!(task["status"], "done", "{task}");
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 
     // The platform: the index, a session, and the probes.
     answers.ask_as(&admin, Method::GET, "/api/admin/search-index", "/api/admin/search-index", None).await;

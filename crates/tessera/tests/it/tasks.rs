@@ -1,0 +1,201 @@
+//! Long requests asked with `Prefer: respond-async`: a publish or an unpack is answered at
+//! once with its task, which ends as the request would have: done with its answer, or failed
+//! with its problem. A graceful stop waits for tasks; a crash ends them after the restart as
+//! what storage and the catalogue hold.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tessera_testkit::TestServerConfig;
+
+use crate::helpers::{Api, metadata, person, start};
+
+/// A stored zip of `count` small files under `folder`, made by Python's zipfile.
+fn zip_of(dir: &std::path::Path, name: &str, folder: &str, count: usize) -> Vec<u8> {
+    let python = std::env::var("TESSERA_TEST_PYTHON").expect("TESSERA_TEST_PYTHON names a Python; scripts/test.sh sets it");
+    let script = "import sys, zipfile\n\
+                  with zipfile.ZipFile(sys.argv[1], 'w') as z:\n    \
+                  [z.writestr(f'{sys.argv[2]}/f{i:05}.txt', f'line {i}\\n') for i in range(int(sys.argv[3]))]";
+    let path = dir.join(name);
+    let output = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&path)
+        .arg(folder)
+        .arg(count.to_string())
+        .output()
+        .expect("python runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::read(path).unwrap()
+}
+
+/// Sends `path` as a POST preferring an early answer; returns the status, the `Location`, and
+/// the body.
+async fn post_async(api: &Api, path: &str) -> (StatusCode, Option<String>, Value) {
+    let response = api.request(Method::POST, path).header("prefer", "respond-async").send().await.expect("request sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status == StatusCode::ACCEPTED {
+        assert_eq!(headers.get("preference-applied").map(|v| v.to_str().unwrap()), Some("respond-async"), "{body}");
+        assert_eq!(headers.get("retry-after").map(|v| v.to_str().unwrap()), Some("1"));
+    }
+    let location = headers.get("location").map(|v| v.to_str().unwrap().to_string());
+    (status, location, body)
+}
+
+/// Reads the task at `location` until it ends.
+async fn ended(api: &Api, location: &str) -> Value {
+    let path = location.split_once("/api/").map(|(_, rest)| format!("/api/{rest}")).expect("a task's address");
+    for _ in 0..600 {
+        let (status, task) = api.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{task}");
+        if task["status"] != "running" {
+            return task;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the task at {location} did not end within a minute");
+}
+
+async fn keys(api: &Api, id: &str) -> Vec<String> {
+    let (_, files) = api.get(&format!("/api/records/{id}/draft/files?size=100")).await;
+    files["entries"].as_array().unwrap().iter().filter_map(|f| f["key"].as_str().map(String::from)).collect()
+}
+
+#[tokio::test]
+async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
+    let server = start(TestServerConfig::default()).await;
+    let api = person(&server, "ada@example.org", None);
+    let other = person(&server, "bo@example.org", None);
+    let dir = tempfile::tempdir().unwrap();
+    let survey = zip_of(dir.path(), "survey.zip", "survey", 400);
+    let again = zip_of(dir.path(), "again.zip", "survey", 3);
+    let id = api.draft_with_files(metadata("Tasks"), &[("survey.zip", &survey), ("again.zip", &again), ("readme.txt", b"Read me.")]).await;
+
+    // What can be checked without reading the archive is refused at once, with no task.
+    let unpack = |key: &str| format!("/api/records/{id}/draft/files/{key}/unpack");
+    let (status, location, body) = post_async(&api, &unpack("missing.zip")).await;
+    assert_eq!((status, location), (StatusCode::NOT_FOUND, None), "{body}");
+    let (status, _, body) = post_async(&api, &unpack("readme.txt")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("not a zip or tar archive"), "{body}");
+    let (status, _, _) = post_async(&other, &unpack("survey.zip")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An unpack answered at once: the task runs, then is done with what the unpack added.
+    let (status, location, task) = post_async(&api, &format!("{}?into=raw", unpack("survey.zip"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{task}");
+    let location = location.expect("Location names the task");
+    assert_eq!((task["kind"].as_str(), task["status"].as_str()), (Some("unpack"), Some("running")), "{task}");
+    assert_eq!(task["links"]["self"], location);
+    assert!(task["result"].is_null() && task["error"].is_null());
+    let done = ended(&api, &location).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!((done["result"]["files"].as_u64(), done["result"]["archive_kept"].as_bool()), (Some(400), Some(false)), "{done}");
+    assert!(done["result"]["links"]["files"].as_str().unwrap().ends_with(&format!("/api/records/{id}/draft/files")));
+    let (_, listed) = api.get(&format!("/api/records/{id}/draft/files?size=1")).await;
+    assert_eq!(listed["total"], 402, "{listed}");
+
+    // Only its asker reads a task; without a token it asks for one.
+    let task_path = format!("/api/tasks/{}", done["id"].as_str().unwrap());
+    let (status, body) = other.get(&task_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(Api::new(&server, None).get(&task_path).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.get("/api/tasks/no-such-task").await.0, StatusCode::NOT_FOUND);
+
+    // An archive whose entries clash with the draft's files fails as the request would have,
+    // and changes nothing.
+    let before = keys(&api, &id).await;
+    let (status, location, _) = post_async(&api, &format!("{}?into=raw", unpack("again.zip"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let failed = ended(&api, &location.unwrap()).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["status"], 400, "{failed}");
+    assert_eq!(failed["error"]["type"], "/problems/validation", "{failed}");
+    assert!(failed["error"].to_string().contains("is already a file of the draft"), "{failed}");
+    assert!(failed["result"].is_null());
+    assert_eq!(keys(&api, &id).await, before);
+
+    // A publish that the draft's problems stop fails with every problem, and gives the draft
+    // back to its editors.
+    let bare = api.draft_with_files(json!({"title": "Untitled so far"}), &[("a.txt", b"a")]).await;
+    let (status, location, task) = post_async(&api, &format!("/api/records/{bare}/draft/actions/publish")).await;
+    assert_eq!((status, task["kind"].as_str()), (StatusCode::ACCEPTED, Some("publish")), "{task}");
+    let failed = ended(&api, &location.unwrap()).await;
+    assert_eq!((failed["status"].as_str(), failed["error"]["status"].as_u64()), (Some("failed"), Some(400)), "{failed}");
+    let fields: Vec<&str> = failed["error"]["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert!(fields.contains(&"metadata.creators") && fields.contains(&"metadata.resource_type"), "{failed}");
+    assert_eq!(api.put(&format!("/api/records/{bare}/draft"), json!({"metadata": metadata("Titled")})).await.0, StatusCode::OK);
+
+    // A publish answered at once: done, with the record as it now reads.
+    assert_eq!(api.delete(&format!("/api/records/{id}/draft/files/again.zip")).await.0, StatusCode::NO_CONTENT);
+    let (status, location, _) = post_async(&api, &format!("/api/records/{id}/draft/actions/publish")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let published = ended(&api, &location.unwrap()).await;
+    assert_eq!(published["status"], "done", "{published}");
+    assert_eq!(published["result"]["id"], id.as_str(), "{published}");
+    assert_eq!(published["result"]["files"]["count"], 401, "{published}");
+    assert!(published["links"]["record"].as_str().unwrap().ends_with(&format!("/api/records/{id}")));
+    let (status, record) = api.get(&format!("/api/records/{id}")).await;
+    assert_eq!((status, &record["metadata"]["title"]), (StatusCode::OK, &json!("Tasks")));
+    // Without the preference, the publish waits and answers with the record, as before.
+    assert_eq!(api.publish(&bare).await["id"], bare.as_str());
+}
+
+/// A graceful stop waits for the tasks in progress; a crash leaves each to end after the
+/// restart as what it changed shows: done with all of its work, or failed with none of it.
+#[tokio::test]
+async fn a_stop_finishes_tasks_and_a_crash_ends_them_as_their_work_stands() {
+    let mut server = start(TestServerConfig::default()).await;
+    let api = person(&server, "ada@example.org", None);
+    let dir = tempfile::tempdir().unwrap();
+    let many = zip_of(dir.path(), "many.zip", "many", 5000);
+
+    // Stopped gracefully at once, the server still unpacks the archive before it goes.
+    let id = api.draft_with_files(metadata("Stopped"), &[("many.zip", &many)]).await;
+    let (status, location, _) = post_async(&api, &format!("/api/records/{id}/draft/files/many.zip/unpack")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    server.restart().await;
+    let task = ended(&api, &location.unwrap()).await;
+    assert_eq!(task["status"], "done", "{task}");
+    let (_, listed) = api.get(&format!("/api/records/{id}/draft/files?size=1")).await;
+    assert_eq!(listed["total"], 5000, "{listed}");
+
+    // Killed at once, each task ends after the restart as its work stands.
+    let unpacking = api.draft_with_files(metadata("Unpacking"), &[("many.zip", &many)]).await;
+    let (_, unpack, _) = post_async(&api, &format!("/api/records/{unpacking}/draft/files/many.zip/unpack")).await;
+    let (_, publish, _) = post_async(&api, &format!("/api/records/{id}/draft/actions/publish")).await;
+    server.kill();
+    server.start_again().await;
+
+    let task = ended(&api, &unpack.unwrap()).await;
+    let (_, listed) = api.get(&format!("/api/records/{unpacking}/draft/files?size=1")).await;
+    match task["status"].as_str() {
+        Some("done") => assert_eq!(listed["total"], 5000, "{task} {listed}"),
+        Some("failed") => {
+            assert_eq!((listed["total"].as_u64(), &listed["entries"][0]["key"]), (Some(1), &json!("many.zip")), "{task} {listed}");
+            assert_eq!((task["error"]["status"].as_u64(), task["error"]["type"].as_str()), (Some(503), Some("/problems/interrupted")));
+            assert!(task["error"]["detail"].as_str().unwrap().contains("send the same request again"), "{task}");
+        }
+        other => panic!("the unpack ended {other:?}: {task}"),
+    }
+
+    let task = ended(&api, &publish.unwrap()).await;
+    let (record, _) = api.get(&format!("/api/records/{id}")).await;
+    let (draft, _) = api.get(&format!("/api/records/{id}/draft")).await;
+    match task["status"].as_str() {
+        Some("done") => {
+            assert_eq!((record, draft), (StatusCode::OK, StatusCode::NOT_FOUND), "{task}");
+            assert_eq!(task["result"]["files"]["count"], 5000, "{task}");
+        }
+        Some("failed") => {
+            assert_eq!((record, draft), (StatusCode::NOT_FOUND, StatusCode::OK), "{task}");
+            assert_eq!(task["error"]["type"], "/problems/interrupted", "{task}");
+            // Given back to its editors, and published when asked again.
+            assert_eq!(api.publish(&id).await["files"]["count"], 5000);
+        }
+        other => panic!("the publish ended {other:?}: {task}"),
+    }
+    server.cli_ok(&["verify"]);
+}
