@@ -60,7 +60,7 @@ pub use records::{ReadableFile, ReadableFiles, ReadablePage};
 pub use reindex::IndexState;
 pub use retention::{DueFiles, RetentionRun, ScheduleInput};
 pub use sso::{PendingSignIn, SsoCallback, SsoProvider};
-pub use tasks::{Failing, TaskFailure, TaskKind, TaskStatus, TaskView};
+pub use tasks::{Failing, LONGEST_WAIT, TaskFailure, TaskKind, TaskStatus, TaskView};
 pub use tessera::{Tessera, TesseraConfig};
 pub use tessera_catalog::{
     AccessRequestRow, CheckRow, CommunityRow, DeletionRequestRow, Error as CatalogError, GrantRow, HarvestSourceRow, HoldRow, MemberRow,

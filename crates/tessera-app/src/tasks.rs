@@ -36,6 +36,9 @@ impl TaskKind {
 /// How long an ended task is kept for its asker to read.
 const KEPT_FOR: time::Duration = time::Duration::days(7);
 
+/// The longest a request waits for a task to end (`await_task`).
+pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
     Running,
@@ -133,6 +136,22 @@ impl Tessera {
         row.ok_or_else(|| Error::not_found(format!("task {id}")))?.try_into()
     }
 
+    /// Task `id` once it has ended, or as it stands after `wait` (at most `LONGEST_WAIT`):
+    /// so a client learns of the end at once, without asking again and again.
+    pub async fn await_task(&self, subject: &Subject, id: &str, wait: std::time::Duration) -> Result<TaskView> {
+        let deadline = tokio::time::Instant::now() + wait.min(LONGEST_WAIT);
+        loop {
+            // Listening before reading, so an end between the two is not missed.
+            let ended = self.task_ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            let task = self.task(subject, id).await?;
+            if task.status != TaskStatus::Running || tokio::time::timeout_at(deadline, ended).await.is_err() {
+                return Ok(task);
+            }
+        }
+    }
+
     /// Waits for the tasks in progress to end, and takes no more: a server stopping gracefully
     /// leaves none for the next start to end as interrupted.
     pub async fn finish_tasks(&self) {
@@ -200,6 +219,7 @@ impl Tessera {
         if let Err(err) = self.catalog.end_task(&end).await {
             tracing::error!(task = %end.id, error = %err, "recording how a task ended");
         }
+        self.task_ended.notify_waiters();
     }
 }
 

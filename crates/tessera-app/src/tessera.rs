@@ -89,6 +89,8 @@ pub struct Tessera {
     pub(crate) downloads: Arc<crate::dashboard::DownloadTally>,
     /// Publishes and unpacks going on in the background (`tasks`).
     pub(crate) tasks: tokio_util::task::TaskTracker,
+    /// Told whenever a task ends, for those waiting on one (`await_task`).
+    pub(crate) task_ended: Arc<tokio::sync::Notify>,
 }
 
 impl Tessera {
@@ -120,6 +122,7 @@ impl Tessera {
             http,
             downloads: Default::default(),
             tasks: Default::default(),
+            task_ended: Default::default(),
         })
     }
 

@@ -214,6 +214,15 @@ impl ProblemBody {
     }
 }
 
+/// The answer a request that failed as a task would have had.
+pub(crate) fn failure_response(failure: &TaskFailure) -> Response {
+    let body = ProblemBody::from(failure);
+    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
 impl From<&TaskFailure> for ProblemBody {
     fn from(failure: &TaskFailure) -> Self {
         let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

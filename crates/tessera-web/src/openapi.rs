@@ -141,12 +141,14 @@ pub(crate) mod shapes {
         if_none_match: Option<String>,
     }
 
-    /// How a long request may be answered before its work is done.
+    /// How long a request may take before it is answered (RFC 7240).
     #[derive(utoipa::IntoParams)]
     #[into_params(parameter_in = Header)]
     pub(crate) struct PreferAsync {
         /// `respond-async`: answer 202 with the task doing the work (`Location` names it) as
-        /// soon as the request is checked, and go on in the background.
+        /// soon as the request is checked, and go on in the background. `wait=N` beside it
+        /// waits up to N seconds first, answering as without the preference if the work is
+        /// done by then; alone, on a task, it waits up to N seconds (at most 60) for it to end.
         #[param(rename = "Prefer")]
         prefer: Option<String>,
     }

@@ -19,7 +19,7 @@ use tessera_app::{DraftFileList, FileDeclaration, MultipartRequest, PartUpload};
 
 use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page, send_file};
 use super::search::page_links;
-use super::tasks::{accepted, respond_async, unpacked_json};
+use super::tasks::{self, Preferences, unpacked_json};
 use crate::error::{ApiError, ApiResult, task_failure};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -282,9 +282,10 @@ pub(crate) async fn commit_file(
                 Some(other) => return Err(ApiError::invalid_field("keep", format!("'{other}' is neither true nor false"))),
             };
             let into = query.get("into").map(String::as_str);
-            if respond_async(&headers) {
+            let prefer = Preferences::of(&headers);
+            if prefer.respond_async {
                 let task = state.tessera.unpack_in_background(&subject, id, key, into, keep, task_failure).await?;
-                return Ok(accepted(&state, &task));
+                return tasks::answer(&state, &subject, task, prefer.wait).await;
             }
             let unpacked = state.tessera.unpack_archive(&subject, id, key, into, keep).await?;
             Ok(Json(unpacked_json(&state, id, &unpacked)).into_response())
@@ -298,7 +299,8 @@ pub(crate) async fn commit_file(
 /// is checked first: paths that leave the archive, links, devices, encrypted entries and
 /// expansion beyond the configured ratio refuse the whole archive before anything is written.
 /// With `Prefer: respond-async`, the answer comes once the draft, the archive's kind and the
-/// folder are checked: 202 with the task, which `Location` names, and the entries after.
+/// folder are checked: 202 with the task, which `Location` names, and the entries after; with
+/// `wait=N` too, an unpack done within N seconds is answered as without the preference.
 #[utoipa::path(post, path = "/api/records/{id}/draft/files/{key}/unpack", tag = "draft files",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), ("key" = String, Path, description = "The archive's key"),
         ("into" = Option<String>, Query, description = "Folder to unpack into"), ("keep" = Option<bool>, Query, description = "Keep the archive"),

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::tasks::{accepted, respond_async};
+use super::tasks::{self, Preferences};
 use crate::error::{ApiResult, task_failure};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
@@ -73,7 +73,8 @@ pub(crate) async fn edit_record(State(state): State<AppState>, Caller(subject): 
 
 /// Publish a draft as a new version (or a metadata edit) of its dataset. With
 /// `Prefer: respond-async`, the answer comes once the draft is checked and marked as being
-/// published: 202 with the task, which `Location` names, and the publish goes on.
+/// published: 202 with the task, which `Location` names, and the publish goes on; with
+/// `wait=N` too, a publish done within N seconds is answered as without the preference.
 #[utoipa::path(post, path = "/api/records/{id}/draft/actions/publish", tag = "drafts",
     params(("id" = String, Path, pattern = "^[1-9][0-9]*$", description = "Record id"), crate::openapi::shapes::PreferAsync),
     responses((status = 202, description = "The published record; with `Prefer: respond-async`, the task publishing it (`Preference-Applied: respond-async`)", body = crate::openapi::shapes::Publishing),
@@ -85,9 +86,10 @@ pub(crate) async fn publish_draft(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let id = record_id(&id)?;
-    if respond_async(&headers) {
+    let prefer = Preferences::of(&headers);
+    if prefer.respond_async {
         let task = state.tessera.publish_in_background(&subject, id, task_failure).await?;
-        return Ok(accepted(&state, &task));
+        return tasks::answer(&state, &subject, task, prefer.wait).await;
     }
     let record = state.tessera.publish(&subject, id).await?;
     Ok((StatusCode::ACCEPTED, Json(record_json(&state, &record))).into_response())

@@ -1,6 +1,10 @@
 //! Tasks: a publish or an unpack sent with `Prefer: respond-async` (RFC 7240) is answered at
 //! once with 202, `Location` naming the task, and goes on in the background; the task says
-//! how it went, with the answer the request would have had.
+//! how it went, with the answer the request would have had. With `wait=N` beside it, the
+//! request waits up to N seconds first, and a task that ends by then is answered as the
+//! request would have been; reading a task with `Prefer: wait=N` waits for it to end.
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,7 +14,7 @@ use serde_json::{Value, json};
 use tessera_app::domain::authz::Subject;
 use tessera_app::{TaskKind, TaskStatus, TaskView, Unpacked};
 
-use crate::error::{ApiResult, ProblemBody};
+use crate::error::{ApiResult, ProblemBody, failure_response};
 use crate::extract::Caller;
 use crate::state::AppState;
 use crate::wire::record_json;
@@ -18,19 +22,54 @@ use crate::wire::record_json;
 /// How long a client is asked to wait before it reads a running task again, in seconds.
 const POLL_AFTER: u32 = 1;
 
-/// Whether the request prefers to be answered before its work is done: `Prefer` names
-/// `respond-async` among its preferences, in any of its headers.
-pub(crate) fn respond_async(headers: &HeaderMap) -> bool {
-    headers
-        .get_all("prefer")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|preference| preference.split([';', '=']).next().is_some_and(|name| name.trim().eq_ignore_ascii_case("respond-async")))
+/// What a request's `Prefer` headers ask of a long request.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Preferences {
+    /// `respond-async`: answer before the work is done.
+    pub(crate) respond_async: bool,
+    /// `wait=SECONDS`: how long the client will wait for the answer.
+    pub(crate) wait: Option<Duration>,
 }
 
-/// 202 for a task just started: its address in `Location`, and the task as it stands.
-pub(crate) fn accepted(state: &AppState, task: &TaskView) -> Response {
+impl Preferences {
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        let mut preferences = Preferences::default();
+        let values = headers.get_all("prefer").into_iter().filter_map(|value| value.to_str().ok());
+        for preference in values.flat_map(|value| value.split(',')) {
+            // A preference's parameters, after `;`, say nothing these two need.
+            let preference = preference.split(';').next().unwrap_or_default();
+            let (name, value) = preference.split_once('=').unwrap_or((preference, ""));
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "respond-async" => preferences.respond_async = true,
+                "wait" => preferences.wait = value.parse().ok().map(Duration::from_secs),
+                _ => {}
+            }
+        }
+        preferences
+    }
+}
+
+/// The answer to a long request started as `task`: as the request would have answered if the
+/// task ends within the wait preferred, else 202 with the task.
+pub(crate) async fn answer(state: &AppState, subject: &Subject, task: TaskView, wait: Option<Duration>) -> ApiResult<Response> {
+    let task = match wait {
+        Some(wait) => state.tessera.await_task(subject, &task.id, wait).await?,
+        None => task,
+    };
+    if let Some(failure) = &task.failure {
+        return Ok(failure_response(failure));
+    }
+    if task.status == TaskStatus::Running {
+        return Ok(accepted(state, &task));
+    }
+    let status = if task.kind == TaskKind::Publish { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let mut body = task_json(state, subject, &task).await?;
+    Ok((status, Json(body["result"].take())).into_response())
+}
+
+/// 202 for a task still running: its address in `Location`, and the task as it stands.
+fn accepted(state: &AppState, task: &TaskView) -> Response {
     let mut response = (StatusCode::ACCEPTED, Json(running_json(state, task))).into_response();
     let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(&state.link(&task_path(task))) {
@@ -42,12 +81,21 @@ pub(crate) fn accepted(state: &AppState, task: &TaskView) -> Response {
 }
 
 /// Read a task: `running`, `done` with `result` (what the request would have answered), or
-/// `failed` with `error` (the problem it would have answered with). Only its asker reads it;
-/// it is kept for a week after it ends.
-#[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", params(("id" = String, Path, description = "Task id")),
+/// `failed` with `error` (the problem it would have answered with). With `Prefer: wait=N`,
+/// a running task is answered when it ends, or after N seconds (at most 60). Only its asker
+/// reads it; it is kept for a week after it ends.
+#[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", params(("id" = String, Path, description = "Task id"), crate::openapi::shapes::PreferAsync),
     responses((status = 200, description = "The task", body = crate::openapi::shapes::Task), (status = 404, description = "No such task of the caller's")))]
-pub(crate) async fn read_task(State(state): State<AppState>, Caller(subject): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let task = state.tessera.task(&subject, &id).await?;
+pub(crate) async fn read_task(
+    State(state): State<AppState>,
+    Caller(subject): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let task = match Preferences::of(&headers).wait {
+        Some(wait) => state.tessera.await_task(&subject, &id, wait).await?,
+        None => state.tessera.task(&subject, &id).await?,
+    };
     let body = task_json(&state, &subject, &task).await?;
     let mut response = Json(body).into_response();
     if task.status == TaskStatus::Running {
@@ -104,4 +152,27 @@ pub(crate) fn unpacked_json(state: &AppState, id: tessera_app::domain::RecordId,
         "archive_kept": unpacked.archive_kept,
         "links": {"files": state.link(&format!("/api/records/{id}/draft/files"))},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(values: &[&str]) -> Preferences {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append("prefer", HeaderValue::from_str(value).unwrap());
+        }
+        Preferences::of(&headers)
+    }
+
+    #[test]
+    fn preferences_are_read_from_every_prefer_header() {
+        let waits = |seconds| Some(Duration::from_secs(seconds));
+        assert_eq!(of(&[]), Preferences::default());
+        assert_eq!(of(&["respond-async"]), Preferences { respond_async: true, wait: None });
+        assert_eq!(of(&["Respond-Async; foo=bar, wait=10"]), Preferences { respond_async: true, wait: waits(10) });
+        assert_eq!(of(&["return=minimal", "wait=\"5\", respond-async"]), Preferences { respond_async: true, wait: waits(5) });
+        assert_eq!(of(&["wait=soon", "respond-asyncly"]), Preferences::default(), "neither is a preference of these");
+    }
 }

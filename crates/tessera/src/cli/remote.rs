@@ -57,12 +57,13 @@ impl Remote {
         Ok(body)
     }
 
-    /// Sends a long request (a publish or an unpack) asking to be answered at once, then reads
-    /// the task the server started for it until it ends, with a spinner saying `doing`. The
-    /// answer is the one the request would have had; a server that answers only when done is
-    /// read as `json` reads it.
+    /// Sends a long request (a publish or an unpack) that the server may carry on as a task:
+    /// a request done within ten seconds is answered as usual; a longer one is answered with
+    /// its task, which is then read until it ends, with a spinner saying `doing`. Each read
+    /// waits on the server for the end, up to half a minute, so none is sent in vain and the
+    /// end is known at once. The answer is the one the request would have had.
     pub(crate) async fn awaited(&self, request: reqwest::RequestBuilder, what: &str, doing: &str) -> anyhow::Result<Value> {
-        let request = request.header("prefer", "respond-async");
+        let request = request.header("prefer", "respond-async, wait=10");
         let response = request.send().await.map_err(|e| anyhow::anyhow!("{what}: cannot reach the server: {e}"))?;
         let status = response.status();
         let applied = response.headers().get("preference-applied").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"respond-async"));
@@ -76,8 +77,8 @@ impl Remote {
         bar.set_message(doing.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         while task["status"] == "running" {
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-            task = self.json(self.request_url(reqwest::Method::GET, &location), &format!("{what}, reading its task")).await?;
+            let reading = self.request_url(reqwest::Method::GET, &location).header("prefer", "wait=30");
+            task = self.json(reading, &format!("{what}, reading its task")).await?;
         }
         bar.finish_and_clear();
         if task["status"] == "done" {

@@ -32,21 +32,32 @@ fn zip_of(dir: &std::path::Path, name: &str, folder: &str, count: usize) -> Vec<
 /// Sends `path` as a POST preferring an early answer; returns the status, the `Location`, and
 /// the body.
 async fn post_async(api: &Api, path: &str) -> (StatusCode, Option<String>, Value) {
-    let response = api.request(Method::POST, path).header("prefer", "respond-async").send().await.expect("request sent");
+    post_preferring(api, path, "respond-async").await
+}
+
+async fn post_preferring(api: &Api, path: &str, prefer: &str) -> (StatusCode, Option<String>, Value) {
+    let response = api.request(Method::POST, path).header("prefer", prefer).send().await.expect("request sent");
     let status = response.status();
     let headers = response.headers().clone();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    if status == StatusCode::ACCEPTED {
-        assert_eq!(headers.get("preference-applied").map(|v| v.to_str().unwrap()), Some("respond-async"), "{body}");
-        assert_eq!(headers.get("retry-after").map(|v| v.to_str().unwrap()), Some("1"));
-    }
     let location = headers.get("location").map(|v| v.to_str().unwrap().to_string());
+    // A task's answer, and only a task's, says the preference was applied.
+    let applied = headers.get("preference-applied").map(|v| v.to_str().unwrap());
+    assert_eq!(applied, location.as_ref().map(|_| "respond-async"), "{status} {body}");
+    if location.is_some() {
+        assert_eq!((status, headers.get("retry-after").map(|v| v.to_str().unwrap())), (StatusCode::ACCEPTED, Some("1")));
+    }
     (status, location, body)
+}
+
+/// The path of a task's address.
+fn path_of(location: &str) -> String {
+    location.split_once("/api/").map(|(_, rest)| format!("/api/{rest}")).expect("a task's address")
 }
 
 /// Reads the task at `location` until it ends.
 async fn ended(api: &Api, location: &str) -> Value {
-    let path = location.split_once("/api/").map(|(_, rest)| format!("/api/{rest}")).expect("a task's address");
+    let path = path_of(location);
     for _ in 0..600 {
         let (status, task) = api.get(&path).await;
         assert_eq!(status, StatusCode::OK, "{task}");
@@ -126,6 +137,11 @@ async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
     assert_eq!((failed["status"].as_str(), failed["error"]["status"].as_u64()), (Some("failed"), Some(400)), "{failed}");
     let fields: Vec<&str> = failed["error"]["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(fields.contains(&"metadata.creators") && fields.contains(&"metadata.resource_type"), "{failed}");
+    // Asked to wait a while first, a task that ends meanwhile is answered as the request
+    // would have been without the preference: here, with every problem at once.
+    let (status, location, body) =
+        post_preferring(&api, &format!("/api/records/{bare}/draft/actions/publish"), "respond-async, wait=20").await;
+    assert_eq!((status, location, body["errors"].as_array().map(Vec::len)), (StatusCode::BAD_REQUEST, None, Some(fields.len())), "{body}");
     assert_eq!(api.put(&format!("/api/records/{bare}/draft"), json!({"metadata": metadata("Titled")})).await.0, StatusCode::OK);
 
     // A publish answered at once: done, with the record as it now reads.
@@ -141,6 +157,19 @@ async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
     assert_eq!((status, &record["metadata"]["title"]), (StatusCode::OK, &json!("Tasks")));
     // Without the preference, the publish waits and answers with the record, as before.
     assert_eq!(api.publish(&bare).await["id"], bare.as_str());
+
+    // An unpack answered at once is read with a wait: one read, answered as the task ends.
+    let many = zip_of(dir.path(), "many.zip", "many", 3000);
+    let waited = api.draft_with_files(metadata("Waited for"), &[("many.zip", &many), ("small.zip", &again)]).await;
+    let (status, location, _) = post_async(&api, &format!("/api/records/{waited}/draft/files/many.zip/unpack")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let read = api.request(Method::GET, &path_of(&location.unwrap())).header("prefer", "wait=50");
+    let (status, task) = api.send(read).await;
+    assert_eq!((status, task["status"].as_str(), task["result"]["files"].as_u64()), (StatusCode::OK, Some("done"), Some(3000)), "{task}");
+    // One that ends within the wait is answered as an unpack without the preference is.
+    let (status, location, body) =
+        post_preferring(&api, &format!("/api/records/{waited}/draft/files/small.zip/unpack?into=small"), "respond-async, wait=20").await;
+    assert_eq!((status, location, body["files"].as_u64()), (StatusCode::OK, None, Some(3)), "{body}");
 }
 
 /// A graceful stop waits for the tasks in progress; a crash leaves each to end after the
