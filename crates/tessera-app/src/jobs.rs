@@ -31,6 +31,11 @@ impl Tessera {
     pub async fn run_due_jobs(&self) -> Result<usize> {
         let jobs = self.catalog.due_jobs(&now(), JOBS_PER_PASS).await?;
         for job in &jobs {
+            if job.kind == crate::tasks::TASK_JOB {
+                // A task runs beside the jobs, for as long as it takes, and removes its job.
+                self.resume_task(job);
+                continue;
+            }
             match self.run_job(job).await {
                 Ok(()) => self.catalog.finish_job(job).await?,
                 Err(err) => {

@@ -3,19 +3,37 @@
 //! accepted once the checks that read nothing of the dataset pass, and goes on in the
 //! background; its row says how it ended, for its asker to read.
 //!
-//! A task ends exactly when its work does, even across a crash. An unpack ends its task in the
-//! transaction that adds the files. A publish is ended by its outcome: after a restart, the
-//! journal has completed or undone it, and the draft is either gone or still there.
+//! Each task is carried by a durable job (`TASK_JOB`, keyed by the task's id), written with
+//! it and removed as it ends. The request starts the work at once; after a crash, the job
+//! loop starts it again. Work done before the crash is not done twice. An unpack ends its task
+//! in the transaction that adds the files, so a task found ended is left so. A publish whose
+//! draft is gone was completed, by the journal if not before the crash.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_catalog::{TaskEnd, TaskRow};
+use tessera_catalog::{JobRow, TaskEnd, TaskRow};
 use tessera_domain::authz::{Action, ResourceFacts, Subject};
 use tessera_domain::{Problem, RecordId};
 
 use crate::tessera::{from_now, now};
 use crate::unpack::Unpacked;
 use crate::{Error, Result, Tessera};
+
+/// The kind of the job that carries each task.
+pub(crate) const TASK_JOB: &str = "task";
+
+/// How long an ended task is kept for its asker to read.
+const KEPT_FOR: time::Duration = time::Duration::days(7);
+
+/// The longest a request waits for a task to end (`await_task`).
+pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How often a wait reads the task again though no end was heard of: another server on the
+/// same catalogue may be the one running it.
+const READ_AGAIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What a task does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,12 +50,6 @@ impl TaskKind {
         }
     }
 }
-
-/// How long an ended task is kept for its asker to read.
-const KEPT_FOR: time::Duration = time::Duration::days(7);
-
-/// The longest a request waits for a task to end (`await_task`).
-pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
@@ -56,8 +68,8 @@ impl TaskStatus {
     }
 }
 
-/// Why a task failed, as the request would have answered had it waited: the web layer makes
-/// it from the error (`Failing`), and a restart from what it interrupted.
+/// Why a task failed, as the request would have answered had it waited: the web layer says
+/// how (`Tessera::describe_failures`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskFailure {
     /// The HTTP status.
@@ -87,23 +99,51 @@ pub struct TaskView {
     pub updated: String,
 }
 
+/// What a task's job holds besides the task's row: an unpack's arguments.
+#[derive(Serialize, Deserialize)]
+struct UnpackArgs {
+    key: String,
+    into: Option<String>,
+    keep: bool,
+}
+
+/// The tasks this process runs, and how their failures are told.
+#[derive(Clone, Default)]
+pub(crate) struct Tasks {
+    /// Every task's work, so a stop can wait for them.
+    tracker: tokio_util::task::TaskTracker,
+    /// The ids of the tasks running here, so the job loop does not start one twice.
+    running: Arc<Mutex<HashSet<String>>>,
+    /// Told whenever a task ends, for those waiting on one (`await_task`).
+    ended: Arc<tokio::sync::Notify>,
+    failing: Arc<OnceLock<Failing>>,
+}
+
+impl Tasks {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Tessera {
+    /// Says how a task's failure is told: as the web layer would answer the error.
+    pub fn describe_failures(&self, failing: Failing) {
+        let _ = self.tasks.failing.set(failing);
+    }
+
     /// Publishes draft `id` in the background: the draft is checked and marked as being
     /// published before the answer, so it takes no changes from then on.
-    pub async fn publish_in_background(&self, subject: &Subject, id: RecordId, failing: Failing) -> Result<TaskView> {
+    pub async fn publish_in_background(&self, subject: &Subject, id: RecordId) -> Result<TaskView> {
         self.mark_for_publishing(subject, id).await?;
-        let task = match self.start_task(subject, TaskKind::Publish, id).await {
+        let task = match self.start_task(subject, TaskKind::Publish, id, None).await {
             Ok(task) => task,
             Err(err) => {
                 self.give_back(id).await;
                 return Err(err);
             }
         };
-        let (this, subject, task_id) = (self.clone(), subject.clone(), task.id.clone());
-        self.tasks.spawn(async move {
-            let published = this.publish_or_give_back(&subject, id).await.map(|_| None);
-            this.end_task(task_id, published, failing).await;
-        });
+        let (this, subject) = (self.clone(), subject.clone());
+        self.run_reserved(task.id.clone(), async move { this.publish_or_give_back(&subject, id).await.map(|_| None) });
         Ok(task)
     }
 
@@ -116,16 +156,16 @@ impl Tessera {
         key: &str,
         into: Option<&str>,
         keep: bool,
-        failing: Failing,
     ) -> Result<TaskView> {
         let plan = self.plan_unpack(subject, id, key, into, keep).await?;
-        let task = self.start_task(subject, TaskKind::Unpack, id).await?;
+        let args = UnpackArgs { key: key.into(), into: into.map(String::from), keep };
+        let args = serde_json::to_string(&args).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let task = self.start_task(subject, TaskKind::Unpack, id, Some(&args)).await?;
         let (this, task_id) = (self.clone(), task.id.clone());
-        self.tasks.spawn(async move {
-            let unpacked = this.run_unpack(plan, Some(&task_id)).await;
-            // Done already, in the unpack's own transaction; a failure is ended here.
-            this.end_task(task_id, unpacked.map(|unpacked| Some(unpacked.to_json())), failing).await;
-        });
+        self.run_reserved(
+            task.id.clone(),
+            async move { this.run_unpack(plan, Some(&task_id)).await.map(|unpacked| Some(unpacked.to_json())) },
+        );
         Ok(task)
     }
 
@@ -142,24 +182,26 @@ impl Tessera {
         let deadline = tokio::time::Instant::now() + wait.min(LONGEST_WAIT);
         loop {
             // Listening before reading, so an end between the two is not missed.
-            let ended = self.task_ended.notified();
+            let ended = self.tasks.ended.notified();
             tokio::pin!(ended);
             ended.as_mut().enable();
             let task = self.task(subject, id).await?;
-            if task.status != TaskStatus::Running || tokio::time::timeout_at(deadline, ended).await.is_err() {
+            let now = tokio::time::Instant::now();
+            if task.status != TaskStatus::Running || now >= deadline {
                 return Ok(task);
             }
+            let _ = tokio::time::timeout_at(deadline.min(now + READ_AGAIN), ended).await;
         }
     }
 
     /// Waits for the tasks in progress to end, and takes no more: a server stopping gracefully
-    /// leaves none for the next start to end as interrupted.
+    /// leaves none for the next start to run again.
     pub async fn finish_tasks(&self) {
-        self.tasks.close();
-        if !self.tasks.is_empty() {
-            tracing::info!(tasks = self.tasks.len(), "waiting for tasks in progress to end");
+        self.tasks.tracker.close();
+        if !self.tasks.tracker.is_empty() {
+            tracing::info!(tasks = self.tasks.tracker.len(), "waiting for tasks in progress to end");
         }
-        self.tasks.wait().await;
+        self.tasks.tracker.wait().await;
     }
 
     /// Forgets the tasks that ended more than a week ago; returns how many.
@@ -167,32 +209,57 @@ impl Tessera {
         Ok(self.catalog.forget_tasks(&from_now(-KEPT_FOR)).await?)
     }
 
-    /// After a restart, ends the tasks the stop interrupted: a publish as its draft shows (the
-    /// journal has completed or undone it by now), an unpack as failed, since one that added
-    /// its files ended its task with them.
-    pub(crate) async fn end_interrupted_tasks(&self) -> Result<()> {
-        for task in self.catalog.running_tasks().await? {
-            let publish = task.kind == TaskKind::Publish.as_str();
-            let (status, failure) = if publish && self.catalog.draft(task.record_id).await?.is_none() {
-                (TaskStatus::Done, None)
-            } else if publish {
-                (TaskStatus::Failed, Some(interrupted(format!("draft {} was published", task.record_id))))
-            } else {
-                (TaskStatus::Failed, Some(interrupted(format!("the archive was unpacked into draft {}", task.record_id))))
-            };
-            tracing::warn!(task = %task.id, kind = %task.kind, draft = task.record_id.0, status = status.as_str(), "ended a task the stop interrupted");
-            let failure = failure.map(|failure| serde_json::to_string(&failure)).transpose().map_err(|e| Error::Corrupt(e.to_string()))?;
-            let end = TaskEnd { id: task.id, status: status.as_str().into(), result: None, problem: failure, updated: now() };
-            self.catalog.end_task(&end).await?;
+    /// Starts again, from the job loop, a task whose job is due and which this process is not
+    /// running: one a crash or a failure to record its end interrupted.
+    pub(crate) fn resume_task(&self, job: &JobRow) {
+        if !self.tasks.running().insert(job.key.clone()) {
+            return;
         }
-        Ok(())
+        let this = self.clone();
+        let job = job.clone();
+        self.run_reserved(job.key.clone(), async move { this.resumed(&job).await });
     }
 
-    async fn start_task(&self, subject: &Subject, kind: TaskKind, id: RecordId) -> Result<TaskView> {
+    /// The work of an interrupted task, done again as far as it was not done. The request's
+    /// authorization stands; its asker is named in the trail as before.
+    async fn resumed(&self, job: &JobRow) -> Result<Option<Value>> {
+        let Some(task) = self.catalog.task(&job.key).await? else {
+            return Err(Error::not_found(format!("task {}", job.key)));
+        };
+        if task.status != TaskStatus::Running.as_str() {
+            // Ended, an unpack with its files, but its job was not removed: nothing to do again.
+            return Ok(None);
+        }
+        tracing::warn!(task = %task.id, kind = %task.kind, draft = task.record_id.0, "running again a task a stop interrupted");
+        let id = task.record_id;
+        let subject = Subject::user(task.owner_id);
+        if task.kind == TaskKind::Publish.as_str() {
+            // The restart gave the draft back; it is marked again, unless it is gone, published.
+            if !self.catalog.begin_publishing(id, &now()).await? {
+                return Ok(None);
+            }
+            return self.publish_or_give_back(&subject, id).await.map(|_| None);
+        }
+        let args: UnpackArgs = job
+            .payload
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Error::Corrupt(e.to_string()))?
+            .ok_or_else(|| Error::Corrupt(format!("the job of task {} has no arguments", task.id)))?;
+        let draft = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
+        let plan = self.plan_unpack_of(&subject, draft, &args.key, args.into.as_deref(), args.keep).await?;
+        self.run_unpack(plan, Some(&task.id)).await.map(|unpacked| Some(unpacked.to_json()))
+    }
+
+    async fn start_task(&self, subject: &Subject, kind: TaskKind, id: RecordId, args: Option<&str>) -> Result<TaskView> {
         let owner = subject.user_id().ok_or(Error::Unauthenticated)?;
         let stamp = now();
+        let task_id = uuid::Uuid::new_v4().simple().to_string();
+        // Reserved before its job is written, so the job loop never starts it too.
+        self.tasks.running().insert(task_id.clone());
         let row = TaskRow {
-            id: uuid::Uuid::new_v4().simple().to_string(),
+            id: task_id,
             kind: kind.as_str().into(),
             record_id: id,
             owner_id: owner,
@@ -202,34 +269,48 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp,
         };
-        self.catalog.insert_task(&row).await?;
+        if let Err(err) = self.catalog.insert_task(&row, TASK_JOB, args).await {
+            self.tasks.running().remove(&row.id);
+            return Err(err.into());
+        }
         tracing::info!(task = %row.id, kind = kind.as_str(), draft = id.0, "task started");
         row.try_into()
     }
 
-    /// Ends a task with its work's outcome, unless the work ended it in its own transaction.
-    /// There is no one to tell of a failure to end it but the log; a restart ends it then.
-    async fn end_task(&self, id: String, outcome: Result<Option<Value>>, failing: Failing) {
+    /// Runs the `work` of task `id`, reserved as running here, on the tracker, and ends the
+    /// task with its outcome.
+    fn run_reserved(&self, id: String, work: impl Future<Output = Result<Option<Value>>> + Send + 'static) {
+        let this = self.clone();
+        self.tasks.tracker.spawn(async move {
+            let outcome = work.await;
+            this.end_task(&id, outcome).await;
+            this.tasks.running().remove(&id);
+        });
+    }
+
+    /// Ends a task with its work's outcome, unless the work ended it in its own transaction,
+    /// and removes its job. If that cannot be recorded, the job stays and runs the task again.
+    async fn end_task(&self, id: &str, outcome: Result<Option<Value>>) {
         let (status, result, problem) = match outcome {
             Ok(result) => (TaskStatus::Done, result.map(|result| result.to_string()), None),
-            Err(err) => (TaskStatus::Failed, None, serde_json::to_string(&failing(err)).ok()),
+            Err(err) => {
+                let failure = match self.tasks.failing.get() {
+                    Some(failing) => failing(err),
+                    None => TaskFailure { status: 500, kind: "internal".into(), detail: err.to_string(), problems: Vec::new() },
+                };
+                (TaskStatus::Failed, None, serde_json::to_string(&failure).ok())
+            }
         };
-        tracing::info!(task = %id, status = status.as_str(), "task ended");
-        let end = TaskEnd { id, status: status.as_str().into(), result, problem, updated: now() };
-        if let Err(err) = self.catalog.end_task(&end).await {
-            tracing::error!(task = %end.id, error = %err, "recording how a task ended");
+        let end = TaskEnd { id: id.into(), status: status.as_str().into(), result, problem, updated: now() };
+        let recorded = match self.catalog.end_task(&end).await {
+            Ok(_) => self.catalog.cancel_job(TASK_JOB, id).await,
+            Err(err) => Err(err),
+        };
+        match recorded {
+            Ok(()) => tracing::info!(task = %id, status = status.as_str(), "task ended"),
+            Err(err) => tracing::error!(task = %id, error = %err, "recording how a task ended; its job will run it again"),
         }
-        self.task_ended.notify_waiters();
-    }
-}
-
-/// A task the server's stop interrupted: nothing of it was kept, and it may be asked again.
-fn interrupted(what: String) -> TaskFailure {
-    TaskFailure {
-        status: 503,
-        kind: "interrupted".into(),
-        detail: format!("the server stopped before {what}; nothing was changed: send the same request again"),
-        problems: Vec::new(),
+        self.tasks.ended.notify_waiters();
     }
 }
 
@@ -264,28 +345,33 @@ mod tests {
     use super::*;
     use crate::TesseraConfig;
 
-    /// After a crash, a publish whose draft is gone was completed (by the journal, or before
-    /// the crash) and is done; an unpack still running added nothing, and failed.
+    /// The job loop starts again each task whose job it finds and which nothing here runs:
+    /// a publish whose draft is gone was completed and is done; an unpack whose draft is gone
+    /// fails with why; a task already ended only loses its job.
     #[tokio::test]
-    async fn a_restart_ends_interrupted_tasks_as_their_work_stands() {
+    async fn the_job_loop_runs_interrupted_tasks_again_as_far_as_they_were_not_done() {
         let dir = tempfile::tempdir().unwrap();
         let catalog = Catalog::connect(&format!("sqlite:{}", dir.path().join("catalog.db").display())).await.unwrap();
         let store = Arc::new(tessera_storage::LocalStore::new(dir.path().join("ocfl")).unwrap());
         let tessera = Tessera::open(catalog, store, TesseraConfig::in_folder(dir.path())).await.unwrap();
-        let running = |id: &str, kind: TaskKind| TaskRow {
+        let task = |id: &str, kind: TaskKind, status: &str| TaskRow {
             id: id.into(),
             kind: kind.as_str().into(),
             record_id: RecordId(7),
             owner_id: UserId(1),
-            status: "running".into(),
+            status: status.into(),
             result: None,
             problem: None,
             created: now(),
             updated: now(),
         };
-        tessera.catalog.insert_task(&running("published", TaskKind::Publish)).await.unwrap();
-        tessera.catalog.insert_task(&running("unpacking", TaskKind::Unpack)).await.unwrap();
-        tessera.end_interrupted_tasks().await.unwrap();
+        let args = r#"{"key": "a.zip", "into": null, "keep": false}"#;
+        tessera.catalog.insert_task(&task("published", TaskKind::Publish, "running"), TASK_JOB, None).await.unwrap();
+        tessera.catalog.insert_task(&task("unpacking", TaskKind::Unpack, "running"), TASK_JOB, Some(args)).await.unwrap();
+        tessera.catalog.insert_task(&task("ended", TaskKind::Unpack, "done"), TASK_JOB, Some(args)).await.unwrap();
+        assert_eq!(tessera.run_due_jobs().await.unwrap(), 3);
+        tessera.finish_tasks().await;
+
         let view = |id: &'static str| {
             let catalog = tessera.catalog.clone();
             async move { TaskView::try_from(catalog.task(id).await.unwrap().unwrap()).unwrap() }
@@ -294,9 +380,12 @@ mod tests {
         assert_eq!((published.status, published.failure), (TaskStatus::Done, None));
         let unpacking = view("unpacking").await;
         assert_eq!(unpacking.status, TaskStatus::Failed);
-        let failure = unpacking.failure.unwrap();
-        assert_eq!((failure.status, failure.kind.as_str()), (503, "interrupted"));
-        assert!(failure.detail.contains("before the archive was unpacked into draft 7"), "{}", failure.detail);
+        assert!(unpacking.failure.unwrap().detail.contains("draft 7 not found"));
+        let ended = view("ended").await;
+        assert_eq!((ended.status, ended.failure), (TaskStatus::Done, None), "an ended task is left as it ended");
+        for id in ["published", "unpacking", "ended"] {
+            assert_eq!(tessera.catalog.job(TASK_JOB, id).await.unwrap(), None, "{id}'s job is gone");
+        }
         assert!(tessera.catalog.running_tasks().await.unwrap().is_empty());
     }
 }

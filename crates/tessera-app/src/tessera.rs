@@ -87,10 +87,8 @@ pub struct Tessera {
     /// For the services Tessera calls: DataCite.
     pub(crate) http: reqwest::Client,
     pub(crate) downloads: Arc<crate::dashboard::DownloadTally>,
-    /// Publishes and unpacks going on in the background (`tasks`).
-    pub(crate) tasks: tokio_util::task::TaskTracker,
-    /// Told whenever a task ends, for those waiting on one (`await_task`).
-    pub(crate) task_ended: Arc<tokio::sync::Notify>,
+    /// Publishes and unpacks going on in the background.
+    pub(crate) tasks: crate::tasks::Tasks,
 }
 
 impl Tessera {
@@ -122,7 +120,6 @@ impl Tessera {
             http,
             downloads: Default::default(),
             tasks: Default::default(),
-            task_ended: Default::default(),
         })
     }
 
@@ -139,7 +136,6 @@ impl Tessera {
         if given_back > 0 {
             tracing::warn!(drafts = given_back, "gave back drafts whose publish was interrupted");
         }
-        self.end_interrupted_tasks().await?;
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await?;
         let added = self.fill_oai_feed().await?;
         if added > 0 {

@@ -86,6 +86,19 @@ impl Tessera {
         keep: bool,
     ) -> Result<UnpackPlan> {
         let draft = self.draft_row(subject, id, Action::EditDraft).await?;
+        self.plan_unpack_of(subject, draft, key, into, keep).await
+    }
+
+    /// `plan_unpack` for a draft whose change `subject` is known to be allowed.
+    pub(crate) async fn plan_unpack_of(
+        &self,
+        subject: &Subject,
+        draft: DraftRow,
+        key: &str,
+        into: Option<&str>,
+        keep: bool,
+    ) -> Result<UnpackPlan> {
+        let id = draft.id;
         self.check_files_writable(&draft)?;
         let key = FileKey::parse(key).map_err(Error::BadRequest)?;
         let archive =

@@ -33,6 +33,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(tessera: Tessera, config: WebConfig) -> Self {
+        // A task's failure reads as the request's answer would have.
+        tessera.describe_failures(crate::error::task_failure);
         Self { tessera: Arc::new(tessera), config: Arc::new(config) }
     }
 

@@ -1,11 +1,13 @@
 //! Tasks: long requests answered at once and carried on in the background, each a row from
-//! the moment it is accepted until it is forgotten, with how it ended.
+//! the moment it is accepted until it is forgotten, with how it ended, and carried by a job
+//! until then.
 
 use sqlx::Row;
 use tessera_domain::{RecordId, UserId};
 
 use super::{Catalog, Pool};
 use crate::Result;
+use crate::catalog::BeginWrite;
 use crate::rows::{TaskEnd, TaskRow};
 
 const TASK_COLUMNS: &str = "id, kind, record_id, owner_id, status, result, problem, created, updated";
@@ -53,21 +55,28 @@ macro_rules! end_task_in_tx {
 pub(super) use {bind_end, end_task_in_tx};
 
 impl Catalog {
-    pub async fn insert_task(&self, task: &TaskRow) -> Result<()> {
-        let sql = format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        on_pool!(self, pool => sqlx::query(&sql)
-            .bind(&task.id)
-            .bind(&task.kind)
-            .bind(task.record_id.0)
-            .bind(task.owner_id.0)
-            .bind(&task.status)
-            .bind(&task.result)
-            .bind(&task.problem)
-            .bind(&task.created)
-            .bind(&task.updated)
-            .execute(pool)
-            .await
-            .map(drop)?);
+    /// Writes a new task and the job that carries it (of `job_kind`, keyed by the task's id,
+    /// due at once, with `payload`), in one transaction.
+    pub async fn insert_task(&self, task: &TaskRow, job_kind: &str, payload: Option<&str>) -> Result<()> {
+        let insert_task = format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        let insert_job = "INSERT INTO jobs (kind, key, run_at, payload, created) VALUES ($1, $2, $3, $4, $3)";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(&insert_task)
+                .bind(&task.id)
+                .bind(&task.kind)
+                .bind(task.record_id.0)
+                .bind(task.owner_id.0)
+                .bind(&task.status)
+                .bind(&task.result)
+                .bind(&task.problem)
+                .bind(&task.created)
+                .bind(&task.updated)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(insert_job).bind(job_kind).bind(&task.id).bind(&task.created).bind(payload).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

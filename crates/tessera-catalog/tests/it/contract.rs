@@ -1370,7 +1370,9 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    catalog.insert_task(&task).await.unwrap();
+    catalog.insert_task(&task, "task", Some(r#"{"key":"a.zip"}"#)).await.unwrap();
+    let job = catalog.job("task", "t1").await.unwrap().expect("a task's job is written with it");
+    assert_eq!((job.run_at.as_str(), job.payload.as_deref()), (NOW, Some(r#"{"key":"a.zip"}"#)));
     let done =
         TaskEnd { id: "t1".into(), status: "done".into(), result: Some(r#"{"files":2500}"#.into()), problem: None, updated: LATER.into() };
     let entries = |count: usize| (0..count).map(move |i| Ok(file(format!("a/{i:05}.csv"))));
@@ -1395,7 +1397,7 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     assert!(!catalog.end_task(&failed).await.unwrap(), "a task ends once");
     assert_eq!(catalog.task("t1").await.unwrap(), Some(ended));
     // A running task is never forgotten; an ended one is, once older than asked.
-    catalog.insert_task(&TaskRow { id: "t2".into(), ..task.clone() }).await.unwrap();
+    catalog.insert_task(&TaskRow { id: "t2".into(), ..task.clone() }, "task", None).await.unwrap();
     assert_eq!(catalog.forget_tasks(LATER).await.unwrap(), 0);
     assert_eq!(catalog.forget_tasks("2999-01-01T00:00:00Z").await.unwrap(), 1);
     assert_eq!(catalog.task("t1").await.unwrap(), None);

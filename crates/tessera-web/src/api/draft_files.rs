@@ -20,7 +20,7 @@ use tessera_app::{DraftFileList, FileDeclaration, MultipartRequest, PartUpload};
 use super::record_files::{LIST_PAGE, files_list_response, files_offset, files_page, send_file};
 use super::search::page_links;
 use super::tasks::{self, Preferences, unpacked_json};
-use crate::error::{ApiError, ApiResult, task_failure};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_file_json, files_list_json};
@@ -284,7 +284,7 @@ pub(crate) async fn commit_file(
             let into = query.get("into").map(String::as_str);
             let prefer = Preferences::of(&headers);
             if prefer.respond_async {
-                let task = state.tessera.unpack_in_background(&subject, id, key, into, keep, task_failure).await?;
+                let task = state.tessera.unpack_in_background(&subject, id, key, into, keep).await?;
                 return tasks::answer(&state, &subject, task, prefer.wait).await;
             }
             let unpacked = state.tessera.unpack_archive(&subject, id, key, into, keep).await?;

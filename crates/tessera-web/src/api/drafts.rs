@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::tasks::{self, Preferences};
-use crate::error::{ApiResult, task_failure};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, Caller, record_id};
 use crate::state::AppState;
 use crate::wire::{draft_json, record_input, record_json};
@@ -88,7 +88,7 @@ pub(crate) async fn publish_draft(
     let id = record_id(&id)?;
     let prefer = Preferences::of(&headers);
     if prefer.respond_async {
-        let task = state.tessera.publish_in_background(&subject, id, task_failure).await?;
+        let task = state.tessera.publish_in_background(&subject, id).await?;
         return tasks::answer(&state, &subject, task, prefer.wait).await;
     }
     let record = state.tessera.publish(&subject, id).await?;
