@@ -28,6 +28,11 @@ pub(crate) const TASK_JOB: &str = "task";
 /// How long an ended task is kept for its asker to read.
 const KEPT_FOR: time::Duration = time::Duration::days(7);
 
+/// How long a task's job is left to the process running it: it renews the lease a third of the
+/// way through, and another process starts the task again only once it has run out. A restart
+/// of the process that owns the installation ends every lease at once (`recover`).
+const LEASE: time::Duration = time::Duration::minutes(1);
+
 /// The longest a request waits for a task to end (`await_task`).
 pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -269,7 +274,7 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp,
         };
-        if let Err(err) = self.catalog.insert_task(&row, TASK_JOB, args).await {
+        if let Err(err) = self.catalog.insert_task(&row, TASK_JOB, &from_now(LEASE), args).await {
             self.tasks.running().remove(&row.id);
             return Err(err.into());
         }
@@ -282,10 +287,24 @@ impl Tessera {
     fn run_reserved(&self, id: String, work: impl Future<Output = Result<Option<Value>>> + Send + 'static) {
         let this = self.clone();
         self.tasks.tracker.spawn(async move {
-            let outcome = work.await;
+            let outcome = tokio::select! {
+                outcome = work => outcome,
+                never = this.hold_lease(&id) => match never {},
+            };
             this.end_task(&id, outcome).await;
             this.tasks.running().remove(&id);
         });
+    }
+
+    /// Renews the lease on task `id`'s job for as long as it runs.
+    async fn hold_lease(&self, id: &str) -> std::convert::Infallible {
+        let mut renewals = tokio::time::interval((LEASE / 3_u32).unsigned_abs());
+        loop {
+            renewals.tick().await;
+            if let Err(err) = self.catalog.postpone_job(TASK_JOB, id, &from_now(LEASE)).await {
+                tracing::warn!(task = %id, error = %err, "renewing a task's lease");
+            }
+        }
     }
 
     /// Ends a task with its work's outcome, unless the work ended it in its own transaction,
@@ -345,9 +364,9 @@ mod tests {
     use super::*;
     use crate::TesseraConfig;
 
-    /// The job loop starts again each task whose job it finds and which nothing here runs:
-    /// a publish whose draft is gone was completed and is done; an unpack whose draft is gone
-    /// fails with why; a task already ended only loses its job.
+    /// After a restart, the job loop starts again each task whose job it finds: a publish
+    /// whose draft is gone was completed and is done; an unpack whose draft is gone fails with
+    /// why; a task already ended only loses its job.
     #[tokio::test]
     async fn the_job_loop_runs_interrupted_tasks_again_as_far_as_they_were_not_done() {
         let dir = tempfile::tempdir().unwrap();
@@ -366,9 +385,13 @@ mod tests {
             updated: now(),
         };
         let args = r#"{"key": "a.zip", "into": null, "keep": false}"#;
-        tessera.catalog.insert_task(&task("published", TaskKind::Publish, "running"), TASK_JOB, None).await.unwrap();
-        tessera.catalog.insert_task(&task("unpacking", TaskKind::Unpack, "running"), TASK_JOB, Some(args)).await.unwrap();
-        tessera.catalog.insert_task(&task("ended", TaskKind::Unpack, "done"), TASK_JOB, Some(args)).await.unwrap();
+        let leased = from_now(LEASE);
+        tessera.catalog.insert_task(&task("published", TaskKind::Publish, "running"), TASK_JOB, &leased, None).await.unwrap();
+        tessera.catalog.insert_task(&task("unpacking", TaskKind::Unpack, "running"), TASK_JOB, &leased, Some(args)).await.unwrap();
+        tessera.catalog.insert_task(&task("ended", TaskKind::Unpack, "done"), TASK_JOB, &leased, Some(args)).await.unwrap();
+        assert_eq!(tessera.run_due_jobs().await.unwrap(), 0, "another process holds their leases");
+        // A restart of the process that owns the installation: no other runs them.
+        tessera.recover().await.unwrap();
         assert_eq!(tessera.run_due_jobs().await.unwrap(), 3);
         tessera.finish_tasks().await;
 

@@ -136,6 +136,11 @@ impl Tessera {
         if given_back > 0 {
             tracing::warn!(drafts = given_back, "gave back drafts whose publish was interrupted");
         }
+        // No other process runs this installation's tasks: those the stop interrupted start again.
+        let interrupted = self.catalog.release_jobs(crate::tasks::TASK_JOB, &now()).await?;
+        if interrupted > 0 {
+            tracing::warn!(tasks = interrupted, "tasks the stop interrupted will run again");
+        }
         self.staging.clean(&self.catalog.draft_ids().await?, &self.catalog.upload_ids().await?).await?;
         let added = self.fill_oai_feed().await?;
         if added > 0 {

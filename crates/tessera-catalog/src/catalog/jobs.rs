@@ -30,6 +30,19 @@ impl Catalog {
         Ok(())
     }
 
+    /// Moves the job of this kind and key, if there is one, to `run_at`, keeping the rest.
+    pub async fn postpone_job(&self, kind: &str, key: &str, run_at: &str) -> Result<()> {
+        let sql = "UPDATE jobs SET run_at = $3 WHERE kind = $1 AND key = $2";
+        on_pool!(self, pool => sqlx::query(sql).bind(kind).bind(key).bind(run_at).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Makes every job of this kind due at `run_at`; returns how many there are.
+    pub async fn release_jobs(&self, kind: &str, run_at: &str) -> Result<u64> {
+        let sql = "UPDATE jobs SET run_at = $2 WHERE kind = $1";
+        on_pool!(self, pool => Ok(sqlx::query(sql).bind(kind).bind(run_at).execute(pool).await?.rows_affected()))
+    }
+
     pub async fn cancel_job(&self, kind: &str, key: &str) -> Result<()> {
         on_pool!(self, pool => sqlx::query("DELETE FROM jobs WHERE kind = $1 AND key = $2").bind(kind).bind(key).execute(pool).await.map(drop)?);
         Ok(())

@@ -56,10 +56,10 @@ pub(super) use {bind_end, end_task_in_tx};
 
 impl Catalog {
     /// Writes a new task and the job that carries it (of `job_kind`, keyed by the task's id,
-    /// due at once, with `payload`), in one transaction.
-    pub async fn insert_task(&self, task: &TaskRow, job_kind: &str, payload: Option<&str>) -> Result<()> {
+    /// due at `run_at`, with `payload`), in one transaction.
+    pub async fn insert_task(&self, task: &TaskRow, job_kind: &str, run_at: &str, payload: Option<&str>) -> Result<()> {
         let insert_task = format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        let insert_job = "INSERT INTO jobs (kind, key, run_at, payload, created) VALUES ($1, $2, $3, $4, $3)";
+        let insert_job = "INSERT INTO jobs (kind, key, run_at, payload, created) VALUES ($1, $2, $3, $4, $5)";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query(&insert_task)
@@ -74,7 +74,8 @@ impl Catalog {
                 .bind(&task.updated)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(insert_job).bind(job_kind).bind(&task.id).bind(&task.created).bind(payload).execute(&mut *tx).await?;
+            let job = sqlx::query(insert_job).bind(job_kind).bind(&task.id).bind(run_at).bind(payload).bind(&task.created);
+            job.execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -1370,9 +1370,15 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
         created: NOW.into(),
         updated: NOW.into(),
     };
-    catalog.insert_task(&task, "task", Some(r#"{"key":"a.zip"}"#)).await.unwrap();
+    catalog.insert_task(&task, "task", LATER, Some(r#"{"key":"a.zip"}"#)).await.unwrap();
     let job = catalog.job("task", "t1").await.unwrap().expect("a task's job is written with it");
-    assert_eq!((job.run_at.as_str(), job.payload.as_deref()), (NOW, Some(r#"{"key":"a.zip"}"#)));
+    assert_eq!((job.run_at.as_str(), job.payload.as_deref()), (LATER, Some(r#"{"key":"a.zip"}"#)));
+    // Its lease is renewed as it runs, and ended for all at once by a restart.
+    catalog.postpone_job("task", "t1", "2026-01-03T00:00:00Z").await.unwrap();
+    assert_eq!(catalog.job("task", "t1").await.unwrap().unwrap().payload, job.payload, "postponed, not replaced");
+    assert!(catalog.due_jobs(LATER, 10).await.unwrap().is_empty());
+    assert_eq!(catalog.release_jobs("task", NOW).await.unwrap(), 1);
+    assert_eq!(catalog.due_jobs(NOW, 10).await.unwrap().len(), 1);
     let done =
         TaskEnd { id: "t1".into(), status: "done".into(), result: Some(r#"{"files":2500}"#.into()), problem: None, updated: LATER.into() };
     let entries = |count: usize| (0..count).map(move |i| Ok(file(format!("a/{i:05}.csv"))));
@@ -1397,7 +1403,7 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     assert!(!catalog.end_task(&failed).await.unwrap(), "a task ends once");
     assert_eq!(catalog.task("t1").await.unwrap(), Some(ended));
     // A running task is never forgotten; an ended one is, once older than asked.
-    catalog.insert_task(&TaskRow { id: "t2".into(), ..task.clone() }, "task", None).await.unwrap();
+    catalog.insert_task(&TaskRow { id: "t2".into(), ..task.clone() }, "task", NOW, None).await.unwrap();
     assert_eq!(catalog.forget_tasks(LATER).await.unwrap(), 0);
     assert_eq!(catalog.forget_tasks("2999-01-01T00:00:00Z").await.unwrap(), 1);
     assert_eq!(catalog.task("t1").await.unwrap(), None);
