@@ -629,7 +629,6 @@ mod retention;
 mod tasks;
 mod uploads;
 
-/// A draft's file as the record published from it has it, its content stored at `content_key`.
 /// `draft_files_after`'s query, with what makes keys compare as bytes (`BeginWrite::BYTE_ORDER`).
 fn draft_files_after_sql(bytes: &str) -> String {
     format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
