@@ -239,9 +239,13 @@ impl Tessera {
         let id = task.record_id;
         let subject = Subject::user(task.owner_id);
         if task.kind == TaskKind::Publish.as_str() {
-            // The restart gave the draft back; it is marked again, unless it is gone, published.
+            // The restart gave the draft back; it is marked again, unless it is gone: published,
+            // or discarded since.
             if !self.catalog.begin_publishing(id, &now()).await? {
-                return Ok(None);
+                return match self.catalog.record(id).await? {
+                    Some(_) => Ok(None),
+                    None => Err(Error::not_found(format!("draft {id}"))),
+                };
             }
             return self.publish_or_give_back(&subject, id).await.map(|_| None);
         }
@@ -348,7 +352,7 @@ impl TryFrom<TaskRow> for TaskView {
             other => return Err(Error::Corrupt(format!("task {} has an unknown status '{other}'", row.id))),
         };
         let unreadable = |err: serde_json::Error| Error::Corrupt(format!("task {}: {err}", row.id));
-        let unpacked = row.result.as_deref().map(Unpacked::from_json).transpose().map_err(unreadable)?;
+        let unpacked: Option<Unpacked> = row.result.as_deref().map(serde_json::from_str).transpose().map_err(unreadable)?;
         let failure = row.problem.as_deref().map(serde_json::from_str).transpose().map_err(unreadable)?;
         Ok(TaskView { id: row.id, kind, record: row.record_id, status, unpacked, failure, created: row.created, updated: row.updated })
     }
@@ -364,9 +368,10 @@ mod tests {
     use super::*;
     use crate::TesseraConfig;
 
-    /// After a restart, the job loop starts again each task whose job it finds: a publish
-    /// whose draft is gone was completed and is done; an unpack whose draft is gone fails with
-    /// why; a task already ended only loses its job.
+    /// After a restart, the job loop starts again each task whose job it finds: a publish or
+    /// an unpack whose draft is gone and never became a record fails with why; a task already
+    /// ended only loses its job. (A publish that the journal completed is done: the
+    /// integration test `tasks::a_stop_finishes_tasks_and_a_restart_after_a_crash_runs_them_again`.)
     #[tokio::test]
     async fn the_job_loop_runs_interrupted_tasks_again_as_far_as_they_were_not_done() {
         let dir = tempfile::tempdir().unwrap();
@@ -386,7 +391,7 @@ mod tests {
         };
         let args = r#"{"key": "a.zip", "into": null, "keep": false}"#;
         let leased = from_now(LEASE);
-        tessera.catalog.insert_task(&task("published", TaskKind::Publish, "running"), TASK_JOB, &leased, None).await.unwrap();
+        tessera.catalog.insert_task(&task("discarded", TaskKind::Publish, "running"), TASK_JOB, &leased, None).await.unwrap();
         tessera.catalog.insert_task(&task("unpacking", TaskKind::Unpack, "running"), TASK_JOB, &leased, Some(args)).await.unwrap();
         tessera.catalog.insert_task(&task("ended", TaskKind::Unpack, "done"), TASK_JOB, &leased, Some(args)).await.unwrap();
         assert_eq!(tessera.run_due_jobs().await.unwrap(), 0, "another process holds their leases");
@@ -399,14 +404,15 @@ mod tests {
             let catalog = tessera.catalog.clone();
             async move { TaskView::try_from(catalog.task(id).await.unwrap().unwrap()).unwrap() }
         };
-        let published = view("published").await;
-        assert_eq!((published.status, published.failure), (TaskStatus::Done, None));
+        let discarded = view("discarded").await;
+        assert_eq!(discarded.status, TaskStatus::Failed, "no record 7 was published: the draft was discarded");
+        assert!(discarded.failure.unwrap().detail.contains("draft 7 not found"));
         let unpacking = view("unpacking").await;
         assert_eq!(unpacking.status, TaskStatus::Failed);
         assert!(unpacking.failure.unwrap().detail.contains("draft 7 not found"));
         let ended = view("ended").await;
         assert_eq!((ended.status, ended.failure), (TaskStatus::Done, None), "an ended task is left as it ended");
-        for id in ["published", "unpacking", "ended"] {
+        for id in ["discarded", "unpacking", "ended"] {
             assert_eq!(tessera.catalog.job(TASK_JOB, id).await.unwrap(), None, "{id}'s job is gone");
         }
         assert!(tessera.catalog.running_tasks().await.unwrap().is_empty());

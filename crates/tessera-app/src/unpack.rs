@@ -33,12 +33,9 @@ pub struct Unpacked {
 }
 
 impl Unpacked {
+    /// As a task keeps it: its fields, which cannot fail to serialize.
     pub(crate) fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"files": self.files, "bytes": self.bytes, "archive_kept": self.archive_kept})
-    }
-
-    pub(crate) fn from_json(text: &str) -> serde_json::Result<Self> {
-        serde_json::from_str(text)
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 

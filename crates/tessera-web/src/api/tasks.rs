@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tessera_app::domain::authz::Subject;
-use tessera_app::{TaskKind, TaskStatus, TaskView, Unpacked};
+use tessera_app::{Error as AppError, TaskKind, TaskStatus, TaskView, Unpacked};
 
 use crate::error::{ApiResult, ProblemBody, failure_response};
 use crate::extract::Caller;
@@ -116,7 +116,12 @@ async fn task_json(state: &AppState, subject: &Subject, task: &TaskView) -> ApiR
     let result = match (task.status, task.kind, &task.unpacked) {
         (TaskStatus::Done, TaskKind::Publish, _) => {
             body["links"]["record"] = json!(state.link(&format!("/api/records/{id}")));
-            record_json(state, &state.tessera.record(subject, id).await?)
+            // A record deleted since, or taken down, leaves the task readable without it.
+            match state.tessera.record(subject, id).await {
+                Ok(record) => record_json(state, &record),
+                Err(AppError::NotFound { .. } | AppError::Gone(_) | AppError::TakenDown) => Value::Null,
+                Err(err) => return Err(err.into()),
+            }
         }
         (TaskStatus::Done, TaskKind::Unpack, Some(unpacked)) => unpacked_json(state, id, unpacked),
         _ => Value::Null,

@@ -49,8 +49,8 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 
 /// Runs due background jobs now and then every `interval` (and removes expired uploads and
 /// tasks that ended a week ago), frees staged content no draft file names once an hour, and
-/// runs the retention sweep once a day, until the server stops. A job interrupted by the stop stays in the table and runs
-/// after the next start; an interrupted sweep runs again.
+/// runs the retention sweep once a day, until the server stops. A job interrupted by the stop
+/// stays in the table and runs after the next start; an interrupted sweep runs again.
 async fn run_jobs(tessera: tessera_app::Tessera, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
