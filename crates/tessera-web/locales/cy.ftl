@@ -249,6 +249,7 @@ deposit-editing-record = Rydych yn golygu cofnod a gyhoeddwyd: wedi i chi gyhoed
 deposit-edit-files = Mae golygiad yn cadw'r ffeiliau fel y maent. I newid ffeiliau, dechreuwch fersiwn newydd.
 deposit-saved = Mae'r drafft wedi'i gadw.
 deposit-files-added = Mae'r ffeiliau wedi'u huwchlwytho.
+deposit-publishing = Mae'r set ddata'n cael ei chyhoeddi, sy'n cymryd peth amser i lawer o ffeiliau. Ail-lwythwch y dudalen hon i weld pryd y bydd wedi gorffen: bydd wedyn yn dangos y cofnod.
 deposit-problems = { $n ->
     [one] Mae problem i'w datrys cyn cyhoeddi
    *[other] Mae { $n } problem i'w datrys cyn cyhoeddi

@@ -236,6 +236,7 @@ deposit-editing-record = You are editing a published record: once you publish, i
 deposit-edit-files = An edit keeps the files as they are. To change files, start a new version.
 deposit-saved = The draft is saved.
 deposit-files-added = The files are uploaded.
+deposit-publishing = The dataset is being published, which takes a while for many files. Reload this page to see when it is done: it then shows the record.
 deposit-problems = { $n ->
     [one] There is a problem to fix before publishing
    *[other] There are { $n } problems to fix before publishing

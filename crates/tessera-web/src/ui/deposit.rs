@@ -16,10 +16,10 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use tessera_app::domain::metadata::{Creator, Metadata};
 use tessera_app::domain::{Access, DataClass, Problem, RecordId, vocab};
-use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest};
+use tessera_app::{DraftView, Error as AppError, FileDeclaration, SearchRequest, TaskKind, TaskStatus, TaskView};
 
 use super::i18n::{Lang, Tr};
-use super::pages::{FILES_PER_PAGE, HtmlError, human_size, render};
+use super::pages::{FILES_PER_PAGE, HtmlError, failure_page, human_size, render};
 use super::problems::in_words;
 use super::session::SignedIn;
 use super::{field, here, notice};
@@ -915,12 +915,43 @@ pub(crate) async fn upload_form(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, HtmlError> {
     let t = lang.tr();
-    let draft = state.tessera.draft(&user.subject, record_id(&id)?).await?;
-    let notice = notice(&t, &query, &[("saved", "deposit-saved"), ("files", "deposit-files-added")]);
+    let id = record_id(&id)?;
+    // Come back to while its publish goes on: the draft until it is done, then its record.
+    let publishing = match field(&query, "publishing") {
+        Some(task) => {
+            Some(state.tessera.task(&user.subject, task).await?).filter(|task| task.record == id && task.kind == TaskKind::Publish)
+        }
+        None => None,
+    };
+    if let Some(task) = publishing.as_ref().filter(|task| task.status != TaskStatus::Running) {
+        return published_or_not(&state, &user, lang, uri, task).await;
+    }
+    let draft = state.tessera.draft(&user.subject, id).await?;
+    let mut notice = notice(&t, &query, &[("saved", "deposit-saved"), ("files", "deposit-files-added")]);
+    if publishing.is_some() {
+        notice = t.t("deposit-publishing");
+    }
     let form = DepositForm::of(&draft.metadata, &draft.access);
     let mut page = deposit_page(&state, &user, t, here(&uri), Some(&draft), form, &[]).await?;
     page.notice = notice;
     Ok(render(StatusCode::OK, &page))
+}
+
+/// How long the publish button waits for the publish before the page says it goes on.
+const PUBLISH_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Where a publish that has ended leads: to the record, or back to the draft with every problem
+/// that stopped it, or to the page of any other failure.
+async fn published_or_not(state: &AppState, user: &SignedIn, lang: Lang, uri: Uri, task: &TaskView) -> Result<Response, HtmlError> {
+    let id = task.record;
+    let Some(failure) = &task.failure else { return Ok(Redirect::to(&format!("/records/{id}")).into_response()) };
+    if failure.problems.is_empty() {
+        return Ok(failure_page(lang.tr(), here(&uri), failure));
+    }
+    let draft = state.tessera.draft(&user.subject, id).await?;
+    let form = DepositForm::of(&draft.metadata, &draft.access);
+    let page = deposit_page(state, user, lang.tr(), format!("/uploads/{id}"), Some(&draft), form, &failure.problems).await?;
+    Ok(render(StatusCode::BAD_REQUEST, &page))
 }
 
 /// Saves the form, and publishes when that button was pressed. Every problem that stops
@@ -943,11 +974,16 @@ pub(crate) async fn save_upload(
         Ok(_) if field(&fields, "action") != Some("publish") => {
             return Ok(Redirect::to(&format!("/uploads/{id}?done=saved")).into_response());
         }
-        Ok(saved) => match state.tessera.publish(&user.subject, id).await {
-            Ok(record) => return Ok(Redirect::to(&format!("/records/{}", record.doc.id)).into_response()),
-            Err(AppError::Validation(problems)) => (DepositForm::of(&saved.metadata, &saved.access), saved, problems),
-            Err(err) => return Err(err.into()),
-        },
+        Ok(_) => {
+            // Published as a task, so a dataset of many files does not hold the page past
+            // what a browser or a proxy waits for: after a while it says the publish goes on.
+            let task = state.tessera.publish_in_background(&user.subject, id).await?;
+            let task = state.tessera.await_task(&user.subject, &task.id, PUBLISH_WAIT).await?;
+            if task.status == TaskStatus::Running {
+                return Ok(Redirect::to(&format!("/uploads/{id}?publishing={}", task.id)).into_response());
+            }
+            return published_or_not(&state, &user, lang, uri, &task).await;
+        }
         Err(AppError::Validation(problems)) => (form, draft, problems),
         Err(err) => return Err(err.into()),
     };

@@ -142,6 +142,13 @@ fn error_page(t: Tr, here: String, status: StatusCode, reason: String) -> Respon
     response
 }
 
+/// The page of a task's failure: as the request's own error page would have been.
+pub(crate) fn failure_page(t: Tr, here: String, failure: &tessera_app::TaskFailure) -> Response {
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = if matches!(status, StatusCode::BAD_REQUEST | StatusCode::CONFLICT) { failure.detail.clone() } else { String::new() };
+    error_page(t, here, status, reason)
+}
+
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
         let (status, _, detail) = self.0.parts();

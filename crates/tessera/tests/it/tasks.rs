@@ -137,6 +137,14 @@ async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
     assert_eq!((failed["status"].as_str(), failed["error"]["status"].as_u64()), (Some("failed"), Some(400)), "{failed}");
     let fields: Vec<&str> = failed["error"]["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
     assert!(fields.contains(&"metadata.creators") && fields.contains(&"metadata.resource_type"), "{failed}");
+    // The deposit page come back to with the task shows the problems beside the form.
+    let ada = crate::sessions::session_of(&server, "ada@example.org").await;
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = |path: String| browser.get(server.url(&path)).header("cookie", &ada).send();
+    let shown = page(format!("/uploads/{bare}?publishing={}", failed["id"].as_str().unwrap())).await.unwrap();
+    assert_eq!(shown.status(), StatusCode::BAD_REQUEST);
+    let shown = shown.text().await.unwrap();
+    assert!(shown.contains("3 problems to fix before publishing") && shown.contains("href=\"#resource_type\""), "{shown}");
     // Asked to wait a while first, a task that ends meanwhile is answered as the request
     // would have been without the preference: here, with every problem at once.
     let (status, location, body) =
@@ -155,6 +163,9 @@ async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
     assert!(published["links"]["record"].as_str().unwrap().ends_with(&format!("/api/records/{id}")));
     let (status, record) = api.get(&format!("/api/records/{id}")).await;
     assert_eq!((status, &record["metadata"]["title"]), (StatusCode::OK, &json!("Tasks")));
+    // The deposit page come back to once the publish is done leads to the record.
+    let shown = page(format!("/uploads/{id}?publishing={}", published["id"].as_str().unwrap())).await.unwrap();
+    assert_eq!((shown.status(), shown.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, format!("/records/{id}").as_str()));
     // Without the preference, the publish waits and answers with the record, as before.
     assert_eq!(api.publish(&bare).await["id"], bare.as_str());
 
@@ -170,6 +181,18 @@ async fn publishes_and_unpacks_asked_to_answer_at_once_go_on_as_tasks() {
     let (status, location, body) =
         post_preferring(&api, &format!("/api/records/{waited}/draft/files/small.zip/unpack?into=small"), "respond-async, wait=20").await;
     assert_eq!((status, location, body["files"].as_u64()), (StatusCode::OK, None, Some(3)), "{body}");
+    // While a publish goes on, the deposit page says so; once it is done, it leads to the record.
+    let (_, location, _) = post_async(&api, &format!("/api/records/{waited}/draft/actions/publish")).await;
+    let task = path_of(&location.unwrap()).rsplit('/').next().unwrap().to_string();
+    let shown = page(format!("/uploads/{waited}?publishing={task}")).await.unwrap();
+    match shown.status() {
+        StatusCode::OK => assert!(shown.text().await.unwrap().contains("The dataset is being published")),
+        status => assert_eq!(
+            (status, shown.headers()["location"].to_str().unwrap()),
+            (StatusCode::SEE_OTHER, format!("/records/{waited}").as_str())
+        ),
+    }
+    assert_eq!(ended(&api, &format!("/api/tasks/{task}")).await["status"], "done");
 }
 
 /// A graceful stop waits for the tasks in progress; after a crash, the restart runs each again
