@@ -1,6 +1,6 @@
-//! Tasks: long requests answered at once and carried on in the background, each a row from
-//! the moment it is accepted until it is forgotten, with how it ended, and carried by a job
-//! until then.
+//! Tasks: long requests answered at once and carried on in the background. Each is a row
+//! from the moment it is accepted until it is forgotten, saying how it ended; a job carries it
+//! until it ends.
 
 use sqlx::Row;
 use tessera_domain::{RecordId, UserId};
