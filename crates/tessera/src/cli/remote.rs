@@ -6,6 +6,9 @@ use serde_json::Value;
 /// time would leave the connection idle most of the time.
 pub(crate) const FILES_IN_FLIGHT: usize = 8;
 
+/// How many times in a row reading a task may fail, two seconds apart, before `awaited` gives up.
+const TASK_READ_TRIES: u32 = 30;
+
 #[derive(Clone, Debug, clap::Args)]
 pub(crate) struct RemoteArgs {
     /// The server's base URL [env: TESSERA_SERVER]
@@ -57,13 +60,14 @@ impl Remote {
         Ok(body)
     }
 
-    /// Sends a long request (a publish or an unpack) that the server may carry on as a task:
-    /// a request done within ten seconds is answered as usual; a longer one is answered with
-    /// its task, which is then read until it ends, with a spinner saying `doing`. Each read
-    /// waits on the server for the end, up to half a minute, so none is sent in vain and the
-    /// end is known at once. The answer is the one the request would have had.
+    /// Sends a long request (a publish or an unpack) that the server carries on as a task, and
+    /// reads the task until it ends, with a spinner saying `doing`. Each read waits on the
+    /// server for the end, up to half a minute, so none is sent in vain and the end is known at
+    /// once; a server restarting meanwhile runs the task again, and is asked again for a minute.
+    /// The answer is the one the request would have had; a server that answers only when done
+    /// is read as `json` reads it.
     pub(crate) async fn awaited(&self, request: reqwest::RequestBuilder, what: &str, doing: &str) -> anyhow::Result<Value> {
-        let request = request.header("prefer", "respond-async, wait=10");
+        let request = request.header("prefer", "respond-async");
         let response = request.send().await.map_err(|e| anyhow::anyhow!("{what}: cannot reach the server: {e}"))?;
         let status = response.status();
         let applied = response.headers().get("preference-applied").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"respond-async"));
@@ -76,9 +80,18 @@ impl Remote {
         let bar = super::progress_bar(0, "{spinner} {msg} ({elapsed})");
         bar.set_message(doing.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        let mut unread = 0;
         while task["status"] == "running" {
             let reading = self.request_url(reqwest::Method::GET, &location).header("prefer", "wait=30");
-            task = self.json(reading, &format!("{what}, reading its task")).await?;
+            match self.json(reading, &format!("{what}, reading its task")).await {
+                Ok(read) => (task, unread) = (read, 0),
+                // A server restarting runs its tasks again: it is asked again for a while.
+                Err(_) if unread < TASK_READ_TRIES => {
+                    unread += 1;
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                Err(err) => return Err(err),
+            }
         }
         bar.finish_and_clear();
         if task["status"] == "done" {

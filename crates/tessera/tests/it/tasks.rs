@@ -234,3 +234,46 @@ async fn a_stop_finishes_tasks_and_a_restart_after_a_crash_runs_them_again() {
     assert!(server.log().contains("running again a task a stop interrupted"), "the kill came before the tasks ended");
     server.cli_ok(&["verify"]);
 }
+
+/// `tessera deposit --publish` rides out a server killed while it publishes: the restarted
+/// server runs the publish again, and the deposit, reading its task, sees it done.
+#[tokio::test]
+async fn tessera_deposit_rides_out_a_server_killed_while_it_publishes() {
+    let mut server = start(TestServerConfig::default()).await;
+    let token = server.user_token("ada@example.org");
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("plates");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..5000 {
+        std::fs::write(folder.join(format!("plate-{i:04}.txt")), format!("plate {i}\n")).unwrap();
+    }
+    let metadata_file = dir.path().join("record.json");
+    std::fs::write(&metadata_file, metadata("Plates").to_string()).unwrap();
+    let deposit = std::process::Command::new(crate::helpers::BIN)
+        .args(["deposit", folder.to_str().unwrap(), "-m", metadata_file.to_str().unwrap(), "--publish"])
+        .args(["--server", &server.base_url, "--token", &token])
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !server.log().contains("kind=\"publish\"") {
+        assert!(started.elapsed() < Duration::from_secs(120), "the deposit never came to publish: {}", server.log());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill();
+    server.start_again().await;
+    let output = deposit.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(server.log().contains("running again a task a stop interrupted"), "the kill came before the publish ended");
+
+    let api = Api::new(&server, Some(token));
+    let (_, mine) = api.get("/api/user/records").await;
+    assert_eq!(mine["hits"]["total"], 1, "one record: {mine}");
+    let id = mine["hits"]["hits"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), server.url(&format!("/records/{id}")));
+    let (_, record) = api.get(&format!("/api/records/{id}")).await;
+    assert_eq!(record["files"]["count"], 5000, "{record}");
+}
