@@ -496,7 +496,7 @@ pub struct TaskRow {
     pub owner_id: UserId,
     /// `running`, `done` or `failed`.
     pub status: String,
-    /// JSON: what the request would have answered, once done.
+    /// JSON: what the work came to, once done (an unpack's counts).
     pub result: Option<String>,
     /// JSON: the problem it would have answered, once failed.
     pub problem: Option<String>,

@@ -10,7 +10,7 @@ CREATE TABLE tasks (
     owner_id BIGINT NOT NULL,
     -- running, done or failed
     status TEXT NOT NULL,
-    -- JSON: what the request would have answered, once done.
+    -- JSON: what the work came to, once done (an unpack's counts).
     result TEXT,
     -- JSON: the problem the request would have answered, once failed.
     problem TEXT,
