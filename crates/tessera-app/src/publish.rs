@@ -68,6 +68,9 @@ impl Tessera {
     async fn publish_marked(&self, subject: &Subject, id: RecordId) -> Result<RecordView> {
         let row = self.catalog.draft(id).await?.ok_or_else(|| Error::not_found(format!("draft {id}")))?;
         let mut draft: DraftDoc = from_json(&row.doc)?;
+        // The files a new version carries become rows of its own here, off the request that
+        // made it; the publish then reads them in digest order with the rest.
+        self.catalog.copy_carried_files(id).await?;
         // The draft takes no changes while it is published: its totals are its files.
         let (count, _) = self.catalog.draft_files_summary(id).await?;
         let uncommitted = self.catalog.draft_keys_uncommitted(id).await?;

@@ -339,11 +339,27 @@ macro_rules! copy_draft_files_in_tx {
     }};
 }
 
-/// Inserts draft files inside the transaction `$tx`, a batch at a time; a key the draft has
-/// already rolls the transaction back and returns a conflict.
+/// Inserts draft `$draft`'s files inside the transaction `$tx`, a batch at a time; a key the
+/// draft has already, as its own or carried, rolls the transaction back and returns a conflict.
+/// A carried file the draft deleted leaves its mark to the new file of its key.
 macro_rules! insert_draft_files_in_tx {
-    ($tx:expr, $files:expr) => {
+    ($tx:expr, $draft:expr, $files:expr) => {
+        let draft: RecordId = $draft;
+        let carries = carries_in_tx!($tx, draft);
         for chunk in $files.chunks($crate::catalog::INSERT_BATCH) {
+            if carries {
+                let mut carried = QueryBuilder::new("");
+                push_carried_among(&mut carried, draft, chunk.iter().map(|f| f.key.as_str()));
+                carried.push(" LIMIT 1");
+                if carried.build().fetch_optional(&mut *$tx).await?.is_some() {
+                    $tx.rollback().await?;
+                    return Err(Error::Conflict { what: "a file with that key".into() });
+                }
+                let mut marks = QueryBuilder::new("DELETE FROM draft_files WHERE status = 'removed' AND draft_id = ");
+                marks.push_bind(draft.0).push(" AND key IN (");
+                push_list(&mut marks, chunk.iter().map(|f| f.key.as_str()));
+                marks.build().execute(&mut *$tx).await?;
+            }
             let mut insert = QueryBuilder::new(format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) "));
             insert.push_values(chunk, |mut b, f| {
                 b.push_bind(f.draft_id.0)
@@ -389,13 +405,72 @@ macro_rules! update_audited {
     }};
 }
 
-/// Copies the files of published record `$4` into draft `$1` as carried files (`$2`, false:
-/// not staged) made at `$3`, inside the database rather than read out and back; `only` narrows
-/// which.
-fn carry_files_sql(only: &str) -> String {
+/// Inside the transaction `$tx`, whether draft `$draft` carries the files of a record.
+macro_rules! carries_in_tx {
+    ($tx:expr, $draft:expr) => {{
+        let sql = "SELECT carried_from FROM drafts WHERE id = $1";
+        let from: Option<Option<i64>> = sqlx::query_scalar(sql).bind($draft.0).fetch_optional(&mut *$tx).await?;
+        from.flatten().is_some()
+    }};
+}
+
+/// Removes draft `$draft`'s file `$key` inside the transaction `$tx`: its own row goes, and a
+/// carried file of that key is marked deleted ('removed'). Evaluates to whether there was a
+/// file of that key.
+macro_rules! remove_draft_file_in_tx {
+    ($tx:expr, $draft:expr, $key:expr) => {{
+        let (draft, key): (RecordId, &str) = ($draft, $key);
+        let own = "DELETE FROM draft_files WHERE draft_id = $1 AND key = $2 AND status <> 'removed'";
+        let removed = sqlx::query(own).bind(draft.0).bind(key).execute(&mut *$tx).await?.rows_affected();
+        let mark = format!(
+            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) SELECT draft_id, key, 'removed', NULL, NULL, NULL, staged, created, updated \
+             FROM ({}) c",
+            carried_files_sql("AND f.key = $2")
+        );
+        let marked = sqlx::query(&mark).bind(draft.0).bind(key).execute(&mut *$tx).await?.rows_affected();
+        removed + marked > 0
+    }};
+}
+
+/// The files draft `$1` carries from the record it started from (`drafts.carried_from`) and
+/// has no row of its own for, as draft files' columns; `only` narrows them (on `f`, the
+/// record's file).
+fn carried_files_sql(only: &str) -> String {
+    carried_files_keyed("f.key", only)
+}
+
+/// `carried_files_sql` with `key` for the key's column.
+fn carried_files_keyed(key: &str, only: &str) -> String {
     format!(
-        "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
-         SELECT $1, key, 'completed', size, md5, sha512, $2, $3, $3 FROM record_files WHERE record_id = $4 {only}"
+        "SELECT d.id AS draft_id, {key}, 'completed' AS status, f.size, f.md5, f.sha512, FALSE AS staged, d.created, d.created AS updated \
+         FROM drafts d JOIN record_files f ON f.record_id = d.carried_from \
+         WHERE d.id = $1 AND NOT EXISTS (SELECT 1 FROM draft_files o WHERE o.draft_id = d.id AND o.key = f.key) {only}"
+    )
+}
+
+/// Pushes onto `select` a query of the keys among `keys` of the files draft `draft` carries
+/// and has no row of its own for (as `carried_files_sql`).
+fn push_carried_among<'args, DB>(select: &mut QueryBuilder<'args, DB>, draft: RecordId, keys: impl IntoIterator<Item = &'args str>)
+where
+    DB: sqlx::Database,
+    i64: 'args + sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+    &'args str: sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+{
+    select.push("SELECT f.key FROM drafts d JOIN record_files f ON f.record_id = d.carried_from WHERE d.id = ");
+    select
+        .push_bind(draft.0)
+        .push(" AND NOT EXISTS (SELECT 1 FROM draft_files o WHERE o.draft_id = d.id AND o.key = f.key) AND f.key IN (");
+    push_list(select, keys);
+}
+
+/// Draft `$1`'s files, its own and those it carries, to be ordered by `key` as bytes (`bytes`,
+/// `BeginWrite::BYTE_ORDER`); `only` narrows both, given the key's column.
+pub(crate) fn draft_files_sql(only: impl Fn(&str) -> String, bytes: &str) -> String {
+    format!(
+        "SELECT draft_id, key{bytes} AS key, status, size, md5, sha512, staged, created, updated FROM draft_files \
+         WHERE draft_id = $1 AND status <> 'removed' {} UNION ALL {}",
+        only("key"),
+        carried_files_keyed(&format!("f.key{bytes} AS key"), &only("f.key"))
     )
 }
 
@@ -631,7 +706,26 @@ mod uploads;
 
 /// `draft_files_after`'s query, with what makes keys compare as bytes (`BeginWrite::BYTE_ORDER`).
 fn draft_files_after_sql(bytes: &str) -> String {
-    format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key{bytes} > $2 ORDER BY key{bytes} LIMIT $3")
+    format!(
+        "SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND status <> 'removed' AND key{bytes} > $2 \
+         ORDER BY key{bytes} LIMIT $3"
+    )
+}
+
+/// The first `limit` of two lists each in key order (as bytes), in key order.
+fn merged_by_key(one: Vec<DraftFileRow>, other: Vec<DraftFileRow>, limit: usize) -> Vec<DraftFileRow> {
+    let (mut one, mut other) = (one.into_iter().peekable(), other.into_iter().peekable());
+    let mut merged = Vec::with_capacity(limit.min(one.len() + other.len()));
+    while merged.len() < limit {
+        let next = match (one.peek(), other.peek()) {
+            (Some(a), Some(b)) if b.key < a.key => other.next(),
+            (Some(_), _) => one.next(),
+            (None, _) => other.next(),
+        };
+        let Some(next) = next else { break };
+        merged.push(next);
+    }
+    merged
 }
 
 pub(crate) const DRAFT_FILE_COLUMNS: &str = "draft_id, key, status, size, md5, sha512, staged, created, updated";
@@ -696,7 +790,7 @@ macro_rules! migration {
 }
 
 /// Migrations of each engine, in order: (version, description, SQLite's text, PostgreSQL's).
-const MIGRATIONS: [(i64, &str, &str, &str); 34] = [
+const MIGRATIONS: [(i64, &str, &str, &str); 35] = [
     migration!(1, "initial", "0001_initial.sql"),
     migration!(2, "organizations and tokens", "0002_organizations_and_tokens.sql"),
     migration!(3, "access requests and grants", "0003_access_requests_and_grants.sql"),
@@ -731,6 +825,7 @@ const MIGRATIONS: [(i64, &str, &str, &str); 34] = [
     migration!(32, "draft files by digest", "0032_draft_files_by_digest.sql"),
     migration!(33, "draft placements", "0033_draft_placements.sql"),
     migration!(34, "tasks", "0034_tasks.sql"),
+    migration!(35, "carried files", "0035_carried_files.sql"),
 ];
 
 fn migrator(engine: Engine) -> Migrator {
@@ -824,24 +919,37 @@ impl Catalog {
     // Drafts.
 
     /// Makes a draft, with `audit` appended in the same transaction. A new version's draft
-    /// starts with every file of the published record `carrying`, carried by reference (not
-    /// staged) and copied inside the database rather than read out and back.
+    /// starts with every file of the published record `carrying`, carried by reference to the
+    /// record: nothing is copied for each file, however many.
     pub async fn insert_draft(&self, draft: &DraftRow, carrying: Option<RecordId>, audit: Vec<AuditEntry>) -> Result<()> {
-        let sql = "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let carry = carry_files_sql("");
+        let sql = "INSERT INTO drafts (id, parent_id, owner_id, kind, doc, created, updated, carried_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let inserted = sqlx::query(sql)
                 .bind(draft.id.0).bind(draft.parent_id.0).bind(draft.owner_id.0).bind(&draft.kind).bind(&draft.doc).bind(&draft.created).bind(&draft.updated)
+                .bind(carrying.map(|record| record.0))
                 .execute(&mut *tx).await;
             if let Err(err) = inserted {
                 tx.rollback().await?;
                 return Err(if is_unique_violation(&err) { Error::Conflict { what: format!("a draft of record {}", draft.id) } } else { err.into() });
             }
-            if let Some(record) = carrying {
-                sqlx::query(&carry).bind(draft.id.0).bind(false).bind(&draft.created).bind(record.0).execute(&mut *tx).await?;
-            }
             commit_audited!(tx, audit);
+        });
+        Ok(())
+    }
+
+    /// Copies the rows of the files draft `id` carries into its own, and ends its carrying, in
+    /// one transaction: a publish does so first, and then reads the draft's files as its own.
+    pub async fn copy_carried_files(&self, id: RecordId) -> Result<()> {
+        let copy = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) {}", carried_files_sql(""));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if carries_in_tx!(tx, id) {
+                sqlx::query(&copy).bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND status = 'removed'").bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("UPDATE drafts SET carried_from = NULL WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -964,13 +1072,26 @@ impl Catalog {
         at: &str,
         audit: impl FnOnce(u64) -> Vec<AuditEntry>,
     ) -> Result<u64> {
-        let carry = carry_files_sql("AND key NOT IN (SELECT key FROM draft_files WHERE draft_id = $1)");
+        // A carried file the draft deleted comes back as its mark goes.
+        let unmark = "DELETE FROM draft_files WHERE draft_id = $1 AND status = 'removed' \
+                      AND key IN (SELECT key FROM record_files WHERE record_id = $2)";
+        let copy = format!(
+            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) SELECT $1, f.key, 'completed', f.size, f.md5, f.sha512, FALSE, $3, $3 \
+             FROM record_files f WHERE f.record_id = $2 AND NOT EXISTS (SELECT 1 FROM draft_files o WHERE o.draft_id = $1 AND o.key = f.key) \
+             AND NOT EXISTS (SELECT 1 FROM drafts d JOIN record_files c ON c.record_id = d.carried_from WHERE d.id = $1 AND c.key = f.key)"
+        );
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             refuse_while_publishing!(pool, tx, draft);
-            let carried = sqlx::query(&carry).bind(draft.0).bind(false).bind(at).bind(from.0).execute(&mut *tx).await?.rows_affected();
-            commit_audited!(tx, audit(carried));
-            Ok(carried)
+            let carried: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT carried_from FROM drafts WHERE id = $1").bind(draft.0).fetch_optional(&mut *tx).await?;
+            let mut imported = sqlx::query(unmark).bind(draft.0).bind(from.0).execute(&mut *tx).await?.rows_affected();
+            // A draft carrying `from` has every one of its keys already, as its own or carried.
+            if carried.flatten() != Some(from.0) {
+                imported += sqlx::query(&copy).bind(draft.0).bind(from.0).bind(at).execute(&mut *tx).await?.rows_affected();
+            }
+            commit_audited!(tx, audit(imported));
+            Ok(imported)
         })
     }
 
@@ -993,7 +1114,7 @@ impl Catalog {
             for upload in uploads {
                 uploads::bind_upload!(sqlx::query(&insert_upload), upload).execute(&mut *tx).await?;
             }
-            insert_draft_files_in_tx!(tx, files);
+            insert_draft_files_in_tx!(tx, draft, files);
             tx.commit().await?;
         });
         Ok(())
@@ -1017,13 +1138,13 @@ impl Catalog {
             let mut tx = pool.begin_write().await?;
             refuse_while_publishing!(pool, tx, draft);
             if let Some(key) = replacing {
-                sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2").bind(draft.0).bind(key).execute(&mut *tx).await?;
+                let _ = remove_draft_file_in_tx!(tx, draft, key);
             }
             // Taken a batch at a time, so an archive's rows are never all made at once.
             // A row that cannot be read leaves the transaction, and so the draft, as it was.
             while files.peek().is_some() {
                 let batch: Vec<DraftFileRow> = files.by_ref().take(INSERT_BATCH).collect::<std::io::Result<_>>()?;
-                insert_draft_files_in_tx!(tx, batch);
+                insert_draft_files_in_tx!(tx, draft, batch);
             }
             tasks::end_task_in_tx!(tx, task);
             commit_audited!(tx, audit);
@@ -1031,14 +1152,17 @@ impl Catalog {
         Ok(())
     }
 
-    /// Which of `keys` are files of the draft already, asked a thousand keys at a time.
+    /// Which of `keys` are files of the draft already, its own or carried, asked a thousand
+    /// keys at a time.
     pub async fn draft_keys_among(&self, draft: RecordId, keys: &[&str]) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(INSERT_BATCH) {
             let keys: Vec<String> = on_pool!(self, pool => {
-                let mut select = QueryBuilder::new("SELECT key FROM draft_files WHERE draft_id = ");
+                let mut select = QueryBuilder::new("SELECT key FROM draft_files WHERE status <> 'removed' AND draft_id = ");
                 select.push_bind(draft.0).push(" AND key IN (");
                 push_list(&mut select, chunk.iter().copied());
+                select.push(" UNION ALL ");
+                push_carried_among(&mut select, draft, chunk.iter().copied());
                 select.push(" ORDER BY key");
                 let rows = select.build().fetch_all(pool).await?;
                 rows.iter().map(|row| row.try_get("key")).collect::<std::result::Result<_, _>>()?
@@ -1049,37 +1173,45 @@ impl Catalog {
     }
 
     /// The keys of a draft's files whose content is not committed, in key order (as bytes).
+    /// Carried files are committed.
     pub async fn draft_keys_uncommitted(&self, draft: RecordId) -> Result<Vec<String>> {
         on_pool!(self, pool => {
-            let sql = format!("SELECT key FROM draft_files WHERE draft_id = $1 AND status <> 'completed' ORDER BY key{}", byte_order(pool));
+            let sql = format!(
+                "SELECT key FROM draft_files WHERE draft_id = $1 AND status NOT IN ('completed', 'removed') ORDER BY key{}",
+                byte_order(pool)
+            );
             Ok(sqlx::query_scalar(&sql).bind(draft.0).fetch_all(pool).await?)
         })
     }
 
     /// How many files a draft has, and their bytes so far.
     pub async fn draft_files_summary(&self, draft: RecordId) -> Result<(i64, i64)> {
-        // Kept by triggers as the draft's files change (migration 30).
-        let sql = "SELECT files, bytes FROM draft_totals WHERE draft_id = $1";
+        // Its own rows' totals are kept by triggers as they change (migrations 30 and 35); the
+        // files it carries are its record's, less those its own rows replace or delete.
+        let sql = "SELECT t.files + COALESCE(r.files_count, 0) - COALESCE(o.files, 0) AS files, \
+                   t.bytes + COALESCE(r.files_bytes, 0) - COALESCE(o.bytes, 0) AS bytes \
+                   FROM drafts d JOIN draft_totals t ON t.draft_id = d.id LEFT JOIN records r ON r.id = d.carried_from \
+                   LEFT JOIN (SELECT COUNT(*) AS files, CAST(SUM(f.size) AS BIGINT) AS bytes FROM drafts c \
+                   JOIN draft_files own ON own.draft_id = c.id JOIN record_files f ON f.record_id = c.carried_from AND f.key = own.key \
+                   WHERE c.id = $1) o ON TRUE WHERE d.id = $1";
         on_pool!(self, pool => match sqlx::query(sql).bind(draft.0).fetch_optional(pool).await? {
             Some(row) => Ok((row.try_get("files")?, row.try_get("bytes")?)),
             None => Ok((0, 0)),
         })
     }
 
+    /// A draft's file, its own or carried.
     pub async fn draft_file(&self, draft: RecordId, key: &str) -> Result<Option<DraftFileRow>> {
-        let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 AND key = $2");
-        on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {
-            Some(row) => Ok(Some(draft_file_row!(row))),
-            None => Ok(None),
-        })
+        Ok(self.draft_file_and_transfer(draft, key).await?.map(|(file, _)| file))
     }
 
     /// A draft's file and the id of its unfinished multipart transfer, if it has one, in one
     /// query: every request about one file of a draft asks for both.
     pub async fn draft_file_and_transfer(&self, draft: RecordId, key: &str) -> Result<Option<(DraftFileRow, Option<String>)>> {
+        let files = draft_files_sql(|key| format!("AND {key} = $2"), "");
         let sql = format!(
             "SELECT {DRAFT_FILE_COLUMNS}, (SELECT u.id FROM uploads u WHERE u.draft_id = f.draft_id AND u.key = f.key \
-             AND u.part_size IS NOT NULL AND u.completed IS NULL LIMIT 1) AS transfer FROM draft_files f WHERE f.draft_id = $1 AND f.key = $2"
+             AND u.part_size IS NOT NULL AND u.completed IS NULL LIMIT 1) AS transfer FROM ({files}) f"
         );
         on_pool!(self, pool => match sqlx::query(&sql).bind(draft.0).bind(key).fetch_optional(pool).await? {
             Some(row) => Ok(Some((draft_file_row!(row), row.try_get("transfer")?))),
@@ -1087,27 +1219,34 @@ impl Catalog {
         })
     }
 
-    /// A draft's files in key order (as bytes); `limit` of `None` means all.
+    /// A draft's files, its own and carried, in key order (as bytes); `limit` of `None` means all.
     pub async fn draft_files(&self, draft: RecordId, offset: i64, limit: Option<i64>) -> Result<Vec<DraftFileRow>> {
         on_pool!(self, pool => {
-            let sql = format!("SELECT {DRAFT_FILE_COLUMNS} FROM draft_files WHERE draft_id = $1 ORDER BY key{} LIMIT $2 OFFSET $3", byte_order(pool));
+            let sql = format!("{} ORDER BY key LIMIT $2 OFFSET $3", draft_files_sql(|_| String::new(), byte_order(pool)));
             let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch(pool);
             Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }
 
-    /// At most `limit` of a draft's files in key order (as bytes) after `after` (from the first
-    /// when it is empty): one index range however far into the list.
+    /// At most `limit` of a draft's files, its own and carried, in key order (as bytes) after
+    /// `after` (from the first when it is empty): an index range of each however far into the
+    /// list, merged.
     pub async fn draft_files_after(&self, draft: RecordId, after: &str, limit: i64) -> Result<Vec<DraftFileRow>> {
-        on_pool!(self, pool => {
-            let sql = draft_files_after_sql(byte_order(pool));
-            let rows = sqlx::query(&sql).bind(draft.0).bind(after).bind(limit).fetch(pool);
-            Ok(map_rows!(rows, |row| draft_file_row!(row)))
-        })
+        let (own, carried) = on_pool!(self, pool => {
+            let bytes = byte_order(pool);
+            let own = draft_files_after_sql(bytes);
+            let carried = format!("{} ORDER BY f.key{bytes} LIMIT $3", carried_files_sql(&format!("AND f.key{bytes} > $2")));
+            let own = sqlx::query(&own).bind(draft.0).bind(after).bind(limit).fetch(pool);
+            let own = map_rows!(own, |row| draft_file_row!(row));
+            let carried = sqlx::query(&carried).bind(draft.0).bind(after).bind(limit).fetch(pool);
+            (own, map_rows!(carried, |row| draft_file_row!(row)))
+        });
+        Ok(merged_by_key(own, carried, usize::try_from(limit).unwrap_or(usize::MAX)))
     }
 
     /// At most `limit` of a draft's committed files in order of digest, then key, after the
-    /// digest and key of `after` (from the first when `None`), as a publish stores them.
+    /// digest and key of `after` (from the first when `None`), as a publish stores them. Only
+    /// its own: a publish copies the carried ones in first (`copy_carried_files`).
     pub async fn draft_files_by_digest(&self, draft: RecordId, after: Option<(&str, &str)>, limit: i64) -> Result<Vec<DraftFileRow>> {
         on_pool!(self, pool => {
             let bytes = byte_order(pool);
@@ -1127,7 +1266,7 @@ impl Catalog {
     pub async fn update_draft_file(&self, file: &DraftFileRow, audit: Vec<AuditEntry>) -> Result<bool> {
         let sql = format!(
             "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $8 \
-             WHERE draft_id = $1 AND key = $2{}",
+             WHERE draft_id = $1 AND key = $2 AND status <> 'removed'{}",
             self.while_not_publishing()
         );
         macro_rules! update {
@@ -1152,12 +1291,19 @@ impl Catalog {
         self.unless_publishing(file.draft_id, changed).await
     }
 
-    /// Removes a draft's file and appends `audit`, in one transaction; false, with no entry,
-    /// when the draft no longer has it.
+    /// Removes a draft's file, its own or carried, and appends `audit`, in one transaction;
+    /// false, with no entry, when the draft no longer has it.
     pub async fn delete_draft_file(&self, draft: RecordId, key: &str, audit: Vec<AuditEntry>) -> Result<bool> {
-        let sql = format!("DELETE FROM draft_files WHERE draft_id = $1 AND key = $2{}", self.while_not_publishing());
-        let changed = update_audited!(self, audit, sqlx::query(&sql).bind(draft.0).bind(key))?;
-        self.unless_publishing(draft, changed).await
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            refuse_while_publishing!(pool, tx, draft);
+            if !remove_draft_file_in_tx!(tx, draft, key) {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            commit_audited!(tx, audit);
+        });
+        Ok(true)
     }
 
     /// The condition a statement on the files of draft `$1` ends with so that it changes

@@ -120,7 +120,10 @@ impl Catalog {
     /// Refused, with nothing written, when the draft's file of that key is already committed.
     pub async fn complete_upload(&self, upload: &UploadRow, file: &DraftFileRow, audit: Vec<AuditEntry>) -> Result<()> {
         let mark = "UPDATE uploads SET received = length, completed = $2, expires = $3 WHERE id = $1";
-        let status = "SELECT status FROM draft_files WHERE draft_id = $1 AND key = $2";
+        // The draft's file of that key, its own or carried; a carried file it deleted leaves
+        // its mark to this one.
+        let status = format!("SELECT status FROM ({}) f", super::draft_files_sql(|key| format!("AND {key} = $2"), ""));
+        let unmark = "DELETE FROM draft_files WHERE draft_id = $1 AND key = $2 AND status = 'removed'";
         let insert = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         let update = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $9 \
                       WHERE draft_id = $1 AND key = $2";
@@ -129,11 +132,12 @@ impl Catalog {
             refuse_while_publishing!(pool, tx, file.draft_id);
             sqlx::query(mark).bind(&upload.id).bind(&file.updated).bind(&upload.expires).execute(&mut *tx).await?;
             let existing: Option<String> =
-                sqlx::query(status).bind(file.draft_id.0).bind(&file.key).fetch_optional(&mut *tx).await?.map(|row| row.try_get("status")).transpose()?;
+                sqlx::query(&status).bind(file.draft_id.0).bind(&file.key).fetch_optional(&mut *tx).await?.map(|row| row.try_get("status")).transpose()?;
             if existing.as_deref() == Some("completed") {
                 tx.rollback().await?;
                 return Err(Error::Conflict { what: format!("a committed file '{}'", file.key) });
             }
+            sqlx::query(unmark).bind(file.draft_id.0).bind(&file.key).execute(&mut *tx).await?;
             let written = sqlx::query(if existing.is_some() { update } else { &insert })
                 .bind(file.draft_id.0).bind(&file.key).bind(&file.status).bind(file.size).bind(&file.md5).bind(&file.sha512)
                 .bind(file.staged).bind(&file.created).bind(&file.updated)

@@ -1411,6 +1411,152 @@ async fn an_archive_joins_its_draft_whole(catalog: Catalog) {
     assert_eq!(catalog.task("t2").await.unwrap().unwrap().problem.as_deref(), Some("{}"));
 }
 
+/// A new version's draft carries its record's files by reference, and its own rows say what
+/// changed: every read sees the two as one list, in key order as bytes whatever the database's
+/// locale, until a publish copies the carried rows in.
+async fn a_new_version_carries_its_files_by_reference(catalog: Catalog) {
+    let draft = new_draft(&catalog).await;
+    let record = RecordRow {
+        id: RecordId(5),
+        parent_id: draft.parent_id,
+        version_index: 1,
+        owner_id: Some(draft.owner_id),
+        org_id: None,
+        ocfl_version: 1,
+        doc: "{}".into(),
+        created: NOW.into(),
+        updated: NOW.into(),
+    };
+    let keys: Vec<String> =
+        ["B.csv", "Z.csv", "_x.csv", "a.csv", "é.csv"].into_iter().map(String::from).chain((0..1500).map(|i| format!("f{i:04}"))).collect();
+    let stored: Vec<FileRow> = keys
+        .iter()
+        .enumerate()
+        .map(|(n, key)| FileRow {
+            key: key.clone(),
+            size: n as i64,
+            md5: "m".into(),
+            sha512: format!("{n:04}").into(),
+            content_key: format!("o/v1/content/{n}"),
+        })
+        .collect();
+    catalog.apply_published(&record, Some(RecordFiles::present(&stored)), Some(draft.id), &[], Vec::new()).await.unwrap();
+    let next = DraftRow { id: RecordId(8), kind: "version".into(), created: LATER.into(), ..draft.clone() };
+    catalog.insert_draft(&next, Some(record.id), vec![]).await.unwrap();
+    let carried = |key: &str| {
+        let n = keys.iter().position(|k| k == key).unwrap();
+        DraftFileRow {
+            draft_id: next.id,
+            key: key.into(),
+            status: "completed".into(),
+            size: Some(n as i64),
+            md5: Some("m".into()),
+            sha512: Some(format!("{n:04}")),
+            staged: false,
+            created: LATER.into(),
+            updated: LATER.into(),
+        }
+    };
+    assert_eq!(catalog.draft_file(next.id, "é.csv").await.unwrap(), Some(carried("é.csv")));
+    totals_agree(&catalog, next.id).await;
+
+    // Deleted, a carried file leaves a mark; declared again, its key is the draft's own.
+    assert!(catalog.delete_draft_file(next.id, "a.csv", vec![]).await.unwrap());
+    assert!(!catalog.delete_draft_file(next.id, "a.csv", vec![]).await.unwrap(), "deleted once");
+    assert_eq!(catalog.draft_file(next.id, "a.csv").await.unwrap(), None);
+    assert!(catalog.delete_draft_file(next.id, "f0003", vec![]).await.unwrap());
+    let own = |key: &str| DraftFileRow {
+        draft_id: next.id,
+        created: LATER.into(),
+        updated: LATER.into(),
+        ..draft_file(&draft, key.into(), "pending")
+    };
+    catalog.insert_draft_files(&[own("f0003"), own("new.csv")], &[]).await.unwrap();
+    let refused = catalog.insert_draft_files(&[own("g.csv"), own("B.csv")], &[]).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "a carried key is taken: {refused:?}");
+    assert_eq!(catalog.draft_file(next.id, "g.csv").await.unwrap(), None, "nothing of a refused batch is written");
+    let refused = catalog.unpack_into_draft(next.id, None, [Ok(own("h.csv")), Ok(own("Z.csv"))].into_iter(), vec![], None).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    assert_eq!(catalog.draft_file(next.id, "f0003").await.unwrap(), Some(own("f0003")));
+    // An own file replacing a carried one is deleted without bringing the carried one back.
+    assert!(catalog.delete_draft_file(next.id, "f0005", vec![]).await.unwrap());
+    catalog.insert_draft_files(&[own("f0005")], &[]).await.unwrap();
+    assert!(catalog.delete_draft_file(next.id, "f0005", vec![]).await.unwrap());
+    assert_eq!(catalog.draft_file(next.id, "f0005").await.unwrap(), None);
+
+    let mut expected: Vec<String> = keys.iter().filter(|k| !["a.csv", "f0005"].contains(&k.as_str())).cloned().collect();
+    expected.push("new.csv".into());
+    expected.sort();
+    let listed: Vec<String> = catalog.draft_files(next.id, 0, None).await.unwrap().into_iter().map(|f| f.key).collect();
+    assert_eq!(listed, expected, "one list in byte order");
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = catalog.draft_files_after(next.id, &after, 97).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.key.clone();
+        paged.extend(page.into_iter().map(|f| f.key));
+    }
+    assert_eq!(paged, expected, "page by page, merged");
+    let page: Vec<String> = catalog.draft_files(next.id, 1000, Some(3)).await.unwrap().into_iter().map(|f| f.key).collect();
+    assert_eq!(page, expected[1000..1003]);
+    totals_agree(&catalog, next.id).await;
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap().0, expected.len() as i64);
+    let mut among = catalog.draft_keys_among(next.id, &["a.csv", "B.csv", "f0003", "absent"]).await.unwrap();
+    among.sort();
+    assert_eq!(among, ["B.csv", "f0003"]);
+    assert_eq!(catalog.draft_keys_uncommitted(next.id).await.unwrap(), ["f0003", "new.csv"]);
+
+    // A finished upload does not replace a carried file, but takes a deleted one's key.
+    let upload = |key: &str| UploadRow {
+        id: format!("u-{key}"),
+        owner_id: next.owner_id,
+        draft_id: next.id,
+        key: key.into(),
+        length: 3,
+        received: 3,
+        metadata: String::new(),
+        created: NOW.into(),
+        expires: LATER.into(),
+        completed: None,
+        part_size: None,
+    };
+    for key in ["Z.csv", "a.csv"] {
+        catalog.insert_upload(&upload(key)).await.unwrap();
+    }
+    let uploaded = |key: &str| DraftFileRow { status: "completed".into(), ..own(key) };
+    let refused = catalog.complete_upload(&upload("Z.csv"), &uploaded("Z.csv"), vec![]).await;
+    assert!(matches!(refused, Err(Error::Conflict { .. })), "{refused:?}");
+    catalog.complete_upload(&upload("a.csv"), &uploaded("a.csv"), vec![]).await.unwrap();
+    assert_eq!(catalog.draft_file(next.id, "a.csv").await.unwrap(), Some(uploaded("a.csv")));
+    totals_agree(&catalog, next.id).await;
+
+    // Importing brings back the carried files the draft deleted and did not replace.
+    assert_eq!(catalog.import_draft_files(next.id, record.id, LATER, |_| vec![]).await.unwrap(), 1);
+    assert_eq!(catalog.draft_file(next.id, "f0005").await.unwrap(), Some(carried("f0005")));
+    totals_agree(&catalog, next.id).await;
+
+    // A publish copies the carried rows in: the same list, now the draft's own.
+    let before = catalog.draft_files(next.id, 0, None).await.unwrap();
+    let summary = catalog.draft_files_summary(next.id).await.unwrap();
+    catalog.copy_carried_files(next.id).await.unwrap();
+    catalog.copy_carried_files(next.id).await.unwrap();
+    assert_eq!(catalog.draft_files(next.id, 0, None).await.unwrap(), before);
+    assert_eq!(catalog.draft_files_summary(next.id).await.unwrap(), summary);
+    let mut by_digest = Vec::new();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = catalog.draft_files_by_digest(next.id, after.as_ref().map(|(d, k)| (d.as_str(), k.as_str())), 400).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.sha512.clone().unwrap(), last.key.clone()));
+        by_digest.extend(page);
+    }
+    assert_eq!(by_digest.len(), before.iter().filter(|f| f.status == "completed").count());
+    assert!(catalog.delete_draft_file(next.id, "B.csv", vec![]).await.unwrap());
+    assert_eq!(catalog.draft_file(next.id, "B.csv").await.unwrap(), None, "gone, with no mark needed");
+    totals_agree(&catalog, next.id).await;
+}
+
 /// A draft's committed files, read by digest a page at a time as a publish stores them, and
 /// copied into its record's rows by the page in the transaction that publishes it: in key
 /// order as bytes on either engine, whatever the database's locale, and only when every file
@@ -1501,6 +1647,19 @@ async fn a_draft_publishes_its_files_by_the_page(catalog: Catalog) {
         "each file's place is counted across pages"
     );
     assert_eq!(catalog.record_files_summary(draft.id).await.unwrap(), (keys.len() as i64, (0..keys.len() as i64).sum::<i64>()));
+}
+
+#[tokio::test]
+async fn sqlite_new_version_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    a_new_version_carries_its_files_by_reference(Catalog::connect(&format!("sqlite:{}", dir.path().join("c.db").display())).await.unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn postgres_new_version_carries() {
+    let database = tessera_testkit::fresh_postgres_ordering_by_language().await;
+    a_new_version_carries_its_files_by_reference(Catalog::connect(&database.url).await.unwrap()).await;
 }
 
 #[tokio::test]
