@@ -152,8 +152,8 @@ impl Tessera {
             created: stamp.clone(),
             updated: stamp.clone(),
         };
-        // The draft and the files it carries come in one transaction, so a crash never leaves
-        // a new version without its files.
+        // The draft names the record whose files it carries in its own row, so a crash never
+        // leaves a new version without its files, and the request costs the same at any number.
         let entry = self.entry(draft_event("draft-created", subject, &row).detail(json!({"kind": row.kind})));
         self.catalog.insert_draft(&row, Some(record.id), vec![entry]).await?;
         self.draft_view(row).await

@@ -941,7 +941,14 @@ impl Catalog {
     /// Copies the rows of the files draft `id` carries into its own, and ends its carrying, in
     /// one transaction: a publish does so first, and then reads the draft's files as its own.
     pub async fn copy_carried_files(&self, id: RecordId) -> Result<()> {
-        let copy = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) {}", carried_files_sql(""));
+        // Every file of the record, less those whose key the draft has a row of its own for:
+        // left to the key's conflict, rather than looked for in the table being written, which
+        // SQLite would first copy the whole selection aside for.
+        let copy = format!(
+            "INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) \
+             SELECT d.id, f.key, 'completed', f.size, f.md5, f.sha512, FALSE, d.created, d.created \
+             FROM drafts d JOIN record_files f ON f.record_id = d.carried_from WHERE d.id = $1 ON CONFLICT (draft_id, key) DO NOTHING"
+        );
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             if carries_in_tx!(tx, id) {
