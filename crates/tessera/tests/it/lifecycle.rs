@@ -122,6 +122,8 @@ async fn lifecycle(server: &TestServer) -> Vec<String> {
     let v2 = version["id"].as_str().unwrap().to_string();
     assert_eq!(version["versions"]["index"], 2);
     assert_eq!(ada.get(&format!("/api/records/{v2}/draft/files")).await.1["entries"].as_array().unwrap().len(), 3);
+    let (status, problem) = ada.post(&format!("/api/records/{v2}/draft/files"), json!([{"key": "data/taff.csv"}])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a carried file's key is taken until it is deleted: {problem}");
     assert_eq!(
         ada.send(ada.request(reqwest::Method::DELETE, &format!("/api/records/{v2}/draft/files/data/taff.csv"))).await.0,
         StatusCode::NO_CONTENT
