@@ -439,12 +439,15 @@ fn carried_files_sql(only: &str) -> String {
     carried_files_keyed("f.key", only)
 }
 
-/// `carried_files_sql` with `key` for the key's column.
+/// `carried_files_sql` with `key` for the key's column. The record and the draft's time are
+/// asked for once, apart (not joined), so that PostgreSQL plans the record's files as one
+/// index range in key order.
 fn carried_files_keyed(key: &str, only: &str) -> String {
     format!(
-        "SELECT d.id AS draft_id, {key}, 'completed' AS status, f.size, f.md5, f.sha512, FALSE AS staged, d.created, d.created AS updated \
-         FROM drafts d JOIN record_files f ON f.record_id = d.carried_from \
-         WHERE d.id = $1 AND NOT EXISTS (SELECT 1 FROM draft_files o WHERE o.draft_id = d.id AND o.key = f.key) {only}"
+        "SELECT CAST($1 AS BIGINT) AS draft_id, {key}, 'completed' AS status, f.size, f.md5, f.sha512, FALSE AS staged, \
+         (SELECT created FROM drafts WHERE id = $1) AS created, (SELECT created FROM drafts WHERE id = $1) AS updated \
+         FROM record_files f WHERE f.record_id = (SELECT carried_from FROM drafts WHERE id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM draft_files o WHERE o.draft_id = $1 AND o.key = f.key) {only}"
     )
 }
 
@@ -464,13 +467,16 @@ where
 }
 
 /// Draft `$1`'s files, its own and those it carries, to be ordered by `key` as bytes (`bytes`,
-/// `BeginWrite::BYTE_ORDER`); `only` narrows both, given the key's column.
-pub(crate) fn draft_files_sql(only: impl Fn(&str) -> String, bytes: &str) -> String {
+/// `BeginWrite::BYTE_ORDER`); `only` narrows both, given the key's column, and `each` ends
+/// each side's query.
+pub(crate) fn draft_files_sql(only: impl Fn(&str) -> String, bytes: &str, each: impl Fn(&str) -> String) -> String {
     format!(
-        "SELECT draft_id, key{bytes} AS key, status, size, md5, sha512, staged, created, updated FROM draft_files \
-         WHERE draft_id = $1 AND status <> 'removed' {} UNION ALL {}",
+        "SELECT * FROM (SELECT draft_id, key{bytes} AS key, status, size, md5, sha512, staged, created, updated FROM draft_files \
+         WHERE draft_id = $1 AND status <> 'removed' {} {}) own UNION ALL SELECT * FROM ({} {}) carried",
         only("key"),
-        carried_files_keyed(&format!("f.key{bytes} AS key"), &only("f.key"))
+        each("key"),
+        carried_files_keyed(&format!("f.key{bytes} AS key"), &only("f.key")),
+        each("f.key"),
     )
 }
 
@@ -1215,7 +1221,7 @@ impl Catalog {
     /// A draft's file and the id of its unfinished multipart transfer, if it has one, in one
     /// query: every request about one file of a draft asks for both.
     pub async fn draft_file_and_transfer(&self, draft: RecordId, key: &str) -> Result<Option<(DraftFileRow, Option<String>)>> {
-        let files = draft_files_sql(|key| format!("AND {key} = $2"), "");
+        let files = draft_files_sql(|key| format!("AND {key} = $2"), "", |_| String::new());
         let sql = format!(
             "SELECT {DRAFT_FILE_COLUMNS}, (SELECT u.id FROM uploads u WHERE u.draft_id = f.draft_id AND u.key = f.key \
              AND u.part_size IS NOT NULL AND u.completed IS NULL LIMIT 1) AS transfer FROM ({files}) f"
@@ -1228,9 +1234,17 @@ impl Catalog {
 
     /// A draft's files, its own and carried, in key order (as bytes); `limit` of `None` means all.
     pub async fn draft_files(&self, draft: RecordId, offset: i64, limit: Option<i64>) -> Result<Vec<DraftFileRow>> {
+        let limit = limit.unwrap_or(i64::MAX);
+        let engine = self.engine();
         on_pool!(self, pool => {
-            let sql = format!("{} ORDER BY key LIMIT $2 OFFSET $3", draft_files_sql(|_| String::new(), byte_order(pool)));
-            let rows = sqlx::query(&sql).bind(draft.0).bind(limit.unwrap_or(i64::MAX)).bind(offset).fetch(pool);
+            // SQLite merges the two sides as its indexes give them. PostgreSQL sorted the whole
+            // of both, so there each side is read from its index only as far as the page
+            // reaches, and those rows are merged.
+            let bytes = byte_order(pool);
+            let each = |key: &str| if engine == Engine::Sqlite { String::new() } else { format!("ORDER BY {key}{bytes} LIMIT $2") };
+            let files = draft_files_sql(|_| String::new(), bytes, each);
+            let sql = format!("{files} ORDER BY key LIMIT $3 OFFSET $4");
+            let rows = sqlx::query(&sql).bind(draft.0).bind(offset.saturating_add(limit)).bind(limit).bind(offset).fetch(pool);
             Ok(map_rows!(rows, |row| draft_file_row!(row)))
         })
     }

@@ -122,7 +122,7 @@ impl Catalog {
         let mark = "UPDATE uploads SET received = length, completed = $2, expires = $3 WHERE id = $1";
         // The draft's file of that key, its own or carried; a carried file it deleted leaves
         // its mark to this one.
-        let status = format!("SELECT status FROM ({}) f", super::draft_files_sql(|key| format!("AND {key} = $2"), ""));
+        let status = format!("SELECT status FROM ({}) f", super::draft_files_sql(|key| format!("AND {key} = $2"), "", |_| String::new()));
         let unmark = "DELETE FROM draft_files WHERE draft_id = $1 AND key = $2 AND status = 'removed'";
         let insert = format!("INSERT INTO draft_files ({DRAFT_FILE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         let update = "UPDATE draft_files SET status = $3, size = $4, md5 = $5, sha512 = $6, staged = $7, updated = $9 \
