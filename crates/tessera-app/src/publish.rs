@@ -8,7 +8,7 @@
 //! the new one.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -240,6 +240,17 @@ impl Tessera {
     /// new version: on a blocking thread, since its entries are read from the catalogue as it
     /// is written, and streamed to the folder as it is hashed, never held.
     async fn staged_record(&self, doc: Arc<RecordDoc>) -> Result<(Arc<str>, FileSource)> {
+        let (dir, id) = (self.staging.draft_dir(doc.id), doc.id);
+        self.staged_document(doc, dir, move |err| crate::staging::in_draft(id, err)).await
+    }
+
+    /// `staged_record` into the folder `dir`, each failure to write there told by `failed`.
+    async fn staged_document(
+        &self,
+        doc: Arc<RecordDoc>,
+        dir: PathBuf,
+        failed: impl Fn(std::io::Error) -> Error,
+    ) -> Result<(Arc<str>, FileSource)> {
         let id = doc.id;
         let (chunks, received) = tokio::sync::mpsc::channel(4);
         let writing = tokio::task::spawn_blocking(move || {
@@ -253,10 +264,10 @@ impl Tessera {
         });
         let received =
             futures::stream::unfold(received, |mut received| async move { received.recv().await.map(|chunk| (chunk, received)) });
-        let staged = self.staging.write(id, Box::pin(received), u64::MAX).await;
+        let staged = self.staging.write_in(&dir, Box::pin(received), u64::MAX, failed).await;
         writing.await.map_err(std::io::Error::other)?.map_err(|e| Error::Corrupt(format!("the document of record {id}: {e}")))?;
         let sha512 = staged?.sha512.into();
-        Ok((format!("{id}/record.json").into(), FileSource::LocalFile { dir: self.staging.draft_dir(id).into(), sha512 }))
+        Ok((format!("{id}/record.json").into(), FileSource::LocalFile { dir: dir.into(), sha512 }))
     }
 
     /// The committed files of draft `id` as files of a new version, in digest order a page at a
@@ -444,15 +455,30 @@ impl Tessera {
         let inventory = &read.inventory;
         let head = inventory.head_version().ok_or_else(|| Error::Corrupt(format!("{} has no versions", inventory.id)))?;
         let stamp = now();
-        let mut docs = Vec::new();
+        let number = inventory.head_number() + 1;
+        // Each document is staged as it is changed, and only its catalogue row is kept: at
+        // 100,000 files each held its entries until the commit, for every version at once.
+        let scratch = self.staging.scratch_dir();
+        let mut rewritten = Vec::new();
+        let mut rows = Vec::new();
         for record in self.catalog.records_of_parent(parent).await?.into_iter().filter(|r| only.is_none_or(|id| id == r.id)) {
             let mut doc = self.stored_record(inventory, record.id).await?;
             change(&mut doc);
             doc.updated = stamp.clone();
-            docs.push(Arc::new(doc));
+            let doc = Arc::new(doc);
+            let staged = self.staged_document(doc.clone(), scratch.clone(), Error::from).await;
+            let staged = match staged {
+                Ok(staged) => staged,
+                Err(err) => {
+                    self.staging.remove_folder(&scratch).await;
+                    return Err(err);
+                }
+            };
+            rewritten.push(staged);
+            let (row, _, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), number)?;
+            rows.push((row, sets));
         }
-        let rewritten = docs.iter().map(record_file).collect::<Result<Vec<_>>>()?;
-        let ids: HashSet<i64> = docs.iter().map(|doc| doc.id.0).collect();
+        let ids: HashSet<i64> = rows.iter().map(|(row, _)| row.id.0).collect();
         let kept = move |path: &str| !record_of_document(path).is_some_and(|id| ids.contains(&id));
         let by_digest =
             head.carried_by_digest(kept.clone()).map(|batches| ByDigest { batches, spill_dir: self.staging.root().to_path_buf() });
@@ -472,14 +498,12 @@ impl Tessera {
         };
         // The files are as they were: only the records' rows change, and the inventory goes
         // before the catalogue's writes.
-        let (ocfl_version, number) = {
-            let inventory = self.commit_version(parent, version).await?;
-            (inventory.head.clone(), inventory.head_number())
-        };
-        detail["ocfl_version"] = json!(ocfl_version);
-        let rows = docs.into_iter().map(|doc| catalogue_rows(Arc::unwrap_or_clone(doc), number)).collect::<Result<Vec<_>>>()?;
+        let committed = self.commit_version(parent, version).await;
+        self.staging.remove_folder(&scratch).await;
+        // Version `number`: a commit on any other head is refused.
+        detail["ocfl_version"] = json!(committed?.head);
         let published: Vec<Published<'_>> =
-            rows.iter().map(|(record, _, sets)| Published { record, files: None, draft: None, sets }).collect();
+            rows.iter().map(|(record, sets)| Published { record, files: None, draft: None, sets }).collect();
         self.catalog.apply_all_published(&published, vec![self.entry(event.detail(detail))]).await?;
         self.index_parent(parent).await
     }

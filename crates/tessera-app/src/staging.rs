@@ -58,15 +58,45 @@ impl Staging {
     }
 
     /// Streams `body` into the draft's staging folder, refusing more than `limit` bytes.
-    pub(crate) async fn write<S, E>(&self, draft: RecordId, mut body: S, limit: u64) -> Result<Digests>
+    pub(crate) async fn write<S, E>(&self, draft: RecordId, body: S, limit: u64) -> Result<Digests>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let dir = self.draft_dir(draft);
-        tokio::fs::create_dir_all(&dir).await?;
+        self.write_in(&self.draft_dir(draft), body, limit, |err| in_draft(draft, err)).await
+    }
+
+    /// A folder of its own, beside the drafts', for the documents one change to a dataset's
+    /// published records stages (`Tessera::rewrite_records`): the caller removes it
+    /// (`remove_folder`), and start-up's `clean` whatever a crash left.
+    pub(crate) fn scratch_dir(&self) -> PathBuf {
+        self.root.join(format!("rewrite-{}", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// Removes a folder `scratch_dir` gave.
+    pub(crate) async fn remove_folder(&self, dir: &std::path::Path) {
+        if let Err(err) = tokio::fs::remove_dir_all(dir).await
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(folder = %dir.display(), error = %err, "staging folder left for the next start");
+        }
+    }
+
+    /// `write` into the folder `dir`, each failure to write there told by `failed`.
+    pub(crate) async fn write_in<S, E>(
+        &self,
+        dir: &std::path::Path,
+        mut body: S,
+        limit: u64,
+        failed: impl Fn(std::io::Error) -> Error,
+    ) -> Result<Digests>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        tokio::fs::create_dir_all(dir).await?;
         let part = dir.join(format!("upload-{}.part", uuid::Uuid::new_v4().simple()));
-        let mut writer = HashingWriter::create(&part).map_err(|err| in_draft(draft, err))?;
+        let mut writer = HashingWriter::create(&part).map_err(&failed)?;
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
@@ -93,18 +123,17 @@ impl Staging {
                 return Err(err.into());
             }
         };
-        self.settle(draft, part, &digests.sha512).await?;
+        Self::settle(dir, part, &digests.sha512).await.map_err(failed)?;
         Ok(digests)
     }
 
-    /// Gives a durable file its content address in the draft's folder, and makes the name
+    /// Gives a durable file its content address in its folder `dir`, and makes the name
     /// durable too.
-    async fn settle(&self, draft: RecordId, part: PathBuf, sha512: &str) -> Result<()> {
-        let (target, folder) = (self.content_path(draft, sha512), self.draft_dir(draft));
+    async fn settle(dir: &std::path::Path, part: PathBuf, sha512: &str) -> std::io::Result<()> {
+        let (target, folder) = (dir.join(sha512), dir.to_path_buf());
         tokio::task::spawn_blocking(move || if give_content_address(&part, &target)? { tessera_storage::sync_dir(&folder) } else { Ok(()) })
             .await
             .map_err(std::io::Error::other)?
-            .map_err(|err| in_draft(draft, err))
     }
 
     /// Where one unpacking writes its archive's entries (see `EntryParts`).
@@ -135,7 +164,7 @@ impl Staging {
 
     /// Gives a finished upload its content-addressed name, as `write` does.
     pub(crate) async fn finish_upload(&self, draft: RecordId, upload: &str, sha512: &str) -> Result<()> {
-        self.settle(draft, self.upload_path(draft, upload), sha512).await
+        Self::settle(&self.draft_dir(draft), self.upload_path(draft, upload), sha512).await.map_err(|err| in_draft(draft, err))
     }
 
     pub(crate) async fn remove_upload(&self, draft: RecordId, upload: &str) -> Result<()> {
@@ -253,7 +282,7 @@ fn is_content_name(name: &str) -> bool {
 
 /// An I/O error in a draft's folder. The folder gone means another request discarded or
 /// published the draft meanwhile, and the draft is what the caller is told is missing.
-fn in_draft(draft: RecordId, err: std::io::Error) -> Error {
+pub(crate) fn in_draft(draft: RecordId, err: std::io::Error) -> Error {
     match err.kind() {
         std::io::ErrorKind::NotFound => Error::not_found(format!("draft {draft}")),
         _ => err.into(),

@@ -343,6 +343,11 @@ async fn communities_are_sets_their_curators_fill() {
     assert_eq!(error_code(&gone), Some("noRecordsMatch"), "{gone}");
     let (_, communities) = Api::new(&server, None).get("/api/communities").await;
     assert_eq!(communities["hits"]["total"], 2, "{communities}");
-    // Membership lives in each version's record.json, in new versions of the dataset's object.
+    // Membership lives in each version's record.json, in new versions of the dataset's object,
+    // each staged as it was changed and the staging let go of once committed.
     server.cli_ok(&["verify"]);
+    let staged: Vec<String> = std::fs::read_dir(server.data_dir.join("staging"))
+        .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(!staged.iter().any(|name| name.starts_with("rewrite-")), "{staged:?}");
 }
