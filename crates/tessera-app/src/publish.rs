@@ -459,25 +459,26 @@ impl Tessera {
         // Each document is staged as it is changed, and only its catalogue row is kept: at
         // 100,000 files each held its entries until the commit, for every version at once.
         let scratch = self.staging.scratch_dir();
-        let mut rewritten = Vec::new();
-        let mut rows = Vec::new();
-        for record in self.catalog.records_of_parent(parent).await?.into_iter().filter(|r| only.is_none_or(|id| id == r.id)) {
-            let mut doc = self.stored_record(inventory, record.id).await?;
-            change(&mut doc);
-            doc.updated = stamp.clone();
-            let doc = Arc::new(doc);
-            let staged = self.staged_document(doc.clone(), scratch.clone(), Error::from).await;
-            let staged = match staged {
-                Ok(staged) => staged,
-                Err(err) => {
-                    self.staging.remove_folder(&scratch).await;
-                    return Err(err);
-                }
-            };
-            rewritten.push(staged);
-            let (row, _, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), number)?;
-            rows.push((row, sets));
-        }
+        let staged = async {
+            let (mut rewritten, mut rows) = (Vec::new(), Vec::new());
+            for record in self.catalog.records_of_parent(parent).await?.into_iter().filter(|r| only.is_none_or(|id| id == r.id)) {
+                let mut doc = self.stored_record(inventory, record.id).await?;
+                change(&mut doc);
+                doc.updated = stamp.clone();
+                let doc = Arc::new(doc);
+                rewritten.push(self.staged_document(doc.clone(), scratch.clone(), Error::from).await?);
+                let (row, _, sets) = catalogue_rows(Arc::unwrap_or_clone(doc), number)?;
+                rows.push((row, sets));
+            }
+            Ok::<_, Error>((rewritten, rows))
+        };
+        let (rewritten, rows) = match staged.await {
+            Ok(staged) => staged,
+            Err(err) => {
+                self.staging.remove_folder(&scratch).await;
+                return Err(err);
+            }
+        };
         let ids: HashSet<i64> = rows.iter().map(|(row, _)| row.id.0).collect();
         let kept = move |path: &str| !record_of_document(path).is_some_and(|id| ids.contains(&id));
         let by_digest =
