@@ -345,7 +345,7 @@ macro_rules! copy_draft_files_in_tx {
 macro_rules! insert_draft_files_in_tx {
     ($tx:expr, $draft:expr, $files:expr) => {
         let draft: RecordId = $draft;
-        let carries = carries_in_tx!($tx, draft);
+        let carries = carried_from_in_tx!($tx, draft).is_some();
         for chunk in $files.chunks($crate::catalog::INSERT_BATCH) {
             if carries {
                 let mut carried = QueryBuilder::new("");
@@ -405,12 +405,12 @@ macro_rules! update_audited {
     }};
 }
 
-/// Inside the transaction `$tx`, whether draft `$draft` carries the files of a record.
-macro_rules! carries_in_tx {
+/// Inside the transaction `$tx`, the record whose files draft `$draft` carries, if any.
+macro_rules! carried_from_in_tx {
     ($tx:expr, $draft:expr) => {{
         let sql = "SELECT carried_from FROM drafts WHERE id = $1";
         let from: Option<Option<i64>> = sqlx::query_scalar(sql).bind($draft.0).fetch_optional(&mut *$tx).await?;
-        from.flatten().is_some()
+        from.flatten()
     }};
 }
 
@@ -957,7 +957,7 @@ impl Catalog {
         );
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            if carries_in_tx!(tx, id) {
+            if carried_from_in_tx!(tx, id).is_some() {
                 sqlx::query(&copy).bind(id.0).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND status = 'removed'").bind(id.0).execute(&mut *tx).await?;
                 sqlx::query("UPDATE drafts SET carried_from = NULL WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
@@ -1096,11 +1096,10 @@ impl Catalog {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             refuse_while_publishing!(pool, tx, draft);
-            let carried: Option<Option<i64>> =
-                sqlx::query_scalar("SELECT carried_from FROM drafts WHERE id = $1").bind(draft.0).fetch_optional(&mut *tx).await?;
+            let carried = carried_from_in_tx!(tx, draft);
             let mut imported = sqlx::query(unmark).bind(draft.0).bind(from.0).execute(&mut *tx).await?.rows_affected();
             // A draft carrying `from` has every one of its keys already, as its own or carried.
-            if carried.flatten() != Some(from.0) {
+            if carried != Some(from.0) {
                 imported += sqlx::query(&copy).bind(draft.0).bind(from.0).bind(at).execute(&mut *tx).await?.rows_affected();
             }
             commit_audited!(tx, audit(imported));
